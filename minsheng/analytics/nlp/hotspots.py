@@ -1,0 +1,515 @@
+"""Hot issues: group petitions about the same concrete matter and rank the groups by a heat index.
+
+Method (see docs/analytics.md for the full description and measured figures):
+
+1. **Places.** For every message, regions (``A7县``) and anchors (named places and objects such as an
+   estate, a company, a school, a building site) are extracted from the title and the first
+   ``head_chars`` characters of the text with regular expressions (:mod:`.entities`).
+2. **Problem vectors.** The title (twice) and the head of the text, *with the places masked out*,
+   become L2-normalised TF-IDF vectors of hashed character bigrams (:mod:`.vectors`). Their cosine
+   measures whether two messages describe the same *problem*, independently of the place.
+3. **Blocking.** Candidate pairs come only from messages sharing a key: an anchor, the petitioner,
+   the exact title, or the first 20 characters of the text. Within each key, messages are sorted by
+   day and each is paired with its next ``window`` neighbours, so the number of pairs grows
+   linearly with the corpus (sorted-neighbourhood blocking).
+4. **Linking.** A pair is linked when the regions do not conflict (different city, or different
+   district of the same city) and either they share an anchor and the problem cosine is at least
+   ``anchor_threshold``, or their anchors do not conflict and the cosine is at least
+   ``duplicate_threshold`` (a re-post or a copy of the same letter). Groups are the connected
+   components of the links.
+5. **Heat.** Each group gets ``heat = 10 · B · (0.5 + 0.5·R) · (1 + 0.5·G) · (1 + 0.5·S)`` with
+   ``B = ln(1+n) + ln(1+u) + 0.5·ln(1+v)`` (n petitions, u distinct petitioners, v net support
+   Σ max(0, 点赞数 − 反对数)), recency ``R = 2^(−age/half_life)`` (age in days of the newest member
+   at ``now``), growth ``G = clip(log2((r+1)/(p+1)) / 2, 0, 1)`` (r petitions in the last
+   ``growth_window_days`` before ``now``, p in the window before that) and severity ``S`` in [0, 1]
+   (mean over members of the strongest severity term found).
+
+Deterministic: no randomness; every sort has a total order. Pure module: no Django.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from .entities import _CODE_REGION_RE, anchor_keys, anchors, clean, primary_region
+from .records import Message, MessageId
+from .vectors import bigram_tfidf, pair_cosine
+
+logger = logging.getLogger(__name__)
+
+_PUNCT_RE = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]+")
+
+#: Severity terms and weights (strongest match of a message counts).
+SEVERITY_TERMS: dict[str, float] = {
+    **dict.fromkeys(
+        (
+            "死亡",
+            "死了",
+            "身亡",
+            "去世",
+            "自杀",
+            "跳楼",
+            "爆炸",
+            "火灾",
+            "起火",
+            "坍塌",
+            "倒塌",
+            "中毒",
+            "重伤",
+            "命案",
+            "人命",
+        ),
+        1.0,
+    ),
+    **dict.fromkeys(
+        (
+            "受伤",
+            "伤人",
+            "打人",
+            "殴打",
+            "暴力",
+            "威胁",
+            "涉黑",
+            "涉恶",
+            "黑恶",
+            "诈骗",
+            "传销",
+            "非法集资",
+            "集资",
+            "群体",
+            "上访",
+            "堵路",
+            "维权无门",
+            "血汗钱",
+            "拖欠工资",
+            "欠薪",
+            "安全隐患",
+            "危房",
+            "漏电",
+            "泄漏",
+            "污染水源",
+        ),
+        0.7,
+    ),
+    **dict.fromkeys(
+        (
+            "安全",
+            "隐患",
+            "污染",
+            "扰民",
+            "噪音",
+            "噪声",
+            "恶臭",
+            "臭气",
+            "油烟",
+            "违建",
+            "违章",
+            "拖欠",
+            "欺诈",
+            "乱收费",
+            "强制",
+            "烂尾",
+        ),
+        0.4,
+    ),
+}
+_SEVERITY_RE = re.compile("|".join(sorted(map(re.escape, SEVERITY_TERMS), key=len, reverse=True)))
+
+_KEYWORD_STOP = frozenset(
+    "问题 反映 投诉 举报 请求 希望 关于 咨询 解决 要求 建议 相关 情况 严重 我们 政府 部门 领导 "
+    "有关 尽快 再次 强烈 多次 何时 为何 为什么 怎么 如何 是否 能否 可以 没有 不能 还是 一个 "
+    "的 了 和 与 及 在 对 给 请 是 有 吗 呢 吧 市民 居民 业主 群众 百姓 老百姓 村民 我 你 "
+    "书记 市长 县长 局长 处理 整治 回复 事宜 一事 的话 现在 目前 已经 这个 那个".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HotIssueParams:
+    """Tuning knobs; the defaults are the ones measured in docs/analytics.md."""
+
+    anchor_threshold: float = 0.36
+    duplicate_threshold: float = 0.6
+    window: int = 40
+    min_anchor_df_cap: int = 10
+    anchor_df_cap_per: int = 1000
+    head_chars: int = 150
+    half_life_days: float = 30.0
+    growth_window_days: int = 30
+    min_size: int = 2
+    keywords: int = 5
+    representatives: int = 3
+    n_features: int = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class HotIssue:
+    """One group of petitions about the same matter, with its heat and description."""
+
+    rank: int
+    title: str
+    heat: float
+    place: str
+    start: date
+    end: date
+    keywords: tuple[str, ...]
+    members: tuple[MessageId, ...]
+    representatives: tuple[MessageId, ...]
+    size: int
+    petitioners: int
+    support: int
+    recency: float
+    growth: float
+    severity: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "title": self.title,
+            "heat": self.heat,
+            "place": self.place,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "keywords": list(self.keywords),
+            "members": list(self.members),
+            "representatives": list(self.representatives),
+            "size": self.size,
+            "petitioners": self.petitioners,
+            "support": self.support,
+            "recency": self.recency,
+            "growth": self.growth,
+            "severity": self.severity,
+        }
+
+
+@dataclass(slots=True)
+class Clustering:
+    """Result of :func:`cluster_messages`: a group label per message plus the features computed."""
+
+    labels: np.ndarray
+    vectors: sp.csr_matrix
+    regions: list[str]
+    anchors: list[tuple[str, ...]]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _mask(text: str, names: Sequence[str]) -> str:
+    text = _CODE_REGION_RE.sub(" ", text)
+    for name in names:
+        text = text.replace(name, " ")
+    return text
+
+
+def _region_codes(regions: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """City letter code (-1 if none) and district number (-1 if none) of each primary region."""
+    city = np.full(len(regions), -1, dtype=np.int64)
+    district = np.full(len(regions), -1, dtype=np.int64)
+    for i, r in enumerate(regions):
+        if not r:
+            continue
+        city[i] = ord(r[0])
+        digits = r[1:-1].strip()
+        if digits and r[-1] in "区县市":
+            district[i] = int(digits)
+    return city, district
+
+
+def _blocked_pairs(keys: list[list[str]], days: np.ndarray, window: int, max_df: int = 0) -> np.ndarray:
+    """Unique pair codes ``i * n + j`` (i < j) of messages sharing a key, ``window`` neighbours by day.
+
+    Keys held by more than ``max_df`` messages (when ``max_df`` > 0) are too common to block on.
+    """
+    n = len(keys)
+    key_ids: dict[str, int] = {}
+    doc_list: list[int] = []
+    key_list: list[int] = []
+    for i, ks in enumerate(keys):
+        for k in ks:
+            doc_list.append(i)
+            key_list.append(key_ids.setdefault(k, len(key_ids)))
+    if not doc_list:
+        return np.zeros(0, dtype=np.int64)
+    doc = np.asarray(doc_list, dtype=np.int64)
+    key = np.asarray(key_list, dtype=np.int64)
+    if max_df > 0:
+        counts = np.bincount(key)
+        common = counts[key] > max_df
+        doc, key = doc[~common], key[~common]
+    order = np.lexsort((doc, days[doc], key))
+    doc, key = doc[order], key[order]
+    chunks: list[np.ndarray] = []
+    for d in range(1, window + 1):
+        if d >= doc.shape[0]:
+            break
+        same = key[:-d] == key[d:]
+        if not same.any():
+            break
+        a = doc[:-d][same]
+        b = doc[d:][same]
+        lo = np.minimum(a, b)
+        hi = np.maximum(a, b)
+        keep = lo != hi
+        chunks.append(lo[keep] * n + hi[keep])
+    if not chunks:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(chunks))
+
+
+def cluster_messages(records: Sequence[Message], params: HotIssueParams | None = None) -> Clustering:
+    """Group messages about the same matter; returns a label per message (labels are 0..k-1)."""
+    import time
+
+    p = params or HotIssueParams()
+    n = len(records)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    titles = [clean(m.title) for m in records]
+    heads = [clean(m.text[: p.head_chars + 20])[: p.head_chars] for m in records]
+    regions = [primary_region(t) or primary_region(h) for t, h in zip(titles, heads, strict=True)]
+    names: list[tuple[str, ...]] = []
+    for t, h in zip(titles, heads, strict=True):
+        found = anchors(t)
+        for a in anchors(h):
+            if a not in found:
+                found.append(a)
+        names.append(tuple(found))
+    masked_titles = [_CODE_REGION_RE.sub(" ", t) for t in titles]
+    masked_texts = [f"{t} {t} {_CODE_REGION_RE.sub(' ', h)}" for t, h in zip(masked_titles, heads, strict=True)]
+    timings["features"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    vectors = bigram_tfidf(masked_texts, n_features=p.n_features)
+    title_vectors = bigram_tfidf(masked_titles, n_features=p.n_features)
+    timings["vectors"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    days = np.fromiter((m.day.toordinal() for m in records), dtype=np.int64, count=n)
+    anchor_blocks = [sorted({f"a:{key}" for a in ns for key in anchor_keys(a)}) for ns in names]
+    other_keys: list[list[str]] = []
+    for m, t, h in zip(records, titles, heads, strict=True):
+        ks = [f"t:{_PUNCT_RE.sub('', t)}"]
+        if m.user:
+            ks.append(f"u:{m.user}")
+        hk = _PUNCT_RE.sub("", h)[:20]
+        if len(hk) == 20:
+            ks.append(f"h:{hk}")
+        other_keys.append(ks)
+    max_df = max(p.min_anchor_df_cap, n // p.anchor_df_cap_per)
+    anchor_pairs = _blocked_pairs(anchor_blocks, days, p.window, max_df=max_df)
+    other_pairs = _blocked_pairs(other_keys, days, p.window)
+    other_pairs = other_pairs[~np.isin(other_pairs, anchor_pairs, assume_unique=True)]
+    timings["blocking"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    city, district = _region_codes(regions)
+
+    def similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.maximum(pair_cosine(vectors, a, b), pair_cosine(title_vectors, a, b))
+
+    def conflict(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        city_differs = (city[a] >= 0) & (city[b] >= 0) & (city[a] != city[b])
+        district_differs = (district[a] >= 0) & (district[b] >= 0) & (district[a] != district[b])
+        return city_differs | district_differs
+
+    links: list[tuple[np.ndarray, np.ndarray]] = []
+    a, b = np.divmod(anchor_pairs, n) if n else (anchor_pairs, anchor_pairs)
+    sim = similarity(a, b)
+    ok = (sim >= p.anchor_threshold) & ~conflict(a, b)
+    links.append((a[ok], b[ok]))
+    a, b = np.divmod(other_pairs, n) if n else (other_pairs, other_pairs)
+    sim = similarity(a, b)
+    ok = (sim >= p.duplicate_threshold) & ~conflict(a, b)
+    a, b = a[ok], b[ok]
+    keep = np.fromiter(
+        (not (names[i] and names[j] and not set(names[i]) & set(names[j])) for i, j in zip(a, b, strict=True)),
+        dtype=bool,
+        count=a.shape[0],
+    )
+    links.append((a[keep], b[keep]))
+    rows = np.concatenate([x for x, _ in links])
+    cols = np.concatenate([y for _, y in links])
+    graph = sp.coo_matrix((np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    timings["linking"] = time.perf_counter() - t0
+    timings["pairs"] = float(anchor_pairs.shape[0] + other_pairs.shape[0])
+    return Clustering(labels=labels, vectors=vectors, regions=regions, anchors=names, timings=timings)
+
+
+def _severity(record: Message, head_chars: int) -> float:
+    text = record.title + " " + record.text[:head_chars]
+    return max((SEVERITY_TERMS[m.group(0)] for m in _SEVERITY_RE.finditer(text)), default=0.0)
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+def _tokens(text: str) -> set[str]:
+    return {
+        w
+        for w in _tokenizer().lcut(_PUNCT_RE.sub(" ", text))
+        if len(w) >= 2 and w not in _KEYWORD_STOP and not w.isascii()
+    }
+
+
+def _keywords(
+    titles: Sequence[str], idf: dict[str, float], default_idf: float, exclude: Sequence[str], k: int
+) -> tuple[str, ...]:
+    tf: Counter[str] = Counter()
+    for t in titles:
+        tf.update(_tokens(_mask(t, sorted(exclude, key=len, reverse=True))))
+    scored = sorted(((-c * idf.get(w, default_idf), w) for w, c in tf.items()), key=lambda x: (x[0], x[1]))
+    return tuple(w for _, w in scored[:k])
+
+
+def _most_common(values: Sequence[str]) -> str:
+    counts = Counter(v for v in values if v)
+    if not counts:
+        return ""
+    return min(counts.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+
+
+def find_hot_issues(
+    records: Sequence[Message],
+    *,
+    top: int = 20,
+    now: date | None = None,
+    params: HotIssueParams | None = None,
+) -> list[HotIssue]:
+    """Group ``records`` by matter and return the ``top`` groups by heat (ranks 1..top).
+
+    ``now`` is the reference day for recency and growth; it defaults to the newest message's day,
+    so that the result depends only on the input.
+    """
+    p = params or HotIssueParams()
+    n = len(records)
+    if n == 0 or top <= 0:
+        return []
+    clustering = cluster_messages(records, p)
+    labels = clustering.labels
+    k = int(labels.max()) + 1
+    ref = now or max(m.day for m in records)
+    ref_ord = ref.toordinal()
+
+    days = np.fromiter((m.day.toordinal() for m in records), dtype=np.int64, count=n)
+    size = np.bincount(labels, minlength=k)
+    user_ids: dict[str, int] = {}
+    users = np.fromiter(
+        (user_ids.setdefault(m.user or f"\x00{i}", len(user_ids)) for i, m in enumerate(records)),
+        dtype=np.int64,
+        count=n,
+    )
+    distinct = np.unique(labels.astype(np.int64) * (len(user_ids) + 1) + users)
+    petitioners = np.bincount(distinct // (len(user_ids) + 1), minlength=k)
+    support = np.bincount(
+        labels, weights=np.fromiter((max(0, m.likes - m.dislikes) for m in records), float, n), minlength=k
+    )
+    first = np.full(k, np.iinfo(np.int64).max)
+    last = np.full(k, np.iinfo(np.int64).min)
+    np.minimum.at(first, labels, days)
+    np.maximum.at(last, labels, days)
+    age = np.maximum(ref_ord - last, 0)
+    recency = np.power(2.0, -age / p.half_life_days)
+    w = p.growth_window_days
+    recent = np.bincount(labels, weights=((days > ref_ord - w) & (days <= ref_ord)).astype(float), minlength=k)
+    prior = np.bincount(
+        labels, weights=((days > ref_ord - 2 * w) & (days <= ref_ord - w)).astype(float), minlength=k
+    )
+    growth = np.clip(np.log2((recent + 1.0) / (prior + 1.0)) / 2.0, 0.0, 1.0) * (recent >= 2)
+    sev = np.fromiter((_severity(m, p.head_chars) for m in records), float, n)
+    severity = np.bincount(labels, weights=sev, minlength=k) / size
+    base = np.log1p(size) + np.log1p(petitioners) + 0.5 * np.log1p(support)
+    heat = 10.0 * base * (0.5 + 0.5 * recency) * (1.0 + 0.5 * growth) * (1.0 + 0.5 * severity)
+    heat = np.round(heat, 2)
+
+    # Deterministic order: heat, size, petitioners descending; then earliest start; then smallest member key.
+    min_key = np.full(k, n, dtype=np.int64)
+    order_of_record = sorted(range(n), key=lambda i: (records[i].day, str(records[i].id)))
+    rank_of_record = np.empty(n, dtype=np.int64)
+    rank_of_record[order_of_record] = np.arange(n)
+    np.minimum.at(min_key, labels, rank_of_record)
+    group_order = np.lexsort((min_key, first, -petitioners, -size, -heat))
+    group_order = group_order[size[group_order] >= p.min_size][:top]
+
+    max_df = max(p.min_anchor_df_cap, n // p.anchor_df_cap_per)
+    anchor_df = Counter(a for names in clustering.anchors for a in names)
+
+    # Corpus idf for keywords from an evenly spaced sample of titles (bounded cost).
+    members_of: dict[int, list[int]] = {int(g): [] for g in group_order}
+    for i in order_of_record:
+        lab = int(labels[i])
+        if lab in members_of:
+            members_of[lab].append(i)
+    sample_idx = np.linspace(0, n - 1, num=min(n, 3000)).astype(np.int64)
+    df: Counter[str] = Counter()
+    for i in np.unique(sample_idx):
+        df.update(_tokens(records[int(i)].title))
+    m_sample = int(np.unique(sample_idx).shape[0])
+    idf = {w: math.log((m_sample + 1) / (c + 1)) + 1.0 for w, c in df.items()}
+    default_idf = math.log(m_sample + 1) + 1.0
+
+    out: list[HotIssue] = []
+    for rank, g in enumerate(group_order, start=1):
+        g = int(g)
+        members = members_of[g]
+        sub = clustering.vectors[members]
+        centroid = np.asarray(sub.mean(axis=0)).ravel()
+        closeness = sub @ centroid
+        best = sorted(range(len(members)), key=lambda j: (-round(float(closeness[j]), 6), j))
+        reps = [members[j] for j in best[: p.representatives]]
+        region = _most_common([clustering.regions[i] for i in members])
+        # The place: the named place most members' titles mention (else their texts), if not generic.
+        anchor = ""
+        for source in ([anchors(clean(records[i].title)) for i in members], [clustering.anchors[i] for i in members]):
+            counts = Counter(a for names in source for a in set(names) if anchor_df.get(a, 0) <= max_df)
+            if counts:
+                best_name, best_count = min(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
+                if best_count >= max(1, (len(members) + 1) // 2):
+                    anchor = best_name
+                    break
+        place = " ".join(x for x in (region, anchor) if x)
+        title = clean(records[reps[0]].title).strip()
+        if len(title) > 60:
+            title = title[:59] + "…"
+        exclude = [x for x in (region, anchor) if x]
+        keywords = _keywords(
+            [clean(records[i].title) for i in members[:200]], idf, default_idf, exclude, p.keywords
+        )
+        out.append(
+            HotIssue(
+                rank=rank,
+                title=title,
+                heat=float(heat[g]),
+                place=place,
+                start=date.fromordinal(int(first[g])),
+                end=date.fromordinal(int(last[g])),
+                keywords=keywords,
+                members=tuple(records[i].id for i in members),
+                representatives=tuple(records[i].id for i in reps),
+                size=int(size[g]),
+                petitioners=int(petitioners[g]),
+                support=int(support[g]),
+                recency=round(float(recency[g]), 4),
+                growth=round(float(growth[g]), 4),
+                severity=round(float(severity[g]), 4),
+            )
+        )
+    return out
+

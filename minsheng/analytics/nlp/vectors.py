@@ -1,0 +1,70 @@
+"""Fast character-bigram TF-IDF vectors for Chinese text, computed with numpy over the whole corpus.
+
+Chinese has no spaces, and petition texts are full of names jieba does not know, so overlapping
+character bigrams are a robust unit for similarity. The bigrams are hashed into ``n_features``
+columns (no vocabulary to build), the whole corpus is encoded as one UTF-32 array and every step is
+a vectorised numpy/scipy operation, so a million short texts take seconds, not minutes.
+
+Pure module: no Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+_SEP = "\x00"
+
+
+def _word_char_mask(codes: np.ndarray) -> np.ndarray:
+    """True for CJK ideographs, ASCII digits and ASCII letters (after NFKC); other characters break bigrams."""
+    return (
+        ((codes >= 0x4E00) & (codes <= 0x9FFF))
+        | ((codes >= 0x30) & (codes <= 0x39))
+        | ((codes >= 0x41) & (codes <= 0x5A))
+        | ((codes >= 0x61) & (codes <= 0x7A))
+    )
+
+
+def bigram_tfidf(texts: Sequence[str], *, n_features: int = 1 << 20) -> sp.csr_matrix:
+    """L2-normalised TF-IDF rows (sublinear tf, smoothed idf) of hashed character bigrams.
+
+    Rows of texts without any bigram are all-zero (their similarity to anything is 0).
+    """
+    n = len(texts)
+    if n == 0:
+        return sp.csr_matrix((0, n_features), dtype=np.float32)
+    joined = _SEP.join(texts) + _SEP
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=n)
+    doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    ok = _word_char_mask(codes)
+    pair_ok = ok[:-1] & ok[1:]
+    left = codes[:-1][pair_ok]
+    right = codes[1:][pair_ok]
+    rows = doc[:-1][pair_ok]
+    cols = (left * 1_000_003 + right) % n_features
+    data = np.ones(rows.shape[0], dtype=np.float32)
+    m = sp.csr_matrix((data, (rows, cols)), shape=(n, n_features), dtype=np.float32)
+    m.sum_duplicates()
+    # Sublinear term frequency.
+    m.data = 1.0 + np.log(m.data)
+    df = np.bincount(m.indices, minlength=n_features).astype(np.float32)
+    idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
+    m.data *= idf[m.indices]
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    m = sp.csr_matrix(sp.diags(1.0 / norms).astype(np.float32) @ m)
+    return m
+
+
+def pair_cosine(m: sp.csr_matrix, left: np.ndarray, right: np.ndarray, *, chunk: int = 200_000) -> np.ndarray:
+    """Cosine similarity of row ``left[k]`` and row ``right[k]`` for every k (rows are L2-normalised)."""
+    out = np.zeros(left.shape[0], dtype=np.float32)
+    for start in range(0, left.shape[0], chunk):
+        a = m[left[start : start + chunk]]
+        b = m[right[start : start + chunk]]
+        out[start : start + chunk] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return out
