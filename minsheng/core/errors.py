@@ -1,0 +1,54 @@
+"""Application errors with stable codes, mapped to HTTP by the interfaces (404/403/409/422)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    code = "error"
+    http_status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None, **extra: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+        self.extra = extra
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        if self.extra:
+            body["extra"] = self.extra
+        return body
+
+
+class NotFound(ApplicationError):
+    """Missing, or not visible to the caller (never tell the two apart)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class Forbidden(ApplicationError):
+    """The caller can see the object but may not do this."""
+
+    code = "forbidden"
+    http_status = 403
+
+
+class TransitionNotAllowed(ApplicationError):
+    """The action does not apply to the petition's current state."""
+
+    code = "transition_not_allowed"
+    http_status = 409
+
+
+class InvalidInput(ApplicationError):
+    """Bad input for a named field; nothing was changed."""
+
+    code = "invalid"
+    http_status = 422

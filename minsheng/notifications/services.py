@@ -1,0 +1,130 @@
+"""Write notifications to the outbox (inside the caller's transaction) and send them after commit."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.notifications.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+PETITIONER_TEXTS: dict[str, str] = {
+    "registered": "您的信访事项已登记，查询码 {code}。",
+    "forwarded": "您的信访事项（查询码 {code}）已转送{organ}办理。",
+    "accepted": "您的信访事项（查询码 {code}）已受理，受理告知书可在网上查询。",
+    "not_accepted": "您的信访事项（查询码 {code}）不予受理，告知书及理由可在网上查询。",
+    "redirected": "您的信访事项（查询码 {code}）应通过法定途径解决，请查看告知内容并注意相关时效。",
+    "extended": "您的信访事项（查询码 {code}）办理期限经批准延长，延期理由可在网上查询。",
+    "answered": "您的信访事项（查询码 {code}）已答复，请查看处理意见并评价。",
+    "review_answered": "您的复查申请（查询码 {code}）已答复，请查看复查意见。",
+    "final": "您的复核申请（查询码 {code}）已答复，复核意见为最终意见。",
+}
+
+ORGAN_TEXTS: dict[str, str] = {
+    "routed": "新转送/交办信访事项 {code}，请及时签收。",
+    "reported_for_decision": "信访事项 {code} 情况重大紧急，报请决定。",
+    "objection": "信访事项 {code} 的承办机关提出异议，请核实。",
+    "completion_report": "交办事项 {code} 已报送办结报告。",
+    "review_requested": "收到复查申请 {code}，请在30日内提出复查意见。",
+    "recheck_requested": "收到复核申请 {code}，请在30日内提出复核意见。",
+    "supervision": "信访事项 {code} 被督办，请按期书面反馈。",
+    "unsatisfied": "信访事项 {code} 的信访人评价为不满意，请负责人关注。",
+    "urgent": "重大紧急信访事项 {code}：请立即处置。",
+    "due_soon": "信访事项 {code} 的 {rule} 期限将于 {due} 届满。",
+    "overdue": "信访事项 {code} 的 {rule} 期限已于 {due} 届满。",
+}
+
+
+def _enqueue_send(message_ids: list[int]) -> None:
+    from minsheng.notifications.tasks import outbox_send_task
+
+    for mid in message_ids:
+        try:
+            outbox_send_task.enqueue(message_id=mid)
+        except Exception:  # a broken queue must not lose the message: the sweep retries pending rows
+            logger.exception("could not enqueue outbox message %s", mid)
+
+
+def outbox_notify_petitioner(petition_id: int, kind: str, **context: Any) -> list[int]:
+    """Queue an SMS / e-mail to the petitioner of a petition (none if no contact data)."""
+    from minsheng.petitions.models import Petition
+
+    petition = Petition.objects.select_related("petitioner").filter(pk=petition_id).first()
+    if petition is None or petition.petitioner is None:
+        return []
+    text = PETITIONER_TEXTS.get(kind, "{code}").format(code=petition.tracking_code, **context)
+    ids = []
+    if petition.petitioner.phone:
+        ids.append(OutboxMessage.objects.create(petition=petition, channel=OutboxMessage.Channel.SMS,
+                                                recipient=petition.petitioner.phone, kind=kind, body=text).pk)
+    if petition.petitioner.email:
+        ids.append(OutboxMessage.objects.create(petition=petition, channel=OutboxMessage.Channel.EMAIL,
+                                                recipient=petition.petitioner.email, kind=kind,
+                                                subject=_("民声 · 信访事项进展"), body=text).pk)
+    transaction.on_commit(lambda: _enqueue_send(ids))
+    return ids
+
+
+def outbox_notify_organ(petition_id: int, organ_id: int, kind: str, *, heads_only: bool = False, **context: Any) -> list[int]:
+    """Queue in-app messages to the staff of an organ (or only its heads)."""
+    from minsheng.orgs.models import Role, StaffMembership
+    from minsheng.petitions.models import Petition
+
+    petition = Petition.objects.filter(pk=petition_id).first()
+    if petition is None:
+        return []
+    text = ORGAN_TEXTS.get(kind, "{code}").format(code=petition.tracking_code, **{"rule": "", "due": "", **context})
+    members = StaffMembership.objects.filter(organ_id=organ_id)
+    if heads_only:
+        members = members.filter(role=Role.ORGAN_HEAD)
+    user_ids = sorted(set(members.values_list("user_id", flat=True)))
+    rows = [OutboxMessage(petition=petition, channel=OutboxMessage.Channel.IN_APP, recipient=f"user:{uid}", kind=kind,
+                          body=text, status=OutboxMessage.Status.SENT, sent_at=timezone.now()) for uid in user_ids]
+    OutboxMessage.objects.bulk_create(rows)
+    return [r.pk for r in rows if r.pk]
+
+
+def outbox_send(message_id: int) -> bool:
+    """Send one pending message; idempotent (compare-and-set on the status)."""
+    from minsheng.notifications.sms import get_backend
+
+    message = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING).first()
+    if message is None:
+        return False
+    claimed = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING, attempts=message.attempts).update(
+        attempts=message.attempts + 1
+    )
+    if not claimed:
+        return False
+    try:
+        if message.channel == OutboxMessage.Channel.SMS:
+            get_backend().send(message.recipient, message.body)
+        elif message.channel == OutboxMessage.Channel.EMAIL:
+            send_mail(message.subject or "minsheng", message.body, None, [message.recipient])
+    except Exception as exc:
+        failed = message.attempts + 1 >= 5
+        OutboxMessage.objects.filter(pk=message_id).update(
+            last_error=str(exc)[:500], status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING
+        )
+        logger.warning("outbox %s failed: %s", message_id, exc)
+        return False
+    OutboxMessage.objects.filter(pk=message_id).update(status=OutboxMessage.Status.SENT, sent_at=timezone.now())
+    return True
+
+
+def outbox_send_pending(limit: int = 200) -> int:
+    ids = list(OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).values_list("pk", flat=True)[:limit])
+    return sum(1 for mid in ids if outbox_send(mid))
+
+
+def outbox_send_direct(channel: str, recipient: str, kind: str, body: str, subject: str = "") -> int:
+    """Messages without a petition (one-time codes, acknowledgements with the query password)."""
+    message = OutboxMessage.objects.create(channel=channel, recipient=recipient, kind=kind, body=body, subject=subject)
+    transaction.on_commit(lambda: _enqueue_send([message.pk]))
+    return message.pk

@@ -1,0 +1,232 @@
+"""Reads of petitions with the visibility rules applied in one place.
+
+- A user sees the petitions his organs have registered, hold, forwarded, handled, assist with or
+  review; a supervisor, leader or analyst also sees those of every organ below his own.
+- 404 for both "missing" and "not yours" (access_petition).
+- R-150: in an accusation, the petitioner's identity never reaches users of the accused organ or
+  any organ it manages — enforced here, below every interface.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.core.crypto import mask_address, mask_id_number, mask_name, mask_phone
+from minsheng.core.errors import InvalidInput, NotFound
+from minsheng.orgs.models import Role
+from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, visible_organ_scope
+from minsheng.petitions.models import Nature, Petition, PersonalDataAccess
+from minsheng.workflow.models import Appeal, Assignment
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+# Roles that need the petitioner's contact data for their work (notices, delivery, handling).
+IDENTITY_ROLES = frozenset({Role.REGISTRAR, Role.DISPATCHER, Role.CASEWORKER, Role.ORGAN_HEAD, Role.LEADER})
+
+
+def _scope_q(organ_ids: set[int]) -> Q:
+    assignments = Assignment.objects.filter(petition=OuterRef("pk"), organ_id__in=organ_ids)
+    appeals = Appeal.objects.filter(petition=OuterRef("pk"), organ_id__in=organ_ids)
+    return (
+        Q(receiving_organ_id__in=organ_ids)
+        | Q(current_organ_id__in=organ_ids)
+        | Q(forwarded_by_id__in=organ_ids)
+        | Q(handling_organ_id__in=organ_ids)
+        | Exists(assignments)
+        | Exists(appeals)
+    )
+
+
+def petitions_visible_to(user: AnyUser | None) -> QuerySet[Petition]:
+    qs = Petition.objects.all()
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if is_admin(user):
+        return qs
+    direct, over = visible_organ_scope(user)
+    organ_ids = direct | over
+    if not organ_ids:
+        return qs.none()
+    return qs.filter(_scope_q(organ_ids))
+
+
+def access_petition(user: AnyUser | None, petition_id: int | str) -> Petition:
+    """The petition if ``user`` may see it; NotFound otherwise (missing and forbidden look alike)."""
+    try:
+        pk = int(petition_id)
+    except (TypeError, ValueError):
+        raise NotFound(_("信访事项不存在。")) from None
+    petition = (
+        petitions_visible_to(user)
+        .select_related("current_organ", "receiving_organ", "handling_organ", "forwarded_by", "petitioner", "category",
+                        "region", "accused_organ", "caseworker", "leader_in_charge")
+        .filter(pk=pk)
+        .first()
+    )
+    if petition is None:
+        raise NotFound(_("信访事项不存在。"))
+    return petition
+
+
+def in_accused_organ(user: AnyUser | None, petition: Petition) -> bool:
+    if petition.nature != Nature.ACCUSATION or not petition.accused_organ_id:
+        return False
+    accused = organ_subtree_ids([petition.accused_organ_id])
+    return any(m.organ_id in accused for m in memberships_of(user))
+
+
+def can_see_identity(user: AnyUser | None, petition: Petition) -> bool:
+    """Whether ``user`` may unmask this petition's petitioner (with a logged reason)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if in_accused_organ(user, petition):
+        return False
+    if is_admin(user) and not memberships_of(user):
+        return False  # configuration is not case work: administrators see masked data
+    return bool({m.role for m in memberships_of(user)} & IDENTITY_ROLES)
+
+
+def can_see_masked_identity(user: AnyUser | None, petition: Petition) -> bool:
+    """Masked name etc. — hidden completely from the accused organ, and from analysts."""
+    if in_accused_organ(user, petition):
+        return False
+    roles = {m.role for m in memberships_of(user)}
+    return not (roles and roles <= {Role.ANALYST})
+
+
+@dataclass(frozen=True)
+class PetitionerView:
+    name: str
+    phone: str
+    id_number: str
+    address: str
+    email: str
+    masked: bool
+    hidden: bool
+
+
+HIDDEN = PetitionerView("", "", "", "", "", True, True)
+
+
+def petitioner_view(user: AnyUser | None, petition: Petition, *, reveal: bool = False) -> PetitionerView:
+    """The petitioner as ``user`` may see it: hidden, masked, or (if revealed with a reason) plain."""
+    petitioner = petition.petitioner
+    if petitioner is None:
+        return PetitionerView(_("（匿名）"), "", "", "", "", True, False)
+    if not can_see_masked_identity(user, petition):
+        return HIDDEN
+    if reveal and can_see_identity(user, petition):
+        return PetitionerView(petitioner.name, petitioner.phone, petitioner.id_number, petitioner.address,
+                              petitioner.email, False, False)
+    return PetitionerView(
+        mask_name(petitioner.name),
+        mask_phone(petitioner.phone),
+        mask_id_number(petitioner.id_number),
+        mask_address(petitioner.address),
+        ("***@" + petitioner.email.split("@")[-1]) if petitioner.email else "",
+        True,
+        False,
+    )
+
+
+def petitioner_reveal(user: AbstractBaseUser, petition: Petition, *, reason: str) -> PetitionerView:
+    """Unmask with a logged reason (R-150(d)); NotFound-style refusal for users who may not."""
+    if not reason.strip():
+        raise InvalidInput(_("请说明查看理由。"), field="reason")
+    if not can_see_identity(user, petition):
+        raise NotFound(_("无权查看信访人信息。"))
+    PersonalDataAccess.objects.create(
+        petition=petition, user=user, reason=reason.strip()[:200],
+        fields=["name", "phone", "id_number", "address", "email"], flagged=in_accused_organ(user, petition),
+    )
+    return petitioner_view(user, petition, reveal=True)
+
+
+@dataclass
+class PetitionFilters:
+    state: list[str] | None = None
+    channel: str | None = None
+    nature: str | None = None
+    organ_id: int | None = None
+    category_id: int | None = None
+    region_id: int | None = None
+    overdue: bool | None = None
+    due_soon: bool | None = None
+    urgent: bool | None = None
+    collective: bool | None = None
+    supervised: bool | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    due_before: dt.date | None = None
+    q: str | None = None
+    caseworker_id: int | None = None
+    leader_id: int | None = None
+
+
+def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) -> QuerySet[Petition]:
+    """Visible petitions, filtered; ordered by urgency, then the nearest statutory due date."""
+    from django.db.models import Min
+
+    from minsheng.workflow.models import Deadline
+
+    f = filters or PetitionFilters()
+    qs = petitions_visible_to(user)
+    if f.state:
+        qs = qs.filter(state__in=f.state)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.nature:
+        qs = qs.filter(nature=f.nature)
+    if f.organ_id:
+        qs = qs.filter(current_organ_id=f.organ_id)
+    if f.category_id:
+        qs = qs.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id)
+                       | Q(category__parent__parent_id=f.category_id))
+    if f.region_id:
+        qs = qs.filter(Q(region_id=f.region_id) | Q(region__parent_id=f.region_id) | Q(region__parent__parent_id=f.region_id))
+    for flag, field in ((f.overdue, "has_overdue"), (f.due_soon, "has_due_soon"), (f.urgent, "is_urgent"),
+                        (f.collective, "is_collective"), (f.supervised, "is_supervised")):
+        if flag is not None:
+            qs = qs.filter(**{field: flag})
+    if f.received_from:
+        qs = qs.filter(received_at__date__gte=f.received_from)
+    if f.received_to:
+        qs = qs.filter(received_at__date__lte=f.received_to)
+    if f.caseworker_id:
+        qs = qs.filter(caseworker_id=f.caseworker_id)
+    if f.leader_id:
+        qs = qs.filter(leader_in_charge_id=f.leader_id)
+    if f.q:
+        from minsheng.petitions.search import search_filter
+
+        qs = search_filter(qs, f.q)
+    open_due = Min("deadlines__statutory_due", filter=Q(deadlines__status=Deadline.Status.OPEN))
+    qs = qs.annotate(next_due=open_due)
+    if f.due_before:
+        qs = qs.filter(next_due__lte=f.due_before)
+    return qs.select_related("current_organ", "category", "region").order_by(
+        "-is_urgent", "-has_overdue", "next_due", "-received_at", "-pk"
+    )
+
+
+def petition_public_timeline(petition: Petition) -> list[dict[str, Any]]:
+    """The petitioner's timeline: public events only, in plain language, no staff names."""
+    rows = []
+    for event in petition.events.filter(is_public=True).order_by("occurred_at", "pk"):
+        rows.append({"action": event.action, "at": timezone.localtime(event.occurred_at), "to_state": event.to_state,
+                     "data": {k: v for k, v in event.data.items() if k in PUBLIC_EVENT_KEYS}})
+    return rows
+
+
+PUBLIC_EVENT_KEYS = frozenset({
+    "channel", "received_at", "organ", "reason_label", "explanation", "guidance_organ", "days", "reason",
+    "notice_number", "outcome", "number", "delivered_on", "method", "deadlines", "route", "target_procedure",
+    "limitation", "limitation_due", "value", "received_on", "hearing_start", "hearing_end",
+})

@@ -1,0 +1,302 @@
+"""Intake: registration of every petition received, from every channel (Art. 21–23)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.core.crypto import blind_index
+from minsheng.core.errors import InvalidInput
+from minsheng.notifications.services import outbox_notify_petitioner
+from minsheng.orgs.models import Category, Organ, Region
+from minsheng.petitions.models import Channel, Nature, Petition, Petitioner, Representative, State
+from minsheng.workflow import deadlines as dl
+from minsheng.workflow.models import PetitionEvent
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I: read out over the phone
+
+
+def new_tracking_code(now: dt.datetime) -> str:
+    suffix = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+    return f"{timezone.localtime(now):%y%m%d}{suffix}"
+
+
+def new_query_password() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+@dataclass
+class PetitionerInput:
+    name: str = ""
+    id_number: str = ""
+    phone: str = ""
+    address: str = ""
+    email: str = ""
+    nationality: str = "中国"
+    is_organisation: bool = False
+
+
+@dataclass
+class RegistrationInput:
+    channel: str
+    receiving_organ: Organ
+    title: str
+    request: str
+    received_at: dt.datetime | None = None
+    facts: str = ""
+    reasons: str = ""
+    nature: str = Nature.GRIEVANCE
+    category: Category | None = None
+    region: Region | None = None
+    place_text: str = ""
+    petitioner: PetitionerInput = field(default_factory=PetitionerInput)
+    is_oral: bool | None = None
+    is_collective: bool = False
+    persons_involved: int = 1
+    representatives: list[dict[str, str]] = field(default_factory=list)
+    is_urgent: bool = False
+    accused_organ: Organ | None = None
+    accused_person: str = ""
+    visited_organ_level_gap: int | None = None  # for visits: visited level minus competent level
+    paper_requested: bool = True
+    suggestions: dict[str, Any] = field(default_factory=dict)
+    portal_user: AbstractBaseUser | None = None
+
+
+def _validate(data: RegistrationInput, now: dt.datetime) -> None:
+    if data.channel not in Channel.values:
+        raise InvalidInput(_("无效的渠道。"), field="channel")
+    if data.nature not in Nature.values:
+        raise InvalidInput(_("无效的信访事项性质。"), field="nature")
+    if not data.title.strip():
+        raise InvalidInput(_("请填写标题。"), field="title")
+    if len(data.title) > 200:
+        raise InvalidInput(_("标题最多200字。"), field="title")
+    if not data.request.strip():
+        raise InvalidInput(_("请写明请求（条例第十九条）。"), field="request")
+    for name in ("request", "facts", "reasons"):
+        if len(getattr(data, name)) > 20000:
+            raise InvalidInput(_("内容过长（最多20000字）。"), field=name)
+    if data.received_at is not None:
+        if timezone.is_naive(data.received_at):
+            raise InvalidInput(_("收到时间须带时区。"), field="received_at")
+        if data.received_at > now + dt.timedelta(minutes=5):
+            raise InvalidInput(_("收到时间不能晚于录入时间。"), field="received_at")
+        if data.received_at < now - dt.timedelta(days=366 * 3):
+            raise InvalidInput(_("收到时间过早，请核对。"), field="received_at")
+    if data.is_oral and data.channel not in (Channel.PHONE, Channel.VISIT):
+        raise InvalidInput(_("只有来电、来访可以口头提出。"), field="is_oral")
+    if data.persons_involved < 1:
+        raise InvalidInput(_("涉及人数至少为1。"), field="persons_involved")
+    limit = settings.MINSHENG_MAX_REPRESENTATIVES
+    if len(data.representatives) > limit:
+        # C-REP-5 (Art. 20(3)): a collective visit with more than 5 representatives cannot be saved.
+        raise InvalidInput(
+            _("多人走访应推选代表，代表人数不得超过%(n)d人（条例第二十条第三款）。") % {"n": limit},
+            field="representatives",
+        )
+    if data.representatives and not data.is_collective:
+        raise InvalidInput(_("只有集体访或联名信访有代表。"), field="representatives")
+    for index, rep in enumerate(data.representatives):
+        if not (rep.get("name") or "").strip():
+            raise InvalidInput(_("第%(i)d位代表缺少姓名。") % {"i": index + 1}, field="representatives")
+    if data.accused_organ is not None and data.nature != Nature.ACCUSATION:
+        raise InvalidInput(_("只有检举控告类事项填写被检举控告单位。"), field="accused_organ")
+    phone = "".join(ch for ch in data.petitioner.phone if ch.isdigit() or ch == "+")
+    if data.petitioner.phone and not (7 <= len(phone) <= 15):
+        raise InvalidInput(_("电话号码无效。"), field="phone")
+    id_number = data.petitioner.id_number.strip().upper()
+    if id_number and not _valid_id_number(id_number):
+        raise InvalidInput(_("身份证号码无效。"), field="id_number")
+
+
+def _valid_id_number(value: str) -> bool:
+    """GB 11643 citizen ID (18 chars with ISO 7064 check digit); other documents pass if plausible."""
+    if len(value) == 18 and value[:17].isdigit():
+        weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        total = sum(int(d) * w for d, w in zip(value[:17], weights, strict=True))
+        return "10X98765432"[total % 11] == value[17]
+    return 6 <= len(value) <= 30 and value.replace("-", "").isalnum()
+
+
+def _find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | None) -> Petitioner | None:
+    if not any([data.name.strip(), data.id_number.strip(), data.phone.strip(), data.address.strip(), data.email.strip()]):
+        return None
+    id_index = blind_index(data.id_number) if data.id_number.strip() else ""
+    phone_index = blind_index(data.phone) if data.phone.strip() else ""
+    existing = None
+    if id_index:
+        existing = Petitioner.objects.filter(id_number_index=id_index).first()
+    if existing is None and phone_index and data.name.strip():
+        for candidate in Petitioner.objects.filter(phone_index=phone_index)[:20]:
+            if candidate.name == data.name.strip():
+                existing = candidate
+                break
+    if existing is not None:
+        changed = []
+        for attr in ("address", "email"):
+            value = getattr(data, attr).strip()
+            if value and value != getattr(existing, attr):
+                setattr(existing, attr, value)
+                changed.append(attr)
+        if user is not None and existing.user_id is None:
+            existing.user = user  # type: ignore[assignment]
+            changed.append("user")
+        if changed:
+            existing.save(update_fields=changed)
+        return existing
+    return Petitioner.objects.create(
+        name=data.name.strip(), id_number=data.id_number.strip().upper(), id_number_index=id_index,
+        phone=data.phone.strip(), phone_index=phone_index, address=data.address.strip(), email=data.email.strip(),
+        nationality=data.nationality or "中国", is_organisation=data.is_organisation, user=user,
+    )
+
+
+def petition_register(data: RegistrationInput, *, actor: AbstractBaseUser | None,
+                      now: dt.datetime | None = None) -> tuple[Petition, str]:
+    """Register a petition received on any channel (Art. 22(1): every item received is registered).
+
+    ``received_at`` may lie in the past (a letter's receipt date); the entry time is recorded too
+    and the timeline notes a late entry. Returns the petition and its one-time query password.
+    Raises InvalidInput naming the field; nothing is written then.
+    """
+    moment = now or timezone.now()
+    _validate(data, moment)
+    received_at = data.received_at or moment
+    is_oral = data.is_oral if data.is_oral is not None else data.channel in (Channel.PHONE, Channel.VISIT)
+    password = new_query_password()
+    with transaction.atomic():
+        petitioner = _find_or_create_petitioner(data.petitioner, data.portal_user)
+        name = petitioner.name if petitioner else ""
+        address = petitioner.address if petitioner else ""
+        earlier = Petition.objects.filter(petitioner=petitioner).exists() if petitioner else False
+        yueji = data.channel == Channel.VISIT and (data.visited_organ_level_gap or 0) > 1
+        code = new_tracking_code(moment)
+        while Petition.objects.filter(tracking_code=code).exists():
+            code = new_tracking_code(moment)
+        petition = Petition.objects.create(
+            tracking_code=code,
+            query_password_hash=make_password(password),
+            channel=data.channel,
+            received_at=received_at,
+            entered_at=moment,
+            entered_by=actor,
+            receiving_organ=data.receiving_organ,
+            current_organ=data.receiving_organ,
+            petitioner=petitioner,
+            nature=data.nature,
+            category=data.category,
+            region=data.region,
+            place_text=data.place_text.strip()[:200],
+            title=data.title.strip(),
+            request=data.request.strip(),
+            facts=data.facts.strip(),
+            reasons=data.reasons.strip(),
+            is_oral=is_oral,
+            is_collective=data.is_collective,
+            persons_involved=max(data.persons_involved, len(data.representatives) or 1),
+            is_urgent=data.is_urgent,
+            is_anonymous=not (name.strip() and address.strip()),
+            is_yueji=yueji,
+            is_first_time=not earlier,
+            accused_organ=data.accused_organ,
+            accused_person=data.accused_person.strip()[:100],
+            state=State.REGISTERED,
+            state_changed_at=moment,
+            paper_requested=data.paper_requested,
+            suggestions=data.suggestions,
+        )
+        for position, rep in enumerate(data.representatives, start=1):
+            Representative.objects.create(petition=petition, position=position, name=rep["name"].strip(),
+                                          phone=(rep.get("phone") or "").strip())
+        start = dl.local_date(received_at)
+        event_deadlines = []
+        organ = data.receiving_organ
+        if organ.is_bureau:
+            d = dl.deadline_open(petition.pk, "D-BUREAU-15", start, organ_id=organ.pk)
+            event_deadlines.append(d)
+        else:
+            # Received directly by an organ (Art. 23(1)(2)): notice within 15 days unless waived.
+            petition.organ_received_at = received_at
+            petition.save(update_fields=["organ_received_at"])
+            if petition.is_anonymous:
+                dl.deadline_waive(petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="姓名（名称）、住址不清")
+            else:
+                event_deadlines.append(dl.deadline_open(petition.pk, "D-NOTICE-15", start, organ_id=organ.pk))
+        late_entry = (moment - received_at) > dt.timedelta(hours=24)
+        PetitionEvent.objects.create(
+            petition=petition, action="register", occurred_at=moment, actor=actor,
+            actor_role="petitioner" if actor is None else "registrar", actor_organ=organ,
+            from_state=State.RECEIVED, to_state=State.REGISTERED,
+            data={
+                "channel": data.channel,
+                "received_at": received_at.isoformat(),
+                "entered_at": moment.isoformat(),
+                "late_entry": late_entry,
+                "oral": is_oral,
+                "collective": data.is_collective,
+                "representatives": len(data.representatives),
+                "yueji": yueji,
+                "deadlines": [
+                    {"rule": d.rule, "start": d.start.isoformat(), "nominal_due": d.nominal_due.isoformat(),
+                     "statutory_due": d.statutory_due.isoformat(), "provisional": d.is_provisional}
+                    for d in event_deadlines
+                ],
+            },
+        )
+        transaction.on_commit(lambda: outbox_notify_petitioner(petition.pk, "registered"))
+        transaction.on_commit(lambda: _after_register(petition.pk))
+    if data.is_urgent:
+        # Art. 25: report at once, through the one transition path (audited, never held).
+        _report_urgent_on_register(petition, actor, moment)
+    petition.refresh_from_db()
+    return petition, password
+
+
+def _report_urgent_on_register(petition: Petition, actor: AbstractBaseUser | None, moment: dt.datetime) -> None:
+    from minsheng.notifications.services import outbox_notify_organ
+    from minsheng.workflow.services import urgent_recipients
+
+    with transaction.atomic():
+        recipients = urgent_recipients(petition.current_organ)
+        Petition.objects.filter(pk=petition.pk).update(urgent_reported_at=moment)
+        PetitionEvent.objects.create(
+            petition=petition, action="report_urgent", occurred_at=moment, actor=actor, actor_role="system",
+            actor_organ=petition.current_organ, from_state=petition.state, to_state=petition.state,
+            data={"reported_to": [o.name for o in recipients], "article": "条例第二十五条"}, is_public=False,
+        )
+        for organ in recipients:
+            organ_id = organ.pk
+            transaction.on_commit(lambda organ_id=organ_id: outbox_notify_organ(petition.pk, organ_id, "urgent"))  # type: ignore[misc]
+
+
+def _after_register(petition_id: int) -> None:
+    """Asynchronous enrichment (similarity index, suggestions) hooks in here."""
+    try:
+        from minsheng.petitions.tasks import petition_enrich_task
+
+        petition_enrich_task.enqueue(petition_id=petition_id)
+    except Exception:  # enrichment must never make registration fail
+        import logging
+
+        logging.getLogger(__name__).exception("could not enqueue enrichment for %s", petition_id)
+
+
+def petition_check_query(tracking_code: str, password: str) -> Petition | None:
+    """The petition for a tracking code + query password, or None (never say which was wrong)."""
+    petition = Petition.objects.filter(tracking_code=tracking_code.strip().upper()).first()
+    if petition is None:
+        check_password(password, make_password("timing-equaliser"))
+        return None
+    if not check_password(password, petition.query_password_hash):
+        return None
+    return petition

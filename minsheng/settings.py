@@ -1,0 +1,253 @@
+"""minsheng settings: one module, every value from the environment with strict parsing.
+
+Production differs from development only by environment variables (see docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("MINSHENG_VAR_DIR", str(BASE_DIR / "var")))
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    """NAME, or the contents of the file named by NAME_FILE (container secrets)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text(encoding="utf-8").strip()
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+TESTING = "pytest" in sys.modules or env_bool("MINSHENG_TESTING", False)
+PRODUCTION = env_bool("MINSHENG_PRODUCTION", False)
+DEBUG = env_bool("MINSHENG_DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("MINSHENG_DEBUG must be false when MINSHENG_PRODUCTION is true")
+
+_DEV_SECRET = "minsheng-development-only-secret-key-not-for-production-use-0123456789"
+SECRET_KEY = env_str("SECRET_KEY") or env_str("MINSHENG_SECRET_KEY") or ""
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("SECRET_KEY must be set in production")
+    SECRET_KEY = _DEV_SECRET
+
+# Key for encrypting petitioners' personal data at rest (Fernet, urlsafe base64 of 32 bytes).
+# Several keys may be given comma-separated: the first encrypts, all decrypt (key rotation).
+DATA_ENCRYPTION_KEYS = env_list("MINSHENG_DATA_KEY", [])
+if not DATA_ENCRYPTION_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("MINSHENG_DATA_KEY must be set in production")
+    DATA_ENCRYPTION_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LWZvci1wcm9k"]  # development only
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver", "[::1]"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "minsheng.core",
+    "minsheng.orgs",
+    "minsheng.petitions",
+    "minsheng.workflow",
+    "minsheng.intelligence",
+    "minsheng.analytics",
+    "minsheng.notifications",
+    "minsheng.documents",
+    "minsheng.portal",
+    "minsheng.workbench",
+    "minsheng.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "minsheng.urls"
+WSGI_APPLICATION = "minsheng.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "minsheng" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{VAR_DIR / 'minsheng.sqlite3'}"
+DATABASE_URL = env_str("DATABASE_URL") or _default_db
+try:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+except ValueError as exc:  # unknown scheme
+    raise ImproperlyConfigured(f"DATABASE_URL is not valid: {exc}") from None
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory test database
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "minsheng"}}
+
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING or env_bool("MINSHENG_TASKS_IMMEDIATE", False)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LOGIN_URL = "/workbench/login/"
+LOGIN_REDIRECT_URL = "/workbench/"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "minsheng" / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai") or "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")) or VAR_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "minsheng@localhost")
+SMS_BACKEND = env_str("MINSHENG_SMS_BACKEND", "minsheng.notifications.sms.ConsoleSmsBackend")
+
+# Security (all on in production; manage.py check --deploy passes).
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+X_FRAME_OPTIONS = "DENY"
+
+# ---- minsheng domain settings (REGULATIONS.md marks these configurable) ----
+# R-CNT-2: the start day is not counted (exclusive) unless this is true.
+MINSHENG_COUNT_START_DAY = env_bool("MINSHENG_COUNT_START_DAY", False)
+# R-CNT-3: roll a calendar-day period forward when its last day is a rest day.
+MINSHENG_ROLLOVER = env_bool("MINSHENG_ROLLOVER", True)
+# R-CNT-7: hearing days excluded from the 复核 clock (inclusive count of hearing_start..hearing_end).
+MINSHENG_HEARING_EXCLUSION = env_bool("MINSHENG_HEARING_EXCLUSION", True)
+# R-023 local option: refuse a collective visit whose group will not choose <= 5 representatives.
+MINSHENG_MAX_REPRESENTATIVES = env_int("MINSHENG_MAX_REPRESENTATIVES", 5, minimum=1)
+# R-090: postmark rule for review requests sent by post.
+MINSHENG_POSTMARK_RULE = env_bool("MINSHENG_POSTMARK_RULE", True)
+# R-140: feedback period (days) for supervision suggestions (条例2005 Art.36 default).
+MINSHENG_SUPERVISION_FEEDBACK_DAYS = env_int("MINSHENG_SUPERVISION_FEEDBACK_DAYS", 30, minimum=1)
+# Days before nominal_due at which an open deadline is marked due-soon.
+MINSHENG_DUE_SOON_DAYS = env_int("MINSHENG_DUE_SOON_DAYS", 3, minimum=0)
+# R-121: whether 基本满意 counts as satisfied; rating window in days (0 = no limit).
+MINSHENG_BASIC_SATISFIED_COUNTS = env_bool("MINSHENG_BASIC_SATISFIED_COUNTS", True)
+MINSHENG_RATING_WINDOW_DAYS = env_int("MINSHENG_RATING_WINDOW_DAYS", 0, minimum=0)
+# Anonymous reports of misconduct through the portal (R-150(e)).
+MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS = env_bool("MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS", True)
+MINSHENG_API_TOKEN_TTL_HOURS = env_int("MINSHENG_API_TOKEN_TTL_HOURS", 12, minimum=1)
+MINSHENG_MODEL_DIR = Path(env_str("MINSHENG_MODEL_DIR", str(VAR_DIR / "models")) or VAR_DIR / "models")
+MINSHENG_DEMO_PASSWORD = env_str("MINSHENG_DEMO_PASSWORD", "minsheng-demo") or "minsheng-demo"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO") or "INFO"},
+    "loggers": {"jieba": {"level": "WARNING"}},
+}

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("minsheng.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("workbench/", include("minsheng.workbench.urls")),
+    path("", include("minsheng.portal.urls")),
+]

@@ -1,0 +1,274 @@
+"""Deadline rows: computing, opening, meeting, recomputing and sweeping them.
+
+The arithmetic is pure (minsheng.core.calendar); this module binds it to the admin calendar,
+the settings that REGULATIONS.md marks configurable, and the Deadline table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from minsheng.core.calendar import (
+    CalendarNotCovered,
+    DueDate,
+    HolidayCalendar,
+    Period,
+    Unit,
+    chinese_calendar_data,
+    compute_due,
+    provisional_due,
+)
+from minsheng.core.rules import DeadlineRule, get_rule
+from minsheng.workflow.models import CalendarDay, CalendarYear, Deadline
+
+logger = logging.getLogger(__name__)
+
+_CAL_VERSION_KEY = "minsheng:calendar-version"
+_cached: tuple[int, HolidayCalendar] | None = None
+
+# Petitioner-side windows: their expiry is not a breach by an organ (R-CNT-3 policy).
+PETITIONER_WINDOWS = frozenset({"D-REVIEW-REQ-30", "D-RECHECK-REQ-30", "D-SATISFACTION-WINDOW"})
+
+
+def calendar_bump_version() -> None:
+    """Call after the admin calendar changes, so every process reloads it."""
+    try:
+        cache.incr(_CAL_VERSION_KEY)
+    except ValueError:
+        cache.set(_CAL_VERSION_KEY, 1, None)
+
+
+def holiday_calendar() -> HolidayCalendar:
+    """chinesecalendar's data, overridden and extended by the admin's CalendarDay/CalendarYear rows."""
+    global _cached
+    version = cache.get(_CAL_VERSION_KEY, 0)
+    if _cached is not None and _cached[0] == version:
+        return _cached[1]
+    base = chinese_calendar_data()
+    overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+    years = list(CalendarYear.objects.values_list("year", flat=True))
+    calendar = base.with_overrides(overrides, years)
+    _cached = (version, calendar)
+    return calendar
+
+
+def local_date(moment: dt.datetime | dt.date) -> dt.date:
+    if isinstance(moment, dt.datetime):
+        return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+    return moment
+
+
+@dataclass(frozen=True)
+class DueResult:
+    rule: DeadlineRule
+    due: DueDate
+    is_provisional: bool
+    length: int
+
+
+def rule_length(rule: DeadlineRule, length: int | None) -> int:
+    if length is not None:
+        return length
+    if rule.id == "D-SATISFACTION-WINDOW":
+        return int(settings.MINSHENG_RATING_WINDOW_DAYS)
+    if rule.id == "D-SUPERVISION-FEEDBACK":
+        return int(settings.MINSHENG_SUPERVISION_FEEDBACK_DAYS)
+    if rule.length is None:
+        raise ValueError(f"{rule.id}: the period is set case by case; give its length in days")
+    return rule.length
+
+
+def compute_rule_due(
+    rule_id: str,
+    start: dt.date,
+    *,
+    length: int | None = None,
+    extra_days: int = 0,
+    allow_provisional: bool = True,
+    calendar: HolidayCalendar | None = None,
+) -> DueResult:
+    """Due dates for a rule of rules.yaml started on ``start`` (start day not counted by default).
+
+    Immediate rules (D-URGENT-REPORT) are due the same day, with no roll-over: never held for a
+    working day. With ``allow_provisional`` a date in an uncovered year is returned as a flagged
+    lower bound; otherwise CalendarNotCovered propagates.
+    """
+    rule = get_rule(rule_id)
+    if rule.unit is None and rule.length == 0:
+        return DueResult(rule, DueDate(start, start, start), False, 0)
+    days = rule_length(rule, length)
+    unit = rule.unit or Unit.CALENDAR
+    period = Period(days, unit)
+    cal = calendar or holiday_calendar()
+    try:
+        due = compute_due(
+            cal,
+            period,
+            start,
+            extra_days=extra_days,
+            count_start_day=settings.MINSHENG_COUNT_START_DAY,
+            rollover=settings.MINSHENG_ROLLOVER,
+        )
+        return DueResult(rule, due, False, days)
+    except CalendarNotCovered:
+        if not allow_provisional:
+            raise
+        due = provisional_due(period, start, extra_days=extra_days, count_start_day=settings.MINSHENG_COUNT_START_DAY)
+        logger.warning("calendar does not cover %s: %s due date is provisional", due.nominal_due.year, rule_id)
+        return DueResult(rule, due, True, days)
+
+
+def deadline_open(
+    petition_id: int,
+    rule_id: str,
+    start: dt.date,
+    *,
+    organ_id: int | None,
+    length: int | None = None,
+    extra_days: int = 0,
+) -> Deadline:
+    """Open (or re-open) the deadline ``rule_id`` of a petition. Any open one is cancelled first."""
+    Deadline.objects.filter(petition_id=petition_id, rule=rule_id, status=Deadline.Status.OPEN).update(
+        status=Deadline.Status.CANCELLED
+    )
+    result = compute_rule_due(rule_id, start, length=length, extra_days=extra_days)
+    return Deadline.objects.create(
+        petition_id=petition_id,
+        rule=rule_id,
+        organ_id=organ_id,
+        start=start,
+        length=result.length,
+        extra_days=extra_days,
+        nominal_due=result.due.nominal_due,
+        statutory_due=result.due.statutory_due,
+        is_provisional=result.is_provisional,
+    )
+
+
+def deadline_waive(petition_id: int, rule_id: str, start: dt.date, *, organ_id: int | None, reason: str) -> Deadline:
+    """Record a deadline that the law waives (e.g. D-NOTICE-15 when name or address is unclear)."""
+    deadline = deadline_open(petition_id, rule_id, start, organ_id=organ_id)
+    deadline.status = Deadline.Status.WAIVED
+    deadline.waived_reason = reason
+    deadline.save(update_fields=["status", "waived_reason"])
+    return deadline
+
+
+def deadline_get_open(petition_id: int, rule_id: str) -> Deadline | None:
+    return Deadline.objects.filter(petition_id=petition_id, rule=rule_id, status=Deadline.Status.OPEN).first()
+
+
+def deadline_meet(petition_id: int, rule_id: str, *, at: dt.datetime) -> Deadline | None:
+    """Mark the open deadline met at ``at``; a late completion is recorded as such (met_late)."""
+    deadline = deadline_get_open(petition_id, rule_id)
+    if deadline is None:
+        # A breached deadline can still be completed late: record the completion time.
+        late = (
+            Deadline.objects.filter(petition_id=petition_id, rule=rule_id, status=Deadline.Status.BREACHED, met_at=None)
+            .order_by("-pk")
+            .first()
+        )
+        if late is not None:
+            late.met_at = at
+            late.met_late = True
+            late.save(update_fields=["met_at", "met_late"])
+        return late
+    deadline.status = Deadline.Status.MET
+    deadline.met_at = at
+    deadline.met_late = local_date(at) > deadline.statutory_due
+    deadline.save(update_fields=["status", "met_at", "met_late"])
+    return deadline
+
+
+def deadline_cancel(petition_id: int, rule_ids: list[str] | None = None) -> int:
+    qs = Deadline.objects.filter(petition_id=petition_id, status=Deadline.Status.OPEN)
+    if rule_ids is not None:
+        qs = qs.filter(rule__in=rule_ids)
+    return qs.update(status=Deadline.Status.CANCELLED)
+
+
+def deadline_recompute(deadline: Deadline, *, extra_days: int) -> Deadline:
+    """Recompute an open deadline with a new number of extra days (extension, hearing exclusion)."""
+    result = compute_rule_due(deadline.rule, deadline.start, length=deadline.length, extra_days=extra_days)
+    deadline.extra_days = extra_days
+    deadline.nominal_due = result.due.nominal_due
+    deadline.statutory_due = result.due.statutory_due
+    deadline.is_provisional = result.is_provisional
+    deadline.due_soon_at = None
+    deadline.save(update_fields=["extra_days", "nominal_due", "statutory_due", "is_provisional", "due_soon_at"])
+    return deadline
+
+
+def deadlines_refresh_provisional() -> int:
+    """Recompute provisional deadlines after the admin loads a new year's calendar."""
+    count = 0
+    for deadline in Deadline.objects.filter(status=Deadline.Status.OPEN, is_provisional=True):
+        with transaction.atomic():
+            deadline_recompute(deadline, extra_days=deadline.extra_days)
+        count += 1
+    return count
+
+
+def uncovered_years_in_use() -> list[int]:
+    """Years that open deadlines need but no calendar covers: admins are warned to load them."""
+    years = (
+        Deadline.objects.filter(status=Deadline.Status.OPEN, is_provisional=True)
+        .values_list("nominal_due__year", flat=True)
+        .distinct()
+    )
+    return sorted(set(years))
+
+
+def petition_flags_refresh(petition_ids: list[int]) -> None:
+    """Denormalised list flags (overdue / due soon) from the deadline rows."""
+    from minsheng.petitions.models import Petition
+
+    for pid in petition_ids:
+        open_or_breached = Deadline.objects.filter(petition_id=pid).exclude(rule__in=PETITIONER_WINDOWS)
+        overdue = open_or_breached.filter(status=Deadline.Status.BREACHED, met_at=None).exists()
+        due_soon = open_or_breached.filter(status=Deadline.Status.OPEN, due_soon_at__isnull=False).exists()
+        Petition.objects.filter(pk=pid).update(has_overdue=overdue, has_due_soon=due_soon)
+
+
+def due_soon_cutoff(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=settings.MINSHENG_DUE_SOON_DAYS)
+
+
+def deadline_claim_due_soon(deadline_id: int, now: dt.datetime) -> bool:
+    """Compare-and-set: True only for the one worker that marks it."""
+    return (
+        Deadline.objects.filter(pk=deadline_id, status=Deadline.Status.OPEN, due_soon_at=None).update(due_soon_at=now)
+        == 1
+    )
+
+
+def deadline_claim_breach(deadline_id: int, now: dt.datetime, *, expired: bool) -> bool:
+    status = Deadline.Status.EXPIRED if expired else Deadline.Status.BREACHED
+    return (
+        Deadline.objects.filter(pk=deadline_id, status=Deadline.Status.OPEN).update(status=status, breached_at=now) == 1
+    )
+
+
+__all__ = [
+    "PETITIONER_WINDOWS",
+    "CalendarNotCovered",
+    "DueResult",
+    "calendar_bump_version",
+    "compute_rule_due",
+    "deadline_cancel",
+    "deadline_get_open",
+    "deadline_meet",
+    "deadline_open",
+    "deadline_recompute",
+    "deadline_waive",
+    "holiday_calendar",
+    "local_date",
+    "uncovered_years_in_use",
+]

@@ -1,0 +1,378 @@
+"""Process records: timeline, deadlines, assignments, objections, decisions, extensions,
+opinions, deliveries, appeals, hearings, supervision, ratings and the holiday calendar."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class PetitionEvent(models.Model):
+    """Append-only timeline: every state change and every fact that matters, in one table."""
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=40, db_index=True)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_role = models.CharField(max_length=16, blank=True)
+    actor_organ = models.ForeignKey("orgs.Organ", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder, blank=True)
+    is_public = models.BooleanField(default=True, help_text=_("shown on the petitioner's timeline"))
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.action} {self.from_state}->{self.to_state}"
+
+
+class Deadline(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("进行中")
+        MET = "met", _("已按期完成")
+        BREACHED = "breached", _("已超期")
+        WAIVED = "waived", _("依法免除")
+        CANCELLED = "cancelled", _("已撤销")
+        EXPIRED = "expired", _("期满（信访人未提出）")
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="deadlines")
+    rule = models.CharField(max_length=32)
+    organ = models.ForeignKey("orgs.Organ", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    start = models.DateField()
+    length = models.PositiveIntegerField(null=True, blank=True)
+    extra_days = models.PositiveIntegerField(default=0)
+    nominal_due = models.DateField(db_index=True)
+    statutory_due = models.DateField(db_index=True)
+    is_provisional = models.BooleanField(default=False, help_text=_("the calendar does not cover the due year yet"))
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    met_at = models.DateTimeField(null=True, blank=True)
+    met_late = models.BooleanField(default=False)
+    due_soon_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    waived_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["statutory_due", "pk"]
+        indexes = [
+            models.Index(fields=["statutory_due"], name="deadline_open_statutory", condition=Q(status="open")),
+            models.Index(fields=["nominal_due"], name="deadline_open_nominal", condition=Q(status="open")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "rule"], condition=Q(status="open"), name="deadline_one_open_per_rule"),
+            models.CheckConstraint(condition=Q(statutory_due__gte=models.F("nominal_due")), name="deadline_statutory_after_nominal"),
+            models.CheckConstraint(condition=Q(nominal_due__gte=models.F("start")), name="deadline_due_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.nominal_due}/{self.statutory_due} ({self.status})"
+
+
+class Assignment(models.Model):
+    """转送 / 交办 to an organ, as lead (主办) or assisting (协办) organ."""
+
+    class Kind(models.TextChoices):
+        FORWARD = "forward", _("转送")
+        ASSIGN = "assign", _("交办")
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("主办")
+        ASSISTING = "assisting", _("协办")
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="assignments")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.LEAD)
+    organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="assignments")
+    from_organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_due = models.DateField(null=True, blank=True, help_text=_("交办：指定办理期限"))
+    instructions = models.TextField(blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    contribution = models.TextField(_("协办意见"), blank=True)
+    completion_report = models.TextField(_("办结报告"), blank=True)
+    completion_reported_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind="forward") | Q(assigned_due__isnull=False), name="assignment_assign_has_due"),
+        ]
+
+
+class Objection(models.Model):
+    """Art. 23(3): an organ's objection that a forwarded item is not within its competence."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待核实")
+        AGREED = "agreed", _("同意交还")
+        REJECTED = "rejected", _("不同意")
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="objections")
+    organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
+    reasons = models.TextField()
+    suggested_organ = models.ForeignKey("orgs.Organ", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~Q(reasons=""), name="objection_reasons_required")]
+
+
+class Decision(models.Model):
+    """Acceptance (受理) or non-acceptance (不予/不再受理) with its reasons and notice."""
+
+    class Kind(models.TextChoices):
+        ACCEPT = "accept", _("受理")
+        NOT_ACCEPT = "not_accept", _("不予受理")
+        REFER = "refer", _("告知向有权机关提出")
+
+    class Reason(models.TextChoices):
+        DUPLICATE_IN_PROGRESS = "duplicate_in_progress", _("同一事项已受理或正在办理（第十九条第三款）")
+        FINAL_AFTER_RECHECK = "final_after_recheck", _("复核后以同一事实和理由再次提出（第三十六条第三款）")
+        YUEJI = "yueji", _("越级走访（逐级走访办法）")
+        LATE_REVIEW_REQUEST = "late_review_request", _("无正当理由超过复查复核申请期限")
+        OUT_OF_SCOPE = "out_of_scope", _("不属于信访受理范围，应通过法定途径解决")
+        REPRESENTATIVES = "representatives", _("经劝告仍不按规定推选代表")
+        OTHER = "other", _("其他")
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="decisions")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
+    explanation = models.TextField(blank=True)
+    guidance_organ = models.ForeignKey("orgs.Organ", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    notice_number = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(kind="accept") | ~Q(reason=""), name="decision_refusal_has_reason"),
+        ]
+
+
+class Extension(models.Model):
+    """Art. 34: approved only by the organ head, ≤ 30 days in total, effective once the petitioner is told."""
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="extensions")
+    days = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(default=timezone.now)
+    notified_at = models.DateTimeField(null=True, blank=True, help_text=_("petitioner told the reason"))
+    is_effective = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(days__gte=1, days__lte=30), name="extension_days_1_30"),
+            models.CheckConstraint(condition=~Q(reason=""), name="extension_reason_required"),
+            models.CheckConstraint(condition=Q(is_effective=False) | Q(notified_at__isnull=False), name="extension_effective_needs_notice"),
+        ]
+
+
+class Opinion(models.Model):
+    """信访处理意见书 / 复查意见书 / 复核意见书 (Art. 32, 35, 36)."""
+
+    class Stage(models.TextChoices):
+        HANDLING = "handling", _("信访处理意见书")
+        REVIEW = "review", _("复查意见书")
+        RECHECK = "recheck", _("复核意见书")
+        SUGGESTION_REPLY = "suggestion_reply", _("建议意见回复")
+        SIMPLIFIED = "simplified", _("简易办理答复")
+        DUTY = "duty", _("履职答复")
+
+    class Outcome(models.TextChoices):
+        SUPPORT = "support", _("予以支持")
+        PARTIAL_SUPPORT = "partial_support", _("部分支持")
+        EXPLAIN = "explain", _("解释说明")
+        NOT_SUPPORT = "not_support", _("不予支持")
+        ADOPTED = "adopted", _("采纳")
+        PARTLY_ADOPTED = "partly_adopted", _("部分采纳")
+        NOT_ADOPTED = "not_adopted", _("未采纳")
+        UPHELD = "upheld", _("维持原处理意见")
+        CHANGED = "changed", _("变更原处理意见")
+        REVOKED = "revoked", _("撤销原处理意见")
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="opinions")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices)
+    request = models.TextField(_("信访人投诉请求"))
+    facts_and_reasons = models.TextField(_("事实和理由"))
+    opinion = models.TextField(_("处理意见"))
+    legal_basis = models.TextField(_("法律法规依据"), blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["issued_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(stage__in=["handling", "review", "recheck"]) | ~Q(legal_basis=""),
+                name="opinion_legal_basis_required",
+            ),
+        ]
+
+
+class Delivery(models.Model):
+    """Service of a document on the petitioner (送达): starts the 复查/复核 request windows."""
+
+    class Method(models.TextChoices):
+        IN_PERSON = "in_person", _("当面送达")
+        POST = "post", _("邮寄送达")
+        ONLINE = "online", _("网上送达")
+        SMS = "sms", _("短信告知")
+        PHONE = "phone", _("电话告知")
+        OTHER = "other", _("其他")
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="deliveries")
+    opinion = models.ForeignKey(Opinion, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    method = models.CharField(max_length=12, choices=Method.choices)
+    delivered_on = models.DateField(_("信访人收到日期"))
+    is_refused = models.BooleanField(_("拒收"), default=False)
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class Appeal(models.Model):
+    """A 复查 (review) or 复核 (re-review) request."""
+
+    class Kind(models.TextChoices):
+        REVIEW = "review", _("复查")
+        RECHECK = "recheck", _("复核")
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="appeals")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
+    received_on = models.DateField(_("收到请求日期"))
+    postmarked_on = models.DateField(_("邮戳日期"), null=True, blank=True)
+    reasons = models.TextField(blank=True)
+    good_reason = models.TextField(_("逾期正当理由"), blank=True)
+    is_late = models.BooleanField(default=False)
+    hearing_start = models.DateField(null=True, blank=True)
+    hearing_end = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["petition", "kind"], name="appeal_one_per_kind"),
+            models.CheckConstraint(condition=Q(is_late=False) | ~Q(good_reason=""), name="appeal_late_needs_good_reason"),
+            models.CheckConstraint(
+                condition=Q(hearing_end__isnull=True) | Q(hearing_end__gte=models.F("hearing_start")),
+                name="appeal_hearing_order",
+            ),
+        ]
+
+
+class Hearing(models.Model):
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="hearings")
+    stage = models.CharField(max_length=10, default="handling")
+    start = models.DateField()
+    end = models.DateField(null=True, blank=True)
+    participants = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+
+
+class SupervisionOrder(models.Model):
+    """督办 (Art. 40) and 催办 reminders, with written feedback."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", _("催办")
+        ORDINARY = "ordinary", _("普通督办")
+        YELLOW = "yellow", _("黄牌督办")
+        RED = "red", _("红牌督办")
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", _("人工")
+        NOTICE_OVERDUE = "notice_overdue", _("告知超期")
+        HANDLING_OVERDUE = "handling_overdue", _("办理超期")
+        ASSIGNED_OVERDUE = "assigned_overdue", _("交办超期")
+        OTHER_OVERDUE = "other_overdue", _("其他超期")
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="supervision_orders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.MANUAL)
+    deadline_rule = models.CharField(max_length=32, blank=True)
+    target_organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(default=timezone.now)
+    suggestion = models.TextField(blank=True)
+    feedback_due = models.DateField(null=True, blank=True)
+    feedback = models.TextField(blank=True)
+    feedback_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "deadline_rule", "trigger"], condition=~Q(trigger="manual"),
+                name="supervision_one_auto_per_deadline",
+            ),
+        ]
+
+
+class Rating(models.Model):
+    """满意度评价 of the petition bureau or the competent organ (R-120)."""
+
+    class Value(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        BASICALLY_SATISFIED = "basically_satisfied", _("基本满意")
+        UNSATISFIED = "unsatisfied", _("不满意")
+
+    class Target(models.TextChoices):
+        BUREAU = "bureau", _("信访部门")
+        ORGAN = "organ", _("责任单位")
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="ratings")
+    target = models.CharField(max_length=8, choices=Target.choices, default=Target.ORGAN)
+    organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(max_length=10, default="handling")
+    value = models.CharField(max_length=20, choices=Value.choices)
+    comment = models.TextField(blank=True)
+    rated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["petition", "target", "stage"], name="rating_once_per_target_stage")]
+
+
+class CalendarDay(models.Model):
+    """Admin-maintained calendar entries: override or extend the chinesecalendar package."""
+
+    date = models.DateField(unique=True)
+    is_workday = models.BooleanField(_("工作日"))
+    note = models.CharField(_("说明"), max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("节假日安排")
+        verbose_name_plural = _("节假日安排")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.is_workday else '休'} {self.note}"
+
+
+class CalendarYear(models.Model):
+    """A year whose official schedule has been fully entered as CalendarDay rows."""
+
+    year = models.PositiveIntegerField(unique=True)
+    source = models.CharField(_("依据"), max_length=200, help_text=_("国务院办公厅关于某年部分节假日安排的通知"))
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("已录入年度")
+        verbose_name_plural = _("已录入年度")
+
+    def __str__(self) -> str:
+        return str(self.year)
