@@ -63,7 +63,9 @@ class HolidayCalendar:
     def is_rest_day(self, day: dt.date) -> bool:
         return not self.is_workday(day)
 
-    def with_overrides(self, overrides: Mapping[dt.date, bool], extra_years: Iterable[int] = ()) -> HolidayCalendar:
+    def with_overrides(
+        self, overrides: Mapping[dt.date, bool], extra_years: Iterable[int] = ()
+    ) -> HolidayCalendar:
         """A new calendar where ``overrides`` (date → is_workday) win, covering ``extra_years`` too.
 
         An override True on a weekend makes a make-up working day; False on a weekday a holiday.
@@ -116,7 +118,9 @@ def add_calendar_days(start: dt.date, days: int, *, count_start_day: bool = Fals
     return start + dt.timedelta(days=offset)
 
 
-def add_working_days(calendar: HolidayCalendar, start: dt.date, days: int, *, count_start_day: bool = False) -> dt.date:
+def add_working_days(
+    calendar: HolidayCalendar, start: dt.date, days: int, *, count_start_day: bool = False
+) -> dt.date:
     """The ``days``-th working day after ``start`` (the start day counts as day 1 only if it is a
     working day and ``count_start_day`` is set)."""
     if days < 0:
@@ -167,7 +171,9 @@ def compute_due(
     return DueDate(start, nominal, statutory)
 
 
-def provisional_due(period: Period, start: dt.date, *, extra_days: int = 0, count_start_day: bool = False) -> DueDate:
+def provisional_due(
+    period: Period, start: dt.date, *, extra_days: int = 0, count_start_day: bool = False
+) -> DueDate:
     """A lower bound used only when the calendar does not cover the answer.
 
     Every day is treated as a working day, so the true due date is never earlier than this: alerts

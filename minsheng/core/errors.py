@@ -9,7 +9,9 @@ class ApplicationError(Exception):
     code = "error"
     http_status = 400
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, code: str | None = None, **extra: Any
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field

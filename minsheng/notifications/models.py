@@ -21,7 +21,9 @@ class OutboxMessage(models.Model):
         SENT = "sent", "sent"
         FAILED = "failed", "failed"
 
-    petition = models.ForeignKey("petitions.Petition", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    petition = models.ForeignKey(
+        "petitions.Petition", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     recipient = EncryptedTextField(help_text="phone, e-mail address or organ:<code>/user:<id> (encrypted)")
     kind = models.CharField(max_length=40)

@@ -61,17 +61,33 @@ def outbox_notify_petitioner(petition_id: int, kind: str, **context: Any) -> lis
     text = PETITIONER_TEXTS.get(kind, "{code}").format(code=petition.tracking_code, **context)
     ids = []
     if petition.petitioner.phone:
-        ids.append(OutboxMessage.objects.create(petition=petition, channel=OutboxMessage.Channel.SMS,
-                                                recipient=petition.petitioner.phone, kind=kind, body=text).pk)
+        ids.append(
+            OutboxMessage.objects.create(
+                petition=petition,
+                channel=OutboxMessage.Channel.SMS,
+                recipient=petition.petitioner.phone,
+                kind=kind,
+                body=text,
+            ).pk
+        )
     if petition.petitioner.email:
-        ids.append(OutboxMessage.objects.create(petition=petition, channel=OutboxMessage.Channel.EMAIL,
-                                                recipient=petition.petitioner.email, kind=kind,
-                                                subject=_("民声 · 信访事项进展"), body=text).pk)
+        ids.append(
+            OutboxMessage.objects.create(
+                petition=petition,
+                channel=OutboxMessage.Channel.EMAIL,
+                recipient=petition.petitioner.email,
+                kind=kind,
+                subject=_("民声 · 信访事项进展"),
+                body=text,
+            ).pk
+        )
     transaction.on_commit(lambda: _enqueue_send(ids))
     return ids
 
 
-def outbox_notify_organ(petition_id: int, organ_id: int, kind: str, *, heads_only: bool = False, **context: Any) -> list[int]:
+def outbox_notify_organ(
+    petition_id: int, organ_id: int, kind: str, *, heads_only: bool = False, **context: Any
+) -> list[int]:
     """Queue in-app messages to the staff of an organ (or only its heads)."""
     from minsheng.orgs.models import Role, StaffMembership
     from minsheng.petitions.models import Petition
@@ -79,13 +95,25 @@ def outbox_notify_organ(petition_id: int, organ_id: int, kind: str, *, heads_onl
     petition = Petition.objects.filter(pk=petition_id).first()
     if petition is None:
         return []
-    text = ORGAN_TEXTS.get(kind, "{code}").format(code=petition.tracking_code, **{"rule": "", "due": "", **context})
+    text = ORGAN_TEXTS.get(kind, "{code}").format(
+        code=petition.tracking_code, **{"rule": "", "due": "", **context}
+    )
     members = StaffMembership.objects.filter(organ_id=organ_id)
     if heads_only:
         members = members.filter(role=Role.ORGAN_HEAD)
     user_ids = sorted(set(members.values_list("user_id", flat=True)))
-    rows = [OutboxMessage(petition=petition, channel=OutboxMessage.Channel.IN_APP, recipient=f"user:{uid}", kind=kind,
-                          body=text, status=OutboxMessage.Status.SENT, sent_at=timezone.now()) for uid in user_ids]
+    rows = [
+        OutboxMessage(
+            petition=petition,
+            channel=OutboxMessage.Channel.IN_APP,
+            recipient=f"user:{uid}",
+            kind=kind,
+            body=text,
+            status=OutboxMessage.Status.SENT,
+            sent_at=timezone.now(),
+        )
+        for uid in user_ids
+    ]
     OutboxMessage.objects.bulk_create(rows)
     return [r.pk for r in rows if r.pk]
 
@@ -97,9 +125,9 @@ def outbox_send(message_id: int) -> bool:
     message = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING).first()
     if message is None:
         return False
-    claimed = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING, attempts=message.attempts).update(
-        attempts=message.attempts + 1
-    )
+    claimed = OutboxMessage.objects.filter(
+        pk=message_id, status=OutboxMessage.Status.PENDING, attempts=message.attempts
+    ).update(attempts=message.attempts + 1)
     if not claimed:
         return False
     try:
@@ -110,21 +138,28 @@ def outbox_send(message_id: int) -> bool:
     except Exception as exc:
         failed = message.attempts + 1 >= 5
         OutboxMessage.objects.filter(pk=message_id).update(
-            last_error=str(exc)[:500], status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING
+            last_error=str(exc)[:500],
+            status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
         )
         logger.warning("outbox %s failed: %s", message_id, exc)
         return False
-    OutboxMessage.objects.filter(pk=message_id).update(status=OutboxMessage.Status.SENT, sent_at=timezone.now())
+    OutboxMessage.objects.filter(pk=message_id).update(
+        status=OutboxMessage.Status.SENT, sent_at=timezone.now()
+    )
     return True
 
 
 def outbox_send_pending(limit: int = 200) -> int:
-    ids = list(OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).values_list("pk", flat=True)[:limit])
+    ids = list(
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).values_list("pk", flat=True)[:limit]
+    )
     return sum(1 for mid in ids if outbox_send(mid))
 
 
 def outbox_send_direct(channel: str, recipient: str, kind: str, body: str, subject: str = "") -> int:
     """Messages without a petition (one-time codes, acknowledgements with the query password)."""
-    message = OutboxMessage.objects.create(channel=channel, recipient=recipient, kind=kind, body=body, subject=subject)
+    message = OutboxMessage.objects.create(
+        channel=channel, recipient=recipient, kind=kind, body=body, subject=subject
+    )
     transaction.on_commit(lambda: _enqueue_send([message.pk]))
     return message.pk

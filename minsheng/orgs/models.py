@@ -19,14 +19,18 @@ class Region(models.Model):
     code = models.CharField(_("行政区划代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     level = models.PositiveSmallIntegerField(_("级别"), choices=Level.choices)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     aliases = models.JSONField(_("别名"), default=list, blank=True)
 
     class Meta:
         ordering = ["code"]
         verbose_name = _("行政区划")
         verbose_name_plural = _("行政区划")
-        constraints = [models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="region_level_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="region_level_valid")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -75,16 +79,28 @@ class Organ(models.Model):
     level = models.PositiveSmallIntegerField(_("层级"), choices=Level.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="organs")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
         help_text=_("上一级机关（复查、复核与监督链）"),
     )
     review_organ = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("复查/复核机关"),
         help_text=_("R-090: 不填则为上一级机关"),
     )
     head = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("负责人"),
     )
     aliases = models.JSONField(_("别名"), default=list, blank=True)
@@ -93,15 +109,22 @@ class Organ(models.Model):
     reception_hours = models.CharField(_("接待时间"), max_length=120, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
     successor = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="predecessors",
-        verbose_name=_("承继机关"), help_text=_("R-052: 机构撤并后承继其职能的机关"),
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predecessors",
+        verbose_name=_("承继机关"),
+        help_text=_("R-052: 机构撤并后承继其职能的机关"),
     )
 
     class Meta:
         ordering = ["level", "code"]
         verbose_name = _("机关、单位")
         verbose_name_plural = _("机关、单位")
-        constraints = [models.CheckConstraint(condition=Q(kind__in=OrganKind.values), name="organ_kind_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=OrganKind.values), name="organ_kind_valid")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -140,14 +163,18 @@ class Category(models.Model):
 
     name = models.CharField(_("名称"), max_length=64)
     level = models.PositiveSmallIntegerField(_("级别"))
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     path = models.CharField(_("路径"), max_length=200, unique=True)
 
     class Meta:
         ordering = ["path"]
         verbose_name = _("内容分类")
         verbose_name_plural = _("内容分类")
-        constraints = [models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="category_level_valid")]
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="category_level_valid")
+        ]
 
     def __str__(self) -> str:
         return self.path
@@ -202,7 +229,9 @@ class StaffMembership(models.Model):
         verbose_name_plural = _("岗位")
         constraints = [
             models.UniqueConstraint(fields=["user", "organ", "role"], name="membership_unique"),
-            models.CheckConstraint(condition=Q(role__in=[r.value for r in Role]), name="membership_role_valid"),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]), name="membership_role_valid"
+            ),
         ]
 
     def __str__(self) -> str:

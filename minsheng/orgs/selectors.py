@@ -29,7 +29,11 @@ def roles_of(user: AnyUser | None) -> set[str]:
 
 
 def is_admin(user: AnyUser | None) -> bool:
-    return bool(user is not None and user.is_authenticated and (getattr(user, "is_superuser", False) or Role.ADMIN in roles_of(user)))
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (getattr(user, "is_superuser", False) or Role.ADMIN in roles_of(user))
+    )
 
 
 def organ_subtree_ids(organ_ids: Iterable[int]) -> set[int]:
@@ -53,7 +57,9 @@ def visible_organ_scope(user: AnyUser | None) -> tuple[set[int], set[int]]:
     return direct, over
 
 
-def membership_for(user: AnyUser | None, organ_ids: Iterable[int], roles: Iterable[str]) -> StaffMembership | None:
+def membership_for(
+    user: AnyUser | None, organ_ids: Iterable[int], roles: Iterable[str]
+) -> StaffMembership | None:
     wanted_organs = set(organ_ids)
     wanted_roles = set(roles)
     for membership in memberships_of(user):
@@ -63,7 +69,9 @@ def membership_for(user: AnyUser | None, organ_ids: Iterable[int], roles: Iterab
 
 
 def organ_heads(organ: Organ) -> list[int]:
-    ids = list(StaffMembership.objects.filter(organ=organ, role=Role.ORGAN_HEAD).values_list("user_id", flat=True))
+    ids = list(
+        StaffMembership.objects.filter(organ=organ, role=Role.ORGAN_HEAD).values_list("user_id", flat=True)
+    )
     if organ.head_id and organ.head_id not in ids:
         ids.append(organ.head_id)
     return ids

@@ -93,7 +93,11 @@ class Petitioner(models.Model):
     nationality = models.CharField(_("国籍"), max_length=40, blank=True, default="中国")
     is_organisation = models.BooleanField(_("法人或其他组织"), default=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="petitioner_profiles"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="petitioner_profiles",
     )
     phone_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -121,21 +125,41 @@ class Petition(models.Model):
         "orgs.Organ", on_delete=models.PROTECT, related_name="received_petitions", verbose_name=_("登记机关")
     )
     current_organ = models.ForeignKey(
-        "orgs.Organ", on_delete=models.PROTECT, related_name="current_petitions", verbose_name=_("当前办理机关")
+        "orgs.Organ",
+        on_delete=models.PROTECT,
+        related_name="current_petitions",
+        verbose_name=_("当前办理机关"),
     )
     forwarded_by = models.ForeignKey(
-        "orgs.Organ", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("转送交办机关")
+        "orgs.Organ",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("转送交办机关"),
     )
     handling_organ = models.ForeignKey(
-        "orgs.Organ", null=True, blank=True, on_delete=models.PROTECT, related_name="handled_petitions",
+        "orgs.Organ",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_petitions",
         verbose_name=_("原办理机关"),
     )
     caseworker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("承办人"),
     )
     leader_in_charge = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("包案领导"),
     )
     petitioner = models.ForeignKey(
@@ -143,10 +167,20 @@ class Petition(models.Model):
     )
     nature = models.CharField(_("性质"), max_length=24, choices=Nature.choices)
     category = models.ForeignKey(
-        "orgs.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="petitions", verbose_name=_("分类")
+        "orgs.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="petitions",
+        verbose_name=_("分类"),
     )
     region = models.ForeignKey(
-        "orgs.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="petitions", verbose_name=_("地区")
+        "orgs.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="petitions",
+        verbose_name=_("地区"),
     )
     place_text = models.CharField(_("地点"), max_length=200, blank=True)
     title = models.CharField(_("标题"), max_length=200)
@@ -161,16 +195,30 @@ class Petition(models.Model):
     is_yueji = models.BooleanField(_("越级走访"), default=False)
     is_first_time = models.BooleanField(_("初次信访"), default=True)
     accused_organ = models.ForeignKey(
-        "orgs.Organ", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("被检举控告单位")
+        "orgs.Organ",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("被检举控告单位"),
     )
     accused_person = models.CharField(_("被检举控告人"), max_length=100, blank=True)
     related_petition = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("关联信访事项")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("关联信访事项"),
     )
-    state = models.CharField(_("状态"), max_length=32, choices=State.choices, default=State.REGISTERED, db_index=True)
+    state = models.CharField(
+        _("状态"), max_length=32, choices=State.choices, default=State.REGISTERED, db_index=True
+    )
     state_changed_at = models.DateTimeField(default=timezone.now)
     route = models.CharField(_("处理途径"), max_length=24, choices=Route.choices, blank=True)
-    procedure = models.CharField(_("程序"), max_length=12, choices=Procedure.choices, default=Procedure.ORDINARY)
+    procedure = models.CharField(
+        _("程序"), max_length=12, choices=Procedure.choices, default=Procedure.ORDINARY
+    )
     paper_requested = models.BooleanField(_("要求纸质文书"), default=True)
     # Clock-starting events (R-CNT-6): each stored on its own, never inferred from another.
     organ_received_at = models.DateTimeField(_("有权机关收到时间"), null=True, blank=True)
@@ -199,10 +247,18 @@ class Petition(models.Model):
             models.Index(fields=["state", "received_at"], name="petition_state_received"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(state__in=[s.value for s in State]), name="petition_state_valid"),
-            models.CheckConstraint(condition=Q(channel__in=[c.value for c in Channel]), name="petition_channel_valid"),
-            models.CheckConstraint(condition=Q(nature__in=[n.value for n in Nature]), name="petition_nature_valid"),
-            models.CheckConstraint(condition=Q(route="") | Q(route__in=[r.value for r in Route]), name="petition_route_valid"),
+            models.CheckConstraint(
+                condition=Q(state__in=[s.value for s in State]), name="petition_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel__in=[c.value for c in Channel]), name="petition_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(nature__in=[n.value for n in Nature]), name="petition_nature_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(route="") | Q(route__in=[r.value for r in Route]), name="petition_route_valid"
+            ),
             models.CheckConstraint(condition=Q(persons_involved__gte=1), name="petition_persons_positive"),
             models.CheckConstraint(
                 condition=Q(is_oral=False) | Q(channel__in=["phone", "visit"]),
@@ -233,7 +289,9 @@ class Representative(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [
-            models.CheckConstraint(condition=Q(position__gte=1, position__lte=5), name="representative_at_most_5"),
+            models.CheckConstraint(
+                condition=Q(position__gte=1, position__lte=5), name="representative_at_most_5"
+            ),
             models.UniqueConstraint(fields=["petition", "position"], name="representative_position_unique"),
         ]
 

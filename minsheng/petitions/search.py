@@ -32,7 +32,11 @@ def search_filter(qs: QuerySet[Petition], query: str) -> QuerySet[Petition]:
     code_match = Q(tracking_code__iexact=query)
     condition = Q()
     for term in search_terms(query) or [query]:
-        condition &= Q(title__icontains=term) | Q(request__icontains=term) | Q(facts__icontains=term) | Q(
-            reasons__icontains=term
-        ) | Q(place_text__icontains=term)
+        condition &= (
+            Q(title__icontains=term)
+            | Q(request__icontains=term)
+            | Q(facts__icontains=term)
+            | Q(reasons__icontains=term)
+            | Q(place_text__icontains=term)
+        )
     return qs.filter(code_match | condition)

@@ -65,8 +65,18 @@ def access_petition(user: AnyUser | None, petition_id: int | str) -> Petition:
         raise NotFound(_("信访事项不存在。")) from None
     petition = (
         petitions_visible_to(user)
-        .select_related("current_organ", "receiving_organ", "handling_organ", "forwarded_by", "petitioner", "category",
-                        "region", "accused_organ", "caseworker", "leader_in_charge")
+        .select_related(
+            "current_organ",
+            "receiving_organ",
+            "handling_organ",
+            "forwarded_by",
+            "petitioner",
+            "category",
+            "region",
+            "accused_organ",
+            "caseworker",
+            "leader_in_charge",
+        )
         .filter(pk=pk)
         .first()
     )
@@ -123,8 +133,15 @@ def petitioner_view(user: AnyUser | None, petition: Petition, *, reveal: bool = 
     if not can_see_masked_identity(user, petition):
         return HIDDEN
     if reveal and can_see_identity(user, petition):
-        return PetitionerView(petitioner.name, petitioner.phone, petitioner.id_number, petitioner.address,
-                              petitioner.email, False, False)
+        return PetitionerView(
+            petitioner.name,
+            petitioner.phone,
+            petitioner.id_number,
+            petitioner.address,
+            petitioner.email,
+            False,
+            False,
+        )
     return PetitionerView(
         mask_name(petitioner.name),
         mask_phone(petitioner.phone),
@@ -143,8 +160,11 @@ def petitioner_reveal(user: AbstractBaseUser, petition: Petition, *, reason: str
     if not can_see_identity(user, petition):
         raise NotFound(_("无权查看信访人信息。"))
     PersonalDataAccess.objects.create(
-        petition=petition, user=user, reason=reason.strip()[:200],
-        fields=["name", "phone", "id_number", "address", "email"], flagged=in_accused_organ(user, petition),
+        petition=petition,
+        user=user,
+        reason=reason.strip()[:200],
+        fields=["name", "phone", "id_number", "address", "email"],
+        flagged=in_accused_organ(user, petition),
     )
     return petitioner_view(user, petition, reveal=True)
 
@@ -187,12 +207,24 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
     if f.organ_id:
         qs = qs.filter(current_organ_id=f.organ_id)
     if f.category_id:
-        qs = qs.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id)
-                       | Q(category__parent__parent_id=f.category_id))
+        qs = qs.filter(
+            Q(category_id=f.category_id)
+            | Q(category__parent_id=f.category_id)
+            | Q(category__parent__parent_id=f.category_id)
+        )
     if f.region_id:
-        qs = qs.filter(Q(region_id=f.region_id) | Q(region__parent_id=f.region_id) | Q(region__parent__parent_id=f.region_id))
-    for flag, field in ((f.overdue, "has_overdue"), (f.due_soon, "has_due_soon"), (f.urgent, "is_urgent"),
-                        (f.collective, "is_collective"), (f.supervised, "is_supervised")):
+        qs = qs.filter(
+            Q(region_id=f.region_id)
+            | Q(region__parent_id=f.region_id)
+            | Q(region__parent__parent_id=f.region_id)
+        )
+    for flag, field in (
+        (f.overdue, "has_overdue"),
+        (f.due_soon, "has_due_soon"),
+        (f.urgent, "is_urgent"),
+        (f.collective, "is_collective"),
+        (f.supervised, "is_supervised"),
+    ):
         if flag is not None:
             qs = qs.filter(**{field: flag})
     if f.received_from:
@@ -220,13 +252,40 @@ def petition_public_timeline(petition: Petition) -> list[dict[str, Any]]:
     """The petitioner's timeline: public events only, in plain language, no staff names."""
     rows = []
     for event in petition.events.filter(is_public=True).order_by("occurred_at", "pk"):
-        rows.append({"action": event.action, "at": timezone.localtime(event.occurred_at), "to_state": event.to_state,
-                     "data": {k: v for k, v in event.data.items() if k in PUBLIC_EVENT_KEYS}})
+        rows.append(
+            {
+                "action": event.action,
+                "at": timezone.localtime(event.occurred_at),
+                "to_state": event.to_state,
+                "data": {k: v for k, v in event.data.items() if k in PUBLIC_EVENT_KEYS},
+            }
+        )
     return rows
 
 
-PUBLIC_EVENT_KEYS = frozenset({
-    "channel", "received_at", "organ", "reason_label", "explanation", "guidance_organ", "days", "reason",
-    "notice_number", "outcome", "number", "delivered_on", "method", "deadlines", "route", "target_procedure",
-    "limitation", "limitation_due", "value", "received_on", "hearing_start", "hearing_end",
-})
+PUBLIC_EVENT_KEYS = frozenset(
+    {
+        "channel",
+        "received_at",
+        "organ",
+        "reason_label",
+        "explanation",
+        "guidance_organ",
+        "days",
+        "reason",
+        "notice_number",
+        "outcome",
+        "number",
+        "delivered_on",
+        "method",
+        "deadlines",
+        "route",
+        "target_procedure",
+        "limitation",
+        "limitation_due",
+        "value",
+        "received_on",
+        "hearing_start",
+        "hearing_end",
+    }
+)

@@ -129,7 +129,15 @@ def _valid_id_number(value: str) -> bool:
 
 
 def _find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | None) -> Petitioner | None:
-    if not any([data.name.strip(), data.id_number.strip(), data.phone.strip(), data.address.strip(), data.email.strip()]):
+    if not any(
+        [
+            data.name.strip(),
+            data.id_number.strip(),
+            data.phone.strip(),
+            data.address.strip(),
+            data.email.strip(),
+        ]
+    ):
         return None
     id_index = blind_index(data.id_number) if data.id_number.strip() else ""
     phone_index = blind_index(data.phone) if data.phone.strip() else ""
@@ -155,14 +163,22 @@ def _find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | N
             existing.save(update_fields=changed)
         return existing
     return Petitioner.objects.create(
-        name=data.name.strip(), id_number=data.id_number.strip().upper(), id_number_index=id_index,
-        phone=data.phone.strip(), phone_index=phone_index, address=data.address.strip(), email=data.email.strip(),
-        nationality=data.nationality or "中国", is_organisation=data.is_organisation, user=user,
+        name=data.name.strip(),
+        id_number=data.id_number.strip().upper(),
+        id_number_index=id_index,
+        phone=data.phone.strip(),
+        phone_index=phone_index,
+        address=data.address.strip(),
+        email=data.email.strip(),
+        nationality=data.nationality or "中国",
+        is_organisation=data.is_organisation,
+        user=user,
     )
 
 
-def petition_register(data: RegistrationInput, *, actor: AbstractBaseUser | None,
-                      now: dt.datetime | None = None) -> tuple[Petition, str]:
+def petition_register(
+    data: RegistrationInput, *, actor: AbstractBaseUser | None, now: dt.datetime | None = None
+) -> tuple[Petition, str]:
     """Register a petition received on any channel (Art. 22(1): every item received is registered).
 
     ``received_at`` may lie in the past (a letter's receipt date); the entry time is recorded too
@@ -216,8 +232,12 @@ def petition_register(data: RegistrationInput, *, actor: AbstractBaseUser | None
             suggestions=data.suggestions,
         )
         for position, rep in enumerate(data.representatives, start=1):
-            Representative.objects.create(petition=petition, position=position, name=rep["name"].strip(),
-                                          phone=(rep.get("phone") or "").strip())
+            Representative.objects.create(
+                petition=petition,
+                position=position,
+                name=rep["name"].strip(),
+                phone=(rep.get("phone") or "").strip(),
+            )
         start = dl.local_date(received_at)
         event_deadlines = []
         organ = data.receiving_organ
@@ -229,14 +249,21 @@ def petition_register(data: RegistrationInput, *, actor: AbstractBaseUser | None
             petition.organ_received_at = received_at
             petition.save(update_fields=["organ_received_at"])
             if petition.is_anonymous:
-                dl.deadline_waive(petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="姓名（名称）、住址不清")
+                dl.deadline_waive(
+                    petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="姓名（名称）、住址不清"
+                )
             else:
                 event_deadlines.append(dl.deadline_open(petition.pk, "D-NOTICE-15", start, organ_id=organ.pk))
         late_entry = (moment - received_at) > dt.timedelta(hours=24)
         PetitionEvent.objects.create(
-            petition=petition, action="register", occurred_at=moment, actor=actor,
-            actor_role="petitioner" if actor is None else "registrar", actor_organ=organ,
-            from_state=State.RECEIVED, to_state=State.REGISTERED,
+            petition=petition,
+            action="register",
+            occurred_at=moment,
+            actor=actor,
+            actor_role="petitioner" if actor is None else "registrar",
+            actor_organ=organ,
+            from_state=State.RECEIVED,
+            to_state=State.REGISTERED,
             data={
                 "channel": data.channel,
                 "received_at": received_at.isoformat(),
@@ -247,8 +274,13 @@ def petition_register(data: RegistrationInput, *, actor: AbstractBaseUser | None
                 "representatives": len(data.representatives),
                 "yueji": yueji,
                 "deadlines": [
-                    {"rule": d.rule, "start": d.start.isoformat(), "nominal_due": d.nominal_due.isoformat(),
-                     "statutory_due": d.statutory_due.isoformat(), "provisional": d.is_provisional}
+                    {
+                        "rule": d.rule,
+                        "start": d.start.isoformat(),
+                        "nominal_due": d.nominal_due.isoformat(),
+                        "statutory_due": d.statutory_due.isoformat(),
+                        "provisional": d.is_provisional,
+                    }
                     for d in event_deadlines
                 ],
             },
@@ -262,7 +294,9 @@ def petition_register(data: RegistrationInput, *, actor: AbstractBaseUser | None
     return petition, password
 
 
-def _report_urgent_on_register(petition: Petition, actor: AbstractBaseUser | None, moment: dt.datetime) -> None:
+def _report_urgent_on_register(
+    petition: Petition, actor: AbstractBaseUser | None, moment: dt.datetime
+) -> None:
     from minsheng.notifications.services import outbox_notify_organ
     from minsheng.workflow.services import urgent_recipients
 
@@ -270,13 +304,22 @@ def _report_urgent_on_register(petition: Petition, actor: AbstractBaseUser | Non
         recipients = urgent_recipients(petition.current_organ)
         Petition.objects.filter(pk=petition.pk).update(urgent_reported_at=moment)
         PetitionEvent.objects.create(
-            petition=petition, action="report_urgent", occurred_at=moment, actor=actor, actor_role="system",
-            actor_organ=petition.current_organ, from_state=petition.state, to_state=petition.state,
-            data={"reported_to": [o.name for o in recipients], "article": "条例第二十五条"}, is_public=False,
+            petition=petition,
+            action="report_urgent",
+            occurred_at=moment,
+            actor=actor,
+            actor_role="system",
+            actor_organ=petition.current_organ,
+            from_state=petition.state,
+            to_state=petition.state,
+            data={"reported_to": [o.name for o in recipients], "article": "条例第二十五条"},
+            is_public=False,
         )
         for organ in recipients:
             organ_id = organ.pk
-            transaction.on_commit(lambda organ_id=organ_id: outbox_notify_organ(petition.pk, organ_id, "urgent"))  # type: ignore[misc]
+            transaction.on_commit(
+                lambda organ_id=organ_id: outbox_notify_organ(petition.pk, organ_id, "urgent")
+            )  # type: ignore[misc]
 
 
 def _after_register(petition_id: int) -> None:

@@ -120,8 +120,12 @@ def compute_rule_due(
     except CalendarNotCovered:
         if not allow_provisional:
             raise
-        due = provisional_due(period, start, extra_days=extra_days, count_start_day=settings.MINSHENG_COUNT_START_DAY)
-        logger.warning("calendar does not cover %s: %s due date is provisional", due.nominal_due.year, rule_id)
+        due = provisional_due(
+            period, start, extra_days=extra_days, count_start_day=settings.MINSHENG_COUNT_START_DAY
+        )
+        logger.warning(
+            "calendar does not cover %s: %s due date is provisional", due.nominal_due.year, rule_id
+        )
         return DueResult(rule, due, True, days)
 
 
@@ -152,7 +156,9 @@ def deadline_open(
     )
 
 
-def deadline_waive(petition_id: int, rule_id: str, start: dt.date, *, organ_id: int | None, reason: str) -> Deadline:
+def deadline_waive(
+    petition_id: int, rule_id: str, start: dt.date, *, organ_id: int | None, reason: str
+) -> Deadline:
     """Record a deadline that the law waives (e.g. D-NOTICE-15 when name or address is unclear)."""
     deadline = deadline_open(petition_id, rule_id, start, organ_id=organ_id)
     deadline.status = Deadline.Status.WAIVED
@@ -171,7 +177,9 @@ def deadline_meet(petition_id: int, rule_id: str, *, at: dt.datetime) -> Deadlin
     if deadline is None:
         # A breached deadline can still be completed late: record the completion time.
         late = (
-            Deadline.objects.filter(petition_id=petition_id, rule=rule_id, status=Deadline.Status.BREACHED, met_at=None)
+            Deadline.objects.filter(
+                petition_id=petition_id, rule=rule_id, status=Deadline.Status.BREACHED, met_at=None
+            )
             .order_by("-pk")
             .first()
         )
@@ -202,7 +210,9 @@ def deadline_recompute(deadline: Deadline, *, extra_days: int) -> Deadline:
     deadline.statutory_due = result.due.statutory_due
     deadline.is_provisional = result.is_provisional
     deadline.due_soon_at = None
-    deadline.save(update_fields=["extra_days", "nominal_due", "statutory_due", "is_provisional", "due_soon_at"])
+    deadline.save(
+        update_fields=["extra_days", "nominal_due", "statutory_due", "is_provisional", "due_soon_at"]
+    )
     return deadline
 
 
@@ -244,7 +254,9 @@ def due_soon_cutoff(today: dt.date) -> dt.date:
 def deadline_claim_due_soon(deadline_id: int, now: dt.datetime) -> bool:
     """Compare-and-set: True only for the one worker that marks it."""
     return (
-        Deadline.objects.filter(pk=deadline_id, status=Deadline.Status.OPEN, due_soon_at=None).update(due_soon_at=now)
+        Deadline.objects.filter(pk=deadline_id, status=Deadline.Status.OPEN, due_soon_at=None).update(
+            due_soon_at=now
+        )
         == 1
     )
 
@@ -252,7 +264,10 @@ def deadline_claim_due_soon(deadline_id: int, now: dt.datetime) -> bool:
 def deadline_claim_breach(deadline_id: int, now: dt.datetime, *, expired: bool) -> bool:
     status = Deadline.Status.EXPIRED if expired else Deadline.Status.BREACHED
     return (
-        Deadline.objects.filter(pk=deadline_id, status=Deadline.Status.OPEN).update(status=status, breached_at=now) == 1
+        Deadline.objects.filter(pk=deadline_id, status=Deadline.Status.OPEN).update(
+            status=status, breached_at=now
+        )
+        == 1
     )
 
 

@@ -17,9 +17,13 @@ class PetitionEvent(models.Model):
     petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=40, db_index=True)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_role = models.CharField(max_length=16, blank=True)
-    actor_organ = models.ForeignKey("orgs.Organ", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_organ = models.ForeignKey(
+        "orgs.Organ", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     from_state = models.CharField(max_length=32, blank=True)
     to_state = models.CharField(max_length=32, blank=True)
     data = models.JSONField(default=dict, encoder=DjangoJSONEncoder, blank=True)
@@ -43,13 +47,17 @@ class Deadline(models.Model):
 
     petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="deadlines")
     rule = models.CharField(max_length=32)
-    organ = models.ForeignKey("orgs.Organ", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    organ = models.ForeignKey(
+        "orgs.Organ", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     start = models.DateField()
     length = models.PositiveIntegerField(null=True, blank=True)
     extra_days = models.PositiveIntegerField(default=0)
     nominal_due = models.DateField(db_index=True)
     statutory_due = models.DateField(db_index=True)
-    is_provisional = models.BooleanField(default=False, help_text=_("the calendar does not cover the due year yet"))
+    is_provisional = models.BooleanField(
+        default=False, help_text=_("the calendar does not cover the due year yet")
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     met_at = models.DateTimeField(null=True, blank=True)
     met_late = models.BooleanField(default=False)
@@ -61,13 +69,22 @@ class Deadline(models.Model):
     class Meta:
         ordering = ["statutory_due", "pk"]
         indexes = [
-            models.Index(fields=["statutory_due"], name="deadline_open_statutory", condition=Q(status="open")),
+            models.Index(
+                fields=["statutory_due"], name="deadline_open_statutory", condition=Q(status="open")
+            ),
             models.Index(fields=["nominal_due"], name="deadline_open_nominal", condition=Q(status="open")),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["petition", "rule"], condition=Q(status="open"), name="deadline_one_open_per_rule"),
-            models.CheckConstraint(condition=Q(statutory_due__gte=models.F("nominal_due")), name="deadline_statutory_after_nominal"),
-            models.CheckConstraint(condition=Q(nominal_due__gte=models.F("start")), name="deadline_due_after_start"),
+            models.UniqueConstraint(
+                fields=["petition", "rule"], condition=Q(status="open"), name="deadline_one_open_per_rule"
+            ),
+            models.CheckConstraint(
+                condition=Q(statutory_due__gte=models.F("nominal_due")),
+                name="deadline_statutory_after_nominal",
+            ),
+            models.CheckConstraint(
+                condition=Q(nominal_due__gte=models.F("start")), name="deadline_due_after_start"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,7 +108,9 @@ class Assignment(models.Model):
     organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="assignments")
     from_organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     assigned_due = models.DateField(null=True, blank=True, help_text=_("交办：指定办理期限"))
     instructions = models.TextField(blank=True)
     received_at = models.DateTimeField(null=True, blank=True)
@@ -103,7 +122,9 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind="forward") | Q(assigned_due__isnull=False), name="assignment_assign_has_due"),
+            models.CheckConstraint(
+                condition=Q(kind="forward") | Q(assigned_due__isnull=False), name="assignment_assign_has_due"
+            ),
         ]
 
 
@@ -118,11 +139,15 @@ class Objection(models.Model):
     petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="objections")
     organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
     reasons = models.TextField()
-    suggested_organ = models.ForeignKey("orgs.Organ", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    suggested_organ = models.ForeignKey(
+        "orgs.Organ", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     raised_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decision_note = models.TextField(blank=True)
 
     class Meta:
@@ -150,15 +175,21 @@ class Decision(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     reason = models.CharField(max_length=24, choices=Reason.choices, blank=True)
     explanation = models.TextField(blank=True)
-    guidance_organ = models.ForeignKey("orgs.Organ", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    guidance_organ = models.ForeignKey(
+        "orgs.Organ", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     notice_number = models.CharField(max_length=40, blank=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(kind="accept") | ~Q(reason=""), name="decision_refusal_has_reason"),
+            models.CheckConstraint(
+                condition=Q(kind="accept") | ~Q(reason=""), name="decision_refusal_has_reason"
+            ),
         ]
 
 
@@ -177,7 +208,10 @@ class Extension(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(days__gte=1, days__lte=30), name="extension_days_1_30"),
             models.CheckConstraint(condition=~Q(reason=""), name="extension_reason_required"),
-            models.CheckConstraint(condition=Q(is_effective=False) | Q(notified_at__isnull=False), name="extension_effective_needs_notice"),
+            models.CheckConstraint(
+                condition=Q(is_effective=False) | Q(notified_at__isnull=False),
+                name="extension_effective_needs_notice",
+            ),
         ]
 
 
@@ -214,7 +248,9 @@ class Opinion(models.Model):
     opinion = models.TextField(_("处理意见"))
     legal_basis = models.TextField(_("法律法规依据"), blank=True)
     issued_at = models.DateTimeField(default=timezone.now)
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["issued_at", "pk"]
@@ -238,12 +274,16 @@ class Delivery(models.Model):
         OTHER = "other", _("其他")
 
     petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="deliveries")
-    opinion = models.ForeignKey(Opinion, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")
+    opinion = models.ForeignKey(
+        Opinion, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     method = models.CharField(max_length=12, choices=Method.choices)
     delivered_on = models.DateField(_("信访人收到日期"))
     is_refused = models.BooleanField(_("拒收"), default=False)
     recorded_at = models.DateTimeField(default=timezone.now)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
 
 class Appeal(models.Model):
@@ -268,7 +308,9 @@ class Appeal(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["petition", "kind"], name="appeal_one_per_kind"),
-            models.CheckConstraint(condition=Q(is_late=False) | ~Q(good_reason=""), name="appeal_late_needs_good_reason"),
+            models.CheckConstraint(
+                condition=Q(is_late=False) | ~Q(good_reason=""), name="appeal_late_needs_good_reason"
+            ),
             models.CheckConstraint(
                 condition=Q(hearing_end__isnull=True) | Q(hearing_end__gte=models.F("hearing_start")),
                 name="appeal_hearing_order",
@@ -301,12 +343,16 @@ class SupervisionOrder(models.Model):
         ASSIGNED_OVERDUE = "assigned_overdue", _("交办超期")
         OTHER_OVERDUE = "other_overdue", _("其他超期")
 
-    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="supervision_orders")
+    petition = models.ForeignKey(
+        "petitions.Petition", on_delete=models.CASCADE, related_name="supervision_orders"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.MANUAL)
     deadline_rule = models.CharField(max_length=32, blank=True)
     target_organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     issued_at = models.DateTimeField(default=timezone.now)
     suggestion = models.TextField(blank=True)
     feedback_due = models.DateField(null=True, blank=True)
@@ -317,7 +363,8 @@ class SupervisionOrder(models.Model):
         ordering = ["-issued_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["petition", "deadline_rule", "trigger"], condition=~Q(trigger="manual"),
+                fields=["petition", "deadline_rule", "trigger"],
+                condition=~Q(trigger="manual"),
                 name="supervision_one_auto_per_deadline",
             ),
         ]
@@ -344,7 +391,11 @@ class Rating(models.Model):
     rated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["petition", "target", "stage"], name="rating_once_per_target_stage")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition", "target", "stage"], name="rating_once_per_target_stage"
+            )
+        ]
 
 
 class CalendarDay(models.Model):
@@ -367,7 +418,9 @@ class CalendarYear(models.Model):
     """A year whose official schedule has been fully entered as CalendarDay rows."""
 
     year = models.PositiveIntegerField(unique=True)
-    source = models.CharField(_("依据"), max_length=200, help_text=_("国务院办公厅关于某年部分节假日安排的通知"))
+    source = models.CharField(
+        _("依据"), max_length=200, help_text=_("国务院办公厅关于某年部分节假日安排的通知")
+    )
     loaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

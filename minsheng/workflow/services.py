@@ -101,7 +101,9 @@ class Ctx:
             raise InvalidInput(_("无效的选项；可选：%(c)s") % {"c": ", ".join(choices)}, field=name)
         return str(value)
 
-    def integer(self, name: str, *, minimum: int | None = None, maximum: int | None = None, required: bool = True) -> int | None:
+    def integer(
+        self, name: str, *, minimum: int | None = None, maximum: int | None = None, required: bool = True
+    ) -> int | None:
         value = self.data.get(name)
         if value in (None, ""):
             if required:
@@ -187,7 +189,11 @@ class Ctx:
             if required:
                 raise InvalidInput(_("此项必填。"), field=name)
             return None
-        found = Petition.objects.filter(pk=value).first() if str(value).isdigit() else Petition.objects.filter(tracking_code=value).first()
+        found = (
+            Petition.objects.filter(pk=value).first()
+            if str(value).isdigit()
+            else Petition.objects.filter(tracking_code=value).first()
+        )
         if found is None or found.pk == self.petition.pk:
             raise InvalidInput(_("找不到关联的信访事项。"), field=name)
         return found
@@ -218,7 +224,9 @@ def _ensure_not_accused(ctx: Ctx, organ: Organ, field_name: str) -> None:
     if petition.nature == Nature.ACCUSATION and petition.accused_organ_id:
         accused = organ_subtree_ids([petition.accused_organ_id])
         if organ.pk in accused:
-            raise InvalidInput(_("检举控告件不得转给被检举控告的单位或其下属单位（条例第三十条第三款）。"), field=field_name)
+            raise InvalidInput(
+                _("检举控告件不得转给被检举控告的单位或其下属单位（条例第三十条第三款）。"), field=field_name
+            )
 
 
 def _move_to(ctx: Ctx, organ: Organ) -> None:
@@ -260,9 +268,10 @@ def _opinion_fields(ctx: Ctx, *, outcomes: list[str], legal_basis_required: bool
 
 def _document_number(ctx: Ctx, prefix: str) -> str:
     organ = ctx.organ or ctx.petition.current_organ
-    count = Opinion.objects.filter(organ=organ, issued_at__year=ctx.now.year).count() + Decision.objects.filter(
-        organ=organ, decided_at__year=ctx.now.year
-    ).count()
+    count = (
+        Opinion.objects.filter(organ=organ, issued_at__year=ctx.now.year).count()
+        + Decision.objects.filter(organ=organ, decided_at__year=ctx.now.year).count()
+    )
     return f"{organ.short_name or organ.code}〔{ctx.now.year}〕{prefix}{count + 1}号"
 
 
@@ -300,13 +309,25 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
     Assignment.objects.filter(petition=ctx.petition, is_active=True).update(is_active=False)
     instructions = ctx.text("instructions", required=False)
     Assignment.objects.create(
-        petition=ctx.petition, kind=kind, role=Assignment.Role.LEAD, organ=organ, from_organ=from_organ,
-        created_by=ctx.actor, assigned_due=assigned_due, instructions=instructions,
+        petition=ctx.petition,
+        kind=kind,
+        role=Assignment.Role.LEAD,
+        organ=organ,
+        from_organ=from_organ,
+        created_by=ctx.actor,
+        assigned_due=assigned_due,
+        instructions=instructions,
     )
     for other in assisting:
         Assignment.objects.create(
-            petition=ctx.petition, kind=kind, role=Assignment.Role.ASSISTING, organ=other, from_organ=from_organ,
-            created_by=ctx.actor, assigned_due=assigned_due, instructions=instructions,
+            petition=ctx.petition,
+            kind=kind,
+            role=Assignment.Role.ASSISTING,
+            organ=other,
+            from_organ=from_organ,
+            created_by=ctx.actor,
+            assigned_due=assigned_due,
+            instructions=instructions,
         )
     ctx.petition.forwarded_by = from_organ
     _move_to(ctx, organ)
@@ -336,7 +357,9 @@ def h_report_for_decision(ctx: Ctx) -> None:
     ctx.event_data["note"] = ctx.text("note")
     parent = ctx.petition.current_organ.parent
     if parent is not None:
-        ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, parent.pk, "reported_for_decision"))
+        ctx.after_commit.append(
+            lambda: outbox_notify_organ(ctx.petition.pk, parent.pk, "reported_for_decision")
+        )
 
 
 def h_route_political_legal(ctx: Ctx) -> None:
@@ -348,8 +371,13 @@ def h_route_political_legal(ctx: Ctx) -> None:
         raise InvalidInput(_("应选择政法部门（法院、检察院、公安机关等）。"), field="organ_id")
     _ensure_not_accused(ctx, organ, "organ_id")
     ctx.petition.forwarded_by = ctx.petition.current_organ
-    Assignment.objects.create(petition=ctx.petition, kind=Assignment.Kind.FORWARD, organ=organ,
-                              from_organ=ctx.petition.current_organ, created_by=ctx.actor)
+    Assignment.objects.create(
+        petition=ctx.petition,
+        kind=Assignment.Kind.FORWARD,
+        organ=organ,
+        from_organ=ctx.petition.current_organ,
+        created_by=ctx.actor,
+    )
     _move_to(ctx, organ)
     _bureau_deadlines_met(ctx)
     ctx.event_data.update({"organ": organ.name, "organ_id": organ.pk})
@@ -364,8 +392,13 @@ def h_route_discipline(ctx: Ctx) -> None:
         raise InvalidInput(_("应选择纪检监察机关。"), field="organ_id")
     _ensure_not_accused(ctx, organ, "organ_id")
     ctx.petition.forwarded_by = ctx.petition.current_organ
-    Assignment.objects.create(petition=ctx.petition, kind=Assignment.Kind.FORWARD, organ=organ,
-                              from_organ=ctx.petition.current_organ, created_by=ctx.actor)
+    Assignment.objects.create(
+        petition=ctx.petition,
+        kind=Assignment.Kind.FORWARD,
+        organ=organ,
+        from_organ=ctx.petition.current_organ,
+        created_by=ctx.actor,
+    )
     _move_to(ctx, organ)
     _bureau_deadlines_met(ctx)
     ctx.event_data.update({"organ": organ.name, "organ_id": organ.pk})
@@ -374,7 +407,9 @@ def h_route_discipline(ctx: Ctx) -> None:
 def h_not_accept(ctx: Ctx) -> None:
     reason = ctx.choice("reason", [r.value for r in Decision.Reason])
     explanation = ctx.text("explanation", required=reason == Decision.Reason.OTHER)
-    guidance = ctx.organ_ref("guidance_organ_id", required=reason in (Decision.Reason.YUEJI, Decision.Reason.OUT_OF_SCOPE))
+    guidance = ctx.organ_ref(
+        "guidance_organ_id", required=reason in (Decision.Reason.YUEJI, Decision.Reason.OUT_OF_SCOPE)
+    )
     related = None
     if reason in (Decision.Reason.DUPLICATE_IN_PROGRESS, Decision.Reason.FINAL_AFTER_RECHECK):
         related = ctx.petition_ref("related_petition_id")
@@ -396,8 +431,13 @@ def h_not_accept(ctx: Ctx) -> None:
         ctx.petition.is_yueji = True
     organ = ctx.organ or ctx.petition.current_organ
     decision = Decision.objects.create(
-        petition=ctx.petition, kind=Decision.Kind.NOT_ACCEPT, reason=reason, explanation=explanation,
-        guidance_organ=guidance, organ=organ, decided_by=ctx.actor,
+        petition=ctx.petition,
+        kind=Decision.Kind.NOT_ACCEPT,
+        reason=reason,
+        explanation=explanation,
+        guidance_organ=guidance,
+        organ=organ,
+        decided_by=ctx.actor,
         notice_number=_document_number(ctx, "不受字第"),
     )
     dl.deadline_cancel(ctx.petition.pk)
@@ -419,8 +459,13 @@ def h_refer_elsewhere(ctx: Ctx) -> None:
     assert guidance is not None
     explanation = ctx.text("explanation", required=False)
     Decision.objects.create(
-        petition=ctx.petition, kind=Decision.Kind.REFER, reason=Decision.Reason.OUT_OF_SCOPE, explanation=explanation,
-        guidance_organ=guidance, organ=ctx.petition.current_organ, decided_by=ctx.actor,
+        petition=ctx.petition,
+        kind=Decision.Kind.REFER,
+        reason=Decision.Reason.OUT_OF_SCOPE,
+        explanation=explanation,
+        guidance_organ=guidance,
+        organ=ctx.petition.current_organ,
+        decided_by=ctx.actor,
     )
     ctx.petition.notice_given_at = ctx.now
     dl.deadline_meet(ctx.petition.pk, "D-NOTICE-15", at=ctx.now)
@@ -437,11 +482,15 @@ def h_receive(ctx: Ctx) -> None:
     petition.organ_received_at = received
     start = dl.local_date(received)
     organ = petition.current_organ
-    Assignment.objects.filter(petition=petition, organ=organ, is_active=True, received_at=None).update(received_at=received)
+    Assignment.objects.filter(petition=petition, organ=organ, is_active=True, received_at=None).update(
+        received_at=received
+    )
     _open_notice_deadline(ctx, start, organ)
     if petition.forwarded_by_id:
         _open(ctx, "D-OBJECTION-5WD", start, organ)
-    lead = Assignment.objects.filter(petition=petition, organ=organ, is_active=True, role=Assignment.Role.LEAD).first()
+    lead = Assignment.objects.filter(
+        petition=petition, organ=organ, is_active=True, role=Assignment.Role.LEAD
+    ).first()
     if lead is not None and lead.kind == Assignment.Kind.ASSIGN and lead.assigned_due:
         length = max(1, (lead.assigned_due - start).days)
         _open(ctx, "D-ASSIGNED", start, organ, length=length)
@@ -453,10 +502,19 @@ def _open_notice_deadline(ctx: Ctx, start: dt.date, organ: Organ) -> None:
     discipline routes, which follow their own rules (Art. 23(2)(4))."""
     petition = ctx.petition
     if petition.is_anonymous:
-        dl.deadline_waive(petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="姓名（名称）、住址不清")
+        dl.deadline_waive(
+            petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="姓名（名称）、住址不清"
+        )
         ctx.event_data["notice_waived"] = "anonymous"
-    elif organ.kind in (Organ.Kind.DISCIPLINE, Organ.Kind.POLITICAL_LEGAL, Organ.Kind.COURT, Organ.Kind.PROCURATORATE):
-        dl.deadline_waive(petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="政法、纪检监察途径依其规定告知")
+    elif organ.kind in (
+        Organ.Kind.DISCIPLINE,
+        Organ.Kind.POLITICAL_LEGAL,
+        Organ.Kind.COURT,
+        Organ.Kind.PROCURATORATE,
+    ):
+        dl.deadline_waive(
+            petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="政法、纪检监察途径依其规定告知"
+        )
         ctx.event_data["notice_waived"] = "own_rules"
     else:
         _open(ctx, "D-NOTICE-15", start, organ)
@@ -512,7 +570,9 @@ def h_reject_objection(ctx: Ctx) -> None:
 def h_dispute(ctx: Ctx) -> None:
     ctx.event_data["reasons"] = ctx.text("reasons")
     others = ctx.data.get("other_organ_ids") or []
-    ctx.event_data["other_organs"] = list(Organ.objects.filter(pk__in=[o for o in others if str(o).isdigit()]).values_list("name", flat=True))
+    ctx.event_data["other_organs"] = list(
+        Organ.objects.filter(pk__in=[o for o in others if str(o).isdigit()]).values_list("name", flat=True)
+    )
 
 
 def h_resolve_dispute(ctx: Ctx) -> None:
@@ -522,8 +582,14 @@ def h_resolve_dispute(ctx: Ctx) -> None:
     previous = ctx.petition.current_organ
     if organ.pk != previous.pk:
         Assignment.objects.filter(petition=ctx.petition, is_active=True).update(is_active=False)
-        Assignment.objects.create(petition=ctx.petition, kind=Assignment.Kind.FORWARD, organ=organ,
-                                  from_organ=ctx.organ or previous, created_by=ctx.actor, received_at=ctx.now)
+        Assignment.objects.create(
+            petition=ctx.petition,
+            kind=Assignment.Kind.FORWARD,
+            organ=organ,
+            from_organ=ctx.organ or previous,
+            created_by=ctx.actor,
+            received_at=ctx.now,
+        )
         _move_to(ctx, organ)
         ctx.petition.organ_received_at = ctx.now
         dl.deadline_cancel(ctx.petition.pk, ["D-NOTICE-15", "D-OBJECTION-5WD"])
@@ -545,12 +611,22 @@ def h_accept(ctx: Ctx) -> None:
     if ctx.role == R.CASEWORKER and ctx.actor is not None and petition.caseworker_id is None:
         petition.caseworker = ctx.actor  # type: ignore[assignment]
     number = _document_number(ctx, "受字第")
-    Decision.objects.create(petition=petition, kind=Decision.Kind.ACCEPT, organ=petition.current_organ,
-                            decided_by=ctx.actor, notice_number=number)
+    Decision.objects.create(
+        petition=petition,
+        kind=Decision.Kind.ACCEPT,
+        organ=petition.current_organ,
+        decided_by=ctx.actor,
+        notice_number=number,
+    )
     dl.deadline_meet(petition.pk, "D-NOTICE-15", at=notice_at)
     dl.deadline_cancel(petition.pk, ["D-OBJECTION-5WD", "D-BUREAU-15"])
-    ctx.event_data.update({"notice_number": number, "notice_given_at": notice_at.isoformat(),
-                           "on_the_spot": ctx.boolean("on_the_spot")})
+    ctx.event_data.update(
+        {
+            "notice_number": number,
+            "notice_given_at": notice_at.isoformat(),
+            "on_the_spot": ctx.boolean("on_the_spot"),
+        }
+    )
     ctx.after_commit.append(lambda: outbox_notify_petitioner(petition.pk, "accepted"))
 
 
@@ -585,7 +661,9 @@ def external_limitation_due(kind: str, known: dt.date) -> dt.date:
 
 
 def h_redirect(ctx: Ctx) -> None:
-    route = ctx.choice("route", [Route.LITIGATION_ETC, Route.ARBITRATION, Route.PARTY_APPEAL, Route.ADMIN_PROCEDURE])
+    route = ctx.choice(
+        "route", [Route.LITIGATION_ETC, Route.ARBITRATION, Route.PARTY_APPEAL, Route.ADMIN_PROCEDURE]
+    )
     procedure = ctx.text("target_procedure")
     kind = ctx.choice("limitation", list(LIMITATIONS), required=False)
     known = ctx.date("known_date", required=False)
@@ -593,8 +671,13 @@ def h_redirect(ctx: Ctx) -> None:
     data: dict[str, Any] = {"route": route, "target_procedure": procedure}
     if kind and known:
         due = external_limitation_due(kind, known)
-        data.update({"limitation": LIMITATIONS[kind][2], "limitation_due": due.isoformat(),
-                     "limitation_warning": (due - ctx.today).days <= 15})
+        data.update(
+            {
+                "limitation": LIMITATIONS[kind][2],
+                "limitation_due": due.isoformat(),
+                "limitation_warning": (due - ctx.today).days <= 15,
+            }
+        )
     ctx.event_data.update(data)
     dl.deadline_cancel(ctx.petition.pk)
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "redirected"))
@@ -603,10 +686,16 @@ def h_redirect(ctx: Ctx) -> None:
 def h_perform_duty(ctx: Ctx) -> None:
     ctx.petition.route = Route.PERFORM_DUTY
     opinion = Opinion.objects.create(
-        petition=ctx.petition, stage=Opinion.Stage.DUTY, organ=ctx.petition.current_organ,
-        outcome=ctx.choice("outcome", [Opinion.Outcome.SUPPORT, Opinion.Outcome.EXPLAIN, Opinion.Outcome.NOT_SUPPORT]),
-        request=ctx.petition.request, facts_and_reasons=ctx.text("facts_and_reasons", required=False) or "-",
-        opinion=ctx.text("reply"), issued_by=ctx.actor,
+        petition=ctx.petition,
+        stage=Opinion.Stage.DUTY,
+        organ=ctx.petition.current_organ,
+        outcome=ctx.choice(
+            "outcome", [Opinion.Outcome.SUPPORT, Opinion.Outcome.EXPLAIN, Opinion.Outcome.NOT_SUPPORT]
+        ),
+        request=ctx.petition.request,
+        facts_and_reasons=ctx.text("facts_and_reasons", required=False) or "-",
+        opinion=ctx.text("reply"),
+        issued_by=ctx.actor,
     )
     ctx.petition.concluded_at = ctx.now
     ctx.event_data.update({"opinion_id": opinion.pk})
@@ -616,9 +705,16 @@ def h_reply_suggestion(ctx: Ctx) -> None:
     if ctx.petition.nature != Nature.SUGGESTION:
         raise InvalidInput(_("只有建议意见类事项以回复办结（条例第二十九条）。"), field="nature")
     opinion = Opinion.objects.create(
-        petition=ctx.petition, stage=Opinion.Stage.SUGGESTION_REPLY, organ=ctx.petition.current_organ,
-        outcome=ctx.choice("outcome", [Opinion.Outcome.ADOPTED, Opinion.Outcome.PARTLY_ADOPTED, Opinion.Outcome.NOT_ADOPTED]),
-        request=ctx.petition.request, facts_and_reasons="-", opinion=ctx.text("reply"), issued_by=ctx.actor,
+        petition=ctx.petition,
+        stage=Opinion.Stage.SUGGESTION_REPLY,
+        organ=ctx.petition.current_organ,
+        outcome=ctx.choice(
+            "outcome", [Opinion.Outcome.ADOPTED, Opinion.Outcome.PARTLY_ADOPTED, Opinion.Outcome.NOT_ADOPTED]
+        ),
+        request=ctx.petition.request,
+        facts_and_reasons="-",
+        opinion=ctx.text("reply"),
+        issued_by=ctx.actor,
         number=_document_number(ctx, "复字第"),
     )
     ctx.petition.concluded_at = ctx.now
@@ -629,8 +725,10 @@ def h_reply_suggestion(ctx: Ctx) -> None:
 def _recusal(ctx: Ctx) -> None:
     """C-RECUSAL (Art. 28(3)): the caseworker declares no direct interest before handling."""
     if not ctx.boolean("no_conflict_of_interest"):
-        raise InvalidInput(_("承办人须声明与信访事项或信访人无直接利害关系（条例第二十八条第三款）。"),
-                           field="no_conflict_of_interest")
+        raise InvalidInput(
+            _("承办人须声明与信访事项或信访人无直接利害关系（条例第二十八条第三款）。"),
+            field="no_conflict_of_interest",
+        )
 
 
 def h_start_handling(ctx: Ctx) -> None:
@@ -688,8 +786,12 @@ def h_convert_to_ordinary(ctx: Ctx) -> None:
 def h_start_hearing(ctx: Ctx) -> None:
     start = ctx.date("start", default=ctx.today)
     assert start is not None
-    Hearing.objects.create(petition=ctx.petition, stage="handling", start=start,
-                           participants=ctx.text("participants", required=False))
+    Hearing.objects.create(
+        petition=ctx.petition,
+        stage="handling",
+        start=start,
+        participants=ctx.text("participants", required=False),
+    )
     ctx.event_data["start"] = start.isoformat()
 
 
@@ -755,12 +857,23 @@ def _make_extension_effective(ctx: Ctx, extension: Extension) -> State | None:
     extension.notified_at = notified
     extension.is_effective = True
     extension.save(update_fields=["notified_at", "is_effective"])
-    total = sum(Extension.objects.filter(petition=ctx.petition, is_effective=True).values_list("days", flat=True))
+    total = sum(
+        Extension.objects.filter(petition=ctx.petition, is_effective=True).values_list("days", flat=True)
+    )
     deadline = dl.deadline_recompute(deadline, extra_days=total)
     ctx.event_data.update(
-        {"notified_at": notified.isoformat(), "total_extension_days": total,
-         "deadlines": [{"rule": "D-HANDLE-60", "nominal_due": deadline.nominal_due.isoformat(),
-                        "statutory_due": deadline.statutory_due.isoformat(), "provisional": deadline.is_provisional}]}
+        {
+            "notified_at": notified.isoformat(),
+            "total_extension_days": total,
+            "deadlines": [
+                {
+                    "rule": "D-HANDLE-60",
+                    "nominal_due": deadline.nominal_due.isoformat(),
+                    "statutory_due": deadline.statutory_due.isoformat(),
+                    "provisional": deadline.is_provisional,
+                }
+            ],
+        }
     )
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "extended"))
     return S.EXTENDED if ctx.petition.state == S.IN_HANDLING else None
@@ -775,14 +888,21 @@ def h_notify_extension(ctx: Ctx) -> State | None:
 
 
 def h_draft_opinion(ctx: Ctx) -> None:
-    draft = {k: ctx.text(k, required=False) for k in ("outcome", "facts_and_reasons", "opinion", "legal_basis")}
+    draft = {
+        k: ctx.text(k, required=False) for k in ("outcome", "facts_and_reasons", "opinion", "legal_basis")
+    }
     suggestions = dict(ctx.petition.suggestions or {})
     suggestions["draft_opinion"] = draft
     ctx.petition.suggestions = suggestions
     ctx.event_data["draft"] = True
 
 
-HANDLING_OUTCOMES = [Opinion.Outcome.SUPPORT, Opinion.Outcome.PARTIAL_SUPPORT, Opinion.Outcome.EXPLAIN, Opinion.Outcome.NOT_SUPPORT]
+HANDLING_OUTCOMES = [
+    Opinion.Outcome.SUPPORT,
+    Opinion.Outcome.PARTIAL_SUPPORT,
+    Opinion.Outcome.EXPLAIN,
+    Opinion.Outcome.NOT_SUPPORT,
+]
 
 
 def h_conclude(ctx: Ctx) -> None:
@@ -794,8 +914,12 @@ def h_conclude(ctx: Ctx) -> None:
         ctx.data.setdefault(key, value)
     fields = _opinion_fields(ctx, outcomes=HANDLING_OUTCOMES, legal_basis_required=not simplified)
     opinion = Opinion.objects.create(
-        petition=petition, stage=Opinion.Stage.SIMPLIFIED if simplified else Opinion.Stage.HANDLING,
-        organ=petition.current_organ, issued_by=ctx.actor, number=_document_number(ctx, "意字第"), **fields,
+        petition=petition,
+        stage=Opinion.Stage.SIMPLIFIED if simplified else Opinion.Stage.HANDLING,
+        organ=petition.current_organ,
+        issued_by=ctx.actor,
+        number=_document_number(ctx, "意字第"),
+        **fields,
     )
     petition.concluded_at = ctx.now
     suggestions = dict(petition.suggestions or {})
@@ -809,7 +933,9 @@ def h_conclude(ctx: Ctx) -> None:
 
 def h_report_completion(ctx: Ctx) -> None:
     report = ctx.text("report")
-    lead = Assignment.objects.filter(petition=ctx.petition, kind=Assignment.Kind.ASSIGN, role=Assignment.Role.LEAD).last()
+    lead = Assignment.objects.filter(
+        petition=ctx.petition, kind=Assignment.Kind.ASSIGN, role=Assignment.Role.LEAD
+    ).last()
     if lead is None:
         raise InvalidInput(_("只有交办件需要报送办结报告。"), field="report")
     lead.completion_report = report
@@ -829,9 +955,17 @@ def _deliver(ctx: Ctx, opinion: Opinion | None) -> dt.date:
         raise InvalidInput(_("送达日期不能晚于今天。"), field="delivered_on")
     if opinion is not None and delivered_on < dl.local_date(opinion.issued_at):
         raise InvalidInput(_("送达日期不能早于出具日期。"), field="delivered_on")
-    Delivery.objects.create(petition=ctx.petition, opinion=opinion, method=method, delivered_on=delivered_on,
-                            is_refused=ctx.boolean("refused"), recorded_by=ctx.actor)
-    ctx.event_data.update({"method": method, "delivered_on": delivered_on.isoformat(), "refused": ctx.boolean("refused")})
+    Delivery.objects.create(
+        petition=ctx.petition,
+        opinion=opinion,
+        method=method,
+        delivered_on=delivered_on,
+        is_refused=ctx.boolean("refused"),
+        recorded_by=ctx.actor,
+    )
+    ctx.event_data.update(
+        {"method": method, "delivered_on": delivered_on.isoformat(), "refused": ctx.boolean("refused")}
+    )
     return delivered_on
 
 
@@ -859,19 +993,30 @@ def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
     is_late = due is None or filed_on > due
     if is_late and not good_reason:
         raise InvalidInput(
-            _("申请期限已于 %(due)s 届满；无正当理由的逾期申请不予受理。如有正当理由，请填写。") % {"due": due or "-"},
+            _("申请期限已于 %(due)s 届满；无正当理由的逾期申请不予受理。如有正当理由，请填写。")
+            % {"due": due or "-"},
             field="received_on",
         )
     upper = petition.current_organ.upper_organ()
     if upper is None:
         raise InvalidInput(_("未配置上一级机关，无法复查复核；请管理员设置。"), field="organ")
-    Appeal.objects.create(petition=petition, kind=kind, organ=upper, received_on=received_on, postmarked_on=postmarked,
-                          reasons=ctx.text("reasons", required=False), good_reason=good_reason, is_late=is_late)
+    Appeal.objects.create(
+        petition=petition,
+        kind=kind,
+        organ=upper,
+        received_on=received_on,
+        postmarked_on=postmarked,
+        reasons=ctx.text("reasons", required=False),
+        good_reason=good_reason,
+        is_late=is_late,
+    )
     dl.deadline_meet(petition.pk, window_rule, at=ctx.now)
     petition.handling_organ = petition.handling_organ or petition.current_organ
     _move_to(ctx, upper)
     _open(ctx, answer_rule, received_on, upper)
-    ctx.event_data.update({"organ": upper.name, "received_on": received_on.isoformat(), "late_with_good_reason": is_late})
+    ctx.event_data.update(
+        {"organ": upper.name, "received_on": received_on.isoformat(), "late_with_good_reason": is_late}
+    )
     ctx.after_commit.append(lambda: outbox_notify_organ(petition.pk, upper.pk, f"{kind}_requested"))
 
 
@@ -885,13 +1030,24 @@ def h_request_recheck(ctx: Ctx) -> None:
     ctx.petition.recheck_requested_on = ctx.date("received_on", default=ctx.today)
 
 
-APPEAL_OUTCOMES = [Opinion.Outcome.UPHELD, Opinion.Outcome.CHANGED, Opinion.Outcome.REVOKED, *HANDLING_OUTCOMES]
+APPEAL_OUTCOMES = [
+    Opinion.Outcome.UPHELD,
+    Opinion.Outcome.CHANGED,
+    Opinion.Outcome.REVOKED,
+    *HANDLING_OUTCOMES,
+]
 
 
 def _conclude_appeal(ctx: Ctx, stage: str, answer_rule: str) -> dt.date:
     fields = _opinion_fields(ctx, outcomes=APPEAL_OUTCOMES, legal_basis_required=True)
-    opinion = Opinion.objects.create(petition=ctx.petition, stage=stage, organ=ctx.petition.current_organ,
-                                     issued_by=ctx.actor, number=_document_number(ctx, "复字第"), **fields)
+    opinion = Opinion.objects.create(
+        petition=ctx.petition,
+        stage=stage,
+        organ=ctx.petition.current_organ,
+        issued_by=ctx.actor,
+        number=_document_number(ctx, "复字第"),
+        **fields,
+    )
     dl.deadline_meet(ctx.petition.pk, answer_rule, at=ctx.now)
     delivered_on = _deliver(ctx, opinion)
     ctx.event_data.update({"opinion_id": opinion.pk, "outcome": opinion.outcome, "number": opinion.number})
@@ -913,8 +1069,12 @@ def h_recheck_hearing_start(ctx: Ctx) -> None:
         raise InvalidInput(_("听证开始日期早于收到复核请求日期。"), field="hearing_start")
     appeal.hearing_start = start
     appeal.save(update_fields=["hearing_start"])
-    Hearing.objects.create(petition=ctx.petition, stage="recheck", start=start,
-                           participants=ctx.text("participants", required=False))
+    Hearing.objects.create(
+        petition=ctx.petition,
+        stage="recheck",
+        start=start,
+        participants=ctx.text("participants", required=False),
+    )
     ctx.event_data["hearing_start"] = start.isoformat()
 
 
@@ -932,9 +1092,15 @@ def h_recheck_hearing_end(ctx: Ctx) -> None:
     deadline = dl.deadline_get_open(ctx.petition.pk, "D-RECHECK-30")
     if deadline is not None:
         deadline = dl.deadline_recompute(deadline, extra_days=days)
-        ctx.event_data["deadlines"] = [{"rule": "D-RECHECK-30", "nominal_due": deadline.nominal_due.isoformat(),
-                                        "statutory_due": deadline.statutory_due.isoformat(),
-                                        "provisional": deadline.is_provisional, "hearing_days": days}]
+        ctx.event_data["deadlines"] = [
+            {
+                "rule": "D-RECHECK-30",
+                "nominal_due": deadline.nominal_due.isoformat(),
+                "statutory_due": deadline.statutory_due.isoformat(),
+                "provisional": deadline.is_provisional,
+                "hearing_days": days,
+            }
+        ]
     ctx.event_data.update({"hearing_end": end.isoformat(), "hearing_days": days})
 
 
@@ -965,12 +1131,22 @@ def h_supervise(ctx: Ctx) -> None:
     suggestion = ctx.text("suggestion")
     feedback_days = int(settings.MINSHENG_SUPERVISION_FEEDBACK_DAYS)
     order = SupervisionOrder.objects.create(
-        petition=ctx.petition, kind=kind, target_organ=ctx.petition.current_organ, issued_by=ctx.actor,
-        suggestion=suggestion, feedback_due=ctx.today + dt.timedelta(days=feedback_days),
+        petition=ctx.petition,
+        kind=kind,
+        target_organ=ctx.petition.current_organ,
+        issued_by=ctx.actor,
+        suggestion=suggestion,
+        feedback_due=ctx.today + dt.timedelta(days=feedback_days),
     )
     ctx.petition.is_supervised = True
-    ctx.event_data.update({"kind": kind, "suggestion": suggestion, "order_id": order.pk,
-                           "feedback_due": order.feedback_due.isoformat() if order.feedback_due else None})
+    ctx.event_data.update(
+        {
+            "kind": kind,
+            "suggestion": suggestion,
+            "order_id": order.pk,
+            "feedback_due": order.feedback_due.isoformat() if order.feedback_due else None,
+        }
+    )
     target_id = ctx.petition.current_organ_id
     ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, target_id, "supervision"))
 
@@ -994,8 +1170,11 @@ def h_note(ctx: Ctx) -> None:
 
 def h_assign_caseworker(ctx: Ctx) -> None:
     user_id = ctx.integer("user_id", minimum=1)
-    membership = StaffMembership.objects.filter(user_id=user_id, organ=ctx.petition.current_organ,
-                                                role=R.CASEWORKER).select_related("user").first()
+    membership = (
+        StaffMembership.objects.filter(user_id=user_id, organ=ctx.petition.current_organ, role=R.CASEWORKER)
+        .select_related("user")
+        .first()
+    )
     if membership is None:
         raise InvalidInput(_("该用户不是本机关的承办人。"), field="user_id")
     ctx.petition.caseworker = membership.user
@@ -1010,18 +1189,31 @@ def h_take_charge(ctx: Ctx) -> None:
 def h_rate(ctx: Ctx) -> None:
     value = ctx.choice("value", [v.value for v in Rating.Value])
     comment = ctx.text("comment", required=False, max_length=2000)
-    stage = {S.DELIVERED: "handling", S.REVIEW_CONCLUDED: "review", S.FINAL: "recheck",
-             S.SUGGESTION_REPLIED: "handling", S.DUTY_PERFORMED: "handling", S.CLOSED_NO_REVIEW: "handling"}.get(
-        ctx.petition.state, "handling")
+    stage = {
+        S.DELIVERED: "handling",
+        S.REVIEW_CONCLUDED: "review",
+        S.FINAL: "recheck",
+        S.SUGGESTION_REPLIED: "handling",
+        S.DUTY_PERFORMED: "handling",
+        S.CLOSED_NO_REVIEW: "handling",
+    }.get(ctx.petition.state, "handling")
     organ = ctx.petition.current_organ
     if Rating.objects.filter(petition=ctx.petition, target=Rating.Target.ORGAN, stage=stage).exists():
         raise InvalidInput(_("本阶段已评价。"), field="value")
-    Rating.objects.create(petition=ctx.petition, target=Rating.Target.ORGAN, organ=organ, stage=stage,
-                          value=value, comment=comment)
+    Rating.objects.create(
+        petition=ctx.petition,
+        target=Rating.Target.ORGAN,
+        organ=organ,
+        stage=stage,
+        value=value,
+        comment=comment,
+    )
     ctx.event_data.update({"value": value, "stage": stage})
     if value == Rating.Value.UNSATISFIED:
         # An unsatisfied rating reaches the organ head.
-        ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, organ.pk, "unsatisfied", heads_only=True))
+        ctx.after_commit.append(
+            lambda: outbox_notify_organ(ctx.petition.pk, organ.pk, "unsatisfied", heads_only=True)
+        )
 
 
 def h_report_urgent(ctx: Ctx) -> None:
@@ -1034,12 +1226,18 @@ def h_report_urgent(ctx: Ctx) -> None:
     ctx.event_data["reported_to"] = [o.name for o in recipients]
     for organ in recipients:
         organ_id = organ.pk
-        ctx.after_commit.append(lambda organ_id=organ_id: outbox_notify_organ(petition.pk, organ_id, "urgent"))  # type: ignore[misc]
+        ctx.after_commit.append(
+            lambda organ_id=organ_id: outbox_notify_organ(petition.pk, organ_id, "urgent")
+        )  # type: ignore[misc]
 
 
 def urgent_recipients(organ: Organ) -> list[Organ]:
     """Same-level party committee and government, and the next higher petition bureau."""
-    same_level = list(Organ.objects.filter(region=organ.region, kind__in=[Organ.Kind.PARTY_COMMITTEE, Organ.Kind.GOVERNMENT]))
+    same_level = list(
+        Organ.objects.filter(
+            region=organ.region, kind__in=[Organ.Kind.PARTY_COMMITTEE, Organ.Kind.GOVERNMENT]
+        )
+    )
     higher = [o for o in organ.ancestors() if o.kind == Organ.Kind.PETITION_BUREAU][:1]
     parent_region = organ.region.parent
     if not higher and parent_region is not None:
@@ -1052,111 +1250,474 @@ def urgent_recipients(organ: Organ) -> list[Organ]:
 
 STAFF_HANDLERS = frozenset({R.CASEWORKER, R.ORGAN_HEAD})
 BUREAU = frozenset({R.DISPATCHER, R.ORGAN_HEAD})
-TERMINAL = frozenset({S.FINAL, S.CLOSED_NO_REVIEW, S.SETTLED, S.SUGGESTION_REPLIED, S.DUTY_PERFORMED,
-                      S.REDIRECTED_STATUTORY, S.RETURNED, S.REFERRED_ELSEWHERE, S.ROUTED_POLITICAL_LEGAL,
-                      S.ROUTED_DISCIPLINE, S.NOT_ACCEPTED})
+TERMINAL = frozenset(
+    {
+        S.FINAL,
+        S.CLOSED_NO_REVIEW,
+        S.SETTLED,
+        S.SUGGESTION_REPLIED,
+        S.DUTY_PERFORMED,
+        S.REDIRECTED_STATUTORY,
+        S.RETURNED,
+        S.REFERRED_ELSEWHERE,
+        S.ROUTED_POLITICAL_LEGAL,
+        S.ROUTED_DISCIPLINE,
+        S.NOT_ACCEPTED,
+    }
+)
 OPEN_STATES = frozenset(s.value for s in State) - TERMINAL - {S.ARCHIVED}
 HANDLING_STATES = frozenset({S.IN_HANDLING, S.EXTENDED, S.HEARING, S.MEDIATION})
-RATEABLE = frozenset({S.DELIVERED, S.REVIEW_CONCLUDED, S.FINAL, S.SUGGESTION_REPLIED, S.DUTY_PERFORMED, S.CLOSED_NO_REVIEW})
+RATEABLE = frozenset(
+    {S.DELIVERED, S.REVIEW_CONCLUDED, S.FINAL, S.SUGGESTION_REPLIED, S.DUTY_PERFORMED, S.CLOSED_NO_REVIEW}
+)
 
 
-def _t(action: str, sources: set[str] | frozenset[str], target: str | None, roles: set[str] | frozenset[str], at: str,
-       handler: Handler, label: Any, public: bool = True) -> Transition:
+def _t(
+    action: str,
+    sources: set[str] | frozenset[str],
+    target: str | None,
+    roles: set[str] | frozenset[str],
+    at: str,
+    handler: Handler,
+    label: Any,
+    public: bool = True,
+) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles), at, handler, label, public)
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        _t("triage", {S.REGISTERED}, S.BUREAU_TRIAGE, {R.DISPATCHER}, AT_CURRENT, h_triage, gettext_lazy("开始分流"), False),
-        _t("forward", {S.REGISTERED, S.BUREAU_TRIAGE, S.REPORTED_FOR_DECISION, S.RETURNED}, S.FORWARDED,
-           {R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD}, AT_CURRENT, h_forward, gettext_lazy("转送")),
-        _t("assign", {S.REGISTERED, S.BUREAU_TRIAGE, S.REPORTED_FOR_DECISION, S.RETURNED}, S.ASSIGNED, BUREAU,
-           AT_CURRENT, h_assign, gettext_lazy("交办")),
-        _t("report_for_decision", {S.REGISTERED, S.BUREAU_TRIAGE}, S.REPORTED_FOR_DECISION, {R.ORGAN_HEAD},
-           AT_CURRENT, h_report_for_decision, gettext_lazy("报请本级党委政府决定"), False),
-        _t("route_political_legal", {S.REGISTERED, S.BUREAU_TRIAGE}, S.ROUTED_POLITICAL_LEGAL, BUREAU, AT_CURRENT,
-           h_route_political_legal, gettext_lazy("转政法部门")),
-        _t("route_discipline", {S.REGISTERED, S.BUREAU_TRIAGE}, S.ROUTED_DISCIPLINE, BUREAU, AT_CURRENT,
-           h_route_discipline, gettext_lazy("转纪检监察机关")),
-        _t("not_accept", {S.REGISTERED, S.BUREAU_TRIAGE, S.ORGAN_RECEIVED}, S.NOT_ACCEPTED,
-           {R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD}, AT_CURRENT, h_not_accept, gettext_lazy("不予受理")),
-        _t("refer_elsewhere", {S.REGISTERED}, S.REFERRED_ELSEWHERE, STAFF_HANDLERS, AT_CURRENT, h_refer_elsewhere,
-           gettext_lazy("告知向有权机关提出")),
-        _t("receive", {S.FORWARDED, S.ASSIGNED}, S.ORGAN_RECEIVED, {R.REGISTRAR, R.CASEWORKER, R.ORGAN_HEAD},
-           AT_CURRENT, h_receive, gettext_lazy("签收")),
-        _t("object", {S.ORGAN_RECEIVED}, S.OBJECTION_PENDING, STAFF_HANDLERS, AT_CURRENT, h_object,
-           gettext_lazy("提出异议"), False),
-        _t("approve_objection", {S.OBJECTION_PENDING}, S.RETURNED, BUREAU | {R.SUPERVISOR}, AT_FORWARDER,
-           h_approve_objection, gettext_lazy("同意异议、交还材料"), False),
-        _t("reject_objection", {S.OBJECTION_PENDING}, S.ORGAN_RECEIVED, BUREAU | {R.SUPERVISOR}, AT_FORWARDER,
-           h_reject_objection, gettext_lazy("不同意异议"), False),
-        _t("dispute_jurisdiction", {S.ORGAN_RECEIVED, S.REGISTERED}, S.JURISDICTION_DISPUTE, STAFF_HANDLERS,
-           AT_CURRENT, h_dispute, gettext_lazy("提请确定受理机关"), False),
-        _t("resolve_jurisdiction", {S.JURISDICTION_DISPUTE}, S.ORGAN_RECEIVED, {R.ORGAN_HEAD, R.SUPERVISOR, R.DISPATCHER},
-           AT_FORWARDER, h_resolve_dispute, gettext_lazy("确定受理机关")),
-        _t("accept", {S.ORGAN_RECEIVED, S.REGISTERED}, S.ACCEPTED, STAFF_HANDLERS, AT_CURRENT, h_accept,
-           gettext_lazy("受理并书面告知")),
-        _t("redirect", {S.ACCEPTED}, S.REDIRECTED_STATUTORY, STAFF_HANDLERS, AT_CURRENT, h_redirect,
-           gettext_lazy("导入法定途径")),
-        _t("perform_duty", {S.ACCEPTED}, S.DUTY_PERFORMED, STAFF_HANDLERS, AT_CURRENT, h_perform_duty,
-           gettext_lazy("依法履行职责或答复")),
-        _t("reply_suggestion", {S.ACCEPTED}, S.SUGGESTION_REPLIED, STAFF_HANDLERS, AT_CURRENT, h_reply_suggestion,
-           gettext_lazy("回复建议意见")),
-        _t("start_handling", {S.ACCEPTED}, S.IN_HANDLING, STAFF_HANDLERS, AT_CURRENT, h_start_handling,
-           gettext_lazy("调查核实（第三十一条第六项）")),
-        _t("simplify", {S.ORGAN_RECEIVED, S.REGISTERED}, S.SIMPLIFIED_HANDLING, STAFF_HANDLERS, AT_CURRENT, h_simplify,
-           gettext_lazy("简易办理")),
-        _t("convert_to_ordinary", {S.SIMPLIFIED_HANDLING}, S.IN_HANDLING, STAFF_HANDLERS, AT_CURRENT,
-           h_convert_to_ordinary, gettext_lazy("转为普通程序")),
-        _t("start_hearing", {S.IN_HANDLING, S.EXTENDED}, S.HEARING, STAFF_HANDLERS, AT_CURRENT, h_start_hearing,
-           gettext_lazy("组织听证")),
-        _t("end_hearing", {S.HEARING}, S.IN_HANDLING, STAFF_HANDLERS, AT_CURRENT, h_end_hearing, gettext_lazy("听证结束")),
-        _t("start_mediation", {S.IN_HANDLING, S.EXTENDED}, S.MEDIATION, STAFF_HANDLERS, AT_CURRENT, h_start_mediation,
-           gettext_lazy("调解和解")),
-        _t("settle", {S.MEDIATION}, S.SETTLED, STAFF_HANDLERS, AT_CURRENT, h_settle, gettext_lazy("达成调解和解协议")),
-        _t("end_mediation", {S.MEDIATION}, S.IN_HANDLING, STAFF_HANDLERS, AT_CURRENT, h_end_mediation,
-           gettext_lazy("调解未成")),
+        _t(
+            "triage",
+            {S.REGISTERED},
+            S.BUREAU_TRIAGE,
+            {R.DISPATCHER},
+            AT_CURRENT,
+            h_triage,
+            gettext_lazy("开始分流"),
+            False,
+        ),
+        _t(
+            "forward",
+            {S.REGISTERED, S.BUREAU_TRIAGE, S.REPORTED_FOR_DECISION, S.RETURNED},
+            S.FORWARDED,
+            {R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD},
+            AT_CURRENT,
+            h_forward,
+            gettext_lazy("转送"),
+        ),
+        _t(
+            "assign",
+            {S.REGISTERED, S.BUREAU_TRIAGE, S.REPORTED_FOR_DECISION, S.RETURNED},
+            S.ASSIGNED,
+            BUREAU,
+            AT_CURRENT,
+            h_assign,
+            gettext_lazy("交办"),
+        ),
+        _t(
+            "report_for_decision",
+            {S.REGISTERED, S.BUREAU_TRIAGE},
+            S.REPORTED_FOR_DECISION,
+            {R.ORGAN_HEAD},
+            AT_CURRENT,
+            h_report_for_decision,
+            gettext_lazy("报请本级党委政府决定"),
+            False,
+        ),
+        _t(
+            "route_political_legal",
+            {S.REGISTERED, S.BUREAU_TRIAGE},
+            S.ROUTED_POLITICAL_LEGAL,
+            BUREAU,
+            AT_CURRENT,
+            h_route_political_legal,
+            gettext_lazy("转政法部门"),
+        ),
+        _t(
+            "route_discipline",
+            {S.REGISTERED, S.BUREAU_TRIAGE},
+            S.ROUTED_DISCIPLINE,
+            BUREAU,
+            AT_CURRENT,
+            h_route_discipline,
+            gettext_lazy("转纪检监察机关"),
+        ),
+        _t(
+            "not_accept",
+            {S.REGISTERED, S.BUREAU_TRIAGE, S.ORGAN_RECEIVED},
+            S.NOT_ACCEPTED,
+            {R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD},
+            AT_CURRENT,
+            h_not_accept,
+            gettext_lazy("不予受理"),
+        ),
+        _t(
+            "refer_elsewhere",
+            {S.REGISTERED},
+            S.REFERRED_ELSEWHERE,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_refer_elsewhere,
+            gettext_lazy("告知向有权机关提出"),
+        ),
+        _t(
+            "receive",
+            {S.FORWARDED, S.ASSIGNED},
+            S.ORGAN_RECEIVED,
+            {R.REGISTRAR, R.CASEWORKER, R.ORGAN_HEAD},
+            AT_CURRENT,
+            h_receive,
+            gettext_lazy("签收"),
+        ),
+        _t(
+            "object",
+            {S.ORGAN_RECEIVED},
+            S.OBJECTION_PENDING,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_object,
+            gettext_lazy("提出异议"),
+            False,
+        ),
+        _t(
+            "approve_objection",
+            {S.OBJECTION_PENDING},
+            S.RETURNED,
+            BUREAU | {R.SUPERVISOR},
+            AT_FORWARDER,
+            h_approve_objection,
+            gettext_lazy("同意异议、交还材料"),
+            False,
+        ),
+        _t(
+            "reject_objection",
+            {S.OBJECTION_PENDING},
+            S.ORGAN_RECEIVED,
+            BUREAU | {R.SUPERVISOR},
+            AT_FORWARDER,
+            h_reject_objection,
+            gettext_lazy("不同意异议"),
+            False,
+        ),
+        _t(
+            "dispute_jurisdiction",
+            {S.ORGAN_RECEIVED, S.REGISTERED},
+            S.JURISDICTION_DISPUTE,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_dispute,
+            gettext_lazy("提请确定受理机关"),
+            False,
+        ),
+        _t(
+            "resolve_jurisdiction",
+            {S.JURISDICTION_DISPUTE},
+            S.ORGAN_RECEIVED,
+            {R.ORGAN_HEAD, R.SUPERVISOR, R.DISPATCHER},
+            AT_FORWARDER,
+            h_resolve_dispute,
+            gettext_lazy("确定受理机关"),
+        ),
+        _t(
+            "accept",
+            {S.ORGAN_RECEIVED, S.REGISTERED},
+            S.ACCEPTED,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_accept,
+            gettext_lazy("受理并书面告知"),
+        ),
+        _t(
+            "redirect",
+            {S.ACCEPTED},
+            S.REDIRECTED_STATUTORY,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_redirect,
+            gettext_lazy("导入法定途径"),
+        ),
+        _t(
+            "perform_duty",
+            {S.ACCEPTED},
+            S.DUTY_PERFORMED,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_perform_duty,
+            gettext_lazy("依法履行职责或答复"),
+        ),
+        _t(
+            "reply_suggestion",
+            {S.ACCEPTED},
+            S.SUGGESTION_REPLIED,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_reply_suggestion,
+            gettext_lazy("回复建议意见"),
+        ),
+        _t(
+            "start_handling",
+            {S.ACCEPTED},
+            S.IN_HANDLING,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_start_handling,
+            gettext_lazy("调查核实（第三十一条第六项）"),
+        ),
+        _t(
+            "simplify",
+            {S.ORGAN_RECEIVED, S.REGISTERED},
+            S.SIMPLIFIED_HANDLING,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_simplify,
+            gettext_lazy("简易办理"),
+        ),
+        _t(
+            "convert_to_ordinary",
+            {S.SIMPLIFIED_HANDLING},
+            S.IN_HANDLING,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_convert_to_ordinary,
+            gettext_lazy("转为普通程序"),
+        ),
+        _t(
+            "start_hearing",
+            {S.IN_HANDLING, S.EXTENDED},
+            S.HEARING,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_start_hearing,
+            gettext_lazy("组织听证"),
+        ),
+        _t(
+            "end_hearing",
+            {S.HEARING},
+            S.IN_HANDLING,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_end_hearing,
+            gettext_lazy("听证结束"),
+        ),
+        _t(
+            "start_mediation",
+            {S.IN_HANDLING, S.EXTENDED},
+            S.MEDIATION,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_start_mediation,
+            gettext_lazy("调解和解"),
+        ),
+        _t(
+            "settle",
+            {S.MEDIATION},
+            S.SETTLED,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_settle,
+            gettext_lazy("达成调解和解协议"),
+        ),
+        _t(
+            "end_mediation",
+            {S.MEDIATION},
+            S.IN_HANDLING,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_end_mediation,
+            gettext_lazy("调解未成"),
+        ),
         _t("extend", HANDLING_STATES, None, {R.ORGAN_HEAD}, AT_CURRENT, h_extend, gettext_lazy("批准延期")),
-        _t("notify_extension", HANDLING_STATES, None, STAFF_HANDLERS, AT_CURRENT, h_notify_extension,
-           gettext_lazy("告知延期理由")),
-        _t("draft_opinion", HANDLING_STATES | {S.SIMPLIFIED_HANDLING}, None, {R.CASEWORKER}, AT_CURRENT, h_draft_opinion,
-           gettext_lazy("起草处理意见"), False),
-        _t("conclude", HANDLING_STATES | {S.SIMPLIFIED_HANDLING}, S.CONCLUDED, STAFF_HANDLERS, AT_CURRENT, h_conclude,
-           gettext_lazy("出具处理意见书")),
-        _t("deliver", {S.CONCLUDED}, S.DELIVERED, STAFF_HANDLERS | {R.REGISTRAR}, AT_CURRENT, h_deliver,
-           gettext_lazy("送达")),
-        _t("report_completion", {S.CONCLUDED, S.DELIVERED, S.SETTLED, S.DUTY_PERFORMED, S.SUGGESTION_REPLIED,
-                                 S.REDIRECTED_STATUTORY, S.CLOSED_NO_REVIEW}, None, STAFF_HANDLERS, AT_CURRENT,
-           h_report_completion, gettext_lazy("报送办结报告"), False),
-        _t("request_review", {S.DELIVERED}, S.REVIEW_REQUESTED, {R.REGISTRAR, R.CASEWORKER, R.ORGAN_HEAD, R.DISPATCHER,
-                                                                 PETITIONER}, AT_UPPER, h_request_review,
-           gettext_lazy("申请复查")),
-        _t("conclude_review", {S.REVIEW_REQUESTED}, S.REVIEW_CONCLUDED, STAFF_HANDLERS, AT_CURRENT, h_conclude_review,
-           gettext_lazy("出具并送达复查意见书")),
-        _t("request_recheck", {S.REVIEW_CONCLUDED}, S.RECHECK_REQUESTED, {R.REGISTRAR, R.CASEWORKER, R.ORGAN_HEAD,
-                                                                         R.DISPATCHER, PETITIONER}, AT_UPPER,
-           h_request_recheck, gettext_lazy("申请复核")),
-        _t("start_recheck_hearing", {S.RECHECK_REQUESTED}, S.RECHECK_HEARING, STAFF_HANDLERS, AT_CURRENT,
-           h_recheck_hearing_start, gettext_lazy("复核听证")),
-        _t("end_recheck_hearing", {S.RECHECK_HEARING}, S.RECHECK_REQUESTED, STAFF_HANDLERS, AT_CURRENT,
-           h_recheck_hearing_end, gettext_lazy("复核听证结束")),
-        _t("conclude_recheck", {S.RECHECK_REQUESTED}, S.RECHECK_CONCLUDED, STAFF_HANDLERS, AT_CURRENT,
-           h_conclude_recheck, gettext_lazy("出具并送达复核意见书")),
-        _t("close_no_review", {S.DELIVERED, S.REVIEW_CONCLUDED}, S.CLOSED_NO_REVIEW, {SYSTEM}, AT_CURRENT,
-           h_close_no_review, gettext_lazy("申请期满未申请，结案")),
-        _t("archive", TERMINAL, S.ARCHIVED, {SYSTEM, R.ADMIN}, AT_CURRENT, h_archive, gettext_lazy("归档"), False),
+        _t(
+            "notify_extension",
+            HANDLING_STATES,
+            None,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_notify_extension,
+            gettext_lazy("告知延期理由"),
+        ),
+        _t(
+            "draft_opinion",
+            HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
+            None,
+            {R.CASEWORKER},
+            AT_CURRENT,
+            h_draft_opinion,
+            gettext_lazy("起草处理意见"),
+            False,
+        ),
+        _t(
+            "conclude",
+            HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
+            S.CONCLUDED,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_conclude,
+            gettext_lazy("出具处理意见书"),
+        ),
+        _t(
+            "deliver",
+            {S.CONCLUDED},
+            S.DELIVERED,
+            STAFF_HANDLERS | {R.REGISTRAR},
+            AT_CURRENT,
+            h_deliver,
+            gettext_lazy("送达"),
+        ),
+        _t(
+            "report_completion",
+            {
+                S.CONCLUDED,
+                S.DELIVERED,
+                S.SETTLED,
+                S.DUTY_PERFORMED,
+                S.SUGGESTION_REPLIED,
+                S.REDIRECTED_STATUTORY,
+                S.CLOSED_NO_REVIEW,
+            },
+            None,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_report_completion,
+            gettext_lazy("报送办结报告"),
+            False,
+        ),
+        _t(
+            "request_review",
+            {S.DELIVERED},
+            S.REVIEW_REQUESTED,
+            {R.REGISTRAR, R.CASEWORKER, R.ORGAN_HEAD, R.DISPATCHER, PETITIONER},
+            AT_UPPER,
+            h_request_review,
+            gettext_lazy("申请复查"),
+        ),
+        _t(
+            "conclude_review",
+            {S.REVIEW_REQUESTED},
+            S.REVIEW_CONCLUDED,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_conclude_review,
+            gettext_lazy("出具并送达复查意见书"),
+        ),
+        _t(
+            "request_recheck",
+            {S.REVIEW_CONCLUDED},
+            S.RECHECK_REQUESTED,
+            {R.REGISTRAR, R.CASEWORKER, R.ORGAN_HEAD, R.DISPATCHER, PETITIONER},
+            AT_UPPER,
+            h_request_recheck,
+            gettext_lazy("申请复核"),
+        ),
+        _t(
+            "start_recheck_hearing",
+            {S.RECHECK_REQUESTED},
+            S.RECHECK_HEARING,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_recheck_hearing_start,
+            gettext_lazy("复核听证"),
+        ),
+        _t(
+            "end_recheck_hearing",
+            {S.RECHECK_HEARING},
+            S.RECHECK_REQUESTED,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_recheck_hearing_end,
+            gettext_lazy("复核听证结束"),
+        ),
+        _t(
+            "conclude_recheck",
+            {S.RECHECK_REQUESTED},
+            S.RECHECK_CONCLUDED,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_conclude_recheck,
+            gettext_lazy("出具并送达复核意见书"),
+        ),
+        _t(
+            "close_no_review",
+            {S.DELIVERED, S.REVIEW_CONCLUDED},
+            S.CLOSED_NO_REVIEW,
+            {SYSTEM},
+            AT_CURRENT,
+            h_close_no_review,
+            gettext_lazy("申请期满未申请，结案"),
+        ),
+        _t(
+            "archive",
+            TERMINAL,
+            S.ARCHIVED,
+            {SYSTEM, R.ADMIN},
+            AT_CURRENT,
+            h_archive,
+            gettext_lazy("归档"),
+            False,
+        ),
         # Actions that record facts without changing the state.
-        _t("supervise", OPEN_STATES, None, {R.SUPERVISOR, R.LEADER}, AT_CHAIN, h_supervise, gettext_lazy("督办"), False),
-        _t("supervision_feedback", OPEN_STATES | TERMINAL, None, STAFF_HANDLERS, AT_CURRENT, h_supervision_feedback,
-           gettext_lazy("督办反馈"), False),
-        _t("note", OPEN_STATES | TERMINAL, None, {R.REGISTRAR, R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD, R.SUPERVISOR,
-                                                  R.LEADER}, AT_CHAIN, h_note, gettext_lazy("内部备注"), False),
-        _t("assign_caseworker", OPEN_STATES, None, {R.ORGAN_HEAD}, AT_CURRENT, h_assign_caseworker,
-           gettext_lazy("指定承办人"), False),
-        _t("take_charge", OPEN_STATES, None, {R.LEADER}, AT_CHAIN, h_take_charge, gettext_lazy("领导包案"), False),
-        _t("report_urgent", OPEN_STATES, None, {R.REGISTRAR, R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD}, AT_CURRENT,
-           h_report_urgent, gettext_lazy("重大紧急事项报告"), False),
+        _t(
+            "supervise",
+            OPEN_STATES,
+            None,
+            {R.SUPERVISOR, R.LEADER},
+            AT_CHAIN,
+            h_supervise,
+            gettext_lazy("督办"),
+            False,
+        ),
+        _t(
+            "supervision_feedback",
+            OPEN_STATES | TERMINAL,
+            None,
+            STAFF_HANDLERS,
+            AT_CURRENT,
+            h_supervision_feedback,
+            gettext_lazy("督办反馈"),
+            False,
+        ),
+        _t(
+            "note",
+            OPEN_STATES | TERMINAL,
+            None,
+            {R.REGISTRAR, R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD, R.SUPERVISOR, R.LEADER},
+            AT_CHAIN,
+            h_note,
+            gettext_lazy("内部备注"),
+            False,
+        ),
+        _t(
+            "assign_caseworker",
+            OPEN_STATES,
+            None,
+            {R.ORGAN_HEAD},
+            AT_CURRENT,
+            h_assign_caseworker,
+            gettext_lazy("指定承办人"),
+            False,
+        ),
+        _t(
+            "take_charge",
+            OPEN_STATES,
+            None,
+            {R.LEADER},
+            AT_CHAIN,
+            h_take_charge,
+            gettext_lazy("领导包案"),
+            False,
+        ),
+        _t(
+            "report_urgent",
+            OPEN_STATES,
+            None,
+            {R.REGISTRAR, R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD},
+            AT_CURRENT,
+            h_report_urgent,
+            gettext_lazy("重大紧急事项报告"),
+            False,
+        ),
         _t("rate", RATEABLE, None, {PETITIONER}, AT_CURRENT, h_rate, gettext_lazy("满意度评价")),
     ]
 }
@@ -1183,8 +1744,14 @@ def _organs_for(transition: Transition, petition: Petition) -> set[int]:
     raise ValueError(transition.at)
 
 
-def resolve_actor(transition: Transition, petition: Petition, actor: AbstractBaseUser | None, *,
-                  as_petitioner: bool = False, as_system: bool = False) -> tuple[StaffMembership | None, str]:
+def resolve_actor(
+    transition: Transition,
+    petition: Petition,
+    actor: AbstractBaseUser | None,
+    *,
+    as_petitioner: bool = False,
+    as_system: bool = False,
+) -> tuple[StaffMembership | None, str]:
     """The membership (organ + role) under which ``actor`` may perform ``transition``, or Forbidden."""
     if as_system:
         if SYSTEM not in transition.roles:
@@ -1218,11 +1785,26 @@ def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> lis
     return result
 
 
-def _write_event(petition: Petition, action: str, ctx: Ctx, from_state: str, to_state: str,
-                 data: dict[str, Any], public: bool) -> PetitionEvent:
+def _write_event(
+    petition: Petition,
+    action: str,
+    ctx: Ctx,
+    from_state: str,
+    to_state: str,
+    data: dict[str, Any],
+    public: bool,
+) -> PetitionEvent:
     return PetitionEvent.objects.create(
-        petition=petition, action=action, occurred_at=ctx.now, actor=ctx.actor, actor_role=ctx.role,
-        actor_organ=ctx.organ, from_state=from_state, to_state=to_state, data=data, is_public=public,
+        petition=petition,
+        action=action,
+        occurred_at=ctx.now,
+        actor=ctx.actor,
+        actor_role=ctx.role,
+        actor_organ=ctx.organ,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
+        is_public=public,
     )
 
 
@@ -1248,17 +1830,31 @@ def petition_transition(
     moment = now or timezone.now()
     with transaction.atomic():
         petition = (
-            Petition.objects.select_for_update().select_related("current_organ", "current_organ__region").filter(pk=petition_id).first()
+            Petition.objects.select_for_update()
+            .select_related("current_organ", "current_organ__region")
+            .filter(pk=petition_id)
+            .first()
         )
         if petition is None:
             raise NotFound(_("信访事项不存在。"))
         if petition.state not in transition.sources:
             raise TransitionNotAllowed(
-                _("当前状态“%(s)s”不能执行“%(a)s”。") % {"s": State(petition.state).label, "a": transition.label},
-                state=petition.state, action=action,
+                _("当前状态“%(s)s”不能执行“%(a)s”。")
+                % {"s": State(petition.state).label, "a": transition.label},
+                state=petition.state,
+                action=action,
             )
-        membership, role = resolve_actor(transition, petition, actor, as_petitioner=as_petitioner, as_system=as_system)
-        ctx = Ctx(petition=petition, actor=actor, membership=membership, role=role, data=dict(data or {}), now=moment)
+        membership, role = resolve_actor(
+            transition, petition, actor, as_petitioner=as_petitioner, as_system=as_system
+        )
+        ctx = Ctx(
+            petition=petition,
+            actor=actor,
+            membership=membership,
+            role=role,
+            data=dict(data or {}),
+            now=moment,
+        )
         from_state = petition.state
         try:
             chosen = transition.handler(ctx)

@@ -1,0 +1,69 @@
+# minsheng — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test venv deps dev-deps migrate demo serve lint typecheck schema browser-deps check clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+venv: $(VENV)/bin/python
+
+$(VENV)/.deps: requirements/base.txt pyproject.toml | venv
+	$(PIP) install -q -r requirements/base.txt
+	$(PIP) install -q --no-deps -e .
+	touch $@
+
+deps: $(VENV)/.deps
+
+$(VENV)/.dev-deps: requirements/dev.txt $(VENV)/.deps
+	$(PIP) install -q -r requirements/dev.txt
+	touch $@
+
+dev-deps: $(VENV)/.dev-deps
+
+migrate: deps
+	mkdir -p var
+	$(VENV)/bin/minsheng migrate --noinput -v 0
+
+demo: migrate
+	$(VENV)/bin/minsheng loaddemo
+
+serve:
+	@echo ""
+	@echo "minsheng is running at http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/workbench/)"
+	$(VENV)/bin/minsheng runserver $(HOST):$(PORT)
+
+## make run: install, migrate SQLite under var/, load the demo (idempotent), serve on :8000.
+run: demo serve
+
+## Browser test prerequisites: Debian's chromium and CJK fonts (apt-get), axe-core (npm).
+browser-deps:
+	@bash scripts/install-browser-deps.sh
+
+## make test: install dev dependencies and run the whole suite (SQLite unless DATABASE_URL is set).
+test: dev-deps browser-deps
+	$(VENV)/bin/pytest -p no:randomly -n 2 --dist loadfile
+
+lint: dev-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: dev-deps
+	$(VENV)/bin/mypy minsheng
+
+schema: deps
+	$(VENV)/bin/minsheng export_openapi --output docs/api/openapi.json
+
+check: lint typecheck
+	$(VENV)/bin/minsheng makemigrations --check --dry-run
+	$(VENV)/bin/minsheng export_openapi --check docs/api/openapi.json
+
+clean:
+	rm -rf $(VENV) var/minsheng.sqlite3*

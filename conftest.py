@@ -1,0 +1,72 @@
+"""Shared pytest fixtures: the demo world (regions, organs, personas) and petition factories."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+
+@pytest.fixture
+def world(db: Any) -> Any:
+    from minsheng.orgs.demo import build_demo_world
+
+    return build_demo_world(password="test-password-123")
+
+
+@pytest.fixture
+def users(world: Any) -> dict[str, Any]:
+    return world.users
+
+
+@pytest.fixture
+def organs(world: Any) -> dict[str, Any]:
+    return world.organs
+
+
+@pytest.fixture
+def register(world: Any) -> Any:
+    """register(**overrides) -> Petition: a letter received at the city bureau, registered by the registrar."""
+    from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
+
+    def _register(**overrides: Any) -> Any:
+        petitioner = overrides.pop("petitioner", None) or PetitionerInput(
+            name="李四",
+            phone="13800138000",
+            address="A市A3区洋湖街道幸福小区3栋",
+            id_number="110101199003074514",
+        )
+        fields: dict[str, Any] = {
+            "channel": "letter",
+            "receiving_organ": world.bureau,
+            "title": "幸福小区旁工地夜间施工噪音扰民",
+            "request": "请求责令工地停止夜间施工",
+            "facts": "A3区幸福小区旁的工地连续一个月在夜间十一点后施工，噪音很大。",
+            "reasons": "影响居民休息，违反噪声污染防治法。",
+            "nature": "grievance",
+            "received_at": timezone.now() - dt.timedelta(days=1),
+            "petitioner": petitioner,
+        }
+        fields.update(overrides)
+        actor = fields.pop("actor", world.users["registrar"])
+        petition, password = petition_register(RegistrationInput(**fields), actor=actor)
+        petition.query_password = password
+        return petition
+
+    return _register
+
+
+@pytest.fixture
+def act(world: Any) -> Any:
+    """act(petition, action, username, **data) -> Petition, through the one transition service."""
+    from minsheng.workflow.services import petition_transition
+
+    def _act(petition: Any, action: str, username: str | None, **data: Any) -> Any:
+        actor = world.users[username] if username else None
+        return petition_transition(
+            petition.pk, action, actor=actor, data=data, as_petitioner=username is None
+        )
+
+    return _act
