@@ -1,0 +1,378 @@
+"""Similar and repeat petition detection: the shared, database-backed MinHash/LSH index.
+
+Every web and worker process uses the same index, which lives in two tables
+(:class:`~minsheng.intelligence.models.SimilarityEntry` and
+:class:`~minsheng.intelligence.models.SimilarityBand`). Indexing a petition stores its
+compact text and its ``BANDS`` LSH band keys; :func:`similar_find` looks up the petitions
+sharing a band key with the query text and verifies them by exact Jaccard similarity of
+character 3-gram shingles. The algorithms are in the pure module
+:mod:`minsheng.intelligence.nlp.minhash`; method and measurements in
+docs/intelligence-similarity.md.
+
+Public API::
+
+    similarity_index_petition(petition) -> None          # idempotent, call at registration
+    similarity_index_bulk(items, batch_size=2000) -> int # items: petitions or (id, text)
+    similar_find(text, *, top=10, min_score=0.3, exclude_id=None) -> list[SimilarHit]
+    similar_to_petition(petition, *, top=10, min_score=0.3) -> list[SimilarHit]
+    petition_match_text(petition) -> str
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+from django.db import connection, transaction
+
+from minsheng.core.text import compact
+from minsheng.intelligence.models import SimilarityBand, SimilarityEntry
+from minsheng.intelligence.nlp.minhash import (
+    BANDS,
+    DEFAULT_SEED,
+    NUM_PERM,
+    ROWS,
+    MinHasher,
+    ShingleArray,
+    jaccard,
+    shingles,
+)
+
+if TYPE_CHECKING:
+    from minsheng.petitions.models import Petition
+
+__all__ = [
+    "MAX_CANDIDATES",
+    "SCHEME",
+    "SimilarHit",
+    "petition_match_text",
+    "similar_find",
+    "similar_to_petition",
+    "similarity_index_bulk",
+    "similarity_index_petition",
+]
+
+SCHEME = 1
+"""Version of (shingle k, NUM_PERM, BANDS, ROWS, DEFAULT_SEED); stored in every entry."""
+
+MAX_CANDIDATES = 500
+"""At most this many LSH candidates (most band hits first) are verified per lookup."""
+
+SHINGLE_K = 3
+
+_HASHER = MinHasher(NUM_PERM, DEFAULT_SEED)
+
+
+class SimilarHit(NamedTuple):
+    """A petition similar to the query: its id and the exact Jaccard similarity (0..1]."""
+
+    id: int
+    score: float
+
+
+class _Prepared(NamedTuple):
+    compact: str
+    shingles: ShingleArray
+
+
+def petition_match_text(petition: Petition) -> str:
+    """The text of a petition that similarity is computed on: title, request, facts, reasons."""
+    parts = (getattr(petition, name, "") for name in ("title", "request", "facts", "reasons", "content"))
+    return "\n".join(str(part) for part in parts if part)
+
+
+def _prepare(text: str) -> _Prepared:
+    comp = compact(text)
+    return _Prepared(comp, shingles(comp, SHINGLE_K))
+
+
+def _band_keys(shingle_sets: Sequence[ShingleArray]) -> npt.NDArray[np.int64]:
+    return _HASHER.band_keys(_HASHER.signatures(shingle_sets), BANDS, ROWS)
+
+
+def _tables() -> tuple[str, str]:
+    qn = connection.ops.quote_name
+    return qn(SimilarityEntry._meta.db_table), qn(SimilarityBand._meta.db_table)
+
+
+# -- indexing ---------------------------------------------------------------------------
+
+
+def similarity_index_petition(petition: Petition) -> None:
+    """Index (or re-index) one petition; a no-op when its text has not changed."""
+    similarity_index_text(int(petition.pk), petition_match_text(petition))
+
+
+def similarity_index_text(petition_id: int, text: str) -> None:
+    """Index ``text`` under ``petition_id`` (idempotent, safe to call in any transaction)."""
+    prepared = _prepare(text)
+    with transaction.atomic():
+        old = (
+            SimilarityEntry.objects.select_for_update()
+            .filter(pk=petition_id)
+            .values_list("compact", "scheme")
+            .first()
+        )
+        if old is not None:
+            if old == (prepared.compact, SCHEME):
+                return
+            _delete_bands({petition_id: old[0]})
+        SimilarityEntry.objects.update_or_create(
+            petition_id=petition_id,
+            defaults={
+                "compact": prepared.compact,
+                "shingle_count": int(prepared.shingles.size),
+                "scheme": SCHEME,
+            },
+        )
+        if prepared.shingles.size:
+            keys = _band_keys([prepared.shingles])[0]
+            SimilarityBand.objects.bulk_create(
+                [SimilarityBand(band_key=int(k), petition_id=petition_id) for k in keys.tolist()],
+                ignore_conflicts=True,
+            )
+
+
+def _delete_bands(old_texts: dict[int, str]) -> None:
+    """Delete the band rows of petitions, recomputing their keys from the stored text."""
+    ids = list(old_texts)
+    sets = [shingles(old_texts[i], SHINGLE_K) for i in ids]
+    keys = _band_keys(sets)
+    _, band_table = _tables()
+    with connection.cursor() as cursor:
+        for pid, sset, row in zip(ids, sets, keys, strict=True):
+            if not sset.size:
+                continue
+            values = row.tolist()
+            marks = ", ".join(["%s"] * len(values))
+            cursor.execute(
+                f"DELETE FROM {band_table} WHERE petition_id = %s AND band_key IN ({marks})",
+                [pid, *values],
+            )
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def similarity_index_bulk(
+    items: Iterable[Petition | tuple[int, str]], batch_size: int = 2000, *, pipeline: bool = True
+) -> int:
+    """Index many petitions (model instances or ``(id, text)`` pairs); returns how many were written.
+
+    Each batch is one transaction. Petitions already indexed with the same text are skipped
+    (not counted); changed ones are replaced. On PostgreSQL (psycopg 3) rows are written
+    with binary ``COPY``; elsewhere with ``bulk_create``. With ``pipeline`` the hashing of
+    the next batch runs in a helper thread (pure computation, no database access) while
+    the current batch is written, so database time overlaps with computation.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be >= 1")
+    written = 0
+    if not pipeline:
+        for pairs in _batches(items, batch_size):
+            written += _write_batch(_compute_batch(pairs))
+        return written
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="similarity-index") as pool:
+        pending: Future[_Batch] | None = None
+        for pairs in _batches(items, batch_size):  # items are read in this thread (may hit the DB)
+            future = pool.submit(_compute_batch, pairs)
+            if pending is not None:
+                written += _write_batch(pending.result())
+            pending = future
+        if pending is not None:
+            written += _write_batch(pending.result())
+    return written
+
+
+def _batches(items: Iterable[Petition | tuple[int, str]], size: int) -> Iterator[dict[int, str]]:
+    for batch in _chunks(items, size):
+        pairs: dict[int, str] = {}
+        for item in batch:
+            if isinstance(item, tuple):
+                pid, text = item
+                pairs[int(pid)] = text
+            else:
+                pairs[int(item.pk)] = petition_match_text(item)
+        yield pairs
+
+
+class _Batch(NamedTuple):
+    ids: list[int]
+    prepared: list[_Prepared]
+    keys: npt.NDArray[np.int64]  # (len(ids), BANDS)
+
+
+def _compute_batch(pairs: dict[int, str]) -> _Batch:
+    """Pure part of indexing a batch: compact text, shingles, band keys."""
+    ids = list(pairs)
+    prepared = [_prepare(pairs[i]) for i in ids]
+    return _Batch(ids, prepared, _band_keys([p.shingles for p in prepared]))
+
+
+def _write_batch(batch: _Batch) -> int:
+    ids, prepared, keys = batch
+    entry_table, _ = _tables()
+    with transaction.atomic():
+        existing: dict[int, tuple[str, int]] = {}
+        for start in range(0, len(ids), 900):  # stay below SQLite's variable limit
+            chunk = ids[start : start + 900]
+            marks = ", ".join(["%s"] * len(chunk))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT petition_id, compact, scheme FROM {entry_table} WHERE petition_id IN ({marks})",
+                    chunk,
+                )
+                existing.update({int(r[0]): (r[1], int(r[2])) for r in cursor.fetchall()})
+        if existing:
+            keep = np.array(
+                [existing.get(i) != (p.compact, SCHEME) for i, p in zip(ids, prepared, strict=True)]
+            )
+            changed = {i: existing[i][0] for i, k in zip(ids, keep, strict=True) if k and i in existing}
+            if changed:
+                _delete_bands(changed)
+                SimilarityEntry.objects.filter(pk__in=list(changed)).delete()
+            prepared = [p for p, k in zip(prepared, keep, strict=True) if k]
+            ids = [i for i, k in zip(ids, keep, strict=True) if k]
+            keys = keys[keep]
+        if not ids:
+            return 0
+        nonempty = np.array([p.shingles.size > 0 for p in prepared], dtype=bool)
+        band_keys = keys[nonempty].ravel()
+        band_ids = np.repeat(np.array(ids, dtype=np.int64)[nonempty], BANDS)
+        order = np.argsort(band_keys, kind="stable")  # B-tree friendly insertion order
+        band_keys, band_ids = band_keys[order], band_ids[order]
+        if not _copy_postgresql(ids, prepared, band_keys, band_ids):
+            SimilarityEntry.objects.bulk_create(
+                [
+                    SimilarityEntry(
+                        petition_id=i, compact=p.compact, shingle_count=int(p.shingles.size), scheme=SCHEME
+                    )
+                    for i, p in zip(ids, prepared, strict=True)
+                ],
+                batch_size=500,
+            )
+            SimilarityBand.objects.bulk_create(
+                [
+                    SimilarityBand(band_key=k, petition_id=i)
+                    for k, i in zip(band_keys.tolist(), band_ids.tolist(), strict=True)
+                ],
+                batch_size=500,
+                ignore_conflicts=True,
+            )
+    return len(ids)
+
+
+_PG_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_PG_TRAILER = struct.pack("!h", -1)
+_BAND_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("key", ">i8"), ("l2", ">i4"), ("pid", ">i8")])
+
+
+def _copy_postgresql(
+    ids: Sequence[int],
+    prepared: Sequence[_Prepared],
+    band_keys: npt.NDArray[np.int64],
+    band_ids: npt.NDArray[np.int64],
+) -> bool:
+    """Write entries and bands with binary COPY; False when not on PostgreSQL + psycopg 3."""
+    if connection.vendor != "postgresql":
+        return False
+    entry_table, band_table = _tables()
+    with connection.cursor() as wrapper:
+        raw = wrapper.cursor
+        if not hasattr(raw, "copy"):  # psycopg2
+            return False
+        parts = [_PG_HEADER]
+        for pid, p in zip(ids, prepared, strict=True):
+            data = p.compact.encode("utf-8")
+            parts.append(
+                struct.pack(
+                    f"!hiqi{len(data)}siiih", 4, 8, pid, len(data), data, 4, p.shingles.size, 2, SCHEME
+                )
+            )
+        parts.append(_PG_TRAILER)
+        with raw.copy(
+            f"COPY {entry_table} (petition_id, compact, shingle_count, scheme) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
+            copy.write(b"".join(parts))
+        if band_keys.size:
+            rows = np.empty(band_keys.size, dtype=_BAND_ROW)
+            rows["n"], rows["l1"], rows["l2"] = 2, 8, 8
+            rows["key"], rows["pid"] = band_keys, band_ids
+            with raw.copy(f"COPY {band_table} (band_key, petition_id) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(_PG_HEADER + rows.tobytes() + _PG_TRAILER)
+    return True
+
+
+# -- lookup -----------------------------------------------------------------------------
+
+
+def similar_find(
+    text: str,
+    *,
+    top: int = 10,
+    min_score: float = 0.3,
+    exclude_id: int | None = None,
+    max_candidates: int = MAX_CANDIDATES,
+) -> list[SimilarHit]:
+    """Indexed petitions whose exact 3-gram Jaccard similarity to ``text`` is >= ``min_score``.
+
+    Best first (ties by id), at most ``top``. Candidates come from the LSH band keys, so a
+    petition with similarity >= 0.7 is found with probability >= 0.996 per pair; below
+    about 0.6 results are best effort (see docs/intelligence-similarity.md).
+    """
+    if top < 1:
+        return []
+    query = _prepare(text)
+    n = int(query.shingles.size)
+    if n == 0:
+        return []
+    keys = _band_keys([query.shingles])[0].tolist()
+    entry_table, band_table = _tables()
+    marks = ", ".join(["%s"] * len(keys))
+    where: list[str] = []
+    params: list[Any] = [*keys]
+    if min_score > 0:
+        # |A ∩ B| / |A ∪ B| <= min(|A|, |B|) / max(|A|, |B|): a size filter before verification.
+        where.append("e.shingle_count BETWEEN %s AND %s")
+        params += [math.floor(n * min_score), math.ceil(n / min_score)]
+    if exclude_id is not None:
+        where.append("e.petition_id <> %s")
+        params.append(int(exclude_id))
+    params.append(int(max_candidates))
+    sql = (
+        f"SELECT e.petition_id, e.compact FROM ("
+        f"SELECT petition_id, COUNT(*) AS hits FROM {band_table} WHERE band_key IN ({marks}) GROUP BY petition_id"
+        f") c JOIN {entry_table} e ON e.petition_id = c.petition_id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY c.hits DESC, e.petition_id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    hits = []
+    for pid, comp in rows:
+        score = jaccard(query.shingles, shingles(comp, SHINGLE_K))
+        if score >= min_score and score > 0.0:
+            hits.append(SimilarHit(int(pid), score))
+    hits.sort(key=lambda h: (-h.score, h.id))
+    return hits[:top]
+
+
+def similar_to_petition(petition: Petition, *, top: int = 10, min_score: float = 0.3) -> list[SimilarHit]:
+    """Petitions similar to ``petition`` (itself excluded)."""
+    return similar_find(
+        petition_match_text(petition), top=top, min_score=min_score, exclude_id=int(petition.pk)
+    )
