@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "minsheng.analytics",
     "minsheng.notifications",
     "minsheng.documents",
+    "minsheng.search",
     "minsheng.portal",
     "minsheng.workbench",
     "minsheng.api",
@@ -234,9 +235,11 @@ MINSHENG_POSTMARK_RULE = env_bool("MINSHENG_POSTMARK_RULE", True)
 MINSHENG_SUPERVISION_FEEDBACK_DAYS = env_int("MINSHENG_SUPERVISION_FEEDBACK_DAYS", 30, minimum=1)
 # Days before nominal_due at which an open deadline is marked due-soon.
 MINSHENG_DUE_SOON_DAYS = env_int("MINSHENG_DUE_SOON_DAYS", 3, minimum=0)
-# whether 基本满意 counts as satisfied; rating window in days (0 = no limit).
+# R-121 [P]: whether 基本满意 counts as satisfied; the rating window in days (national rule not obtained).
 MINSHENG_BASIC_SATISFIED_COUNTS = env_bool("MINSHENG_BASIC_SATISFIED_COUNTS", True)
-MINSHENG_RATING_WINDOW_DAYS = env_int("MINSHENG_RATING_WINDOW_DAYS", 0, minimum=0)
+MINSHENG_RATING_WINDOW_DAYS = env_int("MINSHENG_RATING_WINDOW_DAYS", 30, minimum=1)
+# D-ASSIGNED: the period a 交办 gets when the bureau does not set one (the bureau normally does).
+MINSHENG_ASSIGNED_DEFAULT_DAYS = env_int("MINSHENG_ASSIGNED_DEFAULT_DAYS", 60, minimum=1)
 # Anonymous reports of misconduct through the portal (R-150(e)).
 MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS = env_bool("MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS", True)
 MINSHENG_API_TOKEN_TTL_HOURS = env_int("MINSHENG_API_TOKEN_TTL_HOURS", 12, minimum=1)

@@ -1,0 +1,142 @@
+"""Full-text index maintenance and lookup on SQLite (FTS5) and PostgreSQL (tsvector + GIN)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from minsheng.petitions.models import Petition
+from minsheng.search.models import SearchDocument
+from minsheng.search.tokens import document_tokens, query_terms, term_phrase, text_hash
+
+logger = logging.getLogger(__name__)
+
+FTS_TABLE = "search_fts"  # SQLite: maintained by triggers on SearchDocument (migration 0002)
+
+
+def petition_search_text(petition: Petition) -> str:
+    return "\n".join(
+        part
+        for part in (
+            petition.tracking_code,
+            petition.title,
+            petition.request,
+            petition.facts,
+            petition.reasons,
+            petition.place_text,
+            petition.accused_person,
+        )
+        if part
+    )
+
+
+def _is_sqlite() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def search_index_petition(petition: Petition) -> bool:
+    """(Re)index one petition; returns False when its text has not changed."""
+    text = petition_search_text(petition)
+    digest = text_hash(text)
+    existing = SearchDocument.objects.filter(pk=petition.pk).values_list("text_hash", flat=True).first()
+    if existing == digest:
+        return False
+    tokens = document_tokens(text)
+    with transaction.atomic():
+        SearchDocument.objects.update_or_create(
+            petition_id=petition.pk,
+            defaults={"tokens": tokens, "text_hash": digest, "indexed_at": timezone.now()},
+        )
+    return True
+
+
+def search_reindex(petitions: Iterable[Petition] | None = None, *, batch_size: int = 500) -> int:
+    """Index every petition (or the given ones) whose text changed; returns how many were written."""
+    source = petitions if petitions is not None else Petition.objects.order_by("pk").iterator(batch_size)
+    written = 0
+    batch: list[Petition] = []
+
+    def flush() -> int:
+        if not batch:
+            return 0
+        known = dict(
+            SearchDocument.objects.filter(pk__in=[p.pk for p in batch]).values_list("pk", "text_hash")
+        )
+        new_docs: list[SearchDocument] = []
+        changed: list[SearchDocument] = []
+        for petition in batch:
+            text = petition_search_text(petition)
+            digest = text_hash(text)
+            if known.get(petition.pk) == digest:
+                continue
+            doc = SearchDocument(
+                petition_id=petition.pk,
+                tokens=document_tokens(text),
+                text_hash=digest,
+                indexed_at=timezone.now(),
+            )
+            (changed if petition.pk in known else new_docs).append(doc)
+        with transaction.atomic():
+            SearchDocument.objects.bulk_create(new_docs)
+            if changed:
+                SearchDocument.objects.bulk_update(changed, ["tokens", "text_hash", "indexed_at"])
+        return len(new_docs) + len(changed)
+
+    for petition in source:
+        batch.append(petition)
+        if len(batch) >= batch_size:
+            written += flush()
+            batch.clear()
+    written += flush()
+    return written
+
+
+def _fts5_phrase(tokens: list[str]) -> str:
+    return '"' + " ".join(t.replace('"', "") for t in tokens) + '"'
+
+
+def _match_sql(terms: list[str]) -> tuple[str, list[str]] | None:
+    """SQL selecting matching petition ids for multi-character terms (None if there are none)."""
+    phrases = [term_phrase(t) for t in terms]
+    phrases = [p for p in phrases if p and not (len(p) == 1 and len(p[0]) == 1)]
+    if not phrases:
+        return None
+    if _is_sqlite():
+        expression = " AND ".join(_fts5_phrase(p) for p in phrases)
+        return f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression]
+    tsquery = " & ".join("(" + " <-> ".join(p) + ")" for p in phrases)
+    table = SearchDocument._meta.db_table
+    return (
+        f"SELECT petition_id FROM {table} WHERE to_tsvector('simple', tokens) @@ to_tsquery('simple', %s)",
+        [tsquery],
+    )
+
+
+def search_filter(qs: QuerySet[Petition], query: str) -> QuerySet[Petition]:
+    """Petitions of ``qs`` matching ``query``: a tracking code, or every term of the query."""
+    query = (query or "").strip()
+    if not query:
+        return qs
+    terms = query_terms(query)
+    if not terms:
+        return qs.filter(tracking_code__iexact=query)
+    condition = Q()
+    match = _match_sql(terms)
+    if match is not None:
+        sql, params = match
+        condition &= Q(pk__in=RawSQL(sql, params))
+    for term in terms:
+        if len(term_phrase(term)) == 1 and len(term) == 1:
+            # One Chinese character: not in the bigram index; scan the token column instead.
+            condition &= Q(search_document__tokens__contains=term)
+    return qs.filter(Q(tracking_code__iexact=query) | condition)
+
+
+def search_rank_sql() -> str:
+    """Documentation helper: the ranking function used per backend (bm25 / ts_rank)."""
+    return "bm25" if _is_sqlite() else "ts_rank"
