@@ -41,7 +41,7 @@ def _random_pair(
 
 def test_shingles_pack_code_points_exactly() -> None:
     ids = shingles("abcd")
-    expected = sorted((ord(x) << 42) | (ord(y) << 21) | ord(z) for x, y, z in ("abc", "bcd"))
+    expected = sorted((ord(g[0]) << 42) | (ord(g[1]) << 21) | ord(g[2]) for g in ("abc", "bcd"))
     assert ids.dtype == np.uint64
     assert ids.tolist() == expected
 
