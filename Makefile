@@ -49,7 +49,7 @@ browser-deps:
 
 ## make test: install dev dependencies and run the whole suite (SQLite unless DATABASE_URL is set).
 test: dev-deps browser-deps
-	$(VENV)/bin/pytest -p no:randomly -n 2 --dist loadfile
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .

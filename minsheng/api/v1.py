@@ -1,2 +1,565 @@
-from ninja import NinjaAPI
-api = NinjaAPI(title='minsheng', version='1')
+"""JSON API v1 (django-ninja). An interface only: parse → access check → service → serialise.
+
+Errors share one body: {"code", "message", "field"?, "detail"?}: 401 unauthenticated, 403 role
+may not, 404 missing or not visible, 409 action not allowed in this state, 422 invalid input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI, Query, Router, Schema
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer
+from pydantic import Field
+
+from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
+from minsheng.core.rules import load_rules
+from minsheng.orgs.models import ApiToken, Category, Organ, Region, Role
+from minsheng.orgs.selectors import memberships_of, roles_of
+from minsheng.petitions.models import Petition, State
+from minsheng.petitions.selectors import (
+    PetitionFilters,
+    access_petition,
+    petition_list,
+    petitioner_view,
+)
+from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
+from minsheng.workflow.services import TRANSITIONS, available_actions, petition_transition
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
+        row = ApiToken.objects.select_related("user").filter(key_hash=_hash(token)).first()
+        if row is None or row.expires_at <= timezone.now() or not row.user.is_active:
+            return None
+        if row.last_used_at is None or timezone.now() - row.last_used_at > dt.timedelta(minutes=5):
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
+        request.user = row.user
+        return row.user
+
+
+api = NinjaAPI(
+    title="minsheng 民声 API",
+    version="1.0.0",
+    description="Staff JSON API for 信访 case handling. Authenticate with POST /api/v1/auth/token, "
+    "then send `Authorization: Bearer <token>`.",
+    auth=BearerAuth(),
+    urls_namespace="api-v1",
+)
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+    detail: Any | None = None
+
+
+ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.http_status)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = list(exc.errors)
+    first = errors[0] if errors else {}
+    loc = [str(part) for part in first.get("loc", []) if part not in ("body", "payload", "query", "path")]
+    field = ".".join(loc) or None
+    message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid input"))
+    body = {"code": "invalid", "message": message, "field": field, "detail": errors}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"code": "unauthenticated", "message": "missing or invalid bearer token"},
+                               status=401)
+
+
+# ---------------------------------------------------------------------------------------------- auth
+
+auth_router = Router(tags=["auth"])
+
+
+class TokenIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class MembershipOut(Schema):
+    organ_id: int
+    organ: str
+    role: str
+
+
+class TokenOut(Schema):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: dt.datetime
+    username: str
+    memberships: list[MembershipOut]
+
+
+def _memberships(user: AbstractBaseUser) -> list[MembershipOut]:
+    return [MembershipOut(organ_id=m.organ_id, organ=m.organ.name, role=m.role) for m in memberships_of(user)]
+
+
+@auth_router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut}, operation_id="auth_token")
+def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None or not user.is_active:
+        return 401, ErrorOut(code="invalid_credentials", message="username or password is wrong")
+    token = secrets.token_urlsafe(32)
+    expires = timezone.now() + dt.timedelta(hours=settings.MINSHENG_API_TOKEN_TTL_HOURS)
+    ApiToken.objects.create(user=user, key_hash=_hash(token), expires_at=expires)
+    return TokenOut(token=token, expires_at=expires, username=user.get_username(), memberships=_memberships(user))
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    roles: list[str]
+    memberships: list[MembershipOut]
+
+
+@auth_router.get("/me", response={200: MeOut, 401: ErrorOut}, operation_id="auth_me")
+def auth_me(request: HttpRequest) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    return MeOut(username=user.get_username(), name=user.get_full_name(), roles=sorted(roles_of(user)),
+                 memberships=_memberships(user))
+
+
+api.add_router("/auth", auth_router)
+
+# ---------------------------------------------------------------------------------------------- reference data
+
+ref_router = Router(tags=["reference"])
+
+
+class OrganOut(Schema):
+    id: int
+    code: str
+    name: str
+    short_name: str
+    kind: str
+    level: int
+    region_code: str
+    parent_id: int | None
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    level: int
+    path: str
+    parent_id: int | None
+
+
+class RegionOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: int
+    parent_id: int | None
+    aliases: list[str]
+
+
+class RuleOut(Schema):
+    id: str
+    name: str
+    length: int | None
+    unit: str | None
+    starts_at: str
+    article: str
+
+
+class ActionInfoOut(Schema):
+    action: str
+    label: str
+    from_states: list[str]
+    to_state: str | None
+    roles: list[str]
+
+
+@ref_router.get("/organs", response=list[OrganOut], operation_id="organs_list")
+def organs_list(request: HttpRequest) -> Any:
+    return [
+        OrganOut(id=o.pk, code=o.code, name=o.name, short_name=o.short_name, kind=o.kind, level=o.level,
+                 region_code=o.region.code, parent_id=o.parent_id)
+        for o in Organ.objects.filter(is_active=True).select_related("region")
+    ]
+
+
+@ref_router.get("/categories", response=list[CategoryOut], operation_id="categories_list")
+def categories_list(request: HttpRequest, level: int | None = None) -> Any:
+    qs = Category.objects.all()
+    if level is not None:
+        qs = qs.filter(level=level)
+    return [CategoryOut(id=c.pk, name=c.name, level=c.level, path=c.path, parent_id=c.parent_id) for c in qs]
+
+
+@ref_router.get("/regions", response=list[RegionOut], operation_id="regions_list")
+def regions_list(request: HttpRequest) -> Any:
+    return [RegionOut(id=r.pk, code=r.code, name=r.name, level=r.level, parent_id=r.parent_id, aliases=r.aliases)
+            for r in Region.objects.all()]
+
+
+@ref_router.get("/deadline-rules", response=list[RuleOut], operation_id="deadline_rules_list")
+def deadline_rules(request: HttpRequest) -> Any:
+    return [RuleOut(id=r.id, name=r.name, length=r.length, unit=r.unit.value if r.unit else None, starts_at=r.starts_at,
+                    article=r.article) for r in load_rules().values()]
+
+
+@ref_router.get("/actions", response=list[ActionInfoOut], operation_id="actions_list")
+def actions_list(request: HttpRequest) -> Any:
+    return [ActionInfoOut(action=t.action, label=str(t.label), from_states=sorted(t.sources), to_state=t.target,
+                          roles=sorted(t.roles)) for t in TRANSITIONS.values()]
+
+
+api.add_router("", ref_router)
+
+# ---------------------------------------------------------------------------------------------- petitions
+
+router = Router(tags=["petitions"])
+
+
+class PetitionerIn(Schema):
+    name: str = Field("", max_length=100)
+    phone: str = Field("", max_length=30)
+    id_number: str = Field("", max_length=30)
+    address: str = Field("", max_length=300)
+    email: str = Field("", max_length=200)
+    nationality: str = Field("中国", max_length=40)
+    is_organisation: bool = False
+
+
+class RepresentativeIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    phone: str = Field("", max_length=30)
+
+
+class PetitionIn(Schema):
+    channel: str = Field(description="online | letter | phone | fax | visit")
+    received_at: dt.datetime | None = Field(None, description="when the item was received (a letter's receipt date); default now")
+    title: str = Field(min_length=1, max_length=200)
+    request: str = Field(min_length=1, max_length=20000, description="请求")
+    facts: str = Field("", max_length=20000, description="事实")
+    reasons: str = Field("", max_length=20000, description="理由")
+    nature: str = Field("grievance", description="suggestion | accusation | grievance | litigation_related")
+    category_id: int | None = None
+    region_code: str | None = None
+    place_text: str = Field("", max_length=200)
+    petitioner: PetitionerIn = Field(default_factory=PetitionerIn)
+    is_oral: bool | None = None
+    is_collective: bool = False
+    persons_involved: int = Field(1, ge=1, le=1_000_000)
+    representatives: list[RepresentativeIn] = Field(default_factory=list)
+    is_urgent: bool = False
+    accused_organ_id: int | None = None
+    accused_person: str = Field("", max_length=100)
+    receiving_organ_id: int | None = Field(None, description="default: the caller's registering organ")
+    competent_organ_id: int | None = Field(None, description="for visits: the competent organ (越级 check)")
+    paper_requested: bool = True
+
+
+class OrganRef(Schema):
+    id: int
+    name: str
+
+
+class PetitionerOut(Schema):
+    name: str
+    phone: str
+    id_number: str
+    address: str
+    masked: bool
+    hidden: bool
+
+
+class DeadlineOut(Schema):
+    rule: str
+    name: str
+    start: dt.date
+    nominal_due: dt.date
+    statutory_due: dt.date
+    provisional: bool
+    status: str
+    extra_days: int
+    met_at: dt.datetime | None
+    organ: str | None
+
+
+class EventOut(Schema):
+    id: int
+    action: str
+    at: dt.datetime
+    actor: str | None
+    role: str
+    organ: str | None
+    from_state: str
+    to_state: str
+    data: dict[str, Any]
+
+
+class PetitionOut(Schema):
+    id: int
+    tracking_code: str
+    title: str
+    state: str
+    state_label: str
+    channel: str
+    nature: str
+    received_at: dt.datetime
+    entered_at: dt.datetime
+    current_organ: OrganRef
+    category: str | None
+    region: str | None
+    is_urgent: bool
+    is_collective: bool
+    is_anonymous: bool
+    has_overdue: bool
+    has_due_soon: bool
+    next_due: dt.date | None = None
+    petitioner: PetitionerOut
+
+
+class ActionOut(Schema):
+    action: str
+    label: str
+
+
+class PetitionDetailOut(PetitionOut):
+    request: str
+    facts: str
+    reasons: str
+    place_text: str
+    is_oral: bool
+    is_yueji: bool
+    is_first_time: bool
+    persons_involved: int
+    route: str
+    procedure: str
+    accepted_at: dt.datetime | None
+    concluded_at: dt.datetime | None
+    final_at: dt.datetime | None
+    deadlines: list[DeadlineOut]
+    timeline: list[EventOut]
+    available_actions: list[ActionOut]
+    suggestions: dict[str, Any]
+
+
+class PetitionPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[PetitionOut]
+
+
+class PetitionCreatedOut(PetitionDetailOut):
+    query_password: str = Field(description="shown once: give it to the petitioner with the tracking code")
+
+
+def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOut, **extra: Any) -> Any:
+    view = petitioner_view(http.auth, p)  # type: ignore[attr-defined]
+    base = {
+        "id": p.pk, "tracking_code": p.tracking_code, "title": p.title, "state": p.state,
+        "state_label": str(State(p.state).label), "channel": p.channel, "nature": p.nature,
+        "received_at": p.received_at, "entered_at": p.entered_at,
+        "current_organ": OrganRef(id=p.current_organ_id, name=p.current_organ.name),
+        "category": p.category.path if p.category_id else None, "region": p.region.name if p.region_id else None,
+        "is_urgent": p.is_urgent, "is_collective": p.is_collective, "is_anonymous": p.is_anonymous,
+        "has_overdue": p.has_overdue, "has_due_soon": p.has_due_soon, "next_due": getattr(p, "next_due", None),
+        "petitioner": PetitionerOut(name=view.name, phone=view.phone, id_number=view.id_number, address=view.address,
+                                    masked=view.masked, hidden=view.hidden),
+    }
+    base.update(extra)
+    return cls(**base)
+
+
+def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOut, **extra: Any) -> Any:
+    rules = load_rules()
+    deadlines = [
+        DeadlineOut(rule=d.rule, name=rules[d.rule].name if d.rule in rules else d.rule, start=d.start,
+                    nominal_due=d.nominal_due, statutory_due=d.statutory_due, provisional=d.is_provisional,
+                    status=d.status, extra_days=d.extra_days, met_at=d.met_at, organ=d.organ.name if d.organ_id else None)
+        for d in p.deadlines.select_related("organ").order_by("created_at", "pk")
+    ]
+    timeline = [
+        EventOut(id=e.pk, action=e.action, at=e.occurred_at, actor=e.actor.get_username() if e.actor_id else None,
+                 role=e.actor_role, organ=e.actor_organ.name if e.actor_organ_id else None, from_state=e.from_state,
+                 to_state=e.to_state, data=e.data)
+        for e in p.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk")
+    ]
+    actions = [ActionOut(action=t.action, label=str(t.label)) for t in available_actions(p, http.auth)]  # type: ignore[attr-defined]
+    next_due = min((d.statutory_due for d in deadlines if d.status == "open"), default=None)
+    return _petition_out(
+        http, p, cls, request=p.request, facts=p.facts, reasons=p.reasons, place_text=p.place_text, is_oral=p.is_oral,
+        is_yueji=p.is_yueji, is_first_time=p.is_first_time, persons_involved=p.persons_involved, route=p.route,
+        procedure=p.procedure, accepted_at=p.accepted_at, concluded_at=p.concluded_at, final_at=p.final_at,
+        deadlines=deadlines, timeline=timeline, available_actions=actions, next_due=next_due,
+        suggestions={k: v for k, v in (p.suggestions or {}).items() if k != "draft_opinion"}, **extra,
+    )
+
+
+def _receiving_organ(user: AbstractBaseUser, organ_id: int | None) -> Organ:
+    allowed_roles = {Role.REGISTRAR, Role.CASEWORKER, Role.ORGAN_HEAD, Role.DISPATCHER}
+    memberships = [m for m in memberships_of(user) if m.role in allowed_roles]
+    if organ_id is not None:
+        for m in memberships:
+            if m.organ_id == organ_id:
+                return m.organ
+        if not Organ.objects.filter(pk=organ_id).exists():
+            raise InvalidInput("unknown organ", field="receiving_organ_id")
+        raise Forbidden("you cannot register petitions for this organ")
+    registrars = [m for m in memberships if m.role == Role.REGISTRAR] or memberships
+    if not registrars:
+        raise Forbidden("your role cannot register petitions")
+    return registrars[0].organ
+
+
+@router.post("/petitions", response={201: PetitionCreatedOut, **ERRORS}, operation_id="petition_register")
+def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    organ = _receiving_organ(user, payload.receiving_organ_id)
+    category = None
+    if payload.category_id is not None:
+        category = Category.objects.filter(pk=payload.category_id).first()
+        if category is None:
+            raise InvalidInput("unknown category", field="category_id")
+    region = None
+    if payload.region_code:
+        region = Region.objects.filter(code=payload.region_code).first()
+        if region is None:
+            raise InvalidInput("unknown region code", field="region_code")
+    accused = None
+    if payload.accused_organ_id is not None:
+        accused = Organ.objects.filter(pk=payload.accused_organ_id).first()
+        if accused is None:
+            raise InvalidInput("unknown organ", field="accused_organ_id")
+    gap = None
+    if payload.competent_organ_id is not None:
+        competent = Organ.objects.filter(pk=payload.competent_organ_id).first()
+        if competent is None:
+            raise InvalidInput("unknown organ", field="competent_organ_id")
+        gap = competent.level - organ.level
+    received_at = payload.received_at
+    if received_at is not None and timezone.is_naive(received_at):
+        received_at = timezone.make_aware(received_at)
+    data = RegistrationInput(
+        channel=payload.channel, receiving_organ=organ, title=payload.title, request=payload.request,
+        received_at=received_at, facts=payload.facts, reasons=payload.reasons, nature=payload.nature,
+        category=category, region=region, place_text=payload.place_text,
+        petitioner=PetitionerInput(**payload.petitioner.model_dump()), is_oral=payload.is_oral,
+        is_collective=payload.is_collective, persons_involved=payload.persons_involved,
+        representatives=[r.model_dump() for r in payload.representatives], is_urgent=payload.is_urgent,
+        accused_organ=accused, accused_person=payload.accused_person, visited_organ_level_gap=gap,
+        paper_requested=payload.paper_requested,
+    )
+    petition, password = petition_register(data, actor=user)
+    petition = access_petition(user, petition.pk)
+    return 201, _detail(request, petition, PetitionCreatedOut, query_password=password)
+
+
+class ListQuery(Schema):
+    state: str | None = Field(None, description="comma-separated states")
+    channel: str | None = None
+    nature: str | None = None
+    organ_id: int | None = None
+    category_id: int | None = None
+    region_id: int | None = None
+    overdue: bool | None = None
+    due_soon: bool | None = None
+    urgent: bool | None = None
+    collective: bool | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    due_before: dt.date | None = None
+    q: str | None = Field(None, max_length=200)
+    page: int = Field(1, ge=1)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+@router.get("/petitions", response={200: PetitionPage, **ERRORS}, operation_id="petition_list")
+def petition_list_endpoint(request: HttpRequest, filters: Query[ListQuery]) -> Any:
+    states = [s for s in (filters.state or "").split(",") if s]
+    unknown = [s for s in states if s not in State.values]
+    if unknown:
+        raise InvalidInput(f"unknown state {unknown[0]!r}", field="state")
+    qs = petition_list(
+        request.auth,  # type: ignore[attr-defined]
+        PetitionFilters(state=states or None, channel=filters.channel, nature=filters.nature, organ_id=filters.organ_id,
+                        category_id=filters.category_id, region_id=filters.region_id, overdue=filters.overdue,
+                        due_soon=filters.due_soon, urgent=filters.urgent, collective=filters.collective,
+                        received_from=filters.received_from, received_to=filters.received_to,
+                        due_before=filters.due_before, q=filters.q),
+    ).select_related("petitioner", "accused_organ")
+    count = qs.count()
+    start = (filters.page - 1) * filters.page_size
+    rows = list(qs[start : start + filters.page_size])
+    return PetitionPage(count=count, page=filters.page, page_size=filters.page_size,
+                        results=[_petition_out(request, p) for p in rows])
+
+
+@router.get("/petitions/{petition_id}", response={200: PetitionDetailOut, **ERRORS}, operation_id="petition_get")
+def petition_get_endpoint(request: HttpRequest, petition_id: int) -> Any:
+    return _detail(request, access_petition(request.auth, petition_id))  # type: ignore[attr-defined]
+
+
+ACTION_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "additionalProperties": True,
+                    "description": "The action's data; fields depend on the action (GET /api/v1/actions, docs/api.md).",
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/petitions/{petition_id}/actions/{action}", response={200: PetitionDetailOut, **ERRORS},
+             operation_id="petition_action", openapi_extra=ACTION_BODY)
+def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    petition = access_petition(user, petition_id)
+    try:
+        data = json.loads(request.body or b"{}") if request.body.strip() else {}
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("the body must be a JSON object", field="body") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("the body must be a JSON object", field="body")
+    petition_transition(petition.pk, action, actor=user, data=data)
+    return _detail(request, access_petition(user, petition.pk))
+
+
+@router.get("/petitions/{petition_id}/actions", response={200: list[ActionOut], **ERRORS},
+            operation_id="petition_available_actions")
+def petition_actions_endpoint(request: HttpRequest, petition_id: int) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    petition = access_petition(user, petition_id)
+    return [ActionOut(action=t.action, label=str(t.label)) for t in available_actions(petition, user)]
+
+
+api.add_router("", router)

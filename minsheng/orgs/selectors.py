@@ -19,7 +19,7 @@ def memberships_of(user: AnyUser | None) -> list[StaffMembership]:
         return []
     cached = getattr(user, "_minsheng_memberships", None)
     if cached is None:
-        cached = list(StaffMembership.objects.filter(user=user).select_related("organ"))
+        cached = list(StaffMembership.objects.filter(user=user).select_related("organ").order_by("pk"))
         user._minsheng_memberships = cached  # type: ignore[union-attr]
     return cached
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from minsheng.core.calendar import (
@@ -52,8 +52,12 @@ def holiday_calendar() -> HolidayCalendar:
     if _cached is not None and _cached[0] == version:
         return _cached[1]
     base = chinese_calendar_data()
-    overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
-    years = list(CalendarYear.objects.values_list("year", flat=True))
+    try:
+        overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+        years = list(CalendarYear.objects.values_list("year", flat=True))
+    except DatabaseError:  # not migrated yet (e.g. the CLI on a fresh clone): the package's data only
+        logger.debug("calendar tables unavailable; using chinesecalendar data only")
+        return base
     calendar = base.with_overrides(overrides, years)
     _cached = (version, calendar)
     return calendar
@@ -80,6 +84,8 @@ def rule_length(rule: DeadlineRule, length: int | None) -> int:
         return int(settings.MINSHENG_RATING_WINDOW_DAYS)
     if rule.id == "D-SUPERVISION-FEEDBACK":
         return int(settings.MINSHENG_SUPERVISION_FEEDBACK_DAYS)
+    if rule.id == "D-ASSIGNED":
+        return int(settings.MINSHENG_ASSIGNED_DEFAULT_DAYS)
     if rule.length is None:
         raise ValueError(f"{rule.id}: the period is set case by case; give its length in days")
     return rule.length

@@ -1,0 +1,123 @@
+"""The periodic deadline sweep (the Healthchecks `sendalerts` pattern).
+
+Safe with several workers at once: every mark is a compare-and-set UPDATE, and only the worker
+whose UPDATE changed the row writes the event, raises the supervision order and notifies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from minsheng.notifications.services import outbox_notify_organ
+from minsheng.petitions.models import State
+from minsheng.workflow import deadlines as dl
+from minsheng.workflow.models import Deadline, PetitionEvent, SupervisionOrder
+
+logger = logging.getLogger(__name__)
+
+# R-140: automatic 督办 on missed notice, handling and assigned deadlines.
+AUTO_SUPERVISION = {
+    "D-NOTICE-15": SupervisionOrder.Trigger.NOTICE_OVERDUE,
+    "D-HANDLE-60": SupervisionOrder.Trigger.HANDLING_OVERDUE,
+    "D-SIMPLE-HANDLE-10WD": SupervisionOrder.Trigger.HANDLING_OVERDUE,
+    "D-ASSIGNED": SupervisionOrder.Trigger.ASSIGNED_OVERDUE,
+    "D-BUREAU-15": SupervisionOrder.Trigger.OTHER_OVERDUE,
+    "D-REVIEW-30": SupervisionOrder.Trigger.OTHER_OVERDUE,
+    "D-RECHECK-30": SupervisionOrder.Trigger.OTHER_OVERDUE,
+}
+
+# Petitioner windows whose expiry closes the matter (R-093).
+CLOSING_WINDOWS = {"D-REVIEW-REQ-30": State.DELIVERED, "D-RECHECK-REQ-30": State.REVIEW_CONCLUDED}
+
+
+@dataclass
+class SweepResult:
+    due_soon: int = 0
+    breached: int = 0
+    expired: int = 0
+    closed: int = 0
+    supervision_orders: int = 0
+
+
+def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> SweepResult:
+    """Mark due-soon (at nominal_due − N days), breached (after statutory_due) and expired windows."""
+    moment = now or timezone.now()
+    today = dl.local_date(moment)
+    result = SweepResult()
+
+    soon_ids = list(
+        Deadline.objects.filter(status=Deadline.Status.OPEN, due_soon_at=None, nominal_due__lte=dl.due_soon_cutoff(today))
+        .exclude(rule__in=dl.PETITIONER_WINDOWS)
+        .values_list("pk", flat=True)[:batch]
+    )
+    touched: set[int] = set()
+    for deadline_id in soon_ids:
+        if not dl.deadline_claim_due_soon(deadline_id, moment):
+            continue  # another worker got there first
+        deadline = Deadline.objects.select_related("petition").get(pk=deadline_id)
+        touched.add(deadline.petition_id)
+        result.due_soon += 1
+        if deadline.organ_id:
+            transaction.on_commit(
+                lambda d=deadline: outbox_notify_organ(  # type: ignore[misc]
+                    d.petition_id, d.organ_id, "due_soon", rule=d.rule, due=d.nominal_due.isoformat()
+                )
+            )
+
+    # A breach is recorded only after statutory_due (R-CNT-3).
+    overdue_ids = list(
+        Deadline.objects.filter(status=Deadline.Status.OPEN, statutory_due__lt=today).values_list("pk", flat=True)[:batch]
+    )
+    for deadline_id in overdue_ids:
+        deadline = Deadline.objects.select_related("petition", "petition__current_organ").get(pk=deadline_id)
+        window = deadline.rule in dl.PETITIONER_WINDOWS
+        with transaction.atomic():
+            if not dl.deadline_claim_breach(deadline_id, moment, expired=window):
+                continue
+            touched.add(deadline.petition_id)
+            if window:
+                result.expired += 1
+            else:
+                result.breached += 1
+                PetitionEvent.objects.create(
+                    petition_id=deadline.petition_id, action="deadline_breached", occurred_at=moment, actor_role="system",
+                    from_state=deadline.petition.state, to_state=deadline.petition.state, is_public=False,
+                    data={"rule": deadline.rule, "statutory_due": deadline.statutory_due.isoformat()},
+                )
+                trigger = AUTO_SUPERVISION.get(deadline.rule)
+                if trigger and deadline.organ_id:
+                    try:
+                        with transaction.atomic():
+                            SupervisionOrder.objects.create(
+                                petition_id=deadline.petition_id, kind=SupervisionOrder.Kind.ORDINARY, trigger=trigger,
+                                deadline_rule=deadline.rule, target_organ_id=deadline.organ_id,
+                                suggestion=f"{deadline.rule} 已于 {deadline.statutory_due} 届满，请说明原因并尽快办理。",
+                                feedback_due=today + dt.timedelta(days=30),
+                            )
+                        result.supervision_orders += 1
+                    except IntegrityError:
+                        pass  # already raised for this deadline
+                    from minsheng.petitions.models import Petition
+
+                    Petition.objects.filter(pk=deadline.petition_id).update(is_supervised=True)
+                    transaction.on_commit(
+                        lambda d=deadline: outbox_notify_organ(  # type: ignore[misc]
+                            d.petition_id, d.organ_id, "overdue", rule=d.rule, due=d.statutory_due.isoformat()
+                        )
+                    )
+        if window and CLOSING_WINDOWS.get(deadline.rule) == deadline.petition.state:
+            from minsheng.core.errors import ApplicationError
+            from minsheng.workflow.services import petition_transition
+
+            try:
+                petition_transition(deadline.petition_id, "close_no_review", actor=None, as_system=True, now=moment)
+                result.closed += 1
+            except ApplicationError as exc:
+                logger.info("petition %s not closed: %s", deadline.petition_id, exc)
+    dl.petition_flags_refresh(sorted(touched))
+    return result
