@@ -1,5 +1,731 @@
-from django.http import HttpRequest, HttpResponse
+"""The citizen portal: submit, track, rate, appeal, a citizen account, and public information.
+
+Views stay thin: parse a form, call the service (petition_register / petition_transition /
+petition_check_query), render. Everything works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from minsheng.core.crypto import blind_index
+from minsheng.core.errors import ApplicationError, InvalidInput
+from minsheng.notifications.services import outbox_send_direct
+from minsheng.notifications.sms import get_backend
+from minsheng.orgs.models import Organ, Region
+from minsheng.petitions.models import Attachment, Nature, Petition, Petitioner
+from minsheng.petitions.services import (
+    PetitionerInput,
+    RegistrationInput,
+    petition_check_query,
+    petition_register,
+)
+from minsheng.portal import queries
+from minsheng.portal.forms import (
+    AppealForm,
+    CodeLoginForm,
+    ConfirmForm,
+    ContactForm,
+    MatterForm,
+    PasswordLoginForm,
+    RateForm,
+    SetPasswordForm,
+    TrackForm,
+    allow_anonymous_accusations,
+)
+from minsheng.portal.security import (
+    client_ip,
+    otp_check,
+    otp_issue,
+    phone_key,
+    throttle_blocked,
+    throttle_hit,
+    throttle_reset,
+)
+from minsheng.workflow.services import petition_transition
+
+DRAFT = "portal_submit_draft"
+CONTACT = "portal_submit_contact"
+VERIFIED = "portal_verified_phones"
+DONE = "portal_submit_done"
+TRACKED = "portal_tracked"
+CITIZEN_PREFIX = "citizen-"
+
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+
+def _citizen(request: HttpRequest) -> AbstractBaseUser | None:
+    user = request.user
+    if user.is_authenticated and user.get_username().startswith(CITIZEN_PREFIX):
+        return user  # type: ignore[return-value]
+    return None
+
+
+def _verified(request: HttpRequest, phone: str) -> bool:
+    return phone_key(phone) in request.session.get(VERIFIED, [])
+
+
+def _mark_verified(request: HttpRequest, phone: str) -> None:
+    keys = [k for k in request.session.get(VERIFIED, []) if k != phone_key(phone)]
+    request.session[VERIFIED] = [*keys[-4:], phone_key(phone)]
+
+
+def send_code(request: HttpRequest, phone: str, purpose: str) -> str | None:
+    """Send a one-time code through the SMS adapter; an error message when throttled."""
+    ip = client_ip(request)
+    if (
+        throttle_blocked("otp_ip", ip)
+        or throttle_blocked("otp_phone", phone_key(phone))
+        or throttle_blocked("otp_phone_gap", phone_key(phone))
+    ):
+        return _("验证码发送过于频繁，请稍后再试（每分钟最多1次，每小时最多5次）。")
+    throttle_hit("otp_ip", ip)
+    throttle_hit("otp_phone", phone_key(phone))
+    throttle_hit("otp_phone_gap", phone_key(phone))
+    code = otp_issue(phone, purpose)
+    get_backend().send(phone, _("【民声】您的验证码是 %(c)s，10分钟内有效。请勿告诉他人。") % {"c": code})
+    return None
+
+
+def otp_error(reason: str) -> str:
+    if reason == "locked":
+        return _("验证码错误次数过多，请重新获取验证码。")
+    if reason == "missing":
+        return _("验证码已过期或尚未获取，请先获取验证码。")
+    return _("验证码不正确，请核对短信中的6位数字。")
+
+
+def _tracked_codes(request: HttpRequest) -> list[str]:
+    return list(request.session.get(TRACKED, []))
+
+
+def _remember(request: HttpRequest, code: str) -> None:
+    codes = [c for c in _tracked_codes(request) if c != code]
+    request.session[TRACKED] = [*codes[-9:], code]
+
+
+def _owned_petition(request: HttpRequest, code: str) -> Petition | None:
+    """The petition if this browser proved the code+password, or its citizen account owns it."""
+    code = code.strip().upper()
+    petition = (
+        Petition.objects.select_related("petitioner", "current_organ", "receiving_organ", "region")
+        .filter(tracking_code=code)
+        .first()
+    )
+    if petition is None:
+        return None
+    if code in _tracked_codes(request):
+        return petition
+    citizen = _citizen(request)
+    if citizen is not None and petition.petitioner is not None and petition.petitioner.user_id == citizen.pk:
+        return petition
+    return None
+
+
+def _petition_or_redirect(request: HttpRequest, code: str) -> Petition | HttpResponse:
+    petition = _owned_petition(request, code)
+    if petition is None:
+        return redirect(f"{reverse('portal:track')}?code={code.strip().upper()[:20]}")
+    return petition
+
+
+# ---- home and public information --------------------------------------------------------------
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("minsheng")
+    return render(request, "portal/home.html", {"bureau": queries.online_bureau()})
+
+
+def guide(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/guide.html", {"organs": queries.reception_directory()})
+
+
+def legal(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/legal.html", {"hints": list(queries.limitation_texts().values())})
+
+
+def faq(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/faq.html")
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/privacy.html")
+
+
+def stats(request: HttpRequest) -> HttpResponse:
+    data = queries.open_statistics()
+    chart = {
+        "months": data.months,
+        "series": [{"name": name, "data": data.counts[name]} for name in data.categories[:8]],
+        "title": _("每月收到的信访事项（按类别）"),
+    }
+    rows = [
+        (month, [data.counts[c][i] for c in data.categories], data.totals[i])
+        for i, month in enumerate(data.months)
+    ]
+    return render(request, "portal/stats.html", {"stats": data, "chart": chart, "rows": rows})
+
+
+# ---- submission -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def submit_matter(request: HttpRequest) -> HttpResponse:
+    initial = request.session.get(DRAFT) or None
+    if request.method == "POST":
+        form = MatterForm(request.POST)
+        if form.is_valid():
+            request.session[DRAFT] = dict(form.cleaned_data)
+            request.session.pop(DONE, None)
+            return redirect("portal:submit_contact")
+    else:
+        form = MatterForm(initial=initial)
+    return render(request, "portal/submit_matter.html", {"form": form, "step": 1})
+
+
+@require_http_methods(["GET", "POST"])
+def submit_contact(request: HttpRequest) -> HttpResponse:
+    draft = request.session.get(DRAFT)
+    if not draft:
+        return redirect("portal:submit")
+    allow_anonymous = allow_anonymous_accusations() and draft.get("nature") == Nature.ACCUSATION
+    code_sent = False
+    if request.method == "POST":
+        form = ContactForm(request.POST, allow_anonymous=allow_anonymous)
+        action = request.POST.get("action", "continue")
+        if form.is_valid():
+            data = form.cleaned_data
+            phone = data.get("phone") or ""
+            if data.get("anonymous"):
+                request.session[CONTACT] = {"anonymous": True}
+                return redirect("portal:submit_confirm")
+            if action == "send_code":
+                error = send_code(request, phone, "submit")
+                if error:
+                    form.add_error("phone", error)
+                else:
+                    code_sent = True
+                    messages.info(request, _("验证码已发送到 %(p)s，10分钟内有效。") % {"p": _mask(phone)})
+            else:
+                if not _verified(request, phone):
+                    if not data.get("code"):
+                        form.add_error("code", _("请先获取并填写短信验证码。"))
+                    else:
+                        result = otp_check(phone, "submit", data["code"])
+                        if result.ok:
+                            _mark_verified(request, phone)
+                        else:
+                            form.add_error("code", otp_error(result.reason))
+                if not form.errors:
+                    request.session[CONTACT] = {
+                        "anonymous": False,
+                        "name": data["name"].strip(),
+                        "phone": phone,
+                        "address": data.get("address", "").strip(),
+                        "id_number": data.get("id_number", ""),
+                    }
+                    return redirect("portal:submit_confirm")
+    else:
+        form = ContactForm(initial=request.session.get(CONTACT) or {}, allow_anonymous=allow_anonymous)
+    phone_value = (form.data.get("phone") if form.is_bound else "") or ""
+    context = {
+        "form": form,
+        "step": 2,
+        "code_sent": code_sent,
+        "phone_verified": bool(phone_value) and _verified(request, phone_value),
+        "allow_anonymous": allow_anonymous,
+    }
+    return render(request, "portal/submit_contact.html", context)
+
+
+def _mask(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else phone
+
+
+def _draft_region(draft: dict[str, Any]) -> Region | None:
+    value = draft.get("region")
+    return Region.objects.filter(pk=int(value)).first() if value and str(value).isdigit() else None
+
+
+def _draft_accused(draft: dict[str, Any]) -> Organ | None:
+    value = draft.get("accused_organ")
+    return Organ.objects.filter(pk=int(value)).first() if value and str(value).isdigit() else None
+
+
+@require_http_methods(["GET", "POST"])
+def submit_confirm(request: HttpRequest) -> HttpResponse:
+    draft = request.session.get(DRAFT)
+    contact = request.session.get(CONTACT)
+    if not draft:
+        return redirect("portal:submit")
+    if not contact:
+        return redirect("portal:submit_contact")
+    region = _draft_region(draft)
+    accused = _draft_accused(draft)
+    text = "\n".join([draft["title"], draft["facts"], draft["request_text"], draft.get("reasons", "")])
+    suggestion = queries.suggest_handling(draft["title"], text, region, draft["nature"])
+    hints = queries.legal_channel_hints(text) if draft["nature"] == Nature.GRIEVANCE else []
+    bureau = queries.online_bureau()
+    form = ConfirmForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        ip = client_ip(request)
+        phone = "" if contact.get("anonymous") else contact.get("phone", "")
+        if throttle_blocked("submit_ip", ip) or (
+            phone and throttle_blocked("submit_phone", phone_key(phone))
+        ):
+            form.add_error(
+                None, _("提交过于频繁，请稍后再试。如情况紧急，请拨打信访部门电话或前往接待场所。")
+            )
+        elif bureau is None:
+            form.add_error(None, _("网上信访暂不可用：未配置市信访局。请通过来信或来访提出。"))
+        else:
+            try:
+                petition, password = _register(request, draft, contact, region, accused, suggestion, bureau)
+            except InvalidInput as exc:
+                form.add_error(None, exc.message)
+            else:
+                throttle_hit("submit_ip", ip)
+                if phone:
+                    throttle_hit("submit_phone", phone_key(phone))
+                _save_attachments(petition, form, request)
+                request.session.pop(DRAFT, None)
+                request.session.pop(CONTACT, None)
+                request.session[DONE] = {"code": petition.tracking_code, "password": password}
+                _remember(request, petition.tracking_code)
+                return redirect("portal:submit_done")
+    context = {
+        "form": form,
+        "step": 3,
+        "draft": draft,
+        "contact": contact,
+        "region": region,
+        "accused": accused,
+        "suggestion": suggestion,
+        "hints": hints,
+        "bureau": bureau,
+        "nature_label": dict(MatterForm.base_fields["nature"].choices).get(draft["nature"], ""),  # type: ignore[attr-defined]
+        "masked_phone": _mask(contact.get("phone", "")),
+    }
+    return render(request, "portal/submit_confirm.html", context)
+
+
+def _register(
+    request: HttpRequest,
+    draft: dict[str, Any],
+    contact: dict[str, Any],
+    region: Region | None,
+    accused: Organ | None,
+    suggestion: queries.HandlingSuggestion,
+    bureau: Organ,
+) -> tuple[Petition, str]:
+    anonymous = bool(contact.get("anonymous"))
+    if anonymous and not (allow_anonymous_accusations() and draft["nature"] == Nature.ACCUSATION):
+        raise InvalidInput(_("只有检举控告可以匿名提出。"), field="anonymous")
+    petitioner = (
+        PetitionerInput()
+        if anonymous
+        else PetitionerInput(
+            name=contact["name"],
+            phone=contact["phone"],
+            address=contact.get("address", ""),
+            id_number=contact.get("id_number", ""),
+        )
+    )
+    if not anonymous and not _verified(request, contact["phone"]):
+        raise InvalidInput(_("手机号码尚未验证，请返回上一步获取验证码。"), field="phone")
+    citizen = _citizen(request)
+    data = RegistrationInput(
+        channel="online",
+        receiving_organ=bureau,
+        title=draft["title"],
+        request=draft["request_text"],
+        facts=draft["facts"],
+        reasons=draft.get("reasons", ""),
+        nature=draft["nature"],
+        region=region,
+        place_text=draft.get("place_text", ""),
+        petitioner=petitioner,
+        accused_organ=accused if draft["nature"] == Nature.ACCUSATION else None,
+        accused_person=draft.get("accused_person", "") if draft["nature"] == Nature.ACCUSATION else "",
+        paper_requested=False,
+        suggestions={
+            "portal": {
+                "category": suggestion.category.path if suggestion.category else None,
+                "organ": suggestion.organ.code if suggestion.organ else None,
+                "source": suggestion.source,
+            }
+        },
+        portal_user=None if anonymous else citizen,
+    )
+    petition, password = petition_register(data, actor=None)
+    if petition.petitioner_id and not anonymous:
+        Petitioner.objects.filter(pk=petition.petitioner_id).update(phone_verified_at=timezone.now())
+        outbox_send_direct(
+            "sms",
+            contact["phone"],
+            "query_password",
+            _("【民声】您的信访事项已提交。查询码 %(c)s，查询密码 %(p)s。请妥善保存，勿告诉他人。")
+            % {"c": petition.tracking_code, "p": password},
+        )
+    return petition, password
+
+
+def _save_attachments(petition: Petition, form: ConfirmForm, request: HttpRequest) -> None:
+    from minsheng.portal.security import extension_for
+
+    citizen = _citizen(request)
+    for upload in form.uploads:
+        attachment = Attachment(
+            petition=petition,
+            original_name=upload.name,
+            content_type=upload.content_type,
+            size=len(upload.content),
+            sha256=upload.sha256,
+            uploaded_by=citizen,
+        )
+        attachment.file.save(
+            upload.sha256[:16] + extension_for(upload.content_type), ContentFile(upload.content), save=False
+        )
+        attachment.save()
+
+
+def submit_done(request: HttpRequest) -> HttpResponse:
+    done = request.session.get(DONE)
+    if not done:
+        return redirect("portal:submit")
+    petition = Petition.objects.select_related("petitioner").filter(tracking_code=done["code"]).first()
+    if petition is None:
+        raise Http404
+    return render(request, "portal/submit_done.html", {"done": done, "petition": petition})
+
+
+# ---- tracking ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = TrackForm(request.POST)
+        if form.is_valid():
+            code = form.cleaned_data["tracking_code"]
+            ip = client_ip(request)
+            if throttle_blocked("track_fail_ip", ip) or throttle_blocked("track_fail_code", code):
+                form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
+            else:
+                petition = petition_check_query(code, form.cleaned_data["password"])
+                if petition is None:
+                    throttle_hit("track_fail_ip", ip)
+                    throttle_hit("track_fail_code", code)
+                    form.add_error(None, _("查询码或查询密码不正确，请核对后再试。"))
+                else:
+                    throttle_reset("track_fail_code", code)
+                    _remember(request, petition.tracking_code)
+                    _link_to_citizen(request, petition)
+                    return redirect("portal:track_detail", code=petition.tracking_code)
+    else:
+        form = TrackForm(initial={"tracking_code": request.GET.get("code", "")[:20]})
+    recent = Petition.objects.filter(tracking_code__in=_tracked_codes(request)).order_by("-received_at")
+    return render(request, "portal/track.html", {"form": form, "recent": recent})
+
+
+def _link_to_citizen(request: HttpRequest, petition: Petition) -> None:
+    """A logged-in citizen who proves a petition of his own verified phone gets it in 'my petitions'."""
+    citizen = _citizen(request)
+    if citizen is None or petition.petitioner is None or petition.petitioner.user_id is not None:
+        return
+    if (
+        petition.petitioner.phone_index
+        and CITIZEN_PREFIX + petition.petitioner.phone_index == citizen.get_username()
+    ):
+        Petitioner.objects.filter(pk=petition.petitioner.pk, user__isnull=True).update(user=citizen)
+
+
+def _detail_context(request: HttpRequest, petition: Petition, **extra: Any) -> dict[str, Any]:
+    window = queries.appeal_window(petition)
+    context = {
+        "petition": petition,
+        "timeline": queries.public_timeline(petition),
+        "deadlines": queries.deadline_rows(petition),
+        "documents": queries.documents_of(petition),
+        "attachments": list(petition.attachments.all()),
+        "can_rate": queries.can_rate(petition),
+        "ratings": list(petition.ratings.all()),
+        "window": window,
+        "rate_form": RateForm(),
+        "documents_renderer": _documents_renderer_available(),
+    }
+    context.update(extra)
+    return context
+
+
+def _documents_renderer_available() -> bool:
+    try:
+        import minsheng.documents as documents
+    except Exception:
+        return False
+    return hasattr(documents, "render_document")
+
+
+def track_detail(request: HttpRequest, code: str) -> HttpResponse:
+    found = _petition_or_redirect(request, code)
+    if isinstance(found, HttpResponse):
+        return found
+    return render(request, "portal/track_detail.html", _detail_context(request, found))
+
+
+@require_POST
+def track_rate(request: HttpRequest, code: str) -> HttpResponse:
+    found = _petition_or_redirect(request, code)
+    if isinstance(found, HttpResponse):
+        return found
+    form = RateForm(request.POST)
+    if form.is_valid():
+        try:
+            petition_transition(
+                found.pk,
+                "rate",
+                actor=None,
+                as_petitioner=True,
+                data={"value": form.cleaned_data["value"], "comment": form.cleaned_data["comment"]},
+            )
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("谢谢您的评价。"))
+            return redirect("portal:track_detail", code=found.tracking_code)
+    return render(
+        request, "portal/track_detail.html", _detail_context(request, found, rate_form=form), status=422
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def track_appeal(request: HttpRequest, code: str) -> HttpResponse:
+    found = _petition_or_redirect(request, code)
+    if isinstance(found, HttpResponse):
+        return found
+    window = queries.appeal_window(found)
+    if window is None:
+        messages.info(request, _("此事项目前不能申请复查或复核。"))
+        return redirect("portal:track_detail", code=found.tracking_code)
+    form = AppealForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if throttle_blocked("appeal_ip", client_ip(request)):
+            form.add_error(None, _("操作过于频繁，请稍后再试。"))
+        elif form.is_valid():
+            throttle_hit("appeal_ip", client_ip(request))
+            try:
+                petition_transition(
+                    found.pk,
+                    window.action,
+                    actor=None,
+                    as_petitioner=True,
+                    data={
+                        "received_on": timezone.localdate().isoformat(),
+                        "reasons": form.cleaned_data["reasons"],
+                        "good_reason": form.cleaned_data["good_reason"],
+                    },
+                )
+            except ApplicationError as exc:
+                target = {
+                    "received_on": "good_reason",
+                    "good_reason": "good_reason",
+                    "reasons": "reasons",
+                }.get(exc.field or "")
+                form.add_error(target, exc.message)
+            else:
+                messages.success(request, _("您的申请已提交，请留意办理期限。"))
+                return redirect("portal:track_detail", code=found.tracking_code)
+        status = 422
+    return render(
+        request, "portal/appeal.html", {"petition": found, "window": window, "form": form}, status=status
+    )
+
+
+def track_document(request: HttpRequest, code: str, kind: str, pk: int) -> HttpResponse:
+    found = _petition_or_redirect(request, code)
+    if isinstance(found, HttpResponse):
+        return found
+    document = next((d for d in queries.documents_of(found) if d.kind == kind and d.pk == pk), None)
+    if document is None:
+        raise Http404
+    if request.GET.get("format") == "txt":
+        lines = [document.title, document.number, document.organ, queries.date_words(document.issued), ""]
+        for label, value in document.body:
+            lines += [f"{label}：", value, ""]
+        lines.append(_("查询码：%(c)s") % {"c": found.tracking_code})
+        response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{found.tracking_code}-{kind}-{pk}.txt"'
+        return response
+    return render(request, "portal/document.html", {"petition": found, "document": document})
+
+
+def attachment_download(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Only to the petitioner; always as a download, never rendered on the site's origin."""
+    found = _petition_or_redirect(request, code)
+    if isinstance(found, HttpResponse):
+        return found
+    attachment = Attachment.objects.filter(petition=found, pk=pk).first()
+    if attachment is None:
+        raise Http404
+    with attachment.file.open("rb") as handle:
+        content = handle.read()
+    from minsheng.portal.security import extension_for
+
+    response = HttpResponse(content, content_type="application/octet-stream")
+    response["Content-Disposition"] = (
+        f'attachment; filename="attachment-{attachment.pk}{extension_for(attachment.content_type)}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def track_forget(request: HttpRequest, code: str) -> HttpResponse:
+    request.session[TRACKED] = [c for c in _tracked_codes(request) if c != code.upper()]
+    messages.info(request, _("已从本设备移除该事项的查询记录。"))
+    return redirect("portal:track")
+
+
+# ---- citizen account --------------------------------------------------------------------------
+
+
+def _citizen_for_phone(phone: str, create: bool) -> AbstractBaseUser | None:
+    user_model = get_user_model()
+    username = CITIZEN_PREFIX + blind_index(phone)
+    user = user_model.objects.filter(username=username).first()
+    if user is None and create:
+        user = user_model.objects.create_user(username=username)
+        user.set_unusable_password()
+        user.save()
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+def account_login(request: HttpRequest) -> HttpResponse:
+    if _citizen(request):
+        return redirect("portal:my_petitions")
+    code_form = CodeLoginForm(prefix="otp")
+    password_form = PasswordLoginForm(prefix="pw")
+    code_sent = False
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        ip = client_ip(request)
+        if action in ("send_code", "verify_code"):
+            code_form = CodeLoginForm(request.POST, prefix="otp")
+            if code_form.is_valid():
+                phone = code_form.cleaned_data["phone"]
+                if action == "send_code":
+                    error = send_code(request, phone, "login")
+                    if error:
+                        code_form.add_error("phone", error)
+                    else:
+                        code_sent = True
+                        messages.info(
+                            request, _("验证码已发送到 %(p)s，10分钟内有效。") % {"p": _mask(phone)}
+                        )
+                elif not code_form.cleaned_data.get("code"):
+                    code_form.add_error("code", _("请填写短信验证码。"))
+                else:
+                    result = otp_check(phone, "login", code_form.cleaned_data["code"])
+                    if result.ok:
+                        user = _citizen_for_phone(phone, create=True)
+                        assert user is not None
+                        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                        _mark_verified(request, phone)
+                        return redirect("portal:my_petitions")
+                    code_form.add_error("code", otp_error(result.reason))
+        elif action == "password":
+            password_form = PasswordLoginForm(request.POST, prefix="pw")
+            if password_form.is_valid():
+                phone = password_form.cleaned_data["phone"]
+                if throttle_blocked("login_fail_ip", ip) or throttle_blocked(
+                    "login_fail_phone", phone_key(phone)
+                ):
+                    password_form.add_error(
+                        None, _("登录失败次数过多，请15分钟后再试，或使用短信验证码登录。")
+                    )
+                else:
+                    user = _citizen_for_phone(phone, create=False)
+                    if (
+                        user is not None
+                        and user.is_active
+                        and user.check_password(password_form.cleaned_data["password"])
+                    ):
+                        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                        _mark_verified(request, phone)
+                        return redirect("portal:my_petitions")
+                    throttle_hit("login_fail_ip", ip)
+                    throttle_hit("login_fail_phone", phone_key(phone))
+                    password_form.add_error(
+                        None, _("手机号码或密码不正确。还没有设置密码？请使用短信验证码登录。")
+                    )
+        if code_form.errors or password_form.errors:
+            status = 422
+    return render(
+        request,
+        "portal/login.html",
+        {"code_form": code_form, "password_form": password_form, "code_sent": code_sent},
+        status=status,
+    )
+
+
+@require_POST
+def account_logout(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("portal:home")
+
+
+def my_petitions(request: HttpRequest) -> HttpResponse:
+    citizen = _citizen(request)
+    if citizen is None:
+        return redirect("portal:login")
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
+        try:
+            validate_password(form.cleaned_data["password"], citizen)
+        except ValidationError as exc:
+            form.add_error("password", exc)
+        else:
+            citizen.set_password(form.cleaned_data["password"])
+            citizen.save(update_fields=["password"])
+            login(request, citizen, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("密码已设置。"))
+            return redirect("portal:my_petitions")
+    petitions = (
+        Petition.objects.filter(petitioner__user=citizen)
+        .select_related("current_organ")
+        .order_by("-received_at")
+    )
+    return render(request, "portal/my_petitions.html", {"petitions": petitions, "form": form})
+
+
+def stats_json(request: HttpRequest) -> HttpResponse:
+    data = queries.open_statistics()
+    body = {
+        "months": data.months,
+        "categories": data.categories,
+        "counts": data.counts,
+        "on_time_rate": data.on_time_rate,
+        "satisfaction_rate": data.satisfaction_rate,
+    }
+    return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/json")

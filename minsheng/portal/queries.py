@@ -1,0 +1,614 @@
+"""Read-only presentation helpers for the citizen portal (no writes, no state changes).
+
+- ``suggest_handling``: an honest guess of the organ that will probably handle a matter.
+- ``legal_channel_hints``: guidance towards courts, arbitration and administrative review.
+- ``public_timeline`` / ``deadline_rows`` / ``documents_of``: the petitioner's view of a case.
+- ``open_statistics``: monthly counts by category, on-time and satisfaction rates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from minsheng.orgs.models import Category, Organ, Region, Responsibility
+from minsheng.petitions.models import Nature, Petition, State
+from minsheng.petitions.selectors import petition_public_timeline
+from minsheng.workflow.models import Deadline, Decision, Opinion, Rating
+from minsheng.workflow.services import LIMITATIONS, RATEABLE, external_limitation_due
+
+logger = logging.getLogger(__name__)
+
+# Extra everyday words for each level-1 category (the category names themselves count too).
+CATEGORY_KEYWORDS: dict[str, list[str]] = {
+    "城乡建设": [
+        "小区",
+        "物业",
+        "房屋",
+        "住房",
+        "拆迁",
+        "施工",
+        "工地",
+        "噪音",
+        "道路",
+        "楼盘",
+        "开发商",
+        "装修",
+    ],
+    "劳动和社会保障": ["工资", "欠薪", "社保", "养老", "医保", "劳动合同", "辞退", "工伤", "加班", "退休"],
+    "环境保护": ["污染", "排污", "臭味", "废气", "废水", "垃圾", "噪声", "扬尘"],
+    "教育文体": ["学校", "教师", "老师", "学生", "入学", "学费", "幼儿园", "体育"],
+    "卫生计生": ["医院", "医生", "看病", "药品", "疫苗", "诊所", "医疗"],
+    "交通运输": ["公交", "出租车", "地铁", "客运", "货车", "公路", "交通"],
+    "民政": ["低保", "救助", "养老院", "殡葬", "婚姻登记", "残疾", "社区"],
+    "农村农业": ["农村", "土地承包", "村委", "农民", "耕地", "种植", "养殖", "宅基地"],
+    "国土资源": ["土地", "征地", "国土", "矿产", "不动产"],
+    "政法": ["派出所", "警察", "报警", "诈骗", "治安", "案件", "公安"],
+    "纪检监察": ["腐败", "贪污", "受贿", "行贿", "违纪", "吃拿卡要", "公款"],
+    "商贸旅游": ["商场", "旅游", "景区", "消费", "退款", "商户"],
+    "经济管理": ["企业", "税", "物价", "市场监管", "假冒", "质量"],
+    "科技与信息产业": ["网络", "宽带", "手机信号", "通信", "科技"],
+    "党务政务": ["政务", "办事", "窗口", "审批", "公务员", "服务态度"],
+}
+
+
+@dataclass
+class HandlingSuggestion:
+    category: Category | None
+    organ: Organ | None
+    source: str  # "classifier", "keywords" or "none"
+    confidence: float | None = None
+    note: str = ""
+
+
+def _category_by_name(name: str) -> Category | None:
+    return (
+        Category.objects.filter(level=1, name=name).first()
+        or Category.objects.filter(path=name).first()
+        or Category.objects.filter(name=name).order_by("level").first()
+    )
+
+
+def _classifier_guess(title: str, body: str) -> tuple[Category | None, float | None]:
+    """Use the intelligence team's classifier when it is installed and trained; else (None, None)."""
+    try:
+        from minsheng.intelligence.nlp.classify import load_default  # type: ignore[import-not-found]
+    except Exception:
+        return None, None
+    try:
+        result: Any = load_default().predict(title, body)
+    except Exception:  # no trained model, or any other failure: fall back quietly
+        logger.info("classifier unavailable; using keyword guess", exc_info=True)
+        return None, None
+    label: Any = result
+    confidence: float | None = None
+    if isinstance(result, list | tuple) and result:
+        label = result[0]
+        if isinstance(label, list | tuple) and label:  # [(label, score), ...]
+            label, confidence = label[0], (float(label[1]) if len(label) > 1 else None)
+        elif len(result) > 1 and isinstance(result[1], int | float):
+            confidence = float(result[1])
+    for attr in ("path", "label", "category", "level1"):
+        if hasattr(label, attr):
+            label = getattr(label, attr)
+            break
+    if hasattr(result, "confidence"):
+        confidence = float(result.confidence)
+    if not isinstance(label, str) or not label:
+        return None, None
+    return _category_by_name(label.split("/")[0]), confidence
+
+
+def _keyword_guess(text: str) -> Category | None:
+    scores: Counter[str] = Counter()
+    for category in Category.objects.filter(level=1):
+        name = category.name
+        words = [name, *CATEGORY_KEYWORDS.get(name, [])]
+        # Fragments of the category name itself ("劳动和社会保障" -> "劳动", "社会保障").
+        words += [part for part in name.replace("与", "和").split("和") if len(part) >= 2]
+        for word in set(words):
+            if word and word in text:
+                scores[name] += len(word)
+    if not scores:
+        return None
+    best, _score = scores.most_common(1)[0]
+    return Category.objects.filter(level=1, name=best).first()
+
+
+def competent_organ(category: Category | None, region: Region | None) -> Organ | None:
+    """The most specific responsible organ for a level-1 category in a region (or its ancestors)."""
+    if category is None:
+        return None
+    root = category.root()
+    regions: list[Region] = []
+    if region is not None:
+        regions = [region, *region.ancestors()]
+    qs = Responsibility.objects.filter(category=root, organ__is_active=True).select_related("organ")
+    if regions:
+        for candidate in regions:
+            found = qs.filter(region=candidate).order_by("-priority").first()
+            if found is not None:
+                return found.organ
+    found = qs.order_by("priority").first()
+    return found.organ if found else None
+
+
+def suggest_handling(title: str, body: str, region: Region | None, nature: str) -> HandlingSuggestion:
+    """Which organ will probably handle this matter — a guess, labelled as such on the page."""
+    if nature == Nature.ACCUSATION:
+        discipline = _category_by_name("纪检监察")
+        organ = (
+            competent_organ(discipline, region)
+            or Organ.objects.filter(kind=Organ.Kind.DISCIPLINE, is_active=True).order_by("level").first()
+        )
+        return HandlingSuggestion(discipline, organ, "rule")
+    category, confidence = _classifier_guess(title, body)
+    source = "classifier"
+    if category is None:
+        category = _keyword_guess(f"{title}\n{body}")
+        source = "keywords" if category else "none"
+        confidence = None
+    return HandlingSuggestion(category, competent_organ(category, region), source, confidence)
+
+
+@dataclass
+class LegalHint:
+    key: str
+    title: str
+    limit: str
+    text: str
+
+
+LEGAL_TRIGGERS: dict[str, list[str]] = {
+    "civil_claim": ["法院", "判决", "起诉", "诉讼", "借款", "欠款", "合同纠纷", "赔偿"],
+    "admin_litigation": ["行政处罚", "罚款", "吊销", "行政强制", "强拆", "行政决定"],
+    "admin_review": ["行政处罚", "罚款", "行政许可", "复议", "不予登记", "行政决定"],
+    "labour_arbitration": ["劳动合同", "辞退", "开除", "工资", "欠薪", "加班费", "工伤", "仲裁"],
+}
+
+
+def limitation_texts() -> dict[str, LegalHint]:
+    return {
+        "admin_review": LegalHint(
+            "admin_review",
+            _("行政复议"),
+            _("自知道该行政行为之日起60日内提出（行政复议法第二十条）"),
+            _("对行政机关作出的处罚、许可、强制等行为不服的，可以向复议机关申请行政复议。"),
+        ),
+        "admin_litigation": LegalHint(
+            "admin_litigation",
+            _("行政诉讼"),
+            _("自知道作出行政行为之日起6个月内起诉（行政诉讼法第四十六条）"),
+            _("也可以直接向人民法院提起行政诉讼。"),
+        ),
+        "labour_arbitration": LegalHint(
+            "labour_arbitration",
+            _("劳动争议仲裁"),
+            _("自知道权利被侵害之日起1年内申请（劳动争议调解仲裁法第二十七条）"),
+            _("拖欠工资、解除劳动合同、工伤待遇等劳动争议，可以向劳动人事争议仲裁委员会申请仲裁。"),
+        ),
+        "civil_claim": LegalHint(
+            "civil_claim",
+            _("民事诉讼"),
+            _("诉讼时效一般为3年（民法典第一百八十八条）"),
+            _(
+                "与个人或企业之间的债务、合同、赔偿等纠纷，可以向人民法院起诉；对生效判决不服的，依法申请再审。"
+            ),
+        ),
+    }
+
+
+def legal_channel_hints(text: str) -> list[LegalHint]:
+    """Guidance (never a refusal) for matters that courts, arbitration or review decide."""
+    texts = limitation_texts()
+    return [texts[key] for key, words in LEGAL_TRIGGERS.items() if any(w in text for w in words)]
+
+
+# ---- the petitioner's view of a case ----------------------------------------------------------
+
+RULE_LABELS: dict[str, Any] = {
+    "D-BUREAU-15": gettext_lazy("信访部门决定转送或交办的期限"),
+    "D-BUREAU-HOP": gettext_lazy("信访部门转送交办的期限"),
+    "D-NOTICE-15": gettext_lazy("告知您是否受理的期限"),
+    "D-ASSIGNED": gettext_lazy("交办件办理期限"),
+    "D-HANDLE-60": gettext_lazy("答复期限"),
+    "D-SIMPLE-ACCEPT-3WD": gettext_lazy("告知您是否受理的期限"),
+    "D-SIMPLE-HANDLE-10WD": gettext_lazy("答复期限（简易办理）"),
+    "D-REVIEW-REQ-30": gettext_lazy("您申请复查的期限"),
+    "D-REVIEW-30": gettext_lazy("复查答复期限"),
+    "D-RECHECK-REQ-30": gettext_lazy("您申请复核的期限"),
+    "D-RECHECK-30": gettext_lazy("复核答复期限"),
+}
+HIDDEN_RULES = frozenset(
+    {
+        "D-OBJECTION-5WD",
+        "D-SUPERVISION-FEEDBACK",
+        "D-URGENT-REPORT",
+        "D-SIMPLE-HOP-1WD",
+        "D-SATISFACTION-WINDOW",
+    }
+)
+
+
+@dataclass
+class DeadlineRow:
+    rule: str
+    label: str
+    due: dt.date
+    provisional: bool
+    status: str
+    status_label: str
+    is_open: bool
+
+
+def deadline_rows(petition: Petition) -> list[DeadlineRow]:
+    rows = []
+    for d in petition.deadlines.exclude(status=Deadline.Status.CANCELLED).order_by("start", "pk"):
+        if d.rule in HIDDEN_RULES:
+            continue
+        rows.append(
+            DeadlineRow(
+                rule=d.rule,
+                label=str(RULE_LABELS.get(d.rule, d.rule)),
+                due=d.statutory_due,
+                provisional=d.is_provisional,
+                status=d.status,
+                status_label=str(Deadline.Status(d.status).label),
+                is_open=d.status == Deadline.Status.OPEN,
+            )
+        )
+    return rows
+
+
+def _fmt(text: Any, **values: Any) -> str:
+    return str(text) % values
+
+
+def _timeline_sentence(row: dict[str, Any], petition: Petition) -> tuple[str, str]:
+    """(headline, detail) in plain words for one public event."""
+    action = row["action"]
+    data = row["data"]
+    organ = data.get("organ") or ""
+    if action == "register":
+        return _("信访事项已登记"), _("登记机关：%(o)s") % {"o": petition.receiving_organ.name}
+    if action in ("forward", "assign"):
+        head = _("已转送%(o)s办理") if action == "forward" else _("已交办%(o)s办理")
+        return head % {"o": organ}, ""
+    if action == "route_political_legal":
+        return _("已转政法部门：%(o)s") % {"o": organ}, ""
+    if action == "route_discipline":
+        return _("已转纪检监察机关：%(o)s") % {"o": organ}, ""
+    if action == "receive":
+        return _("办理机关已接收"), ""
+    if action == "accept":
+        return _("已受理"), _("受理告知书编号：%(n)s") % {"n": data.get("notice_number") or "-"}
+    if action == "not_accept":
+        detail = _("理由：%(r)s") % {"r": data.get("reason_label") or "-"}
+        if data.get("explanation"):
+            detail += " " + str(data["explanation"])
+        if data.get("guidance_organ"):
+            detail += " " + _("可以向%(o)s提出。") % {"o": data["guidance_organ"]}
+        return _("不予受理"), detail
+    if action == "refer_elsewhere":
+        return _("已告知您向有权机关提出"), _("有权机关：%(o)s。%(e)s") % {
+            "o": data.get("guidance_organ") or "-",
+            "e": data.get("explanation") or "",
+        }
+    if action == "redirect":
+        detail = _("请通过以下法定途径解决：%(p)s。") % {"p": data.get("target_procedure") or "-"}
+        if data.get("limitation_due"):
+            detail += " " + _("注意时效：%(l)s，截至%(d)s。") % {
+                "l": data["limitation"],
+                "d": date_words(data["limitation_due"]),
+            }
+        return _("应通过法定途径解决"), detail
+    if action in ("start_handling",):
+        return _("正在调查核实"), ""
+    if action == "simplify":
+        return _("按简易程序办理"), ""
+    if action == "convert_to_ordinary":
+        return _("转为普通程序办理"), ""
+    if action in ("start_hearing", "start_recheck_hearing"):
+        return _("组织听证"), ""
+    if action in ("end_hearing", "end_recheck_hearing"):
+        return _("听证结束"), ""
+    if action == "start_mediation":
+        return _("正在调解"), ""
+    if action == "settle":
+        return _("已达成调解和解协议"), ""
+    if action == "end_mediation":
+        return _("调解未成，继续办理"), ""
+    if action in ("extend", "notify_extension"):
+        if data.get("days"):
+            return _("办理期限延长%(d)s日") % {"d": data["days"]}, _("延期理由：%(r)s") % {
+                "r": data.get("reason") or "-"
+            }
+        return _("办理期限延长"), ""
+    if action == "conclude":
+        return _("已出具处理意见书"), _("文书编号：%(n)s") % {"n": data.get("number") or "-"}
+    if action == "deliver":
+        return _("处理意见已送达"), _("您收到的日期：%(d)s") % {"d": date_words(data.get("delivered_on"))}
+    if action == "perform_duty":
+        return _("已依法履行职责或答复"), ""
+    if action == "reply_suggestion":
+        return _("建议意见已回复"), ""
+    if action == "request_review":
+        return _("已申请复查"), _("复查机关：%(o)s") % {"o": organ}
+    if action == "conclude_review":
+        return _("复查意见已出具并送达"), _("文书编号：%(n)s") % {"n": data.get("number") or "-"}
+    if action == "request_recheck":
+        return _("已申请复核"), _("复核机关：%(o)s") % {"o": organ}
+    if action == "conclude_recheck":
+        return _("复核意见已出具并送达"), _("文书编号：%(n)s") % {"n": data.get("number") or "-"}
+    if action == "finalise":
+        return _("信访事项已终结"), _("复核意见为最终意见，不再受理以同一事实和理由提出的信访。")
+    if action == "close_no_review":
+        return _("申请复查、复核的期限已过，事项结案"), ""
+    if action == "rate":
+        value = data.get("value") or ""
+        label = Rating.Value(value).label if value in Rating.Value.values else value
+        return _("您已评价：%(v)s") % {"v": label}, ""
+    if action == "resolve_jurisdiction":
+        return _("已确定受理机关：%(o)s") % {"o": organ}, ""
+    state = row.get("to_state") or ""
+    label = State(state).label if state in State.values else action
+    return str(label), ""
+
+
+def public_timeline(petition: Petition) -> list[dict[str, Any]]:
+    rows = []
+    for row in petition_public_timeline(petition):
+        headline, detail = _timeline_sentence(row, petition)
+        rows.append({"at": row["at"], "headline": headline, "detail": detail, "action": row["action"]})
+    return rows
+
+
+def date_words(value: Any) -> str:
+    """'2025年12月1日' (Chinese) / '1 December 2025' (English)."""
+    from django.utils.formats import date_format
+    from django.utils.translation import get_language
+
+    if value in (None, ""):
+        return "-"
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if (get_language() or "zh-hans").startswith("zh"):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return date_format(value, "j F Y")
+
+
+@dataclass
+class AppealWindow:
+    kind: str  # "review" or "recheck"
+    action: str
+    open: bool
+    due: dt.date | None
+    provisional: bool = False
+    explanation: str = ""
+
+
+def appeal_window(petition: Petition) -> AppealWindow | None:
+    """The 复查/复核 request window as the petitioner sees it, or None when it does not apply."""
+    if petition.state in (State.DELIVERED, State.CLOSED_NO_REVIEW) and petition.reply_received_on:
+        kind, action, rule = "review", "request_review", "D-REVIEW-REQ-30"
+    elif petition.state in (State.REVIEW_CONCLUDED,) or (
+        petition.state == State.CLOSED_NO_REVIEW and petition.review_reply_received_on
+    ):
+        kind, action, rule = "recheck", "request_recheck", "D-RECHECK-REQ-30"
+    else:
+        return None
+    deadline = petition.deadlines.filter(rule=rule).order_by("-pk").first()
+    today = timezone.localdate()
+    is_open = bool(
+        deadline
+        and deadline.status == Deadline.Status.OPEN
+        and petition.state in (State.DELIVERED, State.REVIEW_CONCLUDED)
+        and today <= deadline.statutory_due
+    )
+    window = AppealWindow(
+        kind=kind,
+        action=action,
+        open=is_open,
+        due=deadline.statutory_due if deadline else None,
+        provisional=bool(deadline and deadline.is_provisional),
+    )
+    if not is_open:
+        window.explanation = _(
+            "申请期限已届满。逾期申请须有正当理由（如不可抗力），请向原办理机关的上一级机关说明；"
+            "对行政行为不服的，仍可在法定期限内申请行政复议或提起行政诉讼。"
+        )
+    return window
+
+
+@dataclass
+class DocumentRow:
+    kind: str  # "opinion" or "decision"
+    pk: int
+    title: str
+    number: str
+    organ: str
+    issued: dt.datetime
+    body: list[tuple[str, str]] = field(default_factory=list)
+
+
+def documents_of(petition: Petition) -> list[DocumentRow]:
+    rows: list[DocumentRow] = []
+    for decision in Decision.objects.filter(petition=petition).select_related("organ", "guidance_organ"):
+        if decision.kind == Decision.Kind.ACCEPT:
+            title = _("受理告知书")
+            body = [(_("告知内容"), _("您的信访事项已依法受理。"))]
+        elif decision.kind == Decision.Kind.NOT_ACCEPT:
+            title = _("不予受理告知书")
+            body = [(_("理由"), str(Decision.Reason(decision.reason).label) if decision.reason else "-")]
+            if decision.explanation:
+                body.append((_("说明"), decision.explanation))
+            if decision.guidance_organ:
+                body.append((_("可以向以下机关提出"), decision.guidance_organ.name))
+        else:
+            title = _("告知书")
+            body = [(_("有权机关"), decision.guidance_organ.name if decision.guidance_organ else "-")]
+            if decision.explanation:
+                body.append((_("说明"), decision.explanation))
+        rows.append(
+            DocumentRow(
+                "decision",
+                decision.pk,
+                str(title),
+                decision.notice_number,
+                decision.organ.name,
+                decision.decided_at,
+                body,
+            )
+        )
+    for opinion in Opinion.objects.filter(petition=petition).select_related("organ"):
+        body = [
+            (_("信访人的请求"), opinion.request),
+            (_("认定的事实和理由"), opinion.facts_and_reasons),
+            (_("处理意见"), opinion.opinion),
+            (_("结论"), str(Opinion.Outcome(opinion.outcome).label)),
+        ]
+        if opinion.legal_basis:
+            body.append((_("法律法规依据"), opinion.legal_basis))
+        rows.append(
+            DocumentRow(
+                "opinion",
+                opinion.pk,
+                str(Opinion.Stage(opinion.stage).label),
+                opinion.number,
+                opinion.organ.name,
+                opinion.issued_at,
+                body,
+            )
+        )
+    rows.sort(key=lambda r: r.issued)
+    return rows
+
+
+def can_rate(petition: Petition) -> bool:
+    if petition.state not in RATEABLE:
+        return False
+    stage = {State.REVIEW_CONCLUDED: "review", State.FINAL: "recheck"}.get(State(petition.state), "handling")
+    return not Rating.objects.filter(petition=petition, target=Rating.Target.ORGAN, stage=stage).exists()
+
+
+def limitation_due_examples(known: dt.date) -> list[tuple[str, dt.date]]:
+    return [(key, external_limitation_due(key, known)) for key in LIMITATIONS]
+
+
+# ---- public information -----------------------------------------------------------------------
+
+
+def reception_directory() -> list[Organ]:
+    """Organs that publish an address, phone or reception hours (petition bureaus first)."""
+    from django.db.models import Q
+
+    qs = Organ.objects.filter(is_active=True).filter(~Q(address="") | ~Q(reception_hours="") | ~Q(phone=""))
+    return sorted(
+        qs.select_related("region"), key=lambda o: (o.kind != Organ.Kind.PETITION_BUREAU, o.level, o.code)
+    )
+
+
+@dataclass
+class OpenStatistics:
+    months: list[str]
+    categories: list[str]
+    counts: dict[str, list[int]]  # category -> count per month
+    totals: list[int]
+    on_time_rate: float | None
+    on_time_n: int
+    satisfaction_rate: float | None
+    satisfaction_n: int
+    total: int
+
+
+def open_statistics(months: int = 12, today: dt.date | None = None) -> OpenStatistics:
+    """Counts of petitions received per month and level-1 category; on-time and satisfaction rates."""
+    today = today or timezone.localdate()
+    first = dt.date(today.year, today.month, 1)
+    starts = []
+    year, month = first.year, first.month
+    for _i in range(months):
+        starts.append(dt.date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    starts.reverse()
+    labels = [f"{d.year}-{d.month:02d}" for d in starts]
+    since = timezone.make_aware(dt.datetime.combine(starts[0], dt.time.min))
+    per: dict[str, Counter[str]] = defaultdict(Counter)
+    total = 0
+    for received_at, path in Petition.objects.filter(received_at__gte=since).values_list(
+        "received_at", "category__path"
+    ):
+        local = timezone.localtime(received_at)
+        key = f"{local.year}-{local.month:02d}"
+        name = (path or "").split("/")[0] or str(_("未分类"))
+        per[name][key] += 1
+        total += 1
+    categories = sorted(per, key=lambda n: -sum(per[n].values()))
+    counts = {name: [per[name][m] for m in labels] for name in categories}
+    totals = [sum(per[name][m] for name in categories) for m in labels]
+    finished = Deadline.objects.filter(
+        status__in=[Deadline.Status.MET, Deadline.Status.BREACHED],
+        rule__in=["D-HANDLE-60", "D-SIMPLE-HANDLE-10WD", "D-NOTICE-15", "D-BUREAU-15"],
+    )
+    on_time_n = finished.count()
+    on_time = finished.filter(status=Deadline.Status.MET, met_late=False).count()
+    good = [Rating.Value.SATISFIED]
+    if settings.MINSHENG_BASIC_SATISFIED_COUNTS:
+        good.append(Rating.Value.BASICALLY_SATISFIED)
+    ratings = Rating.objects.all()
+    satisfaction_n = ratings.count()
+    satisfied = ratings.filter(value__in=good).count()
+    return OpenStatistics(
+        months=labels,
+        categories=categories,
+        counts=counts,
+        totals=totals,
+        on_time_rate=(on_time / on_time_n) if on_time_n else None,
+        on_time_n=on_time_n,
+        satisfaction_rate=(satisfied / satisfaction_n) if satisfaction_n else None,
+        satisfaction_n=satisfaction_n,
+        total=total,
+    )
+
+
+def region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Districts with their streets, for a grouped <select> (optgroup per district)."""
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
+    for district in Region.objects.filter(level=Region.Level.COUNTY).order_by("code"):
+        options = [(str(district.pk), _("%(d)s（全区/县）") % {"d": district.name})]
+        options += [(str(s.pk), s.name) for s in district.children.order_by("code")]
+        groups.append((district.name, options))
+    return groups
+
+
+def accused_organ_choices() -> list[tuple[str, str]]:
+    return [
+        (str(o.pk), o.name)
+        for o in Organ.objects.filter(is_active=True, level__gte=Organ.Level.CITY).order_by("level", "code")
+    ]
+
+
+def online_bureau() -> Organ | None:
+    """The city petition bureau that registers online petitions (kind petition_bureau, level 2)."""
+    code = getattr(settings, "MINSHENG_ONLINE_BUREAU", "a-bureau")
+    return (
+        Organ.objects.filter(code=code, kind=Organ.Kind.PETITION_BUREAU, is_active=True).first()
+        or Organ.objects.filter(kind=Organ.Kind.PETITION_BUREAU, level=Organ.Level.CITY, is_active=True)
+        .order_by("code")
+        .first()
+    )

@@ -1,0 +1,165 @@
+"""Abuse protection for the public portal: cache-based throttles, one-time codes, upload checks.
+
+No CAPTCHAs: every public write is limited per client IP and, where a phone number is involved,
+per phone (keyed by the blind index, never the plain number). The limits can be overridden in
+settings (``MINSHENG_PORTAL_LIMITS``), e.g. ``{"otp_phone": (5, 3600)}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from minsheng.core.crypto import blind_index
+
+# name -> (max events, window in seconds)
+DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
+    "otp_ip": (20, 3600),  # code requests per IP per hour
+    "otp_phone": (5, 3600),  # code requests per phone per hour
+    "otp_phone_gap": (1, 50),  # at most one code per phone every ~minute
+    "submit_ip": (10, 3600),  # petitions per IP per hour
+    "submit_phone": (5, 86400),  # petitions per phone per day
+    "track_fail_ip": (10, 900),  # failed code+password checks per IP per 15 minutes
+    "track_fail_code": (5, 900),  # failed checks per tracking code per 15 minutes
+    "login_fail_ip": (10, 900),
+    "login_fail_phone": (5, 900),
+    "appeal_ip": (20, 3600),
+}
+
+OTP_TTL_SECONDS = 600
+OTP_MAX_ATTEMPTS = 5
+
+MAX_ATTACHMENTS = 3
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+
+
+def limit_for(name: str) -> tuple[int, int]:
+    overrides: dict[str, tuple[int, int]] = getattr(settings, "MINSHENG_PORTAL_LIMITS", {}) or {}
+    return overrides.get(name, DEFAULT_LIMITS[name])
+
+
+def client_ip(request: HttpRequest) -> str:
+    """REMOTE_ADDR (a deployment behind a proxy sets it from X-Forwarded-For in the proxy layer)."""
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def _key(name: str, subject: str) -> str:
+    digest = hashlib.sha256(subject.encode("utf-8")).hexdigest()[:32]
+    return f"portal:throttle:{name}:{digest}"
+
+
+def throttle_blocked(name: str, subject: str) -> bool:
+    """Whether ``subject`` has used up its allowance of ``name`` events in the current window."""
+    allowed, _window = limit_for(name)
+    count = cache.get(_key(name, subject), 0)
+    return int(count) >= allowed
+
+
+def throttle_hit(name: str, subject: str) -> int:
+    """Count one event; the window starts at the first event (fixed window)."""
+    _allowed, window = limit_for(name)
+    key = _key(name, subject)
+    if cache.add(key, 1, timeout=window):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def throttle_reset(name: str, subject: str) -> None:
+    cache.delete(_key(name, subject))
+
+
+def phone_key(phone: str) -> str:
+    return blind_index(normalise_phone(phone)) or "none"
+
+
+def normalise_phone(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def valid_mobile(phone: str) -> bool:
+    """A mainland mobile number: 11 digits starting with 1[3-9]."""
+    digits = normalise_phone(phone)
+    return len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789"
+
+
+# ---- one-time codes ---------------------------------------------------------------------------
+
+
+def _otp_digest(phone: str, code: str) -> str:
+    key = hashlib.sha256(("portal-otp:" + settings.SECRET_KEY).encode()).digest()
+    return hmac.new(key, f"{normalise_phone(phone)}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _otp_cache_key(phone: str, purpose: str) -> str:
+    return f"portal:otp:{purpose}:{phone_key(phone)}"
+
+
+def otp_issue(phone: str, purpose: str) -> str:
+    """A fresh 6-digit code for ``phone``; only its keyed hash is kept (in the cache, with expiry)."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    cache.set(
+        _otp_cache_key(phone, purpose),
+        {"digest": _otp_digest(phone, code), "attempts": 0, "issued": time.time()},
+        timeout=OTP_TTL_SECONDS,
+    )
+    return code
+
+
+@dataclass(frozen=True)
+class OtpResult:
+    ok: bool
+    reason: str = ""  # "", "missing" (none or expired), "wrong", "locked"
+
+
+def otp_check(phone: str, purpose: str, code: str) -> OtpResult:
+    """Check a code; it is single-use, and locked after OTP_MAX_ATTEMPTS wrong tries."""
+    key = _otp_cache_key(phone, purpose)
+    entry: dict[str, Any] | None = cache.get(key)
+    if not entry:
+        return OtpResult(False, "missing")
+    if entry["attempts"] >= OTP_MAX_ATTEMPTS:
+        return OtpResult(False, "locked")
+    if hmac.compare_digest(entry["digest"], _otp_digest(phone, code.strip())):
+        cache.delete(key)
+        return OtpResult(True)
+    entry["attempts"] += 1
+    remaining = max(1, OTP_TTL_SECONDS - int(time.time() - entry["issued"]))
+    cache.set(key, entry, timeout=remaining)
+    return OtpResult(False, "locked" if entry["attempts"] >= OTP_MAX_ATTEMPTS else "wrong")
+
+
+# ---- uploads ----------------------------------------------------------------------------------
+
+MAGIC: list[tuple[bytes, str, str]] = [
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+    (b"%PDF-", "application/pdf", ".pdf"),
+]
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """The content type by magic bytes (JPEG, PNG, PDF), or None: the name and the browser's
+    claimed type are never trusted."""
+    for magic, content_type, _ext in MAGIC:
+        if head.startswith(magic):
+            return content_type
+    return None
+
+
+def extension_for(content_type: str) -> str:
+    for _magic, ctype, ext in MAGIC:
+        if ctype == content_type:
+            return ext
+    return ".bin"

@@ -1,0 +1,40 @@
+"""Template helpers of the citizen portal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from minsheng.portal.queries import date_words as _date_words
+
+register = template.Library()
+
+
+@register.filter
+def date_words(value: Any) -> str:
+    """A date in words: '2025年12月1日' or '1 December 2025'."""
+    return _date_words(value)
+
+
+@register.filter
+def widget_type(bound_field: Any) -> str:
+    """'radio', 'checkbox', 'select', 'textarea', 'file' or the input type."""
+    widget = bound_field.field.widget
+    name = type(widget).__name__
+    if name == "RadioSelect":
+        return "radio"
+    if name == "CheckboxInput":
+        return "checkbox"
+    if name == "Select":
+        return "select"
+    if name == "Textarea":
+        return "textarea"
+    if name in ("ClearableFileInput", "FileInput"):
+        return "file"
+    return str(getattr(widget, "input_type", "text"))
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
