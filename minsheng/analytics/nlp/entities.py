@@ -269,10 +269,9 @@ def anchors(text: str) -> list[str]:
             continue
         for m in _NAME_RE.finditer(segment):
             name = _strip_name(m.group(1))
-            if len(name) < 3 and not name.isascii():
-                # Two-character names ("星城", "二中") are too ambiguous unless they carry digits/latin.
-                if not any(ch.isdigit() or ch.isascii() for ch in name):
-                    continue
+            # Two-character names ("星城", "二中") are too ambiguous unless they carry digits/latin.
+            if len(name) < 3 and not any(ch.isdigit() or ch.isascii() for ch in name):
+                continue
             if name in _GENERIC_NAMES or name.isdigit() or name.endswith("政府"):
                 continue
             seen.setdefault(name, None)

@@ -88,7 +88,7 @@ def evaluate(params: HotIssueParams | None = None) -> tuple[PairScores, dict[str
 def main() -> int:
     scores, predicted = evaluate()
     truth = load_labels()
-    print(
+    print(  # noqa: T201
         f"pairwise precision={scores.precision:.3f} recall={scores.recall:.3f} f1={scores.f1:.3f} "
         f"(true pairs {scores.true_pairs}, predicted {scores.predicted_pairs}, correct {scores.correct_pairs})"
     )
@@ -99,13 +99,13 @@ def main() -> int:
         for g, ks in sorted(groups.items()):
             clusters = sorted({str(predicted[k]) for k in ks})
             if len(clusters) > 1 and not g.startswith("S:"):
-                print(f"split {g}: {[(k, predicted[k]) for k in ks]}")
+                print(f"split {g}: {[(k, predicted[k]) for k in ks]}")  # noqa: T201
         by_cluster: dict[str, list[str]] = {}
         for k in truth:
             by_cluster.setdefault(str(predicted[k]), []).append(k)
         for c, ks in sorted(by_cluster.items()):
             if len({truth[k] for k in ks}) > 1:
-                print(f"merged cluster {c}: {[(k, truth[k]) for k in ks]}")
+                print(f"merged cluster {c}: {[(k, truth[k]) for k in ks]}")  # noqa: T201
     return 0
 
 

@@ -128,10 +128,81 @@ SEVERITY_TERMS: dict[str, float] = {
 _SEVERITY_RE = re.compile("|".join(sorted(map(re.escape, SEVERITY_TERMS), key=len, reverse=True)))
 
 _KEYWORD_STOP = frozenset(
-    "问题 反映 投诉 举报 请求 希望 关于 咨询 解决 要求 建议 相关 情况 严重 我们 政府 部门 领导 "
-    "有关 尽快 再次 强烈 多次 何时 为何 为什么 怎么 如何 是否 能否 可以 没有 不能 还是 一个 "
-    "的 了 和 与 及 在 对 给 请 是 有 吗 呢 吧 市民 居民 业主 群众 百姓 老百姓 村民 我 你 "
-    "书记 市长 县长 局长 处理 整治 回复 事宜 一事 的话 现在 目前 已经 这个 那个".split()
+    [
+        "问题",
+        "反映",
+        "投诉",
+        "举报",
+        "请求",
+        "希望",
+        "关于",
+        "咨询",
+        "解决",
+        "要求",
+        "建议",
+        "相关",
+        "情况",
+        "严重",
+        "我们",
+        "政府",
+        "部门",
+        "领导",
+        "有关",
+        "尽快",
+        "再次",
+        "强烈",
+        "多次",
+        "何时",
+        "为何",
+        "为什么",
+        "怎么",
+        "如何",
+        "是否",
+        "能否",
+        "可以",
+        "没有",
+        "不能",
+        "还是",
+        "一个",
+        "的",
+        "了",
+        "和",
+        "与",
+        "及",
+        "在",
+        "对",
+        "给",
+        "请",
+        "是",
+        "有",
+        "吗",
+        "呢",
+        "吧",
+        "市民",
+        "居民",
+        "业主",
+        "群众",
+        "百姓",
+        "老百姓",
+        "村民",
+        "我",
+        "你",
+        "书记",
+        "市长",
+        "县长",
+        "局长",
+        "处理",
+        "整治",
+        "回复",
+        "事宜",
+        "一事",
+        "的话",
+        "现在",
+        "目前",
+        "已经",
+        "这个",
+        "那个",
+    ]
 )
 
 
@@ -139,7 +210,7 @@ _KEYWORD_STOP = frozenset(
 class HotIssueParams:
     """Tuning knobs; the defaults are the ones measured in docs/analytics.md."""
 
-    anchor_threshold: float = 0.36
+    anchor_threshold: float = 0.3
     duplicate_threshold: float = 0.6
     window: int = 40
     min_anchor_df_cap: int = 10
@@ -285,7 +356,9 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
                 found.append(a)
         names.append(tuple(found))
     masked_titles = [_CODE_REGION_RE.sub(" ", t) for t in titles]
-    masked_texts = [f"{t} {t} {_CODE_REGION_RE.sub(' ', h)}" for t, h in zip(masked_titles, heads, strict=True)]
+    masked_texts = [
+        f"{t} {t} {_CODE_REGION_RE.sub(' ', h)}" for t, h in zip(masked_titles, heads, strict=True)
+    ]
     timings["features"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -323,20 +396,22 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
         return city_differs | district_differs
 
     links: list[tuple[np.ndarray, np.ndarray]] = []
-    a, b = np.divmod(anchor_pairs, n) if n else (anchor_pairs, anchor_pairs)
-    sim = similarity(a, b)
-    ok = (sim >= p.anchor_threshold) & ~conflict(a, b)
-    links.append((a[ok], b[ok]))
-    a, b = np.divmod(other_pairs, n) if n else (other_pairs, other_pairs)
-    sim = similarity(a, b)
-    ok = (sim >= p.duplicate_threshold) & ~conflict(a, b)
-    a, b = a[ok], b[ok]
+    left, right = np.divmod(anchor_pairs, max(n, 1))
+    ok = (similarity(left, right) >= p.anchor_threshold) & ~conflict(left, right)
+    links.append((left[ok], right[ok]))
+    left, right = np.divmod(other_pairs, max(n, 1))
+    ok = (similarity(left, right) >= p.duplicate_threshold) & ~conflict(left, right)
+    left, right = left[ok], right[ok]
+    # Re-posts must not name different places: anchors, when both have some, must overlap.
     keep = np.fromiter(
-        (not (names[i] and names[j] and not set(names[i]) & set(names[j])) for i, j in zip(a, b, strict=True)),
-        dtype=bool,
-        count=a.shape[0],
+        (
+            not (names[i] and names[j] and not set(names[i]) & set(names[j]))
+            for i, j in zip(left.tolist(), right.tolist(), strict=True)
+        ),
+        dtype=np.bool_,
+        count=left.shape[0],
     )
-    links.append((a[keep], b[keep]))
+    links.append((left[keep], right[keep]))
     rows = np.concatenate([x for x, _ in links])
     cols = np.concatenate([y for _, y in links])
     graph = sp.coo_matrix((np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=(n, n))
@@ -392,17 +467,25 @@ def find_hot_issues(
     top: int = 20,
     now: date | None = None,
     params: HotIssueParams | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[HotIssue]:
     """Group ``records`` by matter and return the ``top`` groups by heat (ranks 1..top).
 
     ``now`` is the reference day for recency and growth; it defaults to the newest message's day,
-    so that the result depends only on the input.
+    so that the result depends only on the input. When ``timings`` is given, the seconds spent in
+    each stage are written into it.
     """
+    import time
+
+    t_start = time.perf_counter()
     p = params or HotIssueParams()
     n = len(records)
     if n == 0 or top <= 0:
         return []
     clustering = cluster_messages(records, p)
+    if timings is not None:
+        timings.update(clustering.timings)
+    t_rank = time.perf_counter()
     labels = clustering.labels
     k = int(labels.max()) + 1
     ref = now or max(m.day for m in records)
@@ -428,7 +511,9 @@ def find_hot_issues(
     age = np.maximum(ref_ord - last, 0)
     recency = np.power(2.0, -age / p.half_life_days)
     w = p.growth_window_days
-    recent = np.bincount(labels, weights=((days > ref_ord - w) & (days <= ref_ord)).astype(float), minlength=k)
+    recent = np.bincount(
+        labels, weights=((days > ref_ord - w) & (days <= ref_ord)).astype(float), minlength=k
+    )
     prior = np.bincount(
         labels, weights=((days > ref_ord - 2 * w) & (days <= ref_ord - w)).astype(float), minlength=k
     )
@@ -477,7 +562,10 @@ def find_hot_issues(
         region = _most_common([clustering.regions[i] for i in members])
         # The place: the named place most members' titles mention (else their texts), if not generic.
         anchor = ""
-        for source in ([anchors(clean(records[i].title)) for i in members], [clustering.anchors[i] for i in members]):
+        for source in (
+            [anchors(clean(records[i].title)) for i in members],
+            [clustering.anchors[i] for i in members],
+        ):
             counts = Counter(a for names in source for a in set(names) if anchor_df.get(a, 0) <= max_df)
             if counts:
                 best_name, best_count = min(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
@@ -511,5 +599,7 @@ def find_hot_issues(
                 severity=round(float(severity[g]), 4),
             )
         )
+    if timings is not None:
+        timings["ranking"] = time.perf_counter() - t_rank
+        timings["total"] = time.perf_counter() - t_start
     return out
-

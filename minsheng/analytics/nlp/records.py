@@ -10,7 +10,7 @@ import gzip
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 MessageId = int | str

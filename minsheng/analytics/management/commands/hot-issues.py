@@ -13,7 +13,9 @@ from minsheng.analytics.nlp.records import MessageFileError, load_messages_csv, 
 
 
 def render_table(issues: list[HotIssue]) -> str:
-    lines = [f"{'rank':>4}  {'heat':>7}  {'n':>4}  {'users':>5}  {'start':10}  {'end':10}  title / place / keywords"]
+    lines = [
+        f"{'rank':>4}  {'heat':>7}  {'n':>4}  {'users':>5}  {'start':10}  {'end':10}  title / place / keywords"
+    ]
     for h in issues:
         lines.append(
             f"{h.rank:>4}  {h.heat:>7.2f}  {h.size:>4}  {h.petitioners:>5}  {h.start.isoformat():10}  "
@@ -37,7 +39,9 @@ class Command(BaseCommand):
         parser.add_argument("--top", type=int, default=20, help="number of groups (default 20)")
         parser.add_argument("--format", choices=("json", "table"), default="json", help="output format")
         parser.add_argument(
-            "--now", default=None, help="reference day YYYY-MM-DD for recency/growth (default: newest message)"
+            "--now",
+            default=None,
+            help="reference day YYYY-MM-DD for recency/growth (default: newest message)",
         )
         parser.add_argument(
             "--min-size", type=int, default=2, help="smallest group reported (default 2 petitions)"

@@ -1,0 +1,147 @@
+"""Benchmark of :func:`find_hot_issues` on N synthetic messages made from the real TipDM ones.
+
+``python -m minsheng.analytics.nlp.bench --n 100000`` (or ``minsheng bench-hot-issues --n 100000``).
+
+How the synthetic corpus is made (deterministic, seed 20200108): the 3,793 vendored messages are
+templates. ``N // 3`` *matters* are drawn, each a (template, world) pair; each message picks a matter
+with a skewed distribution (a few matters get many messages, most get one or two, as in real hot
+issue data). Within a world every named place of the template gets a different first characters
+and every region code a different letter/number, so that a large corpus has many distinct places
+rather than the same 3,793 places repeated; every message then gets a random petitioner, a day in
+a two-year span and a small random edit of its title. Texts are cut to 300 characters (the
+algorithm reads the first 150).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date, timedelta
+
+from .entities import _CODE_REGION_RE, _SUFFIXES, anchors, clean
+from .evaluate import load_tipdm_corpus
+from .hotspots import find_hot_issues
+from .records import Message
+
+SEED = 20200108
+# Characters used to rename places (common in Chinese place names).
+_NAME_CHARS = (
+    "安宝北碧长城春翠大德东芳丰凤福富港高光广桂海和河红宏华环黄惠吉佳嘉建江金锦景九康兰蓝丽莲"
+    "林龙隆鹿绿美明南宁平浦青清庆瑞山上盛石顺泰天田万旺文西祥新鑫兴秀雅阳怡银永玉裕园远月云泽中竹紫"
+)
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _stable(*parts: object) -> int:
+    return zlib.crc32("\x1f".join(map(str, parts)).encode("utf-8"))
+
+
+def _rename(name: str, world: int) -> str:
+    suffix = next((s for s in _SUFFIXES if name.endswith(s)), "")
+    stem = name[: len(name) - len(suffix)]
+    if not stem:
+        return name
+    h = _stable(name, world)
+    a = _NAME_CHARS[h % len(_NAME_CHARS)]
+    b = _NAME_CHARS[(h // len(_NAME_CHARS)) % len(_NAME_CHARS)]
+    new_stem = (a + b + stem[2:]) if len(stem) >= 3 else (a + stem[1:])
+    return new_stem + suffix
+
+
+def _rename_regions(text: str, world: int) -> str:
+    def sub(m: re.Match[str]) -> str:
+        letter = _LETTERS[(_LETTERS.index(m.group(1)) + world) % 26]
+        number = m.group(2)
+        if number:
+            number = str((int(number) + world // 26) % 30 + 1)
+        return f"{letter}{number}{m.group(3)}"
+
+    return _CODE_REGION_RE.sub(sub, text)
+
+
+def synthetic_messages(n: int, *, seed: int = SEED, base: Sequence[Message] | None = None) -> list[Message]:
+    """``n`` deterministic synthetic messages (see the module docstring)."""
+    templates = list(base) if base is not None else load_tipdm_corpus()
+    rng = random.Random(seed)
+    n_matters = max(1, n // 3)
+    matters = [(rng.randrange(len(templates)), w) for w in range(n_matters)]
+    start = date(2018, 1, 1)
+    matter_day = [rng.randrange(700) for _ in range(n_matters)]
+    users = max(1, n // 2)
+    names_cache: dict[int, list[str]] = {}
+    out: list[Message] = []
+    for i in range(n):
+        # Skewed choice: u**3 puts a third of the messages on ~4% of the matters.
+        k = int(n_matters * rng.random() ** 3)
+        t_idx, world = matters[k]
+        tpl = templates[t_idx]
+        title, text = clean(tpl.title), clean(tpl.text[:300])
+        if t_idx not in names_cache:
+            names_cache[t_idx] = sorted(set(anchors(title)) | set(anchors(text[:150])), key=len, reverse=True)
+        for name in names_cache[t_idx]:
+            new = _rename(name, world)
+            title = title.replace(name, new)
+            text = text.replace(name, new)
+        title = _rename_regions(title, world)
+        text = _rename_regions(text, world)
+        if len(title) > 6 and rng.random() < 0.5:
+            cut = rng.randrange(len(title))
+            title = title[:cut] + title[cut + 1 :]
+        day = start + timedelta(days=matter_day[k] + int(rng.expovariate(1 / 20)))
+        out.append(
+            replace(
+                tpl,
+                id=i,
+                user=f"S{rng.randrange(users)}",
+                title=title,
+                text=text,
+                day=day,
+                likes=rng.choice((0, 0, 0, 1, 2, 5)),
+                dislikes=rng.choice((0, 0, 0, 0, 1)),
+            )
+        )
+    return out
+
+
+def run(n: int, top: int = 20) -> dict[str, float]:
+    t0 = time.perf_counter()
+    records = synthetic_messages(n)
+    t_gen = time.perf_counter() - t0
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+    issues = find_hot_issues(records, top=top, timings=timings)
+    t_run = time.perf_counter() - t0
+    c_run = time.process_time() - c0
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sizes = [h.size for h in issues]
+    figures = {
+        "n": float(n),
+        "generate_s": round(t_gen, 2),
+        "find_hot_issues_s": round(t_run, 2),
+        "find_hot_issues_cpu_s": round(c_run, 2),
+        **{f"{k}_s" if k != "pairs" else k: round(v, 2) for k, v in timings.items()},
+        "max_rss_mb": round(rss_mb, 1),
+        "top_group_size": float(max(sizes, default=0)),
+    }
+    return figures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=5000, help="number of synthetic messages")
+    parser.add_argument("--top", type=int, default=20)
+    args = parser.parse_args(argv)
+    figures = run(args.n, args.top)
+    print(" ".join(f"{k}={v:g}" for k, v in figures.items()))  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
