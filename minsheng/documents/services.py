@@ -1,0 +1,433 @@
+"""Build, number, file and render official documents (.docx with python-docx, PDF with reportlab).
+
+The portal and the workbench call ``render_document(petition, kind, fmt)``. The PDF uses
+reportlab's built-in CID font STSong-Light, so Chinese renders on any machine without font files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.template import Context, Template, TemplateSyntaxError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.core.crypto import mask_name
+from minsheng.core.errors import InvalidInput, NotFound
+from minsheng.documents.defaults import DEFAULT_TEMPLATES
+from minsheng.documents.models import DocumentKind, DocumentTemplate, IssuedDocument
+from minsheng.petitions.models import Channel, Petition
+from minsheng.workflow.models import Appeal, Deadline, Decision, Extension, Opinion
+
+DOCX = "docx"
+PDF = "pdf"
+CONTENT_TYPES = {
+    DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    PDF: "application/pdf",
+}
+APPEAL_DAYS = 30
+
+
+def cn_date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+@dataclass(frozen=True)
+class Source:
+    """The record a document states: its key, number (may be empty), organ and date."""
+
+    key: str
+    number: str
+    organ_name: str
+    organ_short: str
+    date: dt.datetime
+    context: dict[str, Any]
+
+
+def _base_context(petition: Petition) -> dict[str, Any]:
+    name = petition.petitioner.name if petition.petitioner else ""
+    return {
+        "petitioner_name": name or _("信访人"),
+        "tracking_code": petition.tracking_code,
+        "petition_title": petition.title,
+        "received_date": cn_date(petition.received_at),
+        "accepted_date": cn_date(petition.accepted_at),
+        "channel": str(Channel(petition.channel).label),
+        "request": petition.request,
+    }
+
+
+def _opinion_source(petition: Petition, stages: list[str]) -> Source | None:
+    opinion = (
+        Opinion.objects.filter(petition=petition, stage__in=stages)
+        .select_related("organ", "organ__parent", "organ__review_organ")
+        .order_by("issued_at", "pk")
+        .last()
+    )
+    if opinion is None:
+        return None
+    upper = opinion.organ.upper_organ()
+    context: dict[str, Any] = {
+        "request": opinion.request,
+        "facts_and_reasons": opinion.facts_and_reasons,
+        "opinion": opinion.opinion,
+        "legal_basis": opinion.legal_basis or _("（简易办理）"),
+        "outcome": str(Opinion.Outcome(opinion.outcome).label),
+        "appeal_days": APPEAL_DAYS,
+        "appeal_organ": upper.name if upper else _("上一级行政机关"),
+    }
+    if opinion.stage in (Opinion.Stage.REVIEW, Opinion.Stage.RECHECK):
+        kind = Appeal.Kind.REVIEW if opinion.stage == Opinion.Stage.REVIEW else Appeal.Kind.RECHECK
+        appeal = Appeal.objects.filter(petition=petition, kind=kind).first()
+        context["appeal_received_date"] = cn_date(appeal.received_on) if appeal else ""
+        previous_stage = Opinion.Stage.HANDLING if kind == Appeal.Kind.REVIEW else Opinion.Stage.REVIEW
+        previous = (
+            Opinion.objects.filter(petition=petition, stage__in=[previous_stage, Opinion.Stage.SIMPLIFIED])
+            .select_related("organ")
+            .last()
+        )
+        context["original_organ"] = previous.organ.name if previous else _("原办理机关")
+    return Source(
+        key=f"opinion:{opinion.pk}",
+        number=opinion.number,
+        organ_name=opinion.organ.name,
+        organ_short=opinion.organ.short_name or opinion.organ.code,
+        date=opinion.issued_at,
+        context=context,
+    )
+
+
+def _decision_source(petition: Petition, kind: str) -> Source | None:
+    decision = (
+        Decision.objects.filter(petition=petition, kind=kind)
+        .select_related("organ", "guidance_organ")
+        .order_by("decided_at", "pk")
+        .last()
+    )
+    if decision is None:
+        return None
+    context: dict[str, Any] = {"accepted_date": cn_date(decision.decided_at)}
+    if kind == Decision.Kind.NOT_ACCEPT:
+        guidance = decision.guidance_organ
+        context.update(
+            {
+                "reason": str(Decision.Reason(decision.reason).label) if decision.reason else "",
+                "explanation": decision.explanation,
+                "guidance_organ": guidance.name if guidance else "",
+                "guidance_address": guidance.address if guidance else "",
+                "guidance_phone": guidance.phone if guidance else "",
+            }
+        )
+    return Source(
+        key=f"decision:{decision.pk}",
+        number=decision.notice_number,
+        organ_name=decision.organ.name,
+        organ_short=decision.organ.short_name or decision.organ.code,
+        date=decision.decided_at,
+        context=context,
+    )
+
+
+def _extension_source(petition: Petition) -> Source | None:
+    extension = Extension.objects.filter(petition=petition).order_by("approved_at", "pk").last()
+    if extension is None:
+        return None
+    organ = petition.handling_organ or petition.current_organ
+    deadline = (
+        Deadline.objects.filter(petition=petition, rule="D-HANDLE-60").order_by("created_at", "pk").last()
+    )
+    new_due = deadline.nominal_due if deadline is not None and extension.is_effective else None
+    if new_due is None and deadline is not None:
+        new_due = deadline.nominal_due + dt.timedelta(days=extension.days)
+    return Source(
+        key=f"extension:{extension.pk}",
+        number="",
+        organ_name=organ.name,
+        organ_short=organ.short_name or organ.code,
+        date=extension.approved_at,
+        context={
+            "extension_reason": extension.reason,
+            "extension_days": extension.days,
+            "new_due_date": cn_date(new_due),
+        },
+    )
+
+
+def _source(petition: Petition, kind: str) -> Source | None:
+    if kind == DocumentKind.ACCEPT_NOTICE:
+        return _decision_source(petition, Decision.Kind.ACCEPT)
+    if kind == DocumentKind.NOT_ACCEPT_NOTICE:
+        return _decision_source(petition, Decision.Kind.NOT_ACCEPT)
+    if kind == DocumentKind.EXTENSION_NOTICE:
+        return _extension_source(petition)
+    if kind == DocumentKind.HANDLING_OPINION:
+        return _opinion_source(petition, [Opinion.Stage.HANDLING, Opinion.Stage.SIMPLIFIED])
+    if kind == DocumentKind.REVIEW_OPINION:
+        return _opinion_source(petition, [Opinion.Stage.REVIEW])
+    if kind == DocumentKind.RECHECK_OPINION:
+        return _opinion_source(petition, [Opinion.Stage.RECHECK])
+    raise NotFound(_("未知文书种类。"))
+
+
+def documents_available(petition: Petition) -> list[tuple[str, str]]:
+    """(kind, label) of every document this petition's records support, in procedural order."""
+    kinds = []
+    decisions = set(Decision.objects.filter(petition=petition).values_list("kind", flat=True))
+    stages = set(Opinion.objects.filter(petition=petition).values_list("stage", flat=True))
+    if Decision.Kind.ACCEPT in decisions:
+        kinds.append(DocumentKind.ACCEPT_NOTICE)
+    if Decision.Kind.NOT_ACCEPT in decisions:
+        kinds.append(DocumentKind.NOT_ACCEPT_NOTICE)
+    if Extension.objects.filter(petition=petition).exists():
+        kinds.append(DocumentKind.EXTENSION_NOTICE)
+    if stages & {Opinion.Stage.HANDLING, Opinion.Stage.SIMPLIFIED}:
+        kinds.append(DocumentKind.HANDLING_OPINION)
+    if Opinion.Stage.REVIEW in stages:
+        kinds.append(DocumentKind.REVIEW_OPINION)
+    if Opinion.Stage.RECHECK in stages:
+        kinds.append(DocumentKind.RECHECK_OPINION)
+    return [(str(k), str(DocumentKind(k).label)) for k in kinds]
+
+
+def template_for(kind: str) -> tuple[str, str]:
+    """(title, body) from the admin-edited template, or the default wording."""
+    row = DocumentTemplate.objects.filter(kind=kind).first()
+    if row is not None:
+        return row.title, row.body
+    return DEFAULT_TEMPLATES[kind]
+
+
+_NUMBER_PREFIX = {
+    DocumentKind.EXTENSION_NOTICE: "延字第",
+    DocumentKind.ACCEPT_NOTICE: "受字第",
+    DocumentKind.NOT_ACCEPT_NOTICE: "不受字第",
+    DocumentKind.HANDLING_OPINION: "意字第",
+    DocumentKind.REVIEW_OPINION: "复字第",
+    DocumentKind.RECHECK_OPINION: "复核字第",
+}
+
+
+def _new_number(kind: str, source: Source) -> str:
+    year = timezone.localtime(source.date).year
+    count = IssuedDocument.objects.filter(
+        kind=kind, issued_at__year=year, context__organ=source.organ_name
+    ).count()
+    return f"{source.organ_short}〔{year}〕{_NUMBER_PREFIX[kind]}{count + 1}号"
+
+
+def document_issue(petition: Petition, kind: str, *, actor: AbstractBaseUser | None = None) -> IssuedDocument:
+    """File (once per source record) the document on the case and return it, numbered."""
+    if kind not in DocumentKind.values:
+        raise NotFound(_("未知文书种类。"))
+    source = _source(petition, kind)
+    if source is None:
+        raise NotFound(_("该信访事项尚无此文书。"))
+    title, _body = template_for(kind)
+    with transaction.atomic():
+        existing = IssuedDocument.objects.filter(petition=petition, kind=kind, source=source.key).first()
+        context = {
+            **_base_context(petition),
+            **source.context,
+            "organ": source.organ_name,
+            "date": cn_date(source.date),
+        }
+        if existing is not None:
+            if existing.context != {**context, "number": existing.number}:
+                existing.context = {**context, "number": existing.number}
+                existing.save(update_fields=["context"])
+            return existing
+        number = source.number or _new_number(kind, source)
+        context["number"] = number
+        return IssuedDocument.objects.create(
+            petition=petition,
+            kind=kind,
+            source=source.key,
+            number=number,
+            title=title,
+            context=context,
+            issued_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+
+
+@dataclass(frozen=True)
+class Block:
+    style: str  # "heading" | "para"
+    text: str
+
+
+def document_blocks(kind: str, context: dict[str, Any]) -> tuple[str, list[Block]]:
+    """The document's title and body blocks, from the (admin-editable) template."""
+    title, body = template_for(kind)
+    try:
+        rendered = Template(body).render(Context(context, autoescape=False))
+    except TemplateSyntaxError as exc:
+        raise InvalidInput(_("文书模板有误：%(e)s") % {"e": exc}, field="body") from exc
+    blocks: list[Block] = []
+    for chunk in re.split(r"\n\s*\n", rendered.replace("\r\n", "\n")):
+        text = chunk.strip()
+        if not text:
+            continue
+        if text.startswith("# "):
+            blocks.append(Block("heading", text[2:].strip()))
+        else:
+            blocks.append(Block("para", " ".join(line.strip() for line in text.split("\n"))))
+    return title, blocks
+
+
+def _render_pdf(organ: str, title: str, number: str, blocks: list[Block], date: str) -> bytes:
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+    font = "STSong-Light"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(font))
+    base = {"fontName": font, "wordWrap": "CJK"}
+    organ_style = ParagraphStyle(
+        "organ", fontSize=20, leading=30, alignment=TA_CENTER, textColor="#b00000", **base
+    )
+    title_style = ParagraphStyle("title", fontSize=22, leading=34, alignment=TA_CENTER, spaceAfter=4, **base)
+    number_style = ParagraphStyle(
+        "number", fontSize=12, leading=20, alignment=TA_CENTER, spaceAfter=14, **base
+    )
+    heading_style = ParagraphStyle("heading", fontSize=14, leading=24, spaceBefore=6, **base)
+    para_style = ParagraphStyle("para", fontSize=13, leading=23, firstLineIndent=26, **base)
+    sign_style = ParagraphStyle("sign", fontSize=13, leading=23, alignment=TA_RIGHT, **base)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=28 * mm,
+        rightMargin=26 * mm,
+        topMargin=30 * mm,
+        bottomMargin=28 * mm,
+        title=f"{title} {number}",
+        author=organ,
+    )
+    story: list[Any] = [
+        Paragraph(escape(organ), organ_style),
+        Paragraph(escape(title), title_style),
+        Paragraph(escape(number), number_style),
+    ]
+    for block in blocks:
+        style = heading_style if block.style == "heading" else para_style
+        if block.style == "para" and block.text.endswith("："):
+            style = ParagraphStyle("salutation", parent=para_style, firstLineIndent=0)
+        story.append(Paragraph(escape(block.text), style))
+    story += [Spacer(1, 18 * mm), Paragraph(escape(organ), sign_style), Paragraph(escape(date), sign_style)]
+
+    def footer(canvas: Any, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font, 10)
+        canvas.drawCentredString(A4[0] / 2, 15 * mm, f"— {document.page} —")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def _render_docx(organ: str, title: str, number: str, blocks: list[Block], date: str) -> bytes:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt, RGBColor
+
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.top_margin, section.bottom_margin = Mm(30), Mm(28)
+    normal = document.styles["Normal"]
+    normal.font.name = "SimSun"
+    normal.font.size = Pt(14)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+
+    def add(
+        text: str,
+        *,
+        size: float = 14,
+        bold: bool = False,
+        align: Any = None,
+        indent: bool = False,
+        color: RGBColor | None = None,
+    ) -> None:
+        paragraph = document.add_paragraph()
+        if align is not None:
+            paragraph.alignment = align
+        if indent:
+            paragraph.paragraph_format.first_line_indent = Pt(size * 2)
+        paragraph.paragraph_format.line_spacing = Pt(size * 1.75)
+        run = paragraph.add_run(text)
+        run.font.size = Pt(size)
+        run.bold = bold
+        if color is not None:
+            run.font.color.rgb = color
+        run.font.name = "SimSun"
+        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+
+    add(organ, size=20, align=WD_ALIGN_PARAGRAPH.CENTER, color=RGBColor(0xB0, 0, 0))
+    add(title, size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    add(number, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for block in blocks:
+        if block.style == "heading":
+            add(block.text, bold=True)
+        else:
+            add(block.text, indent=not block.text.endswith("："))
+    document.add_paragraph()
+    add(organ, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    add(date, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    buffer = io.BytesIO()
+    document.core_properties.title = f"{title} {number}"
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def render_issued(issued: IssuedDocument, fmt: str, *, masked: bool = False) -> tuple[bytes, str, str]:
+    if fmt not in CONTENT_TYPES:
+        raise NotFound(_("不支持的文件格式。"))
+    context = dict(issued.context)
+    if masked:
+        context["petitioner_name"] = (
+            mask_name(issued.petition.petitioner.name) if issued.petition.petitioner else ""
+        )
+    title, blocks = document_blocks(issued.kind, context)
+    renderer = _render_pdf if fmt == PDF else _render_docx
+    data = renderer(str(context.get("organ", "")), title, issued.number, blocks, str(context.get("date", "")))
+    IssuedDocument.objects.filter(pk=issued.pk).update(downloads=issued.downloads + 1)
+    filename = f"{issued.petition.tracking_code}-{title}.{fmt}"
+    return data, filename, CONTENT_TYPES[fmt]
+
+
+def render_document(
+    petition: Petition,
+    kind: str,
+    fmt: str,
+    *,
+    actor: AbstractBaseUser | None = None,
+    masked: bool = False,
+) -> tuple[bytes, str, str]:
+    """Render (and file, numbered, on first use) a document: (bytes, filename, content type).
+
+    ``kind`` is a DocumentKind value, ``fmt`` "docx" or "pdf". Raises NotFound when the case has
+    no record the document could state (e.g. no opinion yet). Callers check access first; the
+    portal calls it for the petitioner (full name), the workbench masks the name for staff who
+    may not see the petitioner's identity.
+    """
+    issued = document_issue(petition, kind, actor=actor)
+    return render_issued(issued, fmt, masked=masked)

@@ -1,0 +1,159 @@
+"""Official documents: every mandatory field in the generated .docx and PDF."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import pytest
+from django.utils import timezone
+
+from minsheng.core.errors import NotFound
+from minsheng.documents.models import DocumentTemplate, IssuedDocument
+from minsheng.documents.services import document_issue, documents_available, render_document
+
+pytestmark = pytest.mark.django_db
+
+OPINION = {
+    "outcome": "support",
+    "facts_and_reasons": "经现场核查，工地确有夜间施工行为。",
+    "opinion": "责令施工单位停止夜间施工。",
+    "legal_basis": "《中华人民共和国噪声污染防治法》第四十三条",
+}
+
+
+def docx_text(data: bytes) -> str:
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+
+
+def pdf_text(data: bytes) -> str:
+    try:
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    except ImportError:
+        pass
+    if not shutil.which("pdftotext"):
+        pytest.skip("neither pypdf nor pdftotext (apt-get install poppler-utils) is available")
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=data, capture_output=True, check=True
+    )
+    return out.stdout.decode("utf-8")
+
+
+def both(petition, kind):
+    docx, name, ctype = render_document(petition, kind, "docx")
+    assert name.endswith(".docx") and ctype.endswith("document")
+    pdf, name, ctype = render_document(petition, kind, "pdf")
+    assert pdf.startswith(b"%PDF") and ctype == "application/pdf"
+    return docx_text(docx), "".join(pdf_text(pdf).split())  # pdftotext may break lines anywhere
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.fixture
+def delivered(register, act, organs):
+    petition = register()
+    act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    act(petition, "receive", "caseworker")
+    act(petition, "accept", "caseworker")
+    act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
+    act(petition, "extend", "organ_head", days=20, reason="需要补充噪声监测鉴定")
+    act(petition, "notify_extension", "caseworker")
+    act(petition, "conclude", "caseworker", **OPINION)
+    return act(petition, "deliver", "caseworker", method="in_person")
+
+
+def test_handling_opinion_has_every_mandatory_field(delivered):
+    docx, pdf = both(delivered, "handling_opinion")
+    issued = IssuedDocument.objects.get(petition=delivered, kind="handling_opinion")
+    assert "意字第" in issued.number
+    for text in (docx, pdf):
+        flat = squash(text)
+        for expected in (
+            "信访事项处理意见书",
+            issued.number,
+            "李四",
+            "请求责令工地停止夜间施工",  # request
+            "经现场核查，工地确有夜间施工行为。",  # facts and reasons
+            "责令施工单位停止夜间施工。",  # opinion
+            "《中华人民共和国噪声污染防治法》第四十三条",  # legal basis
+            "复查",
+            "30日内",
+            "A市人民政府",  # the organ to ask for 复查 (upper organ of the housing bureau)
+            "A市住房和城乡建设局",
+            f"{timezone.localdate().year}年",
+        ):
+            assert squash(expected) in flat, (expected, text[:400])
+
+
+def test_accept_and_extension_notices(delivered):
+    docx, pdf = both(delivered, "accept_notice")
+    for flat in (squash(docx), pdf):
+        assert "受理告知书" in flat and delivered.tracking_code in flat and "受字第" in flat
+    docx, pdf = both(delivered, "extension_notice")
+    for flat in (squash(docx), pdf):
+        assert "需要补充噪声监测鉴定" in flat and "延长20日" in flat and "延字第" in flat
+
+
+def test_not_accept_notice_states_reason_and_channel(register, act, organs):
+    petition = register()
+    act(
+        petition,
+        "not_accept",
+        "dispatcher",
+        reason="out_of_scope",
+        explanation="属于劳动争议",
+        guidance_organ_id=organs["a-hrss"].pk,
+    )
+    docx, pdf = both(petition, "not_accept_notice")
+    for flat in (squash(docx), pdf):
+        assert "不予受理" in flat and "不属于信访受理范围" in flat and "属于劳动争议" in flat
+        assert "A市人力资源和社会保障局" in flat and "不受字第" in flat
+
+
+def test_review_and_recheck_opinions(delivered, act):
+    petition = act(delivered, "request_review", "registrar")
+    petition = act(
+        petition, "conclude_review", "caseworker", method="post", **{**OPINION, "outcome": "upheld"}
+    )
+    docx, pdf = both(petition, "review_opinion")
+    for flat in (squash(docx), pdf):
+        assert "复查意见书" in flat and "维持原处理意见" in flat and "复核" in flat
+        assert "西地省人民政府" in flat  # the organ to ask for 复核
+        assert "A市住房和城乡建设局" in flat  # the original organ
+    petition = act(petition, "request_recheck", "registrar")
+    petition = act(
+        petition, "conclude_recheck", "caseworker", method="post", **{**OPINION, "outcome": "upheld"}
+    )
+    docx, pdf = both(petition, "recheck_opinion")
+    for flat in (squash(docx), pdf):
+        assert "复核意见书" in flat and "不再受理" in flat
+    kinds = [k for k, _ in documents_available(petition)]
+    assert kinds == [
+        "accept_notice",
+        "extension_notice",
+        "handling_opinion",
+        "review_opinion",
+        "recheck_opinion",
+    ]
+
+
+def test_numbering_filing_template_edit_and_missing(delivered, register):
+    first = document_issue(delivered, "extension_notice")
+    again = document_issue(delivered, "extension_notice")
+    assert first.pk == again.pk and first.number == again.number  # filed once, same number
+    template = DocumentTemplate.objects.get(kind="handling_opinion")
+    template.body = template.body.replace("现将处理意见告知如下", "现将经集体研究的处理意见告知如下")
+    template.save()
+    docx, _pdf = both(delivered, "handling_opinion")
+    assert "现将经集体研究的处理意见告知如下" in docx
+    with pytest.raises(NotFound):
+        render_document(register(), "handling_opinion", "pdf")
+    masked, _n, _c = render_document(delivered, "handling_opinion", "docx", masked=True)
+    assert "李四" not in docx_text(masked) and "李*" in docx_text(masked)
