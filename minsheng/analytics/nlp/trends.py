@@ -145,17 +145,19 @@ def detect_spikes(
     if baseline_weeks < 1:
         raise ValueError("baseline_weeks must be >= 1")
     items = list(series.values()) if isinstance(series, Mapping) else list(series)
-    tested: list[tuple[WeeklySeries, int, int, list[int], float]] = []
+    tested: list[tuple[WeeklySeries, int, int, list[int]]] = []
     for s in items:
         idx = week_index if week_index >= 0 else len(s.counts) + week_index
         if idx < baseline_weeks or idx >= len(s.counts):
             continue
-        count = s.counts[idx]
-        baseline = list(s.counts[idx - baseline_weeks : idx])
-        tested.append((s, idx, count, baseline, spike_p_value(count, baseline)))
-    adjusted = adjust([t[4] for t in tested], correction)
+        tested.append((s, idx, s.counts[idx], list(s.counts[idx - baseline_weeks : idx])))
+    # The same test as spike_p_value, vectorised over the series.
+    counts = np.fromiter((t[2] for t in tested), dtype=np.int64, count=len(tested))
+    totals = counts + np.fromiter((sum(t[3]) for t in tested), dtype=np.int64, count=len(tested))
+    p_values = np.where(counts > 0, binom.sf(counts - 1, totals, 1.0 / (baseline_weeks + 1)), 1.0)
+    adjusted = adjust(p_values.tolist(), correction)
     spikes: list[Spike] = []
-    for (s, idx, count, baseline, p), q in zip(tested, adjusted, strict=True):
+    for (s, idx, count, baseline), p, q in zip(tested, p_values.tolist(), adjusted, strict=True):
         if q <= alpha and count >= min_count:
             mean = sum(baseline) / len(baseline)
             spikes.append(

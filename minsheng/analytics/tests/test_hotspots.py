@@ -106,7 +106,7 @@ def test_heat_grows_with_support_and_recency() -> None:
 
 
 def test_deterministic_and_order_independent() -> None:
-    records = synthetic_messages(1500)
+    records = synthetic_messages(800)
     a = [h.as_dict() for h in find_hot_issues(records, top=15)]
     b = [h.as_dict() for h in find_hot_issues(records, top=15)]
     assert a == b
@@ -167,7 +167,7 @@ def test_load_csv(tmp_path: Path) -> None:
 
 
 def test_performance_smoke() -> None:
-    records = synthetic_messages(5000)
+    records = synthetic_messages(3000)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     issues = find_hot_issues(records, top=20, timings=timings)
