@@ -38,9 +38,6 @@ class PortalForm(forms.Form):
             described = []
             if field.help_text:
                 described.append(f"id_{name}_hint")
-            if self.is_bound and name in self.errors:
-                described.append(f"id_{name}_error")
-                attrs["aria-invalid"] = "true"
             if described:
                 attrs["aria-describedby"] = " ".join(described)
 
@@ -185,8 +182,21 @@ class CleanUpload:
     sha256: str
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.Field):
+    """Several files under one name; checked in ConfirmForm.clean_attachments."""
+
+    widget = MultipleFileInput
+
+    def clean(self, value: Any) -> Any:
+        return value
+
+
 class ConfirmForm(PortalForm):
-    attachments = forms.FileField(
+    attachments = MultipleFileField(
         label=_("附件（可选）"),
         required=False,
         help_text=_("最多3个文件，每个不超过5MB；只接受 JPG、PNG 图片和 PDF 文件。"),
@@ -205,8 +215,6 @@ class ConfirmForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["attachments"].widget.allow_multiple_selected = True  # type: ignore[attr-defined]
-        self.fields["attachments"].widget.attrs["multiple"] = True
         self.uploads: list[CleanUpload] = []
 
     def clean_attachments(self) -> Any:

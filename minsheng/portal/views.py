@@ -279,7 +279,10 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
     suggestion = queries.suggest_handling(draft["title"], text, region, draft["nature"])
     hints = queries.legal_channel_hints(text) if draft["nature"] == Nature.GRIEVANCE else []
     bureau = queries.online_bureau()
-    form = ConfirmForm(request.POST or None, request.FILES or None)
+    form = ConfirmForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
         phone = "" if contact.get("anonymous") else contact.get("phone", "")
@@ -520,7 +523,7 @@ def track_appeal(request: HttpRequest, code: str) -> HttpResponse:
     if window is None:
         messages.info(request, _("此事项目前不能申请复查或复核。"))
         return redirect("portal:track_detail", code=found.tracking_code)
-    form = AppealForm(request.POST or None)
+    form = AppealForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if throttle_blocked("appeal_ip", client_ip(request)):
@@ -696,7 +699,7 @@ def my_petitions(request: HttpRequest) -> HttpResponse:
     citizen = _citizen(request)
     if citizen is None:
         return redirect("portal:login")
-    form = SetPasswordForm(request.POST or None)
+    form = SetPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         from django.contrib.auth.password_validation import validate_password
         from django.core.exceptions import ValidationError

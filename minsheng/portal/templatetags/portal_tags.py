@@ -20,7 +20,11 @@ def date_words(value: Any) -> str:
 @register.filter
 def widget_type(bound_field: Any) -> str:
     """'radio', 'checkbox', 'select', 'textarea', 'file' or the input type."""
+    from django.forms import FileInput
+
     widget = bound_field.field.widget
+    if isinstance(widget, FileInput):
+        return "file"
     name = type(widget).__name__
     if name == "RadioSelect":
         return "radio"
