@@ -49,6 +49,9 @@ from .vectors import bigram_tfidf, pair_cosine
 
 logger = logging.getLogger(__name__)
 
+#: Suffixes of broad places, masked out of the texts before similarity.
+BROAD_SUFFIXES = ("村", "组", "镇", "乡", "街道", "社区", "路", "街", "大道")
+
 _PUNCT_RE = re.compile(r"[^0-9A-Za-z\u4e00-\u9fff]+")
 
 #: Severity terms and weights (strongest match of a message counts).
@@ -210,9 +213,11 @@ _KEYWORD_STOP = frozenset(
 class HotIssueParams:
     """Tuning knobs; the defaults are the ones measured in docs/analytics.md."""
 
-    anchor_threshold: float = 0.3
+    anchor_threshold: float = 0.25
     duplicate_threshold: float = 0.6
     window: int = 40
+    group_threshold: float = 0.2
+    refine_max: int = 400
     min_anchor_df_cap: int = 10
     anchor_df_cap_per: int = 1000
     head_chars: int = 150
@@ -355,10 +360,16 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
             if a not in found:
                 found.append(a)
         names.append(tuple(found))
-    masked_titles = [_CODE_REGION_RE.sub(" ", t) for t in titles]
-    masked_texts = [
-        f"{t} {t} {_CODE_REGION_RE.sub(' ', h)}" for t, h in zip(masked_titles, heads, strict=True)
-    ]
+    # Regions and broad places (villages, towns, communities, roads) are masked before measuring
+    # similarity: sharing them says little about the problem. Named objects (an estate, a company,
+    # a bridge) stay: they are often the problem itself ("拆除五一桥").
+    masked_titles: list[str] = []
+    masked_texts: list[str] = []
+    for t, h, own in zip(titles, heads, names, strict=True):
+        broad = sorted((a for a in own if a.endswith(BROAD_SUFFIXES)), key=len, reverse=True)
+        mt = _mask(t, broad)
+        masked_titles.append(mt)
+        masked_texts.append(f"{mt} {mt} {_mask(h, broad)}")
     timings["features"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -417,8 +428,66 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
     graph = sp.coo_matrix((np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     timings["linking"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    labels = _refine(labels, records, vectors, title_vectors, conflict, p)
+    timings["refining"] = time.perf_counter() - t0
     timings["pairs"] = float(anchor_pairs.shape[0] + other_pairs.shape[0])
     return Clustering(labels=labels, vectors=vectors, regions=regions, anchors=names, timings=timings)
+
+
+def _refine(
+    labels: np.ndarray,
+    records: Sequence[Message],
+    vectors: sp.csr_matrix,
+    title_vectors: sp.csr_matrix,
+    conflict: Any,
+    p: HotIssueParams,
+) -> np.ndarray:
+    """Split chained components: average-linkage clustering inside each component of 3+ members.
+
+    Connected components chain (A~B, B~C joins A and C even when A and C are about different
+    problems at one place). Inside each component of 3 to ``refine_max`` members, the members are
+    re-clustered by average linkage on the same similarity (0 across conflicting regions), cut where
+    the average similarity between two parts falls below ``group_threshold``.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    sizes = np.bincount(labels)
+    todo = np.nonzero((sizes >= 3) & (sizes <= p.refine_max))[0]
+    if todo.shape[0] == 0:
+        return labels
+    # Members in a stable order (by day, then id) so that the result does not depend on input order.
+    order = sorted(range(len(records)), key=lambda i: (records[i].day, str(records[i].id)))
+    members: dict[int, list[int]] = {int(c): [] for c in todo}
+    for i in order:
+        c = int(labels[i])
+        if c in members:
+            members[c].append(i)
+    labels = labels.copy()
+    next_label = int(labels.max()) + 1
+    for c in sorted(members):
+        idx = np.asarray(members[c], dtype=np.int64)
+        sub_v = vectors[idx]
+        sub_t = title_vectors[idx]
+        sim = np.maximum((sub_v @ sub_v.T).toarray(), (sub_t @ sub_t.T).toarray())
+        a, b = np.triu_indices(idx.shape[0], k=1)
+        bad = conflict(idx[a], idx[b])
+        sim[a[bad], b[bad]] = 0.0
+        sim[b[bad], a[bad]] = 0.0
+        dist = np.clip(1.0 - sim, 0.0, 1.0)
+        np.fill_diagonal(dist, 0.0)
+        tree = linkage(squareform(dist, checks=False), method="average")
+        parts = fcluster(tree, t=1.0 - p.group_threshold, criterion="distance")
+        # Keep the label of the part holding the earliest member; give the others new labels.
+        first_part = parts[0]
+        for part in sorted(set(parts.tolist()) - {first_part}):
+            labels[idx[parts == part]] = next_label
+            next_label += 1
+    # Renumber 0..k-1 in order of first appearance for tidy labels.
+    _, labels = np.unique(labels, return_inverse=True)
+    return labels
 
 
 def _severity(record: Message, head_chars: int) -> float:
