@@ -4,7 +4,9 @@ Generates a corpus of N petitions with planted near-duplicates from the vendored
 messages, indexes it in the current database (inside a transaction that is rolled back, so
 nothing is left behind; bench petitions get negative ids), runs lookups, and prints one
 JSON object with the figures of the database index and of datasketch's in-memory
-MinHashLSH on the same data. See docs/intelligence-similarity.md.
+MinHashLSH on the same data. The ground truth is exact: for every query, every document
+whose Jaccard similarity reaches the threshold, found by brute force (sparse matrix
+products). See docs/intelligence-similarity.md.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from django.db import connection, transaction
 
 import minsheng.core
 from minsheng.core.text import compact
-from minsheng.intelligence.nlp.minhash import BANDS, NUM_PERM, ROWS, jaccard, shingles
+from minsheng.intelligence.nlp.minhash import BANDS, NUM_PERM, ROWS, ShingleArray, jaccard, shingles
 from minsheng.intelligence.similarity import similar_find, similarity_index_bulk
 
 DATA_DIR = Path(minsheng.core.__file__).resolve().parent / "data" / "tipdm"
@@ -52,36 +54,13 @@ def _split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if len(s.strip()) >= 4]
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: list[int] = []
-
-    def add(self) -> int:
-        self.parent.append(len(self.parent))
-        return len(self.parent) - 1
-
-    def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 @dataclass
 class Corpus:
-    """Generated documents, queries and the lineage clusters used for ground truth."""
+    """Generated documents and queries (a query is an edited copy of ``query_source`` or new)."""
 
     docs: list[str] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
     query_source: list[int | None] = field(default_factory=list)
-    clusters: _UnionFind = field(default_factory=_UnionFind)
     near_duplicates: int = 0
 
 
@@ -134,11 +113,8 @@ class CorpusGenerator:
         corpus = Corpus()
         real = iter(self.messages)
         for i in range(n):
-            node = corpus.clusters.add()
             if i >= 10 and self.rng.random() < self.dup_rate:
-                src = self.rng.randrange(i)
-                corpus.docs.append(self.edit(corpus.docs[src]))
-                corpus.clusters.union(src, node)
+                corpus.docs.append(self.edit(corpus.docs[self.rng.randrange(i)]))
                 corpus.near_duplicates += 1
             else:
                 corpus.docs.append(next(real, None) or self.fresh())
@@ -153,31 +129,44 @@ class CorpusGenerator:
         return corpus
 
 
-def _merge_real_near_duplicates(corpus: Corpus, limit: float = 0.5) -> int:
-    """Union the (non-generated) real messages that are already near-duplicates of each other.
+def exact_neighbours(
+    query_sets: Sequence[ShingleArray], docs: Sequence[str], threshold: float, chunk: int = 20000
+) -> list[dict[int, float]]:
+    """For every query, every document with exact Jaccard >= ``threshold`` (brute force).
 
-    Exact: a sparse matrix product gives every pairwise intersection size.
+    Only shingles that occur in some query can contribute to an intersection, so documents
+    are mapped onto the queries' vocabulary and intersection sizes come from one sparse
+    matrix product per chunk of documents.
     """
     from scipy import sparse
 
-    idx = [i for i in range(len(corpus.docs)) if corpus.clusters.find(i) == i]
-    idx = idx[:5000]  # the real messages come first; mixtures never need this
-    sets = [shingles(compact(corpus.docs[i])) for i in idx]
-    if not sets:
-        return 0
-    sizes = np.array([s.size for s in sets])
-    vocab, inverse = np.unique(np.concatenate(sets), return_inverse=True)
-    rows = np.repeat(np.arange(len(sets)), sizes)
-    mat = sparse.csr_matrix(
-        (np.ones(rows.size, dtype=np.int32), (rows, inverse)), shape=(len(sets), vocab.size)
+    out: list[dict[int, float]] = [{} for _ in query_sets]
+    qsize = np.array([q.size for q in query_sets], dtype=np.int64)
+    if not qsize.sum():
+        return out
+    vocab = np.unique(np.concatenate(query_sets))
+    qcols = np.searchsorted(vocab, np.concatenate(query_sets))
+    qrows = np.repeat(np.arange(len(query_sets)), qsize)
+    qmat = sparse.csr_matrix(
+        (np.ones(qcols.size, dtype=np.int32), (qrows, qcols)), shape=(len(query_sets), vocab.size)
     )
-    inter = sparse.triu(mat @ mat.T, k=1).tocoo()
-    merged = 0
-    for a, b, c in zip(inter.row, inter.col, inter.data, strict=True):
-        if c / (sizes[a] + sizes[b] - c) >= limit:
-            corpus.clusters.union(idx[a], idx[b])
-            merged += 1
-    return merged
+    for start in range(0, len(docs), chunk):
+        sets = [shingles(compact(d)) for d in docs[start : start + chunk]]
+        dsize = np.array([x.size for x in sets], dtype=np.int64)
+        if not dsize.sum():
+            continue
+        ids = np.concatenate(sets)
+        rows = np.repeat(np.arange(len(sets)), dsize)
+        pos = np.minimum(np.searchsorted(vocab, ids), vocab.size - 1)
+        hit = vocab[pos] == ids
+        dmat = sparse.csr_matrix(
+            (np.ones(int(hit.sum()), dtype=np.int32), (rows[hit], pos[hit])), shape=(len(sets), vocab.size)
+        )
+        inter = (qmat @ dmat.T).tocoo()
+        scores = inter.data / (qsize[inter.row] + dsize[inter.col] - inter.data)
+        for i in np.flatnonzero(scores >= threshold).tolist():
+            out[int(inter.row[i])][start + int(inter.col[i])] = float(scores[i])
+    return out
 
 
 def _percentiles(values: Sequence[float]) -> dict[str, float]:
@@ -233,16 +222,21 @@ class Command(BaseCommand):
         t0 = time.perf_counter()
         gen = CorpusGenerator(options["seed"], dup_rate=options["dup_rate"])
         corpus = gen.generate(n, n_queries)
-        real_merged = _merge_real_near_duplicates(corpus)
-        truth, pair_scores = self._ground_truth(corpus, threshold)
         generate_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        query_sets = [shingles(compact(q)) for q in corpus.queries]
+        neighbours = exact_neighbours(query_sets, corpus.docs, threshold)
+        truth = [set(nb) for nb in neighbours]
+        truth_s = time.perf_counter() - t0
+        source_scores = [
+            jaccard(query_sets[q], shingles(compact(corpus.docs[src])))
+            for q, src in enumerate(corpus.query_source)
+            if src is not None
+        ]
 
         db = self._bench_database(corpus, threshold, options["batch_size"])
-        ds = None if options["no_datasketch"] else self._bench_datasketch(corpus, threshold)
-        # Pairs outside the planted lineages that either method found and verified exactly
-        # are true pairs too (accidental near-duplicates): add them to the ground truth.
-        for q in range(n_queries):
-            truth[q] |= db["_found"][q] | (ds["_verified"][q] if ds else set())
+        ds = None if options["no_datasketch"] else self._bench_datasketch(corpus, query_sets, threshold)
+        hard = [{d for d, s in nb.items() if s < threshold + 0.05} for nb in neighbours]
         result: dict[str, Any] = {
             "n": n,
             "queries": n_queries,
@@ -250,69 +244,31 @@ class Command(BaseCommand):
             "database": connection.vendor,
             "corpus": {
                 "generate_seconds": round(generate_s, 2),
+                "ground_truth_seconds": round(truth_s, 2),
                 "mean_compact_length": round(
                     float(np.mean([len(compact(d)) for d in corpus.docs[:20000]])), 1
                 ),
                 "near_duplicates_planted": corpus.near_duplicates,
-                "real_near_duplicate_pairs_merged": real_merged,
                 "queries_with_true_pairs": sum(1 for t in truth if t),
                 "true_pairs": sum(len(t) for t in truth),
-                "true_pairs_0.70_0.75": sum(
-                    1 for q, t in enumerate(truth) for d in t if self._pair(q, d, corpus) < threshold + 0.05
-                ),
+                "true_pairs_0.70_0.75": sum(len(h) for h in hard),
                 "query_to_source_jaccard_quantiles": [
-                    round(float(x), 3) for x in np.quantile(pair_scores or [0.0], [0.1, 0.25, 0.5, 0.75, 0.9])
+                    round(float(x), 3)
+                    for x in np.quantile(source_scores or [0.0], [0.1, 0.25, 0.5, 0.75, 0.9])
                 ],
             },
         }
         found_db = db.pop("_found")
         db["recall"], db["precision"] = (round(x, 4) for x in _score(found_db, truth))
-        db["recall_0.70_0.75"] = self._band_recall(found_db, truth, corpus, threshold)
+        db["recall_0.70_0.75"] = round(_score(found_db, hard)[0], 4)
         result["minsheng"] = db
         if ds is not None:
             raw, verified = ds.pop("_raw"), ds.pop("_verified")
             ds["recall_raw"], ds["precision_raw"] = (round(x, 4) for x in _score(raw, truth))
             ds["recall_verified"], ds["precision_verified"] = (round(x, 4) for x in _score(verified, truth))
-            ds["recall_verified_0.70_0.75"] = self._band_recall(verified, truth, corpus, threshold)
+            ds["recall_verified_0.70_0.75"] = round(_score(verified, hard)[0], 4)
             result["datasketch"] = ds
         self.stdout.write(json.dumps(result, ensure_ascii=False))
-
-    # -- ground truth ---------------------------------------------------------------------
-    def _ground_truth(self, corpus: Corpus, threshold: float) -> tuple[list[set[int]], list[float]]:
-        members: dict[int, list[int]] = {}
-        for i in range(len(corpus.docs)):
-            members.setdefault(corpus.clusters.find(i), []).append(i)
-        truth: list[set[int]] = []
-        scores: list[float] = []
-        self._query_sets = [shingles(compact(q)) for q in corpus.queries]
-        self._jaccard_cache: dict[tuple[int, int], float] = {}
-        for q, src in enumerate(corpus.query_source):
-            true: set[int] = set()
-            if src is not None:
-                for d in members[corpus.clusters.find(src)]:
-                    s = self._pair(q, d, corpus)
-                    if d == src:
-                        scores.append(s)
-                    if s >= threshold:
-                        true.add(d)
-            truth.append(true)
-        return truth, scores
-
-    def _pair(self, q: int, d: int, corpus: Corpus) -> float:
-        key = (q, d)
-        if key not in self._jaccard_cache:
-            self._jaccard_cache[key] = jaccard(self._query_sets[q], shingles(compact(corpus.docs[d])))
-        return self._jaccard_cache[key]
-
-    def _band_recall(
-        self, found: list[set[int]], truth: list[set[int]], corpus: Corpus, threshold: float
-    ) -> float:
-        pairs = [
-            (q, d) for q, t in enumerate(truth) for d in t if self._pair(q, d, corpus) < threshold + 0.05
-        ]
-        if not pairs:
-            return 1.0
-        return round(sum(1 for q, d in pairs if d in found[q]) / len(pairs), 4)
 
     # -- the database index -------------------------------------------------------------
     def _bench_database(self, corpus: Corpus, threshold: float, batch_size: int) -> dict[str, Any]:
@@ -349,15 +305,20 @@ class Command(BaseCommand):
         return out
 
     # -- datasketch ----------------------------------------------------------------------
-    def _bench_datasketch(self, corpus: Corpus, threshold: float) -> dict[str, Any]:
+    def _bench_datasketch(
+        self, corpus: Corpus, query_sets: Sequence[ShingleArray], threshold: float
+    ) -> dict[str, Any]:
         from datasketch import MinHash, MinHashLSH
 
         num_perm = 128
         lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        # Shingle ids are passed as 64-bit hash values (hashfunc=int, scheme "affine64"), and
+        # the permutations are generated once, as datasketch's own MinHash.bulk does.
+        proto = MinHash(num_perm=num_perm, scheme="affine64", hashfunc=int)
 
         def minhash(text: str) -> MinHash:
-            m = MinHash(num_perm=num_perm, scheme="affine64", hashfunc=int)
-            m.update_batch(shingles(compact(text)))
+            m = MinHash(num_perm=num_perm, scheme="affine64", hashfunc=int, permutations=proto.permutations)
+            m.update_batch(shingles(compact(text)).tolist())
             return m
 
         t0 = time.perf_counter()
@@ -373,7 +334,9 @@ class Command(BaseCommand):
             cands = set(lsh.query(minhash(text)))
             latencies.append(time.perf_counter() - t1)
             raw.append(cands)
-            verified.append({d for d in cands if self._pair(q, d, corpus) >= threshold})
+            verified.append(
+                {d for d in cands if jaccard(query_sets[q], shingles(compact(corpus.docs[d]))) >= threshold}
+            )
         return {
             "params": {"num_perm": num_perm, "bands": lsh.b, "rows": lsh.r, "shingle": 3},
             "index_seconds": round(index_s, 2),
