@@ -5,4 +5,18 @@ from minsheng.workbench import views
 app_name = "workbench"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("inbox/<slug:key>/", views.inbox, name="inbox"),
+    path("petitions/", views.petitions, name="petitions"),
+    path("petitions/export.xlsx", views.export_xlsx, name="export"),
+    path("petitions/bulk/", views.bulk_action, name="bulk"),
+    path("filters/save/", views.saved_filter_save, name="filter_save"),
+    path("filters/<int:pk>/delete/", views.saved_filter_delete, name="filter_delete"),
+    path("register/<slug:channel>/", views.register, name="register"),
+    path("petition/<int:pk>/", views.petition_detail, name="petition"),
+    path("petition/<int:pk>/act/<slug:action>/", views.petition_action, name="action"),
+    path("petition/<int:pk>/petitioner/", views.petitioner_panel, name="petitioner"),
+    path("petition/<int:pk>/documents/<slug:kind>.<str:fmt>", views.document_download, name="document"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -1,7 +1,737 @@
+"""The staff workbench: thin views (parse → call service/selector → render).
+
+Every petition page goes through ``access_petition`` (404 for missing and not-visible); every
+action goes through ``petition_transition`` (which re-checks state, role and organ).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput, NotFound, TransitionNotAllowed
+from minsheng.orgs.models import Organ, Role, StaffMembership
+from minsheng.orgs.selectors import is_admin, memberships_of
+from minsheng.petitions.models import Channel, Nature, Petition, State
+from minsheng.petitions.selectors import (
+    PetitionFilters,
+    access_petition,
+    can_see_identity,
+    petition_list,
+    petitioner_reveal,
+    petitioner_view,
+    petitions_visible_to,
+)
+from minsheng.workbench import forms as wf
+from minsheng.workbench import queries
+from minsheng.workflow.models import Assignment, PetitionEvent, SupervisionOrder
+from minsheng.workflow.services import TRANSITIONS, available_actions, petition_transition
+
+PAGE_SIZE = 25
+EXPORT_LIMIT = 5000
+
+View = Callable[..., HttpResponse]
 
 
-@login_required
+def staff_required(view: View) -> View:
+    """Logged in, and holding a post in some organ (or an administrator)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not memberships_of(request.user) and not is_admin(request.user):
+            return HttpResponseForbidden(_("您没有工作台岗位。"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _petition_or_404(request: HttpRequest, pk: int) -> Petition:
+    try:
+        return access_petition(request.user, pk)
+    except NotFound:
+        raise Http404(_("信访事项不存在。")) from None
+
+
+def _nav(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    assert isinstance(user, AbstractBaseUser)
+    inboxes = []
+    for inbox in queries.user_inboxes(user):
+        count = queries.inbox_queryset(user, inbox, PetitionFilters()).count()
+        inboxes.append({"inbox": inbox, "count": count})
+    roles = sorted({m.get_role_display() for m in memberships_of(user)})
+    organs = sorted({m.organ.short_name or m.organ.name for m in memberships_of(user)})
+    can_register = any(m.role == Role.REGISTRAR for m in memberships_of(user))
+    return {
+        "nav_inboxes": inboxes,
+        "nav_roles": roles,
+        "nav_organs": organs,
+        "can_register": can_register,
+        "intake_channels": [(c.value, c.label) for c in wf.INTAKE_CHANNELS],
+    }
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "workbench/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "workbench:login"
+
+
+@staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("workbench")
+    user = request.user
+    assert isinstance(user, AbstractBaseUser)
+    inboxes = queries.user_inboxes(user)
+    if inboxes:
+        return redirect("workbench:inbox", key=inboxes[0].key)
+    return redirect("workbench:petitions")
+
+
+def _page(request: HttpRequest, qs: QuerySet[Petition]) -> Any:
+    qs = qs.select_related("caseworker", "leader_in_charge")
+    paginator = Paginator(qs, PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _querystring(request: HttpRequest, drop: tuple[str, ...] = ("page",)) -> str:
+    params = request.GET.copy()
+    for key in drop:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+def _list_context(request: HttpRequest, qs: QuerySet[Petition]) -> dict[str, Any]:
+    page = _page(request, qs)
+    today = timezone.localdate()
+    rows = []
+    for petition in page.object_list:
+        next_due = getattr(petition, "next_due", None)
+        left, tone = queries.due_tone(next_due, today)
+        rows.append({"p": petition, "due": next_due, "left": left, "tone": tone})
+    return {"page": page, "rows": rows, "qs": _querystring(request)}
+
+
+@staff_required
+def inbox(request: HttpRequest, key: str) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, AbstractBaseUser)
+    box = queries.INBOX_BY_KEY.get(key)
+    if box is None or box not in queries.user_inboxes(user):
+        raise Http404
+    filters = wf.parse_filters(request.GET)
+    qs = queries.inbox_queryset(user, box, filters)
+    context = {**_nav(request), **_list_context(request, qs), "box": box, "active": key}
+    context["caseworkers"] = _caseworkers_for(user) if key in ("organ_head",) else []
+    if request.htmx and request.GET.get("partial"):
+        return render(request, "workbench/_table.html", context)
+    return render(request, "workbench/inbox.html", context)
+
+
+def _caseworkers_for(user: AbstractBaseUser) -> list[StaffMembership]:
+    organs = queries.role_organ_ids(user, Role.ORGAN_HEAD)
+    return list(
+        StaffMembership.objects.filter(organ_id__in=organs, role=Role.CASEWORKER)
+        .select_related("user", "organ")
+        .order_by("organ__code", "user__username")
+    )
+
+
+@staff_required
+def petitions(request: HttpRequest) -> HttpResponse:
+    """Search and filters over every visible petition, with saved filters and export."""
+    from minsheng.search.models import SavedFilter
+
+    filters = wf.parse_filters(request.GET)
+    qs = petition_list(request.user, filters)
+    user = request.user
+    assert isinstance(user, AbstractBaseUser)
+    context = {
+        **_nav(request),
+        **_list_context(request, qs),
+        "active": "petitions",
+        "f": filters,
+        "params": request.GET,
+        "options": wf.filter_options(),
+        "states": State.choices,
+        "channels": Channel.choices,
+        "natures": Nature.choices,
+        "saved": SavedFilter.objects.filter(user=user),
+        "caseworkers": _caseworkers_for(user),
+        "bulk_remind": any(m.role in (Role.SUPERVISOR, Role.LEADER) for m in memberships_of(user)),
+        "export_qs": _querystring(request),
+    }
+    if request.htmx and request.GET.get("partial"):
+        return render(request, "workbench/_table.html", context)
+    return render(request, "workbench/petitions.html", context)
+
+
+@staff_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The filtered list as .xlsx; personal data masked (names only, masked)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from minsheng.core.crypto import mask_name
+    from minsheng.petitions.selectors import can_see_masked_identity
+
+    filters = wf.parse_filters(request.GET)
+    qs = petition_list(request.user, filters).select_related("petitioner", "caseworker")[:EXPORT_LIMIT]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _("信访事项")
+    header = [
+        _("查询码"),
+        _("标题"),
+        _("状态"),
+        _("渠道"),
+        _("性质"),
+        _("收到时间"),
+        _("当前办理机关"),
+        _("分类"),
+        _("地区"),
+        _("信访人（脱敏）"),
+        _("最近法定期限"),
+        _("超期"),
+        _("临期"),
+        _("紧急"),
+        _("督办"),
+    ]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F3A5F")
+    yes, no = _("是"), ""
+    for p in qs:
+        name = ""
+        if p.petitioner is not None and can_see_masked_identity(request.user, p):
+            name = mask_name(p.petitioner.name)
+        sheet.append(
+            [
+                p.tracking_code,
+                p.title,
+                p.get_state_display(),
+                p.get_channel_display(),
+                p.get_nature_display(),
+                timezone.localtime(p.received_at).strftime("%Y-%m-%d %H:%M"),
+                p.current_organ.name,
+                p.category.path if p.category else "",
+                p.region.name if p.region else "",
+                name,
+                p.next_due.isoformat() if getattr(p, "next_due", None) else "",
+                yes if p.has_overdue else no,
+                yes if p.has_due_soon else no,
+                yes if p.is_urgent else no,
+                yes if p.is_supervised else no,
+            ]
+        )
+    for column, width in zip(
+        "ABCDEFGHIJKLMNO", (14, 40, 14, 10, 12, 17, 24, 28, 10, 12, 13, 6, 6, 6, 6), strict=True
+    ):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="petitions-{stamp}.xlsx"'
+    return response
+
+
+@staff_required
+@require_POST
+def saved_filter_save(request: HttpRequest) -> HttpResponse:
+    from minsheng.search.models import SavedFilter
+
+    name = (request.POST.get("name") or "").strip()[:60]
+    query = (request.POST.get("query") or "").strip()[:1000]
+    if not name:
+        messages.error(request, _("请为筛选命名。"))
+    else:
+        SavedFilter.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+        messages.success(request, _("已保存筛选“%(n)s”。") % {"n": name})
+    return redirect(reverse("workbench:petitions") + (f"?{query}" if query else ""))
+
+
+@staff_required
+@require_POST
+def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    from minsheng.search.models import SavedFilter
+
+    SavedFilter.objects.filter(user=request.user, pk=pk).delete()
+    return redirect("workbench:petitions")
+
+
+@staff_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Bulk actions where the law allows: reassign a caseworker; remind (催办). Each item goes
+    through petition_transition; items the user may not act on are reported, not changed."""
+    action = request.POST.get("action")
+    back = request.POST.get("next") or reverse("workbench:petitions")
+    if not back.startswith("/workbench/"):
+        back = reverse("workbench:petitions")
+    if action == "assign_caseworker":
+        data: dict[str, Any] = {"user_id": request.POST.get("user_id")}
+    elif action == "remind":
+        action = "supervise"
+        data = {
+            "kind": "reminder",
+            "suggestion": request.POST.get("suggestion") or _("请抓紧办理，按期办结。"),
+        }
+    else:
+        messages.error(request, _("不支持的批量操作。"))
+        return redirect(back)
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    if request.POST.get("all_overdue") and action == "supervise":
+        ids = list(
+            petitions_visible_to(request.user)
+            .filter(has_overdue=True, state__in=queries.OPEN_STATES)
+            .values_list("pk", flat=True)[:500]
+        )
+    done, failed = 0, []
+    visible = set(petitions_visible_to(request.user).filter(pk__in=ids).values_list("pk", flat=True))
+    for pk in ids:
+        if pk not in visible:
+            failed.append(f"#{pk}: {_('信访事项不存在。')}")
+            continue
+        try:
+            petition_transition(pk, action, actor=request.user, data=data)
+            done += 1
+        except ApplicationError as exc:
+            failed.append(f"#{pk}: {exc.message}")
+    if done:
+        messages.success(request, _("已处理 %(n)d 件。") % {"n": done})
+    if failed:
+        messages.warning(request, _("%(n)d 件未处理：") % {"n": len(failed)} + "；".join(failed[:5]))
+    if not ids:
+        messages.warning(request, _("请先勾选信访事项。"))
+    return redirect(back)
+
+
+# ---- intake
+
+
+@staff_required
+def register(request: HttpRequest, channel: str) -> HttpResponse:
+    from minsheng.orgs.models import Category, Region
+    from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
+
+    if channel not in [c.value for c in wf.INTAKE_CHANNELS]:
+        raise Http404
+    posts = [m for m in memberships_of(request.user) if m.role == Role.REGISTRAR]
+    if not posts:
+        raise Http404
+    organ_choices = [m.organ for m in posts]
+    form = wf.RegistrationForm(request.POST or None, channel=channel)
+    organ_id = request.POST.get("receiving_organ") or str(organ_choices[0].pk)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        organ = next((o for o in organ_choices if str(o.pk) == organ_id), organ_choices[0])
+        oral = data.get("oral_record") or ""
+        facts = data["facts"]
+        if oral:
+            facts = (facts + "\n\n" if facts else "") + _("【口头信访记录】") + oral
+        received = data["received_at"]
+        if timezone.is_naive(received):
+            received = timezone.make_aware(received)
+        registration = RegistrationInput(
+            channel=channel,
+            receiving_organ=organ,
+            title=data["title"],
+            request=data["request"],
+            received_at=received,
+            facts=facts,
+            reasons=data["reasons"],
+            nature=data["nature"],
+            category=Category.objects.filter(pk=data["category"]).first() if data["category"] else None,
+            region=Region.objects.filter(pk=data["region"]).first() if data["region"] else None,
+            place_text=data["place_text"],
+            petitioner=PetitionerInput(
+                name=data["name"], phone=data["phone"], id_number=data["id_number"], address=data["address"]
+            ),
+            is_oral=bool(oral) if channel in (Channel.PHONE, Channel.VISIT) else False,
+            is_collective=data["is_collective"],
+            persons_involved=data["persons_involved"],
+            representatives=data["representatives"],
+            is_urgent=data["is_urgent"],
+            accused_organ=Organ.objects.filter(pk=data["accused_organ"]).first()
+            if data["accused_organ"]
+            else None,
+            accused_person=data["accused_person"],
+            paper_requested=data["paper_requested"],
+        )
+        try:
+            petition, password = petition_register(registration, actor=request.user)
+        except InvalidInput as exc:
+            target = exc.field if exc.field in form.fields else None
+            mapping = {"phone": "phone", "id_number": "id_number"}
+            target = mapping.get(exc.field or "", target)
+            form.add_error(target, exc.message)
+            status = 422
+        else:
+            messages.success(
+                request,
+                _("已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人）。")
+                % {"code": petition.tracking_code, "pw": password},
+            )
+            return redirect("workbench:petition", pk=petition.pk)
+    elif request.method == "POST":
+        status = 422
+    context = {
+        **_nav(request),
+        "form": form,
+        "channel": channel,
+        "channel_label": Channel(channel).label,
+        "organs": organ_choices,
+        "organ_id": organ_id,
+        "active": f"register-{channel}",
+        "max_reps": wf.MAX_REPRESENTATIVES,
+    }
+    return render(request, "workbench/register.html", context, status=status)
+
+
+# ---- the case page
+
+
+def _timeline(petition: Petition) -> list[dict[str, Any]]:
+    labels = {name: t.label for name, t in TRANSITIONS.items()}
+    labels.update({"register": _("登记"), "finalise": _("终结")})
+    rows = []
+    for event in petition.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk"):
+        data = event.data or {}
+        details = []
+        for key in (
+            "organ",
+            "assisting",
+            "assigned_due",
+            "reason_label",
+            "explanation",
+            "guidance_organ",
+            "notice_number",
+            "number",
+            "outcome",
+            "days",
+            "reason",
+            "method",
+            "delivered_on",
+            "received_on",
+            "kind",
+            "suggestion",
+            "caseworker",
+            "leader",
+            "text",
+            "note",
+            "reasons",
+            "route",
+            "target_procedure",
+            "limitation_due",
+            "returned_to",
+            "reported_to",
+            "agreement",
+            "value",
+        ):
+            value = data.get(key)
+            if value not in (None, "", [], False):
+                details.append((key, ", ".join(value) if isinstance(value, list) else value))
+        rows.append(
+            {
+                "e": event,
+                "label": labels.get(event.action, event.action),
+                "from": State(event.from_state).label if event.from_state in State.values else "",
+                "to": State(event.to_state).label if event.to_state in State.values else "",
+                "changed": event.from_state != event.to_state,
+                "details": details,
+                "late_entry": data.get("late_entry"),
+                "deadlines": data.get("deadlines") or [],
+            }
+        )
+    return rows
+
+
+def _action_buttons(petition: Petition, user: AbstractBaseUser) -> list[dict[str, Any]]:
+    buttons = []
+    pending_orders = petition.supervision_orders.filter(feedback_at__isnull=True).exists()
+    pending_extension = petition.extensions.filter(is_effective=False).exists()
+    for t in available_actions(petition, user):
+        if (t.action == "supervision_feedback" and not pending_orders) or (
+            t.action == "notify_extension" and not pending_extension
+        ):
+            continue
+        tone = (
+            "primary" if t.action in wf.PRIMARY_ACTIONS else "danger" if t.action in wf.DANGER_ACTIONS else ""
+        )
+        buttons.append({"action": t.action, "label": t.label, "tone": tone})
+    buttons.sort(key=lambda b: (b["tone"] != "primary", b["tone"] == "danger"))
+    return buttons
+
+
+@staff_required
+def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from minsheng.documents.services import documents_available
+
+    petition = _petition_or_404(request, pk)
+    user = request.user
+    assert isinstance(user, AbstractBaseUser)
+    related = []
+    if petition.petitioner_id:
+        related = list(
+            petitions_visible_to(user)
+            .filter(petitioner_id=petition.petitioner_id)
+            .exclude(pk=petition.pk)
+            .select_related("current_organ")
+            .order_by("-received_at")[:10]
+        )
+    assignments = list(
+        Assignment.objects.filter(petition=petition)
+        .select_related("organ", "from_organ")
+        .order_by("created_at")
+    )
+    context = {
+        **_nav(request),
+        "p": petition,
+        "who": petitioner_view(user, petition),
+        "can_reveal": can_see_identity(user, petition),
+        "representatives": list(petition.representatives.all()),
+        "attachments": list(petition.attachments.all()),
+        "deadlines": queries.deadline_views(petition),
+        "timeline": _timeline(petition),
+        "actions": _action_buttons(petition, user),
+        "documents": documents_available(petition),
+        "related": related,
+        "similar": queries.similar_petitions(user, petition),
+        "notes": list(
+            PetitionEvent.objects.filter(petition=petition, action="note")
+            .select_related("actor")
+            .order_by("-occurred_at")
+        ),
+        "assignments": assignments,
+        "assisting": [a for a in assignments if a.role == Assignment.Role.ASSISTING],
+        "orders": list(
+            SupervisionOrder.objects.filter(petition=petition).select_related("target_organ", "issued_by")
+        ),
+        "opinions": list(petition.opinions.select_related("organ")),
+        "decisions": list(petition.decisions.select_related("organ", "guidance_organ")),
+        "appeals": list(petition.appeals.select_related("organ")),
+        "extensions": list(petition.extensions.all()),
+        "ratings": list(petition.ratings.select_related("organ")),
+        "suggested": queries.suggested_organs(petition)
+        if petition.state in (State.REGISTERED, State.BUREAU_TRIAGE, State.RETURNED)
+        else [],
+        "draft": (petition.suggestions or {}).get("draft_opinion"),
+        "active": "",
+    }
+    return render(request, "workbench/petition.html", context)
+
+
+def _field_options(spec: wf.FieldSpec, petition: Petition) -> list[tuple[str, str]]:
+    if spec.kind in (wf.ORGAN, wf.ORGANS):
+        organs = Organ.objects.filter(is_active=True).order_by("level", "code")
+        if spec.organ_kinds:
+            organs = organs.filter(kind__in=spec.organ_kinds)
+        options = [(str(o.pk), o.name) for o in organs if o.pk != petition.current_organ_id]
+        if spec.name == "organ_id" and not spec.organ_kinds:
+            suggested = queries.suggested_organs(petition)
+            top = [(str(s.organ.pk), f"★ {s.organ.name}（{_('建议')}）") for s in suggested]
+            top_ids = {value for value, _label in top}
+            options = top + [o for o in options if o[0] not in top_ids]
+        return options
+    if spec.kind == wf.USER:
+        return [
+            (str(m.user_id), m.user.get_full_name() or m.user.get_username())
+            for m in StaffMembership.objects.filter(
+                organ=petition.current_organ, role=Role.CASEWORKER
+            ).select_related("user")
+        ]
+    if spec.kind == wf.ORDER:
+        return [
+            (
+                str(o.pk),
+                f"{o.get_kind_display()} · {timezone.localtime(o.issued_at):%Y-%m-%d} · {o.suggestion[:30]}",
+            )
+            for o in petition.supervision_orders.filter(feedback_at__isnull=True)
+        ]
+    return [(str(value), str(label)) for value, label in spec.choices]
+
+
+def _initial(spec: wf.FieldSpec, petition: Petition) -> str:
+    draft = (petition.suggestions or {}).get("draft_opinion") or {}
+    if draft.get(spec.name):
+        return str(draft[spec.name])
+    if spec.kind == wf.DATE and spec.required:
+        return timezone.localdate().isoformat()
+    if spec.name == "request":
+        return petition.request
+    return spec.initial
+
+
+def _action_form_context(
+    petition: Petition, action: str, values: QueryDict | None, error: ApplicationError | None
+) -> dict[str, Any]:
+    transition = TRANSITIONS[action]
+    specs = wf.ACTION_FIELDS.get(action, [])
+    fields = []
+    for spec in specs:
+        if values is not None:
+            value: Any = (
+                values.getlist(spec.name) if spec.kind in (wf.ORGANS, wf.MULTI) else values.get(spec.name, "")
+            )
+        else:
+            value = _initial(spec, petition)
+        fields.append(
+            {
+                "spec": spec,
+                "value": value,
+                "options": _field_options(spec, petition)
+                if spec.kind in (wf.SELECT, wf.ORGAN, wf.ORGANS, wf.USER, wf.ORDER)
+                else [],
+                "error": error.message if error is not None and error.field == spec.name else "",
+            }
+        )
+    general = ""
+    if error is not None and error.field not in {s.name for s in specs}:
+        general = error.message
+    return {
+        "p": petition,
+        "action": action,
+        "label": transition.label,
+        "fields": fields,
+        "general_error": general,
+    }
+
+
+@staff_required
+def petition_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """GET: the action's form (HTMX partial, or a full page without JS). POST: perform it through
+    petition_transition; errors are shown next to the named field and nothing changes."""
+    petition = _petition_or_404(request, pk)
+    if action not in TRANSITIONS or action not in wf.ACTION_FIELDS:
+        raise Http404
+    template = "workbench/_action_form.html" if request.htmx else "workbench/action_page.html"
+    base = {} if request.htmx else _nav(request)
+    if request.method != "POST":
+        return render(request, template, {**base, **_action_form_context(petition, action, None, None)})
+    data = wf.action_data(wf.ACTION_FIELDS[action], request.POST)
+    try:
+        petition_transition(petition.pk, action, actor=request.user, data=data)
+    except (InvalidInput, TransitionNotAllowed, Forbidden) as exc:
+        context = {**base, **_action_form_context(petition, action, request.POST, exc)}
+        return render(request, template, context, status=200 if request.htmx else 422)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("已完成：%(a)s") % {"a": TRANSITIONS[action].label})
+    url = reverse("workbench:petition", kwargs={"pk": petition.pk})
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@staff_required
+def petitioner_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the reveal form; POST: unmask with a logged reason (petitioner_reveal)."""
+    petition = _petition_or_404(request, pk)
+    user = request.user
+    assert isinstance(user, AbstractBaseUser)
+    context: dict[str, Any] = {"p": petition, "can_reveal": can_see_identity(user, petition)}
+    if request.method == "POST":
+        try:
+            context["who"] = petitioner_reveal(user, petition, reason=request.POST.get("reason") or "")
+            context["revealed"] = True
+        except InvalidInput as exc:
+            context.update({"who": petitioner_view(user, petition), "ask": True, "error": exc.message})
+        except NotFound:
+            raise Http404 from None
+    else:
+        context.update({"who": petitioner_view(user, petition), "ask": request.GET.get("ask") == "1"})
+    if not request.htmx:
+        return redirect("workbench:petition", pk=petition.pk)
+    return render(request, "workbench/_petitioner.html", context)
+
+
+@staff_required
+def document_download(request: HttpRequest, pk: int, kind: str, fmt: str) -> HttpResponse:
+    from minsheng.documents.services import render_document
+
+    petition = _petition_or_404(request, pk)
+    user = request.user
+    assert isinstance(user, AbstractBaseUser)
+    try:
+        data, filename, content_type = render_document(
+            petition, kind, fmt, actor=user, masked=not can_see_identity(user, petition)
+        )
+    except NotFound:
+        raise Http404 from None
+    from django.utils.http import content_disposition_header
+
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+# ---- dashboard
+
+
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    import json
+
+    user = request.user
+    assert isinstance(user, AbstractBaseUser)
+    organs = queries.dashboard_organs(user)
+    organ_id = request.GET.get("organ")
+    selected = next((o for o in organs if str(o.pk) == organ_id), None)
+    if selected is None and organs and organ_id != "all":
+        selected = organs[0]
+    data = queries.dashboard_data(user, selected.pk if selected else None)
+    context = {
+        **_nav(request),
+        "organs": organs,
+        "selected": selected,
+        "d": data,
+        "chart_json": json.dumps(
+            {
+                "by_state": data["by_state"],
+                "by_channel": data["by_channel"],
+                "weekly": data["weekly"],
+                "ratings": data["ratings"],
+            },
+            ensure_ascii=False,
+        ),
+        "active": "dashboard",
+        "due_week_qs": urlencode({"due": "7"}) + (f"&organ={selected.pk}" if selected else ""),
+        "overdue_qs": "overdue=1" + (f"&organ={selected.pk}" if selected else ""),
+    }
+    return render(request, "workbench/dashboard.html", context)
+
+
+def today_iso() -> str:
+    return (timezone.localdate() + dt.timedelta(days=0)).isoformat()
+
+
+__all__ = ["LoginView", "LogoutView", "Prefetch"]

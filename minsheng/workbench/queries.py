@@ -1,0 +1,393 @@
+"""Read-only presentation helpers for the workbench: inboxes, deadlines, suggestions, dashboard.
+
+No business rule lives here: visibility comes from petitions.selectors, actions from
+workflow.services; this module only arranges reads for the pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from minsheng.core.rules import load_rules
+from minsheng.orgs.models import Category, Organ, Region, Responsibility, Role
+from minsheng.orgs.selectors import memberships_of
+from minsheng.petitions.models import Petition, State
+from minsheng.petitions.selectors import PetitionFilters, petition_list, petitions_visible_to
+from minsheng.workflow.models import Deadline, Rating
+
+logger = logging.getLogger(__name__)
+S = State
+
+OPEN_STATES = [
+    s.value
+    for s in State
+    if s
+    not in (
+        S.FINAL,
+        S.CLOSED_NO_REVIEW,
+        S.SETTLED,
+        S.SUGGESTION_REPLIED,
+        S.DUTY_PERFORMED,
+        S.REDIRECTED_STATUTORY,
+        S.RETURNED,
+        S.REFERRED_ELSEWHERE,
+        S.ROUTED_POLITICAL_LEGAL,
+        S.ROUTED_DISCIPLINE,
+        S.NOT_ACCEPTED,
+        S.ARCHIVED,
+        S.RECEIVED,
+    )
+]
+
+
+@dataclass(frozen=True)
+class Inbox:
+    key: str
+    role: str
+    label: Any
+    hint: Any
+    states: tuple[str, ...]
+
+
+INBOXES: list[Inbox] = [
+    Inbox(
+        "registrar",
+        Role.REGISTRAR,
+        _("登记"),
+        _("来信、来电、传真、来访登记；签收转来件；送达处理意见"),
+        (S.REGISTERED, S.FORWARDED, S.ASSIGNED, S.CONCLUDED),
+    ),
+    Inbox(
+        "dispatcher",
+        Role.DISPATCHER,
+        _("转送交办"),
+        _("15日内分流：转送、交办、不予受理；异议与受理争议"),
+        (
+            S.REGISTERED,
+            S.BUREAU_TRIAGE,
+            S.REPORTED_FOR_DECISION,
+            S.RETURNED,
+            S.OBJECTION_PENDING,
+            S.JURISDICTION_DISPUTE,
+        ),
+    ),
+    Inbox(
+        "caseworker",
+        Role.CASEWORKER,
+        _("承办"),
+        _("签收、受理告知、第三十一条途径、调查核实、处理意见"),
+        (
+            S.FORWARDED,
+            S.ASSIGNED,
+            S.ORGAN_RECEIVED,
+            S.ACCEPTED,
+            S.SIMPLIFIED_HANDLING,
+            S.IN_HANDLING,
+            S.EXTENDED,
+            S.HEARING,
+            S.MEDIATION,
+            S.CONCLUDED,
+            S.REVIEW_REQUESTED,
+            S.RECHECK_REQUESTED,
+            S.RECHECK_HEARING,
+        ),
+    ),
+    Inbox(
+        "organ_head",
+        Role.ORGAN_HEAD,
+        _("机关负责人"),
+        _("审批延期、签发处理意见、指定承办人"),
+        (
+            S.ORGAN_RECEIVED,
+            S.ACCEPTED,
+            S.SIMPLIFIED_HANDLING,
+            S.IN_HANDLING,
+            S.EXTENDED,
+            S.HEARING,
+            S.MEDIATION,
+            S.CONCLUDED,
+            S.REVIEW_REQUESTED,
+            S.RECHECK_REQUESTED,
+            S.RECHECK_HEARING,
+            S.OBJECTION_PENDING,
+            S.JURISDICTION_DISPUTE,
+        ),
+    ),
+    Inbox(
+        "supervisor",
+        Role.SUPERVISOR,
+        _("督查督办"),
+        _("临期、超期事项；督办、催办与书面反馈"),
+        tuple(OPEN_STATES),
+    ),
+    Inbox("leader", Role.LEADER, _("领导包案"), _("本人包案事项与重大紧急事项"), tuple(OPEN_STATES)),
+]
+INBOX_BY_KEY = {inbox.key: inbox for inbox in INBOXES}
+
+
+def user_inboxes(user: AbstractBaseUser) -> list[Inbox]:
+    roles = {m.role for m in memberships_of(user)}
+    return [inbox for inbox in INBOXES if inbox.role in roles]
+
+
+def role_organ_ids(user: AbstractBaseUser, role: str) -> set[int]:
+    return {m.organ_id for m in memberships_of(user) if m.role == role}
+
+
+def inbox_queryset(user: AbstractBaseUser, inbox: Inbox, filters: PetitionFilters) -> QuerySet[Petition]:
+    """The inbox: visible petitions in the inbox's states, where this role acts; urgency first."""
+    base = PetitionFilters(**filters.__dict__)
+    if not base.state:
+        base.state = list(inbox.states)
+    qs = petition_list(user, base)
+    organs = role_organ_ids(user, inbox.role)
+    if inbox.key == "dispatcher":
+        disputes = [S.OBJECTION_PENDING, S.JURISDICTION_DISPUTE]
+        qs = qs.filter(
+            (Q(current_organ_id__in=organs) & ~Q(state__in=disputes))
+            | Q(forwarded_by_id__in=organs, state__in=disputes)
+        )
+    elif inbox.key == "caseworker":
+        qs = qs.filter(current_organ_id__in=organs).filter(Q(caseworker__isnull=True) | Q(caseworker=user))
+    elif inbox.key in ("registrar", "organ_head"):
+        qs = qs.filter(current_organ_id__in=organs)
+    elif inbox.key == "supervisor":
+        if filters.overdue is None and filters.due_soon is None:
+            qs = qs.filter(Q(has_overdue=True) | Q(has_due_soon=True) | Q(is_supervised=True))
+    elif inbox.key == "leader":
+        qs = qs.filter(Q(leader_in_charge=user) | Q(is_urgent=True))
+    return qs
+
+
+# ---- deadlines
+
+
+@dataclass(frozen=True)
+class DeadlineView:
+    rule: str
+    name: str
+    article: str
+    start: dt.date
+    nominal_due: dt.date
+    statutory_due: dt.date
+    status: str
+    status_label: str
+    provisional: bool
+    days_left: int | None
+    tone: str  # ok | soon | overdue | met | breached | waived | closed
+    organ: str
+    extra_days: int
+
+
+def due_tone(due: dt.date | None, today: dt.date | None = None, soon_days: int = 3) -> tuple[int | None, str]:
+    if due is None:
+        return None, "none"
+    today = today or timezone.localdate()
+    left = (due - today).days
+    if left < 0:
+        return left, "overdue"
+    if left <= soon_days:
+        return left, "soon"
+    return left, "ok"
+
+
+def deadline_views(petition: Petition) -> list[DeadlineView]:
+    from django.conf import settings
+
+    rules = load_rules()
+    rows = []
+    soon = int(getattr(settings, "MINSHENG_DUE_SOON_DAYS", 3))
+    for d in petition.deadlines.select_related("organ").order_by("created_at", "pk"):
+        rule = rules.get(d.rule)
+        left, tone = due_tone(d.statutory_due, soon_days=soon)
+        if d.status != Deadline.Status.OPEN:
+            left = None
+            tone = {
+                Deadline.Status.MET: "met",
+                Deadline.Status.BREACHED: "breached",
+                Deadline.Status.WAIVED: "waived",
+            }.get(d.status, "closed")
+            if d.status == Deadline.Status.MET and d.met_late:
+                tone = "breached"
+        rows.append(
+            DeadlineView(
+                rule=d.rule,
+                name=rule.name if rule else d.rule,
+                article=rule.article if rule else "",
+                start=d.start,
+                nominal_due=d.nominal_due,
+                statutory_due=d.statutory_due,
+                status=d.status,
+                status_label=str(Deadline.Status(d.status).label),
+                provisional=d.is_provisional,
+                days_left=left,
+                tone=tone,
+                organ=d.organ.short_name or d.organ.name if d.organ else "",
+                extra_days=d.extra_days,
+            )
+        )
+    return rows
+
+
+# ---- routing suggestions
+
+
+@dataclass(frozen=True)
+class OrganSuggestion:
+    organ: Organ
+    reason: str
+    score: float | None = None
+
+
+def suggested_organs(petition: Petition, limit: int = 3) -> list[OrganSuggestion]:
+    """Competent organs: minsheng.intelligence routing suggestions if available, else the
+    Responsibility table by category and region (most specific first)."""
+    found: list[OrganSuggestion] = []
+    try:  # the intelligence team's routing model, when present
+        from minsheng.intelligence import routing  # type: ignore[attr-defined]
+
+        suggest = getattr(routing, "routing_suggest", None) or getattr(routing, "suggest_organs", None)
+        if suggest is not None:
+            for item in list(suggest(petition))[:limit]:
+                organ_id = getattr(item, "organ_id", None) or (
+                    item.get("organ_id") if isinstance(item, dict) else None
+                )
+                score = getattr(item, "score", None) or (
+                    item.get("score") if isinstance(item, dict) else None
+                )
+                organ = Organ.objects.filter(pk=organ_id, is_active=True).first() if organ_id else None
+                if organ is not None:
+                    found.append(
+                        OrganSuggestion(organ, str(_("智能分派建议")), float(score) if score else None)
+                    )
+    except Exception:  # optional component: never break the case page
+        logger.debug("routing suggestions unavailable", exc_info=True)
+    if found:
+        return found
+    categories: list[Category] = []
+    node = petition.category
+    while node is not None:
+        categories.append(node)
+        node = node.parent
+    regions: list[Region] = []
+    region = petition.region
+    while region is not None:
+        regions.append(region)
+        region = region.parent
+    if not categories:
+        return []
+    rows = (
+        Responsibility.objects.filter(category__in=categories, organ__is_active=True).filter(
+            region__in=regions
+        )
+        if regions
+        else Responsibility.objects.filter(category__in=categories)
+    )
+    depth = {c.pk: i for i, c in enumerate(categories)}
+    region_depth = {r.pk: i for i, r in enumerate(regions)}
+    ranked = sorted(
+        rows.select_related("organ", "category", "region"),
+        key=lambda r: (region_depth.get(r.region_id, 99), depth.get(r.category_id, 99), r.priority),
+    )
+    seen: set[int] = set()
+    for row in ranked:
+        if row.organ_id in seen:
+            continue
+        seen.add(row.organ_id)
+        found.append(OrganSuggestion(row.organ, f"{row.category.name} · {row.region.name}"))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def similar_petitions(
+    user: AbstractBaseUser, petition: Petition, limit: int = 5
+) -> list[tuple[Petition, float]]:
+    """Visible petitions with similar text (minsheng.intelligence.similarity), best first."""
+    try:
+        from minsheng.intelligence.similarity import similar_to_petition
+
+        hits = similar_to_petition(petition, top=limit * 3, min_score=0.3)
+    except Exception:
+        logger.debug("similarity lookup unavailable", exc_info=True)
+        return []
+    scores = {h.id: h.score for h in hits}
+    visible = petitions_visible_to(user).filter(pk__in=list(scores)).select_related("current_organ")
+    rows = sorted(((p, scores[p.pk]) for p in visible), key=lambda item: -item[1])
+    return rows[:limit]
+
+
+# ---- dashboard
+
+
+def dashboard_data(user: AbstractBaseUser, organ_id: int | None) -> dict[str, Any]:
+    qs = petitions_visible_to(user)
+    if organ_id:
+        qs = qs.filter(current_organ_id=organ_id)
+    today = timezone.localdate()
+    week_end = today + dt.timedelta(days=7)
+    by_state = dict(qs.values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    open_qs = qs.filter(state__in=OPEN_STATES)
+    due_week = (
+        Deadline.objects.filter(
+            petition__in=open_qs,
+            status=Deadline.Status.OPEN,
+            statutory_due__gte=today,
+            statutory_due__lte=week_end,
+        )
+        .values("petition")
+        .distinct()
+        .count()
+    )
+    overdue = open_qs.filter(has_overdue=True).count()
+    ratings = Rating.objects.filter(petition__in=qs)
+    if organ_id:
+        ratings = Rating.objects.filter(organ_id=organ_id)
+    rating_counts = Counter(
+        dict(ratings.values_list("value").annotate(n=Count("pk")).values_list("value", "n"))
+    )
+    rated = sum(rating_counts.values())
+    unsatisfied = rating_counts.get(Rating.Value.UNSATISFIED, 0)
+    by_channel = dict(qs.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n"))
+    start = today - dt.timedelta(days=7 * 11 + today.weekday())
+    weekly: Counter[str] = Counter()
+    for received in qs.filter(received_at__date__gte=start).values_list("received_at", flat=True):
+        day = timezone.localtime(received).date()
+        monday = day - dt.timedelta(days=day.weekday())
+        weekly[monday.isoformat()] += 1
+    weeks = [(start + dt.timedelta(days=7 * i)).isoformat() for i in range(12)]
+    return {
+        "total": sum(by_state.values()),
+        "open": open_qs.count(),
+        "due_week": due_week,
+        "overdue": overdue,
+        "rated": rated,
+        "unsatisfied": unsatisfied,
+        "unsatisfied_ratio": (unsatisfied / rated) if rated else None,
+        "by_state": [
+            {"state": s.value, "label": str(s.label), "n": by_state.get(s.value, 0)}
+            for s in State
+            if by_state.get(s.value)
+        ],
+        "by_channel": [
+            {"label": str(label), "n": by_channel.get(value, 0)}
+            for value, label in Petition._meta.get_field("channel").choices
+            if by_channel.get(value)
+        ],
+        "weekly": {"weeks": [w[5:] for w in weeks], "counts": [weekly.get(w, 0) for w in weeks]},
+        "ratings": [{"label": str(v.label), "n": rating_counts.get(v.value, 0)} for v in Rating.Value],
+    }
+
+
+def dashboard_organs(user: AbstractBaseUser) -> list[Organ]:
+    ids = {m.organ_id for m in memberships_of(user)}
+    return list(Organ.objects.filter(pk__in=ids).order_by("level", "code"))
