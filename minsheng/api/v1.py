@@ -90,8 +90,9 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"code": "unauthenticated", "message": "missing or invalid bearer token"},
-                               status=401)
+    return api.create_response(
+        request, {"code": "unauthenticated", "message": "missing or invalid bearer token"}, status=401
+    )
 
 
 # ---------------------------------------------------------------------------------------------- auth
@@ -122,7 +123,9 @@ def _memberships(user: AbstractBaseUser) -> list[MembershipOut]:
     return [MembershipOut(organ_id=m.organ_id, organ=m.organ.name, role=m.role) for m in memberships_of(user)]
 
 
-@auth_router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut}, operation_id="auth_token")
+@auth_router.post(
+    "/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut}, operation_id="auth_token"
+)
 def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
@@ -130,7 +133,9 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
     token = secrets.token_urlsafe(32)
     expires = timezone.now() + dt.timedelta(hours=settings.MINSHENG_API_TOKEN_TTL_HOURS)
     ApiToken.objects.create(user=user, key_hash=_hash(token), expires_at=expires)
-    return TokenOut(token=token, expires_at=expires, username=user.get_username(), memberships=_memberships(user))
+    return TokenOut(
+        token=token, expires_at=expires, username=user.get_username(), memberships=_memberships(user)
+    )
 
 
 class MeOut(Schema):
@@ -143,8 +148,12 @@ class MeOut(Schema):
 @auth_router.get("/me", response={200: MeOut, 401: ErrorOut}, operation_id="auth_me")
 def auth_me(request: HttpRequest) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    return MeOut(username=user.get_username(), name=user.get_full_name(), roles=sorted(roles_of(user)),
-                 memberships=_memberships(user))
+    return MeOut(
+        username=user.get_username(),
+        name=user.get_full_name(),
+        roles=sorted(roles_of(user)),
+        memberships=_memberships(user),
+    )
 
 
 api.add_router("/auth", auth_router)
@@ -202,8 +211,16 @@ class ActionInfoOut(Schema):
 @ref_router.get("/organs", response=list[OrganOut], operation_id="organs_list")
 def organs_list(request: HttpRequest) -> Any:
     return [
-        OrganOut(id=o.pk, code=o.code, name=o.name, short_name=o.short_name, kind=o.kind, level=o.level,
-                 region_code=o.region.code, parent_id=o.parent_id)
+        OrganOut(
+            id=o.pk,
+            code=o.code,
+            name=o.name,
+            short_name=o.short_name,
+            kind=o.kind,
+            level=o.level,
+            region_code=o.region.code,
+            parent_id=o.parent_id,
+        )
         for o in Organ.objects.filter(is_active=True).select_related("region")
     ]
 
@@ -218,20 +235,39 @@ def categories_list(request: HttpRequest, level: int | None = None) -> Any:
 
 @ref_router.get("/regions", response=list[RegionOut], operation_id="regions_list")
 def regions_list(request: HttpRequest) -> Any:
-    return [RegionOut(id=r.pk, code=r.code, name=r.name, level=r.level, parent_id=r.parent_id, aliases=r.aliases)
-            for r in Region.objects.all()]
+    return [
+        RegionOut(id=r.pk, code=r.code, name=r.name, level=r.level, parent_id=r.parent_id, aliases=r.aliases)
+        for r in Region.objects.all()
+    ]
 
 
 @ref_router.get("/deadline-rules", response=list[RuleOut], operation_id="deadline_rules_list")
 def deadline_rules(request: HttpRequest) -> Any:
-    return [RuleOut(id=r.id, name=r.name, length=r.length, unit=r.unit.value if r.unit else None, starts_at=r.starts_at,
-                    article=r.article) for r in load_rules().values()]
+    return [
+        RuleOut(
+            id=r.id,
+            name=r.name,
+            length=r.length,
+            unit=r.unit.value if r.unit else None,
+            starts_at=r.starts_at,
+            article=r.article,
+        )
+        for r in load_rules().values()
+    ]
 
 
 @ref_router.get("/actions", response=list[ActionInfoOut], operation_id="actions_list")
 def actions_list(request: HttpRequest) -> Any:
-    return [ActionInfoOut(action=t.action, label=str(t.label), from_states=sorted(t.sources), to_state=t.target,
-                          roles=sorted(t.roles)) for t in TRANSITIONS.values()]
+    return [
+        ActionInfoOut(
+            action=t.action,
+            label=str(t.label),
+            from_states=sorted(t.sources),
+            to_state=t.target,
+            roles=sorted(t.roles),
+        )
+        for t in TRANSITIONS.values()
+    ]
 
 
 api.add_router("", ref_router)
@@ -258,7 +294,9 @@ class RepresentativeIn(Schema):
 
 class PetitionIn(Schema):
     channel: str = Field(description="online | letter | phone | fax | visit")
-    received_at: dt.datetime | None = Field(None, description="when the item was received (a letter's receipt date); default now")
+    received_at: dt.datetime | None = Field(
+        None, description="when the item was received (a letter's receipt date); default now"
+    )
     title: str = Field(min_length=1, max_length=200)
     request: str = Field(min_length=1, max_length=20000, description="请求")
     facts: str = Field("", max_length=20000, description="事实")
@@ -380,15 +418,32 @@ class PetitionCreatedOut(PetitionDetailOut):
 def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOut, **extra: Any) -> Any:
     view = petitioner_view(http.auth, p)  # type: ignore[attr-defined]
     base = {
-        "id": p.pk, "tracking_code": p.tracking_code, "title": p.title, "state": p.state,
-        "state_label": str(State(p.state).label), "channel": p.channel, "nature": p.nature,
-        "received_at": p.received_at, "entered_at": p.entered_at,
+        "id": p.pk,
+        "tracking_code": p.tracking_code,
+        "title": p.title,
+        "state": p.state,
+        "state_label": str(State(p.state).label),
+        "channel": p.channel,
+        "nature": p.nature,
+        "received_at": p.received_at,
+        "entered_at": p.entered_at,
         "current_organ": OrganRef(id=p.current_organ_id, name=p.current_organ.name),
-        "category": p.category.path if p.category_id else None, "region": p.region.name if p.region_id else None,
-        "is_urgent": p.is_urgent, "is_collective": p.is_collective, "is_anonymous": p.is_anonymous,
-        "has_overdue": p.has_overdue, "has_due_soon": p.has_due_soon, "next_due": getattr(p, "next_due", None),
-        "petitioner": PetitionerOut(name=view.name, phone=view.phone, id_number=view.id_number, address=view.address,
-                                    masked=view.masked, hidden=view.hidden),
+        "category": p.category.path if p.category_id else None,
+        "region": p.region.name if p.region_id else None,
+        "is_urgent": p.is_urgent,
+        "is_collective": p.is_collective,
+        "is_anonymous": p.is_anonymous,
+        "has_overdue": p.has_overdue,
+        "has_due_soon": p.has_due_soon,
+        "next_due": getattr(p, "next_due", None),
+        "petitioner": PetitionerOut(
+            name=view.name,
+            phone=view.phone,
+            id_number=view.id_number,
+            address=view.address,
+            masked=view.masked,
+            hidden=view.hidden,
+        ),
     }
     base.update(extra)
     return cls(**base)
@@ -397,25 +452,59 @@ def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOu
 def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOut, **extra: Any) -> Any:
     rules = load_rules()
     deadlines = [
-        DeadlineOut(rule=d.rule, name=rules[d.rule].name if d.rule in rules else d.rule, start=d.start,
-                    nominal_due=d.nominal_due, statutory_due=d.statutory_due, provisional=d.is_provisional,
-                    status=d.status, extra_days=d.extra_days, met_at=d.met_at, organ=d.organ.name if d.organ_id else None)
+        DeadlineOut(
+            rule=d.rule,
+            name=rules[d.rule].name if d.rule in rules else d.rule,
+            start=d.start,
+            nominal_due=d.nominal_due,
+            statutory_due=d.statutory_due,
+            provisional=d.is_provisional,
+            status=d.status,
+            extra_days=d.extra_days,
+            met_at=d.met_at,
+            organ=d.organ.name if d.organ_id else None,
+        )
         for d in p.deadlines.select_related("organ").order_by("created_at", "pk")
     ]
     timeline = [
-        EventOut(id=e.pk, action=e.action, at=e.occurred_at, actor=e.actor.get_username() if e.actor_id else None,
-                 role=e.actor_role, organ=e.actor_organ.name if e.actor_organ_id else None, from_state=e.from_state,
-                 to_state=e.to_state, data=e.data)
+        EventOut(
+            id=e.pk,
+            action=e.action,
+            at=e.occurred_at,
+            actor=e.actor.get_username() if e.actor_id else None,
+            role=e.actor_role,
+            organ=e.actor_organ.name if e.actor_organ_id else None,
+            from_state=e.from_state,
+            to_state=e.to_state,
+            data=e.data,
+        )
         for e in p.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk")
     ]
     actions = [ActionOut(action=t.action, label=str(t.label)) for t in available_actions(p, http.auth)]  # type: ignore[attr-defined]
     next_due = min((d.statutory_due for d in deadlines if d.status == "open"), default=None)
     return _petition_out(
-        http, p, cls, request=p.request, facts=p.facts, reasons=p.reasons, place_text=p.place_text, is_oral=p.is_oral,
-        is_yueji=p.is_yueji, is_first_time=p.is_first_time, persons_involved=p.persons_involved, route=p.route,
-        procedure=p.procedure, accepted_at=p.accepted_at, concluded_at=p.concluded_at, final_at=p.final_at,
-        deadlines=deadlines, timeline=timeline, available_actions=actions, next_due=next_due,
-        suggestions={k: v for k, v in (p.suggestions or {}).items() if k != "draft_opinion"}, **extra,
+        http,
+        p,
+        cls,
+        request=p.request,
+        facts=p.facts,
+        reasons=p.reasons,
+        place_text=p.place_text,
+        is_oral=p.is_oral,
+        is_yueji=p.is_yueji,
+        is_first_time=p.is_first_time,
+        persons_involved=p.persons_involved,
+        route=p.route,
+        procedure=p.procedure,
+        accepted_at=p.accepted_at,
+        concluded_at=p.concluded_at,
+        final_at=p.final_at,
+        deadlines=deadlines,
+        timeline=timeline,
+        available_actions=actions,
+        next_due=next_due,
+        suggestions={k: v for k, v in (p.suggestions or {}).items() if k != "draft_opinion"},
+        **extra,
     )
 
 
@@ -464,13 +553,26 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
     if received_at is not None and timezone.is_naive(received_at):
         received_at = timezone.make_aware(received_at)
     data = RegistrationInput(
-        channel=payload.channel, receiving_organ=organ, title=payload.title, request=payload.request,
-        received_at=received_at, facts=payload.facts, reasons=payload.reasons, nature=payload.nature,
-        category=category, region=region, place_text=payload.place_text,
-        petitioner=PetitionerInput(**payload.petitioner.model_dump()), is_oral=payload.is_oral,
-        is_collective=payload.is_collective, persons_involved=payload.persons_involved,
-        representatives=[r.model_dump() for r in payload.representatives], is_urgent=payload.is_urgent,
-        accused_organ=accused, accused_person=payload.accused_person, visited_organ_level_gap=gap,
+        channel=payload.channel,
+        receiving_organ=organ,
+        title=payload.title,
+        request=payload.request,
+        received_at=received_at,
+        facts=payload.facts,
+        reasons=payload.reasons,
+        nature=payload.nature,
+        category=category,
+        region=region,
+        place_text=payload.place_text,
+        petitioner=PetitionerInput(**payload.petitioner.model_dump()),
+        is_oral=payload.is_oral,
+        is_collective=payload.is_collective,
+        persons_involved=payload.persons_involved,
+        representatives=[r.model_dump() for r in payload.representatives],
+        is_urgent=payload.is_urgent,
+        accused_organ=accused,
+        accused_person=payload.accused_person,
+        visited_organ_level_gap=gap,
         paper_requested=payload.paper_requested,
     )
     petition, password = petition_register(data, actor=user)
@@ -505,20 +607,37 @@ def petition_list_endpoint(request: HttpRequest, filters: Query[ListQuery]) -> A
         raise InvalidInput(f"unknown state {unknown[0]!r}", field="state")
     qs = petition_list(
         request.auth,  # type: ignore[attr-defined]
-        PetitionFilters(state=states or None, channel=filters.channel, nature=filters.nature, organ_id=filters.organ_id,
-                        category_id=filters.category_id, region_id=filters.region_id, overdue=filters.overdue,
-                        due_soon=filters.due_soon, urgent=filters.urgent, collective=filters.collective,
-                        received_from=filters.received_from, received_to=filters.received_to,
-                        due_before=filters.due_before, q=filters.q),
+        PetitionFilters(
+            state=states or None,
+            channel=filters.channel,
+            nature=filters.nature,
+            organ_id=filters.organ_id,
+            category_id=filters.category_id,
+            region_id=filters.region_id,
+            overdue=filters.overdue,
+            due_soon=filters.due_soon,
+            urgent=filters.urgent,
+            collective=filters.collective,
+            received_from=filters.received_from,
+            received_to=filters.received_to,
+            due_before=filters.due_before,
+            q=filters.q,
+        ),
     ).select_related("petitioner", "accused_organ")
     count = qs.count()
     start = (filters.page - 1) * filters.page_size
     rows = list(qs[start : start + filters.page_size])
-    return PetitionPage(count=count, page=filters.page, page_size=filters.page_size,
-                        results=[_petition_out(request, p) for p in rows])
+    return PetitionPage(
+        count=count,
+        page=filters.page,
+        page_size=filters.page_size,
+        results=[_petition_out(request, p) for p in rows],
+    )
 
 
-@router.get("/petitions/{petition_id}", response={200: PetitionDetailOut, **ERRORS}, operation_id="petition_get")
+@router.get(
+    "/petitions/{petition_id}", response={200: PetitionDetailOut, **ERRORS}, operation_id="petition_get"
+)
 def petition_get_endpoint(request: HttpRequest, petition_id: int) -> Any:
     return _detail(request, access_petition(request.auth, petition_id))  # type: ignore[attr-defined]
 
@@ -539,8 +658,12 @@ ACTION_BODY = {
 }
 
 
-@router.post("/petitions/{petition_id}/actions/{action}", response={200: PetitionDetailOut, **ERRORS},
-             operation_id="petition_action", openapi_extra=ACTION_BODY)
+@router.post(
+    "/petitions/{petition_id}/actions/{action}",
+    response={200: PetitionDetailOut, **ERRORS},
+    operation_id="petition_action",
+    openapi_extra=ACTION_BODY,
+)
 def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     petition = access_petition(user, petition_id)
@@ -554,8 +677,11 @@ def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str
     return _detail(request, access_petition(user, petition.pk))
 
 
-@router.get("/petitions/{petition_id}/actions", response={200: list[ActionOut], **ERRORS},
-            operation_id="petition_available_actions")
+@router.get(
+    "/petitions/{petition_id}/actions",
+    response={200: list[ActionOut], **ERRORS},
+    operation_id="petition_available_actions",
+)
 def petition_actions_endpoint(request: HttpRequest, petition_id: int) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     petition = access_petition(user, petition_id)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.mail import send_mail
@@ -13,6 +16,19 @@ from django.utils.translation import gettext as _
 from minsheng.notifications.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
+
+_suppressed: ContextVar[bool] = ContextVar("minsheng_notifications_suppressed", default=False)
+
+
+@contextmanager
+def notifications_suppressed() -> Iterator[None]:
+    """No outbox messages inside this block (demo data, imports of historical cases)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
 
 PETITIONER_TEXTS: dict[str, str] = {
     "registered": "您的信访事项已登记，查询码 {code}。",
@@ -55,6 +71,8 @@ def outbox_notify_petitioner(petition_id: int, kind: str, **context: Any) -> lis
     """Queue an SMS / e-mail to the petitioner of a petition (none if no contact data)."""
     from minsheng.petitions.models import Petition
 
+    if _suppressed.get():
+        return []
     petition = Petition.objects.select_related("petitioner").filter(pk=petition_id).first()
     if petition is None or petition.petitioner is None:
         return []
@@ -92,6 +110,8 @@ def outbox_notify_organ(
     from minsheng.orgs.models import Role, StaffMembership
     from minsheng.petitions.models import Petition
 
+    if _suppressed.get():
+        return []
     petition = Petition.objects.filter(pk=petition_id).first()
     if petition is None:
         return []

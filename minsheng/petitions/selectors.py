@@ -22,7 +22,7 @@ from minsheng.core.crypto import mask_address, mask_id_number, mask_name, mask_p
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.orgs.models import Role
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, visible_organ_scope
-from minsheng.petitions.models import Nature, Petition, PersonalDataAccess
+from minsheng.petitions.models import Nature, PersonalDataAccess, Petition
 from minsheng.workflow.models import Appeal, Assignment
 
 AnyUser = AbstractBaseUser | AnonymousUser

@@ -31,8 +31,8 @@ from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
     Appeal,
     Assignment,
-    Decision,
     Deadline,
+    Decision,
     Delivery,
     Extension,
     Hearing,
@@ -309,6 +309,7 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
     Assignment.objects.filter(petition=ctx.petition, is_active=True).update(is_active=False)
     instructions = ctx.text("instructions", required=False)
     Assignment.objects.create(
+        created_at=ctx.now,
         petition=ctx.petition,
         kind=kind,
         role=Assignment.Role.LEAD,
@@ -320,6 +321,7 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
     )
     for other in assisting:
         Assignment.objects.create(
+            created_at=ctx.now,
             petition=ctx.petition,
             kind=kind,
             role=Assignment.Role.ASSISTING,
@@ -372,6 +374,7 @@ def h_route_political_legal(ctx: Ctx) -> None:
     _ensure_not_accused(ctx, organ, "organ_id")
     ctx.petition.forwarded_by = ctx.petition.current_organ
     Assignment.objects.create(
+        created_at=ctx.now,
         petition=ctx.petition,
         kind=Assignment.Kind.FORWARD,
         organ=organ,
@@ -393,6 +396,7 @@ def h_route_discipline(ctx: Ctx) -> None:
     _ensure_not_accused(ctx, organ, "organ_id")
     ctx.petition.forwarded_by = ctx.petition.current_organ
     Assignment.objects.create(
+        created_at=ctx.now,
         petition=ctx.petition,
         kind=Assignment.Kind.FORWARD,
         organ=organ,
@@ -431,6 +435,7 @@ def h_not_accept(ctx: Ctx) -> None:
         ctx.petition.is_yueji = True
     organ = ctx.organ or ctx.petition.current_organ
     decision = Decision.objects.create(
+        decided_at=ctx.now,
         petition=ctx.petition,
         kind=Decision.Kind.NOT_ACCEPT,
         reason=reason,
@@ -459,6 +464,7 @@ def h_refer_elsewhere(ctx: Ctx) -> None:
     assert guidance is not None
     explanation = ctx.text("explanation", required=False)
     Decision.objects.create(
+        decided_at=ctx.now,
         petition=ctx.petition,
         kind=Decision.Kind.REFER,
         reason=Decision.Reason.OUT_OF_SCOPE,
@@ -527,7 +533,11 @@ def h_object(ctx: Ctx) -> None:
     reasons = ctx.text("reasons")
     suggested = ctx.organ_ref("suggested_organ_id", required=False)
     Objection.objects.create(
-        petition=ctx.petition, organ=ctx.petition.current_organ, reasons=reasons, suggested_organ=suggested
+        raised_at=ctx.now,
+        petition=ctx.petition,
+        organ=ctx.petition.current_organ,
+        reasons=reasons,
+        suggested_organ=suggested,
     )
     dl.deadline_meet(ctx.petition.pk, "D-OBJECTION-5WD", at=ctx.now)
     ctx.event_data.update({"reasons": reasons, "suggested_organ": suggested.name if suggested else None})
@@ -583,6 +593,7 @@ def h_resolve_dispute(ctx: Ctx) -> None:
     if organ.pk != previous.pk:
         Assignment.objects.filter(petition=ctx.petition, is_active=True).update(is_active=False)
         Assignment.objects.create(
+            created_at=ctx.now,
             petition=ctx.petition,
             kind=Assignment.Kind.FORWARD,
             organ=organ,
@@ -612,6 +623,7 @@ def h_accept(ctx: Ctx) -> None:
         petition.caseworker = ctx.actor  # type: ignore[assignment]
     number = _document_number(ctx, "受字第")
     Decision.objects.create(
+        decided_at=ctx.now,
         petition=petition,
         kind=Decision.Kind.ACCEPT,
         organ=petition.current_organ,
@@ -686,6 +698,7 @@ def h_redirect(ctx: Ctx) -> None:
 def h_perform_duty(ctx: Ctx) -> None:
     ctx.petition.route = Route.PERFORM_DUTY
     opinion = Opinion.objects.create(
+        issued_at=ctx.now,
         petition=ctx.petition,
         stage=Opinion.Stage.DUTY,
         organ=ctx.petition.current_organ,
@@ -705,6 +718,7 @@ def h_reply_suggestion(ctx: Ctx) -> None:
     if ctx.petition.nature != Nature.SUGGESTION:
         raise InvalidInput(_("只有建议意见类事项以回复办结（条例第二十九条）。"), field="nature")
     opinion = Opinion.objects.create(
+        issued_at=ctx.now,
         petition=ctx.petition,
         stage=Opinion.Stage.SUGGESTION_REPLY,
         organ=ctx.petition.current_organ,
@@ -842,7 +856,9 @@ def h_extend(ctx: Ctx) -> State | None:
         raise InvalidInput(_("延期累计不得超过30日（已延长 %(used)d 日）。") % {"used": used}, field="days")
     if Extension.objects.filter(petition=petition, is_effective=False).exists():
         raise InvalidInput(_("上一次延期尚未告知信访人。"), field="days")
-    extension = Extension.objects.create(petition=petition, days=days, reason=reason, approved_by=ctx.actor)
+    extension = Extension.objects.create(
+        approved_at=ctx.now, petition=petition, days=days, reason=reason, approved_by=ctx.actor
+    )
     ctx.event_data.update({"days": days, "reason": reason, "extension_id": extension.pk})
     if ctx.data.get("notified_at"):
         return _make_extension_effective(ctx, extension)
@@ -914,6 +930,7 @@ def h_conclude(ctx: Ctx) -> None:
         ctx.data.setdefault(key, value)
     fields = _opinion_fields(ctx, outcomes=HANDLING_OUTCOMES, legal_basis_required=not simplified)
     opinion = Opinion.objects.create(
+        issued_at=ctx.now,
         petition=petition,
         stage=Opinion.Stage.SIMPLIFIED if simplified else Opinion.Stage.HANDLING,
         organ=petition.current_organ,
@@ -956,6 +973,7 @@ def _deliver(ctx: Ctx, opinion: Opinion | None) -> dt.date:
     if opinion is not None and delivered_on < dl.local_date(opinion.issued_at):
         raise InvalidInput(_("送达日期不能早于出具日期。"), field="delivered_on")
     Delivery.objects.create(
+        recorded_at=ctx.now,
         petition=ctx.petition,
         opinion=opinion,
         method=method,
@@ -1001,6 +1019,7 @@ def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
     if upper is None:
         raise InvalidInput(_("未配置上一级机关，无法复查复核；请管理员设置。"), field="organ")
     Appeal.objects.create(
+        created_at=ctx.now,
         petition=petition,
         kind=kind,
         organ=upper,
@@ -1041,6 +1060,7 @@ APPEAL_OUTCOMES = [
 def _conclude_appeal(ctx: Ctx, stage: str, answer_rule: str) -> dt.date:
     fields = _opinion_fields(ctx, outcomes=APPEAL_OUTCOMES, legal_basis_required=True)
     opinion = Opinion.objects.create(
+        issued_at=ctx.now,
         petition=ctx.petition,
         stage=stage,
         organ=ctx.petition.current_organ,
@@ -1131,6 +1151,7 @@ def h_supervise(ctx: Ctx) -> None:
     suggestion = ctx.text("suggestion")
     feedback_days = int(settings.MINSHENG_SUPERVISION_FEEDBACK_DAYS)
     order = SupervisionOrder.objects.create(
+        issued_at=ctx.now,
         petition=ctx.petition,
         kind=kind,
         target_organ=ctx.petition.current_organ,
@@ -1201,6 +1222,7 @@ def h_rate(ctx: Ctx) -> None:
     if Rating.objects.filter(petition=ctx.petition, target=Rating.Target.ORGAN, stage=stage).exists():
         raise InvalidInput(_("本阶段已评价。"), field="value")
     Rating.objects.create(
+        rated_at=ctx.now,
         petition=ctx.petition,
         target=Rating.Target.ORGAN,
         organ=organ,

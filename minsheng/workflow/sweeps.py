@@ -51,7 +51,9 @@ def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> Swe
     result = SweepResult()
 
     soon_ids = list(
-        Deadline.objects.filter(status=Deadline.Status.OPEN, due_soon_at=None, nominal_due__lte=dl.due_soon_cutoff(today))
+        Deadline.objects.filter(
+            status=Deadline.Status.OPEN, due_soon_at=None, nominal_due__lte=dl.due_soon_cutoff(today)
+        )
         .exclude(rule__in=dl.PETITIONER_WINDOWS)
         .values_list("pk", flat=True)[:batch]
     )
@@ -71,7 +73,9 @@ def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> Swe
 
     # A breach is recorded only after statutory_due (R-CNT-3).
     overdue_ids = list(
-        Deadline.objects.filter(status=Deadline.Status.OPEN, statutory_due__lt=today).values_list("pk", flat=True)[:batch]
+        Deadline.objects.filter(status=Deadline.Status.OPEN, statutory_due__lt=today).values_list(
+            "pk", flat=True
+        )[:batch]
     )
     for deadline_id in overdue_ids:
         deadline = Deadline.objects.select_related("petition", "petition__current_organ").get(pk=deadline_id)
@@ -85,8 +89,13 @@ def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> Swe
             else:
                 result.breached += 1
                 PetitionEvent.objects.create(
-                    petition_id=deadline.petition_id, action="deadline_breached", occurred_at=moment, actor_role="system",
-                    from_state=deadline.petition.state, to_state=deadline.petition.state, is_public=False,
+                    petition_id=deadline.petition_id,
+                    action="deadline_breached",
+                    occurred_at=moment,
+                    actor_role="system",
+                    from_state=deadline.petition.state,
+                    to_state=deadline.petition.state,
+                    is_public=False,
                     data={"rule": deadline.rule, "statutory_due": deadline.statutory_due.isoformat()},
                 )
                 trigger = AUTO_SUPERVISION.get(deadline.rule)
@@ -94,8 +103,11 @@ def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> Swe
                     try:
                         with transaction.atomic():
                             SupervisionOrder.objects.create(
-                                petition_id=deadline.petition_id, kind=SupervisionOrder.Kind.ORDINARY, trigger=trigger,
-                                deadline_rule=deadline.rule, target_organ_id=deadline.organ_id,
+                                petition_id=deadline.petition_id,
+                                kind=SupervisionOrder.Kind.ORDINARY,
+                                trigger=trigger,
+                                deadline_rule=deadline.rule,
+                                target_organ_id=deadline.organ_id,
                                 suggestion=f"{deadline.rule} 已于 {deadline.statutory_due} 届满，请说明原因并尽快办理。",
                                 feedback_due=today + dt.timedelta(days=30),
                             )
@@ -115,7 +127,9 @@ def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> Swe
             from minsheng.workflow.services import petition_transition
 
             try:
-                petition_transition(deadline.petition_id, "close_no_review", actor=None, as_system=True, now=moment)
+                petition_transition(
+                    deadline.petition_id, "close_no_review", actor=None, as_system=True, now=moment
+                )
                 result.closed += 1
             except ApplicationError as exc:
                 logger.info("petition %s not closed: %s", deadline.petition_id, exc)

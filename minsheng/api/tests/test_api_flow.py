@@ -18,8 +18,9 @@ PASSWORD = "test-password-123"
 
 
 def token(client: Client, username: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", {"username": username, "password": PASSWORD},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 200, response.content
     return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
@@ -28,18 +29,31 @@ def post(client: Client, url: str, body: dict[str, Any], auth: dict[str, str]) -
     return client.post(url, body, content_type="application/json", **auth)
 
 
-OPINION = {"outcome": "support", "facts_and_reasons": "经核查属实。", "opinion": "责令整改。",
-           "legal_basis": "《噪声污染防治法》第四十三条"}
+OPINION = {
+    "outcome": "support",
+    "facts_and_reasons": "经核查属实。",
+    "opinion": "责令整改。",
+    "legal_basis": "《噪声污染防治法》第四十三条",
+}
 
 
 def test_registration_to_finality(world, client):
     reg, disp, cw, head = (token(client, u) for u in ("registrar", "dispatcher", "caseworker", "organ_head"))
     received = (timezone.now() - dt.timedelta(days=3)).isoformat()
-    response = post(client, "/api/v1/petitions", {
-        "channel": "letter", "received_at": received, "title": "小区旁工地夜间施工扰民",
-        "request": "请求停止夜间施工", "facts": "连续一个月夜间施工", "reasons": "影响休息",
-        "petitioner": {"name": "王五", "phone": "13712345678", "address": "A市A3区洋湖街道"},
-    }, reg)
+    response = post(
+        client,
+        "/api/v1/petitions",
+        {
+            "channel": "letter",
+            "received_at": received,
+            "title": "小区旁工地夜间施工扰民",
+            "request": "请求停止夜间施工",
+            "facts": "连续一个月夜间施工",
+            "reasons": "影响休息",
+            "petitioner": {"name": "王五", "phone": "13712345678", "address": "A市A3区洋湖街道"},
+        },
+        reg,
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     pid = body["id"]
@@ -66,8 +80,16 @@ def test_registration_to_finality(world, client):
     detail = client.get(f"/api/v1/petitions/{pid}", **cw).json()
     assert detail["state"] == "final"
     rules = {d["rule"] for d in detail["deadlines"]}
-    assert {"D-BUREAU-15", "D-NOTICE-15", "D-OBJECTION-5WD", "D-HANDLE-60", "D-REVIEW-REQ-30", "D-REVIEW-30",
-            "D-RECHECK-REQ-30", "D-RECHECK-30"} <= rules
+    assert {
+        "D-BUREAU-15",
+        "D-NOTICE-15",
+        "D-OBJECTION-5WD",
+        "D-HANDLE-60",
+        "D-REVIEW-REQ-30",
+        "D-REVIEW-30",
+        "D-RECHECK-REQ-30",
+        "D-RECHECK-30",
+    } <= rules
     timeline_rules = {d["rule"] for e in detail["timeline"] for d in e["data"].get("deadlines", [])}
     assert {"D-BUREAU-15", "D-HANDLE-60", "D-REVIEW-30", "D-RECHECK-30"} <= timeline_rules
     assert detail["timeline"][-1]["to_state"] == "final"
@@ -80,7 +102,10 @@ def test_errors_403_404_409_422_change_nothing(world, register, client):
     before = PetitionEvent.objects.count()
     # caseworker of 住建局 cannot see a petition still at the bureau
     assert client.get(f"/api/v1/petitions/{petition.pk}", **cw).status_code == 404
-    assert post(client, f"/api/v1/petitions/{petition.pk}/actions/forward", {"organ_id": 1}, cw).status_code == 404
+    assert (
+        post(client, f"/api/v1/petitions/{petition.pk}/actions/forward", {"organ_id": 1}, cw).status_code
+        == 404
+    )
     # dispatcher may see it but not conclude it (409: not from this state)
     response = post(client, f"/api/v1/petitions/{petition.pk}/actions/conclude", OPINION, disp)
     assert response.status_code == 409
@@ -90,7 +115,12 @@ def test_errors_403_404_409_422_change_nothing(world, register, client):
     assert response.status_code == 403
     response = post(client, f"/api/v1/petitions/{petition.pk}/actions/forward", {}, disp)
     assert response.status_code == 422 and response.json()["field"] == "organ_id"
-    response = post(client, "/api/v1/petitions", {"channel": "letter", "title": "", "request": "x"}, token(client, "registrar"))
+    response = post(
+        client,
+        "/api/v1/petitions",
+        {"channel": "letter", "title": "", "request": "x"},
+        token(client, "registrar"),
+    )
     assert response.status_code == 422 and "title" in response.json()["message"]
     assert PetitionEvent.objects.count() == before
     assert Petition.objects.get(pk=petition.pk).state == "registered"
@@ -98,7 +128,9 @@ def test_errors_403_404_409_422_change_nothing(world, register, client):
 
 
 def test_accused_organ_never_sees_accuser(world, register, client, act):
-    petition = register(nature="accusation", accused_organ=world.organs["a-housing"], title="举报住建局某科长")
+    petition = register(
+        nature="accusation", accused_organ=world.organs["a-housing"], title="举报住建局某科长"
+    )
     act(petition, "forward", "dispatcher", organ_id=world.organs["a-hrss"].pk)
     # A supervisor sees the petitioner masked; nobody in the accused organ can unmask.
     from minsheng.petitions.selectors import can_see_identity, petitioner_view

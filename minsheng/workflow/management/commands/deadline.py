@@ -23,9 +23,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("rule", help="deadline id, e.g. D-HANDLE-60")
         parser.add_argument("--from", dest="start", required=True, help="start date YYYY-MM-DD (not counted)")
-        parser.add_argument("--extension-days", type=int, default=0, help="approved extension (D-HANDLE-60, max 30)")
-        parser.add_argument("--hearing-days", type=int, default=0, help="hearing days excluded (D-RECHECK-30)")
-        parser.add_argument("--days", type=int, default=None, help="length for rules set case by case (D-ASSIGNED)")
+        parser.add_argument(
+            "--extension-days", type=int, default=0, help="approved extension (D-HANDLE-60, max 30)"
+        )
+        parser.add_argument(
+            "--hearing-days", type=int, default=0, help="hearing days excluded (D-RECHECK-30)"
+        )
+        parser.add_argument(
+            "--days", type=int, default=None, help="length for rules set case by case (D-ASSIGNED)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:

@@ -33,8 +33,16 @@ class Command(BaseCommand):
         last_sweep = 0.0
         while True:
             close_old_connections()
-            Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-                   max_tasks=None, worker_id=worker_id, excluded_queue_names=[]).run()
+            Worker(
+                queue_names=["*"],
+                interval=0,
+                batch=True,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id=worker_id,
+                excluded_queue_names=[],
+            ).run()
             if time.monotonic() - last_sweep >= options["sweep_every"] or options["once"]:
                 result = deadlines_sweep()
                 sent = outbox_send_pending()

@@ -1,0 +1,39 @@
+"""`minsheng loaddemo`: the demo city, its organs, one user per role, and 500+ petitions made from
+real messages, spread over all channels and states. Idempotent; refused in production."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from minsheng.orgs.demo import DEMO_USERS, build_demo_world
+from minsheng.petitions.demo import DemoBuilder
+
+
+class Command(BaseCommand):
+    help = "Load the demo data (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--petitions", type=int, default=600, help="target number of demo petitions")
+        parser.add_argument("--seed", type=int, default=20251129)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("loaddemo is refused in production mode (MINSHENG_PRODUCTION=true)")
+        password = settings.MINSHENG_DEMO_PASSWORD
+        started = time.monotonic()
+        world = build_demo_world(password=password)
+        created = DemoBuilder(world, seed=options["seed"]).build(options["petitions"])
+        self.stdout.write(f"demo: {created} new petitions in {time.monotonic() - started:.1f}s")
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password: {password}):")
+        for username, (name, posts) in DEMO_USERS.items():
+            if not posts and username != "admin":
+                continue
+            where = ", ".join(sorted({p[0] for p in posts})) or "all (administrator)"
+            self.stdout.write(f"  {username:<22} {name:<8} {where}")
+            if username == "admin":
+                break
