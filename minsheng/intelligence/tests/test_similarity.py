@@ -173,3 +173,12 @@ def test_bench_smoke_leaves_nothing_behind(three: tuple[Any, Any, Any]) -> None:
 def test_bench_rejects_bad_input() -> None:
     with pytest.raises(CommandError, match="--queries"):
         call_command("bench", "similar", "--n", "100", "--queries", "10")
+
+
+def test_bench_fast_compact_equals_compact() -> None:
+    from minsheng.intelligence.management.commands.bench import _compact_fast, load_messages
+
+    samples = [f"{t} {d}" for t, d in load_messages()[:500]]
+    samples += ["", "  ", "Ａ市１２３，ＡＢＣ！", "e\u0301", "İstanbul ① ㎡", "信访\t事项\n\u3000第二"]
+    for text in samples:
+        assert _compact_fast(text) == compact(text)
