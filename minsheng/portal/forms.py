@@ -200,8 +200,8 @@ class ConfirmForm(PortalForm):
         label=_("附件（可选）"),
         required=False,
         help_text=_("最多3个文件，每个不超过5MB；只接受 JPG、PNG 图片和 PDF 文件。"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"}
+        widget=MultipleFileInput(
+            attrs={"accept": ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf", "multiple": True}
         ),
     )
     truthful = forms.BooleanField(
