@@ -100,7 +100,7 @@ class MatterForm(PortalForm):
         self.fields["title"].widget.attrs.update({"autocomplete": "off"})
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("nature") != Nature.ACCUSATION:
             if data.get("accused_organ"):
                 self.add_error("accused_organ", _("只有检举控告才填写被检举控告的单位。"))
@@ -164,7 +164,7 @@ class ContactForm(PortalForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("anonymous"):
             return data
         if not (data.get("name") or "").strip():

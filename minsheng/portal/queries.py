@@ -227,6 +227,91 @@ RULE_LABELS: dict[str, Any] = {
     "D-RECHECK-REQ-30": gettext_lazy("您申请复核的期限"),
     "D-RECHECK-30": gettext_lazy("复核答复期限"),
 }
+# Plain-language labels for the petitioner (own catalogue; the model labels are staff wording).
+STATE_LABELS: dict[str, Any] = {
+    "received": gettext_lazy("已收到"),
+    "registered": gettext_lazy("已登记，等待信访部门处理"),
+    "bureau_triage": gettext_lazy("信访部门正在分流"),
+    "reported_for_decision": gettext_lazy("已报请本级党委、政府决定"),
+    "forwarded": gettext_lazy("已转送办理机关"),
+    "assigned": gettext_lazy("已交办办理机关"),
+    "routed_political_legal": gettext_lazy("已转政法部门依法处理"),
+    "routed_discipline": gettext_lazy("已转纪检监察机关依规依纪依法处理"),
+    "referred_elsewhere": gettext_lazy("已告知您向有权机关提出"),
+    "not_accepted": gettext_lazy("不予受理"),
+    "organ_received": gettext_lazy("办理机关已接收"),
+    "objection_pending": gettext_lazy("正在确定办理机关"),
+    "returned": gettext_lazy("正在确定办理机关"),
+    "jurisdiction_dispute": gettext_lazy("正在确定办理机关"),
+    "accepted": gettext_lazy("已受理"),
+    "redirected_statutory": gettext_lazy("已告知您通过法定途径解决"),
+    "duty_performed": gettext_lazy("已依法履行职责或答复"),
+    "suggestion_replied": gettext_lazy("建议意见已回复"),
+    "in_handling": gettext_lazy("正在调查核实"),
+    "simplified_handling": gettext_lazy("按简易程序办理中"),
+    "hearing": gettext_lazy("听证中"),
+    "mediation": gettext_lazy("调解中"),
+    "extended": gettext_lazy("办理期限已延长"),
+    "concluded": gettext_lazy("已出具处理意见，等待送达"),
+    "settled": gettext_lazy("已达成调解和解协议"),
+    "delivered": gettext_lazy("处理意见已送达"),
+    "review_requested": gettext_lazy("复查中"),
+    "review_concluded": gettext_lazy("复查意见已送达"),
+    "recheck_requested": gettext_lazy("复核中"),
+    "recheck_hearing": gettext_lazy("复核听证中"),
+    "recheck_concluded": gettext_lazy("复核意见已送达"),
+    "final": gettext_lazy("已终结"),
+    "closed_no_review": gettext_lazy("已结案"),
+    "archived": gettext_lazy("已归档"),
+}
+DEADLINE_STATUS_LABELS: dict[str, Any] = {
+    "open": gettext_lazy("进行中"),
+    "met": gettext_lazy("已按期完成"),
+    "breached": gettext_lazy("已超期"),
+    "waived": gettext_lazy("依法免除"),
+    "cancelled": gettext_lazy("已撤销"),
+    "expired": gettext_lazy("期满，未申请"),
+}
+STAGE_LABELS: dict[str, Any] = {
+    "handling": gettext_lazy("信访处理意见书"),
+    "review": gettext_lazy("复查意见书"),
+    "recheck": gettext_lazy("复核意见书"),
+    "suggestion_reply": gettext_lazy("建议意见回复"),
+    "simplified": gettext_lazy("简易办理答复"),
+    "duty": gettext_lazy("履职答复"),
+}
+OUTCOME_LABELS: dict[str, Any] = {
+    "support": gettext_lazy("予以支持"),
+    "partial_support": gettext_lazy("部分支持"),
+    "explain": gettext_lazy("解释说明"),
+    "not_support": gettext_lazy("不予支持"),
+    "adopted": gettext_lazy("采纳"),
+    "partly_adopted": gettext_lazy("部分采纳"),
+    "not_adopted": gettext_lazy("未采纳"),
+    "upheld": gettext_lazy("维持原处理意见"),
+    "changed": gettext_lazy("变更原处理意见"),
+    "revoked": gettext_lazy("撤销原处理意见"),
+}
+REASON_LABELS: dict[str, Any] = {
+    "duplicate_in_progress": gettext_lazy("同一事项已受理或正在办理（条例第十九条第三款）"),
+    "final_after_recheck": gettext_lazy("复核后以同一事实和理由再次提出（条例第三十六条第三款）"),
+    "yueji": gettext_lazy("越级走访，应向依法有权处理的机关提出"),
+    "late_review_request": gettext_lazy("无正当理由超过复查、复核申请期限"),
+    "out_of_scope": gettext_lazy("不属于信访受理范围，应通过法定途径解决"),
+    "representatives": gettext_lazy("经劝告仍不按规定推选代表"),
+    "other": gettext_lazy("其他"),
+}
+RATING_LABELS: dict[str, Any] = {
+    "satisfied": gettext_lazy("满意"),
+    "basically_satisfied": gettext_lazy("基本满意"),
+    "unsatisfied": gettext_lazy("不满意"),
+}
+
+
+def state_label(state: str) -> str:
+    return str(STATE_LABELS.get(state, state))
+
+
 HIDDEN_RULES = frozenset(
     {
         "D-OBJECTION-5WD",
@@ -261,7 +346,7 @@ def deadline_rows(petition: Petition) -> list[DeadlineRow]:
                 due=d.statutory_due,
                 provisional=d.is_provisional,
                 status=d.status,
-                status_label=str(Deadline.Status(d.status).label),
+                status_label=str(DEADLINE_STATUS_LABELS.get(d.status, d.status)),
                 is_open=d.status == Deadline.Status.OPEN,
             )
         )
@@ -291,7 +376,8 @@ def _timeline_sentence(row: dict[str, Any], petition: Petition) -> tuple[str, st
     if action == "accept":
         return _("已受理"), _("受理告知书编号：%(n)s") % {"n": data.get("notice_number") or "-"}
     if action == "not_accept":
-        detail = _("理由：%(r)s") % {"r": data.get("reason_label") or "-"}
+        reason = data.get("reason") or ""
+        detail = _("理由：%(r)s") % {"r": REASON_LABELS.get(reason) or data.get("reason_label") or "-"}
         if data.get("explanation"):
             detail += " " + str(data["explanation"])
         if data.get("guidance_organ"):
@@ -354,13 +440,10 @@ def _timeline_sentence(row: dict[str, Any], petition: Petition) -> tuple[str, st
         return _("申请复查、复核的期限已过，事项结案"), ""
     if action == "rate":
         value = data.get("value") or ""
-        label = Rating.Value(value).label if value in Rating.Value.values else value
-        return _("您已评价：%(v)s") % {"v": label}, ""
+        return _("您已评价：%(v)s") % {"v": RATING_LABELS.get(value, value)}, ""
     if action == "resolve_jurisdiction":
         return _("已确定受理机关：%(o)s") % {"o": organ}, ""
-    state = row.get("to_state") or ""
-    label = State(state).label if state in State.values else action
-    return str(label), ""
+    return state_label(row.get("to_state") or action), ""
 
 
 def public_timeline(petition: Petition) -> list[dict[str, Any]]:
@@ -402,12 +485,12 @@ class AppealWindow:
 
 def appeal_window(petition: Petition) -> AppealWindow | None:
     """The 复查/复核 request window as the petitioner sees it, or None when it does not apply."""
-    if petition.state in (State.DELIVERED, State.CLOSED_NO_REVIEW) and petition.reply_received_on:
-        kind, action, rule = "review", "request_review", "D-REVIEW-REQ-30"
-    elif petition.state in (State.REVIEW_CONCLUDED,) or (
+    if petition.state == State.REVIEW_CONCLUDED or (
         petition.state == State.CLOSED_NO_REVIEW and petition.review_reply_received_on
     ):
         kind, action, rule = "recheck", "request_recheck", "D-RECHECK-REQ-30"
+    elif petition.state in (State.DELIVERED, State.CLOSED_NO_REVIEW) and petition.reply_received_on:
+        kind, action, rule = "review", "request_review", "D-REVIEW-REQ-30"
     else:
         return None
     deadline = petition.deadlines.filter(rule=rule).order_by("-pk").first()
@@ -452,7 +535,12 @@ def documents_of(petition: Petition) -> list[DocumentRow]:
             body = [(_("告知内容"), _("您的信访事项已依法受理。"))]
         elif decision.kind == Decision.Kind.NOT_ACCEPT:
             title = _("不予受理告知书")
-            body = [(_("理由"), str(Decision.Reason(decision.reason).label) if decision.reason else "-")]
+            body = [
+                (
+                    _("理由"),
+                    str(REASON_LABELS.get(decision.reason, decision.reason)) if decision.reason else "-",
+                )
+            ]
             if decision.explanation:
                 body.append((_("说明"), decision.explanation))
             if decision.guidance_organ:
@@ -478,7 +566,7 @@ def documents_of(petition: Petition) -> list[DocumentRow]:
             (_("信访人的请求"), opinion.request),
             (_("认定的事实和理由"), opinion.facts_and_reasons),
             (_("处理意见"), opinion.opinion),
-            (_("结论"), str(Opinion.Outcome(opinion.outcome).label)),
+            (_("结论"), str(OUTCOME_LABELS.get(opinion.outcome, opinion.outcome))),
         ]
         if opinion.legal_basis:
             body.append((_("法律法规依据"), opinion.legal_basis))
@@ -486,7 +574,7 @@ def documents_of(petition: Petition) -> list[DocumentRow]:
             DocumentRow(
                 "opinion",
                 opinion.pk,
-                str(Opinion.Stage(opinion.stage).label),
+                str(STAGE_LABELS.get(opinion.stage, opinion.stage)),
                 opinion.number,
                 opinion.organ.name,
                 opinion.issued_at,

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -67,7 +67,7 @@ CITIZEN_PREFIX = "citizen-"
 # ---- helpers ----------------------------------------------------------------------------------
 
 
-def _citizen(request: HttpRequest) -> AbstractBaseUser | None:
+def _citizen(request: HttpRequest) -> User | None:
     user = request.user
     if user.is_authenticated and user.get_username().startswith(CITIZEN_PREFIX):
         return user  # type: ignore[return-value]
@@ -608,7 +608,7 @@ def track_forget(request: HttpRequest, code: str) -> HttpResponse:
 # ---- citizen account --------------------------------------------------------------------------
 
 
-def _citizen_for_phone(phone: str, create: bool) -> AbstractBaseUser | None:
+def _citizen_for_phone(phone: str, create: bool) -> User | None:
     user_model = get_user_model()
     username = CITIZEN_PREFIX + blind_index(phone)
     user = user_model.objects.filter(username=username).first()

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from minsheng.portal.queries import RATING_LABELS, state_label
 from minsheng.portal.queries import date_words as _date_words
 
 register = template.Library()
@@ -42,3 +43,14 @@ def widget_type(bound_field: Any) -> str:
 @register.filter
 def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
+def state_words(state: str) -> str:
+    """The petition's state in plain words for the petitioner."""
+    return state_label(state)
+
+
+@register.filter
+def rating_words(value: str) -> str:
+    return str(RATING_LABELS.get(value, value))

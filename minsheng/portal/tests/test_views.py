@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ OPINION = {
 }
 
 
-def deliver(petition: Petition, act: Any, organs: Any) -> Petition:
+def deliver(petition: Any, act: Any, organs: Any) -> Any:
     """Staff side: forward, receive, accept, handle, conclude and deliver the opinion today."""
     password = petition.query_password
     act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
@@ -39,7 +40,7 @@ def deliver(petition: Petition, act: Any, organs: Any) -> Petition:
     return petition
 
 
-def tracked_client(petition: Petition) -> Client:
+def tracked_client(petition: Any) -> Client:
     client = Client()
     response = client.post(
         "/track/", {"tracking_code": petition.tracking_code, "password": petition.query_password}
@@ -468,9 +469,9 @@ def test_request_review_and_recheck_online(register: Any, act: Any, organs: Any)
 def test_appeal_window_closed_explains_what_remains(register: Any, act: Any, organs: Any) -> None:
     petition = deliver(register(), act, organs)
     petition.deadlines.filter(rule="D-REVIEW-REQ-30").update(
-        start=timezone.localdate() - timezone.timedelta(days=70),
-        nominal_due=timezone.localdate() - timezone.timedelta(days=40),
-        statutory_due=timezone.localdate() - timezone.timedelta(days=40),
+        start=timezone.localdate() - dt.timedelta(days=70),
+        nominal_due=timezone.localdate() - dt.timedelta(days=40),
+        statutory_due=timezone.localdate() - dt.timedelta(days=40),
     )
     client = tracked_client(petition)
     page = client.get(f"/track/{petition.tracking_code}/").content.decode()
