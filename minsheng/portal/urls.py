@@ -16,6 +16,7 @@ urlpatterns = [
     path("track/<str:code>/forget/", views.track_forget, name="track_forget"),
     path("track/<str:code>/document/<str:kind>/<int:pk>/", views.track_document, name="track_document"),
     path("track/<str:code>/attachment/<int:pk>/", views.attachment_download, name="attachment"),
+    path("track/<str:code>/official/<str:kind>.<str:fmt>", views.official_document, name="official_document"),
     path("account/login/", views.account_login, name="login"),
     path("account/logout/", views.account_logout, name="logout"),
     path("account/", views.my_petitions, name="my_petitions"),

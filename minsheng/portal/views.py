@@ -468,18 +468,19 @@ def _detail_context(request: HttpRequest, petition: Petition, **extra: Any) -> d
         "ratings": list(petition.ratings.all()),
         "window": window,
         "rate_form": RateForm(),
-        "documents_renderer": _documents_renderer_available(),
+        "official_documents": _official_documents(petition),
     }
     context.update(extra)
     return context
 
 
-def _documents_renderer_available() -> bool:
+def _official_documents(petition: Petition) -> list[tuple[str, str]]:
+    """(kind, label) of the official .pdf/.docx documents, when minsheng.documents provides them."""
     try:
-        import minsheng.documents as documents
-    except Exception:
-        return False
-    return hasattr(documents, "render_document")
+        from minsheng.documents.services import documents_available
+    except ImportError:
+        return []
+    return documents_available(petition)
 
 
 def track_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -574,6 +575,33 @@ def track_document(request: HttpRequest, code: str, kind: str, pk: int) -> HttpR
         response["Content-Disposition"] = f'attachment; filename="{found.tracking_code}-{kind}-{pk}.txt"'
         return response
     return render(request, "portal/document.html", {"petition": found, "document": document})
+
+
+def official_document(request: HttpRequest, code: str, kind: str, fmt: str) -> HttpResponse:
+    """The official document (.pdf or .docx, rendered by minsheng.documents), as a download."""
+    found = _petition_or_redirect(request, code)
+    if isinstance(found, HttpResponse):
+        return found
+    try:
+        from minsheng.documents.services import render_document
+    except ImportError:
+        raise Http404 from None
+    if fmt not in ("pdf", "docx"):
+        raise Http404
+    try:
+        data, filename, content_type = render_document(found, kind, fmt)
+    except ApplicationError:
+        raise Http404 from None
+    from urllib.parse import quote
+
+    response = HttpResponse(data, content_type=content_type)
+    ascii_name = f"{found.tracking_code}-{kind}.{fmt}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def attachment_download(request: HttpRequest, code: str, pk: int) -> HttpResponse:

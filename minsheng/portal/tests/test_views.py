@@ -567,3 +567,19 @@ def test_staff_login_is_not_a_citizen(client: Client, users: Any, register: Any)
     client.force_login(users["registrar"])
     assert client.get("/account/").status_code == 302
     assert client.get(f"/track/{petition.tracking_code}/").status_code == 302
+
+
+def test_official_documents_download(register: Any, act: Any, organs: Any) -> None:
+    petition = deliver(register(), act, organs)
+    client = tracked_client(petition)
+    body = client.get(f"/track/{petition.tracking_code}/").content.decode()
+    assert f"/track/{petition.tracking_code}/official/handling_opinion.pdf" in body
+    response = client.get(f"/track/{petition.tracking_code}/official/handling_opinion.pdf")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF")
+    assert response["Content-Disposition"].startswith("attachment;")
+    response = client.get(f"/track/{petition.tracking_code}/official/handling_opinion.docx")
+    assert response.content.startswith(b"PK")
+    assert client.get(f"/track/{petition.tracking_code}/official/recheck_opinion.pdf").status_code == 404
+    assert client.get(f"/track/{petition.tracking_code}/official/handling_opinion.exe").status_code == 404
+    assert Client().get(f"/track/{petition.tracking_code}/official/handling_opinion.pdf").status_code == 302
