@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.template import Context, Template, TemplateSyntaxError
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import mask_name
@@ -429,5 +429,6 @@ def render_document(
     portal calls it for the petitioner (full name), the workbench masks the name for staff who
     may not see the petitioner's identity.
     """
-    issued = document_issue(petition, kind, actor=actor)
-    return render_issued(issued, fmt, masked=masked)
+    with translation.override("zh-hans"):  # official documents are in Chinese, whatever the UI language
+        issued = document_issue(petition, kind, actor=actor)
+        return render_issued(issued, fmt, masked=masked)

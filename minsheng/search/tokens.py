@@ -4,8 +4,8 @@ Chinese has no spaces, and a word segmenter's output differs between a document 
 query, so the index stores *character bigrams* of every run of CJK characters (and whole words
 for Latin letters and digits). A query term is then a phrase of consecutive bigrams: an exact
 substring match, answered from the index (FTS5 phrase / tsquery ``<->``), on both databases.
-Long queries are split into words with jieba first, so that "工地噪音" also finds
-"工地……噪音" (every word must occur, in any order).
+Queries longer than two characters are split into words with jieba, so that "拖欠工资" also finds
+"拖欠农民工工资" (every word must occur, in any order).
 """
 
 from __future__ import annotations
@@ -53,12 +53,21 @@ def query_terms(query: str) -> list[str]:
     for chunk in normalize(query).split(" "):
         runs = _RUN_RE.findall(chunk)
         for run in runs:
-            if _CJK_RE.match(run) and len(run) > 4:
+            if _CJK_RE.match(run) and len(run) > 2:
                 import jieba
 
+                # Finest search-mode words: "拖欠工资" → 拖欠, 工资 (not the compound itself).
+                candidates = {w for w in jieba.lcut_for_search(run) if len(w) >= 2}
                 words = [w for w in jieba.lcut(run) if len(w) >= 2]
-                if not words:
-                    words = [run]
+                fine: list[str] = []
+                for word in words or [run]:
+                    parts = [c for c in candidates if c != word and c in word] if len(word) >= 4 else []
+                    if parts:
+                        parts = [c for c in parts if not any(o != c and o in c for o in parts)]
+                        fine.extend(sorted(parts, key=word.index))
+                    else:
+                        fine.append(word)
+                words = fine
                 for word in words:
                     if not any(word in kept for kept in terms):
                         terms.append(word)

@@ -699,8 +699,6 @@ def document_download(request: HttpRequest, pk: int, kind: str, fmt: str) -> Htt
 
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    import json
-
     user = request.user
     assert isinstance(user, AbstractBaseUser)
     organs = queries.dashboard_organs(user)
@@ -714,15 +712,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "organs": organs,
         "selected": selected,
         "d": data,
-        "chart_json": json.dumps(
-            {
-                "by_state": data["by_state"],
-                "by_channel": data["by_channel"],
-                "weekly": data["weekly"],
-                "ratings": data["ratings"],
-            },
-            ensure_ascii=False,
-        ),
+        "chart_json": {
+            "by_state": data["by_state"],
+            "by_channel": data["by_channel"],
+            "weekly": data["weekly"],
+            "ratings": data["ratings"],
+        },
         "active": "dashboard",
         "due_week_qs": urlencode({"due": "7"}) + (f"&organ={selected.pk}" if selected else ""),
         "overdue_qs": "overdue=1" + (f"&organ={selected.pk}" if selected else ""),

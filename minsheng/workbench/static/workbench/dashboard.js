@@ -14,7 +14,7 @@
     window.addEventListener("resize", function () { c.resize(); });
   }
   chart("chart-state", {
-    grid: { left: 130, right: 24, top: 8, bottom: 24 },
+    grid: { left: 8, right: 32, top: 8, bottom: 24, containLabel: true },
     tooltip: {},
     xAxis: { type: "value", minInterval: 1 },
     yAxis: { type: "category", inverse: true, data: data.by_state.map(function (s) { return s.label; }) },
@@ -39,6 +39,6 @@
     tooltip: { trigger: "item" },
     legend: { bottom: 0 },
     series: [{ type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"],
-               data: data.ratings.map(function (r) { return { name: r.label, value: r.n }; }) }]
+               data: data.ratings.filter(function (r) { return r.n > 0; }).map(function (r) { return { name: r.label, value: r.n }; }) }]
   });
 })();
