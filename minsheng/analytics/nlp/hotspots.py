@@ -436,6 +436,15 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
     return Clustering(labels=labels, vectors=vectors, regions=regions, anchors=names, timings=timings)
 
 
+def _gram(rows: sp.csr_matrix) -> np.ndarray:
+    """Dense ``rows @ rows.T`` for a few rows, on their used columns only (no 2²⁰-wide transpose)."""
+    used, inverse = np.unique(rows.indices, return_inverse=True)
+    compact = np.zeros((rows.shape[0], used.shape[0]), dtype=np.float32)
+    row_of = np.repeat(np.arange(rows.shape[0]), np.diff(rows.indptr))
+    compact[row_of, inverse] = rows.data
+    return compact @ compact.T
+
+
 def _refine(
     labels: np.ndarray,
     records: Sequence[Message],
@@ -452,7 +461,6 @@ def _refine(
     the average similarity between two parts falls below ``group_threshold``.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
 
     sizes = np.bincount(labels)
     todo = np.nonzero((sizes >= 3) & (sizes <= p.refine_max))[0]
@@ -467,19 +475,25 @@ def _refine(
             members[c].append(i)
     labels = labels.copy()
     next_label = int(labels.max()) + 1
-    for c in sorted(members):
-        idx = np.asarray(members[c], dtype=np.int64)
-        sub_v = vectors[idx]
-        sub_t = title_vectors[idx]
-        sim = np.maximum((sub_v @ sub_v.T).toarray(), (sub_t @ sub_t.T).toarray())
+    # One row gather for all components (cheap contiguous slices below instead of many gathers).
+    comps = sorted(members)
+    perm = np.fromiter((i for c in comps for i in members[c]), dtype=np.int64)
+    bounds = np.cumsum([0] + [len(members[c]) for c in comps])
+    all_v = vectors[perm]
+    all_t = title_vectors[perm]
+    for k in range(len(comps)):
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        idx = perm[lo:hi]
+        sub_v = all_v[lo:hi]
+        sub_t = all_t[lo:hi]
+        sim = np.maximum(_gram(sub_v), _gram(sub_t))
         a, b = np.triu_indices(idx.shape[0], k=1)
-        bad = conflict(idx[a], idx[b])
-        sim[a[bad], b[bad]] = 0.0
-        sim[b[bad], a[bad]] = 0.0
-        dist = np.clip(1.0 - sim, 0.0, 1.0)
-        np.fill_diagonal(dist, 0.0)
-        tree = linkage(squareform(dist, checks=False), method="average")
+        dist = 1.0 - sim[a, b]
+        dist[conflict(idx[a], idx[b])] = 1.0
+        tree = linkage(np.clip(dist, 0.0, 1.0), method="average")
         parts = fcluster(tree, t=1.0 - p.group_threshold, criterion="distance")
+        if parts.max() == 1:
+            continue
         # Keep the label of the part holding the earliest member; give the others new labels.
         first_part = parts[0]
         for part in sorted(set(parts.tolist()) - {first_part}):
