@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -84,6 +85,7 @@ class HolidayCalendar:
         return HolidayCalendar(frozenset(holidays), frozenset(workdays), self.years | frozenset(extra_years))
 
 
+@lru_cache(maxsize=1)
 def chinese_calendar_data() -> HolidayCalendar:
     """The calendar shipped by the ``chinesecalendar`` package (2004 to its last year)."""
     from chinese_calendar import constants

@@ -295,7 +295,7 @@ def petition_register(
                 ],
             },
         )
-        transaction.on_commit(lambda: outbox_notify_petitioner(petition.pk, "registered"))
+        outbox_notify_petitioner(petition.pk, "registered")
         transaction.on_commit(lambda: _after_register(petition.pk))
     if data.is_urgent:
         # Art. 25: report at once, through the one transition path (audited, never held).
@@ -326,10 +326,7 @@ def _report_urgent_on_register(
             is_public=False,
         )
         for organ in recipients:
-            organ_id = organ.pk
-            transaction.on_commit(
-                lambda organ_id=organ_id: outbox_notify_organ(petition.pk, organ_id, "urgent")
-            )  # type: ignore[misc]
+            outbox_notify_organ(petition.pk, organ.pk, "urgent")
 
 
 def _after_register(petition_id: int) -> None:

@@ -31,7 +31,7 @@ from minsheng.workflow.models import CalendarDay, CalendarYear, Deadline
 logger = logging.getLogger(__name__)
 
 _CAL_VERSION_KEY = "minsheng:calendar-version"
-_cached: tuple[int, HolidayCalendar] | None = None
+_cached: tuple[tuple[int, ...], HolidayCalendar] | None = None
 
 # Petitioner-side windows: their expiry is not a breach by an organ (R-CNT-3 policy).
 PETITIONER_WINDOWS = frozenset({"D-REVIEW-REQ-30", "D-RECHECK-REQ-30", "D-SATISFACTION-WINDOW"})
@@ -45,21 +45,33 @@ def calendar_bump_version() -> None:
         cache.set(_CAL_VERSION_KEY, 1, None)
 
 
+def _fingerprint() -> tuple[int, ...]:
+    from django.db.models import Count, Max
+
+    days = CalendarDay.objects.aggregate(n=Count("pk"), m=Max("pk"))
+    years = CalendarYear.objects.aggregate(n=Count("pk"), m=Max("pk"))
+    return (days["n"], days["m"] or 0, years["n"], years["m"] or 0)
+
+
 def holiday_calendar() -> HolidayCalendar:
-    """chinesecalendar's data, overridden and extended by the admin's CalendarDay/CalendarYear rows."""
+    """chinesecalendar's data, overridden and extended by the admin's CalendarDay/CalendarYear rows.
+
+    Cached per process; the key combines a version bumped on every admin change with a cheap
+    fingerprint of the two tables, so every process sees a change at its next computation.
+    """
     global _cached
-    version = cache.get(_CAL_VERSION_KEY, 0)
-    if _cached is not None and _cached[0] == version:
-        return _cached[1]
     base = chinese_calendar_data()
     try:
+        key = (cache.get(_CAL_VERSION_KEY, 0), *_fingerprint())
+        if _cached is not None and _cached[0] == key:
+            return _cached[1]
         overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
         years = list(CalendarYear.objects.values_list("year", flat=True))
     except DatabaseError:  # not migrated yet (e.g. the CLI on a fresh clone): the package's data only
         logger.debug("calendar tables unavailable; using chinesecalendar data only")
         return base
     calendar = base.with_overrides(overrides, years)
-    _cached = (version, calendar)
+    _cached = (key, calendar)
     return calendar
 
 

@@ -1899,7 +1899,8 @@ def petition_transition(
             petition.state_changed_at = moment
         petition.save()
         dl.petition_flags_refresh([petition.pk])
+        # Outbox rows are written in this transaction (none lost); sending happens after commit.
         for callback in ctx.after_commit:
-            transaction.on_commit(callback)
+            callback()
     petition.refresh_from_db()
     return petition

@@ -1,0 +1,61 @@
+"""Production mode refuses to start without secrets and passes `check --deploy`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "SECRET_KEY", "DATABASE_URL"))
+    }
+    base.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "minsheng", *args],
+        capture_output=True,
+        text=True,
+        env=base,
+        check=False,
+        timeout=120,
+    )
+
+
+PROD = {"MINSHENG_PRODUCTION": "true", "ALLOWED_HOSTS": "minsheng.example.gov.cn"}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "x" * 60}, "MINSHENG_DATA_KEY must be set"),
+        (
+            {"SECRET_KEY": "x" * 60, "MINSHENG_DATA_KEY": "k", "MINSHENG_DEBUG": "maybe"},
+            "must be true or false",
+        ),
+    ],
+)
+def test_production_refuses_to_start(env, message):
+    result = run({**PROD, **env}, "check")
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_check_deploy_passes():
+    env = {
+        **PROD,
+        "SECRET_KEY": "q8#vX2!mP9@kL4$wR7^tY1&uI6*oE3(aS5)dF0_gH-jK=zC+bN" + "Zx9Vc8Bn7M",
+        "MINSHENG_DATA_KEY": "6Z8l9cTqv1H4mRkW0yXbJ3sNfUeA2gPdQoLi7tCz5rE=",
+        "DATABASE_URL": "sqlite:////tmp/minsheng-deploy-check.sqlite3",
+    }
+    result = run(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+
+
+def test_bad_database_url_is_refused():
+    result = run({"DATABASE_URL": "mysqlx://nowhere"}, "check")
+    assert result.returncode != 0
+    assert "DATABASE_URL" in result.stderr

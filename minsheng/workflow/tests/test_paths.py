@@ -1,0 +1,215 @@
+"""More statutory paths: objection, simplified handling, suggestions, redirect, finality, urgent, 越级."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.notifications.models import OutboxMessage
+from minsheng.petitions.models import Petition
+from minsheng.workflow.models import Deadline, PetitionEvent
+
+pytestmark = pytest.mark.django_db
+
+OPINION = {
+    "outcome": "support",
+    "facts_and_reasons": "属实",
+    "opinion": "予以支持",
+    "legal_basis": "某条例第三条",
+}
+
+
+def to_received(register, act, organs, **kw):
+    petition = register(**kw)
+    act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    return act(petition, "receive", "caseworker")
+
+
+def test_objection_returned_only_when_forwarder_agrees(register, act, organs):
+    petition = to_received(register, act, organs)
+    petition = act(
+        petition, "object", "caseworker", reasons="属于A5区政府职责", suggested_organ_id=organs["a5-gov"].pk
+    )
+    assert petition.state == "objection_pending"
+    with pytest.raises(Forbidden):  # the receiving organ cannot return it unilaterally
+        act(petition, "approve_objection", "caseworker")
+    petition = act(petition, "approve_objection", "dispatcher", note="核实同意")
+    assert petition.state == "returned"
+    assert petition.current_organ == organs["a-bureau"]
+    petition = act(petition, "forward", "dispatcher", organ_id=organs["a5-gov"].pk)
+    assert petition.state == "forwarded"
+
+
+def test_objection_refused_after_five_working_days(register, act, organs):
+    with time_machine.travel(dt.datetime(2025, 9, 26, 10, tzinfo=dt.UTC), tick=False):
+        petition = register(received_at=timezone.now())
+        act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+        act(petition, "receive", "caseworker")
+        d = Deadline.objects.get(petition=petition, rule="D-OBJECTION-5WD")
+        # 9-26 (Fri) + 5 working days: 9-28 (make-up Sun), 9-29, 9-30, 10-09, 10-10
+        assert d.statutory_due == dt.date(2025, 10, 10)
+    with time_machine.travel(dt.datetime(2025, 10, 13, 10, tzinfo=dt.UTC), tick=False):
+        with pytest.raises(InvalidInput):
+            act(petition, "object", "caseworker", reasons="不属于本机关")
+    assert Petition.objects.get(pk=petition.pk).state == "organ_received"
+
+
+def test_simplified_handling_working_days_and_conversion(register, act, organs):
+    with time_machine.travel(dt.datetime(2025, 9, 30, 2, tzinfo=dt.UTC), tick=False):
+        petition = to_received(register, act, organs, received_at=timezone.now())
+        petition = act(
+            petition,
+            "simplify",
+            "caseworker",
+            likely_supported=True,
+            no_statutory_procedure=True,
+            single_responsible_body=True,
+            no_conflict_of_interest=True,
+        )
+        assert petition.state == "simplified_handling"
+        d = Deadline.objects.get(petition=petition, rule="D-SIMPLE-HANDLE-10WD", status="open")
+        assert d.nominal_due == dt.date(2025, 10, 21)  # scenario S01
+        petition = act(petition, "convert_to_ordinary", "caseworker", reason="可能不予支持")
+        handle = Deadline.objects.get(petition=petition, rule="D-HANDLE-60", status="open")
+        assert handle.start == dt.date(2025, 9, 30)  # counted from the original acceptance (R-102)
+
+
+def test_simplified_refused_for_collective_and_assigned(register, act, organs):
+    petition = register(
+        channel="visit", is_collective=True, persons_involved=12, representatives=[{"name": "甲"}]
+    )
+    act(petition, "assign", "dispatcher", organ_id=organs["a-housing"].pk, due_days=30)
+    act(petition, "receive", "caseworker")
+    with pytest.raises(InvalidInput):
+        act(
+            petition,
+            "simplify",
+            "caseworker",
+            likely_supported=True,
+            no_statutory_procedure=True,
+            single_responsible_body=True,
+            no_conflict_of_interest=True,
+        )
+    assert Deadline.objects.filter(petition=petition, rule="D-ASSIGNED", status="open").exists()
+
+
+def test_suggestion_is_replied_without_sixty_day_clock(register, act, organs):
+    petition = to_received(register, act, organs, nature="suggestion", title="建议增设公交站")
+    act(petition, "accept", "caseworker")
+    petition = act(petition, "reply_suggestion", "caseworker", outcome="adopted", reply="已采纳")
+    assert petition.state == "suggestion_replied"
+    assert not Deadline.objects.filter(petition=petition, rule="D-HANDLE-60").exists()
+
+
+def test_redirect_records_external_limitation(register, act, organs):
+    petition = to_received(register, act, organs)
+    act(petition, "accept", "caseworker")
+    known = (timezone.localdate() - dt.timedelta(days=50)).isoformat()
+    petition = act(
+        petition,
+        "redirect",
+        "caseworker",
+        route="admin_procedure",
+        target_procedure="行政复议",
+        limitation="admin_review",
+        known_date=known,
+    )
+    event = PetitionEvent.objects.filter(petition=petition, action="redirect").get()
+    assert event.data["limitation_warning"] is True
+    assert not Deadline.objects.filter(petition=petition, rule="D-HANDLE-60").exists()
+
+
+def test_final_matter_not_accepted_again_only_with_staff_confirmation(register, act, organs):
+    first = to_received(register, act, organs)
+    Petition.objects.filter(pk=first.pk).update(state="final")
+    second = register()
+    assert second.state == "registered"  # registered first (Art. 22), never silently refused
+    with pytest.raises(InvalidInput):
+        act(second, "not_accept", "dispatcher", reason="final_after_recheck")
+    second = act(
+        second, "not_accept", "dispatcher", reason="final_after_recheck", related_petition_id=first.pk
+    )
+    assert second.state == "not_accepted"
+    assert second.related_petition_id == first.pk
+
+
+def test_urgent_reported_at_once(register, organs):
+    petition = register(is_urgent=True, title="有人扬言跳楼讨薪")
+    assert petition.urgent_reported_at is not None
+    event = PetitionEvent.objects.get(petition=petition, action="report_urgent")
+    assert "A市人民政府" in event.data["reported_to"]
+    assert OutboxMessage.objects.filter(petition=petition, kind="urgent").exists()
+
+
+def test_skip_level_visit_flagged_and_guided(register, act, organs):
+    petition = register(channel="visit", visited_organ_level_gap=2)
+    assert petition.is_yueji
+    petition = act(
+        petition, "not_accept", "dispatcher", reason="yueji", guidance_organ_id=organs["a5-gov"].pk
+    )
+    assert petition.state == "not_accepted"
+    with pytest.raises(InvalidInput):
+        act(register(channel="visit"), "not_accept", "dispatcher", reason="yueji")
+
+
+def test_jurisdiction_dispute_resolved_by_common_superior(register, act, organs):
+    petition = to_received(register, act, organs)
+    petition = act(
+        petition,
+        "dispute_jurisdiction",
+        "caseworker",
+        reasons="涉及住建和城管",
+        other_organ_ids=[organs["a-urban"].pk],
+    )
+    assert petition.state == "jurisdiction_dispute"
+    petition = act(petition, "resolve_jurisdiction", "supervisor", organ_id=organs["a-urban"].pk)
+    assert petition.state == "organ_received" and petition.current_organ == organs["a-urban"]
+
+
+def test_mediation_settles(register, act, organs):
+    petition = to_received(register, act, organs)
+    act(petition, "accept", "caseworker")
+    act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
+    with pytest.raises(InvalidInput):
+        act(petition, "start_mediation", "caseworker")
+    act(petition, "start_mediation", "caseworker", both_parties_consent=True)
+    petition = act(petition, "settle", "caseworker", agreement="双方达成和解协议")
+    assert petition.state == "settled"
+
+
+def test_recusal_declaration_required(register, act, organs):
+    petition = to_received(register, act, organs)
+    act(petition, "accept", "caseworker")
+    with pytest.raises(InvalidInput) as info:
+        act(petition, "start_handling", "caseworker")
+    assert info.value.field == "no_conflict_of_interest"
+
+
+def test_rating_unsatisfied_reaches_organ_head(register, act, organs, users):
+    petition = to_received(register, act, organs)
+    act(petition, "accept", "caseworker")
+    act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
+    act(petition, "conclude", "caseworker", **OPINION)
+    act(petition, "deliver", "caseworker", method="online")
+    act(petition, "rate", None, value="unsatisfied", comment="没有解决")
+    recipients = {m.recipient for m in OutboxMessage.objects.filter(petition=petition, kind="unsatisfied")}
+    assert f"user:{users['organ_head'].pk}" in recipients
+    with pytest.raises(InvalidInput):
+        act(petition, "rate", None, value="satisfied")
+
+
+def test_extension_refused_after_expiry(register, act, organs):
+    petition = to_received(register, act, organs)
+    act(petition, "accept", "caseworker")
+    act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
+    d = Deadline.objects.get(petition=petition, rule="D-HANDLE-60", status="open")
+    past = timezone.localdate() - dt.timedelta(days=1)
+    Deadline.objects.filter(pk=d.pk).update(
+        nominal_due=past, statutory_due=past, start=past - dt.timedelta(days=60)
+    )
+    with pytest.raises(InvalidInput):
+        act(petition, "extend", "organ_head", days=10, reason="复杂")
