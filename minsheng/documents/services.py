@@ -207,7 +207,7 @@ def template_for(kind: str) -> tuple[str, str]:
     return DEFAULT_TEMPLATES[kind]
 
 
-_NUMBER_PREFIX = {
+_NUMBER_PREFIX: dict[str, str] = {
     DocumentKind.EXTENSION_NOTICE: "延字第",
     DocumentKind.ACCEPT_NOTICE: "受字第",
     DocumentKind.NOT_ACCEPT_NOTICE: "不受字第",
@@ -255,7 +255,7 @@ def document_issue(petition: Petition, kind: str, *, actor: AbstractBaseUser | N
             number=number,
             title=title,
             context=context,
-            issued_by=actor if actor is not None and actor.is_authenticated else None,
+            issued_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
         )
 
 
@@ -287,6 +287,7 @@ def document_blocks(kind: str, context: dict[str, Any]) -> tuple[str, list[Block
 def _render_pdf(organ: str, title: str, number: str, blocks: list[Block], date: str) -> bytes:
     from xml.sax.saxutils import escape
 
+    from reportlab.lib.colors import HexColor
     from reportlab.lib.enums import TA_CENTER, TA_RIGHT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -298,9 +299,9 @@ def _render_pdf(organ: str, title: str, number: str, blocks: list[Block], date: 
     font = "STSong-Light"
     if font not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(font))
-    base = {"fontName": font, "wordWrap": "CJK"}
+    base: dict[str, Any] = {"fontName": font, "wordWrap": "CJK"}
     organ_style = ParagraphStyle(
-        "organ", fontSize=20, leading=30, alignment=TA_CENTER, textColor="#b00000", **base
+        "organ", fontSize=20, leading=30, alignment=TA_CENTER, textColor=HexColor("#b00000"), **base
     )
     title_style = ParagraphStyle("title", fontSize=22, leading=34, alignment=TA_CENTER, spaceAfter=4, **base)
     number_style = ParagraphStyle(

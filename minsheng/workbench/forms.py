@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -334,14 +334,14 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args: Any, channel: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.channel = channel
-        self.fields["category"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [("", "—")] + [
             (str(c.pk), c.path) for c in Category.objects.filter(level__lte=2).order_by("path")
         ]
-        self.fields["region"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["region"]).choices = [("", "—")] + [
             (str(r.pk), r.full_name() if r.level > 2 else r.name)
             for r in Region.objects.filter(level__in=[2, 3]).select_related("parent").order_by("code")
         ]
-        self.fields["accused_organ"].choices = _organ_choices()
+        cast(forms.ChoiceField, self.fields["accused_organ"]).choices = _organ_choices()
         self.fields["received_at"].initial = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         if channel not in (Channel.PHONE, Channel.VISIT):
             del self.fields["oral_record"]

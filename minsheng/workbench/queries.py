@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from minsheng.core.rules import load_rules
 from minsheng.orgs.models import Category, Organ, Region, Responsibility, Role
 from minsheng.orgs.selectors import memberships_of
-from minsheng.petitions.models import Petition, State
+from minsheng.petitions.models import Channel, Petition, State
 from minsheng.petitions.selectors import PetitionFilters, petition_list, petitions_visible_to
 from minsheng.workflow.models import Deadline, Rating
 
@@ -211,11 +211,12 @@ def deadline_views(petition: Petition) -> list[DeadlineView]:
         left, tone = due_tone(d.statutory_due, soon_days=soon)
         if d.status != Deadline.Status.OPEN:
             left = None
-            tone = {
+            tones: dict[str, str] = {
                 Deadline.Status.MET: "met",
                 Deadline.Status.BREACHED: "breached",
                 Deadline.Status.WAIVED: "waived",
-            }.get(d.status, "closed")
+            }
+            tone = tones.get(d.status, "closed")
             if d.status == Deadline.Status.MET and d.met_late:
                 tone = "breached"
         rows.append(
@@ -380,7 +381,7 @@ def dashboard_data(user: AbstractBaseUser, organ_id: int | None) -> dict[str, An
         ],
         "by_channel": [
             {"label": str(label), "n": by_channel.get(value, 0)}
-            for value, label in Petition._meta.get_field("channel").choices
+            for value, label in Channel.choices
             if by_channel.get(value)
         ],
         "weekly": {"weeks": [w[5:] for w in weeks], "counts": [weekly.get(w, 0) for w in weeks]},

@@ -63,6 +63,16 @@ def staff_required(view: View) -> View:
     return wrapper
 
 
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _user(request: HttpRequest) -> AbstractBaseUser:
+    user = request.user
+    assert isinstance(user, AbstractBaseUser)
+    return user
+
+
 def _petition_or_404(request: HttpRequest, pk: int) -> Petition:
     try:
         return access_petition(request.user, pk)
@@ -143,7 +153,7 @@ def inbox(request: HttpRequest, key: str) -> HttpResponse:
     qs = queries.inbox_queryset(user, box, filters)
     context = {**_nav(request), **_list_context(request, qs), "box": box, "active": key}
     context["caseworkers"] = _caseworkers_for(user) if key in ("organ_head",) else []
-    if request.htmx and request.GET.get("partial"):
+    if _is_htmx(request) and request.GET.get("partial"):
         return render(request, "workbench/_table.html", context)
     return render(request, "workbench/inbox.html", context)
 
@@ -181,7 +191,7 @@ def petitions(request: HttpRequest) -> HttpResponse:
         "bulk_remind": any(m.role in (Role.SUPERVISOR, Role.LEADER) for m in memberships_of(user)),
         "export_qs": _querystring(request),
     }
-    if request.htmx and request.GET.get("partial"):
+    if _is_htmx(request) and request.GET.get("partial"):
         return render(request, "workbench/_table.html", context)
     return render(request, "workbench/petitions.html", context)
 
@@ -239,7 +249,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
                 p.category.path if p.category else "",
                 p.region.name if p.region else "",
                 name,
-                p.next_due.isoformat() if getattr(p, "next_due", None) else "",
+                p.next_due.isoformat() if getattr(p, "next_due", None) else "",  # type: ignore[attr-defined]
                 yes if p.has_overdue else no,
                 yes if p.has_due_soon else no,
                 yes if p.is_urgent else no,
@@ -271,7 +281,11 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
     if not name:
         messages.error(request, _("请为筛选命名。"))
     else:
-        SavedFilter.objects.update_or_create(user=request.user, name=name, defaults={"query": query})
+        SavedFilter.objects.update_or_create(
+            user=_user(request),  # type: ignore[misc]
+            name=name,
+            defaults={"query": query},
+        )
         messages.success(request, _("已保存筛选“%(n)s”。") % {"n": name})
     return redirect(reverse("workbench:petitions") + (f"?{query}" if query else ""))
 
@@ -281,7 +295,7 @@ def saved_filter_save(request: HttpRequest) -> HttpResponse:
 def saved_filter_delete(request: HttpRequest, pk: int) -> HttpResponse:
     from minsheng.search.models import SavedFilter
 
-    SavedFilter.objects.filter(user=request.user, pk=pk).delete()
+    SavedFilter.objects.filter(user=_user(request), pk=pk).delete()  # type: ignore[misc]
     return redirect("workbench:petitions")
 
 
@@ -319,7 +333,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
             failed.append(f"#{pk}: {_('信访事项不存在。')}")
             continue
         try:
-            petition_transition(pk, action, actor=request.user, data=data)
+            petition_transition(pk, action, actor=_user(request), data=data)
             done += 1
         except ApplicationError as exc:
             failed.append(f"#{pk}: {exc.message}")
@@ -386,7 +400,7 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
             paper_requested=data["paper_requested"],
         )
         try:
-            petition, password = petition_register(registration, actor=request.user)
+            petition, password = petition_register(registration, actor=_user(request))
         except InvalidInput as exc:
             target = exc.field if exc.field in form.fields else None
             mapping = {"phone": "phone", "id_number": "id_number"}
@@ -631,21 +645,21 @@ def petition_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     petition = _petition_or_404(request, pk)
     if action not in TRANSITIONS or action not in wf.ACTION_FIELDS:
         raise Http404
-    template = "workbench/_action_form.html" if request.htmx else "workbench/action_page.html"
-    base = {} if request.htmx else _nav(request)
+    template = "workbench/_action_form.html" if _is_htmx(request) else "workbench/action_page.html"
+    base = {} if _is_htmx(request) else _nav(request)
     if request.method != "POST":
         return render(request, template, {**base, **_action_form_context(petition, action, None, None)})
     data = wf.action_data(wf.ACTION_FIELDS[action], request.POST)
     try:
-        petition_transition(petition.pk, action, actor=request.user, data=data)
+        petition_transition(petition.pk, action, actor=_user(request), data=data)
     except (InvalidInput, TransitionNotAllowed, Forbidden) as exc:
         context = {**base, **_action_form_context(petition, action, request.POST, exc)}
-        return render(request, template, context, status=200 if request.htmx else 422)
+        return render(request, template, context, status=200 if _is_htmx(request) else 422)
     except NotFound:
         raise Http404 from None
     messages.success(request, _("已完成：%(a)s") % {"a": TRANSITIONS[action].label})
     url = reverse("workbench:petition", kwargs={"pk": petition.pk})
-    if request.htmx:
+    if _is_htmx(request):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
@@ -669,7 +683,7 @@ def petitioner_panel(request: HttpRequest, pk: int) -> HttpResponse:
             raise Http404 from None
     else:
         context.update({"who": petitioner_view(user, petition), "ask": request.GET.get("ask") == "1"})
-    if not request.htmx:
+    if not _is_htmx(request):
         return redirect("workbench:petition", pk=petition.pk)
     return render(request, "workbench/_petitioner.html", context)
 
@@ -690,7 +704,7 @@ def document_download(request: HttpRequest, pk: int, kind: str, fmt: str) -> Htt
     from django.utils.http import content_disposition_header
 
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
 
 

@@ -3,6 +3,7 @@ intake, reveal logging, documents, search, export, bulk actions and bounded quer
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -168,7 +169,7 @@ def test_caseworker_path_note_draft_conclude_and_documents(login, register, act,
 def test_registration_of_a_letter_and_of_a_collective_visit(login, world):
     client = login("registrar")
     url = reverse("workbench:register", args=["letter"])
-    received = (timezone.localtime() - timezone.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    received = (timezone.localtime() - dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     data = {
         "receiving_organ": world.bureau.pk,
         "received_at": received,
@@ -223,6 +224,7 @@ def test_search_filters_saved_filter_and_export(login, register):
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2 and rows[1][1] == "某公司拖欠农民工工资"
     assert rows[1][9] == "李*"  # masked
