@@ -182,3 +182,24 @@ def test_bench_fast_compact_equals_compact() -> None:
     samples += ["", "  ", "Ａ市１２３，ＡＢＣ！", "e\u0301", "İstanbul ① ㎡", "信访\t事项\n\u3000第二"]
     for text in samples:
         assert _compact_fast(text) == compact(text)
+
+
+@pytest.mark.django_db
+def test_bench_without_ground_truth_or_datasketch() -> None:
+    out = StringIO()
+    call_command(
+        "bench",
+        "similar",
+        "--n",
+        "100",
+        "--queries",
+        "200",
+        "--no-ground-truth",
+        "--no-datasketch",
+        stdout=out,
+    )
+    result = json.loads(out.getvalue())
+    assert result["minsheng"]["recall"] is None
+    assert result["minsheng"]["found_pairs"] > 0
+    assert "datasketch" not in result
+    assert SimilarityEntry.objects.count() == 0
