@@ -432,6 +432,22 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
 # ---- the case page
 
 
+def _detail_choices() -> dict[str, Any]:
+    from minsheng.petitions.models import Route
+    from minsheng.workflow.models import Delivery, Opinion, Rating
+
+    return {
+        "outcome": Opinion.Outcome,
+        "method": Delivery.Method,
+        "kind": SupervisionOrder.Kind,
+        "value": Rating.Value,
+        "route": Route,
+    }
+
+
+_DETAIL_CHOICES = _detail_choices()
+
+
 def _timeline(petition: Petition) -> list[dict[str, Any]]:
     labels = {name: t.label for name, t in TRANSITIONS.items()}
     labels.update({"register": _("登记"), "finalise": _("终结")})
@@ -470,6 +486,9 @@ def _timeline(petition: Petition) -> list[dict[str, Any]]:
             "value",
         ):
             value = data.get(key)
+            choices = _DETAIL_CHOICES.get(key)
+            if choices is not None and isinstance(value, str) and value in choices.values:
+                value = choices(value).label
             if value not in (None, "", [], False):
                 details.append((key, ", ".join(value) if isinstance(value, list) else value))
         rows.append(
