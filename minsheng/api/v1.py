@@ -305,7 +305,7 @@ class PetitionIn(Schema):
     category_id: int | None = None
     region_code: str | None = None
     place_text: str = Field("", max_length=200)
-    petitioner: PetitionerIn = Field(default_factory=PetitionerIn)
+    petitioner: PetitionerIn | None = None
     is_oral: bool | None = None
     is_collective: bool = False
     persons_involved: int = Field(1, ge=1, le=1_000_000)
@@ -428,8 +428,8 @@ def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOu
         "received_at": p.received_at,
         "entered_at": p.entered_at,
         "current_organ": OrganRef(id=p.current_organ_id, name=p.current_organ.name),
-        "category": p.category.path if p.category_id else None,
-        "region": p.region.name if p.region_id else None,
+        "category": p.category.path if p.category else None,
+        "region": p.region.name if p.region else None,
         "is_urgent": p.is_urgent,
         "is_collective": p.is_collective,
         "is_anonymous": p.is_anonymous,
@@ -462,7 +462,7 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
             status=d.status,
             extra_days=d.extra_days,
             met_at=d.met_at,
-            organ=d.organ.name if d.organ_id else None,
+            organ=d.organ.name if d.organ else None,
         )
         for d in p.deadlines.select_related("organ").order_by("created_at", "pk")
     ]
@@ -471,9 +471,9 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
             id=e.pk,
             action=e.action,
             at=e.occurred_at,
-            actor=e.actor.get_username() if e.actor_id else None,
+            actor=e.actor.get_username() if e.actor else None,
             role=e.actor_role,
-            organ=e.actor_organ.name if e.actor_organ_id else None,
+            organ=e.actor_organ.name if e.actor_organ else None,
             from_state=e.from_state,
             to_state=e.to_state,
             data=e.data,
@@ -564,7 +564,9 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
         category=category,
         region=region,
         place_text=payload.place_text,
-        petitioner=PetitionerInput(**payload.petitioner.model_dump()),
+        petitioner=PetitionerInput(**payload.petitioner.model_dump())
+        if payload.petitioner
+        else PetitionerInput(),
         is_oral=payload.is_oral,
         is_collective=payload.is_collective,
         persons_involved=payload.persons_involved,

@@ -26,5 +26,5 @@ class ConsoleSmsBackend:
 
 
 def get_backend() -> SmsBackend:
-    backend: SmsBackend = import_string(settings.SMS_BACKEND)()
+    backend: SmsBackend = import_string(str(settings.SMS_BACKEND))()
     return backend

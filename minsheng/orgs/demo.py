@@ -336,6 +336,6 @@ def build_demo_world(password: str = PASSWORD_ENV_DEFAULT) -> DemoWorld:
             StaffMembership.objects.get_or_create(user=user, organ=organs[organ_code], role=role)
         users[username] = user
     for code, head in (("a-housing", "organ_head"), ("a-bureau", "bureau_head"), ("a-hrss", "hrss_head")):
-        organs[code].head = users[head]
+        organs[code].head = users[head]  # type: ignore[assignment]
         organs[code].save(update_fields=["head"])
     return DemoWorld(city=city, bureau=organs["a-bureau"], organs=organs, users=users)

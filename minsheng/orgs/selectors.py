@@ -19,8 +19,8 @@ def memberships_of(user: AnyUser | None) -> list[StaffMembership]:
         return []
     cached = getattr(user, "_minsheng_memberships", None)
     if cached is None:
-        cached = list(StaffMembership.objects.filter(user=user).select_related("organ").order_by("pk"))
-        user._minsheng_memberships = cached  # type: ignore[union-attr]
+        cached = list(StaffMembership.objects.filter(user_id=user.pk).select_related("organ").order_by("pk"))
+        user._minsheng_memberships = cached  # type: ignore[union-attr,attr-defined]
     return cached
 
 

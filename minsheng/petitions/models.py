@@ -109,7 +109,7 @@ class Petitioner(models.Model):
     def __str__(self) -> str:
         from minsheng.core.crypto import mask_name
 
-        return mask_name(self.name) or _("（匿名）")
+        return mask_name(self.name) or str(_("（匿名）"))
 
 
 class Petition(models.Model):

@@ -161,7 +161,7 @@ def petitioner_reveal(user: AbstractBaseUser, petition: Petition, *, reason: str
         raise NotFound(_("无权查看信访人信息。"))
     PersonalDataAccess.objects.create(
         petition=petition,
-        user=user,
+        user=user,  # type: ignore[misc]
         reason=reason.strip()[:200],
         fields=["name", "phone", "id_number", "address", "email"],
         flagged=in_accused_organ(user, petition),

@@ -9,7 +9,7 @@ tasks and the demo loader all call it; none of them writes ``state`` itself.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +67,7 @@ class Ctx:
     data: dict[str, Any]
     now: dt.datetime
     event_data: dict[str, Any] = field(default_factory=dict)
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
     extra_events: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
 
     @property
@@ -91,7 +91,7 @@ class Ctx:
             raise InvalidInput(_("内容过长（最多 %(n)d 字）。") % {"n": max_length}, field=name)
         return value.strip()
 
-    def choice(self, name: str, choices: list[str], *, required: bool = True) -> str:
+    def choice(self, name: str, choices: Sequence[str], *, required: bool = True) -> str:
         value = self.data.get(name)
         if value in (None, ""):
             if required:
@@ -112,7 +112,7 @@ class Ctx:
         if isinstance(value, bool):
             raise InvalidInput(_("应为整数。"), field=name)
         try:
-            number = int(value)
+            number = int(str(value))
         except (TypeError, ValueError):
             raise InvalidInput(_("应为整数。"), field=name) from None
         if minimum is not None and number < minimum:
@@ -256,7 +256,7 @@ def _open(ctx: Ctx, rule: str, start: dt.date, organ: Organ | None, **kwargs: An
     return deadline
 
 
-def _opinion_fields(ctx: Ctx, *, outcomes: list[str], legal_basis_required: bool) -> dict[str, Any]:
+def _opinion_fields(ctx: Ctx, *, outcomes: Sequence[str], legal_basis_required: bool) -> dict[str, Any]:
     return {
         "outcome": ctx.choice("outcome", outcomes),
         "request": ctx.text("request", required=False) or ctx.petition.request,
@@ -1210,14 +1210,15 @@ def h_take_charge(ctx: Ctx) -> None:
 def h_rate(ctx: Ctx) -> None:
     value = ctx.choice("value", [v.value for v in Rating.Value])
     comment = ctx.text("comment", required=False, max_length=2000)
-    stage = {
+    stages: dict[str, str] = {
         S.DELIVERED: "handling",
         S.REVIEW_CONCLUDED: "review",
         S.FINAL: "recheck",
         S.SUGGESTION_REPLIED: "handling",
         S.DUTY_PERFORMED: "handling",
         S.CLOSED_NO_REVIEW: "handling",
-    }.get(ctx.petition.state, "handling")
+    }
+    stage = stages.get(ctx.petition.state, "handling")
     organ = ctx.petition.current_organ
     if Rating.objects.filter(petition=ctx.petition, target=Rating.Target.ORGAN, stage=stage).exists():
         raise InvalidInput(_("本阶段已评价。"), field="value")

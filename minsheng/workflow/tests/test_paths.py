@@ -52,7 +52,10 @@ def test_objection_refused_after_five_working_days(register, act, organs):
         d = Deadline.objects.get(petition=petition, rule="D-OBJECTION-5WD")
         # 9-26 (Fri) + 5 working days: 9-28 (make-up Sun), 9-29, 9-30, 10-09, 10-10
         assert d.statutory_due == dt.date(2025, 10, 10)
-    with time_machine.travel(dt.datetime(2025, 10, 13, 10, tzinfo=dt.UTC), tick=False), pytest.raises(InvalidInput):
+    with (
+        time_machine.travel(dt.datetime(2025, 10, 13, 10, tzinfo=dt.UTC), tick=False),
+        pytest.raises(InvalidInput),
+    ):
         act(petition, "object", "caseworker", reasons="不属于本机关")
     assert Petition.objects.get(pk=petition.pk).state == "organ_received"
 
