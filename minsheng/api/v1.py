@@ -691,3 +691,90 @@ def petition_actions_endpoint(request: HttpRequest, petition_id: int) -> Any:
 
 
 api.add_router("", router)
+
+
+# ---------------------------------------------------------------------------------------------- intelligence
+
+intel_router = Router(tags=["intelligence"])
+
+
+class SimilarOut(Schema):
+    id: int
+    tracking_code: str
+    title: str
+    score: float
+    state: str
+
+
+class FeedbackIn(Schema):
+    kind: str = Field(description="category | nature | routing | place | urgency | similar")
+    suggested: Any = None
+    chosen: Any = None
+
+
+@intel_router.get(
+    "/petitions/{petition_id}/suggestions",
+    response={200: dict[str, Any], **ERRORS},
+    operation_id="petition_suggestions",
+)
+def petition_suggestions_endpoint(request: HttpRequest, petition_id: int, refresh: bool = False) -> Any:
+    """Suggestions computed at registration (category, nature, places, routing, urgency, similar).
+    With ``refresh=true`` they are computed again now. Staff accept or override; nothing is decided here."""
+    user = request.auth  # type: ignore[attr-defined]
+    petition = access_petition(user, petition_id)
+    if refresh:
+        from minsheng.intelligence.services import petition_enrich
+
+        petition_enrich(petition)
+        petition = access_petition(user, petition_id)
+    return {k: v for k, v in (petition.suggestions or {}).items() if k != "draft_opinion"}
+
+
+@intel_router.post(
+    "/petitions/{petition_id}/suggestions/feedback",
+    response={200: dict[str, Any], **ERRORS},
+    operation_id="petition_suggestion_feedback",
+)
+def petition_suggestion_feedback_endpoint(request: HttpRequest, petition_id: int, payload: FeedbackIn) -> Any:
+    """Record that staff accepted or overrode a suggestion (feeds retraining; audited)."""
+    from minsheng.intelligence.services import suggestion_feedback
+
+    user = request.auth  # type: ignore[attr-defined]
+    petition = access_petition(user, petition_id)
+    if payload.kind not in ("category", "nature", "routing", "place", "urgency", "similar"):
+        raise InvalidInput("unknown suggestion kind", field="kind")
+    suggestion_feedback(
+        petition, kind=payload.kind, suggested=payload.suggested, chosen=payload.chosen, actor=user
+    )
+    return {"recorded": True, "accepted": payload.suggested == payload.chosen}
+
+
+@intel_router.get("/similar", response={200: list[SimilarOut], **ERRORS}, operation_id="similar_search")
+def similar_endpoint(request: HttpRequest, text: str, top: int = 10) -> Any:
+    """Earlier petitions with near-identical text (character 3-gram Jaccard), among those the caller may see."""
+    from minsheng.intelligence.similarity import similar_find
+    from minsheng.petitions.selectors import petitions_visible_to
+
+    if not text.strip():
+        raise InvalidInput("text must not be empty", field="text")
+    if not 1 <= top <= 100:
+        raise InvalidInput("top must be between 1 and 100", field="top")
+    hits = similar_find(text, top=top * 3)
+    visible = {
+        p.pk: p
+        for p in petitions_visible_to(request.auth).filter(pk__in=[h.id for h in hits])  # type: ignore[attr-defined]
+    }
+    return [
+        SimilarOut(
+            id=h.id,
+            tracking_code=visible[h.id].tracking_code,
+            title=visible[h.id].title,
+            score=round(h.score, 4),
+            state=visible[h.id].state,
+        )
+        for h in hits
+        if h.id in visible
+    ][:top]
+
+
+api.add_router("", intel_router)

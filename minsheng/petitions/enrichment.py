@@ -1,7 +1,4 @@
-"""After-commit enrichment of a registered petition: similarity index entries and suggestions.
-
-Each step is optional and isolated: a failure is logged and never undoes the registration.
-"""
+"""Re-enrichment of a petition outside registration (tasks, bulk imports)."""
 
 from __future__ import annotations
 
@@ -17,10 +14,10 @@ def petition_enrich(petition_id: int) -> None:
     if petition is None:
         return
     try:
-        from minsheng.intelligence import similarity
+        from minsheng.intelligence.services import petition_enrich as enrich
     except ImportError:
         return
     try:
-        similarity.similarity_index_petition(petition)
+        enrich(petition)
     except Exception:
-        logger.exception("similarity indexing failed for petition %s", petition_id)
+        logger.exception("enrichment failed for petition %s", petition_id)

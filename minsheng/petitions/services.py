@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from minsheng.orgs.models import Category, Organ, Region
 from minsheng.petitions.models import Channel, Nature, Petition, Petitioner, Representative, State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import PetitionEvent
+
+logger = logging.getLogger(__name__)
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I: read out over the phone
 
@@ -296,7 +299,7 @@ def petition_register(
             },
         )
         outbox_notify_petitioner(petition.pk, "registered")
-        transaction.on_commit(lambda: _after_register(petition.pk))
+        _enrich(petition)
     if data.is_urgent:
         # Art. 25: report at once, through the one transition path (audited, never held).
         _report_urgent_on_register(petition, actor, moment)
@@ -329,16 +332,18 @@ def _report_urgent_on_register(
             outbox_notify_organ(petition.pk, organ.pk, "urgent")
 
 
-def _after_register(petition_id: int) -> None:
-    """Asynchronous enrichment (similarity index, suggestions) hooks in here."""
+def _enrich(petition: Petition) -> None:
+    """Classification, places, routing, urgency and similar petitions, in the registration
+    transaction (ARCHITECTURE.md "data flow"); a failure is logged and never fails the registration."""
     try:
-        from minsheng.petitions.tasks import petition_enrich_task
-
-        petition_enrich_task.enqueue(petition_id=petition_id)
-    except Exception:  # enrichment must never make registration fail
-        import logging
-
-        logging.getLogger(__name__).exception("could not enqueue enrichment for %s", petition_id)
+        from minsheng.intelligence.services import petition_enrich
+    except ImportError:
+        return
+    try:
+        with transaction.atomic():
+            petition_enrich(petition)
+    except Exception:
+        logger.exception("enrichment failed for petition %s", petition.pk)
 
 
 def petition_check_query(tracking_code: str, password: str) -> Petition | None:
