@@ -34,6 +34,13 @@ class PortalForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
+            if (
+                field.required
+                and field.error_messages.get("required") == forms.Field.default_error_messages["required"]
+            ):
+                field.error_messages["required"] = _("此项必填：%(label)s") % {
+                    "label": str(field.label).rstrip("？?")
+                }
             attrs = field.widget.attrs
             described = []
             if field.help_text:
