@@ -212,6 +212,10 @@ def submit_contact(request: HttpRequest) -> HttpResponse:
             if data.get("anonymous"):
                 request.session[CONTACT] = {"anonymous": True}
                 return redirect("portal:submit_confirm")
+            if action == "send_code" and data.get("code"):
+                # Enter pressed in the code field submits with the first button ("send code"):
+                # a typed code means the person wants to continue.
+                action = "continue"
             if action == "send_code":
                 error = send_code(request, phone, "submit")
                 if error:
@@ -662,6 +666,8 @@ def account_login(request: HttpRequest) -> HttpResponse:
             code_form = CodeLoginForm(request.POST, prefix="otp")
             if code_form.is_valid():
                 phone = code_form.cleaned_data["phone"]
+                if action == "send_code" and code_form.cleaned_data.get("code"):
+                    action = "verify_code"  # Enter in the code field: the first button is "send code"
                 if action == "send_code":
                     error = send_code(request, phone, "login")
                     if error:

@@ -206,7 +206,7 @@ def test_submit_in_english_and_recheck(
     phone_page.click("button.button")
     fill_contact(phone_page, "13900139002", "Li Lei")
     check(phone_page, "portal-submit-step2-en-phone")
-    phone_page.click("button[value=continue]")
+    phone_page.press("#id_address", "Enter")  # keyboard: implicit submission continues
     assert "Who will probably handle it" in phone_page.content()
     phone_page.check("#id_truthful")
     phone_page.check("#id_privacy")

@@ -583,3 +583,14 @@ def test_official_documents_download(register: Any, act: Any, organs: Any) -> No
     assert client.get(f"/track/{petition.tracking_code}/official/recheck_opinion.pdf").status_code == 404
     assert client.get(f"/track/{petition.tracking_code}/official/handling_opinion.exe").status_code == 404
     assert Client().get(f"/track/{petition.tracking_code}/official/handling_opinion.pdf").status_code == 302
+
+
+def test_enter_in_the_code_field_continues(client: Client, world: Any) -> None:
+    """Implicit submission uses the first button ("send code"); a typed code means continue."""
+    client.post("/submit/", MATTER)
+    client.post("/submit/contact/", {"name": "王五", "phone": "13900139000", "action": "send_code"})
+    code = last_code("13900139000")
+    response = client.post(
+        "/submit/contact/", {"name": "王五", "phone": "13900139000", "code": code, "action": "send_code"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/submit/confirm/"
