@@ -12,6 +12,7 @@ docs/intelligence-similarity.md.
 Public API::
 
     similarity_index_petition(petition) -> None          # idempotent, call at registration
+    similarity_index_text(petition_id, text) -> None     # the same, from an id and a text
     similarity_index_bulk(items, batch_size=2000) -> int # items: petitions or (id, text)
     similar_find(text, *, top=10, min_score=0.3, exclude_id=None) -> list[SimilarHit]
     similar_to_petition(petition, *, top=10, min_score=0.3) -> list[SimilarHit]
@@ -55,6 +56,7 @@ __all__ = [
     "similar_to_petition",
     "similarity_index_bulk",
     "similarity_index_petition",
+    "similarity_index_text",
 ]
 
 SCHEME = 1
