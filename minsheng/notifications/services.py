@@ -30,6 +30,9 @@ def notifications_suppressed() -> Iterator[None]:
         _suppressed.reset(token)
 
 
+# Messages that carry a secret (query password, one-time code): the body is wiped once sent.
+SECRET_KINDS = frozenset({"query_password", "otp"})
+
 PETITIONER_TEXTS: dict[str, str] = {
     "registered": "您的信访事项已登记，查询码 {code}。",
     "forwarded": "您的信访事项（查询码 {code}）已转送{organ}办理。",
