@@ -166,9 +166,10 @@ def outbox_send(message_id: int) -> bool:
         )
         logger.warning("outbox %s failed: %s", message_id, exc)
         return False
-    OutboxMessage.objects.filter(pk=message_id).update(
-        status=OutboxMessage.Status.SENT, sent_at=timezone.now()
-    )
+    update: dict[str, Any] = {"status": OutboxMessage.Status.SENT, "sent_at": timezone.now()}
+    if message.kind in SECRET_KINDS:
+        update["body"] = "[redacted after sending: contained a secret]"  # never keep passwords at rest
+    OutboxMessage.objects.filter(pk=message_id).update(**update)
     return True
 
 
