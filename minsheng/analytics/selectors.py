@@ -1,0 +1,514 @@
+"""Read-only analytics over the database: scoped petitions, de-identified records, hot issues,
+weekly series per (level-1 category × district), period figures.
+
+Nothing here reads a petitioner's personal data: the petitioner key given to the algorithms is
+``petitioner_id``; texts shown to analysts go through :func:`deidentify`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from minsheng.analytics.nlp.hotspots import HotIssue, HotIssueParams, find_hot_issues
+from minsheng.analytics.nlp.records import Message
+from minsheng.analytics.nlp.trends import Spike, WeeklySeries, detect_spikes, week_start, weekly_counts
+from minsheng.orgs.models import Category, Region
+from minsheng.orgs.selectors import organ_subtree_ids
+from minsheng.petitions.models import Channel, Petition, State
+from minsheng.petitions.selectors import petitions_visible_to
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+UNCLASSIFIED = "未分类"
+UNKNOWN_REGION = "未知地区"
+#: Deadlines whose on-time share the situation report gives (受理告知 15 days, 办理 60 days).
+ON_TIME_RULES = ("D-NOTICE-15", "D-HANDLE-60")
+
+_PHONE_RE = re.compile(
+    r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"
+)
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LONG_NUMBER_RE = re.compile(r"(?<!\d)\d{9,}(?!\d)")
+
+
+def deidentify(text: str, names: Iterable[str] = ()) -> str:
+    """Mask phone numbers, ID-card numbers, e-mail addresses, long digit runs and the given names."""
+    text = text or ""
+    for name in sorted({n for n in names if len(n) >= 2}, key=len, reverse=True):
+        text = text.replace(name, "某某")
+    text = _EMAIL_RE.sub("＊＊＊", text)
+    text = _ID_RE.sub("＊＊＊", text)
+    text = _PHONE_RE.sub("＊＊＊", text)
+    return _LONG_NUMBER_RE.sub("＊＊＊", text)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A period (local dates, both inclusive) and optional organ / region / category filters."""
+
+    date_from: dt.date
+    date_to: dt.date
+    organ_id: int | None = None
+    region_code: str | None = None
+    category_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.date_to < self.date_from:
+            raise ValueError("date_to is before date_from")
+
+    @property
+    def days(self) -> int:
+        return (self.date_to - self.date_from).days + 1
+
+    def previous(self) -> Scope:
+        """The period of the same length just before this one, same filters."""
+        length = dt.timedelta(days=self.days)
+        return Scope(
+            self.date_from - length,
+            self.date_from - dt.timedelta(days=1),
+            self.organ_id,
+            self.region_code,
+            self.category_id,
+        )
+
+    def start_dt(self) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(self.date_from, dt.time.min))
+
+    def end_dt(self) -> dt.datetime:
+        """Exclusive end: midnight after ``date_to``."""
+        return timezone.make_aware(dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time.min))
+
+
+def region_subtree_ids(region: Region) -> set[int]:
+    ids = {region.pk}
+    frontier = {region.pk}
+    while frontier:
+        children = set(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
+        ids |= children
+        frontier = children
+    return ids
+
+
+def scope_filter(qs: QuerySet[Petition], scope: Scope, *, dated: bool = True) -> QuerySet[Petition]:
+    """Petitions of ``qs`` in the scope's filters (and received in its period when ``dated``)."""
+    if dated:
+        qs = qs.filter(received_at__gte=scope.start_dt(), received_at__lt=scope.end_dt())
+    if scope.organ_id is not None:
+        organs = organ_subtree_ids([scope.organ_id])
+        qs = qs.filter(
+            Q(receiving_organ_id__in=organs)
+            | Q(current_organ_id__in=organs)
+            | Q(handling_organ_id__in=organs)
+        )
+    if scope.region_code:
+        region = Region.objects.filter(code=scope.region_code).first()
+        if region is None:
+            return qs.none()
+        qs = qs.filter(region_id__in=region_subtree_ids(region))
+    if scope.category_id is not None:
+        category = Category.objects.filter(pk=scope.category_id).first()
+        if category is None:
+            return qs.none()
+        qs = qs.filter(Q(category_id=category.pk) | Q(category__path__startswith=category.path + "/"))
+    return qs
+
+
+def scoped_petitions(scope: Scope, user: AnyUser | None = None, *, dated: bool = True) -> QuerySet[Petition]:
+    """The petitions in ``scope``; limited to what ``user`` may see when a user is given."""
+    base = petitions_visible_to(user) if user is not None else Petition.objects.all()
+    return scope_filter(base, scope, dated=dated)
+
+
+# --- districts and level-1 categories ------------------------------------------------------------
+
+
+@dataclass
+class Lookups:
+    """Region id → its district (level 3), and level-1 category names → ids."""
+
+    district_of: dict[int, tuple[int, str, str]] = field(default_factory=dict)  # id → (id, code, name)
+    category_ids: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> Lookups:
+        rows = {r[0]: r for r in Region.objects.values_list("pk", "parent_id", "level", "code", "name")}
+        district_of: dict[int, tuple[int, str, str]] = {}
+        for pk in rows:
+            node: tuple[Any, ...] | None = rows[pk]
+            while node is not None and node[2] > 3:
+                node = rows.get(node[1])
+            if node is not None and node[2] == 3:
+                district_of[pk] = (node[0], node[3], node[4])
+        categories = dict(Category.objects.filter(level=1).values_list("name", "pk"))
+        return cls(district_of=district_of, category_ids=categories)
+
+
+def districts(city_code: str | None = None) -> list[Region]:
+    """The level-3 regions (districts and counties), of one city when ``city_code`` is given."""
+    qs = Region.objects.filter(level=Region.Level.COUNTY)
+    if city_code:
+        qs = qs.filter(parent__code=city_code)
+    return list(qs.order_by("code"))
+
+
+@dataclass(frozen=True)
+class PetitionRecord:
+    """One petition as the analytics see it: no personal data; ``message.id`` is the tracking code."""
+
+    pk: int
+    tracking_code: str
+    message: Message
+    channel: str
+    category: str
+    category_id: int | None
+    district: str
+    district_code: str
+    district_id: int | None
+    state: str
+
+
+def petition_records(qs: QuerySet[Petition], lookups: Lookups | None = None) -> list[PetitionRecord]:
+    """Records for the pure algorithms, in received order.
+
+    The message text starts with the district name and the place text, so that the algorithms'
+    region parsing sees the petition's region even when the title does not name it.
+    """
+    look = lookups or Lookups.load()
+    rows = qs.order_by("received_at", "pk").values_list(
+        "pk",
+        "tracking_code",
+        "title",
+        "request",
+        "facts",
+        "place_text",
+        "received_at",
+        "petitioner_id",
+        "channel",
+        "category__path",
+        "region_id",
+        "state",
+    )
+    tz = timezone.get_current_timezone()
+    out: list[PetitionRecord] = []
+    for (
+        pk,
+        code,
+        title,
+        request,
+        facts,
+        place,
+        received,
+        petitioner_id,
+        channel,
+        path,
+        region_id,
+        state,
+    ) in rows:
+        level1 = path.split("/")[0] if path else ""
+        district = look.district_of.get(region_id) if region_id else None
+        district_name = district[2] if district else ""
+        text = "\n".join(part for part in (f"{district_name}{place}".strip(), request, facts) if part)
+        message = Message(
+            id=code,
+            user=f"p{petitioner_id}" if petitioner_id else f"anon{pk}",
+            title=title,
+            text=text,
+            day=timezone.localtime(received, tz).date(),
+            category=level1,
+        )
+        out.append(
+            PetitionRecord(
+                pk=pk,
+                tracking_code=code,
+                message=message,
+                channel=channel,
+                category=level1 or UNCLASSIFIED,
+                category_id=look.category_ids.get(level1),
+                district=district_name or UNKNOWN_REGION,
+                district_code=district[1] if district else "",
+                district_id=district[0] if district else None,
+                state=state,
+            )
+        )
+    return out
+
+
+def known_names(petition_ids: Iterable[int]) -> set[str]:
+    """Names recorded with these petitions (petitioner, representatives, accused person), to mask them.
+
+    Read only to remove them from texts shown to analysts; never returned to a caller.
+    """
+    from minsheng.petitions.models import Representative
+
+    ids = list(set(petition_ids))
+    names: set[str] = set()
+    for petition in Petition.objects.filter(pk__in=ids).select_related("petitioner"):
+        if petition.petitioner is not None and petition.petitioner.name:
+            names.add(petition.petitioner.name.strip())
+        if petition.accused_person:
+            names.update(p.strip() for p in re.split(r"[、，,；;\s]+", petition.accused_person))
+    for rep in Representative.objects.filter(petition_id__in=ids):
+        if rep.name:
+            names.add(rep.name.strip())
+    return {n for n in names if len(n) >= 2}
+
+
+# --- hot issues ----------------------------------------------------------------------------------
+
+
+def hot_issue_dict(issue: HotIssue, names: Iterable[str] = ()) -> dict[str, Any]:
+    """The JSON shape of ``minsheng hot-issues`` (members are tracking codes), de-identified."""
+    names = tuple(names)
+    data = issue.as_dict()
+    data["title"] = deidentify(data["title"], names)
+    data["place"] = deidentify(data["place"], names)
+    data["keywords"] = [k for k in data["keywords"] if deidentify(k, names) == k]
+    return data
+
+
+def hot_issues_from_records(
+    records: Sequence[PetitionRecord], *, top: int = 20, now: dt.date | None = None, min_size: int = 2
+) -> list[dict[str, Any]]:
+    issues = find_hot_issues(
+        [r.message for r in records], top=top, now=now, params=HotIssueParams(min_size=min_size)
+    )
+    pk_of = {r.tracking_code: r.pk for r in records}
+    names = known_names(pk_of[str(m)] for h in issues for m in h.members if str(m) in pk_of)
+    return [hot_issue_dict(h, names) for h in issues]
+
+
+def hot_issues(
+    scope: Scope,
+    user: AnyUser | None = None,
+    *,
+    top: int = 20,
+    now: dt.date | None = None,
+    min_size: int = 2,
+) -> list[dict[str, Any]]:
+    """Ranked same-matter groups of the petitions received in ``scope`` (``now`` defaults to its end)."""
+    records = petition_records(scoped_petitions(scope, user))
+    return hot_issues_from_records(records, top=top, now=now or scope.date_to, min_size=min_size)
+
+
+# --- weekly series and spikes --------------------------------------------------------------------
+
+SeriesKey = tuple[str, str]
+
+
+def series_key_of(record: PetitionRecord) -> SeriesKey:
+    return (record.category, record.district)
+
+
+def weekly_series(
+    records: Sequence[PetitionRecord], *, first_week: dt.date | None = None, last_week: dt.date | None = None
+) -> dict[Hashable, WeeklySeries]:
+    """Weekly counts per (level-1 category, district), zero weeks included."""
+    keys = {r.tracking_code: series_key_of(r) for r in records}
+    return weekly_counts(
+        [r.message for r in records],
+        key=lambda m: keys[str(m.id)],
+        first_week=first_week,
+        last_week=last_week,
+    )
+
+
+def weekly_totals(records: Iterable[PetitionRecord], first_week: dt.date, last_week: dt.date) -> list[int]:
+    counts: Counter[dt.date] = Counter(week_start(r.message.day) for r in records)
+    n = (week_start(last_week) - week_start(first_week)).days // 7 + 1
+    return [counts.get(week_start(first_week) + dt.timedelta(days=7 * i), 0) for i in range(n)]
+
+
+def spikes_in_week(
+    records: Sequence[PetitionRecord],
+    week: dt.date,
+    *,
+    alpha: float = 0.01,
+    baseline_weeks: int = 8,
+    min_count: int = 5,
+) -> list[Spike]:
+    """Spikes of the week starting ``week_start(week)`` against the ``baseline_weeks`` before it."""
+    tested = week_start(week)
+    first = tested - dt.timedelta(days=7 * baseline_weeks)
+    in_range = [r for r in records if first <= r.message.day < tested + dt.timedelta(days=7)]
+    series = weekly_series(in_range, first_week=first, last_week=tested)
+    return detect_spikes(series, alpha=alpha, baseline_weeks=baseline_weeks, min_count=min_count)
+
+
+# --- period figures ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnTime:
+    rule: str
+    due: int  # decided deadlines due in the period (met, breached, or open past due)
+    on_time: int
+    pending: int  # still open and not yet due
+
+    @property
+    def share(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+def on_time_figures(
+    scope: Scope, user: AnyUser | None = None, *, today: dt.date | None = None
+) -> list[OnTime]:
+    """Per rule: deadlines with ``statutory_due`` in the period, and how many were met by it."""
+    from minsheng.workflow.models import Deadline
+
+    today = today or timezone.localdate()
+    petitions = scoped_petitions(scope, user, dated=False)
+    out = []
+    for rule in ON_TIME_RULES:
+        qs = Deadline.objects.filter(
+            rule=rule,
+            statutory_due__gte=scope.date_from,
+            statutory_due__lte=scope.date_to,
+            petition__in=petitions,
+        ).exclude(status__in=[Deadline.Status.WAIVED, Deadline.Status.CANCELLED, Deadline.Status.EXPIRED])
+        on_time = 0
+        due = 0
+        pending = 0
+        for status, met_at, met_late, statutory_due in qs.values_list(
+            "status", "met_at", "met_late", "statutory_due"
+        ):
+            if status == Deadline.Status.OPEN and statutory_due >= today:
+                pending += 1
+                continue
+            due += 1
+            if (
+                status == Deadline.Status.MET
+                and not met_late
+                and (met_at is None or timezone.localtime(met_at).date() <= statutory_due)
+            ):
+                on_time += 1
+        out.append(OnTime(rule=rule, due=due, on_time=on_time, pending=pending))
+    return out
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    satisfied: int
+    basically_satisfied: int
+    unsatisfied: int
+    basic_counts: bool
+
+    @property
+    def rated(self) -> int:
+        return self.satisfied + self.basically_satisfied + self.unsatisfied
+
+    @property
+    def share(self) -> float | None:
+        good = self.satisfied + (self.basically_satisfied if self.basic_counts else 0)
+        return good / self.rated if self.rated else None
+
+
+def satisfaction(scope: Scope, user: AnyUser | None = None) -> Satisfaction:
+    """Ratings given in the period (satisfied + basically satisfied, per the setting, over rated)."""
+    from minsheng.workflow.models import Rating
+
+    petitions = scoped_petitions(scope, user, dated=False)
+    counts = dict(
+        Rating.objects.filter(
+            petition__in=petitions, rated_at__gte=scope.start_dt(), rated_at__lt=scope.end_dt()
+        )
+        .values_list("value")
+        .annotate(n=Count("pk"))
+        .values_list("value", "n")
+    )
+    return Satisfaction(
+        satisfied=counts.get(Rating.Value.SATISFIED, 0),
+        basically_satisfied=counts.get(Rating.Value.BASICALLY_SATISFIED, 0),
+        unsatisfied=counts.get(Rating.Value.UNSATISFIED, 0),
+        basic_counts=bool(getattr(settings, "MINSHENG_BASIC_SATISFIED_COUNTS", True)),
+    )
+
+
+def mix(records: Iterable[PetitionRecord], attr: str) -> list[tuple[str, int]]:
+    """Counts by a record attribute, largest first (ties by label)."""
+    counts = Counter(str(getattr(r, attr)) for r in records)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def channel_label(value: str) -> str:
+    try:
+        return str(Channel(value).label)
+    except ValueError:
+        return value
+
+
+def state_label(value: str) -> str:
+    try:
+        return str(State(value).label)
+    except ValueError:
+        return value
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    """A de-identified petition for the drill-down: no petitioner data at all."""
+
+    tracking_code: str
+    title: str
+    request: str
+    state: str
+    state_label: str
+    received_on: dt.date
+    category: str
+    district: str
+
+
+def drill_down(
+    scope: Scope,
+    user: AnyUser | None = None,
+    *,
+    codes: Sequence[str] | None = None,
+    category: str | None = None,
+    district: str | None = None,
+    week: dt.date | None = None,
+    limit: int = 200,
+) -> list[DrillRow]:
+    """De-identified petitions of the scope, optionally of a set of tracking codes / series / week."""
+    qs = scoped_petitions(scope, user, dated=not codes)
+    if codes:
+        qs = qs.filter(tracking_code__in=list(codes)[:500])
+    records = petition_records(qs)
+    if category:
+        records = [r for r in records if r.category == category]
+    if district:
+        records = [r for r in records if r.district == district]
+    if week:
+        records = [r for r in records if week_start(r.message.day) == week_start(week)]
+    by_pk = {
+        pk: (title, request)
+        for pk, title, request in Petition.objects.filter(
+            pk__in=[r.pk for r in records[-limit:]]
+        ).values_list("pk", "title", "request")
+    }
+    names = known_names(by_pk)
+    rows = []
+    for r in reversed(records[-limit:]):
+        title, request = by_pk[r.pk]
+        rows.append(
+            DrillRow(
+                tracking_code=r.tracking_code,
+                title=deidentify(title, names),
+                request=deidentify(request, names)[:300],
+                state=r.state,
+                state_label=state_label(r.state),
+                received_on=r.message.day,
+                category=r.category,
+                district=r.district,
+            )
+        )
+    return rows
