@@ -258,7 +258,9 @@ _SUFFIX_RE = "|".join(sorted((re.escape(s) for s in LANDMARK_SUFFIXES), key=len,
 _LANDMARK_RE = re.compile(
     rf"([\u4e00-\u9fffA-Za-z0-9·]{{2,12}}?)({_SUFFIX_RE})(?![\u4e00-\u9fff]?(?:市|政|管|区))"
 )
-_LANDMARK_STOP = set("的在于和与是了住我们这那该个从到及对给被把向位原现由为有到将就也都还让请")
+_LANDMARK_STOP = set(
+    "的在于和与是了住我们这那该个从到及对给被把向位原现由为有到将就也都还让请求令止责说旁边近"
+)
 _GENERIC_STEMS = {
     "本",
     "该",

@@ -1,0 +1,184 @@
+"""Routing suggestions for a petition, from the database (organs, responsibilities, regions).
+
+The algorithm is pure and lives in :mod:`minsheng.intelligence.nlp.routing`; this module
+builds its inputs from the database (cached per process, rebuilt when the organ,
+responsibility or region tables change, at most every ``WORLD_TTL`` seconds otherwise) and
+from the petition (registered or predicted category, region or recognised place, nature,
+accused organ's subtree).
+
+Public API::
+
+    routing_suggest(petition, *, top=5, category_scores=None, region_id=None) -> list[Suggestion]
+    routing_world() -> RoutingWorld
+    routing_world_clear() -> None
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Max
+
+from minsheng.intelligence.nlp.routing import (
+    OrganInfo,
+    ResponsibilityRow,
+    RoutingQuery,
+    RoutingWorld,
+    Suggestion,
+    suggest,
+)
+from minsheng.orgs.models import Organ, Region, Responsibility
+from minsheng.orgs.selectors import organ_subtree_ids
+
+if TYPE_CHECKING:
+    from minsheng.petitions.models import Petition
+
+__all__ = ["Suggestion", "routing_suggest", "routing_world", "routing_world_clear", "table_signature"]
+
+logger = logging.getLogger(__name__)
+
+WORLD_TTL = 300.0
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, Any, Any]] = {}
+
+
+def table_signature(*models: Any) -> tuple[Any, ...]:
+    """(count, max pk) of each table: changes whenever a row is added or deleted."""
+    sig: list[Any] = []
+    for model in models:
+        agg = model.objects.aggregate(n=Count("pk"), m=Max("pk"))
+        sig.append((agg["n"], agg["m"]))
+    return tuple(sig)
+
+
+def cached(key: str, signature: tuple[Any, ...], build: Any) -> Any:
+    """A per-process cache entry rebuilt when ``signature`` changes or after WORLD_TTL seconds."""
+    now = time.monotonic()
+    with _lock:
+        entry = _cache.get(key)
+        if entry is not None and entry[1] == signature and now - entry[0] < WORLD_TTL:
+            return entry[2]
+    value = build()
+    with _lock:
+        _cache[key] = (now, signature, value)
+    return value
+
+
+def routing_world_clear() -> None:
+    """Forget every cached world and gazetteer (tests, admin changes)."""
+    with _lock:
+        _cache.clear()
+
+
+def _build_world() -> RoutingWorld:
+    organs = {
+        o.pk: OrganInfo(
+            id=o.pk,
+            name=o.name,
+            short_name=o.short_name,
+            aliases=tuple(str(a) for a in (o.aliases or [])),
+            kind=o.kind,
+            level=o.level,
+            parent_id=o.parent_id,
+            region_id=o.region_id,
+            is_active=o.is_active,
+            successor_id=o.successor_id,
+        )
+        for o in Organ.objects.all()
+    }
+    rows = [
+        ResponsibilityRow(
+            organ_id=r["organ_id"],
+            category_path=r["category__path"],
+            region_id=r["region_id"],
+            priority=r["priority"],
+        )
+        for r in Responsibility.objects.values("organ_id", "category__path", "region_id", "priority")
+    ]
+    parents: dict[int, int | None] = {}
+    names: dict[int, str] = {}
+    levels: dict[int, int] = {}
+    for pk, parent_id, name, level in Region.objects.values_list("pk", "parent_id", "name", "level"):
+        parents[pk] = parent_id
+        names[pk] = name
+        levels[pk] = level
+    return RoutingWorld(
+        organs=organs, responsibilities=rows, region_parent=parents, region_names=names, region_levels=levels
+    )
+
+
+def routing_world() -> RoutingWorld:
+    """The organs/responsibilities/regions snapshot used for routing (cached)."""
+    return cached("routing_world", table_signature(Organ, Responsibility, Region), _build_world)  # type: ignore[no-any-return]
+
+
+def _category_scores(petition: Petition) -> tuple[list[tuple[str, float]], str]:
+    if petition.category_id is not None and petition.category is not None:
+        return [(petition.category.path, 1.0)], "registered"
+    stored = (petition.suggestions or {}).get("category") or {}
+    top = stored.get("top") or []
+    if top:
+        return [(str(label), float(p)) for label, p in top], "predicted"
+    from minsheng.intelligence.services import predict_category
+
+    prediction = predict_category(petition)
+    if prediction is None:
+        return [], "predicted"
+    return [(label, float(p)) for label, p in prediction.top], "predicted"
+
+
+def _region(petition: Petition) -> tuple[int | None, float]:
+    if petition.region_id is not None:
+        return int(petition.region_id), 1.0
+    from minsheng.intelligence.services import petition_places
+
+    _, region_id, confidence = petition_places(petition)
+    return region_id, confidence
+
+
+def _nature(petition: Petition) -> str:
+    return str(petition.nature or "")
+
+
+def routing_suggest(
+    petition: Petition,
+    *,
+    top: int = 5,
+    category_scores: Sequence[tuple[str, float]] | None = None,
+    category_source: str = "predicted",
+    region_id: int | None = None,
+) -> list[Suggestion]:
+    """Ranked competent-organ suggestions: ``organ_id``, ``organ`` (name), ``score`` (0..1), ``reasons``.
+
+    Never suggests the accused organ or any organ below it. ``category_scores`` and
+    ``region_id`` may be passed by a caller that has computed them already (enrichment).
+    """
+    world = routing_world()
+    if category_scores is None:
+        scores, source = _category_scores(petition)
+    else:
+        scores, source = list(category_scores), category_source
+    if region_id is None:
+        region, region_conf = _region(petition)
+    else:
+        region, region_conf = region_id, 1.0
+    excluded: frozenset[int] = frozenset()
+    if petition.accused_organ_id is not None:
+        excluded = frozenset(organ_subtree_ids([int(petition.accused_organ_id)]))
+    query = RoutingQuery(
+        text=f"{petition.title}\n{petition.request}\n{petition.facts}\n{petition.reasons}\n{petition.place_text}",
+        category_scores=scores,
+        category_source=source,
+        region_id=region,
+        region_confidence=region_conf,
+        nature=_nature(petition),
+        excluded_organ_ids=excluded,
+        accused_organ_id=petition.accused_organ_id,
+        accused_person=petition.accused_person or "",
+    )
+    return suggest(world, query, top=top)

@@ -1,0 +1,374 @@
+"""The suggestion service: category, nature, places, routing, urgency and similar petitions.
+
+``petition_enrich(petition)`` computes every suggestion for one petition, stores them in
+``petition.suggestions`` (merged: other keys such as ``demo_source`` or ``import_source``
+are kept) and indexes the petition for similarity search. It never raises: a failing step
+is logged and left out (its name is listed under ``"errors"``). It is fast enough to run
+inside the registration transaction (see docs/intelligence.md for measured latency).
+
+``suggestion_feedback(petition, kind=, suggested=, chosen=, actor=)`` records whether staff
+accepted or overrode a suggestion, as a non-public ``PetitionEvent`` with action
+``suggestion_feedback``: an audit row, not a state change, so it is written directly and
+not through ``petition_transition``. These rows are the training signal for retraining.
+
+Personal data: only the petition's own text and ``place_text`` are analysed; the
+petitioner's (encrypted) address is never copied into the suggestions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+
+from minsheng.intelligence.nlp.places import (
+    Gazetteer,
+    GazetteerEntry,
+    PlaceCandidate,
+    best_region,
+    find_places,
+)
+from minsheng.intelligence.nlp.urgency import detect_urgency
+from minsheng.intelligence.routing import cached, routing_suggest, table_signature
+from minsheng.orgs.models import Category, Region
+
+if TYPE_CHECKING:
+    from minsheng.intelligence.nlp.classify import Classifier, Prediction
+    from minsheng.petitions.models import Petition
+
+__all__ = [
+    "FEEDBACK_KINDS",
+    "gazetteer",
+    "petition_enrich",
+    "petition_places",
+    "predict_category",
+    "similar_relations",
+    "suggestion_feedback",
+]
+
+logger = logging.getLogger(__name__)
+
+FEEDBACK_KINDS = ("category", "nature", "routing", "region", "urgency", "similar")
+SIMILAR_TOP = 5
+SIMILAR_MIN_SCORE = 0.3
+COLLECTIVE_MIN_SCORE = 0.6  # "near-identical" text for the collective-issue relation
+COLLECTIVE_MIN_PETITIONERS = 3
+
+_classifier_lock = threading.Lock()
+_classifier_cache: dict[str, tuple[float, Classifier]] = {}
+
+
+# -- building blocks ---------------------------------------------------------------------------
+
+
+def gazetteer() -> Gazetteer:
+    """The place gazetteer built from the Region table (cached per process)."""
+
+    def build() -> Gazetteer:
+        rows = [
+            GazetteerEntry(pk, name, tuple(str(a) for a in (aliases or [])), level, parent_id)
+            for pk, name, aliases, level, parent_id in Region.objects.values_list(
+                "pk", "name", "aliases", "level", "parent_id"
+            )
+        ]
+        return Gazetteer.build(rows)
+
+    return cached("gazetteer", table_signature(Region), build)  # type: ignore[no-any-return]
+
+
+def petition_places(petition: Petition) -> tuple[list[PlaceCandidate], int | None, float]:
+    """Places in the petition text and ``place_text``; the best region id and its confidence."""
+    gaz = gazetteer()
+    text = "\n".join(
+        part for part in (petition.title, petition.request, petition.facts, petition.reasons) if part
+    )
+    candidates = find_places(text, gaz, address=petition.place_text or "")
+    region_id, confidence = best_region(candidates, gaz)
+    return candidates, region_id, confidence
+
+
+def classifier() -> Classifier:
+    """The active category model (deployment's retrained one if present), cached by file mtime."""
+    from minsheng.intelligence.nlp.classify import active_model_path, load_active
+
+    model_dir = getattr(settings, "MINSHENG_MODEL_DIR", None)
+    path = active_model_path(model_dir)
+    key = str(path)
+    mtime = Path(path).stat().st_mtime
+    with _classifier_lock:
+        entry = _classifier_cache.get(key)
+        if entry is not None and entry[0] == mtime:
+            return entry[1]
+    model = load_active(model_dir)
+    with _classifier_lock:
+        _classifier_cache.clear()
+        _classifier_cache[key] = (mtime, model)
+    return model
+
+
+def _body(petition: Petition) -> str:
+    return "\n".join(part for part in (petition.request, petition.facts, petition.reasons) if part)
+
+
+def predict_category(petition: Petition) -> Prediction | None:
+    try:
+        return classifier().predict(petition.title, _body(petition))
+    except Exception:
+        logger.exception("category prediction failed for petition %s", petition.pk)
+        return None
+
+
+def _level1_category_ids() -> dict[str, int]:
+    return cached(  # type: ignore[no-any-return]
+        "level1_categories",
+        table_signature(Category),
+        lambda: dict(Category.objects.filter(level=1).values_list("name", "pk")),
+    )
+
+
+# -- similar petitions and what they mean ------------------------------------------------------
+
+
+def similar_relations(petition: Petition, hits: list[tuple[int, float]]) -> list[dict[str, Any]]:
+    """Explain each similar hit: a repeat by the same petitioner, the same matter in progress
+    at another organ, a possible collective issue, or just similar."""
+    from minsheng.petitions.models import Petition as PetitionModel
+    from minsheng.petitions.models import State
+    from minsheng.workflow.models import Deadline
+    from minsheng.workflow.services import OPEN_STATES
+
+    if not hits:
+        return []
+    ids = [pid for pid, _ in hits]
+    rows = {
+        r["pk"]: r
+        for r in PetitionModel.objects.filter(pk__in=ids).values(
+            "pk",
+            "tracking_code",
+            "petitioner_id",
+            "state",
+            "current_organ_id",
+            "current_organ__name",
+            "received_at",
+        )
+    }
+    today = timezone.localdate()
+    running = set(
+        Deadline.objects.filter(
+            petition_id__in=ids, status=Deadline.Status.OPEN, statutory_due__gte=today
+        ).values_list("petition_id", flat=True)
+    )
+    own_petitioner = petition.petitioner_id
+    near = [pid for pid, score in hits if score >= COLLECTIVE_MIN_SCORE and pid in rows]
+    petitioners = {rows[pid]["petitioner_id"] for pid in near if rows[pid]["petitioner_id"] is not None}
+    if own_petitioner is not None:
+        petitioners.add(own_petitioner)
+    anonymous_near = sum(1 for pid in near if rows[pid]["petitioner_id"] is None)
+    collective = len(petitioners) + anonymous_near >= COLLECTIVE_MIN_PETITIONERS
+    out: list[dict[str, Any]] = []
+    for pid, score in hits:
+        row = rows.get(pid)
+        if row is None:
+            continue
+        item: dict[str, Any] = {
+            "id": pid,
+            "tracking_code": row["tracking_code"],
+            "score": round(float(score), 3),
+            "state": row["state"],
+            "organ": row["current_organ__name"],
+        }
+        if own_petitioner is not None and row["petitioner_id"] == own_petitioner:
+            item["relation"] = "same_petitioner_repeat"
+            final = row["state"] == State.FINAL
+            item["final"] = final
+            item["explanation"] = (
+                "同一信访人的同一事项已经复核终结，不再受理（条例第三十六条第三款）"
+                if final
+                else "同一信访人此前提出过相似事项，请核对是否为重复信访"
+            )
+        elif (
+            row["state"] in OPEN_STATES
+            and row["current_organ_id"] != petition.current_organ_id
+            and pid in running
+        ):
+            item["relation"] = "same_matter_in_progress_elsewhere"
+            item["explanation"] = (
+                f"相同事项正由{row['current_organ__name']}在法定期限内办理（条例第十九条第三款：期限内不得向上级机关再提出同一事项）"
+            )
+        elif collective and pid in near:
+            item["relation"] = "possible_collective_issue"
+            item["explanation"] = (
+                f"至少{COLLECTIVE_MIN_PETITIONERS}位不同信访人反映几乎相同的内容，可能是群体性诉求"
+            )
+        else:
+            item["relation"] = "similar"
+            item["explanation"] = "内容相似"
+        out.append(item)
+    return out
+
+
+# -- the service -------------------------------------------------------------------------------
+
+
+def petition_enrich(petition: Petition, *, save: bool = True, index: bool = True) -> dict[str, Any]:
+    """Compute all suggestions for ``petition``, merge them into ``petition.suggestions`` and save.
+
+    Returns the new suggestions (without the keys it kept). Never raises.
+    """
+    started = time.perf_counter()
+    result: dict[str, Any] = {}
+    errors: list[str] = []
+    title, body = petition.title or "", _body(petition)
+
+    # category
+    prediction = None
+    try:
+        prediction = predict_category(petition)
+        if prediction is not None:
+            cat = prediction.to_dict()
+            cat["category_id"] = _level1_category_ids().get(prediction.label)
+            result["category"] = cat
+    except Exception:
+        logger.exception("enrich: category failed for petition %s", petition.pk)
+        errors.append("category")
+
+    # nature
+    try:
+        from minsheng.intelligence.nlp.classify_nature import predict_nature
+
+        result["nature"] = predict_nature(title, body).to_dict()
+    except Exception:
+        logger.exception("enrich: nature failed for petition %s", petition.pk)
+        errors.append("nature")
+
+    # places
+    region_id: int | None = petition.region_id
+    try:
+        candidates, best, confidence = petition_places(petition)
+        result["places"] = [c.to_dict() for c in candidates[:8]]
+        if best is not None:
+            gaz = gazetteer()
+            result["region"] = {"region_id": best, "name": gaz.path_name(best), "confidence": confidence}
+            if region_id is None:
+                region_id = best
+    except Exception:
+        logger.exception("enrich: places failed for petition %s", petition.pk)
+        errors.append("places")
+
+    # routing
+    try:
+        if petition.category_id is not None and petition.category is not None:
+            scores: list[tuple[str, float]] = [(petition.category.path, 1.0)]
+            source = "registered"
+        else:
+            scores = [(label, float(p)) for label, p in prediction.top] if prediction is not None else []
+            source = "predicted"
+        suggestions = routing_suggest(
+            petition, category_scores=scores, category_source=source, region_id=region_id
+        )
+        result["routing"] = [s.to_dict() for s in suggestions]
+    except Exception:
+        logger.exception("enrich: routing failed for petition %s", petition.pk)
+        errors.append("routing")
+
+    # urgency
+    try:
+        result["urgency"] = detect_urgency(title, body).to_dict()
+    except Exception:
+        logger.exception("enrich: urgency failed for petition %s", petition.pk)
+        errors.append("urgency")
+
+    # similarity: index, then look up
+    try:
+        from minsheng.intelligence.similarity import similar_to_petition, similarity_index_petition
+
+        if index:
+            similarity_index_petition(petition)
+        hits = similar_to_petition(petition, top=SIMILAR_TOP, min_score=SIMILAR_MIN_SCORE)
+        result["similar"] = similar_relations(petition, [(h.id, h.score) for h in hits])
+    except Exception:
+        logger.exception("enrich: similarity failed for petition %s", petition.pk)
+        errors.append("similar")
+
+    result["generated_at"] = timezone.now().isoformat()
+    if errors:
+        result["errors"] = errors
+    result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    if save:
+        try:
+            merged = dict(petition.suggestions or {})
+            merged.pop("errors", None)
+            merged.update(result)
+            petition.suggestions = merged
+            type(petition).objects.filter(pk=petition.pk).update(suggestions=merged)
+        except Exception:
+            logger.exception("enrich: could not save suggestions of petition %s", petition.pk)
+    return result
+
+
+def suggestion_feedback(
+    petition: Petition,
+    *,
+    kind: str,
+    suggested: Any,
+    chosen: Any,
+    actor: AbstractBaseUser | None,
+) -> Any:
+    """Record that staff accepted (``chosen == suggested``) or overrode a suggestion.
+
+    Written as a non-public ``PetitionEvent(action="suggestion_feedback")`` — an audit row,
+    not a state change (the state is unchanged). Returns the event. ``kind`` is one of
+    FEEDBACK_KINDS; ``suggested`` / ``chosen`` are JSON-serialisable (ids, labels).
+    """
+    from minsheng.core.errors import InvalidInput
+    from minsheng.orgs.selectors import memberships_of
+    from minsheng.workflow.models import PetitionEvent
+
+    if kind not in FEEDBACK_KINDS:
+        raise InvalidInput(f"unknown suggestion kind: {kind}", field="kind")
+    stored = (petition.suggestions or {}).get(kind)
+    accepted = _same(suggested, chosen)
+    organ = None
+    role = "system"
+    if actor is not None:
+        memberships = memberships_of(actor)
+        in_organ = [m for m in memberships if m.organ_id == petition.current_organ_id]
+        candidates = in_organ or memberships
+        if candidates:
+            pick = candidates[0]
+            organ, role = pick.organ, pick.role
+    return PetitionEvent.objects.create(
+        petition=petition,
+        action="suggestion_feedback",
+        occurred_at=timezone.now(),
+        actor=actor,  # type: ignore[misc]
+        actor_role=role,
+        actor_organ=organ,
+        from_state=petition.state,
+        to_state=petition.state,
+        is_public=False,
+        data={
+            "kind": kind,
+            "suggested": suggested,
+            "chosen": chosen,
+            "accepted": accepted,
+            "generated_at": (petition.suggestions or {}).get("generated_at"),
+            "had_suggestion": stored is not None,
+        },
+    )
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in ("organ_id", "category_id", "region_id", "label", "level", "id"):
+            if key in a or key in b:
+                return a.get(key) == b.get(key)
+    if isinstance(a, list) and a:
+        return _same(a[0], b)
+    return bool(a == b)
