@@ -13,6 +13,7 @@ import datetime as dt
 import gzip
 import random
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 from django.utils import timezone
+from tqdm import tqdm
 
 from minsheng.notifications.services import notifications_suppressed
 from minsheng.orgs.demo import DATA_DIR, DemoWorld
@@ -216,8 +218,16 @@ class DemoBuilder:
         self.rng.shuffle(plan)
         plan = plan * (count // len(plan) + 1)
         created = 0
+        todo = plan[: max(0, count - len(loaded))]
+        progress = tqdm(
+            total=len(todo),
+            desc="demo petitions",
+            unit="petition",
+            file=sys.stderr,
+            disable=not sys.stderr.isatty(),
+        )
         with notifications_suppressed():
-            for index, target in enumerate(plan[: max(0, count - len(loaded))]):
+            for index, target in enumerate(todo):
                 pool = (
                     with_reply
                     if target in ("final", "delivered", "closed_no_review") and with_reply
@@ -229,6 +239,8 @@ class DemoBuilder:
                 with transaction.atomic():
                     self.one(message, target, index)
                 created += 1
+                progress.update(1)
+        progress.close()
         deadlines_sweep(self.now)
         return created
 

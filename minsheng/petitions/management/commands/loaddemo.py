@@ -3,6 +3,7 @@ real messages, spread over all channels and states. Idempotent; refused in produ
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minsheng.orgs.demo import DEMO_USERS, build_demo_world
 from minsheng.petitions.demo import DemoBuilder
+from minsheng.workflow.deadlines import uncovered_years_in_use
 
 
 class Command(BaseCommand):
@@ -26,8 +28,21 @@ class Command(BaseCommand):
         password = settings.MINSHENG_DEMO_PASSWORD
         started = time.monotonic()
         world = build_demo_world(password=password)
-        created = DemoBuilder(world, seed=options["seed"]).build(options["petitions"])
+        deadline_log = logging.getLogger("minsheng.workflow.deadlines")
+        previous = deadline_log.level
+        deadline_log.setLevel(logging.ERROR)  # one summary below instead of a warning per petition
+        try:
+            created = DemoBuilder(world, seed=options["seed"]).build(options["petitions"])
+        finally:
+            deadline_log.setLevel(previous)
         self.stdout.write(f"demo: {created} new petitions in {time.monotonic() - started:.1f}s")
+        missing = uncovered_years_in_use()
+        if missing:
+            years = ", ".join(map(str, missing))
+            self.stdout.write(
+                f"note: some due dates fall in {years}, which no holiday calendar covers yet; they are shown as "
+                "provisional until an administrator loads that year's schedule (admin → 节假日安排)."
+            )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password: {password}):")
         for username, (name, posts) in DEMO_USERS.items():
