@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q
 from django.utils import timezone
 
 from minsheng.intelligence.nlp.places import (
@@ -156,13 +157,16 @@ def similar_relations(petition: Petition, hits: list[tuple[int, float]]) -> list
             "current_organ_id",
             "current_organ__name",
             "received_at",
+            "has_overdue",
         )
     }
+    # "Within its deadline": no clock of that petition has run out (open past its statutory
+    # due date, or breached); has_overdue is maintained by the deadline sweep.
     today = timezone.localdate()
-    running = set(
-        Deadline.objects.filter(
-            petition_id__in=ids, status=Deadline.Status.OPEN, statutory_due__gte=today
-        ).values_list("petition_id", flat=True)
+    late = set(
+        Deadline.objects.filter(petition_id__in=ids)
+        .filter(Q(status=Deadline.Status.BREACHED) | Q(status=Deadline.Status.OPEN, statutory_due__lt=today))
+        .values_list("petition_id", flat=True)
     )
     own_petitioner = petition.petitioner_id
     near = [pid for pid, score in hits if score >= COLLECTIVE_MIN_SCORE and pid in rows]
@@ -195,7 +199,8 @@ def similar_relations(petition: Petition, hits: list[tuple[int, float]]) -> list
         elif (
             row["state"] in OPEN_STATES
             and row["current_organ_id"] != petition.current_organ_id
-            and pid in running
+            and not row["has_overdue"]
+            and pid not in late
         ):
             item["relation"] = "same_matter_in_progress_elsewhere"
             item["explanation"] = (

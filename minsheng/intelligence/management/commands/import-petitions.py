@@ -99,7 +99,6 @@ class Command(BaseCommand):
         parser.add_argument("--organ", help="code of the receiving organ (default: the city petition bureau)")
         parser.add_argument("--channel", default=Channel.ONLINE, choices=list(Channel.values))
         parser.add_argument("--limit", type=int, default=0, help="import at most N rows (0: all)")
-        parser.add_argument("--no-enrich", action="store_true", help="skip the suggestions (faster)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -136,9 +135,7 @@ class Command(BaseCommand):
                     continue
                 try:
                     with transaction.atomic():
-                        self._import_row(
-                            row, key, organ, options["channel"], categories, enrich=not options["no_enrich"]
-                        )
+                        self._import_row(row, key, organ, options["channel"], categories)
                 except (InvalidInput, ValueError) as exc:
                     field = getattr(exc, "field", None)
                     message = getattr(exc, "message", None) or str(exc)
@@ -183,8 +180,6 @@ class Command(BaseCommand):
         organ: Organ,
         channel: str,
         categories: dict[str, int],
-        *,
-        enrich: bool,
     ) -> Petition:
         from minsheng.intelligence.services import petition_enrich
         from minsheng.petitions.services import RegistrationInput, petition_register
@@ -221,6 +216,6 @@ class Command(BaseCommand):
             actor=None,
             now=received_at,
         )
-        if enrich and "generated_at" not in (petition.suggestions or {}):
+        if "generated_at" not in (petition.suggestions or {}):  # registration did not enrich it
             petition_enrich(petition)
         return petition

@@ -1,0 +1,114 @@
+"""The suggestion service: petition_enrich and suggestion_feedback."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from minsheng.intelligence import services
+from minsheng.petitions.services import PetitionerInput
+
+pytestmark = pytest.mark.django_db
+
+
+def test_enrich_stores_all_suggestions_and_keeps_other_keys(register: Any) -> None:
+    petition = register(suggestions={"demo_source": "x"})
+    result = services.petition_enrich(petition)
+    for key in ("category", "nature", "places", "routing", "urgency", "similar", "generated_at"):
+        assert key in result, key
+    assert "errors" not in result
+    petition.refresh_from_db()
+    assert petition.suggestions["demo_source"] == "x"
+    assert petition.suggestions["category"]["label"] == result["category"]["label"]
+    assert set(result["category"]) >= {"label", "confidence", "top", "explanation", "category_id"}
+    assert result["category"]["category_id"] is not None
+    assert result["routing"] and set(result["routing"][0]) == {"organ_id", "organ", "score", "reasons"}
+    assert set(result["urgency"]) >= {"level", "cues", "reasons"}
+    assert any(p["name"] == "A3区" for p in result["places"])
+
+
+def test_enrich_never_raises_and_reports_failed_steps(register: Any, monkeypatch: Any) -> None:
+    petition = register()
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("model missing")
+
+    monkeypatch.setattr(services, "classifier", boom)
+    monkeypatch.setattr(services, "detect_urgency", boom)
+    result = services.petition_enrich(petition)
+    assert "urgency" in result["errors"]
+    assert "category" not in result and "routing" in result and "places" in result
+
+
+def test_similar_relations(register: Any) -> None:
+    text = {
+        "title": "某某路段工厂每天夜里排放刺鼻废气",
+        "request": "请求环保部门查处某某化工厂夜间偷排废气的问题，还居民清新空气。",
+        "facts": "该厂每晚十点以后排放刺鼻气体，附近居民无法开窗睡觉，已经持续三个月。",
+    }
+    people = [
+        PetitionerInput(name=f"居民{i}", phone=f"1380013800{i}", address="A3区某小区") for i in range(4)
+    ]
+    earlier = register(petitioner=people[0], **text)
+    services.petition_enrich(earlier)
+    others = [register(petitioner=p, **text) for p in people[1:3]]
+    for other in others:
+        services.petition_enrich(other)
+    again = register(petitioner=people[0], **text)
+    result = services.petition_enrich(again)
+    relations = {item["id"]: item["relation"] for item in result["similar"]}
+    assert relations[earlier.pk] == "same_petitioner_repeat"
+    assert relations[others[0].pk] == "possible_collective_issue"
+    repeat = next(i for i in result["similar"] if i["id"] == earlier.pk)
+    assert repeat["final"] is False and repeat["tracking_code"] == earlier.tracking_code
+
+
+def test_in_progress_elsewhere(register: Any, act: Any, organs: Any) -> None:
+    text = {
+        "title": "小区门口道路破损严重多次反映无人修",
+        "request": "请求尽快修复某某小区门口破损道路，坑洼积水严重影响出行。",
+        "facts": "道路破损已经半年，多次反映无人处理。",
+    }
+    first = register(**text)
+    act(first, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    second = register(petitioner=PetitionerInput(name="王五", phone="13900139000"), **text)
+    services.petition_enrich(first)
+    result = services.petition_enrich(second)
+    hit = next(i for i in result["similar"] if i["id"] == first.pk)
+    assert hit["relation"] == "same_matter_in_progress_elsewhere"
+    assert "第十九条" in hit["explanation"]
+
+
+def test_suggestion_feedback_is_a_private_audit_event(register: Any, users: Any, organs: Any) -> None:
+    petition = register()
+    services.petition_enrich(petition)
+    petition.refresh_from_db()
+    top = petition.suggestions["routing"][0]
+    state = petition.state
+    event = services.suggestion_feedback(
+        petition,
+        kind="routing",
+        suggested=top,
+        chosen={"organ_id": top["organ_id"]},
+        actor=users["dispatcher"],
+    )
+    assert event.action == "suggestion_feedback" and event.is_public is False
+    assert event.data["accepted"] is True and event.from_state == event.to_state == state
+    override = services.suggestion_feedback(
+        petition,
+        kind="routing",
+        suggested=top,
+        chosen={"organ_id": organs["a-edu"].pk},
+        actor=users["dispatcher"],
+    )
+    assert override.data["accepted"] is False
+    petition.refresh_from_db()
+    assert petition.state == state
+
+
+def test_suggestion_feedback_rejects_unknown_kind(register: Any) -> None:
+    from minsheng.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        services.suggestion_feedback(register(), kind="colour", suggested=1, chosen=2, actor=None)
