@@ -212,7 +212,12 @@ def suggestions(data: ReportData) -> list[str]:
     for c in rising[:3]:
         where = ""
         if c.top_district and c.top_district_count:
-            where = f"，主要集中在{c.top_district}（{c.top_district_count}件，占{percent(c.top_district_count / c.count, 0)}）"
+            share = c.top_district_count / c.count
+            where = (
+                f"，主要集中在{c.top_district}（{c.top_district_count}件，占{percent(share, 0)}）"
+                if share >= 0.3
+                else f"，已识别区县中{c.top_district}最多（{c.top_district_count}件）"
+            )
         out.append(
             f"{c.category}类信访量环比上升{percent(c.change, 0)}（由{c.previous}件增至{c.count}件）{where}。"
             f"建议{ADVICE.get(c.category, GENERIC_ADVICE)}。"
@@ -929,3 +934,24 @@ def write_report(data: ReportData, output_dir: Path) -> list[Path]:
         path.write_bytes(renderer(data))
         paths.append(path)
     return paths
+
+
+REPORT_CACHE_SECONDS = 300
+
+
+def cached_report(scope: Scope, user: Any = None, *, top: int = 10) -> ReportData:
+    """:func:`build_report` cached for a few minutes per (user, scope): the dashboard and its
+    downloads share one computation (hot-issue grouping takes seconds on a large period)."""
+    from django.core.cache import cache
+
+    user_key = getattr(user, "pk", None) or "all"
+    key = (
+        f"minsheng:analytics:report:{user_key}:{scope.date_from}:{scope.date_to}:"
+        f"{scope.organ_id}:{scope.region_code}:{scope.category_id}:{top}"
+    )
+    data = cache.get(key)
+    if isinstance(data, ReportData):
+        return data
+    data = build_report(scope, user, top=top)
+    cache.set(key, data, REPORT_CACHE_SECONDS)
+    return data

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minsheng.workbench import views
+from minsheng.workbench import analytics_views, views
 
 app_name = "workbench"
 urlpatterns = [
@@ -19,4 +19,13 @@ urlpatterns = [
     path("petition/<int:pk>/petitioner/", views.petitioner_panel, name="petitioner"),
     path("petition/<int:pk>/documents/<slug:kind>.<str:fmt>", views.document_download, name="document"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("analytics/", analytics_views.analytics_home, name="analytics"),
+    path("analytics/petitions/", analytics_views.analytics_petitions, name="analytics_petitions"),
+    path("analytics/report.<slug:fmt>", analytics_views.analytics_report, name="analytics_report"),
+    path("analytics/subscribe/", analytics_views.analytics_subscribe, name="analytics_subscribe"),
+    path(
+        "analytics/subscriptions/<int:pk>/delete/",
+        analytics_views.analytics_unsubscribe,
+        name="analytics_unsubscribe",
+    ),
 ]
