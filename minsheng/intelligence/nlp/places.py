@@ -193,6 +193,39 @@ def _scan(gaz: Gazetteer, text: str, source: str, original: str) -> list[PlaceCa
     return found
 
 
+# Anonymised sub-city units ("K8县", "B2区", "M4市") name their city by the letter: when the
+# unit itself is not in the gazetteer, the city "<letter>市" is inferred (lower confidence).
+_CODED_UNIT_RE = re.compile(r"(?<![a-z0-9])([a-z])(\d{1,2})(区|县|市)")
+
+
+def _coded_units(
+    gaz: Gazetteer, text: str, source: str, original: str, taken: list[tuple[int, int]]
+) -> list[PlaceCandidate]:
+    out: list[PlaceCandidate] = []
+    for m in _CODED_UNIT_RE.finditer(text):
+        if _overlaps((m.start(), m.end()), taken):
+            continue
+        owners = gaz.forms.get(f"{m.group(1)}市", [])
+        if not owners:
+            continue
+        region_id = owners[0][0]
+        entry = gaz.entries[region_id]
+        out.append(
+            PlaceCandidate(
+                kind="region",
+                name=entry.name,
+                matched=original[m.start() : m.end()],
+                start=m.start(),
+                end=m.end(),
+                source=source,
+                confidence=0.6 if source == "address" else 0.55,
+                region_id=region_id,
+                level=entry.level,
+            )
+        )
+    return out
+
+
 def _unresolved_streets(text: str, source: str, taken: list[tuple[int, int]]) -> list[PlaceCandidate]:
     out: list[PlaceCandidate] = []
     for m in _UNRESOLVED_STREET_RE.finditer(text):
@@ -350,6 +383,8 @@ def find_places(text: str, gaz: Gazetteer, address: str = "") -> list[PlaceCandi
         if not norm.strip():
             continue
         regions = _scan(gaz, norm, source, raw)
+        taken = [(c.start, c.end) for c in regions]
+        regions += _coded_units(gaz, norm, source, raw, taken)
         taken = [(c.start, c.end) for c in regions]
         streets = _unresolved_streets(norm, source, taken)
         landmarks = find_landmarks(norm, source, gaz)

@@ -59,9 +59,11 @@ MIN_CATEGORY_PROB = 0.02  # categories less likely than this are not routed on
 MIN_SCORE = 0.05  # suggestions below this are dropped (unless nothing else is left)
 ACCUSED_PARENT_SCORE = 0.5
 
+# Misconduct of public officials (discipline matters). Titles alone ("尊敬的领导", "局长")
+# are not enough: nearly every message addresses an official.
 _OFFICIALS_RE = re.compile(
-    r"干部|官员|公职人员|公务员|领导|书记|局长|处长|科长|镇长|乡长|村支书|村主任|主任|所长|院长|区长|县长|市长|"
-    r"贪污|受贿|索贿|行贿|腐败|挪用|侵吞|以权谋私|滥用职权|玩忽职守|失职渎职|渎职|吃拿卡要|公款|违纪"
+    r"贪污|受贿|索贿|收受.{0,6}(?:贿赂|红包|好处|钱财)|腐败|挪用.{0,6}(?:公款|资金|款)|侵吞|以权谋私|滥用职权|"
+    r"玩忽职守|失职渎职|渎职|吃拿卡要|公款|违纪|违反.{0,4}八项规定|充当.{0,4}保护伞|官商勾结|权钱交易|利益输送"
 )
 
 

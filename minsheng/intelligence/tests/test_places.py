@@ -84,3 +84,10 @@ def test_landmarks_trim_function_words_and_regions() -> None:
 def test_nothing_found_in_empty_text() -> None:
     assert find_places("", GAZ) == []
     assert best_region([], GAZ) == (None, 0.0)
+
+
+def test_coded_sub_city_unit_resolves_to_its_city() -> None:
+    gaz = Gazetteer.build([*ROWS, (8, "K市", [], 2, 1)])
+    region, conf = best_region(find_places("K8县杉木桥纸厂噪音", gaz), gaz)
+    assert region == 8 and 0.4 < conf < 0.8
+    assert best_region(find_places("A3区的问题", gaz), gaz)[0] == 3  # a known unit stays itself
