@@ -24,7 +24,7 @@
     tooltip: { trigger: "axis" },
     xAxis: { type: "category", data: data.weekly.weeks.map(function (w) { return w.slice(5); }) },
     yAxis: { type: "value", minInterval: 1 },
-    series: [{ type: "line", data: data.weekly.counts, areaStyle: { opacity: 0.15 }, smooth: true }]
+    series: [{ type: "line", data: data.weekly.counts, areaStyle: { opacity: 0.15 }, smooth: false }]
   });
   var cats = data.by_category.slice(0, 12);
   chart("an-chart-category", {
