@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django.test import Client
+from django.utils import timezone
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -62,3 +63,35 @@ def submit_petition(
     assert response.status_code == 302, response.content.decode()[:4000]
     done = client.session["portal_submit_done"]
     return done["code"], done["password"]
+
+
+OPINION = {
+    "outcome": "support",
+    "facts_and_reasons": "经现场核查，工地确有夜间施工行为。",
+    "opinion": "责令施工单位停止夜间施工。",
+    "legal_basis": "《中华人民共和国噪声污染防治法》第四十三条",
+}
+
+
+def deliver(petition: Any, act: Any, organs: Any) -> Any:
+    """Staff side: forward, receive, accept, handle, conclude and deliver the opinion today."""
+    password = petition.query_password
+    act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    act(petition, "receive", "caseworker")
+    act(petition, "accept", "caseworker")
+    act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
+    act(petition, "conclude", "caseworker", **OPINION)
+    petition = act(
+        petition, "deliver", "caseworker", method="online", delivered_on=timezone.localdate().isoformat()
+    )
+    petition.query_password = password
+    return petition
+
+
+def tracked_client(petition: Any) -> Client:
+    client = Client()
+    response = client.post(
+        "/track/", {"tracking_code": petition.tracking_code, "password": petition.query_password}
+    )
+    assert response.status_code == 302
+    return client

@@ -1,0 +1,87 @@
+"""The citizen account: one-time-code and password sign-in, my petitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from minsheng.portal.tests.helpers import (
+    MATTER,
+    last_code,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_with_code_lists_my_petitions(client: Client, world: Any, settings: Any) -> None:
+    settings.MINSHENG_PORTAL_LIMITS = {"otp_phone_gap": (5, 60)}
+    assert client.get("/account/").status_code == 302
+    client.post("/account/login/", {"otp-phone": "13700137000", "action": "send_code"})
+    response = client.post(
+        "/account/login/",
+        {"otp-phone": "13700137000", "otp-code": last_code("13700137000"), "action": "verify_code"},
+    )
+    assert response.status_code == 302
+    # Phone already verified by the login: no second code needed for submission.
+    client.post("/submit/", MATTER)
+    response = client.post("/submit/contact/", {"name": "赵六", "phone": "13700137000", "action": "continue"})
+    assert response.status_code == 302
+    client.post("/submit/confirm/", {"truthful": "on", "privacy": "on"})
+    code = client.session["portal_submit_done"]["code"]
+    body = client.get("/account/").content.decode()
+    assert code in body
+    # A fresh browser logged in as the same citizen sees the petition without the password.
+    other = Client()
+    other.post("/account/login/", {"otp-phone": "13700137000", "action": "send_code"})
+    other.post(
+        "/account/login/",
+        {"otp-phone": "13700137000", "otp-code": last_code("13700137000"), "action": "verify_code"},
+    )
+    assert other.get(f"/track/{code}/").status_code == 200
+
+
+def test_password_login(client: Client, world: Any) -> None:
+    client.post("/account/login/", {"otp-phone": "13700137000", "action": "send_code"})
+    client.post(
+        "/account/login/",
+        {"otp-phone": "13700137000", "otp-code": last_code("13700137000"), "action": "verify_code"},
+    )
+    response = client.post("/account/", {"password": "short"})
+    assert "至少" in response.content.decode() or response.status_code == 200
+    response = client.post("/account/", {"password": "a-long-enough-password"})
+    assert response.status_code == 302
+    client.post("/account/logout/")
+    assert client.get("/account/").status_code == 302
+    response = client.post(
+        "/account/login/",
+        {"pw-phone": "13700137000", "pw-password": "wrong-password-x", "action": "password"},
+    )
+    assert response.status_code == 422 and "密码不正确" in response.content.decode()
+    response = client.post(
+        "/account/login/",
+        {"pw-phone": "13700137000", "pw-password": "a-long-enough-password", "action": "password"},
+    )
+    assert response.status_code == 302
+
+
+def test_tracking_while_logged_in_links_own_phone_petitions(client: Client, register: Any) -> None:
+    from minsheng.petitions.services import PetitionerInput
+
+    petition = register(petitioner=PetitionerInput(name="赵六", phone="13700137000", address="A市"))
+    client.post("/account/login/", {"otp-phone": "13700137000", "action": "send_code"})
+    client.post(
+        "/account/login/",
+        {"otp-phone": "13700137000", "otp-code": last_code("13700137000"), "action": "verify_code"},
+    )
+    assert petition.tracking_code not in client.get("/account/").content.decode()
+    client.post("/track/", {"tracking_code": petition.tracking_code, "password": petition.query_password})
+    assert petition.tracking_code in client.get("/account/").content.decode()
+
+
+def test_staff_login_is_not_a_citizen(client: Client, users: Any, register: Any) -> None:
+    petition = register()
+    client.force_login(users["registrar"])
+    assert client.get("/account/").status_code == 302
+    assert client.get(f"/track/{petition.tracking_code}/").status_code == 302
