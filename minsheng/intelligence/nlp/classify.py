@@ -131,8 +131,8 @@ class Classifier:
         self.random_state = random_state
         self.extractor = FeatureExtractor(self.feature_config)
         self.labels: list[str] = []
-        self.coef = np.zeros((0, 0), dtype=np.float32)
-        self.intercept = np.zeros(0, dtype=np.float32)
+        self.coef = np.zeros((0, 0))
+        self.intercept = np.zeros(0)
         self.temperature = 1.0
         self.info = TrainingInfo()
 
@@ -216,8 +216,11 @@ class Classifier:
                 y2 = np.concatenate([y_idx, proba[keep].argmax(axis=1)])
                 w2 = np.concatenate([np.ones(len(y_idx)), np.full(n_used, self.self_training_weight)])
                 self.coef, self.intercept = self._fit_linear(X2, y2, w2)
-        self.coef = self.coef.astype(np.float32)
-        self.intercept = self.intercept.astype(np.float32)
+                if calibrate:  # the decision scale changed: refit the temperature
+                    self.temperature = self._calibrate(X2, y2, n_real, sample_weight=w2)
+        # what is saved is float16; keep the in-memory model identical to a reloaded one
+        self.coef = self.coef.astype(np.float16).astype(np.float64)
+        self.intercept = self.intercept.astype(np.float32).astype(np.float64)
         self.info = TrainingInfo(
             n_labelled=n_real,
             n_unlabelled_used=n_used,
@@ -226,8 +229,16 @@ class Classifier:
         )
         return self
 
-    def _calibrate(self, X: sparse.csr_matrix, y_idx: np.ndarray, n_real: int, folds: int = 3) -> float:
-        """Fit the softmax temperature on out-of-fold decisions for the real (non-taxonomy) rows."""
+    def _calibrate(
+        self,
+        X: sparse.csr_matrix,
+        y_idx: np.ndarray,
+        n_real: int,
+        sample_weight: np.ndarray | None = None,
+        folds: int = 3,
+    ) -> float:
+        """Fit the softmax temperature on out-of-fold decisions for the real labelled rows
+        (rows after ``n_real`` -- taxonomy leaves, pseudo-labelled messages -- always train)."""
         y_real = y_idx[:n_real]
         counts = np.bincount(y_real)
         if n_real < 30 or counts[counts > 0].min() < folds:
@@ -239,7 +250,8 @@ class Classifier:
         skf = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
         for tr, te in skf.split(np.zeros(n_real), y_real):
             rows = np.concatenate([tr, extra])
-            c, b = self._fit_linear(X[rows], y_idx[rows])
+            w = sample_weight[rows] if sample_weight is not None else None
+            c, b = self._fit_linear(X[rows], y_idx[rows], w)
             scores[te] = np.asarray(X[te] @ c.T) + b
         return _fit_temperature(scores, y_real)
 
@@ -251,7 +263,7 @@ class Classifier:
     def decision_function(self, titles: Sequence[str], bodies: Sequence[str]) -> np.ndarray:
         self._check_fitted()
         X = self.extractor.transform(titles, bodies)
-        out: np.ndarray = np.asarray(X @ self.coef.T.astype(np.float64)) + self.intercept
+        out: np.ndarray = np.asarray(X @ self.coef.T) + self.intercept
         return out
 
     def predict_proba(self, titles: Sequence[str], bodies: Sequence[str]) -> np.ndarray:
@@ -265,7 +277,7 @@ class Classifier:
         """Category of one petition, with confidence, runners-up and the terms behind it."""
         self._check_fitted()
         X = self.extractor.transform([title or ""], [body or ""])
-        scores = np.asarray(X @ self.coef.T.astype(np.float64)).ravel() + self.intercept
+        scores = self.coef[:, X.indices] @ X.data + self.intercept
         proba = _softmax(scores[None, :], self.temperature).ravel()
         order = np.argsort(-proba)
         best = int(order[0])
@@ -284,8 +296,10 @@ class Classifier:
         if row.nnz == 0:
             return []
         contrib = row.data * self.coef[cls, row.indices]
-        order = [int(k) for k in np.argsort(-contrib) if contrib[k] > 0]
-        names = [self.extractor.feature_name(int(row.indices[k]))[1] for k in order]
+        k = min(len(contrib), 8 * n_terms)
+        cand = np.argpartition(-contrib, k - 1)[:k] if k < len(contrib) else np.arange(len(contrib))
+        order = [int(i) for i in cand[np.argsort(-contrib[cand])] if contrib[i] > 0]
+        names = [self.extractor.term(int(row.indices[i])) for i in order]
         usable = [t for t in names if "0" not in t and "。" not in t]
         long_terms: list[str] = []
         for term in (t for t in usable if len(t) > 1):
@@ -351,8 +365,8 @@ class Classifier:
         try:
             with np.load(path, allow_pickle=False) as npz:
                 header = json.loads(bytes(npz["header"]).decode("utf-8"))
-                coef = npz["coef"].astype(np.float32)
-                intercept = npz["intercept"].astype(np.float32)
+                coef = npz["coef"].astype(np.float64)
+                intercept = npz["intercept"].astype(np.float64)
                 idf = {name: npz[f"idf_{name}"].astype(np.float64) for name in SPACE_NAMES}
         except (OSError, KeyError, ValueError) as exc:
             raise ValueError(f"cannot read classifier model {path}: {exc}") from exc
@@ -363,9 +377,9 @@ class Classifier:
         clf.labels = list(header["labels"])
         clf.temperature = float(header["temperature"])
         clf.coef, clf.intercept = coef, intercept
-        clf.extractor.spaces = {
-            name: TfidfSpace.from_arrays(header["terms"][name], idf[name]) for name in SPACE_NAMES
-        }
+        clf.extractor.set_spaces(
+            {name: TfidfSpace.from_arrays(header["terms"][name], idf[name]) for name in SPACE_NAMES}
+        )
         info = header.get("info", {})
         clf.info = TrainingInfo(
             n_labelled=int(info.get("n_labelled", 0)),

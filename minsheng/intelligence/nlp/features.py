@@ -140,6 +140,7 @@ class FeatureConfig:
     title_weight: float = 1.0
     title_char_max: int = 2
     min_df: int = 2
+    max_body_chars: int = 1000  # long letters: the start carries the subject; caps latency
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -159,12 +160,13 @@ class FeatureExtractor:
     def __init__(self, config: FeatureConfig | None = None) -> None:
         self.config = config or FeatureConfig()
         self.spaces: dict[str, TfidfSpace] = {}
+        self._all_terms: list[str] = []
 
     # -- tokenisation --------------------------------------------------------------
     def tokens(self, title: str, body: str) -> dict[str, list[str]]:
         cfg = self.config
         t = clean(title)
-        full = t + "。" + clean(body)
+        full = t + "。" + clean((body or "")[: cfg.max_body_chars])
         return {
             "c": char_ngrams(full, cfg.char_min, cfg.char_max),
             "w": word_tokens(full),
@@ -184,9 +186,13 @@ class FeatureExtractor:
         cfg = self.config
         return {"c": cfg.char_weight, "w": cfg.word_weight, "t": cfg.title_weight}
 
+    def set_spaces(self, spaces: dict[str, TfidfSpace]) -> None:
+        self.spaces = spaces
+        self._all_terms = [term for name in SPACE_NAMES for term in spaces[name].terms]
+
     def fit(self, titles: Sequence[str], bodies: Sequence[str]) -> FeatureExtractor:
         toks = self._tokenise_all(titles, bodies)
-        self.spaces = {name: TfidfSpace().fit(toks[name], self.config.min_df) for name in SPACE_NAMES}
+        self.set_spaces({name: TfidfSpace().fit(toks[name], self.config.min_df) for name in SPACE_NAMES})
         return self
 
     def transform(self, titles: Sequence[str], bodies: Sequence[str]) -> sparse.csr_matrix:
@@ -199,12 +205,16 @@ class FeatureExtractor:
 
     def fit_transform(self, titles: Sequence[str], bodies: Sequence[str]) -> sparse.csr_matrix:
         toks = self._tokenise_all(titles, bodies)
-        self.spaces = {name: TfidfSpace().fit(toks[name], self.config.min_df) for name in SPACE_NAMES}
+        self.set_spaces({name: TfidfSpace().fit(toks[name], self.config.min_df) for name in SPACE_NAMES})
         return self.transform_tokens(toks)
 
     @property
     def n_features(self) -> int:
         return sum(len(self.spaces[name]) for name in SPACE_NAMES)
+
+    def term(self, j: int) -> str:
+        """The term of global feature column ``j``."""
+        return self._all_terms[j]
 
     def feature_name(self, j: int) -> tuple[str, str]:
         """(space, term) of global feature column ``j``."""
