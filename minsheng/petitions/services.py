@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,6 +142,18 @@ def _valid_id_number(value: str) -> bool:
     return 6 <= len(value) <= 30 and value.replace("-", "").isalnum()
 
 
+def _has_earlier_petitions(petitioner: Petitioner | None) -> bool:
+    """初次信访: no earlier petition by the same person (same ID number, or same phone and name)."""
+    if petitioner is None:
+        return False
+    same = Q(petitioner=petitioner)
+    if petitioner.id_number_index:
+        same |= Q(petitioner__id_number_index=petitioner.id_number_index)
+    if petitioner.phone_index:
+        same |= Q(petitioner__phone_index=petitioner.phone_index)
+    return Petition.objects.filter(same).exists()
+
+
 def _find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | None) -> Petitioner | None:
     if not any(
         [
@@ -154,27 +167,29 @@ def _find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | N
         return None
     id_index = blind_index(data.id_number) if data.id_number.strip() else ""
     phone_index = blind_index(data.phone) if data.phone.strip() else ""
-    existing = None
+    # Reuse a record only when every identifying field given agrees with it: typing somebody
+    # else's ID number must never attach a petition to that person, change their address or send
+    # them messages. Otherwise a new record is made; repeats are still found by the blind indexes.
+    candidates = Petitioner.objects.none()
     if id_index:
-        existing = Petitioner.objects.filter(id_number_index=id_index).first()
-    if existing is None and phone_index and data.name.strip():
-        for candidate in Petitioner.objects.filter(phone_index=phone_index)[:20]:
-            if candidate.name == data.name.strip():
-                existing = candidate
-                break
-    if existing is not None:
-        changed = []
-        for attr in ("address", "email"):
-            value = getattr(data, attr).strip()
-            if value and value != getattr(existing, attr):
-                setattr(existing, attr, value)
-                changed.append(attr)
-        if user is not None and existing.user_id is None:
-            existing.user = user  # type: ignore[assignment]
-            changed.append("user")
-        if changed:
-            existing.save(update_fields=changed)
-        return existing
+        candidates = Petitioner.objects.filter(id_number_index=id_index)
+    elif phone_index:
+        candidates = Petitioner.objects.filter(phone_index=phone_index)
+    name = data.name.strip()
+    for candidate in candidates[:20]:
+        same = (
+            candidate.name == name
+            and candidate.phone_index == phone_index
+            and candidate.id_number_index == id_index
+            and candidate.address == data.address.strip()
+            and (not data.email.strip() or candidate.email == data.email.strip())
+            and (candidate.user_id is None or user is None or candidate.user_id == user.pk)
+        )
+        if same:
+            if user is not None and candidate.user_id is None:
+                candidate.user = user  # type: ignore[assignment]
+                candidate.save(update_fields=["user"])
+            return candidate
     return Petitioner.objects.create(
         name=data.name.strip(),
         id_number=data.id_number.strip().upper(),
@@ -207,7 +222,7 @@ def petition_register(
         petitioner = _find_or_create_petitioner(data.petitioner, data.portal_user)
         name = petitioner.name if petitioner else ""
         address = petitioner.address if petitioner else ""
-        earlier = Petition.objects.filter(petitioner=petitioner).exists() if petitioner else False
+        earlier = _has_earlier_petitions(petitioner)
         yueji = data.channel == Channel.VISIT and (data.visited_organ_level_gap or 0) > 1
         code = new_tracking_code(moment)
         while Petition.objects.filter(tracking_code=code).exists():

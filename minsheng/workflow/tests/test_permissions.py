@@ -128,3 +128,19 @@ def test_personal_data_encrypted_at_rest(register):
     for value in raw:
         assert value.startswith("gAAAA")  # Fernet token, not plaintext
     assert "13800138000" not in "".join(raw)
+
+
+def test_someone_elses_id_number_never_merges_into_their_record(register):
+    from minsheng.petitions.services import PetitionerInput
+
+    first = register()
+    intruder = register(
+        petitioner=PetitionerInput(
+            name="冒名者", phone="13100000000", address="别处", id_number="110101199003074514"
+        )
+    )
+    assert intruder.petitioner_id != first.petitioner_id
+    first.petitioner.refresh_from_db()
+    assert first.petitioner.address == "A市A3区洋湖街道幸福小区3栋"  # unchanged
+    again = register()
+    assert again.petitioner_id == first.petitioner_id and not again.is_first_time
