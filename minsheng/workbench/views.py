@@ -90,7 +90,11 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
     roles = sorted({m.get_role_display() for m in memberships_of(user)})
     organs = sorted({m.organ.short_name or m.organ.name for m in memberships_of(user)})
     can_register = any(m.role == Role.REGISTRAR for m in memberships_of(user))
+    can_analyse = is_admin(user) or any(
+        m.role in (Role.ANALYST, Role.LEADER, Role.SUPERVISOR) for m in memberships_of(user)
+    )
     return {
+        "can_analyse": can_analyse,
         "nav_inboxes": inboxes,
         "nav_roles": roles,
         "nav_organs": organs,

@@ -24,6 +24,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=2.0, help="seconds between queue polls")
         parser.add_argument("--sweep-every", type=float, default=60.0, help="seconds between deadline sweeps")
+        parser.add_argument("--analytics-every", type=float, default=3600.0, help="seconds between spike detections")
         parser.add_argument("--once", action="store_true", help="drain the queue, sweep once and exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -31,6 +32,7 @@ class Command(BaseCommand):
 
         worker_id = f"minsheng-{uuid.uuid4().hex[:8]}"
         last_sweep = 0.0
+        last_analytics = 0.0
         while True:
             close_old_connections()
             Worker(
@@ -48,6 +50,12 @@ class Command(BaseCommand):
                 sent = outbox_send_pending()
                 last_sweep = time.monotonic()
                 self.stdout.write(json.dumps({"sweep": asdict(result), "outbox_sent": sent}))
+            if time.monotonic() - last_analytics >= options["analytics_every"] or options["once"]:
+                from minsheng.analytics.services import analytics_detect_spikes
+
+                run = analytics_detect_spikes()  # idempotent: one alert per week and series
+                last_analytics = time.monotonic()
+                self.stdout.write(json.dumps({"spikes": str(run)}, ensure_ascii=False))
             if options["once"]:
                 return
             time.sleep(options["interval"])
