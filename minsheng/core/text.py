@@ -16,5 +16,4 @@ def normalize(text: str) -> str:
 
 def compact(text: str) -> str:
     """Normalised text without any whitespace or punctuation: the form used for shingling."""
-    text = normalize(text)
-    return "".join(ch for ch in text if ch.isalnum())
+    return "".join(filter(str.isalnum, normalize(text)))

@@ -239,7 +239,12 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
         from minsheng.petitions.search import search_filter
 
         qs = search_filter(qs, f.q)
-    open_due = Min("deadlines__statutory_due", filter=Q(deadlines__status=Deadline.Status.OPEN))
+    # The nearest statutory due date still to be met: open deadlines and breached ones not yet done.
+    open_due = Min(
+        "deadlines__statutory_due",
+        filter=Q(deadlines__status=Deadline.Status.OPEN)
+        | Q(deadlines__status=Deadline.Status.BREACHED, deadlines__met_at=None),
+    )
     qs = qs.annotate(next_due=open_due)
     if f.due_before:
         qs = qs.filter(next_due__lte=f.due_before)
