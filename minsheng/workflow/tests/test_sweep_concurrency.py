@@ -24,8 +24,9 @@ def test_concurrent_sweeps_mark_once(register, act, organs):
         act(petition, "receive", "caseworker")
         petitions.append(petition)
     past = timezone.localdate() - dt.timedelta(days=2)
-    Deadline.objects.filter(rule="D-NOTICE-15").update(start=past - dt.timedelta(days=15), nominal_due=past,
-                                                       statutory_due=past)
+    Deadline.objects.filter(rule="D-NOTICE-15").update(
+        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past
+    )
     results = []
     barrier = threading.Barrier(2)
 

@@ -24,7 +24,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=2.0, help="seconds between queue polls")
         parser.add_argument("--sweep-every", type=float, default=60.0, help="seconds between deadline sweeps")
-        parser.add_argument("--analytics-every", type=float, default=3600.0, help="seconds between spike detections")
+        parser.add_argument(
+            "--analytics-every", type=float, default=3600.0, help="seconds between spike detections"
+        )
         parser.add_argument("--once", action="store_true", help="drain the queue, sweep once and exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
