@@ -1,4 +1,4 @@
-"""`minsheng hot-issues-db` and `minsheng trends-alerts` over the database."""
+"""`minsheng hot-issues` (database mode) and `minsheng trends-alerts` over the database."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_hot_issues_db_json(register, act, organs):
     today = timezone.localdate()
     out = io.StringIO()
     call_command(
-        "hot-issues-db",
+        "hot-issues",
         "--from",
         (today - dt.timedelta(days=13)).isoformat(),
         "--to",
@@ -41,11 +41,11 @@ def test_hot_issues_db_json(register, act, organs):
 
 def test_hot_issues_db_errors(world):
     with pytest.raises(CommandError, match="--from"):
-        call_command("hot-issues-db", "--from", "2025-13-01", "--to", "2025-12-31")
+        call_command("hot-issues", "--from", "2025-13-01", "--to", "2025-12-31")
     with pytest.raises(CommandError, match="before"):
-        call_command("hot-issues-db", "--from", "2025-12-01", "--to", "2025-11-01")
+        call_command("hot-issues", "--from", "2025-12-01", "--to", "2025-11-01")
     with pytest.raises(CommandError, match="region"):
-        call_command("hot-issues-db", "--from", "2025-11-01", "--to", "2025-12-01", "--region", "999999")
+        call_command("hot-issues", "--from", "2025-11-01", "--to", "2025-12-01", "--region", "999999")
 
 
 def test_trends_alerts_command_runs(world):

@@ -1,4 +1,9 @@
-"""`minsheng hot-issues --data CSV [--top N] [--format json|table]`: ranked groups of same-matter petitions."""
+"""`minsheng hot-issues --data CSV [--top N] [--format json|table]`: ranked groups of same-matter petitions.
+
+Without --data it works over the database for a period and scope:
+`minsheng hot-issues --from YYYY-MM-DD --to YYYY-MM-DD [--region CODE] [--category ID|PATH] [--organ CODE]`
+(same JSON shape; members are tracking codes).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from minsheng.analytics.cli import add_scope_arguments, scope_from_options
 from minsheng.analytics.nlp.hotspots import HotIssue, HotIssueParams, find_hot_issues
 from minsheng.analytics.nlp.records import MessageFileError, load_messages_csv, parse_day
+from minsheng.analytics.selectors import hot_issues
 
 
 def render_table(issues: list[HotIssue]) -> str:
@@ -35,7 +42,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--data", required=True, help="CSV file (UTF-8, may be gzipped)")
+        parser.add_argument(
+            "--data", default=None, help="CSV file (UTF-8, may be gzipped); without it: the database"
+        )
+        add_scope_arguments(parser, required=False)
         parser.add_argument("--top", type=int, default=20, help="number of groups (default 20)")
         parser.add_argument("--format", choices=("json", "table"), default="json", help="output format")
         parser.add_argument(
@@ -60,6 +70,22 @@ class Command(BaseCommand):
                 now = parse_day(options["now"])
             except ValueError:
                 raise CommandError(f"--now is not a date: {options['now']!r}") from None
+        if not options["data"]:
+            if not (options["date_from"] and options["date_to"]):
+                raise CommandError("give --data CSV, or --from and --to to work over the database")
+            scope = scope_from_options(options)
+            rows = hot_issues(scope, top=top, min_size=min_size, now=now)
+            if options["format"] == "table":
+                for h in rows:
+                    self.stdout.write(
+                        f"{h['rank']:>4}  {h['heat']:>7.2f}  {h['size']:>4}  {h['start']}  {h['end']}  {h['title']}"
+                    )
+                    self.stdout.write(
+                        f"{'':>6}place: {h['place'] or '-'}  members: {', '.join(h['members'][:10])}"
+                    )
+            else:
+                self.stdout.write(json.dumps(rows, ensure_ascii=False))
+            return
         try:
             records = load_messages_csv(options["data"])
         except MessageFileError as exc:

@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from minsheng.analytics import cli as _scope
 from minsheng.analytics.reports import build_report, write_report
-
-_scope = importlib.import_module("minsheng.analytics.management.commands.hot-issues-db")
 
 
 class Command(BaseCommand):
