@@ -10,9 +10,8 @@ import pytest
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    base = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MINSHENG_", "SECRET_KEY", "DATABASE_URL"))
-    }
+    skip = ("MINSHENG_", "SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "ALLOWED_HOSTS")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     base.update(env)
     return subprocess.run(
         [sys.executable, "-m", "minsheng", *args],
