@@ -364,13 +364,17 @@ def h_report_for_decision(ctx: Ctx) -> None:
         )
 
 
-def h_route_political_legal(ctx: Ctx) -> None:
-    if ctx.petition.nature != Nature.LITIGATION_RELATED:
-        raise InvalidInput(_("只有涉法涉诉事项转政法部门（条例第二十二条第二款）。"), field="nature")
+def _route_by_law(
+    ctx: Ctx, *, nature: str, organ_kinds: tuple[str, ...], nature_error: str, organ_error: str
+) -> None:
+    """Art. 22(2): litigation-related items to the political-legal organs, accusations to the
+    discipline and supervision body (never to the accused unit)."""
+    if ctx.petition.nature != nature:
+        raise InvalidInput(nature_error, field="nature")
     organ = ctx.organ_ref("organ_id")
     assert organ is not None
-    if organ.kind not in (Organ.Kind.POLITICAL_LEGAL, Organ.Kind.COURT, Organ.Kind.PROCURATORATE):
-        raise InvalidInput(_("应选择政法部门（法院、检察院、公安机关等）。"), field="organ_id")
+    if organ.kind not in organ_kinds:
+        raise InvalidInput(organ_error, field="organ_id")
     _ensure_not_accused(ctx, organ, "organ_id")
     ctx.petition.forwarded_by = ctx.petition.current_organ
     Assignment.objects.create(
@@ -384,28 +388,26 @@ def h_route_political_legal(ctx: Ctx) -> None:
     _move_to(ctx, organ)
     _bureau_deadlines_met(ctx)
     ctx.event_data.update({"organ": organ.name, "organ_id": organ.pk})
+
+
+def h_route_political_legal(ctx: Ctx) -> None:
+    _route_by_law(
+        ctx,
+        nature=Nature.LITIGATION_RELATED,
+        organ_kinds=(Organ.Kind.POLITICAL_LEGAL, Organ.Kind.COURT, Organ.Kind.PROCURATORATE),
+        nature_error=_("只有涉法涉诉事项转政法部门（条例第二十二条第二款）。"),
+        organ_error=_("应选择政法部门（法院、检察院、公安机关等）。"),
+    )
 
 
 def h_route_discipline(ctx: Ctx) -> None:
-    if ctx.petition.nature != Nature.ACCUSATION:
-        raise InvalidInput(_("只有检举控告类事项转纪检监察机关（条例第二十二条第二款）。"), field="nature")
-    organ = ctx.organ_ref("organ_id")
-    assert organ is not None
-    if organ.kind != Organ.Kind.DISCIPLINE:
-        raise InvalidInput(_("应选择纪检监察机关。"), field="organ_id")
-    _ensure_not_accused(ctx, organ, "organ_id")
-    ctx.petition.forwarded_by = ctx.petition.current_organ
-    Assignment.objects.create(
-        created_at=ctx.now,
-        petition=ctx.petition,
-        kind=Assignment.Kind.FORWARD,
-        organ=organ,
-        from_organ=ctx.petition.current_organ,
-        created_by=ctx.actor,
+    _route_by_law(
+        ctx,
+        nature=Nature.ACCUSATION,
+        organ_kinds=(Organ.Kind.DISCIPLINE,),
+        nature_error=_("只有检举控告类事项转纪检监察机关（条例第二十二条第二款）。"),
+        organ_error=_("应选择纪检监察机关。"),
     )
-    _move_to(ctx, organ)
-    _bureau_deadlines_met(ctx)
-    ctx.event_data.update({"organ": organ.name, "organ_id": organ.pk})
 
 
 def h_not_accept(ctx: Ctx) -> None:
