@@ -1,16 +1,19 @@
 """Level-1 category classification of petitions (pure: no Django).
 
 Model: three TF-IDF spaces (character 1-3-grams of title+body, jieba words of title+body,
-character 1-2-grams of the title; see :mod:`.features`) feeding a class-balanced linear
-ridge classifier (one-vs-rest least squares) averaged with a class-balanced linear SVM.
-Both are linear, so the ensemble is a single weight matrix: the explanation of a
-prediction is the list of terms with the largest ``tfidf * weight`` for the chosen class.
-Confidence is a softmax over the decision values with a temperature fitted on
-out-of-fold decisions (so 0.8 means "right about 80 % of the time" on data like the
-training data).
+character 1-2-grams of the title) plus a keyword-evidence block built from the category
+taxonomy (see :mod:`.features`), feeding an NB-SVM (Wang & Manning 2012): for each class
+a class-balanced one-vs-rest linear SVM trained on the features scaled by the class's
+naive-Bayes log-count ratios. The scaling folds into the weights, so the model is a
+single linear weight matrix: the explanation of a prediction is the list of terms with
+the largest ``tfidf * weight`` for the chosen class. (The earlier model, a ridge + linear
+SVM average, is still available as ``Classifier(model="ridge_svm")``.) Confidence is a
+softmax over the decision values with a temperature fitted on out-of-fold decisions (so
+0.8 means "right about 80 % of the time" on data like the training data).
 
 Optionally the model self-trains on unlabelled messages: messages it classifies with
-high confidence are added with a small weight (see :meth:`Classifier.fit`).
+high confidence are added with a small weight (see :meth:`Classifier.fit`); off by
+default since the NB-SVM model (it did not help it in cross-validation).
 
 A trained model is stored as one compressed ``.npz`` (arrays + a JSON header), not a
 pickle. The shipped default lives in ``minsheng/intelligence/data/classifier.npz``.
@@ -33,7 +36,7 @@ import numpy as np
 from scipy import sparse
 
 from .classify_nature import NaturePrediction, predict_nature
-from .features import SPACE_NAMES, FeatureConfig, FeatureExtractor, TfidfSpace
+from .features import SPACE_NAMES, FeatureConfig, FeatureExtractor, KeywordSpace, TfidfSpace
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
@@ -49,7 +52,11 @@ __all__ = [
     "train_from_csv",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: keyword block + model type; version-1 files still load
+_READABLE_VERSIONS = (1, 2)
+MODELS = ("nbsvm", "ridge_svm")
+#: generic taxonomy words that are no evidence for any category
+KEYWORD_STOP = frozenset({"其他", "管理", "问题", "服务", "建设", "工作", "综合"})
 MODEL_FILENAME = "classifier.npz"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_MODEL_PATH = DATA_DIR / MODEL_FILENAME
@@ -117,11 +124,19 @@ class Classifier:
         svm_c: float = 0.3,
         svm_weight: float = 0.5,
         self_training_threshold: float = 0.9,
-        self_training_weight: float = 0.3,
+        self_training_weight: float = 0.0,
         use_taxonomy: bool = True,
         random_state: int = 0,
+        model: str = "nbsvm",
+        nbsvm_c: float = 1.0,
+        nb_alpha: float = 1.0,
     ) -> None:
+        if model not in MODELS:
+            raise ValueError(f"unknown model {model!r} (choose from {', '.join(MODELS)})")
         self.feature_config = features or FeatureConfig()
+        self.model = model
+        self.nbsvm_c = nbsvm_c
+        self.nb_alpha = nb_alpha
         self.ridge_alpha = ridge_alpha
         self.svm_c = svm_c
         self.svm_weight = svm_weight
@@ -138,6 +153,45 @@ class Classifier:
 
     # ------------------------------------------------------------------ training
     def _fit_linear(
+        self, X: sparse.csr_matrix, y_idx: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if self.model == "nbsvm":
+            return self._fit_nbsvm(X, y_idx, sample_weight)
+        return self._fit_ridge_svm(X, y_idx, sample_weight)
+
+    def _fit_nbsvm(
+        self, X: sparse.csr_matrix, y_idx: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """NB-SVM: per class, r = log-ratio of smoothed (sample-weighted) presence counts in
+        the class vs. the rest; a balanced binary linear SVM on ``X * r``; weight ``w * r``."""
+        from sklearn.svm import LinearSVC
+
+        n_classes = len(self.labels)
+        coef = np.zeros((n_classes, X.shape[1]))
+        intercept = np.full(n_classes, -1.0)
+        present = np.unique(y_idx)
+        if len(present) < 2:
+            intercept[present] = 1.0
+            return coef, intercept
+        sw = np.ones(len(y_idx)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        Xb = X.copy()
+        Xb.data[:] = 1.0
+        Xb = sparse.diags(sw) @ Xb
+        total = np.asarray(Xb.sum(axis=0)).ravel()
+        for k in present:
+            pos = y_idx == k
+            p = self.nb_alpha + np.asarray(Xb[pos].sum(axis=0)).ravel()
+            q = self.nb_alpha + (total - (p - self.nb_alpha))
+            r = np.log(p / p.sum()) - np.log(q / q.sum())
+            n_pos, n = float(pos.sum()), float(len(y_idx))
+            w = sw * np.where(pos, n / (2 * n_pos), n / (2 * (n - n_pos)))
+            svm = LinearSVC(C=self.nbsvm_c, max_iter=5000, random_state=self.random_state)
+            svm.fit(X @ sparse.diags(r), pos.astype(np.int64), sample_weight=w)
+            coef[k] = svm.coef_[0] * r
+            intercept[k] = svm.intercept_[0]
+        return coef, intercept
+
+    def _fit_ridge_svm(
         self, X: sparse.csr_matrix, y_idx: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         from sklearn.linear_model import RidgeClassifier
@@ -196,7 +250,10 @@ class Classifier:
                     bodies.append(f"{level2} {level3}")
                     labels.append(level1)
         y_idx = np.array([lab_index[lab] for lab in labels], dtype=np.int64)
-        self.extractor = FeatureExtractor(self.feature_config)
+        keywords = None
+        if self.feature_config.keyword_weight > 0 and taxonomy_rows():
+            keywords = KeywordSpace.from_taxonomy(taxonomy_rows(), KEYWORD_STOP)
+        self.extractor = FeatureExtractor(self.feature_config, keywords)
         X = self.extractor.fit_transform(titles, bodies)
         coef, intercept = self._fit_linear(X, y_idx)
 
@@ -300,7 +357,7 @@ class Classifier:
         cand = np.argpartition(-contrib, k - 1)[:k] if k < len(contrib) else np.arange(len(contrib))
         order = [int(i) for i in cand[np.argsort(-contrib[cand])] if contrib[i] > 0]
         names = [self.extractor.term(int(row.indices[i])) for i in order]
-        usable = [t for t in names if "0" not in t and "。" not in t]
+        usable = [t for t in names if "0" not in t and "。" not in t and not t.startswith("[")]
         long_terms: list[str] = []
         for term in (t for t in usable if len(t) > 1):
             if len(long_terms) >= n_terms:
@@ -330,6 +387,9 @@ class Classifier:
             "temperature": self.temperature,
             "features": self.feature_config.to_dict(),
             "params": {
+                "model": self.model,
+                "nbsvm_c": self.nbsvm_c,
+                "nb_alpha": self.nb_alpha,
                 "ridge_alpha": self.ridge_alpha,
                 "svm_c": self.svm_c,
                 "svm_weight": self.svm_weight,
@@ -346,6 +406,9 @@ class Classifier:
             },
             "terms": {name: self.extractor.spaces[name].terms for name in SPACE_NAMES},
         }
+        kw = self.extractor.keywords
+        if self.extractor.use_keywords and kw is not None:
+            header["keywords"] = {"groups": kw.groups, "terms": kw.terms, "term_groups": kw.term_groups}
         arrays: dict[str, np.ndarray] = {
             "header": np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
             "coef": self.coef.astype(np.float16),
@@ -370,13 +433,20 @@ class Classifier:
                 idf = {name: npz[f"idf_{name}"].astype(np.float64) for name in SPACE_NAMES}
         except (OSError, KeyError, ValueError) as exc:
             raise ValueError(f"cannot read classifier model {path}: {exc}") from exc
-        if header.get("format") != "minsheng-classifier" or header.get("version") != FORMAT_VERSION:
+        if header.get("format") != "minsheng-classifier" or header.get("version") not in _READABLE_VERSIONS:
             raise ValueError(f"{path} is not a minsheng classifier model (version {FORMAT_VERSION})")
-        params = header.get("params", {})
+        params = {"model": "ridge_svm", **header.get("params", {})}  # version 1 had no "model"
         clf = cls(features=FeatureConfig.from_dict(header["features"]), **params)
         clf.labels = list(header["labels"])
         clf.temperature = float(header["temperature"])
         clf.coef, clf.intercept = coef, intercept
+        kw_data = header.get("keywords")
+        if kw_data:
+            clf.extractor.keywords = KeywordSpace(
+                groups=list(kw_data["groups"]),
+                terms=list(kw_data["terms"]),
+                term_groups=[list(g) for g in kw_data["term_groups"]],
+            )
         clf.extractor.set_spaces(
             {name: TfidfSpace.from_arrays(header["terms"][name], idf[name]) for name in SPACE_NAMES}
         )

@@ -9,6 +9,9 @@ pickle format. Three feature spaces are used:
 * ``t`` -- character 1..2-grams of the title alone (the title is a dense summary).
 
 Each space is L2-normalised and scaled by its weight; the spaces are concatenated.
+Optionally a fourth, dense-ish block of **keyword evidence** follows (:class:`KeywordSpace`):
+one column per category group (a level-2 category of the taxonomy) counting how many of
+its names (and their jieba words) occur in the text.
 """
 
 from __future__ import annotations
@@ -141,6 +144,7 @@ class FeatureConfig:
     title_char_max: int = 2
     min_df: int = 2
     max_body_chars: int = 1000  # long letters: the start carries the subject; caps latency
+    keyword_weight: float = 0.5  # weight of the taxonomy keyword block (0 = no block)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -148,19 +152,74 @@ class FeatureConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known.setdefault("keyword_weight", 0.0)  # models saved before the block existed
         return cls(**known)
+
+
+@dataclass
+class KeywordSpace:
+    """Keyword evidence: column ``g`` counts the keywords of group ``g`` found in the text.
+
+    ``terms[i]`` belongs to the groups ``term_groups[i]``; a term found ``n`` times adds
+    ``1 + log(n)`` to each of its groups. Rows are L2-normalised.
+    """
+
+    groups: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    term_groups: list[list[int]] = field(default_factory=list)
+
+    @classmethod
+    def from_taxonomy(
+        cls, rows: Sequence[tuple[str, str, str]], stop: frozenset[str] = frozenset()
+    ) -> KeywordSpace:
+        """Groups = (一级, 二级) pairs; keywords = the 二级 and 三级 names and their jieba words
+        of two or more characters, except the generic words in ``stop``."""
+        jieba = _ensure_jieba()
+        groups = sorted({f"{a}/{b}" for a, b, _ in rows})
+        gi = {g: i for i, g in enumerate(groups)}
+        found: dict[str, set[int]] = {}
+        for a, b, c in rows:
+            g = gi[f"{a}/{b}"]
+            for name in (b, c):
+                name = clean(name)
+                for term in {name, *jieba.lcut(name, HMM=False)}:
+                    if len(term) >= 2 and term not in stop:
+                        found.setdefault(term, set()).add(g)
+        terms = sorted(found)
+        return cls(groups=groups, terms=terms, term_groups=[sorted(found[t]) for t in terms])
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """``texts`` are already cleaned (:func:`clean`)."""
+        out = np.zeros((len(texts), len(self.groups)))
+        for r, text in enumerate(texts):
+            for term, gs in zip(self.terms, self.term_groups, strict=True):
+                n = text.count(term)
+                if n:
+                    out[r, gs] += 1.0 + math.log(n)
+        norms = np.sqrt((out * out).sum(axis=1, keepdims=True))
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(out / norms)
 
 
 SPACE_NAMES: tuple[str, ...] = ("c", "w", "t")
 
 
 class FeatureExtractor:
-    """Title + body → one sparse row (three concatenated TF-IDF spaces)."""
+    """Title + body → one sparse row (three concatenated TF-IDF spaces, then the keyword
+    block if a :class:`KeywordSpace` is set and ``keyword_weight > 0``)."""
 
-    def __init__(self, config: FeatureConfig | None = None) -> None:
+    def __init__(self, config: FeatureConfig | None = None, keywords: KeywordSpace | None = None) -> None:
         self.config = config or FeatureConfig()
         self.spaces: dict[str, TfidfSpace] = {}
+        self.keywords = keywords
         self._all_terms: list[str] = []
+
+    @property
+    def use_keywords(self) -> bool:
+        return self.keywords is not None and len(self.keywords) > 0 and self.config.keyword_weight > 0
 
     # -- tokenisation --------------------------------------------------------------
     def tokens(self, title: str, body: str) -> dict[str, list[str]]:
@@ -171,13 +230,14 @@ class FeatureExtractor:
             "c": char_ngrams(full, cfg.char_min, cfg.char_max),
             "w": word_tokens(full),
             "t": char_ngrams(t, 1, cfg.title_char_max),
+            "k": [full],
         }
 
     def _tokenise_all(self, titles: Sequence[str], bodies: Sequence[str]) -> dict[str, list[list[str]]]:
-        out: dict[str, list[list[str]]] = {name: [] for name in SPACE_NAMES}
+        out: dict[str, list[list[str]]] = {name: [] for name in (*SPACE_NAMES, "k")}
         for title, body in zip(titles, bodies, strict=True):
             toks = self.tokens(title, body)
-            for name in SPACE_NAMES:
+            for name in (*SPACE_NAMES, "k"):
                 out[name].append(toks[name])
         return out
 
@@ -201,6 +261,10 @@ class FeatureExtractor:
     def transform_tokens(self, toks: dict[str, list[list[str]]]) -> sparse.csr_matrix:
         w = self.weights()
         mats = [self.spaces[name].transform(toks[name]) * w[name] for name in SPACE_NAMES]
+        if self.use_keywords:
+            assert self.keywords is not None
+            texts = [doc[0] if doc else "" for doc in toks["k"]]
+            mats.append(self.keywords.transform(texts) * self.config.keyword_weight)
         return sparse.hstack(mats, format="csr")
 
     def fit_transform(self, titles: Sequence[str], bodies: Sequence[str]) -> sparse.csr_matrix:
@@ -209,11 +273,22 @@ class FeatureExtractor:
         return self.transform_tokens(toks)
 
     @property
-    def n_features(self) -> int:
+    def n_text_features(self) -> int:
+        """Number of TF-IDF columns (the keyword block, if any, follows them)."""
         return sum(len(self.spaces[name]) for name in SPACE_NAMES)
 
+    @property
+    def n_features(self) -> int:
+        n = self.n_text_features
+        if self.use_keywords:
+            assert self.keywords is not None
+            n += len(self.keywords)
+        return n
+
     def term(self, j: int) -> str:
-        """The term of global feature column ``j``."""
+        """The term of global feature column ``j`` (keyword-block columns: ``[group]``)."""
+        if j >= len(self._all_terms) and self.keywords is not None:
+            return f"[{self.keywords.groups[j - len(self._all_terms)]}]"
         return self._all_terms[j]
 
     def feature_name(self, j: int) -> tuple[str, str]:
@@ -223,6 +298,8 @@ class FeatureExtractor:
             if j < size:
                 return name, self.spaces[name].terms[j]
             j -= size
+        if self.use_keywords and self.keywords is not None and j < len(self.keywords):
+            return "k", self.keywords.groups[j]
         raise IndexError(j)
 
     def offsets(self) -> dict[str, int]:

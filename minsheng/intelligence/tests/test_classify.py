@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import json
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from minsheng.intelligence.nlp.classify_nature import (
     SUGGESTION,
     predict_nature,
 )
-from minsheng.intelligence.nlp.features import FeatureConfig, TfidfSpace, char_ngrams, clean
+from minsheng.intelligence.nlp.features import FeatureConfig, KeywordSpace, TfidfSpace, char_ngrams, clean
 
 TIPDM = Path(__file__).resolve().parents[2] / "core" / "data" / "tipdm"
 
@@ -222,3 +223,49 @@ def test_nature_reasons_name_matched_terms() -> None:
     n = predict_nature("举报某局长受贿", "")
     assert any(r.startswith("title:") and "举报" in r for r in n.reasons)
     assert n.to_dict()["label_zh"] == "检举控告类"
+
+
+def test_keyword_space_counts_taxonomy_names() -> None:
+    rows = [("商贸旅游", "市场监管", "物价"), ("商贸旅游", "市场监管", "传销"), ("交通运输", "邮政", "快递")]
+    kw = KeywordSpace.from_taxonomy(rows, stop=frozenset({"其他"}))
+    assert kw.groups == ["交通运输/邮政", "商贸旅游/市场监管"]
+    X = kw.transform([clean("举报传销窝点，传销人员众多"), clean("快递丢件"), "无关内容"]).toarray()
+    assert X.shape == (3, 2)
+    assert X[0, 1] == pytest.approx(1.0) and X[0, 0] == 0.0
+    assert X[1, 0] == pytest.approx(1.0)
+    assert not X[2].any()
+
+
+def test_keyword_block_is_part_of_the_features_and_survives_save(tiny: Classifier, tmp_path: Path) -> None:
+    assert tiny.model == "nbsvm"
+    assert tiny.extractor.use_keywords
+    assert tiny.extractor.n_features == tiny.extractor.n_text_features + len(tiny.extractor.keywords or [])
+    again = Classifier.load(tiny.save(tmp_path / "classifier.npz"))
+    assert again.extractor.keywords == tiny.extractor.keywords
+    assert again.extractor.n_features == tiny.extractor.n_features
+    # keyword-block columns are never offered as explanation terms
+    assert not any(t.startswith("[") for t in tiny.predict("快递乱收费", "邮政管理").explanation)
+
+
+def test_ridge_svm_model_and_version_1_files_still_load(tmp_path: Path) -> None:
+    old = Classifier(model="ridge_svm", use_taxonomy=False, features=FeatureConfig(keyword_weight=0.0))
+    old.fit(TITLES, BODIES, LABELS)
+    path = old.save(tmp_path / "v1.npz")
+    # rewrite the header as a version-1 file (no model type, no keyword settings)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    header = json.loads(bytes(arrays["header"]).decode("utf-8"))
+    header["version"] = 1
+    del header["params"]["model"], header["params"]["nbsvm_c"], header["params"]["nb_alpha"]
+    del header["features"]["keyword_weight"]
+    arrays["header"] = np.frombuffer(json.dumps(header, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
+    loaded = Classifier.load(path)
+    assert loaded.model == "ridge_svm"
+    assert not loaded.extractor.use_keywords
+    assert loaded.predict("污水排入河道", "").label == old.predict("污水排入河道", "").label == "环境保护"
+
+
+def test_unknown_model_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        Classifier(model="forest")
