@@ -45,7 +45,11 @@ class Command(BaseCommand):
         train.add_argument(
             "--data", required=True, help="CSV (optionally .gz) with 留言主题, 留言详情, 一级分类"
         )
-        train.add_argument("--unlabelled", default=None, help="CSV with 留言主题, 留言详情 for self-training")
+        train.add_argument(
+            "--unlabelled",
+            default=None,
+            help="CSV with 留言主题, 留言详情; used only when self-training is enabled (off by default)",
+        )
         train.add_argument(
             "--output", default=None, help=f"model file (default <model dir>/{MODEL_FILENAME})"
         )
