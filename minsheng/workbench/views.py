@@ -34,6 +34,7 @@ from minsheng.petitions.selectors import (
     PetitionFilters,
     access_petition,
     can_see_identity,
+    can_see_masked_identity,
     petition_list,
     petitioner_reveal,
     petitioner_view,
@@ -534,8 +535,11 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     petition = _petition_or_404(request, pk)
     user = request.user
     assert isinstance(user, AbstractBaseUser)
+    # Art. 30(3): whoever may not see the petitioner (the accused organ, analysts) must not be
+    # able to link him to his other petitions either, nor to his fellow representatives.
+    identity_visible = can_see_masked_identity(user, petition)
     related = []
-    if petition.petitioner_id:
+    if petition.petitioner_id and identity_visible:
         related = list(
             petitions_visible_to(user)
             .filter(petitioner_id=petition.petitioner_id)
@@ -553,7 +557,8 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "p": petition,
         "who": petitioner_view(user, petition),
         "can_reveal": can_see_identity(user, petition),
-        "representatives": list(petition.representatives.all()),
+        "representatives": list(petition.representatives.all()) if identity_visible else [],
+        "suggested_similar": queries.suggested_similar(user, petition, identity_visible=identity_visible),
         "attachments": list(petition.attachments.all()),
         "deadlines": queries.deadline_views(petition),
         "timeline": _timeline(petition),
