@@ -156,7 +156,7 @@ class DemoBuilder:
             user_model = get_user_model()
             username = f"{role}-{organ.code}"[:150]
             user, _ = user_model.objects.get_or_create(
-                username=username, defaults={"first_name": f"{organ.short_name}{role}"}
+                username=username, defaults={"first_name": f"{organ.short_name}{Role(role).label}"}
             )
             user.set_unusable_password()
             user.save()
