@@ -55,9 +55,9 @@ class Source:
 
 
 def _base_context(petition: Petition) -> dict[str, Any]:
-    name = petition.petitioner.name if petition.petitioner else ""
+    # No personal data here: the context is filed unencrypted (IssuedDocument.context); the
+    # petitioner's name is added at render time, as the reader may see it (render_issued).
     return {
-        "petitioner_name": name or _("信访人"),
         "tracking_code": petition.tracking_code,
         "petition_title": petition.title,
         "received_date": cn_date(petition.received_at),
@@ -399,14 +399,21 @@ def _render_docx(organ: str, title: str, number: str, blocks: list[Block], date:
     return buffer.getvalue()
 
 
-def render_issued(issued: IssuedDocument, fmt: str, *, masked: bool = False) -> tuple[bytes, str, str]:
+def _petitioner_name(petition: Petition, *, masked: bool, hidden: bool) -> str:
+    """The salutation: the name, masked, or (for the accused organ, Art. 30(3)) no name at all."""
+    name = petition.petitioner.name if petition.petitioner else ""
+    if hidden or not name:
+        return _("信访人")
+    return mask_name(name) if masked else name
+
+
+def render_issued(
+    issued: IssuedDocument, fmt: str, *, masked: bool = False, hidden: bool = False
+) -> tuple[bytes, str, str]:
     if fmt not in CONTENT_TYPES:
         raise NotFound(_("不支持的文件格式。"))
     context = dict(issued.context)
-    if masked:
-        context["petitioner_name"] = (
-            mask_name(issued.petition.petitioner.name) if issued.petition.petitioner else ""
-        )
+    context["petitioner_name"] = _petitioner_name(issued.petition, masked=masked, hidden=hidden)
     title, blocks = document_blocks(issued.kind, context)
     renderer = _render_pdf if fmt == PDF else _render_docx
     data = renderer(str(context.get("organ", "")), title, issued.number, blocks, str(context.get("date", "")))
@@ -422,14 +429,16 @@ def render_document(
     *,
     actor: AbstractBaseUser | None = None,
     masked: bool = False,
+    hidden: bool = False,
 ) -> tuple[bytes, str, str]:
     """Render (and file, numbered, on first use) a document: (bytes, filename, content type).
 
     ``kind`` is a DocumentKind value, ``fmt`` "docx" or "pdf". Raises NotFound when the case has
     no record the document could state (e.g. no opinion yet). Callers check access first; the
     portal calls it for the petitioner (full name), the workbench masks the name for staff who
-    may not see the petitioner's identity.
+    may not unmask the petitioner, and ``hidden`` leaves the name out altogether (the accused
+    organ and analysts, who may not see the petitioner at all).
     """
     with translation.override("zh-hans"):  # official documents are in Chinese, whatever the UI language
         issued = document_issue(petition, kind, actor=actor)
-        return render_issued(issued, fmt, masked=masked)
+        return render_issued(issued, fmt, masked=masked, hidden=hidden)

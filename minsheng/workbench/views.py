@@ -725,7 +725,12 @@ def document_download(request: HttpRequest, pk: int, kind: str, fmt: str) -> Htt
     assert isinstance(user, AbstractBaseUser)
     try:
         data, filename, content_type = render_document(
-            petition, kind, fmt, actor=user, masked=not can_see_identity(user, petition)
+            petition,
+            kind,
+            fmt,
+            actor=user,
+            masked=not can_see_identity(user, petition),
+            hidden=not can_see_masked_identity(user, petition),
         )
     except NotFound:
         raise Http404 from None
