@@ -74,7 +74,15 @@ def _user(request: HttpRequest) -> AbstractBaseUser:
     return user
 
 
+def _analyst_only(user: Any) -> bool:
+    """Analysts see de-identified data only (the analytics pages), never case texts."""
+    roles = {m.role for m in memberships_of(user)}
+    return bool(roles) and roles <= {Role.ANALYST} and not is_admin(user)
+
+
 def _petition_or_404(request: HttpRequest, pk: int) -> Petition:
+    if _analyst_only(request.user):
+        raise Http404(_("信访事项不存在。"))
     try:
         return access_petition(request.user, pk)
     except NotFound:
@@ -96,6 +104,7 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
     )
     return {
         "can_analyse": can_analyse,
+        "can_read_cases": not _analyst_only(user),
         "nav_inboxes": inboxes,
         "nav_roles": roles,
         "nav_organs": organs,
@@ -120,6 +129,8 @@ def home(request: HttpRequest) -> HttpResponse:
     inboxes = queries.user_inboxes(user)
     if inboxes:
         return redirect("workbench:inbox", key=inboxes[0].key)
+    if _analyst_only(user):
+        return redirect("workbench:analytics")
     return redirect("workbench:petitions")
 
 
@@ -177,6 +188,8 @@ def petitions(request: HttpRequest) -> HttpResponse:
     """Search and filters over every visible petition, with saved filters and export."""
     from minsheng.search.models import SavedFilter
 
+    if _analyst_only(request.user):
+        return HttpResponseForbidden(_("研判岗位只能查看脱敏的研判分析数据。"))
     filters = wf.parse_filters(request.GET)
     qs = petition_list(request.user, filters)
     user = request.user
@@ -210,6 +223,8 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     from minsheng.core.crypto import mask_name
     from minsheng.petitions.selectors import can_see_masked_identity
 
+    if _analyst_only(request.user):
+        return HttpResponseForbidden(_("研判岗位只能查看脱敏的研判分析数据。"))
     filters = wf.parse_filters(request.GET)
     qs = petition_list(request.user, filters).select_related("petitioner", "caseworker")[:EXPORT_LIMIT]
     book = Workbook()
