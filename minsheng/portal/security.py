@@ -29,6 +29,8 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "submit_phone": (5, 86400),  # petitions per phone per day
     "track_fail_ip": (10, 900),  # failed code+password checks per IP per 15 minutes
     "track_fail_code": (5, 900),  # failed checks per tracking code per 15 minutes
+    "track_fail_code_day": (20, 86400),  # ... and per day (6-digit passwords: bound the guesses)
+    "otp_fail_phone_day": (15, 86400),  # wrong one-time codes per phone per day, whatever the code
     "login_fail_ip": (10, 900),
     "login_fail_phone": (5, 900),
     "appeal_ip": (20, 3600),
@@ -124,16 +126,18 @@ class OtpResult:
 
 
 def otp_check(phone: str, purpose: str, code: str) -> OtpResult:
-    """Check a code; it is single-use, and locked after OTP_MAX_ATTEMPTS wrong tries."""
+    """Check a code; it is single-use, and locked after OTP_MAX_ATTEMPTS wrong tries. Wrong tries
+    also count per phone per day, so that requesting fresh codes does not buy more guesses."""
     key = _otp_cache_key(phone, purpose)
     entry: dict[str, Any] | None = cache.get(key)
     if not entry:
         return OtpResult(False, "missing")
-    if entry["attempts"] >= OTP_MAX_ATTEMPTS:
+    if entry["attempts"] >= OTP_MAX_ATTEMPTS or throttle_blocked("otp_fail_phone_day", phone_key(phone)):
         return OtpResult(False, "locked")
     if hmac.compare_digest(entry["digest"], _otp_digest(phone, code.strip())):
         cache.delete(key)
         return OtpResult(True)
+    throttle_hit("otp_fail_phone_day", phone_key(phone))
     entry["attempts"] += 1
     remaining = max(1, OTP_TTL_SECONDS - int(time.time() - entry["issued"]))
     cache.set(key, entry, timeout=remaining)

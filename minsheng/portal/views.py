@@ -429,13 +429,18 @@ def track(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             code = form.cleaned_data["tracking_code"]
             ip = client_ip(request)
-            if throttle_blocked("track_fail_ip", ip) or throttle_blocked("track_fail_code", code):
+            if (
+                throttle_blocked("track_fail_ip", ip)
+                or throttle_blocked("track_fail_code", code)
+                or throttle_blocked("track_fail_code_day", code)
+            ):
                 form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
             else:
                 petition = petition_check_query(code, form.cleaned_data["password"])
                 if petition is None:
                     throttle_hit("track_fail_ip", ip)
                     throttle_hit("track_fail_code", code)
+                    throttle_hit("track_fail_code_day", code)
                     form.add_error(None, _("查询码或查询密码不正确，请核对后再试。"))
                 else:
                     throttle_reset("track_fail_code", code)
