@@ -416,7 +416,10 @@ def submit_done(request: HttpRequest) -> HttpResponse:
     petition = Petition.objects.select_related("petitioner").filter(tracking_code=done["code"]).first()
     if petition is None:
         raise Http404
-    return render(request, "portal/submit_done.html", {"done": done, "petition": petition})
+    response = render(request, "portal/submit_done.html", {"done": done, "petition": petition})
+    # The query password is shown once: not again on a shared computer, not kept in the session.
+    request.session[DONE] = {"code": done["code"]}
+    return response
 
 
 # ---- tracking ---------------------------------------------------------------------------------

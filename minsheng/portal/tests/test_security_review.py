@@ -60,3 +60,14 @@ def test_a_normal_sign_in_after_a_few_mistakes_still_works(client: Client, world
     client.post("/account/login/", {"otp-phone": PHONE, "otp-code": wrong, "action": "verify_code"})
     response = client.post("/account/login/", {"otp-phone": PHONE, "otp-code": code, "action": "verify_code"})
     assert response.status_code == 302
+
+
+def test_query_password_is_shown_once(client: Client, world: Any) -> None:
+    from minsheng.portal.tests.helpers import submit_petition
+
+    code, password = submit_petition(client)
+    first = client.get("/submit/done/").content.decode()
+    assert code in first and password in first
+    again = client.get("/submit/done/").content.decode()
+    assert code in again and password not in again  # a shared computer does not show it again
+    assert password not in str(dict(client.session))
