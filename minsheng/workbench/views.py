@@ -580,7 +580,11 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": _action_buttons(petition, user),
         "documents": documents_available(petition),
         "related": related,
-        "similar": queries.similar_petitions(user, petition),
+        "similar": [
+            (other, score)
+            for other, score in queries.similar_petitions(user, petition)
+            if identity_visible or not petition.petitioner_id or other.petitioner_id != petition.petitioner_id
+        ],
         "notes": list(
             PetitionEvent.objects.filter(petition=petition, action="note")
             .select_related("actor")

@@ -51,6 +51,7 @@ def test_related_petitions_of_the_accuser_are_hidden_from_the_accused_organ(
     page = _client(users, "caseworker").get(reverse("workbench:petition", args=[accusation.pk]))
     assert page.status_code == 200
     assert page.context["related"] == []
+    assert grievance.pk not in [p.pk for p, _score in page.context["similar"]]
     # Staff outside the accused organ still see the petitioner's other petitions.
     page = _client(users, "supervisor").get(reverse("workbench:petition", args=[accusation.pk]))
     assert [p.pk for p in page.context["related"]] == [grievance.pk]
