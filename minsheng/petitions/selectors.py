@@ -57,8 +57,19 @@ def petitions_visible_to(user: AnyUser | None) -> QuerySet[Petition]:
     return qs.filter(_scope_q(organ_ids))
 
 
+def is_analyst_only(user: AnyUser | None) -> bool:
+    """Analysts work on de-identified aggregates (analytics), never on case files."""
+    roles = {m.role for m in memberships_of(user)}
+    return bool(roles) and roles <= {Role.ANALYST} and not is_admin(user)
+
+
 def access_petition(user: AnyUser | None, petition_id: int | str) -> Petition:
-    """The petition if ``user`` may see it; NotFound otherwise (missing and forbidden look alike)."""
+    """The petition if ``user`` may see it; NotFound otherwise (missing and forbidden look alike).
+
+    Users whose only post is analyst never open a case file (they see de-identified analytics).
+    """
+    if is_analyst_only(user):
+        raise NotFound(_("信访事项不存在。"))
     try:
         pk = int(petition_id)
     except (TypeError, ValueError):
@@ -198,6 +209,8 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
 
     f = filters or PetitionFilters()
     qs = petitions_visible_to(user)
+    if is_analyst_only(user):
+        qs = qs.none()
     if f.state:
         qs = qs.filter(state__in=f.state)
     if f.channel:
@@ -251,6 +264,41 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
     return qs.select_related("current_organ", "category", "region").order_by(
         "-is_urgent", "-has_overdue", "next_due", "-received_at", "-pk"
     )
+
+
+def similar_suggestions_for(user: AnyUser | None, petition: Petition) -> list[dict[str, Any]]:
+    """The stored "similar or repeat" suggestions as ``user`` may see them.
+
+    A same-petitioner relation is dropped for users who may not see the petitioner (the accused
+    organ, analysts): it would tie an accuser to his other petitions. Petitions the user may not
+    see keep only their tracking code, score and relation.
+    """
+    items = [h for h in ((petition.suggestions or {}).get("similar") or []) if isinstance(h, dict)]
+    if not can_see_masked_identity(user, petition):
+        items = [h for h in items if h.get("relation") != "same_petitioner_repeat"]
+    ids = [h["id"] for h in items if isinstance(h.get("id"), int)]
+    visible = set(petitions_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return [
+        {
+            "id": h.get("id") if h.get("id") in visible else None,
+            "tracking_code": str(h.get("tracking_code") or ""),
+            "score": h.get("score"),
+            "relation": h.get("relation"),
+            "final": bool(h.get("final")),
+            "visible": h.get("id") in visible,
+        }
+        for h in items
+    ]
+
+
+def suggestions_for(user: AnyUser | None, petition: Petition) -> dict[str, Any]:
+    """The intelligence suggestions of a petition as ``user`` may see them (no drafts, filtered similar)."""
+    data = {
+        k: v for k, v in (petition.suggestions or {}).items() if k not in ("draft_opinion", "import_user")
+    }
+    if "similar" in data:
+        data["similar"] = similar_suggestions_for(user, petition)
+    return data
 
 
 def petition_public_timeline(petition: Petition) -> list[dict[str, Any]]:

@@ -21,7 +21,12 @@ from minsheng.core.rules import load_rules
 from minsheng.orgs.models import Category, Organ, Region, Responsibility, Role
 from minsheng.orgs.selectors import memberships_of
 from minsheng.petitions.models import Channel, Petition, State
-from minsheng.petitions.selectors import PetitionFilters, petition_list, petitions_visible_to
+from minsheng.petitions.selectors import (
+    PetitionFilters,
+    petition_list,
+    petitions_visible_to,
+    similar_suggestions_for,
+)
 from minsheng.workflow.models import Deadline, Rating
 
 logger = logging.getLogger(__name__)
@@ -330,28 +335,9 @@ def similar_petitions(
 def suggested_similar(
     user: AbstractBaseUser, petition: Petition, *, identity_visible: bool
 ) -> list[dict[str, Any]]:
-    """The stored "similar or repeated" suggestions as this user may see them.
-
-    Petitions the user may not see keep only their tracking code and relation (no link); a
-    same-petitioner relation is dropped for users who may not see the petitioner (the accused
-    organ, analysts), since it would tie the accuser to his other petitions.
-    """
-    items = [h for h in ((petition.suggestions or {}).get("similar") or []) if isinstance(h, dict)]
-    if not identity_visible:
-        items = [h for h in items if h.get("relation") != "same_petitioner_repeat"]
-    ids = [h["id"] for h in items if isinstance(h.get("id"), int)]
-    visible = set(petitions_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
-    return [
-        {
-            "id": h.get("id"),
-            "tracking_code": str(h.get("tracking_code") or ""),
-            "score": h.get("score"),
-            "relation": h.get("relation"),
-            "final": bool(h.get("final")),
-            "visible": h.get("id") in visible,
-        }
-        for h in items
-    ]
+    """The stored "similar or repeated" suggestions as this user may see them (the rule lives in
+    minsheng.petitions.selectors.similar_suggestions_for)."""
+    return similar_suggestions_for(user, petition)
 
 
 # ---- dashboard

@@ -109,10 +109,12 @@ def test_errors_403_404_409_422_change_nothing(world, register, client):
     # dispatcher may see it but not conclude it (409: not from this state)
     response = post(client, f"/api/v1/petitions/{petition.pk}/actions/conclude", OPINION, disp)
     assert response.status_code == 409
-    # analyst sees it (supervision subtree) but may not forward it
-    analyst = token(client, "analyst")
-    response = post(client, f"/api/v1/petitions/{petition.pk}/actions/forward", {"organ_id": 1}, analyst)
+    # a supervisor sees it (supervision subtree) but may not forward it
+    supervisor = token(client, "supervisor")
+    response = post(client, f"/api/v1/petitions/{petition.pk}/actions/forward", {"organ_id": 1}, supervisor)
     assert response.status_code == 403
+    # an analyst never opens case files through the API
+    assert client.get(f"/api/v1/petitions/{petition.pk}", **token(client, "analyst")).status_code == 404
     response = post(client, f"/api/v1/petitions/{petition.pk}/actions/forward", {}, disp)
     assert response.status_code == 422 and response.json()["field"] == "organ_id"
     response = post(

@@ -66,7 +66,7 @@ def test_extend_matrix(username, register, act, users, organs):
         ("organ_head", False),
         ("supervisor", True),
         ("leader", True),
-        ("analyst", True),
+        ("analyst", False),
         ("admin", True),
         ("hrss_caseworker", False),
     ],
