@@ -17,10 +17,10 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja import NinjaAPI, Query, Router, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
 from minsheng.core.rules import load_rules
@@ -34,7 +34,7 @@ from minsheng.petitions.selectors import (
     petitioner_view,
 )
 from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
-from minsheng.workflow.services import TRANSITIONS, available_actions, petition_transition
+from minsheng.workflow.services import MAX_ID, TRANSITIONS, available_actions, petition_transition
 
 
 def _hash(token: str) -> str:
@@ -95,6 +95,15 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     )
 
 
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own errors in the shared body; an unparsable body (ninja: 400) is a 422 on ``body``."""
+    if exc.status_code == 400:
+        body = {"code": "invalid", "message": "the body must be a JSON object", "field": "body"}
+        return api.create_response(request, body, status=422)
+    return api.create_response(request, {"code": "error", "message": str(exc)}, status=exc.status_code)
+
+
 # ---------------------------------------------------------------------------------------------- auth
 
 auth_router = Router(tags=["auth"])
@@ -129,7 +138,7 @@ def _memberships(user: AbstractBaseUser) -> list[MembershipOut]:
 def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
-        return 401, ErrorOut(code="invalid_credentials", message="username or password is wrong")
+        return Status(401, ErrorOut(code="invalid_credentials", message="username or password is wrong"))
     token = secrets.token_urlsafe(32)
     expires = timezone.now() + dt.timedelta(hours=settings.MINSHENG_API_TOKEN_TTL_HOURS)
     ApiToken.objects.create(user=user, key_hash=_hash(token), expires_at=expires)
@@ -208,7 +217,7 @@ class ActionInfoOut(Schema):
     roles: list[str]
 
 
-@ref_router.get("/organs", response=list[OrganOut], operation_id="organs_list")
+@ref_router.get("/organs", response={200: list[OrganOut], 401: ErrorOut}, operation_id="organs_list")
 def organs_list(request: HttpRequest) -> Any:
     return [
         OrganOut(
@@ -225,15 +234,19 @@ def organs_list(request: HttpRequest) -> Any:
     ]
 
 
-@ref_router.get("/categories", response=list[CategoryOut], operation_id="categories_list")
-def categories_list(request: HttpRequest, level: int | None = None) -> Any:
+@ref_router.get(
+    "/categories",
+    response={200: list[CategoryOut], 401: ErrorOut, 422: ErrorOut},
+    operation_id="categories_list",
+)
+def categories_list(request: HttpRequest, level: int | None = Query(None, ge=0, le=10)) -> Any:
     qs = Category.objects.all()
     if level is not None:
         qs = qs.filter(level=level)
     return [CategoryOut(id=c.pk, name=c.name, level=c.level, path=c.path, parent_id=c.parent_id) for c in qs]
 
 
-@ref_router.get("/regions", response=list[RegionOut], operation_id="regions_list")
+@ref_router.get("/regions", response={200: list[RegionOut], 401: ErrorOut}, operation_id="regions_list")
 def regions_list(request: HttpRequest) -> Any:
     return [
         RegionOut(id=r.pk, code=r.code, name=r.name, level=r.level, parent_id=r.parent_id, aliases=r.aliases)
@@ -241,7 +254,9 @@ def regions_list(request: HttpRequest) -> Any:
     ]
 
 
-@ref_router.get("/deadline-rules", response=list[RuleOut], operation_id="deadline_rules_list")
+@ref_router.get(
+    "/deadline-rules", response={200: list[RuleOut], 401: ErrorOut}, operation_id="deadline_rules_list"
+)
 def deadline_rules(request: HttpRequest) -> Any:
     return [
         RuleOut(
@@ -256,7 +271,7 @@ def deadline_rules(request: HttpRequest) -> Any:
     ]
 
 
-@ref_router.get("/actions", response=list[ActionInfoOut], operation_id="actions_list")
+@ref_router.get("/actions", response={200: list[ActionInfoOut], 401: ErrorOut}, operation_id="actions_list")
 def actions_list(request: HttpRequest) -> Any:
     return [
         ActionInfoOut(
@@ -316,6 +331,14 @@ class PetitionIn(Schema):
     receiving_organ_id: int | None = Field(None, description="default: the caller's registering organ")
     competent_organ_id: int | None = Field(None, description="for visits: the competent organ (越级 check)")
     paper_requested: bool = True
+
+    @field_validator("petitioner", mode="before")
+    @classmethod
+    def _petitioner_object(cls, value: Any) -> Any:
+        # ninja's Schema would otherwise read a list or a string as an object with every default.
+        if value is not None and not isinstance(value, dict | PetitionerIn):
+            raise ValueError("must be an object")
+        return value
 
 
 class OrganRef(Schema):
@@ -579,16 +602,16 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
     )
     petition, password = petition_register(data, actor=user)
     petition = access_petition(user, petition.pk)
-    return 201, _detail(request, petition, PetitionCreatedOut, query_password=password)
+    return Status(201, _detail(request, petition, PetitionCreatedOut, query_password=password))
 
 
 class ListQuery(Schema):
     state: str | None = Field(None, description="comma-separated states")
     channel: str | None = None
     nature: str | None = None
-    organ_id: int | None = None
-    category_id: int | None = None
-    region_id: int | None = None
+    organ_id: int | None = Field(None, ge=1, le=MAX_ID)
+    category_id: int | None = Field(None, ge=1, le=MAX_ID)
+    region_id: int | None = Field(None, ge=1, le=MAX_ID)
     overdue: bool | None = None
     due_soon: bool | None = None
     urgent: bool | None = None
@@ -597,7 +620,7 @@ class ListQuery(Schema):
     received_to: dt.date | None = None
     due_before: dt.date | None = None
     q: str | None = Field(None, max_length=200)
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(20, ge=1, le=100)
 
 

@@ -56,6 +56,23 @@ AT_UPPER = "upper"  # the organ that reviews the current holder's opinion (复�
 AT_CHAIN = "chain"  # the current organ or any organ above it (supervision chain)
 
 
+# Largest primary key any supported database stores (signed 64-bit); larger numbers are never ids.
+MAX_ID = 2**63 - 1
+
+
+def _as_id(value: object) -> int | None:
+    """A positive integer id from JSON (an int or a string of ASCII digits); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        number = int(value)
+    else:
+        return None
+    return number if 1 <= number <= MAX_ID else None
+
+
 @dataclass
 class Ctx:
     """What a handler sees: the locked petition, who acts, the input, and what to record."""
@@ -117,8 +134,11 @@ class Ctx:
             raise InvalidInput(_("应为整数。"), field=name) from None
         if minimum is not None and number < minimum:
             raise InvalidInput(_("不能小于 %(n)d。") % {"n": minimum}, field=name)
-        if maximum is not None and number > maximum:
-            raise InvalidInput(_("不能大于 %(n)d。") % {"n": maximum}, field=name)
+        limit = MAX_ID if maximum is None else maximum  # beyond MAX_ID the database driver overflows
+        if number > limit:
+            raise InvalidInput(_("不能大于 %(n)d。") % {"n": limit}, field=name)
+        if number < -MAX_ID:
+            raise InvalidInput(_("应为整数。"), field=name)
         return number
 
     def boolean(self, name: str, default: bool = False) -> bool:
@@ -141,7 +161,10 @@ class Ctx:
             return dl.local_date(value)
         if isinstance(value, dt.date):
             return value
-        parsed = parse_date(str(value)) if isinstance(value, str) else None
+        try:
+            parsed = parse_date(value) if isinstance(value, str) else None
+        except ValueError:  # well formed but not a date, e.g. 2025-02-30
+            parsed = None
         if parsed is None:
             raise InvalidInput(_("日期格式应为 YYYY-MM-DD。"), field=name)
         return parsed
@@ -153,11 +176,14 @@ class Ctx:
         if isinstance(value, dt.datetime):
             parsed: dt.datetime | None = value
         elif isinstance(value, str):
-            parsed = parse_datetime(value)
-            if parsed is None:
-                day = parse_date(value)
-                if day is not None:
-                    parsed = dt.datetime.combine(day, dt.time(9, 0))
+            try:  # well formed but impossible values (2025-02-30, 25:00) raise ValueError
+                parsed = parse_datetime(value)
+                if parsed is None:
+                    day = parse_date(value)
+                    if day is not None:
+                        parsed = dt.datetime.combine(day, dt.time(9, 0))
+            except ValueError:
+                parsed = None
         else:
             parsed = None
         if parsed is None:
@@ -175,9 +201,10 @@ class Ctx:
                 raise InvalidInput(_("此项必填。"), field=name)
             return None
         organ = None
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            organ = Organ.objects.filter(pk=int(value), is_active=True).first()
-        elif isinstance(value, str):
+        pk = _as_id(value)
+        if pk is not None:
+            organ = Organ.objects.filter(pk=pk, is_active=True).first()
+        elif isinstance(value, str) and len(value) <= 100:
             organ = Organ.objects.filter(code=value, is_active=True).first()
         if organ is None:
             raise InvalidInput(_("找不到该机关。"), field=name)
@@ -189,11 +216,13 @@ class Ctx:
             if required:
                 raise InvalidInput(_("此项必填。"), field=name)
             return None
-        found = (
-            Petition.objects.filter(pk=value).first()
-            if str(value).isdigit()
-            else Petition.objects.filter(tracking_code=value).first()
-        )
+        pk = _as_id(value)
+        if pk is not None:
+            found = Petition.objects.filter(pk=pk).first()
+        elif isinstance(value, str) and len(value) <= 100:
+            found = Petition.objects.filter(tracking_code=value).first()
+        else:
+            found = None
         if found is None or found.pk == self.petition.pk:
             raise InvalidInput(_("找不到关联的信访事项。"), field=name)
         return found
@@ -300,8 +329,12 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
         if assigned_due <= ctx.today:
             raise InvalidInput(_("指定办理期限应晚于今天。"), field="due_date")
     assisting: list[Organ] = []
-    for raw in ctx.data.get("assisting_organ_ids") or []:
-        other = Organ.objects.filter(pk=raw, is_active=True).first() if str(raw).isdigit() else None
+    raw_assisting = ctx.data.get("assisting_organ_ids") or []
+    if not isinstance(raw_assisting, list):
+        raise InvalidInput(_("应为机关编号列表。"), field="assisting_organ_ids")
+    for raw in raw_assisting:
+        pk = _as_id(raw)
+        other = Organ.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
         if other is None or other.pk == organ.pk:
             raise InvalidInput(_("协办机关无效。"), field="assisting_organ_ids")
         _ensure_not_accused(ctx, other, "assisting_organ_ids")
@@ -582,8 +615,11 @@ def h_reject_objection(ctx: Ctx) -> None:
 def h_dispute(ctx: Ctx) -> None:
     ctx.event_data["reasons"] = ctx.text("reasons")
     others = ctx.data.get("other_organ_ids") or []
+    if not isinstance(others, list):
+        raise InvalidInput(_("应为机关编号列表。"), field="other_organ_ids")
+    ids = [_as_id(o) for o in others]
     ctx.event_data["other_organs"] = list(
-        Organ.objects.filter(pk__in=[o for o in others if str(o).isdigit()]).values_list("name", flat=True)
+        Organ.objects.filter(pk__in=[pk for pk in ids if pk is not None]).values_list("name", flat=True)
     )
 
 

@@ -1,0 +1,241 @@
+"""The API contract under hostile input (bugs found with schemathesis and hand-crafted requests).
+
+Bad input → 422 ``{"code", "message", "field"}`` with nothing changed; a role that may not act → 403;
+a petition the caller may not see → 404; no token → 401; wrong state → 409; never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from minsheng.petitions.models import Petition
+from minsheng.workflow.models import PetitionEvent
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "test-password-123"
+HUGE = 10**30
+
+
+def token(client: Client, username: str) -> dict[str, str]:
+    response = client.post(
+        "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
+
+
+def act(client: Client, pid: int, action: str, body: Any, auth: dict[str, str]) -> Any:
+    return client.post(
+        f"/api/v1/petitions/{pid}/actions/{action}", body, content_type="application/json", **auth
+    )
+
+
+def raw(client: Client, url: str, data: bytes, auth: dict[str, str]) -> Any:
+    return client.generic("POST", url, data, content_type="application/json", **auth)
+
+
+def assert_error(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert isinstance(body, dict) and body["code"] and body["message"], body
+    if field is not None:
+        assert body["field"] == field, body
+    return body
+
+
+@pytest.fixture
+def petition(world: Any, register: Any) -> Petition:
+    return register()  # registered at the city bureau; the dispatcher may act on it
+
+
+def unchanged(petition: Petition, events_before: int) -> None:
+    assert PetitionEvent.objects.count() == events_before
+    assert Petition.objects.get(pk=petition.pk).state == "registered"
+
+
+# (action, body, field): each once crashed with a 500 (or was wrongly accepted) before the fix.
+BAD_ACTION_DATA = [
+    # Django's parse_date/parse_datetime raise ValueError on well-formed impossible dates.
+    ("assign", {"organ_id": "a-housing", "due_date": "2025-02-30"}, "due_date"),
+    ("assign", {"organ_id": "a-housing", "due_date": "2025-13-45"}, "due_date"),
+    ("assign", {"organ_id": "a-housing", "due_date": ["2025-01-01"]}, "due_date"),
+    ("assign", {"organ_id": "a-housing", "due_days": HUGE}, "due_days"),
+    ("assign", {"organ_id": "a-housing", "due_days": -5}, "due_days"),
+    ("assign", {"organ_id": "a-housing", "due_days": "ten"}, "due_days"),
+    ("assign", {"organ_id": "a-housing", "due_days": True}, "due_days"),
+    # organ references: a JSON true was organ 1; "²" passed isdigit() then failed int(); huge ids overflowed.
+    ("forward", {"organ_id": True}, "organ_id"),
+    ("forward", {"organ_id": "²"}, "organ_id"),
+    ("forward", {"organ_id": HUGE}, "organ_id"),
+    ("forward", {"organ_id": 2**63}, "organ_id"),
+    ("forward", {"organ_id": -1}, "organ_id"),
+    ("forward", {"organ_id": 999999}, "organ_id"),
+    ("forward", {"organ_id": [1]}, "organ_id"),
+    ("forward", {"organ_id": {"id": 1}}, "organ_id"),
+    ("forward", {"organ_id": 1.5}, "organ_id"),
+    # assisting organs: an int or a string was iterated (TypeError / one organ per character).
+    ("forward", {"organ_id": "a-housing", "assisting_organ_ids": 5}, "assisting_organ_ids"),
+    ("forward", {"organ_id": "a-housing", "assisting_organ_ids": "12"}, "assisting_organ_ids"),
+    ("forward", {"organ_id": "a-housing", "assisting_organ_ids": [HUGE]}, "assisting_organ_ids"),
+    ("forward", {"organ_id": "a-housing", "assisting_organ_ids": ["²"]}, "assisting_organ_ids"),
+    ("forward", {"organ_id": "a-housing", "assisting_organ_ids": [None]}, "assisting_organ_ids"),
+    # integers without an upper bound overflowed the database driver.
+    ("supervision_feedback", {"order_id": HUGE, "feedback": "x"}, "order_id"),
+    ("supervision_feedback", {"order_id": "9" * 40, "feedback": "x"}, "order_id"),
+    ("supervision_feedback", {"order_id": 1.5, "feedback": "x"}, "order_id"),
+    # petition references: "²" reached filter(pk=...) and raised ValueError.
+    ("not_accept", {"reason": "duplicate_in_progress", "related_petition_id": "²"}, "related_petition_id"),
+    ("not_accept", {"reason": "duplicate_in_progress", "related_petition_id": HUGE}, "related_petition_id"),
+    ("not_accept", {"reason": "duplicate_in_progress", "related_petition_id": [1]}, "related_petition_id"),
+    (
+        "not_accept",
+        {"reason": "duplicate_in_progress", "related_petition_id": {"a": 1}},
+        "related_petition_id",
+    ),
+    ("not_accept", {"reason": ["other"]}, "reason"),
+    ("not_accept", {"reason": "nonsense"}, "reason"),
+    ("not_accept", {"reason": "other", "explanation": 12}, "explanation"),
+    ("not_accept", {"reason": "yueji", "guidance_organ_id": "nope"}, "guidance_organ_id"),
+    ("note", {"text": None}, "text"),
+    ("note", {"text": ["a"]}, "text"),
+]
+
+
+@pytest.mark.parametrize(("action", "body", "field"), BAD_ACTION_DATA)
+def test_bad_action_data_is_422_naming_the_field(
+    client: Client, petition: Petition, action: str, body: dict[str, Any], field: str
+) -> None:
+    head = token(client, "bureau_head")  # 信访局 head: both a dispatcher's and a handler's actions
+    before = PetitionEvent.objects.count()
+    assert_error(act(client, petition.pk, action, body, head), 422, field)
+    unchanged(petition, before)
+
+
+def test_impossible_moment_is_422(client: Client, world: Any, petition: Petition) -> None:
+    disp, cw = token(client, "dispatcher"), token(client, "caseworker")
+    assert (
+        act(client, petition.pk, "forward", {"organ_id": world.organs["a-housing"].pk}, disp).status_code
+        == 200
+    )
+    before = PetitionEvent.objects.count()
+    for value in ("2025-02-30", "2025-02-30T10:00:00", "2025-01-01T25:61:00", 20250101, ["2025-01-01"]):
+        assert_error(act(client, petition.pk, "receive", {"received_at": value}, cw), 422, "received_at")
+    assert PetitionEvent.objects.count() == before
+    assert Petition.objects.get(pk=petition.pk).state == "forwarded"
+
+
+@pytest.mark.parametrize(
+    "data", [b"{", b"[1, 2]", b"[]", b"null", b"123", b'"text"', b"\xff\xfe", b"\x00", b'{"a":}']
+)
+def test_malformed_action_body_is_422_on_body(client: Client, petition: Petition, data: bytes) -> None:
+    disp = token(client, "dispatcher")
+    before = PetitionEvent.objects.count()
+    assert_error(raw(client, f"/api/v1/petitions/{petition.pk}/actions/triage", data, disp), 422, "body")
+    unchanged(petition, before)
+
+
+@pytest.mark.parametrize("data", [b"\x00", b"{", b"\x82\x0c\x7f", b"[1]", b"null"])
+def test_malformed_schema_body_is_422_not_400(
+    client: Client, world: Any, petition: Petition, data: bytes
+) -> None:
+    """ninja answers an unparsable body with 400 {"detail"}: now the shared 422 body (schemathesis)."""
+    reg = token(client, "registrar")
+    before = Petition.objects.count()
+    for url in ("/api/v1/petitions", f"/api/v1/petitions/{petition.pk}/suggestions/feedback"):
+        body = assert_error(raw(client, url, data, reg), 422)
+        assert body["field"]
+    assert_error(raw(client, "/api/v1/auth/token", data, {}), 422)
+    assert Petition.objects.count() == before
+
+
+def test_unknown_action_is_404(client: Client, petition: Petition) -> None:
+    disp = token(client, "dispatcher")
+    before = PetitionEvent.objects.count()
+    for action in ("nope", "NOTE", "x" * 300):
+        body = assert_error(act(client, petition.pk, action, {}, disp), 404)
+        assert body["code"] == "unknown_action"
+    unchanged(petition, before)
+
+
+@pytest.mark.parametrize("pid", ["0", "999999999", str(HUGE), str(2**63)])
+def test_missing_or_huge_petition_id_is_404(client: Client, petition: Petition, pid: str) -> None:
+    disp = token(client, "dispatcher")
+    assert_error(client.get(f"/api/v1/petitions/{pid}", **disp), 404)
+    assert_error(act(client, int(pid), "note", {"text": "x"}, disp), 404)
+    assert_error(client.get(f"/api/v1/petitions/{pid}/actions", **disp), 404)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        (f"organ_id={HUGE}", "organ_id"),
+        (f"category_id={HUGE}", "category_id"),
+        (f"region_id={HUGE}", "region_id"),
+        (f"page={HUGE}", "page"),
+        ("page=0", "page"),
+        ("page_size=1000", "page_size"),
+        ("state=nonsense", "state"),
+        ("received_from=2025-02-30", "received_from"),
+        ("overdue=maybe", "overdue"),
+    ],
+)
+def test_bad_list_query_is_422(client: Client, petition: Petition, query: str, field: str) -> None:
+    assert_error(client.get(f"/api/v1/petitions?{query}", **token(client, "dispatcher")), 422, field)
+
+
+def test_reference_endpoints(client: Client, world: Any) -> None:
+    auth = token(client, "registrar")
+    for url in ("/organs", "/categories", "/regions", "/deadline-rules", "/actions", "/auth/me"):
+        assert_error(client.get(f"/api/v1{url}"), 401)
+        assert client.get(f"/api/v1{url}", **auth).status_code == 200
+    assert_error(client.get(f"/api/v1/categories?level={HUGE}", **auth), 422, "level")
+    assert_error(client.get("/api/v1/categories?level=x", **auth), 422, "level")
+
+
+def test_contract_401_403_404_409(client: Client, world: Any, petition: Petition) -> None:
+    url = f"/api/v1/petitions/{petition.pk}"
+    before = PetitionEvent.objects.count()
+    body = assert_error(client.get(url), 401)
+    assert body["code"] == "unauthenticated"
+    assert_error(client.get(url, HTTP_AUTHORIZATION="Bearer not-a-token"), 401)
+    assert_error(act(client, petition.pk, "note", {"text": "x"}, {}), 401)
+    # the caseworker of 住建局 cannot see a petition still at the bureau
+    assert_error(client.get(url, **token(client, "caseworker")), 404)
+    assert_error(act(client, petition.pk, "note", {"text": "x"}, token(client, "caseworker")), 404)
+    # a supervisor sees it but may not forward it
+    body = assert_error(
+        act(client, petition.pk, "forward", {"organ_id": 1}, token(client, "supervisor")), 403
+    )
+    assert body["code"] == "forbidden"
+    # the dispatcher may not conclude a petition that is only registered
+    body = assert_error(
+        act(client, petition.pk, "conclude", {"outcome": "support"}, token(client, "dispatcher")), 409
+    )
+    assert body["code"] == "transition_not_allowed"
+    unchanged(petition, before)
+
+
+def test_bad_registration_is_422(client: Client, world: Any) -> None:
+    reg = token(client, "registrar")
+    before = Petition.objects.count()
+    base = {"channel": "letter", "title": "t", "request": "r"}
+    cases = [
+        ({**base, "received_at": "2025-02-30T10:00:00"}, "received_at"),
+        ({**base, "persons_involved": HUGE}, "persons_involved"),
+        ({**base, "category_id": HUGE}, "category_id"),
+        ({**base, "receiving_organ_id": HUGE}, "receiving_organ_id"),
+        ({**base, "accused_organ_id": HUGE}, "accused_organ_id"),
+        ({**base, "competent_organ_id": HUGE}, "competent_organ_id"),
+        ({**base, "channel": "pigeon"}, "channel"),
+        ({**base, "nature": "rant"}, "nature"),
+        ({**base, "representatives": "x"}, "representatives"),
+        ({**base, "petitioner": []}, "petitioner"),
+    ]
+    for body, field in cases:
+        response = client.post("/api/v1/petitions", body, content_type="application/json", **reg)
+        assert_error(response, 422, field)
+    assert Petition.objects.count() == before
