@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -730,7 +730,7 @@ class SimilarOut(Schema):
 
 
 class FeedbackIn(Schema):
-    kind: str = Field(description="category | nature | routing | place | urgency | similar")
+    kind: Literal["category", "nature", "routing", "place", "urgency", "similar"]
     suggested: Any = None
     chosen: Any = None
 
@@ -773,7 +773,11 @@ def petition_suggestion_feedback_endpoint(request: HttpRequest, petition_id: int
 
 
 @intel_router.get("/similar", response={200: list[SimilarOut], **ERRORS}, operation_id="similar_search")
-def similar_endpoint(request: HttpRequest, text: str, top: int = 10) -> Any:
+def similar_endpoint(
+    request: HttpRequest,
+    text: str = Query(..., min_length=1, max_length=20000),
+    top: int = Query(10, ge=1, le=100),
+) -> Any:
     """Earlier petitions with near-identical text (character 3-gram Jaccard), among those the caller may see."""
     from minsheng.intelligence.similarity import similar_find
     from minsheng.petitions.selectors import petitions_visible_to

@@ -239,3 +239,13 @@ def test_bad_registration_is_422(client: Client, world: Any) -> None:
         response = client.post("/api/v1/petitions", body, content_type="application/json", **reg)
         assert_error(response, 422, field)
     assert Petition.objects.count() == before
+
+
+def test_intelligence_endpoints_validate(client: Client, world: Any, petition: Petition) -> None:
+    auth = token(client, "dispatcher")
+    for query, field in (("text=", "text"), ("text=abc&top=0", "top"), (f"text=abc&top={HUGE}", "top")):
+        assert_error(client.get(f"/api/v1/similar?{query}", **auth), 422, field)
+    assert_error(client.get("/api/v1/similar?text=%20", **auth), 422, "text")
+    url = f"/api/v1/petitions/{petition.pk}/suggestions/feedback"
+    response = client.post(url, {"kind": "mood"}, content_type="application/json", **auth)
+    assert_error(response, 422, "kind")
