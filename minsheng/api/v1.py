@@ -32,6 +32,7 @@ from minsheng.petitions.selectors import (
     access_petition,
     petition_list,
     petitioner_view,
+    suggestions_for,
 )
 from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
 from minsheng.workflow.services import MAX_ID, TRANSITIONS, available_actions, petition_transition
@@ -526,7 +527,7 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
         timeline=timeline,
         available_actions=actions,
         next_due=next_due,
-        suggestions={k: v for k, v in (p.suggestions or {}).items() if k != "draft_opinion"},
+        suggestions=suggestions_for(http.auth, p),  # type: ignore[attr-defined]
         **extra,
     )
 
@@ -750,7 +751,7 @@ def petition_suggestions_endpoint(request: HttpRequest, petition_id: int, refres
 
         petition_enrich(petition)
         petition = access_petition(user, petition_id)
-    return {k: v for k, v in (petition.suggestions or {}).items() if k != "draft_opinion"}
+    return suggestions_for(user, petition)
 
 
 @intel_router.post(
@@ -775,7 +776,7 @@ def petition_suggestion_feedback_endpoint(request: HttpRequest, petition_id: int
 @intel_router.get("/similar", response={200: list[SimilarOut], **ERRORS}, operation_id="similar_search")
 def similar_endpoint(
     request: HttpRequest,
-    text: str = Query(..., min_length=1, max_length=20000),
+    text: str = Query(..., min_length=1, max_length=2000),  # longer URLs hit server limits (414)
     top: int = Query(10, ge=1, le=100),
 ) -> Any:
     """Earlier petitions with near-identical text (character 3-gram Jaccard), among those the caller may see."""
