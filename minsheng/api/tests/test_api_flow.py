@@ -145,3 +145,29 @@ def test_openapi_schema_served(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/petitions/{petition_id}/actions/{action}" in response.json()["paths"]
+
+
+def test_api_suggestions_never_link_an_accuser_to_his_other_petitions(world, register, act, client):
+    first = register(title="小区噪音", facts="同一小区工地夜间施工噪音扰民，持续一个月。")
+    accusation = register(
+        nature="accusation", accused_organ=world.organs["a-housing"], title="举报住建局某科长"
+    )
+    Petition.objects.filter(pk=accusation.pk).update(
+        suggestions={
+            "similar": [
+                {
+                    "id": first.pk,
+                    "tracking_code": first.tracking_code,
+                    "score": 0.9,
+                    "relation": "same_petitioner_repeat",
+                }
+            ]
+        }
+    )
+    act(accusation, "forward", "dispatcher", organ_id=world.organs["a-gov"].pk)
+    # `caseworker` also works in the accused organ (a-housing): no same-petitioner link for him
+    body = client.get(f"/api/v1/petitions/{accusation.pk}/suggestions", **token(client, "caseworker")).json()
+    assert body["similar"] == []
+    # the dispatcher may see the petitioner: he gets the link
+    body = client.get(f"/api/v1/petitions/{accusation.pk}/suggestions", **token(client, "dispatcher")).json()
+    assert body["similar"][0]["relation"] == "same_petitioner_repeat"
