@@ -221,6 +221,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
+# Number of reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
+MINSHENG_TRUSTED_PROXIES = env_int("MINSHENG_TRUSTED_PROXIES", 0, minimum=0)
 
 # ---- minsheng domain settings (REGULATIONS.md marks these configurable) ----
 # R-CNT-2: the start day is not counted (exclusive) unless this is true.

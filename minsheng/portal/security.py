@@ -49,8 +49,21 @@ def limit_for(name: str) -> tuple[int, int]:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR (a deployment behind a proxy sets it from X-Forwarded-For in the proxy layer)."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The client's address for throttling.
+
+    REMOTE_ADDR, unless MINSHENG_TRUSTED_PROXIES = N > 0: then the N-th address from the right of
+    X-Forwarded-For (the one our own N proxies saw), so clients cannot forge it by adding entries.
+    """
+    proxies = int(getattr(settings, "MINSHENG_TRUSTED_PROXIES", 0) or 0)
+    remote = str(request.META.get("REMOTE_ADDR") or "unknown")
+    if proxies <= 0:
+        return remote
+    chain = [
+        part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()
+    ]
+    if len(chain) < proxies:
+        return remote
+    return chain[-proxies]
 
 
 def _key(name: str, subject: str) -> str:

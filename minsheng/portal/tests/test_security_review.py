@@ -71,3 +71,15 @@ def test_query_password_is_shown_once(client: Client, world: Any) -> None:
     again = client.get("/submit/done/").content.decode()
     assert code in again and password not in again  # a shared computer does not show it again
     assert password not in str(dict(client.session))
+
+
+def test_client_ip_behind_trusted_proxies(settings, rf):
+    from minsheng.portal.security import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7, 10.0.0.2", REMOTE_ADDR="10.0.0.1")
+    settings.MINSHENG_TRUSTED_PROXIES = 0
+    assert client_ip(request) == "10.0.0.1"
+    settings.MINSHENG_TRUSTED_PROXIES = 2  # the client cannot forge the address our proxies recorded
+    assert client_ip(request) == "203.0.113.7"
+    settings.MINSHENG_TRUSTED_PROXIES = 5
+    assert client_ip(request) == "10.0.0.1"
