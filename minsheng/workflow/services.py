@@ -341,24 +341,14 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
         assisting.append(other)
     Assignment.objects.filter(petition=ctx.petition, is_active=True).update(is_active=False)
     instructions = ctx.text("instructions", required=False)
-    Assignment.objects.create(
-        created_at=ctx.now,
-        petition=ctx.petition,
-        kind=kind,
-        role=Assignment.Role.LEAD,
-        organ=organ,
-        from_organ=from_organ,
-        created_by=ctx.actor,
-        assigned_due=assigned_due,
-        instructions=instructions,
-    )
-    for other in assisting:
+    roles = [(organ, Assignment.Role.LEAD)] + [(other, Assignment.Role.ASSISTING) for other in assisting]
+    for target, role in roles:
         Assignment.objects.create(
             created_at=ctx.now,
             petition=ctx.petition,
             kind=kind,
-            role=Assignment.Role.ASSISTING,
-            organ=other,
+            role=role,
+            organ=target,
             from_organ=from_organ,
             created_by=ctx.actor,
             assigned_due=assigned_due,
