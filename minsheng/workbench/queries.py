@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.rules import load_rules
-from minsheng.orgs.models import Category, Organ, Region, Responsibility, Role
+from minsheng.orgs.models import Organ, Role
 from minsheng.orgs.selectors import memberships_of
 from minsheng.petitions.models import Channel, Petition, State
 from minsheng.petitions.selectors import (
@@ -255,64 +255,21 @@ class OrganSuggestion:
 
 
 def suggested_organs(petition: Petition, limit: int = 3) -> list[OrganSuggestion]:
-    """Competent organs: minsheng.intelligence routing suggestions if available, else the
-    Responsibility table by category and region (most specific first)."""
-    found: list[OrganSuggestion] = []
-    try:  # the intelligence team's routing model, when present
-        from minsheng.intelligence import routing  # type: ignore[attr-defined]
+    """Competent organs as minsheng.intelligence.routing suggests them (category, place and the
+    Responsibility table, never the accused organ), with the reasons shown to the dispatcher."""
+    from minsheng.intelligence.routing import routing_suggest
 
-        suggest = getattr(routing, "routing_suggest", None) or getattr(routing, "suggest_organs", None)
-        if suggest is not None:
-            for item in list(suggest(petition))[:limit]:
-                organ_id = getattr(item, "organ_id", None) or (
-                    item.get("organ_id") if isinstance(item, dict) else None
-                )
-                score = getattr(item, "score", None) or (
-                    item.get("score") if isinstance(item, dict) else None
-                )
-                organ = Organ.objects.filter(pk=organ_id, is_active=True).first() if organ_id else None
-                if organ is not None:
-                    found.append(
-                        OrganSuggestion(organ, str(_("智能分派建议")), float(score) if score else None)
-                    )
-    except Exception:  # optional component: never break the case page
-        logger.debug("routing suggestions unavailable", exc_info=True)
-    if found:
-        return found
-    categories: list[Category] = []
-    node = petition.category
-    while node is not None:
-        categories.append(node)
-        node = node.parent
-    regions: list[Region] = []
-    region = petition.region
-    while region is not None:
-        regions.append(region)
-        region = region.parent
-    if not categories:
+    try:
+        items = list(routing_suggest(petition))[:limit]
+    except Exception:  # an optional aid: never break the case page
+        logger.exception("routing suggestions failed for petition %s", petition.pk)
         return []
-    rows = (
-        Responsibility.objects.filter(category__in=categories, organ__is_active=True).filter(
-            region__in=regions
-        )
-        if regions
-        else Responsibility.objects.filter(category__in=categories)
-    )
-    depth = {c.pk: i for i, c in enumerate(categories)}
-    region_depth = {r.pk: i for i, r in enumerate(regions)}
-    ranked = sorted(
-        rows.select_related("organ", "category", "region"),
-        key=lambda r: (region_depth.get(r.region_id, 99), depth.get(r.category_id, 99), r.priority),
-    )
-    seen: set[int] = set()
-    for row in ranked:
-        if row.organ_id in seen:
-            continue
-        seen.add(row.organ_id)
-        found.append(OrganSuggestion(row.organ, f"{row.category.name} · {row.region.name}"))
-        if len(found) >= limit:
-            break
-    return found
+    organs = Organ.objects.in_bulk([item.organ_id for item in items])
+    return [
+        OrganSuggestion(organs[item.organ_id], "；".join(item.reasons), float(item.score))
+        for item in items
+        if item.organ_id in organs and organs[item.organ_id].is_active
+    ]
 
 
 def similar_petitions(
