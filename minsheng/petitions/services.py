@@ -315,36 +315,20 @@ def petition_register(
         )
         outbox_notify_petitioner(petition.pk, "registered")
         _enrich(petition)
-    if data.is_urgent:
-        # Art. 25: report at once, through the one transition path (audited, never held).
-        _report_urgent_on_register(petition, actor, moment)
+        if data.is_urgent:
+            # Art. 25: report at once, in the same transaction, through the one transition path.
+            from minsheng.workflow.services import petition_transition
+
+            petition_transition(
+                petition.pk,
+                "report_urgent",
+                actor=None,
+                as_system=True,
+                data={"note": "登记时标记重大紧急"},
+                now=moment,
+            )
     petition.refresh_from_db()
     return petition, password
-
-
-def _report_urgent_on_register(
-    petition: Petition, actor: AbstractBaseUser | None, moment: dt.datetime
-) -> None:
-    from minsheng.notifications.services import outbox_notify_organ
-    from minsheng.workflow.services import urgent_recipients
-
-    with transaction.atomic():
-        recipients = urgent_recipients(petition.current_organ)
-        Petition.objects.filter(pk=petition.pk).update(urgent_reported_at=moment)
-        PetitionEvent.objects.create(
-            petition=petition,
-            action="report_urgent",
-            occurred_at=moment,
-            actor=actor,
-            actor_role="system",
-            actor_organ=petition.current_organ,
-            from_state=petition.state,
-            to_state=petition.state,
-            data={"reported_to": [o.name for o in recipients], "article": "条例第二十五条"},
-            is_public=False,
-        )
-        for organ in recipients:
-            outbox_notify_organ(petition.pk, organ.pk, "urgent")
 
 
 def _enrich(petition: Petition) -> None:

@@ -1763,7 +1763,7 @@ TRANSITIONS: dict[str, Transition] = {
             "report_urgent",
             OPEN_STATES,
             None,
-            {R.REGISTRAR, R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD},
+            {R.REGISTRAR, R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD, SYSTEM},
             AT_CURRENT,
             h_report_urgent,
             gettext_lazy("重大紧急事项报告"),
