@@ -35,6 +35,7 @@ from minsheng.petitions.selectors import (
     access_petition,
     can_see_identity,
     can_see_masked_identity,
+    is_analyst_only,
     petition_list,
     petitioner_reveal,
     petitioner_view,
@@ -76,8 +77,7 @@ def _user(request: HttpRequest) -> AbstractBaseUser:
 
 def _analyst_only(user: Any) -> bool:
     """Analysts see de-identified data only (the analytics pages), never case texts."""
-    roles = {m.role for m in memberships_of(user)}
-    return bool(roles) and roles <= {Role.ANALYST} and not is_admin(user)
+    return is_analyst_only(user)
 
 
 def _petition_or_404(request: HttpRequest, pk: int) -> Petition:
