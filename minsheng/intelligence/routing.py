@@ -9,6 +9,7 @@ accused organ's subtree).
 Public API::
 
     routing_suggest(petition, *, top=5, category_scores=None, region_id=None) -> list[Suggestion]
+    routing_suggest_text(text, *, category_scores, region_id=None, nature="", accused_organ_id=None, ...)
     routing_world() -> RoutingWorld
     routing_world_clear() -> None
 """
@@ -37,7 +38,14 @@ from minsheng.orgs.selectors import organ_subtree_ids
 if TYPE_CHECKING:
     from minsheng.petitions.models import Petition
 
-__all__ = ["Suggestion", "routing_suggest", "routing_world", "routing_world_clear", "table_signature"]
+__all__ = [
+    "Suggestion",
+    "routing_suggest",
+    "routing_suggest_text",
+    "routing_world",
+    "routing_world_clear",
+    "table_signature",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +153,44 @@ def _nature(petition: Petition) -> str:
     return str(petition.nature or "")
 
 
+def routing_suggest_text(
+    text: str,
+    *,
+    category_scores: Sequence[tuple[str, float]],
+    category_source: str = "predicted",
+    region_id: int | None = None,
+    region_confidence: float = 0.0,
+    nature: str = "",
+    accused_organ_id: int | None = None,
+    accused_person: str = "",
+    territorial_fallback: bool = True,
+    top: int = 5,
+) -> list[Suggestion]:
+    """Ranked suggestions for a matter given as text plus what is known about it.
+
+    The one place where a query is built for the pure :func:`suggest`: a registered petition
+    (:func:`routing_suggest`) and a portal draft (``services.route_draft``) both come here,
+    so both follow the same rules — in particular the accused organ and every organ below it
+    are never suggested (R-150).
+    """
+    excluded: frozenset[int] = frozenset()
+    if accused_organ_id is not None:
+        excluded = frozenset(organ_subtree_ids([int(accused_organ_id)]))
+    query = RoutingQuery(
+        text=text,
+        category_scores=list(category_scores),
+        category_source=category_source,
+        region_id=region_id,
+        region_confidence=region_confidence,
+        nature=nature,
+        excluded_organ_ids=excluded,
+        accused_organ_id=accused_organ_id,
+        accused_person=accused_person,
+        territorial_fallback=territorial_fallback,
+    )
+    return suggest(routing_world(), query, top=top)
+
+
 def routing_suggest(
     petition: Petition,
     *,
@@ -158,7 +204,6 @@ def routing_suggest(
     Never suggests the accused organ or any organ below it. ``category_scores`` and
     ``region_id`` may be passed by a caller that has computed them already (enrichment).
     """
-    world = routing_world()
     if category_scores is None:
         scores, source = _category_scores(petition)
     else:
@@ -167,18 +212,14 @@ def routing_suggest(
         region, region_conf = _region(petition)
     else:
         region, region_conf = region_id, 1.0
-    excluded: frozenset[int] = frozenset()
-    if petition.accused_organ_id is not None:
-        excluded = frozenset(organ_subtree_ids([int(petition.accused_organ_id)]))
-    query = RoutingQuery(
-        text=f"{petition.title}\n{petition.request}\n{petition.facts}\n{petition.reasons}\n{petition.place_text}",
+    return routing_suggest_text(
+        f"{petition.title}\n{petition.request}\n{petition.facts}\n{petition.reasons}\n{petition.place_text}",
         category_scores=scores,
         category_source=source,
         region_id=region,
         region_confidence=region_conf,
         nature=_nature(petition),
-        excluded_organ_ids=excluded,
         accused_organ_id=petition.accused_organ_id,
         accused_person=petition.accused_person or "",
+        top=top,
     )
-    return suggest(world, query, top=top)

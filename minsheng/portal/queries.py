@@ -19,45 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from minsheng.orgs.models import Category, Organ, Region, Responsibility
-from minsheng.petitions.models import Nature, Petition, State
+from minsheng.intelligence.services import route_draft
+from minsheng.orgs.models import Category, Organ, Region
+from minsheng.petitions.models import Petition, State
 from minsheng.petitions.selectors import petition_public_timeline
 from minsheng.workflow.models import Deadline, Decision, Opinion, Rating
 from minsheng.workflow.services import LIMITATIONS, RATEABLE, external_limitation_due
 
 logger = logging.getLogger(__name__)
-
-# Extra everyday words for each level-1 category (the category names themselves count too).
-CATEGORY_KEYWORDS: dict[str, list[str]] = {
-    "城乡建设": [
-        "小区",
-        "物业",
-        "房屋",
-        "住房",
-        "拆迁",
-        "施工",
-        "工地",
-        "噪音",
-        "道路",
-        "楼盘",
-        "开发商",
-        "装修",
-    ],
-    "劳动和社会保障": ["工资", "欠薪", "社保", "养老", "医保", "劳动合同", "辞退", "工伤", "加班", "退休"],
-    "环境保护": ["污染", "排污", "臭味", "废气", "废水", "垃圾", "噪声", "扬尘"],
-    "教育文体": ["学校", "教师", "老师", "学生", "入学", "学费", "幼儿园", "体育"],
-    "卫生计生": ["医院", "医生", "看病", "药品", "疫苗", "诊所", "医疗"],
-    "交通运输": ["公交", "出租车", "地铁", "客运", "货车", "公路", "交通"],
-    "民政": ["低保", "救助", "养老院", "殡葬", "婚姻登记", "残疾", "社区"],
-    "农村农业": ["农村", "土地承包", "村委", "农民", "耕地", "种植", "养殖", "宅基地"],
-    "国土资源": ["土地", "征地", "国土", "矿产", "不动产"],
-    "政法": ["派出所", "警察", "报警", "诈骗", "治安", "案件", "公安"],
-    "纪检监察": ["腐败", "贪污", "受贿", "行贿", "违纪", "吃拿卡要", "公款"],
-    "商贸旅游": ["商场", "旅游", "景区", "消费", "退款", "商户"],
-    "经济管理": ["企业", "税", "物价", "市场监管", "假冒", "质量"],
-    "科技与信息产业": ["网络", "宽带", "手机信号", "通信", "科技"],
-    "党务政务": ["政务", "办事", "窗口", "审批", "公务员", "服务态度"],
-}
 
 
 @dataclass
@@ -67,96 +36,47 @@ class HandlingSuggestion:
     source: str  # "classifier", "keywords" or "none"
     confidence: float | None = None
     note: str = ""
+    reasons: list[str] = field(default_factory=list)
 
 
-def _category_by_name(name: str) -> Category | None:
-    return (
-        Category.objects.filter(level=1, name=name).first()
-        or Category.objects.filter(path=name).first()
-        or Category.objects.filter(name=name).order_by("level").first()
-    )
+def suggest_handling(
+    title: str,
+    body: str,
+    region: Region | None,
+    nature: str,
+    *,
+    place_text: str = "",
+    accused_organ: Organ | None = None,
+    accused_person: str = "",
+) -> HandlingSuggestion:
+    """Which organ will probably handle this matter — a guess, labelled as such on the page.
 
-
-def _classifier_guess(title: str, body: str) -> tuple[Category | None, float | None]:
-    """Use the intelligence team's classifier when it is installed and trained; else (None, None)."""
+    The guess is the intelligence layer's (``route_draft``: classifier or keyword guess,
+    recognised place, the routing rules); this only looks up the objects the page shows.
+    """
     try:
-        from minsheng.intelligence.nlp.classify import load_default  # type: ignore[import-not-found]
-    except Exception:
-        return None, None
-    try:
-        result: Any = load_default().predict(title, body)
-    except Exception:  # no trained model, or any other failure: fall back quietly
-        logger.info("classifier unavailable; using keyword guess", exc_info=True)
-        return None, None
-    label: Any = result
-    confidence: float | None = None
-    if isinstance(result, list | tuple) and result:
-        label = result[0]
-        if isinstance(label, list | tuple) and label:  # [(label, score), ...]
-            label, confidence = label[0], (float(label[1]) if len(label) > 1 else None)
-        elif len(result) > 1 and isinstance(result[1], int | float):
-            confidence = float(result[1])
-    for attr in ("path", "label", "category", "level1"):
-        if hasattr(label, attr):
-            label = getattr(label, attr)
-            break
-    if hasattr(result, "confidence"):
-        confidence = float(result.confidence)
-    if not isinstance(label, str) or not label:
-        return None, None
-    return _category_by_name(label.split("/")[0]), confidence
-
-
-def _keyword_guess(text: str) -> Category | None:
-    scores: Counter[str] = Counter()
-    for category in Category.objects.filter(level=1):
-        name = category.name
-        words = [name, *CATEGORY_KEYWORDS.get(name, [])]
-        # Fragments of the category name itself ("劳动和社会保障" -> "劳动", "社会保障").
-        words += [part for part in name.replace("与", "和").split("和") if len(part) >= 2]
-        for word in set(words):
-            if word and word in text:
-                scores[name] += len(word)
-    if not scores:
-        return None
-    best, _score = scores.most_common(1)[0]
-    return Category.objects.filter(level=1, name=best).first()
-
-
-def competent_organ(category: Category | None, region: Region | None) -> Organ | None:
-    """The most specific responsible organ for a level-1 category in a region (or its ancestors)."""
-    if category is None:
-        return None
-    root = category.root()
-    regions: list[Region] = []
-    if region is not None:
-        regions = [region, *region.ancestors()]
-    qs = Responsibility.objects.filter(category=root, organ__is_active=True).select_related("organ")
-    if regions:
-        for candidate in regions:
-            found = qs.filter(region=candidate).order_by("-priority").first()
-            if found is not None:
-                return found.organ
-    found = qs.order_by("priority").first()
-    return found.organ if found else None
-
-
-def suggest_handling(title: str, body: str, region: Region | None, nature: str) -> HandlingSuggestion:
-    """Which organ will probably handle this matter — a guess, labelled as such on the page."""
-    if nature == Nature.ACCUSATION:
-        discipline = _category_by_name("纪检监察")
-        organ = (
-            competent_organ(discipline, region)
-            or Organ.objects.filter(kind=Organ.Kind.DISCIPLINE, is_active=True).order_by("level").first()
+        routed = route_draft(
+            title,
+            body,
+            region.pk if region is not None else None,
+            nature,
+            place_text=place_text,
+            accused_organ_id=accused_organ.pk if accused_organ is not None else None,
+            accused_person=accused_person,
         )
-        return HandlingSuggestion(discipline, organ, "rule")
-    category, confidence = _classifier_guess(title, body)
-    source = "classifier"
-    if category is None:
-        category = _keyword_guess(f"{title}\n{body}")
-        source = "keywords" if category else "none"
-        confidence = None
-    return HandlingSuggestion(category, competent_organ(category, region), source, confidence)
+    except Exception:  # a guess must never break the submission page
+        logger.exception("handling suggestion failed")
+        return HandlingSuggestion(None, None, "none")
+    category = Category.objects.filter(pk=routed.category_id).first() if routed.category_id else None
+    best = routed.suggestions[0] if routed.suggestions else None
+    organ = Organ.objects.filter(pk=best.organ_id).first() if best is not None else None
+    return HandlingSuggestion(
+        category,
+        organ,
+        routed.category_source,
+        routed.confidence,
+        reasons=list(best.reasons) if best is not None else [],
+    )
 
 
 @dataclass

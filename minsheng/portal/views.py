@@ -280,7 +280,15 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
     region = _draft_region(draft)
     accused = _draft_accused(draft)
     text = "\n".join([draft["title"], draft["facts"], draft["request_text"], draft.get("reasons", "")])
-    suggestion = queries.suggest_handling(draft["title"], text, region, draft["nature"])
+    suggestion = queries.suggest_handling(
+        draft["title"],
+        text,
+        region,
+        draft["nature"],
+        place_text=draft.get("place_text", ""),
+        accused_organ=accused if draft["nature"] == Nature.ACCUSATION else None,
+        accused_person=draft.get("accused_person", "") if draft["nature"] == Nature.ACCUSATION else "",
+    )
     hints = queries.legal_channel_hints(text) if draft["nature"] == Nature.GRIEVANCE else []
     bureau = queries.online_bureau()
     form = ConfirmForm(

@@ -19,7 +19,8 @@ Scoring (0..1, documented in docs/intelligence.md):
   halved then.
 * **Accused organ**: it and every organ below it are removed (R-150); its parent organ is
   offered instead.
-* **Fallback** (属地管理): the government of the petition's region (or nearest ancestor).
+* **Fallback** (属地管理): the government of the petition's region (or nearest ancestor),
+  unless the query turns it off (``territorial_fallback=False``: nothing is known).
 """
 
 from __future__ import annotations
@@ -165,6 +166,9 @@ class RoutingQuery:
     excluded_organ_ids: frozenset[int] = frozenset()  # accused organ's subtree
     accused_organ_id: int | None = None
     accused_person: str = ""
+    # False when nothing at all is known about the matter (no category, e.g. a draft the
+    # classifier and the keywords could not place): a bare 属地管理 guess says nothing then.
+    territorial_fallback: bool = True
 
 
 def find_organ_mentions(world: RoutingWorld, text: str) -> list[tuple[int, str, bool]]:
@@ -332,7 +336,7 @@ def suggest(world: RoutingWorld, query: RoutingQuery, top: int = 5) -> list[Sugg
             )
 
     # 5. fallback: territorial government
-    if not scores:
+    if not scores and query.territorial_fallback:
         for organ_id in _nearest_in_scope(world, (GOVERNMENT_KIND,), query.region_id)[:1]:
             place = region_text or world.region_names.get(world.organs[organ_id].region_id or -1, "")
             add(organ_id, FALLBACK_SCORE, f"属地管理：{place}".rstrip("："))
