@@ -314,6 +314,7 @@ def petition_register(
             },
         )
         outbox_notify_petitioner(petition.pk, "registered")
+        _index(petition)
         _enrich(petition)
         if data.is_urgent:
             # Art. 25: report at once, in the same transaction, through the one transition path.
@@ -329,6 +330,20 @@ def petition_register(
             )
     petition.refresh_from_db()
     return petition, password
+
+
+def _index(petition: Petition) -> None:
+    """Full-text index row, in the registration transaction (a rolled-back registration leaves
+    none behind). The indexed text (tracking code, title, request, facts, reasons, place,
+    accused person) is only written here: no later service changes it. A failure is logged
+    and never fails the registration; ``minsheng search_reindex`` repairs the index."""
+    from minsheng.search import services as search
+
+    try:
+        with transaction.atomic():
+            search.search_index_petition(petition)
+    except Exception:
+        logger.exception("search indexing failed for petition %s", petition.pk)
 
 
 def _enrich(petition: Petition) -> None:

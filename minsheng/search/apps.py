@@ -5,6 +5,4 @@ class SearchConfig(AppConfig):
     name = "minsheng.search"
     label = "search"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from minsheng.search import signals  # noqa: F401  (connects the index updater)
+    # No signals: the services index explicitly (petitions.services.petition_register).

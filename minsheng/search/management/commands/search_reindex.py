@@ -1,4 +1,4 @@
-"""Build or refresh the full-text index (after bulk loads that bypass signals)."""
+"""Build or refresh the full-text index (after raw loads or repairs that bypass the services)."""
 
 from __future__ import annotations
 
