@@ -764,6 +764,51 @@ def h_reply_suggestion(ctx: Ctx) -> None:
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "answered"))
 
 
+def h_import_reply(ctx: Ctx) -> None:
+    """Historical import only (``import-petitions --historical``, docs/intelligence.md).
+
+    The source holds a message and the answer the government gave online, with its date — no
+    transfer, acceptance or notice. The answer is recorded as what it was: a reply under
+    Art. 31(5) (依法履行或者答复), issued at the source's reply time (``now`` of the call),
+    outcome not recorded (the source does not say), no caseworker. The steps in between are
+    not invented; the clocks the registration opened are cancelled, since the matter was
+    answered before this system held it. Refused for any petition not imported as historical.
+    """
+    petition = ctx.petition
+    suggestions = petition.suggestions or {}
+    source = suggestions.get("import_source")
+    if not source or suggestions.get(dl.HISTORICAL_FLAG) is not True:
+        raise InvalidInput(_("只有按历史数据导入的信访事项可以导入答复。"), field="action")
+    reply = ctx.text("reply")
+    if ctx.now < petition.received_at:
+        raise InvalidInput(_("答复时间早于收到时间。"), field="replied_at")
+    if ctx.now > timezone.now() + dt.timedelta(minutes=5):
+        raise InvalidInput(_("不能晚于当前时间。"), field="replied_at")
+    petition.route = Route.PERFORM_DUTY
+    petition.concluded_at = ctx.now
+    opinion = Opinion.objects.create(
+        issued_at=ctx.now,
+        petition=petition,
+        stage=Opinion.Stage.DUTY,
+        organ=petition.current_organ,
+        outcome="",  # not recorded by the source
+        request=petition.request,
+        facts_and_reasons="-",
+        opinion=reply,
+        issued_by=None,
+    )
+    cancelled = dl.deadline_cancel(petition.pk)
+    ctx.event_data.update(
+        {
+            "opinion_id": opinion.pk,
+            "source": source,
+            "historical": True,
+            "imported_at": timezone.now().isoformat(),
+            "deadlines_cancelled": cancelled,
+        }
+    )
+
+
 def _recusal(ctx: Ctx) -> None:
     """C-RECUSAL (Art. 28(3)): the caseworker declares no direct interest before handling."""
     if not ctx.boolean("no_conflict_of_interest"):
@@ -1697,6 +1742,15 @@ TRANSITIONS: dict[str, Transition] = {
             AT_CURRENT,
             h_close_no_review,
             gettext_lazy("申请期满未申请，结案"),
+        ),
+        _t(
+            "import_reply",
+            {S.REGISTERED},
+            S.DUTY_PERFORMED,
+            {SYSTEM},
+            AT_CURRENT,
+            h_import_reply,
+            gettext_lazy("导入历史答复"),
         ),
         _t(
             "archive",

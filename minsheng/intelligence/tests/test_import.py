@@ -71,3 +71,122 @@ def test_missing_column_is_refused(world: Any, tmp_path: Path) -> None:
     path.write_text("foo,bar\n1,2\n", encoding="utf-8")
     with pytest.raises(CommandError):
         run(path)
+
+
+# -- --historical ------------------------------------------------------------------------------
+
+REPLY_HEADER = "留言编号,留言用户,留言主题,留言时间,留言时间_iso,留言详情,答复意见,答复时间,答复时间_iso\n"
+HISTORICAL = [
+    # line 2: answered 15 days later
+    "201,U1,A2区小区物业管理混乱,2019/4/25 9:32:09,2019-04-25 09:32:09,物业公司乱收费。,"
+    '"网友您好，经调查核实，\n已责令物业公司整改。",2019/5/10 14:56:53,2019-05-10 14:56:53\n',
+    # line 4: no reply in the source
+    "202,U2,A3区道路积水严重,2019/6/1 8:00:00,2019-06-01 08:00:00,一下雨就积水。,,,\n",
+    # line 5: reply dated before the message (bad row)
+    "203,U3,A5区路灯不亮,2019/6/2 8:00:00,2019-06-02 08:00:00,路灯坏了。,已修复。,2019/6/1 8:00:00,2019-06-01 08:00:00\n",
+    # line 6: reply with an unreadable date (bad row)
+    "204,U4,A5区公交太少,2019/6/3 8:00:00,2019-06-03 08:00:00,公交车太少。,已增加班次。,bad,bad\n",
+]
+
+
+def test_historical_import_closes_answered_rows_and_silences_the_sweep(
+    world: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.utils import timezone
+
+    from minsheng.notifications.models import OutboxMessage
+    from minsheng.workflow.models import Deadline, Opinion, PetitionEvent, SupervisionOrder
+    from minsheng.workflow.sweeps import deadlines_sweep
+
+    path = tmp_path / "messages_with_replies.csv"
+    path.write_text(REPLY_HEADER + "".join(HISTORICAL), encoding="utf-8")
+    summary = run(path, "--historical")
+    assert summary["created"] == 2
+    assert [e["line"] for e in summary["errors"]] == [5, 6]
+    assert "replied_at" in summary["errors"][0]["error"] and "答复时间" in summary["errors"][1]["error"]
+    assert Petition.objects.count() == 2  # nothing of the bad rows
+
+    answered = Petition.objects.get(suggestions__import_source="tipdm:messages_with_replies:201")
+    assert answered.state == "duty_performed" and answered.route == "perform_duty"
+    assert answered.suggestions["import_historical"] is True
+    replied_at = answered.concluded_at
+    assert replied_at is not None
+    assert timezone.localtime(replied_at).isoformat().startswith("2019-05-10T14:56:53")
+    opinion = Opinion.objects.get(petition=answered)
+    assert opinion.stage == "duty" and opinion.issued_at == replied_at and opinion.issued_by is None
+    assert opinion.opinion.startswith("网友您好，经调查核实") and "整改" in opinion.opinion
+    event = answered.events.get(action="import_reply")
+    assert event.actor_role == "system" and event.occurred_at == replied_at
+    assert (event.from_state, event.to_state) == ("registered", "duty_performed")
+    assert event.data["source"] == "tipdm:messages_with_replies:201" and event.data["imported_at"]
+    assert answered.state_changed_at == replied_at
+    assert not answered.deadlines.filter(status=Deadline.Status.OPEN).exists()
+
+    unanswered = Petition.objects.get(suggestions__import_source="tipdm:messages_with_replies:202")
+    assert unanswered.state == "registered" and unanswered.suggestions["import_historical"] is True
+    clock = unanswered.deadlines.get(rule="D-BUREAU-15")
+    assert clock.status == Deadline.Status.OPEN and clock.start.isoformat() == "2019-06-01"
+
+    # The sweep after the import: no breach, no due-soon, no supervision, no notification.
+    with django_capture_on_commit_callbacks(execute=True):
+        result = deadlines_sweep()
+    assert (result.breached, result.due_soon, result.supervision_orders) == (0, 0, 0)
+    for petition in Petition.objects.all():
+        petition.refresh_from_db()
+        assert not petition.has_overdue and not petition.has_due_soon and not petition.is_supervised
+    assert clock.__class__.objects.get(pk=clock.pk).status == Deadline.Status.OPEN
+    assert not SupervisionOrder.objects.exists()
+    assert not PetitionEvent.objects.filter(action="deadline_breached").exists()
+    assert not OutboxMessage.objects.filter(kind__in=["overdue", "due_soon"]).exists()
+
+    # Idempotent: a second run creates nothing and reports the same bad lines.
+    again = run(path, "--historical")
+    assert again["created"] == 0 and again["skipped_existing"] == 2
+    assert [e["line"] for e in again["errors"]] == [5, 6]
+    assert Petition.objects.count() == 2 and Opinion.objects.count() == 1
+
+
+def test_live_petitions_are_still_swept(world: Any, register: Any, tmp_path: Path) -> None:
+    """The historical flag silences only the imported rows."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from minsheng.workflow.sweeps import deadlines_sweep
+
+    path = tmp_path / "messages_with_replies.csv"
+    path.write_text(REPLY_HEADER + HISTORICAL[2], encoding="utf-8")
+    run(path, "--historical")
+    live = register(received_at=timezone.now() - dt.timedelta(days=40))
+    result = deadlines_sweep()
+    assert result.breached == 1
+    live.refresh_from_db()
+    assert live.has_overdue
+
+
+def test_without_historical_replies_are_ignored_and_clocks_run(world: Any, tmp_path: Path) -> None:
+    from minsheng.workflow.sweeps import deadlines_sweep
+
+    path = tmp_path / "messages_with_replies.csv"
+    path.write_text(REPLY_HEADER + HISTORICAL[0], encoding="utf-8")
+    assert run(path)["created"] == 1
+    petition = Petition.objects.get()
+    assert petition.state == "registered" and "import_historical" not in petition.suggestions
+    assert deadlines_sweep().breached == 1  # the documented reason for --historical
+
+
+def test_the_system_cannot_import_a_reply_into_a_live_petition(register: Any) -> None:
+    from minsheng.core.errors import InvalidInput
+    from minsheng.workflow.services import petition_transition
+
+    petition = register()
+    with pytest.raises(InvalidInput):
+        petition_transition(petition.pk, "import_reply", actor=None, as_system=True, data={"reply": "已处理"})
+
+
+def test_historical_flag_is_in_the_help() -> None:
+    from django.core.management import load_command_class
+
+    command = load_command_class("minsheng.intelligence", "import-petitions")
+    text = command.create_parser("minsheng", "import-petitions").format_help()
+    assert "--historical" in text and "答复意见" in text

@@ -8,8 +8,17 @@ is idempotent: every petition stores ``suggestions["import_source"] = "tipdm:<fi
 and rows already imported are skipped. Notifications are suppressed (historical data).
 
 Columns (TIPDM ``messages_labeled.csv`` / ``messages_with_replies.csv``): 留言编号, 留言用户,
-留言主题, 留言时间, 留言时间_iso, 留言详情, optionally 一级分类 (sets the category).
+留言主题, 留言时间, 留言时间_iso, 留言详情, optionally 一级分类 (sets the category), 答复意见 and
+答复时间_iso / 答复时间 (used with ``--historical``).
 Prints a JSON summary on stdout; a progress bar goes to stderr.
+
+``--historical``: the rows are past cases, not new work. Every petition is marked
+``suggestions["import_historical"] = True`` so the deadline sweep raises no overdue, due-soon,
+supervision or notification for it; a row with a reply (答复意见) is then closed through the
+workflow service's system-only ``import_reply`` transition at the reply's own time (state
+``duty_performed``, the reply as its written opinion, open clocks cancelled, audited). A row
+without a reply stays registered with the clocks computed from its own date (see
+docs/intelligence.md, "Bulk import").
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from minsheng.petitions.models import Channel, Petition
 
 ID_COL, USER_COL, TITLE_COL, BODY_COL = "留言编号", "留言用户", "留言主题", "留言详情"
 TIME_ISO_COL, TIME_COL, CATEGORY_COL = "留言时间_iso", "留言时间", "一级分类"
+REPLY_COL, REPLY_TIME_ISO_COL, REPLY_TIME_COL = "答复意见", "答复时间_iso", "答复时间"
 REQUIRED = (ID_COL, TITLE_COL, BODY_COL)
 TIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -65,7 +75,7 @@ def open_text(path: Path) -> io.TextIOBase:
     return io.StringIO(raw.decode("utf-8-sig"))  # type: ignore[return-value]
 
 
-def parse_time(value: str) -> dt.datetime:
+def parse_time(value: str, what: str = "留言时间") -> dt.datetime:
     value = (value or "").strip()
     for fmt in TIME_FORMATS:
         try:
@@ -73,7 +83,7 @@ def parse_time(value: str) -> dt.datetime:
         except ValueError:
             continue
         return timezone.make_aware(naive)
-    raise ValueError(f"无法解析留言时间：{value!r}")
+    raise ValueError(f"无法解析{what}：{value!r}")
 
 
 def read_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict[str, str]]]:
@@ -91,7 +101,10 @@ def read_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 class Command(BaseCommand):
-    help = "Import petitions from a CSV export (TIPDM message format); idempotent."
+    help = (
+        "Import petitions from a CSV export (TIPDM message format); idempotent. "
+        "With --historical the rows are past cases: no overdue alarms, answered rows closed."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="CSV or CSV.gz file")
@@ -100,6 +113,15 @@ class Command(BaseCommand):
         parser.add_argument("--channel", default=Channel.ONLINE, choices=list(Channel.values))
         parser.add_argument("--limit", type=int, default=0, help="import at most N rows (0: all)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--historical",
+            action="store_true",
+            help=(
+                "past cases: a row with 答复意见 is closed as answered at 答复时间_iso (state duty_performed, "
+                "the reply as its written opinion, audited); a row without stays registered; the deadline "
+                "sweep raises no overdue alarm or notification for any of them"
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from tqdm import tqdm
@@ -135,7 +157,9 @@ class Command(BaseCommand):
                     continue
                 try:
                     with transaction.atomic():
-                        self._import_row(row, key, organ, options["channel"], categories)
+                        self._import_row(
+                            row, key, organ, options["channel"], categories, historical=options["historical"]
+                        )
                 except (InvalidInput, ValueError) as exc:
                     field = getattr(exc, "field", None)
                     message = getattr(exc, "message", None) or str(exc)
@@ -180,9 +204,13 @@ class Command(BaseCommand):
         organ: Organ,
         channel: str,
         categories: dict[str, int],
+        *,
+        historical: bool = False,
     ) -> Petition:
         from minsheng.intelligence.services import petition_enrich
         from minsheng.petitions.services import RegistrationInput, petition_register
+        from minsheng.workflow.deadlines import HISTORICAL_FLAG
+        from minsheng.workflow.services import petition_transition
 
         message_id = (row.get(ID_COL) or "").strip()
         if not message_id:
@@ -196,7 +224,15 @@ class Command(BaseCommand):
         received_at = parse_time(row.get(TIME_ISO_COL) or row.get(TIME_COL) or "")
         category_name = (row.get(CATEGORY_COL) or "").strip()
         category = Category.objects.get(pk=categories[category_name]) if category_name in categories else None
+        reply = (row.get(REPLY_COL) or "").replace("_x000D_", "\n").strip() if historical else ""
+        replied_at = (
+            parse_time(row.get(REPLY_TIME_ISO_COL) or row.get(REPLY_TIME_COL) or "", "答复时间")
+            if reply
+            else None
+        )
         source: dict[str, Any] = {"import_source": key}
+        if historical:
+            source[HISTORICAL_FLAG] = True
         user = (row.get(USER_COL) or "").strip()
         if user:
             source["import_user"] = user  # the source system's pseudonymous user id
@@ -218,4 +254,9 @@ class Command(BaseCommand):
         )
         if "generated_at" not in (petition.suggestions or {}):  # registration did not enrich it
             petition_enrich(petition)
+        if replied_at is not None:
+            # Answered in the source: closed at the reply's own time, through the workflow service.
+            petition = petition_transition(
+                petition.pk, "import_reply", actor=None, as_system=True, data={"reply": reply}, now=replied_at
+            )
         return petition
