@@ -13,7 +13,9 @@ Public API::
 
     similarity_index_petition(petition) -> None          # idempotent, call at registration
     similarity_index_text(petition_id, text) -> None     # the same, from an id and a text
-    similarity_index_bulk(items, batch_size=2000) -> int # items: petitions or (id, text)
+    similarity_index_bulk(items, batch_size=BULK_BATCH) -> int # items: petitions or (id, text)
+    similarity_index_stale() -> int                      # index petitions missing or stale
+    similarity_maintain() -> bool                        # (VACUUM) ANALYZE the index tables
     similar_find(text, *, top=10, min_score=0.3, exclude_id=None) -> list[SimilarHit]
     similar_to_petition(petition, *, top=10, min_score=0.3) -> list[SimilarHit]
     petition_match_text(petition) -> str
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     from minsheng.petitions.models import Petition
 
 __all__ = [
+    "BULK_BATCH",
     "MAX_CANDIDATES",
     "SCHEME",
     "SimilarHit",
@@ -56,7 +59,9 @@ __all__ = [
     "similar_to_petition",
     "similarity_index_bulk",
     "similarity_index_petition",
+    "similarity_index_stale",
     "similarity_index_text",
+    "similarity_maintain",
 ]
 
 SCHEME = 1
@@ -66,6 +71,17 @@ MAX_CANDIDATES = 500
 """At most this many LSH candidates (most band hits first) are verified per lookup."""
 
 SHINGLE_K = 3
+
+BULK_BATCH = 50_000
+"""Petitions per transaction of :func:`similarity_index_bulk`.
+
+Large batches matter on PostgreSQL: the band keys of a batch are sorted and written with
+one ``COPY``, so with 50,000 petitions (1,000,000 keys) each leaf page of the band table's
+primary key receives many keys at once instead of one random key per page. Measured at
+1,000,000 indexed petitions (docs/intelligence-similarity.md): 5,000 per batch wrote
+≈ 4,500 petitions/s, 50,000 ≈ 9,500/s, 100,000 ≈ 12,500/s (write time only). A batch
+holds compact texts and band keys only (≈ 1 KB per petition), so 50,000 is ≈ 50 MB.
+"""
 
 _HASHER = MinHasher(NUM_PERM, DEFAULT_SEED)
 
@@ -82,10 +98,17 @@ class _Prepared(NamedTuple):
     shingles: ShingleArray
 
 
+MATCH_FIELDS = ("title", "request", "facts", "reasons")
+"""Petition fields whose text similarity is computed on, in this order."""
+
+
+def _join_match_parts(parts: Iterable[object]) -> str:
+    return "\n".join(str(part) for part in parts if part)
+
+
 def petition_match_text(petition: Petition) -> str:
     """The text of a petition that similarity is computed on: title, request, facts, reasons."""
-    parts = (getattr(petition, name, "") for name in ("title", "request", "facts", "reasons", "content"))
-    return "\n".join(str(part) for part in parts if part)
+    return _join_match_parts(getattr(petition, name, "") for name in MATCH_FIELDS)
 
 
 def _prepare(text: str) -> _Prepared:
@@ -170,15 +193,16 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def similarity_index_bulk(
-    items: Iterable[Petition | tuple[int, str]], batch_size: int = 2000, *, pipeline: bool = True
+    items: Iterable[Petition | tuple[int, str]], batch_size: int = BULK_BATCH, *, pipeline: bool = True
 ) -> int:
     """Index many petitions (model instances or ``(id, text)`` pairs); returns how many were written.
 
     Each batch is one transaction. Petitions already indexed with the same text are skipped
     (not counted); changed ones are replaced. On PostgreSQL (psycopg 3) rows are written
-    with binary ``COPY``; elsewhere with ``bulk_create``. With ``pipeline`` the hashing of
-    the next batch runs in a helper thread (pure computation, no database access) while
-    the current batch is written, so database time overlaps with computation.
+    with binary ``COPY``, band keys in key order; elsewhere with ``bulk_create``. With
+    ``pipeline`` the hashing of the next batch runs in a helper thread (pure computation,
+    no database access) while the current batch is written, so database time overlaps
+    with computation.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
@@ -199,6 +223,43 @@ def similarity_index_bulk(
     return written
 
 
+def similarity_index_stale(batch_size: int = BULK_BATCH, progress: Any = None) -> int:
+    """Index every petition that has no entry or an entry of an older ``SCHEME``.
+
+    Returns how many were written. ``progress`` (optional) is called with the number of
+    petitions handled so far after each batch. Safe to re-run; used after an upgrade that
+    bumps ``SCHEME`` and to build the index for petitions loaded outside the services.
+    """
+    from minsheng.petitions.models import Petition
+
+    stale = Petition.objects.exclude(similarity_entry__scheme=SCHEME).order_by("pk")
+    written = 0
+    handled = 0
+    for chunk in _chunks(stale.values_list("pk", *MATCH_FIELDS).iterator(chunk_size=5000), batch_size):
+        pairs = [(int(row[0]), _join_match_parts(row[1:])) for row in chunk]
+        written += similarity_index_bulk(pairs, batch_size=batch_size, pipeline=False)
+        handled += len(pairs)
+        if progress is not None:
+            progress(handled)
+    return written
+
+
+def similarity_maintain() -> bool:
+    """Refresh planner statistics (and on PostgreSQL the visibility map) of the index tables.
+
+    On PostgreSQL, ``VACUUM ANALYZE`` lets lookups use index-only scans of the band table
+    (autovacuum does the same eventually, where it is enabled). ``VACUUM`` cannot run inside
+    a transaction: there, and on other databases, only ``ANALYZE`` runs. Returns whether
+    ``VACUUM`` ran.
+    """
+    entry_table, band_table = _tables()
+    vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        for table in (band_table, entry_table):
+            cursor.execute(f"VACUUM ANALYZE {table}" if vacuum else f"ANALYZE {table}")
+    return vacuum
+
+
 def _batches(items: Iterable[Petition | tuple[int, str]], size: int) -> Iterator[dict[int, str]]:
     for batch in _chunks(items, size):
         pairs: dict[int, str] = {}
@@ -213,56 +274,81 @@ def _batches(items: Iterable[Petition | tuple[int, str]], size: int) -> Iterator
 
 class _Batch(NamedTuple):
     ids: list[int]
-    prepared: list[_Prepared]
+    compacts: list[str]
+    counts: list[int]  # distinct shingles per petition
     keys: npt.NDArray[np.int64]  # (len(ids), BANDS)
 
 
-def _compute_batch(pairs: dict[int, str]) -> _Batch:
-    """Pure part of indexing a batch: compact text, shingles, band keys."""
+def _compute_batch(pairs: dict[int, str], chunk: int = 5000) -> _Batch:
+    """Pure part of indexing a batch: compact text, shingle counts, band keys.
+
+    Shingles are computed ``chunk`` petitions at a time and dropped once hashed, so a
+    large batch keeps only its compact texts and keys in memory.
+    """
     ids = list(pairs)
-    prepared = [_prepare(pairs[i]) for i in ids]
-    return _Batch(ids, prepared, _band_keys([p.shingles for p in prepared]))
+    compacts: list[str] = []
+    counts: list[int] = []
+    keys: list[npt.NDArray[np.int64]] = []
+    for start in range(0, len(ids), chunk):
+        part = [_prepare(pairs[i]) for i in ids[start : start + chunk]]
+        compacts.extend(p.compact for p in part)
+        counts.extend(int(p.shingles.size) for p in part)
+        keys.append(_band_keys([p.shingles for p in part]))
+    stacked = np.concatenate(keys) if keys else np.empty((0, BANDS), dtype=np.int64)
+    return _Batch(ids, compacts, counts, stacked)
 
 
-def _write_batch(batch: _Batch) -> int:
-    ids, prepared, keys = batch
+def _existing_entries(ids: Sequence[int]) -> dict[int, tuple[str, int]]:
+    """``{petition_id: (compact, scheme)}`` of the ids that already have an entry."""
     entry_table, _ = _tables()
-    with transaction.atomic():
-        existing: dict[int, tuple[str, int]] = {}
+    existing: dict[int, tuple[str, int]] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT petition_id, compact, scheme FROM {entry_table} WHERE petition_id = ANY(%s)",
+                [list(ids)],
+            )
+            existing.update({int(r[0]): (r[1], int(r[2])) for r in cursor.fetchall()})
+            return existing
         for start in range(0, len(ids), 900):  # stay below SQLite's variable limit
             chunk = ids[start : start + 900]
             marks = ", ".join(["%s"] * len(chunk))
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT petition_id, compact, scheme FROM {entry_table} WHERE petition_id IN ({marks})",
-                    chunk,
-                )
-                existing.update({int(r[0]): (r[1], int(r[2])) for r in cursor.fetchall()})
+            cursor.execute(
+                f"SELECT petition_id, compact, scheme FROM {entry_table} WHERE petition_id IN ({marks})",
+                chunk,
+            )
+            existing.update({int(r[0]): (r[1], int(r[2])) for r in cursor.fetchall()})
+    return existing
+
+
+def _write_batch(batch: _Batch) -> int:
+    ids, compacts, counts, keys = batch
+    with transaction.atomic():
+        existing = _existing_entries(ids)
         if existing:
             keep = np.array(
-                [existing.get(i) != (p.compact, SCHEME) for i, p in zip(ids, prepared, strict=True)]
+                [existing.get(i) != (c, SCHEME) for i, c in zip(ids, compacts, strict=True)], dtype=bool
             )
             changed = {i: existing[i][0] for i, k in zip(ids, keep, strict=True) if k and i in existing}
             if changed:
                 _delete_bands(changed)
                 SimilarityEntry.objects.filter(pk__in=list(changed)).delete()
-            prepared = [p for p, k in zip(prepared, keep, strict=True) if k]
+            compacts = [c for c, k in zip(compacts, keep, strict=True) if k]
+            counts = [n for n, k in zip(counts, keep, strict=True) if k]
             ids = [i for i, k in zip(ids, keep, strict=True) if k]
             keys = keys[keep]
         if not ids:
             return 0
-        nonempty = np.array([p.shingles.size > 0 for p in prepared], dtype=bool)
+        nonempty = np.array([n > 0 for n in counts], dtype=bool)
         band_keys = keys[nonempty].ravel()
         band_ids = np.repeat(np.array(ids, dtype=np.int64)[nonempty], BANDS)
         order = np.argsort(band_keys, kind="stable")  # B-tree friendly insertion order
         band_keys, band_ids = band_keys[order], band_ids[order]
-        if not _copy_postgresql(ids, prepared, band_keys, band_ids):
+        if not _copy_postgresql(ids, compacts, counts, band_keys, band_ids):
             SimilarityEntry.objects.bulk_create(
                 [
-                    SimilarityEntry(
-                        petition_id=i, compact=p.compact, shingle_count=int(p.shingles.size), scheme=SCHEME
-                    )
-                    for i, p in zip(ids, prepared, strict=True)
+                    SimilarityEntry(petition_id=i, compact=c, shingle_count=n, scheme=SCHEME)
+                    for i, c, n in zip(ids, compacts, counts, strict=True)
                 ],
                 batch_size=500,
             )
@@ -284,7 +370,8 @@ _BAND_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("key", ">i8"), ("l2", ">i4")
 
 def _copy_postgresql(
     ids: Sequence[int],
-    prepared: Sequence[_Prepared],
+    compacts: Sequence[str],
+    counts: Sequence[int],
     band_keys: npt.NDArray[np.int64],
     band_ids: npt.NDArray[np.int64],
 ) -> bool:
@@ -297,12 +384,10 @@ def _copy_postgresql(
         if not hasattr(raw, "copy"):  # psycopg2
             return False
         parts = [_PG_HEADER]
-        for pid, p in zip(ids, prepared, strict=True):
-            data = p.compact.encode("utf-8")
+        for pid, comp, count in zip(ids, compacts, counts, strict=True):
+            data = comp.encode("utf-8")
             parts.append(
-                struct.pack(
-                    f"!hiqi{len(data)}siiih", 4, 8, pid, len(data), data, 4, p.shingles.size, 2, SCHEME
-                )
+                struct.pack(f"!hiqi{len(data)}siiih", 4, 8, pid, len(data), data, 4, count, 2, SCHEME)
             )
         parts.append(_PG_TRAILER)
         with raw.copy(

@@ -203,3 +203,64 @@ def test_bench_without_ground_truth_or_datasketch() -> None:
     assert result["minsheng"]["found_pairs"] > 0
     assert "datasketch" not in result
     assert SimilarityEntry.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_index_stale_builds_missing_and_outdated_entries(register: Any) -> None:
+    from minsheng.intelligence.similarity import SCHEME, similarity_index_stale
+
+    petitions = [register(**BASE), register(**NEAR), register(**OTHER)]
+    SimilarityEntry.objects.all().delete()
+    SimilarityBand.objects.all().delete()
+    similarity_index_petition(petitions[0])
+    SimilarityEntry.objects.filter(pk=petitions[0].pk).update(scheme=SCHEME + 1)  # outdated scheme
+    seen: list[int] = []
+    assert similarity_index_stale(batch_size=2, progress=seen.append) == 3
+    assert seen == [2, 3]
+    assert set(SimilarityEntry.objects.values_list("pk", flat=True)) == {p.pk for p in petitions}
+    assert set(SimilarityEntry.objects.values_list("scheme", flat=True)) == {SCHEME}
+    assert SimilarityBand.objects.filter(petition_id=petitions[0].pk).count() == BANDS
+    assert similarity_index_stale() == 0  # nothing left to do
+    assert [h.id for h in similar_find(petition_match_text(petitions[0]), top=2)] == [
+        petitions[0].pk,
+        petitions[1].pk,
+    ]
+
+
+@pytest.mark.django_db
+def test_similar_reindex_command(register: Any) -> None:
+    base, near = register(**BASE), register(**NEAR)
+    SimilarityEntry.objects.all().delete()
+    SimilarityBand.objects.all().delete()
+    out = StringIO()
+    call_command("similar", "--reindex", stdout=out, stderr=StringIO())
+    assert json.loads(out.getvalue())["indexed"] == 2
+    out = StringIO()
+    call_command("similar", "--reindex", "--all", stdout=out, stderr=StringIO())
+    assert json.loads(out.getvalue())["indexed"] == 0  # unchanged texts are skipped
+    hits = similar_find(petition_match_text(base), top=5)
+    assert [h.id for h in hits] == [base.pk, near.pk]
+    with pytest.raises(CommandError):
+        call_command("similar", "--reindex", "--batch-size", "0")
+    with pytest.raises(CommandError):
+        call_command("similar")  # neither --text nor --reindex
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_on_postgresql_uses_a_throwaway_schema() -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: the scratch-schema bench")
+    out = StringIO()
+    call_command("bench", "similar", "--n", "300", "--queries", "200", "--no-datasketch", stdout=out)
+    result = json.loads(out.getvalue())["minsheng"]
+    assert result["storage"]["vacuumed"] is True
+    assert result["storage"]["band_index_bytes"] > 0
+    assert result["recall"] >= 0.95
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'minsheng_bench%%'")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SHOW search_path")
+        assert "minsheng_bench" not in cursor.fetchone()[0]
+    assert SimilarityEntry.objects.count() == 0
