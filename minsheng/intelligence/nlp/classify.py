@@ -1,19 +1,29 @@
 """Level-1 category classification of petitions (pure: no Django).
 
-Model: three TF-IDF spaces (character 1-3-grams of title+body, jieba words of title+body,
-character 1-2-grams of the title) plus a keyword-evidence block built from the category
-taxonomy (see :mod:`.features`), feeding an NB-SVM (Wang & Manning 2012): for each class
-a class-balanced one-vs-rest linear SVM trained on the features scaled by the class's
-naive-Bayes log-count ratios. The scaling folds into the weights, so the model is a
-single linear weight matrix: the explanation of a prediction is the list of terms with
-the largest ``tfidf * weight`` for the chosen class. (The earlier model, a ridge + linear
-SVM average, is still available as ``Classifier(model="ridge_svm")``.) Confidence is a
-softmax over the decision values with a temperature fitted on out-of-fold decisions (so
-0.8 means "right about 80 % of the time" on data like the training data).
+Features: three TF-IDF spaces (character 1-3-grams of title+body, jieba words of
+title+body, character 1-2-grams of the title) plus a keyword-evidence block built from the
+category taxonomy (see :mod:`.features`).
+
+Model (``model="ensemble"``, the default): the average of three linear models over those
+features, each scaled to a mean absolute decision value of 1:
+
+* an NB-SVM (Wang & Manning 2012): per class a class-balanced one-vs-rest linear SVM
+  trained on the features scaled by the class's naive-Bayes log-count ratios,
+* a ridge + linear SVM average,
+* a second NB-SVM that also learns from *weakly labelled* messages: messages whose
+  official reply names the department that handled them (:mod:`.distant`), with a small
+  weight (``weak_weight``).
+
+Averaged linear models are one linear weight matrix: the explanation of a prediction is
+the list of terms with the largest ``tfidf * weight`` for the chosen class, and prediction
+costs the same as for a single model. ``model="nbsvm"`` / ``"ridge_svm"`` give the single
+models of earlier versions. Confidence is a softmax over the decision values with a
+temperature fitted on out-of-fold decisions (so 0.8 means "right about 80 % of the time"
+on data like the training data).
 
 Optionally the model self-trains on unlabelled messages: messages it classifies with
 high confidence are added with a small weight (see :meth:`Classifier.fit`); off by
-default since the NB-SVM model (it did not help it in cross-validation).
+default (it did not help in cross-validation).
 
 A trained model is stored as one compressed ``.npz`` (arrays + a JSON header), not a
 pickle. The shipped default lives in ``minsheng/intelligence/data/classifier.npz``.
@@ -49,12 +59,13 @@ __all__ = [
     "load_default",
     "predict_nature",
     "read_rows",
+    "split_unlabelled",
     "train_from_csv",
 ]
 
 FORMAT_VERSION = 2  # 2: keyword block + model type; version-1 files still load
 _READABLE_VERSIONS = (1, 2)
-MODELS = ("nbsvm", "ridge_svm")
+MODELS = ("ensemble", "nbsvm", "ridge_svm")
 #: generic taxonomy words that are no evidence for any category
 KEYWORD_STOP = frozenset({"其他", "管理", "问题", "服务", "建设", "工作", "综合"})
 MODEL_FILENAME = "classifier.npz"
@@ -66,8 +77,14 @@ TAXONOMY_PATH = Path(__file__).resolve().parents[2] / "core" / "data" / "tipdm" 
 TITLE_COL = "留言主题"
 BODY_COL = "留言详情"
 LABEL_COL = "一级分类"
+REPLY_COL = "答复意见"
 #: accepted alternative column names (English exports)
-_ALIASES = {TITLE_COL: ("title",), BODY_COL: ("body", "content"), LABEL_COL: ("label", "category")}
+_ALIASES = {
+    TITLE_COL: ("title",),
+    BODY_COL: ("body", "content"),
+    LABEL_COL: ("label", "category"),
+    REPLY_COL: ("reply",),
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,7 @@ class TrainingInfo:
     n_unlabelled_used: int = 0
     seconds: float = 0.0
     temperature: float = 1.0
+    n_weak: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -127,9 +145,11 @@ class Classifier:
         self_training_weight: float = 0.0,
         use_taxonomy: bool = True,
         random_state: int = 0,
-        model: str = "nbsvm",
+        model: str = "ensemble",
         nbsvm_c: float = 1.0,
         nb_alpha: float = 1.0,
+        weak_weight: float = 0.3,
+        ensemble_ridge: bool = True,
     ) -> None:
         if model not in MODELS:
             raise ValueError(f"unknown model {model!r} (choose from {', '.join(MODELS)})")
@@ -143,6 +163,8 @@ class Classifier:
         self.self_training_threshold = self_training_threshold
         self.self_training_weight = self_training_weight
         self.use_taxonomy = use_taxonomy
+        self.weak_weight = weak_weight
+        self.ensemble_ridge = ensemble_ridge
         self.random_state = random_state
         self.extractor = FeatureExtractor(self.feature_config)
         self.labels: list[str] = []
@@ -153,11 +175,45 @@ class Classifier:
 
     # ------------------------------------------------------------------ training
     def _fit_linear(
-        self, X: sparse.csr_matrix, y_idx: np.ndarray, sample_weight: np.ndarray | None = None
+        self,
+        X: sparse.csr_matrix,
+        y_idx: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        weak_mask: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
+        if self.model == "ensemble":
+            return self._fit_ensemble(X, y_idx, sample_weight, weak_mask)
         if self.model == "nbsvm":
             return self._fit_nbsvm(X, y_idx, sample_weight)
         return self._fit_ridge_svm(X, y_idx, sample_weight)
+
+    def _fit_ensemble(
+        self,
+        X: sparse.csr_matrix,
+        y_idx: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        weak_mask: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Average of three linear models over the same features, each scaled to a mean
+        absolute decision value of 1 on the non-weak rows: NB-SVM and ridge + SVM trained
+        without the weakly labelled rows, and NB-SVM trained with them (``weak_mask`` rows,
+        already down-weighted in ``sample_weight``). Without weak rows the third member is
+        left out. The average of linear models is one linear model (one weight matrix)."""
+        strong = np.ones(len(y_idx), dtype=bool) if weak_mask is None else ~weak_mask
+        Xs, ys = X[strong], y_idx[strong]
+        ws = sample_weight[strong] if sample_weight is not None else None
+        members = [self._fit_nbsvm(Xs, ys, ws)]
+        if self.ensemble_ridge:
+            members.append(self._fit_ridge_svm(Xs, ys, ws))
+        if not strong.all():
+            members.append(self._fit_nbsvm(X, y_idx, sample_weight))
+        coef = np.zeros((len(self.labels), X.shape[1]))
+        intercept = np.zeros(len(self.labels))
+        for c, b in members:
+            scale = float(np.abs(np.asarray(Xs @ c.T) + b).mean()) or 1.0
+            coef += c / (scale * len(members))
+            intercept += b / (scale * len(members))
+        return coef, intercept
 
     def _fit_nbsvm(
         self, X: sparse.csr_matrix, y_idx: np.ndarray, sample_weight: np.ndarray | None = None
@@ -231,8 +287,16 @@ class Classifier:
         unlabelled_title: Sequence[str] | None = None,
         unlabelled_body: Sequence[str] | None = None,
         calibrate: bool = True,
+        weak_title: Sequence[str] | None = None,
+        weak_body: Sequence[str] | None = None,
+        weak_labels: Sequence[str | None] | None = None,
     ) -> Classifier:
-        """Train on labelled messages (and optionally self-train on unlabelled ones)."""
+        """Train on labelled messages (and optionally self-train on unlabelled ones).
+
+        ``weak_*`` are distantly supervised messages (e.g. labelled from the department named
+        in the official reply, :mod:`.distant`): rows whose label is None or not among the
+        labelled classes are skipped; the others train with weight ``weak_weight``.
+        """
         if not (len(texts_title) == len(texts_body) == len(labels)):
             raise ValueError("titles, bodies and labels must have the same length")
         if len(labels) == 0:
@@ -249,17 +313,44 @@ class Classifier:
                     titles.append(level3)
                     bodies.append(f"{level2} {level3}")
                     labels.append(level1)
+        weights = [1.0] * len(labels)
+        n_weak = 0
+        if (
+            weak_title is not None
+            and weak_body is not None
+            and weak_labels is not None
+            and self.weak_weight > 0
+        ):
+            if not (len(weak_title) == len(weak_body) == len(weak_labels)):
+                raise ValueError("weak titles, bodies and labels must have the same length")
+            for wt, wb, wl in zip(weak_title, weak_body, weak_labels, strict=True):
+                if wl is not None and wl in lab_index:
+                    titles.append(wt)
+                    bodies.append(wb)
+                    labels.append(wl)
+                    weights.append(self.weak_weight)
+                    n_weak += 1
+        sample_weight = np.asarray(weights) if n_weak else None
+        weak_mask = np.arange(len(labels)) >= len(labels) - n_weak if n_weak else None
         y_idx = np.array([lab_index[lab] for lab in labels], dtype=np.int64)
         keywords = None
         if self.feature_config.keyword_weight > 0 and taxonomy_rows():
             keywords = KeywordSpace.from_taxonomy(taxonomy_rows(), KEYWORD_STOP)
         self.extractor = FeatureExtractor(self.feature_config, keywords)
-        X = self.extractor.fit_transform(titles, bodies)
-        coef, intercept = self._fit_linear(X, y_idx)
+        # vocabulary and IDF come from the labelled and taxonomy documents only; weakly
+        # labelled rows are mapped into that space (this scored better in CV than fitting
+        # the vocabulary on all rows, and keeps the ensemble one linear model)
+        n_strong = len(labels) - n_weak
+        X = self.extractor.fit_transform(titles[:n_strong], bodies[:n_strong])
+        if n_weak:
+            X = sparse.vstack(
+                [X, self.extractor.transform(titles[n_strong:], bodies[n_strong:])], format="csr"
+            )
+        coef, intercept = self._fit_linear(X, y_idx, sample_weight, weak_mask)
 
         temperature = 1.0
         if calibrate:
-            temperature = self._calibrate(X, y_idx, n_real)
+            temperature = self._calibrate(X, y_idx, n_real, sample_weight=sample_weight, weak_mask=weak_mask)
         self.coef, self.intercept, self.temperature = coef, intercept, temperature
 
         n_used = 0
@@ -271,7 +362,8 @@ class Classifier:
             if n_used:
                 X2 = sparse.vstack([X, XU[keep]], format="csr")
                 y2 = np.concatenate([y_idx, proba[keep].argmax(axis=1)])
-                w2 = np.concatenate([np.ones(len(y_idx)), np.full(n_used, self.self_training_weight)])
+                w1 = sample_weight if sample_weight is not None else np.ones(len(y_idx))
+                w2 = np.concatenate([w1, np.full(n_used, self.self_training_weight)])
                 self.coef, self.intercept = self._fit_linear(X2, y2, w2)
                 if calibrate:  # the decision scale changed: refit the temperature
                     self.temperature = self._calibrate(X2, y2, n_real, sample_weight=w2)
@@ -283,6 +375,7 @@ class Classifier:
             n_unlabelled_used=n_used,
             seconds=time.perf_counter() - t0,
             temperature=self.temperature,
+            n_weak=n_weak,
         )
         return self
 
@@ -293,13 +386,29 @@ class Classifier:
         n_real: int,
         sample_weight: np.ndarray | None = None,
         folds: int = 3,
+        weak_mask: np.ndarray | None = None,
     ) -> float:
         """Fit the softmax temperature on out-of-fold decisions for the real labelled rows
         (rows after ``n_real`` -- taxonomy leaves, pseudo-labelled messages -- always train)."""
+        scores = self._oof_scores(X, y_idx, n_real, sample_weight, folds, weak_mask)
+        if scores is None:
+            return 1.0
+        return _fit_temperature(scores, y_idx[:n_real])
+
+    def _oof_scores(
+        self,
+        X: sparse.csr_matrix,
+        y_idx: np.ndarray,
+        n_real: int,
+        sample_weight: np.ndarray | None = None,
+        folds: int = 3,
+        weak_mask: np.ndarray | None = None,
+    ) -> np.ndarray | None:
+        """Out-of-fold decision values of the real labelled rows (None if too few rows)."""
         y_real = y_idx[:n_real]
         counts = np.bincount(y_real)
         if n_real < 30 or counts[counts > 0].min() < folds:
-            return 1.0
+            return None
         from sklearn.model_selection import StratifiedKFold
 
         extra = np.arange(n_real, len(y_idx))
@@ -308,9 +417,10 @@ class Classifier:
         for tr, te in skf.split(np.zeros(n_real), y_real):
             rows = np.concatenate([tr, extra])
             w = sample_weight[rows] if sample_weight is not None else None
-            c, b = self._fit_linear(X[rows], y_idx[rows], w)
+            m = weak_mask[rows] if weak_mask is not None else None
+            c, b = self._fit_linear(X[rows], y_idx[rows], w, m)
             scores[te] = np.asarray(X[te] @ c.T) + b
-        return _fit_temperature(scores, y_real)
+        return scores
 
     # ---------------------------------------------------------------- prediction
     def _check_fitted(self) -> None:
@@ -397,10 +507,13 @@ class Classifier:
                 "self_training_weight": self.self_training_weight,
                 "use_taxonomy": self.use_taxonomy,
                 "random_state": self.random_state,
+                "weak_weight": self.weak_weight,
+                "ensemble_ridge": self.ensemble_ridge,
             },
             "info": {
                 "n_labelled": self.info.n_labelled,
                 "n_unlabelled_used": self.info.n_unlabelled_used,
+                "n_weak": self.info.n_weak,
                 "seconds": round(self.info.seconds, 2),
                 **self.info.extra,
             },
@@ -454,6 +567,7 @@ class Classifier:
         clf.info = TrainingInfo(
             n_labelled=int(info.get("n_labelled", 0)),
             n_unlabelled_used=int(info.get("n_unlabelled_used", 0)),
+            n_weak=int(info.get("n_weak", 0)),
             seconds=float(info.get("seconds", 0.0)),
             temperature=clf.temperature,
         )
@@ -543,7 +657,8 @@ def _resolve(fieldnames: Sequence[str], col: str) -> str | None:
 def read_rows(path: str | Path, require_label: bool = True) -> list[dict[str, str]]:
     """Read a CSV (optionally gzipped) with the columns of ``messages_labeled.csv``.
 
-    Returns dicts with keys ``留言主题``, ``留言详情`` and (if present/required) ``一级分类``.
+    Returns dicts with keys ``留言主题``, ``留言详情`` and (if present/required) ``一级分类``,
+    plus ``答复意见`` (the official reply) when the file has that column.
     Raises ``FileNotFoundError`` or ``ValueError`` (one-line message) on bad input.
     """
     path = Path(path)
@@ -558,6 +673,7 @@ def read_rows(path: str | Path, require_label: bool = True) -> list[dict[str, st
         if missing:
             raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
         label_src = cols.get(LABEL_COL) or _resolve(fieldnames, LABEL_COL)
+        reply_src = _resolve(fieldnames, REPLY_COL)
         rows: list[dict[str, str]] = []
         for rec in reader:
             row = {
@@ -566,6 +682,8 @@ def read_rows(path: str | Path, require_label: bool = True) -> list[dict[str, st
             }
             if label_src is not None:
                 row[LABEL_COL] = (rec.get(label_src) or "").strip()
+            if reply_src is not None:
+                row[REPLY_COL] = rec.get(reply_src) or ""
             if require_label and not row[LABEL_COL]:
                 continue
             rows.append(row)
@@ -632,23 +750,59 @@ def metrics(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str] | No
     }
 
 
+def split_unlabelled(
+    labelled: Sequence[Mapping[str, str]], unlabelled: Sequence[Mapping[str, str]]
+) -> tuple[tuple[list[str], list[str], list[str | None]], tuple[list[str], list[str]]]:
+    """Prepare unlabelled messages for training.
+
+    Messages duplicating a labelled one (same title, or same first 60 body characters) are
+    dropped. Returns ``((titles, bodies, weak labels), (titles, bodies))``: the first part
+    holds the messages with an official reply (``答复意见``) and the category that the reply's
+    department names (:func:`.distant.reply_label`, None when absent or ambiguous); the second
+    part the messages without a reply (for optional self-training).
+    """
+    from .distant import reply_label
+
+    labels = sorted({r.get(LABEL_COL, "") for r in labelled} - {""})
+    titles = {r[TITLE_COL] for r in labelled}
+    heads = {r[BODY_COL][:60] for r in labelled}
+    weak: tuple[list[str], list[str], list[str | None]] = ([], [], [])
+    plain: tuple[list[str], list[str]] = ([], [])
+    for r in unlabelled:
+        if r[TITLE_COL] in titles or r[BODY_COL][:60] in heads:
+            continue
+        reply = r.get(REPLY_COL, "")
+        if reply.strip():
+            weak[0].append(r[TITLE_COL])
+            weak[1].append(r[BODY_COL])
+            weak[2].append(reply_label(reply, labels))
+        else:
+            plain[0].append(r[TITLE_COL])
+            plain[1].append(r[BODY_COL])
+    return weak, plain
+
+
 def train_from_csv(
     data: str | Path,
     unlabelled: str | Path | None = None,
     output: str | Path | None = None,
     **params: Any,
 ) -> Classifier:
-    """Train on a labelled CSV (columns of ``messages_labeled.csv``), optionally self-training on
-    an unlabelled CSV (``留言主题``/``留言详情``); save to ``output`` when given."""
+    """Train on a labelled CSV (columns of ``messages_labeled.csv``); save to ``output`` when given.
+
+    ``unlabelled`` is a CSV of messages (``留言主题``/``留言详情``). Those with an official reply
+    (column ``答复意见``, as in ``messages_with_replies.csv``) are weakly labelled from the
+    department the reply names (:mod:`.distant`); all of them (with or without a reply) feed
+    self-training when it is switched on (``self_training_weight > 0``, off by default).
+    """
     rows = read_rows(data, require_label=True)
+    weak: tuple[list[str], list[str], list[str | None]] | None = None
     u_titles: list[str] | None = None
     u_bodies: list[str] | None = None
     if unlabelled is not None:
-        urows = read_rows(unlabelled, require_label=False)
-        seen = {(r[TITLE_COL], r[BODY_COL][:60]) for r in rows}
-        urows = [r for r in urows if (r[TITLE_COL], r[BODY_COL][:60]) not in seen]
-        u_titles = [r[TITLE_COL] for r in urows]
-        u_bodies = [r[BODY_COL] for r in urows]
+        weak, plain = split_unlabelled(rows, read_rows(unlabelled, require_label=False))
+        u_titles = weak[0] + plain[0]
+        u_bodies = weak[1] + plain[1]
     clf = Classifier(**params)
     clf.fit(
         [r[TITLE_COL] for r in rows],
@@ -656,6 +810,9 @@ def train_from_csv(
         [r[LABEL_COL] for r in rows],
         unlabelled_title=u_titles,
         unlabelled_body=u_bodies,
+        weak_title=weak[0] if weak else None,
+        weak_body=weak[1] if weak else None,
+        weak_labels=weak[2] if weak else None,
     )
     if output is not None:
         clf.save(output)

@@ -20,6 +20,8 @@ from minsheng.intelligence.nlp.classify import (
     load_default,
     metrics,
     read_rows,
+    split_unlabelled,
+    train_from_csv,
 )
 from minsheng.intelligence.nlp.classify_nature import (
     ACCUSATION,
@@ -28,6 +30,7 @@ from minsheng.intelligence.nlp.classify_nature import (
     SUGGESTION,
     predict_nature,
 )
+from minsheng.intelligence.nlp.distant import reply_evidence, reply_label
 from minsheng.intelligence.nlp.features import FeatureConfig, KeywordSpace, TfidfSpace, char_ngrams, clean
 
 TIPDM = Path(__file__).resolve().parents[2] / "core" / "data" / "tipdm"
@@ -237,7 +240,7 @@ def test_keyword_space_counts_taxonomy_names() -> None:
 
 
 def test_keyword_block_is_part_of_the_features_and_survives_save(tiny: Classifier, tmp_path: Path) -> None:
-    assert tiny.model == "nbsvm"
+    assert tiny.model == "ensemble"
     assert tiny.extractor.use_keywords
     assert tiny.extractor.n_features == tiny.extractor.n_text_features + len(tiny.extractor.keywords or [])
     again = Classifier.load(tiny.save(tmp_path / "classifier.npz"))
@@ -269,3 +272,105 @@ def test_ridge_svm_model_and_version_1_files_still_load(tmp_path: Path) -> None:
 def test_unknown_model_is_rejected() -> None:
     with pytest.raises(ValueError):
         Classifier(model="forest")
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("经调查，区住房和城乡建设局已要求业委会依法召开业主大会。", "城乡建设"),
+        ("您反映的问题已转交县住建局处理。", "城乡建设"),
+        ("感谢您对C市教育的关心！ C市教育局 2014年4月8日", "教育文体"),
+        ("已转市人社局，由劳动保障监察支队调查。", "劳动和社会保障"),
+        ("A7县环境保护局 2014年2月26日", "环境保护"),
+        ("市卫健委已责成医院整改。", "卫生计生"),
+        ("区市场监督管理局对该药房进行了检查。", "商贸旅游"),
+        ("市交通运输局已协调增开班次。", "交通运输"),
+        # two in-scope departments: ambiguous
+        ("县教育局会同县卫健委进行了调查。", None),
+        # an out-of-scope department vetoes the label
+        ("县教育局按程序实施，县纪委全程监督。", None),
+        ("派出所已出警，区城管局配合处理。", None),
+        # no department named
+        ("网友：您好！留言已收悉", None),
+        ("", None),
+    ],
+)
+def test_reply_label_rules(reply: str, expected: str | None) -> None:
+    assert reply_label(reply) == expected
+
+
+def test_reply_label_is_restricted_to_known_labels() -> None:
+    reply = "县教育局 2019年5月31日"
+    assert reply_label(reply, labels=["城乡建设", "环境保护"]) is None
+    ev = reply_evidence("县教育局会同县卫健委进行了调查。", labels=["教育文体"])
+    assert ev.label == "教育文体" and ev.by_label == {"教育文体": ["教育局"]}
+
+
+def test_split_unlabelled_drops_duplicates_and_labels_replies() -> None:
+    labelled = [{"留言主题": "学校乱收费", "留言详情": "小学收补课费", "一级分类": "教育文体"}]
+    unlabelled = [
+        {"留言主题": "学校乱收费", "留言详情": "别的正文", "答复意见": "县教育局"},  # same title
+        {"留言主题": "补课", "留言详情": "小学收补课费", "答复意见": "县教育局"},  # same body start
+        {"留言主题": "中学补课", "留言详情": "暑假补课", "答复意见": "县教育局已责令停止"},
+        {"留言主题": "污水", "留言详情": "工厂排污", "答复意见": "县环保局已查处"},  # unknown label
+        {"留言主题": "噪音", "留言详情": "夜间施工", "答复意见": ""},
+        {"留言主题": "路灯", "留言详情": "不亮"},
+    ]
+    (wt, wb, wl), (pt, pb) = split_unlabelled(labelled, unlabelled)
+    assert wt == ["中学补课", "污水"] and wb == ["暑假补课", "工厂排污"]
+    assert wl == ["教育文体", None]
+    assert pt == ["噪音", "路灯"] and pb == ["夜间施工", "不亮"]
+
+
+def test_weak_labels_join_training_with_their_weight() -> None:
+    weak_t = ["中学补课收费", "公交车少", "快递丢件", "无关"]
+    weak_b = ["学校暑假补课", "增开公交", "邮政快递", "内容"]
+    weak_y = ["教育文体", "交通运输", "民政", None]  # unknown class and None are skipped
+    plain = Classifier(use_taxonomy=False).fit(TITLES, BODIES, LABELS, calibrate=False)
+    weak = Classifier(use_taxonomy=False).fit(
+        TITLES, BODIES, LABELS, calibrate=False, weak_title=weak_t, weak_body=weak_b, weak_labels=weak_y
+    )
+    assert weak.info.n_weak == 2 and plain.info.n_weak == 0
+    # the vocabulary comes from the labelled rows only: same features, different weights
+    assert weak.extractor.n_features == plain.extractor.n_features
+    assert not np.allclose(weak.coef, plain.coef)
+    assert weak.predict("学校补课", "").label == "教育文体"
+    off = Classifier(use_taxonomy=False, weak_weight=0.0).fit(
+        TITLES, BODIES, LABELS, calibrate=False, weak_title=weak_t, weak_body=weak_b, weak_labels=weak_y
+    )
+    assert off.info.n_weak == 0
+    np.testing.assert_allclose(off.coef, plain.coef)
+    with pytest.raises(ValueError):
+        Classifier().fit(TITLES, BODIES, LABELS, weak_title=["a"], weak_body=[], weak_labels=["教育文体"])
+
+
+def test_single_models_remain_available() -> None:
+    for model in ("nbsvm", "ridge_svm"):
+        clf = Classifier(model=model, use_taxonomy=False).fit(TITLES, BODIES, LABELS, calibrate=False)
+        assert clf.predict("化工厂偷排废气", "").label == "环境保护"
+
+
+def test_train_from_csv_uses_replies(tmp_path: Path) -> None:
+    data = tmp_path / "labelled.csv"
+    with open(data, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["留言主题", "留言详情", "一级分类"])
+        w.writerows(TRAIN)
+    unl = tmp_path / "replies.csv"
+    with open(unl, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["留言编号", "留言主题", "留言详情", "答复意见"])
+        w.writerow(["1", "学校收取资料费", "初中收资料费", "县教育局已责令退还。"])
+        w.writerow(["2", "出租车绕路", "司机绕路", "市交通运输局运管处已处罚。"])
+        w.writerow(["3", "路灯不亮", "小区路灯坏了", "网友：您好！留言已收悉"])
+    clf = train_from_csv(data, unl, tmp_path / "m.npz", use_taxonomy=False)
+    assert clf.info.n_weak == 2
+    again = Classifier.load(tmp_path / "m.npz")
+    assert again.model == "ensemble" and again.weak_weight == clf.weak_weight
+    assert again.predict("学校收资料费", "").label == "教育文体"
+
+
+def test_shipped_model_learned_from_replies() -> None:
+    clf = load_default()
+    assert clf.model == "ensemble"
+    assert clf.info.n_weak > 500  # about 700 of the 2,816 replied messages name one department

@@ -74,6 +74,7 @@ def test_train_then_evaluate_uses_retrained_model(tmp_path: Path) -> None:
         summary = _run("train", "--data", str(train))
         assert summary["model"] == str(model_dir / MODEL_FILENAME)
         assert summary["n_labelled"] == len(ROWS) * 3
+        assert summary["n_weak_labelled"] == 0
         assert (model_dir / MODEL_FILENAME).is_file()
         res = _run("evaluate", "--data", str(_write_csv(tmp_path / "ev.csv", ROWS)))
     assert res["model"] == str(model_dir / MODEL_FILENAME)

@@ -3,6 +3,8 @@
 * ``train --data CSV [--unlabelled CSV] [--output PATH]`` trains on a deployment's own
   handled cases (columns of messages_labeled.csv: 留言主题, 留言详情, 一级分类) and saves the
   model to ``--output`` or ``<MINSHENG_MODEL_DIR>/classifier.npz``; prints a JSON summary.
+  Messages of ``--unlabelled`` that carry an official reply (答复意见) are weakly labelled
+  from the department the reply names.
 * ``evaluate --data CSV`` scores the model in use (the deployment's retrained model if it
   exists, else the shipped default) on CSV without learning from it; prints one JSON object.
 * ``predict --title T [--body B]`` prints the category and nature of one petition as JSON.
@@ -48,7 +50,10 @@ class Command(BaseCommand):
         train.add_argument(
             "--unlabelled",
             default=None,
-            help="CSV with 留言主题, 留言详情; used only when self-training is enabled (off by default)",
+            help=(
+                "CSV with 留言主题, 留言详情 and optionally 答复意见 (the official reply): replied "
+                "messages are weakly labelled from the department the reply names"
+            ),
         )
         train.add_argument(
             "--output", default=None, help=f"model file (default <model dir>/{MODEL_FILENAME})"
@@ -90,6 +95,7 @@ class Command(BaseCommand):
             "labels": clf.labels,
             "n_labelled": clf.info.n_labelled,
             "n_unlabelled_used": clf.info.n_unlabelled_used,
+            "n_weak_labelled": clf.info.n_weak,
             "n_features": clf.extractor.n_features,
             "seconds": round(time.perf_counter() - t0, 2),
         }
