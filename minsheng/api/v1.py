@@ -26,7 +26,7 @@ from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
 from minsheng.core.rules import load_rules
 from minsheng.orgs.models import ApiToken, Category, Organ, Region, Role
 from minsheng.orgs.selectors import memberships_of, roles_of
-from minsheng.petitions.models import Petition, State
+from minsheng.petitions.models import Nature, Petition, State
 from minsheng.petitions.selectors import (
     PetitionFilters,
     access_petition,
@@ -771,6 +771,73 @@ def petition_suggestion_feedback_endpoint(request: HttpRequest, petition_id: int
         petition, kind=payload.kind, suggested=payload.suggested, chosen=payload.chosen, actor=user
     )
     return {"recorded": True, "accepted": payload.suggested == payload.chosen}
+
+
+class DraftIn(Schema):
+    title: str = Field(min_length=1, max_length=200)
+    request: str = Field("", max_length=20000, description="请求")
+    facts: str = Field("", max_length=20000, description="事实")
+    reasons: str = Field("", max_length=20000, description="理由")
+    nature: str = Field("", description="suggestion | accusation | grievance | litigation_related (optional)")
+    region_code: str | None = None
+    place_text: str = Field("", max_length=200)
+    accused_organ_id: int | None = None
+    accused_person: str = Field("", max_length=100)
+    receiving_organ_id: int | None = Field(None, description="default: the caller's registering organ")
+    petitioner_phone: str = Field("", max_length=30, description="to recognise repeats by the same person")
+    petitioner_id_number: str = Field(
+        "", max_length=30, description="to recognise repeats by the same person"
+    )
+
+
+@intel_router.post(
+    "/suggestions/draft",
+    response={200: dict[str, Any], **ERRORS},
+    operation_id="draft_suggestions",
+)
+def draft_suggestions_endpoint(request: HttpRequest, payload: DraftIn) -> Any:
+    """What registration would suggest for a matter that is not registered yet (预检): similar and
+    repeat petitions (with their relation: same petitioner, Art. 36 final, in progress elsewhere —
+    Art. 19(3), possible collective issue), category, nature, competent organs with reasons, urgency.
+    Nothing is written. Only staff who may register for the receiving organ may ask; petitions the
+    caller may not see keep only their tracking code, score and an identity-free relation."""
+    from minsheng.intelligence.services import DraftPetition, draft_analyse
+    from minsheng.petitions.selectors import draft_similar_for
+
+    user = request.auth  # type: ignore[attr-defined]
+    organ = _receiving_organ(user, payload.receiving_organ_id)
+    if not (payload.title.strip() or payload.request.strip()):
+        raise InvalidInput("title or request must not be empty", field="title")
+    if payload.nature and payload.nature not in Nature.values:
+        raise InvalidInput("unknown nature", field="nature")
+    region_id = None
+    if payload.region_code:
+        region_id = Region.objects.filter(code=payload.region_code).values_list("pk", flat=True).first()
+        if region_id is None:
+            raise InvalidInput("unknown region code", field="region_code")
+    if (
+        payload.accused_organ_id is not None
+        and not Organ.objects.filter(pk=payload.accused_organ_id).exists()
+    ):
+        raise InvalidInput("unknown organ", field="accused_organ_id")
+    result = draft_analyse(
+        DraftPetition(
+            title=payload.title,
+            request=payload.request,
+            facts=payload.facts,
+            reasons=payload.reasons,
+            nature=payload.nature,
+            region_id=region_id,
+            place_text=payload.place_text,
+            accused_organ_id=payload.accused_organ_id,
+            accused_person=payload.accused_person,
+            receiving_organ_id=organ.pk,
+            petitioner_id_number=payload.petitioner_id_number,
+            petitioner_phone=payload.petitioner_phone,
+        )
+    )
+    result["similar"] = draft_similar_for(user, result.get("similar") or [])
+    return result
 
 
 @intel_router.get("/similar", response={200: list[SimilarOut], **ERRORS}, operation_id="similar_search")

@@ -54,7 +54,9 @@ if TYPE_CHECKING:
 __all__ = [
     "DRAFT_MIN_CONFIDENCE",
     "FEEDBACK_KINDS",
+    "DraftPetition",
     "DraftRouting",
+    "draft_analyse",
     "gazetteer",
     "petition_enrich",
     "petition_places",
@@ -248,6 +250,24 @@ def route_draft(
 def similar_relations(petition: Petition, hits: list[tuple[int, float]]) -> list[dict[str, Any]]:
     """Explain each similar hit: a repeat by the same petitioner, the same matter in progress
     at another organ, a possible collective issue, or just similar."""
+    own = {petition.petitioner_id} if petition.petitioner_id is not None else set()
+    return _relations(hits, own_petitioners=own, counts_itself=bool(own), organ_id=petition.current_organ_id)
+
+
+def _relations(
+    hits: list[tuple[int, float]],
+    *,
+    own_petitioners: set[int],
+    counts_itself: bool,
+    organ_id: int | None,
+) -> list[dict[str, Any]]:
+    """The relation of each hit to a matter whose petitioner is one of ``own_petitioners``
+    (several records may be one person) and which is (or would be) at ``organ_id``.
+
+    Every item also carries ``identity_free_relation``: the relation computed without
+    looking at who the petitioners are, for viewers who may not learn that two petitions
+    come from the same person.
+    """
     from minsheng.petitions.models import Petition as PetitionModel
     from minsheng.petitions.models import State
     from minsheng.workflow.models import Deadline
@@ -277,13 +297,11 @@ def similar_relations(petition: Petition, hits: list[tuple[int, float]]) -> list
         .filter(Q(status=Deadline.Status.BREACHED) | Q(status=Deadline.Status.OPEN, statutory_due__lt=today))
         .values_list("petition_id", flat=True)
     )
-    own_petitioner = petition.petitioner_id
     near = [pid for pid, score in hits if score >= COLLECTIVE_MIN_SCORE and pid in rows]
-    petitioners = {rows[pid]["petitioner_id"] for pid in near if rows[pid]["petitioner_id"] is not None}
-    if own_petitioner is not None:
-        petitioners.add(own_petitioner)
+    others = {rows[pid]["petitioner_id"] for pid in near if rows[pid]["petitioner_id"] is not None}
     anonymous_near = sum(1 for pid in near if rows[pid]["petitioner_id"] is None)
-    collective = len(petitioners) + anonymous_near >= COLLECTIVE_MIN_PETITIONERS
+    distinct = len(others - own_petitioners) + (1 if counts_itself else 0) + anonymous_near
+    collective = distinct >= COLLECTIVE_MIN_PETITIONERS
     out: list[dict[str, Any]] = []
     for pid, score in hits:
         row = rows.get(pid)
@@ -295,36 +313,154 @@ def similar_relations(petition: Petition, hits: list[tuple[int, float]]) -> list
             "score": round(float(score), 3),
             "state": row["state"],
             "organ": row["current_organ__name"],
+            "final": row["state"] == State.FINAL,
         }
-        if own_petitioner is not None and row["petitioner_id"] == own_petitioner:
-            item["relation"] = "same_petitioner_repeat"
-            final = row["state"] == State.FINAL
-            item["final"] = final
-            item["explanation"] = (
-                "同一信访人的同一事项已经复核终结，不再受理（条例第三十六条第三款）"
-                if final
-                else "同一信访人此前提出过相似事项，请核对是否为重复信访"
-            )
-        elif (
+        if (
             row["state"] in OPEN_STATES
-            and row["current_organ_id"] != petition.current_organ_id
+            and row["current_organ_id"] != organ_id
             and not row["has_overdue"]
             and pid not in late
         ):
-            item["relation"] = "same_matter_in_progress_elsewhere"
-            item["explanation"] = (
-                f"相同事项正由{row['current_organ__name']}在法定期限内办理（条例第十九条第三款：期限内不得向上级机关再提出同一事项）"
+            free, free_text = (
+                "same_matter_in_progress_elsewhere",
+                f"相同事项正由{row['current_organ__name']}在法定期限内办理（条例第十九条第三款：期限内不得向上级机关再提出同一事项）",
             )
         elif collective and pid in near:
-            item["relation"] = "possible_collective_issue"
-            item["explanation"] = (
-                f"至少{COLLECTIVE_MIN_PETITIONERS}位不同信访人反映几乎相同的内容，可能是群体性诉求"
+            free, free_text = (
+                "possible_collective_issue",
+                f"至少{COLLECTIVE_MIN_PETITIONERS}位不同信访人反映几乎相同的内容，可能是群体性诉求",
             )
         else:
-            item["relation"] = "similar"
-            item["explanation"] = "内容相似"
+            free, free_text = "similar", "内容相似"
+        item["identity_free_relation"] = free
+        if row["petitioner_id"] is not None and row["petitioner_id"] in own_petitioners:
+            item["relation"] = "same_petitioner_repeat"
+            item["explanation"] = (
+                "同一信访人的同一事项已经复核终结，不再受理（条例第三十六条第三款）"
+                if item["final"]
+                else "同一信访人此前提出过相似事项，请核对是否为重复信访"
+            )
+        else:
+            item["relation"] = free
+            item["explanation"] = free_text
+        item["identity_free_explanation"] = free_text
         out.append(item)
     return out
+
+
+# -- drafts: what registration would suggest, before anything is written -----------------------
+
+
+@dataclass(frozen=True)
+class DraftPetition:
+    """The text and keys of a matter being registered (nothing is stored)."""
+
+    title: str
+    request: str
+    facts: str = ""
+    reasons: str = ""
+    nature: str = ""
+    region_id: int | None = None
+    place_text: str = ""
+    accused_organ_id: int | None = None
+    accused_person: str = ""
+    receiving_organ_id: int | None = None
+    petitioner_id_number: str = ""
+    petitioner_phone: str = ""
+
+
+def _draft_petitioners(draft: DraftPetition) -> set[int]:
+    """Petitioner records with the draft's ID number or phone (by blind index, as registration does)."""
+    from minsheng.core.crypto import blind_index
+    from minsheng.petitions.models import Petitioner
+
+    keys = Q(pk__in=[])
+    if draft.petitioner_id_number.strip():
+        keys |= Q(id_number_index=blind_index(draft.petitioner_id_number))
+    if draft.petitioner_phone.strip():
+        keys |= Q(phone_index=blind_index(draft.petitioner_phone))
+    return set(Petitioner.objects.filter(keys).values_list("pk", flat=True))
+
+
+def draft_analyse(draft: DraftPetition) -> dict[str, Any]:
+    """Everything registration would suggest for ``draft``, computed without writing anything.
+
+    Keys as in ``petition.suggestions`` (category, nature, region, routing, urgency, similar)
+    plus ``routing_basis`` (which category and region the routing used). ``similar`` items
+    carry both ``relation`` and ``identity_free_relation``; callers show the first only for
+    petitions the viewer may see (``petitions.selectors.draft_similar_for``). Never raises:
+    a failing step is logged and listed under ``errors``.
+    """
+    started = time.perf_counter()
+    title, body = draft.title or "", "\n".join(p for p in (draft.request, draft.facts, draft.reasons) if p)
+    result: dict[str, Any] = {}
+    errors: list[str] = []
+    try:
+        prediction = classifier().predict(title, body)
+        cat = prediction.to_dict()
+        cat["category_id"] = _level1_category_ids().get(prediction.label)
+        result["category"] = cat
+    except Exception:
+        logger.exception("draft: category failed")
+        errors.append("category")
+    try:
+        from minsheng.intelligence.nlp.classify_nature import predict_nature
+
+        result["nature"] = predict_nature(title, body).to_dict()
+    except Exception:
+        logger.exception("draft: nature failed")
+        errors.append("nature")
+    try:
+        routed = route_draft(
+            title,
+            body,
+            draft.region_id,
+            draft.nature,
+            place_text=draft.place_text,
+            accused_organ_id=draft.accused_organ_id,
+            accused_person=draft.accused_person,
+        )
+        result["routing"] = [s.to_dict() for s in routed.suggestions]
+        result["routing_basis"] = {
+            "category": routed.category,
+            "category_source": routed.category_source,
+            "region_id": routed.region_id,
+            "region_source": routed.region_source,
+        }
+        if routed.region_id is not None:
+            result["region"] = {
+                "region_id": routed.region_id,
+                "name": gazetteer().path_name(routed.region_id),
+                "confidence": routed.region_confidence,
+            }
+    except Exception:
+        logger.exception("draft: routing failed")
+        errors.append("routing")
+    try:
+        result["urgency"] = detect_urgency(title, body).to_dict()
+    except Exception:
+        logger.exception("draft: urgency failed")
+        errors.append("urgency")
+    try:
+        from minsheng.intelligence.similarity import similar_find
+
+        own = _draft_petitioners(draft)
+        has_identity = bool(draft.petitioner_id_number.strip() or draft.petitioner_phone.strip())
+        text = "\n".join(p for p in (title, body) if p)
+        hits = similar_find(text, top=SIMILAR_TOP, min_score=SIMILAR_MIN_SCORE)
+        result["similar"] = _relations(
+            [(h.id, h.score) for h in hits],
+            own_petitioners=own,
+            counts_itself=has_identity,
+            organ_id=draft.receiving_organ_id,
+        )
+    except Exception:
+        logger.exception("draft: similarity failed")
+        errors.append("similar")
+    if errors:
+        result["errors"] = errors
+    result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
 
 
 # -- the service -------------------------------------------------------------------------------

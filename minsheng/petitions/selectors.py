@@ -291,6 +291,37 @@ def similar_suggestions_for(user: AnyUser | None, petition: Petition) -> list[di
     ]
 
 
+def draft_similar_for(user: AnyUser | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Similar petitions of a draft (``intelligence.services.draft_analyse``) as ``user`` may see them.
+
+    The user typed the draft's identity, but may not learn who filed petitions he cannot see:
+    for those, the relation is the identity-free one (a same-petitioner repeat becomes
+    "in progress elsewhere", "collective" or "similar") and only the tracking code, score,
+    relation, the organ that has it and whether the matter is final are shown.
+    """
+    ids = [h["id"] for h in items if isinstance(h.get("id"), int)]
+    visible = set(petitions_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    out = []
+    for h in items:
+        seen = h.get("id") in visible
+        relation = h.get("relation") if seen else h.get("identity_free_relation")
+        explanation = h.get("explanation") if seen else h.get("identity_free_explanation")
+        out.append(
+            {
+                "id": h.get("id") if seen else None,
+                "tracking_code": str(h.get("tracking_code") or ""),
+                "score": h.get("score"),
+                "relation": relation,
+                "explanation": explanation,
+                "final": bool(h.get("final")),
+                "state": h.get("state") if seen else None,
+                "organ": h.get("organ"),  # named in the Art. 19(3) explanation anyway
+                "visible": seen,
+            }
+        )
+    return out
+
+
 def suggestions_for(user: AnyUser | None, petition: Petition) -> dict[str, Any]:
     """The intelligence suggestions of a petition as ``user`` may see them (no drafts, filtered similar)."""
     data = {

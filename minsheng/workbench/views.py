@@ -380,8 +380,10 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
     if not posts:
         raise Http404
     organ_choices = [m.organ for m in posts]
-    form = wf.RegistrationForm(request.POST or None, channel=channel)
     organ_id = request.POST.get("receiving_organ") or str(organ_choices[0].pk)
+    if request.method == "POST" and request.POST.get("action") == "check":
+        return _register_check(request, channel, organ_choices, organ_id)
+    form = wf.RegistrationForm(request.POST or None, channel=channel)
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -447,6 +449,56 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
         "max_reps": wf.MAX_REPRESENTATIVES,
     }
     return render(request, "workbench/register.html", context, status=status)
+
+
+def _post_int(request: HttpRequest, name: str) -> int | None:
+    value = (request.POST.get(name) or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def _register_check(
+    request: HttpRequest, channel: str, organ_choices: list[Organ], organ_id: str
+) -> HttpResponse:
+    """预检: what registration would suggest for the text typed so far (similar and repeat
+    petitions, category, organ, urgency). Nothing is written; the form comes back as typed."""
+    from minsheng.intelligence.services import DraftPetition, draft_analyse
+    from minsheng.petitions.selectors import draft_similar_for
+
+    post = request.POST
+    organ = next((o for o in organ_choices if str(o.pk) == organ_id), organ_choices[0])
+    oral = post.get("oral_record") or ""
+    draft = DraftPetition(
+        title=post.get("title") or "",
+        request=post.get("request") or "",
+        facts="\n\n".join(p for p in (post.get("facts") or "", oral) if p),
+        reasons=post.get("reasons") or "",
+        nature=post.get("nature") or "",
+        region_id=_post_int(request, "region"),
+        place_text=post.get("place_text") or "",
+        accused_organ_id=_post_int(request, "accused_organ"),
+        accused_person=post.get("accused_person") or "",
+        receiving_organ_id=organ.pk,
+        petitioner_id_number=post.get("id_number") or "",
+        petitioner_phone=post.get("phone") or "",
+    )
+    has_text = any((draft.title.strip(), draft.request.strip(), draft.facts.strip()))
+    analysis = draft_analyse(draft) if has_text else {}
+    initial = {k: v for k, v in post.items() if k not in ("csrfmiddlewaretoken", "action")}
+    context = {
+        **_nav(request),
+        "form": wf.RegistrationForm(initial=initial, channel=channel),
+        "channel": channel,
+        "channel_label": Channel(channel).label,
+        "organs": organ_choices,
+        "organ_id": organ_id,
+        "active": f"register-{channel}",
+        "max_reps": wf.MAX_REPRESENTATIVES,
+        "checked": True,
+        "check_empty": not has_text,
+        "draft": {"suggestions": analysis},
+        "suggested_similar": draft_similar_for(_user(request), analysis.get("similar") or []),
+    }
+    return render(request, "workbench/register.html", context)
 
 
 # ---- the case page
