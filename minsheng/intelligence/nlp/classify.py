@@ -639,10 +639,27 @@ def load_active(model_dir: str | Path | None) -> Classifier:
 
 # ----------------------------------------------------------------- data + metrics
 def _open_text(path: Path) -> io.TextIOBase:
+    """The file's text: gzip is undone; UTF-8 (with or without BOM), else GB18030 (which
+    covers GBK and GB2312, the encodings Chinese spreadsheet exports often use)."""
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
-    return io.StringIO(raw.decode("utf-8-sig"))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030")
+    return io.StringIO(text)
+
+
+def _delimiter(text: io.TextIOBase) -> str:
+    """Comma, unless the header line has tabs (or semicolons) and no commas."""
+    header = text.readline()
+    text.seek(0)
+    if "," not in header:
+        for candidate in ("\t", ";"):
+            if candidate in header:
+                return candidate
+    return ","
 
 
 def _resolve(fieldnames: Sequence[str], col: str) -> str | None:
@@ -665,7 +682,8 @@ def read_rows(path: str | Path, require_label: bool = True) -> list[dict[str, st
     if not path.is_file():
         raise FileNotFoundError(f"file not found: {path}")
     try:
-        reader = csv.DictReader(_open_text(path))
+        text = _open_text(path)
+        reader = csv.DictReader(text, delimiter=_delimiter(text))
         fieldnames = list(reader.fieldnames or [])
         wanted = [TITLE_COL, BODY_COL] + ([LABEL_COL] if require_label else [])
         cols = {c: _resolve(fieldnames, c) for c in wanted}

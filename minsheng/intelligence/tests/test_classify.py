@@ -166,6 +166,20 @@ def test_read_rows(tmp_path: Path) -> None:
         read_rows(tmp_path / "nope.csv")
 
 
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"), [("gb18030", ","), ("utf-8-sig", ","), ("utf-8", "\t"), ("gbk", ";")]
+)
+def test_read_rows_accepts_spreadsheet_exports(tmp_path: Path, encoding: str, delimiter: str) -> None:
+    path = tmp_path / "export.csv"
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh, delimiter=delimiter)
+        w.writerow(["留言主题", "留言详情", "一级分类"])
+        w.writerow(["学校乱收费", "某小学要求学生交补课费，每人五百元", "教育文体"])
+    assert read_rows(path) == [
+        {"留言主题": "学校乱收费", "留言详情": "某小学要求学生交补课费，每人五百元", "一级分类": "教育文体"}
+    ]
+
+
 def test_shipped_default_model_predicts_obvious_cases() -> None:
     clf = load_default()
     assert DEFAULT_MODEL_PATH.stat().st_size < 5_000_000
