@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from minsheng.core.tabular import dict_reader, read_text
 
 MessageId = int | str
 
@@ -117,19 +118,16 @@ def read_messages(rows: Iterable[dict[str, str]]) -> list[Message]:
 
 
 def load_messages_csv(path: str | Path) -> list[Message]:
-    """Read a UTF-8 (optionally gzipped, optionally BOM-prefixed) CSV of messages."""
+    """Read a CSV of messages (UTF-8 or GB18030, optionally gzipped; comma, tab or semicolon)."""
     path = Path(path)
     if not path.is_file():
         raise MessageFileError(f"no such file: {path}")
     try:
-        data = path.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-        text = data.decode("utf-8-sig")
+        text = read_text(path)
     except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
         raise MessageFileError(f"cannot read {path}: {exc.__class__.__name__}") from None
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+        reader = dict_reader(text)
         if not reader.fieldnames:
             raise MessageFileError(f"empty file: {path}")
         return read_messages(reader)

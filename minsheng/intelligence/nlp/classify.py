@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import io
 import json
 import math
 import time
@@ -44,6 +43,8 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+
+from minsheng.core.tabular import dict_reader, read_text
 
 from .classify_nature import NaturePrediction, predict_nature
 from .features import SPACE_NAMES, FeatureConfig, FeatureExtractor, KeywordSpace, TfidfSpace
@@ -582,7 +583,7 @@ _taxonomy_cache: list[tuple[str, str, str]] = []
 def taxonomy_rows() -> list[tuple[str, str, str]]:
     """(一级, 二级, 三级) rows of the vendored taxonomy; empty if the file is absent."""
     if not _taxonomy_cache and TAXONOMY_PATH.is_file():
-        reader = csv.DictReader(_open_text(TAXONOMY_PATH))
+        reader = dict_reader(read_text(TAXONOMY_PATH))
         for rec in reader:
             row = (rec.get("一级分类") or "", rec.get("二级分类") or "", rec.get("三级分类") or "")
             if all(row):
@@ -638,30 +639,6 @@ def load_active(model_dir: str | Path | None) -> Classifier:
 
 
 # ----------------------------------------------------------------- data + metrics
-def _open_text(path: Path) -> io.TextIOBase:
-    """The file's text: gzip is undone; UTF-8 (with or without BOM), else GB18030 (which
-    covers GBK and GB2312, the encodings Chinese spreadsheet exports often use)."""
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("gb18030")
-    return io.StringIO(text)
-
-
-def _delimiter(text: io.TextIOBase) -> str:
-    """Comma, unless the header line has tabs (or semicolons) and no commas."""
-    header = text.readline()
-    text.seek(0)
-    if "," not in header:
-        for candidate in ("\t", ";"):
-            if candidate in header:
-                return candidate
-    return ","
-
-
 def _resolve(fieldnames: Sequence[str], col: str) -> str | None:
     if col in fieldnames:
         return col
@@ -682,8 +659,7 @@ def read_rows(path: str | Path, require_label: bool = True) -> list[dict[str, st
     if not path.is_file():
         raise FileNotFoundError(f"file not found: {path}")
     try:
-        text = _open_text(path)
-        reader = csv.DictReader(text, delimiter=_delimiter(text))
+        reader = dict_reader(read_text(path))
         fieldnames = list(reader.fieldnames or [])
         wanted = [TITLE_COL, BODY_COL] + ([LABEL_COL] if require_label else [])
         cols = {c: _resolve(fieldnames, c) for c in wanted}

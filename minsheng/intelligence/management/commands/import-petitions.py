@@ -26,7 +26,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gzip
-import io
 import json
 import sys
 import time
@@ -39,6 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from minsheng.core.errors import InvalidInput
+from minsheng.core.tabular import dict_reader, read_text
 from minsheng.orgs.models import Category, Organ
 from minsheng.petitions.models import Channel, Petition
 
@@ -68,13 +68,6 @@ def file_stem(path: Path) -> str:
     return name
 
 
-def open_text(path: Path) -> io.TextIOBase:
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    return io.StringIO(raw.decode("utf-8-sig"))  # type: ignore[return-value]
-
-
 def parse_time(value: str, what: str = "留言时间") -> dt.datetime:
     value = (value or "").strip()
     for fmt in TIME_FORMATS:
@@ -86,9 +79,9 @@ def parse_time(value: str, what: str = "留言时间") -> dt.datetime:
     raise ValueError(f"无法解析{what}：{value!r}")
 
 
-def read_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(first line number of the record, row) for each CSV record (records may span lines)."""
-    reader = csv.DictReader(handle)
+    reader = dict_reader(text)
     missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
     if missing:
         raise CommandError(f"missing column(s): {', '.join(missing)}")
@@ -141,7 +134,10 @@ class Command(BaseCommand):
             )
         }
         categories = dict(Category.objects.filter(level=1).values_list("name", "pk"))
-        rows = list(read_rows(open_text(path)))
+        try:
+            rows = list(read_rows(read_text(path)))
+        except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile, csv.Error) as exc:
+            raise CommandError(f"{path}: unreadable CSV ({exc.__class__.__name__}: {exc})") from None
         if options["limit"]:
             rows = rows[: options["limit"]]
         created = skipped = 0
