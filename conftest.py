@@ -70,3 +70,24 @@ def act(world: Any) -> Any:
         )
 
     return _act
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with transactional tests run last (after pytest-django's own ordering).
+
+    A transactional test ends by flushing every table, which also removes the rows that data
+    migrations seeded (document templates). pytest-django runs such tests after the others,
+    but with ``--dist loadfile`` a whole file travels together, so a file that holds one must
+    come after every file of ordinary tests on its worker.
+    """
+    late = {item.nodeid.split("::", 1)[0] for item in items if _is_transactional(item)}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] in late)

@@ -246,8 +246,10 @@ def test_similar_reindex_command(register: Any) -> None:
         call_command("similar")  # neither --text nor --reindex
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_bench_on_postgresql_uses_a_throwaway_schema() -> None:
+    # Inside the test's transaction the bench can only ANALYZE; the committed path with
+    # VACUUM runs in CI's smoke step (`minsheng bench similar --n 2000` on PostgreSQL).
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -255,7 +257,7 @@ def test_bench_on_postgresql_uses_a_throwaway_schema() -> None:
     out = StringIO()
     call_command("bench", "similar", "--n", "300", "--queries", "200", "--no-datasketch", stdout=out)
     result = json.loads(out.getvalue())["minsheng"]
-    assert result["storage"]["vacuumed"] is True
+    assert result["storage"]["vacuumed"] is False
     assert result["storage"]["band_index_bytes"] > 0
     assert result["recall"] >= 0.95
     with connection.cursor() as cursor:
