@@ -365,9 +365,30 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
             "assigned_due": assigned_due.isoformat() if assigned_due else None,
         }
     )
+    _record_routing_choice(ctx, organ)
     ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, organ.pk, "routed"))
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "forwarded", organ=organ.name))
     return organ
+
+
+def _record_routing_choice(ctx: Ctx, organ: Organ) -> None:
+    """Accept or override of the routing suggestion, kept in the dispatch event itself.
+
+    The suggestion (``petition.suggestions["routing"]``, computed at registration) and the
+    organ staff chose: the measure of how often suggestions are right, and the signal for
+    improving the Responsibility table and the models. Nothing is recorded when there was
+    no suggestion.
+    """
+    routing = (ctx.petition.suggestions or {}).get("routing") or []
+    suggested = [item.get("organ_id") for item in routing if isinstance(item, dict)][:3]
+    if not suggested:
+        return
+    ctx.event_data["routing_suggestion"] = {
+        "suggested_organ_id": suggested[0],
+        "top": suggested,
+        "accepted": organ.pk == suggested[0],
+        "rank": suggested.index(organ.pk) + 1 if organ.pk in suggested else None,
+    }
 
 
 def h_forward(ctx: Ctx) -> None:

@@ -8,10 +8,18 @@
 * ``evaluate --data CSV`` scores the model in use (the deployment's retrained model if it
   exists, else the shipped default) on CSV without learning from it; prints one JSON object.
 * ``predict --title T [--body B]`` prints the category and nature of one petition as JSON.
+* ``export --output CSV [--since DATE] [--until DATE]`` writes the deployment's own cases whose
+  category staff set, in the columns ``train`` reads: the retraining loop is
+  ``export`` → ``train --data`` → ``evaluate`` on a later period.
+* ``quality [--since DATE] [--until DATE]`` prints how often the category and routing
+  suggestions matched what staff decided (the live accuracy of a deployment).
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import gzip
 import json
 import time
 from pathlib import Path
@@ -29,6 +37,15 @@ from minsheng.intelligence.nlp.classify import (
     read_rows,
     train_from_csv,
 )
+
+
+def _date_option(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"{name} must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 def model_dir() -> Path:
@@ -66,6 +83,15 @@ class Command(BaseCommand):
         pr = sub.add_parser("predict", help="classify one petition")
         pr.add_argument("--title", required=True)
         pr.add_argument("--body", default="")
+        ex = sub.add_parser("export", help="write the cases whose category staff set as a training CSV")
+        ex.add_argument("--output", required=True, help="CSV file to write (UTF-8; .gz to compress)")
+        ex.add_argument("--since", default=None, help="received on or after YYYY-MM-DD")
+        ex.add_argument("--until", default=None, help="received on or before YYYY-MM-DD")
+        qa = sub.add_parser(
+            "quality", help="how often category and routing suggestions matched what staff decided"
+        )
+        qa.add_argument("--since", default=None, help="received on or after YYYY-MM-DD")
+        qa.add_argument("--until", default=None, help="received on or before YYYY-MM-DD")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -74,6 +100,13 @@ class Command(BaseCommand):
                 result = self._train(options)
             elif action == "evaluate":
                 result = self._evaluate(options)
+            elif action == "export":
+                result = self._export(options)
+            elif action == "quality":
+                from minsheng.intelligence.selectors import suggestion_quality
+
+                since, until = (_date_option(options[name], f"--{name}") for name in ("since", "until"))
+                result = suggestion_quality(since=since, until=until)
             else:
                 result = self._predict(options)
         except (FileNotFoundError, ValueError) as exc:
@@ -108,6 +141,33 @@ class Command(BaseCommand):
         result["model"] = str(path)
         result["seconds"] = round(time.perf_counter() - t0, 3)
         return result
+
+    def _export(self, options: dict[str, Any]) -> dict[str, Any]:
+        from minsheng.intelligence.selectors import CASE_COLUMNS, labelled_cases
+
+        since, until = (_date_option(options[name], f"--{name}") for name in ("since", "until"))
+        if since and until and since > until:
+            raise CommandError("--since is after --until")
+        output = Path(options["output"])
+        if not output.parent.is_dir():
+            raise CommandError(f"no such directory: {output.parent}")
+        t0 = time.perf_counter()
+        counts: dict[str, int] = {}
+        tmp = output.with_name(output.name + ".part")
+        opener = gzip.open if output.suffix == ".gz" else open
+        with opener(tmp, "wt", encoding="utf-8", newline="") as fh:  # type: ignore[operator]
+            writer = csv.DictWriter(fh, fieldnames=list(CASE_COLUMNS))
+            writer.writeheader()
+            for row in labelled_cases(since=since, until=until):
+                writer.writerow(row)
+                counts[row["一级分类"]] = counts.get(row["一级分类"], 0) + 1
+        tmp.replace(output)  # never a half-written training file
+        return {
+            "output": str(output),
+            "rows": sum(counts.values()),
+            "by_category": dict(sorted(counts.items())),
+            "seconds": round(time.perf_counter() - t0, 2),
+        }
 
     def _predict(self, options: dict[str, Any]) -> dict[str, Any]:
         title: str = options["title"]
