@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from minsheng.core.errors import NotFound
+from minsheng.documents.defaults import DEFAULT_TEMPLATES
 from minsheng.documents.models import DocumentTemplate, IssuedDocument
 from minsheng.documents.services import document_issue, documents_available, render_document
 
@@ -148,7 +149,11 @@ def test_numbering_filing_template_edit_and_missing(delivered, register):
     first = document_issue(delivered, "extension_notice")
     again = document_issue(delivered, "extension_notice")
     assert first.pk == again.pk and first.number == again.number  # filed once, same number
-    template = DocumentTemplate.objects.get(kind="handling_opinion")
+    # Seeded by migration 0002; a transactional test elsewhere on this worker may have flushed it.
+    title, body = DEFAULT_TEMPLATES["handling_opinion"]
+    template, _created = DocumentTemplate.objects.get_or_create(
+        kind="handling_opinion", defaults={"title": title, "body": body}
+    )
     template.body = template.body.replace("现将处理意见告知如下", "现将经集体研究的处理意见告知如下")
     template.save()
     docx, _pdf = both(delivered, "handling_opinion")
