@@ -438,7 +438,14 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
             return redirect("workbench:petition", pk=petition.pk)
     elif request.method == "POST":
         status = 422
-    context = {
+    context = _register_context(request, channel, organ_choices, organ_id, form)
+    return render(request, "workbench/register.html", context, status=status)
+
+
+def _register_context(
+    request: HttpRequest, channel: str, organ_choices: list[Organ], organ_id: str, form: Any
+) -> dict[str, Any]:
+    return {
         **_nav(request),
         "form": form,
         "channel": channel,
@@ -448,7 +455,6 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
         "active": f"register-{channel}",
         "max_reps": wf.MAX_REPRESENTATIVES,
     }
-    return render(request, "workbench/register.html", context, status=status)
 
 
 def _post_int(request: HttpRequest, name: str) -> int | None:
@@ -484,15 +490,9 @@ def _register_check(
     has_text = any((draft.title.strip(), draft.request.strip(), draft.facts.strip()))
     analysis = draft_analyse(draft) if has_text else {}
     initial = {k: v for k, v in post.items() if k not in ("csrfmiddlewaretoken", "action")}
+    form = wf.RegistrationForm(initial=initial, channel=channel)
     context = {
-        **_nav(request),
-        "form": wf.RegistrationForm(initial=initial, channel=channel),
-        "channel": channel,
-        "channel_label": Channel(channel).label,
-        "organs": organ_choices,
-        "organ_id": organ_id,
-        "active": f"register-{channel}",
-        "max_reps": wf.MAX_REPRESENTATIVES,
+        **_register_context(request, channel, organ_choices, organ_id, form),
         "checked": True,
         "check_empty": not has_text,
         "draft": {"suggestions": analysis},
