@@ -22,9 +22,11 @@ petitioner's (encrypted) address is never copied into the suggestions.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -348,6 +350,23 @@ def _relations(
     return out
 
 
+class _Steps:
+    """Runs the independent steps of a suggestion computation: a failing step is logged and
+    named in ``errors``, and the others still run (suggestions never fail a registration)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.errors: list[str] = []
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        try:
+            yield
+        except Exception:
+            logger.exception("%s: %s failed", self.what, name)
+            self.errors.append(name)
+
+
 # -- drafts: what registration would suggest, before anything is written -----------------------
 
 
@@ -394,23 +413,17 @@ def draft_analyse(draft: DraftPetition) -> dict[str, Any]:
     started = time.perf_counter()
     title, body = draft.title or "", "\n".join(p for p in (draft.request, draft.facts, draft.reasons) if p)
     result: dict[str, Any] = {}
-    errors: list[str] = []
-    try:
+    steps = _Steps("draft")
+    with steps.step("category"):
         prediction = classifier().predict(title, body)
         cat = prediction.to_dict()
         cat["category_id"] = _level1_category_ids().get(prediction.label)
         result["category"] = cat
-    except Exception:
-        logger.exception("draft: category failed")
-        errors.append("category")
-    try:
+    with steps.step("nature"):
         from minsheng.intelligence.nlp.classify_nature import predict_nature
 
         result["nature"] = predict_nature(title, body).to_dict()
-    except Exception:
-        logger.exception("draft: nature failed")
-        errors.append("nature")
-    try:
+    with steps.step("routing"):
         routed = route_draft(
             title,
             body,
@@ -433,15 +446,9 @@ def draft_analyse(draft: DraftPetition) -> dict[str, Any]:
                 "name": gazetteer().path_name(routed.region_id),
                 "confidence": routed.region_confidence,
             }
-    except Exception:
-        logger.exception("draft: routing failed")
-        errors.append("routing")
-    try:
+    with steps.step("urgency"):
         result["urgency"] = detect_urgency(title, body).to_dict()
-    except Exception:
-        logger.exception("draft: urgency failed")
-        errors.append("urgency")
-    try:
+    with steps.step("similar"):
         from minsheng.intelligence.similarity import similar_find
 
         own = _draft_petitioners(draft)
@@ -454,11 +461,8 @@ def draft_analyse(draft: DraftPetition) -> dict[str, Any]:
             counts_itself=has_identity,
             organ_id=draft.receiving_organ_id,
         )
-    except Exception:
-        logger.exception("draft: similarity failed")
-        errors.append("similar")
-    if errors:
-        result["errors"] = errors
+    if steps.errors:
+        result["errors"] = steps.errors
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     return result
 
@@ -473,33 +477,27 @@ def petition_enrich(petition: Petition, *, save: bool = True, index: bool = True
     """
     started = time.perf_counter()
     result: dict[str, Any] = {}
-    errors: list[str] = []
+    steps = _Steps(f"enrich petition {petition.pk}")
     title, body = petition.title or "", _body(petition)
 
     # category
     prediction = None
-    try:
+    with steps.step("category"):
         prediction = predict_category(petition)
         if prediction is not None:
             cat = prediction.to_dict()
             cat["category_id"] = _level1_category_ids().get(prediction.label)
             result["category"] = cat
-    except Exception:
-        logger.exception("enrich: category failed for petition %s", petition.pk)
-        errors.append("category")
 
     # nature
-    try:
+    with steps.step("nature"):
         from minsheng.intelligence.nlp.classify_nature import predict_nature
 
         result["nature"] = predict_nature(title, body).to_dict()
-    except Exception:
-        logger.exception("enrich: nature failed for petition %s", petition.pk)
-        errors.append("nature")
 
     # places
     region_id: int | None = petition.region_id
-    try:
+    with steps.step("places"):
         candidates, best, confidence = petition_places(petition)
         result["places"] = [c.to_dict() for c in candidates[:8]]
         if best is not None:
@@ -507,12 +505,9 @@ def petition_enrich(petition: Petition, *, save: bool = True, index: bool = True
             result["region"] = {"region_id": best, "name": gaz.path_name(best), "confidence": confidence}
             if region_id is None:
                 region_id = best
-    except Exception:
-        logger.exception("enrich: places failed for petition %s", petition.pk)
-        errors.append("places")
 
     # routing
-    try:
+    with steps.step("routing"):
         if petition.category_id is not None and petition.category is not None:
             scores: list[tuple[str, float]] = [(petition.category.path, 1.0)]
             source = "registered"
@@ -523,32 +518,23 @@ def petition_enrich(petition: Petition, *, save: bool = True, index: bool = True
             petition, category_scores=scores, category_source=source, region_id=region_id
         )
         result["routing"] = [s.to_dict() for s in suggestions]
-    except Exception:
-        logger.exception("enrich: routing failed for petition %s", petition.pk)
-        errors.append("routing")
 
     # urgency
-    try:
+    with steps.step("urgency"):
         result["urgency"] = detect_urgency(title, body).to_dict()
-    except Exception:
-        logger.exception("enrich: urgency failed for petition %s", petition.pk)
-        errors.append("urgency")
 
     # similarity: index, then look up
-    try:
+    with steps.step("similar"):
         from minsheng.intelligence.similarity import similar_to_petition, similarity_index_petition
 
         if index:
             similarity_index_petition(petition)
         hits = similar_to_petition(petition, top=SIMILAR_TOP, min_score=SIMILAR_MIN_SCORE)
         result["similar"] = similar_relations(petition, [(h.id, h.score) for h in hits])
-    except Exception:
-        logger.exception("enrich: similarity failed for petition %s", petition.pk)
-        errors.append("similar")
 
     result["generated_at"] = timezone.now().isoformat()
-    if errors:
-        result["errors"] = errors
+    if steps.errors:
+        result["errors"] = steps.errors
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     if save:
         try:
