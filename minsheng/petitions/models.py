@@ -235,6 +235,9 @@ class Petition(models.Model):
     has_overdue = models.BooleanField(_("超期"), default=False, db_index=True)
     has_due_soon = models.BooleanField(_("临期"), default=False, db_index=True)
     is_supervised = models.BooleanField(_("督办"), default=False)
+    # Imported with `import-petitions --historical`: a case from before this system. Its clocks
+    # ran out elsewhere, so the deadline sweep raises no alarms for it (docs/intelligence.md).
+    is_historical = models.BooleanField(_("历史导入"), default=False, db_index=True)
     # Intelligence suggestions (recorded so that staff acceptance/override can feed retraining).
     suggestions = models.JSONField(_("智能建议"), default=dict, blank=True)
 

@@ -83,6 +83,7 @@ class RegistrationInput:
     visited_organ_level_gap: int | None = None  # for visits: visited level minus competent level
     paper_requested: bool = True
     suggestions: dict[str, Any] = field(default_factory=dict)
+    is_historical: bool = False  # a past case loaded by `import-petitions --historical`
     portal_user: AbstractBaseUser | None = None
 
 
@@ -247,6 +248,7 @@ def petition_register(
             reasons=data.reasons.strip(),
             is_oral=is_oral,
             is_collective=data.is_collective,
+            is_historical=data.is_historical,
             persons_involved=max(data.persons_involved, len(data.representatives) or 1),
             is_urgent=data.is_urgent,
             is_anonymous=not (name.strip() and address.strip()),

@@ -9,12 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from minsheng.core.calendar import (
@@ -256,19 +254,6 @@ def uncovered_years_in_use() -> list[int]:
     return sorted(set(years))
 
 
-# Key of ``Petition.suggestions`` set on every row of ``import-petitions --historical``: messages
-# from before this system, whose statutory clocks ran out elsewhere. The sweep does not mark,
-# supervise or notify their deadlines (docs/intelligence.md, "Bulk import").
-HISTORICAL_FLAG = "import_historical"
-
-
-def historical_petitions() -> QuerySet[Any]:
-    """Ids of the petitions imported as historical (a subquery for ``petition_id__in``)."""
-    from minsheng.petitions.models import Petition
-
-    return Petition.objects.filter(**{f"suggestions__{HISTORICAL_FLAG}": True}).values("pk")
-
-
 def petition_flags_refresh(petition_ids: list[int]) -> None:
     """Denormalised list flags (overdue / due soon) from the deadline rows."""
     from minsheng.petitions.models import Petition
@@ -305,7 +290,6 @@ def deadline_claim_breach(deadline_id: int, now: dt.datetime, *, expired: bool) 
 
 
 __all__ = [
-    "HISTORICAL_FLAG",
     "PETITIONER_WINDOWS",
     "CalendarNotCovered",
     "DueResult",
@@ -317,7 +301,6 @@ __all__ = [
     "deadline_open",
     "deadline_recompute",
     "deadline_waive",
-    "historical_petitions",
     "holiday_calendar",
     "local_date",
     "uncovered_years_in_use",

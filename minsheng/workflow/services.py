@@ -798,7 +798,7 @@ def h_import_reply(ctx: Ctx) -> None:
     petition = ctx.petition
     suggestions = petition.suggestions or {}
     source = suggestions.get("import_source")
-    if not source or suggestions.get(dl.HISTORICAL_FLAG) is not True:
+    if not source or not petition.is_historical:
         raise InvalidInput(_("只有按历史数据导入的信访事项可以导入答复。"), field="action")
     reply = ctx.text("reply")
     if ctx.now < petition.received_at:

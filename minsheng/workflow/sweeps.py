@@ -47,20 +47,19 @@ class SweepResult:
 def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> SweepResult:
     """Mark due-soon (at nominal_due − N days), breached (after statutory_due) and expired windows.
 
-    Petitions imported with ``import-petitions --historical`` are skipped (``dl.HISTORICAL_FLAG``).
+    Petitions imported with ``import-petitions --historical`` are skipped (``Petition.is_historical``).
     """
     moment = now or timezone.now()
     today = dl.local_date(moment)
     result = SweepResult()
 
     # Historical imports: their clocks ran out before this system held them (no alarms).
-    historical = dl.historical_petitions()
     soon_ids = list(
         Deadline.objects.filter(
             status=Deadline.Status.OPEN, due_soon_at=None, nominal_due__lte=dl.due_soon_cutoff(today)
         )
         .exclude(rule__in=dl.PETITIONER_WINDOWS)
-        .exclude(petition_id__in=historical)
+        .exclude(petition__is_historical=True)
         .values_list("pk", flat=True)[:batch]
     )
     touched: set[int] = set()
@@ -80,7 +79,7 @@ def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> Swe
     # A breach is recorded only after statutory_due (R-CNT-3).
     overdue_ids = list(
         Deadline.objects.filter(status=Deadline.Status.OPEN, statutory_due__lt=today)
-        .exclude(petition_id__in=historical)
+        .exclude(petition__is_historical=True)
         .values_list("pk", flat=True)[:batch]
     )
     for deadline_id in overdue_ids:

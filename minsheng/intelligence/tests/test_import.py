@@ -108,7 +108,7 @@ def test_historical_import_closes_answered_rows_and_silences_the_sweep(
 
     answered = Petition.objects.get(suggestions__import_source="tipdm:messages_with_replies:201")
     assert answered.state == "duty_performed" and answered.route == "perform_duty"
-    assert answered.suggestions["import_historical"] is True
+    assert answered.is_historical is True and "import_historical" not in answered.suggestions
     replied_at = answered.concluded_at
     assert replied_at is not None
     assert timezone.localtime(replied_at).isoformat().startswith("2019-05-10T14:56:53")
@@ -123,7 +123,7 @@ def test_historical_import_closes_answered_rows_and_silences_the_sweep(
     assert not answered.deadlines.filter(status=Deadline.Status.OPEN).exists()
 
     unanswered = Petition.objects.get(suggestions__import_source="tipdm:messages_with_replies:202")
-    assert unanswered.state == "registered" and unanswered.suggestions["import_historical"] is True
+    assert unanswered.state == "registered" and unanswered.is_historical is True
     clock = unanswered.deadlines.get(rule="D-BUREAU-15")
     assert clock.status == Deadline.Status.OPEN and clock.start.isoformat() == "2019-06-01"
 
@@ -171,7 +171,7 @@ def test_without_historical_replies_are_ignored_and_clocks_run(world: Any, tmp_p
     path.write_text(REPLY_HEADER + HISTORICAL[0], encoding="utf-8")
     assert run(path)["created"] == 1
     petition = Petition.objects.get()
-    assert petition.state == "registered" and "import_historical" not in petition.suggestions
+    assert petition.state == "registered" and petition.is_historical is False
     assert deadlines_sweep().breached == 1  # the documented reason for --historical
 
 
@@ -190,3 +190,20 @@ def test_historical_flag_is_in_the_help() -> None:
     command = load_command_class("minsheng.intelligence", "import-petitions")
     text = command.create_parser("minsheng", "import-petitions").format_help()
     assert "--historical" in text and "答复意见" in text
+
+
+@pytest.mark.django_db
+def test_migration_moves_the_old_historical_mark_to_the_field(register: Any) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("minsheng.petitions.migrations.0002_petition_is_historical")
+    old = register()
+    Petition.objects.filter(pk=old.pk).update(suggestions={"import_source": "x:1", "import_historical": True})
+    other = register()
+    migration.flag_from_suggestions(apps, None)
+    old.refresh_from_db()
+    other.refresh_from_db()
+    assert old.is_historical is True and old.suggestions == {"import_source": "x:1"}
+    assert other.is_historical is False

@@ -13,7 +13,7 @@ Columns (TIPDM ``messages_labeled.csv`` / ``messages_with_replies.csv``): 留言
 Prints a JSON summary on stdout; a progress bar goes to stderr.
 
 ``--historical``: the rows are past cases, not new work. Every petition is marked
-``suggestions["import_historical"] = True`` so the deadline sweep raises no overdue, due-soon,
+``Petition.is_historical`` so the deadline sweep raises no overdue, due-soon,
 supervision or notification for it; a row with a reply (答复意见) is then closed through the
 workflow service's system-only ``import_reply`` transition at the reply's own time (state
 ``duty_performed``, the reply as its written opinion, open clocks cancelled, audited). A row
@@ -205,7 +205,6 @@ class Command(BaseCommand):
     ) -> Petition:
         from minsheng.intelligence.services import petition_enrich
         from minsheng.petitions.services import RegistrationInput, petition_register
-        from minsheng.workflow.deadlines import HISTORICAL_FLAG
         from minsheng.workflow.services import petition_transition
 
         message_id = (row.get(ID_COL) or "").strip()
@@ -227,8 +226,6 @@ class Command(BaseCommand):
             else None
         )
         source: dict[str, Any] = {"import_source": key}
-        if historical:
-            source[HISTORICAL_FLAG] = True
         user = (row.get(USER_COL) or "").strip()
         if user:
             source["import_user"] = user  # the source system's pseudonymous user id
@@ -243,6 +240,7 @@ class Command(BaseCommand):
                 received_at=received_at,
                 category=category,
                 suggestions=source,
+                is_historical=historical,
                 paper_requested=False,
             ),
             actor=None,
