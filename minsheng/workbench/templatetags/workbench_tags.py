@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -58,3 +58,50 @@ def contains(values: Any, item: Any) -> bool:
         return str(item) in [str(v) for v in values]
     except TypeError:
         return False
+
+
+@register.filter
+def nature_label(value: Any) -> str:
+    """The translated name of a nature code (``grievance`` → 申诉求决类 / Grievance)."""
+    from minsheng.petitions.models import Nature
+
+    try:
+        return str(Nature(str(value)).label)
+    except ValueError:
+        return str(value or "")
+
+
+# Reasons of routing suggestions are built in Chinese by the pure routing module
+# (minsheng.intelligence.nlp.routing, no Django): "<kind>：<data>" or a fixed sentence.
+# The kind and the fixed sentences are translated here; the data (names) stay as they are.
+_REASON_KINDS = {
+    "已登记分类": gettext_lazy("已登记分类"),
+    "分类": gettext_lazy("分类"),
+    "地点": gettext_lazy("地点"),
+    "职责": gettext_lazy("职责"),
+    "文中提及": gettext_lazy("文中提及"),
+    "属地管理": gettext_lazy("属地管理"),
+}
+_REASON_SENTENCES = {
+    "地点未识别": gettext_lazy("地点未识别"),
+    "属地管理": gettext_lazy("属地管理"),
+    "涉法涉诉：依法导入诉讼等法定途径，由政法部门处理（条例第二十八条）": gettext_lazy(
+        "涉法涉诉：依法导入诉讼等法定途径，由政法部门处理（条例第二十八条）"
+    ),
+    "检举控告公职人员：按照管理权限由纪检监察机关处理": gettext_lazy(
+        "检举控告公职人员：按照管理权限由纪检监察机关处理"
+    ),
+}
+
+
+@register.filter
+def routing_reason(reason: Any) -> str:
+    """One reason of a routing suggestion in the user's language (names stay as stored)."""
+    text = str(reason or "")
+    if text in _REASON_SENTENCES:
+        return str(_REASON_SENTENCES[text])
+    kind, sep, data = text.partition("：")
+    if sep and kind in _REASON_KINDS:
+        data = data.replace("（置信度", " (" + _("置信度") + " ").replace("）", ")")
+        return f"{_REASON_KINDS[kind]}: {data}" if get_language() == "en" else text
+    return text
