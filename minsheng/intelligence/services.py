@@ -172,13 +172,16 @@ class DraftRouting:
     suggestions: list[Suggestion]
 
 
-def _draft_category(title: str, body: str) -> tuple[list[tuple[str, float]], str, float | None]:
-    """(category scores, source, classifier confidence) of a draft's text."""
-    prediction = None
-    try:
-        prediction = classifier().predict(title, body)
-    except Exception:  # no model file, or a broken one: the keywords still give a guess
-        logger.warning("category prediction failed for a draft; trying keywords", exc_info=True)
+def _draft_category(
+    title: str, body: str, prediction: Prediction | None = None
+) -> tuple[list[tuple[str, float]], str, float | None]:
+    """(category scores, source, classifier confidence) of a draft's text; ``prediction`` is
+    the classifier's, when the caller already has it."""
+    if prediction is None:
+        try:
+            prediction = classifier().predict(title, body)
+        except Exception:  # no model file, or a broken one: the keywords still give a guess
+            logger.warning("category prediction failed for a draft; trying keywords", exc_info=True)
     if prediction is not None and prediction.confidence >= DRAFT_MIN_CONFIDENCE:
         return [(label, float(p)) for label, p in prediction.top], "classifier", float(prediction.confidence)
     guess = keyword_category(f"{title}\n{body}", _level1_category_ids())
@@ -197,6 +200,7 @@ def route_draft(
     accused_organ_id: int | None = None,
     accused_person: str = "",
     top: int = 3,
+    prediction: Prediction | None = None,
 ) -> DraftRouting:
     """Suggest the competent organ of a matter that has no Petition yet.
 
@@ -208,7 +212,7 @@ def route_draft(
     discipline body. When nothing places the matter (no category), no bare territorial guess
     is made: ``suggestions`` may be empty.
     """
-    scores, source, confidence = _draft_category(title, body)
+    scores, source, confidence = _draft_category(title, body, prediction)
     region_source = "chosen" if region_id is not None else "none"
     region_confidence = 1.0 if region_id is not None else 0.0
     if region_id is None:
@@ -414,6 +418,7 @@ def draft_analyse(draft: DraftPetition) -> dict[str, Any]:
     title, body = draft.title or "", "\n".join(p for p in (draft.request, draft.facts, draft.reasons) if p)
     result: dict[str, Any] = {}
     steps = _Steps("draft")
+    prediction: Prediction | None = None
     with steps.step("category"):
         prediction = classifier().predict(title, body)
         cat = prediction.to_dict()
@@ -432,6 +437,7 @@ def draft_analyse(draft: DraftPetition) -> dict[str, Any]:
             place_text=draft.place_text,
             accused_organ_id=draft.accused_organ_id,
             accused_person=draft.accused_person,
+            prediction=prediction,
         )
         result["routing"] = [s.to_dict() for s in routed.suggestions]
         result["routing_basis"] = {
