@@ -455,12 +455,11 @@ def draft_analyse(draft: DraftPetition) -> dict[str, Any]:
     with steps.step("urgency"):
         result["urgency"] = detect_urgency(title, body).to_dict()
     with steps.step("similar"):
-        from minsheng.intelligence.similarity import similar_find
+        from minsheng.intelligence.similarity import petition_match_text, similar_find
 
         own = _draft_petitioners(draft)
         has_identity = bool(draft.petitioner_id_number.strip() or draft.petitioner_phone.strip())
-        text = "\n".join(p for p in (title, body) if p)
-        hits = similar_find(text, top=SIMILAR_TOP, min_score=SIMILAR_MIN_SCORE)
+        hits = similar_find(petition_match_text(draft), top=SIMILAR_TOP, min_score=SIMILAR_MIN_SCORE)
         result["similar"] = _relations(
             [(h.id, h.score) for h in hits],
             own_petitioners=own,

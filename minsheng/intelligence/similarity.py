@@ -106,8 +106,11 @@ def _join_match_parts(parts: Iterable[object]) -> str:
     return "\n".join(str(part) for part in parts if part)
 
 
-def petition_match_text(petition: Petition) -> str:
-    """The text of a petition that similarity is computed on: title, request, facts, reasons."""
+def petition_match_text(petition: Petition | Any) -> str:
+    """The text of a petition that similarity is computed on: title, request, facts, reasons.
+
+    Anything with those attributes works (a registration draft too), so a draft and the
+    petition it becomes are compared on exactly the same text."""
     return _join_match_parts(getattr(petition, name, "") for name in MATCH_FIELDS)
 
 
