@@ -532,6 +532,26 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
     )
 
 
+def _region_by_code(code: str | None) -> Region | None:
+    """The region a request names by code (None when it names none); 422 for an unknown code."""
+    if not code:
+        return None
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise InvalidInput("unknown region code", field="region_code")
+    return region
+
+
+def _organ_by_id(organ_id: int | None, field: str) -> Organ | None:
+    """The organ a request names by id (None when it names none); 422 for an unknown id."""
+    if organ_id is None:
+        return None
+    organ = Organ.objects.filter(pk=organ_id).first()
+    if organ is None:
+        raise InvalidInput("unknown organ", field=field)
+    return organ
+
+
 def _receiving_organ(user: AbstractBaseUser, organ_id: int | None) -> Organ:
     allowed_roles = {Role.REGISTRAR, Role.CASEWORKER, Role.ORGAN_HEAD, Role.DISPATCHER}
     memberships = [m for m in memberships_of(user) if m.role in allowed_roles]
@@ -557,22 +577,10 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
         category = Category.objects.filter(pk=payload.category_id).first()
         if category is None:
             raise InvalidInput("unknown category", field="category_id")
-    region = None
-    if payload.region_code:
-        region = Region.objects.filter(code=payload.region_code).first()
-        if region is None:
-            raise InvalidInput("unknown region code", field="region_code")
-    accused = None
-    if payload.accused_organ_id is not None:
-        accused = Organ.objects.filter(pk=payload.accused_organ_id).first()
-        if accused is None:
-            raise InvalidInput("unknown organ", field="accused_organ_id")
-    gap = None
-    if payload.competent_organ_id is not None:
-        competent = Organ.objects.filter(pk=payload.competent_organ_id).first()
-        if competent is None:
-            raise InvalidInput("unknown organ", field="competent_organ_id")
-        gap = competent.level - organ.level
+    region = _region_by_code(payload.region_code)
+    accused = _organ_by_id(payload.accused_organ_id, "accused_organ_id")
+    competent = _organ_by_id(payload.competent_organ_id, "competent_organ_id")
+    gap = competent.level - organ.level if competent is not None else None
     received_at = payload.received_at
     if received_at is not None and timezone.is_naive(received_at):
         received_at = timezone.make_aware(received_at)
@@ -810,16 +818,8 @@ def draft_suggestions_endpoint(request: HttpRequest, payload: DraftIn) -> Any:
         raise InvalidInput("title or request must not be empty", field="title")
     if payload.nature and payload.nature not in Nature.values:
         raise InvalidInput("unknown nature", field="nature")
-    region_id = None
-    if payload.region_code:
-        region_id = Region.objects.filter(code=payload.region_code).values_list("pk", flat=True).first()
-        if region_id is None:
-            raise InvalidInput("unknown region code", field="region_code")
-    if (
-        payload.accused_organ_id is not None
-        and not Organ.objects.filter(pk=payload.accused_organ_id).exists()
-    ):
-        raise InvalidInput("unknown organ", field="accused_organ_id")
+    region = _region_by_code(payload.region_code)
+    _organ_by_id(payload.accused_organ_id, "accused_organ_id")
     result = draft_analyse(
         DraftPetition(
             title=payload.title,
@@ -827,7 +827,7 @@ def draft_suggestions_endpoint(request: HttpRequest, payload: DraftIn) -> Any:
             facts=payload.facts,
             reasons=payload.reasons,
             nature=payload.nature,
-            region_id=region_id,
+            region_id=region.pk if region is not None else None,
             place_text=payload.place_text,
             accused_organ_id=payload.accused_organ_id,
             accused_person=payload.accused_person,
