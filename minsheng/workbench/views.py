@@ -389,9 +389,7 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
         data = form.cleaned_data
         organ = next((o for o in organ_choices if str(o.pk) == organ_id), organ_choices[0])
         oral = data.get("oral_record") or ""
-        facts = data["facts"]
-        if oral:
-            facts = (facts + "\n\n" if facts else "") + _("【口头信访记录】") + oral
+        facts = _facts_with_oral_record(data["facts"], oral)
         received = data["received_at"]
         if timezone.is_naive(received):
             received = timezone.make_aware(received)
@@ -457,6 +455,13 @@ def _register_context(
     }
 
 
+def _facts_with_oral_record(facts: str, oral: str) -> str:
+    """The facts as registered: a call's or visit's oral record is appended, marked as such."""
+    if not oral:
+        return facts
+    return (facts + "\n\n" if facts else "") + _("【口头信访记录】") + oral
+
+
 def _post_int(request: HttpRequest, name: str) -> int | None:
     value = (request.POST.get(name) or "").strip()
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
@@ -476,7 +481,7 @@ def _register_check(
     draft = DraftPetition(
         title=post.get("title") or "",
         request=post.get("request") or "",
-        facts="\n\n".join(p for p in (post.get("facts") or "", oral) if p),
+        facts=_facts_with_oral_record(post.get("facts") or "", oral),
         reasons=post.get("reasons") or "",
         nature=post.get("nature") or "",
         region_id=_post_int(request, "region"),
