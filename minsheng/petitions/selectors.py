@@ -266,6 +266,12 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
     )
 
 
+def _visible_hit_ids(user: AnyUser | None, items: list[dict[str, Any]]) -> set[int]:
+    """Ids among similar-petition items that ``user`` may open (one query)."""
+    ids = [h["id"] for h in items if isinstance(h.get("id"), int)]
+    return set(petitions_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def similar_suggestions_for(user: AnyUser | None, petition: Petition) -> list[dict[str, Any]]:
     """The stored "similar or repeat" suggestions as ``user`` may see them.
 
@@ -276,8 +282,7 @@ def similar_suggestions_for(user: AnyUser | None, petition: Petition) -> list[di
     items = [h for h in ((petition.suggestions or {}).get("similar") or []) if isinstance(h, dict)]
     if not can_see_masked_identity(user, petition):
         items = [h for h in items if h.get("relation") != "same_petitioner_repeat"]
-    ids = [h["id"] for h in items if isinstance(h.get("id"), int)]
-    visible = set(petitions_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    visible = _visible_hit_ids(user, items)
     return [
         {
             "id": h.get("id") if h.get("id") in visible else None,
@@ -299,8 +304,7 @@ def draft_similar_for(user: AnyUser | None, items: list[dict[str, Any]]) -> list
     "in progress elsewhere", "collective" or "similar") and only the tracking code, score,
     relation, the organ that has it and whether the matter is final are shown.
     """
-    ids = [h["id"] for h in items if isinstance(h.get("id"), int)]
-    visible = set(petitions_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    visible = _visible_hit_ids(user, items)
     out = []
     for h in items:
         seen = h.get("id") in visible
