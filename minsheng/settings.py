@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs' Swagger UI from static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "minsheng.core",
@@ -112,6 +113,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "minsheng.core.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "minsheng.core.middleware.DefaultLanguageMiddleware",
@@ -121,6 +124,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "minsheng.core.middleware.BadParameterMiddleware",
 ]
 
 ROOT_URLCONF = "minsheng.urls"
@@ -221,6 +225,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): only this origin's scripts, styles and images; no inline
+# script or style, no framing, forms post only here (docs/security-web.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+    }
+}
 # Number of reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 MINSHENG_TRUSTED_PROXIES = env_int("MINSHENG_TRUSTED_PROXIES", 0, minimum=0)
 
