@@ -8,9 +8,22 @@
       var panel = document.getElementById("action-panel");
       if (panel) { panel.innerHTML = ""; }
     }
+    if (target.matches("[data-set-field]")) {
+      // e.g. "催办全部超期事项": set a hidden field of the form before it is submitted
+      var form = target.closest("form");
+      var field = form && form.elements.namedItem(target.getAttribute("data-set-field"));
+      if (field) { field.value = target.getAttribute("data-set-value") || ""; }
+    }
     if (target.matches("[data-check-all]")) {
       var checked = target.checked;
       document.querySelectorAll("input[name=ids]").forEach(function (box) { box.checked = checked; });
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target instanceof Element && target.matches("select[data-autosubmit]")) {
+      var form = target.closest("form");
+      if (form) { form.requestSubmit ? form.requestSubmit() : form.submit(); }
     }
   });
   document.addEventListener("htmx:afterSwap", function (event) {
