@@ -27,6 +27,7 @@ from minsheng.analytics.reports import CONTENT_TYPES, RENDERERS, cached_report, 
 from minsheng.analytics.selectors import UNKNOWN_REGION, Scope, districts, drill_down
 from minsheng.analytics.services import alert_subscribe, alert_unsubscribe
 from minsheng.core.errors import ApplicationError, InvalidInput
+from minsheng.core.params import date_param, id_param
 from minsheng.orgs.models import Category, Region, Role
 from minsheng.orgs.selectors import is_admin, roles_of
 from minsheng.workbench.views import _nav
@@ -57,26 +58,26 @@ def _user(request: HttpRequest) -> AbstractBaseUser:
     return user
 
 
-def _date(value: str | None, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
+def _date(value: str | None, default: dt.date, name: str) -> dt.date:
+    """The parameter's date, the default when absent; an impossible date raises BadParameter (400)."""
+    parsed = date_param(value, name)
+    return default if parsed is None else parsed
 
 
 def parse_filters(request: HttpRequest) -> tuple[Scope, dict[str, Any]]:
-    """The period / category / region filters of the query string; bad values fall back to defaults."""
+    """The period / category / region filters of the query string. Missing values and unknown
+    categories or regions fall back to defaults; malformed dates or ids raise BadParameter (400)."""
     today = timezone.localdate()
-    date_to = min(_date(request.GET.get("to"), today), today)
-    date_from = _date(request.GET.get("from"), date_to - dt.timedelta(days=DEFAULT_DAYS - 1))
+    date_to = min(_date(request.GET.get("to"), today, "to"), today)
+    date_from = _date(request.GET.get("from"), date_to - dt.timedelta(days=DEFAULT_DAYS - 1), "from")
     if date_from > date_to:
         date_from, date_to = date_to, date_from
     if (date_to - date_from).days > MAX_DAYS:
         date_from = date_to - dt.timedelta(days=MAX_DAYS)
     category_id: int | None = None
-    raw_category = request.GET.get("category") or ""
-    if raw_category.isdigit() and Category.objects.filter(pk=int(raw_category), level=1).exists():
-        category_id = int(raw_category)
+    raw_category = id_param(request.GET.get("category"), "category")
+    if raw_category is not None and Category.objects.filter(pk=raw_category, level=1).exists():
+        category_id = raw_category
     region_code = request.GET.get("region") or None
     if region_code and not Region.objects.filter(code=region_code).exists():
         region_code = None
@@ -180,7 +181,7 @@ def analytics_petitions(request: HttpRequest) -> HttpResponse:
     """De-identified drill-down: title, request, tracking code, state. No petitioner data."""
     scope, params = parse_filters(request)
     codes = [c.strip() for c in (request.GET.get("codes") or "").split(",") if c.strip()]
-    week = _date(request.GET.get("week"), dt.date.min) if request.GET.get("week") else None
+    week = date_param(request.GET.get("week"), "week")
     category_name = request.GET.get("category_name") or None
     district = request.GET.get("district") or None
     rows = drill_down(
@@ -218,7 +219,7 @@ def analytics_report(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return id_param(value, "id")
 
 
 @analytics_required

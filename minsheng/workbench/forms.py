@@ -15,9 +15,9 @@ from django import forms
 from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.core.params import BadParameter, date_param, id_param
 from minsheng.orgs.models import Category, Organ, Region
 from minsheng.petitions.models import Channel, Nature, State
 from minsheng.petitions.selectors import PetitionFilters
@@ -358,8 +358,7 @@ class RegistrationForm(forms.Form):
 # ---- list filters
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+DUE_WINDOWS = ("3", "7", "15", "30")
 
 
 def _flag(value: str | None) -> bool | None:
@@ -367,27 +366,32 @@ def _flag(value: str | None) -> bool | None:
 
 
 def parse_filters(params: QueryDict) -> PetitionFilters:
-    """PetitionFilters from the list page's query string (unknown values are ignored)."""
+    """PetitionFilters from the list page's query string. Unknown states, channels and natures are
+    ignored; an impossible date, id or due window raises BadParameter (the page answers 400)."""
     states = [s for s in params.getlist("state") if s in State.values]
-    due_window = params.get("due")
+    due_window = (params.get("due") or "").strip()
     due_before = None
     today = timezone.localdate()
-    if due_window in ("3", "7", "15", "30"):
+    if due_window:
+        if due_window not in DUE_WINDOWS:
+            raise BadParameter(
+                _("参数 due 只能是 %(choices)s（天）。") % {"choices": "、".join(DUE_WINDOWS)}, field="due"
+            )
         due_before = today + dt.timedelta(days=int(due_window))
     return PetitionFilters(
         state=states or None,
         channel=params.get("channel") if params.get("channel") in Channel.values else None,
         nature=params.get("nature") if params.get("nature") in Nature.values else None,
-        organ_id=_int(params.get("organ")),
-        category_id=_int(params.get("category")),
-        region_id=_int(params.get("region")),
+        organ_id=id_param(params.get("organ"), "organ"),
+        category_id=id_param(params.get("category"), "category"),
+        region_id=id_param(params.get("region"), "region"),
         overdue=_flag(params.get("overdue")),
         due_soon=_flag(params.get("due_soon")),
         urgent=_flag(params.get("urgent")),
         collective=_flag(params.get("collective")),
         supervised=_flag(params.get("supervised")),
-        received_from=parse_date(params.get("from") or "") if params.get("from") else None,
-        received_to=parse_date(params.get("to") or "") if params.get("to") else None,
+        received_from=date_param(params.get("from"), "from"),
+        received_to=date_param(params.get("to"), "to"),
         due_before=due_before,
         q=(params.get("q") or "").strip()[:200] or None,
     )

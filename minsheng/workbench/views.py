@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput, NotFound, TransitionNotAllowed
+from minsheng.core.params import int_param
 from minsheng.orgs.models import Organ, Role, StaffMembership
 from minsheng.orgs.selectors import is_admin, memberships_of
 from minsheng.petitions.models import Channel, Nature, Petition, State
@@ -137,7 +138,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def _page(request: HttpRequest, qs: QuerySet[Petition]) -> Any:
     qs = qs.select_related("caseworker", "leader_in_charge")
     paginator = Paginator(qs, PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+    # "abc" or "-1" is a bad link (400); a number past the end shows the last page
+    return paginator.get_page(int_param(request.GET.get("page"), "page", minimum=1, maximum=1_000_000))
 
 
 def _querystring(request: HttpRequest, drop: tuple[str, ...] = ("page",)) -> str:
@@ -339,7 +341,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, _("不支持的批量操作。"))
         return redirect(back)
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isascii() and i.isdigit() and len(i) <= 18]
     if request.POST.get("all_overdue") and action == "supervise":
         ids = list(
             petitions_visible_to(request.user)

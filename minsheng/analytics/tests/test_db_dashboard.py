@@ -112,7 +112,12 @@ def test_subscribe_from_alert_list_and_unsubscribe(world, users):
     assert not AlertSubscription.objects.exists()
 
 
-def test_bad_filters_fall_back(world, users):
+def test_unknown_filters_fall_back_and_malformed_ones_answer_400(world, users):
     client = client_for(users["analyst"])
-    response = client.get(reverse("workbench:analytics") + "?from=junk&to=2999-01-01&category=x&region=nope")
+    # A future end date is clamped to today, an unknown region or category is ignored ...
+    response = client.get(reverse("workbench:analytics") + "?to=2999-01-01&category=999999&region=nope")
     assert response.status_code == 200
+    # ... but a date or id that cannot be one is a bad link: 400 naming the parameter.
+    for query in ("from=junk", "category=x"):
+        response = client.get(reverse("workbench:analytics") + "?" + query)
+        assert response.status_code == 400 and query.split("=")[0] in response.content.decode()
