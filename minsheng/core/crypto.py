@@ -49,6 +49,27 @@ def decrypt(token: str) -> str:
         raise ValueError("personal data cannot be decrypted with the configured MINSHENG_DATA_KEY") from exc
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt file contents (attachments) under the same keys as the personal fields."""
+    return cipher().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return cipher().decrypt(token)
+    except InvalidToken as exc:
+        raise ValueError("file contents cannot be decrypted with the configured MINSHENG_DATA_KEY") from exc
+
+
+def is_encrypted_bytes(data: bytes) -> bool:
+    """Whether ``data`` is a token of the configured keys (for migrating plain files in place)."""
+    try:
+        cipher().decrypt(data)
+    except InvalidToken:
+        return False
+    return True
+
+
 def blind_index(value: str) -> str:
     """Keyed hash for equality lookups (same phone / same ID number) without storing plaintext."""
     normalised = "".join(value.split()).upper()

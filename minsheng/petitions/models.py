@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -300,13 +303,17 @@ class Representative(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"attachments/{instance.petition.tracking_code}/{instance.sha256[:16]}"
+    """A random name on disk: neither the petitioner's file name nor the tracking code is kept."""
+    return f"attachments/{secrets.token_hex(16)}"
 
 
 class Attachment(models.Model):
+    """A file a petitioner handed in. The bytes on disk are Fernet-encrypted (MINSHENG_DATA_KEY)
+    and so is the original file name; read them through minsheng.petitions.attachments."""
+
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=200)
-    original_name = models.CharField(max_length=200)
+    original_name = EncryptedTextField(_("原文件名"))
     content_type = models.CharField(max_length=80)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
@@ -316,18 +323,115 @@ class Attachment(models.Model):
     )
 
     class Meta:
-        ordering = ["uploaded_at"]
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+
+class AccessKind(models.TextChoices):
+    REVEAL = "reveal", _("显示完整信息")
+    DOWNLOAD = "download", _("下载附件")
+    DOCUMENT = "document", _("出具含全名的文书")
 
 
 class PersonalDataAccess(models.Model):
-    """Immutable log of every unmasking of a petitioner's personal data (R-150(d), R-155)."""
+    """Immutable log of every unmasking of a petitioner's personal data (R-150(d), R-155).
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="data_accesses")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    accessed_at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=200)
-    fields = models.JSONField(default=list)
-    flagged = models.BooleanField(default=False, help_text=_("访问者属于被检举控告单位"))
+    Rows are only ever added (``save`` refuses updates; the admin is read-only). ``organ`` and
+    ``flagged`` are completed on creation by minsheng.petitions.access_log.
+    """
+
+    petition = models.ForeignKey(
+        Petition, on_delete=models.CASCADE, related_name="data_accesses", verbose_name=_("信访事项")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("访问者")
+    )
+    organ = models.ForeignKey(
+        "orgs.Organ",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("访问者机关"),
+    )
+    accessed_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    kind = models.CharField(
+        _("类型"), max_length=12, choices=AccessKind.choices, default=AccessKind.REVEAL, db_index=True
+    )
+    attachment = models.ForeignKey(
+        Attachment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("附件"),
+    )
+    reason = models.CharField(_("理由"), max_length=200)
+    fields = models.JSONField(_("字段"), default=list)
+    flagged = models.BooleanField(
+        _("重点关注"),
+        default=False,
+        db_index=True,
+        help_text=_("涉及检举控告件的信访人，或访问者属于被检举控告单位"),
+    )
 
     class Meta:
-        ordering = ["-accessed_at"]
+        ordering = ["-accessed_at", "-pk"]
+        verbose_name = _("个人信息访问记录")
+        verbose_name_plural = _("个人信息访问记录")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in AccessKind]), name="data_access_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.accessed_at:%Y-%m-%d %H:%M} {self.kind} {self.petition_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("the personal-data access log is append-only")
+        from minsheng.petitions.access_log import complete_row
+
+        complete_row(self)
+        super().save(*args, **kwargs)
+
+
+class DataAccessRequest(models.Model):
+    """A petitioner's request for his own personal data (PIPL Arts. 44-45; R-156), as answered.
+
+    ``released`` lists what was given (record ids, tracking codes, counts), never the data itself.
+    """
+
+    class Scope(models.TextChoices):
+        OWN_DATA = "own_data", _("我的个人信息")
+        ACCUSATIONS_ABOUT_ME = "about_me", _("关于我的检举控告材料")
+
+    class Outcome(models.TextChoices):
+        RELEASED = "released", _("已提供")
+        REFUSED = "refused", _("不予提供")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请账号")
+    )
+    phone_index = models.CharField(max_length=40, db_index=True, editable=False)
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now, db_index=True)
+    scope = models.CharField(_("申请内容"), max_length=12, choices=Scope.choices)
+    outcome = models.CharField(_("处理结果"), max_length=12, choices=Outcome.choices)
+    output_format = models.CharField(_("格式"), max_length=8, default="html")
+    released = models.JSONField(_("已提供内容"), default=dict, blank=True)
+    refusal_basis = models.CharField(_("不予提供依据"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("个人信息查阅申请")
+        verbose_name_plural = _("个人信息查阅申请")
+
+    def __str__(self) -> str:
+        return f"{self.requested_at:%Y-%m-%d %H:%M} {self.scope} {self.outcome}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("data-access requests are recorded once and never changed")
+        super().save(*args, **kwargs)

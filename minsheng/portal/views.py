@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,11 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from minsheng.core.crypto import blind_index
-from minsheng.core.errors import ApplicationError, InvalidInput
+from minsheng.core.errors import ApplicationError, InvalidInput, NotFound
 from minsheng.notifications.services import outbox_send_direct
 from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
-from minsheng.petitions.models import Attachment, Nature, Petition, Petitioner
+from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
+from minsheng.petitions.models import Nature, Petition, Petitioner
 from minsheng.petitions.services import (
     PetitionerInput,
     RegistrationInput,
@@ -399,22 +399,14 @@ def _register(
 
 
 def _save_attachments(petition: Petition, form: ConfirmForm, request: HttpRequest) -> None:
-    from minsheng.portal.security import extension_for
-
-    citizen = _citizen(request)
     for upload in form.uploads:
-        attachment = Attachment(
-            petition=petition,
-            original_name=upload.name,
+        attachment_store(
+            petition,
+            content=upload.content,
             content_type=upload.content_type,
-            size=len(upload.content),
-            sha256=upload.sha256,
-            uploaded_by=citizen,
+            original_name=upload.name,
+            uploaded_by=_citizen(request),
         )
-        attachment.file.save(
-            upload.sha256[:16] + extension_for(upload.content_type), ContentFile(upload.content), save=False
-        )
-        attachment.save()
 
 
 def submit_done(request: HttpRequest) -> HttpResponse:
@@ -629,16 +621,13 @@ def attachment_download(request: HttpRequest, code: str, pk: int) -> HttpRespons
     found = _petition_or_redirect(request, code)
     if isinstance(found, HttpResponse):
         return found
-    attachment = Attachment.objects.filter(petition=found, pk=pk).first()
-    if attachment is None:
-        raise Http404
-    with attachment.file.open("rb") as handle:
-        content = handle.read()
-    from minsheng.portal.security import extension_for
-
-    response = HttpResponse(content, content_type="application/octet-stream")
+    try:
+        download = petitioner_attachment(found, pk)
+    except NotFound:
+        raise Http404 from None
+    response = HttpResponse(download.content, content_type="application/octet-stream")
     response["Content-Disposition"] = (
-        f'attachment; filename="attachment-{attachment.pk}{extension_for(attachment.content_type)}"'
+        f'attachment; filename="attachment-{pk}{extension_of(download.content_type)}"'
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
