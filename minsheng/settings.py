@@ -94,6 +94,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",  # serves the API docs' Swagger UI from static files, not a CDN
     "django_tasks",
     "django_tasks_db",
@@ -121,10 +124,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "minsheng.orgs.middleware.StaffIdleTimeoutMiddleware",
+    "minsheng.orgs.middleware.StaffTwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "minsheng.core.middleware.BadParameterMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lock-out into the lock-out response
 ]
 
 ROOT_URLCONF = "minsheng.urls"
@@ -177,8 +184,20 @@ TASKS = {
 }
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Staff (not citizens' portal accounts): >= 12 characters from >= 3 character classes.
+    {
+        "NAME": "minsheng.orgs.security.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": 3, "min_length": 12},
+    },
+]
+# django-axes first: it refuses a locked-out username/address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -267,10 +286,34 @@ MINSHENG_ASSIGNED_DEFAULT_DAYS = env_int("MINSHENG_ASSIGNED_DEFAULT_DAYS", 60, m
 # Anonymous reports of misconduct through the portal (R-150(e)).
 MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS = env_bool("MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS", True)
 MINSHENG_API_TOKEN_TTL_HOURS = env_int("MINSHENG_API_TOKEN_TTL_HOURS", 12, minimum=1)
+# Staff accounts (docs/operations.md "Staff accounts"). Lock-out: django-axes, attempts in the
+# database (shared by every process); failures within the cool-off period count.
+MINSHENG_LOGIN_FAILURE_LIMIT = env_int("MINSHENG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+MINSHENG_LOGIN_COOLOFF_MINUTES = env_int("MINSHENG_LOGIN_COOLOFF_MINUTES", 30, minimum=0)  # 0: until unlocked
+MINSHENG_LOGIN_LOCKOUT_BY = env_list("MINSHENG_LOGIN_LOCKOUT_BY", ["username"])
+MINSHENG_STAFF_IDLE_MINUTES = env_int("MINSHENG_STAFF_IDLE_MINUTES", 30, minimum=1)
+# TOTP required for administrators and roles that may reveal identities (recommended in production).
+MINSHENG_REQUIRE_2FA = env_bool("MINSHENG_REQUIRE_2FA", False)
 MINSHENG_MODEL_DIR = Path(env_str("MINSHENG_MODEL_DIR", str(VAR_DIR / "models")) or VAR_DIR / "models")
 # Font with CJK glyphs for chart images in .docx reports (PDFs use reportlab's built-in STSong-Light).
 MINSHENG_REPORT_FONT = env_str("MINSHENG_REPORT_FONT", "") or ""
 MINSHENG_DEMO_PASSWORD = env_str("MINSHENG_DEMO_PASSWORD", "minsheng-demo") or "minsheng-demo"
+
+_LOCKOUT_PARAMETERS = {"username", "ip_address", "user_agent"}
+if not MINSHENG_LOGIN_LOCKOUT_BY or set(MINSHENG_LOGIN_LOCKOUT_BY) - _LOCKOUT_PARAMETERS:
+    raise ImproperlyConfigured("MINSHENG_LOGIN_LOCKOUT_BY must list some of username, ip_address, user_agent")
+AXES_ENABLED = True
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = MINSHENG_LOGIN_FAILURE_LIMIT
+# In hours (float); None: locked until an administrator unlocks.
+AXES_COOLOFF_TIME = MINSHENG_LOGIN_COOLOFF_MINUTES / 60 if MINSHENG_LOGIN_COOLOFF_MINUTES else None
+AXES_LOCKOUT_PARAMETERS = MINSHENG_LOGIN_LOCKOUT_BY  # each listed parameter locks on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "minsheng.orgs.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "minsheng.orgs.security.client_ip"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = env_str("MINSHENG_OTP_ISSUER", "民声信访") or "民声信访"
 
 LOGGING = {
     "version": 1,

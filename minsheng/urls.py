@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("minsheng.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("workbench/account/", include("minsheng.workbench.account_urls")),
     path("workbench/", include("minsheng.workbench.urls")),
     path("", include("minsheng.portal.urls")),
 ]

@@ -7,14 +7,12 @@ may not, 404 missing or not visible, 409 action not allowed in this state, 422 i
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import secrets
 from typing import Any, Literal
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Query, Router, Schema, Status
@@ -24,8 +22,10 @@ from pydantic import Field, field_validator
 
 from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
 from minsheng.core.rules import load_rules
-from minsheng.orgs.models import ApiToken, Category, Organ, Region, Role
+from minsheng.orgs.models import Category, Organ, Region, Role
+from minsheng.orgs.security import confirmed_device, two_factor_required
 from minsheng.orgs.selectors import memberships_of, roles_of
+from minsheng.orgs.tokens import authenticate_token, issue_token
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.petitions.selectors import (
     PetitionFilters,
@@ -38,19 +38,15 @@ from minsheng.petitions.services import PetitionerInput, RegistrationInput, peti
 from minsheng.workflow.services import MAX_ID, TRANSITIONS, available_actions, petition_transition
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class BearerAuth(HttpBearer):
+    """A live token (minsheng.orgs.tokens): refused once revoked, expired, or when the user's
+    password or posts changed since it was issued."""
+
     def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
-        row = ApiToken.objects.select_related("user").filter(key_hash=_hash(token)).first()
-        if row is None or row.expires_at <= timezone.now() or not row.user.is_active:
-            return None
-        if row.last_used_at is None or timezone.now() - row.last_used_at > dt.timedelta(minutes=5):
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=timezone.now())
-        request.user = row.user
-        return row.user
+        user = authenticate_token(token)
+        if user is not None:
+            request.user = user  # type: ignore[assignment]
+        return user
 
 
 api = NinjaAPI(
@@ -113,6 +109,12 @@ auth_router = Router(tags=["auth"])
 class TokenIn(Schema):
     username: str = Field(min_length=1, max_length=150)
     password: str = Field(min_length=1, max_length=256)
+    otp_token: str | None = Field(
+        None,
+        min_length=6,
+        max_length=8,
+        description="the 6-digit TOTP code, required when the user has enrolled two-factor authentication",
+    )
 
 
 class MembershipOut(Schema):
@@ -134,17 +136,44 @@ def _memberships(user: AbstractBaseUser) -> list[MembershipOut]:
 
 
 @auth_router.post(
-    "/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut}, operation_id="auth_token"
+    "/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    operation_id="auth_token",
 )
 def auth_token(request: HttpRequest, payload: TokenIn) -> Any:
+    """A bearer token for the user. Failed logins count towards the lock-out (django-axes, 429
+    ``locked_out`` once locked); a user with two-factor authentication also sends ``otp_token``.
+    The token stops working when the user's password or posts change."""
+    from django_otp import verify_token
+
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None or not user.is_active:
         return Status(401, ErrorOut(code="invalid_credentials", message="username or password is wrong"))
-    token = secrets.token_urlsafe(32)
-    expires = timezone.now() + dt.timedelta(hours=settings.MINSHENG_API_TOKEN_TTL_HOURS)
-    ApiToken.objects.create(user=user, key_hash=_hash(token), expires_at=expires)
+    device = confirmed_device(user)
+    if device is not None:
+        if not payload.otp_token:
+            return Status(
+                401, ErrorOut(code="otp_required", message="otp_token is required", field="otp_token")
+            )
+        if verify_token(user, device.persistent_id, payload.otp_token.strip()) is None:
+            user_login_failed.send(
+                sender=__name__, credentials={"username": user.get_username()}, request=request
+            )
+            return Status(
+                401, ErrorOut(code="otp_invalid", message="otp_token is wrong or expired", field="otp_token")
+            )
+    elif two_factor_required(user):
+        return Status(
+            403,
+            ErrorOut(
+                code="otp_enrolment_required",
+                message="enrol two-factor authentication in the workbench first",
+            ),
+        )
+    token, row = issue_token(user)
     return TokenOut(
-        token=token, expires_at=expires, username=user.get_username(), memberships=_memberships(user)
+        token=token, expires_at=row.expires_at, username=user.get_username(), memberships=_memberships(user)
     )
 
 

@@ -246,3 +246,57 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Bound at issue to the user's password hash and posts (HMAC, see minsheng.orgs.tokens): a
+    # token whose binding no longer matches is refused and revoked, whatever changed them.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    revoked_reason = models.CharField(_("吊销原因"), max_length=32, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("API令牌")
+        verbose_name_plural = _("API令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SecurityEvent(models.Model):
+    """Audit trail of staff account security: token revocations, two-factor enrolment, idle logouts.
+
+    Login successes and failures are recorded by django-axes (AccessLog, AccessFailureLog).
+    """
+
+    class Kind(models.TextChoices):
+        TOKEN_REVOKED = "token_revoked", _("API令牌吊销")
+        OTP_ENROLLED = "otp_enrolled", _("启用双因素认证")
+        OTP_REMOVED = "otp_removed", _("停用双因素认证")
+        OTP_FAILED = "otp_failed", _("动态验证码错误")
+        IDLE_LOGOUT = "idle_logout", _("超时自动退出")
+
+    kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="security_events",
+        verbose_name=_("账户"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    ip_address = models.CharField(_("IP地址"), max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("账户安全事件")
+        verbose_name_plural = _("账户安全事件")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.user}"
