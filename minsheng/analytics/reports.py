@@ -812,6 +812,8 @@ def render_xlsx(data: ReportData) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from minsheng.core.spreadsheet import neutralise_row
+
     wb = Workbook()
     first = wb.active
     assert first is not None
@@ -821,11 +823,11 @@ def render_xlsx(data: ReportData) -> bytes:
 
     def sheet(name: str, header: list[str], rows: list[list[Any]]) -> None:
         ws = wb.create_sheet(name)
-        ws.append(header)
+        ws.append(neutralise_row(header))
         for cell in ws[1]:
             cell.font = bold
         for row in rows:
-            ws.append(row)
+            ws.append(neutralise_row(row))  # titles and keywords are citizens' text
         for i, _h in enumerate(header, start=1):
             letter = ws.cell(row=1, column=i).column_letter
             ws.column_dimensions[letter].width = 14 if i > 1 else 22

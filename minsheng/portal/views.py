@@ -589,8 +589,10 @@ def track_document(request: HttpRequest, code: str, kind: str, pk: int) -> HttpR
     return render(request, "portal/document.html", {"petition": found, "document": document})
 
 
+@require_POST
 def official_document(request: HttpRequest, code: str, kind: str, fmt: str) -> HttpResponse:
-    """The official document (.pdf or .docx, rendered by minsheng.documents), as a download."""
+    """The official document (.pdf or .docx, rendered by minsheng.documents), as a download.
+    POST: the first download issues (numbers and files) the document."""
     found = _petition_or_redirect(request, code)
     if isinstance(found, HttpResponse):
         return found

@@ -223,6 +223,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     from openpyxl.styles import Font, PatternFill
 
     from minsheng.core.crypto import mask_name
+    from minsheng.core.spreadsheet import neutralise_row
     from minsheng.petitions.selectors import can_see_masked_identity
 
     if _analyst_only(request.user):
@@ -260,23 +261,25 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
         if p.petitioner is not None and can_see_masked_identity(request.user, p):
             name = mask_name(p.petitioner.name)
         sheet.append(
-            [
-                p.tracking_code,
-                p.title,
-                p.get_state_display(),
-                p.get_channel_display(),
-                p.get_nature_display(),
-                timezone.localtime(p.received_at).strftime("%Y-%m-%d %H:%M"),
-                p.current_organ.name,
-                p.category.path if p.category else "",
-                p.region.name if p.region else "",
-                name,
-                p.next_due.isoformat() if getattr(p, "next_due", None) else "",  # type: ignore[attr-defined]
-                yes if p.has_overdue else no,
-                yes if p.has_due_soon else no,
-                yes if p.is_urgent else no,
-                yes if p.is_supervised else no,
-            ]
+            neutralise_row(
+                [
+                    p.tracking_code,
+                    p.title,
+                    p.get_state_display(),
+                    p.get_channel_display(),
+                    p.get_nature_display(),
+                    timezone.localtime(p.received_at).strftime("%Y-%m-%d %H:%M"),
+                    p.current_organ.name,
+                    p.category.path if p.category else "",
+                    p.region.name if p.region else "",
+                    name,
+                    p.next_due.isoformat() if getattr(p, "next_due", None) else "",  # type: ignore[attr-defined]
+                    yes if p.has_overdue else no,
+                    yes if p.has_due_soon else no,
+                    yes if p.is_urgent else no,
+                    yes if p.is_supervised else no,
+                ]
+            )
         )
     for column, width in zip(
         "ABCDEFGHIJKLMNO", (14, 40, 14, 10, 12, 17, 24, 28, 10, 12, 13, 6, 6, 6, 6), strict=True
@@ -795,7 +798,9 @@ def petitioner_panel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
+@require_POST
 def document_download(request: HttpRequest, pk: int, kind: str, fmt: str) -> HttpResponse:
+    """Issue (numbered and filed on first use) and download a document: POST, as it writes."""
     from minsheng.documents.services import render_document
 
     petition = _petition_or_404(request, pk)

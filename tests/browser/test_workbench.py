@@ -102,7 +102,7 @@ def test_letter_to_opinion_and_review(page, live_server, world, organs):
     do(page, "deliver", {"method": "in_person"})
     assert page.locator(".badge", has_text="处理意见已送达").count() >= 1
     with page.expect_download() as download:
-        page.click("#h-docs ~ ul a:has-text('PDF') >> nth=-1")
+        page.click("#h-docs ~ ul button:has-text('PDF') >> nth=-1")
     assert download.value.suggested_filename.endswith("信访事项处理意见书.pdf")
 
     login(page, live_server, "registrar")  # the upper organ (A市政府) receives the 复查 request

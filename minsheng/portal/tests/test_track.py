@@ -222,12 +222,19 @@ def test_official_documents_download(register: Any, act: Any, organs: Any) -> No
     client = tracked_client(petition)
     body = client.get(f"/track/{petition.tracking_code}/").content.decode()
     assert f"/track/{petition.tracking_code}/official/handling_opinion.pdf" in body
-    response = client.get(f"/track/{petition.tracking_code}/official/handling_opinion.pdf")
+    response = client.post(f"/track/{petition.tracking_code}/official/handling_opinion.pdf")
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
     assert response["Content-Disposition"].startswith("attachment;")
-    response = client.get(f"/track/{petition.tracking_code}/official/handling_opinion.docx")
+    response = client.post(f"/track/{petition.tracking_code}/official/handling_opinion.docx")
     assert response.content.startswith(b"PK")
-    assert client.get(f"/track/{petition.tracking_code}/official/recheck_opinion.pdf").status_code == 404
-    assert client.get(f"/track/{petition.tracking_code}/official/handling_opinion.exe").status_code == 404
-    assert Client().get(f"/track/{petition.tracking_code}/official/handling_opinion.pdf").status_code == 302
+    assert client.post(f"/track/{petition.tracking_code}/official/recheck_opinion.pdf").status_code == 404
+    assert client.post(f"/track/{petition.tracking_code}/official/handling_opinion.exe").status_code == 404
+    assert Client().post(f"/track/{petition.tracking_code}/official/handling_opinion.pdf").status_code == 302
+    # Issuing writes (a number, a filed copy): never on GET.
+    assert client.get(f"/track/{petition.tracking_code}/official/handling_opinion.pdf").status_code == 405
+
+
+def test_logout_is_post_only() -> None:
+    assert Client().get("/account/logout/").status_code == 405
+    assert Client().post("/account/logout/").status_code == 302

@@ -129,12 +129,12 @@ def test_documents_for_the_accused_organ_carry_no_petitioner_name(
     act(accusation, "receive", "caseworker")
     act(accusation, "accept", "caseworker")
     client = _client(users, "caseworker")
-    response = client.get(reverse("workbench:document", args=[accusation.pk, "accept_notice", "docx"]))
+    response = client.post(reverse("workbench:document", args=[accusation.pk, "accept_notice", "docx"]))
     assert response.status_code == 200
     text = _docx_text(response.content)
     assert "李*" not in text and "李四" not in text
     # The supervisor (not of the accused organ, no identity role) gets the masked name.
-    response = _client(users, "supervisor").get(
+    response = _client(users, "supervisor").post(
         reverse("workbench:document", args=[accusation.pk, "accept_notice", "docx"])
     )
     assert "李*" in _docx_text(response.content) and "李四" not in _docx_text(response.content)

@@ -151,16 +151,16 @@ def test_caseworker_path_note_draft_conclude_and_documents(login, register, act,
     assert "草稿：责令停止夜间施工" in form  # the draft pre-fills the opinion
     response = client.post(reverse("workbench:action", args=[petition.pk, "conclude"]), OPINION)
     assert response.status_code == 302
-    pdf = client.get(reverse("workbench:document", args=[petition.pk, "handling_opinion", "pdf"]))
+    pdf = client.post(reverse("workbench:document", args=[petition.pk, "handling_opinion", "pdf"]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
-    docx = client.get(reverse("workbench:document", args=[petition.pk, "handling_opinion", "docx"]))
+    docx = client.post(reverse("workbench:document", args=[petition.pk, "handling_opinion", "docx"]))
     assert docx.status_code == 200 and "attachment" in docx["Content-Disposition"]
-    missing = client.get(reverse("workbench:document", args=[petition.pk, "review_opinion", "pdf"]))
+    missing = client.post(reverse("workbench:document", args=[petition.pk, "review_opinion", "pdf"]))
     assert missing.status_code == 404
     assert (
         login("edu_caseworker")
-        .get(reverse("workbench:document", args=[petition.pk, "handling_opinion", "pdf"]))
+        .post(reverse("workbench:document", args=[petition.pk, "handling_opinion", "pdf"]))
         .status_code
         == 404
     )
@@ -294,3 +294,23 @@ def test_english_translation(login, register):
         reverse("workbench:inbox", args=["dispatcher"]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "Tracking code" in body
+
+
+def test_documents_are_issued_by_post_only_and_logout_is_post(login, register, act, organs):
+    """GET must not change anything: issuing a document numbers and files it, so it is POST."""
+    from minsheng.documents.models import IssuedDocument
+
+    petition = register()
+    act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    act(petition, "receive", "caseworker")
+    act(petition, "accept", "caseworker")
+    client = login("caseworker")
+    url = reverse("workbench:document", args=[petition.pk, "accept_notice", "pdf"])
+    assert client.get(url).status_code == 405
+    assert not IssuedDocument.objects.filter(petition=petition).exists()
+    page = client.get(reverse("workbench:petition", args=[petition.pk])).content.decode()
+    assert f'<form method="post" action="{url}"' in page
+    assert client.post(url).status_code == 200
+    assert IssuedDocument.objects.filter(petition=petition, kind="accept_notice").count() == 1
+    assert client.get(reverse("workbench:logout")).status_code == 405
+    assert client.post(reverse("workbench:logout")).status_code == 302

@@ -143,6 +143,7 @@ class Command(BaseCommand):
         return result
 
     def _export(self, options: dict[str, Any]) -> dict[str, Any]:
+        from minsheng.core.spreadsheet import neutralise_mapping
         from minsheng.intelligence.selectors import CASE_COLUMNS, labelled_cases
 
         since, until = (_date_option(options[name], f"--{name}") for name in ("since", "until"))
@@ -159,7 +160,7 @@ class Command(BaseCommand):
             writer = csv.DictWriter(fh, fieldnames=list(CASE_COLUMNS))
             writer.writeheader()
             for row in labelled_cases(since=since, until=until):
-                writer.writerow(row)
+                writer.writerow(neutralise_mapping(row))  # no formula from a citizen's text
                 counts[row["一级分类"]] = counts.get(row["一级分类"], 0) + 1
         tmp.replace(output)  # never a half-written training file
         return {
