@@ -902,3 +902,8 @@ def similar_endpoint(
 
 
 api.add_router("", intel_router)
+
+# Attachments (masked list, logged download): a module of their own, registered here.
+from minsheng.api.personal_data import router as personal_data_router  # noqa: E402
+
+api.add_router("", personal_data_router)

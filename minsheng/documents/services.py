@@ -441,4 +441,28 @@ def render_document(
     """
     with translation.override("zh-hans"):  # official documents are in Chinese, whatever the UI language
         issued = document_issue(petition, kind, actor=actor)
-        return render_issued(issued, fmt, masked=masked, hidden=hidden)
+        rendered = render_issued(issued, fmt, masked=masked, hidden=hidden)
+        _log_full_name(issued, actor, masked=masked, hidden=hidden)
+        return rendered
+
+
+def _log_full_name(
+    issued: IssuedDocument, actor: AbstractBaseUser | None, *, masked: bool, hidden: bool
+) -> None:
+    """R-150(d): a document that prints the full name for a staff user is a display of it, logged
+    like a reveal (kind ``document``). The petitioner's own copy (no actor) is not."""
+    from minsheng.petitions.access_log import record_access
+    from minsheng.petitions.models import AccessKind
+
+    petition = issued.petition
+    if actor is None or not actor.is_authenticated or masked or hidden:
+        return
+    if petition.petitioner is None or not petition.petitioner.name:
+        return
+    record_access(
+        actor,
+        petition,
+        kind=AccessKind.DOCUMENT,
+        reason=_("出具文书：%(title)s %(number)s") % {"title": issued.title, "number": issued.number},
+        fields=["name"],
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minsheng.workbench import analytics_views, views
+from minsheng.workbench import analytics_views, personal_data_views, views
 
 app_name = "workbench"
 urlpatterns = [
@@ -18,6 +18,12 @@ urlpatterns = [
     path("petition/<int:pk>/act/<slug:action>/", views.petition_action, name="action"),
     path("petition/<int:pk>/petitioner/", views.petitioner_panel, name="petitioner"),
     path("petition/<int:pk>/documents/<slug:kind>.<str:fmt>", views.document_download, name="document"),
+    path(
+        "petition/<int:pk>/attachments/<int:attachment_id>/",
+        personal_data_views.attachment,
+        name="attachment",
+    ),
+    path("access-log/", personal_data_views.access_log, name="access_log"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("analytics/", analytics_views.analytics_home, name="analytics"),
     path("analytics/petitions/", analytics_views.analytics_petitions, name="analytics_petitions"),

@@ -30,6 +30,8 @@ from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput, NotF
 from minsheng.core.params import int_param
 from minsheng.orgs.models import Organ, Role, StaffMembership
 from minsheng.orgs.selectors import is_admin, memberships_of
+from minsheng.petitions.access_log import can_read_access_log
+from minsheng.petitions.attachments import attachments_for
 from minsheng.petitions.models import Channel, Nature, Petition, State
 from minsheng.petitions.selectors import (
     PetitionFilters,
@@ -105,6 +107,7 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
     )
     return {
         "can_analyse": can_analyse,
+        "can_read_access_log": can_read_access_log(user),
         "can_read_cases": not _analyst_only(user),
         "nav_inboxes": inboxes,
         "nav_roles": roles,
@@ -636,7 +639,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reveal": can_see_identity(user, petition),
         "representatives": list(petition.representatives.all()) if identity_visible else [],
         "suggested_similar": queries.suggested_similar(user, petition, identity_visible=identity_visible),
-        "attachments": list(petition.attachments.all()),
+        "attachments": attachments_for(user, petition),
         "deadlines": queries.deadline_views(petition),
         "timeline": _timeline(petition),
         "actions": _action_buttons(petition, user),
