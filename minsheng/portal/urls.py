@@ -20,6 +20,7 @@ urlpatterns = [
     path("account/login/", views.account_login, name="login"),
     path("account/logout/", views.account_logout, name="logout"),
     path("account/", views.my_petitions, name="my_petitions"),
+    path("account/my-data/", views.my_data, name="my_data"),
     path("guide/", views.guide, name="guide"),
     path("legal/", views.legal, name="legal"),
     path("faq/", views.faq, name="faq"),

@@ -25,7 +25,8 @@ from minsheng.notifications.services import outbox_send_direct
 from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
 from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
-from minsheng.petitions.models import Nature, Petition, Petitioner
+from minsheng.petitions.data_access import Refusal, data_access_request, withheld_items
+from minsheng.petitions.models import DataAccessRequest, Nature, Petition, Petitioner
 from minsheng.petitions.services import (
     PetitionerInput,
     RegistrationInput,
@@ -761,6 +762,39 @@ def my_petitions(request: HttpRequest) -> HttpResponse:
         .order_by("-received_at")
     )
     return render(request, "portal/my_petitions.html", {"petitions": petitions, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def my_data(request: HttpRequest) -> HttpResponse:
+    """我的个人信息: GET the request form; POST answers it (page or JSON download), recorded."""
+    citizen = _citizen(request)
+    if citizen is None:
+        return redirect("portal:login")
+    context: dict[str, Any] = {"scopes": DataAccessRequest.Scope.choices, "withheld": withheld_items()}
+    if request.method != "POST":
+        return render(request, "portal/my_data.html", context)
+    output_format = "json" if request.POST.get("format") == "json" else "html"
+    try:
+        answer = data_access_request(
+            citizen, scope=request.POST.get("scope") or "", output_format=output_format
+        )
+    except InvalidInput as exc:
+        context["error"] = exc.message
+        return render(request, "portal/my_data.html", context, status=422)
+    if isinstance(answer, Refusal):
+        context["refusal"] = answer
+        return render(request, "portal/my_data.html", context)
+    if output_format == "json":
+        body = json.dumps(answer.as_json(), ensure_ascii=False, indent=2)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="my-data-{answer.request_id}.json"'
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    context["report"] = answer
+    response = render(request, "portal/my_data.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def stats_json(request: HttpRequest) -> HttpResponse:
