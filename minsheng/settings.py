@@ -290,7 +290,8 @@ MINSHENG_API_TOKEN_TTL_HOURS = env_int("MINSHENG_API_TOKEN_TTL_HOURS", 12, minim
 # database (shared by every process); failures within the cool-off period count.
 MINSHENG_LOGIN_FAILURE_LIMIT = env_int("MINSHENG_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 MINSHENG_LOGIN_COOLOFF_MINUTES = env_int("MINSHENG_LOGIN_COOLOFF_MINUTES", 30, minimum=0)  # 0: until unlocked
-MINSHENG_LOGIN_LOCKOUT_BY = env_list("MINSHENG_LOGIN_LOCKOUT_BY", ["username"])
+# Each listed parameter locks on its own: an account, and a client address (password spraying).
+MINSHENG_LOGIN_LOCKOUT_BY = env_list("MINSHENG_LOGIN_LOCKOUT_BY", ["username", "ip_address"])
 MINSHENG_STAFF_IDLE_MINUTES = env_int("MINSHENG_STAFF_IDLE_MINUTES", 30, minimum=1)
 # TOTP required for administrators and roles that may reveal identities (recommended in production).
 MINSHENG_REQUIRE_2FA = env_bool("MINSHENG_REQUIRE_2FA", False)

@@ -37,7 +37,25 @@ def test_workbench_login_locks_after_the_limit(client: Client, users: Any, setti
     response = workbench_login(client, "caseworker", PASSWORD)
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
-    # Another account is not affected (lock-out by username by default).
+    # The client address is locked too (password spraying); another account elsewhere is not.
+    assert workbench_login(client, "registrar", PASSWORD).status_code == 429
+    assert workbench_login(Client(REMOTE_ADDR="10.0.0.9"), "registrar", PASSWORD).status_code == 302
+
+
+def test_spraying_one_password_over_many_accounts_locks_the_address(users: Any) -> None:
+    sprayer = Client(REMOTE_ADDR="10.0.0.66")
+    names = ["registrar", "dispatcher", "caseworker", "organ_head", "leader"]
+    statuses = [workbench_login(sprayer, name, "Spring-2025!").status_code for name in names]
+    assert statuses == [200, 200, 200, 200, 429]
+    assert workbench_login(sprayer, "analyst", PASSWORD).status_code == 429
+    assert workbench_login(Client(REMOTE_ADDR="10.0.0.67"), "analyst", PASSWORD).status_code == 302
+
+
+def test_lockout_by_username_only_when_configured(client: Client, users: Any, settings: Any) -> None:
+    settings.AXES_LOCKOUT_PARAMETERS = ["username"]
+    for _ in range(5):
+        workbench_login(client, "caseworker", "wrong-password")
+    assert workbench_login(client, "caseworker", PASSWORD).status_code == 429
     assert workbench_login(client, "registrar", PASSWORD).status_code == 302
 
 
@@ -84,7 +102,7 @@ def test_limit_and_permanent_lock_from_settings(client: Client, users: Any, sett
 
 
 def test_admin_login_locks_and_an_administrator_unlocks(users: Any) -> None:
-    attacker = Client()
+    attacker = Client(REMOTE_ADDR="10.0.0.5")
     for _ in range(5):
         response = attacker.post("/admin/login/", {"username": "organ_head", "password": "wrong-password"})
     assert response.status_code == 429
