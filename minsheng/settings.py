@@ -231,6 +231,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "minsheng@localhost")
 SMS_BACKEND = env_str("MINSHENG_SMS_BACKEND", "minsheng.notifications.sms.ConsoleSmsBackend")
+if PRODUCTION and str(SMS_BACKEND).endswith("ConsoleSmsBackend"):
+    # The console backend only logs: codes and query passwords would land in the log, never on a phone.
+    raise ImproperlyConfigured("MINSHENG_SMS_BACKEND must name a real SMS gateway in production")
 
 # Security (all on in production; manage.py check --deploy passes).
 SESSION_COOKIE_HTTPONLY = True
@@ -245,12 +248,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp 4): only this origin's scripts, styles and images; no inline
-# script or style, no framing, forms post only here (docs/security-web.md).
+# script or <style>, no framing, forms post only here (docs/security-web.md).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
+        # ECharts writes its tooltips as HTML with style attributes; style attributes cannot run
+        # script and images stay 'self'/data:, while <style> elements remain forbidden.
+        "style-src-attr": ["'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
@@ -286,6 +292,8 @@ MINSHENG_ASSIGNED_DEFAULT_DAYS = env_int("MINSHENG_ASSIGNED_DEFAULT_DAYS", 60, m
 # Anonymous reports of misconduct through the portal (R-150(e)).
 MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS = env_bool("MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS", True)
 MINSHENG_API_TOKEN_TTL_HOURS = env_int("MINSHENG_API_TOKEN_TTL_HOURS", 12, minimum=1)
+# The interactive API docs at /api/v1/docs (Swagger UI served from static files, no CDN).
+MINSHENG_API_DOCS = env_bool("MINSHENG_API_DOCS", True)
 # Staff accounts (docs/operations.md "Staff accounts"). Lock-out: django-axes, attempts in the
 # database (shared by every process); failures within the cool-off period count.
 MINSHENG_LOGIN_FAILURE_LIMIT = env_int("MINSHENG_LOGIN_FAILURE_LIMIT", 5, minimum=1)

@@ -10,12 +10,13 @@ import datetime as dt
 import json
 from typing import Any, Literal
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router, Schema, Status
+from ninja import NinjaAPI, Query, Router, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, field_validator
@@ -56,6 +57,10 @@ api = NinjaAPI(
     "then send `Authorization: Bearer <token>`.",
     auth=BearerAuth(),
     urls_namespace="api-v1",
+    # Swagger UI from static files ("ninja" in INSTALLED_APPS), never a CDN; no call to the public
+    # validator service; off altogether with MINSHENG_API_DOCS=false.
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_url="/docs" if settings.MINSHENG_API_DOCS else None,
 )
 
 
