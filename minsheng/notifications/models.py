@@ -29,6 +29,9 @@ class OutboxMessage(models.Model):
     kind = models.CharField(max_length=40)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
+    # Messages carrying a secret (query password, one-time code) keep their text only here,
+    # encrypted, until sent (then emptied); ``body`` holds a placeholder. Never a clear secret at rest.
+    secret_body = EncryptedTextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

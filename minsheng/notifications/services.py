@@ -30,8 +30,10 @@ def notifications_suppressed() -> Iterator[None]:
         _suppressed.reset(token)
 
 
-# Messages that carry a secret (query password, one-time code): the body is wiped once sent.
+# Messages that carry a secret (query password, one-time code): the text is stored only encrypted
+# (OutboxMessage.secret_body) and erased once sent or given up; ``body`` keeps a placeholder.
 SECRET_KINDS = frozenset({"query_password", "otp"})
+SECRET_PLACEHOLDER = "[contains a secret: stored encrypted until sent, then erased]"
 
 PETITIONER_TEXTS: dict[str, str] = {
     "registered": "您的信访事项已登记，查询码 {code}。",
@@ -154,21 +156,29 @@ def outbox_send(message_id: int) -> bool:
     if not claimed:
         return False
     try:
+        text = message.secret_body or message.body
         if message.channel == OutboxMessage.Channel.SMS:
-            get_backend().send(message.recipient, message.body)
+            get_backend().send(message.recipient, text)
         elif message.channel == OutboxMessage.Channel.EMAIL:
-            send_mail(message.subject or "minsheng", message.body, None, [message.recipient])
+            send_mail(message.subject or "minsheng", text, None, [message.recipient])
     except Exception as exc:
         failed = message.attempts + 1 >= 5
-        OutboxMessage.objects.filter(pk=message_id).update(
-            last_error=str(exc)[:500],
-            status=OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
-        )
-        logger.warning("outbox %s failed: %s", message_id, exc)
+        error = type(exc).__name__  # a gateway's message may quote the text: keep the secret out
+        if message.kind not in SECRET_KINDS:
+            error = f"{error}: {exc}"
+        failure: dict[str, Any] = {
+            "last_error": error[:500],
+            "status": OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
+        }
+        if failed:
+            failure["secret_body"] = ""
+        OutboxMessage.objects.filter(pk=message_id).update(**failure)
+        logger.warning("outbox %s (%s) failed: %s", message_id, message.kind, error)
         return False
     update: dict[str, Any] = {"status": OutboxMessage.Status.SENT, "sent_at": timezone.now()}
     if message.kind in SECRET_KINDS:
-        update["body"] = "[redacted after sending: contained a secret]"  # never keep passwords at rest
+        update["body"] = SECRET_PLACEHOLDER
+        update["secret_body"] = ""  # never keep passwords at rest, even encrypted, once sent
     OutboxMessage.objects.filter(pk=message_id).update(**update)
     return True
 
@@ -182,8 +192,14 @@ def outbox_send_pending(limit: int = 200) -> int:
 
 def outbox_send_direct(channel: str, recipient: str, kind: str, body: str, subject: str = "") -> int:
     """Messages without a petition (one-time codes, acknowledgements with the query password)."""
+    secret = kind in SECRET_KINDS
     message = OutboxMessage.objects.create(
-        channel=channel, recipient=recipient, kind=kind, body=body, subject=subject
+        channel=channel,
+        recipient=recipient,
+        kind=kind,
+        body=SECRET_PLACEHOLDER if secret else body,
+        secret_body=body if secret else "",
+        subject=subject,
     )
     transaction.on_commit(lambda: _enqueue_send([message.pk]))
     return message.pk

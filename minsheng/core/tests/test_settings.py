@@ -49,9 +49,21 @@ def test_check_deploy_passes():
         "SECRET_KEY": "q8#vX2!mP9@kL4$wR7^tY1&uI6*oE3(aS5)dF0_gH-jK=zC+bN" + "Zx9Vc8Bn7M",
         "MINSHENG_DATA_KEY": "6Z8l9cTqv1H4mRkW0yXbJ3sNfUeA2gPdQoLi7tCz5rE=",
         "DATABASE_URL": "sqlite:////tmp/minsheng-deploy-check.sqlite3",
+        "MINSHENG_SMS_BACKEND": "gateway.SmsBackend",
     }
     result = run(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
+
+
+def test_console_sms_backend_is_refused_in_production():
+    env = {
+        **PROD,
+        "SECRET_KEY": "x" * 60,
+        "MINSHENG_DATA_KEY": "6Z8l9cTqv1H4mRkW0yXbJ3sNfUeA2gPdQoLi7tCz5rE=",
+    }
+    result = run(env, "check")
+    assert result.returncode != 0
+    assert "MINSHENG_SMS_BACKEND must name a real SMS gateway" in result.stderr
 
 
 def test_bad_database_url_is_refused():
