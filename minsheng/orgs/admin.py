@@ -1,8 +1,19 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from minsheng.orgs.models import ApiToken, Category, Organ, Region, Responsibility, StaffMembership
+from minsheng.orgs.models import (
+    ApiToken,
+    Category,
+    Organ,
+    Region,
+    Responsibility,
+    SecurityEvent,
+    StaffMembership,
+)
 
 
 @admin.register(Region)
@@ -50,5 +61,34 @@ class StaffMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "created_at", "expires_at", "last_used_at")
-    readonly_fields = ("key_hash",)
+    list_display = ("user", "created_at", "expires_at", "last_used_at", "revoked_at", "revoked_reason")
+    list_filter = ("revoked_reason",)
+    search_fields = ("user__username",)
+    readonly_fields = ("key_hash", "fingerprint", "revoked_at", "revoked_reason")
+    actions = ["revoke"]
+
+    @admin.action(description=_("吊销所选API令牌"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        from minsheng.orgs.tokens import revoke_tokens
+
+        for token in queryset.select_related("user"):
+            revoke_tokens(token.user, "admin", actor=request.user, only=[token.pk])  # type: ignore[arg-type]
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The audit trail: read-only, never edited or deleted from the admin."""
+
+    list_display = ("created_at", "kind", "user", "actor", "ip_address")
+    list_filter = ("kind",)
+    search_fields = ("user__username",)
+    readonly_fields = ("created_at", "kind", "user", "actor", "detail", "ip_address")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:
+        return False

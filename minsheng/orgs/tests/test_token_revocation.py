@@ -120,3 +120,18 @@ def test_deleting_the_account_deletes_its_tokens(client: Client, users: Any) -> 
     issue(client, "analyst")
     users["analyst"].delete()
     assert not ApiToken.objects.filter(user_id=users["analyst"].pk).exists()
+
+
+def test_admin_revokes_a_token_and_reads_the_audit_trail(client: Client, users: Any) -> None:
+    auth = issue(client, "caseworker")
+    token = ApiToken.objects.get(user=users["caseworker"])
+    admin = Client()
+    admin.force_login(users["admin"])
+    response = admin.post("/admin/orgs/apitoken/", {"action": "revoke", "_selected_action": [str(token.pk)]})
+    assert response.status_code == 302
+    assert refused(client, auth)
+    event = SecurityEvent.objects.get(user=users["caseworker"])
+    assert event.detail["reason"] == "admin" and event.actor == users["admin"]
+    listing = admin.get("/admin/orgs/securityevent/")
+    assert listing.status_code == 200 and "caseworker" in listing.content.decode()
+    assert admin.get(f"/admin/orgs/securityevent/{event.pk}/delete/").status_code == 403
