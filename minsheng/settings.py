@@ -317,7 +317,9 @@ AXES_FAILURE_LIMIT = MINSHENG_LOGIN_FAILURE_LIMIT
 # In hours (float); None: locked until an administrator unlocks.
 AXES_COOLOFF_TIME = MINSHENG_LOGIN_COOLOFF_MINUTES / 60 if MINSHENG_LOGIN_COOLOFF_MINUTES else None
 AXES_LOCKOUT_PARAMETERS = MINSHENG_LOGIN_LOCKOUT_BY  # each listed parameter locks on its own
-AXES_RESET_ON_SUCCESS = True
+# A success does not wipe failures: with ip_address locking it would delete every attempt from that
+# address (any login, even a citizen's, would clear an attacker's count). Failures expire after the cool-off.
+AXES_RESET_ON_SUCCESS = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "minsheng.orgs.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "minsheng.orgs.security.client_ip"

@@ -81,13 +81,19 @@ def test_lockout_ends_after_the_cooloff(client: Client, users: Any) -> None:
         assert workbench_login(client, "leader", PASSWORD).status_code == 302
 
 
-def test_success_resets_the_count(client: Client, users: Any) -> None:
-    for _ in range(4):
-        workbench_login(client, "analyst", "wrong-password")
-    assert workbench_login(client, "analyst", PASSWORD).status_code == 302
-    client.logout()
-    for _ in range(4):
-        assert workbench_login(client, "analyst", "wrong-password").status_code == 200
+def test_a_success_does_not_clear_the_failures(users: Any) -> None:
+    """An attacker who can log in to some account (a citizen's, an insider's) from the same address
+    must not wipe the failures recorded against others: failures only expire after the cool-off."""
+    attacker = Client(REMOTE_ADDR="10.0.0.70")
+    for _ in range(2):
+        workbench_login(attacker, "caseworker", "wrong-password")
+    assert workbench_login(Client(REMOTE_ADDR="10.0.0.71"), "analyst", PASSWORD).status_code == 302
+    for _ in range(2):
+        assert workbench_login(attacker, "caseworker", "wrong-password").status_code == 200
+    assert workbench_login(attacker, "analyst", PASSWORD).status_code == 302
+    assert AccessAttempt.objects.filter(username="caseworker").get().failures_since_start == 4
+    response = workbench_login(Client(REMOTE_ADDR="10.0.0.72"), "caseworker", "wrong-password")
+    assert response.status_code == 429
 
 
 def test_limit_and_permanent_lock_from_settings(client: Client, users: Any, settings: Any) -> None:
