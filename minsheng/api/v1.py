@@ -34,6 +34,7 @@ from minsheng.petitions.selectors import (
     petition_list,
     petitioner_view,
     suggestions_for,
+    timeline_data_for,
 )
 from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
 from minsheng.workflow.services import MAX_ID, TRANSITIONS, available_actions, petition_transition
@@ -534,7 +535,7 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
             organ=e.actor_organ.name if e.actor_organ else None,
             from_state=e.from_state,
             to_state=e.to_state,
-            data=e.data,
+            data=timeline_data_for(http.auth, e.data),  # type: ignore[attr-defined]
         )
         for e in p.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk")
     ]
@@ -844,7 +845,6 @@ def draft_suggestions_endpoint(request: HttpRequest, payload: DraftIn) -> Any:
     Nothing is written. Only staff who may register for the receiving organ may ask; petitions the
     caller may not see keep only their tracking code, score and an identity-free relation."""
     from minsheng.intelligence.services import DraftPetition, draft_analyse
-    from minsheng.petitions.selectors import draft_similar_for
 
     user = request.auth  # type: ignore[attr-defined]
     organ = _receiving_organ(user, payload.receiving_organ_id)
@@ -868,9 +868,9 @@ def draft_suggestions_endpoint(request: HttpRequest, payload: DraftIn) -> Any:
             receiving_organ_id=organ.pk,
             petitioner_id_number=payload.petitioner_id_number,
             petitioner_phone=payload.petitioner_phone,
-        )
+        ),
+        viewer=user,
     )
-    result["similar"] = draft_similar_for(user, result.get("similar") or [])
     return result
 
 
@@ -880,30 +880,20 @@ def similar_endpoint(
     text: str = Query(..., min_length=1, max_length=2000),  # longer URLs hit server limits (414)
     top: int = Query(10, ge=1, le=100),
 ) -> Any:
-    """Earlier petitions with near-identical text (character 3-gram Jaccard), among those the caller may see."""
-    from minsheng.intelligence.similarity import similar_find
-    from minsheng.petitions.selectors import petitions_visible_to
+    """Earlier petitions with near-identical text (character 3-gram Jaccard), among those the caller
+    may open (analysts: 403, they work on de-identified aggregates)."""
+    from minsheng.petitions.selectors import similar_search
 
     if not text.strip():
         raise InvalidInput("text must not be empty", field="text")
     if not 1 <= top <= 100:
         raise InvalidInput("top must be between 1 and 100", field="top")
-    hits = similar_find(text, top=top * 3)
-    visible = {
-        p.pk: p
-        for p in petitions_visible_to(request.auth).filter(pk__in=[h.id for h in hits])  # type: ignore[attr-defined]
-    }
     return [
         SimilarOut(
-            id=h.id,
-            tracking_code=visible[h.id].tracking_code,
-            title=visible[h.id].title,
-            score=round(h.score, 4),
-            state=visible[h.id].state,
+            id=p.pk, tracking_code=p.tracking_code, title=p.title, score=round(score, 4), state=p.state
         )
-        for h in hits
-        if h.id in visible
-    ][:top]
+        for p, score in similar_search(request.auth, text, top)  # type: ignore[attr-defined]
+    ]
 
 
 api.add_router("", intel_router)

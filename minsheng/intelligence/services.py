@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
 from django.utils import timezone
 
 from minsheng.intelligence.nlp.keywords import keyword_category
@@ -73,8 +72,6 @@ logger = logging.getLogger(__name__)
 FEEDBACK_KINDS = ("category", "nature", "routing", "region", "urgency", "similar")
 SIMILAR_TOP = 5
 SIMILAR_MIN_SCORE = 0.3
-COLLECTIVE_MIN_SCORE = 0.6  # "near-identical" text for the collective-issue relation
-COLLECTIVE_MIN_PETITIONERS = 3
 
 _classifier_lock = threading.Lock()
 _classifier_cache: dict[str, tuple[float, Classifier]] = {}
@@ -253,105 +250,15 @@ def route_draft(
 # -- similar petitions and what they mean ------------------------------------------------------
 
 
-def similar_relations(petition: Petition, hits: list[tuple[int, float]]) -> list[dict[str, Any]]:
-    """Explain each similar hit: a repeat by the same petitioner, the same matter in progress
-    at another organ, a possible collective issue, or just similar."""
-    own = {petition.petitioner_id} if petition.petitioner_id is not None else set()
-    return _relations(hits, own_petitioners=own, counts_itself=bool(own), organ_id=petition.current_organ_id)
-
-
-def _relations(
-    hits: list[tuple[int, float]],
-    *,
-    own_petitioners: set[int],
-    counts_itself: bool,
-    organ_id: int | None,
+def similar_relations(
+    petition: Petition, hits: list[tuple[int, float]], *, viewer: Any
 ) -> list[dict[str, Any]]:
-    """The relation of each hit to a matter whose petitioner is one of ``own_petitioners``
-    (several records may be one person) and which is (or would be) at ``organ_id``.
+    """Explain each similar hit for ``viewer`` (``petitions.relations.SYSTEM`` for background
+    work): a repeat by the same petitioner, the same matter in progress at another organ, a
+    possible collective issue, or just similar. The rule is ``petitions.relations.similar_view``."""
+    from minsheng.petitions.relations import similar_view, subject_of_petition
 
-    Every item also carries ``identity_free_relation``: the relation computed without
-    looking at who the petitioners are, for viewers who may not learn that two petitions
-    come from the same person.
-    """
-    from minsheng.petitions.models import Petition as PetitionModel
-    from minsheng.petitions.models import State
-    from minsheng.workflow.models import Deadline
-    from minsheng.workflow.services import OPEN_STATES
-
-    if not hits:
-        return []
-    ids = [pid for pid, _ in hits]
-    rows = {
-        r["pk"]: r
-        for r in PetitionModel.objects.filter(pk__in=ids).values(
-            "pk",
-            "tracking_code",
-            "petitioner_id",
-            "state",
-            "current_organ_id",
-            "current_organ__name",
-            "received_at",
-            "has_overdue",
-        )
-    }
-    # "Within its deadline": no clock of that petition has run out (open past its statutory
-    # due date, or breached); has_overdue is maintained by the deadline sweep.
-    today = timezone.localdate()
-    late = set(
-        Deadline.objects.filter(petition_id__in=ids)
-        .filter(Q(status=Deadline.Status.BREACHED) | Q(status=Deadline.Status.OPEN, statutory_due__lt=today))
-        .values_list("petition_id", flat=True)
-    )
-    near = [pid for pid, score in hits if score >= COLLECTIVE_MIN_SCORE and pid in rows]
-    others = {rows[pid]["petitioner_id"] for pid in near if rows[pid]["petitioner_id"] is not None}
-    anonymous_near = sum(1 for pid in near if rows[pid]["petitioner_id"] is None)
-    distinct = len(others - own_petitioners) + (1 if counts_itself else 0) + anonymous_near
-    collective = distinct >= COLLECTIVE_MIN_PETITIONERS
-    out: list[dict[str, Any]] = []
-    for pid, score in hits:
-        row = rows.get(pid)
-        if row is None:
-            continue
-        item: dict[str, Any] = {
-            "id": pid,
-            "tracking_code": row["tracking_code"],
-            "score": round(float(score), 3),
-            "state": row["state"],
-            "organ": row["current_organ__name"],
-            "final": row["state"] == State.FINAL,
-        }
-        if (
-            row["state"] in OPEN_STATES
-            and row["current_organ_id"] != organ_id
-            and not row["has_overdue"]
-            and pid not in late
-        ):
-            free, free_text = (
-                "same_matter_in_progress_elsewhere",
-                f"相同事项正由{row['current_organ__name']}在法定期限内办理（条例第十九条第三款：期限内不得向上级机关再提出同一事项）",
-            )
-        elif collective and pid in near:
-            free, free_text = (
-                "possible_collective_issue",
-                f"至少{COLLECTIVE_MIN_PETITIONERS}位不同信访人反映几乎相同的内容，可能是群体性诉求",
-            )
-        else:
-            free, free_text = "similar", "内容相似"
-        item["identity_free_relation"] = free
-        if row["petitioner_id"] is not None and row["petitioner_id"] in own_petitioners:
-            item["relation"] = "same_petitioner_repeat"
-            item["explanation"] = (
-                "同一信访人的同一事项已经复核终结，不再受理（条例第三十六条第三款）"
-                if item["final"]
-                else "同一信访人此前提出过相似事项，请核对是否为重复信访"
-            )
-        else:
-            item["relation"] = free
-            item["explanation"] = free_text
-        item["identity_free_explanation"] = free_text
-        out.append(item)
-    return out
+    return similar_view(viewer, hits, subject_of_petition(viewer, petition))
 
 
 class _Steps:
@@ -392,26 +299,26 @@ class DraftPetition:
     petitioner_phone: str = ""
 
 
-def _draft_petitioners(draft: DraftPetition) -> set[int]:
-    """Petitioner records with the draft's ID number or phone (by blind index, as registration does)."""
+def _draft_identity(draft: DraftPetition) -> frozenset[str]:
+    """The draft's identity keys: blind indexes of the ID number and phone, as registration makes them."""
     from minsheng.core.crypto import blind_index
-    from minsheng.petitions.models import Petitioner
+    from minsheng.petitions.confidentiality import identity_keys
 
-    keys = Q(pk__in=[])
-    if draft.petitioner_id_number.strip():
-        keys |= Q(id_number_index=blind_index(draft.petitioner_id_number))
-    if draft.petitioner_phone.strip():
-        keys |= Q(phone_index=blind_index(draft.petitioner_phone))
-    return set(Petitioner.objects.filter(keys).values_list("pk", flat=True))
+    return identity_keys(
+        blind_index(draft.petitioner_phone) if draft.petitioner_phone.strip() else "",
+        blind_index(draft.petitioner_id_number) if draft.petitioner_id_number.strip() else "",
+    )
 
 
-def draft_analyse(draft: DraftPetition) -> dict[str, Any]:
-    """Everything registration would suggest for ``draft``, computed without writing anything.
+def draft_analyse(draft: DraftPetition, *, viewer: Any) -> dict[str, Any]:
+    """Everything registration would suggest for ``draft``, as ``viewer`` may see it, computed
+    without writing anything.
 
     Keys as in ``petition.suggestions`` (category, nature, region, routing, urgency, similar)
-    plus ``routing_basis`` (which category and region the routing used). ``similar`` items
-    carry both ``relation`` and ``identity_free_relation``; callers show the first only for
-    petitions the viewer may see (``petitions.selectors.draft_similar_for``). Never raises:
+    plus ``routing_basis`` (which category and region the routing used). ``similar`` is
+    ``petitions.relations.similar_view`` for ``viewer``: accusations he may not open are left out,
+    and the draft's identity is compared (by blind index) only with petitions whose identity he
+    may see — for everything else the answer does not depend on the identity typed. Never raises:
     a failing step is logged and listed under ``errors``.
     """
     started = time.perf_counter()
@@ -456,16 +363,13 @@ def draft_analyse(draft: DraftPetition) -> dict[str, Any]:
         result["urgency"] = detect_urgency(title, body).to_dict()
     with steps.step("similar"):
         from minsheng.intelligence.similarity import petition_match_text, similar_find
+        from minsheng.petitions.relations import Subject, similar_view
 
-        own = _draft_petitioners(draft)
-        has_identity = bool(draft.petitioner_id_number.strip() or draft.petitioner_phone.strip())
         hits = similar_find(petition_match_text(draft), top=SIMILAR_TOP, min_score=SIMILAR_MIN_SCORE)
-        result["similar"] = _relations(
-            [(h.id, h.score) for h in hits],
-            own_petitioners=own,
-            counts_itself=has_identity,
-            organ_id=draft.receiving_organ_id,
+        subject = Subject(
+            keys=_draft_identity(draft), organ_id=draft.receiving_organ_id, identity_visible=True
         )
+        result["similar"] = similar_view(viewer, [(h.id, h.score) for h in hits], subject)
     if steps.errors:
         result["errors"] = steps.errors
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
@@ -473,6 +377,13 @@ def draft_analyse(draft: DraftPetition) -> dict[str, Any]:
 
 
 # -- the service -------------------------------------------------------------------------------
+
+
+def _with_codes(hits: list[Any]) -> list[tuple[Any, str]]:
+    from minsheng.petitions.models import Petition as PetitionModel
+
+    codes = dict(PetitionModel.objects.filter(pk__in=[h.id for h in hits]).values_list("pk", "tracking_code"))
+    return [(h, codes[h.id]) for h in hits if h.id in codes]
 
 
 def petition_enrich(petition: Petition, *, save: bool = True, index: bool = True) -> dict[str, Any]:
@@ -535,7 +446,12 @@ def petition_enrich(petition: Petition, *, save: bool = True, index: bool = True
         if index:
             similarity_index_petition(petition)
         hits = similar_to_petition(petition, top=SIMILAR_TOP, min_score=SIMILAR_MIN_SCORE)
-        result["similar"] = similar_relations(petition, [(h.id, h.score) for h in hits])
+        # Stored identity-free: relations are computed for each viewer when shown
+        # (petitions.selectors.similar_suggestions_for), never kept where any reader could see them.
+        result["similar"] = [
+            {"id": h.id, "tracking_code": code, "score": round(float(h.score), 3)}
+            for h, code in _with_codes(hits)
+        ]
 
     result["generated_at"] = timezone.now().isoformat()
     if steps.errors:

@@ -127,6 +127,12 @@ def outbox_notify_organ(
     if heads_only:
         members = members.filter(role=Role.ORGAN_HEAD)
     user_ids = sorted(set(members.values_list("user_id", flat=True)))
+    if petition.nature == "accusation" and petition.accused_organ_id:
+        # nothing about an accusation reaches its accused side, whatever post it is sent to.
+        from minsheng.petitions.confidentiality import accused_side_user_ids
+
+        excluded = accused_side_user_ids(petition.accused_organ_id, user_ids)
+        user_ids = [uid for uid in user_ids if uid not in excluded]
     rows = [
         OutboxMessage(
             petition=petition,

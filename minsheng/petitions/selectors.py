@@ -3,8 +3,9 @@
 - A user sees the petitions his organs have registered, hold, forwarded, handled, assist with or
   review; a supervisor, leader or analyst also sees those of every organ below his own.
 - 404 for both "missing" and "not yours" (access_petition).
-- R-150: in an accusation, the petitioner's identity never reaches users of the accused organ or
-  any organ it manages — enforced here, below every interface.
+- R-150: an accusation does not exist for users on its accused side (``confidentiality``: any post
+  in the accused organ or below it, or an oversight post above it) — enforced here, below every
+  interface, in the one queryset every read starts from.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import mask_address, mask_id_number, mask_name, mask_phone
-from minsheng.core.errors import InvalidInput, NotFound
+from minsheng.core.errors import Forbidden, InvalidInput, NotFound
 from minsheng.orgs.models import Role
-from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, visible_organ_scope
-from minsheng.petitions.models import Nature, PersonalDataAccess, Petition
+from minsheng.orgs.selectors import is_admin, memberships_of, visible_organ_scope
+from minsheng.petitions.confidentiality import identity_keys, identity_q, is_accused_side, shield_q
+from minsheng.petitions.models import PersonalDataAccess, Petition
 from minsheng.workflow.models import Appeal, Assignment
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -45,16 +47,18 @@ def _scope_q(organ_ids: set[int]) -> Q:
 
 
 def petitions_visible_to(user: AnyUser | None) -> QuerySet[Petition]:
+    """Every read of petitions starts here: the user's organ scope, minus the accusations he is on
+    the accused side of (those do not exist for him, whatever else his posts allow)."""
     qs = Petition.objects.all()
     if user is None or not user.is_authenticated:
         return qs.none()
     if is_admin(user):
-        return qs
+        return qs.filter(shield_q(user))
     direct, over = visible_organ_scope(user)
     organ_ids = direct | over
     if not organ_ids:
         return qs.none()
-    return qs.filter(_scope_q(organ_ids))
+    return qs.filter(_scope_q(organ_ids)).filter(shield_q(user))
 
 
 def is_analyst_only(user: AnyUser | None) -> bool:
@@ -97,10 +101,8 @@ def access_petition(user: AnyUser | None, petition_id: int | str) -> Petition:
 
 
 def in_accused_organ(user: AnyUser | None, petition: Petition) -> bool:
-    if petition.nature != Nature.ACCUSATION or not petition.accused_organ_id:
-        return False
-    accused = organ_subtree_ids([petition.accused_organ_id])
-    return any(m.organ_id in accused for m in memberships_of(user))
+    """Whether ``user`` is on the accused side of ``petition`` (see ``confidentiality``)."""
+    return is_accused_side(user, petition)
 
 
 def can_see_identity(user: AnyUser | None, petition: Petition) -> bool:
@@ -266,64 +268,53 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
     )
 
 
-def _visible_hit_ids(user: AnyUser | None, items: list[dict[str, Any]]) -> set[int]:
-    """Ids among similar-petition items that ``user`` may open (one query)."""
-    ids = [h["id"] for h in items if isinstance(h.get("id"), int)]
-    return set(petitions_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
-
-
 def similar_suggestions_for(user: AnyUser | None, petition: Petition) -> list[dict[str, Any]]:
-    """The stored "similar or repeat" suggestions as ``user`` may see them.
+    """The stored "similar or repeat" hits of ``petition`` as ``user`` may see them
+    (``relations.similar_view``: no hidden accusation, identity links only where both sides'
+    identities are visible to him)."""
+    from minsheng.petitions.relations import similar_view, stored_hits, subject_of_petition
 
-    A same-petitioner relation is dropped for users who may not see the petitioner (the accused
-    organ, analysts): it would tie an accuser to his other petitions. Petitions the user may not
-    see keep only their tracking code, score and relation.
+    return similar_view(user, stored_hits(petition), subject_of_petition(user, petition))
+
+
+def same_person_petitions(user: AnyUser | None, petition: Petition, limit: int = 10) -> list[Petition]:
+    """Other petitions of the same person (by the blind indexes of phone and ID number), among those
+    ``user`` may open, and only when he may see this petition's petitioner."""
+    if petition.petitioner_id is None or not can_see_masked_identity(user, petition):
+        return []
+    petitioner = petition.petitioner
+    keys = identity_keys(petitioner.phone_index, petitioner.id_number_index) if petitioner else frozenset()
+    same = Q(petitioner_id=petition.petitioner_id) | identity_q(keys)
+    return list(
+        petitions_visible_to(user)
+        .filter(same)
+        .exclude(pk=petition.pk)
+        .select_related("current_organ")
+        .order_by("-received_at", "-pk")[:limit]
+    )
+
+
+def similar_search(user: AnyUser | None, text: str, top: int = 10) -> list[tuple[Petition, float]]:
+    """Petitions with near-identical text among those ``user`` may open, best first.
+
+    Analysts, who work on de-identified aggregates, may not: titles carry names, and scores
+    against texts they cannot read would let them test guesses.
     """
-    items = [h for h in ((petition.suggestions or {}).get("similar") or []) if isinstance(h, dict)]
-    if not can_see_masked_identity(user, petition):
-        items = [h for h in items if h.get("relation") != "same_petitioner_repeat"]
-    visible = _visible_hit_ids(user, items)
-    return [
-        {
-            "id": h.get("id") if h.get("id") in visible else None,
-            "tracking_code": str(h.get("tracking_code") or ""),
-            "score": h.get("score"),
-            "relation": h.get("relation"),
-            "final": bool(h.get("final")),
-            "visible": h.get("id") in visible,
-        }
-        for h in items
-    ]
+    from minsheng.intelligence.similarity import similar_find
+
+    if is_analyst_only(user):
+        raise Forbidden(_("研判人员只能查看去标识化的统计分析。"))
+    hits = similar_find(text, top=top * 3)
+    visible = {p.pk: p for p in petitions_visible_to(user).filter(pk__in=[h.id for h in hits])}
+    return [(visible[h.id], float(h.score)) for h in hits if h.id in visible][:top]
 
 
-def draft_similar_for(user: AnyUser | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Similar petitions of a draft (``intelligence.services.draft_analyse``) as ``user`` may see them.
-
-    The user typed the draft's identity, but may not learn who filed petitions he cannot see:
-    for those, the relation is the identity-free one (a same-petitioner repeat becomes
-    "in progress elsewhere", "collective" or "similar") and only the tracking code, score,
-    relation, the organ that has it and whether the matter is final are shown.
-    """
-    visible = _visible_hit_ids(user, items)
-    out = []
-    for h in items:
-        seen = h.get("id") in visible
-        relation = h.get("relation") if seen else h.get("identity_free_relation")
-        explanation = h.get("explanation") if seen else h.get("identity_free_explanation")
-        out.append(
-            {
-                "id": h.get("id") if seen else None,
-                "tracking_code": str(h.get("tracking_code") or ""),
-                "score": h.get("score"),
-                "relation": relation,
-                "explanation": explanation,
-                "final": bool(h.get("final")),
-                "state": h.get("state") if seen else None,
-                "organ": h.get("organ"),  # named in the Art. 19(3) explanation anyway
-                "visible": seen,
-            }
-        )
-    return out
+def timeline_data_for(user: AnyUser | None, data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data as ``user`` may read it: references to petitions he may not open are blanked."""
+    ref = data.get("related_petition_id")
+    if isinstance(ref, int) and not petitions_visible_to(user).filter(pk=ref).exists():
+        return {**data, "related_petition_id": None}
+    return data
 
 
 def suggestions_for(user: AnyUser | None, petition: Petition) -> dict[str, Any]:

@@ -143,16 +143,23 @@ def _valid_id_number(value: str) -> bool:
     return 6 <= len(value) <= 30 and value.replace("-", "").isalnum()
 
 
-def _has_earlier_petitions(petitioner: Petitioner | None) -> bool:
-    """初次信访: no earlier petition by the same person (same ID number, or same phone and name)."""
+def _has_earlier_petitions(petitioner: Petitioner | None, nature: str) -> bool:
+    """初次信访: no earlier petition by the same person (by the blind indexes of ID number and phone).
+
+    Accusations are left out unless the new item is one itself: 初次 is shown to everybody who
+    sees the new item, and must not tell them that its petitioner once accused somebody (R-150).
+    """
     if petitioner is None:
         return False
-    same = Q(petitioner=petitioner)
-    if petitioner.id_number_index:
-        same |= Q(petitioner__id_number_index=petitioner.id_number_index)
-    if petitioner.phone_index:
-        same |= Q(petitioner__phone_index=petitioner.phone_index)
-    return Petition.objects.filter(same).exists()
+    from minsheng.petitions.confidentiality import identity_keys, identity_q
+
+    same = Q(petitioner=petitioner) | identity_q(
+        identity_keys(petitioner.phone_index, petitioner.id_number_index)
+    )
+    earlier = Petition.objects.filter(same)
+    if nature != Nature.ACCUSATION:
+        earlier = earlier.exclude(nature=Nature.ACCUSATION)
+    return earlier.exists()
 
 
 def _find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | None) -> Petitioner | None:
@@ -223,7 +230,7 @@ def petition_register(
         petitioner = _find_or_create_petitioner(data.petitioner, data.portal_user)
         name = petitioner.name if petitioner else ""
         address = petitioner.address if petitioner else ""
-        earlier = _has_earlier_petitions(petitioner)
+        earlier = _has_earlier_petitions(petitioner, data.nature)
         yueji = data.channel == Channel.VISIT and (data.visited_organ_level_gap or 0) > 1
         code = new_tracking_code(moment)
         while Petition.objects.filter(tracking_code=code).exists():

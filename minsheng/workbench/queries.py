@@ -289,9 +289,7 @@ def similar_petitions(
     return rows[:limit]
 
 
-def suggested_similar(
-    user: AbstractBaseUser, petition: Petition, *, identity_visible: bool
-) -> list[dict[str, Any]]:
+def suggested_similar(user: AbstractBaseUser, petition: Petition) -> list[dict[str, Any]]:
     """The stored "similar or repeated" suggestions as this user may see them (the rule lives in
     minsheng.petitions.selectors.similar_suggestions_for)."""
     return similar_suggestions_for(user, petition)

@@ -43,6 +43,7 @@ from minsheng.petitions.selectors import (
     petitioner_reveal,
     petitioner_view,
     petitions_visible_to,
+    same_person_petitions,
 )
 from minsheng.workbench import forms as wf
 from minsheng.workbench import queries
@@ -481,7 +482,6 @@ def _register_check(
     """预检: what registration would suggest for the text typed so far (similar and repeat
     petitions, category, organ, urgency). Nothing is written; the form comes back as typed."""
     from minsheng.intelligence.services import DraftPetition, draft_analyse
-    from minsheng.petitions.selectors import draft_similar_for
 
     post = request.POST
     organ = next((o for o in organ_choices if str(o.pk) == organ_id), organ_choices[0])
@@ -501,7 +501,7 @@ def _register_check(
         petitioner_phone=post.get("phone") or "",
     )
     has_text = any((draft.title.strip(), draft.request.strip(), draft.facts.strip()))
-    analysis = draft_analyse(draft) if has_text else {}
+    analysis = draft_analyse(draft, viewer=_user(request)) if has_text else {}
     initial = {k: v for k, v in post.items() if k not in ("csrfmiddlewaretoken", "action")}
     form = wf.RegistrationForm(initial=initial, channel=channel)
     context = {
@@ -509,7 +509,7 @@ def _register_check(
         "checked": True,
         "check_empty": not has_text,
         "draft": {"suggestions": analysis},
-        "suggested_similar": draft_similar_for(_user(request), analysis.get("similar") or []),
+        "suggested_similar": analysis.get("similar") or [],
     }
     return render(request, "workbench/register.html", context)
 
@@ -618,15 +618,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Art. 30(3): whoever may not see the petitioner (the accused organ, analysts) must not be
     # able to link him to his other petitions either, nor to his fellow representatives.
     identity_visible = can_see_masked_identity(user, petition)
-    related = []
-    if petition.petitioner_id and identity_visible:
-        related = list(
-            petitions_visible_to(user)
-            .filter(petitioner_id=petition.petitioner_id)
-            .exclude(pk=petition.pk)
-            .select_related("current_organ")
-            .order_by("-received_at")[:10]
-        )
+    related = same_person_petitions(user, petition)
     assignments = list(
         Assignment.objects.filter(petition=petition)
         .select_related("organ", "from_organ")
@@ -638,18 +630,18 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "who": petitioner_view(user, petition),
         "can_reveal": can_see_identity(user, petition),
         "representatives": list(petition.representatives.all()) if identity_visible else [],
-        "suggested_similar": queries.suggested_similar(user, petition, identity_visible=identity_visible),
+        "suggested_similar": queries.suggested_similar(user, petition),
         "attachments": attachments_for(user, petition),
         "deadlines": queries.deadline_views(petition),
         "timeline": _timeline(petition),
         "actions": _action_buttons(petition, user),
         "documents": documents_available(petition),
         "related": related,
-        "similar": [
-            (other, score)
-            for other, score in queries.similar_petitions(user, petition)
-            if identity_visible or not petition.petitioner_id or other.petitioner_id != petition.petitioner_id
-        ],
+        "related_visible": bool(
+            petition.related_petition_id
+            and petitions_visible_to(user).filter(pk=petition.related_petition_id).exists()
+        ),
+        "similar": queries.similar_petitions(user, petition),
         "notes": list(
             PetitionEvent.objects.filter(petition=petition, action="note")
             .select_related("actor")

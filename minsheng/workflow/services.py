@@ -26,6 +26,7 @@ from minsheng.core.errors import Forbidden, InvalidInput, NotFound, TransitionNo
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
 from minsheng.orgs.models import Organ, Role, StaffMembership
 from minsheng.orgs.selectors import is_admin, membership_for, organ_subtree_ids
+from minsheng.petitions.confidentiality import is_accused_side
 from minsheng.petitions.models import Nature, Petition, Procedure, Route, State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
@@ -210,6 +211,13 @@ class Ctx:
             raise InvalidInput(_("找不到该机关。"), field=name)
         return organ
 
+    def _referable(self) -> Any:
+        from minsheng.petitions.selectors import petitions_visible_to
+
+        if self.role in (SYSTEM, PETITIONER) or self.actor is None:
+            return Petition.objects.all()
+        return petitions_visible_to(self.actor)
+
     def petition_ref(self, name: str, *, required: bool = True) -> Petition | None:
         value = self.data.get(name)
         if value in (None, ""):
@@ -217,10 +225,12 @@ class Ctx:
                 raise InvalidInput(_("此项必填。"), field=name)
             return None
         pk = _as_id(value)
+        # Only petitions the actor may open: the reference is no probe of what exists elsewhere.
+        candidates = self._referable()
         if pk is not None:
-            found = Petition.objects.filter(pk=pk).first()
+            found = candidates.filter(pk=pk).first()
         elif isinstance(value, str) and len(value) <= 100:
-            found = Petition.objects.filter(tracking_code=value).first()
+            found = candidates.filter(tracking_code=value).first()
         else:
             found = None
         if found is None or found.pk == self.petition.pk:
@@ -498,7 +508,7 @@ def h_not_accept(ctx: Ctx) -> None:
             "reason_label": str(Decision.Reason(reason).label),
             "explanation": explanation,
             "guidance_organ": guidance.name if guidance else None,
-            "related_petition": related.tracking_code if related else None,
+            "related_petition_id": related.pk if related else None,
             "decision_id": decision.pk,
         }
     )
@@ -1087,8 +1097,22 @@ def h_deliver(ctx: Ctx) -> None:
     delivered_on = _deliver(ctx, opinion)
     petition.reply_received_on = delivered_on
     # R-CNT-6: the 复查 window runs from the petitioner's receipt (delivery), not the document date.
-    _open(ctx, "D-REVIEW-REQ-30", delivered_on, petition.current_organ.upper_organ())
+    _open(ctx, "D-REVIEW-REQ-30", delivered_on, _review_organ(petition))
     ctx.after_commit.append(lambda: outbox_notify_petitioner(petition.pk, "answered"))
+
+
+def _review_organ(petition: Petition) -> Organ | None:
+    """The organ that hears 复查/复核: the configured upper organ — for an accusation, the first one
+    up the chain outside the accused unit's subtree (R-150: appeals never land there)."""
+    upper = petition.current_organ.upper_organ()
+    if petition.nature != Nature.ACCUSATION or not petition.accused_organ_id:
+        return upper
+    accused = organ_subtree_ids([petition.accused_organ_id])
+    seen: set[int] = set()
+    while upper is not None and upper.pk in accused and upper.pk not in seen:
+        seen.add(upper.pk)
+        upper = upper.upper_organ()
+    return upper
 
 
 def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
@@ -1109,9 +1133,10 @@ def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
             % {"due": due or "-"},
             field="received_on",
         )
-    upper = petition.current_organ.upper_organ()
+    upper = _review_organ(petition)
     if upper is None:
         raise InvalidInput(_("未配置上一级机关，无法复查复核；请管理员设置。"), field="organ")
+    _ensure_not_accused(ctx, upper, "organ")
     Appeal.objects.create(
         created_at=ctx.now,
         petition=petition,
@@ -1171,7 +1196,7 @@ def _conclude_appeal(ctx: Ctx, stage: str, answer_rule: str) -> dt.date:
 def h_conclude_review(ctx: Ctx) -> None:
     delivered_on = _conclude_appeal(ctx, Opinion.Stage.REVIEW, "D-REVIEW-30")
     ctx.petition.review_reply_received_on = delivered_on
-    _open(ctx, "D-RECHECK-REQ-30", delivered_on, ctx.petition.current_organ.upper_organ())
+    _open(ctx, "D-RECHECK-REQ-30", delivered_on, _review_organ(ctx.petition))
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "review_answered"))
 
 
@@ -1863,7 +1888,7 @@ def _organs_for(transition: Transition, petition: Petition) -> set[int]:
             ids.add(petition.forwarded_by_id)
         return ids
     if transition.at == AT_UPPER:
-        upper = current.upper_organ()
+        upper = _review_organ(petition)
         return {upper.pk} if upper else set()
     if transition.at == AT_CHAIN:
         return {current.pk, *(o.pk for o in current.ancestors())}
@@ -1899,6 +1924,8 @@ def resolve_actor(
 
 def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> list[Transition]:
     """The actions ``actor`` may try on ``petition`` now (the service re-checks every one)."""
+    if is_accused_side(actor, petition):
+        return []
     result = []
     for transition in TRANSITIONS.values():
         if petition.state not in transition.sources:
@@ -1961,7 +1988,8 @@ def petition_transition(
             .filter(pk=petition_id)
             .first()
         )
-        if petition is None:
+        if petition is None or (not (as_system or as_petitioner) and is_accused_side(actor, petition)):
+            # R-150: for the accused side an accusation does not exist (same answer as missing).
             raise NotFound(_("信访事项不存在。"))
         if petition.state not in transition.sources:
             raise TransitionNotAllowed(

@@ -153,20 +153,19 @@ def test_api_suggestions_never_link_an_accuser_to_his_other_petitions(world, reg
         nature="accusation", accused_organ=world.organs["a-housing"], title="举报住建局某科长"
     )
     Petition.objects.filter(pk=accusation.pk).update(
+        suggestions={"similar": [{"id": first.pk, "tracking_code": first.tracking_code, "score": 0.9}]}
+    )
+    Petition.objects.filter(pk=first.pk).update(
         suggestions={
-            "similar": [
-                {
-                    "id": first.pk,
-                    "tracking_code": first.tracking_code,
-                    "score": 0.9,
-                    "relation": "same_petitioner_repeat",
-                }
-            ]
+            "similar": [{"id": accusation.pk, "tracking_code": accusation.tracking_code, "score": 0.9}]
         }
     )
     act(accusation, "forward", "dispatcher", organ_id=world.organs["a-gov"].pk)
-    # `caseworker` also works in the accused organ (a-housing): no same-petitioner link for him
-    body = client.get(f"/api/v1/petitions/{accusation.pk}/suggestions", **token(client, "caseworker")).json()
+    act(first, "forward", "dispatcher", organ_id=world.organs["a-housing"].pk)
+    # `caseworker` also works in the accused organ (a-housing): the accusation does not exist for him
+    response = client.get(f"/api/v1/petitions/{accusation.pk}/suggestions", **token(client, "caseworker"))
+    assert response.status_code == 404
+    body = client.get(f"/api/v1/petitions/{first.pk}/suggestions", **token(client, "caseworker")).json()
     assert body["similar"] == []
     # the dispatcher may see the petitioner: he gets the link
     body = client.get(f"/api/v1/petitions/{accusation.pk}/suggestions", **token(client, "dispatcher")).json()

@@ -11,7 +11,7 @@ from django.test import Client
 from minsheng.intelligence.services import DraftPetition, draft_analyse
 from minsheng.orgs.models import Organ, Role, StaffMembership
 from minsheng.petitions.models import Petition, State
-from minsheng.petitions.selectors import draft_similar_for
+from minsheng.petitions.relations import SYSTEM
 from minsheng.workflow.models import PetitionEvent
 
 pytestmark = pytest.mark.django_db
@@ -42,12 +42,13 @@ def _outsider_registrar() -> Any:
 def test_repeat_by_the_same_petitioner_is_recognised_and_nothing_is_written(register: Any) -> None:
     earlier = register()
     counts = (Petition.objects.count(), PetitionEvent.objects.count())
-    result = draft_analyse(_draft(earlier, petitioner_phone=" 138 0013 8000 ".replace(" ", "")))
+    result = draft_analyse(
+        _draft(earlier, petitioner_phone=" 138 0013 8000 ".replace(" ", "")), viewer=SYSTEM
+    )
     assert (Petition.objects.count(), PetitionEvent.objects.count()) == counts
     top = result["similar"][0]
     assert top["id"] == earlier.pk and top["score"] == 1.0
     assert top["relation"] == "same_petitioner_repeat" and top["final"] is False
-    assert top["identity_free_relation"] == "similar"  # same organ, so not "elsewhere"
     assert {"category", "nature", "routing", "urgency"} <= set(result)
     assert result["routing"] and result["routing"][0]["reasons"]
     assert "errors" not in result
@@ -55,13 +56,13 @@ def test_repeat_by_the_same_petitioner_is_recognised_and_nothing_is_written(regi
 
 def test_the_id_number_alone_identifies_the_person(register: Any) -> None:
     earlier = register()
-    result = draft_analyse(_draft(earlier, petitioner_id_number="110101199003074514"))
+    result = draft_analyse(_draft(earlier, petitioner_id_number="110101199003074514"), viewer=SYSTEM)
     assert result["similar"][0]["relation"] == "same_petitioner_repeat"
 
 
 def test_another_person_is_not_a_repeat(register: Any) -> None:
     earlier = register()
-    result = draft_analyse(_draft(earlier, petitioner_phone="13900000001"))
+    result = draft_analyse(_draft(earlier, petitioner_phone="13900000001"), viewer=SYSTEM)
     assert result["similar"][0]["id"] == earlier.pk
     assert result["similar"][0]["relation"] != "same_petitioner_repeat"
 
@@ -69,7 +70,7 @@ def test_another_person_is_not_a_repeat(register: Any) -> None:
 def test_final_matter_is_flagged_for_article_36(register: Any) -> None:
     earlier = register()
     Petition.objects.filter(pk=earlier.pk).update(state=State.FINAL)
-    result = draft_analyse(_draft(earlier, petitioner_phone=PHONE))
+    result = draft_analyse(_draft(earlier, petitioner_phone=PHONE), viewer=SYSTEM)
     top = result["similar"][0]
     assert top["relation"] == "same_petitioner_repeat" and top["final"] is True
     assert "第三十六条" in top["explanation"]
@@ -77,24 +78,29 @@ def test_final_matter_is_flagged_for_article_36(register: Any) -> None:
 
 def test_in_progress_elsewhere_when_received_by_another_organ(register: Any, organs: Any) -> None:
     earlier = register()
-    result = draft_analyse(_draft(earlier, receiving_organ_id=Organ.objects.get(code="a-gov").pk))
+    result = draft_analyse(
+        _draft(earlier, receiving_organ_id=Organ.objects.get(code="a-gov").pk), viewer=SYSTEM
+    )
     assert result["similar"][0]["relation"] == "same_matter_in_progress_elsewhere"
 
 
 def test_viewer_who_cannot_see_the_petition_gets_no_identity_link(register: Any, users: Any) -> None:
     earlier = register()
-    result = draft_analyse(_draft(earlier, petitioner_phone=PHONE))
-    insider = draft_similar_for(users["registrar"], result["similar"])[0]
+    insider = draft_analyse(_draft(earlier, petitioner_phone=PHONE), viewer=users["registrar"])["similar"][0]
     assert insider["visible"] and insider["id"] == earlier.pk
     assert insider["relation"] == "same_petitioner_repeat"
-    outsider = draft_similar_for(_outsider_registrar(), result["similar"])[0]
+    outsider = draft_analyse(_draft(earlier, petitioner_phone=PHONE), viewer=_outsider_registrar())[
+        "similar"
+    ][0]
     assert outsider["visible"] is False and outsider["id"] is None and outsider["state"] is None
     assert outsider["relation"] == "similar"
     assert outsider["tracking_code"] == earlier.tracking_code
 
 
 def test_empty_index_gives_no_similar(world: Any) -> None:
-    result = draft_analyse(DraftPetition(title="桂花路路灯长期不亮", request="请求尽快维修路灯"))
+    result = draft_analyse(
+        DraftPetition(title="桂花路路灯长期不亮", request="请求尽快维修路灯"), viewer=SYSTEM
+    )
     assert result["similar"] == []
     assert result["category"]["label"]
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from minsheng.intelligence import services
+from minsheng.petitions.relations import SYSTEM
 from minsheng.petitions.services import PetitionerInput
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,12 @@ def test_similar_relations(register: Any) -> None:
         services.petition_enrich(other)
     again = register(petitioner=people[0], **text)
     result = services.petition_enrich(again)
+    # Stored identity-free (id, code, score); relations are computed for a viewer.
+    assert all(set(item) == {"id", "tracking_code", "score"} for item in result["similar"])
+    shown = services.similar_relations(
+        again, [(i["id"], i["score"]) for i in result["similar"]], viewer=SYSTEM
+    )
+    result = {"similar": shown}
     relations = {item["id"]: item["relation"] for item in result["similar"]}
     assert relations[earlier.pk] == "same_petitioner_repeat"
     assert relations[others[0].pk] == "possible_collective_issue"
@@ -74,8 +81,9 @@ def test_in_progress_elsewhere(register: Any, act: Any, organs: Any) -> None:
     act(first, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
     second = register(petitioner=PetitionerInput(name="王五", phone="13900139000"), **text)
     services.petition_enrich(first)
-    result = services.petition_enrich(second)
-    hit = next(i for i in result["similar"] if i["id"] == first.pk)
+    stored = services.petition_enrich(second)["similar"]
+    shown = services.similar_relations(second, [(i["id"], i["score"]) for i in stored], viewer=SYSTEM)
+    hit = next(i for i in shown if i["id"] == first.pk)
     assert hit["relation"] == "same_matter_in_progress_elsewhere"
     assert "第十九条" in hit["explanation"]
 

@@ -23,9 +23,23 @@ def _client(users: dict[str, Any], username: str) -> Client:
 
 
 @pytest.fixture
+def gov_caseworker(users: dict[str, Any], organs: Any) -> Any:
+    """A caseworker of the city government only: not on the accused side of a-housing."""
+    from django.contrib.auth import get_user_model
+
+    from minsheng.orgs.models import Role, StaffMembership
+
+    user = get_user_model().objects.create_user("gov_only_caseworker", password="test-password-123")
+    StaffMembership.objects.create(user=user, organ=organs["a-gov"], role=Role.CASEWORKER)
+    users["gov_only_caseworker"] = user
+    return user
+
+
+@pytest.fixture
 def accusation(register: Any, act: Any, organs: Any) -> Petition:
-    """An accusation against a-housing, forwarded to the city government: the caseworker (posts in
-    both a-gov and a-housing) handles it and belongs to the accused organ."""
+    """An accusation against a-housing, forwarded to the city government. ``caseworker`` (posts in
+    both a-gov and a-housing) and the city's leader and supervisor (oversight above a-housing) are
+    on the accused side: for them it does not exist."""
     petition = register(
         nature="accusation",
         accused_organ=organs["a-housing"],
@@ -48,12 +62,16 @@ def test_related_petitions_of_the_accuser_are_hidden_from_the_accused_organ(
     users: Any, accusation: Petition, grievance: Petition
 ) -> None:
     assert accusation.petitioner_id == grievance.petitioner_id
-    page = _client(users, "caseworker").get(reverse("workbench:petition", args=[accusation.pk]))
+    for accused_side in ("caseworker", "organ_head", "supervisor", "leader"):
+        page = _client(users, accused_side).get(reverse("workbench:petition", args=[accusation.pk]))
+        assert page.status_code == 404, accused_side
+    # The grievance (handled by the accused organ) does not lead to the accusation.
+    page = _client(users, "caseworker").get(reverse("workbench:petition", args=[grievance.pk]))
     assert page.status_code == 200
-    assert page.context["related"] == []
-    assert grievance.pk not in [p.pk for p, _score in page.context["similar"]]
-    # Staff outside the accused organ still see the petitioner's other petitions.
-    page = _client(users, "supervisor").get(reverse("workbench:petition", args=[accusation.pk]))
+    assert accusation.pk not in [p.pk for p in page.context["related"]]
+    assert accusation.tracking_code not in page.content.decode()
+    # Staff outside the accused side still see the petitioner's other petitions.
+    page = _client(users, "dispatcher").get(reverse("workbench:petition", args=[accusation.pk]))
     assert [p.pk for p in page.context["related"]] == [grievance.pk]
 
 
@@ -61,23 +79,22 @@ def test_same_petitioner_suggestions_are_hidden_from_the_accused_organ(
     users: Any, accusation: Petition, grievance: Petition
 ) -> None:
     accusation.suggestions = {
-        "similar": [
-            {
-                "id": grievance.pk,
-                "tracking_code": grievance.tracking_code,
-                "score": 0.91,
-                "relation": "same_petitioner_repeat",
-                "final": False,
-            }
-        ]
+        "similar": [{"id": grievance.pk, "tracking_code": grievance.tracking_code, "score": 0.91}]
     }
     accusation.save(update_fields=["suggestions"])
-    html = _client(users, "caseworker").get(reverse("workbench:petition", args=[accusation.pk])).content
-    text = html.decode()
-    assert grievance.tracking_code not in text
+    grievance.suggestions = {
+        "similar": [{"id": accusation.pk, "tracking_code": accusation.tracking_code, "score": 0.91}]
+    }
+    grievance.save(update_fields=["suggestions"])
+    text = (
+        _client(users, "caseworker").get(reverse("workbench:petition", args=[grievance.pk])).content.decode()
+    )
+    assert accusation.tracking_code not in text
     assert "同一信访人重复信访" not in text
-    html = _client(users, "supervisor").get(reverse("workbench:petition", args=[accusation.pk])).content
-    assert grievance.tracking_code in html.decode()
+    text = (
+        _client(users, "dispatcher").get(reverse("workbench:petition", args=[accusation.pk])).content.decode()
+    )
+    assert grievance.tracking_code in text and "同一信访人重复信访" in text
 
 
 def test_suggestions_link_only_to_visible_petitions(
@@ -111,9 +128,10 @@ def test_representatives_are_hidden_from_the_accused_organ(
         representatives=[{"name": "欧阳锋", "phone": "13900139000"}],
     )
     act(petition, "forward", "dispatcher", organ_id=organs["a-gov"].pk)
-    html = _client(users, "caseworker").get(reverse("workbench:petition", args=[petition.pk])).content
-    assert "欧**" not in html.decode() and "欧阳" not in html.decode()
-    html = _client(users, "supervisor").get(reverse("workbench:petition", args=[petition.pk])).content
+    response = _client(users, "caseworker").get(reverse("workbench:petition", args=[petition.pk]))
+    assert response.status_code == 404
+    assert "欧" not in response.content.decode()
+    html = _client(users, "dispatcher").get(reverse("workbench:petition", args=[petition.pk])).content
     assert "欧**" in html.decode()
 
 
@@ -123,41 +141,43 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
 
 
-def test_documents_for_the_accused_organ_carry_no_petitioner_name(
-    users: Any, act: Any, accusation: Petition
+def test_documents_of_an_accusation_never_reach_the_accused_side(
+    users: Any, act: Any, accusation: Petition, gov_caseworker: Any
 ) -> None:
-    act(accusation, "receive", "caseworker")
-    act(accusation, "accept", "caseworker")
-    client = _client(users, "caseworker")
-    response = client.post(reverse("workbench:document", args=[accusation.pk, "accept_notice", "docx"]))
+    act(accusation, "receive", "gov_only_caseworker")
+    act(accusation, "accept", "gov_only_caseworker")
+    url = reverse("workbench:document", args=[accusation.pk, "accept_notice", "docx"])
+    response = _client(users, "caseworker").post(url)
+    assert response.status_code == 404
+    assert "李" not in response.content.decode("utf-8", "replace")
+    # The city government's own caseworker issues the petitioner's copy, which names him.
+    response = _client(users, "gov_only_caseworker").post(url)
     assert response.status_code == 200
-    text = _docx_text(response.content)
-    assert "李*" not in text and "李四" not in text
-    # The supervisor (not of the accused organ, no identity role) gets the masked name.
-    response = _client(users, "supervisor").post(
-        reverse("workbench:document", args=[accusation.pk, "accept_notice", "docx"])
-    )
-    assert "李*" in _docx_text(response.content) and "李四" not in _docx_text(response.content)
+    assert "李四" in _docx_text(response.content)
 
 
-def test_issued_documents_keep_no_plain_name_at_rest(users: Any, act: Any, accusation: Petition) -> None:
+def test_issued_documents_keep_no_plain_name_at_rest(
+    users: Any, act: Any, accusation: Petition, gov_caseworker: Any
+) -> None:
     from minsheng.documents.models import IssuedDocument
     from minsheng.documents.services import render_document
 
-    act(accusation, "receive", "caseworker")
-    act(accusation, "accept", "caseworker")
+    act(accusation, "receive", "gov_only_caseworker")
+    act(accusation, "accept", "gov_only_caseworker")
     data, _name, _type = render_document(Petition.objects.get(pk=accusation.pk), "accept_notice", "docx")
     assert "李四" in _docx_text(data)  # the petitioner's own copy names him
     issued = IssuedDocument.objects.get(petition=accusation)
     assert "李四" not in str(issued.context)
 
 
-def test_issued_documents_are_read_only_in_the_admin(users: Any, act: Any, accusation: Petition) -> None:
+def test_issued_documents_are_read_only_in_the_admin(
+    users: Any, act: Any, accusation: Petition, gov_caseworker: Any
+) -> None:
     from minsheng.documents.models import IssuedDocument
     from minsheng.documents.services import document_issue
 
-    act(accusation, "receive", "caseworker")
-    act(accusation, "accept", "caseworker")
+    act(accusation, "receive", "gov_only_caseworker")
+    act(accusation, "accept", "gov_only_caseworker")
     issued = document_issue(Petition.objects.get(pk=accusation.pk), "accept_notice")
     client = _client(users, "admin")
     url = reverse("admin:documents_issueddocument_delete", args=[issued.pk])
