@@ -369,6 +369,8 @@ class DemoBuilder:
                 explanation="请向有权处理的区级机关提出。",
             )
         if target == "routed_discipline":
+            if petition.state == "routed_discipline":  # received inside the accused subtree
+                return petition
             return self.act(
                 petition,
                 "route_discipline",

@@ -337,6 +337,11 @@ def petition_register(
                 data={"note": "登记时标记重大紧急"},
                 now=moment,
             )
+        if petition.nature == Nature.ACCUSATION and petition.accused_organ_id:
+            # received inside the accused subtree — the system passes it on at once.
+            from minsheng.workflow.services import accusation_leave_accused_side
+
+            accusation_leave_accused_side(petition.pk, now=moment)
     petition.refresh_from_db()
     return petition, password
 

@@ -464,6 +464,43 @@ def h_route_discipline(ctx: Ctx) -> None:
     )
 
 
+def discipline_body_outside(organ: Organ, excluded: set[int]) -> Organ | None:
+    """The nearest active discipline and supervision body for ``organ``'s region or a region above
+    it, outside ``excluded`` (the accused subtree)."""
+    region = organ.region
+    while region is not None:
+        body = (
+            Organ.objects.filter(kind=Organ.Kind.DISCIPLINE, region=region, is_active=True)
+            .exclude(pk__in=excluded)
+            .order_by("level", "pk")
+            .first()
+        )
+        if body is not None:
+            return body
+        region = region.parent
+    return None
+
+
+def accusation_leave_accused_side(petition_id: int, *, now: dt.datetime | None = None) -> Petition | None:
+    """R-150 at intake: an accusation received by the accused unit or a unit under it (a letter to
+    the bureau about its own government) is passed at once, by the system, to the discipline and
+    supervision body — for everyone in the receiving organ it no longer exists. Returns the routed
+    petition, or None when nothing had to be done (or no body is configured: then it waits for an
+    administrator, who sees it)."""
+    petition = Petition.objects.select_related("receiving_organ__region").get(pk=petition_id)
+    if petition.nature != Nature.ACCUSATION or not petition.accused_organ_id:
+        return None
+    accused = organ_subtree_ids([petition.accused_organ_id])
+    if petition.current_organ_id not in accused:
+        return None
+    body = discipline_body_outside(petition.receiving_organ, accused)
+    if body is None:
+        return None
+    return petition_transition(
+        petition.pk, "route_discipline", actor=None, as_system=True, data={"organ_id": body.pk}, now=now
+    )
+
+
 def h_not_accept(ctx: Ctx) -> None:
     reason = ctx.choice("reason", [r.value for r in Decision.Reason])
     explanation = ctx.text("explanation", required=reason == Decision.Reason.OTHER)
@@ -1481,7 +1518,7 @@ TRANSITIONS: dict[str, Transition] = {
             "route_discipline",
             {S.REGISTERED, S.BUREAU_TRIAGE},
             S.ROUTED_DISCIPLINE,
-            BUREAU,
+            BUREAU | {SYSTEM},
             AT_CURRENT,
             h_route_discipline,
             gettext_lazy("转纪检监察机关"),
