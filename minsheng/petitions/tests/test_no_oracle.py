@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from minsheng.intelligence.services import DraftPetition, draft_analyse
@@ -86,6 +86,8 @@ def test_precheck_answer_does_not_depend_on_the_identity_supplied(
 
     @RUNS
     @given(phone=phones, id_number=id_numbers)
+    @example(phone=ACCUSER_PHONE, id_number="")
+    @example(phone="", id_number=ACCUSER_ID)
     def same_answer(phone: str, id_number: str) -> None:
         answer = draft_analyse(_draft(phone, id_number, organ_id), viewer=viewer)["similar"]
         assert answer == baseline
@@ -114,6 +116,8 @@ def test_relation_lookup_does_not_depend_on_the_identity_supplied(
 
     @RUNS
     @given(phone=phones, id_number=id_numbers, visible=st.booleans())
+    @example(phone=ACCUSER_PHONE, id_number="", visible=True)
+    @example(phone="", id_number=ACCUSER_ID, visible=True)
     def same_answer(phone: str, id_number: str, visible: bool) -> None:
         keys = identity_keys(
             blind_index(phone) if phone.strip() else "", blind_index(id_number) if id_number.strip() else ""
