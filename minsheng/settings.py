@@ -291,6 +291,8 @@ MINSHENG_RATING_WINDOW_DAYS = env_int("MINSHENG_RATING_WINDOW_DAYS", 30, minimum
 MINSHENG_ASSIGNED_DEFAULT_DAYS = env_int("MINSHENG_ASSIGNED_DEFAULT_DAYS", 60, minimum=1)
 # Anonymous reports of misconduct through the portal (R-150(e)).
 MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS = env_bool("MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS", True)
+# leaders and supervisors above an accused unit count as its accused side (they answer for it).
+MINSHENG_SHIELD_OVERSIGHT = env_bool("MINSHENG_SHIELD_OVERSIGHT", True)
 MINSHENG_API_TOKEN_TTL_HOURS = env_int("MINSHENG_API_TOKEN_TTL_HOURS", 12, minimum=1)
 # The interactive API docs at /api/v1/docs (Swagger UI served from static files, no CDN).
 MINSHENG_API_DOCS = env_bool("MINSHENG_API_DOCS", True)
