@@ -89,7 +89,7 @@ class StaffTwoFactorMiddleware:
             return self.get_response(request)
         verify_url = reverse("account:otp_verify")
         enrol_url = reverse("account:otp_enrol")
-        always_open = {reverse("workbench:logout"), reverse("workbench:login")}
+        always_open = {reverse("workbench:logout"), reverse("workbench:login"), reverse("admin:logout")}
         if path in always_open:
             return self.get_response(request)
         verified = bool(getattr(user, "is_verified", lambda: False)())

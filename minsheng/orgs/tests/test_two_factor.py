@@ -134,6 +134,13 @@ def test_admin_login_also_needs_the_code(client: Client, users: Any, settings: A
     assert client.get("/admin/").status_code == 200
 
 
+def test_unverified_session_can_log_out(client: Client, users: Any) -> None:
+    enrolled_device(users["admin"])
+    client.post("/admin/login/", {"username": "admin", "password": PASSWORD})
+    assert client.post("/admin/logout/").status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
 def test_without_a_device_nothing_changes_when_not_required(client: Client, users: Any) -> None:
     assert (
         client.post("/workbench/login/", {"username": "caseworker", "password": PASSWORD}).status_code == 302
