@@ -167,10 +167,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory test database
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rate limits, one-time codes and lock-outs must hold across every server process: production
+# needs a shared cache — Redis (REDIS_URL), or the database (MINSHENG_CACHE=database, after
+# `minsheng createcachetable`). A per-process cache would give each process its own allowance.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+CACHE_KIND = env_str("MINSHENG_CACHE", "redis" if REDIS_URL else "local") or "local"
+if CACHE_KIND not in ("redis", "database", "local"):
+    raise ImproperlyConfigured("MINSHENG_CACHE must be redis, database or local")
+if CACHE_KIND == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("MINSHENG_CACHE=redis needs REDIS_URL")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+elif CACHE_KIND == "database":
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "minsheng_cache"}
+    }
 else:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "production needs a shared cache for rate limits and one-time codes: set REDIS_URL, "
+            "or MINSHENG_CACHE=database (then run `minsheng createcachetable`)"
+        )
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "minsheng"}}
 
 TASKS = {

@@ -7,6 +7,7 @@ settings (``MINSHENG_PORTAL_LIMITS``), e.g. ``{"otp_phone": (5, 3600)}``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -95,6 +96,36 @@ def throttle_reset(name: str, subject: str) -> None:
     cache.delete(_key(name, subject))
 
 
+@dataclass
+class Reservation:
+    """Events already counted by :func:`throttle_take`; ``refund`` gives them back (a success
+    that should not count as a failure)."""
+
+    taken: list[tuple[str, str]]
+
+    def refund(self) -> None:
+        for name, subject in self.taken:
+            with contextlib.suppress(ValueError):  # expired meanwhile: nothing to give back
+                cache.decr(_key(name, subject))
+
+
+def throttle_take(*limits: tuple[str, str]) -> Reservation | None:
+    """Count one event for each (limit name, subject) *before* the guarded work, atomically
+    (``cache.add`` / ``cache.incr``: one Redis INCR each), and answer None — with the counts given
+    back — when any allowance is used up. Checking first and counting afterwards would let
+    concurrent requests on several server processes all pass the check before any of them counts;
+    counting first bounds the guesses exactly, whatever the concurrency."""
+    taken: list[tuple[str, str]] = []
+    for name, subject in limits:
+        allowed, _window = limit_for(name)
+        count = throttle_hit(name, subject)
+        taken.append((name, subject))
+        if count > allowed:
+            Reservation(taken).refund()
+            return None
+    return Reservation(taken)
+
+
 def phone_key(phone: str) -> str:
     return blind_index(normalise_phone(phone)) or "none"
 
@@ -145,16 +176,23 @@ def otp_check(phone: str, purpose: str, code: str) -> OtpResult:
     entry: dict[str, Any] | None = cache.get(key)
     if not entry:
         return OtpResult(False, "missing")
-    if entry["attempts"] >= OTP_MAX_ATTEMPTS or throttle_blocked("otp_fail_phone_day", phone_key(phone)):
-        return OtpResult(False, "locked")
-    if hmac.compare_digest(entry["digest"], _otp_digest(phone, code.strip())):
-        cache.delete(key)
-        return OtpResult(True)
-    throttle_hit("otp_fail_phone_day", phone_key(phone))
-    entry["attempts"] += 1
+    # Each try is counted atomically before the comparison (shared by every server process).
+    attempts_key = f"{key}:attempts:{entry['digest'][:16]}"
     remaining = max(1, OTP_TTL_SECONDS - int(time.time() - entry["issued"]))
-    cache.set(key, entry, timeout=remaining)
-    return OtpResult(False, "locked" if entry["attempts"] >= OTP_MAX_ATTEMPTS else "wrong")
+    cache.add(attempts_key, 0, timeout=remaining)
+    try:
+        attempt = int(cache.incr(attempts_key))
+    except ValueError:  # expired between add and incr
+        return OtpResult(False, "missing")
+    if attempt > OTP_MAX_ATTEMPTS:
+        return OtpResult(False, "locked")
+    daily = throttle_take(("otp_fail_phone_day", phone_key(phone)))
+    if daily is None:
+        return OtpResult(False, "locked")
+    if hmac.compare_digest(entry["digest"], _otp_digest(phone, code.strip())) and cache.delete(key):
+        daily.refund()  # only wrong codes count per day; ``delete`` makes the code single-use
+        return OtpResult(True)
+    return OtpResult(False, "locked" if attempt >= OTP_MAX_ATTEMPTS else "wrong")
 
 
 # ---- uploads ----------------------------------------------------------------------------------

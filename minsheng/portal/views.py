@@ -54,6 +54,7 @@ from minsheng.portal.security import (
     throttle_blocked,
     throttle_hit,
     throttle_reset,
+    throttle_take,
 )
 from minsheng.workflow.services import petition_transition
 
@@ -433,20 +434,17 @@ def track(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             code = form.cleaned_data["tracking_code"]
             ip = client_ip(request)
-            if (
-                throttle_blocked("track_fail_ip", ip)
-                or throttle_blocked("track_fail_code", code)
-                or throttle_blocked("track_fail_code_day", code)
-            ):
+            attempt = throttle_take(
+                ("track_fail_ip", ip), ("track_fail_code", code), ("track_fail_code_day", code)
+            )
+            if attempt is None:
                 form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
             else:
                 petition = petition_check_query(code, form.cleaned_data["password"])
                 if petition is None:
-                    throttle_hit("track_fail_ip", ip)
-                    throttle_hit("track_fail_code", code)
-                    throttle_hit("track_fail_code_day", code)
                     form.add_error(None, _("查询码或查询密码不正确，请核对后再试。"))
                 else:
+                    attempt.refund()
                     throttle_reset("track_fail_code", code)
                     _remember(request, petition.tracking_code)
                     _link_to_citizen(request, petition)
@@ -700,9 +698,8 @@ def account_login(request: HttpRequest) -> HttpResponse:
             password_form = PasswordLoginForm(request.POST, prefix="pw")
             if password_form.is_valid():
                 phone = password_form.cleaned_data["phone"]
-                if throttle_blocked("login_fail_ip", ip) or throttle_blocked(
-                    "login_fail_phone", phone_key(phone)
-                ):
+                attempt = throttle_take(("login_fail_ip", ip), ("login_fail_phone", phone_key(phone)))
+                if attempt is None:
                     password_form.add_error(
                         None, _("登录失败次数过多，请15分钟后再试，或使用短信验证码登录。")
                     )
@@ -713,11 +710,10 @@ def account_login(request: HttpRequest) -> HttpResponse:
                         and user.is_active
                         and user.check_password(password_form.cleaned_data["password"])
                     ):
+                        attempt.refund()
                         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                         _mark_verified(request, phone)
                         return redirect("portal:my_petitions")
-                    throttle_hit("login_fail_ip", ip)
-                    throttle_hit("login_fail_phone", phone_key(phone))
                     password_form.add_error(
                         None, _("手机号码或密码不正确。还没有设置密码？请使用短信验证码登录。")
                     )

@@ -50,6 +50,7 @@ def test_check_deploy_passes():
         "MINSHENG_DATA_KEY": "6Z8l9cTqv1H4mRkW0yXbJ3sNfUeA2gPdQoLi7tCz5rE=",
         "DATABASE_URL": "sqlite:////tmp/minsheng-deploy-check.sqlite3",
         "MINSHENG_SMS_BACKEND": "gateway.SmsBackend",
+        "MINSHENG_CACHE": "database",
     }
     result = run(env, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
@@ -60,10 +61,51 @@ def test_console_sms_backend_is_refused_in_production():
         **PROD,
         "SECRET_KEY": "x" * 60,
         "MINSHENG_DATA_KEY": "6Z8l9cTqv1H4mRkW0yXbJ3sNfUeA2gPdQoLi7tCz5rE=",
+        "MINSHENG_CACHE": "database",
     }
     result = run(env, "check")
     assert result.returncode != 0
     assert "MINSHENG_SMS_BACKEND must name a real SMS gateway" in result.stderr
+
+
+PROD_READY = {
+    **PROD,
+    "SECRET_KEY": "x" * 60,
+    "MINSHENG_DATA_KEY": "6Z8l9cTqv1H4mRkW0yXbJ3sNfUeA2gPdQoLi7tCz5rE=",
+    "MINSHENG_SMS_BACKEND": "gateway.SmsBackend",
+    "DATABASE_URL": "sqlite:////tmp/minsheng-cache-check.sqlite3",
+}
+
+
+def test_production_refuses_a_per_process_cache():
+    """Rate limits and one-time codes must be shared by every server process."""
+    result = run({**PROD_READY, "REDIS_URL": ""}, "check")
+    assert result.returncode != 0
+    assert "production needs a shared cache" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "backend"),
+    [
+        ({"REDIS_URL": "redis://127.0.0.1:6379/5"}, "RedisCache"),
+        ({"REDIS_URL": "", "MINSHENG_CACHE": "database"}, "DatabaseCache"),
+    ],
+)
+def test_production_with_a_shared_cache(env, backend):
+    result = run(
+        {**PROD_READY, **env},
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(backend)
+
+
+def test_unknown_cache_kind_is_refused():
+    result = run({"MINSHENG_CACHE": "memcached"}, "check")
+    assert result.returncode != 0
+    assert "MINSHENG_CACHE must be redis, database or local" in result.stderr
 
 
 def test_bad_database_url_is_refused():
