@@ -17,6 +17,7 @@ draft, the API — is built here, for one viewer, by one function (:func:`simila
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -128,7 +129,7 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
         .values_list("petition_id", flat=True)
     )
 
-    def person(row: dict[str, Any]) -> frozenset[Any]:
+    def person(row: Mapping[str, Any]) -> frozenset[Any]:
         keys = identity_keys(row["petitioner__phone_index"], row["petitioner__id_number_index"])
         if keys:
             return keys

@@ -1,0 +1,177 @@
+"""Handlers of 复查 and 复核 (Arts. 35–36): review organ, windows, hearings, outcomes, finality."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from minsheng.core.calendar import inclusive_days
+from minsheng.core.errors import InvalidInput
+from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
+from minsheng.petitions.models import State
+from minsheng.workflow import deadlines as dl
+from minsheng.workflow.models import (
+    Appeal,
+    Hearing,
+    Opinion,
+)
+from minsheng.workflow.services.context import (
+    Ctx,
+    S,
+    _document_number,
+    _ensure_not_accused,
+    _move_to,
+    _open,
+    _opinion_fields,
+    _review_organ,
+)
+from minsheng.workflow.services.handling import HANDLING_OUTCOMES, _deliver
+
+
+def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
+    petition = ctx.petition
+    received_on = ctx.date("received_on", default=ctx.today)
+    assert received_on is not None
+    if received_on > ctx.today:
+        raise InvalidInput(_("收到请求日期不能晚于今天。"), field="received_on")
+    postmarked = ctx.date("postmarked_on", required=False)
+    window = dl.deadline_get_open(petition.pk, window_rule)
+    due = window.statutory_due if window else None
+    filed_on = postmarked if (postmarked and settings.MINSHENG_POSTMARK_RULE) else received_on
+    good_reason = ctx.text("good_reason", required=False)
+    is_late = due is None or filed_on > due
+    if is_late and not good_reason:
+        raise InvalidInput(
+            _("申请期限已于 %(due)s 届满；无正当理由的逾期申请不予受理。如有正当理由，请填写。")
+            % {"due": due or "-"},
+            field="received_on",
+        )
+    upper = _review_organ(petition)
+    if upper is None:
+        raise InvalidInput(_("未配置上一级机关，无法复查复核；请管理员设置。"), field="organ")
+    _ensure_not_accused(ctx, upper, "organ")
+    Appeal.objects.create(
+        created_at=ctx.now,
+        petition=petition,
+        kind=kind,
+        organ=upper,
+        received_on=received_on,
+        postmarked_on=postmarked,
+        reasons=ctx.text("reasons", required=False),
+        good_reason=good_reason,
+        is_late=is_late,
+    )
+    dl.deadline_meet(petition.pk, window_rule, at=ctx.now)
+    petition.handling_organ = petition.handling_organ or petition.current_organ
+    _move_to(ctx, upper)
+    _open(ctx, answer_rule, received_on, upper)
+    ctx.event_data.update(
+        {"organ": upper.name, "received_on": received_on.isoformat(), "late_with_good_reason": is_late}
+    )
+    ctx.after_commit.append(lambda: outbox_notify_organ(petition.pk, upper.pk, f"{kind}_requested"))
+
+
+def h_request_review(ctx: Ctx) -> None:
+    _appeal(ctx, Appeal.Kind.REVIEW, "D-REVIEW-REQ-30", "D-REVIEW-30")
+    ctx.petition.review_requested_on = ctx.date("received_on", default=ctx.today)
+
+
+def h_request_recheck(ctx: Ctx) -> None:
+    _appeal(ctx, Appeal.Kind.RECHECK, "D-RECHECK-REQ-30", "D-RECHECK-30")
+    ctx.petition.recheck_requested_on = ctx.date("received_on", default=ctx.today)
+
+
+APPEAL_OUTCOMES = [
+    Opinion.Outcome.UPHELD,
+    Opinion.Outcome.CHANGED,
+    Opinion.Outcome.REVOKED,
+    *HANDLING_OUTCOMES,
+]
+
+
+def _conclude_appeal(ctx: Ctx, stage: str, answer_rule: str) -> dt.date:
+    fields = _opinion_fields(ctx, outcomes=APPEAL_OUTCOMES, legal_basis_required=True)
+    opinion = Opinion.objects.create(
+        issued_at=ctx.now,
+        petition=ctx.petition,
+        stage=stage,
+        organ=ctx.petition.current_organ,
+        issued_by=ctx.actor,
+        number=_document_number(ctx, "复字第"),
+        **fields,
+    )
+    dl.deadline_meet(ctx.petition.pk, answer_rule, at=ctx.now)
+    delivered_on = _deliver(ctx, opinion)
+    ctx.event_data.update({"opinion_id": opinion.pk, "outcome": opinion.outcome, "number": opinion.number})
+    return delivered_on
+
+
+def h_conclude_review(ctx: Ctx) -> None:
+    delivered_on = _conclude_appeal(ctx, Opinion.Stage.REVIEW, "D-REVIEW-30")
+    ctx.petition.review_reply_received_on = delivered_on
+    _open(ctx, "D-RECHECK-REQ-30", delivered_on, _review_organ(ctx.petition))
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "review_answered"))
+
+
+def h_recheck_hearing_start(ctx: Ctx) -> None:
+    appeal = Appeal.objects.get(petition=ctx.petition, kind=Appeal.Kind.RECHECK)
+    start = ctx.date("hearing_start", default=ctx.today)
+    assert start is not None
+    if start < appeal.received_on:
+        raise InvalidInput(_("听证开始日期早于收到复核请求日期。"), field="hearing_start")
+    appeal.hearing_start = start
+    appeal.save(update_fields=["hearing_start"])
+    Hearing.objects.create(
+        petition=ctx.petition,
+        stage="recheck",
+        start=start,
+        participants=ctx.text("participants", required=False),
+    )
+    ctx.event_data["hearing_start"] = start.isoformat()
+
+
+def h_recheck_hearing_end(ctx: Ctx) -> None:
+    """R-CNT-7: the inclusive hearing days are added to the 复核 clock (Art. 36(2))."""
+    appeal = Appeal.objects.get(petition=ctx.petition, kind=Appeal.Kind.RECHECK)
+    end = ctx.date("hearing_end", default=ctx.today)
+    assert end is not None and appeal.hearing_start is not None
+    if end < appeal.hearing_start:
+        raise InvalidInput(_("听证结束日期早于开始日期。"), field="hearing_end")
+    appeal.hearing_end = end
+    appeal.save(update_fields=["hearing_end"])
+    Hearing.objects.filter(petition=ctx.petition, stage="recheck", end=None).update(end=end)
+    days = inclusive_days(appeal.hearing_start, end) if settings.MINSHENG_HEARING_EXCLUSION else 0
+    deadline = dl.deadline_get_open(ctx.petition.pk, "D-RECHECK-30")
+    if deadline is not None:
+        deadline = dl.deadline_recompute(deadline, extra_days=days)
+        ctx.event_data["deadlines"] = [
+            {
+                "rule": "D-RECHECK-30",
+                "nominal_due": deadline.nominal_due.isoformat(),
+                "statutory_due": deadline.statutory_due.isoformat(),
+                "provisional": deadline.is_provisional,
+                "hearing_days": days,
+            }
+        ]
+    ctx.event_data.update({"hearing_end": end.isoformat(), "hearing_days": days})
+
+
+def h_conclude_recheck(ctx: Ctx) -> State:
+    delivered_on = _conclude_appeal(ctx, Opinion.Stage.RECHECK, "D-RECHECK-30")
+    ctx.petition.recheck_reply_received_on = delivered_on
+    # Art. 36(3): after the 复核 opinion is delivered the matter is final.
+    ctx.extra_events.append(("finalise", S.RECHECK_CONCLUDED, S.FINAL, {"article": "条例第三十六条第三款"}))
+    ctx.petition.final_at = ctx.now
+    dl.deadline_cancel(ctx.petition.pk)
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "final"))
+    return S.FINAL
+
+
+def h_close_no_review(ctx: Ctx) -> None:
+    ctx.event_data["reason"] = "request window expired"
+
+
+def h_archive(ctx: Ctx) -> None:
+    dl.deadline_cancel(ctx.petition.pk)

@@ -1,0 +1,198 @@
+"""``petition_transition``: the only writer of a petition's state, and who may act."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.core.calendar import CalendarNotCovered
+from minsheng.core.errors import Forbidden, InvalidInput, NotFound, TransitionNotAllowed
+from minsheng.orgs.models import StaffMembership
+from minsheng.orgs.selectors import is_admin, membership_for
+from minsheng.petitions.confidentiality import is_accused_side
+from minsheng.petitions.models import Petition, State
+from minsheng.workflow import deadlines as dl
+from minsheng.workflow.models import (
+    PetitionEvent,
+)
+from minsheng.workflow.services.context import (
+    AT_CHAIN,
+    AT_CURRENT,
+    AT_FORWARDER,
+    AT_UPPER,
+    PETITIONER,
+    SYSTEM,
+    Ctx,
+    R,
+    Transition,
+    _review_organ,
+)
+from minsheng.workflow.services.table import TRANSITIONS
+
+# ----------------------------------------------------------------------------------------------
+# The service
+
+
+def _organs_for(transition: Transition, petition: Petition) -> set[int]:
+    current = petition.current_organ
+    if transition.at == AT_CURRENT:
+        return {current.pk}
+    if transition.at == AT_FORWARDER:
+        ids = {o.pk for o in current.ancestors()}
+        if petition.forwarded_by_id:
+            ids.add(petition.forwarded_by_id)
+        return ids
+    if transition.at == AT_UPPER:
+        upper = _review_organ(petition)
+        return {upper.pk} if upper else set()
+    if transition.at == AT_CHAIN:
+        return {current.pk, *(o.pk for o in current.ancestors())}
+    raise ValueError(transition.at)
+
+
+def resolve_actor(
+    transition: Transition,
+    petition: Petition,
+    actor: AbstractBaseUser | None,
+    *,
+    as_petitioner: bool = False,
+    as_system: bool = False,
+) -> tuple[StaffMembership | None, str]:
+    """The membership (organ + role) under which ``actor`` may perform ``transition``, or Forbidden."""
+    if as_system:
+        if SYSTEM not in transition.roles:
+            raise Forbidden(_("系统不能执行此操作。"))
+        return None, SYSTEM
+    if as_petitioner:
+        if PETITIONER not in transition.roles:
+            raise Forbidden(_("信访人不能执行此操作。"))
+        return None, PETITIONER
+    if actor is None:
+        raise Forbidden(_("需要登录。"))
+    if R.ADMIN in transition.roles and is_admin(actor):
+        return None, R.ADMIN
+    membership = membership_for(actor, _organs_for(transition, petition), transition.roles)
+    if membership is None:
+        raise Forbidden(_("您的岗位不能对此信访事项执行“%(a)s”。") % {"a": transition.label})
+    return membership, membership.role
+
+
+def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> list[Transition]:
+    """The actions ``actor`` may try on ``petition`` now (the service re-checks every one)."""
+    if is_accused_side(actor, petition):
+        return []
+    result = []
+    for transition in TRANSITIONS.values():
+        if petition.state not in transition.sources:
+            continue
+        try:
+            resolve_actor(transition, petition, actor)
+        except Forbidden:
+            continue
+        result.append(transition)
+    return result
+
+
+def _write_event(
+    petition: Petition,
+    action: str,
+    ctx: Ctx,
+    from_state: str,
+    to_state: str,
+    data: dict[str, Any],
+    public: bool,
+) -> PetitionEvent:
+    return PetitionEvent.objects.create(
+        petition=petition,
+        action=action,
+        occurred_at=ctx.now,
+        actor=ctx.actor,
+        actor_role=ctx.role,
+        actor_organ=ctx.organ,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
+        is_public=public,
+    )
+
+
+def petition_transition(
+    petition_id: int,
+    action: str,
+    *,
+    actor: AbstractBaseUser | None,
+    data: dict[str, Any] | None = None,
+    as_petitioner: bool = False,
+    as_system: bool = False,
+    now: dt.datetime | None = None,
+) -> Petition:
+    """Perform ``action`` on a petition. The only writer of ``Petition.state``.
+
+    Raises NotFound (no such petition), TransitionNotAllowed (not from this state), Forbidden (the
+    role may not), InvalidInput (bad data, naming the field). On any error nothing is written.
+    Callers check visibility first (selectors.access_petition).
+    """
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise NotFound(_("未知操作：%(a)s") % {"a": action}, code="unknown_action")
+    moment = now or timezone.now()
+    with transaction.atomic():
+        petition = (
+            Petition.objects.select_for_update()
+            .select_related("current_organ", "current_organ__region")
+            .filter(pk=petition_id)
+            .first()
+        )
+        if petition is None or (not (as_system or as_petitioner) and is_accused_side(actor, petition)):
+            # R-150: for the accused side an accusation does not exist (same answer as missing).
+            raise NotFound(_("信访事项不存在。"))
+        if petition.state not in transition.sources:
+            raise TransitionNotAllowed(
+                _("当前状态“%(s)s”不能执行“%(a)s”。")
+                % {"s": State(petition.state).label, "a": transition.label},
+                state=petition.state,
+                action=action,
+            )
+        membership, role = resolve_actor(
+            transition, petition, actor, as_petitioner=as_petitioner, as_system=as_system
+        )
+        ctx = Ctx(
+            petition=petition,
+            actor=actor,
+            membership=membership,
+            role=role,
+            data=dict(data or {}),
+            now=moment,
+        )
+        from_state = petition.state
+        try:
+            chosen = transition.handler(ctx)
+        except CalendarNotCovered as exc:
+            raise InvalidInput(str(exc), field="date") from exc
+        to_state = chosen or transition.target or from_state
+        if ctx.extra_events:
+            # The handler passed through an intermediate state (e.g. recheck_concluded → final).
+            first_to = ctx.extra_events[0][1]
+            _write_event(petition, action, ctx, from_state, first_to, ctx.event_data, transition.public)
+            for extra_action, extra_from, extra_to, extra_data in ctx.extra_events:
+                saved_role = ctx.role
+                ctx.role = SYSTEM
+                _write_event(petition, extra_action, ctx, extra_from, extra_to, extra_data, True)
+                ctx.role = saved_role
+        else:
+            _write_event(petition, action, ctx, from_state, to_state, ctx.event_data, transition.public)
+        if to_state != from_state:
+            petition.state = to_state
+            petition.state_changed_at = moment
+        petition.save()
+        dl.petition_flags_refresh([petition.pk])
+        # Outbox rows are written in this transaction (none lost); sending happens after commit.
+        for callback in ctx.after_commit:
+            callback()
+    petition.refresh_from_db()
+    return petition

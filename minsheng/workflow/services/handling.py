@@ -1,0 +1,465 @@
+"""Handlers of acceptance and handling: acceptance, the classified routes of Art. 31, simplified
+handling, hearings, mediation, extension, opinions, completion and delivery (Arts. 23, 28–34)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.core.errors import InvalidInput
+from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
+from minsheng.petitions.models import Nature, Procedure, Route, State
+from minsheng.workflow import deadlines as dl
+from minsheng.workflow.models import (
+    Assignment,
+    Decision,
+    Delivery,
+    Extension,
+    Hearing,
+    Opinion,
+)
+from minsheng.workflow.services.context import (
+    Ctx,
+    R,
+    S,
+    _document_number,
+    _open,
+    _opinion_fields,
+    _review_organ,
+)
+
+# ---- acceptance and classified handling (Art. 23, 29–31, 34)
+
+
+def h_accept(ctx: Ctx) -> None:
+    petition = ctx.petition
+    notice_at = ctx.moment("notice_given_at", default=ctx.now)
+    petition.accepted_at = ctx.now
+    petition.notice_given_at = notice_at
+    petition.handling_organ = petition.current_organ
+    if petition.organ_received_at is None:
+        petition.organ_received_at = petition.received_at
+    if ctx.role == R.CASEWORKER and ctx.actor is not None and petition.caseworker_id is None:
+        petition.caseworker = ctx.actor  # type: ignore[assignment]
+    number = _document_number(ctx, "受字第")
+    Decision.objects.create(
+        decided_at=ctx.now,
+        petition=petition,
+        kind=Decision.Kind.ACCEPT,
+        organ=petition.current_organ,
+        decided_by=ctx.actor,
+        notice_number=number,
+    )
+    dl.deadline_meet(petition.pk, "D-NOTICE-15", at=notice_at)
+    dl.deadline_cancel(petition.pk, ["D-OBJECTION-5WD", "D-BUREAU-15"])
+    ctx.event_data.update(
+        {
+            "notice_number": number,
+            "notice_given_at": notice_at.isoformat(),
+            "on_the_spot": ctx.boolean("on_the_spot"),
+        }
+    )
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(petition.pk, "accepted"))
+
+
+LIMITATIONS: dict[str, tuple[int, str, str]] = {
+    # R-073: external limitation periods that keep running when a petition is redirected.
+    "admin_review": (60, "days", "行政复议法(2023)第二十条：60日"),
+    "admin_litigation": (6, "months", "行政诉讼法第四十六条：6个月"),
+    "labour_arbitration": (1, "years", "劳动争议调解仲裁法第二十七条：1年"),
+    "civil_claim": (3, "years", "民法典第一百八十八条：3年"),
+}
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    for dd in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, dd)
+        except ValueError:
+            continue
+    raise ValueError("unreachable")
+
+
+def external_limitation_due(kind: str, known: dt.date) -> dt.date:
+    length, unit, _label = LIMITATIONS[kind]
+    if unit == "days":
+        return known + dt.timedelta(days=length)
+    if unit == "months":
+        return _add_months(known, length)
+    return _add_months(known, 12 * length)
+
+
+def h_redirect(ctx: Ctx) -> None:
+    route = ctx.choice(
+        "route", [Route.LITIGATION_ETC, Route.ARBITRATION, Route.PARTY_APPEAL, Route.ADMIN_PROCEDURE]
+    )
+    procedure = ctx.text("target_procedure")
+    kind = ctx.choice("limitation", list(LIMITATIONS), required=False)
+    known = ctx.date("known_date", required=False)
+    ctx.petition.route = route
+    data: dict[str, Any] = {"route": route, "target_procedure": procedure}
+    if kind and known:
+        due = external_limitation_due(kind, known)
+        data.update(
+            {
+                "limitation": LIMITATIONS[kind][2],
+                "limitation_due": due.isoformat(),
+                "limitation_warning": (due - ctx.today).days <= 15,
+            }
+        )
+    ctx.event_data.update(data)
+    dl.deadline_cancel(ctx.petition.pk)
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "redirected"))
+
+
+def h_perform_duty(ctx: Ctx) -> None:
+    ctx.petition.route = Route.PERFORM_DUTY
+    opinion = Opinion.objects.create(
+        issued_at=ctx.now,
+        petition=ctx.petition,
+        stage=Opinion.Stage.DUTY,
+        organ=ctx.petition.current_organ,
+        outcome=ctx.choice(
+            "outcome", [Opinion.Outcome.SUPPORT, Opinion.Outcome.EXPLAIN, Opinion.Outcome.NOT_SUPPORT]
+        ),
+        request=ctx.petition.request,
+        facts_and_reasons=ctx.text("facts_and_reasons", required=False) or "-",
+        opinion=ctx.text("reply"),
+        issued_by=ctx.actor,
+    )
+    ctx.petition.concluded_at = ctx.now
+    ctx.event_data.update({"opinion_id": opinion.pk})
+
+
+def h_reply_suggestion(ctx: Ctx) -> None:
+    if ctx.petition.nature != Nature.SUGGESTION:
+        raise InvalidInput(_("只有建议意见类事项以回复办结（条例第二十九条）。"), field="nature")
+    opinion = Opinion.objects.create(
+        issued_at=ctx.now,
+        petition=ctx.petition,
+        stage=Opinion.Stage.SUGGESTION_REPLY,
+        organ=ctx.petition.current_organ,
+        outcome=ctx.choice(
+            "outcome", [Opinion.Outcome.ADOPTED, Opinion.Outcome.PARTLY_ADOPTED, Opinion.Outcome.NOT_ADOPTED]
+        ),
+        request=ctx.petition.request,
+        facts_and_reasons="-",
+        opinion=ctx.text("reply"),
+        issued_by=ctx.actor,
+        number=_document_number(ctx, "复字第"),
+    )
+    ctx.petition.concluded_at = ctx.now
+    ctx.event_data.update({"opinion_id": opinion.pk, "outcome": opinion.outcome})
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "answered"))
+
+
+def h_import_reply(ctx: Ctx) -> None:
+    """Historical import only (``import-petitions --historical``, docs/intelligence.md).
+
+    The source holds a message and the answer the government gave online, with its date — no
+    transfer, acceptance or notice. The answer is recorded as what it was: a reply under
+    Art. 31(5) (依法履行或者答复), issued at the source's reply time (``now`` of the call),
+    outcome not recorded (the source does not say), no caseworker. The steps in between are
+    not invented; the clocks the registration opened are cancelled, since the matter was
+    answered before this system held it. Refused for any petition not imported as historical.
+    """
+    petition = ctx.petition
+    suggestions = petition.suggestions or {}
+    source = suggestions.get("import_source")
+    if not source or not petition.is_historical:
+        raise InvalidInput(_("只有按历史数据导入的信访事项可以导入答复。"), field="action")
+    reply = ctx.text("reply")
+    if ctx.now < petition.received_at:
+        raise InvalidInput(_("答复时间早于收到时间。"), field="replied_at")
+    if ctx.now > timezone.now() + dt.timedelta(minutes=5):
+        raise InvalidInput(_("不能晚于当前时间。"), field="replied_at")
+    petition.route = Route.PERFORM_DUTY
+    petition.concluded_at = ctx.now
+    opinion = Opinion.objects.create(
+        issued_at=ctx.now,
+        petition=petition,
+        stage=Opinion.Stage.DUTY,
+        organ=petition.current_organ,
+        outcome="",  # not recorded by the source
+        request=petition.request,
+        facts_and_reasons="-",
+        opinion=reply,
+        issued_by=None,
+    )
+    cancelled = dl.deadline_cancel(petition.pk)
+    ctx.event_data.update(
+        {
+            "opinion_id": opinion.pk,
+            "source": source,
+            "historical": True,
+            "imported_at": timezone.now().isoformat(),
+            "deadlines_cancelled": cancelled,
+        }
+    )
+
+
+def _recusal(ctx: Ctx) -> None:
+    """C-RECUSAL (Art. 28(3)): the caseworker declares no direct interest before handling."""
+    if not ctx.boolean("no_conflict_of_interest"):
+        raise InvalidInput(
+            _("承办人须声明与信访事项或信访人无直接利害关系（条例第二十八条第三款）。"),
+            field="no_conflict_of_interest",
+        )
+
+
+def h_start_handling(ctx: Ctx) -> None:
+    _recusal(ctx)
+    petition = ctx.petition
+    petition.route = Route.ORDINARY_31_6
+    if ctx.role == R.CASEWORKER and ctx.actor is not None:
+        petition.caseworker = ctx.actor  # type: ignore[assignment]
+    assert petition.accepted_at is not None
+    _open(ctx, "D-HANDLE-60", dl.local_date(petition.accepted_at), petition.current_organ)
+
+
+def h_simplify(ctx: Ctx) -> None:
+    """简易办理 (简易办法2016 Arts. 4–6): checklist guards C-SIMPLE."""
+    petition = ctx.petition
+    if not petition.is_first_time:
+        raise InvalidInput(_("只有初次信访事项可以简易办理。"), field="is_first_time")
+    if petition.is_collective:
+        raise InvalidInput(_("集体联名投诉不适用简易办理。"), field="is_collective")
+    if Assignment.objects.filter(petition=petition, kind=Assignment.Kind.ASSIGN).exists():
+        raise InvalidInput(_("上级交办的事项不适用简易办理。"), field="action")
+    if Assignment.objects.filter(petition=petition, is_active=True, role=Assignment.Role.ASSISTING).exists():
+        raise InvalidInput(_("涉及多个责任主体的事项不适用简易办理。"), field="action")
+    for name in ("likely_supported", "no_statutory_procedure", "single_responsible_body"):
+        if not ctx.boolean(name):
+            raise InvalidInput(_("不符合简易办理条件。"), field=name)
+    _recusal(ctx)
+    received = petition.organ_received_at or petition.received_at
+    start = dl.local_date(received)
+    acc = _open(ctx, "D-SIMPLE-ACCEPT-3WD", start, petition.current_organ)
+    petition.accepted_at = ctx.now
+    petition.notice_given_at = ctx.now
+    petition.handling_organ = petition.current_organ
+    petition.procedure = Procedure.SIMPLIFIED
+    petition.route = Route.ORDINARY_31_6
+    petition.paper_requested = ctx.boolean("paper_requested", default=False)
+    if ctx.role == R.CASEWORKER and ctx.actor is not None:
+        petition.caseworker = ctx.actor  # type: ignore[assignment]
+    dl.deadline_meet(petition.pk, acc.rule, at=ctx.now)
+    dl.deadline_meet(petition.pk, "D-NOTICE-15", at=ctx.now)
+    dl.deadline_cancel(petition.pk, ["D-OBJECTION-5WD"])
+    _open(ctx, "D-SIMPLE-HANDLE-10WD", ctx.today, petition.current_organ)
+
+
+def h_convert_to_ordinary(ctx: Ctx) -> None:
+    """R-102: keep accepted_at; the 60 days count from the original acceptance."""
+    petition = ctx.petition
+    petition.procedure = Procedure.ORDINARY
+    ctx.event_data["reason"] = ctx.text("reason")
+    dl.deadline_cancel(petition.pk, ["D-SIMPLE-HANDLE-10WD"])
+    assert petition.accepted_at is not None
+    _open(ctx, "D-HANDLE-60", dl.local_date(petition.accepted_at), petition.current_organ)
+
+
+def h_start_hearing(ctx: Ctx) -> None:
+    start = ctx.date("start", default=ctx.today)
+    assert start is not None
+    Hearing.objects.create(
+        petition=ctx.petition,
+        stage="handling",
+        start=start,
+        participants=ctx.text("participants", required=False),
+    )
+    ctx.event_data["start"] = start.isoformat()
+
+
+def h_end_hearing(ctx: Ctx) -> None:
+    hearing = Hearing.objects.filter(petition=ctx.petition, stage="handling", end=None).last()
+    end = ctx.date("end", default=ctx.today)
+    assert end is not None
+    if hearing is not None:
+        if end < hearing.start:
+            raise InvalidInput(_("听证结束日期早于开始日期。"), field="end")
+        hearing.end = end
+        hearing.summary = ctx.text("summary", required=False)
+        hearing.save(update_fields=["end", "summary"])
+    ctx.event_data["end"] = end.isoformat()
+
+
+def h_start_mediation(ctx: Ctx) -> None:
+    if not ctx.boolean("both_parties_consent"):
+        raise InvalidInput(_("调解须经双方当事人同意（条例第三十三条）。"), field="both_parties_consent")
+
+
+def h_settle(ctx: Ctx) -> None:
+    agreement = ctx.text("agreement")
+    ctx.petition.concluded_at = ctx.now
+    dl.deadline_meet(ctx.petition.pk, "D-HANDLE-60", at=ctx.now)
+    dl.deadline_cancel(ctx.petition.pk)
+    ctx.event_data["agreement"] = agreement
+
+
+def h_end_mediation(ctx: Ctx) -> None:
+    ctx.event_data["note"] = ctx.text("note", required=False)
+
+
+def h_extend(ctx: Ctx) -> State | None:
+    """Art. 34: organ head only; ≤ 30 days in total; before the current deadline expires; the
+    extension becomes effective only once the petitioner is told the reason."""
+    petition = ctx.petition
+    days = ctx.integer("days", minimum=1, maximum=30)
+    assert days is not None
+    reason = ctx.text("reason")
+    deadline = dl.deadline_get_open(petition.pk, "D-HANDLE-60")
+    if deadline is None:
+        raise InvalidInput(_("办理期限已届满或不存在，不能再批准延期。"), field="days")
+    if ctx.today > deadline.statutory_due:
+        raise InvalidInput(_("办理期限已届满，不能再批准延期。"), field="days")
+    used = sum(Extension.objects.filter(petition=petition).values_list("days", flat=True))
+    if used + days > 30:
+        raise InvalidInput(_("延期累计不得超过30日（已延长 %(used)d 日）。") % {"used": used}, field="days")
+    if Extension.objects.filter(petition=petition, is_effective=False).exists():
+        raise InvalidInput(_("上一次延期尚未告知信访人。"), field="days")
+    extension = Extension.objects.create(
+        approved_at=ctx.now, petition=petition, days=days, reason=reason, approved_by=ctx.actor
+    )
+    ctx.event_data.update({"days": days, "reason": reason, "extension_id": extension.pk})
+    if ctx.data.get("notified_at"):
+        return _make_extension_effective(ctx, extension)
+    return None
+
+
+def _make_extension_effective(ctx: Ctx, extension: Extension) -> State | None:
+    notified = ctx.moment("notified_at", default=ctx.now)
+    deadline = dl.deadline_get_open(ctx.petition.pk, "D-HANDLE-60")
+    if deadline is None or dl.local_date(notified) > deadline.statutory_due:
+        raise InvalidInput(_("延期须在原办理期限届满前告知信访人。"), field="notified_at")
+    extension.notified_at = notified
+    extension.is_effective = True
+    extension.save(update_fields=["notified_at", "is_effective"])
+    total = sum(
+        Extension.objects.filter(petition=ctx.petition, is_effective=True).values_list("days", flat=True)
+    )
+    deadline = dl.deadline_recompute(deadline, extra_days=total)
+    ctx.event_data.update(
+        {
+            "notified_at": notified.isoformat(),
+            "total_extension_days": total,
+            "deadlines": [
+                {
+                    "rule": "D-HANDLE-60",
+                    "nominal_due": deadline.nominal_due.isoformat(),
+                    "statutory_due": deadline.statutory_due.isoformat(),
+                    "provisional": deadline.is_provisional,
+                }
+            ],
+        }
+    )
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "extended"))
+    return S.EXTENDED if ctx.petition.state == S.IN_HANDLING else None
+
+
+def h_notify_extension(ctx: Ctx) -> State | None:
+    extension = Extension.objects.filter(petition=ctx.petition, is_effective=False).last()
+    if extension is None:
+        raise InvalidInput(_("没有待告知的延期。"), field="notified_at")
+    ctx.event_data.update({"days": extension.days, "reason": extension.reason})
+    return _make_extension_effective(ctx, extension)
+
+
+def h_draft_opinion(ctx: Ctx) -> None:
+    draft = {
+        k: ctx.text(k, required=False) for k in ("outcome", "facts_and_reasons", "opinion", "legal_basis")
+    }
+    suggestions = dict(ctx.petition.suggestions or {})
+    suggestions["draft_opinion"] = draft
+    ctx.petition.suggestions = suggestions
+    ctx.event_data["draft"] = True
+
+
+HANDLING_OUTCOMES = [
+    Opinion.Outcome.SUPPORT,
+    Opinion.Outcome.PARTIAL_SUPPORT,
+    Opinion.Outcome.EXPLAIN,
+    Opinion.Outcome.NOT_SUPPORT,
+]
+
+
+def h_conclude(ctx: Ctx) -> None:
+    """Art. 32: the 信访处理意见书 states request, facts and reasons, opinion and legal basis."""
+    petition = ctx.petition
+    simplified = petition.state == S.SIMPLIFIED_HANDLING
+    draft = (petition.suggestions or {}).get("draft_opinion") or {}
+    for key, value in draft.items():
+        ctx.data.setdefault(key, value)
+    fields = _opinion_fields(ctx, outcomes=HANDLING_OUTCOMES, legal_basis_required=not simplified)
+    opinion = Opinion.objects.create(
+        issued_at=ctx.now,
+        petition=petition,
+        stage=Opinion.Stage.SIMPLIFIED if simplified else Opinion.Stage.HANDLING,
+        organ=petition.current_organ,
+        issued_by=ctx.actor,
+        number=_document_number(ctx, "意字第"),
+        **fields,
+    )
+    petition.concluded_at = ctx.now
+    suggestions = dict(petition.suggestions or {})
+    suggestions.pop("draft_opinion", None)
+    petition.suggestions = suggestions
+    dl.deadline_meet(petition.pk, "D-SIMPLE-HANDLE-10WD" if simplified else "D-HANDLE-60", at=ctx.now)
+    ctx.event_data.update({"opinion_id": opinion.pk, "outcome": opinion.outcome, "number": opinion.number})
+    if opinion.outcome in (Opinion.Outcome.SUPPORT, Opinion.Outcome.PARTIAL_SUPPORT):
+        ctx.event_data["follow_up"] = "execution"  # Art. 32(2): supervise execution
+
+
+def h_report_completion(ctx: Ctx) -> None:
+    report = ctx.text("report")
+    lead = Assignment.objects.filter(
+        petition=ctx.petition, kind=Assignment.Kind.ASSIGN, role=Assignment.Role.LEAD
+    ).last()
+    if lead is None:
+        raise InvalidInput(_("只有交办件需要报送办结报告。"), field="report")
+    lead.completion_report = report
+    lead.completion_reported_at = ctx.now
+    lead.save(update_fields=["completion_report", "completion_reported_at"])
+    dl.deadline_meet(ctx.petition.pk, "D-ASSIGNED", at=ctx.now)
+    ctx.event_data["to_organ"] = lead.from_organ.name
+    from_id = lead.from_organ_id
+    ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, from_id, "completion_report"))
+
+
+def _deliver(ctx: Ctx, opinion: Opinion | None) -> dt.date:
+    method = ctx.choice("method", [m.value for m in Delivery.Method])
+    delivered_on = ctx.date("delivered_on", default=ctx.today)
+    assert delivered_on is not None
+    if delivered_on > ctx.today:
+        raise InvalidInput(_("送达日期不能晚于今天。"), field="delivered_on")
+    if opinion is not None and delivered_on < dl.local_date(opinion.issued_at):
+        raise InvalidInput(_("送达日期不能早于出具日期。"), field="delivered_on")
+    Delivery.objects.create(
+        recorded_at=ctx.now,
+        petition=ctx.petition,
+        opinion=opinion,
+        method=method,
+        delivered_on=delivered_on,
+        is_refused=ctx.boolean("refused"),
+        recorded_by=ctx.actor,
+    )
+    ctx.event_data.update(
+        {"method": method, "delivered_on": delivered_on.isoformat(), "refused": ctx.boolean("refused")}
+    )
+    return delivered_on
+
+
+def h_deliver(ctx: Ctx) -> None:
+    petition = ctx.petition
+    opinion = Opinion.objects.filter(petition=petition).last()
+    delivered_on = _deliver(ctx, opinion)
+    petition.reply_received_on = delivered_on
+    # R-CNT-6: the 复查 window runs from the petitioner's receipt (delivery), not the document date.
+    _open(ctx, "D-REVIEW-REQ-30", delivered_on, _review_organ(petition))
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(petition.pk, "answered"))

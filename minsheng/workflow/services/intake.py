@@ -1,0 +1,423 @@
+"""Handlers of intake and routing: triage, forwarding and assignment, routes fixed by law,
+not accepting, receipt by the organ, objections and jurisdiction disputes (条例 Arts. 21–24, 30(2)–(3))."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.translation import gettext as _
+
+from minsheng.core.errors import InvalidInput, TransitionNotAllowed
+from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
+from minsheng.orgs.models import Organ, Region
+from minsheng.orgs.selectors import organ_subtree_ids
+from minsheng.petitions.models import Nature, Petition
+from minsheng.workflow import deadlines as dl
+from minsheng.workflow.models import (
+    Assignment,
+    Deadline,
+    Decision,
+    Objection,
+)
+from minsheng.workflow.services.context import (
+    Ctx,
+    S,
+    _as_id,
+    _bureau_deadlines_met,
+    _document_number,
+    _ensure_not_accused,
+    _move_to,
+    _open,
+    _statutory_due,
+)
+
+# ----------------------------------------------------------------------------------------------
+# Handlers: the bureau's 15 days (Art. 22)
+
+
+def h_triage(ctx: Ctx) -> None:
+    return None
+
+
+def _route_to(ctx: Ctx, kind: str) -> Organ:
+    organ = ctx.organ_ref("organ_id")
+    assert organ is not None
+    if organ.pk == ctx.petition.current_organ_id:
+        raise InvalidInput(_("不能转给本机关。"), field="organ_id")
+    _ensure_not_accused(ctx, organ, "organ_id")
+    from_organ = ctx.petition.current_organ
+    assigned_due = None
+    if kind == Assignment.Kind.ASSIGN:
+        days = ctx.integer("due_days", minimum=1, maximum=90, required=False)
+        assigned_due = ctx.date("due_date", required=days is None)
+        if days is not None:
+            assigned_due = ctx.today + dt.timedelta(days=days)
+        assert assigned_due is not None
+        if assigned_due <= ctx.today:
+            raise InvalidInput(_("指定办理期限应晚于今天。"), field="due_date")
+    assisting: list[Organ] = []
+    raw_assisting = ctx.data.get("assisting_organ_ids") or []
+    if not isinstance(raw_assisting, list):
+        raise InvalidInput(_("应为机关编号列表。"), field="assisting_organ_ids")
+    for raw in raw_assisting:
+        pk = _as_id(raw)
+        other = Organ.objects.filter(pk=pk, is_active=True).first() if pk is not None else None
+        if other is None or other.pk == organ.pk:
+            raise InvalidInput(_("协办机关无效。"), field="assisting_organ_ids")
+        _ensure_not_accused(ctx, other, "assisting_organ_ids")
+        assisting.append(other)
+    Assignment.objects.filter(petition=ctx.petition, is_active=True).update(is_active=False)
+    instructions = ctx.text("instructions", required=False)
+    roles = [(organ, Assignment.Role.LEAD)] + [(other, Assignment.Role.ASSISTING) for other in assisting]
+    for target, role in roles:
+        Assignment.objects.create(
+            created_at=ctx.now,
+            petition=ctx.petition,
+            kind=kind,
+            role=role,
+            organ=target,
+            from_organ=from_organ,
+            created_by=ctx.actor,
+            assigned_due=assigned_due,
+            instructions=instructions,
+        )
+    ctx.petition.forwarded_by = from_organ
+    _move_to(ctx, organ)
+    _bureau_deadlines_met(ctx)
+    ctx.event_data.update(
+        {
+            "organ": organ.name,
+            "organ_id": organ.pk,
+            "assisting": [o.name for o in assisting],
+            "assigned_due": assigned_due.isoformat() if assigned_due else None,
+        }
+    )
+    _record_routing_choice(ctx, organ)
+    ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, organ.pk, "routed"))
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "forwarded", organ=organ.name))
+    return organ
+
+
+def _record_routing_choice(ctx: Ctx, organ: Organ) -> None:
+    """Accept or override of the routing suggestion, kept in the dispatch event itself.
+
+    The suggestion (``petition.suggestions["routing"]``, computed at registration) and the
+    organ staff chose: the measure of how often suggestions are right, and the signal for
+    improving the Responsibility table and the models. Nothing is recorded when there was
+    no suggestion.
+    """
+    routing = (ctx.petition.suggestions or {}).get("routing") or []
+    suggested = [item.get("organ_id") for item in routing if isinstance(item, dict)][:3]
+    if not suggested:
+        return
+    ctx.event_data["routing_suggestion"] = {
+        "suggested_organ_id": suggested[0],
+        "top": suggested,
+        "accepted": organ.pk == suggested[0],
+        "rank": suggested.index(organ.pk) + 1 if organ.pk in suggested else None,
+    }
+
+
+def h_forward(ctx: Ctx) -> None:
+    _route_to(ctx, Assignment.Kind.FORWARD)
+
+
+def h_assign(ctx: Ctx) -> None:
+    _route_to(ctx, Assignment.Kind.ASSIGN)
+
+
+def h_report_for_decision(ctx: Ctx) -> None:
+    ctx.event_data["note"] = ctx.text("note")
+    parent = ctx.petition.current_organ.parent
+    if parent is not None:
+        ctx.after_commit.append(
+            lambda: outbox_notify_organ(ctx.petition.pk, parent.pk, "reported_for_decision")
+        )
+
+
+def _route_by_law(
+    ctx: Ctx, *, nature: str, organ_kinds: tuple[str, ...], nature_error: str, organ_error: str
+) -> None:
+    """Art. 22(2): litigation-related items to the political-legal organs, accusations to the
+    discipline and supervision body (never to the accused unit)."""
+    if ctx.petition.nature != nature:
+        raise InvalidInput(nature_error, field="nature")
+    organ = ctx.organ_ref("organ_id")
+    assert organ is not None
+    if organ.kind not in organ_kinds:
+        raise InvalidInput(organ_error, field="organ_id")
+    _ensure_not_accused(ctx, organ, "organ_id")
+    ctx.petition.forwarded_by = ctx.petition.current_organ
+    Assignment.objects.create(
+        created_at=ctx.now,
+        petition=ctx.petition,
+        kind=Assignment.Kind.FORWARD,
+        organ=organ,
+        from_organ=ctx.petition.current_organ,
+        created_by=ctx.actor,
+    )
+    _move_to(ctx, organ)
+    _bureau_deadlines_met(ctx)
+    ctx.event_data.update({"organ": organ.name, "organ_id": organ.pk})
+
+
+def h_route_political_legal(ctx: Ctx) -> None:
+    _route_by_law(
+        ctx,
+        nature=Nature.LITIGATION_RELATED,
+        organ_kinds=(Organ.Kind.POLITICAL_LEGAL, Organ.Kind.COURT, Organ.Kind.PROCURATORATE),
+        nature_error=_("只有涉法涉诉事项转政法部门（条例第二十二条第二款）。"),
+        organ_error=_("应选择政法部门（法院、检察院、公安机关等）。"),
+    )
+
+
+def h_route_discipline(ctx: Ctx) -> None:
+    _route_by_law(
+        ctx,
+        nature=Nature.ACCUSATION,
+        organ_kinds=(Organ.Kind.DISCIPLINE,),
+        nature_error=_("只有检举控告类事项转纪检监察机关（条例第二十二条第二款）。"),
+        organ_error=_("应选择纪检监察机关。"),
+    )
+
+
+def discipline_body_outside(organ: Organ, excluded: set[int]) -> Organ | None:
+    """The nearest active discipline and supervision body for ``organ``'s region or a region above
+    it, outside ``excluded`` (the accused subtree)."""
+    region: Region | None = organ.region
+    while region is not None:
+        body = (
+            Organ.objects.filter(kind=Organ.Kind.DISCIPLINE, region=region, is_active=True)
+            .exclude(pk__in=excluded)
+            .order_by("level", "pk")
+            .first()
+        )
+        if body is not None:
+            return body
+        region = region.parent
+    return None
+
+
+def accusation_leave_accused_side(petition_id: int, *, now: dt.datetime | None = None) -> Petition | None:
+    """R-150 at intake: an accusation received by the accused unit or a unit under it (a letter to
+    the bureau about its own government) is passed at once, by the system, to the discipline and
+    supervision body — for everyone in the receiving organ it no longer exists. Returns the routed
+    petition, or None when nothing had to be done (or no body is configured: then it waits for an
+    administrator, who sees it)."""
+    petition = Petition.objects.select_related("receiving_organ__region").get(pk=petition_id)
+    if petition.nature != Nature.ACCUSATION or not petition.accused_organ_id:
+        return None
+    accused = organ_subtree_ids([petition.accused_organ_id])
+    if petition.current_organ_id not in accused:
+        return None
+    body = discipline_body_outside(petition.receiving_organ, accused)
+    if body is None:
+        return None
+    from minsheng.workflow.services.engine import petition_transition
+
+    return petition_transition(
+        petition.pk, "route_discipline", actor=None, as_system=True, data={"organ_id": body.pk}, now=now
+    )
+
+
+def h_not_accept(ctx: Ctx) -> None:
+    reason = ctx.choice("reason", [r.value for r in Decision.Reason])
+    explanation = ctx.text("explanation", required=reason == Decision.Reason.OTHER)
+    guidance = ctx.organ_ref(
+        "guidance_organ_id", required=reason in (Decision.Reason.YUEJI, Decision.Reason.OUT_OF_SCOPE)
+    )
+    related = None
+    if reason in (Decision.Reason.DUPLICATE_IN_PROGRESS, Decision.Reason.FINAL_AFTER_RECHECK):
+        related = ctx.petition_ref("related_petition_id")
+        assert related is not None
+        if reason == Decision.Reason.FINAL_AFTER_RECHECK and related.state not in (S.FINAL, S.ARCHIVED):
+            raise InvalidInput(_("关联事项尚未经复核终结。"), field="related_petition_id")
+        if reason == Decision.Reason.DUPLICATE_IN_PROGRESS:
+            # Art. 19(3): only while the earlier item is inside its handling deadline.
+            open_deadlines = Deadline.objects.filter(petition=related, status=Deadline.Status.OPEN).exclude(
+                rule__in=dl.PETITIONER_WINDOWS
+            )
+            if related.state in (S.FINAL, S.ARCHIVED, S.CLOSED_NO_REVIEW) or not open_deadlines.exists():
+                raise InvalidInput(
+                    _("关联事项已不在办理期限内；应作为督办事项受理，而非不予受理（条例第十九条第三款）。"),
+                    field="related_petition_id",
+                )
+        ctx.petition.related_petition = related
+    if reason == Decision.Reason.YUEJI and not ctx.petition.is_yueji:
+        ctx.petition.is_yueji = True
+    organ = ctx.organ or ctx.petition.current_organ
+    decision = Decision.objects.create(
+        decided_at=ctx.now,
+        petition=ctx.petition,
+        kind=Decision.Kind.NOT_ACCEPT,
+        reason=reason,
+        explanation=explanation,
+        guidance_organ=guidance,
+        organ=organ,
+        decided_by=ctx.actor,
+        notice_number=_document_number(ctx, "不受字第"),
+    )
+    dl.deadline_cancel(ctx.petition.pk)
+    ctx.event_data.update(
+        {
+            "reason": reason,
+            "reason_label": str(Decision.Reason(reason).label),
+            "explanation": explanation,
+            "guidance_organ": guidance.name if guidance else None,
+            "related_petition_id": related.pk if related else None,
+            "decision_id": decision.pk,
+        }
+    )
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "not_accepted"))
+
+
+def h_refer_elsewhere(ctx: Ctx) -> None:
+    guidance = ctx.organ_ref("guidance_organ_id")
+    assert guidance is not None
+    explanation = ctx.text("explanation", required=False)
+    Decision.objects.create(
+        decided_at=ctx.now,
+        petition=ctx.petition,
+        kind=Decision.Kind.REFER,
+        reason=Decision.Reason.OUT_OF_SCOPE,
+        explanation=explanation,
+        guidance_organ=guidance,
+        organ=ctx.petition.current_organ,
+        decided_by=ctx.actor,
+    )
+    ctx.petition.notice_given_at = ctx.now
+    dl.deadline_meet(ctx.petition.pk, "D-NOTICE-15", at=ctx.now)
+    dl.deadline_cancel(ctx.petition.pk)
+    ctx.event_data.update({"guidance_organ": guidance.name, "explanation": explanation})
+
+
+# ---- the organ that receives a forwarded or assigned item (Art. 23)
+
+
+def h_receive(ctx: Ctx) -> None:
+    petition = ctx.petition
+    received = ctx.moment("received_at", default=ctx.now)
+    petition.organ_received_at = received
+    start = dl.local_date(received)
+    organ = petition.current_organ
+    Assignment.objects.filter(petition=petition, organ=organ, is_active=True, received_at=None).update(
+        received_at=received
+    )
+    _open_notice_deadline(ctx, start, organ)
+    if petition.forwarded_by_id:
+        _open(ctx, "D-OBJECTION-5WD", start, organ)
+    lead = Assignment.objects.filter(
+        petition=petition, organ=organ, is_active=True, role=Assignment.Role.LEAD
+    ).first()
+    if lead is not None and lead.kind == Assignment.Kind.ASSIGN and lead.assigned_due:
+        length = max(1, (lead.assigned_due - start).days)
+        _open(ctx, "D-ASSIGNED", start, organ, length=length)
+    ctx.event_data["received_at"] = received.isoformat()
+
+
+def _open_notice_deadline(ctx: Ctx, start: dt.date, organ: Organ) -> None:
+    """D-NOTICE-15, waived when name or address is unclear, and on the political-legal and
+    discipline routes, which follow their own rules (Art. 23(2)(4))."""
+    petition = ctx.petition
+    if petition.is_anonymous:
+        dl.deadline_waive(
+            petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="姓名（名称）、住址不清"
+        )
+        ctx.event_data["notice_waived"] = "anonymous"
+    elif organ.kind in (
+        Organ.Kind.DISCIPLINE,
+        Organ.Kind.POLITICAL_LEGAL,
+        Organ.Kind.COURT,
+        Organ.Kind.PROCURATORATE,
+    ):
+        dl.deadline_waive(
+            petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="政法、纪检监察途径依其规定告知"
+        )
+        ctx.event_data["notice_waived"] = "own_rules"
+    else:
+        _open(ctx, "D-NOTICE-15", start, organ)
+
+
+def h_object(ctx: Ctx) -> None:
+    due = _statutory_due(ctx, "D-OBJECTION-5WD")
+    if due is None or ctx.today > due:
+        raise InvalidInput(_("异议期（收到之日起5个工作日）已过；请报上级协调。"), field="reasons")
+    reasons = ctx.text("reasons")
+    suggested = ctx.organ_ref("suggested_organ_id", required=False)
+    Objection.objects.create(
+        raised_at=ctx.now,
+        petition=ctx.petition,
+        organ=ctx.petition.current_organ,
+        reasons=reasons,
+        suggested_organ=suggested,
+    )
+    dl.deadline_meet(ctx.petition.pk, "D-OBJECTION-5WD", at=ctx.now)
+    ctx.event_data.update({"reasons": reasons, "suggested_organ": suggested.name if suggested else None})
+    if ctx.petition.forwarded_by_id:
+        forwarder_id = ctx.petition.forwarded_by_id
+        ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, forwarder_id, "objection"))
+
+
+def _pending_objection(ctx: Ctx) -> Objection:
+    objection = Objection.objects.filter(petition=ctx.petition, status=Objection.Status.PENDING).last()
+    if objection is None:
+        raise TransitionNotAllowed(_("没有待核实的异议。"))
+    return objection
+
+
+def h_approve_objection(ctx: Ctx) -> None:
+    objection = _pending_objection(ctx)
+    objection.status = Objection.Status.AGREED
+    objection.decided_at = ctx.now
+    objection.decided_by = ctx.actor  # type: ignore[assignment]
+    objection.decision_note = ctx.text("note", required=False)
+    objection.save()
+    dl.deadline_cancel(ctx.petition.pk, ["D-NOTICE-15", "D-ASSIGNED", "D-OBJECTION-5WD"])
+    Assignment.objects.filter(petition=ctx.petition, is_active=True).update(is_active=False)
+    back_to = ctx.petition.forwarded_by or ctx.petition.current_organ
+    _move_to(ctx, back_to)
+    ctx.event_data.update({"returned_to": back_to.name})
+
+
+def h_reject_objection(ctx: Ctx) -> None:
+    objection = _pending_objection(ctx)
+    objection.status = Objection.Status.REJECTED
+    objection.decided_at = ctx.now
+    objection.decided_by = ctx.actor  # type: ignore[assignment]
+    objection.decision_note = ctx.text("note")
+    objection.save()
+    ctx.event_data["note"] = objection.decision_note
+
+
+def h_dispute(ctx: Ctx) -> None:
+    ctx.event_data["reasons"] = ctx.text("reasons")
+    others = ctx.data.get("other_organ_ids") or []
+    if not isinstance(others, list):
+        raise InvalidInput(_("应为机关编号列表。"), field="other_organ_ids")
+    ids = [_as_id(o) for o in others]
+    ctx.event_data["other_organs"] = list(
+        Organ.objects.filter(pk__in=[pk for pk in ids if pk is not None]).values_list("name", flat=True)
+    )
+
+
+def h_resolve_dispute(ctx: Ctx) -> None:
+    organ = ctx.organ_ref("organ_id")
+    assert organ is not None
+    _ensure_not_accused(ctx, organ, "organ_id")
+    previous = ctx.petition.current_organ
+    if organ.pk != previous.pk:
+        Assignment.objects.filter(petition=ctx.petition, is_active=True).update(is_active=False)
+        Assignment.objects.create(
+            created_at=ctx.now,
+            petition=ctx.petition,
+            kind=Assignment.Kind.FORWARD,
+            organ=organ,
+            from_organ=ctx.organ or previous,
+            created_by=ctx.actor,
+            received_at=ctx.now,
+        )
+        _move_to(ctx, organ)
+        ctx.petition.organ_received_at = ctx.now
+        dl.deadline_cancel(ctx.petition.pk, ["D-NOTICE-15", "D-OBJECTION-5WD"])
+        _open_notice_deadline(ctx, ctx.today, organ)
+    ctx.event_data.update({"organ": organ.name, "note": ctx.text("note", required=False)})
