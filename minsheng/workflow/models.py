@@ -358,6 +358,10 @@ class SupervisionOrder(models.Model):
     feedback_due = models.DateField(null=True, blank=True)
     feedback = models.TextField(blank=True)
     feedback_at = models.DateTimeField(null=True, blank=True)
+    feedback_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    feedback_late = models.BooleanField(default=False)  # answered after feedback_due
 
     class Meta:
         ordering = ["-issued_at"]
@@ -368,6 +372,11 @@ class SupervisionOrder(models.Model):
                 name="supervision_one_auto_per_deadline",
             ),
         ]
+
+    @property
+    def is_automatic(self) -> bool:
+        """Raised by the deadline sweep (R-140), not by a person."""
+        return self.trigger != self.Trigger.MANUAL
 
 
 class Rating(models.Model):

@@ -17,6 +17,7 @@ from minsheng.notifications.services import outbox_notify_organ
 from minsheng.petitions.models import State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import Deadline, PetitionEvent, SupervisionOrder
+from minsheng.workflow.services.oversight import supervision_feedback_due
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> Swe
                 result.expired += 1
             else:
                 result.breached += 1
-                PetitionEvent.objects.create(
+                event = PetitionEvent.objects.create(
                     petition_id=deadline.petition_id,
                     action="deadline_breached",
                     occurred_at=moment,
@@ -105,18 +106,23 @@ def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> Swe
                 )
                 trigger = AUTO_SUPERVISION.get(deadline.rule)
                 if trigger and deadline.organ_id:
+                    feedback_due = supervision_feedback_due(today)
                     try:
                         with transaction.atomic():
-                            SupervisionOrder.objects.create(
+                            order = SupervisionOrder.objects.create(
                                 petition_id=deadline.petition_id,
                                 kind=SupervisionOrder.Kind.ORDINARY,
                                 trigger=trigger,
                                 deadline_rule=deadline.rule,
                                 target_organ_id=deadline.organ_id,
+                                issued_at=moment,
                                 suggestion=f"{deadline.rule} 已于 {deadline.statutory_due} 届满，请说明原因并尽快办理。",
-                                feedback_due=today + dt.timedelta(days=30),
+                                feedback_due=feedback_due,
                             )
                         result.supervision_orders += 1
+                        # The automatic order is audited on the breach event that raised it.
+                        event.data.update({"order_id": order.pk, "feedback_due": feedback_due.isoformat()})
+                        event.save(update_fields=["data"])
                     except IntegrityError:
                         pass  # already raised for this deadline
                     from minsheng.petitions.models import Petition

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from minsheng.core.errors import InvalidInput
 from minsheng.notifications.services import outbox_notify_organ
 from minsheng.orgs.models import Organ, StaffMembership
+from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
     Rating,
     SupervisionOrder,
@@ -19,11 +19,28 @@ from minsheng.workflow.services.context import Ctx, R, S
 
 # ---- actions that do not change the state
 
+# R-140: the period for the written feedback on a supervision order. rules.yaml marks it
+# configurable (MINSHENG_SUPERVISION_FEEDBACK_DAYS, read by deadlines.rule_length).
+SUPERVISION_FEEDBACK_RULE = "D-SUPERVISION-FEEDBACK"
+
+
+def supervision_feedback_due(issued_on: dt.date) -> dt.date:
+    """The default feedback due date of an order issued on ``issued_on``: D-SUPERVISION-FEEDBACK
+    through the deadline engine (start day not counted, a due day on a rest day rolls forward).
+    The one source for manual and automatic orders."""
+    return dl.compute_rule_due(SUPERVISION_FEEDBACK_RULE, issued_on).due.statutory_due
+
 
 def h_supervise(ctx: Ctx) -> None:
     kind = ctx.choice("kind", [k.value for k in SupervisionOrder.Kind])
     suggestion = ctx.text("suggestion")
-    feedback_days = int(settings.MINSHENG_SUPERVISION_FEEDBACK_DAYS)
+    issued_on = ctx.today
+    chosen = ctx.date("feedback_due", required=False)
+    if chosen is not None and chosen < issued_on:
+        raise InvalidInput(
+            _("反馈期限不能早于督办日期（%(d)s）。") % {"d": issued_on.isoformat()}, field="feedback_due"
+        )
+    feedback_due = chosen or supervision_feedback_due(issued_on)
     order = SupervisionOrder.objects.create(
         issued_at=ctx.now,
         petition=ctx.petition,
@@ -31,7 +48,7 @@ def h_supervise(ctx: Ctx) -> None:
         target_organ=ctx.petition.current_organ,
         issued_by=ctx.actor,
         suggestion=suggestion,
-        feedback_due=ctx.today + dt.timedelta(days=feedback_days),
+        feedback_due=feedback_due,
     )
     ctx.petition.is_supervised = True
     ctx.event_data.update(
@@ -39,7 +56,9 @@ def h_supervise(ctx: Ctx) -> None:
             "kind": kind,
             "suggestion": suggestion,
             "order_id": order.pk,
-            "feedback_due": order.feedback_due.isoformat() if order.feedback_due else None,
+            "target_organ": ctx.petition.current_organ.name,
+            "feedback_due": feedback_due.isoformat(),
+            "feedback_due_source": "issuer" if chosen is not None else SUPERVISION_FEEDBACK_RULE,
         }
     )
     target_id = ctx.petition.current_organ_id
@@ -47,16 +66,27 @@ def h_supervise(ctx: Ctx) -> None:
 
 
 def h_supervision_feedback(ctx: Ctx) -> None:
+    """Art. 40(4): the written answer to an order — the text, who answered and when; an answer
+    after the feedback due date is marked late."""
     order_id = ctx.integer("order_id", minimum=1)
-    order = SupervisionOrder.objects.filter(pk=order_id, petition=ctx.petition).first()
+    order = SupervisionOrder.objects.select_for_update().filter(pk=order_id, petition=ctx.petition).first()
     if order is None:
         raise InvalidInput(_("找不到该督办单。"), field="order_id")
     if order.feedback_at is not None:
         raise InvalidInput(_("该督办单已反馈。"), field="order_id")
     order.feedback = ctx.text("feedback")
     order.feedback_at = ctx.now
-    order.save(update_fields=["feedback", "feedback_at"])
-    ctx.event_data.update({"order_id": order.pk})
+    order.feedback_by = ctx.actor  # type: ignore[assignment]
+    order.feedback_late = order.feedback_due is not None and ctx.today > order.feedback_due
+    order.save(update_fields=["feedback", "feedback_at", "feedback_by", "feedback_late"])
+    ctx.event_data.update(
+        {
+            "order_id": order.pk,
+            "feedback": order.feedback,
+            "feedback_due": order.feedback_due.isoformat() if order.feedback_due else None,
+            "late": order.feedback_late,
+        }
+    )
 
 
 def h_note(ctx: Ctx) -> None:
