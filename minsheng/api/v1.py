@@ -902,3 +902,8 @@ api.add_router("", intel_router)
 from minsheng.api.personal_data import router as personal_data_router  # noqa: E402
 
 api.add_router("", personal_data_router)
+
+# Supervision orders (list, read, answer): a module of their own, registered here.
+from minsheng.api.supervision import router as supervision_router  # noqa: E402
+
+api.add_router("", supervision_router)
