@@ -230,6 +230,12 @@ ACTION_FIELDS: dict[str, list[FieldSpec]] = {
             "kind", _("督办类型"), SELECT, True, tuple((k.value, k.label) for k in SupervisionOrder.Kind)
         ),
         FieldSpec("suggestion", _("督办意见"), AREA, True),
+        FieldSpec(
+            "feedback_due",
+            _("反馈期限"),
+            DATE,
+            help=_("留空则按“对改进建议书面反馈”时限自动计算；不得早于督办日期"),
+        ),
     ],
     "supervision_feedback": [
         FieldSpec("order_id", _("督办单"), ORDER, True),

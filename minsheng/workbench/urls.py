@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minsheng.workbench import analytics_views, personal_data_views, views
+from minsheng.workbench import analytics_views, personal_data_views, supervision_views, views
 
 app_name = "workbench"
 urlpatterns = [
@@ -24,6 +24,8 @@ urlpatterns = [
         name="attachment",
     ),
     path("access-log/", personal_data_views.access_log, name="access_log"),
+    path("supervision/", supervision_views.supervision_list, name="supervision"),
+    path("supervision/<int:pk>/answer/", supervision_views.supervision_answer, name="supervision_answer"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("analytics/", analytics_views.analytics_home, name="analytics"),
     path("analytics/petitions/", analytics_views.analytics_petitions, name="analytics_petitions"),
