@@ -17,7 +17,6 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.rules import load_rules
 from minsheng.orgs.models import Organ, Role
 from minsheng.orgs.selectors import memberships_of
 from minsheng.petitions.models import Channel, Petition, State
@@ -27,6 +26,7 @@ from minsheng.petitions.selectors import (
     petitions_visible_to,
     similar_suggestions_for,
 )
+from minsheng.workflow.labels import rule_article, rule_name
 from minsheng.workflow.models import Deadline, Rating
 
 logger = logging.getLogger(__name__)
@@ -208,11 +208,9 @@ def due_tone(due: dt.date | None, today: dt.date | None = None, soon_days: int =
 def deadline_views(petition: Petition) -> list[DeadlineView]:
     from django.conf import settings
 
-    rules = load_rules()
     rows = []
     soon = int(getattr(settings, "MINSHENG_DUE_SOON_DAYS", 3))
     for d in petition.deadlines.select_related("organ").order_by("created_at", "pk"):
-        rule = rules.get(d.rule)
         left, tone = due_tone(d.statutory_due, soon_days=soon)
         if d.status != Deadline.Status.OPEN:
             left = None
@@ -227,8 +225,8 @@ def deadline_views(petition: Petition) -> list[DeadlineView]:
         rows.append(
             DeadlineView(
                 rule=d.rule,
-                name=rule.name if rule else d.rule,
-                article=rule.article if rule else "",
+                name=rule_name(d.rule),
+                article=rule_article(d.rule),
                 start=d.start,
                 nominal_due=d.nominal_due,
                 statutory_due=d.statutory_due,

@@ -47,6 +47,7 @@ from minsheng.petitions.selectors import (
 )
 from minsheng.workbench import forms as wf
 from minsheng.workbench import queries
+from minsheng.workflow.labels import action_label, actor_words, data_key_label, rule_name
 from minsheng.workflow.models import Assignment, PetitionEvent, SupervisionOrder
 from minsheng.workflow.services import TRANSITIONS, available_actions, petition_transition
 
@@ -519,7 +520,7 @@ def _register_check(
 
 def _detail_choices() -> dict[str, Any]:
     from minsheng.petitions.models import Route
-    from minsheng.workflow.models import Delivery, Opinion, Rating
+    from minsheng.workflow.models import Decision, Delivery, Opinion, Rating
 
     return {
         "outcome": Opinion.Outcome,
@@ -527,59 +528,78 @@ def _detail_choices() -> dict[str, Any]:
         "kind": SupervisionOrder.Kind,
         "value": Rating.Value,
         "route": Route,
+        "reason": Decision.Reason,  # not_accept; the reason of an extension is free text
     }
 
 
 _DETAIL_CHOICES = _detail_choices()
+_DETAIL_KEYS = (
+    "rule",
+    "statutory_due",
+    "organ",
+    "assisting",
+    "assigned_due",
+    "reason_label",
+    "explanation",
+    "guidance_organ",
+    "notice_number",
+    "number",
+    "outcome",
+    "days",
+    "reason",
+    "method",
+    "delivered_on",
+    "received_on",
+    "kind",
+    "suggestion",
+    "caseworker",
+    "leader",
+    "text",
+    "note",
+    "reasons",
+    "route",
+    "target_procedure",
+    "limitation_due",
+    "returned_to",
+    "reported_to",
+    "agreement",
+    "value",
+)
+_USER_KEYS = ("caseworker", "leader")  # stored as usernames
 
 
 def _timeline(petition: Petition) -> list[dict[str, Any]]:
-    labels = {name: t.label for name, t in TRANSITIONS.items()}
-    labels.update({"register": _("登记"), "finalise": _("终结")})
+    from django.contrib.auth import get_user_model
+
+    events = list(petition.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk"))
+    usernames = {str((e.data or {}).get(k)) for e in events for k in _USER_KEYS if (e.data or {}).get(k)}
+    names: dict[str, str] = {}
+    if usernames:
+        for user in get_user_model().objects.filter(username__in=usernames):
+            names[user.get_username()] = user.get_full_name() or user.get_username()
     rows = []
-    for event in petition.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk"):
+    for event in events:
         data = event.data or {}
         details = []
-        for key in (
-            "organ",
-            "assisting",
-            "assigned_due",
-            "reason_label",
-            "explanation",
-            "guidance_organ",
-            "notice_number",
-            "number",
-            "outcome",
-            "days",
-            "reason",
-            "method",
-            "delivered_on",
-            "received_on",
-            "kind",
-            "suggestion",
-            "caseworker",
-            "leader",
-            "text",
-            "note",
-            "reasons",
-            "route",
-            "target_procedure",
-            "limitation_due",
-            "returned_to",
-            "reported_to",
-            "agreement",
-            "value",
-        ):
+        for key in _DETAIL_KEYS:
             value = data.get(key)
+            if key == "reason_label" and data.get("reason") in _DETAIL_CHOICES["reason"].values:
+                continue  # the stored label of a code: shown (translated) with "reason"
             choices = _DETAIL_CHOICES.get(key)
             if choices is not None and isinstance(value, str) and value in choices.values:
                 value = choices(value).label
+            elif key == "rule" and isinstance(value, str):
+                value = rule_name(value)
+            elif key in _USER_KEYS and value:
+                value = names.get(str(value), str(value))
             if value not in (None, "", [], False):
-                details.append((key, ", ".join(value) if isinstance(value, list) else value))
+                shown = ", ".join(str(v) for v in value) if isinstance(value, list) else value
+                details.append((data_key_label(key), shown))
         rows.append(
             {
                 "e": event,
-                "label": labels.get(event.action, event.action),
+                "label": action_label(event.action),
+                "who": actor_words(event),
                 "from": State(event.from_state).label if event.from_state in State.values else "",
                 "to": State(event.to_state).label if event.to_state in State.values else "",
                 "changed": event.from_state != event.to_state,

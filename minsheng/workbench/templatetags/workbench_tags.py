@@ -61,6 +61,22 @@ def contains(values: Any, item: Any) -> bool:
 
 
 @register.filter
+def actor_words(event: Any) -> str:
+    """Who acted on a timeline event: the name, else the post (系统, 信访人 …), never a code."""
+    from minsheng.workflow.labels import actor_words as words
+
+    return words(event)
+
+
+@register.filter
+def rule_names(text: Any) -> str:
+    """A stored text with deadline rule ids (D-HANDLE-60) replaced by the rules' names."""
+    from minsheng.workflow.labels import name_rules
+
+    return name_rules(str(text or ""))
+
+
+@register.filter
 def nature_label(value: Any) -> str:
     """The translated name of a nature code (``grievance`` → 申诉求决类 / Grievance)."""
     from minsheng.petitions.models import Nature
