@@ -57,8 +57,8 @@ ORGAN_TEXTS: dict[str, str] = {
     "supervision": "信访事项 {code} 被督办，请按期书面反馈。",
     "unsatisfied": "信访事项 {code} 的信访人评价为不满意，请负责人关注。",
     "urgent": "重大紧急信访事项 {code}：请立即处置。",
-    "due_soon": "信访事项 {code} 的 {rule} 期限将于 {due} 届满。",
-    "overdue": "信访事项 {code} 的 {rule} 期限已于 {due} 届满。",
+    "due_soon": "信访事项 {code}：{rule}将于 {due} 届满。",
+    "overdue": "信访事项 {code}：{rule}已于 {due} 届满。",
 }
 
 
@@ -120,6 +120,11 @@ def outbox_notify_organ(
     petition = Petition.objects.filter(pk=petition_id).first()
     if petition is None:
         return []
+    if context.get("rule"):
+        # Callers pass the rule id (D-HANDLE-60); people read its name.
+        from minsheng.workflow.labels import rule_name_zh
+
+        context["rule"] = rule_name_zh(str(context["rule"]))
     text = ORGAN_TEXTS.get(kind, "{code}").format(
         code=petition.tracking_code, **{"rule": "", "due": "", **context}
     )
