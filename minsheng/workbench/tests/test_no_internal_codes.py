@@ -209,6 +209,7 @@ def test_workbench_pages_show_no_internal_codes(
     for username in ("admin", "dispatcher", "caseworker", "organ_head", "supervisor", "registrar"):
         client = _client(users[username], language)
         urls = ["/workbench/petitions/", "/workbench/dashboard/", "/workbench/petitions/?state=final"]
+        urls += ["/workbench/supervision/"]
         urls += [f"/workbench/inbox/{username}/"] if username != "admin" else case_urls
         for url, text in _pages(client, urls).items():
             found = codes_in(text, language)
