@@ -37,6 +37,7 @@ from minsheng.petitions.selectors import (
     timeline_data_for,
 )
 from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
+from minsheng.workflow.labels import rule_name
 from minsheng.workflow.services import MAX_ID, TRANSITIONS, available_actions, petition_transition
 
 
@@ -297,7 +298,7 @@ def deadline_rules(request: HttpRequest) -> Any:
     return [
         RuleOut(
             id=r.id,
-            name=r.name,
+            name=rule_name(r.id),
             length=r.length,
             unit=r.unit.value if r.unit else None,
             starts_at=r.starts_at,
@@ -509,11 +510,10 @@ def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOu
 
 
 def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOut, **extra: Any) -> Any:
-    rules = load_rules()
     deadlines = [
         DeadlineOut(
             rule=d.rule,
-            name=rules[d.rule].name if d.rule in rules else d.rule,
+            name=rule_name(d.rule),
             start=d.start,
             nominal_due=d.nominal_due,
             statutory_due=d.statutory_due,

@@ -284,3 +284,21 @@ def test_export_messages_and_portal_show_no_codes(long_case: Any, refused_duplic
         assert page.status_code == 200
         text = visible_text(page.content)
         assert not codes_in(text), codes_in(text)
+
+
+def test_api_names_deadlines_in_the_request_language(long_case: Any, client: Client) -> None:
+    """The API keeps the codes in its machine fields (rule, action, role) and names them in
+    ``name``."""
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "admin", "password": "test-password-123"},
+        content_type="application/json",
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
+    for language, name in (("zh-hans", "办结期限（出具信访处理意见书）"), ("en", "Handling deadline")):
+        client.cookies["django_language"] = language
+        body = client.get(f"/api/v1/petitions/{long_case.pk}", **auth).json()
+        handle = next(d for d in body["deadlines"] if d["rule"] == "D-HANDLE-60")
+        assert handle["name"].startswith(name)
+        rules = client.get("/api/v1/deadline-rules", **auth).json()
+        assert next(r for r in rules if r["id"] == "D-HANDLE-60")["name"].startswith(name)
