@@ -135,6 +135,30 @@ def name_rules(text: str) -> str:
     return RULE_ID.sub(lambda m: rule_name(m.group(0)), text or "")
 
 
+# The text of an automatic supervision order (deadlines_sweep), stored in Chinese and shown in the
+# reader's language.
+AUTO_SUGGESTION = _("%(rule)s已于 %(due)s 届满，请说明原因并尽快办理。")
+_AUTO_SUGGESTION = re.compile(
+    r"^(?P<rule>.+?)\s*已于 (?P<due>\d{4}-\d{2}-\d{2}) 届满，请说明原因并尽快办理。$"
+)
+
+
+def auto_suggestion_zh(rule_id: str, due: Any) -> str:
+    """The stored text of an automatic supervision order for a missed deadline."""
+    with override("zh-hans"):
+        return str(AUTO_SUGGESTION) % {"rule": rule_name(rule_id), "due": str(due)}
+
+
+def suggestion_words(order: Any) -> str:
+    """A supervision order's text for the reader: an automatic order's sentence is rebuilt in the
+    active language; any text keeps its words, with rule ids replaced by names."""
+    text = str(order.suggestion or "")
+    match = _AUTO_SUGGESTION.match(text.strip())
+    if order.deadline_rule and match:
+        return str(AUTO_SUGGESTION) % {"rule": rule_name(order.deadline_rule), "due": match["due"]}
+    return name_rules(text)
+
+
 def action_label(action: str) -> str:
     """What happened, for the timeline: the transition's label, or one of the extra events."""
     from minsheng.workflow.services import TRANSITIONS

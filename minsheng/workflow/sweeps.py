@@ -16,7 +16,7 @@ from django.utils import timezone
 from minsheng.notifications.services import outbox_notify_organ
 from minsheng.petitions.models import State
 from minsheng.workflow import deadlines as dl
-from minsheng.workflow.labels import rule_name_zh
+from minsheng.workflow.labels import auto_suggestion_zh
 from minsheng.workflow.models import Deadline, PetitionEvent, SupervisionOrder
 from minsheng.workflow.services.oversight import supervision_feedback_due
 
@@ -117,10 +117,7 @@ def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> Swe
                                 deadline_rule=deadline.rule,
                                 target_organ_id=deadline.organ_id,
                                 issued_at=moment,
-                                suggestion=(
-                                    f"{rule_name_zh(deadline.rule)}已于 {deadline.statutory_due} 届满，"
-                                    "请说明原因并尽快办理。"
-                                ),
+                                suggestion=auto_suggestion_zh(deadline.rule, deadline.statutory_due),
                                 feedback_due=feedback_due,
                             )
                         result.supervision_orders += 1

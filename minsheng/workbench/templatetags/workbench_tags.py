@@ -69,11 +69,11 @@ def actor_words(event: Any) -> str:
 
 
 @register.filter
-def rule_names(text: Any) -> str:
-    """A stored text with deadline rule ids (D-HANDLE-60) replaced by the rules' names."""
-    from minsheng.workflow.labels import name_rules
+def order_suggestion(order: Any) -> str:
+    """A supervision order's text; an automatic one in the reader's language, never a rule id."""
+    from minsheng.workflow.labels import suggestion_words
 
-    return name_rules(str(text or ""))
+    return suggestion_words(order)
 
 
 @register.filter

@@ -242,12 +242,32 @@ def test_case_page_in_english_has_english_deadline_names(long_case: Any, users: 
         assert name in text
     assert "Regulations, Art. 34" in text and "Deadline passed" in text and "System" in text
     assert "Outcome: Supported" in text
+    assert "Handling deadline (written handling opinion): due on" in text  # the automatic order
     assert not codes_in(text, "en")
     # No Chinese left in the deadlines table (organ names aside, which are data).
     table = text.split("Statutory due", 1)[1].split("Progress", 1)[0]
     organ_names = {"A市住建局", "A市信访局", "A市政府", "西地省政府"}
     for cell in table.split(" | "):
         assert not HAN.search(cell) or cell in organ_names, cell
+
+
+def test_older_automatic_orders_are_shown_with_the_rule_name() -> None:
+    from django.utils import translation
+
+    from minsheng.workflow.labels import suggestion_words
+
+    old = SupervisionOrder(
+        deadline_rule="D-HANDLE-60", suggestion="D-HANDLE-60 已于 2026-12-04 届满，请说明原因并尽快办理。"
+    )
+    assert (
+        suggestion_words(old) == "办结期限（出具信访处理意见书）已于 2026-12-04 届满，请说明原因并尽快办理。"
+    )
+    with translation.override("en"):
+        assert suggestion_words(old).startswith(
+            "Handling deadline (written handling opinion): due on 2026-12-04"
+        )
+    manual = SupervisionOrder(suggestion="请核实 D-NOTICE-15 的告知情况。")
+    assert suggestion_words(manual) == "请核实 书面告知接收情况及处理途径期限 的告知情况。"
 
 
 def test_every_rule_has_an_english_name_and_article() -> None:
