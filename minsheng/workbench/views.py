@@ -47,7 +47,7 @@ from minsheng.petitions.selectors import (
 )
 from minsheng.workbench import forms as wf
 from minsheng.workbench import queries
-from minsheng.workflow.labels import action_label, actor_words, data_key_label, rule_name
+from minsheng.workflow.labels import action_label, actor_words, data_key_label, data_value_words, rule_name
 from minsheng.workflow.models import Assignment, PetitionEvent, SupervisionOrder
 from minsheng.workflow.services import TRANSITIONS, available_actions, petition_transition
 
@@ -592,6 +592,8 @@ def _timeline(petition: Petition) -> list[dict[str, Any]]:
                 value = rule_name(value)
             elif key in _USER_KEYS and value:
                 value = names.get(str(value), str(value))
+            else:
+                value = data_value_words(value)
             if value not in (None, "", [], False):
                 shown = ", ".join(str(v) for v in value) if isinstance(value, list) else value
                 details.append((data_key_label(key), shown))

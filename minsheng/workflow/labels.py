@@ -108,6 +108,12 @@ DATA_KEYS: dict[str, Any] = {
     "value": pgettext_lazy("event data", "评价"),
 }
 
+# Fixed values some services store in event data (workflow.services.appeals.h_close_no_review
+# writes reason="request window expired").
+STORED_VALUES: dict[str, Any] = {
+    "request window expired": _("申请期限届满，未提出复查、复核申请"),
+}
+
 RULE_ID = re.compile(r"(?<![A-Za-z0-9-])D-[A-Z0-9]+(?:-[A-Z0-9]+)*(?![A-Za-z0-9])")
 
 
@@ -178,6 +184,13 @@ def role_label(role: str) -> str:
         return str(Role(role).label)
     label = EXTRA_ROLES.get(role)
     return str(label) if label is not None else ""
+
+
+def data_value_words(value: Any) -> Any:
+    """A stored fixed value in words (other values unchanged)."""
+    if isinstance(value, str) and value in STORED_VALUES:
+        return str(STORED_VALUES[value])
+    return value
 
 
 def data_key_label(key: str) -> str:

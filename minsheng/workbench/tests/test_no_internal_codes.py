@@ -251,6 +251,25 @@ def test_case_page_in_english_has_english_deadline_names(long_case: Any, users: 
         assert not HAN.search(cell) or cell in organ_names, cell
 
 
+def test_closed_without_review_reads_in_words(register: Any, act: Any, organs: Any, users: Any) -> None:
+    petition = register()
+    act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    act(petition, "receive", "caseworker")
+    act(petition, "accept", "caseworker")
+    act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
+    act(petition, "conclude", "caseworker", **OPINION)
+    act(petition, "deliver", "caseworker", method="post")
+    _past(Deadline.objects.get(petition=petition, rule="D-REVIEW-REQ-30", status="open"), 1)
+    deadlines_sweep()
+    petition.refresh_from_db()
+    assert petition.state == "closed_no_review"
+    for language, words in (("zh-hans", "申请期限届满，未提出复查、复核申请"), ("en", "no review")):
+        page = _client(users["admin"], language).get(f"/workbench/petition/{petition.pk}/")
+        text = visible_text(page.content)
+        assert words in text and "request window expired" not in text
+        assert not codes_in(text, language)
+
+
 def test_older_automatic_orders_are_shown_with_the_rule_name() -> None:
     from django.utils import translation
 
