@@ -202,6 +202,17 @@ def deadline_meet(petition_id: int, rule_id: str, *, at: dt.datetime) -> Deadlin
             .first()
         )
         if late is not None:
+            if local_date(at) <= late.statutory_due:
+                # Done in time, entered after the fact (back-dated): the breach was recorded only
+                # because the entry lagged. The deadline is met; an automatic 督办 raised for it and
+                # not yet answered is withdrawn (the timeline keeps the breach event).
+                _withdraw_breach(late)
+                late.status = Deadline.Status.MET
+                late.met_at = at
+                late.met_late = False
+                late.breached_at = None
+                late.save(update_fields=["status", "met_at", "met_late", "breached_at"])
+                return late
             late.met_at = at
             late.met_late = True
             late.save(update_fields=["met_at", "met_late"])
@@ -211,6 +222,17 @@ def deadline_meet(petition_id: int, rule_id: str, *, at: dt.datetime) -> Deadlin
     deadline.met_late = local_date(at) > deadline.statutory_due
     deadline.save(update_fields=["status", "met_at", "met_late"])
     return deadline
+
+
+def _withdraw_breach(deadline: Deadline) -> None:
+    from minsheng.petitions.models import Petition
+    from minsheng.workflow.models import SupervisionOrder
+
+    SupervisionOrder.objects.filter(
+        petition_id=deadline.petition_id, deadline_rule=deadline.rule, feedback_at=None
+    ).exclude(trigger=SupervisionOrder.Trigger.MANUAL).delete()
+    still = SupervisionOrder.objects.filter(petition_id=deadline.petition_id).exists()
+    Petition.objects.filter(pk=deadline.petition_id).update(is_supervised=still)
 
 
 def deadline_cancel(petition_id: int, rule_ids: list[str] | None = None) -> int:

@@ -46,18 +46,26 @@ class SweepResult:
     supervision_orders: int = 0
 
 
-def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> SweepResult:
+def deadlines_sweep(
+    now: dt.datetime | None = None, *, batch: int = 1000, petition_ids: list[int] | None = None
+) -> SweepResult:
     """Mark due-soon (at nominal_due − N days), breached (after statutory_due) and expired windows.
 
     Petitions imported with ``import-petitions --historical`` are skipped (``Petition.is_historical``).
+    ``petition_ids`` limits the sweep to those petitions (a back-dated act catching up at once).
     """
     moment = now or timezone.now()
     today = dl.local_date(moment)
     result = SweepResult()
+    scope = (
+        Deadline.objects.all()
+        if petition_ids is None
+        else Deadline.objects.filter(petition_id__in=petition_ids)
+    )
 
     # Historical imports: their clocks ran out before this system held them (no alarms).
     soon_ids = list(
-        Deadline.objects.filter(
+        scope.filter(
             status=Deadline.Status.OPEN, due_soon_at=None, nominal_due__lte=dl.due_soon_cutoff(today)
         )
         .exclude(rule__in=dl.PETITIONER_WINDOWS)
@@ -80,7 +88,7 @@ def deadlines_sweep(now: dt.datetime | None = None, *, batch: int = 1000) -> Swe
 
     # A breach is recorded only after statutory_due (R-CNT-3).
     overdue_ids = list(
-        Deadline.objects.filter(status=Deadline.Status.OPEN, statutory_due__lt=today)
+        scope.filter(status=Deadline.Status.OPEN, statutory_due__lt=today)
         .exclude(petition__is_historical=True)
         .values_list("pk", flat=True)[:batch]
     )

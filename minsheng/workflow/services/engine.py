@@ -7,7 +7,9 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from minsheng.core.calendar import CalendarNotCovered
@@ -121,6 +123,75 @@ def _write_event(
     )
 
 
+# Back-dated entry: paper-based offices record acts after the fact. ``data["occurred_at"]`` is
+# when the act really happened; every clock is computed from it, the event carries the entry time.
+ACT_TIME_FIELD = "occurred_at"
+LATE_ENTRY = dt.timedelta(hours=24)  # as at registration: later than this needs a reason
+
+
+def _parse_act_time(value: Any) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        parsed: dt.datetime | None = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime.combine(value, dt.time(9, 0))
+    elif isinstance(value, str) and len(value) <= 40:
+        try:
+            parsed = parse_datetime(value)
+            if parsed is None:
+                day = parse_date(value)
+                parsed = dt.datetime.combine(day, dt.time(9, 0)) if day is not None else None
+        except ValueError:  # 2025-02-30, 25:00
+            parsed = None
+    else:
+        parsed = None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def last_act_time(petition: Petition) -> dt.datetime:
+    """When the act a new one follows happened: receipt, or the latest state change."""
+    latest = (
+        PetitionEvent.objects.filter(petition=petition)
+        .exclude(action="register")
+        .exclude(from_state=F("to_state"))
+        .aggregate(latest=Max("occurred_at"))["latest"]
+    )
+    return max(petition.received_at, latest) if latest else petition.received_at
+
+
+def act_moment(
+    petition: Petition, data: dict[str, Any], entered: dt.datetime
+) -> tuple[dt.datetime, dict[str, Any]]:
+    """(when the act happened, what the event records about its entry). Without ``occurred_at``
+    the act happens now. Otherwise: never in the future, never before the act it follows, and a
+    reason when entered more than a day later."""
+    raw = data.get(ACT_TIME_FIELD)
+    if raw in (None, ""):
+        return entered, {}
+    moment = _parse_act_time(raw)
+    if moment is None:
+        raise InvalidInput(
+            _("时间格式应为 ISO 8601（如 2025-09-30 或 2025-09-30T10:00+08:00）。"), field=ACT_TIME_FIELD
+        )
+    if moment > entered + dt.timedelta(minutes=5):
+        raise InvalidInput(_("办理时间不能晚于录入时间。"), field=ACT_TIME_FIELD)
+    follows = last_act_time(petition)
+    if moment < follows:
+        raise InvalidInput(
+            _("办理时间不能早于上一环节（%(t)s）。")
+            % {"t": timezone.localtime(follows).strftime("%Y-%m-%d %H:%M")},
+            field=ACT_TIME_FIELD,
+        )
+    record: dict[str, Any] = {"entered_at": entered.isoformat()}
+    if entered - moment > LATE_ENTRY:
+        reason = str(data.get("late_reason") or "").strip()
+        if not reason:
+            raise InvalidInput(_("补录一日以前的办理环节，请说明原因。"), field="late_reason")
+        record.update({"late_entry": True, "late_reason": reason[:500]})
+    return moment, record
+
+
 def petition_transition(
     petition_id: int,
     action: str,
@@ -140,7 +211,7 @@ def petition_transition(
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise NotFound(_("未知操作：%(a)s") % {"a": action}, code="unknown_action")
-    moment = now or timezone.now()
+    entered = now or timezone.now()
     with transaction.atomic():
         petition = (
             Petition.objects.select_for_update()
@@ -161,6 +232,7 @@ def petition_transition(
         membership, role = resolve_actor(
             transition, petition, actor, as_petitioner=as_petitioner, as_system=as_system
         )
+        moment, entry = act_moment(petition, dict(data or {}), entered)
         ctx = Ctx(
             petition=petition,
             actor=actor,
@@ -175,6 +247,7 @@ def petition_transition(
         except CalendarNotCovered as exc:
             raise InvalidInput(str(exc), field="date") from exc
         to_state = chosen or transition.target or from_state
+        ctx.event_data.update(entry)
         if ctx.extra_events:
             # The handler passed through an intermediate state (e.g. recheck_concluded → final).
             first_to = ctx.extra_events[0][1]
@@ -194,5 +267,10 @@ def petition_transition(
         # Outbox rows are written in this transaction (none lost); sending happens after commit.
         for callback in ctx.after_commit:
             callback()
+        if entry:
+            # Clocks computed from a past act may already have run out: the sweep catches up now.
+            from minsheng.workflow.sweeps import deadlines_sweep
+
+            deadlines_sweep(entered, petition_ids=[petition.pk])
     petition.refresh_from_db()
     return petition

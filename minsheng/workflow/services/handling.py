@@ -15,6 +15,7 @@ from minsheng.petitions.models import Nature, Procedure, Route, State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
     Assignment,
+    Deadline,
     Decision,
     Delivery,
     Extension,
@@ -32,6 +33,14 @@ from minsheng.workflow.services.context import (
 )
 
 # ---- acceptance and classified handling (Art. 23, 29–31, 34)
+
+
+HANDLE_60 = "D-HANDLE-60"
+
+
+def _not_ordinary(ctx: Ctx) -> None:
+    """A route other than Art. 31(6): the 60-day clock of Art. 34 does not apply."""
+    dl.deadline_cancel(ctx.petition.pk, [HANDLE_60])
 
 
 def h_accept(ctx: Ctx) -> None:
@@ -55,6 +64,10 @@ def h_accept(ctx: Ctx) -> None:
     )
     dl.deadline_meet(petition.pk, "D-NOTICE-15", at=notice_at)
     dl.deadline_cancel(petition.pk, ["D-OBJECTION-5WD", "D-BUREAU-15"])
+    # Art. 34 (rules.yaml D-HANDLE-60 starts_at: accepted): the 60 days run from acceptance, whether
+    # or not investigation has started; choosing another Art. 31 route cancels them.
+    if petition.nature != Nature.SUGGESTION:  # suggestions are replied to (Art. 29), no Art. 34 clock
+        _open(ctx, HANDLE_60, ctx.today, petition.current_organ)
     ctx.event_data.update(
         {
             "notice_number": number,
@@ -100,6 +113,7 @@ def h_redirect(ctx: Ctx) -> None:
         "route", [Route.LITIGATION_ETC, Route.ARBITRATION, Route.PARTY_APPEAL, Route.ADMIN_PROCEDURE]
     )
     procedure = ctx.text("target_procedure")
+    _not_ordinary(ctx)
     kind = ctx.choice("limitation", list(LIMITATIONS), required=False)
     known = ctx.date("known_date", required=False)
     ctx.petition.route = route
@@ -119,6 +133,7 @@ def h_redirect(ctx: Ctx) -> None:
 
 
 def h_perform_duty(ctx: Ctx) -> None:
+    _not_ordinary(ctx)
     ctx.petition.route = Route.PERFORM_DUTY
     opinion = Opinion.objects.create(
         issued_at=ctx.now,
@@ -140,6 +155,7 @@ def h_perform_duty(ctx: Ctx) -> None:
 def h_reply_suggestion(ctx: Ctx) -> None:
     if ctx.petition.nature != Nature.SUGGESTION:
         raise InvalidInput(_("只有建议意见类事项以回复办结（条例第二十九条）。"), field="nature")
+    _not_ordinary(ctx)
     opinion = Opinion.objects.create(
         issued_at=ctx.now,
         petition=ctx.petition,
@@ -220,7 +236,11 @@ def h_start_handling(ctx: Ctx) -> None:
     if ctx.role == R.CASEWORKER and ctx.actor is not None:
         petition.caseworker = ctx.actor  # type: ignore[assignment]
     assert petition.accepted_at is not None
-    _open(ctx, "D-HANDLE-60", dl.local_date(petition.accepted_at), petition.current_organ)
+    clock = Deadline.objects.filter(petition=petition, rule=HANDLE_60).exclude(
+        status=Deadline.Status.CANCELLED
+    )
+    if not clock.exists():  # accepted before the clock opened at acceptance (older records)
+        _open(ctx, HANDLE_60, dl.local_date(petition.accepted_at), petition.current_organ)
 
 
 def h_simplify(ctx: Ctx) -> None:
@@ -262,7 +282,11 @@ def h_convert_to_ordinary(ctx: Ctx) -> None:
     ctx.event_data["reason"] = ctx.text("reason")
     dl.deadline_cancel(petition.pk, ["D-SIMPLE-HANDLE-10WD"])
     assert petition.accepted_at is not None
-    _open(ctx, "D-HANDLE-60", dl.local_date(petition.accepted_at), petition.current_organ)
+    clock = Deadline.objects.filter(petition=petition, rule=HANDLE_60).exclude(
+        status=Deadline.Status.CANCELLED
+    )
+    if not clock.exists():  # accepted before the clock opened at acceptance (older records)
+        _open(ctx, HANDLE_60, dl.local_date(petition.accepted_at), petition.current_organ)
 
 
 def h_start_hearing(ctx: Ctx) -> None:

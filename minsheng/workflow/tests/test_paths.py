@@ -122,7 +122,8 @@ def test_redirect_records_external_limitation(register, act, organs):
     )
     event = PetitionEvent.objects.filter(petition=petition, action="redirect").get()
     assert event.data["limitation_warning"] is True
-    assert not Deadline.objects.filter(petition=petition, rule="D-HANDLE-60").exists()
+    # the 60 days opened at acceptance and were cancelled by the Art. 31 route
+    assert Deadline.objects.get(petition=petition, rule="D-HANDLE-60").status == "cancelled"
 
 
 def test_final_matter_not_accepted_again_only_with_staff_confirmation(register, act, organs):
