@@ -223,6 +223,14 @@ Handler = Callable[[Ctx], "State | None"]
 
 @dataclass(frozen=True)
 class Transition:
+    """One row of the transition table (ADR 0007).
+
+    ``article`` names the provision the row implements, in the short form rules.yaml uses:
+    ``Art.N(para)(item)`` for 《信访工作条例》(2022), other sources by the names rules.yaml gives them
+    (``简易办法2016 Arts.4-6 [S]``), ``[P] …`` for a project decision the law does not make.
+    ``targets`` lists, for a row whose ``target`` is None, the (from, to) moves its handler may
+    choose; a source not listed there keeps its state."""
+
     action: str
     sources: frozenset[str]
     target: str | None  # None: the handler decides (or the state stays as it is)
@@ -231,6 +239,8 @@ class Transition:
     handler: Handler
     label: Any
     public: bool = True
+    article: str = ""
+    targets: frozenset[tuple[str, str]] = frozenset()
 
 
 # ----------------------------------------------------------------------------------------------
