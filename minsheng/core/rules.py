@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,16 @@ import yaml
 from minsheng.core.calendar import Period, Unit
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "rules.yaml"
+
+# SHA-256 of the vendored rules.yaml (the law as data). A change to that file must update this
+# digest in the same commit, so it is a visible, reviewed change (docs/adr/0007; checked by
+# workflow/tests/test_table_vs_rules.py). `sha256sum minsheng/core/data/rules.yaml` prints it.
+RULES_SHA256 = "7c78c089eed42ecbf85e1c6287affe9b4b057c38f2423207d0fd85cd5a9ba269"
+
+
+def rules_digest(path: Path = RULES_PATH) -> str:
+    """The SHA-256 of a rules file, in hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class UnknownRule(KeyError):
