@@ -1,0 +1,255 @@
+"""R-150 (《信访工作条例》 Art. 30(3)): unit tests of the confidentiality rule functions, pinning the
+law to exact organs, roles and relation kinds. They kill the mutants that ``make mutation``
+(scripts/mutation.py) found surviving the behaviour tests.
+
+The organs are the demo tree: 西地省政府 (xd-gov) > A市政府 (a-gov) > {A市住建局 (a-housing),
+A1区政府 (a1-gov) > A1区信访局 (a1-bureau)}; A市纪委监委 (a-discipline) stands outside it."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
+from django.test import override_settings
+
+from minsheng.orgs.models import Organ, Role, StaffMembership
+from minsheng.orgs.selectors import organ_subtree_ids
+from minsheng.petitions.confidentiality import (
+    ACCUSATION,
+    OVERSIGHT_ROLES,
+    accused_organs_shielding,
+    accused_side_user_ids,
+    identity_keys,
+    identity_q,
+    is_accusation_against,
+    is_accused_side,
+    organ_ancestor_ids,
+    shield_q,
+    shielded_accused_organs,
+)
+from minsheng.petitions.relations import _distinct_people
+
+pytestmark = pytest.mark.django_db
+
+CODES = ("xd-gov", "a-gov", "a-housing", "a1-gov", "a1-bureau", "a-discipline")
+
+
+@pytest.fixture
+def tree(organs: Any) -> dict[str, int]:
+    return {code: organs[code].pk for code in CODES}
+
+
+def _ids(tree: dict[str, int], *codes: str) -> set[int]:
+    return {tree[c] for c in codes}
+
+
+def _user(username: str, *posts: tuple[Organ, str]) -> Any:
+    user = get_user_model().objects.create_user(username, password="test-password-123")
+    for organ, role in posts:
+        StaffMembership.objects.create(user=user, organ=organ, role=role)
+    return user
+
+
+def _post(organ_id: int, role: str) -> StaffMembership:
+    return StaffMembership(organ_id=organ_id, role=role)
+
+
+# -- the organ tree -------------------------------------------------------------------------------
+
+
+def test_ancestors_are_the_organs_and_every_organ_above(tree: dict[str, int]) -> None:
+    assert organ_ancestor_ids([tree["a1-bureau"]]) == _ids(tree, "a1-bureau", "a1-gov", "a-gov", "xd-gov")
+    assert organ_ancestor_ids([tree["a-housing"], tree["a-discipline"]]) == _ids(
+        tree, "a-housing", "a-gov", "xd-gov", "a-discipline"
+    )
+    assert organ_ancestor_ids([tree["xd-gov"]]) == {tree["xd-gov"]}
+    assert organ_ancestor_ids([]) == set()
+
+
+def test_subtree_is_the_organs_and_every_organ_below(tree: dict[str, int], organs: Any) -> None:
+    assert organ_subtree_ids([tree["a1-gov"]]) == _ids(tree, "a1-gov", "a1-bureau")
+    assert organ_subtree_ids([tree["a1-bureau"]]) == {tree["a1-bureau"]}
+    below_city = organ_subtree_ids([tree["a-gov"]])
+    assert _ids(tree, "a-gov", "a-housing", "a1-gov", "a1-bureau") <= below_city
+    assert tree["xd-gov"] not in below_city and tree["a-discipline"] not in below_city
+    assert organ_subtree_ids([]) == set()
+
+
+def test_tree_walks_cut_cycles(tree: dict[str, int]) -> None:
+    """A misconfigured tree (A1区政府 under its own 信访局) must not hang a read."""
+    Organ.objects.filter(pk=tree["a1-gov"]).update(parent_id=tree["a1-bureau"])
+    assert organ_ancestor_ids([tree["a1-bureau"]]) == _ids(tree, "a1-bureau", "a1-gov")
+    assert organ_subtree_ids([tree["a1-gov"]]) == _ids(tree, "a1-gov", "a1-bureau")
+
+
+# -- which accused organs a post shields -----------------------------------------------------------
+
+
+def test_any_post_shields_its_organ_and_those_above_only(tree: dict[str, int]) -> None:
+    for role in (Role.REGISTRAR, Role.CASEWORKER, Role.ORGAN_HEAD, Role.ANALYST, Role.DISPATCHER):
+        shielded = accused_organs_shielding([_post(tree["a1-gov"], role)])
+        assert shielded == frozenset(_ids(tree, "a1-gov", "a-gov", "xd-gov")), role
+        assert isinstance(shielded, frozenset)
+
+
+@pytest.mark.parametrize("role", [Role.LEADER, Role.SUPERVISOR])
+def test_an_oversight_post_also_shields_the_organs_below(tree: dict[str, int], role: str) -> None:
+    assert accused_organs_shielding([_post(tree["a1-gov"], role)]) == frozenset(
+        _ids(tree, "a1-gov", "a1-bureau", "a-gov", "xd-gov")
+    )
+    with override_settings(MINSHENG_SHIELD_OVERSIGHT=False):
+        assert accused_organs_shielding([_post(tree["a1-gov"], role)]) == frozenset(
+            _ids(tree, "a1-gov", "a-gov", "xd-gov")
+        )
+
+
+def test_oversight_roles_are_leader_and_supervisor() -> None:
+    assert frozenset({Role.LEADER, Role.SUPERVISOR}) == OVERSIGHT_ROLES
+
+
+def test_posts_combine(tree: dict[str, int]) -> None:
+    """A caseworker in 住建局 who leads A1区政府: both posts count, the oversight only below A1."""
+    posts = [_post(tree["a-housing"], Role.CASEWORKER), _post(tree["a1-gov"], Role.LEADER)]
+    assert accused_organs_shielding(posts) == frozenset(
+        _ids(tree, "a-housing", "a-gov", "xd-gov", "a1-gov", "a1-bureau")
+    )
+    assert accused_organs_shielding([]) == frozenset()
+
+
+def test_shielded_accused_organs_of_a_user_is_cached(tree: dict[str, int], organs: Any) -> None:
+    assert shielded_accused_organs(None) == frozenset()
+    assert shielded_accused_organs(AnonymousUser()) == frozenset()
+    user = _user("housing_cw", (organs["a-housing"], Role.CASEWORKER))
+    assert shielded_accused_organs(user) == frozenset(_ids(tree, "a-housing", "a-gov", "xd-gov"))
+    StaffMembership.objects.create(user=user, organ=organs["a-discipline"], role=Role.CASEWORKER)
+    assert shielded_accused_organs(user) == frozenset(_ids(tree, "a-housing", "a-gov", "xd-gov"))
+    fresh = get_user_model().objects.get(pk=user.pk)
+    assert shielded_accused_organs(fresh) == frozenset(
+        _ids(tree, "a-housing", "a-gov", "xd-gov", "a-discipline")
+    )
+    assert shielded_accused_organs(_user("nobody")) == frozenset()
+
+
+def test_is_accusation_against() -> None:
+    shielded = frozenset({7, 8})
+    assert is_accusation_against(ACCUSATION, 7, shielded) is True
+    assert is_accusation_against(ACCUSATION, 9, shielded) is False
+    assert is_accusation_against("grievance", 7, shielded) is False
+    assert is_accusation_against(ACCUSATION, None, frozenset({None})) is False  # type: ignore[arg-type]
+    assert is_accusation_against(ACCUSATION, 7, frozenset()) is False
+
+
+def test_is_accused_side(tree: dict[str, int], organs: Any) -> None:
+    user = _user("housing_cw", (organs["a-housing"], Role.CASEWORKER))
+    against = SimpleNamespace(nature=ACCUSATION, accused_organ_id=tree["a-housing"])
+    assert is_accused_side(user, against) is True
+    assert is_accused_side(user, SimpleNamespace(nature=ACCUSATION, accused_organ_id=tree["a1-gov"])) is False
+    assert (
+        is_accused_side(user, SimpleNamespace(nature="grievance", accused_organ_id=tree["a-housing"]))
+        is False
+    )
+    assert is_accused_side(user, object()) is False
+    assert is_accused_side(None, against) is False
+
+
+# -- the queryset filter ----------------------------------------------------------------------------
+
+
+def test_shield_q_is_exactly_the_accusations_against_the_shielded_organs(
+    tree: dict[str, int], organs: Any
+) -> None:
+    user = _user("housing_cw", (organs["a-housing"], Role.CASEWORKER))
+    ids = sorted(_ids(tree, "a-housing", "a-gov", "xd-gov"))
+    assert shield_q(user) == ~Q(nature=ACCUSATION, accused_organ_id__in=ids)
+    assert shield_q(user, "petition__") == ~Q(petition__nature=ACCUSATION, petition__accused_organ_id__in=ids)
+    assert shield_q(_user("nobody")) == Q()
+    assert shield_q(None) == Q()
+
+
+def test_shield_q_keeps_accusations_without_accused_organ_and_other_natures(
+    register: Any, organs: Any
+) -> None:
+    from minsheng.petitions.models import Petition
+
+    user = _user("housing_cw", (organs["a-housing"], Role.CASEWORKER))
+    against = register(nature="accusation", accused_organ=organs["a-housing"], title="举报住建局")
+    against_none = register(nature="accusation", title="举报某人")
+    against_other = register(nature="accusation", accused_organ=organs["a-edu"], title="举报教育局")
+    grievance = register(title="路灯不亮")
+    kept = set(Petition.objects.filter(shield_q(user)).values_list("pk", flat=True))
+    assert {against_none.pk, against_other.pk, grievance.pk} <= kept
+    assert against.pk not in kept
+
+
+# -- who is told ----------------------------------------------------------------------------------
+
+
+def test_accused_side_user_ids_are_every_post_below_and_oversight_above(
+    tree: dict[str, int], organs: Any
+) -> None:
+    inside = _user("inside", (organs["a1-bureau"], Role.REGISTRAR))
+    accused = _user("accused", (organs["a1-gov"], Role.CASEWORKER))
+    leader = _user("city_leader", (organs["a-gov"], Role.LEADER))
+    supervisor = _user("province_supervisor", (organs["xd-gov"], Role.SUPERVISOR))
+    registrar_above = _user("city_registrar", (organs["a-gov"], Role.REGISTRAR))
+    analyst_above = _user("city_analyst", (organs["a-gov"], Role.ANALYST))
+    aside = _user("aside", (organs["a-housing"], Role.LEADER))
+    outside = _user("outside", (organs["a-discipline"], Role.CASEWORKER))
+    everybody = [
+        u.pk for u in (inside, accused, leader, supervisor, registrar_above, analyst_above, aside, outside)
+    ]
+    assert accused_side_user_ids(tree["a1-gov"], everybody) == {
+        inside.pk,
+        accused.pk,
+        leader.pk,
+        supervisor.pk,
+    }
+    assert accused_side_user_ids(tree["a1-gov"], [inside.pk, outside.pk]) == {inside.pk}
+    assert accused_side_user_ids(tree["a1-gov"], []) == set()
+    all_of_them = accused_side_user_ids(tree["a1-gov"])
+    assert {inside.pk, accused.pk, leader.pk, supervisor.pk} <= all_of_them
+    assert not {registrar_above.pk, analyst_above.pk, aside.pk, outside.pk} & all_of_them
+    with override_settings(MINSHENG_SHIELD_OVERSIGHT=False):
+        assert accused_side_user_ids(tree["a1-gov"], everybody) == {inside.pk, accused.pk}
+
+
+# -- identity -------------------------------------------------------------------------------------
+
+
+def test_identity_keys_are_tagged_blind_indexes() -> None:
+    assert identity_keys("ph", "id") == frozenset({"p:ph", "i:id"})
+    assert identity_keys("ph", "") == frozenset({"p:ph"})
+    assert identity_keys(None, "id") == frozenset({"i:id"})
+    assert identity_keys("", None) == frozenset()
+    assert isinstance(identity_keys("ph", "id"), frozenset)
+
+
+def test_identity_q() -> None:
+    assert identity_q([]) == Q(pk__in=[])
+    assert identity_q(["p:ph"]) == Q(pk__in=[]) | Q(petitioner__phone_index="ph")
+    assert identity_q(["i:id"], prefix="") == Q(pk__in=[]) | Q(id_number_index="id")
+    assert identity_q(["x:zz", "nocolon"]) == Q(pk__in=[])
+    assert identity_q(["p:a:b"]) == Q(pk__in=[]) | Q(petitioner__phone_index="a:b")
+
+
+def test_identity_q_matches_nothing_for_no_keys(register: Any) -> None:
+    from minsheng.petitions.models import Petition
+
+    register()
+    assert not Petition.objects.filter(identity_q([])).exists()
+
+
+def test_distinct_people_merges_records_sharing_a_key() -> None:
+    assert _distinct_people([]) == 0
+    assert _distinct_people([frozenset({"p:1"}), frozenset({"p:2"})]) == 2
+    assert _distinct_people([frozenset({"p:1"}), frozenset({"p:1", "i:9"}), frozenset({"i:9"})]) == 1
+    # a later record joins two earlier groups into one person
+    assert _distinct_people([frozenset({"p:1"}), frozenset({"i:9"}), frozenset({"p:1", "i:9"})]) == 1
+    assert (
+        _distinct_people([frozenset({"p:1"}), frozenset({"i:9"}), frozenset({"p:1"}), frozenset({"p:3"})])
+        == 3
+    )

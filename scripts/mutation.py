@@ -1,0 +1,784 @@
+#!/usr/bin/env python
+# ruff: noqa: T201 - a command-line tool: it reports on standard output
+"""Mutation testing of the confidentiality rules (R-150, 《信访工作条例》 Art. 30(3)).
+
+Usage: ``python scripts/mutation.py [--jobs N] [--only SUBSTRING] [--json PATH] [--list]``
+(``make mutation``). Exit status 0 when every mutant is killed, 1 when one survives, 2 on error.
+
+How it works (a small, pure-Python runner on the standard library's ``ast``; see
+docs/mutation-testing.md for why not mutmut):
+
+1. For each target function (``TARGETS``) the source of its module is parsed and mutants of that
+   one function are generated (operators below). Each mutant is compiled to a code object with
+   the module's file name and line numbers.
+2. One pytest session collects the guarding tests (``TEST_FILES``, SQLite in memory) and runs
+   them once, unmutated, in this process: every test must pass, and a trace records which tests
+   call which target function (and how long each test takes).
+3. For each mutant a child process is forked. The child swaps the mutant's code into the target
+   function object (``function.__code__``: every caller, whatever module imported it, runs the
+   mutant) and runs the tests that call that function, fastest first, stopping at the first
+   failure (``-x``). A test that runs longer than its timeout counts as a failure (a mutant that
+   loops forever is killed by timeout). The child exits; the parent never runs mutated code.
+
+No file is written: sources are read, never changed, so the working tree is never touched and
+there is nothing to restore after an interrupt (Ctrl-C kills the running children). The test
+database is the in-memory SQLite one (``DATABASE_URL`` is ignored), which a fork copies.
+
+Mutation operators: comparison swaps (== !=, in / not in, is / is not, < <=, > >=), ``and`` <->
+``or``, one operand of ``and``/``or`` dropped, ``not`` removed, ``if``/``while``/conditional and
+comprehension conditions negated or dropped, constants changed (True/False, numbers, strings),
+set and Q operators swapped (``|`` ``&`` ``-``, one operand dropped), ``~`` removed, ``+``/``-``
+swapped, statements removed (``pass``: early returns and raises included), the tree walks
+narrowed to the organs themselves (``organ_ancestor_ids(x)`` / ``organ_subtree_ids(x)`` ->
+``set(x)``), ``filter`` <-> ``exclude``, one argument of ``filter``/``exclude``/``Q`` dropped,
+``Q()`` -> ``Q(pk__in=[])``.
+"""
+
+from __future__ import annotations
+import __future__ as future_flags
+
+import argparse
+import ast
+import contextlib
+import copy
+import difflib
+import importlib
+import inspect
+import json
+import os
+import select
+import signal
+import sys
+import time
+import types
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The guarding tests: the unit tests of the rules first, then the behaviour tests.
+TEST_FILES = [
+    "minsheng/petitions/tests/test_confidentiality_rules.py",
+    "minsheng/petitions/tests/test_confidentiality.py",
+    "minsheng/petitions/tests/test_no_oracle.py",
+    "minsheng/workflow/tests/test_permissions.py",
+    "minsheng/workbench/tests/test_security_review.py",
+    "minsheng/api/tests/test_api_flow.py",
+    "minsheng/petitions/tests/test_authorization_matrix.py",
+]
+
+
+@dataclass(frozen=True)
+class Target:
+    module: str
+    function: str
+    # Mutate only the statements that call this function (the rest of a long function is not the rule).
+    only_statements_calling: str | None = None
+
+
+TARGETS = [
+    *(
+        Target("minsheng.petitions.confidentiality", name)
+        for name in (
+            "organ_ancestor_ids",
+            "accused_organs_shielding",
+            "shielded_accused_organs",
+            "is_accusation_against",
+            "is_accused_side",
+            "shield_q",
+            "accused_side_user_ids",
+            "identity_keys",
+            "identity_q",
+        )
+    ),
+    *(
+        Target("minsheng.petitions.relations", name)
+        for name in ("similar_view", "subject_of_petition", "_openable_ids", "_distinct_people")
+    ),
+    *(
+        Target("minsheng.petitions.selectors", name)
+        for name in (
+            "petitions_visible_to",
+            "in_accused_organ",
+            "can_see_identity",
+            "can_see_masked_identity",
+            "same_person_petitions",
+            "similar_search",
+            "timeline_data_for",
+        )
+    ),
+    Target("minsheng.workflow.services.context", "_ensure_not_accused"),
+    Target("minsheng.workflow.services.context", "_review_organ"),
+    Target("minsheng.workflow.services.intake", "discipline_body_outside"),
+    Target("minsheng.workflow.services.intake", "accusation_leave_accused_side"),
+    Target(
+        "minsheng.workflow.services.engine", "petition_transition", only_statements_calling="is_accused_side"
+    ),
+    Target(
+        "minsheng.workflow.services.engine", "available_actions", only_statements_calling="is_accused_side"
+    ),
+    Target("minsheng.orgs.selectors", "organ_subtree_ids"),
+]
+
+# Mutants that cannot change behaviour, by id (printed in the report), each with the reason.
+EQUIVALENT: dict[str, str] = {}
+
+# Calls that widen a set of organs along the tree: the mutant keeps the organs themselves.
+TREE_WALKS = {"organ_ancestor_ids", "organ_subtree_ids"}
+QUERY_CALLS = {"filter", "exclude", "Q"}
+PER_TEST_TIMEOUT_FACTOR = 10.0
+PER_TEST_TIMEOUT_MIN = 10.0
+HIT = "__mutation_hit__"  # the recorder the baseline puts in the target modules' globals
+
+
+# -- mutant generation ----------------------------------------------------------------------------
+
+
+@dataclass
+class Mutant:
+    target: Target
+    ident: str
+    description: str
+    lineno: int
+    source: str  # the mutated function, unparsed
+    code: types.CodeType | None = None
+    status: str = "pending"  # killed, timeout, survived, equivalent, no-tests, error
+    killer: str = ""
+    seconds: float = 0.0
+
+
+CMP_SWAPS: dict[type, list[type]] = {
+    ast.Eq: [ast.NotEq],
+    ast.NotEq: [ast.Eq],
+    ast.In: [ast.NotIn],
+    ast.NotIn: [ast.In],
+    ast.Is: [ast.IsNot],
+    ast.IsNot: [ast.Is],
+    ast.Lt: [ast.LtE, ast.GtE],
+    ast.LtE: [ast.Lt, ast.Gt],
+    ast.Gt: [ast.GtE, ast.LtE],
+    ast.GtE: [ast.Gt, ast.Lt],
+}
+BIN_SWAPS: dict[type, list[type]] = {
+    ast.BitOr: [ast.BitAnd],
+    ast.BitAnd: [ast.BitOr],
+    ast.Sub: [ast.BitOr],
+    ast.Add: [ast.Sub],
+}
+SYMBOL = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.Sub: "-",
+    ast.Add: "+",
+    ast.And: "and",
+    ast.Or: "or",
+}
+
+Edit = tuple[str, Callable[[ast.AST, dict[int, tuple[ast.AST, str, int | None]]], None]]
+
+
+def _parents(tree: ast.AST) -> dict[int, tuple[ast.AST, str, int | None]]:
+    """id(child) -> (parent, field name, index in the field's list or None)."""
+    out: dict[int, tuple[ast.AST, str, int | None]] = {}
+    for parent in ast.walk(tree):
+        for name, value in ast.iter_fields(parent):
+            if isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, ast.AST):
+                        out[id(item)] = (parent, name, i)
+            elif isinstance(value, ast.AST):
+                out[id(value)] = (parent, name, None)
+    return out
+
+
+def _replace(node: ast.AST, new: ast.AST, parents: dict[int, tuple[ast.AST, str, int | None]]) -> None:
+    parent, name, index = parents[id(node)]
+    if index is None:
+        setattr(parent, name, new)
+    else:
+        getattr(parent, name)[index] = new
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+def _is_docstring(node: ast.AST, parents: dict[int, tuple[ast.AST, str, int | None]]) -> bool:
+    if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+        return False
+    parent, name, index = parents[id(node)]
+    return isinstance(parent, ast.FunctionDef) and name == "body" and index == 0
+
+
+def _inside(
+    node: ast.AST, kinds: tuple[type, ...], parents: dict[int, tuple[ast.AST, str, int | None]]
+) -> bool:
+    while id(node) in parents:
+        node = parents[id(node)][0]
+        if isinstance(node, kinds):
+            return True
+    return False
+
+
+def _edits(node: ast.AST, parents: dict[int, tuple[ast.AST, str, int | None]]) -> Iterator[Edit]:
+    """The mutations of one node: (label, apply(node_in_copy, parents_of_copy))."""
+    if isinstance(node, ast.Compare):
+        for i, op in enumerate(node.ops):
+            for new in CMP_SWAPS.get(type(op), []):
+
+                def swap(n: Any, p: Any, i: int = i, new: type = new) -> None:
+                    n.ops[i] = new()
+
+                yield f"{SYMBOL[type(op)]} -> {SYMBOL[new]}", swap
+    if isinstance(node, ast.BoolOp):
+        other = ast.Or if isinstance(node.op, ast.And) else ast.And
+
+        def swap_bool(n: Any, p: Any, other: type = other) -> None:
+            n.op = other()
+
+        yield f"{SYMBOL[type(node.op)]} -> {SYMBOL[other]}", swap_bool
+        for i in range(len(node.values)):
+
+            def drop(n: Any, p: Any, i: int = i) -> None:
+                rest = n.values[:i] + n.values[i + 1 :]
+                if len(rest) == 1:
+                    _replace(n, rest[0], p)
+                else:
+                    n.values = rest
+
+            yield f"drop operand {i + 1} of {SYMBOL[type(node.op)]}", drop
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not | ast.Invert):
+        label = "not" if isinstance(node.op, ast.Not) else "~"
+        yield f"remove {label}", lambda n, p: _replace(n, n.operand, p)
+    if isinstance(node, ast.If | ast.While | ast.IfExp) and not (
+        isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
+    ):
+        yield "negate condition", lambda n, p: setattr(n, "test", ast.UnaryOp(op=ast.Not(), operand=n.test))
+    if isinstance(node, ast.comprehension):
+        for i in range(len(node.ifs)):
+
+            def negate_if(n: Any, p: Any, i: int = i) -> None:
+                n.ifs[i] = ast.UnaryOp(op=ast.Not(), operand=n.ifs[i])
+
+            def drop_if(n: Any, p: Any, i: int = i) -> None:
+                del n.ifs[i]
+
+            yield f"negate comprehension condition {i + 1}", negate_if
+            yield f"drop comprehension condition {i + 1}", drop_if
+    if isinstance(node, ast.Constant) and not _inside(node, (ast.JoinedStr, ast.Raise), parents):
+        value = node.value
+        if isinstance(value, bool):
+            yield f"{value} -> {not value}", lambda n, p: setattr(n, "value", not n.value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            yield f"{value} -> {value + 1}", lambda n, p: setattr(n, "value", n.value + 1)
+            if value != 0:
+                yield f"{value} -> 0", lambda n, p: setattr(n, "value", type(n.value)(0))
+        elif isinstance(value, str) and value.isascii() and not _is_docstring(parents[id(node)][0], parents):
+            yield f"{value!r} -> 'XX{value}XX'", lambda n, p: setattr(n, "value", f"XX{n.value}XX")
+    if isinstance(node, ast.BinOp) and type(node.op) in BIN_SWAPS:
+        for new in BIN_SWAPS[type(node.op)]:
+
+            def swap_bin(n: Any, p: Any, new: type = new) -> None:
+                n.op = new()
+
+            yield f"{SYMBOL[type(node.op)]} -> {SYMBOL[new]}", swap_bin
+        yield f"drop right operand of {SYMBOL[type(node.op)]}", lambda n, p: _replace(n, n.left, p)
+        if isinstance(node.op, ast.BitOr | ast.BitAnd):
+            yield f"drop left operand of {SYMBOL[type(node.op)]}", lambda n, p: _replace(n, n.right, p)
+    if isinstance(node, ast.AugAssign) and type(node.op) in BIN_SWAPS:
+        for new in BIN_SWAPS[type(node.op)]:
+
+            def swap_aug(n: Any, p: Any, new: type = new) -> None:
+                n.op = new()
+
+            yield f"{SYMBOL[type(node.op)]}= -> {SYMBOL[new]}=", swap_aug
+    if isinstance(node, ast.Call):
+        name = _call_name(node)
+        if name in TREE_WALKS and len(node.args) == 1:
+            yield (
+                f"{name}(x) -> set(x)",
+                lambda n, p: _replace(
+                    n, ast.Call(func=ast.Name("set", ast.Load()), args=n.args, keywords=[]), p
+                ),
+            )
+        if isinstance(node.func, ast.Attribute) and name in ("filter", "exclude"):
+            other_name = "exclude" if name == "filter" else "filter"
+            yield f"{name} -> {other_name}", lambda n, p, o=other_name: setattr(n.func, "attr", o)
+        if name in QUERY_CALLS:
+            if len(node.args) + len(node.keywords) > 0:
+                for i in range(len(node.args)):
+                    yield f"drop argument {i + 1} of {name}", lambda n, p, i=i: n.args.pop(i)
+                for i, kw in enumerate(node.keywords):
+                    yield f"drop {kw.arg}= of {name}", lambda n, p, i=i: n.keywords.pop(i)
+            elif name == "Q":
+                yield (
+                    "Q() -> Q(pk__in=[])",
+                    lambda n, p: n.keywords.append(ast.keyword("pk__in", ast.List([], ast.Load()))),
+                )
+    if isinstance(node, ast.stmt) and not isinstance(
+        node, ast.Pass | ast.FunctionDef | ast.Import | ast.ImportFrom
+    ):
+        index = parents[id(node)][2]
+        if index is not None and not _is_docstring(node, parents):
+            yield "remove statement", lambda n, p: _replace(n, ast.Pass(), p)
+
+
+def _region(func: ast.FunctionDef, calling: str | None) -> set[int]:
+    """ids of the nodes that may be mutated."""
+    annotations = {
+        id(n)
+        for a in ast.walk(func)
+        if isinstance(a, ast.AnnAssign | ast.arg) and a.annotation is not None
+        for n in ast.walk(a.annotation)
+    }
+    if calling is None:
+        # The body only: annotations are not behaviour, and default values live on the function
+        # object, not in its code.
+        return {id(n) for stmt in func.body for n in ast.walk(stmt)} - annotations
+    region: set[int] = set()
+    for stmt in ast.walk(func):
+        if not isinstance(stmt, ast.stmt) or stmt is func:
+            continue
+        inner = [s for s in ast.walk(stmt) if isinstance(s, ast.stmt) and s is not stmt]
+        calls_here = any(isinstance(c, ast.Call) and _call_name(c) == calling for c in ast.walk(stmt))
+        calls_inside = any(
+            isinstance(c, ast.Call) and _call_name(c) == calling for s in inner for c in ast.walk(s)
+        )
+        if calls_here and not calls_inside:  # the innermost statement that calls it
+            region |= {id(n) for n in ast.walk(stmt)}
+    return region - annotations
+
+
+def _compile(func: ast.FunctionDef, filename: str) -> types.CodeType:
+    func = copy.copy(func)
+    func.decorator_list = []
+    module = ast.Module(body=[func], type_ignores=[])
+    ast.fix_missing_locations(module)
+    code = compile(module, filename, "exec", flags=future_flags.annotations.compiler_flag, dont_inherit=True)
+    return next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == func.name)
+
+
+def target_function(target: Target) -> types.FunctionType:
+    module = importlib.import_module(target.module)
+    function = inspect.unwrap(getattr(module, target.function))
+    if not isinstance(function, types.FunctionType) or function.__code__.co_freevars:
+        raise SystemExit(f"{target.module}.{target.function} is not a plain module-level function")
+    return function
+
+
+def generate(target: Target, index: int) -> tuple[str, types.CodeType, list[Mutant]]:
+    """(the original function unparsed, its recording variant, its mutants).
+
+    The recording variant is the unmutated function that first calls ``HIT(index)``: the baseline
+    run learns from it which tests call the function (far cheaper than ``sys.settrace``)."""
+    module = importlib.import_module(target.module)
+    filename = inspect.getsourcefile(module) or ""
+    tree = ast.parse(Path(filename).read_text(encoding="utf-8"), filename)
+    funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == target.function]
+    if len(funcs) != 1:
+        raise SystemExit(f"{target.module}.{target.function}: not found once at module level")
+    original = funcs[0]
+    region = _region(original, target.only_statements_calling)
+    if not region:
+        raise SystemExit(
+            f"{target.module}.{target.function}: no statement calls {target.only_statements_calling}"
+        )
+    plain = ast.unparse(original)
+    nodes = list(ast.walk(original))
+    parents = _parents(original)
+    mutants: list[Mutant] = []
+    seen: dict[str, int] = defaultdict(int)
+    for position, node in enumerate(nodes):
+        if id(node) not in region:
+            continue
+        for label, apply in _edits(node, parents):
+            tree_copy = copy.deepcopy(original)
+            node_copy = list(ast.walk(tree_copy))[position]
+            apply(node_copy, _parents(tree_copy))
+            source = ast.unparse(tree_copy)
+            if source == plain:
+                continue
+            shown = (
+                node
+                if not isinstance(node, ast.comprehension)
+                else ast.Tuple([node.target, node.iter, *node.ifs])
+            )
+            snippet = " ".join(ast.unparse(shown).split())[:70]
+            key = f"{target.function}: {label} @ {snippet}"
+            seen[key] += 1
+            ident = key if seen[key] == 1 else f"{key} #{seen[key]}"
+            mutant = Mutant(target, ident, label, getattr(node, "lineno", 0), source)
+            try:
+                mutant.code = _compile(tree_copy, filename)
+            except (SyntaxError, ValueError) as exc:  # not a valid program: not a mutant
+                print(f"skipped (does not compile: {exc}): {ident}", file=sys.stderr)
+                continue
+            mutants.append(mutant)
+    recording = copy.deepcopy(original)
+    first = 1 if _is_docstring(original.body[0], parents) else 0
+    call = ast.Expr(ast.Call(ast.Name(HIT, ast.Load()), [ast.Constant(index)], []))
+    recording.body.insert(first, ast.copy_location(call, original.body[first]))
+    return plain, _compile(recording, filename), mutants
+
+
+# -- running ------------------------------------------------------------------------------------
+
+
+class _TestTimeout(BaseException):
+    pass
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _TestTimeout("the test ran past its timeout (a mutant that does not terminate)")
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt("terminated")
+
+
+class MutationPlugin:
+    def __init__(
+        self,
+        mutants: list[Mutant],
+        functions: dict[Target, types.FunctionType],
+        recording: dict[Target, types.CodeType],
+        jobs: int,
+    ) -> None:
+        self.mutants = mutants
+        self.functions = functions
+        self.recording = recording
+        self.jobs = jobs
+        self.covering: dict[Target, list[str]] = defaultdict(list)
+        self.durations: dict[str, float] = {}
+        self.baseline_failed: list[str] = []
+        self.collected = 0
+        self.baseline_seconds = 0.0
+
+    def pytest_configure(self, config: Any) -> None:
+        try:
+            from hypothesis import settings
+
+            settings.register_profile("mutation", database=None, derandomize=True, deadline=None)
+            settings.load_profile("mutation")
+        except ImportError:
+            pass
+
+    def pytest_runtestloop(self, session: Any) -> bool:
+        from _pytest.runner import runtestprotocol
+
+        items = list(session.items)
+        self.collected = len(items)
+        by_id = {item.nodeid: item for item in items}
+        current: list[str] = [""]
+        called: dict[str, set[Target]] = defaultdict(set)
+        originals = {target: fn.__code__ for target, fn in self.functions.items()}
+        targets = list(self.functions)
+
+        def hit(index: int) -> None:
+            called[current[0]].add(targets[index])
+
+        for target, fn in self.functions.items():
+            fn.__globals__[HIT] = hit
+            fn.__code__ = self.recording[target]  # the unmutated body, first telling which test calls it
+        started = time.monotonic()
+        print(f"baseline: {len(items)} tests, unmutated ...", flush=True)
+        try:
+            for i, item in enumerate(items):
+                current[0] = item.nodeid
+                nextitem = items[i + 1] if i + 1 < len(items) else items[0]  # keep the session fixtures
+                t0 = time.monotonic()
+                reports = runtestprotocol(item, nextitem=nextitem, log=True)  # pytest's summary counts these
+                self.durations[item.nodeid] = time.monotonic() - t0
+                if any(r.failed for r in reports):
+                    self.baseline_failed.append(item.nodeid)
+        finally:
+            for target, fn in self.functions.items():
+                fn.__code__ = originals[target]
+                fn.__globals__.pop(HIT, None)
+        self.baseline_seconds = time.monotonic() - started
+        if self.baseline_failed:
+            return True
+        for nodeid, targets in called.items():
+            for target in targets:
+                self.covering[target].append(nodeid)
+        for target in self.covering:
+            self.covering[target].sort(key=lambda n: self.durations[n])
+        print(f"baseline passed in {self.baseline_seconds:.0f} s; {len(self.mutants)} mutants", flush=True)
+        self._run_mutants(session, by_id)
+        return True
+
+    def _run_mutants(self, session: Any, by_id: dict[str, Any]) -> None:
+        running: dict[int, tuple[Mutant, int, float, float]] = {}  # pid -> (mutant, read fd, start, limit)
+        queue = [m for m in self.mutants if m.status == "pending"]
+        for mutant in queue:
+            if not self.covering.get(mutant.target):
+                mutant.status = "no-tests"
+        queue = [m for m in queue if m.status == "pending"]
+        total = len(queue)
+        done = 0
+        try:
+            while queue or running:
+                while queue and len(running) < self.jobs:
+                    mutant = queue.pop(0)
+                    tests = self.covering[mutant.target]
+                    limit = 30.0 + sum(self._timeout(n) for n in tests)
+                    read_fd, write_fd = os.pipe()
+                    pid = os.fork()
+                    if pid == 0:  # the child: never returns
+                        os.close(read_fd)
+                        self._child(session, mutant, [by_id[n] for n in tests], write_fd)
+                    os.close(write_fd)
+                    running[pid] = (mutant, read_fd, time.monotonic(), limit)
+                for pid, (mutant, read_fd, start, limit) in list(running.items()):
+                    waited, status = os.waitpid(pid, os.WNOHANG)
+                    elapsed = time.monotonic() - start
+                    if waited == 0 and elapsed > limit:
+                        os.kill(pid, signal.SIGKILL)
+                        os.waitpid(pid, 0)
+                        self._finish(mutant, read_fd, elapsed, forced="timeout")
+                    elif waited == pid:
+                        code = os.waitstatus_to_exitcode(status)
+                        self._finish(mutant, read_fd, elapsed, exit_code=code)
+                    else:
+                        continue
+                    del running[pid]
+                    done += 1
+                    mark = {"killed": ".", "timeout": "t", "survived": "S"}.get(mutant.status, "E")
+                    print(mark, end="" if done % 60 else f" {done}/{total}\n", flush=True)
+                if running:
+                    select.select([fd for _, fd, _, _ in running.values()], [], [], 0.05)
+        finally:
+            for pid, (_, read_fd, _, _) in running.items():
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                os.close(read_fd)
+        print(flush=True)
+
+    def _timeout(self, nodeid: str) -> float:
+        return max(PER_TEST_TIMEOUT_MIN, PER_TEST_TIMEOUT_FACTOR * self.durations[nodeid])
+
+    def _finish(
+        self, mutant: Mutant, read_fd: int, elapsed: float, exit_code: int = 0, forced: str = ""
+    ) -> None:
+        chunks = []
+        while True:
+            chunk = os.read(read_fd, 65536) if select.select([read_fd], [], [], 0)[0] else b""
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(read_fd)
+        message = b"".join(chunks).decode("utf-8", "replace")
+        mutant.seconds = elapsed
+        if forced:
+            mutant.status, mutant.killer = "timeout", "(whole run past its limit)"
+        elif exit_code == 0:
+            mutant.status = "survived"
+        elif exit_code == 1:
+            mutant.status, mutant.killer = "killed", message
+        elif exit_code == 4:
+            mutant.status, mutant.killer = "timeout", message
+        else:
+            mutant.status, mutant.killer = "error", message or f"child exit {exit_code}"
+
+    def _child(self, session: Any, mutant: Mutant, items: list[Any], write_fd: int) -> None:
+        code = 3
+        try:
+            from _pytest.runner import runtestprotocol
+
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGALRM, _on_alarm)
+            session._setupstate.teardown_exact(items[0])
+            self.functions[mutant.target].__code__ = mutant.code  # type: ignore[assignment]
+            code = 0
+            for i, item in enumerate(items):
+                nextitem = items[i + 1] if i + 1 < len(items) else items[0]
+                signal.setitimer(signal.ITIMER_REAL, self._timeout(item.nodeid))
+                try:
+                    reports = runtestprotocol(item, nextitem=nextitem, log=False)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+                failed = [r for r in reports if r.failed]
+                if failed:
+                    text = str(getattr(failed[0], "longrepr", ""))
+                    code = 4 if "_TestTimeout" in text else 1
+                    os.write(write_fd, item.nodeid.encode())
+                    break
+        except BaseException as exc:  # reported to the parent, never swallowed silently
+            code = 3
+            with contextlib.suppress(OSError):
+                os.write(write_fd, f"runner error: {exc!r}".encode())
+        finally:
+            os._exit(code)
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+def _diff(original: str, mutated: str) -> str:
+    return "\n".join(
+        difflib.unified_diff(
+            original.splitlines(), mutated.splitlines(), "original", "mutant", n=1, lineterm=""
+        )
+    )
+
+
+def report(
+    mutants: list[Mutant], originals: dict[Target, str], plugin: MutationPlugin, seconds: float
+) -> dict[str, Any]:
+    per_function: dict[str, dict[str, Any]] = {}
+    per_file: dict[str, dict[str, int]] = {}
+    for target in originals:
+        mine = [m for m in mutants if m.target == target]
+        counts = defaultdict(int)
+        for m in mine:
+            counts[m.status] += 1
+        name = f"{target.module}.{target.function}"
+        per_function[name] = {
+            "mutants": len(mine),
+            "killed": counts["killed"] + counts["timeout"],
+            "killed_by_timeout": counts["timeout"],
+            "equivalent": counts["equivalent"],
+            "survived": counts["survived"] + counts["no-tests"] + counts["error"],
+            "tests": len(plugin.covering.get(target, [])),
+        }
+        path = target.module.replace(".", "/") + ".py"
+        row = per_file.setdefault(path, {"mutants": 0, "killed": 0, "equivalent": 0, "survived": 0})
+        for key in row:
+            row[key] += per_function[name][key]
+    survivors = [m for m in mutants if m.status in ("survived", "no-tests", "error")]
+    totals = {
+        "mutants": len(mutants),
+        "killed": sum(1 for m in mutants if m.status in ("killed", "timeout")),
+        "killed_by_timeout": sum(1 for m in mutants if m.status == "timeout"),
+        "equivalent": sum(1 for m in mutants if m.status == "equivalent"),
+        "survived": len(survivors),
+        "tests": plugin.collected,
+        "baseline_seconds": round(plugin.baseline_seconds, 1),
+        "wall_seconds": round(seconds, 1),
+    }
+    return {
+        "totals": totals,
+        "files": per_file,
+        "functions": per_function,
+        "survivors": [
+            {
+                "id": m.ident,
+                "status": m.status,
+                "line": m.lineno,
+                "detail": m.killer,
+                "diff": _diff(originals[m.target], m.source),
+            }
+            for m in survivors
+        ],
+        "equivalent": [
+            {"id": m.ident, "reason": EQUIVALENT[m.ident]} for m in mutants if m.status == "equivalent"
+        ],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (forked children)")
+    parser.add_argument("--only", default="", help="only targets whose module.function contains this")
+    parser.add_argument("--json", default="", help="also write the report as JSON to this path")
+    parser.add_argument("--list", action="store_true", help="list the mutants and exit")
+    parser.add_argument("--tests", nargs="*", default=None, help="test files instead of TEST_FILES")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    signal.signal(signal.SIGTERM, _on_term)  # so that the running children are killed too
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    if os.environ.pop("DATABASE_URL", None):
+        print("mutation: DATABASE_URL ignored (the forked runs need the in-memory SQLite test database)")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minsheng.settings")
+    import django
+
+    django.setup()
+
+    targets = [t for t in TARGETS if args.only in f"{t.module}.{t.function}"]
+    originals: dict[Target, str] = {}
+    mutants: list[Mutant] = []
+    functions: dict[Target, types.FunctionType] = {}
+    recording: dict[Target, types.CodeType] = {}
+    for index, target in enumerate(targets):
+        originals[target], recording[target], found = generate(target, index)
+        functions[target] = target_function(target)
+        mutants += found
+    for m in mutants:
+        if m.ident in EQUIVALENT:
+            m.status = "equivalent"
+    unused = set(EQUIVALENT) - {m.ident for m in mutants}
+    if unused and not args.only:
+        print(f"mutation: EQUIVALENT names mutants that no longer exist: {sorted(unused)}", file=sys.stderr)
+        return 2
+    if args.list:
+        for m in mutants:
+            print(
+                f"{m.target.module}:{m.lineno}: {m.ident}{' (equivalent)' if m.status == 'equivalent' else ''}"
+            )
+        print(f"{len(mutants)} mutants")
+        return 0
+
+    import pytest
+
+    plugin = MutationPlugin(mutants, functions, recording, args.jobs)
+    exit_code = pytest.main(
+        ["-q", "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider", *(args.tests or TEST_FILES)],
+        plugins=[plugin],
+    )
+    if plugin.baseline_failed:
+        print(f"mutation: the unmutated tests fail: {plugin.baseline_failed}", file=sys.stderr)
+        return 2
+    if exit_code not in (0, pytest.ExitCode.OK):
+        print(f"mutation: pytest exited {exit_code}", file=sys.stderr)
+        return 2
+    result = report(mutants, originals, plugin, time.monotonic() - started)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    width = max(len(name) for name in result["functions"])
+    print(f"{'function':<{width}}  mutants  killed  equiv.  survived  tests")
+    for name, row in result["functions"].items():
+        print(
+            f"{name:<{width}}  {row['mutants']:>7}  {row['killed']:>6}  {row['equivalent']:>6}  {row['survived']:>8}  {row['tests']:>5}"
+        )
+    print()
+    for path, row in result["files"].items():
+        print(
+            f"{path}: {row['mutants']} mutants, {row['killed']} killed, {row['equivalent']} equivalent, {row['survived']} survived"
+        )
+    t = result["totals"]
+    print(
+        f"\nTOTAL: {t['mutants']} mutants, {t['killed']} killed ({t['killed_by_timeout']} by timeout), "
+        f"{t['equivalent']} equivalent, {t['survived']} survived; {t['tests']} tests, "
+        f"baseline {t['baseline_seconds']} s, wall {t['wall_seconds']} s"
+    )
+    for s in result["survivors"]:
+        print(f"\nSURVIVED ({s['status']}) line {s['line']}: {s['id']}\n{s['detail']}\n{s['diff']}")
+    return 1 if result["survivors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
