@@ -253,3 +253,75 @@ def test_distinct_people_merges_records_sharing_a_key() -> None:
         _distinct_people([frozenset({"p:1"}), frozenset({"i:9"}), frozenset({"p:1"}), frozenset({"p:3"})])
         == 3
     )
+
+
+# -- where an accusation may go (workflow) ----------------------------------------------------------
+
+
+def _case(organs: Any, at: str, nature: str = ACCUSATION, accused: str | None = None) -> Any:
+    return SimpleNamespace(
+        current_organ=organs[at], nature=nature, accused_organ_id=organs[accused].pk if accused else None
+    )
+
+
+def test_review_organ_climbs_out_of_the_accused_subtree(organs: Any) -> None:
+    from minsheng.workflow.services.context import _review_organ
+
+    # the configured upper organ when nothing is accused, or the accused unit is elsewhere
+    assert _review_organ(_case(organs, "a1-bureau", nature="grievance", accused="a1-gov")) == organs["a1-gov"]
+    assert _review_organ(_case(organs, "a1-bureau")) == organs["a1-gov"]
+    assert _review_organ(_case(organs, "a1-bureau", accused="a-housing")) == organs["a1-gov"]
+    # the upper organ is the accused unit: one level further up
+    assert _review_organ(_case(organs, "a1-bureau", accused="a1-gov")) == organs["a-gov"]
+    # the whole chain up to A市政府 is accused: its configured review organ, the province
+    assert _review_organ(_case(organs, "a1-bureau", accused="a-gov")) == organs["xd-gov"]
+    # nobody above outside the accused subtree
+    assert _review_organ(_case(organs, "a-gov", accused="xd-gov")) is None
+
+
+def test_review_organ_never_returns_an_accused_organ_on_a_review_cycle(organs: Any) -> None:
+    """A misconfigured review chain (A1区政府 reviewed by its own 信访局) must neither hang nor
+    send the appeal back into the accused subtree."""
+    from minsheng.workflow.services.context import _review_organ
+
+    Organ.objects.filter(pk=organs["a1-gov"].pk).update(review_organ=organs["a1-bureau"])
+    case = _case(organs, "a1-bureau", accused="a1-gov")
+    case.current_organ = Organ.objects.get(pk=organs["a1-bureau"].pk)
+    assert _review_organ(case) is None
+
+
+def test_discipline_body_outside_the_accused_subtree(organs: Any, world: Any) -> None:
+    from minsheng.orgs.models import Region
+    from minsheng.workflow.services.intake import discipline_body_outside
+
+    a1 = organs["a1-gov"].region
+    # none in A1区: the city's body, found one region up
+    assert discipline_body_outside(organs["a1-bureau"], set()) == organs["a-discipline"]
+    assert discipline_body_outside(organs["a1-bureau"], {organs["a-discipline"].pk}) is None
+    # a body of A1区 itself comes first; inactive bodies and other kinds never count
+    inactive = Organ.objects.create(
+        code="a1-discipline-old",
+        name="A1区纪委（撤销）",
+        kind=Organ.Kind.DISCIPLINE,
+        level=3,
+        region=a1,
+        is_active=False,
+    )
+    Organ.objects.create(code="a1-housing", name="A1区住建局", kind=Organ.Kind.DEPARTMENT, level=3, region=a1)
+    assert discipline_body_outside(organs["a1-bureau"], set()) == organs["a-discipline"]
+    body = Organ.objects.create(
+        code="a1-discipline", name="A1区纪委监委", kind=Organ.Kind.DISCIPLINE, level=3, region=a1
+    )
+    assert discipline_body_outside(organs["a1-bureau"], set()) == body
+    assert discipline_body_outside(organs["a1-bureau"], {body.pk}) == organs["a-discipline"]
+    assert discipline_body_outside(organs["a1-bureau"], {body.pk, organs["a-discipline"].pk}) is None
+    # of two bodies in one region, the one of the lower level number, then the older
+    assert isinstance(inactive, Organ) and isinstance(a1, Region)
+    higher = Organ.objects.create(
+        code="a1-discipline-2", name="A1区纪委第二", kind=Organ.Kind.DISCIPLINE, level=2, region=a1
+    )
+    assert discipline_body_outside(organs["a1-bureau"], set()) == higher
+    second = Organ.objects.create(
+        code="a1-discipline-3", name="A1区纪委第三", kind=Organ.Kind.DISCIPLINE, level=2, region=a1
+    )
+    assert discipline_body_outside(organs["a1-bureau"], {higher.pk}) == second

@@ -312,7 +312,9 @@ def _review_organ(petition: Petition) -> Organ | None:
         return upper
     accused = organ_subtree_ids([petition.accused_organ_id])
     seen: set[int] = set()
-    while upper is not None and upper.pk in accused and upper.pk not in seen:
+    while upper is not None and upper.pk in accused:
+        if upper.pk in seen:
+            return None  # a review cycle inside the accused subtree: no organ outside it to go to
         seen.add(upper.pk)
         upper = upper.upper_organ()
     return upper
