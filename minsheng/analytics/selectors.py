@@ -26,13 +26,14 @@ from minsheng.orgs.models import Category, Region
 from minsheng.orgs.selectors import organ_subtree_ids
 from minsheng.petitions.models import Channel, Petition, State
 from minsheng.petitions.selectors import petitions_visible_to
+from minsheng.workflow import rulesets
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
 UNCLASSIFIED = "未分类"
 UNKNOWN_REGION = "未知地区"
-#: Deadlines whose on-time share the situation report gives (受理告知 15 days, 办理 60 days).
-ON_TIME_RULES = ("D-NOTICE-15", "D-HANDLE-60")
+#: Deadlines whose on-time share the situation report gives (workflow.rulesets).
+ON_TIME_RULES = rulesets.REPORT_ON_TIME_RULES
 
 _PHONE_RE = re.compile(
     r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"
@@ -375,22 +376,19 @@ def on_time_figures(
             statutory_due__gte=scope.date_from,
             statutory_due__lte=scope.date_to,
             petition__in=petitions,
-        ).exclude(status__in=[Deadline.Status.WAIVED, Deadline.Status.CANCELLED, Deadline.Status.EXPIRED])
+        ).exclude(status__in=rulesets.NOT_COUNTED_STATUSES)
         on_time = 0
         due = 0
         pending = 0
         for status, met_at, met_late, statutory_due in qs.values_list(
             "status", "met_at", "met_late", "statutory_due"
         ):
-            if status == Deadline.Status.OPEN and statutory_due >= today:
+            if not rulesets.deadline_is_due(status, statutory_due, today):
                 pending += 1
                 continue
             due += 1
-            if (
-                status == Deadline.Status.MET
-                and not met_late
-                and (met_at is None or timezone.localtime(met_at).date() <= statutory_due)
-            ):
+            met_on = timezone.localtime(met_at).date() if met_at is not None else None
+            if rulesets.deadline_on_time(status, met_late, met_on, statutory_due):
                 on_time += 1
         out.append(OnTime(rule=rule, due=due, on_time=on_time, pending=pending))
     return out

@@ -24,6 +24,7 @@ from minsheng.documents.defaults import DEFAULT_TEMPLATES
 from minsheng.documents.models import DocumentKind, DocumentTemplate, IssuedDocument
 from minsheng.petitions.models import Channel, Petition
 from minsheng.workflow.models import Appeal, Deadline, Decision, Extension, Opinion
+from minsheng.workflow.rulesets import next_document_number
 
 DOCX = "docx"
 PDF = "pdf"
@@ -207,22 +208,10 @@ def template_for(kind: str) -> tuple[str, str]:
     return DEFAULT_TEMPLATES[kind]
 
 
-_NUMBER_PREFIX: dict[str, str] = {
-    DocumentKind.EXTENSION_NOTICE: "延字第",
-    DocumentKind.ACCEPT_NOTICE: "受字第",
-    DocumentKind.NOT_ACCEPT_NOTICE: "不受字第",
-    DocumentKind.HANDLING_OPINION: "意字第",
-    DocumentKind.REVIEW_OPINION: "复字第",
-    DocumentKind.RECHECK_OPINION: "复核字第",
-}
-
-
 def _new_number(kind: str, source: Source) -> str:
-    year = timezone.localtime(source.date).year
-    count = IssuedDocument.objects.filter(
-        kind=kind, issued_at__year=year, context__organ=source.organ_name
-    ).count()
-    return f"{source.organ_short}〔{year}〕{_NUMBER_PREFIX[kind]}{count + 1}号"
+    """A document without a number of its own (the extension notice) takes the next one of its
+    type; one counter per type per organ per year, shared with the workflow (workflow.rulesets)."""
+    return next_document_number(source.organ_short, timezone.localtime(source.date).year, kind)
 
 
 def document_issue(petition: Petition, kind: str, *, actor: AbstractBaseUser | None = None) -> IssuedDocument:

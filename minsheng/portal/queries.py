@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +24,7 @@ from minsheng.intelligence.services import route_draft
 from minsheng.orgs.models import Category, Organ, Region
 from minsheng.petitions.models import Petition, State
 from minsheng.petitions.selectors import petition_public_timeline
+from minsheng.workflow import rulesets
 from minsheng.workflow.models import Deadline, Decision, Opinion, Rating
 from minsheng.workflow.services import LIMITATIONS, RATEABLE, external_limitation_due
 
@@ -569,18 +571,16 @@ def open_statistics(months: int = 12, today: dt.date | None = None) -> OpenStati
     categories = sorted(per, key=lambda n: -sum(per[n].values()))
     counts = {name: [per[name][m] for m in labels] for name in categories}
     totals = [sum(per[name][m] for name in categories) for m in labels]
-    finished = Deadline.objects.filter(
-        status__in=[Deadline.Status.MET, Deadline.Status.BREACHED],
-        rule__in=["D-HANDLE-60", "D-SIMPLE-HANDLE-10WD", "D-NOTICE-15", "D-BUREAU-15"],
+    # On time as workflow.rulesets defines it: due = met, breached, or open past its statutory due.
+    finished = Deadline.objects.filter(rule__in=rulesets.ON_TIME_RULES).filter(
+        Q(status__in=[Deadline.Status.MET, Deadline.Status.BREACHED])
+        | Q(status=Deadline.Status.OPEN, statutory_due__lt=today)
     )
     on_time_n = finished.count()
     on_time = finished.filter(status=Deadline.Status.MET, met_late=False).count()
-    good = [Rating.Value.SATISFIED]
-    if settings.MINSHENG_BASIC_SATISFIED_COUNTS:
-        good.append(Rating.Value.BASICALLY_SATISFIED)
     ratings = Rating.objects.all()
     satisfaction_n = ratings.count()
-    satisfied = ratings.filter(value__in=good).count()
+    satisfied = ratings.filter(value__in=rulesets.satisfied_values()).count()
     return OpenStatistics(
         months=labels,
         categories=categories,

@@ -26,32 +26,15 @@ from minsheng.petitions.selectors import (
     petitions_visible_to,
     similar_suggestions_for,
 )
+from minsheng.workflow import rulesets
 from minsheng.workflow.labels import rule_article, rule_name
 from minsheng.workflow.models import Deadline, Rating
 
 logger = logging.getLogger(__name__)
 S = State
 
-OPEN_STATES = [
-    s.value
-    for s in State
-    if s
-    not in (
-        S.FINAL,
-        S.CLOSED_NO_REVIEW,
-        S.SETTLED,
-        S.SUGGESTION_REPLIED,
-        S.DUTY_PERFORMED,
-        S.REDIRECTED_STATUTORY,
-        S.RETURNED,
-        S.REFERRED_ELSEWHERE,
-        S.ROUTED_POLITICAL_LEGAL,
-        S.ROUTED_DISCIPLINE,
-        S.NOT_ACCEPTED,
-        S.ARCHIVED,
-        S.RECEIVED,
-    )
-]
+# One definition of "open" (workflow.rulesets), as a sorted list for querysets and inboxes.
+OPEN_STATES = sorted(rulesets.OPEN_STATES)
 
 
 @dataclass(frozen=True)

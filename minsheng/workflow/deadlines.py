@@ -26,6 +26,7 @@ from minsheng.core.calendar import (
     provisional_due,
 )
 from minsheng.core.rules import DeadlineRule, get_rule
+from minsheng.workflow import rulesets
 from minsheng.workflow.models import CalendarDay, CalendarYear, Deadline
 
 logger = logging.getLogger(__name__)
@@ -92,12 +93,9 @@ class DueResult:
 def rule_length(rule: DeadlineRule, length: int | None) -> int:
     if length is not None:
         return length
-    if rule.id == "D-SATISFACTION-WINDOW":
-        return int(settings.MINSHENG_RATING_WINDOW_DAYS)
-    if rule.id == "D-SUPERVISION-FEEDBACK":
-        return int(settings.MINSHENG_SUPERVISION_FEEDBACK_DAYS)
-    if rule.id == "D-ASSIGNED":
-        return int(settings.MINSHENG_ASSIGNED_DEFAULT_DAYS)
+    configured = rulesets.configured_length(rule.id)
+    if configured is not None:
+        return configured
     if rule.length is None:
         raise ValueError(f"{rule.id}: the period is set case by case; give its length in days")
     return rule.length

@@ -99,7 +99,9 @@ def _conclude_appeal(ctx: Ctx, stage: str, answer_rule: str) -> dt.date:
         stage=stage,
         organ=ctx.petition.current_organ,
         issued_by=ctx.actor,
-        number=_document_number(ctx, "复字第"),
+        number=_document_number(
+            ctx, "review_opinion" if stage == Opinion.Stage.REVIEW else "recheck_opinion"
+        ),
         **fields,
     )
     dl.deadline_meet(ctx.petition.pk, answer_rule, at=ctx.now)

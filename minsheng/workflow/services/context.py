@@ -18,11 +18,8 @@ from minsheng.orgs.models import Organ, Role, StaffMembership
 from minsheng.orgs.selectors import organ_subtree_ids
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.workflow import deadlines as dl
-from minsheng.workflow.models import (
-    Deadline,
-    Decision,
-    Opinion,
-)
+from minsheng.workflow.models import Deadline
+from minsheng.workflow.rulesets import next_document_number
 
 S = State
 R = Role
@@ -295,13 +292,11 @@ def _opinion_fields(ctx: Ctx, *, outcomes: Sequence[str], legal_basis_required: 
     }
 
 
-def _document_number(ctx: Ctx, prefix: str) -> str:
+def _document_number(ctx: Ctx, kind: str) -> str:
+    """The next number of a document type (workflow.rulesets.DOCUMENT_PREFIXES) for the acting
+    organ in the year of the act: one counter per type per organ per year."""
     organ = ctx.organ or ctx.petition.current_organ
-    count = (
-        Opinion.objects.filter(organ=organ, issued_at__year=ctx.now.year).count()
-        + Decision.objects.filter(organ=organ, decided_at__year=ctx.now.year).count()
-    )
-    return f"{organ.short_name or organ.code}〔{ctx.now.year}〕{prefix}{count + 1}号"
+    return next_document_number(organ.short_name or organ.code, ctx.today.year, kind)
 
 
 def _review_organ(petition: Petition) -> Organ | None:

@@ -22,6 +22,7 @@ from minsheng.workflow.models import (
     Hearing,
     Opinion,
 )
+from minsheng.workflow.rulesets import external_limitation_due, limitations
 from minsheng.workflow.services.context import (
     Ctx,
     R,
@@ -53,7 +54,7 @@ def h_accept(ctx: Ctx) -> None:
         petition.organ_received_at = petition.received_at
     if ctx.role == R.CASEWORKER and ctx.actor is not None and petition.caseworker_id is None:
         petition.caseworker = ctx.actor  # type: ignore[assignment]
-    number = _document_number(ctx, "受字第")
+    number = _document_number(ctx, "accept_notice")
     Decision.objects.create(
         decided_at=ctx.now,
         petition=petition,
@@ -78,34 +79,11 @@ def h_accept(ctx: Ctx) -> None:
     ctx.after_commit.append(lambda: outbox_notify_petitioner(petition.pk, "accepted"))
 
 
+# external limitation periods that keep running when a petition is redirected; one
+# definition in workflow.rulesets (numbers from rules.yaml). (length, unit, label) by kind.
 LIMITATIONS: dict[str, tuple[int, str, str]] = {
-    # external limitation periods that keep running when a petition is redirected.
-    "admin_review": (60, "days", "行政复议法(2023)第二十条：60日"),
-    "admin_litigation": (6, "months", "行政诉讼法第四十六条：6个月"),
-    "labour_arbitration": (1, "years", "劳动争议调解仲裁法第二十七条：1年"),
-    "civil_claim": (3, "years", "民法典第一百八十八条：3年"),
+    key: (period.length, period.unit, period.label) for key, period in limitations().items()
 }
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    for dd in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, dd)
-        except ValueError:
-            continue
-    raise ValueError("unreachable")
-
-
-def external_limitation_due(kind: str, known: dt.date) -> dt.date:
-    length, unit, _label = LIMITATIONS[kind]
-    if unit == "days":
-        return known + dt.timedelta(days=length)
-    if unit == "months":
-        return _add_months(known, length)
-    return _add_months(known, 12 * length)
 
 
 def h_redirect(ctx: Ctx) -> None:
@@ -168,7 +146,7 @@ def h_reply_suggestion(ctx: Ctx) -> None:
         facts_and_reasons="-",
         opinion=ctx.text("reply"),
         issued_by=ctx.actor,
-        number=_document_number(ctx, "复字第"),
+        number=_document_number(ctx, "suggestion_reply"),
     )
     ctx.petition.concluded_at = ctx.now
     ctx.event_data.update({"opinion_id": opinion.pk, "outcome": opinion.outcome})
@@ -427,7 +405,7 @@ def h_conclude(ctx: Ctx) -> None:
         stage=Opinion.Stage.SIMPLIFIED if simplified else Opinion.Stage.HANDLING,
         organ=petition.current_organ,
         issued_by=ctx.actor,
-        number=_document_number(ctx, "意字第"),
+        number=_document_number(ctx, "handling_opinion"),
         **fields,
     )
     petition.concluded_at = ctx.now

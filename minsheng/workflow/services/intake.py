@@ -255,7 +255,7 @@ def h_not_accept(ctx: Ctx) -> None:
         guidance_organ=guidance,
         organ=organ,
         decided_by=ctx.actor,
-        notice_number=_document_number(ctx, "不受字第"),
+        notice_number=_document_number(ctx, "not_accept_notice"),
     )
     dl.deadline_cancel(ctx.petition.pk)
     ctx.event_data.update(

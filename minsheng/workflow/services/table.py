@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy
 
-from minsheng.petitions.models import State
+from minsheng.workflow.rulesets import HANDLING_STATES, OPEN_STATES, RATEABLE, TERMINAL
 from minsheng.workflow.services.appeals import (
     h_archive,
     h_close_no_review,
@@ -83,26 +83,6 @@ from minsheng.workflow.services.oversight import (
 
 STAFF_HANDLERS = frozenset({R.CASEWORKER, R.ORGAN_HEAD})
 BUREAU = frozenset({R.DISPATCHER, R.ORGAN_HEAD})
-TERMINAL = frozenset(
-    {
-        S.FINAL,
-        S.CLOSED_NO_REVIEW,
-        S.SETTLED,
-        S.SUGGESTION_REPLIED,
-        S.DUTY_PERFORMED,
-        S.REDIRECTED_STATUTORY,
-        S.RETURNED,
-        S.REFERRED_ELSEWHERE,
-        S.ROUTED_POLITICAL_LEGAL,
-        S.ROUTED_DISCIPLINE,
-        S.NOT_ACCEPTED,
-    }
-)
-OPEN_STATES = frozenset(s.value for s in State) - TERMINAL - {S.ARCHIVED}
-HANDLING_STATES = frozenset({S.IN_HANDLING, S.EXTENDED, S.HEARING, S.MEDIATION})
-RATEABLE = frozenset(
-    {S.DELIVERED, S.REVIEW_CONCLUDED, S.FINAL, S.SUGGESTION_REPLIED, S.DUTY_PERFORMED, S.CLOSED_NO_REVIEW}
-)
 
 
 def _t(

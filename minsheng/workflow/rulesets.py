@@ -1,0 +1,223 @@
+"""One definition of each rule set that several places use (ADR 0007).
+
+- states: TERMINAL, OPEN_STATES, HANDLING_STATES, RATEABLE (the transition table, the workbench
+  inboxes and dashboard, related-case flags);
+- on time: which deadlines the indicators count and when a deadline counts as due and as met on
+  time (the situation report, the workbench analytics, the portal's public figures);
+- periods the law leaves to configuration: supervision feedback, rating window, the bureau's
+  default assignment period (settings, read here only);
+- external limitation periods (R-073), from the vendored rules.yaml;
+- document numbers: one counter per document type per organ per year.
+
+Everything here is pure except ``configured_length`` and ``satisfied_values`` (settings) and
+``next_document_number`` (reads the issued numbers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import yaml
+
+from minsheng.core.rules import RULES_PATH
+from minsheng.petitions.models import State
+
+S = State
+
+# ---------------------------------------------------------------------------------------------
+# States
+
+#: States in which the procedure has ended for the organ holding the petition (only archiving
+#: follows; `returned` is re-routed by the bureau, which forwards or assigns it again).
+TERMINAL: frozenset[str] = frozenset(
+    {
+        S.FINAL,
+        S.CLOSED_NO_REVIEW,
+        S.SETTLED,
+        S.SUGGESTION_REPLIED,
+        S.DUTY_PERFORMED,
+        S.REDIRECTED_STATUTORY,
+        S.RETURNED,
+        S.REFERRED_ELSEWHERE,
+        S.ROUTED_POLITICAL_LEGAL,
+        S.ROUTED_DISCIPLINE,
+        S.NOT_ACCEPTED,
+    }
+)
+#: Open: registered and not yet terminal or archived. `received` is never stored (registration
+#: writes received → registered at once), so it is not open either.
+OPEN_STATES: frozenset[str] = frozenset(s.value for s in State) - TERMINAL - {S.ARCHIVED, S.RECEIVED}
+#: Art.31(6) handling in progress (extension, draft opinion and conclusion apply).
+HANDLING_STATES: frozenset[str] = frozenset({S.IN_HANDLING, S.EXTENDED, S.HEARING, S.MEDIATION})
+#: States in which the petitioner may rate the answer they received.
+RATEABLE: frozenset[str] = frozenset(
+    {S.DELIVERED, S.REVIEW_CONCLUDED, S.FINAL, S.SUGGESTION_REPLIED, S.DUTY_PERFORMED, S.CLOSED_NO_REVIEW}
+)
+
+# ---------------------------------------------------------------------------------------------
+# On time (rules.yaml `indicators`: timely_acceptance_rate, on_time_conclusion_rate)
+
+#: Deadlines of acceptance / notice (及时受理率).
+ACCEPTANCE_RULES: tuple[str, ...] = ("D-BUREAU-15", "D-NOTICE-15", "D-SIMPLE-ACCEPT-3WD")
+#: Deadlines of conclusion, extensions included (按期办结率).
+CONCLUSION_RULES: tuple[str, ...] = ("D-HANDLE-60", "D-SIMPLE-HANDLE-10WD")
+#: Every deadline an on-time figure counts (the portal's public rate).
+ON_TIME_RULES: tuple[str, ...] = ACCEPTANCE_RULES + CONCLUSION_RULES
+#: The two rules the situation report shows one by one (受理告知 15 days, 办理 60 days).
+REPORT_ON_TIME_RULES: tuple[str, ...] = ("D-NOTICE-15", "D-HANDLE-60")
+#: Deadline statuses no on-time figure counts: waived by law, cancelled by another route, or a
+#: petitioner's window that ran out (not an organ's deadline).
+NOT_COUNTED_STATUSES: tuple[str, ...] = ("waived", "cancelled", "expired")
+
+
+def deadline_is_due(status: str, statutory_due: dt.date, today: dt.date) -> bool:
+    """A counted deadline is due once decided (met or breached) or open past its statutory due."""
+    if status in NOT_COUNTED_STATUSES:
+        return False
+    if status == "open":
+        return statutory_due < today
+    return True
+
+
+def deadline_on_time(status: str, met_late: bool, met_on: dt.date | None, statutory_due: dt.date) -> bool:
+    """Met, not late, and (when the date is known) no later than the statutory due date."""
+    return status == "met" and not met_late and (met_on is None or met_on <= statutory_due)
+
+
+def satisfied_values() -> tuple[str, ...]:
+    """Rating values that count as satisfied (基本满意 when MINSHENG_BASIC_SATISFIED_COUNTS)."""
+    from django.conf import settings
+
+    if getattr(settings, "MINSHENG_BASIC_SATISFIED_COUNTS", True):
+        return ("satisfied", "basically_satisfied")
+    return ("satisfied",)
+
+
+# ---------------------------------------------------------------------------------------------
+# Periods the law leaves open: rule id -> setting (rules.yaml `configurable: true` or no length)
+
+CONFIGURED_PERIODS: dict[str, str] = {
+    # 2022 Art.40(4) requires written feedback and sets no period; 2005 Art.36(2): 30 days.
+    "D-SUPERVISION-FEEDBACK": "MINSHENG_SUPERVISION_FEEDBACK_DAYS",
+    # 国信发〔2022〕11号 not obtained: no statutory window. Shown as the rule's period only; a
+    # rating is NOT refused after it (a project-invented window must not silence the petitioner).
+    "D-SATISFACTION-WINDOW": "MINSHENG_RATING_WINDOW_DAYS",
+    # Art.22(1)(3): the bureau sets the period; this is the default when it sets none.
+    "D-ASSIGNED": "MINSHENG_ASSIGNED_DEFAULT_DAYS",
+}
+SUPERVISION_FEEDBACK_RULE = "D-SUPERVISION-FEEDBACK"
+RATING_WINDOW_RULE = "D-SATISFACTION-WINDOW"
+
+
+def configured_length(rule_id: str) -> int | None:
+    """The configured length in days of a rule the law leaves open, or None for other rules."""
+    from django.conf import settings
+
+    name = CONFIGURED_PERIODS.get(rule_id)
+    return int(getattr(settings, name)) if name else None
+
+
+# ---------------------------------------------------------------------------------------------
+# External limitation periods (R-073; rules.yaml `external_limitation_periods`)
+
+
+@dataclass(frozen=True)
+class Limitation:
+    key: str
+    length: int
+    unit: str  # "days" | "months" | "years"
+    label: str  # the law and the period, in words (shown to staff, stored on the event)
+
+
+# The words for each period; the numbers come from rules.yaml (checked by a test against them).
+_LIMITATION_LABELS: dict[str, str] = {
+    "admin_review": "行政复议法(2023)第二十条：60日",
+    "admin_litigation": "行政诉讼法第四十六条：6个月",
+    "labour_arbitration": "劳动争议调解仲裁法第二十七条：1年",
+    "civil_claim": "民法典第一百八十八条：3年",
+}
+_UNITS = {"calendar": "days", "days": "days", "months": "months", "years": "years"}
+
+
+@cache
+def limitations() -> dict[str, Limitation]:
+    with open(RULES_PATH, encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.safe_load(handle)
+    return {
+        key: Limitation(key, int(row["length"]), _UNITS[str(row["unit"])], _LIMITATION_LABELS[key])
+        for key, row in data["external_limitation_periods"].items()
+    }
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    for dd in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, dd)
+        except ValueError:
+            continue
+    raise ValueError("unreachable")
+
+
+def external_limitation_due(kind: str, known: dt.date) -> dt.date:
+    """The last day of an external limitation period counted from the day the petitioner knew."""
+    period = limitations()[kind]
+    if period.unit == "days":
+        return known + dt.timedelta(days=period.length)
+    if period.unit == "months":
+        return _add_months(known, period.length)
+    return _add_months(known, 12 * period.length)
+
+
+# ---------------------------------------------------------------------------------------------
+# Document numbers: <organ>〔<year>〕<prefix><n>号, one counter per type per organ per year
+
+DOCUMENT_PREFIXES: dict[str, str] = {
+    "accept_notice": "受字第",
+    "not_accept_notice": "不受字第",
+    "extension_notice": "延字第",
+    "handling_opinion": "意字第",
+    "suggestion_reply": "复字第",
+    "review_opinion": "复查字第",
+    "recheck_opinion": "复核字第",
+}
+
+
+def document_number_stem(organ_label: str, year: int, kind: str) -> str:
+    return f"{organ_label}〔{year}〕{DOCUMENT_PREFIXES[kind]}"
+
+
+def document_number(organ_label: str, year: int, kind: str, sequence: int) -> str:
+    return f"{document_number_stem(organ_label, year, kind)}{sequence}号"
+
+
+_SEQUENCE = re.compile(r"(\d+)号$")
+
+
+def next_sequence(stem: str, numbers: list[str]) -> int:
+    """One more than the highest sequence among the numbers that start with ``stem``."""
+    used = [
+        int(m.group(1)) for n in numbers if n.startswith(stem) and (m := _SEQUENCE.search(n[len(stem) :]))
+    ]
+    return max(used, default=0) + 1
+
+
+def next_document_number(organ_label: str, year: int, kind: str) -> str:
+    """The next number of its type for the organ and year, over every place numbers are kept
+    (opinions, decisions, issued documents)."""
+    from minsheng.documents.models import IssuedDocument
+    from minsheng.workflow.models import Decision, Opinion
+
+    stem = document_number_stem(organ_label, year, kind)
+    numbers = [
+        *Opinion.objects.filter(number__startswith=stem).values_list("number", flat=True),
+        *Decision.objects.filter(notice_number__startswith=stem).values_list("notice_number", flat=True),
+        *IssuedDocument.objects.filter(number__startswith=stem).values_list("number", flat=True),
+    ]
+    return document_number(organ_label, year, kind, next_sequence(stem, numbers))
