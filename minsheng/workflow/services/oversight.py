@@ -15,13 +15,13 @@ from minsheng.workflow.models import (
     Rating,
     SupervisionOrder,
 )
+from minsheng.workflow.rulesets import SUPERVISION_FEEDBACK_RULE
 from minsheng.workflow.services.context import Ctx, R, S
 
 # ---- actions that do not change the state
 
 # the period for the written feedback on a supervision order. rules.yaml marks it
-# configurable (MINSHENG_SUPERVISION_FEEDBACK_DAYS, read by deadlines.rule_length).
-SUPERVISION_FEEDBACK_RULE = "D-SUPERVISION-FEEDBACK"
+# configurable (MINSHENG_SUPERVISION_FEEDBACK_DAYS; workflow.rulesets.CONFIGURED_PERIODS).
 
 
 def supervision_feedback_due(issued_on: dt.date) -> dt.date:
