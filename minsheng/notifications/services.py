@@ -59,6 +59,8 @@ ORGAN_TEXTS: dict[str, str] = {
     "urgent": "重大紧急信访事项 {code}：请立即处置。",
     "due_soon": "信访事项 {code}：{rule}将于 {due} 届满。",
     "overdue": "信访事项 {code}：{rule}已于 {due} 届满。",
+    "awaiting_signoff": "信访事项 {code} 的处理意见书已起草，待签发。",
+    "recusal": "信访事项 {code}：有工作人员声明回避（条例第二十八条第三款），请另行指定承办人。",
 }
 
 

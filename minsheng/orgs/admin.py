@@ -41,6 +41,7 @@ class OrganAdmin(admin.ModelAdmin):
     list_filter = ("kind", "level", "is_active")
     search_fields = ("name", "code", "short_name")
     autocomplete_fields = ("parent", "review_organ", "successor", "region")
+    filter_horizontal = ("signoff_delegates",)
     inlines = [ResponsibilityInline, MembershipInline]
 
 

@@ -152,6 +152,9 @@ DEMO_USERS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "admin": ("系统管理员", []),
     # More staff, so that inboxes look like a real city's.
     "bureau_head": ("孙主任", [("a-bureau", Role.ORGAN_HEAD)]),
+    # Heads who sign 复查/复核 opinions: never the ones who decided or signed the opinion under review.
+    "gov_head": ("钱秘书长", [("a-gov", Role.ORGAN_HEAD)]),
+    "province_head": ("孔主任", [("xd-gov", Role.ORGAN_HEAD)]),
     "hrss_caseworker": ("吴承办", [("a-hrss", Role.CASEWORKER)]),
     "hrss_head": ("郑局长", [("a-hrss", Role.ORGAN_HEAD)]),
     "edu_caseworker": ("冯承办", [("a-edu", Role.CASEWORKER)]),

@@ -103,6 +103,13 @@ class Organ(models.Model):
         related_name="+",
         verbose_name=_("负责人"),
     )
+    signoff_delegates = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="signoff_organs",
+        verbose_name=_("签发授权人"),
+        help_text=_("负责人之外可签发本机关处理意见书的人员"),
+    )
     aliases = models.JSONField(_("别名"), default=list, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     phone = models.CharField(_("电话"), max_length=40, blank=True)

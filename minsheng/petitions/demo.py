@@ -164,6 +164,34 @@ class DemoBuilder:
         self.staff[key] = membership.user
         return membership.user
 
+    def reviewer_for(self, organ: Organ, petition: Petition) -> AbstractUser:
+        """A head of the reviewing organ who neither decided nor signed an earlier opinion (Art. 28(3))."""
+        from minsheng.workflow.models import Opinion
+
+        earlier = set(Opinion.objects.filter(petition=petition).values_list("issued_by_id", "signed_by_id"))
+        excluded = {uid for pair in earlier for uid in pair if uid}
+        membership = (
+            StaffMembership.objects.filter(organ=organ, role=Role.ORGAN_HEAD)
+            .exclude(user_id__in=excluded)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        if membership is not None:
+            return membership.user
+        user, _ = get_user_model().objects.get_or_create(
+            username=f"reviewer-{organ.code}"[:150],
+            defaults={"first_name": f"{organ.short_name}{Role.ORGAN_HEAD.label}"},
+        )
+        user.set_unusable_password()
+        user.save()
+        StaffMembership.objects.get_or_create(user=user, organ=organ, role=Role.ORGAN_HEAD)
+        return user
+
+    def review(self, petition: Petition, action: str, organ: Organ, at: dt.datetime, **data: Any) -> Petition:
+        reviewer = self.reviewer_for(organ, petition)
+        return petition_transition(petition.pk, action, actor=reviewer, data=data, now=at)
+
     def petitioner(self) -> PetitionerInput:
         if self.rng.random() < 0.06:
             return PetitionerInput()  # anonymous letter
@@ -491,6 +519,8 @@ class DemoBuilder:
             opinion=(message.reply or "经调查核实，已责成相关单位依法处理，并将处理结果告知信访人。")[:1500],
             legal_basis=legal,
         )
+        # 签发: the organ head signs the caseworker's draft on the same day.
+        petition = self.act(petition, "sign_opinion", organ, Role.ORGAN_HEAD, step(d_con))
         if target == "concluded":
             return petition
         d_del = d_con + rng.randint(1, 4)
@@ -530,11 +560,10 @@ class DemoBuilder:
         if target == "review_requested":
             return petition
         d_rc = d_rev + rng.randint(10, 28)
-        petition = self.act(
+        petition = self.review(
             petition,
             "conclude_review",
             upper,
-            Role.CASEWORKER,
             step(d_rc),
             outcome="upheld",
             facts_and_reasons="经复查，原处理意见认定事实清楚。",
@@ -556,11 +585,10 @@ class DemoBuilder:
         )
         if target == "recheck_requested":
             return petition
-        return self.act(
+        return self.review(
             petition,
             "conclude_recheck",
             top,
-            Role.CASEWORKER,
             step(d_rk + rng.randint(10, 25)),
             outcome="upheld",
             facts_and_reasons="经复核，复查意见正确。",

@@ -251,6 +251,11 @@ class Opinion(models.Model):
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # 签发: who signed the opinion off (the organ head or a delegate) and when; the date of issue.
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["issued_at", "pk"]
@@ -260,6 +265,73 @@ class Opinion(models.Model):
                 name="opinion_legal_basis_required",
             ),
         ]
+
+
+class OpinionDraft(models.Model):
+    """A handling opinion drafted by the caseworker, awaiting the signature (签发) of the organ head
+    or a delegate (Organ.signoff_delegates); the Opinion exists only once it is signed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待签发")
+        SIGNED = "signed", _("已签发")
+        RETURNED = "returned", _("已退回")
+        SUPERSEDED = "superseded", _("已重新起草")
+
+    petition = models.ForeignKey(
+        "petitions.Petition", on_delete=models.CASCADE, related_name="opinion_drafts"
+    )
+    stage = models.CharField(max_length=20, choices=Opinion.Stage.choices)
+    organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    outcome = models.CharField(max_length=16, choices=Opinion.Outcome.choices)
+    request = models.TextField(_("信访人投诉请求"))
+    facts_and_reasons = models.TextField(_("事实和理由"))
+    opinion = models.TextField(_("处理意见"))
+    legal_basis = models.TextField(_("法律法规依据"), blank=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    drafted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(_("退回意见"), blank=True)
+    issued = models.OneToOneField(
+        Opinion, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft"
+    )
+
+    class Meta:
+        ordering = ["drafted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["petition"], condition=Q(status="pending"), name="one_pending_draft_per_petition"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.stage} {self.status}"
+
+
+class Recusal(models.Model):
+    """Art. 28(3) 回避: a staff member with a direct interest in the matter or the petitioner
+    declares it; from then on he may not act on the petition."""
+
+    petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="recusals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recusals")
+    organ = models.ForeignKey(
+        "orgs.Organ", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    role = models.CharField(max_length=16, blank=True)
+    reason = models.TextField(_("回避理由"))
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["declared_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["petition", "user"], name="recusal_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.user_id}"
 
 
 class Delivery(models.Model):

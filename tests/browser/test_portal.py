@@ -68,6 +68,7 @@ def staff_deliver(petition: Petition, act: Any, organs: Any) -> None:
         notified_at=timezone.now().isoformat(),
     )
     act(petition, "conclude", "caseworker", **OPINION)
+    act(petition, "sign_opinion", "organ_head")
     act(petition, "deliver", "caseworker", method="online", delivered_on=timezone.localdate().isoformat())
 
 
@@ -245,7 +246,7 @@ def test_submit_in_english_and_recheck(
     act(
         Petition.objects.get(pk=petition.pk),
         "conclude_review",
-        "caseworker",
+        "gov_head",
         method="online",
         delivered_on=timezone.localdate().isoformat(),
         **{**OPINION, "outcome": "upheld"},

@@ -105,6 +105,7 @@ def build_fixture(register: Any, act: Any, organs: Any) -> dict[str, Any]:
     act(handled, "accept", "caseworker")
     act(handled, "start_handling", "caseworker", no_conflict_of_interest=True)
     act(handled, "conclude", "caseworker", **OPINION)
+    act(handled, "sign_opinion", "organ_head")
     act(handled, "deliver", "caseworker", method="in_person", delivered_on=timezone.localdate().isoformat())
     act(handled, "rate", None, value="basically_satisfied", comment="")
     return {"petitions": petitions, "building": building, "labour": labour, "a3": a3, "a5": a5}

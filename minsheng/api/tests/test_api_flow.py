@@ -68,11 +68,16 @@ def test_registration_to_finality(world, client):
         (cw, "start_handling", {"no_conflict_of_interest": True}),
         (head, "extend", {"days": 10, "reason": "需要鉴定", "notified_at": timezone.now().isoformat()}),
         (cw, "conclude", OPINION),
+        (head, "sign_opinion", {}),
         (cw, "deliver", {"method": "in_person"}),
         (reg, "request_review", {}),
-        (cw, "conclude_review", {**OPINION, "outcome": "upheld", "method": "post"}),
+        (token(client, "gov_head"), "conclude_review", {**OPINION, "outcome": "upheld", "method": "post"}),
         (reg, "request_recheck", {}),
-        (cw, "conclude_recheck", {**OPINION, "outcome": "upheld", "method": "in_person"}),
+        (
+            token(client, "province_head"),
+            "conclude_recheck",
+            {**OPINION, "outcome": "upheld", "method": "in_person"},
+        ),
     ]
     for auth, action, data in steps:
         response = post(client, f"/api/v1/petitions/{pid}/actions/{action}", data, auth)

@@ -67,6 +67,7 @@ def delivered(register, act, organs):
     act(petition, "extend", "organ_head", days=20, reason="需要补充噪声监测鉴定")
     act(petition, "notify_extension", "caseworker")
     act(petition, "conclude", "caseworker", **OPINION)
+    act(petition, "sign_opinion", "organ_head")
     return act(petition, "deliver", "caseworker", method="in_person")
 
 
@@ -120,9 +121,7 @@ def test_not_accept_notice_states_reason_and_channel(register, act, organs):
 
 def test_review_and_recheck_opinions(delivered, act):
     petition = act(delivered, "request_review", "registrar")
-    petition = act(
-        petition, "conclude_review", "caseworker", method="post", **{**OPINION, "outcome": "upheld"}
-    )
+    petition = act(petition, "conclude_review", "gov_head", method="post", **{**OPINION, "outcome": "upheld"})
     docx, pdf = both(petition, "review_opinion")
     for flat in (squash(docx), pdf):
         assert "复查意见书" in flat and "维持原处理意见" in flat and "复核" in flat
@@ -130,7 +129,7 @@ def test_review_and_recheck_opinions(delivered, act):
         assert "A市住房和城乡建设局" in flat  # the original organ
     petition = act(petition, "request_recheck", "registrar")
     petition = act(
-        petition, "conclude_recheck", "caseworker", method="post", **{**OPINION, "outcome": "upheld"}
+        petition, "conclude_recheck", "province_head", method="post", **{**OPINION, "outcome": "upheld"}
     )
     docx, pdf = both(petition, "recheck_opinion")
     for flat in (squash(docx), pdf):

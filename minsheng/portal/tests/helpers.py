@@ -81,6 +81,7 @@ def deliver(petition: Any, act: Any, organs: Any) -> Any:
     act(petition, "accept", "caseworker")
     act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
     act(petition, "conclude", "caseworker", **OPINION)
+    act(petition, "sign_opinion", "organ_head")
     petition = act(
         petition, "deliver", "caseworker", method="online", delivered_on=timezone.localdate().isoformat()
     )

@@ -176,7 +176,7 @@ def test_request_review_and_recheck_online(register: Any, act: Any, organs: Any)
     petition = act(
         petition,
         "conclude_review",
-        "caseworker",
+        "gov_head",
         method="online",
         delivered_on=timezone.localdate().isoformat(),
         **{**OPINION, "outcome": "upheld"},

@@ -132,13 +132,14 @@ def long_case(
         deadlines_sweep()
     assert SupervisionOrder.objects.filter(petition=petition, deadline_rule="D-HANDLE-60").exists()
     act(petition, "conclude", "caseworker", **OPINION)
+    act(petition, "sign_opinion", "organ_head")
     act(petition, "deliver", "caseworker", method="in_person", delivered_on=today)
     act(petition, "rate", None, value="basically_satisfied", comment="还行")
     act(petition, "request_review", "registrar", received_on=today)
     act(
         petition,
         "conclude_review",
-        "caseworker",
+        "gov_head",
         method="post",
         delivered_on=today,
         **{**OPINION, "outcome": "upheld"},
@@ -149,7 +150,7 @@ def long_case(
     act(
         petition,
         "conclude_recheck",
-        "caseworker",
+        "province_head",
         method="in_person",
         delivered_on=today,
         **{**OPINION, "outcome": "upheld"},
@@ -258,6 +259,7 @@ def test_closed_without_review_reads_in_words(register: Any, act: Any, organs: A
     act(petition, "accept", "caseworker")
     act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
     act(petition, "conclude", "caseworker", **OPINION)
+    act(petition, "sign_opinion", "organ_head")
     act(petition, "deliver", "caseworker", method="post")
     _past(Deadline.objects.get(petition=petition, rule="D-REVIEW-REQ-30", status="open"), 1)
     deadlines_sweep()

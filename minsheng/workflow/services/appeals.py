@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from minsheng.core.calendar import inclusive_days
-from minsheng.core.errors import InvalidInput
+from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
 from minsheng.petitions.models import State
 from minsheng.workflow import deadlines as dl
@@ -27,7 +28,7 @@ from minsheng.workflow.services.context import (
     _opinion_fields,
     _review_organ,
 )
-from minsheng.workflow.services.handling import HANDLING_OUTCOMES, _deliver
+from minsheng.workflow.services.handling import HANDLING_OUTCOMES, _deliver, is_signer
 
 
 def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
@@ -110,8 +111,43 @@ def _conclude_appeal(ctx: Ctx, stage: str, answer_rule: str) -> dt.date:
     return delivered_on
 
 
+def _ensure_independent_review(ctx: Ctx) -> None:
+    """Art. 28(3) at 复查/复核: whoever decided or signed an earlier opinion on the matter
+    (Opinion.issued_by, Opinion.signed_by) does not review it, nor does the organ that issued it."""
+    earlier = Opinion.objects.filter(petition=ctx.petition)
+    if earlier.filter(organ=ctx.petition.current_organ).exists():
+        raise Forbidden(
+            _("本机关出具了原处理意见，不能复查复核该意见（条例第二十八条第三款）。"),
+            code="recusal_organ",
+            field="organ",
+        )
+    actor = ctx.actor
+    if actor is not None and earlier.filter(Q(issued_by_id=actor.pk) | Q(signed_by_id=actor.pk)).exists():
+        raise Forbidden(
+            _("您作出或签发了原处理意见，应当回避，不能复查复核该意见（条例第二十八条第三款）。"),
+            code="recusal_reviewer",
+            field="actor",
+        )
+
+
+def _ensure_appeal_signer(ctx: Ctx) -> None:
+    """签发: the review (recheck) opinion is concluded by the reviewing organ's head or a delegate."""
+    if not is_signer(ctx.actor, ctx.petition.current_organ):
+        raise Forbidden(
+            _("复查、复核意见书由复查复核机关负责人或其授权的签发人签发。"), code="not_signer", field="actor"
+        )
+
+
+def _record_signature(ctx: Ctx) -> None:
+    Opinion.objects.filter(pk=ctx.event_data["opinion_id"]).update(signed_by=ctx.actor, signed_at=ctx.now)
+    ctx.event_data["signed_by"] = ctx.actor.get_username() if ctx.actor is not None else ""
+
+
 def h_conclude_review(ctx: Ctx) -> None:
+    _ensure_appeal_signer(ctx)
+    _ensure_independent_review(ctx)
     delivered_on = _conclude_appeal(ctx, Opinion.Stage.REVIEW, "D-REVIEW-30")
+    _record_signature(ctx)
     ctx.petition.review_reply_received_on = delivered_on
     _open(ctx, "D-RECHECK-REQ-30", delivered_on, _review_organ(ctx.petition))
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "review_answered"))
@@ -161,7 +197,10 @@ def h_recheck_hearing_end(ctx: Ctx) -> None:
 
 
 def h_conclude_recheck(ctx: Ctx) -> State:
+    _ensure_appeal_signer(ctx)
+    _ensure_independent_review(ctx)
     delivered_on = _conclude_appeal(ctx, Opinion.Stage.RECHECK, "D-RECHECK-30")
+    _record_signature(ctx)
     ctx.petition.recheck_reply_received_on = delivered_on
     # Art. 36(3): after the 复核 opinion is delivered the matter is final.
     ctx.extra_events.append(("finalise", S.RECHECK_CONCLUDED, S.FINAL, {"article": "条例第三十六条第三款"}))

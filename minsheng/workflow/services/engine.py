@@ -34,6 +34,13 @@ from minsheng.workflow.services.context import (
     Transition,
     _review_organ,
 )
+from minsheng.workflow.services.handling import (
+    SIGNER_ONLY_ACTIONS,
+    SIGNOFF_ACTIONS,
+    is_signer,
+    signoff_available,
+)
+from minsheng.workflow.services.recusal import ensure_not_recused, is_recused
 from minsheng.workflow.services.table import TRANSITIONS
 
 # ----------------------------------------------------------------------------------------------
@@ -64,8 +71,10 @@ def resolve_actor(
     *,
     as_petitioner: bool = False,
     as_system: bool = False,
+    check_recusal: bool = True,
 ) -> tuple[StaffMembership | None, str]:
-    """The membership (organ + role) under which ``actor`` may perform ``transition``, or Forbidden."""
+    """The membership (organ + role) under which ``actor`` may perform ``transition``, or Forbidden.
+    A person who declared a conflict of interest on the petition (Art. 28(3)) may do nothing on it."""
     if as_system:
         if SYSTEM not in transition.roles:
             raise Forbidden(_("系统不能执行此操作。"))
@@ -76,6 +85,8 @@ def resolve_actor(
         return None, PETITIONER
     if actor is None:
         raise Forbidden(_("需要登录。"))
+    if check_recusal:
+        ensure_not_recused(petition.pk, actor)
     if R.ADMIN in transition.roles and is_admin(actor):
         return None, R.ADMIN
     membership = membership_for(actor, _organs_for(transition, petition), transition.roles)
@@ -86,15 +97,19 @@ def resolve_actor(
 
 def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> list[Transition]:
     """The actions ``actor`` may try on ``petition`` now (the service re-checks every one)."""
-    if is_accused_side(actor, petition):
+    if is_accused_side(actor, petition) or is_recused(petition.pk, actor):
         return []
     result = []
     for transition in TRANSITIONS.values():
         if petition.state not in transition.sources:
             continue
         try:
-            resolve_actor(transition, petition, actor)
+            resolve_actor(transition, petition, actor, check_recusal=False)
         except Forbidden:
+            continue
+        if transition.action in SIGNOFF_ACTIONS and not signoff_available(petition, actor):
+            continue
+        if transition.action in SIGNER_ONLY_ACTIONS and not is_signer(actor, petition.current_organ):
             continue
         result.append(transition)
     return result

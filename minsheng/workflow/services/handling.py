@@ -9,8 +9,9 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minsheng.core.errors import InvalidInput
+from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
+from minsheng.orgs.models import Organ, StaffMembership
 from minsheng.petitions.models import Nature, Procedure, Route, State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
@@ -21,6 +22,7 @@ from minsheng.workflow.models import (
     Extension,
     Hearing,
     Opinion,
+    OpinionDraft,
 )
 from minsheng.workflow.rulesets import external_limitation_due, limitations
 from minsheng.workflow.services.context import (
@@ -373,7 +375,8 @@ def h_notify_extension(ctx: Ctx) -> State | None:
     return _make_extension_effective(ctx, extension)
 
 
-def h_draft_opinion(ctx: Ctx) -> None:
+def _working_draft(ctx: Ctx) -> None:
+    """A working draft (any field may be missing): kept with the petition, prefills the forms."""
     draft = {
         k: ctx.text(k, required=False) for k in ("outcome", "facts_and_reasons", "opinion", "legal_basis")
     }
@@ -381,6 +384,15 @@ def h_draft_opinion(ctx: Ctx) -> None:
     suggestions["draft_opinion"] = draft
     ctx.petition.suggestions = suggestions
     ctx.event_data["draft"] = True
+
+
+def h_draft_opinion(ctx: Ctx) -> None:
+    """起草处理意见: with ``submit`` (the default) the complete draft goes to the organ head or a
+    delegate for signature (签发); without it only a working draft is kept."""
+    if not ctx.boolean("submit", default=True):
+        _working_draft(ctx)
+        return
+    _submit_for_signoff(ctx)
 
 
 HANDLING_OUTCOMES = [
@@ -391,31 +403,180 @@ HANDLING_OUTCOMES = [
 ]
 
 
-def h_conclude(ctx: Ctx) -> None:
-    """Art. 32: the 信访处理意见书 states request, facts and reasons, opinion and legal basis."""
+# ---- sign-off (签发): a handling opinion is issued only once the organ head or a delegate signs it
+
+
+def is_signer(user: Any, organ: Organ) -> bool:
+    """The organ's head (the head post or a 机关负责人 membership) or a delegate it names."""
+    if user is None or not getattr(user, "pk", None):
+        return False
+    if organ.head_id == user.pk:
+        return True
+    if StaffMembership.objects.filter(user_id=user.pk, organ=organ, role=R.ORGAN_HEAD).exists():
+        return True
+    return organ.signoff_delegates.filter(pk=user.pk).exists()
+
+
+def pending_draft(petition_id: int) -> OpinionDraft | None:
+    return OpinionDraft.objects.filter(petition_id=petition_id, status=OpinionDraft.Status.PENDING).first()
+
+
+SIGNOFF_ACTIONS = frozenset({"sign_opinion", "return_draft"})
+SIGNER_ONLY_ACTIONS = frozenset({"conclude_review", "conclude_recheck"})  # signed as they are issued
+
+
+def signoff_available(petition: Any, user: Any) -> bool:
+    """Whether ``sign_opinion``/``return_draft`` apply now: a draft awaits and the user may sign."""
+    return pending_draft(petition.pk) is not None and is_signer(user, petition.current_organ)
+
+
+def _opinion_input(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     petition = ctx.petition
     simplified = petition.state == S.SIMPLIFIED_HANDLING
     draft = (petition.suggestions or {}).get("draft_opinion") or {}
     for key, value in draft.items():
         ctx.data.setdefault(key, value)
     fields = _opinion_fields(ctx, outcomes=HANDLING_OUTCOMES, legal_basis_required=not simplified)
+    return (Opinion.Stage.SIMPLIFIED if simplified else Opinion.Stage.HANDLING), fields
+
+
+def _drop_working_draft(ctx: Ctx) -> None:
+    suggestions = dict(ctx.petition.suggestions or {})
+    if suggestions.pop("draft_opinion", None) is not None:
+        ctx.petition.suggestions = suggestions
+
+
+def _submit_for_signoff(ctx: Ctx) -> OpinionDraft:
+    """Art. 32 fields complete; the draft awaits signature (a newer draft replaces a pending one)."""
+    stage, fields = _opinion_input(ctx)
+    superseded = OpinionDraft.objects.filter(
+        petition=ctx.petition, status=OpinionDraft.Status.PENDING
+    ).update(status=OpinionDraft.Status.SUPERSEDED)
+    draft = OpinionDraft.objects.create(
+        petition=ctx.petition,
+        stage=stage,
+        organ=ctx.petition.current_organ,
+        drafted_by=ctx.actor,
+        drafted_at=ctx.now,
+        **fields,
+    )
+    # The submitted text stays the working draft: the forms (conclude, a revision) start from it.
+    suggestions = dict(ctx.petition.suggestions or {})
+    suggestions["draft_opinion"] = {
+        k: fields[k] for k in ("outcome", "facts_and_reasons", "opinion", "legal_basis")
+    }
+    ctx.petition.suggestions = suggestions
+    ctx.event_data.update(
+        {"draft_id": draft.pk, "outcome": draft.outcome, "awaiting_signoff": True, "superseded": superseded}
+    )
+    organ_id = ctx.petition.current_organ_id
+    petition_id = ctx.petition.pk
+    ctx.after_commit.append(
+        lambda: outbox_notify_organ(petition_id, organ_id, "awaiting_signoff", heads_only=True)
+    )
+    return draft
+
+
+def _issue_opinion(ctx: Ctx, stage: str, fields: dict[str, Any], drafted_by: Any) -> Opinion:
+    """签发: the number is given and the 60-day (or 10-working-day) clock is met at signing."""
+    petition = ctx.petition
     opinion = Opinion.objects.create(
         issued_at=ctx.now,
         petition=petition,
-        stage=Opinion.Stage.SIMPLIFIED if simplified else Opinion.Stage.HANDLING,
+        stage=stage,
         organ=petition.current_organ,
-        issued_by=ctx.actor,
+        issued_by=drafted_by,
+        signed_by=ctx.actor,
+        signed_at=ctx.now,
         number=_document_number(ctx, "handling_opinion"),
         **fields,
     )
     petition.concluded_at = ctx.now
-    suggestions = dict(petition.suggestions or {})
-    suggestions.pop("draft_opinion", None)
-    petition.suggestions = suggestions
+    _drop_working_draft(ctx)
+    simplified = stage == Opinion.Stage.SIMPLIFIED
     dl.deadline_meet(petition.pk, "D-SIMPLE-HANDLE-10WD" if simplified else "D-HANDLE-60", at=ctx.now)
-    ctx.event_data.update({"opinion_id": opinion.pk, "outcome": opinion.outcome, "number": opinion.number})
+    ctx.event_data.update(
+        {
+            "opinion_id": opinion.pk,
+            "outcome": opinion.outcome,
+            "number": opinion.number,
+            "signed_by": ctx.actor.get_username() if ctx.actor is not None else "",
+        }
+    )
     if opinion.outcome in (Opinion.Outcome.SUPPORT, Opinion.Outcome.PARTIAL_SUPPORT):
         ctx.event_data["follow_up"] = "execution"  # Art. 32(2): supervise execution
+    return opinion
+
+
+def h_conclude(ctx: Ctx) -> State | None:
+    """Art. 32: the 信访处理意见书 states request, facts and reasons, opinion and legal basis. The
+    organ head (or a delegate) issues it at once, signing his own; a caseworker's goes for sign-off."""
+    if not is_signer(ctx.actor, ctx.petition.current_organ):
+        _submit_for_signoff(ctx)
+        return None
+    stage, fields = _opinion_input(ctx)
+    OpinionDraft.objects.filter(petition=ctx.petition, status=OpinionDraft.Status.PENDING).update(
+        status=OpinionDraft.Status.SUPERSEDED
+    )
+    _issue_opinion(ctx, stage, fields, drafted_by=ctx.actor)
+    return S.CONCLUDED
+
+
+def _pending_for_signer(ctx: Ctx) -> OpinionDraft:
+    if not is_signer(ctx.actor, ctx.petition.current_organ):
+        raise Forbidden(
+            _("只有机关负责人或其授权的签发人可以签发、退回处理意见书。"), code="not_signer", field="actor"
+        )
+    draft = (
+        OpinionDraft.objects.select_for_update()
+        .filter(petition=ctx.petition, status=OpinionDraft.Status.PENDING)
+        .first()
+    )
+    if draft is None:
+        raise InvalidInput(_("没有待签发的处理意见。"), field="draft_id")
+    given = ctx.data.get("draft_id")
+    if given not in (None, "") and str(given) != str(draft.pk):
+        raise InvalidInput(_("该草稿已不是待签发的版本，请刷新后再签发。"), field="draft_id")
+    return draft
+
+
+def h_sign_opinion(ctx: Ctx) -> State:
+    """签发: the signer (organ head or delegate) issues the caseworker's draft as it stands."""
+    draft = _pending_for_signer(ctx)
+    fields = {
+        k: getattr(draft, k) for k in ("outcome", "request", "facts_and_reasons", "opinion", "legal_basis")
+    }
+    opinion = _issue_opinion(ctx, draft.stage, fields, drafted_by=draft.drafted_by)
+    draft.status = OpinionDraft.Status.SIGNED
+    draft.decided_by = ctx.actor  # type: ignore[assignment]
+    draft.decided_at = ctx.now
+    draft.comment = ctx.text("comment", required=False, max_length=2000)
+    draft.issued = opinion
+    draft.save(update_fields=["status", "decided_by", "decided_at", "comment", "issued"])
+    ctx.event_data["draft_id"] = draft.pk
+    if draft.drafted_by is not None:
+        ctx.event_data["drafted_by"] = draft.drafted_by.get_username()
+    return S.CONCLUDED
+
+
+def h_return_draft(ctx: Ctx) -> None:
+    """退回: the draft goes back to the caseworker with the signer's comment."""
+    draft = _pending_for_signer(ctx)
+    draft.status = OpinionDraft.Status.RETURNED
+    draft.decided_by = ctx.actor  # type: ignore[assignment]
+    draft.decided_at = ctx.now
+    draft.comment = ctx.text("comment", max_length=2000)
+    draft.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+    # The returned text becomes the working draft again, so the caseworker revises it.
+    suggestions = dict(ctx.petition.suggestions or {})
+    suggestions["draft_opinion"] = {
+        "outcome": draft.outcome,
+        "facts_and_reasons": draft.facts_and_reasons,
+        "opinion": draft.opinion,
+        "legal_basis": draft.legal_basis,
+    }
+    ctx.petition.suggestions = suggestions
+    ctx.event_data.update({"draft_id": draft.pk, "comment": draft.comment})
 
 
 def h_report_completion(ctx: Ctx) -> None:

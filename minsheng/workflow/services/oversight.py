@@ -17,6 +17,7 @@ from minsheng.workflow.models import (
 )
 from minsheng.workflow.rulesets import SUPERVISION_FEEDBACK_RULE
 from minsheng.workflow.services.context import Ctx, R, S
+from minsheng.workflow.services.recusal import ensure_assignable
 
 # ---- actions that do not change the state
 
@@ -102,6 +103,7 @@ def h_assign_caseworker(ctx: Ctx) -> None:
     )
     if membership is None:
         raise InvalidInput(_("该用户不是本机关的承办人。"), field="user_id")
+    ensure_assignable(ctx.petition.pk, membership.user_id, "user_id")
     ctx.petition.caseworker = membership.user
     ctx.event_data.update({"caseworker": membership.user.get_username()})
 

@@ -46,7 +46,9 @@ from minsheng.workflow.services.handling import (
     h_redirect,
     h_reply_suggestion,
     h_report_completion,
+    h_return_draft,
     h_settle,
+    h_sign_opinion,
     h_simplify,
     h_start_handling,
     h_start_hearing,
@@ -77,6 +79,7 @@ from minsheng.workflow.services.oversight import (
     h_supervision_feedback,
     h_take_charge,
 )
+from minsheng.workflow.services.recusal import h_declare_conflict
 
 # ----------------------------------------------------------------------------------------------
 # The transition table (rules.yaml `transitions`), one row per action.
@@ -419,12 +422,36 @@ TRANSITIONS: dict[str, Transition] = {
         _t(
             action="conclude",
             sources=HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
-            target=S.CONCLUDED,
+            target=None,
             roles=STAFF_HANDLERS,
             at=AT_CURRENT,
             handler=h_conclude,
             label=gettext_lazy("出具处理意见书"),
             article="Art.32, Art.34",
+            # The organ head (or a delegate) issues at once; a caseworker's opinion awaits 签发.
+            targets=dict.fromkeys(HANDLING_STATES | {S.SIMPLIFIED_HANDLING}, S.CONCLUDED),
+        ),
+        _t(
+            action="sign_opinion",
+            sources=HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
+            target=S.CONCLUDED,
+            # The organ head, or a delegate of any post (Organ.signoff_delegates; the handler checks).
+            roles=STAFF_HANDLERS | {R.DISPATCHER, R.REGISTRAR},
+            at=AT_CURRENT,
+            handler=h_sign_opinion,
+            label=gettext_lazy("签发处理意见书"),
+            article="Art.32, Art.34",
+        ),
+        _t(
+            action="return_draft",
+            sources=HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
+            target=None,
+            roles=STAFF_HANDLERS | {R.DISPATCHER, R.REGISTRAR},
+            at=AT_CURRENT,
+            handler=h_return_draft,
+            label=gettext_lazy("退回处理意见草稿"),
+            public=False,
+            article="Art.32",
         ),
         _t(
             action="deliver",
@@ -579,6 +606,17 @@ TRANSITIONS: dict[str, Transition] = {
             label=gettext_lazy("内部备注"),
             public=False,
             article="[P] internal note; the law sets no rule",
+        ),
+        _t(
+            action="declare_conflict",
+            sources=OPEN_STATES,
+            target=None,
+            roles={R.REGISTRAR, R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD, R.SUPERVISOR, R.LEADER},
+            at=AT_CURRENT,
+            handler=h_declare_conflict,
+            label=gettext_lazy("声明回避"),
+            public=False,
+            article="Art.28(3)",
         ),
         _t(
             action="assign_caseworker",

@@ -174,9 +174,11 @@ def test_back_dated_opinion_and_delivery_open_the_review_window_from_delivery(
                 "legal_basis": "噪声污染防治法",
             },
         ),
+        ("sign_opinion", "2025-11-05", {}),
     )
     for action, day, extra in steps:
-        response = _act(client, "caseworker", pk, action, occurred_at=day, late_reason=reason, **extra)
+        who = "organ_head" if action == "sign_opinion" else "caseworker"
+        response = _act(client, who, pk, action, occurred_at=day, late_reason=reason, **extra)
         assert response.status_code == 200, (action, response.content)
     handle = Deadline.objects.get(petition_id=pk, rule="D-HANDLE-60")
     assert handle.status == "met" and handle.met_late is False  # concluded 11-05, due 11-10

@@ -54,6 +54,7 @@ def test_full_path_to_finality_after_recheck(register, act, organs):
     handle = open_deadline(petition, "D-HANDLE-60")
     assert (handle.nominal_due - handle.start).days == 80
     petition = act(petition, "conclude", "caseworker", **OPINION)
+    petition = act(petition, "sign_opinion", "organ_head")
     assert petition.state == "concluded"
     petition = act(
         petition, "deliver", "caseworker", method="in_person", delivered_on=timezone.localdate().isoformat()
@@ -67,7 +68,7 @@ def test_full_path_to_finality_after_recheck(register, act, organs):
     petition = act(
         petition,
         "conclude_review",
-        "caseworker",
+        "gov_head",
         method="post",
         delivered_on=timezone.localdate().isoformat(),
         **{**OPINION, "outcome": "upheld"},
@@ -87,7 +88,7 @@ def test_full_path_to_finality_after_recheck(register, act, organs):
     petition = act(
         petition,
         "conclude_recheck",
-        "caseworker",
+        "province_head",
         method="in_person",
         delivered_on=timezone.localdate().isoformat(),
         **{**OPINION, "outcome": "upheld"},
@@ -168,6 +169,7 @@ def test_late_review_request_refused_without_good_reason(register, act, organs):
     act(petition, "accept", "caseworker")
     act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
     act(petition, "conclude", "caseworker", **OPINION)
+    act(petition, "sign_opinion", "organ_head")
     past = timezone.localdate() - dt.timedelta(days=1)
     act(petition, "deliver", "caseworker", method="post")
     Deadline.objects.filter(petition=petition, rule="D-REVIEW-REQ-30").update(

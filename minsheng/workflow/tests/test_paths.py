@@ -197,6 +197,7 @@ def test_rating_unsatisfied_reaches_organ_head(register, act, organs, users):
     act(petition, "accept", "caseworker")
     act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
     act(petition, "conclude", "caseworker", **OPINION)
+    act(petition, "sign_opinion", "organ_head")
     act(petition, "deliver", "caseworker", method="online")
     act(petition, "rate", None, value="unsatisfied", comment="没有解决")
     recipients = {m.recipient for m in OutboxMessage.objects.filter(petition=petition, kind="unsatisfied")}

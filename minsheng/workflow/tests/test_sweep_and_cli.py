@@ -57,6 +57,7 @@ def test_sweep_closes_expired_review_window(register, act, organs):
         opinion="y",
         legal_basis="z",
     )
+    act(petition, "sign_opinion", "organ_head")
     act(petition, "deliver", "caseworker", method="post")
     past = timezone.localdate() - dt.timedelta(days=1)
     Deadline.objects.filter(petition=petition, rule="D-REVIEW-REQ-30").update(
