@@ -325,3 +325,124 @@ def test_discipline_body_outside_the_accused_subtree(organs: Any, world: Any) ->
         code="a1-discipline-3", name="A1区纪委第三", kind=Organ.Kind.DISCIPLINE, level=2, region=a1
     )
     assert discipline_body_outside(organs["a1-bureau"], {higher.pk}) == second
+
+
+# -- reads (selectors) ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def against_housing(register: Any, act: Any, organs: Any) -> Any:
+    """An accusation against 住建局, forwarded to A市政府 (as in test_confidentiality)."""
+    from minsheng.petitions.models import Petition
+
+    petition = register(nature="accusation", accused_organ=organs["a-housing"], title="举报住建局某科长")
+    act(petition, "forward", "dispatcher", organ_id=organs["a-gov"].pk)
+    return Petition.objects.get(pk=petition.pk)
+
+
+def _visible(user: Any) -> set[int]:
+    from minsheng.petitions.selectors import petitions_visible_to
+
+    return set(petitions_visible_to(user).values_list("pk", flat=True))
+
+
+def test_petitions_visible_to(against_housing: Any, register: Any, users: Any, organs: Any) -> None:
+    grievance = register(title="路灯不亮")
+    assert _visible(None) == set() and _visible(AnonymousUser()) == set()
+    assert _visible(_user("nobody")) == set()
+    assert {against_housing.pk, grievance.pk} <= _visible(users["admin"])
+    assert {against_housing.pk, grievance.pk} <= _visible(users["registrar"])  # direct posts
+    # a leader of the province: his subtree, minus the accusation against a unit below him
+    province_leader = _user("prov_lead", (organs["xd-gov"], Role.LEADER))
+    assert grievance.pk in _visible(province_leader) and against_housing.pk not in _visible(province_leader)
+    assert against_housing.pk in _visible(
+        _user("prov_analyst", (organs["xd-gov"], Role.ANALYST))
+    )  # not oversight
+    # an administrator who also sits in the accused unit is on the accused side
+    admin_inside = _user("admin_inside", (organs["a-housing"], Role.ADMIN))
+    assert against_housing.pk not in _visible(admin_inside)
+    admin_inside.is_superuser = True
+    admin_inside.save()
+    assert against_housing.pk not in _visible(get_user_model().objects.get(pk=admin_inside.pk))
+    assert against_housing.pk not in _visible(users["caseworker"])  # a-gov and a-housing: accused side
+    assert _visible(users["caseworker"]) == set()  # nothing was forwarded to his organs
+
+
+def test_can_see_identity_and_masked_identity(
+    against_housing: Any, register: Any, users: Any, organs: Any
+) -> None:
+    from minsheng.petitions.selectors import can_see_identity, can_see_masked_identity, in_accused_organ
+
+    grievance = register(title="路灯不亮")
+    assert can_see_identity(None, grievance) is False
+    assert can_see_identity(AnonymousUser(), grievance) is False
+    assert can_see_identity(users["admin"], grievance) is False  # configuration is not case work
+    for role in (Role.REGISTRAR, Role.DISPATCHER, Role.CASEWORKER, Role.ORGAN_HEAD, Role.LEADER):
+        assert can_see_identity(_user(f"id_{role}", (organs["a-bureau"], role)), grievance) is True, role
+    for role in (Role.SUPERVISOR, Role.ANALYST):
+        assert can_see_identity(_user(f"id_{role}", (organs["a-bureau"], role)), grievance) is False, role
+    admin_with_post = _user(
+        "admin_post", (organs["a-bureau"], Role.ADMIN), (organs["a-bureau"], Role.REGISTRAR)
+    )
+    assert can_see_identity(admin_with_post, grievance) is True
+    assert can_see_identity(users["registrar"], against_housing) is True
+    assert can_see_identity(users["caseworker"], against_housing) is False
+    assert in_accused_organ(users["caseworker"], against_housing) is True
+    assert in_accused_organ(users["caseworker"], grievance) is False
+    assert in_accused_organ(users["registrar"], against_housing) is False
+
+    analyst = _user("only_analyst", (organs["a-gov"], Role.ANALYST))
+    assert can_see_masked_identity(analyst, grievance) is False
+    both = _user("analyst_and_cw", (organs["a-gov"], Role.ANALYST), (organs["a-edu"], Role.CASEWORKER))
+    assert can_see_masked_identity(both, grievance) is True
+    assert can_see_masked_identity(users["registrar"], against_housing) is True
+    assert can_see_masked_identity(users["caseworker"], against_housing) is False
+    assert can_see_masked_identity(users["caseworker"], grievance) is True
+
+
+def test_same_person_petitions_by_record_and_by_blind_index(register: Any, users: Any) -> None:
+    from minsheng.petitions.selectors import same_person_petitions
+    from minsheng.petitions.services import PetitionerInput
+
+    first = register(title="路灯不亮")
+    second = register(title="下水道堵塞")  # same phone and ID number: the same record or one found by index
+    by_phone = register(
+        title="噪音扰民", petitioner=PetitionerInput(name="李四", phone="13800138000", address="别处1号")
+    )
+    by_id = register(
+        title="违章建筑",
+        petitioner=PetitionerInput(
+            name="李四", phone="13911110000", address="别处2号", id_number="110101199003074514"
+        ),
+    )
+    stranger = register(
+        title="垃圾清运", petitioner=PetitionerInput(name="王五", phone="13922223333", address="别处3号")
+    )
+    found = {p.pk for p in same_person_petitions(users["registrar"], first)}
+    assert found == {second.pk, by_phone.pk, by_id.pk}
+    assert {p.pk for p in same_person_petitions(users["registrar"], first, limit=1)} <= found
+    assert len(same_person_petitions(users["registrar"], first, limit=1)) == 1
+    assert same_person_petitions(users["registrar"], stranger) == []
+    assert same_person_petitions(users["registrar"], SimpleNamespace(petitioner_id=None)) == []  # type: ignore[arg-type]
+    assert same_person_petitions(_user("only_analyst"), first) == []
+
+
+def test_timeline_data_for_blanks_only_references_the_viewer_may_not_open(
+    against_housing: Any, register: Any, users: Any
+) -> None:
+    from minsheng.petitions.selectors import timeline_data_for
+
+    grievance = register(title="路灯不亮")
+    hidden = {"related_petition_id": against_housing.pk, "reason": "duplicate"}
+    assert timeline_data_for(users["caseworker"], hidden) == {
+        "related_petition_id": None,
+        "reason": "duplicate",
+    }
+    assert timeline_data_for(users["registrar"], hidden) == hidden
+    shown = {"related_petition_id": grievance.pk}
+    assert timeline_data_for(users["registrar"], shown) == shown
+    assert timeline_data_for(users["caseworker"], shown) == {"related_petition_id": None}  # not his organ's
+    assert timeline_data_for(users["caseworker"], {"related_petition_id": str(against_housing.pk)}) == {
+        "related_petition_id": str(against_housing.pk)
+    }
+    assert timeline_data_for(users["caseworker"], {"x": 1}) == {"x": 1}
