@@ -204,6 +204,24 @@ ACTION_FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("facts_and_reasons", _("事实和理由"), AREA),
         FieldSpec("opinion", _("处理意见"), AREA),
         FieldSpec("legal_basis", _("法律法规依据"), AREA),
+        FieldSpec(
+            "submit",
+            _("报送机关负责人签发"),
+            BOOL,
+            initial="on",
+            help=_("不勾选则仅保存草稿；报送时须填齐各项"),
+        ),
+    ],
+    "sign_opinion": [FieldSpec("comment", _("签发意见"), AREA)],
+    "return_draft": [FieldSpec("comment", _("退回意见"), AREA, True)],
+    "declare_conflict": [
+        FieldSpec(
+            "reason",
+            _("回避理由"),
+            AREA,
+            True,
+            help=_("与信访事项或信访人有直接利害关系的情形（条例第二十八条第三款）；声明后不能再办理本事项"),
+        )
     ],
     "conclude": [FieldSpec("outcome", _("处理结果"), SELECT, True, OUTCOME_HANDLING), *OPINION_FIELDS],
     "deliver": DELIVERY,
@@ -248,6 +266,19 @@ ACTION_FIELDS: dict[str, list[FieldSpec]] = {
     "archive": [],
 }
 
+# Back-dated entry (workflow engine ``act_moment``): every action form may record when the act
+# really happened and, when entered more than a day later, why it is entered late.
+COMMON_FIELDS = [
+    FieldSpec(
+        "occurred_at",
+        _("办理时间"),
+        DATETIME,
+        help=_("补录已办理的环节时填写实际办理时间；留空为现在。不能晚于现在，不能早于上一环节"),
+    ),
+    FieldSpec("late_reason", _("补录原因"), AREA, help=_("办理时间早于录入时间一日以上时必填")),
+]
+ACTION_FIELDS = {action: [*specs, *COMMON_FIELDS] for action, specs in ACTION_FIELDS.items()}
+
 # Actions whose button is shown as the main step; the rest are grouped as secondary.
 PRIMARY_ACTIONS = frozenset(
     {
@@ -257,6 +288,7 @@ PRIMARY_ACTIONS = frozenset(
         "accept",
         "start_handling",
         "conclude",
+        "sign_opinion",
         "deliver",
         "conclude_review",
         "conclude_recheck",
@@ -268,7 +300,9 @@ PRIMARY_ACTIONS = frozenset(
         "supervision_feedback",
     }
 )
-DANGER_ACTIONS = frozenset({"not_accept", "object", "dispute_jurisdiction", "report_urgent"})
+DANGER_ACTIONS = frozenset(
+    {"not_accept", "object", "dispute_jurisdiction", "report_urgent", "declare_conflict", "return_draft"}
+)
 
 
 def action_data(specs: list[FieldSpec], post: QueryDict) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from minsheng.petitions.selectors import (
 )
 from minsheng.workflow import rulesets
 from minsheng.workflow.labels import rule_article, rule_name
-from minsheng.workflow.models import Deadline, Rating
+from minsheng.workflow.models import Deadline, OpinionDraft, Rating
 
 logger = logging.getLogger(__name__)
 S = State
@@ -111,6 +111,13 @@ INBOXES: list[Inbox] = [
         ),
     ),
     Inbox(
+        "signoff",
+        Role.ORGAN_HEAD,
+        _("待签发"),
+        _("承办人起草的处理意见书：审核后签发，或写明意见退回"),
+        tuple(sorted(rulesets.HANDLING_STATES | {S.SIMPLIFIED_HANDLING})),
+    ),
+    Inbox(
         "supervisor",
         Role.SUPERVISOR,
         _("督查督办"),
@@ -122,9 +129,19 @@ INBOXES: list[Inbox] = [
 INBOX_BY_KEY = {inbox.key: inbox for inbox in INBOXES}
 
 
+def signoff_organ_ids(user: AbstractBaseUser) -> set[int]:
+    """Where the user signs opinions off: as organ head, or as a delegate the organ names."""
+    ids = role_organ_ids(user, Role.ORGAN_HEAD)
+    ids |= set(
+        Organ.objects.filter(Q(head_id=user.pk) | Q(signoff_delegates=user)).values_list("pk", flat=True)
+    )
+    return ids
+
+
 def user_inboxes(user: AbstractBaseUser) -> list[Inbox]:
     roles = {m.role for m in memberships_of(user)}
-    return [inbox for inbox in INBOXES if inbox.role in roles]
+    signs = Role.ORGAN_HEAD in roles or bool(signoff_organ_ids(user))
+    return [inbox for inbox in INBOXES if inbox.role in roles or (inbox.key == "signoff" and signs)]
 
 
 def role_organ_ids(user: AbstractBaseUser, role: str) -> set[int]:
@@ -145,7 +162,15 @@ def inbox_queryset(user: AbstractBaseUser, inbox: Inbox, filters: PetitionFilter
             | Q(forwarded_by_id__in=organs, state__in=disputes)
         )
     elif inbox.key == "caseworker":
-        qs = qs.filter(current_organ_id__in=organs).filter(Q(caseworker__isnull=True) | Q(caseworker=user))
+        qs = (
+            qs.filter(current_organ_id__in=organs)
+            .filter(Q(caseworker__isnull=True) | Q(caseworker=user))
+            .exclude(recusals__user_id=user.pk)  # Art. 28(3): not his to handle
+        )
+    elif inbox.key == "signoff":
+        qs = qs.filter(
+            current_organ_id__in=signoff_organ_ids(user), opinion_drafts__status=OpinionDraft.Status.PENDING
+        ).exclude(recusals__user_id=user.pk)
     elif inbox.key in ("registrar", "organ_head"):
         qs = qs.filter(current_organ_id__in=organs)
     elif inbox.key == "supervisor":

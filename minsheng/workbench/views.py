@@ -48,7 +48,7 @@ from minsheng.petitions.selectors import (
 from minsheng.workbench import forms as wf
 from minsheng.workbench import queries
 from minsheng.workflow.labels import action_label, actor_words, data_key_label, data_value_words, rule_name
-from minsheng.workflow.models import Assignment, PetitionEvent, SupervisionOrder
+from minsheng.workflow.models import Assignment, OpinionDraft, PetitionEvent, SupervisionOrder
 from minsheng.workflow.services import TRANSITIONS, available_actions, petition_transition
 
 PAGE_SIZE = 25
@@ -674,7 +674,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "orders": list(
             SupervisionOrder.objects.filter(petition=petition).select_related("target_organ", "issued_by")
         ),
-        "opinions": list(petition.opinions.select_related("organ")),
+        "opinions": list(petition.opinions.select_related("organ", "issued_by", "signed_by")),
         "decisions": list(petition.decisions.select_related("organ", "guidance_organ")),
         "appeals": list(petition.appeals.select_related("organ")),
         "extensions": list(petition.extensions.all()),
@@ -683,6 +683,14 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if petition.state in (State.REGISTERED, State.BUREAU_TRIAGE, State.RETURNED)
         else [],
         "draft": (petition.suggestions or {}).get("draft_opinion"),
+        "pending_draft": OpinionDraft.objects.filter(petition=petition, status=OpinionDraft.Status.PENDING)
+        .select_related("drafted_by")
+        .first(),
+        "returned_draft": OpinionDraft.objects.filter(petition=petition, status=OpinionDraft.Status.RETURNED)
+        .select_related("decided_by")
+        .last(),
+        "recusals": list(petition.recusals.select_related("user", "organ")),
+        "recused": petition.recusals.filter(user_id=user.pk).exists(),
         "active": "",
     }
     return render(request, "workbench/petition.html", context)
@@ -703,9 +711,9 @@ def _field_options(spec: wf.FieldSpec, petition: Petition) -> list[tuple[str, st
     if spec.kind == wf.USER:
         return [
             (str(m.user_id), m.user.get_full_name() or m.user.get_username())
-            for m in StaffMembership.objects.filter(
-                organ=petition.current_organ, role=Role.CASEWORKER
-            ).select_related("user")
+            for m in StaffMembership.objects.filter(organ=petition.current_organ, role=Role.CASEWORKER)
+            .exclude(user_id__in=petition.recusals.values("user_id"))  # the service refuses them too
+            .select_related("user")
         ]
     if spec.kind == wf.ORDER:
         return [

@@ -151,6 +151,10 @@ def test_caseworker_path_note_draft_conclude_and_documents(login, register, act,
     assert "草稿：责令停止夜间施工" in form  # the draft pre-fills the opinion
     response = client.post(reverse("workbench:action", args=[petition.pk, "conclude"]), OPINION)
     assert response.status_code == 302
+    head = login("organ_head")  # 签发: the caseworker's opinion is issued once the organ head signs it
+    response = head.post(reverse("workbench:action", args=[petition.pk, "sign_opinion"]), {})
+    assert response.status_code == 302
+    client = login("caseworker")
     pdf = client.post(reverse("workbench:document", args=[petition.pk, "handling_opinion", "pdf"]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
