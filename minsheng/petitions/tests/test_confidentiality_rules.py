@@ -446,3 +446,108 @@ def test_timeline_data_for_blanks_only_references_the_viewer_may_not_open(
         "related_petition_id": str(against_housing.pk)
     }
     assert timeline_data_for(users["caseworker"], {"x": 1}) == {"x": 1}
+
+
+# -- relations ------------------------------------------------------------------------------------
+
+
+def test_subject_of_petition(against_housing: Any, register: Any, users: Any, organs: Any) -> None:
+    from minsheng.petitions.relations import SYSTEM, Subject, subject_of_petition
+
+    petitioner = against_housing.petitioner
+    keys = identity_keys(petitioner.phone_index, petitioner.id_number_index)
+    assert len(keys) == 2
+    expected = Subject(
+        keys=keys, organ_id=organs["a-gov"].pk, identity_visible=True, exclude_id=against_housing.pk
+    )
+    assert subject_of_petition(users["registrar"], against_housing) == expected
+    assert subject_of_petition(SYSTEM, against_housing) == expected
+    hidden = Subject(
+        keys=keys, organ_id=organs["a-gov"].pk, identity_visible=False, exclude_id=against_housing.pk
+    )
+    assert subject_of_petition(users["caseworker"], against_housing) == hidden
+    assert (
+        subject_of_petition(_user("only_analyst", (organs["a-gov"], Role.ANALYST)), against_housing) == hidden
+    )
+    nobody = SimpleNamespace(
+        petitioner_id=None, petitioner=None, current_organ_id=7, pk=9, nature="grievance"
+    )
+    assert subject_of_petition(SYSTEM, nobody) == Subject(  # type: ignore[arg-type]
+        keys=frozenset(), organ_id=7, identity_visible=True, exclude_id=9
+    )
+
+
+def test_openable_ids(against_housing: Any, register: Any, users: Any, organs: Any) -> None:
+    from minsheng.petitions.relations import SYSTEM, _openable_ids
+
+    grievance = register(title="路灯不亮")
+    ids = [against_housing.pk, grievance.pk, 999999]
+    assert _openable_ids(SYSTEM, ids) == set(ids)
+    assert _openable_ids(users["registrar"], ids) == {against_housing.pk, grievance.pk}
+    assert _openable_ids(users["leader"], ids) == {grievance.pk}  # oversight above the accused unit
+    assert _openable_ids(_user("only_analyst", (organs["a-gov"], Role.ANALYST)), ids) == set()
+
+
+def test_similar_view_exact_relations(against_housing: Any, register: Any, users: Any, organs: Any) -> None:
+    """The accusation (90), another person's petition (70) and the accuser's own grievance (50),
+    seen from the bureau (the subject's organ) by its registrar and by the accused unit's caseworker."""
+    from minsheng.petitions.relations import Subject, similar_view
+    from minsheng.petitions.services import PetitionerInput
+
+    own = register(title="路灯不亮")
+    other = register(
+        title="垃圾清运", petitioner=PetitionerInput(name="王五", phone="13922223333", address="别处3号")
+    )
+    keys = identity_keys(own.petitioner.phone_index, own.petitioner.id_number_index)
+    hits = [(against_housing.pk, 0.9), (other.pk, 0.7), (own.pk, 0.5)]
+    bureau = organs["a-bureau"]
+    repeat = ("same_petitioner_repeat", "同一信访人此前提出过相似事项，请核对是否为重复信访")
+    collective = ("possible_collective_issue", "至少3位不同信访人反映几乎相同的内容，可能是群体性诉求")
+    elsewhere = (
+        "same_matter_in_progress_elsewhere",
+        "相同事项正由A市人民政府在法定期限内办理（条例第十九条第三款：期限内不得向上级机关再提出同一事项）",
+    )
+    similar = ("similar", "内容相似")
+
+    def row(
+        p: Any, score: float, relation: tuple[str, str], seen: bool, state: str, organ: str
+    ) -> dict[str, Any]:
+        return {
+            "id": p.pk if seen else None,
+            "tracking_code": p.tracking_code,
+            "score": score,
+            "relation": relation[0],
+            "explanation": relation[1],
+            "final": False,
+            "state": state if seen else None,
+            "organ": organ,
+            "visible": seen,
+        }
+
+    def view(who: str, visible: bool, **subject: Any) -> list[dict[str, Any]]:
+        return similar_view(
+            users[who], hits, Subject(keys=keys, organ_id=bureau.pk, identity_visible=visible, **subject)
+        )
+
+    assert view("registrar", True) == [
+        row(against_housing, 0.9, repeat, True, "forwarded", "A市人民政府"),
+        row(other, 0.7, collective, True, "registered", "A市信访局"),
+        row(own, 0.5, repeat, True, "registered", "A市信访局"),
+    ]
+    # without the right to the subject's identity: the identity-free relations
+    assert view("registrar", False) == [
+        row(against_housing, 0.9, elsewhere, True, "forwarded", "A市人民政府"),
+        row(other, 0.7, collective, True, "registered", "A市信访局"),
+        row(own, 0.5, similar, True, "registered", "A市信访局"),
+    ]
+    # the accused side: the accusation does not exist, and does not count towards the collective
+    for visible in (True, False):
+        assert view("caseworker", visible) == [
+            row(other, 0.7, similar, False, "registered", "A市信访局"),
+            row(own, 0.5, similar, False, "registered", "A市信访局"),
+        ]
+    assert view("registrar", True, exclude_id=own.pk)[-1]["tracking_code"] == other.tracking_code
+    assert (
+        similar_view(users["registrar"], [], Subject(keys=keys, organ_id=bureau.pk, identity_visible=True))
+        == []
+    )
