@@ -98,7 +98,12 @@ def test_letter_to_opinion_and_review(page, live_server, world, organs):
     )
     screenshot(page, "workbench-03-case-in-handling")
     do(page, "conclude")  # the draft fills every field
+    login(page, live_server, "organ_head")  # 签发: the caseworker's opinion is issued once signed
+    page.goto(case_url)
+    do(page, "sign_opinion")
     assert page.locator(".badge", has_text="已办结").count() >= 1
+    login(page, live_server, "caseworker")
+    page.goto(case_url)
     do(page, "deliver", {"method": "in_person"})
     assert page.locator(".badge", has_text="处理意见已送达").count() >= 1
     with page.expect_download() as download:
@@ -110,7 +115,7 @@ def test_letter_to_opinion_and_review(page, live_server, world, organs):
     do(page, "request_review", {"reasons": "认为处理不到位"})
     assert page.locator(".badge", has_text="复查中").count() >= 1
 
-    login(page, live_server, "caseworker")  # caseworker at A市政府 too
+    login(page, live_server, "gov_head")  # head of A市政府, who neither decided nor signed the opinion
     page.goto(case_url)
     do(
         page,
