@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv deps dev-deps migrate demo serve lint typecheck schema browser-deps check clean
+.PHONY: run test venv deps dev-deps migrate demo serve lint typecheck schema browser-deps check clean mutation
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ browser-deps:
 ## make test: install dev dependencies and run the whole suite (SQLite unless DATABASE_URL is set).
 test: dev-deps browser-deps
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+## make mutation: mutation testing of the confidentiality rules (R-150); fails if a mutant survives.
+## Never writes a source file (docs/mutation-testing.md). MUTATION_ARGS: e.g. --only shield_q --jobs 1.
+mutation: dev-deps
+	$(PY) scripts/mutation.py $(MUTATION_ARGS)
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .
