@@ -551,3 +551,50 @@ def test_similar_view_exact_relations(against_housing: Any, register: Any, users
         similar_view(users["registrar"], [], Subject(keys=keys, organ_id=bureau.pk, identity_visible=True))
         == []
     )
+
+
+def test_similar_view_in_progress_elsewhere_only_within_the_time_limit(
+    against_housing: Any, users: Any, organs: Any
+) -> None:
+    """条例 Art. 19(3) holds only while the other organ is within its time limit: an overdue flag,
+    a breached deadline or an open one already past due turns the relation into plain ``similar``."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from minsheng.petitions.models import Petition
+    from minsheng.petitions.relations import Subject, similar_view
+    from minsheng.workflow.models import Deadline
+
+    def relation() -> str:
+        subject = Subject(keys=frozenset(), organ_id=organs["a-bureau"].pk, identity_visible=False)
+        return similar_view(users["registrar"], [(against_housing.pk, 0.4)], subject)[0]["relation"]
+
+    assert relation() == "same_matter_in_progress_elsewhere"
+    # the subject's own organ has it: not elsewhere
+    here = Subject(keys=frozenset(), organ_id=organs["a-gov"].pk, identity_visible=False)
+    assert similar_view(users["registrar"], [(against_housing.pk, 0.4)], here)[0]["relation"] == "similar"
+    today = timezone.localdate()
+    deadline = Deadline.objects.create(
+        petition=against_housing,
+        rule="D-TEST",
+        start=today - dt.timedelta(days=20),
+        nominal_due=today - dt.timedelta(days=10),
+        statutory_due=today + dt.timedelta(days=5),
+    )
+    assert relation() == "same_matter_in_progress_elsewhere"  # open and not yet due
+    Deadline.objects.filter(pk=deadline.pk).update(
+        nominal_due=today - dt.timedelta(days=9), statutory_due=today
+    )
+    assert relation() == "same_matter_in_progress_elsewhere"  # due today is still in time
+    Deadline.objects.filter(pk=deadline.pk).update(statutory_due=today - dt.timedelta(days=1))
+    assert relation() == "similar"
+    Deadline.objects.filter(pk=deadline.pk).update(status=Deadline.Status.MET)
+    assert relation() == "same_matter_in_progress_elsewhere"
+    Deadline.objects.filter(pk=deadline.pk).update(status=Deadline.Status.BREACHED)
+    assert relation() == "similar"
+    Deadline.objects.filter(pk=deadline.pk).delete()
+    Petition.objects.filter(pk=against_housing.pk).update(has_overdue=True)
+    assert relation() == "similar"
+    Petition.objects.filter(pk=against_housing.pk).update(has_overdue=False, state="archived")
+    assert relation() == "similar"  # no longer open
