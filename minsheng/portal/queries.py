@@ -340,7 +340,7 @@ def _timeline_sentence(row: dict[str, Any], petition: Petition) -> tuple[str, st
                 "r": data.get("reason") or "-"
             }
         return _("办理期限延长"), ""
-    if action == "conclude":
+    if action in ("conclude", "sign_opinion"):  # issued when signed (签发)
         return _("已出具处理意见书"), _("文书编号：%(n)s") % {"n": data.get("number") or "-"}
     if action == "deliver":
         return _("处理意见已送达"), _("您收到的日期：%(d)s") % {"d": date_words(data.get("delivered_on"))}

@@ -64,6 +64,7 @@ class Ctx:
     event_data: dict[str, Any] = field(default_factory=dict)
     after_commit: list[Callable[[], object]] = field(default_factory=list)
     extra_events: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
+    internal: bool = False  # the handler keeps this event off the petitioner's timeline
 
     @property
     def organ(self) -> Organ | None:

@@ -263,17 +263,18 @@ def petition_transition(
             raise InvalidInput(str(exc), field="date") from exc
         to_state = chosen or transition.target or from_state
         ctx.event_data.update(entry)
+        public = transition.public and not ctx.internal
         if ctx.extra_events:
             # The handler passed through an intermediate state (e.g. recheck_concluded → final).
             first_to = ctx.extra_events[0][1]
-            _write_event(petition, action, ctx, from_state, first_to, ctx.event_data, transition.public)
+            _write_event(petition, action, ctx, from_state, first_to, ctx.event_data, public)
             for extra_action, extra_from, extra_to, extra_data in ctx.extra_events:
                 saved_role = ctx.role
                 ctx.role = SYSTEM
                 _write_event(petition, extra_action, ctx, extra_from, extra_to, extra_data, True)
                 ctx.role = saved_role
         else:
-            _write_event(petition, action, ctx, from_state, to_state, ctx.event_data, transition.public)
+            _write_event(petition, action, ctx, from_state, to_state, ctx.event_data, public)
         if to_state != from_state:
             petition.state = to_state
             petition.state_changed_at = moment

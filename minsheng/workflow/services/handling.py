@@ -466,6 +466,7 @@ def _submit_for_signoff(ctx: Ctx) -> OpinionDraft:
         k: fields[k] for k in ("outcome", "facts_and_reasons", "opinion", "legal_basis")
     }
     ctx.petition.suggestions = suggestions
+    ctx.internal = True  # nothing is issued yet: the petitioner's timeline shows the signature
     ctx.event_data.update(
         {"draft_id": draft.pk, "outcome": draft.outcome, "awaiting_signoff": True, "superseded": superseded}
     )

@@ -73,6 +73,13 @@ def test_caseworker_conclusion_waits_for_the_heads_signature(in_handling, act, u
     event = PetitionEvent.objects.get(petition=petition, action="sign_opinion")
     assert event.actor == users["organ_head"] and event.data["number"] == opinion.number
     assert event.from_state == "in_handling" and event.to_state == "concluded"
+    # The petitioner's timeline shows the opinion once: when it is signed, with its number.
+    assert PetitionEvent.objects.get(petition=petition, action="conclude").is_public is False
+    assert event.is_public is True
+    from minsheng.portal.queries import public_timeline
+
+    issued = [r for r in public_timeline(petition) if r["headline"] == "已出具处理意见书"]
+    assert len(issued) == 1 and opinion.number in issued[0]["detail"]
 
 
 def test_draft_opinion_submits_and_a_returned_draft_goes_back_with_a_comment(in_handling, act):
