@@ -124,7 +124,25 @@ TARGETS = [
 ]
 
 # Mutants that cannot change behaviour, by id (printed in the report), each with the reason.
-EQUIVALENT: dict[str, str] = {}
+EQUIVALENT: dict[str, str] = {
+    "accused_side_user_ids: - -> | @ organ_ancestor_ids([accused_organ_id]) - {accused_organ_id}": (
+        "the accused organ is in `below` (its own subtree), and the posts are `below` OR the oversight "
+        "posts `above`: whether `above` also holds the accused organ changes no answer"
+    ),
+    "accused_side_user_ids: drop right operand of - @ organ_ancestor_ids([accused_organ_id]) - {accused_organ_id}": (
+        "same as above: every post in the accused organ is already selected through `below`"
+    ),
+    "shielded_accused_organs: drop operand 2 of or @ user is None or not user.is_authenticated": (
+        "memberships_of() answers [] for an unauthenticated user, so the shield is frozenset() either way "
+        "(the check is defence in depth, not the rule)"
+    ),
+    "is_accused_side: '' -> 'XXXX' @ ''": (
+        "the nature assumed for an object without one: any string but 'accusation' gives the same answer"
+    ),
+    "petitions_visible_to: remove statement @ if not organ_ids: return qs.none()": (
+        "a shortcut: filtering by an empty set of organs (every `__in` of _scope_q empty) matches no row either"
+    ),
+}
 
 # Calls that widen a set of organs along the tree: the mutant keeps the organs themselves.
 TREE_WALKS = {"organ_ancestor_ids", "organ_subtree_ids"}
@@ -562,6 +580,8 @@ class MutationPlugin:
                     del running[pid]
                     done += 1
                     mark = {"killed": ".", "timeout": "t", "survived": "S"}.get(mutant.status, "E")
+                    if mark in "SE":
+                        print(f"\n{mark}: {mutant.ident} {mutant.killer}", flush=True)
                     print(mark, end="" if done % 60 else f" {done}/{total}\n", flush=True)
                 if running:
                     select.select([fd for _, fd, _, _ in running.values()], [], [], 0.05)
@@ -715,6 +735,7 @@ def main(argv: list[str] | None = None) -> int:
         print("mutation: DATABASE_URL ignored (the forked runs need the in-memory SQLite test database)")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minsheng.settings")
     import django
+    import pytest  # before the settings: they read "pytest" in sys.modules as "testing" (fast hasher, …)
 
     django.setup()
 
@@ -741,8 +762,6 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"{len(mutants)} mutants")
         return 0
-
-    import pytest
 
     plugin = MutationPlugin(mutants, functions, recording, args.jobs)
     exit_code = pytest.main(
