@@ -77,11 +77,9 @@ class HolidayCalendar:
             holidays.discard(day)
             workdays.discard(day)
             if is_workday and day.weekday() >= 5:
-                workdays.add(day)
-            elif not is_workday and day.weekday() < 5:
-                holidays.add(day)
+                workdays.add(day)  # a make-up working day; a weekday True is simply not a holiday
             elif not is_workday:
-                holidays.add(day)  # a weekend rest day named explicitly: harmless, keeps intent
+                holidays.add(day)  # a weekday made a holiday (a weekend rest day named: harmless)
         return HolidayCalendar(frozenset(holidays), frozenset(workdays), self.years | frozenset(extra_years))
 
 
