@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv deps dev-deps migrate demo serve lint typecheck schema browser-deps check clean mutation
+.PHONY: run test venv deps dev-deps migrate demo serve lint typecheck schema browser-deps check clean mutation mutation-confidentiality mutation-deadlines
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +51,15 @@ browser-deps:
 test: dev-deps browser-deps
 	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
-## make mutation: mutation testing of the confidentiality rules (R-150); fails if a mutant survives.
-## Never writes a source file (docs/mutation-testing.md). MUTATION_ARGS: e.g. --only shield_q --jobs 1.
+## make mutation: mutation testing of every target group (confidentiality rules R-150, deadline engine
+## R-CNT), one after the other; fails if a mutant survives. Never writes a source file
+## (docs/mutation-testing.md). MUTATION_ARGS: e.g. --only shield_q --jobs 1.
 mutation: dev-deps
 	$(PY) scripts/mutation.py $(MUTATION_ARGS)
+
+## make mutation-confidentiality / mutation-deadlines: one group (core/calendar.py, workflow/deadlines.py).
+mutation-confidentiality mutation-deadlines: mutation-%: dev-deps
+	$(PY) scripts/mutation.py --group $* $(MUTATION_ARGS)
 
 lint: dev-deps
 	$(VENV)/bin/ruff check .

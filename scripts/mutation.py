@@ -1,9 +1,15 @@
 #!/usr/bin/env python
 # ruff: noqa: T201 - a command-line tool: it reports on standard output
-"""Mutation testing of the confidentiality rules (R-150, 《信访工作条例》 Art. 30(3)).
+"""Mutation testing of the confidentiality rules (R-150, 《信访工作条例》 Art. 30(3)) and the deadline engine.
 
-Usage: ``python scripts/mutation.py [--jobs N] [--only SUBSTRING] [--json PATH] [--list]``
+Usage: ``python scripts/mutation.py [--group NAME ...] [--jobs N] [--only SUBSTRING] [--json PATH] [--list]``
 (``make mutation``). Exit status 0 when every mutant is killed, 1 when one survives, 2 on error.
+
+Target groups (``GROUPS``), each with its own guarding tests, targets and equivalent mutants:
+``confidentiality`` (the R-150 rule functions) and ``deadlines`` (every function of
+``minsheng/core/calendar.py`` and ``minsheng/workflow/deadlines.py``: R-CNT-1…7). Without
+``--group`` every group runs, one after the other, each in its own process (its own pytest
+session); ``make mutation-confidentiality`` / ``make mutation-deadlines`` run one.
 
 How it works (a small, pure-Python runner on the standard library's ``ast``; see
 docs/mutation-testing.md for why not mutmut):
@@ -48,6 +54,7 @@ import json
 import os
 import select
 import signal
+import subprocess
 import sys
 import time
 import types
@@ -142,6 +149,77 @@ EQUIVALENT: dict[str, str] = {
     "petitions_visible_to: remove statement @ if not organ_ids: return qs.none()": (
         "a shortcut: filtering by an empty set of organs (every `__in` of _scope_q empty) matches no row either"
     ),
+}
+
+# The deadline engine (R-CNT-1…7): every function of the pure calendar arithmetic and of the
+# deadline rows. The unit tests of the rules first (fast), then the behaviour tests.
+DEADLINE_TEST_FILES = [
+    "minsheng/core/tests/test_calendar_rules.py",
+    "minsheng/core/tests/test_calendar.py",
+    "minsheng/workflow/tests/test_deadlines_rules.py",
+    "minsheng/workflow/tests/test_sweep_and_cli.py",
+    "minsheng/workflow/tests/test_lifecycle.py",
+    "minsheng/workflow/tests/test_paths.py",
+    "minsheng/workflow/tests/test_backdated_api.py",
+]
+
+DEADLINE_TARGETS = [
+    *(
+        Target("minsheng.core.calendar", name)
+        for name in (
+            "CalendarNotCovered.__init__",
+            "HolidayCalendar.covers",
+            "HolidayCalendar.is_workday",
+            "HolidayCalendar.is_rest_day",
+            "HolidayCalendar.with_overrides",
+            "chinese_calendar_data",
+            "add_calendar_days",
+            "add_working_days",
+            "roll_forward",
+            "compute_due",
+            "provisional_due",
+            "inclusive_days",
+        )
+    ),
+    *(
+        Target("minsheng.workflow.deadlines", name)
+        for name in (
+            "calendar_bump_version",
+            "_fingerprint",
+            "holiday_calendar",
+            "local_date",
+            "rule_length",
+            "compute_rule_due",
+            "deadline_open",
+            "deadline_waive",
+            "deadline_get_open",
+            "deadline_meet",
+            "_withdraw_breach",
+            "deadline_cancel",
+            "deadline_recompute",
+            "deadlines_refresh_provisional",
+            "uncovered_years_in_use",
+            "petition_flags_refresh",
+            "due_soon_cutoff",
+            "deadline_claim_due_soon",
+            "deadline_claim_breach",
+        )
+    ),
+]
+
+DEADLINE_EQUIVALENT: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Group:
+    tests: list[str]
+    targets: list[Target]
+    equivalent: dict[str, str]
+
+
+GROUPS = {
+    "confidentiality": Group(TEST_FILES, TARGETS, EQUIVALENT),
+    "deadlines": Group(DEADLINE_TEST_FILES, DEADLINE_TARGETS, DEADLINE_EQUIVALENT),
 }
 
 # Calls that widen a set of organs along the tree: the mutant keeps the organs themselves.
@@ -385,21 +463,52 @@ def _region(func: ast.FunctionDef, calling: str | None) -> set[int]:
     return region - annotations
 
 
-def _compile(func: ast.FunctionDef, filename: str) -> types.CodeType:
+def _compile(func: ast.FunctionDef, filename: str, owner: str | None = None) -> types.CodeType:
+    """The code object of ``func``; of a method when ``owner`` names its class (compiled inside a
+    class of that name, so that ``super()`` gets its ``__class__`` cell like the original)."""
     func = copy.copy(func)
     func.decorator_list = []
-    module = ast.Module(body=[func], type_ignores=[])
+    body: list[ast.stmt] = [func]
+    if owner is not None:
+        body = [
+            ast.ClassDef(name=owner, bases=[], keywords=[], body=[func], decorator_list=[], type_params=[])
+        ]
+    module = ast.Module(body=body, type_ignores=[])
     ast.fix_missing_locations(module)
     code = compile(module, filename, "exec", flags=future_flags.annotations.compiler_flag, dont_inherit=True)
+    if owner is not None:
+        code = next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == owner)
     return next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == func.name)
 
 
+def _split(target: Target) -> tuple[str | None, str]:
+    """(class name or None, function name) of ``Class.method`` or ``function``."""
+    owner, _, name = target.function.rpartition(".")
+    return owner or None, name
+
+
+def _resolve(target: Target) -> Any:
+    """The module attribute (for a method: the class attribute) that the target names."""
+    obj: Any = importlib.import_module(target.module)
+    for part in target.function.split("."):
+        obj = inspect.getattr_static(obj, part) if isinstance(obj, type) else getattr(obj, part)
+    return obj
+
+
 def target_function(target: Target) -> types.FunctionType:
-    module = importlib.import_module(target.module)
-    function = inspect.unwrap(getattr(module, target.function))
-    if not isinstance(function, types.FunctionType) or function.__code__.co_freevars:
-        raise SystemExit(f"{target.module}.{target.function} is not a plain module-level function")
+    function = inspect.unwrap(_resolve(target))
+    owner, _ = _split(target)
+    allowed = ("__class__",) if owner else ()
+    if not isinstance(function, types.FunctionType) or set(function.__code__.co_freevars) - set(allowed):
+        raise SystemExit(f"{target.module}.{target.function} is not a plain module-level function or method")
     return function
+
+
+def _cache_clear(target: Target) -> None:
+    """Empty an ``lru_cache`` around the target: a result cached by the unmutated run is stale."""
+    clear = getattr(_resolve(target), "cache_clear", None)
+    if callable(clear):
+        clear()
 
 
 def generate(target: Target, index: int) -> tuple[str, types.CodeType, list[Mutant]]:
@@ -410,7 +519,12 @@ def generate(target: Target, index: int) -> tuple[str, types.CodeType, list[Muta
     module = importlib.import_module(target.module)
     filename = inspect.getsourcefile(module) or ""
     tree = ast.parse(Path(filename).read_text(encoding="utf-8"), filename)
-    funcs = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == target.function]
+    owner, name = _split(target)
+    scope: list[ast.stmt] = tree.body
+    if owner is not None:
+        classes = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == owner]
+        scope = classes[0].body if len(classes) == 1 else []
+    funcs = [n for n in scope if isinstance(n, ast.FunctionDef) and n.name == name]
     if len(funcs) != 1:
         raise SystemExit(f"{target.module}.{target.function}: not found once at module level")
     original = funcs[0]
@@ -445,7 +559,7 @@ def generate(target: Target, index: int) -> tuple[str, types.CodeType, list[Muta
             ident = key if seen[key] == 1 else f"{key} #{seen[key]}"
             mutant = Mutant(target, ident, label, getattr(node, "lineno", 0), source)
             try:
-                mutant.code = _compile(tree_copy, filename)
+                mutant.code = _compile(tree_copy, filename, owner)
             except (SyntaxError, ValueError) as exc:  # not a valid program: not a mutant
                 print(f"skipped (does not compile: {exc}): {ident}", file=sys.stderr)
                 continue
@@ -454,7 +568,7 @@ def generate(target: Target, index: int) -> tuple[str, types.CodeType, list[Muta
     first = 1 if _is_docstring(original.body[0], parents) else 0
     call = ast.Expr(ast.Call(ast.Name(HIT, ast.Load()), [ast.Constant(index)], []))
     recording.body.insert(first, ast.copy_location(call, original.body[first]))
-    return plain, _compile(recording, filename), mutants
+    return plain, _compile(recording, filename, owner), mutants
 
 
 # -- running ------------------------------------------------------------------------------------
@@ -631,6 +745,7 @@ class MutationPlugin:
             signal.signal(signal.SIGALRM, _on_alarm)
             session._setupstate.teardown_exact(items[0])
             self.functions[mutant.target].__code__ = mutant.code  # type: ignore[assignment]
+            _cache_clear(mutant.target)
             code = 0
             for i, item in enumerate(items):
                 nextitem = items[i + 1] if i + 1 < len(items) else items[0]
@@ -665,7 +780,11 @@ def _diff(original: str, mutated: str) -> str:
 
 
 def report(
-    mutants: list[Mutant], originals: dict[Target, str], plugin: MutationPlugin, seconds: float
+    mutants: list[Mutant],
+    originals: dict[Target, str],
+    plugin: MutationPlugin,
+    seconds: float,
+    equivalent: dict[str, str],
 ) -> dict[str, Any]:
     per_function: dict[str, dict[str, Any]] = {}
     per_file: dict[str, dict[str, int]] = {}
@@ -713,7 +832,7 @@ def report(
             for m in survivors
         ],
         "equivalent": [
-            {"id": m.ident, "reason": EQUIVALENT[m.ident]} for m in mutants if m.status == "equivalent"
+            {"id": m.ident, "reason": equivalent[m.ident]} for m in mutants if m.status == "equivalent"
         ],
     }
 
@@ -724,8 +843,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="only targets whose module.function contains this")
     parser.add_argument("--json", default="", help="also write the report as JSON to this path")
     parser.add_argument("--list", action="store_true", help="list the mutants and exit")
-    parser.add_argument("--tests", nargs="*", default=None, help="test files instead of TEST_FILES")
+    parser.add_argument("--tests", nargs="*", default=None, help="test files instead of the group's")
+    parser.add_argument(
+        "--group",
+        action="append",
+        choices=sorted(GROUPS),
+        default=None,
+        help="target group to run (repeatable; default: every group, each in its own process)",
+    )
     args = parser.parse_args(argv)
+    groups = args.group or list(GROUPS)
+    if len(groups) > 1:
+        return _run_groups(groups, sys.argv[1:] if argv is None else argv)
+    group = GROUPS[groups[0]]
 
     started = time.monotonic()
     signal.signal(signal.SIGTERM, _on_term)  # so that the running children are killed too
@@ -739,7 +869,7 @@ def main(argv: list[str] | None = None) -> int:
 
     django.setup()
 
-    targets = [t for t in TARGETS if args.only in f"{t.module}.{t.function}"]
+    targets = [t for t in group.targets if args.only in f"{t.module}.{t.function}"]
     originals: dict[Target, str] = {}
     mutants: list[Mutant] = []
     functions: dict[Target, types.FunctionType] = {}
@@ -749,9 +879,9 @@ def main(argv: list[str] | None = None) -> int:
         functions[target] = target_function(target)
         mutants += found
     for m in mutants:
-        if m.ident in EQUIVALENT:
+        if m.ident in group.equivalent:
             m.status = "equivalent"
-    unused = set(EQUIVALENT) - {m.ident for m in mutants}
+    unused = set(group.equivalent) - {m.ident for m in mutants}
     if unused and not args.only:
         print(f"mutation: EQUIVALENT names mutants that no longer exist: {sorted(unused)}", file=sys.stderr)
         return 2
@@ -765,7 +895,7 @@ def main(argv: list[str] | None = None) -> int:
 
     plugin = MutationPlugin(mutants, functions, recording, args.jobs)
     exit_code = pytest.main(
-        ["-q", "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider", *(args.tests or TEST_FILES)],
+        ["-q", "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider", *(args.tests or group.tests)],
         plugins=[plugin],
     )
     if plugin.baseline_failed:
@@ -774,7 +904,7 @@ def main(argv: list[str] | None = None) -> int:
     if exit_code not in (0, pytest.ExitCode.OK):
         print(f"mutation: pytest exited {exit_code}", file=sys.stderr)
         return 2
-    result = report(mutants, originals, plugin, time.monotonic() - started)
+    result = report(mutants, originals, plugin, time.monotonic() - started, group.equivalent)
     if args.json:
         Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     width = max(len(name) for name in result["functions"])
@@ -797,6 +927,21 @@ def main(argv: list[str] | None = None) -> int:
     for s in result["survivors"]:
         print(f"\nSURVIVED ({s['status']}) line {s['line']}: {s['id']}\n{s['detail']}\n{s['diff']}")
     return 1 if result["survivors"] else 0
+
+
+def _run_groups(groups: list[str], argv: list[str]) -> int:
+    """Each group in its own process (a pytest session of its own), one after the other: the worst
+    exit status (2 error > 1 a mutant survived > 0). ``--json PATH`` becomes PATH.<group>.json."""
+    worst = 0
+    for name in groups:
+        args = list(argv)
+        if "--json" in args:
+            i = args.index("--json") + 1
+            args[i] = f"{Path(args[i]).with_suffix('')}.{name}.json"
+        print(f"\n==== mutation group {name} ====", flush=True)
+        code = subprocess.call([sys.executable, str(Path(__file__).resolve()), "--group", name, *args])
+        worst = max(worst, code if code in (0, 1) else 2)
+    return worst
 
 
 if __name__ == "__main__":
