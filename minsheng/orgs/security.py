@@ -139,11 +139,20 @@ def lockout_response(
     return response
 
 
-def client_ip(request: HttpRequest) -> str:
-    """AXES_CLIENT_IP_CALLABLE: the same client address as the portal throttles use."""
+def client_ip(request: HttpRequest) -> str | None:
+    """AXES_CLIENT_IP_CALLABLE: the same client address as the portal throttles use — or None when
+    the request carries no valid address (axes stores addresses in an IP column, which PostgreSQL
+    checks: 'unknown' would fail the login)."""
+    import ipaddress
+
     from minsheng.portal.security import client_ip as portal_client_ip
 
-    return portal_client_ip(request)
+    address = portal_client_ip(request)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
 
 
 # ------------------------------------------------------------------------------------- two-factor

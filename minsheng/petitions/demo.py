@@ -392,9 +392,9 @@ class DemoBuilder:
                 bureau,
                 Role.DISPATCHER,
                 step(2),
-                reason="yueji",
+                reason="out_of_scope",
                 guidance_organ_id=self.world.organs["a5-gov"].pk,
-                explanation="请向有权处理的区级机关提出。",
+                explanation="属于行政复议范围，请依法向有权机关提出。",
             )
         if target == "routed_discipline":
             if petition.state == "routed_discipline":  # received inside the accused subtree

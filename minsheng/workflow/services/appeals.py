@@ -28,7 +28,7 @@ from minsheng.workflow.services.context import (
     _opinion_fields,
     _review_organ,
 )
-from minsheng.workflow.services.handling import HANDLING_OUTCOMES, _deliver, is_signer
+from minsheng.workflow.services.handling import _deliver, is_signer
 
 
 def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
@@ -84,12 +84,14 @@ def h_request_recheck(ctx: Ctx) -> None:
     ctx.petition.recheck_requested_on = ctx.date("received_on", default=ctx.today)
 
 
+# 复查/复核 decide on the opinion under review (Arts. 35–36): uphold, change or revoke it, with the
+# reasons (facts_and_reasons) — never a fresh 支持/不支持, which answers the original request.
 APPEAL_OUTCOMES = [
     Opinion.Outcome.UPHELD,
     Opinion.Outcome.CHANGED,
     Opinion.Outcome.REVOKED,
-    *HANDLING_OUTCOMES,
 ]
+
 
 
 def _conclude_appeal(ctx: Ctx, stage: str, answer_rule: str) -> dt.date:

@@ -158,6 +158,9 @@ def _route_by_law(
     )
     _move_to(ctx, organ)
     _bureau_deadlines_met(ctx)
+    # Routed by law to the political-legal or discipline organs: this organ's written notice of
+    # the handling route (D-NOTICE-15) is no longer its to give.
+    dl.deadline_cancel(ctx.petition.pk, ["D-NOTICE-15"])
     ctx.event_data.update({"organ": organ.name, "organ_id": organ.pk})
 
 
@@ -179,6 +182,39 @@ def h_route_discipline(ctx: Ctx) -> None:
         nature_error=_("只有检举控告类事项转纪检监察机关（条例第二十二条第二款）。"),
         organ_error=_("应选择纪检监察机关。"),
     )
+    _inform_organisation_department(ctx)
+
+
+def organisation_department_for(organ: Organ) -> Organ | None:
+    """The party committee whose organisation department manages the cadres of ``organ``'s level:
+    the committee of the same region, else of the nearest region above."""
+    region: Region | None = organ.region
+    while region is not None:
+        committee = (
+            Organ.objects.filter(kind=Organ.Kind.PARTY_COMMITTEE, region=region, is_active=True)
+            .order_by("level", "pk")
+            .first()
+        )
+        if committee is not None:
+            return committee
+        region = region.parent
+    return None
+
+
+def _inform_organisation_department(ctx: Ctx) -> None:
+    """Art. 30(2): the petition bureau informs the organisation (personnel) department of an
+    accusation about cadres, by cadre-management authority — a recorded notification. Only the
+    fact and the tracking code are sent (the outbox skips anyone on the accused side, R-150)."""
+    petition = ctx.petition
+    if not (petition.accused_person.strip() or petition.accused_organ_id):
+        return
+    committee = organisation_department_for(petition.accused_organ or ctx.organ or petition.receiving_organ)
+    if committee is None:
+        ctx.event_data["organisation_department"] = None
+        return
+    ctx.event_data["organisation_department"] = committee.name
+    committee_id = committee.pk
+    ctx.after_commit.append(lambda: outbox_notify_organ(petition.pk, committee_id, "cadre_accusation"))
 
 
 def discipline_body_outside(organ: Organ, excluded: set[int]) -> Organ | None:
@@ -220,6 +256,30 @@ def accusation_leave_accused_side(petition_id: int, *, now: dt.datetime | None =
     )
 
 
+def levels_above(upper: Organ, lower: Organ) -> int | None:
+    """How many administrative levels ``upper`` stands above ``lower`` (national 0 … town 4), by
+    the organ records; None when either has no level."""
+    if upper.level is None or lower.level is None:
+        return None
+    return int(lower.level) - int(upper.level)
+
+
+def _ensure_yueji(ctx: Ctx, competent: Organ) -> None:
+    """越级 (Art. 20(1); 逐级走访办法2014): a visit may be made to the competent organ's level or the
+    level above it. Refusing it as 越级 is allowed only for a visit received more than one level
+    above the competent organ — decided here from the organ records, not by the clerk."""
+    petition = ctx.petition
+    if petition.channel != "visit":
+        raise InvalidInput(_("只有走访才有越级之说（条例第二十条第一款）。"), field="reason")
+    gap = levels_above(petition.receiving_organ, competent)
+    if gap is None or gap <= 1:
+        raise InvalidInput(
+            _("向有权处理的本级或者上一级机关走访是合法的，不属越级（条例第二十条第一款）。"),
+            field="guidance_organ_id",
+        )
+    petition.is_yueji = True
+
+
 def h_not_accept(ctx: Ctx) -> None:
     reason = ctx.choice("reason", [r.value for r in Decision.Reason])
     explanation = ctx.text("explanation", required=reason == Decision.Reason.OTHER)
@@ -243,8 +303,9 @@ def h_not_accept(ctx: Ctx) -> None:
                     field="related_petition_id",
                 )
         ctx.petition.related_petition = related
-    if reason == Decision.Reason.YUEJI and not ctx.petition.is_yueji:
-        ctx.petition.is_yueji = True
+    if reason == Decision.Reason.YUEJI:
+        assert guidance is not None
+        _ensure_yueji(ctx, guidance)
     organ = ctx.organ or ctx.petition.current_organ
     decision = Decision.objects.create(
         decided_at=ctx.now,

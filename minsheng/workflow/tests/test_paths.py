@@ -151,12 +151,13 @@ def test_urgent_reported_at_once(register, organs):
 def test_skip_level_visit_flagged_and_guided(register, act, organs):
     petition = register(channel="visit", visited_organ_level_gap=2)
     assert petition.is_yueji
-    petition = act(
-        petition, "not_accept", "dispatcher", reason="yueji", guidance_organ_id=organs["a5-gov"].pk
-    )
-    assert petition.state == "not_accepted"
-    with pytest.raises(InvalidInput):
+    # the clerk's gap does not decide: the city bureau is one level above a district (Art. 20(1))
+    with pytest.raises(InvalidInput) as refused:
+        act(petition, "not_accept", "dispatcher", reason="yueji", guidance_organ_id=organs["a5-gov"].pk)
+    assert refused.value.field == "guidance_organ_id"
+    with pytest.raises(InvalidInput) as missing:
         act(register(channel="visit"), "not_accept", "dispatcher", reason="yueji")
+    assert missing.value.field == "guidance_organ_id"
 
 
 def test_jurisdiction_dispute_resolved_by_common_superior(register, act, organs):

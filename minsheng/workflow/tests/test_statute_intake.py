@@ -1,0 +1,112 @@
+"""Intake rules of the statute: 越级 decided from the organ tree (Art. 20(1)), routing by law closes
+the organ's notice clock and informs the organisation department (Art. 22(2), Art. 30(2)),
+复查/复核 outcomes (Arts. 35–36)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from minsheng.core.errors import InvalidInput
+from minsheng.notifications.models import OutboxMessage
+from minsheng.orgs.models import Role, StaffMembership
+from minsheng.petitions.models import Petition
+from minsheng.workflow.models import Deadline, PetitionEvent
+from minsheng.workflow.services import APPEAL_OUTCOMES, petition_transition
+
+pytestmark = pytest.mark.django_db
+
+
+def _staff(username: str, organ: Any, role: str) -> Any:
+    user = get_user_model().objects.create_user(username, password="test-password-123")
+    StaffMembership.objects.create(user=user, organ=organ, role=role)
+    return user
+
+
+def test_a_visit_one_level_up_is_not_yueji(register: Any, organs: Any, users: Any) -> None:
+    """Received at the city bureau, competent: a district government one level down — lawful."""
+    petition = register(channel="visit")
+    with pytest.raises(InvalidInput) as refused:
+        petition_transition(
+            petition.pk,
+            "not_accept",
+            actor=users["dispatcher"],
+            data={"reason": "yueji", "guidance_organ_id": organs["a3-gov"].pk},
+        )
+    assert refused.value.field == "guidance_organ_id"
+    assert "本级或者上一级" in str(refused.value)
+    assert Petition.objects.get(pk=petition.pk).state == "registered"
+
+
+def test_a_visit_two_levels_up_may_be_refused_as_yueji(register: Any, organs: Any) -> None:
+    """Received at the provincial bureau, competent: a district government two levels down."""
+    clerk = _staff("xd_registrar", organs["xd-bureau"], Role.REGISTRAR)
+    dispatcher = _staff("xd_dispatcher", organs["xd-bureau"], Role.DISPATCHER)
+    petition = register(channel="visit", receiving_organ=organs["xd-bureau"], actor=clerk)
+    done = petition_transition(
+        petition.pk,
+        "not_accept",
+        actor=dispatcher,
+        data={"reason": "yueji", "guidance_organ_id": organs["a3-gov"].pk},
+    )
+    assert done.state == "not_accepted" and done.is_yueji is True
+
+
+def test_yueji_is_for_visits_only(register: Any, organs: Any) -> None:
+    clerk = _staff("xd_registrar", organs["xd-bureau"], Role.REGISTRAR)
+    dispatcher = _staff("xd_dispatcher", organs["xd-bureau"], Role.DISPATCHER)
+    petition = register(channel="letter", receiving_organ=organs["xd-bureau"], actor=clerk)
+    with pytest.raises(InvalidInput) as refused:
+        petition_transition(
+            petition.pk,
+            "not_accept",
+            actor=dispatcher,
+            data={"reason": "yueji", "guidance_organ_id": organs["a3-gov"].pk},
+        )
+    assert refused.value.field == "reason"
+
+
+def test_routing_to_discipline_closes_the_notice_clock_and_informs_the_organisation_department(
+    register: Any, organs: Any, users: Any
+) -> None:
+    """Received directly by the city government (D-NOTICE-15 opens), routed to the discipline body."""
+    informed = _staff("org_dept_clerk", organs["a-party"], Role.REGISTRAR)
+    petition = register(
+        nature="accusation",
+        receiving_organ=organs["a-gov"],
+        accused_person="某局副局长",
+        title="举报某局副局长收受礼金",
+        request="请求查处",
+    )
+    assert Deadline.objects.get(petition=petition, rule="D-NOTICE-15").status == "open"
+    petition_transition(
+        petition.pk,
+        "route_discipline",
+        actor=users["organ_head"],
+        data={"organ_id": organs["a-discipline"].pk},
+    )
+    assert Deadline.objects.get(petition=petition, rule="D-NOTICE-15").status == "cancelled"
+    event = PetitionEvent.objects.get(petition=petition, action="route_discipline")
+    assert event.data["organisation_department"] == organs["a-party"].name
+    message = OutboxMessage.objects.get(petition=petition, kind="cadre_accusation")
+    assert message.recipient == f"user:{informed.pk}"
+    assert "第三十条第二款" in message.body and "李四" not in message.body
+
+
+def test_routing_to_political_legal_closes_the_notice_clock(register: Any, organs: Any, users: Any) -> None:
+    petition = register(
+        nature="litigation_related", receiving_organ=organs["a-gov"], title="判决执行", request="请求执行"
+    )
+    petition_transition(
+        petition.pk,
+        "route_political_legal",
+        actor=users["organ_head"],
+        data={"organ_id": organs["a-court"].pk},
+    )
+    assert Deadline.objects.get(petition=petition, rule="D-NOTICE-15").status == "cancelled"
+
+
+def test_review_outcomes_are_uphold_change_revoke_only() -> None:
+    assert [str(o) for o in APPEAL_OUTCOMES] == ["upheld", "changed", "revoked"]
