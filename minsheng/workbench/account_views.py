@@ -72,7 +72,7 @@ def _failed(request: HttpRequest, user: Any, device: TOTPDevice, stage: str) -> 
         kind=SecurityEvent.Kind.OTP_FAILED,
         user_id=user.pk,
         detail={"stage": stage, "device": device.pk},
-        ip_address=client_ip(request)[:64],
+        ip_address=(client_ip(request) or "")[:64],
     )
     user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
     if getattr(request, "axes_locked_out", False):
@@ -163,7 +163,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
                 user_id=user.pk,
                 actor_id=user.pk,
                 detail={"device": device.pk},
-                ip_address=client_ip(request)[:64],
+                ip_address=(client_ip(request) or "")[:64],
             )
             messages.success(request, _("双因素认证已启用。今后登录时需要输入动态口令。"))
             return HttpResponseRedirect(_next_url(request))
