@@ -678,6 +678,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "decisions": list(petition.decisions.select_related("organ", "guidance_organ")),
         "appeals": list(petition.appeals.select_related("organ")),
         "extensions": list(petition.extensions.all()),
+        "pending_extensions": list(petition.extensions.filter(is_effective=False)),
         "ratings": list(petition.ratings.select_related("organ")),
         "suggested": queries.suggested_organs(petition)
         if petition.state in (State.REGISTERED, State.BUREAU_TRIAGE, State.RETURNED)

@@ -110,3 +110,29 @@ def test_routing_to_political_legal_closes_the_notice_clock(register: Any, organ
 
 def test_review_outcomes_are_uphold_change_revoke_only() -> None:
     assert [str(o) for o in APPEAL_OUTCOMES] == ["upheld", "changed", "revoked"]
+
+
+def test_extension_not_yet_notified_is_not_effective_and_the_case_page_says_so(
+    register: Any, act: Any, organs: Any, users: Any
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    petition = register()
+    act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    act(petition, "receive", "caseworker")
+    act(petition, "accept", "caseworker")
+    act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
+    before = Deadline.objects.get(petition=petition, rule="D-HANDLE-60").statutory_due
+    act(petition, "extend", "organ_head", days=20, reason="需要现场勘验")
+    clock = Deadline.objects.get(petition=petition, rule="D-HANDLE-60")
+    assert clock.statutory_due == before and clock.extra_days == 0
+    client = Client()
+    client.force_login(users["caseworker"])
+    page = client.get(reverse("workbench:petition", args=[petition.pk])).content.decode()
+    assert "尚未告知信访人延期理由" in page
+    act(petition, "notify_extension", "caseworker")
+    clock.refresh_from_db()
+    assert clock.extra_days == 20 and clock.statutory_due > before
+    page = client.get(reverse("workbench:petition", args=[petition.pk])).content.decode()
+    assert "尚未告知信访人延期理由" not in page
