@@ -444,6 +444,16 @@ class ActionOut(Schema):
     label: str
 
 
+class FollowUpOut(Schema):
+    """Art. 37(3): 疏导教育、矛盾化解、帮扶救助 by the local organ after a matter is final."""
+
+    id: int
+    organ: str
+    created_at: dt.datetime
+    done_at: dt.datetime | None
+    note: str
+
+
 class PetitionDetailOut(PetitionOut):
     request: str
     facts: str
@@ -462,6 +472,7 @@ class PetitionDetailOut(PetitionOut):
     timeline: list[EventOut]
     available_actions: list[ActionOut]
     suggestions: dict[str, Any]
+    follow_up_tasks: list[FollowUpOut] = Field(default_factory=list)
 
 
 class PetitionPage(Schema):
@@ -563,6 +574,10 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
         available_actions=actions,
         next_due=next_due,
         suggestions=suggestions_for(http.auth, p),  # type: ignore[attr-defined]
+        follow_up_tasks=[
+            FollowUpOut(id=t.pk, organ=t.organ.name, created_at=t.created_at, done_at=t.done_at, note=t.note)
+            for t in p.follow_up_tasks.select_related("organ")
+        ],
         **extra,
     )
 

@@ -19,6 +19,22 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
 
 特此告知。""",
     ),
+    "no_reaccept_notice": (
+        "信访事项不再受理告知书",
+        """{{ petitioner_name }}：
+
+您于{{ received_date }}通过{{ channel }}提出的信访事项（查询码：{{ tracking_code }}，事由：{{ petition_title }}），经审查，与您此前提出并已经复核终结的信访事项（查询码：{{ related_code }}）系同一事实和理由。
+
+# 不再受理的依据
+
+《信访工作条例》第三十六条第三款规定：信访人对复核意见不服，仍然以同一事实和理由提出投诉请求的，各级党委和政府信访部门和其他机关、单位不再受理。{% if explanation %}
+
+{{ explanation }}{% endif %}
+
+如您有新的事实或者理由，可以另行提出。依照《信访工作条例》第三十七条第三款，{{ follow_up_organ|default:"当地党委和政府" }}将继续做好疏导教育、矛盾化解、帮扶救助工作。
+
+特此告知。""",
+    ),
     "not_accept_notice": (
         "信访事项不予受理告知书",
         """{{ petitioner_name }}：

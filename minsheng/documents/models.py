@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 class DocumentKind(models.TextChoices):
     ACCEPT_NOTICE = "accept_notice", _("受理告知书")
     NOT_ACCEPT_NOTICE = "not_accept_notice", _("不予受理告知书")
+    NO_REACCEPT_NOTICE = "no_reaccept_notice", _("不再受理告知书")
     EXTENSION_NOTICE = "extension_notice", _("延期告知书")
     HANDLING_OPINION = "handling_opinion", _("信访处理意见书")
     REVIEW_OPINION = "review_opinion", _("复查意见书")

@@ -119,6 +119,14 @@ def _decision_source(petition: Petition, kind: str) -> Source | None:
         return None
     context: dict[str, Any] = {"accepted_date": cn_date(decision.decided_at)}
     if kind == Decision.Kind.NOT_ACCEPT:
+        related = petition.related_petition
+        follow_up = petition.follow_up_tasks.select_related("organ").first()
+        context.update(
+            {
+                "related_code": related.tracking_code if related else "",
+                "follow_up_organ": follow_up.organ.name if follow_up else "",
+            }
+        )
         guidance = decision.guidance_organ
         context.update(
             {
@@ -167,7 +175,7 @@ def _extension_source(petition: Petition) -> Source | None:
 def _source(petition: Petition, kind: str) -> Source | None:
     if kind == DocumentKind.ACCEPT_NOTICE:
         return _decision_source(petition, Decision.Kind.ACCEPT)
-    if kind == DocumentKind.NOT_ACCEPT_NOTICE:
+    if kind in (DocumentKind.NOT_ACCEPT_NOTICE, DocumentKind.NO_REACCEPT_NOTICE):
         return _decision_source(petition, Decision.Kind.NOT_ACCEPT)
     if kind == DocumentKind.EXTENSION_NOTICE:
         return _extension_source(petition)
@@ -188,7 +196,11 @@ def documents_available(petition: Petition) -> list[tuple[str, str]]:
     if Decision.Kind.ACCEPT in decisions:
         kinds.append(DocumentKind.ACCEPT_NOTICE)
     if Decision.Kind.NOT_ACCEPT in decisions:
-        kinds.append(DocumentKind.NOT_ACCEPT_NOTICE)
+        # Art. 36(3): a repeat after 复核 gets a 不再受理告知书 of its own, not the 不予受理 wording.
+        final = Decision.objects.filter(
+            petition=petition, kind=Decision.Kind.NOT_ACCEPT, reason=Decision.Reason.FINAL_AFTER_RECHECK
+        ).exists()
+        kinds.append(DocumentKind.NO_REACCEPT_NOTICE if final else DocumentKind.NOT_ACCEPT_NOTICE)
     if Extension.objects.filter(petition=petition).exists():
         kinds.append(DocumentKind.EXTENSION_NOTICE)
     if stages & {Opinion.Stage.HANDLING, Opinion.Stage.SIMPLIFIED}:

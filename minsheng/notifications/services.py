@@ -57,6 +57,7 @@ ORGAN_TEXTS: dict[str, str] = {
     "supervision": "信访事项 {code} 被督办，请按期书面反馈。",
     "unsatisfied": "信访事项 {code} 的信访人评价为不满意，请负责人关注。",
     "urgent": "重大紧急信访事项 {code}：请立即处置。",
+    "follow_up": "信访事项 {code} 系复核终结后以同一事实和理由再次提出，已不再受理；请做好疏导教育、矛盾化解、帮扶救助工作（条例第三十七条第三款）。",
     "cadre_accusation": "涉及干部的检举控告件 {code} 已按管理权限转纪检监察机关办理（条例第三十条第二款），请组织（人事）部门知悉。",
     "due_soon": "信访事项 {code}：{rule}将于 {due} 届满。",
     "overdue": "信访事项 {code}：{rule}已于 {due} 届满。",

@@ -679,6 +679,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "appeals": list(petition.appeals.select_related("organ")),
         "extensions": list(petition.extensions.all()),
         "pending_extensions": list(petition.extensions.filter(is_effective=False)),
+        "follow_up_tasks": list(petition.follow_up_tasks.select_related("organ")),
         "ratings": list(petition.ratings.select_related("organ")),
         "suggested": queries.suggested_organs(petition)
         if petition.state in (State.REGISTERED, State.BUREAU_TRIAGE, State.RETURNED)

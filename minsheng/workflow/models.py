@@ -510,3 +510,31 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class FollowUpTask(models.Model):
+    """Art. 37(3): after a matter is final (复核终结) the local party committee and government still
+    counsel, resolve the dispute and help the petitioner (疏导教育、矛盾化解、帮扶救助). Created
+    when a repeat of a final matter is refused (Art. 36(3)); done with a note."""
+
+    petition = models.ForeignKey(
+        "petitions.Petition", on_delete=models.CASCADE, related_name="follow_up_tasks"
+    )
+    final_petition = models.ForeignKey(
+        "petitions.Petition", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="follow_up_tasks")
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("工作情况"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("疏导教育、矛盾化解、帮扶救助")
+        verbose_name_plural = _("终结后续工作")
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} → {self.organ_id}"

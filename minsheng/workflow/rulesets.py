@@ -181,6 +181,7 @@ def external_limitation_due(kind: str, known: dt.date) -> dt.date:
 DOCUMENT_PREFIXES: dict[str, str] = {
     "accept_notice": "受字第",
     "not_accept_notice": "不受字第",
+    "no_reaccept_notice": "不再受字第",
     "extension_notice": "延字第",
     "handling_opinion": "意字第",
     "suggestion_reply": "复字第",

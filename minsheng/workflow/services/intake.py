@@ -17,6 +17,7 @@ from minsheng.workflow.models import (
     Assignment,
     Deadline,
     Decision,
+    FollowUpTask,
     Objection,
 )
 from minsheng.workflow.services.context import (
@@ -280,6 +281,35 @@ def _ensure_yueji(ctx: Ctx, competent: Organ) -> None:
     petition.is_yueji = True
 
 
+def follow_up_organ_for(petition: Petition, final: Petition) -> Organ:
+    """Who does Art. 37(3)'s follow-up work: the government of the petitioner's place (the final
+    matter's region, else this one's), else the organ that handled the final matter."""
+    for region in (final.region, petition.region):
+        node = region
+        while node is not None:
+            government = (
+                Organ.objects.filter(kind=Organ.Kind.GOVERNMENT, region=node, is_active=True)
+                .order_by("pk")
+                .first()
+            )
+            if government is not None:
+                return government
+            node = node.parent
+    return final.handling_organ or final.current_organ
+
+
+def _follow_up_task(ctx: Ctx, final: Petition) -> FollowUpTask:
+    task = FollowUpTask.objects.create(
+        petition=ctx.petition,
+        final_petition=final,
+        organ=follow_up_organ_for(ctx.petition, final),
+        created_at=ctx.now,
+    )
+    organ_id = task.organ_id
+    ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, organ_id, "follow_up"))
+    return task
+
+
 def h_not_accept(ctx: Ctx) -> None:
     reason = ctx.choice("reason", [r.value for r in Decision.Reason])
     explanation = ctx.text("explanation", required=reason == Decision.Reason.OTHER)
@@ -307,6 +337,7 @@ def h_not_accept(ctx: Ctx) -> None:
         assert guidance is not None
         _ensure_yueji(ctx, guidance)
     organ = ctx.organ or ctx.petition.current_organ
+    final = reason == Decision.Reason.FINAL_AFTER_RECHECK
     decision = Decision.objects.create(
         decided_at=ctx.now,
         petition=ctx.petition,
@@ -316,8 +347,13 @@ def h_not_accept(ctx: Ctx) -> None:
         guidance_organ=guidance,
         organ=organ,
         decided_by=ctx.actor,
-        notice_number=_document_number(ctx, "not_accept_notice"),
+        # Art. 36(3): the 不再受理告知书 has its own number sequence
+        notice_number=_document_number(ctx, "no_reaccept_notice" if final else "not_accept_notice"),
     )
+    if final:
+        assert related is not None
+        task = _follow_up_task(ctx, related)
+        ctx.event_data["follow_up_organ"] = task.organ.name
     dl.deadline_cancel(ctx.petition.pk)
     ctx.event_data.update(
         {

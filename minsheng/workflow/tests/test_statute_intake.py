@@ -136,3 +136,45 @@ def test_extension_not_yet_notified_is_not_effective_and_the_case_page_says_so(
     assert clock.extra_days == 20 and clock.statutory_due > before
     page = client.get(reverse("workbench:petition", args=[petition.pk])).content.decode()
     assert "尚未告知信访人延期理由" not in page
+
+
+def test_repeat_after_recheck_gets_its_own_notice_and_a_follow_up_task(
+    register: Any, act: Any, organs: Any, users: Any, client: Any
+) -> None:
+    """Arts. 36(3), 37(3): a repeat of a final matter on the same facts and reasons is refused with a
+    不再受理告知书 (its own number sequence), and the local government gets the follow-up task."""
+    from minsheng.documents.services import document_issue, documents_available
+
+    final = register(region=organs["a3-gov"].region)
+    Petition.objects.filter(pk=final.pk).update(state="final", handling_organ=organs["a-housing"])
+    again = register(region=organs["a3-gov"].region)
+    act(again, "not_accept", "dispatcher", reason="final_after_recheck", related_petition_id=final.pk)
+    decision = again.decisions.get()
+    assert "不再受字第" in decision.notice_number
+    task = again.follow_up_tasks.get()
+    assert task.organ == organs["a3-gov"] and task.final_petition_id == final.pk and task.done_at is None
+    assert [k for k, _label in documents_available(again)] == ["no_reaccept_notice"]
+    issued = document_issue(again, "no_reaccept_notice")
+    assert "不再受字第" in issued.number
+    token = client.post(
+        "/api/v1/auth/token",
+        {"username": "dispatcher", "password": "test-password-123"},
+        content_type="application/json",
+    ).json()["token"]
+    body = client.get(f"/api/v1/petitions/{again.pk}", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert body["follow_up_tasks"][0]["organ"] == organs["a3-gov"].name
+
+
+def test_an_ordinary_refusal_keeps_the_not_accept_notice(register: Any, organs: Any, users: Any) -> None:
+    from minsheng.documents.services import documents_available
+
+    petition = register()
+    petition_transition(
+        petition.pk,
+        "not_accept",
+        actor=users["dispatcher"],
+        data={"reason": "out_of_scope", "guidance_organ_id": organs["a-court"].pk},
+    )
+    petition = Petition.objects.get(pk=petition.pk)
+    assert [k for k, _label in documents_available(petition)] == ["not_accept_notice"]
+    assert not petition.follow_up_tasks.exists()
