@@ -93,7 +93,6 @@ APPEAL_OUTCOMES = [
 ]
 
 
-
 def _conclude_appeal(ctx: Ctx, stage: str, answer_rule: str) -> dt.date:
     fields = _opinion_fields(ctx, outcomes=APPEAL_OUTCOMES, legal_basis_required=True)
     opinion = Opinion.objects.create(

@@ -140,6 +140,7 @@ def test_document_number_format_and_sequence() -> None:
     assert rulesets.DOCUMENT_PREFIXES == {
         "accept_notice": "受字第",
         "not_accept_notice": "不受字第",
+        "no_reaccept_notice": "不再受字第",
         "extension_notice": "延字第",
         "handling_opinion": "意字第",
         "suggestion_reply": "复字第",
