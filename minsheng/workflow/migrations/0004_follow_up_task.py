@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('orgs', '0002_staff_security'),
         ('petitions', '0003_attachments_encrypted_access_log'),
-        ('workflow', '0002_supervision_feedback_by_late'),
+        ('workflow', '0003_opinion_signoff_recusal'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
