@@ -598,3 +598,28 @@ def test_similar_view_in_progress_elsewhere_only_within_the_time_limit(
     assert relation() == "similar"
     Petition.objects.filter(pk=against_housing.pk).update(has_overdue=False, state="archived")
     assert relation() == "similar"  # no longer open
+
+
+def test_ensure_not_accused_refuses_exactly_the_accused_subtree(organs: Any) -> None:
+    from minsheng.core.errors import InvalidInput
+    from minsheng.workflow.services.context import _ensure_not_accused
+
+    def ctx(nature: str, accused: str | None) -> Any:
+        return SimpleNamespace(petition=_case(organs, "a-bureau", nature=nature, accused=accused))
+
+    for code in ("a1-gov", "a1-bureau"):
+        with pytest.raises(InvalidInput) as refused:
+            _ensure_not_accused(ctx(ACCUSATION, "a1-gov"), organs[code], "organ_id")
+        assert refused.value.field == "organ_id"
+    for code in ("a-gov", "xd-gov", "a-discipline", "a-housing"):
+        _ensure_not_accused(ctx(ACCUSATION, "a1-gov"), organs[code], "organ_id")
+    _ensure_not_accused(ctx("grievance", "a1-gov"), organs["a1-gov"], "organ_id")
+    _ensure_not_accused(ctx(ACCUSATION, None), organs["a1-gov"], "organ_id")
+
+
+def test_the_shield_is_computed_once_per_user_object(organs: Any, django_assert_num_queries: Any) -> None:
+    """The module's promise: the per-viewer answer is cached on the user object for the request."""
+    user = _user("housing_cw", (organs["a-housing"], Role.CASEWORKER))
+    first = shielded_accused_organs(user)
+    with django_assert_num_queries(0):
+        assert shielded_accused_organs(user) is first
