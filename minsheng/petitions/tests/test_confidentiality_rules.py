@@ -623,3 +623,28 @@ def test_the_shield_is_computed_once_per_user_object(organs: Any, django_assert_
     first = shielded_accused_organs(user)
     with django_assert_num_queries(0):
         assert shielded_accused_organs(user) is first
+
+
+def test_similar_view_counts_people_by_identity_not_by_record(register: Any, users: Any, organs: Any) -> None:
+    """Two petitioner records with one phone number are one person: with the subject that makes two
+    people, not the three a collective issue needs."""
+    from minsheng.petitions.relations import Subject, similar_view
+    from minsheng.petitions.services import PetitionerInput
+
+    first = register(
+        title="垃圾清运", petitioner=PetitionerInput(name="王五", phone="13922223333", address="一号")
+    )
+    second = register(
+        title="垃圾清运", petitioner=PetitionerInput(name="王五", phone="13922223333", address="二号")
+    )
+    assert first.petitioner_id != second.petitioner_id
+    subject = Subject(keys=frozenset(), organ_id=organs["a-bureau"].pk, identity_visible=False)
+    hits = [(first.pk, 0.9), (second.pk, 0.8)]
+    assert [r["relation"] for r in similar_view(users["registrar"], hits, subject)] == ["similar", "similar"]
+    third = register(
+        title="垃圾清运", petitioner=PetitionerInput(name="赵六", phone="13933334444", address="三号")
+    )
+    hits.append((third.pk, 0.7))
+    assert {r["relation"] for r in similar_view(users["registrar"], hits, subject)} == {
+        "possible_collective_issue"
+    }
