@@ -149,6 +149,10 @@ EQUIVALENT: dict[str, str] = {
     "petitions_visible_to: remove statement @ if not organ_ids: return qs.none()": (
         "a shortcut: filtering by an empty set of organs (every `__in` of _scope_q empty) matches no row either"
     ),
+    "similar_view: remove statement @ if not hits: return []": (
+        "a shortcut: with no hits every later step works on empty lists and the answer is [] anyway"
+    ),
+    "similar_view: remove statement @ return []": "the same shortcut as above",
 }
 
 # The deadline engine (R-CNT-1…7): every function of the pure calendar arithmetic and of the
