@@ -51,6 +51,7 @@ ORGAN_TEXTS: dict[str, str] = {
     "routed": "新转送/交办信访事项 {code}，请及时签收。",
     "reported_for_decision": "信访事项 {code} 情况重大紧急，报请决定。",
     "objection": "信访事项 {code} 的承办机关提出异议，请核实。",
+    "jurisdiction_dispute": "信访事项 {code} 的受理机关有争议，请确定受理机关（条例第二十四条第一款）。",
     "completion_report": "交办事项 {code} 已报送办结报告。",
     "review_requested": "收到复查申请 {code}，请在30日内提出复查意见。",
     "recheck_requested": "收到复核申请 {code}，请在30日内提出复核意见。",

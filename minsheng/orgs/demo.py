@@ -161,6 +161,8 @@ DEMO_USERS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "env_caseworker": ("何承办", [("a-env", Role.CASEWORKER)]),
     "discipline_caseworker": ("许承办", [("a-discipline", Role.CASEWORKER)]),
     "a5_caseworker": ("马承办", [("a5-gov", Role.CASEWORKER)]),
+    # The office of the 信访工作联席会议 (Art. 24(1): disputes without a common superior).
+    "joint_office": ("林联席", [("a-joint", Role.DISPATCHER), ("xd-joint", Role.DISPATCHER)]),
 }
 
 
@@ -277,6 +279,21 @@ def build_demo_world(password: str = PASSWORD_ENV_DEFAULT) -> DemoWorld:
                 "reception_hours": "工作日 9:00–12:00，13:30–17:00；每月15日市领导接访日",
             }
         organs[code] = _organ(code, name, short, kind, 2, city, parent, aliases, **extra)
+    # Art. 24(1): one 信访工作联席会议 per region; outside the organ tree (no parent), it coordinates
+    # disputes between organs that have no common superior, and its office receives urgent reports.
+    organs["xd-joint"] = _organ(
+        "xd-joint",
+        "西地省信访工作联席会议",
+        "西地省联席会议",
+        K.JOINT_CONFERENCE,
+        1,
+        province,
+        None,
+        ["省联席会议"],
+    )
+    organs["a-joint"] = _organ(
+        "a-joint", "A市信访工作联席会议", "A市联席会议", K.JOINT_CONFERENCE, 2, city, None, ["市联席会议"]
+    )
     organs["a-gov"].review_organ = organs["xd-gov"]
     organs["a-gov"].save(update_fields=["review_organ"])
     for name, district in districts.items():

@@ -60,6 +60,9 @@ class OrganKind(models.TextChoices):
     MASS_ORGANISATION = "mass_organisation", _("群团组织")
     STATE_ENTERPRISE = "state_enterprise", _("国有企事业单位")
     STREET_OFFICE = "street_office", _("街道办事处/乡镇")
+    # Art. 24(1): coordinates jurisdiction disputes between organs without a common superior;
+    # its office receives the reports of major or urgent matters (Art. 25). One per region.
+    JOINT_CONFERENCE = "joint_conference", _("信访工作联席会议")
 
 
 class Organ(models.Model):

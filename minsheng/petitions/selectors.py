@@ -25,7 +25,7 @@ from minsheng.orgs.models import Role
 from minsheng.orgs.selectors import is_admin, memberships_of, visible_organ_scope
 from minsheng.petitions.confidentiality import identity_keys, identity_q, is_accused_side, shield_q
 from minsheng.petitions.models import PersonalDataAccess, Petition
-from minsheng.workflow.models import Appeal, Assignment
+from minsheng.workflow.models import Appeal, Assignment, PetitionEvent
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -36,6 +36,10 @@ IDENTITY_ROLES = frozenset({Role.REGISTRAR, Role.DISPATCHER, Role.CASEWORKER, Ro
 def _scope_q(organ_ids: set[int]) -> Q:
     assignments = Assignment.objects.filter(petition=OuterRef("pk"), organ_id__in=organ_ids)
     appeals = Appeal.objects.filter(petition=OuterRef("pk"), organ_id__in=organ_ids)
+    # Art. 24(1): the organ named to decide a jurisdiction dispute (e.g. the joint conference).
+    disputes = PetitionEvent.objects.filter(
+        petition=OuterRef("pk"), action="dispute_jurisdiction", data__resolver_organ_id__in=list(organ_ids)
+    )
     return (
         Q(receiving_organ_id__in=organ_ids)
         | Q(current_organ_id__in=organ_ids)
@@ -43,6 +47,7 @@ def _scope_q(organ_ids: set[int]) -> Q:
         | Q(handling_organ_id__in=organ_ids)
         | Exists(assignments)
         | Exists(appeals)
+        | Q(Exists(disputes))
     )
 
 

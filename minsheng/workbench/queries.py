@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +28,7 @@ from minsheng.petitions.selectors import (
 )
 from minsheng.workflow import rulesets
 from minsheng.workflow.labels import rule_article, rule_name
-from minsheng.workflow.models import Deadline, OpinionDraft, Rating
+from minsheng.workflow.models import Deadline, OpinionDraft, PetitionEvent, Rating
 
 logger = logging.getLogger(__name__)
 S = State
@@ -160,6 +160,16 @@ def inbox_queryset(user: AbstractBaseUser, inbox: Inbox, filters: PetitionFilter
         qs = qs.filter(
             (Q(current_organ_id__in=organs) & ~Q(state__in=disputes))
             | Q(forwarded_by_id__in=organs, state__in=disputes)
+            | (
+                Q(state=S.JURISDICTION_DISPUTE)
+                & Exists(
+                    PetitionEvent.objects.filter(
+                        petition=OuterRef("pk"),
+                        action="dispute_jurisdiction",
+                        data__resolver_organ_id__in=list(organs),
+                    )
+                )
+            )
         )
     elif inbox.key == "caseworker":
         qs = (

@@ -18,6 +18,7 @@ from minsheng.workflow.services.appeals import APPEAL_OUTCOMES
 from minsheng.workflow.services.context import (
     AT_CHAIN,
     AT_CURRENT,
+    AT_DISPUTE_RESOLVER,
     AT_FORWARDER,
     AT_UPPER,
     MAX_ID,
@@ -45,6 +46,7 @@ __all__ = [
     "APPEAL_OUTCOMES",
     "AT_CHAIN",
     "AT_CURRENT",
+    "AT_DISPUTE_RESOLVER",
     "AT_FORWARDER",
     "AT_UPPER",
     "BUREAU",

@@ -32,6 +32,7 @@ AT_CURRENT = "current"  # the organ now holding the petition
 AT_FORWARDER = "forwarder"  # the bureau/organ that forwarded it, or any organ above the current one
 AT_UPPER = "upper"  # the organ that reviews the current holder's opinion (复查/复核机关)
 AT_CHAIN = "chain"  # the current organ or any organ above it (supervision chain)
+AT_DISPUTE_RESOLVER = "dispute_resolver"  # the organ that decides a jurisdiction dispute (Art. 24(1))
 
 
 # Largest primary key any supported database stores (signed 64-bit); larger numbers are never ids.

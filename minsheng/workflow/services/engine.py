@@ -25,6 +25,7 @@ from minsheng.workflow.models import (
 from minsheng.workflow.services.context import (
     AT_CHAIN,
     AT_CURRENT,
+    AT_DISPUTE_RESOLVER,
     AT_FORWARDER,
     AT_UPPER,
     PETITIONER,
@@ -40,6 +41,7 @@ from minsheng.workflow.services.handling import (
     is_signer,
     signoff_available,
 )
+from minsheng.workflow.services.jurisdiction import open_dispute_resolver
 from minsheng.workflow.services.recusal import ensure_not_recused, is_recused
 from minsheng.workflow.services.table import TRANSITIONS
 
@@ -51,7 +53,12 @@ def _organs_for(transition: Transition, petition: Petition) -> set[int]:
     current = petition.current_organ
     if transition.at == AT_CURRENT:
         return {current.pk}
-    if transition.at == AT_FORWARDER:
+    if transition.at == AT_DISPUTE_RESOLVER:
+        resolver = open_dispute_resolver(petition)
+        if resolver is not None:
+            return {resolver.pk}
+        # A dispute raised before the resolver was recorded: the forwarder or an organ above.
+    if transition.at in (AT_FORWARDER, AT_DISPUTE_RESOLVER):
         ids = {o.pk for o in current.ancestors()}
         if petition.forwarded_by_id:
             ids.add(petition.forwarded_by_id)
@@ -91,6 +98,16 @@ def resolve_actor(
         return None, R.ADMIN
     membership = membership_for(actor, _organs_for(transition, petition), transition.roles)
     if membership is None:
+        if transition.at == AT_DISPUTE_RESOLVER:
+            resolver = open_dispute_resolver(petition)
+            raise Forbidden(
+                _(
+                    "受理争议由争议机关的共同上一级机关决定，没有共同上一级机关的由信访工作联席会议协调"
+                    "（条例第二十四条第一款）；本争议由%(o)s确定，您不在该机关任转送交办人员、负责人或督查人员。"
+                )
+                % {"o": resolver.name if resolver else _("上一级机关")},
+                code="not_dispute_resolver",
+            )
         raise Forbidden(_("您的岗位不能对此信访事项执行“%(a)s”。") % {"a": transition.label})
     return membership, membership.role
 

@@ -487,14 +487,37 @@ def h_reject_objection(ctx: Ctx) -> None:
 
 
 def h_dispute(ctx: Ctx) -> None:
+    """Art. 24(1): the organs disagree on who accepts; record them and who decides (the lowest
+    common superior, else the joint conference — workflow.services.jurisdiction)."""
+    from minsheng.workflow.services.jurisdiction import dispute_resolver
+
     ctx.event_data["reasons"] = ctx.text("reasons")
-    others = ctx.data.get("other_organ_ids") or []
-    if not isinstance(others, list):
-        raise InvalidInput(_("应为机关编号列表。"), field="other_organ_ids")
+    others = ctx.data.get("other_organ_ids")
+    if isinstance(others, (str, int)) and not isinstance(others, bool):
+        others = [others]
+    if not isinstance(others, list) or not others:
+        raise InvalidInput(_("请列出与本机关有争议的其他机关（编号列表）。"), field="other_organ_ids")
     ids = [_as_id(o) for o in others]
-    ctx.event_data["other_organs"] = list(
-        Organ.objects.filter(pk__in=[pk for pk in ids if pk is not None]).values_list("name", flat=True)
+    if None in ids:
+        raise InvalidInput(_("应为机关编号列表。"), field="other_organ_ids")
+    current = ctx.petition.current_organ
+    found = {o.pk: o for o in Organ.objects.filter(pk__in=ids, is_active=True).select_related("region")}
+    other_organs = [found[pk] for pk in dict.fromkeys(pk for pk in ids if pk is not None) if pk in found]
+    if len(other_organs) != len(set(ids)) or any(o.pk == current.pk for o in other_organs):
+        raise InvalidInput(_("找不到该机关，或列出了本机关。"), field="other_organ_ids")
+    resolver, basis = dispute_resolver(ctx.petition, [current, *other_organs])
+    ctx.event_data.update(
+        {
+            "organ": current.name,
+            "other_organs": [o.name for o in other_organs],
+            "other_organ_ids": [o.pk for o in other_organs],
+            "resolver_organ_id": resolver.pk,
+            "resolver_organ": resolver.name,
+            "resolver_basis": basis,
+        }
     )
+    resolver_id = resolver.pk
+    ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, resolver_id, "jurisdiction_dispute"))
 
 
 def h_resolve_dispute(ctx: Ctx) -> None:
@@ -517,4 +540,10 @@ def h_resolve_dispute(ctx: Ctx) -> None:
         ctx.petition.organ_received_at = ctx.now
         dl.deadline_cancel(ctx.petition.pk, ["D-NOTICE-15", "D-OBJECTION-5WD"])
         _open_notice_deadline(ctx, ctx.today, organ)
-    ctx.event_data.update({"organ": organ.name, "note": ctx.text("note", required=False)})
+    ctx.event_data.update(
+        {
+            "organ": organ.name,
+            "note": ctx.text("note", required=False),
+            "resolver_organ": ctx.organ.name if ctx.organ else None,
+        }
+    )

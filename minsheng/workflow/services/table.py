@@ -22,6 +22,7 @@ from minsheng.workflow.services.appeals import (
 from minsheng.workflow.services.context import (
     AT_CHAIN,
     AT_CURRENT,
+    AT_DISPUTE_RESOLVER,
     AT_FORWARDER,
     AT_UPPER,
     PETITIONER,
@@ -261,7 +262,9 @@ TRANSITIONS: dict[str, Transition] = {
             sources={S.JURISDICTION_DISPUTE},
             target=S.ORGAN_RECEIVED,
             roles={R.ORGAN_HEAD, R.SUPERVISOR, R.DISPATCHER},
-            at=AT_FORWARDER,
+            # The lowest common superior of the disputing organs, else the joint conference,
+            # recorded when the dispute is raised (workflow.services.jurisdiction).
+            at=AT_DISPUTE_RESOLVER,
             handler=h_resolve_dispute,
             label=gettext_lazy("确定受理机关"),
             article="Art.24(1)",
