@@ -38,6 +38,7 @@ from minsheng.petitions.selectors import (
 )
 from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
 from minsheng.workflow.labels import rule_name
+from minsheng.workflow.selectors import event_visible_to, limitation_for, split_links_for
 from minsheng.workflow.services import MAX_ID, TRANSITIONS, available_actions, petition_transition
 
 
@@ -454,6 +455,32 @@ class FollowUpOut(Schema):
     note: str
 
 
+class SplitLinkOut(Schema):
+    """A mixed letter split by the bureau (Art. 30): the other part. Shown only to staff of the
+    registering bureau and of the discipline body; for everyone else the list is empty."""
+
+    kind: str = Field(description="what the other petition is: accusation | grievance")
+    petition_id: int
+    tracking_code: str
+    bureau: str
+    discipline_organ: str | None
+    created_at: dt.datetime
+
+
+class LimitationOut(Schema):
+    """R-073: the external procedure's window recorded at intake (`record_limitation`)."""
+
+    kind: str
+    label: str
+    known_date: dt.date
+    earliest_end: dt.date = Field(description="counted plainly from known_date; see conditions")
+    days_left: int
+    bureau_due: dt.date | None
+    closing: bool = Field(description="may end before the bureau's own D-BUREAU-15 due date")
+    conditions: list[str]
+    warning: str
+
+
 class PetitionDetailOut(PetitionOut):
     request: str
     facts: str
@@ -473,6 +500,8 @@ class PetitionDetailOut(PetitionOut):
     available_actions: list[ActionOut]
     suggestions: dict[str, Any]
     follow_up_tasks: list[FollowUpOut] = Field(default_factory=list)
+    split_links: list[SplitLinkOut] = Field(default_factory=list)
+    limitation: LimitationOut | None = None
 
 
 class PetitionPage(Schema):
@@ -549,6 +578,7 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
             data=timeline_data_for(http.auth, e.data),  # type: ignore[attr-defined]
         )
         for e in p.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk")
+        if event_visible_to(http.auth, e)  # type: ignore[attr-defined]
     ]
     actions = [ActionOut(action=t.action, label=str(t.label)) for t in available_actions(p, http.auth)]  # type: ignore[attr-defined]
     next_due = min((d.statutory_due for d in deadlines if d.status == "open"), default=None)
@@ -578,6 +608,11 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
             FollowUpOut(id=t.pk, organ=t.organ.name, created_at=t.created_at, done_at=t.done_at, note=t.note)
             for t in p.follow_up_tasks.select_related("organ")
         ],
+        split_links=[
+            SplitLinkOut(**link)  # type: ignore[arg-type]
+            for link in split_links_for(http.auth, p)  # type: ignore[attr-defined]
+        ],
+        limitation=limitation_for(p),
         **extra,
     )
 

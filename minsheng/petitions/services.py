@@ -85,6 +85,8 @@ class RegistrationInput:
     suggestions: dict[str, Any] = field(default_factory=dict)
     is_historical: bool = False  # a past case loaded by `import-petitions --historical`
     portal_user: AbstractBaseUser | None = None
+    # The petitioner record of another petition (a mixed letter split by the bureau): kept as is.
+    existing_petitioner: Petitioner | None = None
 
 
 def _validate(data: RegistrationInput, now: dt.datetime) -> None:
@@ -227,7 +229,7 @@ def petition_register(
     is_oral = data.is_oral if data.is_oral is not None else data.channel in (Channel.PHONE, Channel.VISIT)
     password = new_query_password()
     with transaction.atomic():
-        petitioner = _find_or_create_petitioner(data.petitioner, data.portal_user)
+        petitioner = data.existing_petitioner or _find_or_create_petitioner(data.petitioner, data.portal_user)
         name = petitioner.name if petitioner else ""
         address = petitioner.address if petitioner else ""
         earlier = _has_earlier_petitions(petitioner, data.nature)

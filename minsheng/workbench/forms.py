@@ -92,6 +92,28 @@ ACTION_FIELDS: dict[str, list[FieldSpec]] = {
         FieldSpec("instructions", _("交办要求"), AREA),
     ],
     "report_for_decision": [FieldSpec("note", _("报请事由"), AREA, True)],
+    "record_limitation": [
+        FieldSpec("limitation", _("时效"), SELECT, True, tuple((k, v[2]) for k, v in LIMITATIONS.items())),
+        FieldSpec("known_date", _("知道或应当知道之日"), DATE, True),
+    ],
+    "split_accusation": [
+        FieldSpec("accusation_title", _("检举控告部分：标题"), TEXT, True),
+        FieldSpec("accusation_request", _("检举控告部分：请求"), AREA, True),
+        FieldSpec("accusation_facts", _("检举控告部分：事实"), AREA),
+        FieldSpec("accused_organ_id", _("被检举控告单位"), ORGAN),
+        FieldSpec("accused_person", _("被检举控告人"), TEXT),
+        FieldSpec("discipline_organ_id", _("纪检监察机关"), ORGAN, help=_("留空则自动选择")),
+        FieldSpec("grievance_title", _("申诉求决部分：标题"), TEXT, True),
+        FieldSpec(
+            "grievance_request",
+            _("申诉求决部分：请求"),
+            AREA,
+            True,
+            help=_("不得含有检举控告的内容（条例第三十条第三款）"),
+        ),
+        FieldSpec("grievance_facts", _("申诉求决部分：事实"), AREA),
+        FieldSpec("grievance_reasons", _("申诉求决部分：理由"), AREA),
+    ],
     "route_political_legal": [
         FieldSpec(
             "organ_id",

@@ -49,6 +49,7 @@ from minsheng.workbench import forms as wf
 from minsheng.workbench import queries
 from minsheng.workflow.labels import action_label, actor_words, data_key_label, data_value_words, rule_name
 from minsheng.workflow.models import Assignment, OpinionDraft, PetitionEvent, SupervisionOrder
+from minsheng.workflow.selectors import GUIDANCE_ACTIONS, event_visible_to, limitation_for, split_links_for
 from minsheng.workflow.services import TRANSITIONS, available_actions, petition_transition
 
 PAGE_SIZE = 25
@@ -568,10 +569,14 @@ _DETAIL_KEYS = (
 _USER_KEYS = ("caseworker", "leader")  # stored as usernames
 
 
-def _timeline(petition: Petition) -> list[dict[str, Any]]:
+def _timeline(petition: Petition, user: AbstractBaseUser | None = None) -> list[dict[str, Any]]:
     from django.contrib.auth import get_user_model
 
-    events = list(petition.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk"))
+    events = [
+        e
+        for e in petition.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk")
+        if event_visible_to(user, e)
+    ]
     usernames = {str((e.data or {}).get(k)) for e in events for k in _USER_KEYS if (e.data or {}).get(k)}
     names: dict[str, str] = {}
     if usernames:
@@ -627,6 +632,10 @@ def _action_buttons(petition: Petition, user: AbstractBaseUser) -> list[dict[str
         )
         buttons.append({"action": t.action, "label": t.label, "tone": tone})
     buttons.sort(key=lambda b: (b["tone"] != "primary", b["tone"] == "danger"))
+    limitation = limitation_for(petition)
+    if limitation and limitation["closing"]:
+        # the external window closes first — the guidance comes before anything else.
+        buttons.sort(key=lambda b: b["action"] not in GUIDANCE_ACTIONS)
     return buttons
 
 
@@ -655,7 +664,9 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "suggested_similar": queries.suggested_similar(user, petition),
         "attachments": attachments_for(user, petition),
         "deadlines": queries.deadline_views(petition),
-        "timeline": _timeline(petition),
+        "timeline": _timeline(petition, user),
+        "split_links": split_links_for(user, petition),
+        "limitation": limitation_for(petition),
         "actions": _action_buttons(petition, user),
         "documents": documents_available(petition),
         "related": related,

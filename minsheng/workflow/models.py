@@ -538,3 +538,33 @@ class FollowUpTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.petition_id} → {self.organ_id}"
+
+
+class AccusationSplit(models.Model):
+    """A mixed letter split by the petition bureau (Art. 30; R-150): the grievance part stays in
+    ``grievance`` and goes on to the competent organ, the accusation part became ``accusation``
+    and went to the discipline and supervision body. The link is shown only to staff of the
+    registering ``bureau`` and of ``discipline_organ`` (workflow.selectors.split_links_for)."""
+
+    grievance = models.ForeignKey(
+        "petitions.Petition", on_delete=models.CASCADE, related_name="+", verbose_name=_("申诉求决部分")
+    )
+    accusation = models.OneToOneField(
+        "petitions.Petition", on_delete=models.CASCADE, related_name="+", verbose_name=_("检举控告部分")
+    )
+    bureau = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
+    discipline_organ = models.ForeignKey(
+        "orgs.Organ", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("拆分的检举控告")
+        verbose_name_plural = _("拆分的检举控告")
+
+    def __str__(self) -> str:
+        return f"{self.grievance_id} / {self.accusation_id}"

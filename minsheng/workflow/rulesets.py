@@ -175,6 +175,65 @@ def external_limitation_due(kind: str, known: dt.date) -> dt.date:
     return _add_months(known, 12 * period.length)
 
 
+#: What can lengthen (or stop, interrupt) each period: the guidance names these conditions
+#: instead of asserting one date (R-073). The computed end is the earliest possible one.
+LIMITATION_CONDITIONS: dict[str, tuple[str, ...]] = {
+    "admin_review": (
+        "行政复议法第二十条第一款：法律规定的申请期限超过六十日的除外",
+        "行政复议法第二十条第二款：因不可抗力或者其他正当理由耽误的，自障碍消除之日起继续计算",
+        "行政复议法第二十条第三款：行政机关未告知申请行政复议的权利、复议机关和申请期限的，"
+        "自知道或者应当知道之日起计算，但最长不超过一年",
+    ),
+    "admin_litigation": (
+        "行政诉讼法第四十六条：法律另有规定的除外",
+        "行政诉讼法第四十八条：因不可抗力或者其他不属于其自身的原因耽误的时间不计算在内",
+        "行诉法解释(2018)第六十四条：行政机关未告知起诉期限的，从知道或者应当知道起诉期限之日起计算，"
+        "但最长不超过一年",
+    ),
+    "labour_arbitration": (
+        "劳动争议调解仲裁法第二十七条第二款：向对方主张权利、向有关部门请求权利救济或者对方同意履行的，时效中断",
+        "劳动争议调解仲裁法第二十七条第三款：不可抗力或者其他正当理由的，时效中止",
+        "劳动争议调解仲裁法第二十七条第四款：劳动关系存续期间因拖欠劳动报酬发生争议的，不受一年限制；"
+        "劳动关系终止的，自终止之日起一年内提出",
+    ),
+    "civil_claim": (
+        "民法典第一百九十四条：最后六个月内因不可抗力等障碍不能行使请求权的，时效中止",
+        "民法典第一百九十五条：权利人向义务人提出履行请求、义务人同意履行、提起诉讼或者申请仲裁等，时效中断",
+        "民法典第一百八十八条第二款：自权利受到损害之日起超过二十年的，不予保护",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class LimitationStatus:
+    kind: str
+    label: str
+    known_date: dt.date
+    earliest_end: dt.date  # the period counted plainly from known_date; conditions may lengthen it
+    days_left: int
+    bureau_due: dt.date | None  # the bureau's own D-BUREAU-15 statutory due date, if open
+    closing: bool  # the external period may end before the bureau's own due date
+    conditions: tuple[str, ...]
+
+
+def limitation_status(
+    kind: str, known: dt.date, today: dt.date, bureau_due: dt.date | None
+) -> LimitationStatus:
+    """R-073 at intake: how long the external procedure's window stays open, and whether it may
+    close before the bureau's own 15 days run out (then the petitioner must be told now)."""
+    end = external_limitation_due(kind, known)
+    return LimitationStatus(
+        kind=kind,
+        label=limitations()[kind].label,
+        known_date=known,
+        earliest_end=end,
+        days_left=(end - today).days,
+        bureau_due=bureau_due,
+        closing=bureau_due is not None and end < bureau_due,
+        conditions=LIMITATION_CONDITIONS[kind],
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Document numbers: <organ>〔<year>〕<prefix><n>号, one counter per type per organ per year
 

@@ -112,3 +112,124 @@ def can_answer(user: AnyUser | None, order: SupervisionOrder) -> bool:
     except Forbidden:
         return False
     return True
+
+
+# ---- mixed letters split by the bureau (Art. 30; R-150)
+
+#: Events that record a split: shown only to those who may see the link.
+SPLIT_ACTIONS: frozenset[str] = frozenset({"split_accusation"})
+
+
+def _may_see_split(user: AnyUser | None, split: object) -> bool:
+    from minsheng.orgs.models import Role, StaffMembership
+    from minsheng.petitions.confidentiality import is_accused_side
+
+    if not isinstance(user, AbstractBaseUser) or is_analyst_only(user):
+        return False
+    if is_accused_side(user, split.accusation):  # type: ignore[attr-defined]
+        return False
+    organs = {split.bureau_id, split.discipline_organ_id} - {None}  # type: ignore[attr-defined]
+    return (
+        StaffMembership.objects.filter(user_id=user.pk, organ_id__in=organs)
+        .exclude(role=Role.ANALYST)
+        .exists()
+    )
+
+
+def split_links_for(user: AnyUser | None, petition: object) -> list[dict[str, object]]:
+    """The split link of ``petition`` (grievance ↔ accusation) as ``user`` may see it: only staff
+    of the registering bureau or of the discipline body, never the accused side; everyone else
+    gets an empty list (for them the link does not exist)."""
+    from minsheng.workflow.models import AccusationSplit
+
+    pk = getattr(petition, "pk", None)
+    rows = AccusationSplit.objects.filter(Q(grievance_id=pk) | Q(accusation_id=pk)).select_related(
+        "grievance", "accusation", "bureau", "discipline_organ"
+    )
+    links: list[dict[str, object]] = []
+    for split in rows:
+        if not _may_see_split(user, split):
+            continue
+        is_grievance = split.grievance_id == pk
+        other = split.accusation if is_grievance else split.grievance
+        links.append(
+            {
+                "kind": "accusation" if is_grievance else "grievance",
+                "petition_id": other.pk,
+                "tracking_code": other.tracking_code,
+                "bureau": split.bureau.name,
+                "discipline_organ": split.discipline_organ.name if split.discipline_organ else None,
+                "created_at": split.created_at,
+            }
+        )
+    return links
+
+
+def event_visible_to(user: AnyUser | None, event: object) -> bool:
+    """Whether a timeline event is shown to ``user``: a split event only with its link."""
+    if getattr(event, "action", "") not in SPLIT_ACTIONS:
+        return True
+    return bool(split_links_for(user, event.petition))  # type: ignore[attr-defined]
+
+
+# ---- external limitation periods recorded at intake (R-073)
+
+#: Actions shown first on the case page when an external window is closing (the guidance).
+GUIDANCE_ACTIONS: tuple[str, ...] = ("refer_elsewhere", "redirect", "forward", "assign")
+
+
+def limitation_for(petition: object, today: dt.date | None = None) -> dict[str, object] | None:
+    """The latest external limitation recorded on ``petition`` (action ``record_limitation``),
+    recomputed for ``today`` against the bureau's open D-BUREAU-15 — or None when none was
+    recorded. ``closing``: the external window may end before the bureau's own due date; the
+    ``warning`` then says to tell the petitioner now and names what may lengthen the period."""
+    from minsheng.workflow.models import Deadline, PetitionEvent
+    from minsheng.workflow.rulesets import limitation_status
+
+    pk = getattr(petition, "pk", None)
+    if pk is None:
+        return None
+    event = (
+        PetitionEvent.objects.filter(petition_id=pk, action="record_limitation")
+        .order_by("-occurred_at", "-pk")
+        .first()
+    )
+    if event is None:
+        return None
+    known = dt.date.fromisoformat(str(event.data["known_date"]))
+    bureau = (
+        Deadline.objects.filter(
+            petition_id=event.petition_id, rule="D-BUREAU-15", status=Deadline.Status.OPEN
+        )
+        .order_by("-pk")
+        .first()
+    )
+    status = limitation_status(
+        str(event.data["limitation"]),
+        known,
+        today or timezone.localdate(),
+        bureau.statutory_due if bureau else None,
+    )
+    warning = ""
+    if status.closing:
+        warning = _(
+            "时效临近：还剩%(n)d日（%(label)s，最早于%(end)s届满，早于本机关%(due)s的办理期限）。"
+            "请立即告知信访人依法定途径提出；下列情形可能延长期限，请一并说明：%(conditions)s"
+        ) % {
+            "n": status.days_left,
+            "label": status.label,
+            "end": status.earliest_end.isoformat(),
+            "due": status.bureau_due.isoformat() if status.bureau_due else "",
+            "conditions": "；".join(status.conditions),
+        }
+    return {
+        "kind": status.kind,
+        "label": status.label,
+        "known_date": status.known_date,
+        "earliest_end": status.earliest_end,
+        "days_left": status.days_left,
+        "bureau_due": status.bureau_due,
+        "closing": status.closing,
+        "conditions": list(status.conditions),
+        "warning": warning,
+    }

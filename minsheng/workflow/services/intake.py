@@ -547,3 +547,137 @@ def h_resolve_dispute(ctx: Ctx) -> None:
             "resolver_organ": ctx.organ.name if ctx.organ else None,
         }
     )
+
+
+# ---- a mixed letter: grievance and accusation split by the bureau (Art. 30; R-150)
+
+
+def h_split_accusation(ctx: Ctx) -> None:
+    """A letter that is partly grievance and partly accusation becomes two petitions. The
+    accusation part is registered as a new petition (same petitioner record, same receipt time)
+    and routed to the discipline and supervision body (Art. 22(2), Art. 30); this petition keeps
+    only the grievance part, re-indexed for search and similarity, and goes on to the competent
+    organ as usual. The link is stored in ``AccusationSplit`` and shown only to the bureau and
+    the discipline body (workflow.selectors.split_links_for); this event records only the fact
+    and the new petition's id, and stays off the timelines of everyone else."""
+    from minsheng.intelligence.services import petition_enrich
+    from minsheng.intelligence.similarity import similarity_index_petition
+    from minsheng.petitions.confidentiality import is_accused_side
+    from minsheng.petitions.services import RegistrationInput, petition_register
+    from minsheng.search.services import search_index_petition
+    from minsheng.workflow.models import AccusationSplit
+    from minsheng.workflow.services.engine import petition_transition
+
+    petition = ctx.petition
+    bureau = petition.current_organ
+    if not bureau.is_bureau:
+        raise TransitionNotAllowed(_("只有信访部门可以拆分来信中的检举控告内容。"))
+    title = ctx.text("accusation_title", max_length=200)
+    request = ctx.text("accusation_request")
+    facts = ctx.text("accusation_facts", required=False)
+    accused_organ = ctx.organ_ref("accused_organ_id", required=False)
+    accused_person = ctx.text("accused_person", required=False, max_length=100)
+    grievance_title = ctx.text("grievance_title", max_length=200)
+    grievance_request = ctx.text("grievance_request")
+    grievance_facts = ctx.text("grievance_facts", required=False)
+    grievance_reasons = ctx.text("grievance_reasons", required=False)
+    excluded = organ_subtree_ids([accused_organ.pk]) if accused_organ else set()
+    body = ctx.organ_ref("discipline_organ_id", required=False)
+    if body is None:
+        body = discipline_body_outside(petition.receiving_organ, excluded)
+        if body is None:
+            raise InvalidInput(_("未找到纪检监察机关，请指定。"), field="discipline_organ_id")
+    elif body.kind != Organ.Kind.DISCIPLINE:
+        raise InvalidInput(_("应选择纪检监察机关。"), field="discipline_organ_id")
+    elif body.pk in excluded:
+        raise InvalidInput(
+            _("检举控告件不得转给被检举控告的单位或其下属单位（条例第三十条第三款）。"),
+            field="discipline_organ_id",
+        )
+
+    accusation, _password = petition_register(
+        RegistrationInput(
+            channel=petition.channel,
+            receiving_organ=petition.receiving_organ,
+            title=title,
+            request=request,
+            facts=facts,
+            received_at=petition.received_at,
+            nature=Nature.ACCUSATION,
+            region=petition.region,
+            is_oral=petition.is_oral,
+            accused_organ=accused_organ,
+            accused_person=accused_person,
+            paper_requested=petition.paper_requested,
+            existing_petitioner=petition.petitioner,
+        ),
+        actor=ctx.actor,
+        now=ctx.now,
+    )
+    if accusation.state in (S.REGISTERED, S.BUREAU_TRIAGE):
+        # Not already passed on at registration (received inside the accused subtree): route it.
+        system = ctx.actor is None or is_accused_side(ctx.actor, accusation)
+        accusation = petition_transition(
+            accusation.pk,
+            "route_discipline",
+            actor=None if system else ctx.actor,
+            as_system=system,
+            data={"organ_id": body.pk},
+            now=ctx.now,
+        )
+
+    # The grievance keeps none of the accusation's words: text, accused fields, both indexes and
+    # the suggestions computed from the old text.
+    petition.title = grievance_title
+    petition.request = grievance_request
+    petition.facts = grievance_facts
+    petition.reasons = grievance_reasons
+    petition.accused_person = ""
+    petition.accused_organ = None
+    if petition.nature == Nature.ACCUSATION:
+        petition.nature = Nature.GRIEVANCE
+    petition.suggestions = {}
+    petition.save()
+    search_index_petition(petition)
+    similarity_index_petition(petition)
+    petition_enrich(petition, index=False)
+
+    AccusationSplit.objects.create(
+        grievance=petition,
+        accusation=accusation,
+        bureau=bureau,
+        discipline_organ=accusation.current_organ
+        if accusation.current_organ.kind == Organ.Kind.DISCIPLINE
+        else body,
+        created_at=ctx.now,
+        created_by=ctx.actor,
+    )
+    ctx.internal = True
+    ctx.event_data.update({"split": True, "accusation_petition_id": accusation.pk})
+
+
+# ---- external limitation periods at intake (Art. 31 routes; R-073)
+
+
+def h_record_limitation(ctx: Ctx) -> None:
+    """The bureau records when the petitioner learned of the act and which external procedure
+    applies; when that window may close before the bureau's own D-BUREAU-15 due date the event
+    (and the case page, workflow.selectors.limitation_for) says to tell the petitioner now."""
+    from minsheng.workflow.rulesets import limitation_status, limitations
+
+    kind = ctx.choice("limitation", list(limitations()))
+    known = ctx.date("known_date")
+    assert known is not None
+    if known > ctx.today:
+        raise InvalidInput(_("知道或应当知道之日不能晚于今天。"), field="known_date")
+    status = limitation_status(kind, known, ctx.today, _statutory_due(ctx, "D-BUREAU-15"))
+    ctx.internal = True
+    ctx.event_data.update(
+        {
+            "limitation": kind,
+            "known_date": known.isoformat(),
+            "limitation_due": status.earliest_end.isoformat(),
+            "days_left": status.days_left,
+            "closing": status.closing,
+        }
+    )

@@ -63,12 +63,14 @@ from minsheng.workflow.services.intake import (
     h_not_accept,
     h_object,
     h_receive,
+    h_record_limitation,
     h_refer_elsewhere,
     h_reject_objection,
     h_report_for_decision,
     h_resolve_dispute,
     h_route_discipline,
     h_route_political_legal,
+    h_split_accusation,
     h_triage,
 )
 from minsheng.workflow.services.oversight import (
@@ -181,6 +183,28 @@ TRANSITIONS: dict[str, Transition] = {
             at=AT_CURRENT,
             handler=h_route_discipline,
             label=gettext_lazy("转纪检监察机关"),
+            article="Art.22(2), Art.30",
+        ),
+        _t(
+            action="record_limitation",
+            sources={S.REGISTERED, S.BUREAU_TRIAGE},
+            target=None,  # a record at intake; the state stays
+            roles=BUREAU | {R.REGISTRAR},
+            at=AT_CURRENT,
+            handler=h_record_limitation,
+            label=gettext_lazy("记录外部时效"),
+            public=False,
+            article="[P] R-073 Art.31(1)-(4)",
+        ),
+        _t(
+            action="split_accusation",
+            sources={S.REGISTERED, S.BUREAU_TRIAGE},
+            target=None,  # the grievance stays where it is; the accusation is a new petition
+            roles=BUREAU,
+            at=AT_CURRENT,
+            handler=h_split_accusation,
+            label=gettext_lazy("拆分检举控告内容"),
+            public=False,
             article="Art.22(2), Art.30",
         ),
         _t(
