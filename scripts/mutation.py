@@ -211,7 +211,17 @@ DEADLINE_TARGETS = [
     ),
 ]
 
-DEADLINE_EQUIVALENT: dict[str, str] = {}
+DEADLINE_EQUIVALENT: dict[str, str] = {
+    "compute_rule_due: drop operand 2 of or @ rule.unit or Unit.CALENDAR": (
+        "only D-SATISFACTION-WINDOW has no unit (and a length); compute_due and provisional_due treat "
+        "every unit but Unit.WORKING as calendar days and DueResult does not carry the unit, so a "
+        "Period with unit None is counted exactly as Unit.CALENDAR"
+    ),
+    "deadline_meet: remove statement @ late.met_late = False": (
+        "the row was selected with met_at=None, and met_late is only ever set together with met_at "
+        "(here and in the open branch), so it is already False: the assignment states the rule"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -467,11 +477,17 @@ def _region(func: ast.FunctionDef, calling: str | None) -> set[int]:
     return region - annotations
 
 
-def _compile(func: ast.FunctionDef, filename: str, owner: str | None = None) -> types.CodeType:
+def _compile(
+    func: ast.FunctionDef, filename: str, owner: str | None = None, class_cell: bool = False
+) -> types.CodeType:
     """The code object of ``func``; of a method when ``owner`` names its class (compiled inside a
-    class of that name, so that ``super()`` gets its ``__class__`` cell like the original)."""
+    class of that name, so that ``super()`` gets its ``__class__`` cell like the original). With
+    ``class_cell`` the cell is kept even when the mutant no longer calls ``super()`` (a code object
+    swapped into a function must have the same free variables)."""
     func = copy.copy(func)
     func.decorator_list = []
+    if class_cell:
+        func.body = [ast.Expr(ast.Name("__class__", ast.Load())), *func.body]
     body: list[ast.stmt] = [func]
     if owner is not None:
         body = [
@@ -532,6 +548,7 @@ def generate(target: Target, index: int) -> tuple[str, types.CodeType, list[Muta
     if len(funcs) != 1:
         raise SystemExit(f"{target.module}.{target.function}: not found once at module level")
     original = funcs[0]
+    class_cell = "__class__" in target_function(target).__code__.co_freevars
     region = _region(original, target.only_statements_calling)
     if not region:
         raise SystemExit(
@@ -563,7 +580,7 @@ def generate(target: Target, index: int) -> tuple[str, types.CodeType, list[Muta
             ident = key if seen[key] == 1 else f"{key} #{seen[key]}"
             mutant = Mutant(target, ident, label, getattr(node, "lineno", 0), source)
             try:
-                mutant.code = _compile(tree_copy, filename, owner)
+                mutant.code = _compile(tree_copy, filename, owner, class_cell)
             except (SyntaxError, ValueError) as exc:  # not a valid program: not a mutant
                 print(f"skipped (does not compile: {exc}): {ident}", file=sys.stderr)
                 continue
@@ -572,7 +589,7 @@ def generate(target: Target, index: int) -> tuple[str, types.CodeType, list[Muta
     first = 1 if _is_docstring(original.body[0], parents) else 0
     call = ast.Expr(ast.Call(ast.Name(HIT, ast.Load()), [ast.Constant(index)], []))
     recording.body.insert(first, ast.copy_location(call, original.body[first]))
-    return plain, _compile(recording, filename, owner), mutants
+    return plain, _compile(recording, filename, owner, class_cell), mutants
 
 
 # -- running ------------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def test_an_uncovered_year_gives_a_flagged_lower_bound_or_raises(caplog: pytest.
     assert result.is_provisional is True
     assert result.due == DueDate(D(2026, 11, 29), D(2027, 2, 2), D(2027, 2, 2))
     assert result.length == 60
-    assert "calendar does not cover 2027: D-HANDLE-60 due date is provisional" in caplog.text
+    assert caplog.messages == ["calendar does not cover 2027: D-HANDLE-60 due date is provisional"]
     with pytest.raises(CalendarNotCovered) as info:
         dl.compute_rule_due("D-HANDLE-60", D(2026, 11, 29), allow_provisional=False, calendar=CAL)
     assert info.value.year == 2027
@@ -382,9 +382,10 @@ def test_withdrawing_the_last_order_clears_is_supervised_of_that_petition_only(
     Petition.objects.filter(pk__in=[p1.pk, p2.pk]).update(is_supervised=True)
     breached = row(p1, status=BREACHED, breached_at=at(2025, 12, 2, 0, 5))
     _order(p1, organ)
+    others = _order(p2, organ, trigger=SupervisionOrder.Trigger.MANUAL)  # another petition's 督办
     dl.deadline_meet(p1.pk, "D-HANDLE-60", at=at(2025, 12, 1, 9, 0))
     assert state(breached)[0] == MET
-    assert not SupervisionOrder.objects.exists()
+    assert list(SupervisionOrder.objects.values_list("pk", flat=True)) == [others.pk]
     assert Petition.objects.get(pk=p1.pk).is_supervised is False
     assert Petition.objects.get(pk=p2.pk).is_supervised is True
 
@@ -393,6 +394,22 @@ def test_withdrawing_the_last_order_clears_is_supervised_of_that_petition_only(
 def test_nothing_to_meet(petition: Any) -> None:
     p1 = petition()
     assert dl.deadline_meet(p1.pk, "D-HANDLE-60", at=at(2025, 12, 1)) is None
+
+
+@pytest.mark.django_db
+def test_a_cancelled_waived_or_expired_deadline_is_never_met(petition: Any) -> None:
+    # Only an open deadline is met, and only a breached one completed late: a deadline cancelled
+    # (re-opened, re-routed), waived by law or expired (a petitioner's window) stays as it is.
+    p1 = petition()
+    rows = [
+        row(p1, status=Deadline.Status.CANCELLED),
+        row(p1, status=Deadline.Status.WAIVED, waived_reason="地址不详"),
+        row(p1, status=Deadline.Status.EXPIRED, breached_at=at(2025, 12, 2, 0, 5)),
+    ]
+    before = {d.pk: state(d) for d in rows}
+    assert dl.deadline_meet(p1.pk, "D-HANDLE-60", at=at(2025, 12, 5)) is None
+    assert dl.deadline_meet(p1.pk, "D-HANDLE-60", at=at(2025, 11, 20)) is None
+    assert {d.pk: state(d) for d in rows} == before
 
 
 @pytest.mark.django_db
@@ -532,11 +549,13 @@ def test_petition_flags_refresh(petition: Any) -> None:
 def test_claims_are_compare_and_set(petition: Any) -> None:
     p1 = petition()
     deadline, met = row(p1), row(p1, "D-NOTICE-15", status=MET)
+    neighbour = row(p1, "D-BUREAU-15")
     now = at(2025, 11, 27, 8, 0)
     assert dl.deadline_claim_due_soon(deadline.pk, now) is True
     assert dl.deadline_claim_due_soon(deadline.pk, now) is False
     assert dl.deadline_claim_due_soon(met.pk, now) is False
     assert state(deadline)[8] == now and state(met)[8] is None
+    assert state(neighbour)[8] is None  # the deadline claimed, no other
 
     later = at(2025, 12, 2, 0, 5)
     assert dl.deadline_claim_breach(met.pk, later, expired=False) is False
@@ -612,5 +631,5 @@ def test_without_the_calendar_tables_the_package_data_is_used(
     monkeypatch.setattr(dl, "_fingerprint", unavailable)
     with caplog.at_level(logging.DEBUG, logger="minsheng.workflow.deadlines"):
         assert dl.holiday_calendar() == chinese_calendar_data()
-    assert "calendar tables unavailable" in caplog.text
+    assert caplog.messages == ["calendar tables unavailable; using chinesecalendar data only"]
     assert dl._cached is None
