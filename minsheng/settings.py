@@ -299,6 +299,11 @@ MINSHENG_MAX_REPRESENTATIVES = env_int("MINSHENG_MAX_REPRESENTATIVES", 5, minimu
 MINSHENG_POSTMARK_RULE = env_bool("MINSHENG_POSTMARK_RULE", True)
 # feedback period (days) for supervision suggestions (条例2005 Art.36 default).
 MINSHENG_SUPERVISION_FEEDBACK_DAYS = env_int("MINSHENG_SUPERVISION_FEEDBACK_DAYS", 30, minimum=1)
+# Art. 25 / Art. 46(4): hours between receipt and the first urgent report beyond which it is 缓报
+# (rules.yaml D-URGENT-REPORT says "immediate" and sets no hour limit; 2 is the project default).
+MINSHENG_URGENT_REPORT_HOURS = env_int("MINSHENG_URGENT_REPORT_HOURS", 2, minimum=0)
+# Art. 25: organ code of 国家信访局, reported to at the same time as the next higher bureau (none: not reported).
+MINSHENG_NATIONAL_PETITION_BUREAU = env_str("MINSHENG_NATIONAL_PETITION_BUREAU") or None
 # Days before nominal_due at which an open deadline is marked due-soon.
 MINSHENG_DUE_SOON_DAYS = env_int("MINSHENG_DUE_SOON_DAYS", 3, minimum=0)
 # R-121 [P]: whether 基本满意 counts as satisfied; the rating window in days (national rule not obtained).

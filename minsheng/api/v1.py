@@ -432,6 +432,14 @@ class PetitionOut(Schema):
     category: str | None
     region: str | None
     is_urgent: bool
+    urgent_reported_at: dt.datetime | None = Field(
+        default=None, description="Art. 25: when the matter was first reported as major or urgent"
+    )
+    urgent_report_late: bool = Field(
+        default=False,
+        description="缓报 (Art. 46(4)): the first urgent report came later than "
+        "MINSHENG_URGENT_REPORT_HOURS after receipt",
+    )
     is_collective: bool
     is_anonymous: bool
     has_overdue: bool
@@ -531,6 +539,8 @@ def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOu
         "category": p.category.path if p.category else None,
         "region": p.region.name if p.region else None,
         "is_urgent": p.is_urgent,
+        "urgent_reported_at": p.urgent_reported_at,
+        "urgent_report_late": p.urgent_report_late,
         "is_collective": p.is_collective,
         "is_anonymous": p.is_anonymous,
         "has_overdue": p.has_overdue,

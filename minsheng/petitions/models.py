@@ -235,6 +235,8 @@ class Petition(models.Model):
     recheck_reply_received_on = models.DateField(_("信访人收到复核意见日期"), null=True, blank=True)
     final_at = models.DateTimeField(_("终结时间"), null=True, blank=True)
     urgent_reported_at = models.DateTimeField(_("紧急报告时间"), null=True, blank=True)
+    # Art. 46(4): the first urgent report came later than MINSHENG_URGENT_REPORT_HOURS after receipt.
+    urgent_report_late = models.BooleanField(_("缓报"), default=False)
     has_overdue = models.BooleanField(_("超期"), default=False, db_index=True)
     has_due_soon = models.BooleanField(_("临期"), default=False, db_index=True)
     is_supervised = models.BooleanField(_("督办"), default=False)

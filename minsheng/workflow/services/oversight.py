@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from minsheng.core.errors import InvalidInput
 from minsheng.notifications.services import outbox_notify_organ
-from minsheng.orgs.models import Organ, StaffMembership
+from minsheng.orgs.models import Organ, Region, StaffMembership
+from minsheng.petitions.models import Petition
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
     Rating,
@@ -145,30 +147,117 @@ def h_rate(ctx: Ctx) -> None:
         )
 
 
+# Art. 25 / rules.yaml D-URGENT-REPORT: who receives the report, in the order of rules.yaml
+# `recipients` (party_gov_same_level split into its two organs).
+URGENT_RECIPIENT_ROLES = (
+    "party_committee",
+    "government",
+    "competent_department",
+    "joint_conference",
+    "higher_level_bureau",
+    "national_bureau",
+)
+
+
+def urgent_report_hours() -> float:
+    """The tolerance between receipt and the report beyond which a report is 缓报 (Art. 46(4)).
+    rules.yaml D-URGENT-REPORT says "immediate" (length 0: 及时/立即) and sets no hour limit, so the
+    tolerance is a setting, MINSHENG_URGENT_REPORT_HOURS (default 2)."""
+    return float(getattr(settings, "MINSHENG_URGENT_REPORT_HOURS", 2))
+
+
 def h_report_urgent(ctx: Ctx) -> None:
-    """Art. 25: report a major or urgent matter at once — never held for a working day."""
+    """Art. 25: report a major or urgent matter at once — never held for a working day — to the
+    same-level party committee and government, the competent department, the joint conference
+    office and the next higher petition bureau (and the national bureau when configured). A first
+    report later than ``urgent_report_hours`` after receipt is 缓报 (Art. 46(4))."""
     petition = ctx.petition
     petition.is_urgent = True
-    petition.urgent_reported_at = ctx.now
     ctx.event_data["note"] = ctx.text("note", required=False)
-    recipients = urgent_recipients(petition.current_organ)
-    ctx.event_data["reported_to"] = [o.name for o in recipients]
-    for organ in recipients:
+    reporting = ctx.organ or petition.current_organ
+    recipients = urgent_recipients(petition, reporting)
+    reported_at = ctx.now.isoformat()
+    ctx.event_data["reporting_organ"] = reporting.name
+    ctx.event_data["reported_to"] = [o.name for _role, o in recipients]
+    ctx.event_data["recipients"] = [
+        {"role": role, "organ_id": o.pk, "organ": o.name, "reported_at": reported_at}
+        for role, o in recipients
+    ]
+    if petition.urgent_reported_at is None:
+        hours = urgent_report_hours()
+        delay = ctx.now - petition.received_at
+        late = delay > dt.timedelta(hours=hours)
+        petition.urgent_reported_at = ctx.now
+        petition.urgent_report_late = late
+        ctx.event_data.update(
+            {
+                "received_at": petition.received_at.isoformat(),
+                "delay_hours": round(delay.total_seconds() / 3600, 2),
+                "allowed_hours": hours,
+                "late": late,
+            }
+        )
+        if late:
+            ctx.event_data["article"] = "Art.46(4)"
+    else:
+        ctx.event_data["follow_up"] = True  # a further report; 缓报 is judged on the first one
+    for _role, organ in recipients:
         organ_id = organ.pk
+        # R-150: the outbox skips anyone on the accused side of an accusation.
         ctx.after_commit.append(
             lambda organ_id=organ_id: outbox_notify_organ(petition.pk, organ_id, "urgent")
         )  # type: ignore[misc]
 
 
-def urgent_recipients(organ: Organ) -> list[Organ]:
-    """Same-level party committee and government, and the next higher petition bureau."""
-    same_level = list(
-        Organ.objects.filter(
-            region=organ.region, kind__in=[Organ.Kind.PARTY_COMMITTEE, Organ.Kind.GOVERNMENT]
+def _region_chain(region: Region) -> list[Region]:
+    return [region, *region.ancestors()]
+
+
+def _first_of_kind(regions: list[Region], kind: str) -> Organ | None:
+    for region in regions:
+        found = Organ.objects.filter(region=region, kind=kind, is_active=True).order_by("pk").first()
+        if found is not None:
+            return found
+    return None
+
+
+def competent_department(petition: Petition) -> Organ | None:
+    """The organ that has the petition; while a petition bureau holds it, the routing suggestion's
+    top organ (petition.suggestions["routing"][0])."""
+    current = petition.current_organ
+    if current.kind not in (Organ.Kind.PETITION_BUREAU, Organ.Kind.JOINT_CONFERENCE):
+        return current
+    routing = (petition.suggestions or {}).get("routing") or []
+    top = routing[0].get("organ_id") if routing and isinstance(routing[0], dict) else None
+    if not isinstance(top, int):
+        return None
+    return Organ.objects.filter(pk=top, is_active=True).first()
+
+
+def urgent_recipients(petition: Petition, reporting: Organ | None = None) -> list[tuple[str, Organ]]:
+    """(role, organ) of each report (URGENT_RECIPIENT_ROLES order): the party committee and the
+    government of the reporting organ's region, the competent department, the joint conference of
+    that region (or the nearest above), the petition bureau of the nearest region above, and the
+    national bureau named by MINSHENG_NATIONAL_PETITION_BUREAU (an organ code). An organ is listed
+    once (its first role) and never reports to itself."""
+    organ = reporting or petition.current_organ
+    chain = _region_chain(organ.region)
+    candidates: list[tuple[str, Organ | None]] = [
+        ("party_committee", _first_of_kind(chain[:1], Organ.Kind.PARTY_COMMITTEE)),
+        ("government", _first_of_kind(chain[:1], Organ.Kind.GOVERNMENT)),
+        ("competent_department", competent_department(petition)),
+        ("joint_conference", _first_of_kind(chain, Organ.Kind.JOINT_CONFERENCE)),
+        ("higher_level_bureau", _first_of_kind(chain[1:], Organ.Kind.PETITION_BUREAU)),
+    ]
+    national_code = getattr(settings, "MINSHENG_NATIONAL_PETITION_BUREAU", None)
+    if national_code:
+        candidates.append(
+            ("national_bureau", Organ.objects.filter(code=national_code, is_active=True).first())
         )
-    )
-    higher = [o for o in organ.ancestors() if o.kind == Organ.Kind.PETITION_BUREAU][:1]
-    parent_region = organ.region.parent
-    if not higher and parent_region is not None:
-        higher = list(Organ.objects.filter(region=parent_region, kind=Organ.Kind.PETITION_BUREAU)[:1])
-    return [o for o in [*same_level, *higher] if o.pk != organ.pk]
+    result: list[tuple[str, Organ]] = []
+    seen = {organ.pk}
+    for role, candidate in candidates:
+        if candidate is not None and candidate.pk not in seen:
+            seen.add(candidate.pk)
+            result.append((role, candidate))
+    return result
