@@ -530,7 +530,8 @@ class DemoBuilder:
             organ,
             Role.CASEWORKER,
             step(d_del),
-            method=rng.choice(["in_person", "post", "online"]),
+            # Online delivery only where the petitioner did not ask for paper (简易办法2016).
+            method=rng.choice(["in_person", "post", "post" if petition.paper_requested else "online"]),
         )
         if target in ("delivered", "closed_no_review"):
             if rng.random() < 0.6:

@@ -76,6 +76,12 @@ DELIVERY = [
     FieldSpec("method", _("送达方式"), SELECT, True, METHODS),
     FieldSpec("delivered_on", _("信访人收到日期"), DATE, True),
     FieldSpec("refused", _("拒收（留置送达）"), BOOL),
+    FieldSpec(
+        "method_reason",
+        _("送达方式说明"),
+        AREA,
+        help=_("信访人要求纸质文书而以短信、电话或网络送达时必填"),
+    ),
 ]
 
 ACTION_FIELDS: dict[str, list[FieldSpec]] = {

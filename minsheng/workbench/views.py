@@ -550,6 +550,7 @@ _DETAIL_KEYS = (
     "reason",
     "method",
     "delivered_on",
+    "method_reason",
     "received_on",
     "kind",
     "suggestion",

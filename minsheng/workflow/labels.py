@@ -91,6 +91,7 @@ DATA_KEYS: dict[str, Any] = {
     "reason": pgettext_lazy("event data", "理由"),
     "method": pgettext_lazy("event data", "送达方式"),
     "delivered_on": pgettext_lazy("event data", "送达日期"),
+    "method_reason": pgettext_lazy("event data", "送达方式说明"),
     "received_on": pgettext_lazy("event data", "收到日期"),
     "kind": pgettext_lazy("event data", "类别"),
     "suggestion": pgettext_lazy("event data", "建议"),

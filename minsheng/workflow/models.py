@@ -352,6 +352,9 @@ class Delivery(models.Model):
     method = models.CharField(max_length=12, choices=Method.choices)
     delivered_on = models.DateField(_("信访人收到日期"))
     is_refused = models.BooleanField(_("拒收"), default=False)
+    # 简易办法2016 [S] / R-101: SMS, phone or online only when the petitioner did not ask for paper;
+    # otherwise the reason for the other method is recorded here.
+    method_reason = models.TextField(_("送达方式说明"), blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

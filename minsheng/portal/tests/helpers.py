@@ -83,7 +83,7 @@ def deliver(petition: Any, act: Any, organs: Any) -> Any:
     act(petition, "conclude", "caseworker", **OPINION)
     act(petition, "sign_opinion", "organ_head")
     petition = act(
-        petition, "deliver", "caseworker", method="online", delivered_on=timezone.localdate().isoformat()
+        petition, "deliver", "caseworker", method="post", delivered_on=timezone.localdate().isoformat()
     )
     petition.query_password = password
     return petition

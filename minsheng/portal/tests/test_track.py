@@ -177,7 +177,7 @@ def test_request_review_and_recheck_online(register: Any, act: Any, organs: Any)
         petition,
         "conclude_review",
         "gov_head",
-        method="online",
+        method="post",
         delivered_on=timezone.localdate().isoformat(),
         **{**OPINION, "outcome": "upheld"},
     )

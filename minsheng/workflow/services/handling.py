@@ -596,8 +596,23 @@ def h_report_completion(ctx: Ctx) -> None:
     ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, from_id, "completion_report"))
 
 
+# 简易办法2016 [S]: notices and opinions may be given by network, phone or SMS when the
+# petitioner did not ask for paper documents (Petition.paper_requested).
+NON_PAPER_METHODS = frozenset({Delivery.Method.SMS, Delivery.Method.PHONE, Delivery.Method.ONLINE})
+
+
 def _deliver(ctx: Ctx, opinion: Opinion | None) -> dt.date:
     method = ctx.choice("method", [m.value for m in Delivery.Method])
+    method_reason = ctx.text("method_reason", required=False, max_length=500)
+    if method in NON_PAPER_METHODS and ctx.petition.paper_requested and not method_reason:
+        raise InvalidInput(
+            _(
+                "信访人要求纸质文书：以短信、电话或网络送达须说明理由（简易办法2016；"
+                "未要求纸质文书的方可网络、电话、短信告知）。"
+            ),
+            field="method_reason",
+            code="paper_requested",
+        )
     delivered_on = ctx.date("delivered_on", default=ctx.today)
     assert delivered_on is not None
     if delivered_on > ctx.today:
@@ -611,11 +626,14 @@ def _deliver(ctx: Ctx, opinion: Opinion | None) -> dt.date:
         method=method,
         delivered_on=delivered_on,
         is_refused=ctx.boolean("refused"),
+        method_reason=method_reason,
         recorded_by=ctx.actor,
     )
     ctx.event_data.update(
         {"method": method, "delivered_on": delivered_on.isoformat(), "refused": ctx.boolean("refused")}
     )
+    if method_reason:
+        ctx.event_data["method_reason"] = method_reason
     return delivered_on
 
 

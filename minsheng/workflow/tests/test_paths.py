@@ -199,7 +199,7 @@ def test_rating_unsatisfied_reaches_organ_head(register, act, organs, users):
     act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
     act(petition, "conclude", "caseworker", **OPINION)
     act(petition, "sign_opinion", "organ_head")
-    act(petition, "deliver", "caseworker", method="online")
+    act(petition, "deliver", "caseworker", method="post")
     act(petition, "rate", None, value="unsatisfied", comment="没有解决")
     recipients = {m.recipient for m in OutboxMessage.objects.filter(petition=petition, kind="unsatisfied")}
     assert f"user:{users['organ_head'].pk}" in recipients
