@@ -163,6 +163,13 @@ def test_repeat_after_recheck_gets_its_own_notice_and_a_follow_up_task(
     ).json()["token"]
     body = client.get(f"/api/v1/petitions/{again.pk}", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert body["follow_up_tasks"][0]["organ"] == organs["a3-gov"].name
+    from django.test import Client
+    from django.urls import reverse
+
+    web = Client()
+    web.force_login(users["dispatcher"])
+    page = web.get(reverse("workbench:petition", args=[again.pk])).content.decode()
+    assert "终结后续工作" in page and organs["a3-gov"].name in page
 
 
 def test_an_ordinary_refusal_keeps_the_not_accept_notice(register: Any, organs: Any, users: Any) -> None:
