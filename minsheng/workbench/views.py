@@ -656,6 +656,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("organ", "from_organ")
         .order_by("created_at")
     )
+    extensions = list(petition.extensions.all())
     context = {
         **_nav(request),
         "p": petition,
@@ -689,9 +690,12 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "opinions": list(petition.opinions.select_related("organ", "issued_by", "signed_by")),
         "decisions": list(petition.decisions.select_related("organ", "guidance_organ")),
         "appeals": list(petition.appeals.select_related("organ")),
-        "extensions": list(petition.extensions.all()),
-        "pending_extensions": list(petition.extensions.filter(is_effective=False)),
-        "follow_up_tasks": list(petition.follow_up_tasks.select_related("organ")),
+        "extensions": extensions,
+        "pending_extensions": [x for x in extensions if not x.is_effective],
+        # only a refused repeat of a final matter has follow-up tasks (Art. 37(3))
+        "follow_up_tasks": list(petition.follow_up_tasks.select_related("organ"))
+        if petition.state in (State.NOT_ACCEPTED, State.ARCHIVED)
+        else [],
         "ratings": list(petition.ratings.select_related("organ")),
         "suggested": queries.suggested_organs(petition)
         if petition.state in (State.REGISTERED, State.BUREAU_TRIAGE, State.RETURNED)
