@@ -153,6 +153,10 @@ EQUIVALENT: dict[str, str] = {
         "a shortcut: with no hits every later step works on empty lists and the answer is [] anyway"
     ),
     "similar_view: remove statement @ return []": "the same shortcut as above",
+    "similar_view: drop operand 3 of and @ seen and subject.identity_visible and bool(subject.keys)": (
+        "a shortcut: with no subject keys the intersection `subject.keys & identity_keys(...)` that follows "
+        "is empty, so no link is made either way"
+    ),
 }
 
 # The deadline engine (R-CNT-1…7): every function of the pure calendar arithmetic and of the

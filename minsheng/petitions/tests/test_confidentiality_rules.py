@@ -648,3 +648,55 @@ def test_similar_view_counts_people_by_identity_not_by_record(register: Any, use
     assert {r["relation"] for r in similar_view(users["registrar"], hits, subject)} == {
         "possible_collective_issue"
     }
+
+
+def test_similar_view_counts_people_without_numbers_by_record_and_anonymous_ones_apart(
+    register: Any, users: Any, organs: Any
+) -> None:
+    """Petitioners without phone or ID number are told apart by their record; anonymous petitions
+    each count as one person: two of them and the subject make the three of a collective issue."""
+    from minsheng.petitions.relations import Subject, similar_view
+    from minsheng.petitions.services import PetitionerInput
+
+    subject = Subject(keys=frozenset(), organ_id=organs["a-bureau"].pk, identity_visible=False)
+    anonymous = [register(title="夜市噪音", petitioner=PetitionerInput()) for _ in range(2)]
+    assert all(p.petitioner_id is None for p in anonymous)
+    hits = [(p.pk, 0.9) for p in anonymous]
+    assert {r["relation"] for r in similar_view(users["registrar"], hits, subject)} == {
+        "possible_collective_issue"
+    }
+    named = [
+        register(title="夜市噪音", petitioner=PetitionerInput(name=f"居民{i}", address="某路"))
+        for i in range(2)
+    ]
+    hits = [(p.pk, 0.9) for p in named]
+    assert {r["relation"] for r in similar_view(users["registrar"], hits, subject)} == {
+        "possible_collective_issue"
+    }
+
+
+def test_similar_view_skips_hits_that_no_longer_exist(register: Any, users: Any, organs: Any) -> None:
+    from minsheng.petitions.relations import Subject, similar_view
+
+    real = register(title="夜市噪音")
+    subject = Subject(keys=frozenset(), organ_id=organs["a-bureau"].pk, identity_visible=True)
+    shown = similar_view(users["registrar"], [(10**9, 0.95), (real.pk, 0.8)], subject)
+    assert [r["id"] for r in shown] == [real.pk]
+
+
+def test_similar_view_near_identical_starts_at_the_threshold(register: Any, users: Any, organs: Any) -> None:
+    """A score of exactly COLLECTIVE_MIN_SCORE is near-identical (the bound is inclusive)."""
+    from minsheng.petitions.relations import COLLECTIVE_MIN_SCORE, Subject, similar_view
+    from minsheng.petitions.services import PetitionerInput
+
+    others = [
+        register(title="夜市噪音", petitioner=PetitionerInput(name=f"居民{i}", phone=f"1391111000{i}"))
+        for i in range(2)
+    ]
+    subject = Subject(keys=frozenset(), organ_id=organs["a-bureau"].pk, identity_visible=False)
+    at = [(p.pk, COLLECTIVE_MIN_SCORE) for p in others]
+    assert {r["relation"] for r in similar_view(users["registrar"], at, subject)} == {
+        "possible_collective_issue"
+    }
+    below = [(p.pk, COLLECTIVE_MIN_SCORE - 0.001) for p in others]
+    assert {r["relation"] for r in similar_view(users["registrar"], below, subject)} == {"similar"}
