@@ -157,6 +157,22 @@ EQUIVALENT: dict[str, str] = {
         "a shortcut: with no subject keys the intersection `subject.keys & identity_keys(...)` that follows "
         "is empty, so no link is made either way"
     ),
+    "similar_view: drop pk__in= of filter @ Petition.objects.filter(pk__in=ids)": (
+        "cost only: rows are looked up by the hit ids afterwards, so fetching every petition changes no answer"
+    ),
+    "similar_view: drop petition_id__in= of filter @ Deadline.objects.filter(petition_id__in=[pid for pid, _ in kept])": (
+        "cost only: `late` is consulted for kept hits only, so a superset changes no answer"
+    ),
+    "_openable_ids: drop pk__in= of filter @ petitions_visible_to(viewer).filter(pk__in=ids)": (
+        "cost only: the set is consulted for hit ids only, so every visible id changes no answer"
+    ),
+    "similar_view: 'row' -> 'XXrowXX' @ 'row'": (
+        "a tag that keeps record keys apart from the 'p:'/'i:' identity keys; any other tag does too"
+    ),
+    "petitions_visible_to: drop operand 2 of or @ user is None or not user.is_authenticated": (
+        "defence in depth: an anonymous user has no posts and is no admin, so the organ scope is empty "
+        "and the next shortcut answers none() anyway"
+    ),
 }
 
 # The deadline engine (R-CNT-1…7): every function of the pure calendar arithmetic and of the

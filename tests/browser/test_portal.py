@@ -69,7 +69,7 @@ def staff_deliver(petition: Petition, act: Any, organs: Any) -> None:
     )
     act(petition, "conclude", "caseworker", **OPINION)
     act(petition, "sign_opinion", "organ_head")
-    act(petition, "deliver", "caseworker", method="online", delivered_on=timezone.localdate().isoformat())
+    act(petition, "deliver", "caseworker", method="post", delivered_on=timezone.localdate().isoformat())
 
 
 def fill_matter(page: Any, *, title: str, nature_label: str) -> None:

@@ -31,6 +31,7 @@ from minsheng.petitions.confidentiality import (
     shield_q,
     shielded_accused_organs,
 )
+from minsheng.petitions.models import Petition
 from minsheng.petitions.relations import _distinct_people
 
 pytestmark = pytest.mark.django_db
@@ -700,3 +701,49 @@ def test_similar_view_near_identical_starts_at_the_threshold(register: Any, user
     }
     below = [(p.pk, COLLECTIVE_MIN_SCORE - 0.001) for p in others]
     assert {r["relation"] for r in similar_view(users["registrar"], below, subject)} == {"similar"}
+
+
+def test_distinct_people_merges_through_a_shared_key_in_any_order() -> None:
+    """{a,b}, {b}, {a}: the second shares b with the first, the third shares a — one person."""
+    from minsheng.petitions.relations import _distinct_people
+
+    assert _distinct_people([frozenset({"a", "b"}), frozenset({"b"}), frozenset({"a"})]) == 1
+    assert _distinct_people([frozenset({"a"}), frozenset({"b"}), frozenset({"a", "b"})]) == 1
+    assert _distinct_people([frozenset({"a"}), frozenset({"b"})]) == 2
+
+
+def test_similar_view_one_numberless_record_is_one_person(register: Any, users: Any, organs: Any) -> None:
+    """Two petitions of one petitioner record without phone or ID number are one person: with the
+    subject that makes two, not a collective issue; a score is shown to three decimals."""
+    from minsheng.petitions.relations import Subject, similar_view
+    from minsheng.petitions.services import PetitionerInput
+
+    first = register(title="夜市噪音", petitioner=PetitionerInput(name="钱七", address="某路1号"))
+    again = register(title="夜市噪音", petitioner=PetitionerInput(name="钱七", address="某路1号"))
+    Petition.objects.filter(pk=again.pk).update(petitioner_id=first.petitioner_id)  # e.g. linked by staff
+    subject = Subject(keys=frozenset(), organ_id=organs["a-bureau"].pk, identity_visible=False)
+    shown = similar_view(users["registrar"], [(first.pk, 0.91234), (again.pk, 0.9)], subject)
+    assert [r["relation"] for r in shown] == ["similar", "similar"]
+    assert shown[0]["score"] == 0.912
+
+
+def test_nobody_signed_in_sees_nothing(register: Any) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from minsheng.petitions.selectors import petitions_visible_to
+
+    register()
+    assert list(petitions_visible_to(None)) == []
+    assert list(petitions_visible_to(AnonymousUser())) == []
+
+
+def test_a_superuser_without_posts_sees_masked_identities_only(against_housing: Any, register: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    from minsheng.petitions.selectors import can_see_identity, can_see_masked_identity
+
+    root = get_user_model().objects.create_superuser("root_no_posts", password="test-password-123")
+    petition = register()
+    assert can_see_masked_identity(root, petition) is True
+    assert can_see_identity(root, petition) is False
+    assert can_see_identity(None, petition) is False
