@@ -163,6 +163,9 @@ EQUIVALENT: dict[str, str] = {
     "similar_view: drop petition_id__in= of filter @ Deadline.objects.filter(petition_id__in=[pid for pid, _ in kept])": (
         "cost only: `late` is consulted for kept hits only, so a superset changes no answer"
     ),
+    "similar_search: drop pk__in= of filter @ petitions_visible_to(user).filter(pk__in=[h.id for h in hits])": (
+        "cost only: the visible petitions are looked up by hit id afterwards, so a superset changes no answer"
+    ),
     "_openable_ids: drop pk__in= of filter @ petitions_visible_to(viewer).filter(pk__in=ids)": (
         "cost only: the set is consulted for hit ids only, so every visible id changes no answer"
     ),

@@ -747,3 +747,50 @@ def test_a_superuser_without_posts_sees_masked_identities_only(against_housing: 
     assert can_see_masked_identity(root, petition) is True
     assert can_see_identity(root, petition) is False
     assert can_see_identity(None, petition) is False
+
+
+def test_same_person_petitions_needs_the_right_to_the_identity(
+    register: Any, users: Any, organs: Any
+) -> None:
+    """An analyst over the city sees the petitions (for aggregates) but may not link a person's."""
+    from minsheng.petitions.selectors import petitions_visible_to, same_person_petitions
+
+    first = register(title="路灯不亮")
+    second = register(title="下水道堵塞")
+    analyst = _user("city_analyst", (organs["a-gov"], Role.ANALYST))
+    assert {first.pk, second.pk} <= set(petitions_visible_to(analyst).values_list("pk", flat=True))
+    assert same_person_petitions(analyst, first) == []
+    assert [p.pk for p in same_person_petitions(users["registrar"], first)] == [second.pk]
+
+
+def test_same_person_petitions_of_a_numberless_record(register: Any, users: Any) -> None:
+    from minsheng.petitions.selectors import same_person_petitions
+    from minsheng.petitions.services import PetitionerInput
+
+    first = register(title="夜市噪音", petitioner=PetitionerInput(name="钱七", address="某路1号"))
+    again = register(title="夜市噪音", petitioner=PetitionerInput(name="钱七", address="某路1号"))
+    Petition.objects.filter(pk=again.pk).update(petitioner_id=first.petitioner_id)
+    assert [p.pk for p in same_person_petitions(users["registrar"], first)] == [again.pk]
+
+
+def test_similar_search_looks_at_three_candidates_per_answer(register: Any, organs: Any) -> None:
+    """``top`` answers are chosen among the ``3 × top`` best candidates the caller may open: with
+    three better ones he may not open, the fourth is not reached for ``top=1``, it is for ``top=2``."""
+    from minsheng.petitions.selectors import similar_search
+
+    text = {
+        "title": "某某化工厂夜间偷排刺鼻废气",
+        "request": "请求环保部门查处某某化工厂夜间偷排废气的问题，还居民清新空气。",
+        "facts": "该厂每晚十点以后排放刺鼻气体，附近居民无法开窗睡觉，已经持续三个月。",
+    }
+    for _ in range(3):
+        register(**text)  # at the city bureau: the county registrar may not open them
+    county = _user("county_registrar", (organs["a5-gov"], Role.REGISTRAR))
+    mine = register(
+        actor=county,
+        receiving_organ=organs["a5-gov"],
+        **{**text, "facts": text["facts"] + "另外还有噪音。"},
+    )
+    query = "\n".join(text.values())
+    assert similar_search(county, query, top=1) == []
+    assert [p.pk for p, _score in similar_search(county, query, top=2)] == [mine.pk]
