@@ -163,6 +163,10 @@ EQUIVALENT: dict[str, str] = {
     "similar_view: drop petition_id__in= of filter @ Deadline.objects.filter(petition_id__in=[pid for pid, _ in kept])": (
         "cost only: `late` is consulted for kept hits only, so a superset changes no answer"
     ),
+    "_review_organ: drop operand 2 of or @ petition.nature != Nature.ACCUSATION or not petition.accused_organ_id": (
+        "an accusation naming no accused organ: the subtree of None holds no organ, so the configured upper "
+        "organ is returned either way"
+    ),
     "similar_search: drop pk__in= of filter @ petitions_visible_to(user).filter(pk__in=[h.id for h in hits])": (
         "cost only: the visible petitions are looked up by hit id afterwards, so a superset changes no answer"
     ),

@@ -794,3 +794,18 @@ def test_similar_search_looks_at_three_candidates_per_answer(register: Any, orga
     query = "\n".join(text.values())
     assert similar_search(county, query, top=1) == []
     assert [p.pk for p, _score in similar_search(county, query, top=2)] == [mine.pk]
+
+
+def test_timeline_reference_blanked_for_a_viewer_who_opens_other_petitions(
+    register: Any, act: Any, organs: Any
+) -> None:
+    """The check is about the referenced petition, not about whether the viewer sees anything."""
+    from minsheng.petitions.selectors import timeline_data_for
+
+    elsewhere = register(title="市里的事项")
+    county = _user("county_caseworker_t", (organs["a5-gov"], Role.CASEWORKER))
+    clerk = _user("county_registrar_t", (organs["a5-gov"], Role.REGISTRAR))
+    own = register(title="区里的事项", actor=clerk, receiving_organ=organs["a5-gov"])
+    data = {"related_petition_id": elsewhere.pk, "reason": "duplicate_in_progress"}
+    assert timeline_data_for(county, data) == {"related_petition_id": None, "reason": "duplicate_in_progress"}
+    assert timeline_data_for(county, {"related_petition_id": own.pk}) == {"related_petition_id": own.pk}
