@@ -167,6 +167,13 @@ EQUIVALENT: dict[str, str] = {
         "an accusation naming no accused organ: the subtree of None holds no organ, so the configured upper "
         "organ is returned either way"
     ),
+    "discipline_body_outside: remove statement @ return None": (
+        "the last statement: a Python function that falls off its end returns None as well"
+    ),
+    "_ensure_not_accused: drop operand 2 of and @ petition.nature == Nature.ACCUSATION and petition.accused_organ_id": (
+        "an accusation naming no accused organ: the subtree of None holds no organ, so nothing is refused "
+        "either way"
+    ),
     "similar_search: drop pk__in= of filter @ petitions_visible_to(user).filter(pk__in=[h.id for h in hits])": (
         "cost only: the visible petitions are looked up by hit id afterwards, so a superset changes no answer"
     ),
