@@ -174,6 +174,14 @@ EQUIVALENT: dict[str, str] = {
         "an accusation naming no accused organ: the subtree of None holds no organ, so nothing is refused "
         "either way"
     ),
+    "accusation_leave_accused_side: remove statement @ if petition.nature != Nature.ACCUSATION or not petition.accused_organ_": (
+        "cost only: for anything but an accusation naming an accused organ the subtree below is of no organ, "
+        "so the next check returns None as well (one query later)"
+    ),
+    "accusation_leave_accused_side: or -> and @ petition.nature != Nature.ACCUSATION or not petition.accused_organ_id": (
+        "the same guard: an accusation naming no accused organ falls through to the subtree of no organ and "
+        "returns None (a grievance never names one: registration refuses it)"
+    ),
     "similar_search: drop pk__in= of filter @ petitions_visible_to(user).filter(pk__in=[h.id for h in hits])": (
         "cost only: the visible petitions are looked up by hit id afterwards, so a superset changes no answer"
     ),

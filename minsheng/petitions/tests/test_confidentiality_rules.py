@@ -809,3 +809,20 @@ def test_timeline_reference_blanked_for_a_viewer_who_opens_other_petitions(
     data = {"related_petition_id": elsewhere.pk, "reason": "duplicate_in_progress"}
     assert timeline_data_for(county, data) == {"related_petition_id": None, "reason": "duplicate_in_progress"}
     assert timeline_data_for(county, {"related_petition_id": own.pk}) == {"related_petition_id": own.pk}
+
+
+def test_accusation_inside_the_accused_subtree_waits_when_no_discipline_body_is_configured(
+    register: Any, organs: Any
+) -> None:
+    from minsheng.workflow.services import accusation_leave_accused_side
+
+    Organ.objects.filter(kind=Organ.Kind.DISCIPLINE).update(is_active=False)
+    petition = register(
+        nature="accusation", accused_organ=organs["a-gov"], title="举报市政府", request="请求查处"
+    )
+    petition.refresh_from_db()
+    assert petition.state == "registered" and petition.current_organ == organs["a-bureau"]
+    assert accusation_leave_accused_side(petition.pk) is None
+    grievance = register(title="路灯不亮")
+    assert accusation_leave_accused_side(grievance.pk) is None
+    assert Petition.objects.get(pk=grievance.pk).state == "registered"
