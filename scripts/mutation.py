@@ -182,6 +182,17 @@ EQUIVALENT: dict[str, str] = {
         "the same guard: an accusation naming no accused organ falls through to the subtree of no organ and "
         "returns None (a grievance never names one: registration refuses it)"
     ),
+    "accusation_leave_accused_side: drop operand 1 of or @ petition.nature != Nature.ACCUSATION or not petition.accused_organ_id": (
+        "only accusations name an accused organ (registration refuses one on anything else), so testing "
+        "the organ alone gives the same answer"
+    ),
+    "accusation_leave_accused_side: drop operand 2 of or @ petition.nature != Nature.ACCUSATION or not petition.accused_organ_id": (
+        "an accusation naming no accused organ falls through to the subtree of no organ and returns None"
+    ),
+    "accusation_leave_accused_side: remove statement @ return None": (
+        "the body of the first guard: without it, the subtree of no accused organ holds no organ and the "
+        "next check returns None as well"
+    ),
     "similar_search: drop pk__in= of filter @ petitions_visible_to(user).filter(pk__in=[h.id for h in hits])": (
         "cost only: the visible petitions are looked up by hit id afterwards, so a superset changes no answer"
     ),
