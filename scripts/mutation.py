@@ -652,7 +652,12 @@ class _TestTimeout(BaseException):
     pass
 
 
+_ALARM_FIRED = False
+
+
 def _on_alarm(signum: int, frame: Any) -> None:
+    global _ALARM_FIRED
+    _ALARM_FIRED = True
     raise _TestTimeout("the test ran past its timeout (a mutant that does not terminate)")
 
 
@@ -835,9 +840,11 @@ class MutationPlugin:
                     os.write(write_fd, item.nodeid.encode())
                     break
         except BaseException as exc:  # reported to the parent, never swallowed silently
-            code = 3
+            # A test stopped by its timeout may break a plugin's teardown on the way out (hypothesis
+            # does): the mutant still did not terminate in time, so it is killed by timeout.
+            code = 4 if _ALARM_FIRED else 3
             with contextlib.suppress(OSError):
-                os.write(write_fd, f"runner error: {exc!r}".encode())
+                os.write(write_fd, f"{'timeout' if _ALARM_FIRED else 'runner error'}: {exc!r}".encode())
         finally:
             os._exit(code)
 
