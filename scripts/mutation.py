@@ -149,6 +149,9 @@ EQUIVALENT: dict[str, str] = {
     "petitions_visible_to: remove statement @ if not organ_ids: return qs.none()": (
         "a shortcut: filtering by an empty set of organs (every `__in` of _scope_q empty) matches no row either"
     ),
+    "petitions_visible_to: remove statement @ return qs.none() #2": (
+        "the body of the same shortcut: with no organs every `__in` of _scope_q is empty and matches no row"
+    ),
     "similar_view: remove statement @ if not hits: return []": (
         "a shortcut: with no hits every later step works on empty lists and the answer is [] anyway"
     ),

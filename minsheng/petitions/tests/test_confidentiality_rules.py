@@ -826,3 +826,13 @@ def test_accusation_inside_the_accused_subtree_waits_when_no_discipline_body_is_
     grievance = register(title="路灯不亮")
     assert accusation_leave_accused_side(grievance.pk) is None
     assert Petition.objects.get(pk=grievance.pk).state == "registered"
+
+
+def test_available_actions_none_for_the_accused_side_some_for_the_holder(
+    against_housing: Any, organs: Any, users: Any
+) -> None:
+    from minsheng.workflow.services import available_actions
+
+    assert available_actions(against_housing, users["caseworker"]) == []  # also in 住建局
+    holder = _user("gov_only_cw", (organs["a-gov"], Role.CASEWORKER))
+    assert "receive" in [t.action for t in available_actions(against_housing, holder)]

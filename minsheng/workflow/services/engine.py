@@ -251,8 +251,9 @@ def petition_transition(
             .filter(pk=petition_id)
             .first()
         )
-        if petition is None or (not (as_system or as_petitioner) and is_accused_side(actor, petition)):
-            # for the accused side an accusation does not exist (same answer as missing).
+        if petition is None or is_accused_side(actor, petition):
+            # for the accused side an accusation does not exist (same answer as missing). The
+            # system and petitioners act for no staff member (actor None, or a citizen without posts).
             raise NotFound(_("信访事项不存在。"))
         if petition.state not in transition.sources:
             raise TransitionNotAllowed(
