@@ -149,6 +149,9 @@ EQUIVALENT: dict[str, str] = {
     "petitions_visible_to: remove statement @ if not organ_ids: return qs.none()": (
         "a shortcut: filtering by an empty set of organs (every `__in` of _scope_q empty) matches no row either"
     ),
+    "available_actions: drop operand 2 of or @ is_accused_side(actor, petition) or is_recused(petition.pk, actor)": (
+        "cost only: resolve_actor refuses a recused person for every action, so the loop finds none either way"
+    ),
     "petitions_visible_to: remove statement @ return qs.none() #2": (
         "the body of the same shortcut: with no organs every `__in` of _scope_q is empty and matches no row"
     ),
