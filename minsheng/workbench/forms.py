@@ -1,8 +1,9 @@
 """Forms of the workbench: intake per channel, list filters, and the field specs of each action.
 
-Action forms are generic: ACTION_FIELDS names each field of a transition's ``data`` (see the
-handlers in minsheng.workflow.services); the view passes the posted values to
-``petition_transition`` unchanged, and the service validates them (InvalidInput names the field).
+Action forms are generated: each action's fields come from its input model in
+minsheng.workflow.inputs (the same model validates the API body and documents it in OpenAPI); the
+view passes the posted values to ``petition_transition``, which validates them (InvalidInput names
+the field).
 """
 
 from __future__ import annotations
@@ -21,23 +22,9 @@ from minsheng.core.params import BadParameter, date_param, id_param
 from minsheng.orgs.models import Category, Organ, Region
 from minsheng.petitions.models import Channel, Nature, State
 from minsheng.petitions.selectors import PetitionFilters
-from minsheng.workflow.models import Decision, Delivery, Opinion, SupervisionOrder
-from minsheng.workflow.services import APPEAL_OUTCOMES, HANDLING_OUTCOMES, LIMITATIONS
+from minsheng.workflow.inputs import BOOL, HIDDEN, INPUTS, ORGANS, TEXT, InputField, input_fields
 
-TEXT, AREA, SELECT, MULTI, DATE, DATETIME, BOOL, INT, ORGAN, ORGANS, USER, ORDER = (
-    "text",
-    "textarea",
-    "select",
-    "multiselect",
-    "date",
-    "datetime",
-    "bool",
-    "int",
-    "organ",
-    "organs",
-    "user",
-    "order",
-)
+MULTI = "multiselect"
 
 
 @dataclass(frozen=True)
@@ -50,262 +37,37 @@ class FieldSpec:
     help: Any = ""
     initial: str = ""
     organ_kinds: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
 
 
-def _choices(values: list[str], enum: Any) -> tuple[tuple[str, Any], ...]:
-    return tuple((str(v), enum(v).label) for v in values)
+def _spec(field: InputField) -> FieldSpec:
+    widget = field.widget
+    return FieldSpec(
+        name=field.name,
+        label=widget.label,
+        kind=widget.kind,
+        required=field.required,
+        choices=field.choices,
+        help=widget.help,
+        initial=widget.initial,
+        organ_kinds=widget.organ_kinds,
+        states=widget.states,
+    )
 
 
-OUTCOME_HANDLING = _choices([str(o) for o in HANDLING_OUTCOMES], Opinion.Outcome)
-OUTCOME_APPEAL = _choices([str(o) for o in APPEAL_OUTCOMES], Opinion.Outcome)
-METHODS = tuple((m.value, m.label) for m in Delivery.Method)
+def action_fields(action: str) -> list[FieldSpec]:
+    """The form of an action, generated from its input model (minsheng.workflow.inputs): the
+    action's own fields, then when the act happened and why it is entered late."""
+    return [_spec(f) for f in input_fields(action) if f.widget.kind != HIDDEN]
 
-OPINION_FIELDS = [
-    FieldSpec("request", _("信访人投诉请求"), AREA, help=_("留空则使用登记的请求")),
-    FieldSpec("facts_and_reasons", _("事实和理由"), AREA, True),
-    FieldSpec("opinion", _("处理意见"), AREA, True),
-    FieldSpec("legal_basis", _("法律法规依据"), AREA, True),
-]
-APPEAL_REQUEST = [
-    FieldSpec("received_on", _("收到请求日期"), DATE, True, help=_("复查/复核机关收到请求之日")),
-    FieldSpec("postmarked_on", _("邮戳日期"), DATE, help=_("邮寄提出的，以邮戳日期为准")),
-    FieldSpec("reasons", _("请求理由"), AREA),
-    FieldSpec("good_reason", _("逾期正当理由"), AREA, help=_("超过30日申请期限时必填")),
-]
-DELIVERY = [
-    FieldSpec("method", _("送达方式"), SELECT, True, METHODS),
-    FieldSpec("delivered_on", _("信访人收到日期"), DATE, True),
-    FieldSpec("refused", _("拒收（留置送达）"), BOOL),
-    FieldSpec(
-        "method_reason",
-        _("送达方式说明"),
-        AREA,
-        help=_("信访人要求纸质文书而以短信、电话或网络送达时必填"),
-    ),
-]
 
-ACTION_FIELDS: dict[str, list[FieldSpec]] = {
-    "triage": [],
-    "forward": [
-        FieldSpec("organ_id", _("转送机关（主办）"), ORGAN, True),
-        FieldSpec("assisting_organ_ids", _("协办机关"), ORGANS),
-        FieldSpec("instructions", _("转送说明"), AREA),
-    ],
-    "assign": [
-        FieldSpec("organ_id", _("交办机关（主办）"), ORGAN, True),
-        FieldSpec("due_date", _("指定办理期限"), DATE, True),
-        FieldSpec("assisting_organ_ids", _("协办机关"), ORGANS),
-        FieldSpec("instructions", _("交办要求"), AREA),
-    ],
-    "report_for_decision": [FieldSpec("note", _("报请事由"), AREA, True)],
-    "record_limitation": [
-        FieldSpec("limitation", _("时效"), SELECT, True, tuple((k, v[2]) for k, v in LIMITATIONS.items())),
-        FieldSpec("known_date", _("知道或应当知道之日"), DATE, True),
-    ],
-    "split_accusation": [
-        FieldSpec("accusation_title", _("检举控告部分：标题"), TEXT, True),
-        FieldSpec("accusation_request", _("检举控告部分：请求"), AREA, True),
-        FieldSpec("accusation_facts", _("检举控告部分：事实"), AREA),
-        FieldSpec("accused_organ_id", _("被检举控告单位"), ORGAN),
-        FieldSpec("accused_person", _("被检举控告人"), TEXT),
-        FieldSpec("discipline_organ_id", _("纪检监察机关"), ORGAN, help=_("留空则自动选择")),
-        FieldSpec("grievance_title", _("申诉求决部分：标题"), TEXT, True),
-        FieldSpec(
-            "grievance_request",
-            _("申诉求决部分：请求"),
-            AREA,
-            True,
-            help=_("不得含有检举控告的内容（条例第三十条第三款）"),
-        ),
-        FieldSpec("grievance_facts", _("申诉求决部分：事实"), AREA),
-        FieldSpec("grievance_reasons", _("申诉求决部分：理由"), AREA),
-    ],
-    "route_political_legal": [
-        FieldSpec(
-            "organ_id",
-            _("政法部门"),
-            ORGAN,
-            True,
-            organ_kinds=(Organ.Kind.POLITICAL_LEGAL, Organ.Kind.COURT, Organ.Kind.PROCURATORATE),
-        )
-    ],
-    "route_discipline": [
-        FieldSpec("organ_id", _("纪检监察机关"), ORGAN, True, organ_kinds=(Organ.Kind.DISCIPLINE,))
-    ],
-    "not_accept": [
-        FieldSpec(
-            "reason", _("不予受理理由"), SELECT, True, tuple((r.value, r.label) for r in Decision.Reason)
-        ),
-        FieldSpec("explanation", _("说明"), AREA),
-        FieldSpec(
-            "guidance_organ_id", _("告知向其提出的有权机关"), ORGAN, help=_("越级走访、不属于受理范围时必填")
-        ),
-        FieldSpec("related_petition_id", _("关联信访事项查询码"), TEXT, help=_("重复信访、复核终结时必填")),
-    ],
-    "refer_elsewhere": [
-        FieldSpec("guidance_organ_id", _("有权处理的机关"), ORGAN, True),
-        FieldSpec("explanation", _("说明"), AREA),
-    ],
-    "receive": [FieldSpec("received_at", _("收到时间"), DATETIME, help=_("留空为现在"))],
-    "object": [
-        FieldSpec("reasons", _("异议理由"), AREA, True, help=_("收到之日起5个工作日内提出")),
-        FieldSpec("suggested_organ_id", _("建议的有权机关"), ORGAN),
-    ],
-    "approve_objection": [FieldSpec("note", _("意见"), AREA)],
-    "reject_objection": [FieldSpec("note", _("不同意的理由"), AREA, True)],
-    "dispute_jurisdiction": [
-        FieldSpec("reasons", _("争议事由"), AREA, True),
-        FieldSpec("other_organ_ids", _("涉及的其他机关"), ORGANS),
-    ],
-    "resolve_jurisdiction": [
-        FieldSpec("organ_id", _("确定的受理机关"), ORGAN, True),
-        FieldSpec("note", _("说明"), AREA),
-    ],
-    "accept": [
-        FieldSpec("notice_given_at", _("书面告知时间"), DATETIME, help=_("留空为现在")),
-        FieldSpec("on_the_spot", _("当场告知"), BOOL),
-    ],
-    "redirect": [
-        FieldSpec(
-            "route",
-            _("法定途径"),
-            SELECT,
-            True,
-            tuple(
-                (r, label)
-                for r, label in (
-                    ("litigation_etc", _("诉讼、复议、刑事立案、法律监督、公安程序")),
-                    ("arbitration", _("仲裁")),
-                    ("party_appeal", _("党员申诉、申请复审")),
-                    ("admin_procedure", _("行政复议、裁决、确认、许可、处罚等行政程序")),
-                )
-            ),
-        ),
-        FieldSpec("target_procedure", _("具体程序及受理机关"), TEXT, True),
-        FieldSpec("limitation", _("时效"), SELECT, choices=tuple((k, v[2]) for k, v in LIMITATIONS.items())),
-        FieldSpec("known_date", _("知道或应当知道之日"), DATE),
-    ],
-    "perform_duty": [
-        FieldSpec("outcome", _("结果"), SELECT, True, OUTCOME_HANDLING[:1] + OUTCOME_HANDLING[2:]),
-        FieldSpec("facts_and_reasons", _("事实和理由"), AREA),
-        FieldSpec("reply", _("答复内容"), AREA, True),
-    ],
-    "reply_suggestion": [
-        FieldSpec(
-            "outcome",
-            _("采纳情况"),
-            SELECT,
-            True,
-            _choices(["adopted", "partly_adopted", "not_adopted"], Opinion.Outcome),
-        ),
-        FieldSpec("reply", _("回复内容"), AREA, True),
-    ],
-    "start_handling": [
-        FieldSpec(
-            "no_conflict_of_interest", _("本人与信访事项或信访人无直接利害关系（第二十八条）"), BOOL, True
-        )
-    ],
-    "simplify": [
-        FieldSpec("likely_supported", _("事实清楚、诉求可能予以支持"), BOOL, True),
-        FieldSpec("no_statutory_procedure", _("不属于应通过法定途径解决的事项"), BOOL, True),
-        FieldSpec("single_responsible_body", _("责任主体单一"), BOOL, True),
-        FieldSpec("no_conflict_of_interest", _("本人无直接利害关系"), BOOL, True),
-        FieldSpec("paper_requested", _("信访人要求纸质答复"), BOOL),
-    ],
-    "convert_to_ordinary": [FieldSpec("reason", _("转为普通程序的理由"), AREA, True)],
-    "start_hearing": [
-        FieldSpec("start", _("听证日期"), DATE, True),
-        FieldSpec("participants", _("参加人"), AREA),
-    ],
-    "end_hearing": [FieldSpec("end", _("结束日期"), DATE, True), FieldSpec("summary", _("听证情况"), AREA)],
-    "start_mediation": [FieldSpec("both_parties_consent", _("双方当事人同意调解"), BOOL, True)],
-    "settle": [FieldSpec("agreement", _("调解和解协议内容"), AREA, True)],
-    "end_mediation": [FieldSpec("note", _("说明"), AREA)],
-    "extend": [
-        FieldSpec("days", _("延长天数（累计不超过30日）"), INT, True),
-        FieldSpec("reason", _("延期理由"), AREA, True),
-        FieldSpec("notified_at", _("已告知信访人的时间"), DATETIME, help=_("告知后延期才生效；可稍后登记")),
-    ],
-    "notify_extension": [FieldSpec("notified_at", _("告知时间"), DATETIME, help=_("留空为现在"))],
-    "draft_opinion": [
-        FieldSpec("outcome", _("拟处理结果"), SELECT, False, OUTCOME_HANDLING),
-        FieldSpec("facts_and_reasons", _("事实和理由"), AREA),
-        FieldSpec("opinion", _("处理意见"), AREA),
-        FieldSpec("legal_basis", _("法律法规依据"), AREA),
-        FieldSpec(
-            "submit",
-            _("报送机关负责人签发"),
-            BOOL,
-            initial="on",
-            help=_("不勾选则仅保存草稿；报送时须填齐各项"),
-        ),
-    ],
-    "sign_opinion": [FieldSpec("comment", _("签发意见"), AREA)],
-    "return_draft": [FieldSpec("comment", _("退回意见"), AREA, True)],
-    "declare_conflict": [
-        FieldSpec(
-            "reason",
-            _("回避理由"),
-            AREA,
-            True,
-            help=_("与信访事项或信访人有直接利害关系的情形（条例第二十八条第三款）；声明后不能再办理本事项"),
-        )
-    ],
-    "conclude": [FieldSpec("outcome", _("处理结果"), SELECT, True, OUTCOME_HANDLING), *OPINION_FIELDS],
-    "deliver": DELIVERY,
-    "report_completion": [FieldSpec("report", _("办结报告"), AREA, True)],
-    "request_review": APPEAL_REQUEST,
-    "conclude_review": [
-        FieldSpec("outcome", _("复查结果"), SELECT, True, OUTCOME_APPEAL),
-        *OPINION_FIELDS,
-        *DELIVERY,
-    ],
-    "request_recheck": APPEAL_REQUEST,
-    "start_recheck_hearing": [
-        FieldSpec("hearing_start", _("听证开始日期"), DATE, True),
-        FieldSpec("participants", _("参加人"), AREA),
-    ],
-    "end_recheck_hearing": [FieldSpec("hearing_end", _("听证结束日期"), DATE, True)],
-    "conclude_recheck": [
-        FieldSpec("outcome", _("复核结果"), SELECT, True, OUTCOME_APPEAL),
-        *OPINION_FIELDS,
-        *DELIVERY,
-    ],
-    "supervise": [
-        FieldSpec(
-            "kind", _("督办类型"), SELECT, True, tuple((k.value, k.label) for k in SupervisionOrder.Kind)
-        ),
-        FieldSpec("suggestion", _("督办意见"), AREA, True),
-        FieldSpec(
-            "feedback_due",
-            _("反馈期限"),
-            DATE,
-            help=_("留空则按“对改进建议书面反馈”时限自动计算；不得早于督办日期"),
-        ),
-    ],
-    "supervision_feedback": [
-        FieldSpec("order_id", _("督办单"), ORDER, True),
-        FieldSpec("feedback", _("书面反馈"), AREA, True),
-    ],
-    "note": [FieldSpec("text", _("备注（仅内部可见）"), AREA, True)],
-    "assign_caseworker": [FieldSpec("user_id", _("承办人"), USER, True)],
-    "take_charge": [],
-    "report_urgent": [FieldSpec("note", _("情况说明"), AREA)],
-    "archive": [],
-}
+ACTION_FIELDS: dict[str, list[FieldSpec]] = {action: action_fields(action) for action in INPUTS}
 
-# Back-dated entry (workflow engine ``act_moment``): every action form may record when the act
-# really happened and, when entered more than a day later, why it is entered late.
-COMMON_FIELDS = [
-    FieldSpec(
-        "occurred_at",
-        _("办理时间"),
-        DATETIME,
-        help=_("补录已办理的环节时填写实际办理时间；留空为现在。不能晚于现在，不能早于上一环节"),
-    ),
-    FieldSpec("late_reason", _("补录原因"), AREA, help=_("办理时间早于录入时间一日以上时必填")),
-]
-ACTION_FIELDS = {action: [*specs, *COMMON_FIELDS] for action, specs in ACTION_FIELDS.items()}
+
+def fields_for(action: str, state: str) -> list[FieldSpec]:
+    """The fields shown for ``action`` on a petition in ``state`` (some apply to one stage only)."""
+    return [spec for spec in ACTION_FIELDS.get(action, []) if not spec.states or state in spec.states]
+
 
 # Actions whose button is shown as the main step; the rest are grouped as secondary.
 PRIMARY_ACTIONS = frozenset(

@@ -47,6 +47,7 @@ from minsheng.petitions.selectors import (
 )
 from minsheng.workbench import forms as wf
 from minsheng.workbench import queries
+from minsheng.workflow import inputs as wi
 from minsheng.workflow.labels import action_label, actor_words, data_key_label, data_value_words, rule_name
 from minsheng.workflow.models import Assignment, OpinionDraft, PetitionEvent, SupervisionOrder
 from minsheng.workflow.selectors import GUIDANCE_ACTIONS, event_visible_to, limitation_for, split_links_for
@@ -715,7 +716,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _field_options(spec: wf.FieldSpec, petition: Petition) -> list[tuple[str, str]]:
-    if spec.kind in (wf.ORGAN, wf.ORGANS):
+    if spec.kind in (wi.ORGAN, wf.ORGANS):
         organs = Organ.objects.filter(is_active=True).order_by("level", "code")
         if spec.organ_kinds:
             organs = organs.filter(kind__in=spec.organ_kinds)
@@ -726,14 +727,14 @@ def _field_options(spec: wf.FieldSpec, petition: Petition) -> list[tuple[str, st
             top_ids = {value for value, _label in top}
             options = top + [o for o in options if o[0] not in top_ids]
         return options
-    if spec.kind == wf.USER:
+    if spec.kind == wi.USER:
         return [
             (str(m.user_id), m.user.get_full_name() or m.user.get_username())
             for m in StaffMembership.objects.filter(organ=petition.current_organ, role=Role.CASEWORKER)
             .exclude(user_id__in=petition.recusals.values("user_id"))  # the service refuses them too
             .select_related("user")
         ]
-    if spec.kind == wf.ORDER:
+    if spec.kind == wi.ORDER:
         return [
             (
                 str(o.pk),
@@ -748,7 +749,7 @@ def _initial(spec: wf.FieldSpec, petition: Petition) -> str:
     draft = (petition.suggestions or {}).get("draft_opinion") or {}
     if draft.get(spec.name):
         return str(draft[spec.name])
-    if spec.kind == wf.DATE and spec.required:
+    if spec.kind == wi.DATE and spec.required:
         return timezone.localdate().isoformat()
     if spec.name == "request":
         return petition.request
@@ -759,7 +760,7 @@ def _action_form_context(
     petition: Petition, action: str, values: QueryDict | None, error: ApplicationError | None
 ) -> dict[str, Any]:
     transition = TRANSITIONS[action]
-    specs = wf.ACTION_FIELDS.get(action, [])
+    specs = wf.fields_for(action, petition.state)
     fields = []
     for spec in specs:
         if values is not None:
@@ -773,7 +774,7 @@ def _action_form_context(
                 "spec": spec,
                 "value": value,
                 "options": _field_options(spec, petition)
-                if spec.kind in (wf.SELECT, wf.ORGAN, wf.ORGANS, wf.USER, wf.ORDER)
+                if spec.kind in (wi.SELECT, wi.ORGAN, wf.ORGANS, wi.USER, wi.ORDER)
                 else [],
                 "error": error.message if error is not None and error.field == spec.name else "",
             }
@@ -801,7 +802,7 @@ def petition_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     base = {} if _is_htmx(request) else _nav(request)
     if request.method != "POST":
         return render(request, template, {**base, **_action_form_context(petition, action, None, None)})
-    data = wf.action_data(wf.ACTION_FIELDS[action], request.POST)
+    data = wf.action_data(wf.fields_for(action, petition.state), request.POST)
     try:
         petition_transition(petition.pk, action, actor=_user(request), data=data)
     except (InvalidInput, TransitionNotAllowed, Forbidden) as exc:

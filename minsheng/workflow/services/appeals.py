@@ -13,6 +13,7 @@ from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
 from minsheng.petitions.models import State
 from minsheng.workflow import deadlines as dl
+from minsheng.workflow.inputs import APPEAL_OUTCOMES
 from minsheng.workflow.models import (
     Appeal,
     Hearing,
@@ -86,11 +87,7 @@ def h_request_recheck(ctx: Ctx) -> None:
 
 # 复查/复核 decide on the opinion under review (Arts. 35–36): uphold, change or revoke it, with the
 # reasons (facts_and_reasons) — never a fresh 支持/不支持, which answers the original request.
-APPEAL_OUTCOMES = [
-    Opinion.Outcome.UPHELD,
-    Opinion.Outcome.CHANGED,
-    Opinion.Outcome.REVOKED,
-]
+# The list is declared once with the action inputs (minsheng.workflow.inputs.APPEAL_OUTCOMES).
 
 
 def _conclude_appeal(ctx: Ctx, stage: str, answer_rule: str) -> dt.date:

@@ -80,7 +80,7 @@ class Ctx:
         value = self.data.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                raise InvalidInput(_("此项必填。"), field=name)
+                raise InvalidInput(_("此项必填。"), field=name, code="required")
             return ""
         if not isinstance(value, str):
             raise InvalidInput(_("应为文本。"), field=name)
@@ -92,7 +92,7 @@ class Ctx:
         value = self.data.get(name)
         if value in (None, ""):
             if required:
-                raise InvalidInput(_("此项必填。"), field=name)
+                raise InvalidInput(_("此项必填。"), field=name, code="required")
             return ""
         if value not in choices:
             raise InvalidInput(_("无效的选项；可选：%(c)s") % {"c": ", ".join(choices)}, field=name)
@@ -104,7 +104,7 @@ class Ctx:
         value = self.data.get(name)
         if value in (None, ""):
             if required:
-                raise InvalidInput(_("此项必填。"), field=name)
+                raise InvalidInput(_("此项必填。"), field=name, code="required")
             return None
         if isinstance(value, bool):
             raise InvalidInput(_("应为整数。"), field=name)
@@ -135,7 +135,7 @@ class Ctx:
         value = self.data.get(name)
         if value in (None, ""):
             if required and default is None:
-                raise InvalidInput(_("此项必填（日期，格式 YYYY-MM-DD）。"), field=name)
+                raise InvalidInput(_("此项必填（日期，格式 YYYY-MM-DD）。"), field=name, code="required")
             return default
         if isinstance(value, dt.datetime):
             return dl.local_date(value)
@@ -178,7 +178,7 @@ class Ctx:
         value = self.data.get(name)
         if value in (None, ""):
             if required:
-                raise InvalidInput(_("此项必填。"), field=name)
+                raise InvalidInput(_("此项必填。"), field=name, code="required")
             return None
         organ = None
         pk = _as_id(value)
@@ -201,7 +201,7 @@ class Ctx:
         value = self.data.get(name)
         if value in (None, ""):
             if required:
-                raise InvalidInput(_("此项必填。"), field=name)
+                raise InvalidInput(_("此项必填。"), field=name, code="required")
             return None
         pk = _as_id(value)
         # Only petitions the actor may open: the reference is no probe of what exists elsewhere.

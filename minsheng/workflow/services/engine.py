@@ -19,9 +19,8 @@ from minsheng.orgs.selectors import is_admin, membership_for
 from minsheng.petitions.confidentiality import is_accused_side
 from minsheng.petitions.models import Petition, State
 from minsheng.workflow import deadlines as dl
-from minsheng.workflow.models import (
-    PetitionEvent,
-)
+from minsheng.workflow.inputs import parse_input
+from minsheng.workflow.models import PetitionEvent
 from minsheng.workflow.services.context import (
     AT_CHAIN,
     AT_CURRENT,
@@ -265,15 +264,10 @@ def petition_transition(
         membership, role = resolve_actor(
             transition, petition, actor, as_petitioner=as_petitioner, as_system=as_system
         )
-        moment, entry = act_moment(petition, dict(data or {}), entered)
-        ctx = Ctx(
-            petition=petition,
-            actor=actor,
-            membership=membership,
-            role=role,
-            data=dict(data or {}),
-            now=moment,
-        )
+        # The input's shape is checked only once the caller may act (no probing by the refused).
+        clean = parse_input(action, dict(data or {}))
+        moment, entry = act_moment(petition, clean, entered)
+        ctx = Ctx(petition=petition, actor=actor, membership=membership, role=role, data=clean, now=moment)
         from_state = petition.state
         try:
             chosen = transition.handler(ctx)

@@ -14,6 +14,7 @@ from minsheng.notifications.services import outbox_notify_organ, outbox_notify_p
 from minsheng.orgs.models import Organ, StaffMembership
 from minsheng.petitions.models import Nature, Procedure, Route, State
 from minsheng.workflow import deadlines as dl
+from minsheng.workflow.inputs import DUTY_OUTCOMES, HANDLING_OUTCOMES, SUGGESTION_OUTCOMES
 from minsheng.workflow.models import (
     Assignment,
     Deadline,
@@ -120,9 +121,7 @@ def h_perform_duty(ctx: Ctx) -> None:
         petition=ctx.petition,
         stage=Opinion.Stage.DUTY,
         organ=ctx.petition.current_organ,
-        outcome=ctx.choice(
-            "outcome", [Opinion.Outcome.SUPPORT, Opinion.Outcome.EXPLAIN, Opinion.Outcome.NOT_SUPPORT]
-        ),
+        outcome=ctx.choice("outcome", DUTY_OUTCOMES),
         request=ctx.petition.request,
         facts_and_reasons=ctx.text("facts_and_reasons", required=False) or "-",
         opinion=ctx.text("reply"),
@@ -141,9 +140,7 @@ def h_reply_suggestion(ctx: Ctx) -> None:
         petition=ctx.petition,
         stage=Opinion.Stage.SUGGESTION_REPLY,
         organ=ctx.petition.current_organ,
-        outcome=ctx.choice(
-            "outcome", [Opinion.Outcome.ADOPTED, Opinion.Outcome.PARTLY_ADOPTED, Opinion.Outcome.NOT_ADOPTED]
-        ),
+        outcome=ctx.choice("outcome", SUGGESTION_OUTCOMES),
         request=ctx.petition.request,
         facts_and_reasons="-",
         opinion=ctx.text("reply"),
@@ -393,14 +390,6 @@ def h_draft_opinion(ctx: Ctx) -> None:
         _working_draft(ctx)
         return
     _submit_for_signoff(ctx)
-
-
-HANDLING_OUTCOMES = [
-    Opinion.Outcome.SUPPORT,
-    Opinion.Outcome.PARTIAL_SUPPORT,
-    Opinion.Outcome.EXPLAIN,
-    Opinion.Outcome.NOT_SUPPORT,
-]
 
 
 # ---- sign-off (签发): a handling opinion is issued only once the organ head or a delegate signs it
