@@ -21,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, field_validator
 
+from minsheng.api.action_schemas import add_action_bodies
 from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
 from minsheng.core.rules import load_rules
 from minsheng.orgs.models import Category, Organ, Region, Role
@@ -37,6 +38,7 @@ from minsheng.petitions.selectors import (
     timeline_data_for,
 )
 from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
+from minsheng.workflow.inputs import schema_for
 from minsheng.workflow.labels import rule_name
 from minsheng.workflow.selectors import event_visible_to, limitation_for, split_links_for
 from minsheng.workflow.services import MAX_ID, TRANSITIONS, available_actions, petition_transition
@@ -53,7 +55,18 @@ class BearerAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+class MinshengAPI(NinjaAPI):
+    """The API whose OpenAPI document carries each action's request body (api.action_schemas)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        prefix = path_prefix if path_prefix is not None else self.get_root_path(path_params or {})
+        return add_action_bodies(schema, prefix)
+
+
+api = MinshengAPI(
     title="minsheng 民声 API",
     version="1.0.0",
     description="Staff JSON API for 信访 case handling. Authenticate with POST /api/v1/auth/token, "
@@ -250,9 +263,11 @@ class RuleOut(Schema):
 class ActionInfoOut(Schema):
     action: str
     label: str
+    article: str
     from_states: list[str]
     to_state: str | None
     roles: list[str]
+    input_schema: dict[str, Any]  # JSON schema of the body (minsheng.workflow.inputs)
 
 
 @ref_router.get("/organs", response={200: list[OrganOut], 401: ErrorOut}, operation_id="organs_list")
@@ -316,8 +331,10 @@ def actions_list(request: HttpRequest) -> Any:
             action=t.action,
             label=str(t.label),
             from_states=sorted(t.sources),
+            article=t.article,
             to_state=t.target,
             roles=sorted(t.roles),
+            input_schema=schema_for(t.action),
         )
         for t in TRANSITIONS.values()
     ]
@@ -771,27 +788,10 @@ def petition_get_endpoint(request: HttpRequest, petition_id: int) -> Any:
     return _detail(request, access_petition(request.auth, petition_id))  # type: ignore[attr-defined]
 
 
-ACTION_BODY = {
-    "requestBody": {
-        "required": False,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "additionalProperties": True,
-                    "description": "The action's data; fields depend on the action (GET /api/v1/actions, docs/api.md).",
-                }
-            }
-        },
-    }
-}
-
-
 @router.post(
     "/petitions/{petition_id}/actions/{action}",
     response={200: PetitionDetailOut, **ERRORS},
     operation_id="petition_action",
-    openapi_extra=ACTION_BODY,
 )
 def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str) -> Any:
     user = request.auth  # type: ignore[attr-defined]

@@ -714,7 +714,9 @@ def parse_input(action: str, data: dict[str, Any]) -> dict[str, Any]:
     try:
         parsed = model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt field also leaves the intended one missing: naming the stray one helps more.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         location = first.get("loc") or ()
         field = str(location[0]) if location else "body"
         code, message = _message(first)
