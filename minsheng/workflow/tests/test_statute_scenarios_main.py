@@ -28,6 +28,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from minsheng.workflow.sweeps import deadlines_sweep
 from minsheng.workflow.tests.scenario_api import OPINION, Office, at, moment, notices
 
 pytestmark = pytest.mark.django_db
@@ -223,3 +224,92 @@ def test_register_to_final_at_the_dates_they_happened(office: Office, organs: An
     office.refuse(
         "registrar", pk, "request_review", status=409, code="transition_not_allowed", received_on="2025-09-20"
     )
+
+
+# ---- R-CNT-6: in time is judged by the date received (or postmarked), not the date entered
+
+
+def _closed_by_the_sweep(office: Office, organs: Any) -> int:
+    pk = delivered_on_0609(office, organs)
+    office.enter_on(at("2025-07-10", 1))  # the nightly sweep after the window (due 07-09) ran out
+    deadlines_sweep()
+    assert office.state(pk) == "closed_no_review"
+    assert office.deadline(pk, "D-REVIEW-REQ-30")["status"] == "expired"
+    office.enter_on(at("2025-07-15", 10))
+    return pk
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"received_on": "2025-07-08"},  # received in time, entered on 07-15
+        {"received_on": "2025-07-11", "postmarked_on": "2025-07-09"},  # posted on the last day
+    ],
+)
+def test_a_review_request_made_in_time_reopens_a_matter_the_sweep_closed(
+    office: Office, organs: Any, dates: dict[str, str]
+) -> None:
+    pk = _closed_by_the_sweep(office, organs)
+    office.act("registrar", pk, "request_review", **dates)
+    detail = office.detail(pk, "registrar")
+    assert detail["state"] == "review_requested" and detail["current_organ"]["id"] == organs["a-gov"].pk
+    received = dates["received_on"]
+    # D-REVIEW-30 from the day the request was received: 07-08 → 08-07 (Thu); 07-11 → 08-10 (Sun) → 08-11
+    expected = {"2025-07-08": ("2025-08-07", "2025-08-07"), "2025-07-11": ("2025-08-10", "2025-08-11")}
+    assert office.dues(pk, "D-REVIEW-30", "registrar") == (received, *expected[received], "open")
+    window = office.deadline(pk, "D-REVIEW-REQ-30", "registrar")
+    assert window["status"] == "met"
+    (event,) = office.events(pk, "request_review", "registrar")
+    assert (event["from_state"], event["to_state"]) == ("closed_no_review", "review_requested")
+    assert event["data"]["reopened"]["window"] == "D-REVIEW-REQ-30"
+    assert event["data"]["reopened"]["window_statutory_due"] == "2025-07-09"
+    assert event["data"]["late_with_good_reason"] is False
+    # the closing stays on the timeline, before the re-opening
+    actions = [e["action"] for e in detail["timeline"]]
+    assert actions.index("close_no_review") < actions.index("request_review")
+
+
+def test_a_late_review_request_after_closing_needs_a_good_reason(office: Office, organs: Any) -> None:
+    pk = _closed_by_the_sweep(office, organs)
+    office.refuse(
+        "registrar", pk, "request_review", status=422, code="invalid", field="received_on",
+        received_on="2025-07-10",
+    )  # fmt: skip
+    # the 复核 window never opened on this matter: request_recheck does not re-open it
+    office.refuse(
+        "registrar",
+        pk,
+        "request_recheck",
+        status=409,
+        code="transition_not_allowed",
+        received_on="2025-07-08",
+    )
+    office.act("registrar", pk, "request_review", received_on="2025-07-10", good_reason="住院治疗，有病历")
+    (event,) = office.events(pk, "request_review", "registrar")
+    assert event["data"]["late_with_good_reason"] is True
+    window = office.deadline(pk, "D-REVIEW-REQ-30", "registrar")
+    assert window["status"] == "met"
+
+
+def test_a_recheck_request_made_in_time_reopens_a_matter_closed_after_review(
+    office: Office, organs: Any
+) -> None:
+    pk = delivered_on_0609(office, organs)
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person", "delivered_on": "2025-07-28"}
+    office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld)
+    office.enter_on(at("2025-08-28", 1))  # D-RECHECK-REQ-30 due 08-27
+    deadlines_sweep()
+    assert office.state(pk, "registrar") == "closed_no_review"
+    office.enter_on(at("2025-09-02", 10))
+    # the 复查 was made: request_review cannot re-open this matter
+    office.refuse(
+        "registrar", pk, "request_review", status=409, code="transition_not_allowed", received_on="2025-08-26"
+    )
+    office.act("registrar", pk, "request_recheck", received_on="2025-08-26")
+    detail = office.detail(pk, "registrar")
+    assert detail["state"] == "recheck_requested" and detail["current_organ"]["id"] == organs["xd-gov"].pk
+    # D-RECHECK-30 from 08-26 → 09-25 (Thu)
+    assert office.dues(pk, "D-RECHECK-30", "registrar") == ("2025-08-26", "2025-09-25", "2025-09-25", "open")
+    (event,) = office.events(pk, "request_recheck", "registrar")
+    assert event["data"]["reopened"]["window"] == "D-RECHECK-REQ-30"
