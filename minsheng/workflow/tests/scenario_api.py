@@ -94,8 +94,20 @@ class Office:
             self._tokens[username] = {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
         return self._tokens[username]
 
-    def register(self, received_at: dt.datetime, who: str = "registrar", **fields: Any) -> int:
-        self._entry_after(received_at.date().isoformat())
+    def register(
+        self,
+        received_at: dt.datetime,
+        who: str = "registrar",
+        *,
+        entered: dt.datetime | None = None,
+        **fields: Any,
+    ) -> int:
+        """Register an item received at ``received_at``, entered at ``entered`` (default: 10:00
+        the next day)."""
+        if entered is None:
+            self._entry_after(received_at.date().isoformat())
+        else:
+            self.enter_on(entered)
         body = {**LETTER, "received_at": received_at.isoformat(), **fields}
         response = self.client.post(
             "/api/v1/petitions", json.dumps(body), content_type="application/json", **self.auth(who)
@@ -179,3 +191,40 @@ class Office:
 def notices(pk: int) -> list[str]:
     """The documents the case's records support, in procedural order (the 文书 of the case page)."""
     return [kind for kind, _label in documents_available(Petition.objects.get(pk=pk))]
+
+
+# ---- the main path, at the dates of test_statute_scenarios_main (see its docstring)
+
+
+def accepted_on_0401(office: Office, organs: Any, **fields: Any) -> int:
+    """A letter received by the city bureau on 2025-03-24, forwarded to the housing bureau on
+    03-26, received there on 03-28 and accepted on 04-01 (D-HANDLE-60: 05-31 / 06-03)."""
+    pk = office.register(at("2025-03-24", 9, 30), **fields)
+    office.act("dispatcher", pk, "forward", "2025-03-26", organ_id=organs["a-housing"].pk)
+    office.act("caseworker", pk, "receive", "2025-03-28")
+    office.act("caseworker", pk, "accept", "2025-04-01")
+    return pk
+
+
+def delivered_on_0609(office: Office, organs: Any, **fields: Any) -> int:
+    """… investigated from 04-10, opinion drafted 06-05 and signed 06-06, delivered in person on
+    06-09 (D-REVIEW-REQ-30: 07-09)."""
+    pk = accepted_on_0401(office, organs, **fields)
+    office.act("caseworker", pk, "start_handling", "2025-04-10", no_conflict_of_interest=True)
+    office.act("caseworker", pk, "conclude", "2025-06-05", **OPINION)
+    office.act("organ_head", pk, "sign_opinion", "2025-06-06")
+    office.act("caseworker", pk, "deliver", "2025-06-09", method="in_person", delivered_on="2025-06-09")
+    return pk
+
+
+def final_on_0915(office: Office, organs: Any, **fields: Any) -> int:
+    """… 复查 requested 07-01, answered (维持) 07-28; 复核 requested 08-20, answered (维持) and
+    delivered 09-15: final."""
+    pk = delivered_on_0609(office, organs, **fields)
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person"}
+    office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld, delivered_on="2025-07-28")
+    office.act("registrar", pk, "request_recheck", "2025-08-20", received_on="2025-08-20")
+    office.act("province_head", pk, "conclude_recheck", "2025-09-15", **upheld, delivered_on="2025-09-15")
+    assert office.state(pk, "registrar") == "final"
+    return pk

@@ -29,7 +29,15 @@ import time_machine
 from django.test import Client
 
 from minsheng.workflow.sweeps import deadlines_sweep
-from minsheng.workflow.tests.scenario_api import OPINION, Office, at, moment, notices
+from minsheng.workflow.tests.scenario_api import (
+    OPINION,
+    Office,
+    accepted_on_0401,
+    at,
+    delivered_on_0609,
+    moment,
+    notices,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,23 +49,6 @@ def office(world: Any, client: Client) -> Any:
     start = at("2025-03-24", 8)
     with time_machine.travel(start, tick=False) as traveller:
         yield Office(client=client, traveller=traveller, now=start)
-
-
-def accepted_on_0401(office: Office, organs: Any) -> int:
-    pk = office.register(RECEIVED)
-    office.act("dispatcher", pk, "forward", "2025-03-26", organ_id=organs["a-housing"].pk)
-    office.act("caseworker", pk, "receive", "2025-03-28")
-    office.act("caseworker", pk, "accept", "2025-04-01")
-    return pk
-
-
-def delivered_on_0609(office: Office, organs: Any) -> int:
-    pk = accepted_on_0401(office, organs)
-    office.act("caseworker", pk, "start_handling", "2025-04-10", no_conflict_of_interest=True)
-    office.act("caseworker", pk, "conclude", "2025-06-05", **OPINION)
-    office.act("organ_head", pk, "sign_opinion", "2025-06-06")
-    office.act("caseworker", pk, "deliver", "2025-06-09", method="in_person", delivered_on="2025-06-09")
-    return pk
 
 
 def test_intake_clocks_from_the_dates_of_receipt(office: Office, organs: Any) -> None:
