@@ -376,3 +376,83 @@ def test_a_grievance_is_not_routed_to_discipline(office: Office, organs: Any) ->
         "dispatcher", pk, "route_discipline", "2025-10-10", status=422, code="invalid", field="nature",
         organ_id=organs["a-discipline"].pk,
     )  # fmt: skip
+
+
+# ---- objection (Art. 23(3)) and the simplified-to-ordinary clock (R-102), entered late
+
+
+def test_an_objection_made_in_time_is_accepted_when_entered_after_the_period(
+    office: Office, organs: Any
+) -> None:
+    """D-OBJECTION-5WD from 03-28 → 04-07. Entered on 04-20, the receipt's catch-up sweep marks the
+    period breached; an objection made on 04-07 was in time all the same (judged by its date)."""
+    pk = office.register(at("2025-03-24", 9, 30))
+    office.act("dispatcher", pk, "forward", "2025-03-26", organ_id=organs["a-housing"].pk)
+    office.enter_on(at("2025-04-20", 10))
+    office.act("caseworker", pk, "receive", "2025-03-28")
+    assert office.dues(pk, "D-OBJECTION-5WD") == ("2025-03-28", "2025-04-07", "2025-04-07", "breached")
+    office.act(
+        "caseworker",
+        pk,
+        "object",
+        "2025-04-07",
+        reasons="属城管职责",
+        suggested_organ_id=organs["a-urban"].pk,
+    )
+    assert office.state(pk) == "objection_pending"
+    row = office.deadline(pk, "D-OBJECTION-5WD")
+    assert row["status"] == "met" and moment(row["met_at"]) == at("2025-04-07")
+
+
+def test_an_objection_after_five_working_days_is_refused(office: Office, organs: Any) -> None:
+    pk = office.register(at("2025-03-24", 9, 30))
+    office.act("dispatcher", pk, "forward", "2025-03-26", organ_id=organs["a-housing"].pk)
+    office.act("caseworker", pk, "receive", "2025-03-28")
+    office.refuse(
+        "caseworker",
+        pk,
+        "object",
+        "2025-04-08",
+        status=422,
+        code="invalid",
+        field="reasons",
+        reasons="属城管职责",
+    )
+
+
+def test_converting_simplified_to_ordinary_keeps_the_original_acceptance(office: Office, organs: Any) -> None:
+    """R-102: D-HANDLE-60 from the simplified acceptance 04-30 → 06-29 (Sun), statutory 06-30."""
+    pk = office.register(at("2025-04-25", 9, 30))
+    office.act("dispatcher", pk, "forward", "2025-04-25T15:00:00+08:00", organ_id=organs["a-housing"].pk)
+    office.act("caseworker", pk, "receive", "2025-04-28")
+    office.act(
+        "caseworker", pk, "simplify", "2025-04-30", likely_supported=True, no_statutory_procedure=True,
+        single_responsible_body=True, no_conflict_of_interest=True,
+    )  # fmt: skip
+    office.refuse(
+        "caseworker", pk, "convert_to_ordinary", "2025-05-08", status=422, code="invalid", field="reason"
+    )
+    office.act("caseworker", pk, "convert_to_ordinary", "2025-05-08", reason="需要组织听证")
+    assert office.state(pk) == "in_handling"
+    assert office.dues(pk, "D-HANDLE-60") == ("2025-04-30", "2025-06-29", "2025-06-30", "open")
+    assert {r["status"] for r in office.detail(pk)["deadlines"] if r["rule"] == "D-SIMPLE-HANDLE-10WD"} == {
+        "cancelled"
+    }
+
+
+@pytest.mark.parametrize(
+    ("nature", "organ", "action"),
+    [
+        ("litigation_related", "a-police", "route_political_legal"),
+        ("accusation", "a-discipline", "route_discipline"),
+    ],
+)
+def test_no_notice_clock_of_the_bureau_stays_open_after_routing_by_law(
+    office: Office, organs: Any, nature: str, organ: str, action: str
+) -> None:
+    pk = office.register(at("2025-10-09", 9, 30), nature=nature, title="不服判决执行", request="请求依法处理")
+    office.act("dispatcher", pk, action, "2025-10-10", organ_id=organs[organ].pk)
+    detail = office.detail(pk)
+    assert detail["current_organ"]["id"] == organs[organ].pk
+    assert not [r for r in detail["deadlines"] if r["status"] == "open"]
+    assert office.deadline(pk, "D-BUREAU-15")["status"] == "met"
