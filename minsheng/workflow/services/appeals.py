@@ -9,15 +9,17 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from minsheng.core.calendar import inclusive_days
-from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.core.errors import Forbidden, InvalidInput, TransitionNotAllowed
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
 from minsheng.petitions.models import State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.inputs import APPEAL_OUTCOMES
 from minsheng.workflow.models import (
     Appeal,
+    Deadline,
     Hearing,
     Opinion,
+    PetitionEvent,
 )
 from minsheng.workflow.services.context import (
     Ctx,
@@ -32,6 +34,58 @@ from minsheng.workflow.services.context import (
 from minsheng.workflow.services.handling import _deliver, is_signer
 
 
+def _request_window(ctx: Ctx, kind: str, window_rule: str) -> Deadline | None:
+    """The petitioner's request window the request answers. After the sweep closed the matter
+    (``closed_no_review``), the window that ran out — only if it is the one this request answers
+    (the 复查 window for a 复查 request not yet made, the 复核 window for a 复核 request)."""
+    petition = ctx.petition
+    if petition.state != S.CLOSED_NO_REVIEW:
+        return dl.deadline_get_open(petition.pk, window_rule)
+    window = (
+        Deadline.objects.filter(petition=petition, rule=window_rule, status=Deadline.Status.EXPIRED)
+        .order_by("-pk")
+        .first()
+    )
+    if window is None or Appeal.objects.filter(petition=petition, kind=kind).exists():
+        raise TransitionNotAllowed(
+            _("当前状态“%(s)s”不能执行“%(a)s”。")
+            % {
+                "s": State(petition.state).label,
+                "a": _("申请复查") if kind == Appeal.Kind.REVIEW else _("申请复核"),
+            },
+            state=petition.state,
+            action=f"request_{kind}",
+        )
+    return window
+
+
+def _window_met(ctx: Ctx, window: Deadline | None, window_rule: str, is_late: bool) -> None:
+    """The request window is met by the request: on time when it was received (or postmarked) by
+    the window's statutory due date, whenever it was entered (R-CNT-6)."""
+    if window is None:
+        dl.deadline_meet(ctx.petition.pk, window_rule, at=ctx.now)
+        return
+    if window.status == Deadline.Status.EXPIRED:
+        # Made in time but entered after the sweep closed the matter: the matter is re-opened and
+        # the event says so (the closing event stays on the timeline).
+        closed = (
+            PetitionEvent.objects.filter(petition=ctx.petition, action="close_no_review")
+            .order_by("-occurred_at", "-pk")
+            .first()
+        )
+        ctx.event_data["reopened"] = {
+            "from_state": S.CLOSED_NO_REVIEW,
+            "window": window_rule,
+            "window_statutory_due": window.statutory_due.isoformat(),
+            "closed_at": closed.occurred_at.isoformat() if closed else None,
+        }
+    window.status = Deadline.Status.MET
+    window.met_at = ctx.now
+    window.met_late = is_late
+    window.breached_at = None
+    window.save(update_fields=["status", "met_at", "met_late", "breached_at"])
+
+
 def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
     petition = ctx.petition
     received_on = ctx.date("received_on", default=ctx.today)
@@ -39,7 +93,7 @@ def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
     if received_on > ctx.today:
         raise InvalidInput(_("收到请求日期不能晚于今天。"), field="received_on")
     postmarked = ctx.date("postmarked_on", required=False)
-    window = dl.deadline_get_open(petition.pk, window_rule)
+    window = _request_window(ctx, kind, window_rule)
     due = window.statutory_due if window else None
     filed_on = postmarked if (postmarked and settings.MINSHENG_POSTMARK_RULE) else received_on
     good_reason = ctx.text("good_reason", required=False)
@@ -65,7 +119,7 @@ def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
         good_reason=good_reason,
         is_late=is_late,
     )
-    dl.deadline_meet(petition.pk, window_rule, at=ctx.now)
+    _window_met(ctx, window, window_rule, is_late)
     petition.handling_organ = petition.handling_organ or petition.current_organ
     _move_to(ctx, upper)
     _open(ctx, answer_rule, received_on, upper)

@@ -157,11 +157,10 @@ class Ctx:
             parsed: dt.datetime | None = value
         elif isinstance(value, str):
             try:  # well formed but impossible values (2025-02-30, 25:00) raise ValueError
-                parsed = parse_datetime(value)
-                if parsed is None:
-                    day = parse_date(value)
-                    if day is not None:
-                        parsed = dt.datetime.combine(day, dt.time(9, 0))
+                # A date alone is 09:00 local; tried first, as parse_datetime (Python 3.11+)
+                # accepts "2025-03-28" too and gives midnight.
+                day = parse_date(value)
+                parsed = dt.datetime.combine(day, dt.time(9, 0)) if day is not None else parse_datetime(value)
             except ValueError:
                 parsed = None
         else:

@@ -166,11 +166,11 @@ def _parse_act_time(value: Any) -> dt.datetime | None:
     elif isinstance(value, dt.date):
         parsed = dt.datetime.combine(value, dt.time(9, 0))
     elif isinstance(value, str) and len(value) <= 40:
+        # A date alone means 09:00 local on that day. The date is tried first: on Python 3.11+
+        # parse_datetime also accepts "2025-03-03" (datetime.fromisoformat) and gives midnight.
         try:
-            parsed = parse_datetime(value)
-            if parsed is None:
-                day = parse_date(value)
-                parsed = dt.datetime.combine(day, dt.time(9, 0)) if day is not None else None
+            day = parse_date(value)
+            parsed = dt.datetime.combine(day, dt.time(9, 0)) if day is not None else parse_datetime(value)
         except ValueError:  # 2025-02-30, 25:00
             parsed = None
     else:

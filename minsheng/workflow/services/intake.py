@@ -436,7 +436,19 @@ def _open_notice_deadline(ctx: Ctx, start: dt.date, organ: Organ) -> None:
 
 
 def h_object(ctx: Ctx) -> None:
-    due = _statutory_due(ctx, "D-OBJECTION-5WD")
+    # In time is judged by the objection's own date: a period the catch-up sweep marked breached
+    # because the receipt was entered late still counts (deadline_meet then records it met).
+    period = (
+        Deadline.objects.filter(
+            petition=ctx.petition,
+            rule="D-OBJECTION-5WD",
+            status__in=[Deadline.Status.OPEN, Deadline.Status.BREACHED],
+            met_at=None,
+        )
+        .order_by("-pk")
+        .first()
+    )
+    due = period.statutory_due if period else None
     if due is None or ctx.today > due:
         raise InvalidInput(_("异议期（收到之日起5个工作日）已过；请报上级协调。"), field="reasons")
     reasons = ctx.text("reasons")

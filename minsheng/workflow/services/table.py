@@ -511,7 +511,9 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="request_review",
-            sources={S.DELIVERED},
+            # R-CNT-6: a request made in time (received or postmarked by the window's due date) but
+            # entered after the sweep closed the matter re-opens it (appeals._request_window).
+            sources={S.DELIVERED, S.CLOSED_NO_REVIEW},
             target=S.REVIEW_REQUESTED,
             roles={R.REGISTRAR, R.CASEWORKER, R.ORGAN_HEAD, R.DISPATCHER, PETITIONER},
             at=AT_UPPER,
@@ -531,7 +533,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="request_recheck",
-            sources={S.REVIEW_CONCLUDED},
+            sources={S.REVIEW_CONCLUDED, S.CLOSED_NO_REVIEW},
             target=S.RECHECK_REQUESTED,
             roles={R.REGISTRAR, R.CASEWORKER, R.ORGAN_HEAD, R.DISPATCHER, PETITIONER},
             at=AT_UPPER,

@@ -34,6 +34,10 @@ ALLOWED_ONLY_IN_TABLE: dict[Pair, str] = {
     # ADR 0005: historical cases imported with the reply they already had (import-petitions
     # --historical); not a step of the procedure, the law's reply happened outside the system.
     ("registered", "duty_performed"): "import_reply: historical import (ADR 0005)",
+    # R-CNT-6 (Arts. 35, 36(1)): a request received or postmarked in time but entered after the
+    # sweep closed the matter re-opens it; rules.yaml models the window, not late entry.
+    ("closed_no_review", "review_requested"): "request_review made in time, entered after closing",
+    ("closed_no_review", "recheck_requested"): "request_recheck made in time, entered after closing",
 }
 
 ARTICLE_FORMAT = re.compile(r"^(Art\.\d+|\[P\] |\S+20\d\d)")
