@@ -430,7 +430,7 @@ def test_converting_simplified_to_ordinary_keeps_the_original_acceptance(office:
         single_responsible_body=True, no_conflict_of_interest=True,
     )  # fmt: skip
     office.refuse(
-        "caseworker", pk, "convert_to_ordinary", "2025-05-08", status=422, code="invalid", field="reason"
+        "caseworker", pk, "convert_to_ordinary", "2025-05-08", status=422, code="required", field="reason"
     )
     office.act("caseworker", pk, "convert_to_ordinary", "2025-05-08", reason="需要组织听证")
     assert office.state(pk) == "in_handling"

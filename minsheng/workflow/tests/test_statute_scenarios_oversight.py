@@ -107,7 +107,7 @@ def test_a_dispute_between_two_departments_is_decided_by_their_common_superior(
 ) -> None:
     pk = _at_housing(office, organs)
     office.refuse(
-        "caseworker", pk, "dispute_jurisdiction", "2025-03-31", status=422, code="invalid",
+        "caseworker", pk, "dispute_jurisdiction", "2025-03-31", status=422, code="required",
         field="other_organ_ids", reasons="涉及城管",
     )  # fmt: skip
     office.act(
@@ -267,7 +267,7 @@ def test_an_opinion_is_issued_only_when_the_head_or_a_delegate_signs(
     assert "sign_opinion" not in office.actions(pk, "caseworker")
     inbox = _page(users["organ_head"], "/workbench/inbox/signoff/")
     assert "待签发" in inbox and office.detail(pk)["tracking_code"] in inbox
-    office.refuse("organ_head", pk, "return_draft", "2025-05-21", status=422, code="invalid", field="comment")
+    office.refuse("organ_head", pk, "return_draft", "2025-05-21", status=422, code="required", field="comment")
     office.act("organ_head", pk, "return_draft", "2025-05-21", comment="法律依据请写明条款")
     office.refuse(
         "organ_head", pk, "sign_opinion", "2025-05-22", status=422, code="invalid", field="draft_id"
@@ -398,7 +398,7 @@ def test_review_and_recheck_decide_on_the_opinion_under_review(
         **{**answer, "outcome": "not_support"},
     )  # fmt: skip
     office.refuse(
-        "gov_head", pk, "conclude_review", "2025-07-28", status=422, code="invalid", field="facts_and_reasons",
+        "gov_head", pk, "conclude_review", "2025-07-28", status=422, code="required", field="facts_and_reasons",
         **{**answer, "facts_and_reasons": ""},
     )  # fmt: skip
     office.act("gov_head", pk, "conclude_review", "2025-07-28", **answer)
