@@ -267,7 +267,9 @@ def test_an_opinion_is_issued_only_when_the_head_or_a_delegate_signs(
     assert "sign_opinion" not in office.actions(pk, "caseworker")
     inbox = _page(users["organ_head"], "/workbench/inbox/signoff/")
     assert "待签发" in inbox and office.detail(pk)["tracking_code"] in inbox
-    office.refuse("organ_head", pk, "return_draft", "2025-05-21", status=422, code="required", field="comment")
+    office.refuse(
+        "organ_head", pk, "return_draft", "2025-05-21", status=422, code="required", field="comment"
+    )
     office.act("organ_head", pk, "return_draft", "2025-05-21", comment="法律依据请写明条款")
     office.refuse(
         "organ_head", pk, "sign_opinion", "2025-05-22", status=422, code="invalid", field="draft_id"
