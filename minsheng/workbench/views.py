@@ -383,7 +383,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 @staff_required
 def register(request: HttpRequest, channel: str) -> HttpResponse:
     from minsheng.orgs.models import Category, Region
-    from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
+    from minsheng.workflow.services import PetitionerInput, RegistrationInput, petition_register
 
     if channel not in [c.value for c in wf.INTAKE_CHANNELS]:
         raise Http404

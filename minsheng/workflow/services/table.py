@@ -83,6 +83,7 @@ from minsheng.workflow.services.oversight import (
     h_take_charge,
 )
 from minsheng.workflow.services.recusal import h_declare_conflict
+from minsheng.workflow.services.registration import h_register
 
 # ----------------------------------------------------------------------------------------------
 # The transition table (rules.yaml `transitions`), one row per action.
@@ -123,6 +124,19 @@ def _t(
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
+        _t(
+            action="register",
+            # `received` is the pseudo-state of a petition being created: only
+            # registration.petition_register starts there (engine.register_row), never
+            # petition_transition, and no stored petition is in it.
+            sources={S.RECEIVED},
+            target=S.REGISTERED,
+            roles={R.REGISTRAR, PETITIONER},
+            at=AT_CURRENT,
+            handler=h_register,
+            label=gettext_lazy("登记"),
+            article="Art.22(1), Art.23(1), Art.43, Art.44(1)",
+        ),
         _t(
             action="triage",
             sources={S.REGISTERED},
