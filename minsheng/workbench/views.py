@@ -6,6 +6,7 @@ action goes through ``petition_transition`` (which re-checks state, role and org
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Callable
@@ -755,11 +756,33 @@ def _initial(spec: wf.FieldSpec, petition: Petition) -> str:
     return spec.initial
 
 
+# 复查/复核 opinions go through the same sign-off (draft_opinion → sign_opinion): at those stages the
+# draft offers 维持/变更/撤销 only, and signing also records the delivery (出具并送达, Arts. 35–36).
+APPEAL_SIGNOFF_STATES = frozenset({State.REVIEW_REQUESTED, State.RECHECK_REQUESTED})
+
+
+def _action_specs(action: str, petition: Petition) -> list[wf.FieldSpec]:
+    """The action's fields (ACTION_FIELDS), for the stage the petition is in."""
+    specs = list(wf.ACTION_FIELDS.get(action, []))
+    if petition.state not in APPEAL_SIGNOFF_STATES:
+        return specs
+    if action == "draft_opinion":
+        return [
+            dataclasses.replace(s, choices=wf.OUTCOME_APPEAL, label=_("拟复查复核结果"))
+            if s.name == "outcome"
+            else s
+            for s in specs
+        ]
+    if action == "sign_opinion":
+        return [*specs, *(s for s in wf.DELIVERY if s.name not in {x.name for x in specs})]
+    return specs
+
+
 def _action_form_context(
     petition: Petition, action: str, values: QueryDict | None, error: ApplicationError | None
 ) -> dict[str, Any]:
     transition = TRANSITIONS[action]
-    specs = wf.ACTION_FIELDS.get(action, [])
+    specs = _action_specs(action, petition)
     fields = []
     for spec in specs:
         if values is not None:
@@ -801,7 +824,7 @@ def petition_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     base = {} if _is_htmx(request) else _nav(request)
     if request.method != "POST":
         return render(request, template, {**base, **_action_form_context(petition, action, None, None)})
-    data = wf.action_data(wf.ACTION_FIELDS[action], request.POST)
+    data = wf.action_data(_action_specs(action, petition), request.POST)
     try:
         petition_transition(petition.pk, action, actor=_user(request), data=data)
     except (InvalidInput, TransitionNotAllowed, Forbidden) as exc:

@@ -90,6 +90,8 @@ from minsheng.workflow.services.registration import h_register
 
 STAFF_HANDLERS = frozenset({R.CASEWORKER, R.ORGAN_HEAD})
 BUREAU = frozenset({R.DISPATCHER, R.ORGAN_HEAD})
+# 复查/复核 opinions are drafted by a caseworker and signed by the head too (draft/sign/return).
+SIGNOFF_APPEAL_STATES = frozenset({S.REVIEW_REQUESTED, S.RECHECK_REQUESTED})
 
 
 def _t(
@@ -451,14 +453,15 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="draft_opinion",
-            sources=HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
+            # At 复查/复核 the draft is the review (recheck) opinion: 维持/变更/撤销, Art.28(3) independence.
+            sources=HANDLING_STATES | SIGNOFF_APPEAL_STATES | {S.SIMPLIFIED_HANDLING},
             target=None,
             roles={R.CASEWORKER},
             at=AT_CURRENT,
             handler=h_draft_opinion,
             label=gettext_lazy("起草处理意见"),
             public=False,
-            article="Art.32",
+            article="Art.32, Art.28(3), Art.35, Art.36(1)",
         ),
         _t(
             action="conclude",
@@ -474,18 +477,25 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="sign_opinion",
-            sources=HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
-            target=S.CONCLUDED,
+            sources=HANDLING_STATES | SIGNOFF_APPEAL_STATES | {S.SIMPLIFIED_HANDLING},
+            target=None,
             # The organ head, or a delegate of any post (Organ.signoff_delegates; the handler checks).
             roles=STAFF_HANDLERS | {R.DISPATCHER, R.REGISTRAR},
             at=AT_CURRENT,
             handler=h_sign_opinion,
             label=gettext_lazy("签发处理意见书"),
-            article="Art.32, Art.34",
+            article="Art.32, Art.34, Art.35, Art.36(1), Art.36(3)",
+            # A 复查/复核 opinion is issued and delivered when signed, as conclude_review/_recheck
+            # (复核: through recheck_concluded to final in the same act, Art.36(3)).
+            targets={
+                **dict.fromkeys(HANDLING_STATES | {S.SIMPLIFIED_HANDLING}, S.CONCLUDED),
+                S.REVIEW_REQUESTED: S.REVIEW_CONCLUDED,
+                S.RECHECK_REQUESTED: S.RECHECK_CONCLUDED,
+            },
         ),
         _t(
             action="return_draft",
-            sources=HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
+            sources=HANDLING_STATES | SIGNOFF_APPEAL_STATES | {S.SIMPLIFIED_HANDLING},
             target=None,
             roles=STAFF_HANDLERS | {R.DISPATCHER, R.REGISTRAR},
             at=AT_CURRENT,
