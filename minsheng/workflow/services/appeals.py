@@ -94,7 +94,7 @@ APPEAL_OUTCOMES = [
 ]
 
 
-ANSWER_RULES = {Opinion.Stage.REVIEW: "D-REVIEW-30", Opinion.Stage.RECHECK: "D-RECHECK-30"}
+ANSWER_RULES: dict[str, str] = {Opinion.Stage.REVIEW: "D-REVIEW-30", Opinion.Stage.RECHECK: "D-RECHECK-30"}
 
 
 def issue_appeal_opinion(

@@ -438,11 +438,14 @@ def signoff_available(petition: Any, user: Any) -> bool:
 
 # 复查/复核 opinions are drafted and signed like handling opinions (Arts. 35–36): the state in
 # which the draft is written names its stage.
-APPEAL_DRAFT_STAGES = {S.REVIEW_REQUESTED: Opinion.Stage.REVIEW, S.RECHECK_REQUESTED: Opinion.Stage.RECHECK}
+APPEAL_DRAFT_STAGES: dict[str, str] = {
+    S.REVIEW_REQUESTED: Opinion.Stage.REVIEW,
+    S.RECHECK_REQUESTED: Opinion.Stage.RECHECK,
+}
 
 
 def _appeal_stage(state: str) -> str | None:
-    return APPEAL_DRAFT_STAGES.get(state)  # type: ignore[call-overload]
+    return APPEAL_DRAFT_STAGES.get(state)
 
 
 def _opinion_input(ctx: Ctx) -> tuple[str, dict[str, Any]]:
