@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from minsheng.core.calendar import inclusive_days
 from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
-from minsheng.petitions.models import State
+from minsheng.petitions.models import Petition, State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
     Appeal,
@@ -133,6 +133,24 @@ def issue_appeal_opinion(
     if stage == Opinion.Stage.REVIEW:
         return opinion, _review_delivered(ctx, delivered_on)
     return opinion, _recheck_delivered(ctx, delivered_on)
+
+
+# Actions that decide a 复查/复核 (draft, sign, or issue directly): Art. 28(3) independence applies.
+REVIEWER_ACTIONS = frozenset({"draft_opinion", "sign_opinion", "conclude_review", "conclude_recheck"})
+APPEAL_STATES = frozenset({S.REVIEW_REQUESTED, S.RECHECK_REQUESTED})
+
+
+def independent_reviewer(petition: Petition, user: Any) -> bool:
+    """Whether ``user`` may take part in deciding the 复查/复核 ``petition`` is in: neither he nor
+    the current organ decided or signed an earlier opinion on it (for ``available_actions``; the
+    handlers check the same and say why)."""
+    if petition.state not in APPEAL_STATES:
+        return True
+    earlier = Opinion.objects.filter(petition=petition)
+    if earlier.filter(organ_id=petition.current_organ_id).exists():
+        return False
+    pk = getattr(user, "pk", None)
+    return pk is None or not earlier.filter(Q(issued_by_id=pk) | Q(signed_by_id=pk)).exists()
 
 
 def ensure_independent_review(ctx: Ctx, person: Any, *, drafter: bool = False) -> None:

@@ -22,6 +22,7 @@ from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
     PetitionEvent,
 )
+from minsheng.workflow.services.appeals import REVIEWER_ACTIONS, independent_reviewer
 from minsheng.workflow.services.context import (
     AT_CHAIN,
     AT_CURRENT,
@@ -128,6 +129,8 @@ def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> lis
             continue
         if transition.action in SIGNER_ONLY_ACTIONS and not is_signer(actor, petition.current_organ):
             continue
+        if transition.action in REVIEWER_ACTIONS and not independent_reviewer(petition, actor):
+            continue  # Art. 28(3) at 复查/复核: the handler would refuse (recusal_reviewer/_organ)
         result.append(transition)
     return result
 

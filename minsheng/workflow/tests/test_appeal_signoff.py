@@ -115,6 +115,11 @@ def test_review_opinion_drafted_by_the_caseworker_and_signed_by_the_head(
         t.action for t in available_actions(petition, users["gov_head"])
     }
 
+    # Those tied to the original are not offered the review's decisions (Art. 28(3)).
+    assert "draft_opinion" not in {t.action for t in available_actions(petition, users["caseworker"])}
+    assert "draft_opinion" in {t.action for t in available_actions(petition, reviewer)}
+    offered_to_signer_of_original = {t.action for t in available_actions(petition, users["organ_head"])}
+    assert not offered_to_signer_of_original & {"sign_opinion", "conclude_review"}
     # organ_head heads A市政府 too, but he signed the original: he may not sign its review.
     with pytest.raises(Forbidden) as signer:
         _do(petition, "sign_opinion", users["organ_head"], "2025-10-22", method="post")
