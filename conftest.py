@@ -29,7 +29,7 @@ def organs(world: Any) -> dict[str, Any]:
 @pytest.fixture
 def register(world: Any) -> Any:
     """register(**overrides) -> Petition: a letter received at the city bureau, registered by the registrar."""
-    from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
+    from minsheng.workflow.services import PetitionerInput, RegistrationInput, petition_register
 
     def _register(**overrides: Any) -> Any:
         petitioner = overrides.pop("petitioner", None) or PetitionerInput(

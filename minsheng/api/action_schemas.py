@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from minsheng.workflow.inputs import INPUTS, schema_for
+from minsheng.workflow.inputs import INPUTS, NOT_ACTIONS, schema_for
 from minsheng.workflow.services import TRANSITIONS
 
 GENERIC = "petitions/{petition_id}/actions/{action}"
@@ -27,7 +27,9 @@ def add_action_bodies(schema: dict[str, Any], prefix: str) -> dict[str, Any]:
         return schema
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     refs: dict[str, str] = {}
-    for action, model in INPUTS.items():
+    actions = [a for a in TRANSITIONS if a not in NOT_ACTIONS]
+    for action in actions:
+        model = INPUTS[action]
         name = model.__name__
         if name not in components:
             components[name] = schema_for(action)
@@ -35,7 +37,7 @@ def add_action_bodies(schema: dict[str, Any], prefix: str) -> dict[str, Any]:
 
     for parameter in generic.get("parameters", []):
         if parameter.get("name") == "action":
-            parameter["schema"] = {"title": "Action", "type": "string", "enum": list(TRANSITIONS)}
+            parameter["schema"] = {"title": "Action", "type": "string", "enum": actions}
     unique = sorted(set(refs.values()))
     generic["requestBody"] = {
         "required": False,
@@ -47,7 +49,8 @@ def add_action_bodies(schema: dict[str, Any], prefix: str) -> dict[str, Any]:
         "fields are refused (422, code `unknown_field`)."
     )
 
-    for action, transition in TRANSITIONS.items():
+    for action in actions:
+        transition = TRANSITIONS[action]
         operation = copy.deepcopy(generic)
         operation["operationId"] = f"petition_action_{action}"
         operation["summary"] = f"{transition.label} ({action})"

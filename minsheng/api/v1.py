@@ -37,11 +37,18 @@ from minsheng.petitions.selectors import (
     suggestions_for,
     timeline_data_for,
 )
-from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
 from minsheng.workflow.inputs import schema_for
 from minsheng.workflow.labels import rule_name
 from minsheng.workflow.selectors import event_visible_to, limitation_for, split_links_for
-from minsheng.workflow.services import MAX_ID, TRANSITIONS, available_actions, petition_transition
+from minsheng.workflow.services import (
+    MAX_ID,
+    TRANSITIONS,
+    PetitionerInput,
+    RegistrationInput,
+    available_actions,
+    petition_register,
+    petition_transition,
+)
 
 
 class BearerAuth(HttpBearer):

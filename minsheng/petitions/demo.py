@@ -29,8 +29,12 @@ from minsheng.notifications.services import notifications_suppressed
 from minsheng.orgs.demo import DATA_DIR, DemoWorld
 from minsheng.orgs.models import Category, Organ, Region, Responsibility, Role, StaffMembership
 from minsheng.petitions.models import Petition
-from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
-from minsheng.workflow.services import petition_transition
+from minsheng.workflow.services import (
+    PetitionerInput,
+    RegistrationInput,
+    petition_register,
+    petition_transition,
+)
 from minsheng.workflow.sweeps import deadlines_sweep
 
 SURNAMES = (

@@ -1,31 +1,29 @@
-"""Intake: registration of every petition received, from every channel (Art. 21–23)."""
+"""Intake input: what a registration carries (``RegistrationInput``), its validation, the
+petitioner record, tracking codes and query passwords (Art. 21–23).
+
+Registration itself is a row of the transition table (``register``, received → registered) in
+``minsheng.workflow.services.registration``; this module imports nothing of the workflow, so the
+petitions app does not depend on it (ADR 0007)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
-import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import blind_index
 from minsheng.core.errors import InvalidInput
-from minsheng.notifications.services import outbox_notify_petitioner
 from minsheng.orgs.models import Category, Organ, Region
-from minsheng.petitions.models import Channel, Nature, Petition, Petitioner, Representative, State
-from minsheng.workflow import deadlines as dl
-from minsheng.workflow.models import PetitionEvent
-
-logger = logging.getLogger(__name__)
+from minsheng.petitions.models import Channel, Nature, Petition, Petitioner
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I: read out over the phone
 
@@ -89,7 +87,7 @@ class RegistrationInput:
     existing_petitioner: Petitioner | None = None
 
 
-def _validate(data: RegistrationInput, now: dt.datetime) -> None:
+def validate_registration(data: RegistrationInput, now: dt.datetime) -> None:
     if data.channel not in Channel.values:
         raise InvalidInput(_("无效的渠道。"), field="channel")
     if data.nature not in Nature.values:
@@ -145,7 +143,7 @@ def _valid_id_number(value: str) -> bool:
     return 6 <= len(value) <= 30 and value.replace("-", "").isalnum()
 
 
-def _has_earlier_petitions(petitioner: Petitioner | None, nature: str) -> bool:
+def has_earlier_petitions(petitioner: Petitioner | None, nature: str) -> bool:
     """初次信访: no earlier petition by the same person (by the blind indexes of ID number and phone).
 
     Accusations are left out unless the new item is one itself: 初次 is shown to everybody who
@@ -164,7 +162,7 @@ def _has_earlier_petitions(petitioner: Petitioner | None, nature: str) -> bool:
     return earlier.exists()
 
 
-def _find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | None) -> Petitioner | None:
+def find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | None) -> Petitioner | None:
     if not any(
         [
             data.name.strip(),
@@ -212,168 +210,6 @@ def _find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | N
         is_organisation=data.is_organisation,
         user=user,
     )
-
-
-def petition_register(
-    data: RegistrationInput, *, actor: AbstractBaseUser | None, now: dt.datetime | None = None
-) -> tuple[Petition, str]:
-    """Register a petition received on any channel (Art. 22(1): every item received is registered).
-
-    ``received_at`` may lie in the past (a letter's receipt date); the entry time is recorded too
-    and the timeline notes a late entry. Returns the petition and its one-time query password.
-    Raises InvalidInput naming the field; nothing is written then.
-    """
-    moment = now or timezone.now()
-    _validate(data, moment)
-    received_at = data.received_at or moment
-    is_oral = data.is_oral if data.is_oral is not None else data.channel in (Channel.PHONE, Channel.VISIT)
-    password = new_query_password()
-    with transaction.atomic():
-        petitioner = data.existing_petitioner or _find_or_create_petitioner(data.petitioner, data.portal_user)
-        name = petitioner.name if petitioner else ""
-        address = petitioner.address if petitioner else ""
-        earlier = _has_earlier_petitions(petitioner, data.nature)
-        yueji = data.channel == Channel.VISIT and (data.visited_organ_level_gap or 0) > 1
-        code = new_tracking_code(moment)
-        while Petition.objects.filter(tracking_code=code).exists():
-            code = new_tracking_code(moment)
-        petition = Petition.objects.create(
-            tracking_code=code,
-            query_password_hash=query_password_hash(code, password),
-            channel=data.channel,
-            received_at=received_at,
-            entered_at=moment,
-            entered_by=actor,
-            receiving_organ=data.receiving_organ,
-            current_organ=data.receiving_organ,
-            petitioner=petitioner,
-            nature=data.nature,
-            category=data.category,
-            region=data.region,
-            place_text=data.place_text.strip()[:200],
-            title=data.title.strip(),
-            request=data.request.strip(),
-            facts=data.facts.strip(),
-            reasons=data.reasons.strip(),
-            is_oral=is_oral,
-            is_collective=data.is_collective,
-            is_historical=data.is_historical,
-            persons_involved=max(data.persons_involved, len(data.representatives) or 1),
-            is_urgent=data.is_urgent,
-            is_anonymous=not (name.strip() and address.strip()),
-            is_yueji=yueji,
-            is_first_time=not earlier,
-            accused_organ=data.accused_organ,
-            accused_person=data.accused_person.strip()[:100],
-            state=State.REGISTERED,
-            state_changed_at=moment,
-            paper_requested=data.paper_requested,
-            suggestions=data.suggestions,
-        )
-        for position, rep in enumerate(data.representatives, start=1):
-            Representative.objects.create(
-                petition=petition,
-                position=position,
-                name=rep["name"].strip(),
-                phone=(rep.get("phone") or "").strip(),
-            )
-        start = dl.local_date(received_at)
-        event_deadlines = []
-        organ = data.receiving_organ
-        if organ.is_bureau:
-            d = dl.deadline_open(petition.pk, "D-BUREAU-15", start, organ_id=organ.pk)
-            event_deadlines.append(d)
-        else:
-            # Received directly by an organ (Art. 23(1)(2)): notice within 15 days unless waived.
-            petition.organ_received_at = received_at
-            petition.save(update_fields=["organ_received_at"])
-            if petition.is_anonymous:
-                dl.deadline_waive(
-                    petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="姓名（名称）、住址不清"
-                )
-            else:
-                event_deadlines.append(dl.deadline_open(petition.pk, "D-NOTICE-15", start, organ_id=organ.pk))
-        late_entry = (moment - received_at) > dt.timedelta(hours=24)
-        PetitionEvent.objects.create(
-            petition=petition,
-            action="register",
-            occurred_at=moment,
-            actor=actor,
-            actor_role="petitioner" if actor is None else "registrar",
-            actor_organ=organ,
-            from_state=State.RECEIVED,
-            to_state=State.REGISTERED,
-            data={
-                "channel": data.channel,
-                "received_at": received_at.isoformat(),
-                "entered_at": moment.isoformat(),
-                "late_entry": late_entry,
-                "oral": is_oral,
-                "collective": data.is_collective,
-                "representatives": len(data.representatives),
-                "yueji": yueji,
-                "deadlines": [
-                    {
-                        "rule": d.rule,
-                        "start": d.start.isoformat(),
-                        "nominal_due": d.nominal_due.isoformat(),
-                        "statutory_due": d.statutory_due.isoformat(),
-                        "provisional": d.is_provisional,
-                    }
-                    for d in event_deadlines
-                ],
-            },
-        )
-        outbox_notify_petitioner(petition.pk, "registered")
-        _index(petition)
-        _enrich(petition)
-        if data.is_urgent:
-            # Art. 25: report at once, in the same transaction, through the one transition path.
-            from minsheng.workflow.services import petition_transition
-
-            petition_transition(
-                petition.pk,
-                "report_urgent",
-                actor=None,
-                as_system=True,
-                data={"note": "登记时标记重大紧急"},
-                now=moment,
-            )
-        if petition.nature == Nature.ACCUSATION and petition.accused_organ_id:
-            # R-150: received inside the accused subtree — the system passes it on at once.
-            from minsheng.workflow.services import accusation_leave_accused_side
-
-            accusation_leave_accused_side(petition.pk, now=moment)
-    petition.refresh_from_db()
-    return petition, password
-
-
-def _index(petition: Petition) -> None:
-    """Full-text index row, in the registration transaction (a rolled-back registration leaves
-    none behind). The indexed text (tracking code, title, request, facts, reasons, place,
-    accused person) is only written here: no later service changes it. A failure is logged
-    and never fails the registration; ``minsheng search_reindex`` repairs the index."""
-    from minsheng.search import services as search
-
-    try:
-        with transaction.atomic():
-            search.search_index_petition(petition)
-    except Exception:
-        logger.exception("search indexing failed for petition %s", petition.pk)
-
-
-def _enrich(petition: Petition) -> None:
-    """Classification, places, routing, urgency and similar petitions, in the registration
-    transaction (ARCHITECTURE.md "data flow"); a failure is logged and never fails the registration."""
-    try:
-        from minsheng.intelligence.services import petition_enrich
-    except ImportError:
-        return
-    try:
-        with transaction.atomic():
-            petition_enrich(petition)
-    except Exception:
-        logger.exception("enrichment failed for petition %s", petition.pk)
 
 
 def petition_check_query(tracking_code: str, password: str) -> Petition | None:

@@ -340,6 +340,10 @@ def _timeline_sentence(row: dict[str, Any], petition: Petition) -> tuple[str, st
                 "r": data.get("reason") or "-"
             }
         return _("办理期限延长"), ""
+    if action == "sign_opinion" and row.get("to_state") == "review_concluded":
+        action = "conclude_review"  # a 复查 draft signed: issued and delivered (Art. 35)
+    elif action == "sign_opinion" and row.get("to_state") == "recheck_concluded":
+        action = "conclude_recheck"  # a 复核 draft signed (Art. 36)
     if action in ("conclude", "sign_opinion"):  # issued when signed (签发)
         return _("已出具处理意见书"), _("文书编号：%(n)s") % {"n": data.get("number") or "-"}
     if action == "deliver":

@@ -27,12 +27,7 @@ from minsheng.orgs.models import Organ, Region
 from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
 from minsheng.petitions.data_access import Refusal, data_access_request, withheld_items
 from minsheng.petitions.models import DataAccessRequest, Nature, Petition, Petitioner
-from minsheng.petitions.services import (
-    PetitionerInput,
-    RegistrationInput,
-    petition_check_query,
-    petition_register,
-)
+from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_check_query
 from minsheng.portal import queries
 from minsheng.portal.forms import (
     AppealForm,
@@ -56,7 +51,7 @@ from minsheng.portal.security import (
     throttle_reset,
     throttle_take,
 )
-from minsheng.workflow.services import petition_transition
+from minsheng.workflow.services import petition_register, petition_transition
 
 DRAFT = "portal_submit_draft"
 CONTACT = "portal_submit_contact"

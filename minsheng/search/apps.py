@@ -5,4 +5,4 @@ class SearchConfig(AppConfig):
     name = "minsheng.search"
     label = "search"
     default_auto_field = "django.db.models.BigAutoField"
-    # No signals: the services index explicitly (petitions.services.petition_register).
+    # No signals: the services index explicitly (workflow.services.petition_register).

@@ -8,6 +8,7 @@ the field).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -22,7 +23,7 @@ from minsheng.core.params import BadParameter, date_param, id_param
 from minsheng.orgs.models import Category, Organ, Region
 from minsheng.petitions.models import Channel, Nature, State
 from minsheng.petitions.selectors import PetitionFilters
-from minsheng.workflow.inputs import BOOL, HIDDEN, INPUTS, ORGANS, TEXT, InputField, input_fields
+from minsheng.workflow.inputs import BOOL, HIDDEN, INPUTS, NOT_ACTIONS, ORGANS, TEXT, InputField, input_fields
 
 MULTI = "multiselect"
 
@@ -61,12 +62,31 @@ def action_fields(action: str) -> list[FieldSpec]:
     return [_spec(f) for f in input_fields(action) if f.widget.kind != HIDDEN]
 
 
-ACTION_FIELDS: dict[str, list[FieldSpec]] = {action: action_fields(action) for action in INPUTS}
+ACTION_FIELDS: dict[str, list[FieldSpec]] = {
+    action: action_fields(action) for action in INPUTS if action not in NOT_ACTIONS
+}
 
 
 def fields_for(action: str, state: str) -> list[FieldSpec]:
-    """The fields shown for ``action`` on a petition in ``state`` (some apply to one stage only)."""
-    return [spec for spec in ACTION_FIELDS.get(action, []) if not spec.states or state in spec.states]
+    """The fields shown for ``action`` on a petition in ``state``: some apply to one stage only,
+    some are required or offer other choices there (the input model's ``Widget`` says which)."""
+    widgets = {f.name: f.widget for f in input_fields(action)} if action in INPUTS else {}
+    result = []
+    for spec in ACTION_FIELDS.get(action, []):
+        if spec.states and state not in spec.states:
+            continue
+        widget = widgets[spec.name]
+        if state in widget.required_in:
+            spec = dataclasses.replace(spec, required=True)
+        by_state = dict(widget.choices_in)
+        choices = by_state.get(state, by_state.get("*"))
+        if choices is not None:
+            spec = dataclasses.replace(spec, choices=choices.values)
+        label = dict(widget.label_in).get(state)
+        if label is not None:
+            spec = dataclasses.replace(spec, label=label)
+        result.append(spec)
+    return result
 
 
 # Actions whose button is shown as the main step; the rest are grouped as secondary.

@@ -114,8 +114,12 @@ INBOXES: list[Inbox] = [
         "signoff",
         Role.ORGAN_HEAD,
         _("待签发"),
-        _("承办人起草的处理意见书：审核后签发，或写明意见退回"),
-        tuple(sorted(rulesets.HANDLING_STATES | {S.SIMPLIFIED_HANDLING})),
+        _("承办人起草的处理意见书、复查意见书、复核意见书：审核后签发，或写明意见退回"),
+        tuple(
+            sorted(
+                rulesets.HANDLING_STATES | {S.SIMPLIFIED_HANDLING, S.REVIEW_REQUESTED, S.RECHECK_REQUESTED}
+            )
+        ),
     ),
     Inbox(
         "supervisor",

@@ -384,7 +384,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 @staff_required
 def register(request: HttpRequest, channel: str) -> HttpResponse:
     from minsheng.orgs.models import Category, Region
-    from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
+    from minsheng.workflow.services import PetitionerInput, RegistrationInput, petition_register
 
     if channel not in [c.value for c in wf.INTAKE_CHANNELS]:
         raise Http404
@@ -756,6 +756,8 @@ def _initial(spec: wf.FieldSpec, petition: Petition) -> str:
     return spec.initial
 
 
+# 复查/复核 opinions go through the same sign-off (draft_opinion → sign_opinion): at those stages the
+# draft offers 维持/变更/撤销 only, and signing also records the delivery (出具并送达, Arts. 35–36).
 def _action_form_context(
     petition: Petition, action: str, values: QueryDict | None, error: ApplicationError | None
 ) -> dict[str, Any]:

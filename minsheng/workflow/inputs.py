@@ -74,6 +74,9 @@ class Widget:
     organ_kinds: tuple[str, ...] = ()
     affirm: bool = False
     states: tuple[str, ...] = ()  # shown only in these states (empty: always)
+    required_in: tuple[str, ...] = ()  # the handler requires it in these states
+    choices_in: tuple[tuple[str, Choices], ...] = ()  # the choices the form offers in a state
+    label_in: tuple[tuple[str, Any], ...] = ()  # another label in a state
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,10 @@ DUTY_OUTCOMES = [Opinion.Outcome.SUPPORT, Opinion.Outcome.EXPLAIN, Opinion.Outco
 
 HANDLING = _labels(Opinion.Outcome, [str(o) for o in HANDLING_OUTCOMES])
 APPEAL = _labels(Opinion.Outcome, [str(o) for o in APPEAL_OUTCOMES])
+HANDLING_OR_APPEAL = Choices(HANDLING.values + APPEAL.values)
+# 复查/复核 opinions are drafted and signed in these states (Arts. 35-36; handling.APPEAL_DRAFT_STAGES).
+REVIEW_REQUESTED, RECHECK_REQUESTED = "review_requested", "recheck_requested"
+APPEAL_SIGNOFF_STATES = (REVIEW_REQUESTED, RECHECK_REQUESTED)
 SUGGESTION = _labels(Opinion.Outcome, [str(o) for o in SUGGESTION_OUTCOMES])
 DUTY = _labels(Opinion.Outcome, [str(o) for o in DUTY_OUTCOMES])
 METHODS = _labels(Delivery.Method)
@@ -518,9 +525,21 @@ class NotifyExtensionInput(ActionInput):
 
 
 class DraftOpinionInput(ActionInput):
-    """A draft may be incomplete while it is only saved; submitted, it needs every part."""
+    """A draft may be incomplete while it is only saved; submitted, it needs every part. At
+    复查/复核 the outcome is one of 维持/变更/撤销 (the handler checks the stage's list)."""
 
-    outcome: Annotated[Annotated[str, HANDLING] | None, _w(_lazy("拟处理结果"), SELECT)] = None
+    outcome: Annotated[
+        Annotated[str, HANDLING_OR_APPEAL] | None,
+        _w(
+            _lazy("拟处理结果"),
+            SELECT,
+            choices_in=((REVIEW_REQUESTED, APPEAL), (RECHECK_REQUESTED, APPEAL), ("*", HANDLING)),
+            label_in=(
+                (REVIEW_REQUESTED, _lazy("拟复查复核结果")),
+                (RECHECK_REQUESTED, _lazy("拟复查复核结果")),
+            ),
+        ),
+    ] = None
     facts_and_reasons: Annotated[Para | None, _w(_lazy("事实和理由"), AREA)] = None
     opinion: Annotated[Para | None, _w(_lazy("处理意见"), AREA)] = None
     legal_basis: Annotated[Para | None, _w(_lazy("法律法规依据"), AREA)] = None
@@ -536,8 +555,28 @@ class DraftOpinionInput(ActionInput):
 
 
 class SignOpinionInput(ActionInput):
+    """At 复查/复核 signing issues and delivers the opinion in one act: the delivery fields."""
+
     comment: Annotated[Comment | None, _w(_lazy("签发意见"), AREA)] = None
     draft_id: Annotated[Id | None, _w(_lazy("草稿编号"), HIDDEN)] = None
+    method: Annotated[
+        Annotated[str, METHODS] | None,
+        _w(_lazy("送达方式"), SELECT, states=APPEAL_SIGNOFF_STATES, required_in=APPEAL_SIGNOFF_STATES),
+    ] = None
+    delivered_on: Annotated[
+        Day | None,
+        _w(_lazy("信访人收到日期"), DATE, help=_lazy("留空为今天"), states=APPEAL_SIGNOFF_STATES),
+    ] = None
+    refused: Annotated[Flag, _w(_lazy("拒收（留置送达）"), BOOL, states=APPEAL_SIGNOFF_STATES)] = False
+    method_reason: Annotated[
+        Comment | None,
+        _w(
+            _lazy("送达方式说明"),
+            AREA,
+            help=_lazy("信访人要求纸质文书而以短信、电话或网络送达时必填"),
+            states=APPEAL_SIGNOFF_STATES,
+        ),
+    ] = None
 
 
 class ReturnDraftInput(ActionInput):
@@ -628,6 +667,9 @@ class RateInput(ActionInput):
 # The table of inputs: one model per action of the transition table (a test checks both agree)
 
 INPUTS: dict[str, type[ActionInput]] = {
+    # Registration creates the petition (registration.petition_register with its RegistrationInput;
+    # POST /api/v1/petitions): the row is never performed as an action on a stored petition.
+    "register": NoInput,
     "triage": NoInput,
     "forward": ForwardInput,
     "assign": AssignInput,
@@ -683,6 +725,9 @@ INPUTS: dict[str, type[ActionInput]] = {
     "rate": RateInput,
 }
 
+
+# Rows of the table that are not actions on a stored petition (no form, no action path).
+NOT_ACTIONS = frozenset({"register"})
 
 # ---------------------------------------------------------------------------------------------
 # Parsing

@@ -61,7 +61,6 @@ RULE_ARTICLES: dict[str, Any] = {
 
 # Events that are not transitions of the table (workflow.services.TRANSITIONS has the others).
 EXTRA_ACTIONS: dict[str, Any] = {
-    "register": _("登记"),
     "finalise": _("终结"),
     "deadline_breached": _("期限届满未办结"),
     "suggestion_feedback": _("智能建议反馈"),

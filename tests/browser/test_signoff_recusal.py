@@ -144,3 +144,52 @@ def test_back_dated_acceptance_counts_sixty_days_from_its_date(page, live_server
     assert page.locator(".timeline .flag", has_text="补录").count() >= 1
     screenshot(page, "backdated-01-acceptance")
     assert page.console_errors == []
+
+
+REVIEW = {
+    "outcome": "upheld",
+    "facts_and_reasons": "原处理意见认定事实清楚，适用依据正确。",
+    "opinion": "维持原处理意见。",
+    "legal_basis": "《信访工作条例》第三十五条",
+}
+
+
+def test_review_opinion_drafted_and_signed_under_pending_signoff(page, live_server, register, act, organs):
+    """复查 (Art. 35): a caseworker of the reviewing organ drafts (维持/变更/撤销 only), the organ's
+    head signs under 待签发, and signing issues and delivers the 复查意见书."""
+    reviewer = get_user_model().objects.create_user("gov_caseworker", password=PASSWORD, first_name="赵复查")
+    StaffMembership.objects.create(user=reviewer, organ=organs["a-gov"], role=Role.CASEWORKER)
+    petition = _in_handling(register, act, organs, title="工地夜间施工噪音（复查待签发）")
+    act(petition, "conclude", "caseworker", **OPINION)
+    act(petition, "sign_opinion", "organ_head")
+    act(petition, "deliver", "caseworker", method="post")
+    petition = act(petition, "request_review", "registrar")
+    case_url = f"{live_server.url}{reverse('workbench:petition', args=[petition.pk])}"
+
+    login(page, live_server, "gov_caseworker")
+    page.goto(case_url)
+    page.click("[data-action=draft_opinion]")
+    outcomes = page.locator("#action-panel select[name=outcome] option").evaluate_all(
+        "options => options.map(o => o.value).filter(Boolean)"
+    )
+    assert sorted(outcomes) == ["changed", "revoked", "upheld"]  # never 支持/不支持 at 复查
+    page.click("[data-close-panel]")
+    do(page, "draft_opinion", REVIEW)
+    assert page.locator(".pending-draft").count() == 1
+    assert page.locator("[data-action=sign_opinion]").count() == 0
+
+    login(page, live_server, "gov_head")
+    nav = page.locator("nav a", has_text="待签发")
+    assert nav.locator(".count").inner_text() == "1"
+    nav.click()
+    page.wait_for_url("**/workbench/inbox/signoff/")
+    assert page.locator("text=工地夜间施工噪音（复查待签发）").count() >= 1
+    page.goto(case_url)
+    do(page, "sign_opinion", {"comment": "同意", "method": "post"})
+    petition.refresh_from_db()
+    assert petition.state == "review_concluded"
+    opinion = Opinion.objects.get(petition=petition, stage="review")
+    assert opinion.issued_by == reviewer and opinion.signed_by.get_username() == "gov_head"
+    assert opinion.number in page.inner_text("body")
+    screenshot(page, "signoff-03-review-signed")
+    assert page.console_errors == []

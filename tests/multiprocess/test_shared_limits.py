@@ -90,7 +90,7 @@ def _env(database_url: str, cache: str) -> dict[str, str]:
 
 SEED = """
 from minsheng.orgs.demo import build_demo_world
-from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
+from minsheng.workflow.services import PetitionerInput, RegistrationInput, petition_register
 world = build_demo_world(password="mp-test-password-123")
 petition, password = petition_register(RegistrationInput(
     channel="letter", receiving_organ=world.bureau, title="小区路灯不亮", request="请求修复路灯",

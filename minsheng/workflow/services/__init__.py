@@ -10,11 +10,13 @@ The package:
   ``Transition`` record and guards shared by handlers (the accused subtree, clocks, numbers);
 - ``intake``, ``handling``, ``appeals``, ``oversight``: the handlers, grouped by the articles
   they implement;
+- ``registration``: ``petition_register``, the ``register`` row (received → registered);
 - ``table``: the transition table ``TRANSITIONS``;
 - ``engine``: ``petition_transition``, ``resolve_actor``, ``available_actions``.
 """
 
-from minsheng.workflow.services.appeals import APPEAL_OUTCOMES
+from minsheng.petitions.services import PetitionerInput, RegistrationInput
+from minsheng.workflow.inputs import APPEAL_OUTCOMES
 from minsheng.workflow.services.context import (
     AT_CHAIN,
     AT_CURRENT,
@@ -32,6 +34,7 @@ from minsheng.workflow.services.engine import available_actions, petition_transi
 from minsheng.workflow.services.handling import HANDLING_OUTCOMES, LIMITATIONS, external_limitation_due
 from minsheng.workflow.services.intake import accusation_leave_accused_side, discipline_body_outside
 from minsheng.workflow.services.oversight import urgent_recipients
+from minsheng.workflow.services.registration import petition_register
 from minsheng.workflow.services.table import (
     BUREAU,
     HANDLING_STATES,
@@ -62,12 +65,15 @@ __all__ = [
     "TERMINAL",
     "TRANSITIONS",
     "Ctx",
+    "PetitionerInput",
+    "RegistrationInput",
     "Transition",
     "_review_organ",
     "accusation_leave_accused_side",
     "available_actions",
     "discipline_body_outside",
     "external_limitation_due",
+    "petition_register",
     "petition_transition",
     "resolve_actor",
     "urgent_recipients",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -11,14 +12,14 @@ from django.utils.translation import gettext as _
 from minsheng.core.calendar import inclusive_days
 from minsheng.core.errors import Forbidden, InvalidInput, TransitionNotAllowed
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
-from minsheng.petitions.models import State
+from minsheng.petitions.models import Petition, State
 from minsheng.workflow import deadlines as dl
-from minsheng.workflow.inputs import APPEAL_OUTCOMES
 from minsheng.workflow.models import (
     Appeal,
     Deadline,
     Hearing,
     Opinion,
+    OpinionDraft,
     PetitionEvent,
 )
 from minsheng.workflow.services.context import (
@@ -28,7 +29,6 @@ from minsheng.workflow.services.context import (
     _ensure_not_accused,
     _move_to,
     _open,
-    _opinion_fields,
     _review_organ,
 )
 from minsheng.workflow.services.handling import _deliver, is_signer
@@ -144,28 +144,69 @@ def h_request_recheck(ctx: Ctx) -> None:
 # The list is declared once with the action inputs (minsheng.workflow.inputs.APPEAL_OUTCOMES).
 
 
-def _conclude_appeal(ctx: Ctx, stage: str, answer_rule: str) -> dt.date:
-    fields = _opinion_fields(ctx, outcomes=APPEAL_OUTCOMES, legal_basis_required=True)
+ANSWER_RULES: dict[str, str] = {Opinion.Stage.REVIEW: "D-REVIEW-30", Opinion.Stage.RECHECK: "D-RECHECK-30"}
+
+
+def issue_appeal_opinion(
+    ctx: Ctx, stage: str, fields: dict[str, Any], *, drafted_by: Any
+) -> tuple[Opinion, State]:
+    """签发 and 送达 of a 复查 (复核) opinion: signed by ``ctx.actor`` (the reviewing organ's head or
+    a delegate), independent of the original with its drafter (Art. 28(3)); the answer clock is met,
+    the delivery recorded, and the state the act moves to returned (复核: through to final)."""
+    _ensure_appeal_signer(ctx)
+    ensure_independent_review(ctx, ctx.actor)
+    if drafted_by is not None and drafted_by != ctx.actor:
+        ensure_independent_review(ctx, drafted_by, drafter=True)
     opinion = Opinion.objects.create(
         issued_at=ctx.now,
         petition=ctx.petition,
         stage=stage,
         organ=ctx.petition.current_organ,
-        issued_by=ctx.actor,
+        issued_by=drafted_by,
+        signed_by=ctx.actor,
+        signed_at=ctx.now,
         number=_document_number(
             ctx, "review_opinion" if stage == Opinion.Stage.REVIEW else "recheck_opinion"
         ),
         **fields,
     )
-    dl.deadline_meet(ctx.petition.pk, answer_rule, at=ctx.now)
+    dl.deadline_meet(ctx.petition.pk, ANSWER_RULES[stage], at=ctx.now)
     delivered_on = _deliver(ctx, opinion)
-    ctx.event_data.update({"opinion_id": opinion.pk, "outcome": opinion.outcome, "number": opinion.number})
-    return delivered_on
+    ctx.event_data.update(
+        {
+            "opinion_id": opinion.pk,
+            "outcome": opinion.outcome,
+            "number": opinion.number,
+            "signed_by": ctx.actor.get_username() if ctx.actor is not None else "",
+        }
+    )
+    if stage == Opinion.Stage.REVIEW:
+        return opinion, _review_delivered(ctx, delivered_on)
+    return opinion, _recheck_delivered(ctx, delivered_on)
 
 
-def _ensure_independent_review(ctx: Ctx) -> None:
+# Actions that decide a 复查/复核 (draft, sign, or issue directly): Art. 28(3) independence applies.
+REVIEWER_ACTIONS = frozenset({"draft_opinion", "sign_opinion", "conclude_review", "conclude_recheck"})
+APPEAL_STATES = frozenset({S.REVIEW_REQUESTED, S.RECHECK_REQUESTED})
+
+
+def independent_reviewer(petition: Petition, user: Any) -> bool:
+    """Whether ``user`` may take part in deciding the 复查/复核 ``petition`` is in: neither he nor
+    the current organ decided or signed an earlier opinion on it (for ``available_actions``; the
+    handlers check the same and say why)."""
+    if petition.state not in APPEAL_STATES:
+        return True
+    earlier = Opinion.objects.filter(petition=petition)
+    if earlier.filter(organ_id=petition.current_organ_id).exists():
+        return False
+    pk = getattr(user, "pk", None)
+    return pk is None or not earlier.filter(Q(issued_by_id=pk) | Q(signed_by_id=pk)).exists()
+
+
+def ensure_independent_review(ctx: Ctx, person: Any, *, drafter: bool = False) -> None:
     """Art. 28(3) at 复查/复核: whoever decided or signed an earlier opinion on the matter
-    (Opinion.issued_by, Opinion.signed_by) does not review it, nor does the organ that issued it."""
+    (Opinion.issued_by, Opinion.signed_by) does not review it — neither drafting nor signing the
+    review — nor does the organ that issued it."""
     earlier = Opinion.objects.filter(petition=ctx.petition)
     if earlier.filter(organ=ctx.petition.current_organ).exists():
         raise Forbidden(
@@ -173,8 +214,13 @@ def _ensure_independent_review(ctx: Ctx) -> None:
             code="recusal_organ",
             field="organ",
         )
-    actor = ctx.actor
-    if actor is not None and earlier.filter(Q(issued_by_id=actor.pk) | Q(signed_by_id=actor.pk)).exists():
+    if person is not None and earlier.filter(Q(issued_by_id=person.pk) | Q(signed_by_id=person.pk)).exists():
+        if drafter:
+            raise Forbidden(
+                _("起草人作出或签发了原处理意见，应当回避，不能复查复核该意见（条例第二十八条第三款）。"),
+                code="recusal_reviewer",
+                field="draft_id",
+            )
         raise Forbidden(
             _("您作出或签发了原处理意见，应当回避，不能复查复核该意见（条例第二十八条第三款）。"),
             code="recusal_reviewer",
@@ -190,19 +236,41 @@ def _ensure_appeal_signer(ctx: Ctx) -> None:
         )
 
 
-def _record_signature(ctx: Ctx) -> None:
-    Opinion.objects.filter(pk=ctx.event_data["opinion_id"]).update(signed_by=ctx.actor, signed_at=ctx.now)
-    ctx.event_data["signed_by"] = ctx.actor.get_username() if ctx.actor is not None else ""
-
-
-def h_conclude_review(ctx: Ctx) -> None:
-    _ensure_appeal_signer(ctx)
-    _ensure_independent_review(ctx)
-    delivered_on = _conclude_appeal(ctx, Opinion.Stage.REVIEW, "D-REVIEW-30")
-    _record_signature(ctx)
+def _review_delivered(ctx: Ctx, delivered_on: dt.date) -> State:
     ctx.petition.review_reply_received_on = delivered_on
     _open(ctx, "D-RECHECK-REQ-30", delivered_on, _review_organ(ctx.petition))
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "review_answered"))
+    return S.REVIEW_CONCLUDED
+
+
+def _recheck_delivered(ctx: Ctx, delivered_on: dt.date) -> State:
+    ctx.petition.recheck_reply_received_on = delivered_on
+    # Art. 36(3): after the 复核 opinion is delivered the matter is final.
+    ctx.extra_events.append(("finalise", S.RECHECK_CONCLUDED, S.FINAL, {"article": "条例第三十六条第三款"}))
+    ctx.petition.final_at = ctx.now
+    dl.deadline_cancel(ctx.petition.pk)
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "final"))
+    return S.FINAL
+
+
+def _conclude_directly(ctx: Ctx, stage: str) -> State:
+    """出具并送达 by the signer himself (the head, or a delegate, issuing his own, as ``conclude``):
+    the fields come from the input (or the working draft), a pending draft is set aside."""
+    from minsheng.workflow.services.handling import _drop_working_draft, _opinion_input
+
+    _ensure_appeal_signer(ctx)
+    ensure_independent_review(ctx, ctx.actor)
+    _stage, fields = _opinion_input(ctx)
+    OpinionDraft.objects.filter(petition=ctx.petition, status=OpinionDraft.Status.PENDING).update(
+        status=OpinionDraft.Status.SUPERSEDED
+    )
+    _opinion, target = issue_appeal_opinion(ctx, stage, fields, drafted_by=ctx.actor)
+    _drop_working_draft(ctx)
+    return target
+
+
+def h_conclude_review(ctx: Ctx) -> State:
+    return _conclude_directly(ctx, Opinion.Stage.REVIEW)
 
 
 def h_recheck_hearing_start(ctx: Ctx) -> None:
@@ -249,17 +317,7 @@ def h_recheck_hearing_end(ctx: Ctx) -> None:
 
 
 def h_conclude_recheck(ctx: Ctx) -> State:
-    _ensure_appeal_signer(ctx)
-    _ensure_independent_review(ctx)
-    delivered_on = _conclude_appeal(ctx, Opinion.Stage.RECHECK, "D-RECHECK-30")
-    _record_signature(ctx)
-    ctx.petition.recheck_reply_received_on = delivered_on
-    # Art. 36(3): after the 复核 opinion is delivered the matter is final.
-    ctx.extra_events.append(("finalise", S.RECHECK_CONCLUDED, S.FINAL, {"article": "条例第三十六条第三款"}))
-    ctx.petition.final_at = ctx.now
-    dl.deadline_cancel(ctx.petition.pk)
-    ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "final"))
-    return S.FINAL
+    return _conclude_directly(ctx, Opinion.Stage.RECHECK)
 
 
 def h_close_no_review(ctx: Ctx) -> None:

@@ -66,10 +66,11 @@ class Ctx:
     after_commit: list[Callable[[], object]] = field(default_factory=list)
     extra_events: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
     internal: bool = False  # the handler keeps this event off the petitioner's timeline
+    acting_organ: Organ | None = None  # without a membership: the organ acted for (registration)
 
     @property
     def organ(self) -> Organ | None:
-        return self.membership.organ if self.membership else None
+        return self.membership.organ if self.membership else self.acting_organ
 
     @property
     def today(self) -> dt.date:

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.calendar import CalendarNotCovered
 from minsheng.core.errors import Forbidden, InvalidInput, NotFound, TransitionNotAllowed
-from minsheng.orgs.models import StaffMembership
+from minsheng.orgs.models import Organ, StaffMembership
 from minsheng.orgs.selectors import is_admin, membership_for
 from minsheng.petitions.confidentiality import is_accused_side
 from minsheng.petitions.models import Petition, State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.inputs import parse_input
 from minsheng.workflow.models import PetitionEvent
+from minsheng.workflow.services.appeals import REVIEWER_ACTIONS, independent_reviewer
 from minsheng.workflow.services.context import (
     AT_CHAIN,
     AT_CURRENT,
@@ -127,6 +128,8 @@ def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> lis
             continue
         if transition.action in SIGNER_ONLY_ACTIONS and not is_signer(actor, petition.current_organ):
             continue
+        if transition.action in REVIEWER_ACTIONS and not independent_reviewer(petition, actor):
+            continue  # Art. 28(3) at 复查/复核: the handler would refuse (recusal_reviewer/_organ)
         result.append(transition)
     return result
 
@@ -302,3 +305,40 @@ def petition_transition(
             deadlines_sweep(entered, petition_ids=[petition.pk])
     petition.refresh_from_db()
     return petition
+
+
+# ----------------------------------------------------------------------------------------------
+# Registration: the `register` row (received → registered, ADR 0007)
+
+
+def register_row(
+    petition: Petition,
+    *,
+    actor: AbstractBaseUser | None,
+    role: str,
+    organ: Organ,
+    data: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    """Run the ``register`` row on a petition just created in the pseudo-state ``received``, in the
+    caller's transaction (``registration.petition_register``): its handler opens the intake clock,
+    and the event is written here by the one event writer. Who may register is the channel's
+    question (registrar posts in the workbench and API, the petitioner in the portal)."""
+    transition = TRANSITIONS["register"]
+    if petition.state not in transition.sources or role not in transition.roles:
+        raise TransitionNotAllowed(
+            _("当前状态“%(s)s”不能执行“%(a)s”。") % {"s": State(petition.state).label, "a": transition.label},
+            state=petition.state,
+            action=transition.action,
+        )
+    ctx = Ctx(
+        petition=petition, actor=actor, membership=None, role=role, data=data, now=now, acting_organ=organ
+    )
+    from_state = petition.state
+    to_state = transition.handler(ctx) or transition.target or from_state
+    _write_event(petition, transition.action, ctx, from_state, to_state, ctx.event_data, transition.public)
+    petition.state = to_state
+    petition.state_changed_at = now
+    petition.save()
+    for callback in ctx.after_commit:
+        callback()

@@ -14,7 +14,7 @@ from minsheng.notifications.services import outbox_notify_organ, outbox_notify_p
 from minsheng.orgs.models import Organ, StaffMembership
 from minsheng.petitions.models import Nature, Procedure, Route, State
 from minsheng.workflow import deadlines as dl
-from minsheng.workflow.inputs import DUTY_OUTCOMES, HANDLING_OUTCOMES, SUGGESTION_OUTCOMES
+from minsheng.workflow.inputs import APPEAL_OUTCOMES, DUTY_OUTCOMES, HANDLING_OUTCOMES, SUGGESTION_OUTCOMES
 from minsheng.workflow.models import (
     Assignment,
     Deadline,
@@ -385,7 +385,13 @@ def _working_draft(ctx: Ctx) -> None:
 
 def h_draft_opinion(ctx: Ctx) -> None:
     """起草处理意见: with ``submit`` (the default) the complete draft goes to the organ head or a
-    delegate for signature (签发); without it only a working draft is kept."""
+    delegate for signature (签发); without it only a working draft is kept. At 复查/复核 the draft is
+    the review (recheck) opinion: 维持/变更/撤销 only, and its drafter must be independent of the
+    original (Art. 28(3))."""
+    if _appeal_stage(ctx.petition.state) is not None:
+        from minsheng.workflow.services.appeals import ensure_independent_review
+
+        ensure_independent_review(ctx, ctx.actor)
     if not ctx.boolean("submit", default=True):
         _working_draft(ctx)
         return
@@ -419,12 +425,28 @@ def signoff_available(petition: Any, user: Any) -> bool:
     return pending_draft(petition.pk) is not None and is_signer(user, petition.current_organ)
 
 
+# 复查/复核 opinions are drafted and signed like handling opinions (Arts. 35–36): the state in
+# which the draft is written names its stage.
+APPEAL_DRAFT_STAGES: dict[str, str] = {
+    S.REVIEW_REQUESTED: Opinion.Stage.REVIEW,
+    S.RECHECK_REQUESTED: Opinion.Stage.RECHECK,
+}
+
+
+def _appeal_stage(state: str) -> str | None:
+    return APPEAL_DRAFT_STAGES.get(state)
+
+
 def _opinion_input(ctx: Ctx) -> tuple[str, dict[str, Any]]:
     petition = ctx.petition
-    simplified = petition.state == S.SIMPLIFIED_HANDLING
     draft = (petition.suggestions or {}).get("draft_opinion") or {}
     for key, value in draft.items():
         ctx.data.setdefault(key, value)
+    appeal = _appeal_stage(petition.state)
+    if appeal is not None:
+        # 维持/变更/撤销 the opinion under review, never a fresh 支持/不支持.
+        return appeal, _opinion_fields(ctx, outcomes=APPEAL_OUTCOMES, legal_basis_required=True)
+    simplified = petition.state == S.SIMPLIFIED_HANDLING
     fields = _opinion_fields(ctx, outcomes=HANDLING_OUTCOMES, legal_basis_required=not simplified)
     return (Opinion.Stage.SIMPLIFIED if simplified else Opinion.Stage.HANDLING), fields
 
@@ -531,12 +553,24 @@ def _pending_for_signer(ctx: Ctx) -> OpinionDraft:
 
 
 def h_sign_opinion(ctx: Ctx) -> State:
-    """签发: the signer (organ head or delegate) issues the caseworker's draft as it stands."""
+    """签发: the signer (organ head or delegate) issues the caseworker's draft as it stands. A
+    复查/复核 draft is issued and delivered in the same act (as ``conclude_review``/``conclude_recheck``:
+    the delivery fields), after the independence check of signer and drafter (Art. 28(3))."""
     draft = _pending_for_signer(ctx)
     fields = {
         k: getattr(draft, k) for k in ("outcome", "request", "facts_and_reasons", "opinion", "legal_basis")
     }
-    opinion = _issue_opinion(ctx, draft.stage, fields, drafted_by=draft.drafted_by)
+    appeal = _appeal_stage(ctx.petition.state)
+    if (appeal is not None or draft.stage in APPEAL_DRAFT_STAGES.values()) and draft.stage != appeal:
+        raise InvalidInput(_("该草稿不是本阶段的意见书，请重新起草。"), field="draft_id")
+    target: State = S.CONCLUDED
+    if appeal is not None:
+        from minsheng.workflow.services.appeals import issue_appeal_opinion
+
+        opinion, target = issue_appeal_opinion(ctx, appeal, fields, drafted_by=draft.drafted_by)
+        _drop_working_draft(ctx)
+    else:
+        opinion = _issue_opinion(ctx, draft.stage, fields, drafted_by=draft.drafted_by)
     draft.status = OpinionDraft.Status.SIGNED
     draft.decided_by = ctx.actor  # type: ignore[assignment]
     draft.decided_at = ctx.now
@@ -546,7 +580,7 @@ def h_sign_opinion(ctx: Ctx) -> State:
     ctx.event_data["draft_id"] = draft.pk
     if draft.drafted_by is not None:
         ctx.event_data["drafted_by"] = draft.drafted_by.get_username()
-    return S.CONCLUDED
+    return target
 
 
 def h_return_draft(ctx: Ctx) -> None:

@@ -575,10 +575,11 @@ def h_split_accusation(ctx: Ctx) -> None:
     from minsheng.intelligence.services import petition_enrich
     from minsheng.intelligence.similarity import similarity_index_petition
     from minsheng.petitions.confidentiality import is_accused_side
-    from minsheng.petitions.services import RegistrationInput, petition_register
+    from minsheng.petitions.services import RegistrationInput
     from minsheng.search.services import search_index_petition
     from minsheng.workflow.models import AccusationSplit
     from minsheng.workflow.services.engine import petition_transition
+    from minsheng.workflow.services.registration import petition_register
 
     petition = ctx.petition
     bureau = petition.current_organ

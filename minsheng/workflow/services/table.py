@@ -83,12 +83,15 @@ from minsheng.workflow.services.oversight import (
     h_take_charge,
 )
 from minsheng.workflow.services.recusal import h_declare_conflict
+from minsheng.workflow.services.registration import h_register
 
 # ----------------------------------------------------------------------------------------------
 # The transition table (rules.yaml `transitions`), one row per action.
 
 STAFF_HANDLERS = frozenset({R.CASEWORKER, R.ORGAN_HEAD})
 BUREAU = frozenset({R.DISPATCHER, R.ORGAN_HEAD})
+# 复查/复核 opinions are drafted by a caseworker and signed by the head too (draft/sign/return).
+SIGNOFF_APPEAL_STATES = frozenset({S.REVIEW_REQUESTED, S.RECHECK_REQUESTED})
 
 
 def _t(
@@ -123,6 +126,19 @@ def _t(
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
+        _t(
+            action="register",
+            # `received` is the pseudo-state of a petition being created: only
+            # registration.petition_register starts there (engine.register_row), never
+            # petition_transition, and no stored petition is in it.
+            sources={S.RECEIVED},
+            target=S.REGISTERED,
+            roles={R.REGISTRAR, PETITIONER},
+            at=AT_CURRENT,
+            handler=h_register,
+            label=gettext_lazy("登记"),
+            article="Art.22(1), Art.23(1), Art.43, Art.44(1)",
+        ),
         _t(
             action="triage",
             sources={S.REGISTERED},
@@ -437,14 +453,15 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="draft_opinion",
-            sources=HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
+            # At 复查/复核 the draft is the review (recheck) opinion: 维持/变更/撤销, Art.28(3) independence.
+            sources=HANDLING_STATES | SIGNOFF_APPEAL_STATES | {S.SIMPLIFIED_HANDLING},
             target=None,
             roles={R.CASEWORKER},
             at=AT_CURRENT,
             handler=h_draft_opinion,
             label=gettext_lazy("起草处理意见"),
             public=False,
-            article="Art.32",
+            article="Art.32, Art.28(3), Art.35, Art.36(1)",
         ),
         _t(
             action="conclude",
@@ -460,18 +477,25 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="sign_opinion",
-            sources=HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
-            target=S.CONCLUDED,
+            sources=HANDLING_STATES | SIGNOFF_APPEAL_STATES | {S.SIMPLIFIED_HANDLING},
+            target=None,
             # The organ head, or a delegate of any post (Organ.signoff_delegates; the handler checks).
             roles=STAFF_HANDLERS | {R.DISPATCHER, R.REGISTRAR},
             at=AT_CURRENT,
             handler=h_sign_opinion,
             label=gettext_lazy("签发处理意见书"),
-            article="Art.32, Art.34",
+            article="Art.32, Art.34, Art.35, Art.36(1), Art.36(3)",
+            # A 复查/复核 opinion is issued and delivered when signed, as conclude_review/_recheck
+            # (复核: through recheck_concluded to final in the same act, Art.36(3)).
+            targets={
+                **dict.fromkeys(HANDLING_STATES | {S.SIMPLIFIED_HANDLING}, S.CONCLUDED),
+                S.REVIEW_REQUESTED: S.REVIEW_CONCLUDED,
+                S.RECHECK_REQUESTED: S.RECHECK_CONCLUDED,
+            },
         ),
         _t(
             action="return_draft",
-            sources=HANDLING_STATES | {S.SIMPLIFIED_HANDLING},
+            sources=HANDLING_STATES | SIGNOFF_APPEAL_STATES | {S.SIMPLIFIED_HANDLING},
             target=None,
             roles=STAFF_HANDLERS | {R.DISPATCHER, R.REGISTRAR},
             at=AT_CURRENT,

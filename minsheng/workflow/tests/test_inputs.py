@@ -14,7 +14,15 @@ from minsheng.api.v1 import api
 from minsheng.core.errors import InvalidInput
 from minsheng.petitions.models import Petition
 from minsheng.workbench.forms import ACTION_FIELDS, fields_for
-from minsheng.workflow.inputs import COMMON_FIELDS, HIDDEN, INPUTS, input_fields, parse_input, schema_for
+from minsheng.workflow.inputs import (
+    COMMON_FIELDS,
+    HIDDEN,
+    INPUTS,
+    NOT_ACTIONS,
+    input_fields,
+    parse_input,
+    schema_for,
+)
 from minsheng.workflow.models import PetitionEvent
 from minsheng.workflow.services import TRANSITIONS
 
@@ -42,7 +50,10 @@ def test_every_model_refuses_unknown_fields_and_names_them(action: str) -> None:
     assert (error.field, error.code) == ("no_such_field", "unknown_field")
 
 
-@pytest.mark.parametrize("action", sorted(TRANSITIONS))
+ACTIONS = sorted(set(TRANSITIONS) - NOT_ACTIONS)
+
+
+@pytest.mark.parametrize("action", ACTIONS)
 def test_the_form_is_the_model(action: str) -> None:
     """The workbench form lists the model's fields (own first, then back-dating), nothing else,
     with the model's required flags and choices."""
@@ -58,7 +69,7 @@ def test_the_form_is_the_model(action: str) -> None:
         assert spec.choices == fields[spec.name].choices
 
 
-@pytest.mark.parametrize("action", sorted(TRANSITIONS))
+@pytest.mark.parametrize("action", ACTIONS)
 def test_the_openapi_body_is_the_model(action: str, document: dict[str, Any]) -> None:
     operation = document["paths"][f"/api/v1/petitions/{{petition_id}}/actions/{action}"]["post"]
     ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
@@ -73,9 +84,11 @@ def test_the_openapi_body_is_the_model(action: str, document: dict[str, Any]) ->
 def test_the_generic_action_path_lists_every_action_and_every_body(document: dict[str, Any]) -> None:
     operation = document["paths"]["/api/v1/petitions/{petition_id}/actions/{action}"]["post"]
     action = next(p for p in operation["parameters"] if p["name"] == "action")
-    assert action["schema"]["enum"] == list(TRANSITIONS)
+    assert action["schema"]["enum"] == [a for a in TRANSITIONS if a not in NOT_ACTIONS]
     refs = {r["$ref"] for r in operation["requestBody"]["content"]["application/json"]["schema"]["anyOf"]}
-    assert refs == {f"#/components/schemas/{m.__name__}" for m in INPUTS.values()}
+    assert refs == {f"#/components/schemas/{INPUTS[a].__name__}" for a in ACTIONS}
+    assert {"register"} == NOT_ACTIONS  # registration has its own body: POST /api/v1/petitions
+    assert "/api/v1/petitions/{petition_id}/actions/register" not in document["paths"]
 
 
 def test_choices_are_the_laws_lists() -> None:
@@ -145,11 +158,27 @@ def test_a_date_without_time_means_nine_in_the_morning_local() -> None:
 
 
 def test_stage_limited_fields_are_shown_only_in_their_state() -> None:
+    shown = 0
     for action in ACTION_FIELDS:
         for spec in ACTION_FIELDS[action]:
             if spec.states:
-                assert spec not in fields_for(action, "registered")
-                assert spec in fields_for(action, spec.states[0])
+                shown += 1
+                assert spec.name not in {s.name for s in fields_for(action, "in_handling")}
+                assert spec.name in {s.name for s in fields_for(action, spec.states[0])}
+    assert shown >= 4  # sign_opinion's delivery fields at 复查/复核
+
+
+def test_review_drafts_offer_the_review_outcomes_and_signing_requires_delivery() -> None:
+    def outcome(state: str) -> list[str]:
+        (spec,) = [s for s in fields_for("draft_opinion", state) if s.name == "outcome"]
+        return [value for value, _label in spec.choices]
+
+    assert outcome("in_handling") == ["support", "partial_support", "explain", "not_support"]
+    assert outcome("review_requested") == ["upheld", "changed", "revoked"]
+    assert outcome("recheck_requested") == ["upheld", "changed", "revoked"]
+    method = {s.name: s for s in fields_for("sign_opinion", "review_requested")}["method"]
+    assert method.required
+    assert "method" not in {s.name for s in fields_for("sign_opinion", "in_handling")}
 
 
 # ---- through the API: the model's refusal is the answer, nothing changes, and only for those who may act

@@ -12,10 +12,14 @@ from django.test import Client
 from django.utils import timezone
 
 from minsheng.core.errors import InvalidInput
-from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_register
 from minsheng.workflow.rulesets import limitation_status
 from minsheng.workflow.selectors import limitation_for
-from minsheng.workflow.services import petition_transition
+from minsheng.workflow.services import (
+    PetitionerInput,
+    RegistrationInput,
+    petition_register,
+    petition_transition,
+)
 
 pytestmark = pytest.mark.django_db
 

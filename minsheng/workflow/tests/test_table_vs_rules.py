@@ -21,9 +21,6 @@ Pair = tuple[str, str]
 
 # rules.yaml pairs the table does not implement as an action, each with its reason.
 ALLOWED_ONLY_IN_RULES: dict[Pair, str] = {
-    # Registration is the creation of the petition (petitions.services.petition_register writes
-    # the received → registered event); `received` is never a stored state, so no action starts there.
-    ("received", "registered"): "registration is intake, not an action of the table",
     # Art.36(3): conclude_recheck delivers the 复核 opinion and passes through recheck_concluded to
     # final in the same transaction (an extra 'finalise' event by the system).
     ("recheck_concluded", "final"): "conclude_recheck passes through recheck_concluded to final",

@@ -1,6 +1,6 @@
 """`minsheng import-petitions FILE.csv[.gz] --format tipdm`: bulk import of online messages.
 
-Each row is registered through ``minsheng.petitions.services.petition_register`` (the one
+Each row is registered through ``minsheng.workflow.services.petition_register`` (the one
 intake path: tracking code, deadlines, timeline event) in its own transaction, then enriched
 (``minsheng.intelligence.services.petition_enrich``) in the same transaction. A bad row is
 reported with its line number and skipped; nothing of it is written. Re-running the command
@@ -204,8 +204,7 @@ class Command(BaseCommand):
         historical: bool = False,
     ) -> Petition:
         from minsheng.intelligence.services import petition_enrich
-        from minsheng.petitions.services import RegistrationInput, petition_register
-        from minsheng.workflow.services import petition_transition
+        from minsheng.workflow.services import RegistrationInput, petition_register, petition_transition
 
         message_id = (row.get(ID_COL) or "").strip()
         if not message_id:
