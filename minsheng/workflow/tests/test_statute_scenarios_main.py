@@ -28,6 +28,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from minsheng.workflow.models import SupervisionOrder
 from minsheng.workflow.sweeps import deadlines_sweep
 from minsheng.workflow.tests.scenario_api import (
     OPINION,
@@ -304,3 +305,26 @@ def test_a_recheck_request_made_in_time_reopens_a_matter_closed_after_review(
     assert office.dues(pk, "D-RECHECK-30", "registrar") == ("2025-08-26", "2025-09-25", "2025-09-25", "open")
     (event,) = office.events(pk, "request_recheck", "registrar")
     assert event["data"]["reopened"]["window"] == "D-RECHECK-REQ-30"
+
+
+def test_an_extension_approved_and_told_in_time_counts_when_entered_after_the_original_due_date(
+    office: Office, organs: Any
+) -> None:
+    """Approved 05-20 and told 05-22 (before 06-03), entered on 06-09: the catch-up sweep had no
+    reason to breach a clock that was extended in time. Due 06-10 with the 10 days."""
+    pk = accepted_on_0401(office, organs)
+    office.act("caseworker", pk, "start_handling", "2025-04-10", no_conflict_of_interest=True)
+    office.enter_on(at("2025-06-09", 10))
+    office.act("organ_head", pk, "extend", "2025-05-20", days=10, reason="需委托第三方噪声监测")
+    office.act("caseworker", pk, "notify_extension", "2025-05-22", notified_at="2025-05-22")
+    assert office.state(pk) == "extended"
+    row = office.deadline(pk, "D-HANDLE-60")
+    assert (row["nominal_due"], row["statutory_due"], row["extra_days"], row["status"]) == (
+        "2025-06-10",
+        "2025-06-10",
+        10,
+        "open",
+    )
+    # the automatic 督办 the lagging entry raised is withdrawn; the case is not overdue
+    assert not SupervisionOrder.objects.filter(petition_id=pk, deadline_rule="D-HANDLE-60").exists()
+    assert office.detail(pk)["has_overdue"] is False
