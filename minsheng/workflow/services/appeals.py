@@ -236,8 +236,25 @@ def h_recheck_hearing_end(ctx: Ctx) -> None:
     appeal.save(update_fields=["hearing_end"])
     Hearing.objects.filter(petition=ctx.petition, stage="recheck", end=None).update(end=end)
     days = inclusive_days(appeal.hearing_start, end) if settings.MINSHENG_HEARING_EXCLUSION else 0
-    deadline = dl.deadline_get_open(ctx.petition.pk, "D-RECHECK-30")
+    # The clock still running: open, or marked breached (not met) by a catch-up sweep because the
+    # hearing was entered late. It runs again to the new due date; the sweep after this act
+    # judges it anew.
+    deadline = (
+        Deadline.objects.filter(
+            petition=ctx.petition,
+            rule="D-RECHECK-30",
+            status__in=[Deadline.Status.OPEN, Deadline.Status.BREACHED],
+            met_at=None,
+        )
+        .order_by("-pk")
+        .first()
+    )
     if deadline is not None:
+        if deadline.status == Deadline.Status.BREACHED:
+            dl.deadline_withdraw_breach(deadline)
+            deadline.status = Deadline.Status.OPEN
+            deadline.breached_at = None
+            deadline.save(update_fields=["status", "breached_at"])
         deadline = dl.deadline_recompute(deadline, extra_days=days)
         ctx.event_data["deadlines"] = [
             {

@@ -328,3 +328,29 @@ def test_an_extension_approved_and_told_in_time_counts_when_entered_after_the_or
     # the automatic 督办 the lagging entry raised is withdrawn; the case is not overdue
     assert not SupervisionOrder.objects.filter(petition_id=pk, deadline_rule="D-HANDLE-60").exists()
     assert office.detail(pk)["has_overdue"] is False
+
+
+def test_recheck_hearing_days_entered_after_the_unextended_due_date_still_count(
+    office: Office, organs: Any
+) -> None:
+    """复核 requested 08-20 (D-RECHECK-30: 09-19), hearing 09-01…09-03 (→ 09-22), answered on 09-22;
+    the office enters the hearing and the answer on 09-25. The 复核 was answered in time."""
+    pk = delivered_on_0609(office, organs)
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person"}
+    office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld, delivered_on="2025-07-28")
+    office.act("registrar", pk, "request_recheck", "2025-08-20", received_on="2025-08-20")
+    office.enter_on(at("2025-09-25", 10))
+    office.act("caseworker", pk, "start_recheck_hearing", "2025-09-01", hearing_start="2025-09-01")
+    office.act("caseworker", pk, "end_recheck_hearing", "2025-09-03", hearing_end="2025-09-03")
+    row = office.deadline(pk, "D-RECHECK-30", "registrar")
+    assert (row["nominal_due"], row["statutory_due"], row["extra_days"], row["status"]) == (
+        "2025-09-22",
+        "2025-09-22",
+        3,
+        "breached",  # entered on 09-25: the extended due date has passed too
+    )
+    office.act("province_head", pk, "conclude_recheck", "2025-09-22", **upheld, delivered_on="2025-09-22")
+    row = office.deadline(pk, "D-RECHECK-30", "registrar")
+    assert row["status"] == "met" and moment(row["met_at"]) == at("2025-09-22")
+    assert not SupervisionOrder.objects.filter(petition_id=pk, deadline_rule="D-RECHECK-30").exists()
