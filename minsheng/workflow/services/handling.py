@@ -49,6 +49,8 @@ def _not_ordinary(ctx: Ctx) -> None:
 def h_accept(ctx: Ctx) -> None:
     petition = ctx.petition
     notice_at = ctx.moment("notice_given_at", default=ctx.now)
+    if dl.local_date(notice_at) < ctx.today:
+        raise InvalidInput(_("告知日期不能早于受理日期。"), field="notice_given_at")
     petition.accepted_at = ctx.now
     petition.notice_given_at = notice_at
     petition.handling_organ = petition.current_organ
@@ -357,6 +359,8 @@ def _make_extension_effective(ctx: Ctx, extension: Extension) -> State | None:
     deadline = _running_handling_clock(ctx.petition.pk)
     if deadline is None or dl.local_date(notified) > deadline.statutory_due:
         raise InvalidInput(_("延期须在原办理期限届满前告知信访人。"), field="notified_at")
+    if dl.local_date(notified) < dl.local_date(extension.approved_at):
+        raise InvalidInput(_("告知日期不能早于批准延期日期。"), field="notified_at")
     if deadline.status == Deadline.Status.BREACHED:
         # Told in time, entered after the sweep marked the clock breached: the breach came only
         # from the entry lag. The clock runs again (the breach event stays on the timeline) and

@@ -456,3 +456,25 @@ def test_no_notice_clock_of_the_bureau_stays_open_after_routing_by_law(
     assert detail["current_organ"]["id"] == organs[organ].pk
     assert not [r for r in detail["deadlines"] if r["status"] == "open"]
     assert office.deadline(pk, "D-BUREAU-15")["status"] == "met"
+
+
+# ---- the dates inside an act never precede the act they follow
+
+
+def test_a_receipt_before_the_forwarding_is_refused(office: Office, organs: Any) -> None:
+    pk = office.register(at("2025-03-24", 9, 30))
+    office.act("dispatcher", pk, "forward", "2025-03-26", organ_id=organs["a-housing"].pk)
+    office.refuse(
+        "caseworker", pk, "receive", "2025-03-28", status=422, code="invalid", field="received_at",
+        received_at="2025-03-25",
+    )  # fmt: skip
+
+
+def test_an_acceptance_notice_before_the_acceptance_is_refused(office: Office, organs: Any) -> None:
+    pk = office.register(at("2025-03-24", 9, 30))
+    office.act("dispatcher", pk, "forward", "2025-03-26", organ_id=organs["a-housing"].pk)
+    office.act("caseworker", pk, "receive", "2025-03-28")
+    office.refuse(
+        "caseworker", pk, "accept", "2025-04-01", status=422, code="invalid", field="notice_given_at",
+        notice_given_at="2025-03-20",
+    )  # fmt: skip

@@ -354,3 +354,13 @@ def test_recheck_hearing_days_entered_after_the_unextended_due_date_still_count(
     row = office.deadline(pk, "D-RECHECK-30", "registrar")
     assert row["status"] == "met" and moment(row["met_at"]) == at("2025-09-22")
     assert not SupervisionOrder.objects.filter(petition_id=pk, deadline_rule="D-RECHECK-30").exists()
+
+
+def test_an_extension_told_before_it_was_approved_is_refused(office: Office, organs: Any) -> None:
+    pk = accepted_on_0401(office, organs)
+    office.act("caseworker", pk, "start_handling", "2025-04-10", no_conflict_of_interest=True)
+    office.act("organ_head", pk, "extend", "2025-05-20", days=10, reason="需委托第三方噪声监测")
+    office.refuse(
+        "caseworker", pk, "notify_extension", "2025-05-22", status=422, code="invalid", field="notified_at",
+        notified_at="2025-05-10",
+    )  # fmt: skip
