@@ -93,6 +93,12 @@ def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
         raise InvalidInput(_("收到请求日期不能晚于今天。"), field="received_on")
     postmarked = ctx.date("postmarked_on", required=False)
     window = _request_window(ctx, kind, window_rule)
+    if window is not None and received_on < window.start:
+        # The window opens when the petitioner receives the opinion (R-CNT-6): no request before.
+        raise InvalidInput(
+            _("收到请求日期不能早于意见书送达日期（%(d)s）。") % {"d": window.start.isoformat()},
+            field="received_on",
+        )
     due = window.statutory_due if window else None
     filed_on = postmarked if (postmarked and settings.MINSHENG_POSTMARK_RULE) else received_on
     good_reason = ctx.text("good_reason", required=False)

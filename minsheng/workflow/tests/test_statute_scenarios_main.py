@@ -364,3 +364,15 @@ def test_an_extension_told_before_it_was_approved_is_refused(office: Office, org
         "caseworker", pk, "notify_extension", "2025-05-22", status=422, code="invalid", field="notified_at",
         notified_at="2025-05-10",
     )  # fmt: skip
+
+
+def test_a_review_request_received_before_the_opinion_was_delivered_is_refused(
+    office: Office, organs: Any
+) -> None:
+    pk = delivered_on_0609(office, organs)
+    office.refuse(
+        "registrar", pk, "request_review", "2025-07-01", status=422, code="invalid", field="received_on",
+        received_on="2025-06-08",
+    )  # fmt: skip
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-06-09")
+    assert office.dues(pk, "D-REVIEW-30", "registrar") == ("2025-06-09", "2025-07-09", "2025-07-09", "open")
