@@ -190,6 +190,14 @@ def test_an_assignment_entered_late_takes_a_due_date_before_the_entry_and_the_sw
     # D-SUPERVISION-FEEDBACK: 30 days from the order (07-01) → 07-31 (Thu)
     assert order.feedback_due.isoformat() == "2025-07-31"
     assert office.detail(pk)["has_overdue"] is True
+    listed = office.client.get(
+        "/api/v1/supervision-orders", {"origin": "automatic", "petition_id": pk}, **office.auth("caseworker")
+    ).json()
+    # the written notice (D-NOTICE-15 from 06-05, due 06-20) was not given either
+    assert sorted((o["deadline_rule"], o["feedback_due"], o["status"]) for o in listed["results"]) == [
+        ("D-ASSIGNED", "2025-07-31", "open"),
+        ("D-NOTICE-15", "2025-07-31", "open"),
+    ]
     # an assigned item is never handled by the simplified procedure
     office.refuse(
         "caseworker", pk, "simplify", status=422, code="invalid", field="action",
@@ -234,6 +242,21 @@ def test_a_visit_two_levels_above_may_be_refused_as_yueji(office: Office, organs
     assert detail["state"] == "not_accepted" and detail["is_yueji"] is True
     assert notices(pk) == ["not_accept_notice"]
     assert not [r for r in detail["deadlines"] if r["status"] == "open"]
+
+
+@pytest.mark.parametrize(("competent", "yueji"), [("a-housing", False), ("a3-gov", True)])
+def test_registration_marks_yueji_from_the_organ_levels(
+    office: Office, organs: Any, competent: str, yueji: bool
+) -> None:
+    pk = office.register(
+        at("2025-05-12", 10),
+        channel="visit",
+        receiving_organ_id=organs["xd-gov"].pk,
+        competent_organ_id=organs[competent].pk,
+        title="拆迁补偿款未发放",
+        request="请求发放拆迁补偿款",
+    )
+    assert office.detail(pk, "caseworker")["is_yueji"] is yueji
 
 
 def test_a_letter_is_never_yueji(office: Office, organs: Any) -> None:
