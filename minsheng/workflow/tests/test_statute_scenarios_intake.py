@@ -22,11 +22,14 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.test import Client
 
+from minsheng.notifications.models import OutboxMessage
+from minsheng.orgs.models import Role, StaffMembership
 from minsheng.petitions.models import Petition
 from minsheng.workflow.models import AccusationSplit, SupervisionOrder
-from minsheng.workflow.tests.scenario_api import OPINION, Office, at, moment, notices
+from minsheng.workflow.tests.scenario_api import OPINION, PASSWORD, Office, at, moment, notices
 
 pytestmark = pytest.mark.django_db
 
@@ -369,6 +372,8 @@ def test_a_mixed_letter_is_split_and_the_link_is_seen_by_the_bureau_and_the_disc
 def test_routing_an_accusation_to_discipline_informs_the_organisation_department(
     office: Office, organs: Any
 ) -> None:
+    organiser = get_user_model().objects.create_user("party_organiser", password=PASSWORD)
+    StaffMembership.objects.create(user=organiser, organ=organs["a-party"], role=Role.DISPATCHER)
     pk = office.register(
         at("2025-10-09", 9, 30),
         nature="accusation",
@@ -387,6 +392,9 @@ def test_routing_an_accusation_to_discipline_informs_the_organisation_department
     assert detail["state"] == "routed_discipline"
     (routed,) = office.events(pk, "route_discipline")
     assert routed["data"]["organisation_department"] == "中共A市委员会"
+    # a recorded in-app notification to the committee's staff (its organisation department)
+    (message,) = OutboxMessage.objects.filter(petition_id=pk, kind="cadre_accusation")
+    assert message.recipient == f"user:{organiser.pk}"
     # no clock of the bureau stays open after routing by law (D-BUREAU-15 met, D-NOTICE-15 not its to give)
     assert not [r for r in detail["deadlines"] if r["status"] == "open"], (bureau_clocks, detail["deadlines"])
     # the discipline body sees it (and follows its own rules on notices, Art. 23(2))
