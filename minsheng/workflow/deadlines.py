@@ -233,6 +233,10 @@ def _withdraw_breach(deadline: Deadline) -> None:
     Petition.objects.filter(pk=deadline.petition_id).update(is_supervised=still)
 
 
+# Public name for the workflow handlers (an extension told in time, entered after the breach).
+deadline_withdraw_breach = _withdraw_breach
+
+
 def deadline_cancel(petition_id: int, rule_ids: list[str] | None = None) -> int:
     qs = Deadline.objects.filter(petition_id=petition_id, status=Deadline.Status.OPEN)
     if rule_ids is not None:
@@ -321,6 +325,7 @@ __all__ = [
     "deadline_open",
     "deadline_recompute",
     "deadline_waive",
+    "deadline_withdraw_breach",
     "holiday_calendar",
     "local_date",
     "uncovered_years_in_use",

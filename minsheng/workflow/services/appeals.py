@@ -94,6 +94,12 @@ def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
         raise InvalidInput(_("收到请求日期不能晚于今天。"), field="received_on")
     postmarked = ctx.date("postmarked_on", required=False)
     window = _request_window(ctx, kind, window_rule)
+    if window is not None and received_on < window.start:
+        # The window opens when the petitioner receives the opinion (R-CNT-6): no request before.
+        raise InvalidInput(
+            _("收到请求日期不能早于意见书送达日期（%(d)s）。") % {"d": window.start.isoformat()},
+            field="received_on",
+        )
     due = window.statutory_due if window else None
     filed_on = postmarked if (postmarked and settings.MINSHENG_POSTMARK_RULE) else received_on
     good_reason = ctx.text("good_reason", required=False)
@@ -301,8 +307,25 @@ def h_recheck_hearing_end(ctx: Ctx) -> None:
     appeal.save(update_fields=["hearing_end"])
     Hearing.objects.filter(petition=ctx.petition, stage="recheck", end=None).update(end=end)
     days = inclusive_days(appeal.hearing_start, end) if settings.MINSHENG_HEARING_EXCLUSION else 0
-    deadline = dl.deadline_get_open(ctx.petition.pk, "D-RECHECK-30")
+    # The clock still running: open, or marked breached (not met) by a catch-up sweep because the
+    # hearing was entered late. It runs again to the new due date; the sweep after this act
+    # judges it anew.
+    deadline = (
+        Deadline.objects.filter(
+            petition=ctx.petition,
+            rule="D-RECHECK-30",
+            status__in=[Deadline.Status.OPEN, Deadline.Status.BREACHED],
+            met_at=None,
+        )
+        .order_by("-pk")
+        .first()
+    )
     if deadline is not None:
+        if deadline.status == Deadline.Status.BREACHED:
+            dl.deadline_withdraw_breach(deadline)
+            deadline.status = Deadline.Status.OPEN
+            deadline.breached_at = None
+            deadline.save(update_fields=["status", "breached_at"])
         deadline = dl.deadline_recompute(deadline, extra_days=days)
         ctx.event_data["deadlines"] = [
             {

@@ -50,6 +50,8 @@ def _not_ordinary(ctx: Ctx) -> None:
 def h_accept(ctx: Ctx) -> None:
     petition = ctx.petition
     notice_at = ctx.moment("notice_given_at", default=ctx.now)
+    if dl.local_date(notice_at) < ctx.today:
+        raise InvalidInput(_("告知日期不能早于受理日期。"), field="notice_given_at")
     petition.accepted_at = ctx.now
     petition.notice_given_at = notice_at
     petition.handling_organ = petition.current_organ
@@ -308,6 +310,21 @@ def h_end_mediation(ctx: Ctx) -> None:
     ctx.event_data["note"] = ctx.text("note", required=False)
 
 
+def _running_handling_clock(petition_id: int) -> Deadline | None:
+    """The D-HANDLE-60 row still running: open, or marked breached (and not met) by a catch-up
+    sweep after a late entry — an extension approved and told in time, entered later, still counts."""
+    return (
+        Deadline.objects.filter(
+            petition_id=petition_id,
+            rule=HANDLE_60,
+            status__in=[Deadline.Status.OPEN, Deadline.Status.BREACHED],
+            met_at=None,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
 def h_extend(ctx: Ctx) -> State | None:
     """Art. 34: organ head only; ≤ 30 days in total; before the current deadline expires; the
     extension becomes effective only once the petitioner is told the reason."""
@@ -315,7 +332,7 @@ def h_extend(ctx: Ctx) -> State | None:
     days = ctx.integer("days", minimum=1, maximum=30)
     assert days is not None
     reason = ctx.text("reason")
-    deadline = dl.deadline_get_open(petition.pk, "D-HANDLE-60")
+    deadline = _running_handling_clock(petition.pk)
     if deadline is None:
         raise InvalidInput(_("办理期限已届满或不存在，不能再批准延期。"), field="days")
     if ctx.today > deadline.statutory_due:
@@ -336,9 +353,20 @@ def h_extend(ctx: Ctx) -> State | None:
 
 def _make_extension_effective(ctx: Ctx, extension: Extension) -> State | None:
     notified = ctx.moment("notified_at", default=ctx.now)
-    deadline = dl.deadline_get_open(ctx.petition.pk, "D-HANDLE-60")
+    deadline = _running_handling_clock(ctx.petition.pk)
     if deadline is None or dl.local_date(notified) > deadline.statutory_due:
         raise InvalidInput(_("延期须在原办理期限届满前告知信访人。"), field="notified_at")
+    if dl.local_date(notified) < dl.local_date(extension.approved_at):
+        raise InvalidInput(_("告知日期不能早于批准延期日期。"), field="notified_at")
+    if deadline.status == Deadline.Status.BREACHED:
+        # Told in time, entered after the sweep marked the clock breached: the breach came only
+        # from the entry lag. The clock runs again (the breach event stays on the timeline) and
+        # the sweep after this act judges it against the extended due date.
+        dl.deadline_withdraw_breach(deadline)
+        deadline.status = Deadline.Status.OPEN
+        deadline.breached_at = None
+        deadline.save(update_fields=["status", "breached_at"])
+        ctx.event_data["breach_withdrawn"] = True
     extension.notified_at = notified
     extension.is_effective = True
     extension.save(update_fields=["notified_at", "is_effective"])

@@ -394,9 +394,18 @@ def h_refer_elsewhere(ctx: Ctx) -> None:
 def h_receive(ctx: Ctx) -> None:
     petition = ctx.petition
     received = ctx.moment("received_at", default=ctx.now)
-    petition.organ_received_at = received
     start = dl.local_date(received)
     organ = petition.current_organ
+    routed = (
+        Assignment.objects.filter(petition=petition, organ=organ, is_active=True)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    # Never received before it was sent (compared by day: a date alone is 09:00).
+    if start < dl.local_date(max(filter(None, [routed, petition.received_at]))):
+        raise InvalidInput(_("签收日期不能早于转送（交办）日期。"), field="received_at")
+    petition.organ_received_at = received
     Assignment.objects.filter(petition=petition, organ=organ, is_active=True, received_at=None).update(
         received_at=received
     )

@@ -22,11 +22,14 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.test import Client
 
+from minsheng.notifications.models import OutboxMessage
+from minsheng.orgs.models import Role, StaffMembership
 from minsheng.petitions.models import Petition
 from minsheng.workflow.models import AccusationSplit, SupervisionOrder
-from minsheng.workflow.tests.scenario_api import OPINION, Office, at, moment, notices
+from minsheng.workflow.tests.scenario_api import OPINION, PASSWORD, Office, at, moment, notices
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +193,14 @@ def test_an_assignment_entered_late_takes_a_due_date_before_the_entry_and_the_sw
     # D-SUPERVISION-FEEDBACK: 30 days from the order (07-01) → 07-31 (Thu)
     assert order.feedback_due.isoformat() == "2025-07-31"
     assert office.detail(pk)["has_overdue"] is True
+    listed = office.client.get(
+        "/api/v1/supervision-orders", {"origin": "automatic", "petition_id": pk}, **office.auth("caseworker")
+    ).json()
+    # the written notice (D-NOTICE-15 from 06-05, due 06-20) was not given either
+    assert sorted((o["deadline_rule"], o["feedback_due"], o["status"]) for o in listed["results"]) == [
+        ("D-ASSIGNED", "2025-07-31", "open"),
+        ("D-NOTICE-15", "2025-07-31", "open"),
+    ]
     # an assigned item is never handled by the simplified procedure
     office.refuse(
         "caseworker", pk, "simplify", status=422, code="invalid", field="action",
@@ -234,6 +245,21 @@ def test_a_visit_two_levels_above_may_be_refused_as_yueji(office: Office, organs
     assert detail["state"] == "not_accepted" and detail["is_yueji"] is True
     assert notices(pk) == ["not_accept_notice"]
     assert not [r for r in detail["deadlines"] if r["status"] == "open"]
+
+
+@pytest.mark.parametrize(("competent", "yueji"), [("a-housing", False), ("a3-gov", True)])
+def test_registration_marks_yueji_from_the_organ_levels(
+    office: Office, organs: Any, competent: str, yueji: bool
+) -> None:
+    pk = office.register(
+        at("2025-05-12", 10),
+        channel="visit",
+        receiving_organ_id=organs["xd-gov"].pk,
+        competent_organ_id=organs[competent].pk,
+        title="拆迁补偿款未发放",
+        request="请求发放拆迁补偿款",
+    )
+    assert office.detail(pk, "caseworker")["is_yueji"] is yueji
 
 
 def test_a_letter_is_never_yueji(office: Office, organs: Any) -> None:
@@ -346,6 +372,8 @@ def test_a_mixed_letter_is_split_and_the_link_is_seen_by_the_bureau_and_the_disc
 def test_routing_an_accusation_to_discipline_informs_the_organisation_department(
     office: Office, organs: Any
 ) -> None:
+    organiser = get_user_model().objects.create_user("party_organiser", password=PASSWORD)
+    StaffMembership.objects.create(user=organiser, organ=organs["a-party"], role=Role.DISPATCHER)
     pk = office.register(
         at("2025-10-09", 9, 30),
         nature="accusation",
@@ -364,6 +392,9 @@ def test_routing_an_accusation_to_discipline_informs_the_organisation_department
     assert detail["state"] == "routed_discipline"
     (routed,) = office.events(pk, "route_discipline")
     assert routed["data"]["organisation_department"] == "中共A市委员会"
+    # a recorded in-app notification to the committee's staff (its organisation department)
+    (message,) = OutboxMessage.objects.filter(petition_id=pk, kind="cadre_accusation")
+    assert message.recipient == f"user:{organiser.pk}"
     # no clock of the bureau stays open after routing by law (D-BUREAU-15 met, D-NOTICE-15 not its to give)
     assert not [r for r in detail["deadlines"] if r["status"] == "open"], (bureau_clocks, detail["deadlines"])
     # the discipline body sees it (and follows its own rules on notices, Art. 23(2))
@@ -456,3 +487,25 @@ def test_no_notice_clock_of_the_bureau_stays_open_after_routing_by_law(
     assert detail["current_organ"]["id"] == organs[organ].pk
     assert not [r for r in detail["deadlines"] if r["status"] == "open"]
     assert office.deadline(pk, "D-BUREAU-15")["status"] == "met"
+
+
+# ---- the dates inside an act never precede the act they follow
+
+
+def test_a_receipt_before_the_forwarding_is_refused(office: Office, organs: Any) -> None:
+    pk = office.register(at("2025-03-24", 9, 30))
+    office.act("dispatcher", pk, "forward", "2025-03-26", organ_id=organs["a-housing"].pk)
+    office.refuse(
+        "caseworker", pk, "receive", "2025-03-28", status=422, code="invalid", field="received_at",
+        received_at="2025-03-25",
+    )  # fmt: skip
+
+
+def test_an_acceptance_notice_before_the_acceptance_is_refused(office: Office, organs: Any) -> None:
+    pk = office.register(at("2025-03-24", 9, 30))
+    office.act("dispatcher", pk, "forward", "2025-03-26", organ_id=organs["a-housing"].pk)
+    office.act("caseworker", pk, "receive", "2025-03-28")
+    office.refuse(
+        "caseworker", pk, "accept", "2025-04-01", status=422, code="invalid", field="notice_given_at",
+        notice_given_at="2025-03-20",
+    )  # fmt: skip

@@ -28,6 +28,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from minsheng.workflow.models import SupervisionOrder
 from minsheng.workflow.sweeps import deadlines_sweep
 from minsheng.workflow.tests.scenario_api import (
     OPINION,
@@ -304,3 +305,86 @@ def test_a_recheck_request_made_in_time_reopens_a_matter_closed_after_review(
     assert office.dues(pk, "D-RECHECK-30", "registrar") == ("2025-08-26", "2025-09-25", "2025-09-25", "open")
     (event,) = office.events(pk, "request_recheck", "registrar")
     assert event["data"]["reopened"]["window"] == "D-RECHECK-REQ-30"
+
+
+def test_an_extension_approved_and_told_in_time_counts_when_entered_after_the_original_due_date(
+    office: Office, organs: Any
+) -> None:
+    """Approved 05-20 and told 05-22 (before 06-03), entered on 06-09: the catch-up sweep had no
+    reason to breach a clock that was extended in time. Due 06-10 with the 10 days."""
+    pk = accepted_on_0401(office, organs)
+    office.act("caseworker", pk, "start_handling", "2025-04-10", no_conflict_of_interest=True)
+    office.enter_on(at("2025-06-09", 10))
+    office.act("organ_head", pk, "extend", "2025-05-20", days=10, reason="需委托第三方噪声监测")
+    office.act("caseworker", pk, "notify_extension", "2025-05-22", notified_at="2025-05-22")
+    assert office.state(pk) == "extended"
+    row = office.deadline(pk, "D-HANDLE-60")
+    assert (row["nominal_due"], row["statutory_due"], row["extra_days"], row["status"]) == (
+        "2025-06-10",
+        "2025-06-10",
+        10,
+        "open",
+    )
+    # the automatic 督办 the lagging entry raised is withdrawn; the case is not overdue
+    assert not SupervisionOrder.objects.filter(petition_id=pk, deadline_rule="D-HANDLE-60").exists()
+    assert office.detail(pk)["has_overdue"] is False
+
+
+def test_recheck_hearing_days_entered_after_the_unextended_due_date_still_count(
+    office: Office, organs: Any
+) -> None:
+    """复核 requested 08-20 (D-RECHECK-30: 09-19), hearing 09-01…09-03 (→ 09-22), answered on 09-22;
+    the office enters the hearing and the answer on 09-25. The 复核 was answered in time."""
+    pk = delivered_on_0609(office, organs)
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person"}
+    office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld, delivered_on="2025-07-28")
+    office.act("registrar", pk, "request_recheck", "2025-08-20", received_on="2025-08-20")
+    office.enter_on(at("2025-09-25", 10))
+    office.act("caseworker", pk, "start_recheck_hearing", "2025-09-01", hearing_start="2025-09-01")
+    office.act("caseworker", pk, "end_recheck_hearing", "2025-09-03", hearing_end="2025-09-03")
+    row = office.deadline(pk, "D-RECHECK-30", "registrar")
+    assert (row["nominal_due"], row["statutory_due"], row["extra_days"], row["status"]) == (
+        "2025-09-22",
+        "2025-09-22",
+        3,
+        "breached",  # entered on 09-25: the extended due date has passed too
+    )
+    office.act("province_head", pk, "conclude_recheck", "2025-09-22", **upheld, delivered_on="2025-09-22")
+    row = office.deadline(pk, "D-RECHECK-30", "registrar")
+    assert row["status"] == "met" and moment(row["met_at"]) == at("2025-09-22")
+    assert not SupervisionOrder.objects.filter(petition_id=pk, deadline_rule="D-RECHECK-30").exists()
+
+
+def test_an_extension_told_before_it_was_approved_is_refused(office: Office, organs: Any) -> None:
+    pk = accepted_on_0401(office, organs)
+    office.act("caseworker", pk, "start_handling", "2025-04-10", no_conflict_of_interest=True)
+    office.act("organ_head", pk, "extend", "2025-05-20", days=10, reason="需委托第三方噪声监测")
+    office.refuse(
+        "caseworker", pk, "notify_extension", "2025-05-22", status=422, code="invalid", field="notified_at",
+        notified_at="2025-05-10",
+    )  # fmt: skip
+
+
+def test_a_review_request_received_before_the_opinion_was_delivered_is_refused(
+    office: Office, organs: Any
+) -> None:
+    pk = delivered_on_0609(office, organs)
+    office.refuse(
+        "registrar", pk, "request_review", "2025-07-01", status=422, code="invalid", field="received_on",
+        received_on="2025-06-08",
+    )  # fmt: skip
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-06-09")
+    assert office.dues(pk, "D-REVIEW-30", "registrar") == ("2025-06-09", "2025-07-09", "2025-07-09", "open")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="available_actions checks only the table's sources: on closed_no_review both requests are "
+    "offered, though the service accepts only the one whose window closed the matter (engine.py is "
+    "another engineer's; the service refuses the other with 409)",
+)
+def test_only_the_request_that_reopens_is_offered_after_closing(office: Office, organs: Any) -> None:
+    pk = _closed_by_the_sweep(office, organs)
+    offered = office.actions(pk, "registrar")
+    assert "request_review" in offered and "request_recheck" not in offered
