@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "minsheng.workflow",
     "minsheng.intelligence",
     "minsheng.analytics",
+    "minsheng.assessment",
     "minsheng.notifications",
     "minsheng.documents",
     "minsheng.search",
