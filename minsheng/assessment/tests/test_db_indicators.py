@@ -1,0 +1,226 @@
+"""Indicators from petitions built through the services at fixed dates: attribution, classes,
+frozen periods, drill-down visibility, the CLI and the public figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from minsheng.assessment import selectors as S
+from minsheng.assessment.models import AssessmentPeriod, FrozenFigure
+from minsheng.assessment.services import period_freeze
+from minsheng.core.errors import InvalidInput
+from minsheng.petitions.models import Petition
+from minsheng.petitions.services import PetitionerInput
+from minsheng.workflow.models import Deadline
+
+pytestmark = pytest.mark.django_db
+
+TZ = ZoneInfo("Asia/Shanghai")
+JUL1, SEP30 = dt.date(2025, 7, 1), dt.date(2025, 9, 30)
+TODAY = dt.date(2025, 12, 1)
+OPINION = {
+    "outcome": "support",
+    "facts_and_reasons": "经现场核查，工地确有夜间施工行为。",
+    "opinion": "责令施工单位停止夜间施工。",
+    "legal_basis": "《中华人民共和国噪声污染防治法》第四十三条",
+}
+
+
+def at(d: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time(hour), tzinfo=TZ)
+
+
+def D(m: int, d: int) -> dt.date:
+    return dt.date(2025, m, d)
+
+
+@pytest.fixture
+def quarter(register, act, organs):
+    """Six letters to the city bureau in July 2025, forwarded to the housing bureau.
+
+    p1: all in time, concluded, delivered, rated 满意 (organ) → on time everywhere.
+    p2: forwarded late (day 20 > 15), notice late, handling overdue and never concluded.
+    p3: in time, concluded late after an approved 20-day extension — on time (extension counts).
+    p4: in time, delivered, never rated → its rating window closes in August: 超期未评价.
+    p5: repeat petition (not first time), registered in July: counts for the repeat rate only.
+    p6: delivered and rated 不满意, then reclassified 涉法涉诉: out of satisfaction scope.
+    """
+    housing = organs["a-housing"].pk
+    out = {}
+
+    def travel(d: dt.date, hour: int = 10):
+        return time_machine.travel(at(d, hour), tick=False)
+
+    def person(n: int) -> PetitionerInput:
+        return PetitionerInput(name=f"王{'〇一二三四五六'[n]}", phone=f"1390013900{n}", address="A市A3区洋湖街道")
+
+    def through(code: str, received: dt.date, forward_on: dt.date, accept_on: dt.date, **reg):
+        with travel(received):
+            p = register(received_at=at(received, 9), petitioner=person(int(code[1])), **reg)
+        with travel(forward_on):
+            act(p, "forward", "dispatcher", organ_id=housing)
+            act(p, "receive", "caseworker")
+        with travel(accept_on):
+            act(p, "accept", "caseworker")
+            act(p, "start_handling", "caseworker", no_conflict_of_interest=True)
+        out[code] = p
+        return p
+
+    def conclude(p, on: dt.date, rate: str | None = None):
+        with travel(on):
+            act(p, "conclude", "caseworker", **OPINION)
+            act(p, "sign_opinion", "organ_head")
+            act(p, "deliver", "caseworker", method="in_person", delivered_on=on.isoformat())
+        if rate:
+            with travel(on + dt.timedelta(days=1)):
+                act(p, "rate", None, value=rate)
+
+    conclude(through("p1", D(7, 1), D(7, 3), D(7, 5)), D(7, 20), "satisfied")
+    through("p2", D(7, 1), D(7, 21), D(8, 20))
+    p3 = through("p3", D(7, 2), D(7, 3), D(7, 4))
+    with travel(D(8, 20)):
+        act(p3, "extend", "organ_head", days=20, reason="需要补充鉴定", notified_at=at(D(8, 20)).isoformat())
+    conclude(p3, D(9, 15), "basically_satisfied")
+    conclude(through("p4", D(7, 3), D(7, 4), D(7, 6)), D(7, 10))
+    with travel(D(7, 8)):
+        out["p5"] = register(received_at=at(D(7, 8), 9), petitioner=person(1))  # p1's petitioner again
+    assert not out["p5"].is_first_time
+    conclude(through("p6", D(7, 9), D(7, 10), D(7, 11)), D(7, 25), "unsatisfied")
+    # reclassified afterwards as 涉法涉诉: out of satisfaction and repeat scope
+    Petition.objects.filter(pk=out["p6"].pk).update(nature="litigation_related")
+    return out
+
+
+def by(result):
+    return {f.indicator: f for f in result.figures}
+
+
+def test_quarter_figures_through_the_services(quarter, organs, world):
+    bureau, housing = world.bureau.pk, organs["a-housing"].pk
+    b = by(S.compute_indicators(bureau, JUL1, SEP30, today=TODAY))
+    acc = b["I-ACCEPT-BUREAU"]  # D-BUREAU-15 of the five July letters (p5 never forwarded: overdue)
+    assert acc.classes == {"on_time": 4, "late": 1, "overdue_pending": 1, "pending": 0}
+    assert (acc.numerator, acc.denominator) == (4, 6)
+    rep = b["I-REPEAT"]
+    assert (rep.numerator, rep.denominator) == (1, 5) and rep.excluded == {"out_of_scope": 1}
+
+    h = by(S.compute_indicators(housing, JUL1, SEP30, today=TODAY))
+    notice = h["I-ACCEPT-ORGAN"]
+    assert (notice.numerator, notice.denominator) == (4, 5)  # p2 notified late
+    reply = h["I-ONTIME-REPLY"]  # p1, p3 (extended), p4, p6 on time; p2 due 10-19: not in Q3
+    assert reply.classes["on_time"] == 4 and reply.denominator == 4
+    assert quarter["p3"].pk in reply.numerator_ids
+    q4 = by(S.compute_indicators(housing, D(10, 1), D(12, 31), today=TODAY))["I-ONTIME-REPLY"]
+    assert q4.classes == {"on_time": 0, "late": 0, "overdue_pending": 1, "pending": 0}
+    part = h["I-PARTICIPATION-ORGAN"]
+    assert part.classes == {"rated": 2, "overdue_unrated": 1}  # p1, p3 rated; p4 never
+    assert part.excluded == {"open_window": 0, "out_of_scope": 1}  # p6 涉法涉诉
+    sat = h["I-SATISFACTION-ORGAN"]
+    assert (sat.numerator, sat.denominator, sat.value) == (2, 2, 1.0)
+    strict = by(S.compute_indicators(housing, JUL1, SEP30, today=TODAY, basic_counts=False))
+    assert strict["I-SATISFACTION-ORGAN"].value == 0.5
+    assert strict["I-SATISFACTION-ORGAN"].definition_id == "xinfang-2025.1/I-SATISFACTION-ORGAN:satisfied_only"
+    # the bureau is rated separately: no rating of the bureau yet
+    assert h["I-SATISFACTION-BUREAU"].value is None
+    bj = by(S.compute_indicators(housing, JUL1, SEP30, today=TODAY, profile="beijing"))
+    assert (bj["BJ-RESPONSE"].numerator, bj["BJ-RESOLUTION"].numerator, bj["BJ-RESPONSE"].denominator) == (
+        2,
+        2,
+        2,
+    )
+
+
+def test_frozen_period_is_not_rewritten(quarter, organs, world, users):
+    housing = organs["a-housing"]
+    with pytest.raises(InvalidInput):
+        period_freeze(housing, JUL1, SEP30, today=SEP30)  # not over yet
+    period = period_freeze(housing, JUL1, SEP30, actor=users["supervisor"], today=TODAY)
+    before = S.indicators(housing.pk, JUL1, SEP30, today=TODAY)
+    assert before.frozen and before.period_version == 1
+    assert before.figure("I-ACCEPT-ORGAN").numerator == 4
+    # A later edit of the records (the late notice recorded as on time) changes the live figure…
+    Deadline.objects.filter(petition=quarter["p2"], rule="D-NOTICE-15").update(met_late=False, met_at=at(D(7, 30)))
+    live = S.indicators(housing.pk, JUL1, SEP30, today=TODAY, live=True)
+    assert live.figure("I-ACCEPT-ORGAN").numerator == 5
+    # …but not the figures of record.
+    assert S.indicators(housing.pk, JUL1, SEP30, today=TODAY).figure("I-ACCEPT-ORGAN").numerator == 4
+    with pytest.raises(ValueError):
+        period.save()
+    with pytest.raises(ValueError):
+        FrozenFigure.objects.filter(period=period).first().save()
+    with pytest.raises(InvalidInput):
+        period_freeze(housing, JUL1, SEP30, today=TODAY)  # a correction needs a reason
+    v2 = period_freeze(housing, JUL1, SEP30, reason="告知时间补录更正", today=TODAY)
+    assert v2.version == 2
+    assert S.indicators(housing.pk, JUL1, SEP30, today=TODAY).figure("I-ACCEPT-ORGAN").numerator == 5
+    v1 = S.period_indicators(AssessmentPeriod.objects.get(pk=period.pk))
+    assert v1.figure("I-ACCEPT-ORGAN").numerator == 4
+
+
+def test_drill_down_follows_visibility(quarter, organs, users):
+    housing = organs["a-housing"].pk
+    fig = S.compute_indicators(housing, JUL1, SEP30, today=TODAY).figure("I-ACCEPT-ORGAN")
+    mine = S.drill_down(users["caseworker"], fig, part="denominator")
+    assert mine.total == 5 and mine.hidden == 0
+    assert {r.id for r in mine.rows} == set(fig.denominator_ids)
+    assert sum(r.in_numerator for r in mine.rows) == 4
+    assert all("李四" not in r.title for r in mine.rows)
+    other = S.drill_down(users["edu_caseworker"], fig, part="numerator")
+    assert other.total == 4 and other.hidden == 4 and other.rows == []
+    assert S.can_view_organ(users["caseworker"], housing)
+    assert S.can_view_organ(users["supervisor"], housing)  # an organ above
+    assert not S.can_view_organ(users["edu_caseworker"], housing)
+
+
+def test_cli_prints_the_contract(quarter, organs):
+    out = StringIO()
+    call_command(
+        "indicators",
+        organ=str(organs["a-housing"].pk),
+        date_from="2025-07-01",
+        date_to="2025-09-30",
+        today="2025-12-01",
+        format="json",
+        stdout=out,
+    )
+    data = json.loads(out.getvalue())
+    rows = {r["indicator"]: r for r in data["indicators"]}
+    notice = rows["I-ACCEPT-ORGAN"]
+    assert (notice["numerator"], notice["denominator"], notice["value"]) == (4, 5, 0.8)
+    assert notice["definition_id"] == "xinfang-2025.1/I-ACCEPT-ORGAN:statutory"
+    assert 0 < notice["interval"]["lower"] < 0.8 < notice["interval"]["upper"] <= 1
+    out = StringIO()
+    call_command(
+        "indicators",
+        organ=str(organs["a-housing"].pk),
+        date_from="2025-07-01",
+        date_to="2025-09-30",
+        today="2025-12-01",
+        profile="beijing",
+        format="json",
+        stdout=out,
+    )
+    assert [r["indicator"] for r in json.loads(out.getvalue())["indicators"]] == [
+        "BJ-RESPONSE",
+        "BJ-RESOLUTION",
+        "BJ-SATISFACTION",
+    ]
+
+
+def test_public_stats_use_the_internal_definitions(quarter):
+    from minsheng.portal.queries import open_statistics
+
+    stats = open_statistics(months=12, today=TODAY)
+    internal = S.compute_indicators(None, stats.date_from, stats.date_to, today=TODAY)
+    reply = internal.figure("I-ONTIME-REPLY")
+    assert stats.on_time_rate == reply.value and stats.on_time_n == reply.denominator
+    sat = internal.figure("I-SATISFACTION-ORGAN")
+    assert stats.satisfaction_rate == sat.value and stats.satisfaction_n == sat.denominator
+    assert stats.on_time_definition == reply.definition_id
