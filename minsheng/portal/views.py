@@ -800,6 +800,12 @@ def stats_json(request: HttpRequest) -> HttpResponse:
         "categories": data.categories,
         "counts": data.counts,
         "on_time_rate": data.on_time_rate,
+        "on_time_n": data.on_time_n,
+        "on_time_definition": data.on_time_definition,
         "satisfaction_rate": data.satisfaction_rate,
+        "satisfaction_n": data.satisfaction_n,
+        "satisfaction_definition": data.satisfaction_definition,
+        "from": data.date_from.isoformat(),
+        "to": data.date_to.isoformat(),
     }
     return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/json")
