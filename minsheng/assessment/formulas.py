@@ -561,7 +561,7 @@ def rank(entries: Sequence[tuple[Hashable, Figure]], *, higher_is_better: bool =
     listed after the ranked ones, unranked — a unit with 3 items is not ranked against one with 300."""
     eligible = [(k, f) for k, f in entries if f.value is not None and not f.insufficient_sample]
     rest = [(k, f) for k, f in entries if f.value is None or f.insufficient_sample]
-    eligible.sort(key=lambda kf: (-(kf[1].value or 0.0) if higher_is_better else (kf[1].value or 0.0)))
+    eligible.sort(key=lambda kf: -(kf[1].value or 0.0) if higher_is_better else (kf[1].value or 0.0))
     out: list[Ranked] = []
     prev: float | None = None
     current = 0

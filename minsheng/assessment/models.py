@@ -23,7 +23,10 @@ class AssessmentPeriod(models.Model):
         CUSTOM = "custom", _("自定义")
 
     organ = models.ForeignKey(
-        "orgs.Organ", on_delete=models.PROTECT, related_name="assessment_periods", verbose_name=_("被考核机关")
+        "orgs.Organ",
+        on_delete=models.PROTECT,
+        related_name="assessment_periods",
+        verbose_name=_("被考核机关"),
     )
     profile = models.CharField(_("考核口径"), max_length=16)
     kind = models.CharField(_("周期"), max_length=8, choices=Kind.choices, default=Kind.CUSTOM)
@@ -48,7 +51,9 @@ class AssessmentPeriod(models.Model):
                 fields=["organ", "profile", "date_from", "date_to", "version"],
                 name="assessment_period_version_unique",
             ),
-            models.CheckConstraint(condition=Q(date_to__gte=models.F("date_from")), name="assessment_period_order"),
+            models.CheckConstraint(
+                condition=Q(date_to__gte=models.F("date_from")), name="assessment_period_order"
+            ),
             models.CheckConstraint(
                 condition=Q(version=1) | ~Q(reason=""), name="assessment_correction_has_reason"
             ),

@@ -112,7 +112,9 @@ def _scope_exclusion_q(version: str | None) -> Q:
 
 def _out_of_scope_ids(ids: Iterable[int], version: str | None) -> set[int]:
     return set(
-        Petition.objects.filter(pk__in=set(ids)).filter(_scope_exclusion_q(version)).values_list("pk", flat=True)
+        Petition.objects.filter(pk__in=set(ids))
+        .filter(_scope_exclusion_q(version))
+        .values_list("pk", flat=True)
     )
 
 
@@ -124,7 +126,9 @@ def deadline_facts(
     *,
     first_time_only: bool = False,
 ) -> list[F.DeadlineFact]:
-    qs = Deadline.objects.filter(rule__in=list(rules), statutory_due__gte=date_from, statutory_due__lte=date_to)
+    qs = Deadline.objects.filter(
+        rule__in=list(rules), statutory_due__gte=date_from, statutory_due__lte=date_to
+    )
     if organ_id is not None:
         qs = qs.filter(organ_id=organ_id)
     if first_time_only:
@@ -168,11 +172,15 @@ def evaluation_facts(
         candidates = _unrated_windows(party, organ_id, date_from, date_to)
     out_of_scope = _out_of_scope_ids([p for p, _v in rated] + list(candidates), version)
     facts = [F.EvaluationFact(pid, value, None, pid not in out_of_scope) for pid, value in rated]
-    facts += [F.EvaluationFact(pid, None, closes, pid not in out_of_scope) for pid, closes in candidates.items()]
+    facts += [
+        F.EvaluationFact(pid, None, closes, pid not in out_of_scope) for pid, closes in candidates.items()
+    ]
     return facts
 
 
-def _unrated_windows(party: str, organ_id: int | None, date_from: dt.date, date_to: dt.date) -> dict[int, dt.date]:
+def _unrated_windows(
+    party: str, organ_id: int | None, date_from: dt.date, date_to: dt.date
+) -> dict[int, dt.date]:
     """Items never rated for ``party`` whose rating window (from the first answer the petitioner
     could rate, D-SATISFACTION-WINDOW) closes in the period."""
     days = rulesets.configured_length(rulesets.RATING_WINDOW_RULE) or 30
@@ -185,7 +193,9 @@ def _unrated_windows(party: str, organ_id: int | None, date_from: dt.date, date_
     if party == Rating.Target.BUREAU:
         events = events.filter(petition__receiving_organ__in=_bureau_ids(organ_id))
     elif organ_id is not None:
-        events = events.filter(Q(actor_organ_id=organ_id) | Q(actor_organ__isnull=True, petition__current_organ_id=organ_id))
+        events = events.filter(
+            Q(actor_organ_id=organ_id) | Q(actor_organ__isnull=True, petition__current_organ_id=organ_id)
+        )
     first = events.values("petition_id").annotate(at=Min("occurred_at"))
     rated = set(Rating.objects.filter(target=party).values_list("petition_id", flat=True))
     cache: dict[dt.date, dt.date] = {}
@@ -229,17 +239,22 @@ def resolution_facts(
     if organ_id is not None:
         qs = qs.filter(organ_id=organ_id)
     concluded: dict[int, tuple[dt.date, int | None]] = {}
-    for pid, at, petitioner in qs.values_list("petition_id", "petition__concluded_at", "petition__petitioner_id"):
+    for pid, at, petitioner in qs.values_list(
+        "petition_id", "petition__concluded_at", "petition__petitioner_id"
+    ):
+        if at is None:
+            continue
         on = _local(at)
         if date_from <= on + w <= date_to and on + w < today:
             concluded[pid] = (on, petitioner)
     repeats: dict[int, list[dt.date]] = defaultdict(list)
     by_petitioner: dict[int, list[int]] = defaultdict(list)
-    for pid, (_on, petitioner) in concluded.items():
-        if petitioner is not None:
-            by_petitioner[petitioner].append(pid)
+    for pid, (_on, person) in concluded.items():
+        if person is not None:
+            by_petitioner[person].append(pid)
     later = Petition.objects.filter(
-        Q(related_petition_id__in=list(concluded)) | Q(petitioner_id__in=list(by_petitioner), is_first_time=False)
+        Q(related_petition_id__in=list(concluded))
+        | Q(petitioner_id__in=list(by_petitioner), is_first_time=False)
     ).values_list("pk", "related_petition_id", "petitioner_id", "received_at")
     for pk, related, petitioner, received in later:
         targets = {related} if related in concluded else set(by_petitioner.get(petitioner, []))
@@ -291,7 +306,11 @@ def gather_facts(
         iid, kind = d["id"], d["kind"]
         if kind == "timeliness":
             by[iid] = deadline_facts(
-                d["deadline_rules"], organ_id, date_from, date_to, first_time_only=bool(d.get("first_time_only"))
+                d["deadline_rules"],
+                organ_id,
+                date_from,
+                date_to,
+                first_time_only=bool(d.get("first_time_only")),
             )
         elif kind in ("participation", "satisfaction"):
             by[iid] = evaluation_facts(
@@ -344,7 +363,9 @@ def compute_indicators(
 def frozen_period(
     organ_id: int, date_from: dt.date, date_to: dt.date, profile: str, version: int | None = None
 ) -> AssessmentPeriod | None:
-    qs = AssessmentPeriod.objects.filter(organ_id=organ_id, profile=profile, date_from=date_from, date_to=date_to)
+    qs = AssessmentPeriod.objects.filter(
+        organ_id=organ_id, profile=profile, date_from=date_from, date_to=date_to
+    )
     if version is not None:
         qs = qs.filter(version=version)
     return qs.order_by("-version").first()
@@ -441,7 +462,9 @@ class Drill:
     rows: list[DrillRow]
 
 
-def drill_down(user: AnyUser | None, figure: F.Figure, *, part: str = "denominator", limit: int = 500) -> Drill:
+def drill_down(
+    user: AnyUser | None, figure: F.Figure, *, part: str = "denominator", limit: int = 500
+) -> Drill:
     """The petitions behind ``figure``'s numerator or denominator that ``user`` may see, de-identified.
 
     Accusations the user is on the accused side of, and anything outside his organs, are only
@@ -449,10 +472,14 @@ def drill_down(user: AnyUser | None, figure: F.Figure, *, part: str = "denominat
     from minsheng.analytics.selectors import deidentify, known_names
     from minsheng.petitions.selectors import petitions_visible_to
 
-    ids = [int(i) for i in (figure.numerator_ids if part == "numerator" else figure.denominator_ids)]
-    numerator = {int(i) for i in figure.numerator_ids}
+    ids = [int(str(i)) for i in (figure.numerator_ids if part == "numerator" else figure.denominator_ids)]
+    numerator = {int(str(i)) for i in figure.numerator_ids}
     visible = petitions_visible_to(user).filter(pk__in=ids)
-    rows_data = list(visible.order_by("received_at", "pk").values_list("pk", "tracking_code", "title", "state", "received_at"))
+    rows_data = list(
+        visible.order_by("received_at", "pk").values_list(
+            "pk", "tracking_code", "title", "state", "received_at"
+        )
+    )
     names = known_names([r[0] for r in rows_data[:limit]])
     rows = [
         DrillRow(
@@ -497,7 +524,10 @@ def ranking(
     }
     ranked = F.rank(list(figures.items()), higher_is_better=not D.lower_is_better(profile, indicator))
     by_key = {id(f): oid for oid, f in figures.items()}
-    return [RankingRow(by_key[id(r.figure)], names.get(by_key[id(r.figure)], ""), r.figure, r.rank) for r in ranked]
+    return [
+        RankingRow(by_key[id(r.figure)], names.get(by_key[id(r.figure)], ""), r.figure, r.rank)
+        for r in ranked
+    ]
 
 
 def monthly_trend(

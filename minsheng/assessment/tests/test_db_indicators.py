@@ -59,7 +59,9 @@ def quarter(register, act, organs):
         return time_machine.travel(at(d, hour), tick=False)
 
     def person(n: int) -> PetitionerInput:
-        return PetitionerInput(name=f"王{'〇一二三四五六'[n]}", phone=f"1390013900{n}", address="A市A3区洋湖街道")
+        return PetitionerInput(
+            name=f"王{'〇一二三四五六'[n]}", phone=f"1390013900{n}", address="A市A3区洋湖街道"
+        )
 
     def through(code: str, received: dt.date, forward_on: dt.date, accept_on: dt.date, **reg):
         with travel(received):
@@ -126,7 +128,9 @@ def test_quarter_figures_through_the_services(quarter, organs, world):
     assert (sat.numerator, sat.denominator, sat.value) == (2, 2, 1.0)
     strict = by(S.compute_indicators(housing, JUL1, SEP30, today=TODAY, basic_counts=False))
     assert strict["I-SATISFACTION-ORGAN"].value == 0.5
-    assert strict["I-SATISFACTION-ORGAN"].definition_id == "xinfang-2025.1/I-SATISFACTION-ORGAN:satisfied_only"
+    assert (
+        strict["I-SATISFACTION-ORGAN"].definition_id == "xinfang-2025.1/I-SATISFACTION-ORGAN:satisfied_only"
+    )
     # the bureau is rated separately: no rating of the bureau yet
     assert h["I-SATISFACTION-BUREAU"].value is None
     bj = by(S.compute_indicators(housing, JUL1, SEP30, today=TODAY, profile="beijing"))
@@ -146,7 +150,9 @@ def test_frozen_period_is_not_rewritten(quarter, organs, world, users):
     assert before.frozen and before.period_version == 1
     assert before.figure("I-ACCEPT-ORGAN").numerator == 4
     # A later edit of the records (the late notice recorded as on time) changes the live figure…
-    Deadline.objects.filter(petition=quarter["p2"], rule="D-NOTICE-15").update(met_late=False, met_at=at(D(7, 30)))
+    Deadline.objects.filter(petition=quarter["p2"], rule="D-NOTICE-15").update(
+        met_late=False, met_at=at(D(7, 30))
+    )
     live = S.indicators(housing.pk, JUL1, SEP30, today=TODAY, live=True)
     assert live.figure("I-ACCEPT-ORGAN").numerator == 5
     # …but not the figures of record.
@@ -224,3 +230,60 @@ def test_public_stats_use_the_internal_definitions(quarter):
     sat = internal.figure("I-SATISFACTION-ORGAN")
     assert stats.satisfaction_rate == sat.value and stats.satisfaction_n == sat.denominator
     assert stats.on_time_definition == reply.definition_id
+
+
+def _token(client, username: str) -> dict[str, str]:
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": username, "password": "test-password-123"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
+
+
+def test_api_returns_what_the_cli_prints(quarter, organs, client):
+    housing = organs["a-housing"].pk
+    params = {"organ": housing, "from": "2025-07-01", "to": "2025-09-30"}
+    auth = _token(client, "caseworker")
+    response = client.get("/api/v1/indicators", params, **auth)
+    assert response.status_code == 200, response.content
+    api = response.json()
+    out = StringIO()
+    call_command(
+        "indicators",
+        organ=str(housing),
+        date_from="2025-07-01",
+        date_to="2025-09-30",
+        format="json",
+        stdout=out,
+    )
+    cli = json.loads(out.getvalue())
+    assert api["indicators"] == cli["indicators"]
+    assert api["from"] == "2025-07-01" and api["organ"]["id"] == housing and api["frozen"] is False
+    # drill-down: the caller's own organ; another organ's staff get 404 for the figures
+    drill = client.get(
+        "/api/v1/indicators/drill", {**params, "indicator": "I-ACCEPT-ORGAN", "part": "numerator"}, **auth
+    ).json()
+    assert drill["total"] == 4 and drill["hidden"] == 0 and len(drill["results"]) == 4
+    other = _token(client, "edu_caseworker")
+    assert client.get("/api/v1/indicators", params, **other).status_code == 404
+    assert client.get("/api/v1/indicators", params).status_code == 401
+    bad = client.get("/api/v1/indicators", {**params, "to": "2025-06-01"}, **auth)
+    assert bad.status_code == 422 and bad.json()["field"] == "to"
+    trend = client.get("/api/v1/indicators/trend", {**params, "indicator": "I-ONTIME-REPLY"}, **auth).json()
+    assert [p["month"] for p in trend] == ["2025-07", "2025-08", "2025-09"]
+    assert sum(p["figure"]["denominator"] for p in trend) == 4
+    ranking = client.get(
+        "/api/v1/indicators/ranking",
+        {
+            "parent": organs["a-gov"].pk,
+            "indicator": "I-ACCEPT-ORGAN",
+            "from": "2025-07-01",
+            "to": "2025-09-30",
+        },
+        **_token(client, "supervisor"),
+    ).json()
+    top = ranking[0]
+    assert top["organ"]["id"] == housing and top["rank"] == 1 and top["figure"]["denominator"] == 5
+    assert all(r["rank"] is None for r in ranking[1:])  # no items: not rated, not ranked

@@ -61,6 +61,8 @@ class Command(BaseCommand):
             ci = f"  [{f.interval.lower * 100:.1f}%, {f.interval.upper * 100:.1f}%]" if f.interval else ""
             flag = "  样本不足" if f.insufficient_sample else ""
             num = f"{f.numerator:g}"
-            self.stdout.write(f"{f.indicator:24} {num:>8}/{f.denominator:<6} {value:>8}{ci}{flag}  {f.definition_id}")
+            self.stdout.write(
+                f"{f.indicator:24} {num:>8}/{f.denominator:<6} {value:>8}{ci}{flag}  {f.definition_id}"
+            )
         if result.composite is not None:
             self.stdout.write(f"综合成绩 {result.composite:.1f}")
