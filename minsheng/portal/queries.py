@@ -506,11 +506,16 @@ def documents_of(petition: Petition) -> list[DocumentRow]:
     return rows
 
 
-def can_rate(petition: Petition) -> bool:
+def can_rate(petition: Petition, target: str = Rating.Target.ORGAN) -> bool:
+    """Whether the petitioner may rate ``target`` (the competent organ, or the petition bureau that
+    registered or forwarded the item) for the answer the petition is at."""
+    from minsheng.workflow.services.oversight import rated_bureau, rating_stage
+
     if petition.state not in RATEABLE:
         return False
-    stage = {State.REVIEW_CONCLUDED: "review", State.FINAL: "recheck"}.get(State(petition.state), "handling")
-    return not Rating.objects.filter(petition=petition, target=Rating.Target.ORGAN, stage=stage).exists()
+    if target == Rating.Target.BUREAU and rated_bureau(petition) is None:
+        return False
+    return not Rating.objects.filter(petition=petition, target=target, stage=rating_stage(petition)).exists()
 
 
 def limitation_due_examples(known: dt.date) -> list[tuple[str, dt.date]]:

@@ -287,3 +287,21 @@ def test_api_returns_what_the_cli_prints(quarter, organs, client):
     top = ranking[0]
     assert top["organ"]["id"] == housing and top["rank"] == 1 and top["figure"]["denominator"] == 5
     assert all(r["rank"] is None for r in ranking[1:])  # no items: not rated, not ranked
+
+
+def test_bureau_rated_separately_through_the_action(quarter, act, organs, world, register):
+    housing, bureau = organs["a-housing"].pk, world.bureau.pk
+    with time_machine.travel(at(D(7, 22)), tick=False):
+        act(quarter["p1"], "rate", None, value="unsatisfied", target="bureau")
+        with pytest.raises(InvalidInput):
+            act(quarter["p1"], "rate", None, value="satisfied", target="bureau")  # once per stage
+    b = by(S.compute_indicators(bureau, JUL1, SEP30, today=TODAY))
+    assert (b["I-SATISFACTION-BUREAU"].numerator, b["I-SATISFACTION-BUREAU"].denominator) == (0, 1)
+    assert b["I-SATISFACTION-ORGAN"].value is None  # the bureau was not rated as a competent organ
+    h = by(S.compute_indicators(housing, JUL1, SEP30, today=TODAY))
+    assert (h["I-SATISFACTION-ORGAN"].numerator, h["I-SATISFACTION-ORGAN"].denominator) == (2, 2)
+    assert h["I-SATISFACTION-BUREAU"].value is None
+    # bureau participation: p1 rated; p4 (and p3, rated only as an organ) never rated the bureau
+    part = b["I-PARTICIPATION-BUREAU"]
+    assert part.classes["rated"] == 1 and quarter["p1"].pk in part.numerator_ids
+    assert quarter["p4"].pk in part.denominator_ids
