@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from minsheng.assessment import selectors as S
 from minsheng.assessment.models import AssessmentPeriod, FrozenFigure
@@ -218,6 +218,16 @@ def test_cli_prints_the_contract(quarter, organs):
         "BJ-RESOLUTION",
         "BJ-SATISFACTION",
     ]
+    common = {"organ": "a-housing", "date_from": "2025-07-01", "date_to": "2025-09-30", "format": "json"}
+    out = StringIO()
+    call_command(
+        "indicators", freeze=True, kind="quarter", today="2025-12-01", stdout=out, stderr=StringIO(), **common
+    )
+    frozen = json.loads(out.getvalue())
+    assert frozen["frozen"] is True and frozen["period_version"] == 1
+    assert frozen["indicators"] == data["indicators"]
+    with pytest.raises(CommandError):
+        call_command("indicators", freeze=True, today="2025-12-01", stdout=StringIO(), **common)
 
 
 def test_public_stats_use_the_internal_definitions(quarter):

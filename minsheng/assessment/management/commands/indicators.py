@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minsheng.assessment import definitions as D
 from minsheng.assessment.selectors import indicators
+from minsheng.assessment.services import period_freeze
+from minsheng.core.errors import ApplicationError
 from minsheng.orgs.models import Organ
 
 
@@ -33,6 +35,13 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["json", "text"], default="text")
         parser.add_argument("--today", help="reference date for 'not yet due' (default: today)")
         parser.add_argument("--live", action="store_true", help="recompute even if the period is frozen")
+        parser.add_argument(
+            "--freeze",
+            action="store_true",
+            help="assess the period: store its figures (a second freeze is a correction: --reason)",
+        )
+        parser.add_argument("--kind", choices=["month", "quarter", "year", "custom"], default="custom")
+        parser.add_argument("--reason", default="", help="why a frozen period is frozen again")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         key = str(opts["organ"])
@@ -45,6 +54,20 @@ class Command(BaseCommand):
         if date_to < date_from:
             raise CommandError("--to is before --from")
         today = _date(opts["today"], "--today") if opts.get("today") else None
+        if opts.get("freeze"):
+            try:
+                period = period_freeze(
+                    organ,
+                    date_from,
+                    date_to,
+                    profile=opts["profile"],
+                    kind=opts["kind"],
+                    reason=opts["reason"],
+                    today=today,
+                )
+            except ApplicationError as exc:
+                raise CommandError(exc.message) from None
+            self.stderr.write(f"frozen: period {period.pk} version {period.version}")
         result = indicators(
             organ.pk, date_from, date_to, profile=opts["profile"], today=today, live=bool(opts.get("live"))
         )
