@@ -315,3 +315,37 @@ def test_bureau_rated_separately_through_the_action(quarter, act, organs, world,
     part = b["I-PARTICIPATION-BUREAU"]
     assert part.classes["rated"] == 1 and quarter["p1"].pk in part.numerator_ids
     assert quarter["p4"].pk in part.denominator_ids
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"from": "2025-07-01", "to": "2025-09-30"}, "organ"),
+        ({"organ": 0, "from": "2025-07-01", "to": "2025-09-30"}, "organ"),
+        ({"organ": 2**64, "from": "2025-07-01", "to": "2025-09-30"}, "organ"),
+        ({"organ": "H", "from": "2025-13-01", "to": "2025-09-30"}, "from"),
+        ({"organ": "H", "from": "2025-07-01"}, "to"),
+        ({"organ": "H", "from": "2020-01-01", "to": "2025-09-30"}, "to"),  # more than two years
+        ({"organ": "H", "from": "2025-07-01", "to": "2025-09-30", "profile": "x"}, "profile"),
+    ],
+)
+def test_api_bad_queries_are_422(client, world, organs, query, field):
+    if query.get("organ") == "H":
+        query = {**query, "organ": organs["a-housing"].pk}
+    response = client.get("/api/v1/indicators", query, **_token(client, "admin"))
+    assert response.status_code == 422, response.content
+    assert response.json()["field"] == field
+
+
+def test_api_unknown_indicator_is_422(client, world, organs):
+    auth = _token(client, "admin")
+    q = {"organ": organs["a-housing"].pk, "from": "2025-07-01", "to": "2025-09-30", "indicator": "I-NOPE"}
+    for url in ("/api/v1/indicators/drill", "/api/v1/indicators/trend"):
+        response = client.get(url, q, **auth)
+        assert response.status_code == 422 and response.json()["field"] == "indicator", url
+    ranking = client.get(
+        "/api/v1/indicators/ranking",
+        {"parent": organs["a-gov"].pk, "from": "2025-07-01", "to": "2025-09-30", "indicator": "I-NOPE"},
+        **auth,
+    )
+    assert ranking.status_code == 422 and ranking.json()["field"] == "indicator"
