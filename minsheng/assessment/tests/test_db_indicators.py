@@ -349,3 +349,31 @@ def test_api_unknown_indicator_is_422(client, world, organs):
         **auth,
     )
     assert ranking.status_code == 422 and ranking.json()["field"] == "indicator"
+
+
+def test_quarterly_report_docx_and_xlsx(quarter, organs, tmp_path):
+    import openpyxl
+    from docx import Document
+
+    from minsheng.assessment.reports import build, period_of, write
+
+    assert period_of(2025, 3)[:2] == (JUL1, SEP30)
+    assert period_of(2025, 4)[:2] == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    assert period_of(2025, None)[2] == "2025年度"
+    report = build(organ := organs["a-housing"], 2025, 3, today=TODAY)
+    docx_path, xlsx_path = write(report, tmp_path)
+    text = "\n".join(p.text for p in Document(str(docx_path)).paragraphs)
+    assert f"{organ.name}2025年第三季度信访工作考核指标情况" in text and "李四" not in text
+    table = Document(str(docx_path)).tables[0]
+    row = next(r for r in table.rows if r.cells[1].text == "有权处理机关及时受理率")
+    assert [c.text for c in row.cells[2:5]] == ["4", "5", "80.0%"]
+    assert row.cells[6].text == "1/1"  # ranked first of the one organ ranked under A市政府
+    wb = openpyxl.load_workbook(xlsx_path)
+    assert wb.sheetnames == ["考核指标", "分月情况", "指标口径"]
+    values = {r[1]: r for r in wb["考核指标"].iter_rows(min_row=4, values_only=True)}
+    assert values["按期办结率"][2:5] == (4, 4, 1.0)
+    assert [r[0] for r in wb["分月情况"].iter_rows(min_row=2, values_only=True)] == [
+        "2025年7月",
+        "2025年8月",
+        "2025年9月",
+    ]
