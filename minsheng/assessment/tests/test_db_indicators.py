@@ -240,6 +240,14 @@ def test_public_stats_use_the_internal_definitions(quarter):
     sat = internal.figure("I-SATISFACTION-ORGAN")
     assert stats.satisfaction_rate == sat.value and stats.satisfaction_n == sat.denominator
     assert stats.on_time_definition == reply.definition_id
+    # …and the situation report's on-time rows are the same indicators
+    from minsheng.analytics.selectors import Scope, on_time_figures
+
+    rows = {t.rule: t for t in on_time_figures(Scope(stats.date_from, stats.date_to), today=TODAY)}
+    assert (rows["D-HANDLE-60"].on_time, rows["D-HANDLE-60"].due) == (reply.numerator, reply.denominator)
+    notice = internal.figure("I-ACCEPT-ORGAN")
+    assert (rows["D-NOTICE-15"].on_time, rows["D-NOTICE-15"].due) == (notice.numerator, notice.denominator)
+    assert rows["D-HANDLE-60"].definition_id == reply.definition_id
 
 
 def _token(client, username: str) -> dict[str, str]:
