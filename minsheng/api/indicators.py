@@ -83,6 +83,17 @@ class IndicatorsQuery(PeriodQuery):
     live: bool = Field(False, description="recompute even when the period is frozen")
 
 
+class FreezeIn(Schema):
+    organ: int = Field(..., ge=1, le=MAX_ID)
+    date_from: dt.date = Field(..., alias="from")
+    date_to: dt.date = Field(..., alias="to")
+    profile: Literal["xinfang", "beijing"] = "xinfang"
+    kind: Literal["month", "quarter", "year", "custom"] = "custom"
+    reason: str = Field("", max_length=2000, description="required when the period is already frozen")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
 class DrillQuery(PeriodQuery):
     indicator: str = Field(..., max_length=32)
     part: Literal["numerator", "denominator"] = "denominator"
@@ -177,6 +188,35 @@ def indicators_endpoint(request: HttpRequest, q: Query[IndicatorsQuery]) -> Any:
     data = result.as_dict()
     data["organ"] = _brief(organ)
     return data
+
+
+@router.post(
+    "/indicators/freeze",
+    response={201: IndicatorsOut, **ERRORS},
+    operation_id="indicators_freeze",
+    by_alias=True,
+)
+def indicators_freeze_endpoint(request: HttpRequest, payload: FreezeIn) -> Any:
+    """Assess a period that has ended: its figures are stored and returned from then on, whatever
+    later happens to the cases. Again for the same period: a correction, stored as a new version
+    with its ``reason``. Administrators, and supervisors or leaders of an organ above (403 else)."""
+    from minsheng.assessment.services import period_freeze
+
+    user = request.auth  # type: ignore[attr-defined]
+    organ = _organ(user, payload.organ)
+    _period(payload.date_from, payload.date_to)
+    period = period_freeze(
+        organ,
+        payload.date_from,
+        payload.date_to,
+        profile=payload.profile,
+        kind=payload.kind,
+        actor=user,
+        reason=payload.reason,
+    )
+    data = S.period_indicators(period).as_dict()
+    data["organ"] = _brief(organ)
+    return 201, data
 
 
 @router.get("/indicators/drill", response={200: DrillOut, **ERRORS}, operation_id="indicators_drill")

@@ -15,8 +15,30 @@ from django.utils.translation import gettext as _
 from minsheng.assessment import definitions as D
 from minsheng.assessment.models import AssessmentPeriod, FrozenFigure
 from minsheng.assessment.selectors import compute_indicators
-from minsheng.core.errors import InvalidInput
-from minsheng.orgs.models import Organ
+from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.orgs.models import Organ, Role
+from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
+
+#: Posts that assess the organs below their own (条例 Art. 39: the party committee, government and
+#: joint conference assess; their supervisors and leaders act for them).
+ASSESSOR_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER})
+
+
+def can_freeze(user: AbstractBaseUser | None, organ: Organ) -> bool:
+    """Whether ``user`` may assess (freeze) ``organ``'s figures: an administrator, or a supervisor or
+    leader of an organ above it — never the organ's own staff (nobody assesses himself)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if is_admin(user):
+        return True
+    for m in memberships_of(user):
+        if (
+            m.role in ASSESSOR_ROLES
+            and m.organ_id != organ.pk
+            and organ.pk in organ_subtree_ids([m.organ_id])
+        ):
+            return True
+    return False
 
 
 def period_freeze(
@@ -31,7 +53,10 @@ def period_freeze(
     today: dt.date | None = None,
 ) -> AssessmentPeriod:
     """Freeze the figures of ``organ`` for the period. A period is assessed once it has ended; a
-    second freeze of the same period is a correction and needs ``reason``."""
+    second freeze of the same period is a correction and needs ``reason``. ``actor`` None is the
+    system (the ``minsheng indicators --freeze`` command, run by an operator)."""
+    if actor is not None and not can_freeze(actor, organ):
+        raise Forbidden(_("只有上级机关的督查人员、领导或管理员可以冻结考核结果。"))
     today = today or timezone.localdate()
     if profile not in D.PROFILES:
         raise InvalidInput(_("未知的考核口径。"), field="profile")

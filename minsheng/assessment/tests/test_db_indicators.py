@@ -385,3 +385,26 @@ def test_quarterly_report_docx_and_xlsx(quarter, organs, tmp_path):
         "2025年8月",
         "2025年9月",
     ]
+
+
+def test_api_freeze_by_the_assessing_organ_only(quarter, organs, client, users):
+    from minsheng.assessment.services import can_freeze
+
+    housing = organs["a-housing"]
+    body = {"organ": housing.pk, "from": "2025-07-01", "to": "2025-09-30", "kind": "quarter"}
+    own = client.post(
+        "/api/v1/indicators/freeze", body, content_type="application/json", **_token(client, "organ_head")
+    )
+    assert own.status_code == 403  # the housing bureau's head does not assess his own bureau
+    assert not can_freeze(users["caseworker"], housing) and can_freeze(users["supervisor"], housing)
+    auth = _token(client, "supervisor")
+    done = client.post("/api/v1/indicators/freeze", body, content_type="application/json", **auth)
+    assert done.status_code == 201, done.content
+    assert done.json()["frozen"] is True and done.json()["period_version"] == 1
+    again = client.post("/api/v1/indicators/freeze", body, content_type="application/json", **auth)
+    assert again.status_code == 422 and again.json()["field"] == "reason"
+    got = client.get(
+        "/api/v1/indicators", {"organ": housing.pk, "from": "2025-07-01", "to": "2025-09-30"}, **auth
+    )
+    assert got.json()["frozen"] is True and got.json()["indicators"] == done.json()["indicators"]
+    assert AssessmentPeriod.objects.get().frozen_by == users["supervisor"]
