@@ -184,7 +184,7 @@ def indicators_endpoint(request: HttpRequest, q: Query[IndicatorsQuery]) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     organ = _organ(user, q.organ)
     _period(q.date_from, q.date_to)
-    result = S.indicators(organ.pk, q.date_from, q.date_to, profile=q.profile, live=q.live)
+    result = S.indicators(organ.pk, q.date_from, q.date_to, profile=q.profile, live=q.live, viewer=user)
     data = result.as_dict()
     data["organ"] = _brief(organ)
     return data
@@ -214,7 +214,7 @@ def indicators_freeze_endpoint(request: HttpRequest, payload: FreezeIn) -> Any:
         actor=user,
         reason=payload.reason,
     )
-    data = S.period_indicators(period).as_dict()
+    data = S.for_viewer(S.period_indicators(period), user).as_dict()
     data["organ"] = _brief(organ)
     return 201, data
 
@@ -226,7 +226,7 @@ def indicators_drill_endpoint(request: HttpRequest, q: Query[DrillQuery]) -> Any
     user = request.auth  # type: ignore[attr-defined]
     organ = _organ(user, q.organ)
     _period(q.date_from, q.date_to)
-    result = S.indicators(organ.pk, q.date_from, q.date_to, profile=q.profile)
+    result = S.indicators(organ.pk, q.date_from, q.date_to, profile=q.profile, viewer=user)
     drill = S.drill_down(user, _indicator(result, q.indicator), part=q.part)
     return {
         "indicator": drill.indicator,
@@ -278,5 +278,5 @@ def indicators_ranking_endpoint(request: HttpRequest, q: Query[RankingQuery]) ->
     by_id = {o.pk: o for o in children}
     return [
         {"organ": _brief(by_id[row.organ_id]), "rank": row.rank, "figure": _figure(row.figure)}
-        for row in S.ranking(ids, q.indicator, q.date_from, q.date_to, profile=q.profile)
+        for row in S.ranking(ids, q.indicator, q.date_from, q.date_to, profile=q.profile, viewer=user)
     ]

@@ -51,6 +51,11 @@ class Figure:
     numerator_ids: tuple[ItemId, ...] = ()
     denominator_ids: tuple[ItemId, ...] = ()
     definition_text: str = ""
+    # Per item: its class (or exclusion) and, when not 1, its weight in the numerator — so that an
+    # item can be taken out exactly (``without``: accusations for the accused side).
+    item_classes: dict[ItemId, str] = field(default_factory=dict)
+    weights: dict[ItemId, float] = field(default_factory=dict)
+    min_n: int = 1
 
     @property
     def status(self) -> str:
@@ -114,6 +119,8 @@ def make_figure(
     classes: dict[str, int] | None = None,
     excluded: dict[str, int] | None = None,
     definition_text: str = "",
+    item_classes: dict[ItemId, str] | None = None,
+    weights: dict[ItemId, float] | None = None,
 ) -> Figure:
     n = len(denominator_ids)
     value = numerator / n if n else None
@@ -130,6 +137,40 @@ def make_figure(
         numerator_ids=tuple(numerator_ids),
         denominator_ids=tuple(denominator_ids),
         definition_text=definition_text,
+        item_classes=dict(item_classes or {}),
+        weights=dict(weights or {}),
+        min_n=min_n,
+    )
+
+
+def without(figure: Figure, removed: Iterable[ItemId]) -> Figure:
+    """``figure`` recomputed as if the ``removed`` items did not exist: numerator, denominator,
+    value, interval, sample flag, classes and exclusions (R-150: an accusation does not exist for
+    its accused side, not even as a count)."""
+    gone = set(removed) & set(figure.item_classes)
+    if not gone:
+        return figure
+    classes = dict.fromkeys(figure.classes, 0)
+    excluded = dict.fromkeys(figure.excluded, 0)
+    kept = {i: c for i, c in figure.item_classes.items() if i not in gone}
+    for c in kept.values():
+        if c in classes:
+            classes[c] += 1
+        elif c in excluded:
+            excluded[c] += 1
+    numerator_ids = [i for i in figure.numerator_ids if i not in gone]
+    return make_figure(
+        figure.indicator,
+        figure.definition_id,
+        sum(figure.weights.get(i, 1.0) for i in numerator_ids),
+        numerator_ids,
+        [i for i in figure.denominator_ids if i not in gone],
+        min_n=figure.min_n,
+        classes=classes,
+        excluded=excluded,
+        definition_text=figure.definition_text,
+        item_classes=kept,
+        weights={i: w for i, w in figure.weights.items() if i not in gone},
     )
 
 
@@ -204,8 +245,10 @@ def timeliness(
     excluded = {NOT_COUNTED: 0}
     numerator_ids: list[ItemId] = []
     denominator_ids: list[ItemId] = []
+    item_classes: dict[ItemId, str] = {}
     for item, f in by_item.items():
         c = classify_deadline(f, today)
+        item_classes[item] = c
         if c == NOT_COUNTED:
             excluded[NOT_COUNTED] += 1
             continue
@@ -225,6 +268,7 @@ def timeliness(
         classes=classes,
         excluded=excluded,
         definition_text=definition_text,
+        item_classes=item_classes,
     )
 
 
@@ -276,8 +320,10 @@ def participation(
     excluded = {OPEN_WINDOW: 0, OUT_OF_SCOPE: 0}
     numerator_ids: list[ItemId] = []
     denominator_ids: list[ItemId] = []
+    item_classes: dict[ItemId, str] = {}
     for f in _distinct(facts):
         c = classify_evaluation(f, today)
+        item_classes[f.item] = c
         if c in excluded:
             excluded[c] += 1
             continue
@@ -295,6 +341,7 @@ def participation(
         classes=classes,
         excluded=excluded,
         definition_text=definition_text,
+        item_classes=item_classes,
     )
 
 
@@ -315,13 +362,17 @@ def satisfaction(
     numerator = 0.0
     numerator_ids: list[ItemId] = []
     denominator_ids: list[ItemId] = []
+    item_classes: dict[ItemId, str] = {}
+    weights: dict[ItemId, float] = {}
     for f in _distinct(facts):
         if f.value is None:
             continue
         if not f.in_scope:
             excluded[OUT_OF_SCOPE] += 1
+            item_classes[f.item] = OUT_OF_SCOPE
             continue
         classes[f.value] += 1
+        item_classes[f.item] = f.value
         denominator_ids.append(f.item)
         if f.value == SATISFIED:
             numerator += 1
@@ -329,6 +380,8 @@ def satisfaction(
         elif f.value == BASICALLY_SATISFIED and basic_weight > 0:
             numerator += basic_weight
             numerator_ids.append(f.item)
+            if basic_weight != 1:
+                weights[f.item] = basic_weight
     return make_figure(
         indicator,
         definition_id,
@@ -339,6 +392,8 @@ def satisfaction(
         classes=classes,
         excluded=excluded,
         definition_text=definition_text,
+        item_classes=item_classes,
+        weights=weights,
     )
 
 
@@ -377,19 +432,23 @@ def repeat_rate(
     numerator_ids: list[ItemId] = []
     denominator_ids: list[ItemId] = []
     seen: set[ItemId] = set()
+    item_classes: dict[ItemId, str] = {}
     for f in facts:
         if f.item in seen:
             continue
         seen.add(f.item)
         if not f.in_scope:
             excluded[OUT_OF_SCOPE] += 1
+            item_classes[f.item] = OUT_OF_SCOPE
             continue
         denominator_ids.append(f.item)
         if f.is_repeat:
             classes["repeat"] += 1
+            item_classes[f.item] = "repeat"
             numerator_ids.append(f.item)
         else:
             classes["first"] += 1
+            item_classes[f.item] = "first"
     return make_figure(
         indicator,
         definition_id,
@@ -400,6 +459,7 @@ def repeat_rate(
         classes=classes,
         excluded=excluded,
         definition_text=definition_text,
+        item_classes=item_classes,
     )
 
 
@@ -428,13 +488,16 @@ def resolution_rate(
     classes = {"resolved": 0, "repeated": 0}
     numerator_ids: list[ItemId] = []
     denominator_ids: list[ItemId] = []
+    item_classes: dict[ItemId, str] = {}
     for f in facts:
         end = f.concluded_on + dt.timedelta(days=window_days)
         denominator_ids.append(f.item)
         if any(f.concluded_on < d <= end for d in f.repeated_on):
             classes["repeated"] += 1
+            item_classes[f.item] = "repeated"
         else:
             classes["resolved"] += 1
+            item_classes[f.item] = "resolved"
             numerator_ids.append(f.item)
     return make_figure(
         indicator,
@@ -445,6 +508,7 @@ def resolution_rate(
         min_n=min_n,
         classes=classes,
         definition_text=definition_text,
+        item_classes=item_classes,
     )
 
 
@@ -489,6 +553,7 @@ def beijing_rates(
             min_n=min_n,
             classes={"contacted": len(contacted), "not_contacted": len(all_ids) - len(contacted)},
             definition_text=texts.get("BJ-RESPONSE", ""),
+            item_classes={f.item: "contacted" if f.contacted else "not_contacted" for f in items},
         ),
         make_figure(
             "BJ-RESOLUTION",
@@ -499,6 +564,7 @@ def beijing_rates(
             min_n=min_n,
             classes={"solved": len(solved), "not_solved": len(all_ids) - len(solved)},
             definition_text=texts.get("BJ-RESOLUTION", ""),
+            item_classes={f.item: "solved" if f.solved else "not_solved" for f in items},
         ),
         make_figure(
             "BJ-SATISFACTION",
@@ -514,6 +580,8 @@ def beijing_rates(
                 "unrated": len(all_ids) - len(sat) - len(basic) - unsat,
             },
             definition_text=texts.get("BJ-SATISFACTION", ""),
+            item_classes={f.item: f.value or "unrated" for f in items},
+            weights={i: basic_weight for i in basic if basic_weight != 1},
         ),
     ]
     return out

@@ -85,6 +85,10 @@ class FrozenFigure(models.Model):
     excluded = models.JSONField(default=dict, blank=True)
     numerator_ids = models.JSONField(default=list, blank=True)
     denominator_ids = models.JSONField(default=list, blank=True)
+    # [[petition id, class], …] and {petition id: weight ≠ 1}: to take an item out exactly.
+    item_classes = models.JSONField(default=list, blank=True)
+    weights = models.JSONField(default=dict, blank=True)
+    min_n = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["period_id", "pk"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -32,7 +32,7 @@ from minsheng.assessment import formulas as F
 from minsheng.assessment.models import AssessmentPeriod, FrozenFigure
 from minsheng.orgs.models import Organ
 from minsheng.orgs.selectors import is_admin, memberships_of, visible_organ_scope
-from minsheng.petitions.models import Petition
+from minsheng.petitions.models import Nature, Petition
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow import rulesets
 from minsheng.workflow.models import Deadline, Opinion, PetitionEvent, Rating
@@ -196,8 +196,12 @@ def _unrated_windows(
         events = events.filter(
             Q(actor_organ_id=organ_id) | Q(actor_organ__isnull=True, petition__current_organ_id=organ_id)
         )
-    first = events.values("petition_id").annotate(at=Min("occurred_at"))
-    rated = set(Rating.objects.filter(target=party).values_list("petition_id", flat=True))
+    first = list(events.values("petition_id").annotate(at=Min("occurred_at")))
+    rated = set(
+        Rating.objects.filter(target=party, petition_id__in=[r["petition_id"] for r in first]).values_list(
+            "petition_id", flat=True
+        )
+    )
     cache: dict[dt.date, dt.date] = {}
     out: dict[int, dt.date] = {}
     for row in first:
@@ -298,12 +302,15 @@ def gather_facts(
     date_to: dt.date,
     today: dt.date,
     version: str | None = None,
+    only: Sequence[str] | None = None,
 ) -> D.Facts:
     if profile == "beijing":
         return D.Facts({}, callbacks=callback_facts(organ_id, date_from, date_to, version))
     by: dict[str, list[Any]] = {}
     for d in D.indicator_defs(profile, version):
         iid, kind = d["id"], d["kind"]
+        if only is not None and iid not in only:
+            continue
         if kind == "timeliness":
             by[iid] = deadline_facts(
                 d["deadline_rules"],
@@ -336,8 +343,10 @@ def compute_indicators(
     today: dt.date | None = None,
     version: str | None = None,
     basic_counts: bool | None = None,
+    only: Sequence[str] | None = None,
 ) -> IndicatorSet:
-    """The live figures (recomputed from the records now)."""
+    """The live figures (recomputed from the records now); ``only`` limits the indicators read
+    (the others are left out)."""
     if profile not in D.PROFILES:
         raise ValueError(profile)
     if date_to < date_from:
@@ -345,8 +354,10 @@ def compute_indicators(
     today = today or timezone.localdate()
     version = version or D.latest_version()
     basic = basic_counts_setting() if basic_counts is None else basic_counts
-    facts = gather_facts(profile, organ_id, date_from, date_to, today, version)
+    facts = gather_facts(profile, organ_id, date_from, date_to, today, version, only)
     figures = D.evaluate(profile, facts, today, basic_counts=basic, version=version)
+    if only is not None:
+        figures = [f for f in figures if f.indicator in only]
     return IndicatorSet(
         organ_id=organ_id,
         date_from=date_from,
@@ -385,6 +396,9 @@ def figure_from_row(row: FrozenFigure) -> F.Figure:
         numerator_ids=tuple(row.numerator_ids),
         denominator_ids=tuple(row.denominator_ids),
         definition_text=row.definition_text,
+        item_classes={int(i): str(c) for i, c in row.item_classes},
+        weights={int(i): float(w) for i, w in row.weights.items()},
+        min_n=row.min_n,
     )
 
 
@@ -415,14 +429,51 @@ def indicators(
     profile: str = "xinfang",
     today: dt.date | None = None,
     live: bool = False,
+    viewer: AnyUser | None = None,
 ) -> IndicatorSet:
     """The figures of record: the latest frozen version of exactly this period when it has been
-    assessed (later edits of the cases do not change them), otherwise the live figures."""
+    assessed (later edits of the cases do not change them), otherwise the live figures.
+
+    With ``viewer``: accusations whose accused side the viewer is on are taken out of every figure
+    (R-150: for him they do not exist, not even as a count); for anybody else nothing changes."""
+    result: IndicatorSet | None = None
     if not live:
         period = frozen_period(organ_id, date_from, date_to, profile)
         if period is not None:
-            return period_indicators(period)
-    return compute_indicators(organ_id, date_from, date_to, profile=profile, today=today)
+            result = period_indicators(period)
+    if result is None:
+        result = compute_indicators(organ_id, date_from, date_to, profile=profile, today=today)
+    if viewer is not None:
+        result = for_viewer(result, viewer)
+    return result
+
+
+def shielded_ids(viewer: AnyUser | None, ids: Iterable[Any]) -> set[int]:
+    """Of ``ids``, the accusations ``viewer`` is on the accused side of."""
+    from minsheng.petitions.confidentiality import shielded_accused_organs
+
+    wanted = {int(str(i)) for i in ids}
+    shielded = shielded_accused_organs(viewer) if wanted else frozenset()
+    if not shielded:
+        return set()
+    return set(
+        Petition.objects.filter(
+            pk__in=wanted, nature=Nature.ACCUSATION, accused_organ_id__in=sorted(shielded)
+        ).values_list("pk", flat=True)
+    )
+
+
+def for_viewer(result: IndicatorSet, viewer: AnyUser | None) -> IndicatorSet:
+    every = {i for f in result.figures for i in f.item_classes}
+    gone = shielded_ids(viewer, every)
+    if not gone:
+        return result
+    figures = [F.without(f, gone) for f in result.figures]
+    return replace(
+        result,
+        figures=figures,
+        composite=D.composite_score(result.profile, figures, result.definitions_version),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -473,6 +524,8 @@ def drill_down(
     from minsheng.petitions.selectors import petitions_visible_to
 
     ids = [int(str(i)) for i in (figure.numerator_ids if part == "numerator" else figure.denominator_ids)]
+    gone = shielded_ids(user, ids)
+    ids = [i for i in ids if i not in gone]  # not even counted as hidden (R-150)
     numerator = {int(str(i)) for i in figure.numerator_ids}
     visible = petitions_visible_to(user).filter(pk__in=ids)
     rows_data = list(
@@ -515,11 +568,14 @@ def ranking(
     *,
     profile: str = "xinfang",
     today: dt.date | None = None,
+    viewer: AnyUser | None = None,
 ) -> list[RankingRow]:
     """Organs ranked on one indicator; those below the minimum sample are listed unranked."""
     names = dict(Organ.objects.filter(pk__in=organ_ids).values_list("pk", "name"))
     figures = {
-        oid: indicators(oid, date_from, date_to, profile=profile, today=today).figure(indicator)
+        oid: indicators(oid, date_from, date_to, profile=profile, today=today, viewer=viewer).figure(
+            indicator
+        )
         for oid in organ_ids
     }
     ranked = F.rank(list(figures.items()), higher_is_better=not D.lower_is_better(profile, indicator))
@@ -538,9 +594,12 @@ def monthly_trend(
     *,
     profile: str = "xinfang",
     today: dt.date | None = None,
+    viewer: AnyUser | None = None,
 ) -> list[tuple[dt.date, dt.date, F.Figure]]:
     out = []
     for start, end in F.month_periods(date_from, date_to):
         s = compute_indicators(organ_id, start, end, profile=profile, today=today)
+        if viewer is not None:
+            s = for_viewer(s, viewer)
         out.append((start, end, s.figure(indicator)))
     return out

@@ -102,6 +102,9 @@ def period_freeze(
                 excluded=f.excluded,
                 numerator_ids=list(f.numerator_ids),
                 denominator_ids=list(f.denominator_ids),
+                item_classes=[[i, c] for i, c in f.item_classes.items()],
+                weights={str(i): w for i, w in f.weights.items()},
+                min_n=f.min_n,
             )
             for f in result.figures
         )

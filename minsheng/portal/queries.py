@@ -584,7 +584,9 @@ def open_statistics(months: int = 12, today: dt.date | None = None) -> OpenStati
     # competent organs' 满意率 of every organ, over the months shown (up to today).
     from minsheng.assessment.selectors import compute_indicators
 
-    figures = compute_indicators(None, starts[0], today, today=today)
+    figures = compute_indicators(
+        None, starts[0], today, today=today, only=("I-ONTIME-REPLY", "I-SATISFACTION-ORGAN")
+    )
     on_time = figures.figure("I-ONTIME-REPLY")
     satisfaction = figures.figure("I-SATISFACTION-ORGAN")
     return OpenStatistics(

@@ -408,3 +408,41 @@ def test_api_freeze_by_the_assessing_organ_only(quarter, organs, client, users):
     )
     assert got.json()["frozen"] is True and got.json()["indicators"] == done.json()["indicators"]
     assert AssessmentPeriod.objects.get().frozen_by == users["supervisor"]
+
+
+def test_accusation_does_not_exist_for_the_accused_side(quarter, organs, world, users, register, client):
+    """R-150: an accusation against the housing bureau, registered by the city bureau, counts in
+    the bureau's figures for everybody but the accused side (here the supervisor of A市政府, an
+    oversight post above the housing bureau): not in a numerator, a denominator, a class, nor as a
+    hidden drill-down row."""
+    with time_machine.travel(at(D(7, 10)), tick=False):
+        accusation = register(
+            received_at=at(D(7, 10), 9),
+            nature="accusation",
+            accused_organ=organs["a-housing"],
+            petitioner=PetitionerInput(name="赵六", phone="13900139009", address="A市A3区"),
+        )
+    bureau = world.bureau.pk
+    full = S.indicators(bureau, JUL1, SEP30, today=TODAY)
+    assert accusation.pk in full.figure("I-ACCEPT-BUREAU").denominator_ids
+    assert full.figure("I-ACCEPT-BUREAU").denominator == 7 and full.figure("I-REPEAT").denominator == 6
+    seen = S.indicators(bureau, JUL1, SEP30, today=TODAY, viewer=users["supervisor"])
+    acc = seen.figure("I-ACCEPT-BUREAU")
+    assert accusation.pk not in acc.denominator_ids and acc.denominator == 6
+    assert acc.classes == {"on_time": 4, "late": 1, "overdue_pending": 1, "pending": 0}
+    assert seen.figure("I-REPEAT").denominator == 5
+    drill = S.drill_down(users["supervisor"], full.figure("I-ACCEPT-BUREAU"))
+    assert drill.total == 6 and accusation.pk not in {r.id for r in drill.rows}
+    # the same through the API, for the frozen period as well
+    period_freeze(world.bureau, JUL1, SEP30, today=TODAY)
+    auth = _token(client, "supervisor")
+    q = {"organ": bureau, "from": "2025-07-01", "to": "2025-09-30"}
+    rows = {r["indicator"]: r for r in client.get("/api/v1/indicators", q, **auth).json()["indicators"]}
+    assert rows["I-ACCEPT-BUREAU"]["denominator"] == 6
+    admin = {
+        r["indicator"]: r
+        for r in client.get("/api/v1/indicators", q, **_token(client, "admin")).json()["indicators"]
+    }
+    assert admin["I-ACCEPT-BUREAU"]["denominator"] == 7, admin["I-ACCEPT-BUREAU"]
+    hidden = client.get("/api/v1/indicators/drill", {**q, "indicator": "I-ACCEPT-BUREAU"}, **auth).json()
+    assert hidden["total"] == 6 and accusation.pk not in {r["id"] for r in hidden["results"]}

@@ -216,3 +216,27 @@ def test_definitions_are_complete_and_pure():
             for a in n.names
         }
         assert not any(name.startswith("django") for name in imported), module
+
+
+def test_without_recomputes_exactly():
+    facts = evaluations(20, 6, 4)  # ids 1-20 satisfied, 21-26 basic, 27-30 unsatisfied
+    fig = F.satisfaction("x", "x", facts, basic_weight=0.9, min_n=10)
+    gone = F.without(fig, {1, 21, 27, 999})
+    direct = F.satisfaction(
+        "x", "x", [f for f in facts if f.item not in {1, 21, 27}], basic_weight=0.9, min_n=10
+    )
+    for attr in (
+        "numerator",
+        "denominator",
+        "value",
+        "interval",
+        "classes",
+        "excluded",
+        "insufficient_sample",
+    ):
+        assert getattr(gone, attr) == getattr(direct, attr), attr
+    assert F.without(fig, {999}) is fig
+    t = F.timeliness("x", "x", deadlines(36, 3, 1, pending=2), TODAY, min_n=5)
+    t2 = F.without(t, {1, 37, 40, 41})
+    assert t2.classes == {"on_time": 35, "late": 2, "overdue_pending": 0, "pending": 1}
+    assert (t2.numerator, t2.denominator) == (35, 37)
