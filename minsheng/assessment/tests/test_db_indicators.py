@@ -446,3 +446,26 @@ def test_accusation_does_not_exist_for_the_accused_side(quarter, organs, world, 
     assert admin["I-ACCEPT-BUREAU"]["denominator"] == 7, admin["I-ACCEPT-BUREAU"]
     hidden = client.get("/api/v1/indicators/drill", {**q, "indicator": "I-ACCEPT-BUREAU"}, **auth).json()
     assert hidden["total"] == 6 and accusation.pk not in {r["id"] for r in hidden["results"]}
+
+
+def test_workbench_page_and_drill_down(quarter, organs, users, world):
+    from django.test import Client
+
+    web = Client()
+    web.force_login(users["caseworker"])
+    housing = organs["a-housing"].pk
+    q = {"organ": housing, "from": "2025-07-01", "to": "2025-09-30"}
+    body = web.get("/workbench/indicators/", q).content.decode()
+    assert "有权处理机关及时受理率" in body and "80.0%" in body and "考核指标" in body
+    drill = web.get("/workbench/indicators/drill/", {**q, "indicator": "I-ACCEPT-ORGAN", "part": "numerator"})
+    text = drill.content.decode()
+    assert drill.status_code == 200 and quarter["p1"].tracking_code in text
+    assert quarter["p2"].tracking_code not in text  # notified late: not in the numerator
+    assert "王一" not in text
+    other = Client()
+    other.force_login(users["edu_caseworker"])
+    assert other.get("/workbench/indicators/", q).status_code == 404
+    assert web.get("/workbench/indicators/", {**q, "to": "2025-06-01"}).status_code == 400
+    assert web.get("/workbench/indicators/drill/", {**q, "indicator": "I-NOPE"}).status_code == 404
+    default = web.get("/workbench/indicators/")
+    assert default.status_code == 200
