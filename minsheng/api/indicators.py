@@ -17,6 +17,7 @@ from pydantic import ConfigDict, Field
 from minsheng.api.v1 import ERRORS
 from minsheng.assessment import formulas as F
 from minsheng.assessment import selectors as S
+from minsheng.assessment.definitions import indicator_ids
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.orgs.models import Organ
 from minsheng.workflow.services import MAX_ID
@@ -248,14 +249,12 @@ def indicators_trend_endpoint(request: HttpRequest, q: Query[TrendQuery]) -> Any
     user = request.auth  # type: ignore[attr-defined]
     organ = _organ(user, q.organ)
     _period(q.date_from, q.date_to)
-    if q.indicator not in {
-        f.indicator for f in S.compute_indicators(organ.pk, q.date_to, q.date_to, profile=q.profile).figures
-    }:
+    if q.indicator not in indicator_ids(q.profile):
         raise InvalidInput(_("该口径下没有此指标。"), field="indicator")
     return [
         {"month": f"{start:%Y-%m}", "from": start, "to": end, "figure": _figure(fig)}
         for start, end, fig in S.monthly_trend(
-            organ.pk, q.indicator, q.date_from, q.date_to, profile=q.profile
+            organ.pk, q.indicator, q.date_from, q.date_to, profile=q.profile, viewer=user
         )
     ]
 
@@ -269,12 +268,12 @@ def indicators_ranking_endpoint(request: HttpRequest, q: Query[RankingQuery]) ->
     user = request.auth  # type: ignore[attr-defined]
     parent = _organ(user, q.parent)
     _period(q.date_from, q.date_to)
+    if q.indicator not in indicator_ids(q.profile):
+        raise InvalidInput(_("该口径下没有此指标。"), field="indicator")
     children = list(Organ.objects.filter(parent=parent, is_active=True).order_by("code"))
     ids = [o.pk for o in children if S.can_view_organ(user, o.pk)]
     if not ids:
         return []
-    first = S.indicators(ids[0], q.date_from, q.date_to, profile=q.profile)
-    _indicator(first, q.indicator)
     by_id = {o.pk: o for o in children}
     return [
         {"organ": _brief(by_id[row.organ_id]), "rank": row.rank, "figure": _figure(row.figure)}

@@ -53,6 +53,13 @@ def indicator_defs(profile: str, version: str | None = None) -> list[dict[str, A
     return list(data["profiles"][profile].get("indicators", []))
 
 
+def indicator_ids(profile: str, version: str | None = None) -> list[str]:
+    """The indicators a profile yields, in order."""
+    if profile == "beijing":
+        return ["BJ-RESPONSE", "BJ-RESOLUTION", "BJ-SATISFACTION"]
+    return [d["id"] for d in indicator_defs(profile, version)]
+
+
 def satisfaction_variant(basic_counts: bool) -> str:
     return "with_basic" if basic_counts else "satisfied_only"
 
