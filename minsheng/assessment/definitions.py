@@ -79,8 +79,11 @@ def evaluate(
     *,
     basic_counts: bool = True,
     version: str | None = None,
+    variants: Mapping[str, str] | None = None,
 ) -> list[F.Figure]:
-    """The figures of ``profile`` under definitions ``version``."""
+    """The figures of ``profile`` under definitions ``version``; ``variants`` picks an alternative
+    definition of an indicator (``{"I-ACCEPT-ORGAN": "gd_30d"}``)."""
+    variants = variants or {}
     data = load(version)
     version = str(data["version"])
     prof = data["profiles"][profile]
@@ -97,9 +100,11 @@ def evaluate(
     for d in prof["indicators"]:
         iid = d["id"]
         got = list(facts.by_indicator.get(iid, ()))
-        did = definition_id(version, profile, iid, d.get("variant"))
+        chosen = variants.get(iid)
+        alt = d.get("variants", {}).get(chosen) if chosen else None
+        did = definition_id(version, profile, iid, chosen if alt else d.get("variant"))
         min_n = int(d["min_n"])
-        text = str(d.get("text", ""))
+        text = str((alt or d).get("text", ""))
         kind = d["kind"]
         if kind == "timeliness":
             out.append(

@@ -81,6 +81,12 @@ def basic_counts_setting() -> bool:
     return bool(getattr(settings, "MINSHENG_BASIC_SATISFIED_COUNTS", True))
 
 
+def variants_setting() -> dict[str, str]:
+    """Alternative definitions chosen by settings (the organ's acceptance clock, A-021)."""
+    chosen = str(getattr(settings, "MINSHENG_ORGAN_ACCEPTANCE_VARIANT", "statutory") or "statutory")
+    return {"I-ACCEPT-ORGAN": chosen} if chosen != "statutory" else {}
+
+
 # ---------------------------------------------------------------------------------------------
 # Facts
 
@@ -145,6 +151,33 @@ def deadline_facts(
             "petition_id", "status", "statutory_due", "met_at", "met_late"
         )
     ]
+
+
+def registration_clock_facts(
+    organ_id: int | None, date_from: dt.date, date_to: dt.date, days: int
+) -> list[F.DeadlineFact]:
+    """A-021 ``gd_30d``: the organ's written notice counted from registration + ``days`` (the GD
+    queries), for the items sent to the organ (those with its D-NOTICE-15 deadline)."""
+    qs = Deadline.objects.filter(
+        rule="D-NOTICE-15",
+        petition__received_at__gte=_start(date_from - dt.timedelta(days=days)),
+        petition__received_at__lt=_end(date_to - dt.timedelta(days=days)),
+    )
+    if organ_id is not None:
+        qs = qs.filter(organ_id=organ_id)
+    facts: dict[int, F.DeadlineFact] = {}
+    for pid, status, received, notice, accepted in qs.order_by("pk").values_list(
+        "petition_id", "status", "petition__received_at", "petition__notice_given_at", "petition__accepted_at"
+    ):
+        due = _local(received) + dt.timedelta(days=days)
+        if not date_from <= due <= date_to:
+            continue
+        done = notice or accepted
+        if status in F.NOT_COUNTED_STATUSES and done is None:
+            facts.setdefault(pid, F.DeadlineFact(pid, status, due))
+            continue
+        facts[pid] = F.DeadlineFact(pid, "met" if done else "open", due, _local(done) if done else None)
+    return list(facts.values())
 
 
 def _bureau_ids(organ_id: int | None) -> QuerySet[Organ]:
@@ -303,7 +336,9 @@ def gather_facts(
     today: dt.date,
     version: str | None = None,
     only: Sequence[str] | None = None,
+    variants: dict[str, str] | None = None,
 ) -> D.Facts:
+    variants = variants or {}
     if profile == "beijing":
         return D.Facts({}, callbacks=callback_facts(organ_id, date_from, date_to, version))
     by: dict[str, list[Any]] = {}
@@ -311,7 +346,10 @@ def gather_facts(
         iid, kind = d["id"], d["kind"]
         if only is not None and iid not in only:
             continue
-        if kind == "timeliness":
+        alt = d.get("variants", {}).get(variants.get(iid, ""))
+        if kind == "timeliness" and alt and alt.get("clock") == "registration":
+            by[iid] = registration_clock_facts(organ_id, date_from, date_to, int(alt["days"]))
+        elif kind == "timeliness":
             by[iid] = deadline_facts(
                 d["deadline_rules"],
                 organ_id,
@@ -354,8 +392,9 @@ def compute_indicators(
     today = today or timezone.localdate()
     version = version or D.latest_version()
     basic = basic_counts_setting() if basic_counts is None else basic_counts
-    facts = gather_facts(profile, organ_id, date_from, date_to, today, version, only)
-    figures = D.evaluate(profile, facts, today, basic_counts=basic, version=version)
+    variants = variants_setting()
+    facts = gather_facts(profile, organ_id, date_from, date_to, today, version, only, variants)
+    figures = D.evaluate(profile, facts, today, basic_counts=basic, version=version, variants=variants)
     if only is not None:
         figures = [f for f in figures if f.indicator in only]
     return IndicatorSet(

@@ -469,3 +469,14 @@ def test_workbench_page_and_drill_down(quarter, organs, users, world):
     assert web.get("/workbench/indicators/drill/", {**q, "indicator": "I-NOPE"}).status_code == 404
     default = web.get("/workbench/indicators/")
     assert default.status_code == 200
+
+
+def test_organ_acceptance_gd_30d_variant(quarter, organs, settings):
+    """A-021 alternative: 30 days from registration (the bureau's forwarding time included)."""
+    settings.MINSHENG_ORGAN_ACCEPTANCE_VARIANT = "gd_30d"
+    housing = organs["a-housing"].pk
+    fig = S.compute_indicators(housing, JUL1, SEP30, today=TODAY).figure("I-ACCEPT-ORGAN")
+    assert fig.definition_id == "xinfang-2025.1/I-ACCEPT-ORGAN:gd_30d" and "30日" in fig.definition_text
+    # p2: registered 07-01, accepted 08-20 (> 07-31): late; the other four within 30 days
+    assert fig.classes == {"on_time": 4, "late": 1, "overdue_pending": 0, "pending": 0}
+    assert quarter["p2"].pk not in fig.numerator_ids
