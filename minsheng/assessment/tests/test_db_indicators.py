@@ -480,3 +480,15 @@ def test_organ_acceptance_gd_30d_variant(quarter, organs, settings):
     # p2: registered 07-01, accepted 08-20 (> 07-31): late; the other four within 30 days
     assert fig.classes == {"on_time": 4, "late": 1, "overdue_pending": 0, "pending": 0}
     assert quarter["p2"].pk not in fig.numerator_ids
+
+
+def test_admin_shows_frozen_periods_read_only(quarter, organs, users):
+    from django.test import Client
+
+    period = period_freeze(organs["a-housing"], JUL1, SEP30, today=TODAY)
+    web = Client()
+    web.force_login(users["admin"])
+    assert web.get("/admin/assessment/assessmentperiod/").status_code == 200
+    page = web.get(f"/admin/assessment/assessmentperiod/{period.pk}/change/")
+    assert page.status_code == 200 and "I-ACCEPT-ORGAN" in page.content.decode()
+    assert web.get("/admin/assessment/assessmentperiod/add/").status_code == 403
