@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "minsheng.workflow",
     "minsheng.intelligence",
     "minsheng.analytics",
+    "minsheng.assessment",
     "minsheng.notifications",
     "minsheng.documents",
     "minsheng.search",
@@ -308,6 +309,11 @@ MINSHENG_NATIONAL_PETITION_BUREAU = env_str("MINSHENG_NATIONAL_PETITION_BUREAU")
 MINSHENG_DUE_SOON_DAYS = env_int("MINSHENG_DUE_SOON_DAYS", 3, minimum=0)
 # R-121 [P]: whether 基本满意 counts as satisfied; the rating window in days (national rule not obtained).
 MINSHENG_BASIC_SATISFIED_COUNTS = env_bool("MINSHENG_BASIC_SATISFIED_COUNTS", True)
+# ACCOUNTABILITY.md A-021: the competent organ's acceptance clock — "statutory" (条例 Art. 23: 15
+# days from its own receipt) or "gd_30d" (the GD systems: 30 days from registration).
+MINSHENG_ORGAN_ACCEPTANCE_VARIANT = env_str("MINSHENG_ORGAN_ACCEPTANCE_VARIANT", "statutory") or "statutory"
+if MINSHENG_ORGAN_ACCEPTANCE_VARIANT not in ("statutory", "gd_30d"):
+    raise ValueError("MINSHENG_ORGAN_ACCEPTANCE_VARIANT must be 'statutory' or 'gd_30d'")
 MINSHENG_RATING_WINDOW_DAYS = env_int("MINSHENG_RATING_WINDOW_DAYS", 30, minimum=1)
 # D-ASSIGNED: the period a 交办 gets when the bureau does not set one (the bureau normally does).
 MINSHENG_ASSIGNED_DEFAULT_DAYS = env_int("MINSHENG_ASSIGNED_DEFAULT_DAYS", 60, minimum=1)

@@ -42,7 +42,7 @@ from minsheng.analytics.selectors import (
 )
 from minsheng.orgs.models import Category, Organ, Region
 
-RULE_LABELS = {"D-NOTICE-15": "受理告知（15日）", "D-HANDLE-60": "办理（60日）"}
+RULE_LABELS = {"D-NOTICE-15": "受理告知（15日）", "D-HANDLE-60": "办理期限（初次件，含经批准的延期）"}
 BASELINE_WEEKS = 8
 
 #: Category-specific recommendations (level-1 TipDM categories); others get the generic one.
@@ -593,7 +593,10 @@ def tables(data: ReportData) -> dict[str, Table]:
 
 def satisfaction_note(data: ReportData) -> str:
     rule = "满意与基本满意" if data.satisfaction.basic_counts else "满意"
-    return f"满意率 = {rule}件数 ÷ 评价总数（期内评价）；按期率 = 期内届满的期限中在法定期限内完成的比例。"
+    return (
+        f"满意率 = {rule}件数 ÷ 评价总数（期内评价）；按期率 = 期内届满的期限中在法定期限内完成的比例"
+        "（与考核指标口径相同：受理告知即有权处理机关及时受理率，按期办结只计初次件、含经批准的延期）。"
+    )
 
 
 def spikes_text(data: ReportData) -> str:

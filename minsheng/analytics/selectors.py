@@ -355,42 +355,74 @@ class OnTime:
     due: int  # decided deadlines due in the period (met, breached, or open past due)
     on_time: int
     pending: int  # still open and not yet due
+    indicator: str = ""  # the assessment indicator the row is computed as (minsheng.assessment)
+    definition_id: str = ""
 
     @property
     def share(self) -> float | None:
         return self.on_time / self.due if self.due else None
 
 
+#: Rows computed as the assessment indicators (same definitions as the indicators and /stats/):
+#: 受理告知 = I-ACCEPT-ORGAN, 办理 = I-ONTIME-REPLY (first-time items, ordinary and simplified
+#: handling, approved extensions included), the bureau's 15 days = I-ACCEPT-BUREAU.
+ROW_INDICATORS: dict[str, str] = {
+    "D-BUREAU-15": "I-ACCEPT-BUREAU",
+    "D-NOTICE-15": "I-ACCEPT-ORGAN",
+    "D-HANDLE-60": "I-ONTIME-REPLY",
+}
+
+
 def on_time_figures(
     scope: Scope, user: AnyUser | None = None, *, today: dt.date | None = None
 ) -> list[OnTime]:
-    """Per rule: deadlines with ``statutory_due`` in the period, and how many were met by it."""
+    """Per rule: items whose deadline's ``statutory_due`` falls in the period, and how many met it,
+    by the assessment formulas (minsheng.assessment.formulas.timeliness); the rows of
+    ``ROW_INDICATORS`` under the assessment definitions of those indicators."""
+    from minsheng.assessment import definitions as D
+    from minsheng.assessment import formulas as F
     from minsheng.workflow.models import Deadline
 
     today = today or timezone.localdate()
     petitions = scoped_petitions(scope, user, dated=False)
+    version = D.latest_version()
+    defs = {d["id"]: d for d in D.indicator_defs("xinfang", version)}
     out = []
     for rule in ON_TIME_RULES:
+        indicator = ROW_INDICATORS.get(rule, "")
+        d = defs.get(indicator, {})
         qs = Deadline.objects.filter(
-            rule=rule,
+            rule__in=list(d.get("deadline_rules", [rule])),
             statutory_due__gte=scope.date_from,
             statutory_due__lte=scope.date_to,
             petition__in=petitions,
-        ).exclude(status__in=rulesets.NOT_COUNTED_STATUSES)
-        on_time = 0
-        due = 0
-        pending = 0
-        for status, met_at, met_late, statutory_due in qs.values_list(
-            "status", "met_at", "met_late", "statutory_due"
-        ):
-            if not rulesets.deadline_is_due(status, statutory_due, today):
-                pending += 1
-                continue
-            due += 1
-            met_on = timezone.localtime(met_at).date() if met_at is not None else None
-            if rulesets.deadline_on_time(status, met_late, met_on, statutory_due):
-                on_time += 1
-        out.append(OnTime(rule=rule, due=due, on_time=on_time, pending=pending))
+        )
+        if d.get("first_time_only"):
+            qs = qs.filter(petition__is_first_time=True)
+        facts = [
+            F.DeadlineFact(
+                pid,
+                status,
+                statutory_due,
+                timezone.localtime(met_at).date() if met_at is not None else None,
+                done_late=met_late,
+            )
+            for pid, status, met_at, met_late, statutory_due in qs.values_list(
+                "petition_id", "status", "met_at", "met_late", "statutory_due"
+            )
+        ]
+        definition_id = D.definition_id(version, "xinfang", indicator, d.get("variant")) if d else ""
+        fig = F.timeliness(indicator or rule, definition_id, facts, today, min_n=1)
+        out.append(
+            OnTime(
+                rule=rule,
+                due=fig.denominator,
+                on_time=int(fig.numerator),
+                pending=fig.classes[F.PENDING],
+                indicator=indicator,
+                definition_id=definition_id,
+            )
+        )
     return out
 
 

@@ -974,3 +974,8 @@ api.add_router("", personal_data_router)
 from minsheng.api.supervision import router as supervision_router  # noqa: E402
 
 api.add_router("", supervision_router)
+
+# Assessment indicators (figures, drill-down, trend, ranking): a module of their own, registered here.
+from minsheng.api.indicators import router as indicators_router  # noqa: E402
+
+api.add_router("", indicators_router)

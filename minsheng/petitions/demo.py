@@ -238,6 +238,29 @@ class DemoBuilder:
     ) -> Petition:
         return petition_transition(petition.pk, action, actor=self.user_for(organ, role), data=data, now=at)
 
+    def rate_bureau(self, petition: Petition, at: dt.datetime) -> None:
+        """Half the petitioners who rated the answer also rate the petition bureau (a separate
+        rating, A-040). Its own random stream, so the rest of the demo stays as it was."""
+        from minsheng.workflow.services.oversight import rated_bureau
+
+        own = random.Random(petition.pk * 7919 + 11)
+        if own.random() >= 0.5 or rated_bureau(petition) is None:
+            return
+        petition_transition(
+            petition.pk,
+            "rate",
+            actor=None,
+            as_petitioner=True,
+            now=min(at, timezone.now()),
+            data={
+                "value": own.choice(
+                    ["satisfied", "satisfied", "satisfied", "basically_satisfied", "unsatisfied"]
+                ),
+                "comment": "",
+                "target": "bureau",
+            },
+        )
+
     def build(self, count: int) -> int:
         loaded = set(
             Petition.objects.filter(suggestions__has_key="demo_source").values_list(
@@ -550,6 +573,7 @@ class DemoBuilder:
                         "comment": "",
                     },
                 )
+                self.rate_bureau(petition, step(d_del + 2))
             return Petition.objects.get(pk=petition.pk)  # the sweep closes expired windows
         upper = organ.upper_organ() or self.world.organs["a-gov"]
         d_rev = d_del + rng.randint(5, 25)

@@ -291,6 +291,17 @@ class RateForm(PortalForm):
     )
 
 
+class BureauRateForm(RateForm):
+    """The separate rating of the petition bureau (its fields are prefixed ``bureau-``)."""
+
+    prefix = "bureau"
+    value = forms.ChoiceField(
+        label=_("您对信访部门（登记、转送交办）的工作满意吗？"),
+        choices=RATING_CHOICES,
+        widget=forms.RadioSelect,
+    )
+
+
 class AppealForm(PortalForm):
     reasons = forms.CharField(
         label=_("您为什么不同意处理意见"),

@@ -24,7 +24,6 @@ from minsheng.intelligence.services import route_draft
 from minsheng.orgs.models import Category, Organ, Region
 from minsheng.petitions.models import Petition, State
 from minsheng.petitions.selectors import petition_public_timeline
-from minsheng.workflow import rulesets
 from minsheng.workflow.models import Deadline, Decision, Opinion, Rating
 from minsheng.workflow.services import LIMITATIONS, RATEABLE, external_limitation_due
 
@@ -511,11 +510,16 @@ def documents_of(petition: Petition) -> list[DocumentRow]:
     return rows
 
 
-def can_rate(petition: Petition) -> bool:
+def can_rate(petition: Petition, target: str = Rating.Target.ORGAN) -> bool:
+    """Whether the petitioner may rate ``target`` (the competent organ, or the petition bureau that
+    registered or forwarded the item) for the answer the petition is at."""
+    from minsheng.workflow.services.oversight import rated_bureau, rating_stage
+
     if petition.state not in RATEABLE:
         return False
-    stage = {State.REVIEW_CONCLUDED: "review", State.FINAL: "recheck"}.get(State(petition.state), "handling")
-    return not Rating.objects.filter(petition=petition, target=Rating.Target.ORGAN, stage=stage).exists()
+    if target == Rating.Target.BUREAU and rated_bureau(petition) is None:
+        return False
+    return not Rating.objects.filter(petition=petition, target=target, stage=rating_stage(petition)).exists()
 
 
 def limitation_due_examples(known: dt.date) -> list[tuple[str, dt.date]]:
@@ -527,7 +531,6 @@ def limitation_due_examples(known: dt.date) -> list[tuple[str, dt.date]]:
 
 def reception_directory() -> list[Organ]:
     """Organs that publish an address, phone or reception hours (petition bureaus first)."""
-    from django.db.models import Q
 
     qs = Organ.objects.filter(is_active=True).filter(~Q(address="") | ~Q(reception_hours="") | ~Q(phone=""))
     return sorted(
@@ -546,10 +549,16 @@ class OpenStatistics:
     satisfaction_rate: float | None
     satisfaction_n: int
     total: int
+    date_from: dt.date
+    date_to: dt.date
+    on_time_definition: str  # the definition id of the internal figure (minsheng.assessment)
+    satisfaction_definition: str
+    basic_counts: bool
 
 
 def open_statistics(months: int = 12, today: dt.date | None = None) -> OpenStatistics:
-    """Counts of petitions received per month and level-1 category; on-time and satisfaction rates."""
+    """Counts of petitions received per month and level-1 category; the on-time (按期办结率) and
+    satisfaction rates of the internal assessment (minsheng.assessment), over the same months."""
     today = today or timezone.localdate()
     first = dt.date(today.year, today.month, 1)
     starts = []
@@ -575,26 +584,30 @@ def open_statistics(months: int = 12, today: dt.date | None = None) -> OpenStati
     categories = sorted(per, key=lambda n: -sum(per[n].values()))
     counts = {name: [per[name][m] for m in labels] for name in categories}
     totals = [sum(per[name][m] for name in categories) for m in labels]
-    # On time as workflow.rulesets defines it: due = met, breached, or open past its statutory due.
-    finished = Deadline.objects.filter(rule__in=rulesets.ON_TIME_RULES).filter(
-        Q(status__in=[Deadline.Status.MET, Deadline.Status.BREACHED])
-        | Q(status=Deadline.Status.OPEN, statutory_due__lt=today)
+    # The same definitions as the internal figures (minsheng.assessment, ADR 0008): 按期办结率 and the
+    # competent organs' 满意率 of every organ, over the months shown (up to today).
+    from minsheng.assessment.selectors import compute_indicators
+
+    figures = compute_indicators(
+        None, starts[0], today, today=today, only=("I-ONTIME-REPLY", "I-SATISFACTION-ORGAN")
     )
-    on_time_n = finished.count()
-    on_time = finished.filter(status=Deadline.Status.MET, met_late=False).count()
-    ratings = Rating.objects.all()
-    satisfaction_n = ratings.count()
-    satisfied = ratings.filter(value__in=rulesets.satisfied_values()).count()
+    on_time = figures.figure("I-ONTIME-REPLY")
+    satisfaction = figures.figure("I-SATISFACTION-ORGAN")
     return OpenStatistics(
         months=labels,
         categories=categories,
         counts=counts,
         totals=totals,
-        on_time_rate=(on_time / on_time_n) if on_time_n else None,
-        on_time_n=on_time_n,
-        satisfaction_rate=(satisfied / satisfaction_n) if satisfaction_n else None,
-        satisfaction_n=satisfaction_n,
+        on_time_rate=on_time.value,
+        on_time_n=on_time.denominator,
+        satisfaction_rate=satisfaction.value,
+        satisfaction_n=satisfaction.denominator,
         total=total,
+        date_from=starts[0],
+        date_to=today,
+        on_time_definition=on_time.definition_id,
+        satisfaction_definition=satisfaction.definition_id,
+        basic_counts=figures.basic_counts,
     )
 
 

@@ -31,6 +31,7 @@ from minsheng.petitions.services import PetitionerInput, RegistrationInput, peti
 from minsheng.portal import queries
 from minsheng.portal.forms import (
     AppealForm,
+    BureauRateForm,
     CodeLoginForm,
     ConfirmForm,
     ContactForm,
@@ -471,9 +472,11 @@ def _detail_context(request: HttpRequest, petition: Petition, **extra: Any) -> d
         "documents": queries.documents_of(petition),
         "attachments": list(petition.attachments.all()),
         "can_rate": queries.can_rate(petition),
+        "can_rate_bureau": queries.can_rate(petition, "bureau"),
         "ratings": list(petition.ratings.all()),
         "window": window,
         "rate_form": RateForm(),
+        "bureau_rate_form": BureauRateForm(),
         "official_documents": _official_documents(petition),
     }
     context.update(extra)
@@ -501,7 +504,9 @@ def track_rate(request: HttpRequest, code: str) -> HttpResponse:
     found = _petition_or_redirect(request, code)
     if isinstance(found, HttpResponse):
         return found
-    form = RateForm(request.POST)
+    # The competent organ and the petition bureau are rated separately (two forms on the page).
+    bureau = request.POST.get("rated") == "bureau"
+    form: RateForm = BureauRateForm(request.POST) if bureau else RateForm(request.POST)
     if form.is_valid():
         try:
             petition_transition(
@@ -509,16 +514,19 @@ def track_rate(request: HttpRequest, code: str) -> HttpResponse:
                 "rate",
                 actor=None,
                 as_petitioner=True,
-                data={"value": form.cleaned_data["value"], "comment": form.cleaned_data["comment"]},
+                data={
+                    "value": form.cleaned_data["value"],
+                    "comment": form.cleaned_data["comment"],
+                    "target": "bureau" if bureau else "organ",
+                },
             )
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, _("谢谢您的评价。"))
             return redirect("portal:track_detail", code=found.tracking_code)
-    return render(
-        request, "portal/track_detail.html", _detail_context(request, found, rate_form=form), status=422
-    )
+    extra = {"bureau_rate_form": form} if bureau else {"rate_form": form}
+    return render(request, "portal/track_detail.html", _detail_context(request, found, **extra), status=422)
 
 
 @require_http_methods(["GET", "POST"])
@@ -795,6 +803,12 @@ def stats_json(request: HttpRequest) -> HttpResponse:
         "categories": data.categories,
         "counts": data.counts,
         "on_time_rate": data.on_time_rate,
+        "on_time_n": data.on_time_n,
+        "on_time_definition": data.on_time_definition,
         "satisfaction_rate": data.satisfaction_rate,
+        "satisfaction_n": data.satisfaction_n,
+        "satisfaction_definition": data.satisfaction_definition,
+        "from": data.date_from.isoformat(),
+        "to": data.date_to.isoformat(),
     }
     return HttpResponse(json.dumps(body, ensure_ascii=False), content_type="application/json")

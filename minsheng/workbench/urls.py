@@ -1,6 +1,12 @@
 from django.urls import path
 
-from minsheng.workbench import analytics_views, personal_data_views, supervision_views, views
+from minsheng.workbench import (
+    analytics_views,
+    indicators_views,
+    personal_data_views,
+    supervision_views,
+    views,
+)
 
 app_name = "workbench"
 urlpatterns = [
@@ -27,6 +33,8 @@ urlpatterns = [
     path("supervision/", supervision_views.supervision_list, name="supervision"),
     path("supervision/<int:pk>/answer/", supervision_views.supervision_answer, name="supervision_answer"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("indicators/", indicators_views.indicators_page, name="indicators"),
+    path("indicators/drill/", indicators_views.indicators_drill, name="indicators_drill"),
     path("analytics/", analytics_views.analytics_home, name="analytics"),
     path("analytics/petitions/", analytics_views.analytics_petitions, name="analytics_petitions"),
     path("analytics/report.<slug:fmt>", analytics_views.analytics_report, name="analytics_report"),

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from minsheng.assessment import formulas
 from minsheng.core.rules import RULES_PATH
 from minsheng.petitions.models import State
 
@@ -71,21 +72,19 @@ ON_TIME_RULES: tuple[str, ...] = ACCEPTANCE_RULES + CONCLUSION_RULES
 REPORT_ON_TIME_RULES: tuple[str, ...] = ("D-NOTICE-15", "D-HANDLE-60")
 #: Deadline statuses no on-time figure counts: waived by law, cancelled by another route, or a
 #: petitioner's window that ran out (not an organ's deadline).
-NOT_COUNTED_STATUSES: tuple[str, ...] = ("waived", "cancelled", "expired")
+NOT_COUNTED_STATUSES: tuple[str, ...] = tuple(sorted(formulas.NOT_COUNTED_STATUSES))
 
 
 def deadline_is_due(status: str, statutory_due: dt.date, today: dt.date) -> bool:
-    """A counted deadline is due once decided (met or breached) or open past its statutory due."""
-    if status in NOT_COUNTED_STATUSES:
-        return False
-    if status == "open":
-        return statutory_due < today
-    return True
+    """A counted deadline is due once decided (met or breached) or open past its statutory due.
+    The definition is minsheng.assessment.formulas (A-020/A-022), the one the indicators use."""
+    return formulas.is_due(formulas.DeadlineFact(None, status, statutory_due), today)
 
 
 def deadline_on_time(status: str, met_late: bool, met_on: dt.date | None, statutory_due: dt.date) -> bool:
     """Met, not late, and (when the date is known) no later than the statutory due date."""
-    return status == "met" and not met_late and (met_on is None or met_on <= statutory_due)
+    fact = formulas.DeadlineFact(None, status, statutory_due, met_on, done_late=met_late)
+    return status == "met" and formulas.is_on_time(fact, statutory_due)
 
 
 def satisfied_values() -> tuple[str, ...]:

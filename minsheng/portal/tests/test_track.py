@@ -238,3 +238,31 @@ def test_official_documents_download(register: Any, act: Any, organs: Any) -> No
 def test_logout_is_post_only() -> None:
     assert Client().get("/account/logout/").status_code == 405
     assert Client().post("/account/logout/").status_code == 302
+
+
+def test_bureau_and_organ_are_rated_separately(
+    register: Any, act: Any, organs: Any, world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    petition = deliver(register(), act, organs)
+    client = tracked_client(petition)
+    body = client.get(f"/track/{petition.tracking_code}/").content.decode()
+    assert "评价办理结果" in body and "评价信访部门的工作" in body
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/track/{petition.tracking_code}/rate/",
+            {"rated": "bureau", "bureau-value": "unsatisfied", "bureau-comment": "转送太慢"},
+        )
+    assert response.status_code == 302
+    bureau = Rating.objects.get(petition=petition, target="bureau")
+    assert bureau.organ == world.bureau and bureau.value == "unsatisfied" and bureau.comment == "转送太慢"
+    head = f"user:{world.users['bureau_head'].pk}"  # the head of the organ rated is told
+    assert head in {m.recipient for m in OutboxMessage.objects.filter(kind="unsatisfied", petition=petition)}
+    body = client.get(f"/track/{petition.tracking_code}/").content.decode()
+    assert "评价信访部门的工作" not in body and "评价办理结果" in body  # the organ is still to rate
+    client.post(f"/track/{petition.tracking_code}/rate/", {"value": "satisfied"})
+    organ = Rating.objects.get(petition=petition, target="organ")
+    assert organ.organ == organs["a-housing"] and organ.value == "satisfied"
+    again = client.post(
+        f"/track/{petition.tracking_code}/rate/", {"rated": "bureau", "bureau-value": "satisfied"}
+    )
+    assert again.status_code == 422 and Rating.objects.filter(petition=petition).count() == 2

@@ -115,33 +115,60 @@ def h_take_charge(ctx: Ctx) -> None:
     ctx.event_data["leader"] = ctx.actor.get_username() if ctx.actor else ""
 
 
+#: The stage of the answer a rating refers to, by the state the petition is in.
+RATING_STAGES: dict[str, str] = {
+    S.DELIVERED: "handling",
+    S.REVIEW_CONCLUDED: "review",
+    S.FINAL: "recheck",
+    S.SUGGESTION_REPLIED: "handling",
+    S.DUTY_PERFORMED: "handling",
+    S.CLOSED_NO_REVIEW: "handling",
+}
+
+
+def rated_bureau(petition: Petition) -> Organ | None:
+    """The petition bureau a petitioner rates (满意度2014 Art. 3 [S]; ACCOUNTABILITY.md A-040): the
+    bureau that registered the item, else the bureau that forwarded or assigned it; None when no
+    bureau handled it (a petition brought straight to the competent organ)."""
+    for organ in (petition.receiving_organ, petition.forwarded_by):
+        if organ is not None and organ.kind == Organ.Kind.PETITION_BUREAU:
+            return organ
+    return None
+
+
+def rating_stage(petition: Petition) -> str:
+    return RATING_STAGES.get(petition.state, "handling")
+
+
 def h_rate(ctx: Ctx) -> None:
+    """满意度评价: the petitioner rates the competent organ (``target`` organ, the default) and,
+    separately, the petition bureau (``target`` bureau) — two ratings of the same answer, each once
+    per stage (A-040). A rating is never changed afterwards."""
     value = ctx.choice("value", [v.value for v in Rating.Value])
     comment = ctx.text("comment", required=False, max_length=2000)
-    stages: dict[str, str] = {
-        S.DELIVERED: "handling",
-        S.REVIEW_CONCLUDED: "review",
-        S.FINAL: "recheck",
-        S.SUGGESTION_REPLIED: "handling",
-        S.DUTY_PERFORMED: "handling",
-        S.CLOSED_NO_REVIEW: "handling",
-    }
-    stage = stages.get(ctx.petition.state, "handling")
-    organ = ctx.petition.current_organ
-    if Rating.objects.filter(petition=ctx.petition, target=Rating.Target.ORGAN, stage=stage).exists():
+    target = ctx.choice("target", [t.value for t in Rating.Target], required=False) or Rating.Target.ORGAN
+    stage = rating_stage(ctx.petition)
+    if target == Rating.Target.BUREAU:
+        bureau = rated_bureau(ctx.petition)
+        if bureau is None:
+            raise InvalidInput(_("本事项未经信访部门登记或转送，无需评价信访部门。"), field="target")
+        organ = bureau
+    else:
+        organ = ctx.petition.current_organ
+    if Rating.objects.filter(petition=ctx.petition, target=target, stage=stage).exists():
         raise InvalidInput(_("本阶段已评价。"), field="value")
     Rating.objects.create(
         rated_at=ctx.now,
         petition=ctx.petition,
-        target=Rating.Target.ORGAN,
+        target=target,
         organ=organ,
         stage=stage,
         value=value,
         comment=comment,
     )
-    ctx.event_data.update({"value": value, "stage": stage})
+    ctx.event_data.update({"value": value, "stage": stage, "target": target})
     if value == Rating.Value.UNSATISFIED:
-        # An unsatisfied rating reaches the organ head.
+        # An unsatisfied rating reaches the head of the organ rated.
         ctx.after_commit.append(
             lambda: outbox_notify_organ(ctx.petition.pk, organ.pk, "unsatisfied", heads_only=True)
         )
