@@ -244,6 +244,7 @@ METHODS = _labels(Delivery.Method)
 REFUSAL_REASONS = _labels(Decision.Reason)
 ORDER_KINDS = _labels(SupervisionOrder.Kind)
 RATINGS = _labels(Rating.Value)
+RATING_TARGETS = _labels(Rating.Target)
 REDIRECT_ROUTES = Choices(
     (
         ("litigation_etc", _lazy("诉讼、复议、刑事立案、法律监督、公安程序")),
@@ -659,7 +660,10 @@ class AssignCaseworkerInput(ActionInput):
 
 
 class RateInput(ActionInput):
+    """The petitioner rates the competent organ (default) or, separately, the petition bureau."""
+
     value: Annotated[Annotated[str, RATINGS], _w(_lazy("评价"), SELECT)]
+    target: Annotated[Annotated[str, RATING_TARGETS] | None, _w(_lazy("评价对象"), SELECT)] = None
     comment: Annotated[Comment | None, _w(_lazy("评价意见"), AREA)] = None
 
 
