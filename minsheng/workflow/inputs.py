@@ -273,6 +273,8 @@ class ActionInput(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     # Fields the form shows first (the decision before its reasons); the rest in model order.
     lead_fields: ClassVar[tuple[str, ...]] = ()
+    # The action's own field that says when it happened (used when ``occurred_at`` is not given).
+    act_time_alias: ClassVar[str | None] = None
 
     occurred_at: Annotated[
         Moment | None,
@@ -416,6 +418,8 @@ class ReferElsewhereInput(ActionInput):
 
 
 class ReceiveInput(ActionInput):
+    act_time_alias = "received_at"
+
     received_at: Annotated[Moment | None, _w(_lazy("收到时间"), DATETIME, help=_lazy("留空为现在"))] = None
 
 

@@ -33,6 +33,21 @@ from minsheng.workflow.services.context import (
 )
 from minsheng.workflow.services.handling import _deliver, is_signer
 
+REQUEST_WINDOWS: dict[str, tuple[str, str]] = {
+    "request_review": (Appeal.Kind.REVIEW, "D-REVIEW-REQ-30"),
+    "request_recheck": (Appeal.Kind.RECHECK, "D-RECHECK-REQ-30"),
+}
+
+
+def reopening_request_available(petition: Petition, action: str) -> bool:
+    """On ``closed_no_review`` only the request whose window closed the matter can re-open it (the
+    one ``_request_window`` accepts); in every other state the table's sources decide."""
+    if petition.state != S.CLOSED_NO_REVIEW or action not in REQUEST_WINDOWS:
+        return True
+    kind, window_rule = REQUEST_WINDOWS[action]
+    expired = Deadline.objects.filter(petition=petition, rule=window_rule, status=Deadline.Status.EXPIRED)
+    return expired.exists() and not Appeal.objects.filter(petition=petition, kind=kind).exists()
+
 
 def _request_window(ctx: Ctx, kind: str, window_rule: str) -> Deadline | None:
     """The petitioner's request window the request answers. After the sweep closed the matter

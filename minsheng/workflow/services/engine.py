@@ -19,9 +19,13 @@ from minsheng.orgs.selectors import is_admin, membership_for
 from minsheng.petitions.confidentiality import is_accused_side
 from minsheng.petitions.models import Petition, State
 from minsheng.workflow import deadlines as dl
-from minsheng.workflow.inputs import parse_input
+from minsheng.workflow.inputs import INPUTS, parse_input
 from minsheng.workflow.models import PetitionEvent
-from minsheng.workflow.services.appeals import REVIEWER_ACTIONS, independent_reviewer
+from minsheng.workflow.services.appeals import (
+    REVIEWER_ACTIONS,
+    independent_reviewer,
+    reopening_request_available,
+)
 from minsheng.workflow.services.context import (
     AT_CHAIN,
     AT_CURRENT,
@@ -128,6 +132,8 @@ def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> lis
             continue
         if transition.action in SIGNER_ONLY_ACTIONS and not is_signer(actor, petition.current_organ):
             continue
+        if not reopening_request_available(petition, transition.action):
+            continue
         if transition.action in REVIEWER_ACTIONS and not independent_reviewer(petition, actor):
             continue  # Art. 28(3) at 复查/复核: the handler would refuse (recusal_reviewer/_organ)
         result.append(transition)
@@ -195,34 +201,40 @@ def last_act_time(petition: Petition) -> dt.datetime:
 
 
 def act_moment(
-    petition: Petition, data: dict[str, Any], entered: dt.datetime
+    petition: Petition, data: dict[str, Any], entered: dt.datetime, *, alias: str | None = None
 ) -> tuple[dt.datetime, dict[str, Any]]:
     """(when the act happened, what the event records about its entry). Without ``occurred_at``
-    the act happens now. Otherwise: never in the future, never before the act it follows, and a
-    reason when entered more than a day later."""
+    (or the action's own time field, ``alias``: receive's ``received_at``) the act happens now.
+    Otherwise: never in the future, never before the act it follows, and — for ``occurred_at`` —
+    a reason when entered more than a day later (the own field has always been a past time)."""
+    field = ACT_TIME_FIELD
     raw = data.get(ACT_TIME_FIELD)
+    if raw in (None, "") and alias is not None:
+        field, raw = alias, data.get(alias)
     if raw in (None, ""):
         return entered, {}
     moment = _parse_act_time(raw)
     if moment is None:
         raise InvalidInput(
-            _("时间格式应为 ISO 8601（如 2025-09-30 或 2025-09-30T10:00+08:00）。"), field=ACT_TIME_FIELD
+            _("时间格式应为 ISO 8601（如 2025-09-30 或 2025-09-30T10:00+08:00）。"), field=field
         )
     if moment > entered + dt.timedelta(minutes=5):
-        raise InvalidInput(_("办理时间不能晚于录入时间。"), field=ACT_TIME_FIELD)
+        raise InvalidInput(_("办理时间不能晚于录入时间。"), field=field)
     follows = last_act_time(petition)
     if moment < follows:
         raise InvalidInput(
             _("办理时间不能早于上一环节（%(t)s）。")
             % {"t": timezone.localtime(follows).strftime("%Y-%m-%d %H:%M")},
-            field=ACT_TIME_FIELD,
+            field=field,
         )
     record: dict[str, Any] = {"entered_at": entered.isoformat()}
     if entered - moment > LATE_ENTRY:
         reason = str(data.get("late_reason") or "").strip()
-        if not reason:
+        if not reason and field == ACT_TIME_FIELD:
             raise InvalidInput(_("补录一日以前的办理环节，请说明原因。"), field="late_reason")
-        record.update({"late_entry": True, "late_reason": reason[:500]})
+        record["late_entry"] = True
+        if reason:
+            record["late_reason"] = reason[:500]
     return moment, record
 
 
@@ -269,7 +281,7 @@ def petition_transition(
         )
         # The input's shape is checked only once the caller may act (no probing by the refused).
         clean = parse_input(action, dict(data or {}))
-        moment, entry = act_moment(petition, clean, entered)
+        moment, entry = act_moment(petition, clean, entered, alias=INPUTS[action].act_time_alias)
         ctx = Ctx(petition=petition, actor=actor, membership=membership, role=role, data=clean, now=moment)
         from_state = petition.state
         try:

@@ -79,11 +79,6 @@ def test_a_receipt_date_alone_is_nine_in_the_morning(office: Office, organs: Any
     assert office.dues(pk, "D-NOTICE-15") == ("2025-03-28", "2025-04-12", "2025-04-14", "open")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="receive's own received_at field is not the act time: the event is stamped at entry, so "
-    "a back-dated acceptance after it is refused as 'before the act it follows' (occurred_at works)",
-)
 def test_a_receipt_entered_with_its_received_at_field_lets_a_later_act_be_back_dated(
     office: Office, organs: Any
 ) -> None:

@@ -378,12 +378,6 @@ def test_a_review_request_received_before_the_opinion_was_delivered_is_refused(
     assert office.dues(pk, "D-REVIEW-30", "registrar") == ("2025-06-09", "2025-07-09", "2025-07-09", "open")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="available_actions checks only the table's sources: on closed_no_review both requests are "
-    "offered, though the service accepts only the one whose window closed the matter (engine.py is "
-    "another engineer's; the service refuses the other with 409)",
-)
 def test_only_the_request_that_reopens_is_offered_after_closing(office: Office, organs: Any) -> None:
     pk = _closed_by_the_sweep(office, organs)
     offered = office.actions(pk, "registrar")
