@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from minsheng.api.v1 import ERRORS
@@ -227,7 +227,7 @@ def indicators_freeze_endpoint(request: HttpRequest, payload: FreezeIn) -> Any:
     )
     data = S.for_viewer(S.period_indicators(period), user).as_dict()
     data["organ"] = _brief(organ)
-    return 201, data
+    return Status(201, data)
 
 
 @router.get("/indicators/drill", response={200: DrillOut, **ERRORS}, operation_id="indicators_drill")
