@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from minsheng.api.v1 import ERRORS
@@ -56,6 +56,7 @@ class OrganBrief(Schema):
 
 class IndicatorsOut(Schema):
     organ: OrganBrief
+    subtree: bool = Field(description="the organ with every organ below it")
     date_from: dt.date = Field(alias="from")
     date_to: dt.date = Field(alias="to")
     profile: Literal["xinfang", "beijing"]
@@ -82,6 +83,11 @@ class PeriodQuery(Schema):
 
 class IndicatorsQuery(PeriodQuery):
     live: bool = Field(False, description="recompute even when the period is frozen")
+    subtree: bool = Field(
+        False,
+        description="the organ and every organ below it as one (属地); live figures; only for posts "
+        "overseeing the organ (supervisor, leader, analyst above it) and administrators",
+    )
 
 
 class FreezeIn(Schema):
@@ -185,7 +191,11 @@ def indicators_endpoint(request: HttpRequest, q: Query[IndicatorsQuery]) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     organ = _organ(user, q.organ)
     _period(q.date_from, q.date_to)
-    result = S.indicators(organ.pk, q.date_from, q.date_to, profile=q.profile, live=q.live, viewer=user)
+    if q.subtree and not S.can_view_subtree(user, organ.pk):
+        raise NotFound(_("机关不存在。"), code="organ_not_found")
+    result = S.indicators(
+        organ.pk, q.date_from, q.date_to, profile=q.profile, live=q.live, viewer=user, subtree=q.subtree
+    )
     data = result.as_dict()
     data["organ"] = _brief(organ)
     return data
@@ -217,7 +227,7 @@ def indicators_freeze_endpoint(request: HttpRequest, payload: FreezeIn) -> Any:
     )
     data = S.for_viewer(S.period_indicators(period), user).as_dict()
     data["organ"] = _brief(organ)
-    return 201, data
+    return Status(201, data)
 
 
 @router.get("/indicators/drill", response={200: DrillOut, **ERRORS}, operation_id="indicators_drill")

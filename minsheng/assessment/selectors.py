@@ -31,7 +31,7 @@ from minsheng.assessment import definitions as D
 from minsheng.assessment import formulas as F
 from minsheng.assessment.models import AssessmentPeriod, FrozenFigure
 from minsheng.orgs.models import Organ
-from minsheng.orgs.selectors import is_admin, memberships_of, visible_organ_scope
+from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, visible_organ_scope
 from minsheng.petitions.models import Nature, Petition
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow import rulesets
@@ -55,6 +55,7 @@ class IndicatorSet:
     frozen_at: dt.datetime | None = None
     period_version: int | None = None
     period_id: int | None = None
+    subtree: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     def figure(self, indicator: str) -> F.Figure:
@@ -63,6 +64,7 @@ class IndicatorSet:
     def as_dict(self) -> dict[str, Any]:
         return {
             "organ_id": self.organ_id,
+            "subtree": self.subtree,
             "from": self.date_from.isoformat(),
             "to": self.date_to.isoformat(),
             "profile": self.profile,
@@ -103,6 +105,18 @@ def _end(d: dt.date) -> dt.datetime:
     return _start(d + dt.timedelta(days=1))
 
 
+#: One organ (its id), several organs (an organ and those below it: ``subtree``), or all (None).
+OrganSel = int | frozenset[int] | None
+
+
+def _q(field: str, sel: OrganSel) -> Q:
+    if sel is None:
+        return Q()
+    if isinstance(sel, int):
+        return Q(**{field: sel})
+    return Q(**{f"{field}__in": sorted(sel)})
+
+
 def _scope_exclusion_q(version: str | None) -> Q:
     """Petitions out of satisfaction scope (definitions ``satisfaction_scope``)."""
     scope = D.load(version)["satisfaction_scope"]
@@ -126,7 +140,7 @@ def _out_of_scope_ids(ids: Iterable[int], version: str | None) -> set[int]:
 
 def deadline_facts(
     rules: Sequence[str],
-    organ_id: int | None,
+    organ_id: OrganSel,
     date_from: dt.date,
     date_to: dt.date,
     *,
@@ -135,8 +149,7 @@ def deadline_facts(
     qs = Deadline.objects.filter(
         rule__in=list(rules), statutory_due__gte=date_from, statutory_due__lte=date_to
     )
-    if organ_id is not None:
-        qs = qs.filter(organ_id=organ_id)
+    qs = qs.filter(_q("organ_id", organ_id))
     if first_time_only:
         qs = qs.filter(petition__is_first_time=True)
     return [
@@ -154,7 +167,7 @@ def deadline_facts(
 
 
 def registration_clock_facts(
-    organ_id: int | None, date_from: dt.date, date_to: dt.date, days: int
+    organ_id: OrganSel, date_from: dt.date, date_to: dt.date, days: int
 ) -> list[F.DeadlineFact]:
     """A-021 ``gd_30d``: the organ's written notice counted from registration + ``days`` (the GD
     queries), for the items sent to the organ (those with its D-NOTICE-15 deadline)."""
@@ -163,8 +176,7 @@ def registration_clock_facts(
         petition__received_at__gte=_start(date_from - dt.timedelta(days=days)),
         petition__received_at__lt=_end(date_to - dt.timedelta(days=days)),
     )
-    if organ_id is not None:
-        qs = qs.filter(organ_id=organ_id)
+    qs = qs.filter(_q("organ_id", organ_id))
     facts: dict[int, F.DeadlineFact] = {}
     for pid, status, received, notice, accepted in qs.order_by("pk").values_list(
         "petition_id", "status", "petition__received_at", "petition__notice_given_at", "petition__accepted_at"
@@ -180,14 +192,13 @@ def registration_clock_facts(
     return list(facts.values())
 
 
-def _bureau_ids(organ_id: int | None) -> QuerySet[Organ]:
-    qs = Organ.objects.filter(kind=Organ.Kind.PETITION_BUREAU)
-    return qs.filter(pk=organ_id) if organ_id is not None else qs
+def _bureau_ids(organ_id: OrganSel) -> QuerySet[Organ]:
+    return Organ.objects.filter(kind=Organ.Kind.PETITION_BUREAU).filter(_q("pk", organ_id))
 
 
 def evaluation_facts(
     party: str,
-    organ_id: int | None,
+    organ_id: OrganSel,
     date_from: dt.date,
     date_to: dt.date,
     version: str | None,
@@ -197,8 +208,7 @@ def evaluation_facts(
     """Rated items (rating recorded in the period) and, with ``with_unrated``, unrated items whose
     rating window closes in the period (超期未评价, or still open: 待评价)."""
     ratings = Rating.objects.filter(target=party, rated_at__gte=_start(date_from), rated_at__lt=_end(date_to))
-    if organ_id is not None:
-        ratings = ratings.filter(organ_id=organ_id)
+    ratings = ratings.filter(_q("organ_id", organ_id))
     rated = list(ratings.order_by("rated_at", "pk").values_list("petition_id", "value"))
     candidates: dict[int, dt.date] = {}
     if with_unrated:
@@ -212,7 +222,7 @@ def evaluation_facts(
 
 
 def _unrated_windows(
-    party: str, organ_id: int | None, date_from: dt.date, date_to: dt.date
+    party: str, organ_id: OrganSel, date_from: dt.date, date_to: dt.date
 ) -> dict[int, dt.date]:
     """Items never rated for ``party`` whose rating window (from the first answer the petitioner
     could rate, D-SATISFACTION-WINDOW) closes in the period."""
@@ -227,7 +237,8 @@ def _unrated_windows(
         events = events.filter(petition__receiving_organ__in=_bureau_ids(organ_id))
     elif organ_id is not None:
         events = events.filter(
-            Q(actor_organ_id=organ_id) | Q(actor_organ__isnull=True, petition__current_organ_id=organ_id)
+            _q("actor_organ_id", organ_id)
+            | (Q(actor_organ__isnull=True) & _q("petition__current_organ_id", organ_id))
         )
     first = list(events.values("petition_id").annotate(at=Min("occurred_at")))
     rated = set(
@@ -250,12 +261,9 @@ def _unrated_windows(
     return out
 
 
-def registration_facts(
-    organ_id: int | None, date_from: dt.date, date_to: dt.date
-) -> list[F.RegistrationFact]:
+def registration_facts(organ_id: OrganSel, date_from: dt.date, date_to: dt.date) -> list[F.RegistrationFact]:
     qs = Petition.objects.filter(received_at__gte=_start(date_from), received_at__lt=_end(date_to))
-    if organ_id is not None:
-        qs = qs.filter(receiving_organ_id=organ_id)
+    qs = qs.filter(_q("receiving_organ_id", organ_id))
     return [
         F.RegistrationFact(pk, is_repeat=not first, in_scope=nature != "litigation_related")
         for pk, first, nature in qs.values_list("pk", "is_first_time", "nature")
@@ -263,7 +271,7 @@ def registration_facts(
 
 
 def resolution_facts(
-    organ_id: int | None, date_from: dt.date, date_to: dt.date, window_days: int, today: dt.date
+    organ_id: OrganSel, date_from: dt.date, date_to: dt.date, window_days: int, today: dt.date
 ) -> list[F.ResolutionFact]:
     w = dt.timedelta(days=window_days)
     qs = Deadline.objects.filter(
@@ -273,8 +281,7 @@ def resolution_facts(
         petition__concluded_at__gte=_start(date_from - w),
         petition__concluded_at__lt=_end(date_to - w),
     )
-    if organ_id is not None:
-        qs = qs.filter(organ_id=organ_id)
+    qs = qs.filter(_q("organ_id", organ_id))
     concluded: dict[int, tuple[dt.date, int | None]] = {}
     for pid, at, petitioner in qs.values_list(
         "petition_id", "petition__concluded_at", "petition__petitioner_id"
@@ -301,15 +308,14 @@ def resolution_facts(
 
 
 def callback_facts(
-    organ_id: int | None, date_from: dt.date, date_to: dt.date, version: str | None
+    organ_id: OrganSel, date_from: dt.date, date_to: dt.date, version: str | None
 ) -> list[F.CallbackFact]:
     """Beijing profile: each rating of the competent organ in the period is a valid call-back."""
     prof = D.load(version)["profiles"]["beijing"]
     ratings = Rating.objects.filter(
         target=Rating.Target.ORGAN, rated_at__gte=_start(date_from), rated_at__lt=_end(date_to)
     )
-    if organ_id is not None:
-        ratings = ratings.filter(organ_id=organ_id)
+    ratings = ratings.filter(_q("organ_id", organ_id))
     rated: dict[int, str] = {}
     for pid, value in ratings.order_by("rated_at", "pk").values_list("petition_id", "value"):
         rated.setdefault(pid, value)
@@ -330,7 +336,7 @@ def callback_facts(
 
 def gather_facts(
     profile: str,
-    organ_id: int | None,
+    organ_id: OrganSel,
     date_from: dt.date,
     date_to: dt.date,
     today: dt.date,
@@ -382,9 +388,11 @@ def compute_indicators(
     version: str | None = None,
     basic_counts: bool | None = None,
     only: Sequence[str] | None = None,
+    subtree: bool = False,
 ) -> IndicatorSet:
     """The live figures (recomputed from the records now); ``only`` limits the indicators read
-    (the others are left out)."""
+    (the others are left out). With ``subtree`` the organ and every organ below it count as one
+    (属地: a county's government with its departments and townships)."""
     if profile not in D.PROFILES:
         raise ValueError(profile)
     if date_to < date_from:
@@ -393,7 +401,10 @@ def compute_indicators(
     version = version or D.latest_version()
     basic = basic_counts_setting() if basic_counts is None else basic_counts
     variants = variants_setting()
-    facts = gather_facts(profile, organ_id, date_from, date_to, today, version, only, variants)
+    sel: OrganSel = organ_id
+    if subtree and organ_id is not None:
+        sel = frozenset(organ_subtree_ids([organ_id]))
+    facts = gather_facts(profile, sel, date_from, date_to, today, version, only, variants)
     figures = D.evaluate(profile, facts, today, basic_counts=basic, version=version, variants=variants)
     if only is not None:
         figures = [f for f in figures if f.indicator in only]
@@ -407,6 +418,7 @@ def compute_indicators(
         computed_on=today,
         figures=figures,
         composite=D.composite_score(profile, figures, version),
+        subtree=subtree,
     )
 
 
@@ -469,6 +481,7 @@ def indicators(
     today: dt.date | None = None,
     live: bool = False,
     viewer: AnyUser | None = None,
+    subtree: bool = False,
 ) -> IndicatorSet:
     """The figures of record: the latest frozen version of exactly this period when it has been
     assessed (later edits of the cases do not change them), otherwise the live figures.
@@ -476,12 +489,14 @@ def indicators(
     With ``viewer``: accusations whose accused side the viewer is on are taken out of every figure
     (R-150: for him they do not exist, not even as a count); for anybody else nothing changes."""
     result: IndicatorSet | None = None
-    if not live:
+    if not live and not subtree:  # frozen periods are per organ
         period = frozen_period(organ_id, date_from, date_to, profile)
         if period is not None:
             result = period_indicators(period)
     if result is None:
-        result = compute_indicators(organ_id, date_from, date_to, profile=profile, today=today)
+        result = compute_indicators(
+            organ_id, date_from, date_to, profile=profile, today=today, subtree=subtree
+        )
     if viewer is not None:
         result = for_viewer(result, viewer)
     return result
@@ -529,6 +544,17 @@ def can_view_organ(user: AnyUser | None, organ_id: int) -> bool:
         return False
     direct, over = visible_organ_scope(user)
     return organ_id in direct or organ_id in over
+
+
+def can_view_subtree(user: AnyUser | None, organ_id: int) -> bool:
+    """The figures of an organ together with every organ below it: administrators, and the holders
+    of a post that oversees the organ's subtree (supervisor, leader, analyst of it or above it)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if is_admin(user):
+        return True
+    _direct, over = visible_organ_scope(user)
+    return organ_id in over
 
 
 @dataclass(frozen=True)

@@ -492,3 +492,18 @@ def test_admin_shows_frozen_periods_read_only(quarter, organs, users):
     page = web.get(f"/admin/assessment/assessmentperiod/{period.pk}/change/")
     assert page.status_code == 200 and "I-ACCEPT-ORGAN" in page.content.decode()
     assert web.get("/admin/assessment/assessmentperiod/add/").status_code == 403
+
+
+def test_subtree_counts_the_organs_below_as_one(quarter, organs, world, client):
+    gov = organs["a-gov"].pk
+    alone = S.compute_indicators(gov, JUL1, SEP30, today=TODAY)
+    assert alone.figure("I-ACCEPT-ORGAN").denominator == 0
+    whole = S.compute_indicators(gov, JUL1, SEP30, today=TODAY, subtree=True)
+    assert (whole.figure("I-ACCEPT-BUREAU").numerator, whole.figure("I-ACCEPT-BUREAU").denominator) == (4, 6)
+    assert (whole.figure("I-ACCEPT-ORGAN").numerator, whole.figure("I-ACCEPT-ORGAN").denominator) == (4, 5)
+    q = {"organ": gov, "from": "2025-07-01", "to": "2025-09-30", "subtree": "true"}
+    got = client.get("/api/v1/indicators", q, **_token(client, "supervisor")).json()
+    assert got["subtree"] is True
+    assert {r["indicator"]: r["denominator"] for r in got["indicators"]}["I-ACCEPT-ORGAN"] == 5
+    # a caseworker of A市政府 sees its own figures, not those of every organ below it
+    assert client.get("/api/v1/indicators", q, **_token(client, "caseworker")).status_code == 404

@@ -36,6 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--today", help="reference date for 'not yet due' (default: today)")
         parser.add_argument("--live", action="store_true", help="recompute even if the period is frozen")
         parser.add_argument(
+            "--subtree", action="store_true", help="the organ and every organ below it as one (live figures)"
+        )
+        parser.add_argument(
             "--freeze",
             action="store_true",
             help="assess the period: store its figures (a second freeze is a correction: --reason)",
@@ -54,6 +57,8 @@ class Command(BaseCommand):
         if date_to < date_from:
             raise CommandError("--to is before --from")
         today = _date(opts["today"], "--today") if opts.get("today") else None
+        if opts.get("freeze") and opts.get("subtree"):
+            raise CommandError("--freeze assesses one organ; it does not combine with --subtree")
         if opts.get("freeze"):
             try:
                 period = period_freeze(
@@ -69,7 +74,13 @@ class Command(BaseCommand):
                 raise CommandError(exc.message) from None
             self.stderr.write(f"frozen: period {period.pk} version {period.version}")
         result = indicators(
-            organ.pk, date_from, date_to, profile=opts["profile"], today=today, live=bool(opts.get("live"))
+            organ.pk,
+            date_from,
+            date_to,
+            profile=opts["profile"],
+            today=today,
+            live=bool(opts.get("live")),
+            subtree=bool(opts.get("subtree")),
         )
         data = {"organ": {"id": organ.pk, "code": organ.code, "name": organ.name}, **result.as_dict()}
         if opts["format"] == "json":
