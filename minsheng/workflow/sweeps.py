@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import string
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,9 @@ RULES = "minsheng_sweep_rules"
 RECIPIENTS = "minsheng_sweep_recipients"
 
 SOON, BREACH, EXPIRE = "soon", "breach", "expire"
+
+# Set by `minsheng bench-sweep` to a list: each statement's first words and seconds are appended.
+PROFILE: list[tuple[str, float]] | None = None
 
 
 @dataclass
@@ -136,9 +140,13 @@ class _Sweep:
         return connection.ops.adapt_datefield_value(value)
 
     def sql(self, statement: str, params: Sequence[Any] = ()) -> int:
+        started = time.perf_counter()
         with connection.cursor() as cursor:
             cursor.execute(statement, list(params))
-            return int(cursor.rowcount or 0)
+            count = int(cursor.rowcount or 0)
+        if PROFILE is not None:
+            PROFILE.append((" ".join(statement.split()[:6]), round(time.perf_counter() - started, 3)))
+        return count
 
     def scope(self, alias: str) -> tuple[str, list[Any]]:
         if self.petition_ids is None:
