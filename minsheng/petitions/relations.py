@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from minsheng.petitions.confidentiality import ACCUSATION, identity_keys
-from minsheng.petitions.models import Petition, State
+from minsheng.petitions.models import Petition, State, flag_condition
 
 COLLECTIVE_MIN_SCORE = 0.6  # "near-identical" text for the collective-issue relation
 COLLECTIVE_MIN_PETITIONERS = 3
@@ -102,7 +102,9 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
     ids = [pid for pid, _ in hits]
     rows = {
         r["pk"]: r
-        for r in Petition.objects.filter(pk__in=ids).values(
+        for r in Petition.objects.filter(pk__in=ids)
+        .annotate(has_overdue=flag_condition("has_overdue"))
+        .values(
             "pk",
             "tracking_code",
             "nature",

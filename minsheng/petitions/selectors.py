@@ -24,7 +24,7 @@ from minsheng.core.errors import Forbidden, InvalidInput, NotFound
 from minsheng.orgs.models import Role
 from minsheng.orgs.selectors import is_admin, memberships_of, visible_organ_scope
 from minsheng.petitions.confidentiality import identity_keys, identity_q, is_accused_side, shield_q
-from minsheng.petitions.models import PersonalDataAccess, Petition
+from minsheng.petitions.models import FLAGS, PersonalDataAccess, Petition, flag_condition
 from minsheng.workflow.models import Appeal, Assignment, PetitionEvent
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -97,6 +97,7 @@ def access_petition(user: AnyUser | None, petition_id: int | str) -> Petition:
             "caseworker",
             "leader_in_charge",
         )
+        .annotate(**{name: flag_condition(name) for name in FLAGS})
         .filter(pk=pk)
         .first()
     )
@@ -236,15 +237,17 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
             | Q(region__parent_id=f.region_id)
             | Q(region__parent__parent_id=f.region_id)
         )
-    for flag, field in (
+    for flag, field in ((f.urgent, "is_urgent"), (f.collective, "is_collective")):
+        if flag is not None:
+            qs = qs.filter(**{field: flag})
+    for flag, name in (
         (f.overdue, "has_overdue"),
         (f.due_soon, "has_due_soon"),
-        (f.urgent, "is_urgent"),
-        (f.collective, "is_collective"),
         (f.supervised, "is_supervised"),
     ):
         if flag is not None:
-            qs = qs.filter(**{field: flag})
+            condition = flag_condition(name)
+            qs = qs.filter(condition if flag else ~condition)
     if f.received_from:
         qs = qs.filter(received_at__date__gte=f.received_from)
     if f.received_to:
@@ -263,7 +266,7 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
         filter=Q(deadlines__status=Deadline.Status.OPEN)
         | Q(deadlines__status=Deadline.Status.BREACHED, deadlines__met_at=None),
     )
-    qs = qs.annotate(next_due=open_due)
+    qs = qs.annotate(next_due=open_due, **{name: flag_condition(name) for name in FLAGS})
     if f.due_before:
         qs = qs.filter(next_due__lte=f.due_before)
     return qs.select_related("current_organ", "category", "region").order_by(

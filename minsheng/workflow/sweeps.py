@@ -183,7 +183,6 @@ class _Sweep:
         if counts:
             result.supervision_orders = self.raise_orders()
             self.write_events()
-            self.mark_petitions()
             self.notify()
             self.collect_closing()
         self.sql(f"DELETE FROM {CLAIMED}")
@@ -362,33 +361,6 @@ class _Sweep:
             f" FROM {CLAIMED} c JOIN {RULES} r ON r.rule = c.rule {order_join}"
             " WHERE c.kind = %s",
             ["deadline_breached", self.at, "system", feedback_due.isoformat(), False, self.at, BREACH],
-        )
-
-    def mark_petitions(self) -> None:
-        """The petitions' list flags (overdue, due soon, supervised), only where they change."""
-        windows, window_params = _in(dl.PETITIONER_WINDOWS)
-        overdue = (
-            "EXISTS (SELECT 1 FROM workflow_deadline x WHERE x.petition_id = petitions_petition.id"
-            f" AND x.status = 'breached' AND x.met_at IS NULL AND x.rule NOT IN ({windows}))"
-        )
-        soon = (
-            "EXISTS (SELECT 1 FROM workflow_deadline x WHERE x.petition_id = petitions_petition.id"
-            f" AND x.status = 'open' AND x.due_soon_at IS NOT NULL AND x.rule NOT IN ({windows}))"
-        )
-        supervised = (
-            f"petitions_petition.id IN (SELECT c.petition_id FROM {CLAIMED} c JOIN {RULES} r"
-            " ON r.rule = c.rule WHERE c.kind = %s AND r.trigger IS NOT NULL AND c.organ_id IS NOT NULL)"
-        )
-        self.sql(
-            f"UPDATE petitions_petition SET has_overdue = {overdue}, has_due_soon = {soon},"
-            f" is_supervised = is_supervised OR {supervised}"
-            f" WHERE id IN (SELECT petition_id FROM {CLAIMED})"
-            f" AND (has_overdue <> {overdue} OR has_due_soon <> {soon}"
-            f" OR NOT is_supervised AND {supervised})",
-            [
-                *window_params, *window_params, BREACH,
-                *window_params, *window_params, BREACH,
-            ],
         )
 
     def notify(self) -> None:

@@ -18,7 +18,6 @@ from minsheng.orgs.models import StaffMembership
 from minsheng.orgs.selectors import is_admin, membership_for
 from minsheng.petitions.confidentiality import is_accused_side
 from minsheng.petitions.models import Petition, State
-from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
     PetitionEvent,
 )
@@ -297,7 +296,6 @@ def petition_transition(
             petition.state = to_state
             petition.state_changed_at = moment
         petition.save()
-        dl.petition_flags_refresh([petition.pk])
         # Outbox rows are written in this transaction (none lost); sending happens after commit.
         for callback in ctx.after_commit:
             callback()

@@ -110,9 +110,6 @@ def naive_deadlines_sweep(
                         event.save(update_fields=["data"])
                     except IntegrityError:
                         pass  # already raised for this deadline
-                    from minsheng.petitions.models import Petition
-
-                    Petition.objects.filter(pk=deadline.petition_id).update(is_supervised=True)
                     transaction.on_commit(
                         lambda d=deadline: outbox_notify_organ(  # type: ignore[misc]
                             d.petition_id, d.organ_id, "overdue", rule=d.rule, due=d.statutory_due.isoformat()
@@ -129,5 +126,4 @@ def naive_deadlines_sweep(
                 result.closed += 1
             except ApplicationError as exc:
                 logger.info("petition %s not closed: %s", deadline.petition_id, exc)
-    dl.petition_flags_refresh(sorted(touched))
     return result

@@ -32,9 +32,7 @@ class _Rollback(Exception):
 
 
 def _snapshot() -> dict[str, Any]:
-    orders = {
-        o.pk: (o.petition_id, o.deadline_rule, o.trigger) for o in SupervisionOrder.objects.all()
-    }
+    orders = {o.pk: (o.petition_id, o.deadline_rule, o.trigger) for o in SupervisionOrder.objects.all()}
 
     def event_data(data: dict[str, Any]) -> dict[str, Any]:
         out = dict(data)
@@ -49,14 +47,29 @@ def _snapshot() -> dict[str, Any]:
             )
         ),
         "events": sorted(
-            (e.petition_id, e.action, e.occurred_at, e.from_state, e.to_state, e.is_public,
-             e.actor_role, sorted(event_data(e.data).items()))
+            (
+                e.petition_id,
+                e.action,
+                e.occurred_at,
+                e.from_state,
+                e.to_state,
+                e.is_public,
+                e.actor_role,
+                sorted(event_data(e.data).items()),
+            )
             for e in PetitionEvent.objects.all()
         ),
         "orders": sorted(
             SupervisionOrder.objects.values_list(
-                "petition_id", "kind", "trigger", "deadline_rule", "target_organ_id", "issued_at",
-                "suggestion", "feedback_due", "issued_by_id",
+                "petition_id",
+                "kind",
+                "trigger",
+                "deadline_rule",
+                "target_organ_id",
+                "issued_at",
+                "suggestion",
+                "feedback_due",
+                "issued_by_id",
             )
         ),
         "outbox": sorted(
@@ -64,7 +77,9 @@ def _snapshot() -> dict[str, Any]:
             for m in OutboxMessage.objects.all()
         ),
         "petitions": sorted(
-            Petition.objects.values_list("pk", "state", "has_overdue", "has_due_soon", "is_supervised")
+            Petition.objects.with_flags().values_list(
+                "pk", "state", "has_overdue", "has_due_soon", "is_supervised"
+            )
         ),
     }
 
@@ -97,8 +112,15 @@ def _generate(seed: int, register: Any, act: Any, organs: Any) -> None:
     delivered = petitions[1]
     act(delivered, "accept", "caseworker")
     act(delivered, "start_handling", "caseworker", no_conflict_of_interest=True)
-    act(delivered, "conclude", "caseworker", outcome="explain", facts_and_reasons="x", opinion="y",
-        legal_basis="z")
+    act(
+        delivered,
+        "conclude",
+        "caseworker",
+        outcome="explain",
+        facts_and_reasons="x",
+        opinion="y",
+        legal_basis="z",
+    )
     act(delivered, "sign_opinion", "organ_head")
     act(delivered, "deliver", "caseworker", method="post")
     today = timezone.localdate()
@@ -123,8 +145,12 @@ def _generate(seed: int, register: Any, act: Any, organs: Any) -> None:
     Deadline.objects.filter(petition=delivered, rule="D-REVIEW-REQ-30").update(status="cancelled")
     window_end = today - dt.timedelta(days=1)
     Deadline.objects.create(
-        petition=delivered, rule="D-REVIEW-REQ-30", start=window_end - dt.timedelta(days=30), length=30,
-        nominal_due=window_end, statutory_due=window_end,
+        petition=delivered,
+        rule="D-REVIEW-REQ-30",
+        start=window_end - dt.timedelta(days=30),
+        length=30,
+        nominal_due=window_end,
+        statutory_due=window_end,
     )
     # A historical import (no alarms), an accusation against an organ (R-150 on messages), and a
     # supervision order that already exists (no second one).
@@ -133,12 +159,19 @@ def _generate(seed: int, register: Any, act: Any, organs: Any) -> None:
     late = Deadline.objects.filter(petition=petitions[5], status="open").first()
     if late is not None:
         Deadline.objects.filter(pk=late.pk).update(
-            rule="D-HANDLE-60", start=today - dt.timedelta(days=63), nominal_due=today - dt.timedelta(days=3),
-            statutory_due=today - dt.timedelta(days=3), organ_id=organ_ids[1],
+            rule="D-HANDLE-60",
+            start=today - dt.timedelta(days=63),
+            nominal_due=today - dt.timedelta(days=3),
+            statutory_due=today - dt.timedelta(days=3),
+            organ_id=organ_ids[1],
         )
         SupervisionOrder.objects.create(
-            petition=petitions[5], kind="ordinary", trigger="handling_overdue", deadline_rule="D-HANDLE-60",
-            target_organ_id=organ_ids[1], suggestion="earlier",
+            petition=petitions[5],
+            kind="ordinary",
+            trigger="handling_overdue",
+            deadline_rule="D-HANDLE-60",
+            target_organ_id=organ_ids[1],
+            suggestion="earlier",
         )
 
 

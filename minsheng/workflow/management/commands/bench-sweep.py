@@ -143,9 +143,7 @@ class Command(BaseCommand):
                 " FROM generate_series(1, %s) AS i",
                 [now, now, TITLE, REQUEST, FACTS, now, bureau_id, bureau_id, n],
             )
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('petitions_petition', 'id'), %s)", [n]
-            )
+            cursor.execute("SELECT setval(pg_get_serial_sequence('petitions_petition', 'id'), %s)", [n])
             cursor.execute(
                 "INSERT INTO workflow_deadline (petition_id, rule, organ_id, start, length, extra_days,"
                 " nominal_due, statutory_due, is_provisional, status, met_late, waived_reason, created_at)"
@@ -191,8 +189,11 @@ class Command(BaseCommand):
                 out[table] = int(cursor.fetchone()[0])
             cursor.execute("SELECT status, COUNT(*) FROM workflow_deadline GROUP BY status")
             out.update({f"deadlines_{s}": int(c) for s, c in cursor.fetchall()})
-            cursor.execute("SELECT COUNT(*) FROM petitions_petition WHERE has_overdue AND is_supervised")
-            out["petitions_overdue_supervised"] = int(cursor.fetchone()[0])
+        from minsheng.petitions.models import Petition
+
+        out["petitions_overdue_supervised"] = (
+            Petition.objects.flagged("has_overdue").flagged("is_supervised").count()
+        )
         return out
 
 
