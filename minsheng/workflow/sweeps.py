@@ -61,6 +61,7 @@ SWEEP_LOCK_KEY = 0x6D696E7377656570
 CLAIMED = "minsheng_sweep_claimed"
 RULES = "minsheng_sweep_rules"
 RECIPIENTS = "minsheng_sweep_recipients"
+ORDERS = "minsheng_sweep_orders"
 
 SOON, BREACH, EXPIRE = "soon", "breach", "expire"
 
@@ -180,13 +181,23 @@ class _Sweep:
         result.expired = counts.get(EXPIRE, 0)
         result.due_soon += self.newly_soon_among_breaches()
         self.fill_rules()
+        if self.pg:
+            self.sql(f"ANALYZE {CLAIMED}")
         if counts:
             result.supervision_orders = self.raise_orders()
             self.write_events()
             self.notify()
             self.collect_closing()
-        self.sql(f"DELETE FROM {CLAIMED}")
+        self.empty()
         return result
+
+    def empty(self) -> None:
+        tables = (CLAIMED, RULES, RECIPIENTS, ORDERS)
+        if self.pg:
+            self.sql("TRUNCATE " + ", ".join(tables))
+        else:
+            for table in tables:
+                self.sql(f"DELETE FROM {table}")
 
     def prepare(self) -> None:
         temp = "TEMPORARY"
@@ -202,8 +213,10 @@ class _Sweep:
             " suggestion_head text, suggestion_tail text)"
         )
         self.sql(f"CREATE {temp} TABLE IF NOT EXISTS {RECIPIENTS} (organ_id bigint, recipient text)")
-        for table in (CLAIMED, RULES, RECIPIENTS):
-            self.sql(f"DELETE FROM {table}")
+        self.sql(
+            f"CREATE {temp} TABLE IF NOT EXISTS {ORDERS} (id bigint, petition_id bigint, rule varchar(32))"
+        )
+        self.empty()
 
     def _claim(
         self,
@@ -321,7 +334,7 @@ class _Sweep:
         """R-140: one automatic 督办 per breached deadline of a supervised rule with an organ."""
         feedback_due = supervision_feedback_due(self.today)
         self.feedback_due = feedback_due
-        return self.sql(
+        insert = (
             "INSERT INTO workflow_supervisionorder (petition_id, kind, trigger, deadline_rule,"
             " target_organ_id, issued_by_id, issued_at, suggestion, feedback_due, feedback,"
             " feedback_at, feedback_by_id, feedback_late)"
@@ -329,17 +342,24 @@ class _Sweep:
             " r.suggestion_head || CAST(c.statutory_due AS TEXT) || r.suggestion_tail, %s, '', NULL, NULL, %s"
             f" FROM {CLAIMED} c JOIN {RULES} r ON r.rule = c.rule"
             " WHERE c.kind = %s AND r.trigger IS NOT NULL AND c.organ_id IS NOT NULL"
-            " ON CONFLICT DO NOTHING",
-            [SupervisionOrder.Kind.ORDINARY.value, self.at, self.date(feedback_due), False, BREACH],
+            " ON CONFLICT DO NOTHING RETURNING id, petition_id, deadline_rule"
         )
+        params = [SupervisionOrder.Kind.ORDINARY.value, self.at, self.date(feedback_due), False, BREACH]
+        # The orders raised now (an existing one is not raised again) go to a scratch table, for
+        # the breach events to name them.
+        if self.pg:
+            count = self.sql(f"WITH raised AS ({insert}) INSERT INTO {ORDERS} SELECT * FROM raised", params)
+            self.sql(f"ANALYZE {ORDERS}")
+            return count
+        with connection.cursor() as cursor:
+            cursor.execute(insert, params)
+            rows = cursor.fetchall()
+            cursor.executemany(f"INSERT INTO {ORDERS} VALUES (%s, %s, %s)", [list(r) for r in rows])
+        return len(rows)
 
     def write_events(self) -> None:
         """The audit of each breach: a non-public timeline event, naming the order it raised."""
-        order_join = (
-            "LEFT JOIN workflow_supervisionorder o ON o.petition_id = c.petition_id"
-            " AND o.deadline_rule = c.rule AND o.trigger = r.trigger AND o.issued_at = %s"
-            " AND o.target_organ_id = c.organ_id"
-        )
+        order_join = f"LEFT JOIN {ORDERS} o ON o.petition_id = c.petition_id AND o.rule = c.rule"
         if self.pg:
             data = (
                 "jsonb_build_object('rule', c.rule, 'statutory_due', CAST(c.statutory_due AS TEXT))"
@@ -358,9 +378,8 @@ class _Sweep:
             "INSERT INTO workflow_petitionevent (petition_id, action, occurred_at, actor_id,"
             " actor_role, actor_organ_id, from_state, to_state, data, is_public)"
             f" SELECT c.petition_id, %s, %s, NULL, %s, NULL, c.state, c.state, {data}, %s"
-            f" FROM {CLAIMED} c JOIN {RULES} r ON r.rule = c.rule {order_join}"
-            " WHERE c.kind = %s",
-            ["deadline_breached", self.at, "system", feedback_due.isoformat(), False, self.at, BREACH],
+            f" FROM {CLAIMED} c {order_join} WHERE c.kind = %s",
+            ["deadline_breached", self.at, "system", feedback_due.isoformat(), False, BREACH],
         )
 
     def notify(self) -> None:
