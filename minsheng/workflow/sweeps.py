@@ -93,6 +93,9 @@ def deadlines_sweep(
             return SweepResult()
         sweep = _Sweep(moment, list(petition_ids) if petition_ids is not None else None)
         result = sweep.run()
+        committing = time.perf_counter()
+    if PROFILE is not None:
+        PROFILE.append(("COMMIT", round(time.perf_counter() - committing, 3)))
     for petition_id in sweep.to_close:
         _close_no_review(petition_id, moment, result)
     return result
@@ -149,6 +152,15 @@ class _Sweep:
             PROFILE.append((" ".join(statement.split()[:6]), round(time.perf_counter() - started, 3)))
         return count
 
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute(statement, list(params))
+            rows = list(cursor.fetchall())
+        if PROFILE is not None:
+            PROFILE.append((" ".join(statement.split()[:6]), round(time.perf_counter() - started, 3)))
+        return rows
+
     def scope(self, alias: str) -> tuple[str, list[Any]]:
         if self.petition_ids is None:
             return "", []
@@ -174,19 +186,33 @@ class _Sweep:
     def run(self) -> SweepResult:
         self.prepare()
         result = SweepResult()
-        result.due_soon = self.claim_due_soon()
+        self.claim_due_soon()
         self.claim_breaches()
-        counts = dict(self.counts())
-        result.breached = counts.get(BREACH, 0)
-        result.expired = counts.get(EXPIRE, 0)
-        result.due_soon += self.newly_soon_among_breaches()
-        self.fill_rules()
         if self.pg:
             self.sql(f"ANALYZE {CLAIMED}")
-        if counts:
+        # What was marked: counts per kind, and the rules and organs met (a few rows).
+        counts: dict[str, int] = {}
+        rules: set[str] = set()
+        self.organs: set[int] = set()
+        for kind, rule, organ_id, n, soon in self.query(
+            f"SELECT kind, rule, organ_id, COUNT(*), SUM(CASE WHEN was_soon THEN 1 ELSE 0 END)"
+            f" FROM {CLAIMED} GROUP BY kind, rule, organ_id"
+        ):
+            counts[kind] = counts.get(kind, 0) + int(n)
+            result.due_soon += int(soon or 0) if kind == BREACH else 0
+            rules.add(str(rule))
+            if organ_id is not None:
+                self.organs.add(int(organ_id))
+        result.due_soon += counts.get(SOON, 0)
+        result.breached = counts.get(BREACH, 0)
+        result.expired = counts.get(EXPIRE, 0)
+        self.fill_rules(sorted(rules))
+        if result.breached:
             result.supervision_orders = self.raise_orders()
             self.write_events()
+        if counts:
             self.notify()
+        if result.expired:
             self.collect_closing()
         self.empty()
         return result
@@ -305,11 +331,8 @@ class _Sweep:
             [*window_params, False, *([self.at] if self.pg else [])],
         )
 
-    def fill_rules(self) -> None:
+    def fill_rules(self, rules: list[str]) -> None:
         """The names, triggers and order texts of the rules met in this sweep (a few rows)."""
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT rule FROM {CLAIMED}")
-            rules = sorted(str(row[0]) for row in cursor.fetchall())
         rows = []
         for rule in rules:
             head, _, tail = auto_suggestion_zh(rule, "\x00").partition("\x00")
@@ -317,18 +340,6 @@ class _Sweep:
             rows.append([rule, rule_name_zh(rule), str(trigger) if trigger else None, head, tail])
         with connection.cursor() as cursor:
             cursor.executemany(f"INSERT INTO {RULES} VALUES (%s, %s, %s, %s, %s)", rows)
-
-    def counts(self) -> list[tuple[str, int]]:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT kind, COUNT(*) FROM {CLAIMED} WHERE kind IN (%s, %s) GROUP BY kind", [BREACH, EXPIRE]
-            )
-            return [(str(k), int(n)) for k, n in cursor.fetchall()]
-
-    def newly_soon_among_breaches(self) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {CLAIMED} WHERE kind = %s AND was_soon", [BREACH])
-            return int(cursor.fetchone()[0])
 
     def raise_orders(self) -> int:
         """R-140: one automatic 督办 per breached deadline of a supervised rule with an organ."""
@@ -390,11 +401,8 @@ class _Sweep:
 
         if _suppressed.get():
             return
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT organ_id FROM {CLAIMED} WHERE organ_id IS NOT NULL")
-            organs = [int(row[0]) for row in cursor.fetchall()]
         members = sorted(
-            set(StaffMembership.objects.filter(organ_id__in=organs).values_list("organ_id", "user_id"))
+            set(StaffMembership.objects.filter(organ_id__in=self.organs).values_list("organ_id", "user_id"))
         )
         # One ciphertext per recipient and sweep, shared by that recipient's rows.
         with connection.cursor() as cursor:
@@ -424,14 +432,12 @@ class _Sweep:
             f" WHERE c.kind = %s AND r.trigger IS NOT NULL AND {plain}",
             [*late_params, now, now, BREACH],
         )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT c.petition_id, c.organ_id, c.rule, c.kind, c.was_soon, r.trigger,"
-                f" c.nominal_due, c.statutory_due FROM {CLAIMED} c JOIN {RULES} r ON r.rule = c.rule"
-                " WHERE c.organ_id IS NOT NULL AND c.nature = 'accusation'"
-                " AND c.accused_organ_id IS NOT NULL ORDER BY c.id"
-            )
-            rows = cursor.fetchall()
+        rows = self.query(
+            "SELECT c.petition_id, c.organ_id, c.rule, c.kind, c.was_soon, r.trigger,"
+            f" c.nominal_due, c.statutory_due FROM {CLAIMED} c JOIN {RULES} r ON r.rule = c.rule"
+            " WHERE c.organ_id IS NOT NULL AND c.nature = 'accusation'"
+            " AND c.accused_organ_id IS NOT NULL ORDER BY c.id"
+        )
         for petition_id, organ_id, rule, kind, was_soon, trigger, nominal, statutory in rows:
             if kind == SOON or (kind == BREACH and was_soon):
                 outbox_notify_organ(petition_id, organ_id, "due_soon", rule=rule, due=_iso(nominal))
@@ -439,13 +445,13 @@ class _Sweep:
                 outbox_notify_organ(petition_id, organ_id, "overdue", rule=rule, due=_iso(statutory))
 
     def collect_closing(self) -> None:
-        with connection.cursor() as cursor:
-            for rule, state in CLOSING_WINDOWS.items():
-                cursor.execute(
-                    f"SELECT petition_id FROM {CLAIMED} WHERE kind = %s AND rule = %s AND state = %s ORDER BY id",
-                    [EXPIRE, rule, str(state)],
-                )
-                self.to_close.extend(int(row[0]) for row in cursor.fetchall())
+        """Petitions whose review window expired while they waited for it (closed afterwards)."""
+        pairs = " OR ".join(["(rule = %s AND state = %s)"] * len(CLOSING_WINDOWS))
+        params = [value for rule, state in CLOSING_WINDOWS.items() for value in (rule, str(state))]
+        rows = self.query(
+            f"SELECT petition_id FROM {CLAIMED} WHERE kind = %s AND ({pairs}) ORDER BY id", [EXPIRE, *params]
+        )
+        self.to_close.extend(int(row[0]) for row in rows)
 
 
 def _iso(value: Any) -> str:

@@ -197,6 +197,20 @@ def test_set_based_sweep_equals_the_per_item_sweep(
     assert _snapshot() == before
 
 
+def test_due_soon_only_sweep_notifies(register: Any, act: Any, organs: Any) -> None:
+    petition = register()
+    act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    act(petition, "receive", "caseworker")
+    soon = timezone.localdate() + dt.timedelta(days=1)
+    Deadline.objects.filter(petition=petition, rule="D-NOTICE-15").update(
+        start=soon - dt.timedelta(days=15), nominal_due=soon, statutory_due=soon
+    )
+    result = deadlines_sweep()
+    assert (result.due_soon, result.breached) == (1, 0)
+    assert OutboxMessage.objects.filter(petition=petition, kind="due_soon").exists()
+    assert Petition.objects.get(pk=petition.pk).has_due_soon
+
+
 def test_scoped_sweep_touches_only_its_petitions(register: Any, act: Any, organs: Any) -> None:
     first, second = register(), register()
     past = timezone.localdate() - dt.timedelta(days=2)

@@ -134,11 +134,11 @@ class Command(BaseCommand):
                 " received_at, entered_at, nature, place_text, title, request, facts, reasons, is_oral,"
                 " is_collective, persons_involved, is_urgent, is_anonymous, is_yueji, is_first_time,"
                 " accused_person, state, state_changed_at, route, procedure, paper_requested,"
-                " has_overdue, has_due_soon, is_supervised, suggestions, current_organ_id,"
+                " suggestions, current_organ_id,"
                 " receiving_organ_id, forwarded_by_id, is_historical, urgent_report_late)"
                 " SELECT i, 'BS' || lpad(i::text, 12, '0'), '', 'letter', %s, %s, 'grievance', '',"
                 " %s, %s, %s, '', false, false, 1, false, false, false, true, '',"
-                f" {state_case}, %s, '', 'ordinary', true, false, false, false, '{{}}'::jsonb,"
+                f" {state_case}, %s, '', 'ordinary', true, '{{}}'::jsonb,"
                 f" ({organs})[1 + i %% {k}], %s, %s, false, false"
                 " FROM generate_series(1, %s) AS i",
                 [now, now, TITLE, REQUEST, FACTS, now, bureau_id, bureau_id, n],
