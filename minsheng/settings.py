@@ -156,7 +156,14 @@ TEMPLATES = [
 _default_db = f"sqlite:///{VAR_DIR / 'minsheng.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL") or _default_db
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            # Persistent connections (seconds; `minsheng serve` uses 600 when neither is set).
+            conn_max_age=env_int("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 0)),
+            conn_health_checks=True,
+        )
+    }
 except ValueError as exc:  # unknown scheme
     raise ImproperlyConfigured(f"DATABASE_URL is not valid: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -170,7 +177,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rate limits, one-time codes and lock-outs must hold across every server process: production
 # needs a shared cache — Redis (REDIS_URL), or the database (MINSHENG_CACHE=database, after
 # `minsheng createcachetable`). A per-process cache would give each process its own allowance.
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env_str("REDIS_URL") or env_str("CACHE_URL")
 CACHE_KIND = env_str("MINSHENG_CACHE", "redis" if REDIS_URL else "local") or "local"
 if CACHE_KIND not in ("redis", "database", "local"):
     raise ImproperlyConfigured("MINSHENG_CACHE must be redis, database or local")
