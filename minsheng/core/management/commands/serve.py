@@ -37,8 +37,12 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT (default 127.0.0.1:8000)")
         parser.add_argument("--workers", type=int, default=default_workers(), help="worker processes")
         parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread if > 1)")
-        parser.add_argument("--timeout", type=int, default=30, help="seconds before a silent worker is restarted")
-        parser.add_argument("--max-requests", type=int, default=0, help="restart a worker after N requests (0: never)")
+        parser.add_argument(
+            "--timeout", type=int, default=30, help="seconds before a silent worker is restarted"
+        )
+        parser.add_argument(
+            "--max-requests", type=int, default=0, help="restart a worker after N requests (0: never)"
+        )
         parser.add_argument("--no-collectstatic", action="store_true", help="skip collectstatic at start")
         parser.add_argument("--access-log", action="store_true", help="log every request to stdout")
 
