@@ -103,7 +103,7 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
     rows = {
         r["pk"]: r
         for r in Petition.objects.filter(pk__in=ids)
-        .annotate(has_overdue=flag_condition("has_overdue"))
+        .annotate(overdue_flag=flag_condition("has_overdue"))
         .values(
             "pk",
             "tracking_code",
@@ -114,7 +114,7 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
             "state",
             "current_organ_id",
             "current_organ__name",
-            "has_overdue",
+            "overdue_flag",
         )
     }
     openable = _openable_ids(viewer, ids)
@@ -150,7 +150,7 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
         if (
             row["state"] in OPEN_STATES
             and row["current_organ_id"] != subject.organ_id
-            and not row["has_overdue"]
+            and not row["overdue_flag"]
             and pid not in late
         ):
             relation = "same_matter_in_progress_elsewhere"

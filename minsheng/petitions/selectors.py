@@ -266,7 +266,8 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
         filter=Q(deadlines__status=Deadline.Status.OPEN)
         | Q(deadlines__status=Deadline.Status.BREACHED, deadlines__met_at=None),
     )
-    qs = qs.annotate(next_due=open_due, **{name: flag_condition(name) for name in FLAGS})
+    qs = qs.annotate(next_due=open_due)
+    qs = qs.annotate(**{name: flag_condition(name) for name in FLAGS})
     if f.due_before:
         qs = qs.filter(next_due__lte=f.due_before)
     return qs.select_related("current_organ", "category", "region").order_by(
