@@ -313,6 +313,9 @@ MINSHENG_URGENT_REPORT_HOURS = env_int("MINSHENG_URGENT_REPORT_HOURS", 2, minimu
 MINSHENG_NATIONAL_PETITION_BUREAU = env_str("MINSHENG_NATIONAL_PETITION_BUREAU") or None
 # Days before nominal_due at which an open deadline is marked due-soon.
 MINSHENG_DUE_SOON_DAYS = env_int("MINSHENG_DUE_SOON_DAYS", 3, minimum=0)
+# A sweep that marks more than this many deadlines of one organ (due soon, or overdue) sends each
+# of its staff one summary message for them instead of one message per petition.
+MINSHENG_SWEEP_DIGEST_OVER = env_int("MINSHENG_SWEEP_DIGEST_OVER", 50, minimum=0)
 # R-121 [P]: whether 基本满意 counts as satisfied; the rating window in days (national rule not obtained).
 MINSHENG_BASIC_SATISFIED_COUNTS = env_bool("MINSHENG_BASIC_SATISFIED_COUNTS", True)
 MINSHENG_RATING_WINDOW_DAYS = env_int("MINSHENG_RATING_WINDOW_DAYS", 30, minimum=1)

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -64,6 +65,9 @@ RECIPIENTS = "minsheng_sweep_recipients"
 ORDERS = "minsheng_sweep_orders"
 
 SOON, BREACH, EXPIRE = "soon", "breach", "expire"
+
+# An accusation naming an accused organ: its messages go one by one, the accused side left out.
+SENSITIVE = "(c.nature = 'accusation' AND c.accused_organ_id IS NOT NULL)"
 
 # Set by `minsheng bench-sweep` to a list: each statement's first words and seconds are appended.
 PROFILE: list[tuple[str, float]] | None = None
@@ -194,15 +198,24 @@ class _Sweep:
         counts: dict[str, int] = {}
         rules: set[str] = set()
         self.organs: set[int] = set()
-        for kind, rule, organ_id, n, soon in self.query(
-            f"SELECT kind, rule, organ_id, COUNT(*), SUM(CASE WHEN was_soon THEN 1 ELSE 0 END)"
-            f" FROM {CLAIMED} GROUP BY kind, rule, organ_id"
+        # Messages per organ: "due soon" for each deadline marked due soon, "overdue" for each
+        # breach that raises a 督办.
+        self.messages: dict[tuple[int, str], int] = {}
+        for kind, rule, organ_id, sensitive, n, soon in self.query(
+            f"SELECT kind, rule, organ_id, {SENSITIVE}, COUNT(*), SUM(CASE WHEN was_soon THEN 1 ELSE 0 END)"
+            f" FROM {CLAIMED} c GROUP BY kind, rule, organ_id, {SENSITIVE}"
         ):
             counts[kind] = counts.get(kind, 0) + int(n)
             result.due_soon += int(soon or 0) if kind == BREACH else 0
             rules.add(str(rule))
             if organ_id is not None:
                 self.organs.add(int(organ_id))
+            if organ_id is not None and not sensitive:  # accusations: always one by one (R-150)
+                soon_messages = int(n) if kind == SOON else int(soon or 0) if kind == BREACH else 0
+                late_messages = int(n) if kind == BREACH and str(rule) in AUTO_SUPERVISION else 0
+                for message, count in (("due_soon", soon_messages), ("overdue", late_messages)):
+                    key = (int(organ_id), message)
+                    self.messages[key] = self.messages.get(key, 0) + count
         result.due_soon += counts.get(SOON, 0)
         result.breached = counts.get(BREACH, 0)
         result.expired = counts.get(EXPIRE, 0)
@@ -401,9 +414,17 @@ class _Sweep:
 
         if _suppressed.get():
             return
-        members = sorted(
+        # Above MINSHENG_SWEEP_DIGEST_OVER items of one organ and kind, its staff get one summary
+        # each (a flood of per-petition messages is read by nobody; the lists show the petitions).
+        over = settings.MINSHENG_SWEEP_DIGEST_OVER
+        digests = {key: n for key, n in self.messages.items() if n > over}
+        all_members = sorted(
             set(StaffMembership.objects.filter(organ_id__in=self.organs).values_list("organ_id", "user_id"))
         )
+        self.send_digests(digests, all_members)
+        digest_soon = sorted(organ for organ, kind in digests if kind == "due_soon")
+        digest_late = sorted(organ for organ, kind in digests if kind == "overdue")
+        members = all_members
         # One ciphertext per recipient and sweep, shared by that recipient's rows.
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -412,7 +433,7 @@ class _Sweep:
             )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         # R-150: accusations naming an accused organ go item by item (the accused side is excluded).
-        plain = "NOT (c.nature = 'accusation' AND c.accused_organ_id IS NOT NULL)"
+        plain = f"NOT {SENSITIVE}"
         columns = {"code": "c.tracking_code", "rule": "r.name", "due": "c.nominal_due"}
         soon_body, soon_params = self.text_sql(ORGAN_TEXTS["due_soon"], columns)
         late_body, late_params = self.text_sql(ORGAN_TEXTS["overdue"], {**columns, "due": "c.statutory_due"})
@@ -421,17 +442,22 @@ class _Sweep:
             " body, secret_body, created_at, status, attempts, sent_at, last_error)"
         )
         tail = f" FROM {CLAIMED} c JOIN {RULES} r ON r.rule = c.rule JOIN {RECIPIENTS} m ON m.organ_id = c.organ_id"
-        self.sql(
-            f"{insert} SELECT c.petition_id, 'in_app', m.recipient, 'due_soon', '', {soon_body}, '',"
-            f" %s, 'sent', 0, %s, ''{tail} WHERE (c.kind = %s OR c.kind = %s AND c.was_soon) AND {plain}",
-            [*soon_params, now, now, SOON, BREACH],
-        )
-        self.sql(
-            f"{insert} SELECT c.petition_id, 'in_app', m.recipient, 'overdue', '', {late_body}, '',"
-            f" %s, 'sent', 0, %s, ''{tail}"
-            f" WHERE c.kind = %s AND r.trigger IS NOT NULL AND {plain}",
-            [*late_params, now, now, BREACH],
-        )
+        not_soon, not_soon_params = self.not_in("c.organ_id", digest_soon)
+        not_late, not_late_params = self.not_in("c.organ_id", digest_late)
+        if len(digest_soon) < len(self.organs):
+            self.sql(
+                f"{insert} SELECT c.petition_id, 'in_app', m.recipient, 'due_soon', '', {soon_body}, '',"
+                f" %s, 'sent', 0, %s, ''{tail} WHERE (c.kind = %s OR c.kind = %s AND c.was_soon)"
+                f" AND {plain}{not_soon}",
+                [*soon_params, now, now, SOON, BREACH, *not_soon_params],
+            )
+        if len(digest_late) < len(self.organs):
+            self.sql(
+                f"{insert} SELECT c.petition_id, 'in_app', m.recipient, 'overdue', '', {late_body}, '',"
+                f" %s, 'sent', 0, %s, ''{tail}"
+                f" WHERE c.kind = %s AND r.trigger IS NOT NULL AND {plain}{not_late}",
+                [*late_params, now, now, BREACH, *not_late_params],
+            )
         rows = self.query(
             "SELECT c.petition_id, c.organ_id, c.rule, c.kind, c.was_soon, r.trigger,"
             f" c.nominal_due, c.statutory_due FROM {CLAIMED} c JOIN {RULES} r ON r.rule = c.rule"
@@ -443,6 +469,34 @@ class _Sweep:
                 outbox_notify_organ(petition_id, organ_id, "due_soon", rule=rule, due=_iso(nominal))
             if kind == BREACH and trigger:
                 outbox_notify_organ(petition_id, organ_id, "overdue", rule=rule, due=_iso(statutory))
+
+    @staticmethod
+    def not_in(column: str, values: Sequence[int]) -> tuple[str, list[int]]:
+        if not values:
+            return "", []
+        return f" AND {column} NOT IN ({', '.join(['%s'] * len(values))})", list(values)
+
+    def send_digests(self, digests: dict[tuple[int, str], int], members: list[tuple[int, int]]) -> None:
+        """One summary message per staff member of each organ over the threshold, and kind."""
+        from minsheng.notifications.models import OutboxMessage
+        from minsheng.notifications.services import ORGAN_TEXTS
+
+        now = timezone.now()
+        rows = [
+            OutboxMessage(
+                petition=None,
+                channel=OutboxMessage.Channel.IN_APP,
+                recipient=f"user:{user_id}",
+                kind=f"{kind}_digest",
+                body=ORGAN_TEXTS[f"{kind}_digest"].format(count=count, days=settings.MINSHENG_DUE_SOON_DAYS),
+                status=OutboxMessage.Status.SENT,
+                sent_at=now,
+            )
+            for (organ_id, kind), count in sorted(digests.items())
+            for member_organ, user_id in members
+            if member_organ == organ_id
+        ]
+        OutboxMessage.objects.bulk_create(rows)
 
     def collect_closing(self) -> None:
         """Petitions whose review window expired while they waited for it (closed afterwards)."""

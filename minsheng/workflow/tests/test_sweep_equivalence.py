@@ -220,3 +220,31 @@ def test_scoped_sweep_touches_only_its_petitions(register: Any, act: Any, organs
     result = deadlines_sweep(petition_ids=[first.pk])
     assert result.breached == Deadline.objects.filter(petition=first, status="breached").count() > 0
     assert not Deadline.objects.filter(petition=second).exclude(status="open").exists()
+
+
+def test_a_flood_of_marks_gives_each_member_one_summary(
+    register: Any, act: Any, organs: Any, settings: Any
+) -> None:
+    settings.MINSHENG_SWEEP_DIGEST_OVER = 2
+    petitions = []
+    for _ in range(3):
+        petition = register()
+        act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+        act(petition, "receive", "caseworker")
+        petitions.append(petition)
+    past = timezone.localdate() - dt.timedelta(days=2)
+    Deadline.objects.filter(rule="D-NOTICE-15", status="open").update(
+        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past
+    )
+    before = OutboxMessage.objects.count()
+    result = deadlines_sweep()
+    assert result.breached == 3 and result.supervision_orders == 3
+    staff = set(organs["a-housing"].memberships.values_list("user_id", flat=True))
+    new = OutboxMessage.objects.order_by("pk")[before:]
+    assert {m.kind for m in new} == {"due_soon_digest", "overdue_digest"}
+    assert sorted(m.recipient for m in new if m.kind == "overdue_digest") == sorted(
+        f"user:{u}" for u in staff
+    )
+    assert all(m.petition_id is None and m.body.startswith("3 件") for m in new)
+    # The audit is still per petition: one breach event and one order each.
+    assert PetitionEvent.objects.filter(action="deadline_breached").count() == 3
