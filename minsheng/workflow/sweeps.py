@@ -27,6 +27,7 @@ import string
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -139,7 +140,10 @@ class _Sweep:
         self.petition_ids = petition_ids
         self.pg = connection.vendor == "postgresql"
         self.to_close: list[int] = []
-        self.qn = connection.ops.quote_name
+
+    @cached_property
+    def feedback_due(self) -> dt.date:
+        return supervision_feedback_due(self.today)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -239,21 +243,20 @@ class _Sweep:
                 self.sql(f"DELETE FROM {table}")
 
     def prepare(self) -> None:
-        temp = "TEMPORARY"
         self.sql(
-            f"CREATE {temp} TABLE IF NOT EXISTS {CLAIMED} ("
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {CLAIMED} ("
             " id bigint, petition_id bigint, organ_id bigint, rule varchar(32),"
             " nominal_due date, statutory_due date, state varchar(32), tracking_code varchar(20),"
             " nature varchar(24), accused_organ_id bigint, kind varchar(8), was_soon boolean)"
         )
         self.sql(
-            f"CREATE {temp} TABLE IF NOT EXISTS {RULES} ("
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {RULES} ("
             " rule varchar(32) PRIMARY KEY, name text, trigger varchar(20),"
             " suggestion_head text, suggestion_tail text)"
         )
-        self.sql(f"CREATE {temp} TABLE IF NOT EXISTS {RECIPIENTS} (organ_id bigint, recipient text)")
+        self.sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {RECIPIENTS} (organ_id bigint, recipient text)")
         self.sql(
-            f"CREATE {temp} TABLE IF NOT EXISTS {ORDERS} (id bigint, petition_id bigint, rule varchar(32))"
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {ORDERS} (id bigint, petition_id bigint, rule varchar(32))"
         )
         self.empty()
 
@@ -356,8 +359,7 @@ class _Sweep:
 
     def raise_orders(self) -> int:
         """R-140: one automatic 督办 per breached deadline of a supervised rule with an organ."""
-        feedback_due = supervision_feedback_due(self.today)
-        self.feedback_due = feedback_due
+        feedback_due = self.feedback_due
         insert = (
             "INSERT INTO workflow_supervisionorder (petition_id, kind, trigger, deadline_rule,"
             " target_organ_id, issued_by_id, issued_at, suggestion, feedback_due, feedback,"
@@ -397,7 +399,7 @@ class _Sweep:
                 " ELSE json_object('rule', c.rule, 'statutory_due', c.statutory_due,"
                 " 'order_id', o.id, 'feedback_due', CAST(%s AS TEXT)) END"
             )
-        feedback_due = getattr(self, "feedback_due", None) or supervision_feedback_due(self.today)
+        feedback_due = self.feedback_due
         self.sql(
             "INSERT INTO workflow_petitionevent (petition_id, action, occurred_at, actor_id,"
             " actor_role, actor_organ_id, from_state, to_state, data, is_public)"
