@@ -157,7 +157,14 @@ TEMPLATES = [
 _default_db = f"sqlite:///{VAR_DIR / 'minsheng.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL") or _default_db
 try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            # Persistent connections (seconds; `minsheng serve` uses 600 when neither is set).
+            conn_max_age=env_int("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 0)),
+            conn_health_checks=True,
+        )
+    }
 except ValueError as exc:  # unknown scheme
     raise ImproperlyConfigured(f"DATABASE_URL is not valid: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -171,7 +178,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Rate limits, one-time codes and lock-outs must hold across every server process: production
 # needs a shared cache — Redis (REDIS_URL), or the database (MINSHENG_CACHE=database, after
 # `minsheng createcachetable`). A per-process cache would give each process its own allowance.
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = env_str("REDIS_URL") or env_str("CACHE_URL")
 CACHE_KIND = env_str("MINSHENG_CACHE", "redis" if REDIS_URL else "local") or "local"
 if CACHE_KIND not in ("redis", "database", "local"):
     raise ImproperlyConfigured("MINSHENG_CACHE must be redis, database or local")
@@ -307,6 +314,9 @@ MINSHENG_URGENT_REPORT_HOURS = env_int("MINSHENG_URGENT_REPORT_HOURS", 2, minimu
 MINSHENG_NATIONAL_PETITION_BUREAU = env_str("MINSHENG_NATIONAL_PETITION_BUREAU") or None
 # Days before nominal_due at which an open deadline is marked due-soon.
 MINSHENG_DUE_SOON_DAYS = env_int("MINSHENG_DUE_SOON_DAYS", 3, minimum=0)
+# A sweep that marks more than this many deadlines of one organ (due soon, or overdue) sends each
+# of its staff one summary message for them instead of one message per petition.
+MINSHENG_SWEEP_DIGEST_OVER = env_int("MINSHENG_SWEEP_DIGEST_OVER", 50, minimum=0)
 # R-121 [P]: whether 基本满意 counts as satisfied; the rating window in days (national rule not obtained).
 MINSHENG_BASIC_SATISFIED_COUNTS = env_bool("MINSHENG_BASIC_SATISFIED_COUNTS", True)
 # ACCOUNTABILITY.md A-021: the competent organ's acceptance clock — "statutory" (条例 Art. 23: 15

@@ -34,6 +34,7 @@ from minsheng.petitions.selectors import (
     access_petition,
     petition_list,
     petitioner_view,
+    registered_petition_for,
     suggestions_for,
     timeline_data_for,
 )
@@ -729,7 +730,7 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
         paper_requested=payload.paper_requested,
     )
     petition, password = petition_register(data, actor=user)
-    petition = access_petition(user, petition.pk)
+    petition = registered_petition_for(user, petition)
     return Status(201, _detail(request, petition, PetitionCreatedOut, query_password=password))
 
 

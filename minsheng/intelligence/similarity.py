@@ -150,14 +150,11 @@ def similarity_index_text(petition_id: int, text: str) -> None:
             if old == (prepared.compact, SCHEME):
                 return
             _delete_bands({petition_id: old[0]})
-        SimilarityEntry.objects.update_or_create(
-            petition_id=petition_id,
-            defaults={
-                "compact": prepared.compact,
-                "shingle_count": int(prepared.shingles.size),
-                "scheme": SCHEME,
-            },
-        )
+        values = {"compact": prepared.compact, "shingle_count": int(prepared.shingles.size), "scheme": SCHEME}
+        if old is None:  # a new petition (registration): a plain INSERT, no nested savepoint
+            SimilarityEntry.objects.create(petition_id=petition_id, **values)
+        else:
+            SimilarityEntry.objects.filter(pk=petition_id).update(**values)
         if prepared.shingles.size:
             keys = _band_keys([prepared.shingles])[0]
             SimilarityBand.objects.bulk_create(

@@ -62,6 +62,8 @@ ORGAN_TEXTS: dict[str, str] = {
     "cadre_accusation": "涉及干部的检举控告件 {code} 已按管理权限转纪检监察机关办理（条例第三十条第二款），请组织（人事）部门知悉。",
     "due_soon": "信访事项 {code}：{rule}将于 {due} 届满。",
     "overdue": "信访事项 {code}：{rule}已于 {due} 届满。",
+    "due_soon_digest": "{count} 件信访事项的期限将在 {days} 日内届满，请在临期清单中查看。",
+    "overdue_digest": "{count} 件信访事项的期限已届满，已自动督办，请在超期清单中查看。",
     "awaiting_signoff": "信访事项 {code} 的意见书（处理、复查或复核意见书）已起草，待签发。",
     "recusal": "信访事项 {code}：有工作人员声明回避（条例第二十八条第三款），请另行指定承办人。",
 }

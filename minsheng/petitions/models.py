@@ -115,6 +115,57 @@ class Petitioner(models.Model):
         return mask_name(self.name) or str(_("（匿名）"))
 
 
+# The list flags, as conditions on a petition (alias-free: usable in filter, annotate, Q).
+PETITIONER_WINDOWS = ("D-RECHECK-REQ-30", "D-REVIEW-REQ-30", "D-SATISFACTION-WINDOW")
+
+
+def flag_condition(name: str) -> models.Exists:
+    """``has_overdue``: a breached deadline not yet met (a petitioner's window excluded);
+    ``has_due_soon``: an open deadline marked due soon; ``is_supervised``: a 督办 order."""
+    from django.apps import apps
+
+    deadline = apps.get_model("workflow", "Deadline")
+    ref = models.OuterRef("pk")
+    if name == "has_overdue":
+        rows = deadline.objects.filter(petition_id=ref, status="breached", met_at__isnull=True)
+    elif name == "has_due_soon":
+        rows = deadline.objects.filter(petition_id=ref, status="open", due_soon_at__isnull=False)
+    elif name == "is_supervised":
+        return models.Exists(apps.get_model("workflow", "SupervisionOrder").objects.filter(petition_id=ref))
+    else:
+        raise ValueError(name)
+    return models.Exists(rows.exclude(rule__in=PETITIONER_WINDOWS))
+
+
+FLAGS = ("has_overdue", "has_due_soon", "is_supervised")
+
+
+class PetitionQuerySet(models.QuerySet["Petition"]):
+    def with_flags(self) -> PetitionQuerySet:
+        """Annotate the three list flags (one EXISTS each, on indexed deadline/order rows)."""
+        return self.annotate(**{name: flag_condition(name) for name in FLAGS})
+
+    def flagged(self, name: str, value: bool = True) -> PetitionQuerySet:
+        condition = flag_condition(name)
+        return self.filter(condition if value else ~condition)
+
+
+def _flag_property(name: str) -> property:
+    def fget(self: Petition) -> bool:
+        flags = self.__dict__.setdefault("_flags", {})
+        if name not in flags:
+            flags[name] = bool(
+                self.pk is not None
+                and Petition.objects.filter(pk=self.pk).filter(flag_condition(name)).exists()
+            )
+        return bool(flags[name])
+
+    def fset(self: Petition, value: bool) -> None:
+        self.__dict__.setdefault("_flags", {})[name] = bool(value)
+
+    return property(fget, fset)
+
+
 class Petition(models.Model):
     tracking_code = models.CharField(_("查询码"), max_length=20, unique=True)
     query_password_hash = models.CharField(max_length=128, blank=True)
@@ -237,14 +288,21 @@ class Petition(models.Model):
     urgent_reported_at = models.DateTimeField(_("紧急报告时间"), null=True, blank=True)
     # Art. 46(4): the first urgent report came later than MINSHENG_URGENT_REPORT_HOURS after receipt.
     urgent_report_late = models.BooleanField(_("缓报"), default=False)
-    has_overdue = models.BooleanField(_("超期"), default=False, db_index=True)
-    has_due_soon = models.BooleanField(_("临期"), default=False, db_index=True)
-    is_supervised = models.BooleanField(_("督办"), default=False)
+    # The list flags has_overdue, has_due_soon and is_supervised are computed from the deadline
+    # and supervision rows (PetitionQuerySet.with_flags, the properties below), not stored here:
+    # the deadline sweep marks a million deadlines without rewriting a million petition rows.
     # Imported with `import-petitions --historical`: a case from before this system. Its clocks
     # ran out elsewhere, so the deadline sweep raises no alarms for it (docs/intelligence.md).
     is_historical = models.BooleanField(_("历史导入"), default=False, db_index=True)
     # Intelligence suggestions (recorded so that staff acceptance/override can feed retraining).
     suggestions = models.JSONField(_("智能建议"), default=dict, blank=True)
+
+    objects = PetitionQuerySet.as_manager()
+
+    # Computed on first use, or set by PetitionQuerySet.with_flags(); forgotten by refresh_from_db.
+    has_overdue = _flag_property("has_overdue")
+    has_due_soon = _flag_property("has_due_soon")
+    is_supervised = _flag_property("is_supervised")
 
     class Meta:
         ordering = ["-received_at", "-pk"]
@@ -280,6 +338,10 @@ class Petition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tracking_code} {self.title}"
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        self.__dict__.pop("_flags", None)
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def text(self) -> str:

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from minsheng.petitions.confidentiality import ACCUSATION, identity_keys
-from minsheng.petitions.models import Petition, State
+from minsheng.petitions.models import Petition, State, flag_condition
 
 COLLECTIVE_MIN_SCORE = 0.6  # "near-identical" text for the collective-issue relation
 COLLECTIVE_MIN_PETITIONERS = 3
@@ -102,7 +102,9 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
     ids = [pid for pid, _ in hits]
     rows = {
         r["pk"]: r
-        for r in Petition.objects.filter(pk__in=ids).values(
+        for r in Petition.objects.filter(pk__in=ids)
+        .annotate(overdue_flag=flag_condition("has_overdue"))
+        .values(
             "pk",
             "tracking_code",
             "nature",
@@ -112,7 +114,7 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
             "state",
             "current_organ_id",
             "current_organ__name",
-            "has_overdue",
+            "overdue_flag",
         )
     }
     openable = _openable_ids(viewer, ids)
@@ -148,7 +150,7 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
         if (
             row["state"] in OPEN_STATES
             and row["current_organ_id"] != subject.organ_id
-            and not row["has_overdue"]
+            and not row["overdue_flag"]
             and pid not in late
         ):
             relation = "same_matter_in_progress_elsewhere"

@@ -24,7 +24,7 @@ from minsheng.core.errors import Forbidden, InvalidInput, NotFound
 from minsheng.orgs.models import Role
 from minsheng.orgs.selectors import is_admin, memberships_of, visible_organ_scope
 from minsheng.petitions.confidentiality import identity_keys, identity_q, is_accused_side, shield_q
-from minsheng.petitions.models import PersonalDataAccess, Petition
+from minsheng.petitions.models import FLAGS, Nature, PersonalDataAccess, Petition, flag_condition
 from minsheng.workflow.models import Appeal, Assignment, PetitionEvent
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -83,26 +83,35 @@ def access_petition(user: AnyUser | None, petition_id: int | str) -> Petition:
         pk = int(petition_id)
     except (TypeError, ValueError):
         raise NotFound(_("信访事项不存在。")) from None
-    petition = (
-        petitions_visible_to(user)
-        .select_related(
-            "current_organ",
-            "receiving_organ",
-            "handling_organ",
-            "forwarded_by",
-            "petitioner",
-            "category",
-            "region",
-            "accused_organ",
-            "caseworker",
-            "leader_in_charge",
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    petition = _case_file(petitions_visible_to(user)).filter(pk=pk).first()
     if petition is None:
         raise NotFound(_("信访事项不存在。"))
     return petition
+
+
+def _case_file(qs: QuerySet[Petition]) -> QuerySet[Petition]:
+    """What a case page or a detailed answer shows at once: related rows and the list flags."""
+    return qs.select_related(
+        "current_organ",
+        "receiving_organ",
+        "handling_organ",
+        "forwarded_by",
+        "petitioner",
+        "category",
+        "region",
+        "accused_organ",
+        "caseworker",
+        "leader_in_charge",
+    ).annotate(**{name: flag_condition(name) for name in FLAGS})
+
+
+def registered_petition_for(user: AnyUser | None, registered: Petition) -> Petition:
+    """The petition ``user`` has just registered, re-read for the answer. He registered it for an
+    organ where he holds a post, so he sees it (receiving organ) — unless it is an accusation he
+    may be on the accused side of: only then is the visibility filter applied (same NotFound)."""
+    if registered.nature == Nature.ACCUSATION:
+        return access_petition(user, registered.pk)
+    return _case_file(Petition.objects.all()).get(pk=registered.pk)
 
 
 def in_accused_organ(user: AnyUser | None, petition: Petition) -> bool:
@@ -236,15 +245,17 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
             | Q(region__parent_id=f.region_id)
             | Q(region__parent__parent_id=f.region_id)
         )
-    for flag, field in (
+    for flag, field in ((f.urgent, "is_urgent"), (f.collective, "is_collective")):
+        if flag is not None:
+            qs = qs.filter(**{field: flag})
+    for flag, name in (
         (f.overdue, "has_overdue"),
         (f.due_soon, "has_due_soon"),
-        (f.urgent, "is_urgent"),
-        (f.collective, "is_collective"),
         (f.supervised, "is_supervised"),
     ):
         if flag is not None:
-            qs = qs.filter(**{field: flag})
+            condition = flag_condition(name)
+            qs = qs.filter(condition if flag else ~condition)
     if f.received_from:
         qs = qs.filter(received_at__date__gte=f.received_from)
     if f.received_to:
@@ -264,6 +275,7 @@ def petition_list(user: AnyUser | None, filters: PetitionFilters | None = None) 
         | Q(deadlines__status=Deadline.Status.BREACHED, deadlines__met_at=None),
     )
     qs = qs.annotate(next_due=open_due)
+    qs = qs.annotate(**{name: flag_condition(name) for name in FLAGS})
     if f.due_before:
         qs = qs.filter(next_due__lte=f.due_before)
     return qs.select_related("current_organ", "category", "region").order_by(

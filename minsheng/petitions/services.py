@@ -153,10 +153,14 @@ def has_earlier_petitions(petitioner: Petitioner | None, nature: str) -> bool:
         return False
     from minsheng.petitions.confidentiality import identity_keys, identity_q
 
-    same = Q(petitioner=petitioner) | identity_q(
-        identity_keys(petitioner.phone_index, petitioner.id_number_index)
-    )
-    earlier = Petition.objects.filter(same)
+    # The same person: this record, or any record with the same blind index of phone or ID
+    # number. Found on the petitioner table's indexes first, then the petitions through their
+    # petitioner index (a semi-join; an OR across the join would scan every petition).
+    people = Petitioner.objects.filter(
+        Q(pk=petitioner.pk)
+        | identity_q(identity_keys(petitioner.phone_index, petitioner.id_number_index), prefix="")
+    ).values("pk")
+    earlier = Petition.objects.filter(petitioner_id__in=people)
     if nature != Nature.ACCUSATION:
         earlier = earlier.exclude(nature=Nature.ACCUSATION)
     return earlier.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -47,6 +47,17 @@ def search_index_petition(petition: Petition) -> bool:
     if existing == digest:
         return False
     tokens = document_tokens(text)
+    if existing is None:
+        # A new document (at registration): one INSERT under one savepoint, which only a concurrent
+        # indexer of the same petition could make fail; then its row is updated instead.
+        try:
+            with transaction.atomic():
+                SearchDocument.objects.create(
+                    petition_id=petition.pk, tokens=tokens, text_hash=digest, indexed_at=timezone.now()
+                )
+            return True
+        except IntegrityError:
+            pass
     with transaction.atomic():
         SearchDocument.objects.update_or_create(
             petition_id=petition.pk,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.orgs.models import Organ, Role
 from minsheng.orgs.selectors import memberships_of
-from minsheng.petitions.models import Channel, Petition, State
+from minsheng.petitions.models import Channel, Petition, State, flag_condition
 from minsheng.petitions.selectors import (
     PetitionFilters,
     petition_list,
@@ -189,7 +189,11 @@ def inbox_queryset(user: AbstractBaseUser, inbox: Inbox, filters: PetitionFilter
         qs = qs.filter(current_organ_id__in=organs)
     elif inbox.key == "supervisor":
         if filters.overdue is None and filters.due_soon is None:
-            qs = qs.filter(Q(has_overdue=True) | Q(has_due_soon=True) | Q(is_supervised=True))
+            qs = qs.filter(
+                Q(flag_condition("has_overdue"))
+                | Q(flag_condition("has_due_soon"))
+                | Q(flag_condition("is_supervised"))
+            )
     elif inbox.key == "leader":
         qs = qs.filter(Q(leader_in_charge=user) | Q(is_urgent=True))
     return qs
@@ -337,7 +341,7 @@ def dashboard_data(user: AbstractBaseUser, organ_id: int | None) -> dict[str, An
         .distinct()
         .count()
     )
-    overdue = open_qs.filter(has_overdue=True).count()
+    overdue = open_qs.filter(flag_condition("has_overdue")).count()
     ratings = Rating.objects.filter(petition__in=qs)
     if organ_id:
         ratings = Rating.objects.filter(organ_id=organ_id)

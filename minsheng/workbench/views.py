@@ -32,7 +32,7 @@ from minsheng.orgs.models import Organ, Role, StaffMembership
 from minsheng.orgs.selectors import is_admin, memberships_of
 from minsheng.petitions.access_log import can_read_access_log
 from minsheng.petitions.attachments import attachments_for
-from minsheng.petitions.models import Channel, Nature, Petition, State
+from minsheng.petitions.models import Channel, Nature, Petition, State, flag_condition
 from minsheng.petitions.selectors import (
     PetitionFilters,
     access_petition,
@@ -355,7 +355,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     if request.POST.get("all_overdue") and action == "supervise":
         ids = list(
             petitions_visible_to(request.user)
-            .filter(has_overdue=True, state__in=queries.OPEN_STATES)
+            .filter(flag_condition("has_overdue"), state__in=queries.OPEN_STATES)
             .values_list("pk", flat=True)[:500]
         )
     done, failed = 0, []

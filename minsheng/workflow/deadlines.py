@@ -26,6 +26,7 @@ from minsheng.core.calendar import (
     provisional_due,
 )
 from minsheng.core.rules import DeadlineRule, get_rule
+from minsheng.petitions import models as petition_models
 from minsheng.workflow import rulesets
 from minsheng.workflow.models import CalendarDay, CalendarYear, Deadline
 
@@ -35,7 +36,7 @@ _CAL_VERSION_KEY = "minsheng:calendar-version"
 _cached: tuple[tuple[int, ...], HolidayCalendar] | None = None
 
 # Petitioner-side windows: their expiry is not a breach by an organ (R-CNT-3 policy).
-PETITIONER_WINDOWS = frozenset({"D-REVIEW-REQ-30", "D-RECHECK-REQ-30", "D-SATISFACTION-WINDOW"})
+PETITIONER_WINDOWS = frozenset(petition_models.PETITIONER_WINDOWS)
 
 
 def calendar_bump_version() -> None:
@@ -223,14 +224,11 @@ def deadline_meet(petition_id: int, rule_id: str, *, at: dt.datetime) -> Deadlin
 
 
 def _withdraw_breach(deadline: Deadline) -> None:
-    from minsheng.petitions.models import Petition
     from minsheng.workflow.models import SupervisionOrder
 
     SupervisionOrder.objects.filter(
         petition_id=deadline.petition_id, deadline_rule=deadline.rule, feedback_at=None
     ).exclude(trigger=SupervisionOrder.Trigger.MANUAL).delete()
-    still = SupervisionOrder.objects.filter(petition_id=deadline.petition_id).exists()
-    Petition.objects.filter(pk=deadline.petition_id).update(is_supervised=still)
 
 
 # Public name for the workflow handlers (an extension told in time, entered after the breach).
@@ -276,17 +274,6 @@ def uncovered_years_in_use() -> list[int]:
         .distinct()
     )
     return sorted(set(years))
-
-
-def petition_flags_refresh(petition_ids: list[int]) -> None:
-    """Denormalised list flags (overdue / due soon) from the deadline rows."""
-    from minsheng.petitions.models import Petition
-
-    for pid in petition_ids:
-        open_or_breached = Deadline.objects.filter(petition_id=pid).exclude(rule__in=PETITIONER_WINDOWS)
-        overdue = open_or_breached.filter(status=Deadline.Status.BREACHED, met_at=None).exists()
-        due_soon = open_or_breached.filter(status=Deadline.Status.OPEN, due_soon_at__isnull=False).exists()
-        Petition.objects.filter(pk=pid).update(has_overdue=overdue, has_due_soon=due_soon)
 
 
 def due_soon_cutoff(today: dt.date) -> dt.date:

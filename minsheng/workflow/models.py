@@ -73,6 +73,12 @@ class Deadline(models.Model):
                 fields=["statutory_due"], name="deadline_open_statutory", condition=Q(status="open")
             ),
             models.Index(fields=["nominal_due"], name="deadline_open_nominal", condition=Q(status="open")),
+            # The "overdue" list flag (Petition.has_overdue) looks here.
+            models.Index(
+                fields=["petition"],
+                name="deadline_breached_unmet",
+                condition=Q(status="breached", met_at=None),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -595,9 +595,18 @@ def test_similar_view_in_progress_elsewhere_only_within_the_time_limit(
     Deadline.objects.filter(pk=deadline.pk).update(status=Deadline.Status.BREACHED)
     assert relation() == "similar"
     Deadline.objects.filter(pk=deadline.pk).delete()
-    Petition.objects.filter(pk=against_housing.pk).update(has_overdue=True)
-    assert relation() == "similar"
-    Petition.objects.filter(pk=against_housing.pk).update(has_overdue=False, state="archived")
+    breached = Deadline.objects.create(
+        petition=against_housing,
+        rule="D-HANDLE-60",
+        start=today - dt.timedelta(days=70),
+        length=60,
+        nominal_due=today - dt.timedelta(days=10),
+        statutory_due=today - dt.timedelta(days=10),
+        status=Deadline.Status.BREACHED,
+    )
+    assert relation() == "similar"  # an unmet breach: the petition is overdue
+    breached.delete()
+    Petition.objects.filter(pk=against_housing.pk).update(state="archived")
     assert relation() == "similar"  # no longer open
 
 

@@ -77,6 +77,7 @@ def test_a_failing_index_does_not_fail_the_registration(register: Any, monkeypat
         raise IntegrityError("index is broken")
 
     monkeypatch.setattr(SearchDocument.objects, "update_or_create", broken)
+    monkeypatch.setattr(SearchDocument.objects, "create", broken)
     with caplog.at_level(logging.ERROR):
         petition = register(title="学区划分不合理")
     assert Petition.objects.filter(pk=petition.pk).exists()

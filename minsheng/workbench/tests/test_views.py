@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minsheng.petitions.models import PersonalDataAccess, Petition
-from minsheng.workflow.models import PetitionEvent, SupervisionOrder
+from minsheng.workflow.models import Deadline, PetitionEvent, SupervisionOrder
 
 pytestmark = pytest.mark.django_db
 
@@ -247,7 +247,16 @@ def test_bulk_reassign_and_remind_all_overdue(login, register, act, organs, user
     )
     assert response.status_code == 302
     assert Petition.objects.filter(caseworker=users["caseworker"]).count() == 3
-    Petition.objects.filter(pk=petitions[0].pk).update(has_overdue=True)
+    today = dt.date.today()
+    Deadline.objects.create(  # an unmet breach: the petition is overdue
+        petition=petitions[0],
+        rule="D-HANDLE-60",
+        start=today - dt.timedelta(days=70),
+        length=60,
+        nominal_due=today - dt.timedelta(days=10),
+        statutory_due=today - dt.timedelta(days=10),
+        status="breached",
+    )
     client = login("supervisor")
     client.post(reverse("workbench:bulk"), {"action": "remind", "all_overdue": "1"})
     orders = SupervisionOrder.objects.all()

@@ -18,7 +18,6 @@ from minsheng.orgs.models import Organ, StaffMembership
 from minsheng.orgs.selectors import is_admin, membership_for
 from minsheng.petitions.confidentiality import is_accused_side
 from minsheng.petitions.models import Petition, State
-from minsheng.workflow import deadlines as dl
 from minsheng.workflow.inputs import INPUTS, parse_input
 from minsheng.workflow.models import PetitionEvent
 from minsheng.workflow.services.appeals import (
@@ -306,7 +305,6 @@ def petition_transition(
             petition.state = to_state
             petition.state_changed_at = moment
         petition.save()
-        dl.petition_flags_refresh([petition.pk])
         # Outbox rows are written in this transaction (none lost); sending happens after commit.
         for callback in ctx.after_commit:
             callback()

@@ -353,7 +353,6 @@ def test_a_breach_recorded_only_because_the_entry_lagged_is_withdrawn(petition: 
     # Done on the due day, entered later (back-dated): met, not late; the automatic 督办 raised for
     # that deadline and not answered is withdrawn; answered, manual or other orders stay.
     p1, p2 = petition(), petition()
-    Petition.objects.filter(pk__in=[p1.pk, p2.pk]).update(is_supervised=True)
     breached = row(p1, status=BREACHED, breached_at=at(2025, 12, 2, 0, 5))
     withdrawn = _order(p1, organ)
     kept = [
@@ -379,7 +378,6 @@ def test_withdrawing_the_last_order_clears_is_supervised_of_that_petition_only(
     petition: Any, organ: Organ
 ) -> None:
     p1, p2 = petition(), petition()
-    Petition.objects.filter(pk__in=[p1.pk, p2.pk]).update(is_supervised=True)
     breached = row(p1, status=BREACHED, breached_at=at(2025, 12, 2, 0, 5))
     _order(p1, organ)
     others = _order(p2, organ, trigger=SupervisionOrder.Trigger.MANUAL)  # another petition's 督办
@@ -509,8 +507,8 @@ def test_uncovered_years_in_use(petition: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_petition_flags_refresh(petition: Any) -> None:
-    overdue, window_only, met_late, due_soon, quiet, not_listed = (petition() for _ in range(6))
+def test_list_flags_are_computed_from_the_deadlines(petition: Any) -> None:
+    overdue, window_only, met_late, due_soon, quiet, breached_soon = (petition() for _ in range(6))
     row(overdue, status=BREACHED)
     row(overdue, "D-NOTICE-15")
     row(window_only, "D-REVIEW-REQ-30", status=BREACHED)  # a petitioner's window is no breach
@@ -520,29 +518,22 @@ def test_petition_flags_refresh(petition: Any) -> None:
     row(due_soon, "D-NOTICE-15", status=MET, due_soon_at=at(2025, 11, 27))
     row(quiet, status=MET, due_soon_at=at(2025, 11, 27))
     row(quiet, "D-NOTICE-15", status=BREACHED, met_at=at(2025, 12, 5))
-    row(not_listed, status=BREACHED, due_soon_at=at(2025, 11, 27))
-    Petition.objects.filter(pk=quiet.pk).update(has_overdue=True, has_due_soon=True)
+    row(breached_soon, status=BREACHED, due_soon_at=at(2025, 11, 27))
 
-    dl.petition_flags_refresh([p.pk for p in (overdue, window_only, met_late, due_soon, quiet)])
-
-    flags = dict(Petition.objects.values_list("pk", "has_overdue"))
-    soon = dict(Petition.objects.values_list("pk", "has_due_soon"))
-    assert [flags[p.pk] for p in (overdue, window_only, met_late, due_soon, quiet, not_listed)] == [
-        True,
-        False,
-        False,
-        False,
-        False,
-        False,
-    ]
-    assert [soon[p.pk] for p in (overdue, window_only, met_late, due_soon, quiet, not_listed)] == [
-        False,
-        False,
-        False,
-        True,
-        False,
-        False,
-    ]
+    everyone = (overdue, window_only, met_late, due_soon, quiet, breached_soon)
+    flags = dict(Petition.objects.with_flags().values_list("pk", "has_overdue"))
+    soon = dict(Petition.objects.with_flags().values_list("pk", "has_due_soon"))
+    assert [flags[p.pk] for p in everyone] == [True, False, False, False, False, True]
+    assert [soon[p.pk] for p in everyone] == [False, False, False, True, False, False]
+    # The same through the instance properties and the list filters.
+    assert [Petition.objects.get(pk=p.pk).has_overdue for p in everyone] == [flags[p.pk] for p in everyone]
+    assert set(Petition.objects.flagged("has_due_soon").values_list("pk", flat=True)) == {due_soon.pk}
+    assert set(Petition.objects.flagged("has_overdue", False).values_list("pk", flat=True)) == {
+        window_only.pk,
+        met_late.pk,
+        due_soon.pk,
+        quiet.pk,
+    }
 
 
 @pytest.mark.django_db
