@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "minsheng.portal",
     "minsheng.workbench",
     "minsheng.api",
+    "minsheng.integrations",
 ]
 
 MIDDLEWARE = [
