@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,21 @@ class IntegrationsConfig(AppConfig):
     label = "integrations"
     verbose_name = "对外接口"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from minsheng.workflow.models import PetitionEvent
+
+        post_save.connect(_petition_event_saved, sender=PetitionEvent, dispatch_uid="integrations.webhooks")
+
+
+def _petition_event_saved(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    """Each new timeline event reaches the webhook outbox in the same transaction (the engine writes
+    every event through PetitionEvent, so this one hook sees all of them)."""
+    if created and not raw:
+        from minsheng.integrations.webhooks import webhook_enqueue
+
+        webhook_enqueue(instance)

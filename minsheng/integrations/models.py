@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.core.crypto import EncryptedTextField
+
 
 class Integration(models.Model):
     name = models.CharField(_("名称"), max_length=100, unique=True)
@@ -83,3 +85,60 @@ class Open311Submission(models.Model):
     class Meta:
         verbose_name = _("Open311提交")
         verbose_name_plural = _("Open311提交")
+
+
+class WebhookSubscription(models.Model):
+    """An integration's endpoint and the events it wants (Standard Webhooks signing)."""
+
+    class Event(models.TextChoices):
+        REGISTERED = "petition.registered", _("登记")
+        ROUTED = "petition.routed", _("转送交办")
+        ACCEPTED = "petition.accepted", _("受理")
+        OPINION_ISSUED = "petition.opinion_issued", _("出具处理意见")
+        DELIVERED = "petition.delivered", _("送达")
+        RATED = "petition.rated", _("评价")
+        APPEALED = "petition.appealed", _("请求复查复核")
+        OVERDUE = "petition.overdue", _("超期")
+        SUPERVISED = "petition.supervised", _("督办")
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="subscriptions")
+    url = models.URLField(_("接收地址"), max_length=500)
+    secret = EncryptedTextField(help_text="whsec_<base64>: the signing secret (encrypted at rest)")
+    events = models.JSONField(_("事件"), default=list, help_text=_("空表示全部事件。"))
+    is_active = models.BooleanField(_("启用"), default=True)
+    consecutive_failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
+    disabled_at = models.DateTimeField(_("停用时间"), null=True, blank=True)
+    disabled_reason = models.CharField(_("停用原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["integration", "pk"]
+        verbose_name = _("网络钩子订阅")
+        verbose_name_plural = _("网络钩子订阅")
+
+    def __str__(self) -> str:
+        return f"{self.integration} → {self.url}"
+
+    def wants(self, event: str) -> bool:
+        return not self.events or event in self.events
+
+
+class WebhookAttempt(models.Model):
+    """The delivery log: one row per attempt to send an outbox message to a subscription."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="attempts")
+    message = models.ForeignKey(
+        "notifications.OutboxMessage", on_delete=models.CASCADE, related_name="webhook_attempts"
+    )
+    event = models.CharField(_("事件"), max_length=40)
+    attempt = models.PositiveSmallIntegerField(_("第几次"))
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    ok = models.BooleanField(_("成功"), default=False)
+    status_code = models.PositiveSmallIntegerField(_("响应码"), null=True, blank=True)
+    error = models.CharField(_("错误"), max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"), default=0)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("投递记录")
+        verbose_name_plural = _("投递记录")

@@ -59,11 +59,9 @@ def service_code(category: Category) -> str:
 def open311_services() -> list[dict[str, Any]]:
     from minsheng.intelligence.nlp.keywords import CATEGORY_KEYWORDS
 
-    roots = {c.pk: c.name for c in Category.objects.filter(level=1)}
     rows = []
     for category in Category.objects.all().order_by("path"):
-        root_id = _root_id(category)
-        group = roots.get(root_id, category.name)
+        group = category.path.split("/")[0]
         rows.append(
             {
                 "service_code": service_code(category),
@@ -76,14 +74,6 @@ def open311_services() -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _root_id(category: Category) -> int:
-    path = category.path.split("/")
-    if len(path) == 1:
-        return category.pk
-    root = Category.objects.filter(level=1, path=path[0]).values_list("pk", flat=True).first()
-    return root or category.pk
 
 
 def open311_category(code: str) -> Category:

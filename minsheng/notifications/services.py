@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,6 +168,8 @@ def outbox_send(message_id: int) -> bool:
     message = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING).first()
     if message is None:
         return False
+    if message.next_attempt_at is not None and message.next_attempt_at > timezone.now():
+        return False  # backing off: the sweep sends it when it is due
     claimed = OutboxMessage.objects.filter(
         pk=message_id, status=OutboxMessage.Status.PENDING, attempts=message.attempts
     ).update(attempts=message.attempts + 1)
@@ -177,8 +181,12 @@ def outbox_send(message_id: int) -> bool:
             get_backend().send(message.recipient, text)
         elif message.channel == OutboxMessage.Channel.EMAIL:
             send_mail(message.subject or "minsheng", text, None, [message.recipient])
+        elif message.channel == OutboxMessage.Channel.WEBHOOK:
+            from minsheng.integrations.webhooks import webhook_deliver
+
+            webhook_deliver(message, attempt=message.attempts + 1)
     except Exception as exc:
-        failed = message.attempts + 1 >= 5
+        failed = message.attempts + 1 >= _max_attempts(message)
         error = type(exc).__name__  # a gateway's message may quote the text: keep the secret out
         if message.kind not in SECRET_KINDS:
             error = f"{error}: {exc}"
@@ -188,6 +196,10 @@ def outbox_send(message_id: int) -> bool:
         }
         if failed:
             failure["secret_body"] = ""
+        elif message.channel == OutboxMessage.Channel.WEBHOOK:
+            from minsheng.integrations.webhooks import webhook_backoff
+
+            failure["next_attempt_at"] = timezone.now() + webhook_backoff(message.attempts + 1)
         OutboxMessage.objects.filter(pk=message_id).update(**failure)
         logger.warning("outbox %s (%s) failed: %s", message_id, message.kind, error)
         return False
@@ -199,9 +211,18 @@ def outbox_send(message_id: int) -> bool:
     return True
 
 
+def _max_attempts(message: OutboxMessage) -> int:
+    if message.channel == OutboxMessage.Channel.WEBHOOK:
+        return int(getattr(settings, "MINSHENG_WEBHOOK_MAX_ATTEMPTS", 8))
+    return 5
+
+
 def outbox_send_pending(limit: int = 200) -> int:
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
     ids = list(
-        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).values_list("pk", flat=True)[:limit]
+        OutboxMessage.objects.filter(due, status=OutboxMessage.Status.PENDING).values_list("pk", flat=True)[
+            :limit
+        ]
     )
     return sum(1 for mid in ids if outbox_send(mid))
 
