@@ -200,7 +200,8 @@ def outbox_send(message_id: int) -> bool:
             from minsheng.integrations.webhooks import webhook_backoff
 
             failure["next_attempt_at"] = timezone.now() + webhook_backoff(message.attempts + 1)
-        OutboxMessage.objects.filter(pk=message_id).update(**failure)
+        # (a row given up meanwhile — a disabled webhook subscription — stays given up)
+        OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING).update(**failure)
         logger.warning("outbox %s (%s) failed: %s", message_id, message.kind, error)
         return False
     update: dict[str, Any] = {"status": OutboxMessage.Status.SENT, "sent_at": timezone.now()}
