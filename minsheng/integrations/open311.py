@@ -390,3 +390,44 @@ def _request_row(petition: Petition, deadlines: dict[int, Deadline]) -> dict[str
         "expected_datetime": _end_of_day(deadline.statutory_due) if deadline is not None else None,
         "address": petition.region.name if petition.region_id and petition.region else "",
     }
+
+
+# ---- mySociety's servicerequestupdates extension ---------------------------------------------------
+
+
+def open311_updates(
+    start_date: str, end_date: str, *, now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    """Status changes of the public requests (FixMyStreet-style clients follow replies with it):
+    each public timeline event that changed the state, oldest first, at most 1000; default the
+    last 7 days. The description is the new state's label, never a text written by anyone."""
+    from minsheng.workflow.models import PetitionEvent
+
+    start = _parse_datetime(start_date, "start_date")
+    end = _parse_datetime(end_date, "end_date")
+    if start is None:
+        start = (end or now or timezone.now()) - dt.timedelta(days=7)
+    if end is not None and end < start:
+        raise InvalidInput(_("end_date 不能早于 start_date。"), field="end_date")
+    events = (
+        PetitionEvent.objects.filter(petition__in=public_requests(), is_public=True, occurred_at__gte=start)
+        .exclude(to_state="")
+        .select_related("petition")
+        .order_by("occurred_at", "pk")
+    )
+    if end is not None:
+        events = events.filter(occurred_at__lte=end)
+    rows = []
+    for event in events[:LIST_LIMIT]:
+        rows.append(
+            {
+                "update_id": str(event.pk),
+                "service_request_id": event.petition.tracking_code,
+                "status": "closed" if event.to_state in CLOSED_STATES else "open",
+                "updated_datetime": event.occurred_at,
+                "description": str(State(event.to_state).label) if event.to_state in State.values else "",
+                "media_url": "",
+                "external_status_code": event.to_state,
+            }
+        )
+    return rows

@@ -23,5 +23,6 @@ urlpatterns = [
     path("requests.<fmt:fmt>", views.requests, name="requests"),
     path("requests/<str:service_request_id>.<fmt:fmt>", views.request_detail, name="request"),
     path("tokens/<str:token>.<fmt:fmt>", views.token_detail, name="token"),
+    path("servicerequestupdates.<fmt:fmt>", views.service_request_updates, name="updates"),
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

@@ -235,6 +235,15 @@ def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     return render(fmt, "service_requests", [open311.open311_token(token)])
 
 
+@require_http_methods(["GET"])
+@endpoint
+def service_request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
+    """mySociety's extension (FixMyStreet): the status changes of public requests."""
+    _check_jurisdiction(request)
+    rows = open311.open311_updates(_param(request, "start_date"), _param(request, "end_date"))
+    return render(fmt, "service_request_updates", rows)
+
+
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     fmt = "json" if request.path.endswith(".json") else "xml"
     return error(fmt, 404, _("没有这个接口。"))

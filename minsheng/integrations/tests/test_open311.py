@@ -386,3 +386,28 @@ def test_open311_key_command_prints_the_key_last_and_stores_only_its_hash(world:
 
     with pytest.raises(CommandError):
         call_command("open311-key", "市民热线App", stdout=StringIO())
+
+
+def test_servicerequestupdates_extension(client: Client, world: Any, register: Any) -> None:
+    petition = register()
+    hidden = register(nature="accusation", accused_person="某某", title="检举")
+    root = xml(client.get(f"{BASE}/servicerequestupdates.xml"))
+    assert root.tag == "service_request_updates"
+    updates = root.findall("request_update")
+    assert [u.findtext("service_request_id") for u in updates] == [petition.tracking_code]
+    update = updates[0]
+    assert [c.tag for c in update] == [
+        "update_id",
+        "service_request_id",
+        "status",
+        "updated_datetime",
+        "description",
+        "media_url",
+        "external_status_code",
+    ]
+    assert update.findtext("status") == "open" and update.findtext("description") == "已登记"
+    body = jsn(client.get(f"{BASE}/servicerequestupdates.json", {"start_date": "2020-01-01T00:00:00Z"}))
+    assert hidden.tracking_code not in json.dumps(body)
+    later = (timezone.now() + dt.timedelta(hours=1)).isoformat()
+    assert jsn(client.get(f"{BASE}/servicerequestupdates.json", {"start_date": later})) == []
+    assert client.get(f"{BASE}/servicerequestupdates.json", {"end_date": "x"}).status_code == 400
