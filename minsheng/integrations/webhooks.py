@@ -252,8 +252,10 @@ def webhook_payload(
 
 def webhook_enqueue(event: PetitionEvent) -> list[int]:
     """Outbox messages for the subscriptions wanting this event (in the caller's transaction)."""
+    from minsheng.notifications.services import notifications_are_suppressed
+
     kind = event_type(event)
-    if kind is None:
+    if kind is None or notifications_are_suppressed():
         return []
     subscriptions = [
         s

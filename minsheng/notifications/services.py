@@ -32,6 +32,11 @@ def notifications_suppressed() -> Iterator[None]:
         _suppressed.reset(token)
 
 
+def notifications_are_suppressed() -> bool:
+    """Inside ``notifications_suppressed()`` (demo data, historical imports): webhooks stay quiet too."""
+    return _suppressed.get()
+
+
 # Messages that carry a secret (query password, one-time code): the text is stored only encrypted
 # (OutboxMessage.secret_body) and erased once sent or given up; ``body`` keeps a placeholder.
 SECRET_KINDS = frozenset({"query_password", "otp"})
