@@ -343,6 +343,8 @@ def open311_requests(query: Open311Query, *, now: dt.datetime | None = None) -> 
             start = (now or timezone.now()) - dt.timedelta(days=LIST_DEFAULT_DAYS)
         if start is not None and end is not None and end < start:
             raise InvalidInput(_("end_date 不能早于 start_date。"), field="end_date")
+        if start is not None and end is not None and end - start > dt.timedelta(days=LIST_DEFAULT_DAYS):
+            raise InvalidInput(_("查询时间范围不能超过90日。"), field="end_date")
         if start is not None:
             qs = qs.filter(received_at__gte=start)
         if end is not None:

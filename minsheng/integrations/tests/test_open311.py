@@ -339,6 +339,9 @@ def test_requests_list_filters(client: Client, world: Any, api_key: str, registe
     start = (timezone.now() - dt.timedelta(days=365)).isoformat()
     ranged = jsn(client.get(f"{BASE}/requests.json", {"start_date": start}))
     assert len(ranged) == 3
+    too_long = {"start_date": start, "end_date": timezone.now().isoformat()}
+    response = client.get(f"{BASE}/requests.json", too_long)  # the spec: at most 90 days
+    assert response.status_code == 400 and jsn(response)[0]["description"].startswith("end_date")
     end = (timezone.now() - dt.timedelta(days=100)).isoformat()
     assert [r["service_request_id"] for r in jsn(client.get(f"{BASE}/requests.json", {"end_date": end}))] == [
         old.tracking_code
