@@ -44,6 +44,14 @@ CLOSED_STATES: frozenset[str] = (
     frozenset(s.value for s in State) - rulesets.OPEN_STATES - {State.RETURNED, State.RECEIVED}
 ) | {State.DELIVERED, State.REVIEW_CONCLUDED, State.RECHECK_CONCLUDED}
 OPEN311_NATURES = (Nature.GRIEVANCE, Nature.SUGGESTION, Nature.LITIGATION_RELATED, Nature.ACCUSATION)
+#: Registration fields → the Open311 parameters they come from (for error messages).
+REGISTRATION_PARAMETERS = {
+    "title": "attribute[title]",
+    "request": "description",
+    "facts": "attribute[facts]",
+    "place_text": "address_string",
+    "nature": "attribute[nature]",
+}
 LIST_DEFAULT_DAYS = 90
 LIST_LIMIT = 1000
 MAX_IDS = 100
@@ -239,7 +247,11 @@ def open311_request_create(integration: Integration, data: Open311RequestInput) 
         suggestions={"open311": {"integration": integration.name, "service_code": service_code(category)}},
     )
     with transaction.atomic():
-        petition, password = petition_register(registration, actor=None)
+        try:
+            petition, password = petition_register(registration, actor=None)
+        except InvalidInput as exc:  # name the Open311 parameter, not the registration field
+            exc.field = REGISTRATION_PARAMETERS.get(exc.field or "", exc.field)
+            raise
         token = secrets.token_urlsafe(24)
         Open311Submission.objects.create(integration=integration, petition=petition, token=token)
         if phone:

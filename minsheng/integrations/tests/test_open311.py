@@ -241,7 +241,8 @@ def test_revoked_key_is_refused(client: Client, world: Any, api_key: str) -> Non
         ({"attribute[colour]": "red"}, "attribute[colour]"),
         ({"first_name": "", "last_name": ""}, "phone"),
         ({"first_name": "", "last_name": "", "phone": "", "email": ""}, "phone"),
-        ({"attribute[title]": "长" * 201}, "title"),
+        ({"attribute[title]": "长" * 201}, "attribute[title]"),
+        ({"description": "长" * 20001}, "description"),
         ({"jurisdiction_id": "nowhere"}, "jurisdiction_id"),
     ],
 )
