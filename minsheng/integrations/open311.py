@@ -224,6 +224,8 @@ def open311_request_create(integration: Integration, data: Open311RequestInput) 
         raise InvalidInput(_("只有检举控告可以匿名提出；请提供姓名和手机号码。"), field="phone")
     if not anonymous and not (name and phone):
         raise InvalidInput(_("请同时提供姓名（first_name、last_name）和手机号码。"), field="phone")
+    if throttle_blocked("open311_key", str(integration.pk)):
+        raise InvalidInput(_("提交过于频繁，请稍后再试。"), field="api_key", code="throttled")
     if phone and throttle_blocked("submit_phone", phone_key(phone)):
         raise InvalidInput(_("提交过于频繁，请稍后再试。"), field="phone", code="throttled")
     bureau = online_bureau()
@@ -264,6 +266,7 @@ def open311_request_create(integration: Integration, data: Open311RequestInput) 
                 _("【民声】您的信访事项已提交。查询码 %(c)s，查询密码 %(p)s。请妥善保存，勿告诉他人。")
                 % {"c": petition.tracking_code, "p": password},
             )
+    throttle_hit("open311_key", str(integration.pk))
     if phone:
         throttle_hit("submit_phone", phone_key(phone))
     return Open311Created(petition.tracking_code, token, _service_notice_new(petition))

@@ -415,3 +415,11 @@ def test_servicerequestupdates_extension(client: Client, world: Any, register: A
     later = (timezone.now() + dt.timedelta(hours=1)).isoformat()
     assert jsn(client.get(f"{BASE}/servicerequestupdates.json", {"start_date": later})) == []
     assert client.get(f"{BASE}/servicerequestupdates.json", {"end_date": "x"}).status_code == 400
+
+
+def test_each_key_has_an_hourly_allowance(client: Client, world: Any, api_key: str, settings: Any) -> None:
+    settings.MINSHENG_PORTAL_LIMITS = {"open311_key": (2, 3600)}
+    phones = ["13900139001", "13900139002", "13900139003"]
+    answers = [post(client, "json", form(api_key, phone=p)).status_code for p in phones]
+    assert answers == [201, 201, 400]
+    assert Petition.objects.count() == 2
