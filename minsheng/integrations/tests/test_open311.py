@@ -351,7 +351,15 @@ def test_requests_list_filters(client: Client, world: Any, api_key: str, registe
 
 @pytest.mark.parametrize(
     "params",
-    [{"status": "pending"}, {"start_date": "yesterday"}, {"end_date": "2025-13-01"}, {"service_code": "abc"}],
+    [
+        {"status": "pending"},
+        {"start_date": "yesterday"},
+        {"end_date": "2025-13-01"},
+        {"service_code": "abc"},
+        {"service_code": "1,999999"},
+        {"service_code": ",".join(str(n) for n in range(1, 200))},
+        {"service_request_id": ",".join(f"C{n}" for n in range(200))},
+    ],
 )
 def test_bad_list_parameters(client: Client, world: Any, params: dict[str, str]) -> None:
     response = client.get(f"{BASE}/requests.xml", params)
