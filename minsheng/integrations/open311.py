@@ -341,13 +341,14 @@ def open311_requests(query: Open311Query, *, now: dt.datetime | None = None) -> 
         qs = qs.filter(tracking_code__in=codes)
     else:
         if query.service_code.strip():
-            codes = {c.strip() for c in query.service_code.split(",")}
-            if len(codes) > MAX_IDS:
+            services = {c.strip() for c in query.service_code.split(",")}
+            if len(services) > MAX_IDS:
                 raise InvalidInput(_("服务代码过多。"), field="service_code")
-            if not all(re.fullmatch(r"[0-9]{1,18}", c) for c in codes):
+            if not all(re.fullmatch(r"[0-9]{1,18}", c) for c in services):
                 raise NotFound(_("没有这个服务。"), field="service_code")
-            ids = set(Category.objects.filter(pk__in=[int(c) for c in codes]).values_list("pk", flat=True))
-            if len(ids) != len({int(c) for c in codes}):
+            wanted = {int(c) for c in services}
+            ids = set(Category.objects.filter(pk__in=sorted(wanted)).values_list("pk", flat=True))
+            if len(ids) != len(wanted):
                 raise NotFound(_("没有这个服务。"), field="service_code")
             qs = qs.filter(category_id__in=sorted(ids))
         statuses = {s.strip() for s in query.status.split(",") if s.strip()}
