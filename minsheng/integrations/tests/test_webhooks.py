@@ -244,3 +244,41 @@ def test_subscribe_refuses_bad_input(integration: Any, url: str, events: list[st
         webhook_subscribe(integration[0].pk, url, events)
     assert error.value.field == field
     assert not WebhookSubscription.objects.exists()
+
+
+def test_workflow_events_reach_the_subscription(
+    integration: Any,
+    receiver: Receiver,
+    register: Any,
+    act: Any,
+    organs: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Every step taken through the transition service, in order; a caseworker's draft is not an
+    issued opinion, the organ head's signature is."""
+    row, _key = integration
+    subscribe(row, receiver, [])
+    opinion = {
+        "outcome": "support",
+        "facts_and_reasons": "属实",
+        "opinion": "予以支持",
+        "legal_basis": "某条例第三条",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        petition = register()
+        act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+        act(petition, "receive", "caseworker")
+        act(petition, "accept", "caseworker")
+        act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
+        act(petition, "conclude", "caseworker", **opinion)
+        act(petition, "sign_opinion", "organ_head")
+    types = [json.loads(d["body"])["type"] for d in receiver.received]
+    assert types == [
+        "petition.registered",
+        "petition.routed",
+        "petition.accepted",
+        "petition.opinion_issued",
+    ]
+    assert all(d["valid"] for d in receiver.received)
+    last = json.loads(receiver.received[-1]["body"])["data"]
+    assert last["service_request_id"] == petition.tracking_code and last["state"] == "concluded"
