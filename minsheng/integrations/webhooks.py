@@ -150,7 +150,12 @@ def webhook_disable(
 ) -> WebhookSubscription:
     """Disable a subscription and give up its pending messages (audited)."""
     with transaction.atomic():
-        subscription = WebhookSubscription.objects.select_for_update().filter(pk=subscription_id).first()
+        subscription = (
+            WebhookSubscription.objects.select_for_update()
+            .select_related("integration")
+            .filter(pk=subscription_id)
+            .first()
+        )
         if subscription is None:
             raise NotFound(_("没有这个订阅。"))
         if subscription.is_active:
@@ -170,7 +175,30 @@ def webhook_disable(
                 detail={"subscription": subscription.pk, "reason": reason[:200]},
             )
             logger.warning("webhook subscription %s disabled: %s", subscription.pk, reason)
+            if actor is None:
+                _notify_administrators(subscription, reason)
     return subscription
+
+
+def _notify_administrators(subscription: WebhookSubscription, reason: str) -> None:
+    """The notice of an automatic disabling: an e-mail (through the outbox) to every active
+    superuser with an address and to ``settings.ADMINS``."""
+    from django.contrib.auth import get_user_model
+
+    from minsheng.notifications.services import outbox_send_direct
+
+    users = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="")
+    emails = {str(e) for e in users.values_list("email", flat=True)}
+    emails |= {str(entry[1]) for entry in getattr(settings, "ADMINS", []) if len(entry) > 1}
+    text = _(
+        "网络钩子订阅已停用：%(integration)s → %(url)s。%(reason)s 修复接收方后请在管理后台启用并重发。"
+    ) % {
+        "integration": subscription.integration.name,
+        "url": subscription.url,
+        "reason": reason,
+    }
+    for email in sorted(emails):
+        outbox_send_direct("email", email, "webhook_disabled", text, subject=_("民声 · 网络钩子已停用"))
 
 
 def webhook_replay(message_id: int, *, actor: AbstractBaseUser | None = None) -> OutboxMessage:

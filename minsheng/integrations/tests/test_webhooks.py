@@ -203,6 +203,11 @@ def test_repeated_failures_disable_the_subscription(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.MINSHENG_WEBHOOK_DISABLE_AFTER = 2
+    from django.contrib.auth import get_user_model
+
+    world_admin = get_user_model().objects.get(username="admin")
+    world_admin.email = "ops@example.cn"
+    world_admin.save(update_fields=["email"])
     row, key = integration
     subscription = subscribe(row, receiver, ["petition.registered"])
     receiver.status = 500
@@ -214,6 +219,9 @@ def test_repeated_failures_disable_the_subscription(
     assert "2" in subscription.disabled_reason
     assert IntegrationEvent.objects.filter(kind="subscription_disabled").count() == 1
     assert not OutboxMessage.objects.filter(channel="webhook", status="pending").exists()
+    notice = OutboxMessage.objects.get(kind="webhook_disabled")  # the administrators are told
+    assert notice.channel == "email" and notice.recipient == "ops@example.cn"
+    assert receiver.url in notice.body
     with django_capture_on_commit_callbacks(execute=True):
         open311_post(client, key, phone="13600136000")
     assert len(receiver.received) == 2  # nothing more is sent to a disabled subscription
