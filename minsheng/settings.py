@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "minsheng.portal",
     "minsheng.workbench",
     "minsheng.api",
+    "minsheng.integrations",
 ]
 
 MIDDLEWARE = [
@@ -332,6 +333,13 @@ MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS = env_bool("MINSHENG_ALLOW_ANONYMOUS_ACCUSA
 # R-150: leaders and supervisors above an accused unit count as its accused side (they answer for it).
 MINSHENG_SHIELD_OVERSIGHT = env_bool("MINSHENG_SHIELD_OVERSIGHT", True)
 MINSHENG_API_TOKEN_TTL_HOURS = env_int("MINSHENG_API_TOKEN_TTL_HOURS", 12, minimum=1)
+# Webhooks (docs/open311.md): retries with exponential backoff (base × 2^(attempt-1), capped at a day),
+# the number of attempts per message, and the consecutive failures after which a subscription is disabled.
+MINSHENG_WEBHOOK_BACKOFF_SECONDS = env_int("MINSHENG_WEBHOOK_BACKOFF_SECONDS", 30, minimum=1)
+MINSHENG_WEBHOOK_MAX_ATTEMPTS = env_int("MINSHENG_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+MINSHENG_WEBHOOK_DISABLE_AFTER = env_int("MINSHENG_WEBHOOK_DISABLE_AFTER", 20, minimum=1)
+MINSHENG_WEBHOOK_TIMEOUT_SECONDS = env_int("MINSHENG_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+MINSHENG_OPEN311_CONTACT = env_str("MINSHENG_OPEN311_CONTACT", "") or ""
 # The interactive API docs at /api/v1/docs (Swagger UI served from static files, no CDN).
 MINSHENG_API_DOCS = env_bool("MINSHENG_API_DOCS", True)
 # Staff accounts (docs/operations.md "Staff accounts"). Lock-out: django-axes, attempts in the

@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("minsheng.api.urls")),
+    path("open311/v2/", include("minsheng.integrations.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("workbench/account/", include("minsheng.workbench.account_urls")),
     path("workbench/", include("minsheng.workbench.urls")),

@@ -15,6 +15,7 @@ class OutboxMessage(models.Model):
         SMS = "sms", "SMS"
         EMAIL = "email", "E-mail"
         IN_APP = "in_app", "In-app"
+        WEBHOOK = "webhook", "Webhook"  # recipient: webhook:<subscription id>; body: the JSON payload
 
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
@@ -37,6 +38,8 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # Not sent before this time (exponential backoff of webhook retries); null: at once.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,11 @@ def notifications_suppressed() -> Iterator[None]:
         yield
     finally:
         _suppressed.reset(token)
+
+
+def notifications_are_suppressed() -> bool:
+    """Inside ``notifications_suppressed()`` (demo data, historical imports): webhooks stay quiet too."""
+    return _suppressed.get()
 
 
 # Messages that carry a secret (query password, one-time code): the text is stored only encrypted
@@ -168,6 +175,8 @@ def outbox_send(message_id: int) -> bool:
     message = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING).first()
     if message is None:
         return False
+    if message.next_attempt_at is not None and message.next_attempt_at > timezone.now():
+        return False  # backing off: the sweep sends it when it is due
     claimed = OutboxMessage.objects.filter(
         pk=message_id, status=OutboxMessage.Status.PENDING, attempts=message.attempts
     ).update(attempts=message.attempts + 1)
@@ -179,8 +188,12 @@ def outbox_send(message_id: int) -> bool:
             get_backend().send(message.recipient, text)
         elif message.channel == OutboxMessage.Channel.EMAIL:
             send_mail(message.subject or "minsheng", text, None, [message.recipient])
+        elif message.channel == OutboxMessage.Channel.WEBHOOK:
+            from minsheng.integrations.webhooks import webhook_deliver
+
+            webhook_deliver(message, attempt=message.attempts + 1)
     except Exception as exc:
-        failed = message.attempts + 1 >= 5
+        failed = message.attempts + 1 >= _max_attempts(message)
         error = type(exc).__name__  # a gateway's message may quote the text: keep the secret out
         if message.kind not in SECRET_KINDS:
             error = f"{error}: {exc}"
@@ -190,7 +203,12 @@ def outbox_send(message_id: int) -> bool:
         }
         if failed:
             failure["secret_body"] = ""
-        OutboxMessage.objects.filter(pk=message_id).update(**failure)
+        elif message.channel == OutboxMessage.Channel.WEBHOOK:
+            from minsheng.integrations.webhooks import webhook_backoff
+
+            failure["next_attempt_at"] = timezone.now() + webhook_backoff(message.attempts + 1)
+        # (a row given up meanwhile — a disabled webhook subscription — stays given up)
+        OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING).update(**failure)
         logger.warning("outbox %s (%s) failed: %s", message_id, message.kind, error)
         return False
     update: dict[str, Any] = {"status": OutboxMessage.Status.SENT, "sent_at": timezone.now()}
@@ -201,9 +219,18 @@ def outbox_send(message_id: int) -> bool:
     return True
 
 
+def _max_attempts(message: OutboxMessage) -> int:
+    if message.channel == OutboxMessage.Channel.WEBHOOK:
+        return int(getattr(settings, "MINSHENG_WEBHOOK_MAX_ATTEMPTS", 8))
+    return 5
+
+
 def outbox_send_pending(limit: int = 200) -> int:
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now())
     ids = list(
-        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).values_list("pk", flat=True)[:limit]
+        OutboxMessage.objects.filter(due, status=OutboxMessage.Status.PENDING).values_list("pk", flat=True)[
+            :limit
+        ]
     )
     return sum(1 for mid in ids if outbox_send(mid))
 

@@ -35,6 +35,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "login_fail_ip": (10, 900),
     "login_fail_phone": (5, 900),
     "appeal_ip": (20, 3600),
+    "open311_key": (600, 3600),  # petitions per Open311 integration key per hour
 }
 
 OTP_TTL_SECONDS = 600

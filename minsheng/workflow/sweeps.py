@@ -400,6 +400,12 @@ class _Sweep:
                 " 'order_id', o.id, 'feedback_due', CAST(%s AS TEXT)) END"
             )
         feedback_due = self.feedback_due
+        from django.db.models import Max
+
+        from minsheng.workflow.models import PetitionEvent
+        from minsheng.workflow.signals import events_inserted
+
+        after_pk = PetitionEvent.objects.aggregate(last=Max("pk"))["last"] or 0
         self.sql(
             "INSERT INTO workflow_petitionevent (petition_id, action, occurred_at, actor_id,"
             " actor_role, actor_organ_id, from_state, to_state, data, is_public)"
@@ -407,6 +413,7 @@ class _Sweep:
             f" FROM {CLAIMED} c {order_join} WHERE c.kind = %s",
             ["deadline_breached", self.at, "system", feedback_due.isoformat(), False, BREACH],
         )
+        events_inserted.send(sender=PetitionEvent, action="deadline_breached", after_pk=after_pk)
 
     def notify(self) -> None:
         """In-app messages to every member of the responsible organ: "due soon" for each deadline
