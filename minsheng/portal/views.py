@@ -21,9 +21,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from minsheng.core.crypto import blind_index
 from minsheng.core.errors import ApplicationError, InvalidInput, NotFound
-from minsheng.notifications.services import outbox_send_direct
 from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
+from minsheng.petitions.citizen_access import (
+    petition_reset_query_password,
+    petition_send_query_credentials,
+    phone_holder_petitions,
+)
 from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
 from minsheng.petitions.data_access import Refusal, data_access_request, withheld_items
 from minsheng.petitions.models import DataAccessRequest, Nature, Petition, Petitioner
@@ -74,6 +78,17 @@ def _citizen(request: HttpRequest) -> User | None:
     if user.is_authenticated and user.get_username().startswith(CITIZEN_PREFIX):
         return user  # type: ignore[return-value]
     return None
+
+
+def _citizen_phone_index(citizen: User) -> str:
+    """The blind index of the phone the citizen proved (the account is keyed by it)."""
+    return citizen.get_username()[len(CITIZEN_PREFIX) :]
+
+
+def _citizen_petitions(citizen: User) -> Any:
+    """Every petition registered with the citizen's phone, on any channel, before or after the
+    account existed (blind index), and those linked to the account."""
+    return phone_holder_petitions(_citizen_phone_index(citizen), citizen)
 
 
 def _verified(request: HttpRequest, phone: str) -> bool:
@@ -132,7 +147,7 @@ def _owned_petition(request: HttpRequest, code: str) -> Petition | None:
     if code in _tracked_codes(request):
         return petition
     citizen = _citizen(request)
-    if citizen is not None and petition.petitioner is not None and petition.petitioner.user_id == citizen.pk:
+    if citizen is not None and _citizen_petitions(citizen).filter(pk=petition.pk).exists():
         return petition
     return None
 
@@ -310,7 +325,9 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("网上信访暂不可用：未配置市信访局。请通过来信或来访提出。"))
         else:
             try:
-                petition, password = _register(request, draft, contact, region, accused, suggestion, bureau)
+                petition, password, sms_queued = _register(
+                    request, draft, contact, region, accused, suggestion, bureau
+                )
             except InvalidInput as exc:
                 form.add_error(None, exc.message)
             else:
@@ -320,7 +337,11 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
                 _save_attachments(petition, form, request)
                 request.session.pop(DRAFT, None)
                 request.session.pop(CONTACT, None)
-                request.session[DONE] = {"code": petition.tracking_code, "password": password}
+                request.session[DONE] = {
+                    "code": petition.tracking_code,
+                    "password": password,
+                    "sms": sms_queued,
+                }
                 _remember(request, petition.tracking_code)
                 return redirect("portal:submit_done")
     context = {
@@ -347,7 +368,7 @@ def _register(
     accused: Organ | None,
     suggestion: queries.HandlingSuggestion,
     bureau: Organ,
-) -> tuple[Petition, str]:
+) -> tuple[Petition, str, bool]:
     anonymous = bool(contact.get("anonymous"))
     if anonymous and not (allow_anonymous_accusations() and draft["nature"] == Nature.ACCUSATION):
         raise InvalidInput(_("只有检举控告可以匿名提出。"), field="anonymous")
@@ -388,16 +409,11 @@ def _register(
         portal_user=None if anonymous else citizen,
     )
     petition, password = petition_register(data, actor=None)
+    sms_queued = False
     if petition.petitioner_id and not anonymous:
         Petitioner.objects.filter(pk=petition.petitioner_id).update(phone_verified_at=timezone.now())
-        outbox_send_direct(
-            "sms",
-            contact["phone"],
-            "query_password",
-            _("【民声】您的信访事项已提交。查询码 %(c)s，查询密码 %(p)s。请妥善保存，勿告诉他人。")
-            % {"c": petition.tracking_code, "p": password},
-        )
-    return petition, password
+        sms_queued = petition_send_query_credentials(petition, password, actor=None)
+    return petition, password, sms_queued
 
 
 def _save_attachments(petition: Petition, form: ConfirmForm, request: HttpRequest) -> None:
@@ -420,7 +436,7 @@ def submit_done(request: HttpRequest) -> HttpResponse:
         raise Http404
     response = render(request, "portal/submit_done.html", {"done": done, "petition": petition})
     # The query password is shown once: not again on a shared computer, not kept in the session.
-    request.session[DONE] = {"code": done["code"]}
+    request.session[DONE] = {"code": done["code"], "sms": bool(done.get("sms"))}
     return response
 
 
@@ -737,6 +753,8 @@ def my_petitions(request: HttpRequest) -> HttpResponse:
     citizen = _citizen(request)
     if citizen is None:
         return redirect("portal:login")
+    if request.method == "POST" and request.POST.get("action") == "reset_query_password":
+        return _reset_query_password(request, citizen)
     form = SetPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         from django.contrib.auth.password_validation import validate_password
@@ -752,12 +770,32 @@ def my_petitions(request: HttpRequest) -> HttpResponse:
             login(request, citizen, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("密码已设置。"))
             return redirect("portal:my_petitions")
-    petitions = (
-        Petition.objects.filter(petitioner__user=citizen)
-        .select_related("current_organ")
-        .order_by("-received_at")
-    )
+    petitions = _citizen_petitions(citizen).select_related("current_organ").order_by("-received_at")
     return render(request, "portal/my_petitions.html", {"petitions": petitions, "form": form})
+
+
+def _reset_query_password(request: HttpRequest, citizen: User) -> HttpResponse:
+    """A new query password for one of the citizen's petitions, sent by SMS to the phone of the
+    petition (the one the citizen proved), never shown on screen."""
+    code = (request.POST.get("code") or "").strip().upper()[:20]
+    petition = _citizen_petitions(citizen).filter(tracking_code=code).first()
+    if petition is None:
+        raise Http404
+    try:
+        petition_reset_query_password(petition.pk, phone_index=_citizen_phone_index(citizen))
+    except NotFound:
+        # Linked to the account but registered with another phone: nowhere safe to send it.
+        messages.warning(
+            request,
+            _("该事项登记的手机号码不是您登录所用的号码，无法通过短信重设查询密码。请联系受理机关。"),
+        )
+    else:
+        messages.success(
+            request,
+            _("新的查询密码已通过短信发送到您登录所用的手机号码（查询码 %(c)s），原查询密码已失效。")
+            % {"c": petition.tracking_code},
+        )
+    return redirect("portal:my_petitions")
 
 
 @require_http_methods(["GET", "POST"])
