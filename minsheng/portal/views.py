@@ -831,6 +831,19 @@ def my_data(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def dev_sms_inbox(request: HttpRequest) -> HttpResponse:
+    """Development only (DEBUG with the console SMS backend, else 404): the messages that left,
+    newest first — one-time codes, query passwords and notices — so that `make run` shows them."""
+    from minsheng.notifications.sms import dev_inbox, dev_inbox_enabled
+
+    if not dev_inbox_enabled():
+        raise Http404
+    rows = [{**row, "to": _mask(str(row.get("to", "")))} for row in dev_inbox()]
+    response = render(request, "portal/dev_sms.html", {"rows": rows})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def stats_json(request: HttpRequest) -> HttpResponse:
     data = queries.open_statistics()
     body = {

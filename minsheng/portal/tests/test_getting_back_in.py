@@ -170,3 +170,15 @@ def test_staff_phone_registration_sends_code_and_password_then_sign_in_finds_it(
     sign_in(client)
     assert petition.tracking_code in client.get("/account/").content.decode()
     assert client.get(f"/track/{petition.tracking_code}/").status_code == 200
+
+
+def test_dev_sms_inbox_only_in_debug(client: Client, world: Any, settings: Any, tmp_path: Any) -> None:
+    assert client.get("/dev/sms/").status_code == 404  # tests: off
+    settings.DEBUG = True
+    settings.TESTING = False
+    settings.VAR_DIR = tmp_path
+    sms.get_backend().send("13900139000", "【民声】您的验证码是 123456，10分钟内有效。")
+    body = client.get("/dev/sms/").content.decode()
+    assert "123456" in body and "139****9000" in body and "13900139000" not in body
+    settings.DEBUG = False
+    assert client.get("/dev/sms/").status_code == 404
