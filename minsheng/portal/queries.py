@@ -26,6 +26,7 @@ from minsheng.petitions.models import Petition, State
 from minsheng.petitions.selectors import petition_public_timeline
 from minsheng.workflow import rulesets
 from minsheng.workflow.models import Deadline, Decision, Opinion, Rating
+from minsheng.workflow.notices import handling_due_on_acceptance, provisional_rule_words, reviewing_organ
 from minsheng.workflow.services import LIMITATIONS, RATEABLE, external_limitation_due
 
 logger = logging.getLogger(__name__)
@@ -455,6 +456,21 @@ def documents_of(petition: Petition) -> list[DocumentRow]:
         if decision.kind == Decision.Kind.ACCEPT:
             title = _("受理告知书")
             body = [(_("告知内容"), _("您的信访事项已依法受理。"))]
+            stated = handling_due_on_acceptance(petition)
+            if stated is not None:
+                body.append(
+                    (
+                        _("办理期限"),
+                        _(
+                            "依照《信访工作条例》第三十四条，自受理之日起60日内办结，即最迟于%(date)s"
+                            "向您出具书面处理意见；情况复杂的，经机关负责人批准可以延长，最多30日，"
+                            "并告知您延期理由。"
+                        )
+                        % {"date": date_words(stated.due)},
+                    )
+                )
+                if stated.provisional:
+                    body.append((_("关于暂定日期"), provisional_rule_words(stated.year)))
         elif decision.kind == Decision.Kind.NOT_ACCEPT:
             title = _("不予受理告知书")
             body = [

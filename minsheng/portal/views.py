@@ -60,6 +60,7 @@ from minsheng.portal.security import (
     throttle_reset,
     throttle_take,
 )
+from minsheng.workflow.notices import provisional_rule_words
 from minsheng.workflow.services import petition_transition
 
 DRAFT = "portal_submit_draft"
@@ -485,10 +486,13 @@ def _link_to_citizen(request: HttpRequest, petition: Petition) -> None:
 
 def _detail_context(request: HttpRequest, petition: Petition, **extra: Any) -> dict[str, Any]:
     window = queries.appeal_window(petition)
+    deadlines = queries.deadline_rows(petition)
+    provisional = next((d for d in deadlines if d.provisional and d.is_open), None)
     context = {
         "petition": petition,
         "timeline": queries.public_timeline(petition),
-        "deadlines": queries.deadline_rows(petition),
+        "deadlines": deadlines,
+        "provisional_note": provisional_rule_words(provisional.due.year) if provisional else "",
         "documents": queries.documents_of(petition),
         "attachments": list(petition.attachments.all()),
         "can_rate": queries.can_rate(petition),
