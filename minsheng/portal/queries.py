@@ -404,6 +404,8 @@ class AppealWindow:
     due: dt.date | None
     provisional: bool = False
     explanation: str = ""
+    organ_name: str = ""  # the body that will review (复查) or re-review (复核)
+    reply_received_on: dt.date | None = None  # the day the window started
 
 
 def appeal_window(petition: Petition) -> AppealWindow | None:
@@ -424,12 +426,15 @@ def appeal_window(petition: Petition) -> AppealWindow | None:
         and petition.state in (State.DELIVERED, State.REVIEW_CONCLUDED)
         and today <= deadline.statutory_due
     )
+    organ = reviewing_organ(petition) if is_open else None
     window = AppealWindow(
         kind=kind,
         action=action,
         open=is_open,
         due=deadline.statutory_due if deadline else None,
         provisional=bool(deadline and deadline.is_provisional),
+        organ_name=organ.name if organ else "",
+        reply_received_on=petition.review_reply_received_on if kind == "recheck" else petition.reply_received_on,
     )
     if not is_open:
         window.explanation = _(

@@ -65,6 +65,9 @@ from minsheng.workflow.services import petition_transition
 
 DRAFT = "portal_submit_draft"
 CONTACT = "portal_submit_contact"
+# What was typed on the contact step (name, phone, address — never the ID number or the code), so
+# that a reload or coming back to the step keeps it.
+CONTACT_TYPED = "portal_submit_contact_typed"
 VERIFIED = "portal_verified_phones"
 DONE = "portal_submit_done"
 TRACKED = "portal_tracked"
@@ -224,6 +227,9 @@ def submit_contact(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ContactForm(request.POST, allow_anonymous=allow_anonymous)
         action = request.POST.get("action", "continue")
+        request.session[CONTACT_TYPED] = {
+            key: str(request.POST.get(key, "")).strip()[:200] for key in ("name", "phone", "address")
+        }
         if form.is_valid():
             data = form.cleaned_data
             phone = data.get("phone") or ""
@@ -239,8 +245,9 @@ def submit_contact(request: HttpRequest) -> HttpResponse:
                 if error:
                     form.add_error("phone", error)
                 else:
-                    code_sent = True
                     messages.info(request, _("验证码已发送到 %(p)s，10分钟内有效。") % {"p": _mask(phone)})
+                    # Post/redirect/get: a reload shows the page again, never sends another code.
+                    return redirect(reverse("portal:submit_contact") + "?sent=1")
             else:
                 if not _verified(request, phone):
                     if not data.get("code"):
@@ -261,8 +268,10 @@ def submit_contact(request: HttpRequest) -> HttpResponse:
                     }
                     return redirect("portal:submit_confirm")
     else:
-        form = ContactForm(initial=request.session.get(CONTACT) or {}, allow_anonymous=allow_anonymous)
-    phone_value = (form.data.get("phone") if form.is_bound else "") or ""
+        initial = request.session.get(CONTACT) or request.session.get(CONTACT_TYPED) or {}
+        form = ContactForm(initial=initial, allow_anonymous=allow_anonymous)
+        code_sent = request.GET.get("sent") == "1"
+    phone_value = str((form.data.get("phone") if form.is_bound else form.initial.get("phone")) or "")
     context = {
         "form": form,
         "step": 2,
@@ -338,6 +347,7 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
                 _save_attachments(petition, form, request)
                 request.session.pop(DRAFT, None)
                 request.session.pop(CONTACT, None)
+                request.session.pop(CONTACT_TYPED, None)
                 request.session[DONE] = {
                     "code": petition.tracking_code,
                     "password": password,

@@ -87,7 +87,9 @@ def test_reset_query_password_by_sms(world: Any, register: Any, settings: Any) -
     event = PetitionEvent.objects.get(petition=petition, action="query_password_reset")
     assert not event.is_public and event.actor_role == "petitioner"
     message = OutboxMessage.objects.get(pk=event.data["outbox_id"])
-    assert message.petition_id == petition.pk and message.secret_body == "" and new.group(1) not in message.body
+    assert (
+        message.petition_id == petition.pk and message.secret_body == "" and new.group(1) not in message.body
+    )
 
 
 def test_reset_refused_for_a_petition_of_another_phone(world: Any, register: Any, settings: Any) -> None:
@@ -107,7 +109,9 @@ def test_sign_in_answers_the_same_with_or_without_petitions(world: Any, register
     answers = []
     for phone in (PHONE, "13600135000"):
         response = Client().post("/account/login/", {"otp-phone": phone, "action": "send_code"})
-        answers.append((response.status_code, response.content.decode().replace(phone, "#").replace(phone[-4:], "####")))
+        answers.append(
+            (response.status_code, response.content.decode().replace(phone, "#").replace(phone[-4:], "####"))
+        )
     assert answers[0][0] == answers[1][0] == 200
     strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert strip.sub("", answers[0][1]) == strip.sub("", answers[1][1])
@@ -182,3 +186,43 @@ def test_dev_sms_inbox_only_in_debug(client: Client, world: Any, settings: Any, 
     assert "123456" in body and "139****9000" in body and "13900139000" not in body
     settings.DEBUG = False
     assert client.get("/dev/sms/").status_code == 404
+
+
+def test_contact_step_keeps_name_and_phone_across_a_reload(client: Client, world: Any) -> None:
+    from minsheng.portal.tests.helpers import MATTER
+
+    client.post("/submit/", MATTER)
+    response = client.post(
+        "/submit/contact/",
+        {
+            "name": "王五",
+            "phone": "13900139000",
+            "address": "幸福小区",
+            "id_number": "110101199003074514",
+            "action": "send_code",
+        },
+    )
+    assert response.status_code == 302 and response["Location"].endswith("?sent=1")
+    page = client.get(response["Location"]).content.decode()
+    assert 'value="王五"' in page and 'value="13900139000"' in page and 'value="幸福小区"' in page
+    assert "重新发送验证码" in page
+    # A plain reload (GET without ?sent) still has them; the ID number is not kept.
+    page = client.get("/submit/contact/").content.decode()
+    assert 'value="王五"' in page and 'value="13900139000"' in page
+    assert "110101199003074514" not in page
+
+
+def test_review_panel_names_the_reviewing_body_and_its_window(
+    world: Any, register: Any, act: Any, organs: Any
+) -> None:
+    from minsheng.portal.tests.helpers import deliver, tracked_client
+    from minsheng.workflow.models import Deadline
+
+    petition = deliver(register(), act, organs)
+    client = tracked_client(petition)
+    page = client.get(f"/track/{petition.tracking_code}/").content.decode()
+    due = Deadline.objects.get(petition=petition, rule="D-REVIEW-REQ-30").statutory_due
+    assert "A市人民政府" in page  # upper organ of the housing bureau
+    assert "第三十五条" in page and f"{due.year}年{due.month}月{due.day}日" in page
+    page = client.get(f"/track/{petition.tracking_code}/appeal/").content.decode()
+    assert "A市人民政府" in page and "30日内提出复查意见" in page
