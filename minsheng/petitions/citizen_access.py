@@ -26,7 +26,9 @@ from minsheng.workflow.models import PetitionEvent
 
 # Channels registered by staff: the tracking code and the query password are sent by SMS when a
 # mobile number is given, not only read out once over the phone or handed over on paper.
-SMS_CREDENTIAL_CHANNELS = frozenset({Channel.PHONE, Channel.LETTER, Channel.FAX, Channel.EMAIL, Channel.VISIT})
+SMS_CREDENTIAL_CHANNELS = frozenset(
+    {Channel.PHONE, Channel.LETTER, Channel.FAX, Channel.EMAIL, Channel.VISIT}
+)
 
 
 def canonical_phone(phone: str) -> str:
@@ -62,9 +64,10 @@ def phone_holder_petitions(phone_index: str, user: AbstractBaseUser | None = Non
 
 def _sms_text(petition: Petition, password: str, *, reset: bool) -> str:
     if reset:
-        return _(
-            "【民声】您的信访事项（查询码 %(c)s）的新查询密码为 %(p)s，原密码已失效。请勿告诉他人。"
-        ) % {"c": petition.tracking_code, "p": password}
+        return _("【民声】您的信访事项（查询码 %(c)s）的新查询密码为 %(p)s，原密码已失效。请勿告诉他人。") % {
+            "c": petition.tracking_code,
+            "p": password,
+        }
     return _(
         "【民声】您的信访事项已登记。查询码 %(c)s，查询密码 %(p)s。可在网上信访平台查询进展，"
         "或用本手机号码凭短信验证码登录查看。请勿告诉他人。"
@@ -83,13 +86,17 @@ def petition_send_query_credentials(
         return False
     with transaction.atomic():
         message_id = outbox_send_direct(
-            "sms", phone, "query_password", _sms_text(petition, password, reset=False), petition_id=petition.pk
+            "sms",
+            phone,
+            "query_password",
+            _sms_text(petition, password, reset=False),
+            petition_id=petition.pk,
         )
         PetitionEvent.objects.create(
             petition=petition,
             action="query_credentials_sent",
             occurred_at=now or timezone.now(),
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
             actor_role="petitioner" if actor is None else "registrar",
             from_state=petition.state,
             to_state=petition.state,

@@ -434,7 +434,9 @@ def appeal_window(petition: Petition) -> AppealWindow | None:
         due=deadline.statutory_due if deadline else None,
         provisional=bool(deadline and deadline.is_provisional),
         organ_name=organ.name if organ else "",
-        reply_received_on=petition.review_reply_received_on if kind == "recheck" else petition.reply_received_on,
+        reply_received_on=petition.review_reply_received_on
+        if kind == "recheck"
+        else petition.reply_received_on,
     )
     if not is_open:
         window.explanation = _(

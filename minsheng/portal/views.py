@@ -23,12 +23,12 @@ from minsheng.core.crypto import blind_index
 from minsheng.core.errors import ApplicationError, InvalidInput, NotFound
 from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
+from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
 from minsheng.petitions.citizen_access import (
     petition_reset_query_password,
     petition_send_query_credentials,
     phone_holder_petitions,
 )
-from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
 from minsheng.petitions.data_access import Refusal, data_access_request, withheld_items
 from minsheng.petitions.models import DataAccessRequest, Nature, Petition, Petitioner
 from minsheng.petitions.services import (

@@ -446,7 +446,9 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
         else:
             sent = petition_send_query_credentials(petition, password, actor=_user(request))
             text = (
-                _("已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人；已同时短信发送到信访人手机）。")
+                _(
+                    "已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人；已同时短信发送到信访人手机）。"
+                )
                 if sent
                 else _("已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人）。")
             )
