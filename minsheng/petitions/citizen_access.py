@@ -10,6 +10,7 @@ never decrypted to compare, and nothing here tells anybody whether a number has 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -145,3 +146,51 @@ def petition_reset_query_password(
             is_public=False,
         )
     return petition
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One checked file (type decided by magic bytes, size bounded by the caller)."""
+
+    name: str
+    content: bytes
+    content_type: str
+
+
+def petition_add_evidence(
+    petition: Petition,
+    files: list[Evidence],
+    *,
+    stage: str,
+    uploaded_by: AbstractBaseUser | None = None,
+    now: dt.datetime | None = None,
+) -> int:
+    """File the petitioner's evidence (e.g. with a 复查/复核 request) as encrypted attachments of
+    the petition, with one non-public timeline event naming how many and for which stage."""
+    if not files:
+        return 0
+    from minsheng.petitions.attachments import attachment_store
+
+    with transaction.atomic():
+        ids = [
+            attachment_store(
+                petition,
+                content=f.content,
+                content_type=f.content_type,
+                original_name=f.name,
+                uploaded_by=uploaded_by,
+            ).pk
+            for f in files
+        ]
+        PetitionEvent.objects.create(
+            petition=petition,
+            action="evidence_added",
+            occurred_at=now or timezone.now(),
+            actor=None,
+            actor_role="petitioner",
+            from_state=petition.state,
+            to_state=petition.state,
+            data={"stage": stage, "attachments": ids},
+            is_public=False,
+        )
+    return len(ids)

@@ -25,6 +25,8 @@ from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
 from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
 from minsheng.petitions.citizen_access import (
+    Evidence,
+    petition_add_evidence,
     petition_reset_query_password,
     petition_send_query_credentials,
     phone_holder_petitions,
@@ -565,7 +567,10 @@ def track_appeal(request: HttpRequest, code: str) -> HttpResponse:
     if window is None:
         messages.info(request, _("此事项目前不能申请复查或复核。"))
         return redirect("portal:track_detail", code=found.tracking_code)
-    form = AppealForm(request.POST if request.method == "POST" else None)
+    form = AppealForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     status = 200
     if request.method == "POST":
         if throttle_blocked("appeal_ip", client_ip(request)):
@@ -592,6 +597,12 @@ def track_appeal(request: HttpRequest, code: str) -> HttpResponse:
                 }.get(exc.field or "")
                 form.add_error(target, exc.message)
             else:
+                petition_add_evidence(
+                    found,
+                    [Evidence(u.name, u.content, u.content_type) for u in form.uploads],
+                    stage=window.kind,
+                    uploaded_by=_citizen(request),
+                )
                 messages.success(request, _("您的申请已提交，请留意办理期限。"))
                 return redirect("portal:track_detail", code=found.tracking_code)
         status = 422

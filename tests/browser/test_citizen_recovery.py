@@ -1,7 +1,7 @@
 """Issue 13, "Done when" (citizens), in headless Chromium on a 390 px phone:
 
 1. submit with a phone → lose the password → sign in by SMS code → see the petition → set a new
-   query password (sent by SMS) → read the reply with its dates → rate → request a review;
+   query password (sent by SMS) → read the reply with its dates → rate → request a review with a file;
 2. a phone call registered by staff in the workbench → the caller gets code and password by SMS →
    finds the petition through SMS sign-in.
 
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from minsheng.notifications import sms
 from minsheng.petitions.models import Petition
+from minsheng.portal.tests.helpers import PNG
 from minsheng.workflow.models import Deadline
 from tests.browser.conftest import axe_violations, screenshot
 from tests.browser.test_portal import fill_contact, fill_matter
@@ -158,10 +159,14 @@ def test_submit_lose_password_sign_in_by_sms_reset_and_read_the_reply(
     assert "A市人民政府" in page.content() and "30日内提出复查意见" in page.content()
     check(page, "citizen-05-review-request-phone")
     page.fill("#id_reasons", "处理意见没有落实，夜间仍在施工。")
+    page.set_input_files(
+        "#id_attachments", files=[{"name": "夜间施工照片.png", "mimeType": "image/png", "buffer": PNG}]
+    )
     page.click("text=提交申请")
     assert "您的申请已提交" in page.content()
     petition.refresh_from_db()
     assert petition.state == "review_requested"
+    assert petition.attachments.count() == 1  # the evidence file, filed encrypted on the petition
 
 
 def test_phone_call_registered_by_staff_then_found_by_sms_sign_in(

@@ -226,3 +226,32 @@ def test_review_panel_names_the_reviewing_body_and_its_window(
     assert "第三十五条" in page and f"{due.year}年{due.month}月{due.day}日" in page
     page = client.get(f"/track/{petition.tracking_code}/appeal/").content.decode()
     assert "A市人民政府" in page and "30日内提出复查意见" in page
+
+
+def test_review_request_takes_evidence_files(world: Any, register: Any, act: Any, organs: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from minsheng.portal.tests.helpers import PNG, deliver, tracked_client
+
+    petition = deliver(register(), act, organs)
+    client = tracked_client(petition)
+    response = client.post(
+        f"/track/{petition.tracking_code}/appeal/",
+        {"reasons": "处理意见没有落实。", "attachments": [SimpleUploadedFile("现场.png", PNG, "image/png")]},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    petition.refresh_from_db()
+    assert petition.state == "review_requested"
+    assert petition.attachments.count() == 1
+    event = PetitionEvent.objects.get(petition=petition, action="evidence_added")
+    assert event.data["stage"] == "review" and not event.is_public
+    # A file that is not JPG/PNG/PDF is refused with the form, and nothing is requested.
+    other = deliver(register(title="另一件"), act, organs)
+    client = tracked_client(other)
+    response = client.post(
+        f"/track/{other.tracking_code}/appeal/",
+        {"reasons": "不服。", "attachments": [SimpleUploadedFile("x.exe", b"MZ\x90\x00", "image/png")]},
+    )
+    assert response.status_code == 422 and "不是 JPG、PNG 图片或 PDF 文件" in response.content.decode()
+    other.refresh_from_db()
+    assert other.state != "review_requested"
