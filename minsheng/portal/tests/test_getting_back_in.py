@@ -255,3 +255,21 @@ def test_review_request_takes_evidence_files(world: Any, register: Any, act: Any
     assert response.status_code == 422 and "不是 JPG、PNG 图片或 PDF 文件" in response.content.decode()
     other.refresh_from_db()
     assert other.state != "review_requested"
+
+
+def test_new_texts_in_english(world: Any, register: Any, act: Any, organs: Any, settings: Any) -> None:
+    from django.conf import settings as django_settings
+
+    from minsheng.portal.tests.helpers import deliver, tracked_client
+
+    settings.MINSHENG_PORTAL_LIMITS = {"otp_phone_gap": (5, 60)}
+    petition = deliver(
+        register(petitioner=PetitionerInput(name="钱七", phone=PHONE, address="A市")), act, organs
+    )
+    client = tracked_client(petition)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(f"/track/{petition.tracking_code}/").content.decode()
+    assert "Under Article 35" in page and "Article 34" in page
+    sign_in(client)
+    page = client.get("/account/").content.decode()
+    assert "Forgot the query password?" in page and "registered with the mobile number" in page
