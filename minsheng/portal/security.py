@@ -35,6 +35,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "login_fail_ip": (10, 900),
     "login_fail_phone": (5, 900),
     "appeal_ip": (20, 3600),
+    "query_reset_phone": (5, 86400),  # query-password resets (each an SMS) per signed-in phone per day
 }
 
 OTP_TTL_SECONDS = 600

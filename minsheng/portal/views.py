@@ -806,6 +806,9 @@ def _reset_query_password(request: HttpRequest, citizen: User) -> HttpResponse:
     petition = _citizen_petitions(citizen).filter(tracking_code=code).first()
     if petition is None:
         raise Http404
+    if throttle_take(("query_reset_phone", _citizen_phone_index(citizen))) is None:
+        messages.warning(request, _("今天重设查询密码的次数过多，请明天再试。"))
+        return redirect("portal:my_petitions")
     try:
         petition_reset_query_password(petition.pk, phone_index=_citizen_phone_index(citizen))
     except NotFound:

@@ -273,3 +273,16 @@ def test_new_texts_in_english(world: Any, register: Any, act: Any, organs: Any, 
     sign_in(client)
     page = client.get("/account/").content.decode()
     assert "Forgot the query password?" in page and "registered with the mobile number" in page
+
+
+def test_query_password_resets_are_limited(world: Any, register: Any, settings: Any) -> None:
+    settings.MINSHENG_PORTAL_LIMITS = {"otp_phone_gap": (5, 60), "query_reset_phone": (2, 86400)}
+    petition = register(channel="phone", petitioner=PetitionerInput(name="钱七", phone=PHONE, address="A市"))
+    client = Client()
+    sign_in(client)
+    for _ in range(3):
+        response = client.post(
+            "/account/", {"action": "reset_query_password", "code": petition.tracking_code}, follow=True
+        )
+    assert "次数过多" in response.content.decode()
+    assert PetitionEvent.objects.filter(petition=petition, action="query_password_reset").count() == 2
