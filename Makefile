@@ -35,9 +35,14 @@ migrate: deps
 demo: migrate
 	$(VENV)/bin/minsheng loaddemo
 
+## serve: the web server and, beside it, the worker that sends queued messages (SMS, e-mail) and
+## runs the deadline sweep; Ctrl-C stops both. Development SMS: http://$(HOST):$(PORT)/dev/sms/
 serve:
 	@echo ""
 	@echo "minsheng is running at http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/workbench/)"
+	@echo "SMS sent in development (console backend): http://$(HOST):$(PORT)/dev/sms/ and the log below"
+	@$(VENV)/bin/minsheng worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/minsheng runserver $(HOST):$(PORT)
 
 ## make run: install, migrate SQLite under var/, load the demo (idempotent), serve on :8000.

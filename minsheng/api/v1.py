@@ -28,6 +28,7 @@ from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.orgs.security import confirmed_device, two_factor_required
 from minsheng.orgs.selectors import memberships_of, roles_of
 from minsheng.orgs.tokens import authenticate_token, issue_token
+from minsheng.petitions.citizen_access import canonical_phone, petition_send_query_credentials
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.petitions.selectors import (
     PetitionFilters,
@@ -716,7 +717,9 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
         category=category,
         region=region,
         place_text=payload.place_text,
-        petitioner=PetitionerInput(**payload.petitioner.model_dump())
+        petitioner=PetitionerInput(
+            **{**payload.petitioner.model_dump(), "phone": canonical_phone(payload.petitioner.phone)}
+        )
         if payload.petitioner
         else PetitionerInput(),
         is_oral=payload.is_oral,
@@ -730,6 +733,8 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
         paper_requested=payload.paper_requested,
     )
     petition, password = petition_register(data, actor=user)
+    # The petitioner gets the tracking code and query password by SMS too (issue 13).
+    petition_send_query_credentials(petition, password, actor=user)
     petition = registered_petition_for(user, petition)
     return Status(201, _detail(request, petition, PetitionCreatedOut, query_password=password))
 

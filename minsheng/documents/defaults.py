@@ -13,7 +13,9 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
 
 您于{{ received_date }}通过{{ channel }}提出的信访事项（查询码：{{ tracking_code }}，事由：{{ petition_title }}），本机关已于{{ accepted_date }}依法受理。
 
-本机关将依照《信访工作条例》第三十二条的规定，自受理之日起60日内办结；情况复杂的，经本机关负责人批准，可以适当延长办理期限，但延长期限不得超过30日，并告知您延期理由。
+本机关将依照《信访工作条例》第三十四条的规定，自受理之日起60日内办结{% if handling_due_date %}，即最迟于{{ handling_due_date }}向您出具书面处理意见{% endif %}；情况复杂的，经本机关负责人批准，可以适当延长办理期限，但延长期限不得超过30日，并告知您延期理由。{% if provisional_rule %}
+
+{{ provisional_rule }}{% endif %}
 
 您可以凭查询码和查询密码，通过网上信访平台查询办理进展和结果。
 
@@ -61,7 +63,7 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str]] = {
 
 {{ extension_reason }}
 
-经本机关负责人批准，依照《信访工作条例》第三十二条的规定，办理期限延长{{ extension_days }}日{% if new_due_date %}，至{{ new_due_date }}{% endif %}。
+经本机关负责人批准，依照《信访工作条例》第三十四条的规定，办理期限延长{{ extension_days }}日{% if new_due_date %}，至{{ new_due_date }}{% endif %}。
 
 特此告知。""",
     ),

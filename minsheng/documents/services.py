@@ -24,6 +24,7 @@ from minsheng.documents.defaults import DEFAULT_TEMPLATES
 from minsheng.documents.models import DocumentKind, DocumentTemplate, IssuedDocument
 from minsheng.petitions.models import Channel, Petition
 from minsheng.workflow.models import Appeal, Deadline, Decision, Extension, Opinion
+from minsheng.workflow.notices import handling_due_on_acceptance, provisional_rule_words
 from minsheng.workflow.rulesets import next_document_number
 
 DOCX = "docx"
@@ -118,6 +119,18 @@ def _decision_source(petition: Petition, kind: str) -> Source | None:
     if decision is None:
         return None
     context: dict[str, Any] = {"accepted_date": cn_date(decision.decided_at)}
+    if kind == Decision.Kind.ACCEPT:
+        # Art. 34: the concrete date, the same one the portal shows (minsheng.workflow.notices).
+        stated = handling_due_on_acceptance(petition)
+        with translation.override("zh-hans"):
+            context.update(
+                {
+                    "handling_due_date": cn_date(stated.due) if stated else "",
+                    "provisional_rule": provisional_rule_words(stated.year)
+                    if stated and stated.provisional
+                    else "",
+                }
+            )
     if kind == Decision.Kind.NOT_ACCEPT:
         related = petition.related_petition
         follow_up = petition.follow_up_tasks.select_related("organ").first()
@@ -155,7 +168,8 @@ def _extension_source(petition: Petition) -> Source | None:
     deadline = (
         Deadline.objects.filter(petition=petition, rule="D-HANDLE-60").order_by("created_at", "pk").last()
     )
-    new_due = deadline.nominal_due if deadline is not None and extension.is_effective else None
+    # The statutory date (after any holiday roll-over): the one the portal shows.
+    new_due = deadline.statutory_due if deadline is not None and extension.is_effective else None
     if new_due is None and deadline is not None:
         new_due = deadline.nominal_due + dt.timedelta(days=extension.days)
     return Source(

@@ -235,10 +235,14 @@ def outbox_send_pending(limit: int = 200) -> int:
     return sum(1 for mid in ids if outbox_send(mid))
 
 
-def outbox_send_direct(channel: str, recipient: str, kind: str, body: str, subject: str = "") -> int:
-    """Messages without a petition (one-time codes, acknowledgements with the query password)."""
+def outbox_send_direct(
+    channel: str, recipient: str, kind: str, body: str, subject: str = "", *, petition_id: int | None = None
+) -> int:
+    """Messages with a text of their own (acknowledgements with the query password), optionally
+    filed on a petition. Secret kinds keep their text only encrypted until sent."""
     secret = kind in SECRET_KINDS
     message = OutboxMessage.objects.create(
+        petition_id=petition_id,
         channel=channel,
         recipient=recipient,
         kind=kind,

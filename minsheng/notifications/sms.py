@@ -4,9 +4,11 @@ settings refuse the console backend in production."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -25,15 +27,68 @@ def redact_digits(text: str) -> str:
     return re.sub(r"\d{4,}", lambda m: "*" * len(m.group()), text)
 
 
+DEV_INBOX_KEEP = 200
+
+
+def dev_inbox_path() -> Path:
+    """The development SMS inbox: a JSON-lines file under the var directory, shared by the web
+    server and the worker (``make run`` runs both), read by the /dev/sms/ page."""
+    return Path(settings.VAR_DIR) / "dev-sms.jsonl"
+
+
+def dev_inbox_enabled() -> bool:
+    """Only while DEBUG is on, with the console backend, outside tests."""
+    return (
+        bool(settings.DEBUG)
+        and str(settings.SMS_BACKEND).endswith("ConsoleSmsBackend")
+        and not getattr(settings, "TESTING", False)
+    )
+
+
+def dev_inbox(limit: int = 50) -> list[dict[str, Any]]:
+    """The latest messages of the development inbox, newest first ([] when disabled or empty)."""
+    path = dev_inbox_path()
+    if not dev_inbox_enabled() or not path.exists():
+        return []
+    rows: list[dict[str, Any]] = []
+    for line in path.read_text(encoding="utf-8").splitlines()[-limit:]:
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            continue
+    return rows[::-1]
+
+
+def _dev_inbox_append(phone: str, text: str) -> None:
+    """Append one line (appends are atomic enough for two development processes); trim now and
+    then to the last DEV_INBOX_KEEP messages."""
+    from django.utils import timezone
+
+    path = dev_inbox_path()
+    row = {"at": timezone.localtime().isoformat(timespec="seconds"), "to": phone, "text": text}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if path.stat().st_size > 400 * DEV_INBOX_KEEP:
+            lines = path.read_text(encoding="utf-8").splitlines()[-DEV_INBOX_KEEP:]
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except OSError:
+        logger.warning("could not write the development SMS inbox %s", path)
+
+
 class ConsoleSmsBackend:
     """Development only (settings refuse it in production). It logs the text in full only while
-    DEBUG is on, so that a developer can read a one-time code; otherwise digits are starred."""
+    DEBUG is on, so that a developer can read a one-time code; otherwise digits are starred.
+    With DEBUG on it also keeps the text in the development inbox (/dev/sms/)."""
 
     def send(self, phone: str, text: str) -> None:
         sent_messages.append((phone, text))
         del sent_messages[:-200]
         shown = text if settings.DEBUG else redact_digits(text)
         logger.info("SMS to %s: %s", phone[:3] + "****" + phone[-4:], shown)
+        if dev_inbox_enabled():
+            _dev_inbox_append(phone, text)
 
 
 def get_backend() -> SmsBackend:

@@ -202,7 +202,9 @@ class MultipleFileField(forms.Field):
         return value
 
 
-class ConfirmForm(PortalForm):
+class UploadsForm(PortalForm):
+    """A form with up to three JPG/PNG/PDF files (type by magic bytes), in ``self.uploads``."""
+
     attachments = MultipleFileField(
         label=_("附件（可选）"),
         required=False,
@@ -210,14 +212,6 @@ class ConfirmForm(PortalForm):
         widget=MultipleFileInput(
             attrs={"accept": ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf", "multiple": True}
         ),
-    )
-    truthful = forms.BooleanField(
-        label=_("我承诺所反映的情况真实，不捏造、歪曲事实，不诬告、陷害他人。"),
-        error_messages={"required": _("请阅读并确认真实性承诺。")},
-    )
-    privacy = forms.BooleanField(
-        label=_("我已阅读个人信息保护告知，同意为办理本信访事项处理我的个人信息。"),
-        error_messages={"required": _("请阅读并同意个人信息保护告知。")},
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -251,6 +245,17 @@ class ConfirmForm(PortalForm):
             )
         self.uploads = uploads
         return None
+
+
+class ConfirmForm(UploadsForm):
+    truthful = forms.BooleanField(
+        label=_("我承诺所反映的情况真实，不捏造、歪曲事实，不诬告、陷害他人。"),
+        error_messages={"required": _("请阅读并确认真实性承诺。")},
+    )
+    privacy = forms.BooleanField(
+        label=_("我已阅读个人信息保护告知，同意为办理本信访事项处理我的个人信息。"),
+        error_messages={"required": _("请阅读并同意个人信息保护告知。")},
+    )
 
 
 class TrackForm(PortalForm):
@@ -302,7 +307,7 @@ class BureauRateForm(RateForm):
     )
 
 
-class AppealForm(PortalForm):
+class AppealForm(UploadsForm):
     reasons = forms.CharField(
         label=_("您为什么不同意处理意见"),
         max_length=5000,

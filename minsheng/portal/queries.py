@@ -25,6 +25,7 @@ from minsheng.orgs.models import Category, Organ, Region
 from minsheng.petitions.models import Petition, State
 from minsheng.petitions.selectors import petition_public_timeline
 from minsheng.workflow.models import Deadline, Decision, Opinion, Rating
+from minsheng.workflow.notices import handling_due_on_acceptance, provisional_rule_words, reviewing_organ
 from minsheng.workflow.services import LIMITATIONS, RATEABLE, external_limitation_due
 
 logger = logging.getLogger(__name__)
@@ -406,6 +407,8 @@ class AppealWindow:
     due: dt.date | None
     provisional: bool = False
     explanation: str = ""
+    organ_name: str = ""  # the body that will review (复查) or re-review (复核)
+    reply_received_on: dt.date | None = None  # the day the window started
 
 
 def appeal_window(petition: Petition) -> AppealWindow | None:
@@ -426,12 +429,17 @@ def appeal_window(petition: Petition) -> AppealWindow | None:
         and petition.state in (State.DELIVERED, State.REVIEW_CONCLUDED)
         and today <= deadline.statutory_due
     )
+    organ = reviewing_organ(petition) if is_open else None
     window = AppealWindow(
         kind=kind,
         action=action,
         open=is_open,
         due=deadline.statutory_due if deadline else None,
         provisional=bool(deadline and deadline.is_provisional),
+        organ_name=organ.name if organ else "",
+        reply_received_on=petition.review_reply_received_on
+        if kind == "recheck"
+        else petition.reply_received_on,
     )
     if not is_open:
         window.explanation = _(
@@ -458,6 +466,21 @@ def documents_of(petition: Petition) -> list[DocumentRow]:
         if decision.kind == Decision.Kind.ACCEPT:
             title = _("受理告知书")
             body = [(_("告知内容"), _("您的信访事项已依法受理。"))]
+            stated = handling_due_on_acceptance(petition)
+            if stated is not None:
+                body.append(
+                    (
+                        _("办理期限"),
+                        _(
+                            "依照《信访工作条例》第三十四条，自受理之日起60日内办结，即最迟于%(date)s"
+                            "向您出具书面处理意见；情况复杂的，经机关负责人批准可以延长，最多30日，"
+                            "并告知您延期理由。"
+                        )
+                        % {"date": date_words(stated.due)},
+                    )
+                )
+                if stated.provisional:
+                    body.append((_("关于暂定日期"), provisional_rule_words(stated.year)))
         elif decision.kind == Decision.Kind.NOT_ACCEPT:
             title = _("不予受理告知书")
             body = [

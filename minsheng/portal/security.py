@@ -36,6 +36,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "login_fail_phone": (5, 900),
     "appeal_ip": (20, 3600),
     "open311_key": (600, 3600),  # petitions per Open311 integration key per hour
+    "query_reset_phone": (5, 86400),  # query-password resets (each an SMS) per signed-in phone per day
 }
 
 OTP_TTL_SECONDS = 600

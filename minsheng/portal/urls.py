@@ -27,4 +27,5 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("stats/", views.stats, name="stats"),
     path("stats.json", views.stats_json, name="stats_json"),
+    path("dev/sms/", views.dev_sms_inbox, name="dev_sms"),
 ]

@@ -21,10 +21,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from minsheng.core.crypto import blind_index
 from minsheng.core.errors import ApplicationError, InvalidInput, NotFound
-from minsheng.notifications.services import outbox_send_direct
 from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
 from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
+from minsheng.petitions.citizen_access import (
+    Evidence,
+    petition_add_evidence,
+    petition_reset_query_password,
+    petition_send_query_credentials,
+    phone_holder_petitions,
+)
 from minsheng.petitions.data_access import Refusal, data_access_request, withheld_items
 from minsheng.petitions.models import DataAccessRequest, Nature, Petition, Petitioner
 from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_check_query
@@ -52,10 +58,14 @@ from minsheng.portal.security import (
     throttle_reset,
     throttle_take,
 )
+from minsheng.workflow.notices import provisional_rule_words
 from minsheng.workflow.services import petition_register, petition_transition
 
 DRAFT = "portal_submit_draft"
 CONTACT = "portal_submit_contact"
+# What was typed on the contact step (name, phone, address — never the ID number or the code), so
+# that a reload or coming back to the step keeps it.
+CONTACT_TYPED = "portal_submit_contact_typed"
 VERIFIED = "portal_verified_phones"
 DONE = "portal_submit_done"
 TRACKED = "portal_tracked"
@@ -70,6 +80,17 @@ def _citizen(request: HttpRequest) -> User | None:
     if user.is_authenticated and user.get_username().startswith(CITIZEN_PREFIX):
         return user  # type: ignore[return-value]
     return None
+
+
+def _citizen_phone_index(citizen: User) -> str:
+    """The blind index of the phone the citizen proved (the account is keyed by it)."""
+    return citizen.get_username()[len(CITIZEN_PREFIX) :]
+
+
+def _citizen_petitions(citizen: User) -> Any:
+    """Every petition registered with the citizen's phone, on any channel, before or after the
+    account existed (blind index), and those linked to the account."""
+    return phone_holder_petitions(_citizen_phone_index(citizen), citizen)
 
 
 def _verified(request: HttpRequest, phone: str) -> bool:
@@ -128,7 +149,7 @@ def _owned_petition(request: HttpRequest, code: str) -> Petition | None:
     if code in _tracked_codes(request):
         return petition
     citizen = _citizen(request)
-    if citizen is not None and petition.petitioner is not None and petition.petitioner.user_id == citizen.pk:
+    if citizen is not None and _citizen_petitions(citizen).filter(pk=petition.pk).exists():
         return petition
     return None
 
@@ -204,6 +225,9 @@ def submit_contact(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ContactForm(request.POST, allow_anonymous=allow_anonymous)
         action = request.POST.get("action", "continue")
+        request.session[CONTACT_TYPED] = {
+            key: str(request.POST.get(key, "")).strip()[:200] for key in ("name", "phone", "address")
+        }
         if form.is_valid():
             data = form.cleaned_data
             phone = data.get("phone") or ""
@@ -219,8 +243,9 @@ def submit_contact(request: HttpRequest) -> HttpResponse:
                 if error:
                     form.add_error("phone", error)
                 else:
-                    code_sent = True
                     messages.info(request, _("验证码已发送到 %(p)s，10分钟内有效。") % {"p": _mask(phone)})
+                    # Post/redirect/get: a reload shows the page again, never sends another code.
+                    return redirect(reverse("portal:submit_contact") + "?sent=1")
             else:
                 if not _verified(request, phone):
                     if not data.get("code"):
@@ -241,8 +266,10 @@ def submit_contact(request: HttpRequest) -> HttpResponse:
                     }
                     return redirect("portal:submit_confirm")
     else:
-        form = ContactForm(initial=request.session.get(CONTACT) or {}, allow_anonymous=allow_anonymous)
-    phone_value = (form.data.get("phone") if form.is_bound else "") or ""
+        initial = request.session.get(CONTACT) or request.session.get(CONTACT_TYPED) or {}
+        form = ContactForm(initial=initial, allow_anonymous=allow_anonymous)
+        code_sent = request.GET.get("sent") == "1"
+    phone_value = str((form.data.get("phone") if form.is_bound else form.initial.get("phone")) or "")
     context = {
         "form": form,
         "step": 2,
@@ -306,7 +333,9 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("网上信访暂不可用：未配置市信访局。请通过来信或来访提出。"))
         else:
             try:
-                petition, password = _register(request, draft, contact, region, accused, suggestion, bureau)
+                petition, password, sms_queued = _register(
+                    request, draft, contact, region, accused, suggestion, bureau
+                )
             except InvalidInput as exc:
                 form.add_error(None, exc.message)
             else:
@@ -316,7 +345,12 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
                 _save_attachments(petition, form, request)
                 request.session.pop(DRAFT, None)
                 request.session.pop(CONTACT, None)
-                request.session[DONE] = {"code": petition.tracking_code, "password": password}
+                request.session.pop(CONTACT_TYPED, None)
+                request.session[DONE] = {
+                    "code": petition.tracking_code,
+                    "password": password,
+                    "sms": sms_queued,
+                }
                 _remember(request, petition.tracking_code)
                 return redirect("portal:submit_done")
     context = {
@@ -343,7 +377,7 @@ def _register(
     accused: Organ | None,
     suggestion: queries.HandlingSuggestion,
     bureau: Organ,
-) -> tuple[Petition, str]:
+) -> tuple[Petition, str, bool]:
     anonymous = bool(contact.get("anonymous"))
     if anonymous and not (allow_anonymous_accusations() and draft["nature"] == Nature.ACCUSATION):
         raise InvalidInput(_("只有检举控告可以匿名提出。"), field="anonymous")
@@ -384,16 +418,11 @@ def _register(
         portal_user=None if anonymous else citizen,
     )
     petition, password = petition_register(data, actor=None)
+    sms_queued = False
     if petition.petitioner_id and not anonymous:
         Petitioner.objects.filter(pk=petition.petitioner_id).update(phone_verified_at=timezone.now())
-        outbox_send_direct(
-            "sms",
-            contact["phone"],
-            "query_password",
-            _("【民声】您的信访事项已提交。查询码 %(c)s，查询密码 %(p)s。请妥善保存，勿告诉他人。")
-            % {"c": petition.tracking_code, "p": password},
-        )
-    return petition, password
+        sms_queued = petition_send_query_credentials(petition, password, actor=None)
+    return petition, password, sms_queued
 
 
 def _save_attachments(petition: Petition, form: ConfirmForm, request: HttpRequest) -> None:
@@ -416,7 +445,7 @@ def submit_done(request: HttpRequest) -> HttpResponse:
         raise Http404
     response = render(request, "portal/submit_done.html", {"done": done, "petition": petition})
     # The query password is shown once: not again on a shared computer, not kept in the session.
-    request.session[DONE] = {"code": done["code"]}
+    request.session[DONE] = {"code": done["code"], "sms": bool(done.get("sms"))}
     return response
 
 
@@ -465,10 +494,13 @@ def _link_to_citizen(request: HttpRequest, petition: Petition) -> None:
 
 def _detail_context(request: HttpRequest, petition: Petition, **extra: Any) -> dict[str, Any]:
     window = queries.appeal_window(petition)
+    deadlines = queries.deadline_rows(petition)
+    provisional = next((d for d in deadlines if d.provisional and d.is_open), None)
     context = {
         "petition": petition,
         "timeline": queries.public_timeline(petition),
-        "deadlines": queries.deadline_rows(petition),
+        "deadlines": deadlines,
+        "provisional_note": provisional_rule_words(provisional.due.year) if provisional else "",
         "documents": queries.documents_of(petition),
         "attachments": list(petition.attachments.all()),
         "can_rate": queries.can_rate(petition),
@@ -538,7 +570,10 @@ def track_appeal(request: HttpRequest, code: str) -> HttpResponse:
     if window is None:
         messages.info(request, _("此事项目前不能申请复查或复核。"))
         return redirect("portal:track_detail", code=found.tracking_code)
-    form = AppealForm(request.POST if request.method == "POST" else None)
+    form = AppealForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     status = 200
     if request.method == "POST":
         if throttle_blocked("appeal_ip", client_ip(request)):
@@ -565,6 +600,12 @@ def track_appeal(request: HttpRequest, code: str) -> HttpResponse:
                 }.get(exc.field or "")
                 form.add_error(target, exc.message)
             else:
+                petition_add_evidence(
+                    found,
+                    [Evidence(u.name, u.content, u.content_type) for u in form.uploads],
+                    stage=window.kind,
+                    uploaded_by=_citizen(request),
+                )
                 messages.success(request, _("您的申请已提交，请留意办理期限。"))
                 return redirect("portal:track_detail", code=found.tracking_code)
         status = 422
@@ -740,6 +781,8 @@ def my_petitions(request: HttpRequest) -> HttpResponse:
     citizen = _citizen(request)
     if citizen is None:
         return redirect("portal:login")
+    if request.method == "POST" and request.POST.get("action") == "reset_query_password":
+        return _reset_query_password(request, citizen)
     form = SetPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         from django.contrib.auth.password_validation import validate_password
@@ -755,12 +798,35 @@ def my_petitions(request: HttpRequest) -> HttpResponse:
             login(request, citizen, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("密码已设置。"))
             return redirect("portal:my_petitions")
-    petitions = (
-        Petition.objects.filter(petitioner__user=citizen)
-        .select_related("current_organ")
-        .order_by("-received_at")
-    )
+    petitions = _citizen_petitions(citizen).select_related("current_organ").order_by("-received_at")
     return render(request, "portal/my_petitions.html", {"petitions": petitions, "form": form})
+
+
+def _reset_query_password(request: HttpRequest, citizen: User) -> HttpResponse:
+    """A new query password for one of the citizen's petitions, sent by SMS to the phone of the
+    petition (the one the citizen proved), never shown on screen."""
+    code = (request.POST.get("code") or "").strip().upper()[:20]
+    petition = _citizen_petitions(citizen).filter(tracking_code=code).first()
+    if petition is None:
+        raise Http404
+    if throttle_take(("query_reset_phone", _citizen_phone_index(citizen))) is None:
+        messages.warning(request, _("今天重设查询密码的次数过多，请明天再试。"))
+        return redirect("portal:my_petitions")
+    try:
+        petition_reset_query_password(petition.pk, phone_index=_citizen_phone_index(citizen))
+    except NotFound:
+        # Linked to the account but registered with another phone: nowhere safe to send it.
+        messages.warning(
+            request,
+            _("该事项登记的手机号码不是您登录所用的号码，无法通过短信重设查询密码。请联系受理机关。"),
+        )
+    else:
+        messages.success(
+            request,
+            _("新的查询密码已通过短信发送到您登录所用的手机号码（查询码 %(c)s），原查询密码已失效。")
+            % {"c": petition.tracking_code},
+        )
+    return redirect("portal:my_petitions")
 
 
 @require_http_methods(["GET", "POST"])
@@ -793,6 +859,19 @@ def my_data(request: HttpRequest) -> HttpResponse:
     context["report"] = answer
     response = render(request, "portal/my_data.html", context)
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def dev_sms_inbox(request: HttpRequest) -> HttpResponse:
+    """Development only (DEBUG with the console SMS backend, else 404): the messages that left,
+    newest first — one-time codes, query passwords and notices — so that `make run` shows them."""
+    from minsheng.notifications.sms import dev_inbox, dev_inbox_enabled
+
+    if not dev_inbox_enabled():
+        raise Http404
+    rows = [{**row, "to": _mask(str(row.get("to", "")))} for row in dev_inbox()]
+    response = render(request, "portal/dev_sms.html", {"rows": rows})
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -384,6 +384,7 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 @staff_required
 def register(request: HttpRequest, channel: str) -> HttpResponse:
     from minsheng.orgs.models import Category, Region
+    from minsheng.petitions.citizen_access import canonical_phone, petition_send_query_credentials
     from minsheng.workflow.services import PetitionerInput, RegistrationInput, petition_register
 
     if channel not in [c.value for c in wf.INTAKE_CHANNELS]:
@@ -418,7 +419,10 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
             region=Region.objects.filter(pk=data["region"]).first() if data["region"] else None,
             place_text=data["place_text"],
             petitioner=PetitionerInput(
-                name=data["name"], phone=data["phone"], id_number=data["id_number"], address=data["address"]
+                name=data["name"],
+                phone=canonical_phone(data["phone"]),
+                id_number=data["id_number"],
+                address=data["address"],
             ),
             is_oral=bool(oral) if channel in (Channel.PHONE, Channel.VISIT) else False,
             is_collective=data["is_collective"],
@@ -440,11 +444,15 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
             form.add_error(target, exc.message)
             status = 422
         else:
-            messages.success(
-                request,
-                _("已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人）。")
-                % {"code": petition.tracking_code, "pw": password},
+            sent = petition_send_query_credentials(petition, password, actor=_user(request))
+            text = (
+                _(
+                    "已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人；已同时短信发送到信访人手机）。"
+                )
+                if sent
+                else _("已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人）。")
             )
+            messages.success(request, text % {"code": petition.tracking_code, "pw": password})
             return redirect("workbench:petition", pk=petition.pk)
     elif request.method == "POST":
         status = 422

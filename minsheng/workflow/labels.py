@@ -64,6 +64,9 @@ EXTRA_ACTIONS: dict[str, Any] = {
     "finalise": _("终结"),
     "deadline_breached": _("期限届满未办结"),
     "suggestion_feedback": _("智能建议反馈"),
+    "query_credentials_sent": _("查询码和查询密码已短信发送信访人"),
+    "query_password_reset": _("信访人凭短信验证码重设查询密码"),
+    "evidence_added": _("信访人提交证据材料"),
 }
 
 # Posts (orgs.Role has the staff posts) and the two non-staff actors of the timeline.
