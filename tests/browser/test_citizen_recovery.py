@@ -151,7 +151,7 @@ def test_submit_lose_password_sign_in_by_sms_reset_and_read_the_reply(
     check(page, "citizen-04-reply-with-dates-phone")
 
     # Rate, then request a review.
-    page.get_by_label("不满意").check()
+    page.get_by_role("group", name="您对办理结果满意吗？").get_by_label("不满意").check()
     page.fill("#id_comment", "夜间仍有施工。")
     page.click("text=提交评价")
     assert "谢谢您的评价" in page.content()

@@ -166,7 +166,7 @@ def test_submit_track_rate_appeal_in_chinese(
     check(phone_page, "portal-track-detail-phone")
 
     # Rate: unsatisfied, with a comment.
-    phone_page.get_by_label("不满意").check()
+    phone_page.get_by_role("group", name="您对办理结果满意吗？").get_by_label("不满意").check()
     phone_page.fill("#id_comment", "夜间仍有施工。")
     phone_page.click("text=提交评价")
     assert "谢谢您的评价" in phone_page.content()
@@ -236,7 +236,7 @@ def test_submit_in_english_and_recheck(
     assert "Forwarded to" in page.content() and "Reply due" in page.content()
     check(page, "portal-track-detail-en-desktop")
 
-    page.get_by_label("Satisfied", exact=True).check()
+    page.get_by_role("group", name="Are you satisfied with how").get_by_label("Satisfied", exact=True).check()
     page.click("text=Send rating")
     assert "Thank you for your rating" in page.content()
 
