@@ -169,6 +169,7 @@ def test_review_opinion_drafted_and_signed_under_pending_signoff(page, live_serv
     login(page, live_server, "gov_caseworker")
     page.goto(case_url)
     page.click("[data-action=draft_opinion]")
+    page.locator("#action-panel select[name=outcome]").wait_for()  # the panel arrives by htmx
     outcomes = page.locator("#action-panel select[name=outcome] option").evaluate_all(
         "options => options.map(o => o.value).filter(Boolean)"
     )
