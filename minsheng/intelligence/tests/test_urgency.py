@@ -241,4 +241,6 @@ def test_reading_load_on_all_vendored_messages(texts: dict[tuple[str, str], tupl
     result = evaluate_corpus(texts)
     assert result["messages"] == 3793
     assert result["flag_rate"] <= 0.06, result  # measured 0.049 (187: 122 attention, 65 urgent)
-    assert result["ms_per_message"] < 5, result  # measured 0.41 ms; generous for shared CI
+    # Speed is a benchmark figure (`python -m minsheng.intelligence.nlp.urgency_eval` prints
+    # ms_per_message; docs/figures.md), never a wall-clock assertion: shared machines are noisy.
+    print(f"urgency cues: {result['ms_per_message']:.2f} ms per message")
