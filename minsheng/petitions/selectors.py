@@ -1,7 +1,8 @@
 """Reads of petitions with the visibility rules applied in one place.
 
-- A user sees the petitions his organs have registered, hold, forwarded, handled, assist with or
-  review; a supervisor, leader or analyst also sees those of every organ below his own.
+- A user sees the petitions his organs have registered, hold, forwarded, handled, assist with,
+  review or do Art. 37(3) follow-up work on; a supervisor, leader or analyst also sees those of
+  every organ below his own.
 - 404 for both "missing" and "not yours" (access_petition).
 - R-150: an accusation does not exist for users on its accused side (``confidentiality``: any post
   in the accused organ or below it, or an oversight post above it) — enforced here, below every
@@ -25,7 +26,7 @@ from minsheng.orgs.models import Role
 from minsheng.orgs.selectors import is_admin, memberships_of, visible_organ_scope
 from minsheng.petitions.confidentiality import identity_keys, identity_q, is_accused_side, shield_q
 from minsheng.petitions.models import FLAGS, Nature, PersonalDataAccess, Petition, flag_condition
-from minsheng.workflow.models import Appeal, Assignment, PetitionEvent
+from minsheng.workflow.models import Appeal, Assignment, FollowUpTask, PetitionEvent
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -40,6 +41,8 @@ def _scope_q(organ_ids: set[int]) -> Q:
     disputes = PetitionEvent.objects.filter(
         petition=OuterRef("pk"), action="dispute_jurisdiction", data__resolver_organ_id__in=list(organ_ids)
     )
+    # Art. 37(3): the organ charged with follow-up work after the matter is final.
+    follow_ups = FollowUpTask.objects.filter(petition=OuterRef("pk"), organ_id__in=organ_ids)
     return (
         Q(receiving_organ_id__in=organ_ids)
         | Q(current_organ_id__in=organ_ids)
@@ -48,6 +51,7 @@ def _scope_q(organ_ids: set[int]) -> Q:
         | Exists(assignments)
         | Exists(appeals)
         | Q(Exists(disputes))
+        | Q(Exists(follow_ups))
     )
 
 

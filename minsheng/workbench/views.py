@@ -567,6 +567,7 @@ _DETAIL_KEYS = (
     "leader",
     "text",
     "note",
+    "work",
     "reasons",
     "route",
     "target_procedure",

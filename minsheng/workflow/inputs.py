@@ -659,6 +659,16 @@ class NoteInput(ActionInput):
     ]
 
 
+class RecordFollowUpInput(ActionInput):
+    """Art. 37(3): what was done to counsel, resolve the dispute and help after the matter was final."""
+
+    work: Annotated[
+        Annotated[str, MaxLen(5000), BeforeValidator(_text)],
+        _w(_lazy("工作情况（疏导教育、矛盾化解、帮扶救助）"), AREA),
+    ]
+    done: Annotated[Flag, _w(_lazy("后续工作已完成"), BOOL)] = False
+
+
 class AssignCaseworkerInput(ActionInput):
     user_id: Annotated[Id, _w(_lazy("承办人"), USER)]
 
@@ -726,6 +736,7 @@ INPUTS: dict[str, type[ActionInput]] = {
     "supervise": SuperviseInput,
     "supervision_feedback": SupervisionFeedbackInput,
     "note": NoteInput,
+    "record_follow_up": RecordFollowUpInput,
     "declare_conflict": DeclareConflictInput,
     "assign_caseworker": AssignCaseworkerInput,
     "take_charge": NoInput,

@@ -101,6 +101,7 @@ DATA_KEYS: dict[str, Any] = {
     "leader": pgettext_lazy("event data", "包案领导"),
     "text": pgettext_lazy("event data", "内容"),
     "note": pgettext_lazy("event data", "备注"),
+    "work": pgettext_lazy("event data", "工作情况"),
     "reasons": pgettext_lazy("event data", "理由"),
     "route": pgettext_lazy("event data", "处理途径"),
     "target_procedure": pgettext_lazy("event data", "法定途径"),

@@ -33,6 +33,7 @@ AT_FORWARDER = "forwarder"  # the bureau/organ that forwarded it, or any organ a
 AT_UPPER = "upper"  # the organ that reviews the current holder's opinion (复查/复核机关)
 AT_CHAIN = "chain"  # the current organ or any organ above it (supervision chain)
 AT_DISPUTE_RESOLVER = "dispute_resolver"  # the organ that decides a jurisdiction dispute (Art. 24(1))
+AT_FOLLOW_UP = "follow_up"  # an organ charged with Art. 37(3) follow-up work that is not done yet
 
 
 # Largest primary key any supported database stores (signed 64-bit); larger numbers are never ids.

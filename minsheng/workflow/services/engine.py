@@ -19,7 +19,7 @@ from minsheng.orgs.selectors import is_admin, membership_for
 from minsheng.petitions.confidentiality import is_accused_side
 from minsheng.petitions.models import Petition, State
 from minsheng.workflow.inputs import INPUTS, parse_input
-from minsheng.workflow.models import PetitionEvent
+from minsheng.workflow.models import FollowUpTask, PetitionEvent
 from minsheng.workflow.services.appeals import (
     REVIEWER_ACTIONS,
     independent_reviewer,
@@ -29,6 +29,7 @@ from minsheng.workflow.services.context import (
     AT_CHAIN,
     AT_CURRENT,
     AT_DISPUTE_RESOLVER,
+    AT_FOLLOW_UP,
     AT_FORWARDER,
     AT_UPPER,
     PETITIONER,
@@ -71,6 +72,12 @@ def _organs_for(transition: Transition, petition: Petition) -> set[int]:
         return {upper.pk} if upper else set()
     if transition.at == AT_CHAIN:
         return {current.pk, *(o.pk for o in current.ancestors())}
+    if transition.at == AT_FOLLOW_UP:
+        return set(
+            FollowUpTask.objects.filter(petition=petition, done_at__isnull=True).values_list(
+                "organ_id", flat=True
+            )
+        )
     raise ValueError(transition.at)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.core.errors import InvalidInput, TransitionNotAllowed
@@ -366,6 +367,28 @@ def h_not_accept(ctx: Ctx) -> None:
         }
     )
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "not_accepted"))
+
+
+def h_record_follow_up(ctx: Ctx) -> None:
+    """Art. 37(3): the organ charged with counselling, dispute resolution and help after a matter is
+    final records what it did; ``done`` closes its task. The state does not change."""
+    task = (
+        FollowUpTask.objects.select_for_update()
+        .filter(petition=ctx.petition, organ=ctx.organ, done_at__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if task is None:  # resolve_actor admitted the organ for an open task; another act closed it
+        raise TransitionNotAllowed(_("本机关的终结后续工作已完成。"))
+    work = ctx.text("work", max_length=5000)
+    stamp = timezone.localdate(ctx.now).isoformat()
+    task.note = f"{task.note}\n{stamp} {work}".strip() if task.note else f"{stamp} {work}"
+    done = bool(ctx.data.get("done"))
+    if done:
+        task.done_at = ctx.now
+        task.done_by = ctx.actor  # type: ignore[assignment]
+    task.save(update_fields=["note", "done_at", "done_by"])
+    ctx.event_data.update({"follow_up_task_id": task.pk, "work": work, "done": done})
 
 
 def h_refer_elsewhere(ctx: Ctx) -> None:

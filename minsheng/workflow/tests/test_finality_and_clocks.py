@@ -166,3 +166,35 @@ def test_a_repeat_after_the_signed_recheck_gets_the_no_reaccept_notice_and_a_fol
     body = api.get(f"/api/v1/petitions/{again.pk}", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert [t["organ"] for t in body["follow_up_tasks"]] == [organs["a3-gov"].name]
     assert body["follow_up_tasks"][0]["done_at"] is None
+
+    # Art. 37(3): the government charged with the work sees the matter and records it; other
+    # organs cannot; "done" closes the task, after which the action is no longer offered.
+    from minsheng.core.errors import Forbidden
+    from minsheng.petitions.selectors import access_petition
+    from minsheng.workflow.services import available_actions, petition_transition
+
+    worker = _staff("a3_caseworker", organs["a3-gov"], "caseworker")
+    assert access_petition(worker, again.pk).pk == again.pk
+    assert "record_follow_up" in {t.action for t in available_actions(again, worker)}
+    assert "record_follow_up" not in {t.action for t in available_actions(again, users["caseworker"])}
+    with pytest.raises(Forbidden):
+        _do(again, "record_follow_up", users["caseworker"], "2025-12-05", work="越权记录")
+    with pytest.raises(InvalidInput) as empty:
+        _do(again, "record_follow_up", worker, "2025-12-05", work="  ")
+    assert (empty.value.field, empty.value.code) == ("work", "required")
+    _do(again, "record_follow_up", worker, "2025-12-05", work="上门走访，解释终结意见")
+    task.refresh_from_db()
+    assert (task.note, task.done_at) == ("2025-12-05 上门走访，解释终结意见", None)
+    after = _do(again, "record_follow_up", worker, "2025-12-20", work="协调办理临时救助", done=True)
+    assert after.state == "not_accepted"  # the state does not change
+    task.refresh_from_db()
+    assert task.note == "2025-12-05 上门走访，解释终结意见\n2025-12-20 协调办理临时救助"
+    assert (task.done_at, task.done_by) == (at("2025-12-20"), worker)
+    events = PetitionEvent.objects.filter(petition=again, action="record_follow_up").order_by("pk")
+    assert [(e.data["done"], e.actor_organ_id) for e in events] == [
+        (False, organs["a3-gov"].pk),
+        (True, organs["a3-gov"].pk),
+    ]
+    assert "record_follow_up" not in {t.action for t in available_actions(again, worker)}
+    with pytest.raises(Forbidden):
+        petition_transition(again.pk, "record_follow_up", actor=worker, data={"work": "再记一次"})
