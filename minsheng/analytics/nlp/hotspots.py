@@ -44,6 +44,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .entities import _CODE_REGION_RE, anchor_keys, anchors, clean, primary_region
+from .places import is_real_place, place_key
 from .records import Message, MessageId
 from .vectors import bigram_tfidf, pair_cosine
 
@@ -379,7 +380,10 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
 
     t0 = time.perf_counter()
     days = np.fromiter((m.day.toordinal() for m in records), dtype=np.int64, count=n)
-    anchor_blocks = [sorted({f"a:{key}" for a in ns for key in anchor_keys(a)}) for ns in names]
+    # One place named many ways (brand, phase, 小区, street prefix) meets on its place key.
+    anchor_blocks = [
+        sorted({f"a:{key}" for a in ns for key in (*anchor_keys(a), place_key(a)) if key}) for ns in names
+    ]
     other_keys: list[list[str]] = []
     for m, t, h in zip(records, titles, heads, strict=True):
         ks = [f"t:{_PUNCT_RE.sub('', t)}"]
@@ -646,8 +650,8 @@ def find_hot_issues(
         # The place: the named place most members' titles mention (else their texts), if not generic.
         anchor = ""
         for source in (
-            [anchors(clean(records[i].title)) for i in members],
-            [clustering.anchors[i] for i in members],
+            [[a for a in anchors(clean(records[i].title)) if is_real_place(a)] for i in members],
+            [[a for a in clustering.anchors[i] if is_real_place(a)] for i in members],
         ):
             counts = Counter(a for names in source for a in set(names) if anchor_df.get(a, 0) <= max_df)
             if counts:
