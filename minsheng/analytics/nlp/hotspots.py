@@ -44,7 +44,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .entities import _CODE_REGION_RE, anchor_keys, anchors, clean, primary_region
-from .places import is_real_place, place_key
+from .places import is_real_place, place_key, short_title
 from .records import Message, MessageId
 from .vectors import bigram_tfidf, pair_cosine
 
@@ -659,10 +659,10 @@ def find_hot_issues(
                 if best_count >= max(1, (len(members) + 1) // 2):
                     anchor = best_name
                     break
+        anchor = place_key(anchor) or anchor
         place = " ".join(x for x in (region, anchor) if x)
-        title = clean(records[reps[0]].title).strip()
-        if len(title) > 60:
-            title = title[:59] + "…"
+        # The place and the problem in a few words (the representative's title, shortened).
+        title = short_title(records[reps[0]].title, anchor)
         exclude = [x for x in (region, anchor) if x]
         keywords = _keywords(
             [clean(records[i].title) for i in members[:200]], idf, default_idf, exclude, p.keywords

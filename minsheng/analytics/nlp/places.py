@@ -243,6 +243,37 @@ def real_places(text: str) -> list[str]:
     return list(seen)
 
 
+_LEAD_RE = re.compile(
+    r"^(?:人民|市民|居民|业主|村民|群众|百姓|我们|本人|广大)*(?:(?:再次|第[一二三四五六七八九十\d]+次|强烈|坚决|恳请|紧急)?"
+    r"(?:投诉|举报|反映|反对|请求|要求|希望|建议|呼吁|咨询|关于|请|恳请|盼望|质疑|对|有关|给)+"
+    r"(?:有关部门|相关部门|政府|领导|尽快|尽早|依法)?(?:解决|处理|查处|整治|关注|取缔|督促|帮助)?)+"
+)
+_TAIL_RE = re.compile(
+    r"(?:的|之)?(?:相关)?(?:问题|一事|事宜|情况|现象|的请求|的建议|的投诉|的报告|的咨询|请求|投诉)+$"
+)
+_TITLE_PUNCT_RE = re.compile(r"[!！?？。，,、；;：:“”\"'‘’()（）【】\[\]《》\s]+")
+
+
+def short_title(title: str, place: str = "", limit: int = 22) -> str:
+    """The place and the problem in a few words: leading verbs, region codes, tails and
+    punctuation removed; the place put first when the title does not name it.
+
+    「投诉A7县星沙204路公交车甩客」 → 「星沙204路公交车甩客」;
+    「反映A市暮云怡海星城小区和龙湾国际社区公交出行问题」 → 「暮云怡海星城小区和龙湾国际社区公交出行」.
+    """
+    text = _CODE_REGION_RE.sub("", clean(title))
+    text = _TITLE_PUNCT_RE.sub(" ", text).strip()
+    parts = [p for p in text.split(" ") if p]
+    text = "".join(parts) if parts else ""
+    text = _LEAD_RE.sub("", text)
+    text = _TAIL_RE.sub("", text) or text
+    if place and place not in text:
+        text = f"{place}：{text}"
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
 def district_codes(text: str) -> list[str]:
     """District/county codes (``A7县``, ``K2区``; not cities) of ``text`` in order, deduplicated."""
     out: dict[str, None] = {}
