@@ -272,7 +272,8 @@ class DemoBuilder:
                 return by_number[code[1:-1]]
         for regions in self.streets.values():
             for street in regions:
-                if street.name in text and street.parent_id is not None:
+                names = [street.name, *(a for a in street.aliases or [] if len(a) >= 2)]
+                if street.parent_id is not None and any(n in text for n in names):
                     return Region.objects.get(pk=street.parent_id)
         return self.world.city if "A市" in text else None
 

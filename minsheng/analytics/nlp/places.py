@@ -354,6 +354,10 @@ class LearnedGazetteer:
         own = district_codes(text)
         if own and not exclude:
             return own[0]
+        return self.vote(text, exclude)
+
+    def vote(self, text: str, exclude: str = "") -> str:
+        """The district the places of ``text`` lie in ("" when none is known or they disagree)."""
         votes: Counter[str] = Counter()
         for key in dict.fromkeys(self.keys_of(text)):
             d = self.district_of(key, exclude)
