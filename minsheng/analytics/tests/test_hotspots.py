@@ -155,10 +155,12 @@ def test_labelled_set_shape() -> None:
 def test_params_change_the_result() -> None:
     """Thresholds matter; linking everything in a block merges the noise, and refinement splits it again."""
     records = fixture()
-    loose = HotIssueParams(anchor_threshold=0.0, duplicate_threshold=0.0, refine_max=0)
+    loose = HotIssueParams(
+        anchor_threshold=0.0, duplicate_threshold=0.0, other_cause_threshold=0.0, refine_max=0
+    )
     groups = groups_of(records, cluster_messages(records, loose).labels)
     assert frozenset({8}) not in groups
-    refined = HotIssueParams(anchor_threshold=0.0, duplicate_threshold=0.0)
+    refined = HotIssueParams(anchor_threshold=0.0, duplicate_threshold=0.0, other_cause_threshold=0.0)
     groups = groups_of(records, cluster_messages(records, refined).labels)
     assert frozenset({8}) in groups
     assert frozenset({5, 6, 7}) in groups
