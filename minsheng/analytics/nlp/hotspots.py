@@ -44,7 +44,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .entities import _CODE_REGION_RE, anchor_keys, anchors, clean, primary_region
-from .places import is_real_place, place_key, short_title
+from .places import place_key, short_title
 from .records import Message, MessageId
 from .vectors import bigram_tfidf, pair_cosine
 
@@ -644,16 +644,18 @@ def _group_place(
 
     Names are compared by place key, and a key counts for every shorter key it ends with
     (「广铁滨河苑」 also names 「滨河苑」), so that one place named many ways is still found; the
-    most named key wins, the longer on a tie.
+    most named key wins, then the one named first, then the longer.
     """
     for source in (title_names, text_names):
-        member_keys = [{place_key(a) or a for a in names if usable(a)} for names in source]
-        candidates = {k for keys in member_keys for k in keys if len(k) >= 3}
-        support = {
-            k: sum(1 for keys in member_keys if any(own.endswith(k) for own in keys)) for k in candidates
-        }
+        member_keys = [[k for a in names if usable(a) for k in [place_key(a)] if k] for names in source]
+        first: dict[str, int] = {}
+        for keys in member_keys:
+            for position, k in enumerate(keys):
+                first[k] = min(first.get(k, position), position)
+        support = {k: sum(1 for keys in member_keys if any(own.endswith(k) for own in keys)) for k in first}
         if support:
-            best, n = min(support.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
+            # Most members; then the place named first (「拆除五一桥来建商业廊桥」: 五一桥); then the longer.
+            best, n = min(support.items(), key=lambda kv: (-kv[1], first[kv[0]], -len(kv[0]), kv[0]))
             if n >= max(1, (len(member_keys) + 1) // 2):
                 return best
     return ""
@@ -760,8 +762,8 @@ def find_hot_issues(
         region = _most_common([clustering.regions[i] for i in members])
         # The place: the named place most members' titles mention (else their texts), if not generic.
         anchor = _group_place(
-            [[a for a in anchors(clean(records[i].title)) if is_real_place(a)] for i in members],
-            [[a for a in clustering.anchors[i] if is_real_place(a)] for i in members],
+            [anchors(clean(records[i].title)) for i in members],
+            [list(clustering.anchors[i]) for i in members],
             lambda a: anchor_df.get(a, 0) <= max_df or bool(place_key(a)),
         )
         place = " ".join(x for x in (region, anchor) if x)
