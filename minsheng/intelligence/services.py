@@ -35,6 +35,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
+from minsheng.analytics.nlp.places import LearnedGazetteer, real_places
 from minsheng.intelligence.nlp.keywords import keyword_category
 from minsheng.intelligence.nlp.places import (
     Gazetteer,
@@ -59,6 +60,7 @@ __all__ = [
     "DraftRouting",
     "draft_analyse",
     "gazetteer",
+    "learned_places",
     "petition_enrich",
     "petition_places",
     "predict_category",
@@ -95,14 +97,48 @@ def gazetteer() -> Gazetteer:
     return cached("gazetteer", table_signature(Region), build)  # type: ignore[no-any-return]
 
 
+#: Confidence of a district known only from the small places a petition names (learned gazetteer).
+LEARNED_PLACE_CONFIDENCE = 0.5
+#: The learned gazetteer reads at most this many of the newest petitions with a district.
+LEARNED_PLACE_ROWS = 20_000
+
+
+def learned_places() -> LearnedGazetteer:
+    """Small places (estates, schools, villages ...) -> district region id, learned from the
+    registered petitions whose district is known (cached per process; rebuilt when the regions
+    change or after the routing cache's time to live)."""
+    from minsheng.petitions.models import Petition as PetitionModel
+
+    def build() -> LearnedGazetteer:
+        learned = LearnedGazetteer()
+        rows = (
+            PetitionModel.objects.filter(region__level=3)
+            .order_by("-pk")
+            .values_list("region_id", "title", "place_text", "facts")[:LEARNED_PLACE_ROWS]
+        )
+        for region_id, title, place, facts in rows:
+            for key in real_places(f"{title} {place} {facts[:300]}"):
+                learned.add(key, str(region_id))
+        return learned
+
+    return cached("learned_places", table_signature(Region), build)  # type: ignore[no-any-return]
+
+
 def petition_places(petition: Petition) -> tuple[list[PlaceCandidate], int | None, float]:
-    """Places in the petition text and ``place_text``; the best region id and its confidence."""
+    """Places in the petition text and ``place_text``; the best region id and its confidence.
+
+    When no administrative name is found, the district is the one the petition's small places
+    lie in according to the petitions registered before (docs/analytics.md, "Places")."""
     gaz = gazetteer()
     text = "\n".join(
         part for part in (petition.title, petition.request, petition.facts, petition.reasons) if part
     )
     candidates = find_places(text, gaz, address=petition.place_text or "")
     region_id, confidence = best_region(candidates, gaz)
+    if region_id is None or gaz.entries[region_id].level < 3:
+        voted = learned_places().vote(f"{petition.title} {petition.place_text or ''} {text[:300]}")
+        if voted and int(voted) in gaz.entries:
+            region_id, confidence = int(voted), LEARNED_PLACE_CONFIDENCE
     return candidates, region_id, confidence
 
 

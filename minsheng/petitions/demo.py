@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -24,6 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from minsheng.analytics.nlp.entities import regions as code_regions
+from minsheng.analytics.nlp.places import LearnedGazetteer, district_codes
 from minsheng.core.errors import ApplicationError
 from minsheng.notifications.services import notifications_suppressed
 from minsheng.orgs.demo import DATA_DIR, DemoWorld
@@ -79,6 +82,23 @@ OPINION_LEGAL_BASIS = {
 }
 
 
+#: The hand-labelled same-matter groups of the vendored messages (docs/analytics.md).
+MATTERS_CSV = Path(__file__).resolve().parent.parent / "analytics" / "data" / "hot_issue_groups.csv"
+#: Short stories, so that every petition of a matter is received within the dashboard's 90 days.
+RECENT_TARGETS = (
+    "registered",
+    "bureau_triage",
+    "forwarded",
+    "organ_received",
+    "accepted",
+    "in_handling",
+    "not_accepted",
+    "simplified_handling",
+)
+#: At most this share of the demo petitions comes from same-matter groups.
+MATTER_SHARE = 0.25
+
+
 @dataclass
 class Message:
     source: str
@@ -131,6 +151,27 @@ def split_text(body: str) -> tuple[str, str, str]:
     return request[:500], body, reasons
 
 
+def about_demo_city(text: str) -> bool:
+    """Whether a message can be about the demo city A市: it names no other city's code (K市, B2区)."""
+    return all(code[0] == "A" for code in code_regions(text))
+
+
+def matter_groups(messages: list[Message]) -> list[list[Message]]:
+    """The labelled same-matter groups of 2+ messages all about A市, in file order."""
+    by_source = {m.source: m for m in messages}
+    groups: dict[str, list[Message]] = {}
+    with MATTERS_CSV.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            message = by_source.get(f"{row['source']}:{row['留言编号']}")
+            if row["group"] != "S" and message is not None:
+                groups.setdefault(row["group"], []).append(message)
+    return [
+        members
+        for members in groups.values()
+        if len(members) >= 2 and all(about_demo_city(m.title + m.body) for m in members)
+    ]
+
+
 class DemoBuilder:
     def __init__(self, world: DemoWorld, *, seed: int = 20251129, now: dt.datetime | None = None) -> None:
         self.world = world
@@ -144,6 +185,14 @@ class DemoBuilder:
             self.streets.setdefault(street.parent_id, []).append(street)
         self.staff: dict[tuple[int, str], AbstractUser] = {}
         self.skipped: list[str] = []
+        self._gazetteer: LearnedGazetteer | None = None
+
+    @property
+    def gazetteer(self) -> LearnedGazetteer:
+        """Small places -> district, learned from the vendored messages that name both."""
+        if self._gazetteer is None:
+            self._gazetteer = LearnedGazetteer().learn(m.title + " " + m.body for m in read_messages())
+        return self._gazetteer
 
     # ---- people
     def user_for(self, organ: Organ, role: str) -> AbstractUser:
@@ -211,9 +260,21 @@ class DemoBuilder:
 
     # ---- places and competence
     def region_of(self, text: str) -> Region | None:
+        """The district a person reading the text would name: its code (A7县, also spelt A7县市),
+        else the district of a small place it names (learned from the messages naming both), else a
+        street of the demo world; the city when only A市 is named."""
         for name, region in self.districts.items():
             if name in text:
                 return region
+        by_number = {name[1:-1]: region for name, region in self.districts.items() if name[0] == "A"}
+        for code in district_codes(text) or [self.gazetteer.resolve(text)]:
+            if code and code[0] == "A" and code[1:-1] in by_number:
+                return by_number[code[1:-1]]
+        for regions in self.streets.values():
+            for street in regions:
+                names = [street.name, *(a for a in street.aliases or [] if len(a) >= 2)]
+                if street.parent_id is not None and any(n in text for n in names):
+                    return Region.objects.get(pk=street.parent_id)
         return self.world.city if "A市" in text else None
 
     def competent(self, category: Category | None, region: Region | None) -> Organ:
@@ -267,15 +328,42 @@ class DemoBuilder:
                 "suggestions__demo_source", flat=True
             )
         )
-        messages = [m for m in read_messages() if m.source not in loaded and len(m.body) > 20]
+        everything = [m for m in read_messages() if len(m.body) > 20]
+        messages = [m for m in everything if m.source not in loaded]
         self.rng.shuffle(messages)
-        labeled = [m for m in messages if m.category]
+        # Messages about the demo city first (pools are popped from the end); others only if needed.
+        messages.sort(key=lambda m: about_demo_city(m.title + m.body))
+        # Same-matter groups (hand-labelled, all about A市): every member is loaded, each a short
+        # story, so the hot-issue panel shows real multi-petition matters.
+        matters: list[tuple[Message, str]] = []
+        budget = int(count * MATTER_SHARE) - sum(
+            1 for group in matter_groups(everything) for m in group if m.source in loaded
+        )
+        for group in matter_groups(messages):
+            fresh = [m for m in group if m.source not in loaded]
+            if len(fresh) < 2 or len(fresh) > budget:
+                continue
+            budget -= len(fresh)
+            matters += [(m, RECENT_TARGETS[self.rng.randrange(len(RECENT_TARGETS))]) for m in fresh]
+        taken = {m.source for m, _ in matters}
+        messages = [m for m in messages if m.source not in taken]
         with_reply = [m for m in messages if m.reply]
+        # Other stories: labelled messages about A市 first, then unlabelled ones about A市 (the
+        # category is then left to the caseworker), messages about other cities last.
+        local = {m.source for m in messages if about_demo_city(m.title + m.body)}
+        labeled = (
+            [m for m in messages if m.category and m.source not in local]
+            + [m for m in messages if not m.category and m.source in local]
+            + [m for m in messages if m.category and m.source in local]
+        )
         plan = [state for state, weight in PLAN for _ in range(weight)]
         self.rng.shuffle(plan)
         plan = plan * (count // len(plan) + 1)
         created = 0
-        todo = plan[: max(0, count - len(loaded))]
+        todo: list[tuple[Message | None, str]] = [
+            *matters,
+            *((None, state) for state in plan[: max(0, count - len(loaded) - len(matters))]),
+        ]
         progress = tqdm(
             total=len(todo),
             desc="demo petitions",
@@ -284,15 +372,18 @@ class DemoBuilder:
             disable=not sys.stderr.isatty(),
         )
         with notifications_suppressed():
-            for index, target in enumerate(todo):
+            for index, (chosen, target) in enumerate(todo):
                 pool = (
                     with_reply
                     if target in ("final", "delivered", "closed_no_review") and with_reply
                     else labeled
                 )
-                if not pool:
+                while chosen is None and pool and pool[-1].source in taken:
+                    pool.pop()  # used by the other pool already
+                if chosen is None and not pool:
                     break
-                message = pool.pop()
+                message = chosen if chosen is not None else pool.pop()
+                taken.add(message.source)
                 try:
                     with transaction.atomic():
                         self.one(message, target, index)

@@ -44,6 +44,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .entities import _CODE_REGION_RE, anchor_keys, anchors, clean, primary_region
+from .places import place_key, short_title
 from .records import Message, MessageId
 from .vectors import bigram_tfidf, pair_cosine
 
@@ -129,6 +130,51 @@ SEVERITY_TERMS: dict[str, float] = {
     ),
 }
 _SEVERITY_RE = re.compile("|".join(sorted(map(re.escape, SEVERITY_TERMS), key=len, reverse=True)))
+
+#: Causes: what a complaint is about, as opposed to where. Two facets of one matter (the fumes and
+#: the noise of the same restaurants) share a cause; two problems at one estate (its kindergarten
+#: and its cracked walls) have different ones.
+CAUSES: dict[str, tuple[str, ...]] = {
+    "catering": (
+        "餐馆",
+        "饭店",
+        "餐饮",
+        "烧烤",
+        "夜宵",
+        "大排档",
+        "小吃",
+        "油烟",
+        "排烟",
+        "酒楼",
+        "食府",
+        "门面",
+        "底商",
+        "商铺",
+    ),
+    "parking": ("车位", "车库", "停车位"),
+    "construction": ("工地", "施工", "打桩", "搅拌站", "渣土"),
+    "entertainment": ("KTV", "歌厅", "酒吧", "广场舞", "舞厅"),
+    "schooling": ("入学", "学位", "学区", "入园", "幼儿园", "小学", "中学", "就近"),
+    "refuse": ("垃圾站", "垃圾中转", "垃圾处理", "垃圾转运"),
+    "transit": ("公交", "地铁", "班车", "线路"),
+    "property": ("物业", "电梯", "停水", "停电"),
+    "title_deeds": ("房产证", "不动产证", "产权证", "网签"),
+    "building": ("漏水", "开裂", "渗水", "质量问题", "烂尾", "交房"),
+    "fraud": ("传销", "诈骗", "集资"),
+    "wages": ("工资", "欠薪", "讨薪", "工程款"),
+    "pollution": ("污染", "排放", "臭气", "恶臭", "废水", "污水"),
+}
+_CAUSE_BITS = {word: 1 << i for i, words in enumerate(CAUSES.values()) for word in words}
+_CAUSE_RE = re.compile("|".join(sorted(map(re.escape, _CAUSE_BITS), key=len, reverse=True)))
+
+
+def causes(text: str) -> int:
+    """Bit set of the causes named in ``text`` (see :data:`CAUSES`)."""
+    bits = 0
+    for m in _CAUSE_RE.finditer(text):
+        bits |= _CAUSE_BITS[m.group(0)]
+    return bits
+
 
 _KEYWORD_STOP = frozenset(
     [
@@ -220,6 +266,10 @@ class HotIssueParams:
     refine_max: int = 400
     min_anchor_df_cap: int = 10
     anchor_df_cap_per: int = 1000
+    place_df_cap: int = 400
+    place_df_cap_per: int = 100
+    facet_threshold: float = 0.1
+    other_cause_threshold: float = 0.4
     head_chars: int = 150
     half_life_days: float = 30.0
     growth_window_days: int = 30
@@ -380,6 +430,13 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
     t0 = time.perf_counter()
     days = np.fromiter((m.day.toordinal() for m in records), dtype=np.int64, count=n)
     anchor_blocks = [sorted({f"a:{key}" for a in ns for key in anchor_keys(a)}) for ns in names]
+    # One real place named many ways (brand, phase, 小区, street prefix) meets on its place key. A
+    # real place is specific, so it stays a key up to a much higher frequency than a regex name:
+    # a matter of 40+ messages about one estate must not lose the very key that holds it together.
+    place_blocks = [
+        sorted({f"p:{k}" for a in ns if not a.endswith(BROAD_SUFFIXES) for k in [place_key(a)] if k})
+        for ns in names
+    ]
     other_keys: list[list[str]] = []
     for m, t, h in zip(records, titles, heads, strict=True):
         ks = [f"t:{_PUNCT_RE.sub('', t)}"]
@@ -390,7 +447,10 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
             ks.append(f"h:{hk}")
         other_keys.append(ks)
     max_df = max(p.min_anchor_df_cap, n // p.anchor_df_cap_per)
-    anchor_pairs = _blocked_pairs(anchor_blocks, days, p.window, max_df=max_df)
+    place_pairs = _blocked_pairs(
+        place_blocks, days, p.window, max_df=max(p.place_df_cap, n // p.place_df_cap_per)
+    )
+    anchor_pairs = np.union1d(_blocked_pairs(anchor_blocks, days, p.window, max_df=max_df), place_pairs)
     other_pairs = _blocked_pairs(other_keys, days, p.window)
     other_pairs = other_pairs[~np.isin(other_pairs, anchor_pairs, assume_unique=True)]
     timings["blocking"] = time.perf_counter() - t0
@@ -406,9 +466,24 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
         district_differs = (district[a] >= 0) & (district[b] >= 0) & (district[a] != district[b])
         return city_differs | district_differs
 
+    cause = np.fromiter(
+        (causes(f"{t} {h}") for t, h in zip(titles, heads, strict=True)), dtype=np.int64, count=n
+    )
+
+    def thresholds(a: np.ndarray, b: np.ndarray, same_place: np.ndarray) -> np.ndarray:
+        """Per pair: low when one real place and one cause (facets of one matter), higher when
+        both name causes and none is shared (other problems at one place), else the default."""
+        shared = (cause[a] & cause[b]) != 0
+        other = (cause[a] != 0) & (cause[b] != 0) & ~shared
+        out = np.full(a.shape[0], p.anchor_threshold)
+        out[other] = max(p.anchor_threshold, p.other_cause_threshold)
+        out[shared & same_place] = p.facet_threshold
+        return out
+
     links: list[tuple[np.ndarray, np.ndarray]] = []
     left, right = np.divmod(anchor_pairs, max(n, 1))
-    ok = (similarity(left, right) >= p.anchor_threshold) & ~conflict(left, right)
+    same_place = np.isin(anchor_pairs, place_pairs, assume_unique=True)
+    ok = (similarity(left, right) >= thresholds(left, right, same_place)) & ~conflict(left, right)
     links.append((left[ok], right[ok]))
     left, right = np.divmod(other_pairs, max(n, 1))
     ok = (similarity(left, right) >= p.duplicate_threshold) & ~conflict(left, right)
@@ -430,7 +505,13 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
     timings["linking"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    labels = _refine(labels, records, vectors, title_vectors, conflict, p)
+    place_ids: dict[str, int] = {}
+    primary_place = np.fromiter(
+        (place_ids.setdefault(ks[0], len(place_ids)) if ks else -1 for ks in place_blocks),
+        dtype=np.int64,
+        count=n,
+    )
+    labels = _refine(labels, records, vectors, title_vectors, conflict, p, primary_place, cause)
     timings["refining"] = time.perf_counter() - t0
     timings["pairs"] = float(anchor_pairs.shape[0] + other_pairs.shape[0])
     return Clustering(labels=labels, vectors=vectors, regions=regions, anchors=names, timings=timings)
@@ -452,6 +533,8 @@ def _refine(
     title_vectors: sp.csr_matrix,
     conflict: Any,
     p: HotIssueParams,
+    place: np.ndarray | None = None,
+    cause: np.ndarray | None = None,
 ) -> np.ndarray:
     """Split chained components: average-linkage clustering inside each component of 3+ members.
 
@@ -488,7 +571,17 @@ def _refine(
         sub_t = all_t[lo:hi]
         sim = np.maximum(_gram(sub_v), _gram(sub_t))
         a, b = np.triu_indices(idx.shape[0], k=1)
-        dist = 1.0 - sim[a, b]
+        pair_sim = sim[a, b]
+        if place is not None and cause is not None:
+            # Facets of one matter (one real place, one cause) stay together: their wording may
+            # differ (油烟 / 噪音) but a person would put them in one group.
+            facet = (
+                (place[idx[a]] >= 0)
+                & (place[idx[a]] == place[idx[b]])
+                & ((cause[idx[a]] & cause[idx[b]]) != 0)
+            )
+            pair_sim = np.where(facet, np.maximum(pair_sim, 1.0 - (1.0 - p.group_threshold) / 2), pair_sim)
+        dist = 1.0 - pair_sim
         dist[conflict(idx[a], idx[b])] = 1.0
         tree = linkage(np.clip(dist, 0.0, 1.0), method="average")
         parts = fcluster(tree, t=1.0 - p.group_threshold, criterion="distance")
@@ -542,6 +635,30 @@ def _most_common(values: Sequence[str]) -> str:
     if not counts:
         return ""
     return min(counts.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+
+
+def _group_place(
+    title_names: Sequence[Sequence[str]], text_names: Sequence[Sequence[str]], usable: Any
+) -> str:
+    """The place at least half of the members name: in their titles, else anywhere.
+
+    Names are compared by place key, and a key counts for every shorter key it ends with
+    (「广铁滨河苑」 also names 「滨河苑」), so that one place named many ways is still found; the
+    most named key wins, then the one named first, then the longer.
+    """
+    for source in (title_names, text_names):
+        member_keys = [[k for a in names if usable(a) for k in [place_key(a)] if k] for names in source]
+        first: dict[str, int] = {}
+        for keys in member_keys:
+            for position, k in enumerate(keys):
+                first[k] = min(first.get(k, position), position)
+        support = {k: sum(1 for keys in member_keys if any(own.endswith(k) for own in keys)) for k in first}
+        if support:
+            # Most members; then the place named first (「拆除五一桥来建商业廊桥」: 五一桥); then the longer.
+            best, n = min(support.items(), key=lambda kv: (-kv[1], first[kv[0]], -len(kv[0]), kv[0]))
+            if n >= max(1, (len(member_keys) + 1) // 2):
+                return best
+    return ""
 
 
 def find_hot_issues(
@@ -644,21 +761,14 @@ def find_hot_issues(
         reps = [members[j] for j in best[: p.representatives]]
         region = _most_common([clustering.regions[i] for i in members])
         # The place: the named place most members' titles mention (else their texts), if not generic.
-        anchor = ""
-        for source in (
+        anchor = _group_place(
             [anchors(clean(records[i].title)) for i in members],
-            [clustering.anchors[i] for i in members],
-        ):
-            counts = Counter(a for names in source for a in set(names) if anchor_df.get(a, 0) <= max_df)
-            if counts:
-                best_name, best_count = min(counts.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
-                if best_count >= max(1, (len(members) + 1) // 2):
-                    anchor = best_name
-                    break
+            [list(clustering.anchors[i]) for i in members],
+            lambda a: anchor_df.get(a, 0) <= max_df or bool(place_key(a)),
+        )
         place = " ".join(x for x in (region, anchor) if x)
-        title = clean(records[reps[0]].title).strip()
-        if len(title) > 60:
-            title = title[:59] + "…"
+        # The place and the problem in a few words (the representative's title, shortened).
+        title = short_title(records[reps[0]].title, anchor)
         exclude = [x for x in (region, anchor) if x]
         keywords = _keywords(
             [clean(records[i].title) for i in members[:200]], idf, default_idf, exclude, p.keywords

@@ -120,3 +120,27 @@ def test_suggestion_feedback_rejects_unknown_kind(register: Any) -> None:
 
     with pytest.raises(InvalidInput):
         services.suggestion_feedback(register(), kind="colour", suggested=1, chosen=2, actor=None)
+
+
+def test_enrich_learns_the_district_of_a_small_place(register: Any, world: Any) -> None:
+    """Two petitions registered for A7县 name 恒大翡翠华庭; a third names only the estate (without
+    the brand): its district is suggested from them, with the learned-place confidence."""
+    from minsheng.intelligence.routing import routing_world_clear
+    from minsheng.orgs.models import Region
+
+    a7 = Region.objects.get(name="A7县")
+    for title in ("恒大翡翠华庭房屋质量问题多", "恒大翡翠华庭小区幼儿园何时开学"):
+        register(title=title, facts="业主反映小区问题。", region=a7)
+    petition = register(
+        title="翡翠华庭二期物业乱收费", facts="物业公司乱收费。", petitioner=PetitionerInput()
+    )
+    assert petition.region_id is None
+    routing_world_clear()
+    result = services.petition_enrich(petition)
+    assert result["region"]["region_id"] == a7.pk
+    assert result["region"]["confidence"] == services.LEARNED_PLACE_CONFIDENCE
+    # A place named for two districts equally often decides nothing.
+    register(title="翡翠华庭停车难", facts="停车难。", region=Region.objects.get(name="A3区"))
+    register(title="翡翠华庭噪音", facts="噪音。", region=Region.objects.get(name="A3区"))
+    routing_world_clear()
+    assert "region" not in services.petition_enrich(petition)
