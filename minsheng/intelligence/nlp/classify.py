@@ -716,8 +716,24 @@ def evaluate(classifier: Classifier, rows: Iterable[Mapping[str, Any]]) -> dict[
     titles = [_row_get(r, TITLE_COL) for r in rows]
     bodies = [_row_get(r, BODY_COL) for r in rows]
     gold = [_row_get(r, LABEL_COL).strip() for r in rows]
-    pred = classifier.predict_labels(titles, bodies) if rows else []
-    return metrics(gold, pred, labels=classifier.labels)
+    if not rows:
+        return metrics(gold, [], labels=classifier.labels)
+    proba = classifier.predict_proba(titles, bodies)
+    pred = [classifier.labels[i] for i in proba.argmax(axis=1)]
+    out = metrics(gold, pred, labels=classifier.labels)
+    # the "unsure" operating point: how many a person would decide, and how good the rest is
+    sure = proba.max(axis=1) >= UNSURE_BELOW
+    decided = [(g, p) for g, p, k in zip(gold, pred, sure, strict=True) if k]
+    rest = [g == p for g, p, k in zip(gold, pred, sure, strict=True) if not k]
+    out["unsure"] = {
+        "threshold": UNSURE_BELOW,
+        "share_unsure": round(1 - float(sure.mean()), 4),
+        "macro_f1_sure": metrics([g for g, _p in decided], [p for _g, p in decided])["macro_f1"]
+        if decided
+        else None,
+        "accuracy_unsure": round(sum(rest) / len(rest), 4) if rest else None,
+    }
+    return out
 
 
 def metrics(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str] | None = None) -> dict[str, Any]:
