@@ -24,9 +24,13 @@ from typing import Any, Literal
 from django.conf import settings
 from django.utils import timezone
 
-from minsheng.analytics.nlp.trends import scan_spikes, week_start
+from minsheng.analytics.nlp.trends import week_start
 from minsheng.analytics.selectors import (
+    SPIKE_ALPHA,
+    SPIKE_BASELINE_WEEKS,
+    SPIKE_MIN_COUNT,
     UNKNOWN_REGION,
+    Lookups,
     OnTime,
     Satisfaction,
     Scope,
@@ -37,13 +41,15 @@ from minsheng.analytics.selectors import (
     petition_records,
     satisfaction,
     scoped_petitions,
-    weekly_series,
+    spike_records,
+    spikes_in_week,
     weekly_totals,
 )
+from minsheng.analytics.wording import category_phrase, change_phrase, clean_keywords, join_places, place_text
 from minsheng.orgs.models import Category, Organ, Region
 
 RULE_LABELS = {"D-NOTICE-15": "受理告知（15日）", "D-HANDLE-60": "办理期限（初次件，含经批准的延期）"}
-BASELINE_WEEKS = 8
+BASELINE_WEEKS = SPIKE_BASELINE_WEEKS
 
 #: Category-specific recommendations (level-1 TipDM categories); others get the generic one.
 ADVICE = {
@@ -75,6 +81,9 @@ class SpikeRow:
     ratio: float | None
     p_value: float
     adjusted_p: float
+    category_id: int | None = None
+    region_id: int | None = None
+    recorded_at: dt.datetime | None = None  # when the worker stored (and notified) this alert
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,9 @@ class ReportData:
     on_time: list[OnTime]
     satisfaction: Satisfaction
     suggestions: list[str] = field(default_factory=list)
+    # the spikes were computed at ``generated_at`` for the complete weeks up to this Monday (None:
+    # no complete week in the period yet)
+    spikes_through: dt.date | None = None
 
     @property
     def change(self) -> float | None:
@@ -125,8 +137,8 @@ def scope_label(scope: Scope) -> str:
         parts.append(region.full_name() if region else scope.region_code)
     if scope.category_id is not None:
         category = Category.objects.filter(pk=scope.category_id).first()
-        parts.append(f"{category.path}类" if category else "")
-    return "、".join(p for p in parts if p) or "全部"
+        parts.append(category_phrase(category.path) if category else "")
+    return join_places(parts) or "全部"
 
 
 def percent(value: float | None, digits: int = 1) -> str:
@@ -162,24 +174,8 @@ def build_report(
     n_weeks = (last_week - first_week).days // 7 + 1
     weeks = [first_week + dt.timedelta(days=7 * i) for i in range(n_weeks)]
 
-    # Spikes: every week of the period tested against its 8 weeks before (BH within each week).
-    series = weekly_series(
-        all_records, first_week=first_week - dt.timedelta(days=7 * BASELINE_WEEKS), last_week=last_week
-    )
-    spikes = [
-        SpikeRow(
-            week=s.week,
-            category=str(s.key[0]) if isinstance(s.key, tuple) else str(s.key),
-            district=str(s.key[1]) if isinstance(s.key, tuple) else "",
-            count=s.count,
-            baseline=s.baseline_mean,
-            ratio=s.ratio if math.isfinite(s.ratio) else None,
-            p_value=s.p_value,
-            adjusted_p=s.adjusted_p,
-        )
-        for s in scan_spikes(series, baseline_weeks=BASELINE_WEEKS)
-        if first_week <= s.week <= last_week
-    ]
+    spikes, spikes_through = period_spikes(scope, all_records, today=today)
+    titles = {r.tracking_code: r.message.title for r in current}
 
     data = ReportData(
         scope=scope,
@@ -195,13 +191,82 @@ def build_report(
         + [(d, n) for d, n in mix(current, "district") if d == UNKNOWN_REGION],
         weeks=weeks,
         weekly=weekly_totals(current, first_week, last_week),
-        hot=hot_issues_from_records(current, top=top, now=scope.date_to),
+        hot=[
+            readable_hot_issue(h, titles)
+            for h in hot_issues_from_records(current, top=top, now=scope.date_to)
+        ],
         spikes=spikes,
         on_time=on_time_figures(scope, user, today=today),
         satisfaction=satisfaction(scope, user),
+        spikes_through=spikes_through,
     )
     data.suggestions = suggestions(data)
     return data
+
+
+def readable_hot_issue(issue: dict[str, Any], titles: dict[str, str]) -> dict[str, Any]:
+    """A hot issue as leaders read it: its place named once, keywords that are whole words of the
+    members' titles (no fragments such as 音扰 from 噪音扰民), none repeating the place."""
+    place = place_text(str(issue.get("place") or ""))
+    texts = [titles[str(m)] for m in issue.get("members", []) if str(m) in titles] or [str(issue["title"])]
+    return {**issue, "place": place, "keywords": clean_keywords(issue.get("keywords", []), texts, place)}
+
+
+def period_spikes(
+    scope: Scope, scoped_records: list[Any], *, today: dt.date | None = None
+) -> tuple[list[SpikeRow], dt.date | None]:
+    """The spikes of the period's complete weeks by the one definition the alert worker uses
+    (:data:`minsheng.analytics.selectors.SPIKE_ALPHA` and friends; every series of a week is tested
+    together), computed now, limited to the series that occur among ``scoped_records`` (the scope's
+    category / district and what the user may see). Each row says whether the worker has stored
+    (and notified) it. Returns the rows and the Monday of the last week tested."""
+    from minsheng.analytics.models import SpikeAlert, series_key
+
+    today = today or timezone.localdate()
+    first = week_start(scope.date_from)
+    last = min(week_start(scope.date_to), week_start(today) - dt.timedelta(days=7))
+    if last < first:
+        return [], None
+    lookups = Lookups.load()
+    records = spike_records(first, last, lookups)
+    visible = {(r.category, r.district) for r in scoped_records}
+    ids = {(r.category, r.district): (r.category_id, r.district_id) for r in records}
+    found = []
+    week = first
+    while week <= last:
+        found += spikes_in_week(
+            records, week, alpha=SPIKE_ALPHA, baseline_weeks=SPIKE_BASELINE_WEEKS, min_count=SPIKE_MIN_COUNT
+        )
+        week += dt.timedelta(days=7)
+    found = [s for s in found if isinstance(s.key, tuple) and s.key in visible]
+    keys = {(s.week, series_key(*ids.get(s.key, (None, None)))) for s in found if isinstance(s.key, tuple)}
+    recorded = {
+        (w, k): at
+        for w, k, at in SpikeAlert.objects.filter(
+            week__in={w for w, _k in keys}, series_key__in={k for _w, k in keys}
+        ).values_list("week", "series_key", "created_at")
+    }
+    rows = []
+    for s in found:
+        assert isinstance(s.key, tuple)
+        category_id, region_id = ids.get(s.key, (None, None))
+        rows.append(
+            SpikeRow(
+                week=s.week,
+                category=str(s.key[0]),
+                district=str(s.key[1]),
+                count=s.count,
+                baseline=s.baseline_mean,
+                ratio=s.ratio if math.isfinite(s.ratio) else None,
+                p_value=s.p_value,
+                adjusted_p=s.adjusted_p,
+                category_id=category_id,
+                region_id=region_id,
+                recorded_at=recorded.get((s.week, series_key(category_id, region_id))),
+            )
+        )
+    rows.sort(key=lambda r: (r.week, -r.count, r.category, r.district))
+    return rows, last
 
 
 def suggestions(data: ReportData) -> list[str]:
@@ -219,20 +284,20 @@ def suggestions(data: ReportData) -> list[str]:
                 else f"，已识别区县中{c.top_district}最多（{c.top_district_count}件）"
             )
         out.append(
-            f"{c.category}类信访量环比上升{percent(c.change, 0)}（由{c.previous}件增至{c.count}件）{where}。"
+            f"{category_phrase(c.category)}信访量环比上升{percent(c.change, 0)}（由{c.previous}件增至{c.count}件）{where}。"
             f"建议{ADVICE.get(c.category, GENERIC_ADVICE)}。"
         )
     new = [c for c in data.by_category if c.count >= 5 and c.previous == 0]
     for c in new[:2]:
         out.append(
-            f"{c.category}类信访本期新增{c.count}件（上期无），建议{ADVICE.get(c.category, GENERIC_ADVICE)}。"
+            f"{category_phrase(c.category)}信访本期新增{c.count}件（上期无），建议{ADVICE.get(c.category, GENERIC_ADVICE)}。"
         )
-    for s in data.spikes[:3]:
+    for s in sorted(data.spikes, key=lambda r: (-r.count, r.week))[:3]:
         place = "" if s.district == UNKNOWN_REGION else s.district
-        ratio = f"，为前{BASELINE_WEEKS}周周均（{s.baseline:.1f}件）的{s.ratio:.1f}倍" if s.ratio else ""
+        ratio = f"，是此前{BASELINE_WEEKS}周平均每周{s.baseline:.1f}件的{s.ratio:.1f}倍" if s.ratio else ""
         out.append(
-            f"{s.week.isoformat()}当周{place}{s.category}类信访{s.count}件{ratio}，属异常增长"
-            f"（校正后p={s.adjusted_p:.4f}）。建议属地和主管部门及时核查，防止个案演变为群体性事件。"
+            f"{s.week.isoformat()}起的一周，{place}{category_phrase(s.category)}信访{s.count}件{ratio}，"
+            "增长异常。建议属地和主管部门及时核查，防止个案演变为群体性事件。"
         )
     for h in data.hot[:2]:
         if h["size"] >= 3 or h["petitioners"] >= 2:
@@ -474,6 +539,7 @@ SECTION_TITLES = [
     "四、异常增长预警",
     "五、按期办理与群众满意度",
     "六、对策建议",
+    "附：方法说明",
 ]
 
 
@@ -486,24 +552,23 @@ def period_text(data: ReportData) -> str:
 
 
 def overview_text(data: ReportData) -> str:
-    change = data.change
-    trend = (
-        "与上期持平"
-        if change is None or abs(change) < 0.005
-        else f"环比{'上升' if change > 0 else '下降'}{percent(abs(change))}"
-    )
     top_cat = data.by_category[0] if data.by_category else None
     top_channel = data.by_channel[0] if data.by_channel else None
+    previous = (
+        f"上期{data.previous_total}件，{change_phrase(data.total, data.previous_total)}"
+        if data.previous_total
+        else change_phrase(data.total, data.previous_total)
+    )
     parts = [
-        f"本期共收到信访事项{data.total}件，涉及信访人{data.petitioners}人（次），"
-        f"上期{data.previous_total}件，{trend}。其中集体访、联名信访{data.collective}件。"
+        f"本期共收到信访事项{data.total}件，涉及信访人{data.petitioners}人（次），{previous}。"
+        f"其中集体访、联名信访{data.collective}件。"
     ]
     if top_channel:
         parts.append(
             f"{top_channel[0]}是主要渠道（{top_channel[1]}件，占{percent(top_channel[1] / max(1, data.total))}）。"
         )
     if top_cat:
-        parts.append(f"信访量最多的是{top_cat.category}类（{top_cat.count}件）。")
+        parts.append(f"信访量最多的是{category_phrase(top_cat.category)}（{top_cat.count}件）。")
     return "".join(parts)
 
 
@@ -548,7 +613,7 @@ def tables(data: ReportData) -> dict[str, Table]:
         ),
         "spikes": Table(
             "表5 异常增长（周）",
-            ["周（周一）", "分类", "区县", "件数", f"前{BASELINE_WEEKS}周周均", "校正后p值"],
+            ["周（周一）", "分类", "区县", "件数", f"前{BASELINE_WEEKS}周周均", "倍数"],
             [
                 [
                     s.week.isoformat(),
@@ -556,7 +621,22 @@ def tables(data: ReportData) -> dict[str, Table]:
                     s.district,
                     str(s.count),
                     f"{s.baseline:.1f}",
-                    f"{s.adjusted_p:.4f}",
+                    f"{s.ratio:.1f}" if s.ratio else "—",
+                ]
+                for s in data.spikes
+            ],
+        ),
+        "spikes_method": Table(
+            "附表 异常增长检验明细",
+            ["周（周一）", "分类", "区县", "件数", "p值", "校正后p值"],
+            [
+                [
+                    s.week.isoformat(),
+                    s.category,
+                    s.district,
+                    str(s.count),
+                    f"{s.p_value:.4g}",
+                    f"{s.adjusted_p:.4g}",
                 ]
                 for s in data.spikes
             ],
@@ -600,15 +680,26 @@ def satisfaction_note(data: ReportData) -> str:
 
 
 def spikes_text(data: ReportData) -> str:
+    """Plain language: what grew and how much; how it was tested is in the appendix (method_text)."""
+    if data.spikes_through is None:
+        return "本期尚无完整的一周，暂不判断异常增长。"
+    through = f"（截至{data.spikes_through.isoformat()}起的一周，计算于{data.generated_at:%Y-%m-%d %H:%M}）"
     if not data.spikes:
-        return (
-            f"本期各分类、各区县的周信访量与前{BASELINE_WEEKS}周相比均未出现显著增长"
-            "（条件精确检验，Benjamini–Hochberg校正，α=0.01）。"
-        )
+        return f"本期各分类、各区县每周的信访量都在此前{BASELINE_WEEKS}周的正常波动范围内，没有发现异常增长{through}。"
     return (
-        f"以下周次的信访量显著高于前{BASELINE_WEEKS}周基线（条件精确检验，Benjamini–Hochberg校正，α=0.01，"
-        f"且当周不少于5件），共{len(data.spikes)}项："
+        f"以下{len(data.spikes)}项的周信访量明显高于此前{BASELINE_WEEKS}周的水平，"
+        f"且当周不少于{SPIKE_MIN_COUNT}件，属异常增长{through}："
     )
+
+
+def method_text(data: ReportData) -> list[str]:
+    """The appendix: how the figures are computed (the statistics stay out of the body)."""
+    return [
+        f"异常增长：对每个“一级分类 × 区县”的每一完整周，以此前{BASELINE_WEEKS}周为基线做条件精确检验"
+        f"（泊松分布），同一周内所有序列一并按Benjamini–Hochberg方法控制错误发现率不超过{SPIKE_ALPHA:.0%}，"
+        f"且当周不少于{SPIKE_MIN_COUNT}件。尚未结束的一周不检验。与系统预警（订阅通知）采用同一口径。",
+        "热点问题：按同一地点、同一问题归并多件信访，热度综合件数、信访人数、时效、增长和严重程度。",
+    ]
 
 
 def hot_text(data: ReportData) -> str:
@@ -695,6 +786,11 @@ def render_docx(data: ReportData) -> bytes:
     document.add_heading(SECTION_TITLES[5], level=1)
     for i, text in enumerate(data.suggestions, start=1):
         document.add_paragraph(f"{i}. {text}")
+    document.add_heading(SECTION_TITLES[6], level=1)
+    for text in method_text(data):
+        document.add_paragraph(text)
+    if data.spikes:
+        add_table(tabs["spikes_method"])
     document.core_properties.title = f"{report_title(data)} {period_text(data)}"
     document.core_properties.author = "民声"
     buf = io.BytesIO()
@@ -786,6 +882,11 @@ def render_pdf(data: ReportData) -> bytes:
     h(SECTION_TITLES[5])
     for i, text in enumerate(data.suggestions, start=1):
         p(f"{i}. {text}")
+    h(SECTION_TITLES[6])
+    for text in method_text(data):
+        p(text)
+    if data.spikes:
+        table(tabs["spikes_method"])
 
     def footer(canvas: Any, document: Any) -> None:
         canvas.saveState()
@@ -843,7 +944,7 @@ def render_xlsx(data: ReportData) -> bytes:
             ["时段", period_text(data)],
             ["本期件数", data.total],
             ["上期件数", data.previous_total],
-            ["环比", percent(data.change)],
+            ["环比", change_phrase(data.total, data.previous_total)],
             ["信访人（去重）", data.petitioners],
             ["集体访、联名", data.collective],
             ["满意率", percent(sat.share)],
@@ -894,9 +995,18 @@ def render_xlsx(data: ReportData) -> bytes:
     )
     sheet(
         "异常增长",
-        [*tabs["spikes"].header, "p值"],
+        [*tabs["spikes"].header, "p值", "校正后p值"],
         [
-            [s.week.isoformat(), s.category, s.district, s.count, s.baseline, s.adjusted_p, s.p_value]
+            [
+                s.week.isoformat(),
+                s.category,
+                s.district,
+                s.count,
+                s.baseline,
+                s.ratio,
+                s.p_value,
+                s.adjusted_p,
+            ]
             for s in data.spikes
         ],
     )

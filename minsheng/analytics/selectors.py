@@ -14,9 +14,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from minsheng.analytics.nlp.hotspots import HotIssue, HotIssueParams, find_hot_issues
@@ -330,13 +329,42 @@ def weekly_totals(records: Iterable[PetitionRecord], first_week: dt.date, last_w
     return [counts.get(week_start(first_week) + dt.timedelta(days=7 * i), 0) for i in range(n)]
 
 
+#: The one definition of a spike (异常增长), used by the worker that records and notifies alerts,
+#: the dashboard and the situation report: a week of a (level-1 category, district) series tested
+#: against its ``SPIKE_BASELINE_WEEKS`` weeks before (conditional exact Poisson test), the false
+#: discovery rate held at ``SPIKE_ALPHA`` across all series of that week (Benjamini–Hochberg), at
+#: least ``SPIKE_MIN_COUNT`` petitions in the week. Only complete weeks are tested.
+SPIKE_ALPHA = 0.01
+SPIKE_BASELINE_WEEKS = 8
+SPIKE_MIN_COUNT = 5
+
+
+def spike_window(first_week: dt.date, last_week: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """Received-at bounds of the petitions the spikes of weeks ``first_week``..``last_week`` read."""
+    first = week_start(first_week) - dt.timedelta(days=7 * SPIKE_BASELINE_WEEKS)
+    end = week_start(last_week) + dt.timedelta(days=7)
+    return (
+        timezone.make_aware(dt.datetime.combine(first, dt.time.min)),
+        timezone.make_aware(dt.datetime.combine(end, dt.time.min)),
+    )
+
+
+def spike_records(
+    first_week: dt.date, last_week: dt.date, lookups: Lookups | None = None
+) -> list[PetitionRecord]:
+    """Every petition the spike test of those weeks reads (all organs and districts: the false
+    discovery rate is controlled across every series of a week, whoever looks at the result)."""
+    start, end = spike_window(first_week, last_week)
+    return petition_records(Petition.objects.filter(received_at__gte=start, received_at__lt=end), lookups)
+
+
 def spikes_in_week(
     records: Sequence[PetitionRecord],
     week: dt.date,
     *,
-    alpha: float = 0.01,
-    baseline_weeks: int = 8,
-    min_count: int = 5,
+    alpha: float = SPIKE_ALPHA,
+    baseline_weeks: int = SPIKE_BASELINE_WEEKS,
+    min_count: int = SPIKE_MIN_COUNT,
 ) -> list[Spike]:
     """Spikes of the week starting ``week_start(week)`` against the ``baseline_weeks`` before it."""
     tested = week_start(week)
@@ -432,6 +460,7 @@ class Satisfaction:
     basically_satisfied: int
     unsatisfied: int
     basic_counts: bool
+    definition_id: str = ""  # the assessment definition it is computed as (minsheng.assessment)
 
     @property
     def rated(self) -> int:
@@ -444,23 +473,38 @@ class Satisfaction:
 
 
 def satisfaction(scope: Scope, user: AnyUser | None = None) -> Satisfaction:
-    """Ratings given in the period (satisfied + basically satisfied, per the setting, over rated)."""
+    """The competent organs' ratings recorded in the period, counted as the assessment indicator
+    I-SATISFACTION-ORGAN counts them (minsheng.assessment: target 责任单位, one rating per petition,
+    petitions outside the satisfaction scope left out, 基本满意 per the setting) -- the same figure
+    as the indicator page and the public /stats/ page, limited to the petitions of the scope."""
+    from minsheng.assessment import definitions as D
+    from minsheng.assessment import formulas as F
+    from minsheng.assessment.selectors import basic_counts_setting, evaluation_facts
     from minsheng.workflow.models import Rating
 
-    petitions = scoped_petitions(scope, user, dated=False)
-    counts = dict(
-        Rating.objects.filter(
-            petition__in=petitions, rated_at__gte=scope.start_dt(), rated_at__lt=scope.end_dt()
-        )
-        .values_list("value")
-        .annotate(n=Count("pk"))
-        .values_list("value", "n")
+    version = D.latest_version()
+    facts = evaluation_facts(
+        Rating.Target.ORGAN, None, scope.date_from, scope.date_to, version, with_unrated=False
+    )
+    visible = set(
+        scoped_petitions(scope, user, dated=False)
+        .filter(pk__in=[f.item for f in facts])
+        .values_list("pk", flat=True)
+    )
+    basic = basic_counts_setting()
+    fig = F.satisfaction(
+        "I-SATISFACTION-ORGAN",
+        D.definition_id(version, "xinfang", "I-SATISFACTION-ORGAN", D.satisfaction_variant(basic)),
+        [f for f in facts if f.item in visible],
+        basic_weight=1.0 if basic else 0.0,
+        min_n=1,
     )
     return Satisfaction(
-        satisfied=counts.get(Rating.Value.SATISFIED, 0),
-        basically_satisfied=counts.get(Rating.Value.BASICALLY_SATISFIED, 0),
-        unsatisfied=counts.get(Rating.Value.UNSATISFIED, 0),
-        basic_counts=bool(getattr(settings, "MINSHENG_BASIC_SATISFIED_COUNTS", True)),
+        satisfied=fig.classes.get(F.SATISFIED, 0),
+        basically_satisfied=fig.classes.get(F.BASICALLY_SATISFIED, 0),
+        unsatisfied=fig.classes.get(F.UNSATISFIED, 0),
+        basic_counts=basic,
+        definition_id=fig.definition_id,
     )
 
 

@@ -15,12 +15,17 @@ from django.utils.translation import gettext as _
 from minsheng.analytics.models import AlertSubscription, SpikeAlert, series_key
 from minsheng.analytics.nlp.trends import week_start
 from minsheng.analytics.selectors import (
+    SPIKE_ALPHA,
+    SPIKE_BASELINE_WEEKS,
+    SPIKE_MIN_COUNT,
     UNCLASSIFIED,
     UNKNOWN_REGION,
     Lookups,
     petition_records,
+    spike_records,
     spikes_in_week,
 )
+from minsheng.analytics.wording import category_phrase
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.notifications.models import OutboxMessage
 from minsheng.notifications.services import outbox_send_direct
@@ -51,9 +56,9 @@ def analytics_detect_spikes(
     *,
     week: dt.date | None = None,
     today: dt.date | None = None,
-    alpha: float = 0.01,
-    baseline_weeks: int = 8,
-    min_count: int = 5,
+    alpha: float = SPIKE_ALPHA,
+    baseline_weeks: int = SPIKE_BASELINE_WEEKS,
+    min_count: int = SPIKE_MIN_COUNT,
 ) -> SpikeRun:
     """Test one week (default: the last complete week) of every (level-1 category × district) series
     for a spike (conditional exact Poisson test, Benjamini–Hochberg across series) and store a
@@ -61,11 +66,16 @@ def analytics_detect_spikes(
     is and not notified again. Subscribers of new alerts get an outbox message each.
     """
     tested = week_start(week) if week else last_complete_week(today)
-    first = tested - dt.timedelta(days=7 * baseline_weeks)
-    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
-    end = timezone.make_aware(dt.datetime.combine(tested + dt.timedelta(days=7), dt.time.min))
     lookups = Lookups.load()
-    records = petition_records(Petition.objects.filter(received_at__gte=start, received_at__lt=end), lookups)
+    if baseline_weeks == SPIKE_BASELINE_WEEKS:
+        records = spike_records(tested, tested, lookups)
+    else:
+        first = tested - dt.timedelta(days=7 * baseline_weeks)
+        start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
+        end = timezone.make_aware(dt.datetime.combine(tested + dt.timedelta(days=7), dt.time.min))
+        records = petition_records(
+            Petition.objects.filter(received_at__gte=start, received_at__lt=end), lookups
+        )
     spikes = spikes_in_week(records, tested, alpha=alpha, baseline_weeks=baseline_weeks, min_count=min_count)
     district_ids = {(r.category, r.district): (r.category_id, r.district_id) for r in records}
     created: list[SpikeAlert] = []
@@ -107,17 +117,16 @@ def analytics_detect_spikes(
 def alert_text(alert: SpikeAlert) -> str:
     ratio = f"{alert.ratio:.1f}" if alert.ratio else "—"
     return _(
-        "异常增长预警：%(week)s 当周 %(region)s %(category)s 类信访 %(count)d 件，"
-        "前%(weeks)d周周均 %(baseline).1f 件（%(ratio)s 倍，校正后 p=%(p).4f）。"
+        "异常增长预警：%(week)s 当周 %(region)s %(category)s信访 %(count)d 件，"
+        "是前%(weeks)d周周均 %(baseline).1f 件的 %(ratio)s 倍。"
     ) % {
         "week": alert.week.isoformat(),
         "region": alert.region.name if alert.region else UNKNOWN_REGION,
-        "category": alert.category.name if alert.category else UNCLASSIFIED,
+        "category": category_phrase(alert.category.name if alert.category else UNCLASSIFIED),
         "count": alert.count,
         "weeks": alert.baseline_weeks,
         "baseline": alert.baseline,
         "ratio": ratio,
-        "p": alert.adjusted_p,
     }
 
 

@@ -31,7 +31,7 @@ from minsheng.core.errors import ApplicationError
 from minsheng.notifications.services import notifications_suppressed
 from minsheng.orgs.demo import DATA_DIR, DemoWorld
 from minsheng.orgs.models import Category, Organ, Region, Responsibility, Role, StaffMembership
-from minsheng.petitions.models import Petition
+from minsheng.petitions.models import Petition, State
 from minsheng.workflow.services import (
     PetitionerInput,
     RegistrationInput,
@@ -395,6 +395,66 @@ class DemoBuilder:
         progress.close()
         deadlines_sweep(self.now)
         return created
+
+    def drafts_awaiting_signoff(self, limit: int = 3) -> int:
+        """Reply quality advice on first start: three petitions in handling get a draft opinion
+        awaiting signature -- a complete one, one without a checkable legal basis, and one made of
+        stock phrases -- so that the 待签发 list and the case pages show the advice
+        (minsheng.intelligence.replies). Idempotent: petitions with a draft are left as they are."""
+        from minsheng.workflow.models import OpinionDraft
+
+        if OpinionDraft.objects.filter(
+            petition__suggestions__has_key="demo_source", status="pending"
+        ).exists():
+            return 0
+        candidates = list(
+            Petition.objects.filter(
+                state=State.IN_HANDLING, suggestions__has_key="demo_source", current_organ__isnull=False
+            )
+            .exclude(opinion_drafts__isnull=False)
+            .order_by("pk")[:limit]
+        )
+        drafts = [
+            lambda p: {
+                "facts_and_reasons": f"经调查核实，信访人反映的“{p.title}”问题基本属实。{(p.facts or p.request)[:120]}",
+                "opinion": f"鉴于上述情况属实，支持信访人的请求：{p.request[:80]}。"
+                "责成相关单位于30日内整改，并将结果书面告知信访人。",
+                "legal_basis": OPINION_LEGAL_BASIS.get(
+                    p.category.name if p.category else "", "《信访工作条例》第三十一条、第三十二条"
+                ),
+            },
+            lambda p: {
+                "facts_and_reasons": f"经现场核查，{(p.facts or p.request)[:100]}情况属实。",
+                "opinion": f"已责成相关单位处理“{p.title}”反映的问题。",
+                "legal_basis": "根据有关规定",
+            },
+            lambda p: {
+                "facts_and_reasons": "您反映的问题已收悉，我单位高度重视。",
+                "opinion": "已转有关部门调查处理，如有情况将及时反馈。感谢您对我们工作的监督！",
+                "legal_basis": "根据有关规定",
+            },
+        ]
+        made = 0
+        for petition, draft in zip(candidates, drafts, strict=False):
+            organ = petition.current_organ
+            assert organ is not None
+            at = min(self.now, timezone.now())
+            try:
+                with notifications_suppressed(), transaction.atomic():
+                    self.act(
+                        petition,
+                        "draft_opinion",
+                        organ,
+                        Role.CASEWORKER,
+                        at,
+                        outcome="support",
+                        **draft(petition),
+                    )
+            except ApplicationError as exc:
+                self.skipped.append(f"draft_opinion {petition.pk}: {exc}")
+                continue
+            made += 1
+        return made
 
     def one(self, message: Message, target: str, index: int) -> Petition:
         rng = self.rng

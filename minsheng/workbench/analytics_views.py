@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from minsheng.analytics.models import AlertSubscription, SpikeAlert
+from minsheng.analytics.models import AlertSubscription
 from minsheng.analytics.reports import CONTENT_TYPES, RENDERERS, cached_report, percent, report_filename
 from minsheng.analytics.selectors import UNKNOWN_REGION, Scope, districts, drill_down
 from minsheng.analytics.services import alert_subscribe, alert_unsubscribe
@@ -103,13 +103,6 @@ def analytics_home(request: HttpRequest) -> HttpResponse:
     data = cached_report(scope, user)
     handle = next((t for t in data.on_time if t.rule == "D-HANDLE-60"), None)
     region_ids = {r.name: r for r in Region.objects.filter(level=Region.Level.COUNTY)}
-    alerts = SpikeAlert.objects.select_related("category", "region").filter(
-        week__gte=scope.date_from - dt.timedelta(days=6), week__lte=scope.date_to
-    )
-    if scope.category_id:
-        alerts = alerts.filter(category_id=scope.category_id)
-    if scope.region_code:
-        alerts = alerts.filter(region__code=scope.region_code)
     subscriptions = list(
         AlertSubscription.objects.filter(user_id=user.pk).select_related("category", "region")
     )
@@ -149,19 +142,20 @@ def analytics_home(request: HttpRequest) -> HttpResponse:
         "notice": next((t for t in data.on_time if t.rule == "D-NOTICE-15"), None),
         "categories": Category.objects.filter(level=1).order_by("name"),
         "regions": districts(),
+        # the spikes of the report itself (one computation, one definition with the alert worker)
         "alerts": [
             {
                 "alert": a,
                 "subscribed": (a.category_id, a.region_id) in subscribed,
                 "drill": _qs(
                     params,
-                    category_name=a.category_label,
-                    district=a.region_label,
+                    category_name=a.category,
+                    district=a.district,
                     week=a.week.isoformat(),
                     **{"from": min(scope.date_from, a.week).isoformat()},
                 ),
             }
-            for a in alerts[:30]
+            for a in data.spikes[:30]
         ],
         "subscriptions": subscriptions,
         "hot": [{**h, "codes": ",".join(str(m) for m in h["members"])} for h in data.hot],

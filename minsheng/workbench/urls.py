@@ -22,6 +22,7 @@ urlpatterns = [
     path("register/<slug:channel>/", views.register, name="register"),
     path("petition/<int:pk>/", views.petition_detail, name="petition"),
     path("petition/<int:pk>/act/<slug:action>/", views.petition_action, name="action"),
+    path("petition/<int:pk>/reply-check/", views.reply_check, name="reply_check"),
     path("petition/<int:pk>/petitioner/", views.petitioner_panel, name="petitioner"),
     path("petition/<int:pk>/documents/<slug:kind>.<str:fmt>", views.document_download, name="document"),
     path(

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput, NotFound, TransitionNotAllowed
 from minsheng.core.params import int_param
+from minsheng.intelligence.replies import Advice, reply_advice
 from minsheng.orgs.models import Organ, Role, StaffMembership
 from minsheng.orgs.selectors import is_admin, memberships_of
 from minsheng.petitions.access_log import can_read_access_log
@@ -52,6 +53,7 @@ from minsheng.workflow.labels import action_label, actor_words, data_key_label, 
 from minsheng.workflow.models import Assignment, OpinionDraft, PetitionEvent, SupervisionOrder
 from minsheng.workflow.selectors import GUIDANCE_ACTIONS, event_visible_to, limitation_for, split_links_for
 from minsheng.workflow.services import TRANSITIONS, available_actions, petition_transition
+from minsheng.workflow.services.handling import SIGNOFF_ACTIONS, pending_draft
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 5000
@@ -661,6 +663,12 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # able to link him to his other petitions either, nor to his fellow representatives.
     identity_visible = can_see_masked_identity(user, petition)
     related = same_person_petitions(user, petition)
+    working_draft = (petition.suggestions or {}).get("draft_opinion")
+    pending = (
+        OpinionDraft.objects.filter(petition=petition, status=OpinionDraft.Status.PENDING)
+        .select_related("drafted_by")
+        .first()
+    )
     assignments = list(
         Assignment.objects.filter(petition=petition)
         .select_related("organ", "from_organ")
@@ -710,10 +718,10 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "suggested": queries.suggested_organs(petition)
         if petition.state in (State.REGISTERED, State.BUREAU_TRIAGE, State.RETURNED)
         else [],
-        "draft": (petition.suggestions or {}).get("draft_opinion"),
-        "pending_draft": OpinionDraft.objects.filter(petition=petition, status=OpinionDraft.Status.PENDING)
-        .select_related("drafted_by")
-        .first(),
+        "draft": working_draft,
+        "draft_advice": reply_advice(petition, working_draft) if working_draft and not pending else None,
+        "pending_draft": pending,
+        "pending_advice": reply_advice(petition, pending) if pending is not None else None,
         "returned_draft": OpinionDraft.objects.filter(petition=petition, status=OpinionDraft.Status.RETURNED)
         .select_related("decided_by")
         .last(),
@@ -799,7 +807,30 @@ def _action_form_context(
         "label": transition.label,
         "fields": fields,
         "general_error": general,
+        "advice": _action_advice(petition, action, {f["spec"].name: f["value"] for f in fields}),
     }
+
+
+def _action_advice(petition: Petition, action: str, values: dict[str, Any]) -> Advice | None:
+    """Reply quality advice on the draft an action works on: the form's text when drafting, the
+    pending draft when signing or returning it. Advice only: the action goes ahead either way."""
+    if action == "draft_opinion":
+        return reply_advice(petition, values)
+    if action in SIGNOFF_ACTIONS:
+        draft = pending_draft(petition.pk)
+        return reply_advice(petition, draft) if draft is not None else None
+    return None
+
+
+@staff_required
+@require_POST
+def reply_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """The advice on the draft form's current text (HTMX partial); reads and writes nothing else."""
+    petition = _petition_or_404(request, pk)
+    fields = {k: request.POST.get(k, "") for k in ("facts_and_reasons", "opinion", "legal_basis")}
+    return render(
+        request, "workbench/_reply_advice.html", {"p": petition, "advice": reply_advice(petition, fields)}
+    )
 
 
 @staff_required

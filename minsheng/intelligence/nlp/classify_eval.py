@@ -72,16 +72,46 @@ def cross_validate(
 
     y = np.array([r[LABEL_COL] for r in rows])
     pred = np.empty(len(rows), dtype=object)
+    conf = np.zeros(len(rows))
     fold_f1: list[float] = []
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
         clf = _train([rows[i] for i in tr], unl, **params)
         t, b, gold = _split([rows[i] for i in te])
-        p = clf.predict_labels(t, b)
+        proba = clf.predict_proba(t, b)
+        p = [clf.labels[i] for i in proba.argmax(axis=1)]
         pred[te] = p
+        conf[te] = proba.max(axis=1)
         fold_f1.append(metrics(gold, p)["macro_f1"])
     out = metrics(list(y), [str(p) for p in pred])
     out["fold_macro_f1"] = fold_f1
     out["fold_macro_f1_std"] = round(statistics.pstdev(fold_f1), 4)
+    out["selective"] = selective(list(y), [str(p) for p in pred], conf)
+    return out
+
+
+def selective(
+    gold: list[str],
+    pred: list[str],
+    conf: np.ndarray,
+    thresholds: tuple[float, ...] = (0.5, 0.6, 0.7, 0.8, 0.9),
+) -> list[dict[str, Any]]:
+    """What the "unsure" threshold does: per threshold, the share of messages the model decides
+    (confidence at or above it), its macro-F1 and accuracy there, and the accuracy of the rest
+    (which a person decides)."""
+    out = []
+    for th in thresholds:
+        sure = conf >= th
+        row: dict[str, Any] = {"threshold": th, "coverage": round(float(sure.mean()), 3)}
+        if sure.any():
+            m = metrics(
+                [g for g, k in zip(gold, sure, strict=True) if k],
+                [p for p, k in zip(pred, sure, strict=True) if k],
+            )
+            row.update({"macro_f1_sure": m["macro_f1"], "accuracy_sure": m["accuracy"]})
+        if (~sure).any():
+            rest = [g == p for g, p, k in zip(gold, pred, sure, strict=True) if not k]
+            row["accuracy_unsure"] = round(sum(rest) / len(rest), 3)
+        out.append(row)
     return out
 
 

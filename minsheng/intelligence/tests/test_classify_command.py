@@ -56,6 +56,13 @@ def test_evaluate_prints_one_json_object(tmp_path: Path) -> None:
         assert key in res
     assert set(res["per_class"]["教育文体"]) == {"precision", "recall", "f1", "support"}
     assert res["accuracy"] >= 5 / 6
+    # the shipped model is sure of all of these clear messages: no one to ask, nothing unsure
+    assert res["unsure"] == {
+        "threshold": 0.8,
+        "share_unsure": 0.0,
+        "macro_f1_sure": 1.0,
+        "accuracy_unsure": None,
+    }
 
 
 def test_evaluate_bad_input(tmp_path: Path) -> None:

@@ -20,5 +20,19 @@ def test_loaddemo_is_idempotent_and_spread_over_states_and_channels():
     assert Petition.objects.values("channel").distinct().count() >= 4
     # every petition has a registration event and its timeline starts with it
     assert PetitionEvent.objects.filter(action="register").count() == count
+    # reply quality advice on first start: three drafts await signature, with 0 / 1 / 4 findings
+    from minsheng.intelligence.replies import reply_advice
+    from minsheng.workflow.models import OpinionDraft
+
+    assert "3 draft opinions await signature" in out.getvalue()
+    drafts = list(OpinionDraft.objects.filter(status="pending").order_by("petition_id"))
+    assert [
+        [a.code for a in reply_advice(d.petition, d).items if a.check != "timeliness"] for d in drafts
+    ] == [
+        [],
+        ["missing_basis"],
+        ["off_topic", "stock_only", "missing_facts", "missing_basis"],
+    ]
     call_command("loaddemo", petitions=60, stdout=StringIO())
     assert Petition.objects.count() == count
+    assert OpinionDraft.objects.filter(status="pending").count() == 3

@@ -121,3 +121,20 @@ def routing_reason(reason: Any) -> str:
         data = data.replace("（置信度", " (" + _("置信度") + " ").replace("）", ")")
         return f"{_REASON_KINDS[kind]}: {data}" if get_language() == "en" else text
     return text
+
+
+@register.filter
+def category_unsure(category: Any) -> bool:
+    """Whether a stored category suggestion is below the classifier's "unsure" threshold (a
+    person chooses the category); suggestions stored before the flag existed are judged by their
+    confidence."""
+    from minsheng.intelligence.nlp.classify import UNSURE_BELOW
+
+    if not isinstance(category, dict):
+        return False
+    if "unsure" in category:
+        return bool(category["unsure"])
+    try:
+        return float(category.get("confidence", 0.0)) < UNSURE_BELOW
+    except (TypeError, ValueError):
+        return False

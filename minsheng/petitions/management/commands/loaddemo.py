@@ -32,10 +32,14 @@ class Command(BaseCommand):
         previous = deadline_log.level
         deadline_log.setLevel(logging.ERROR)  # one summary below instead of a warning per petition
         try:
-            created = DemoBuilder(world, seed=options["seed"]).build(options["petitions"])
+            builder = DemoBuilder(world, seed=options["seed"])
+            created = builder.build(options["petitions"])
+            drafts = builder.drafts_awaiting_signoff()
         finally:
             deadline_log.setLevel(previous)
         self.stdout.write(f"demo: {created} new petitions in {time.monotonic() - started:.1f}s")
+        if drafts:
+            self.stdout.write(f"demo: {drafts} draft opinions await signature, with reply quality advice")
         missing = uncovered_years_in_use()
         if missing:
             years = ", ".join(map(str, missing))

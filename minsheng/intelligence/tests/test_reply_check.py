@@ -1,0 +1,125 @@
+"""Reply quality checks (minsheng.intelligence.nlp.reply_check), pure, on real vendored replies."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+
+import pytest
+
+from minsheng.core.tabular import dict_reader, read_text
+from minsheng.intelligence.nlp.classify_eval import UNLABELLED
+from minsheng.intelligence.nlp.reply_check import (
+    PetitionText,
+    ReplyDraft,
+    check_reply,
+    completeness,
+    signed_date,
+    stock_phrases,
+    substance,
+    timeliness,
+    title_grams,
+)
+from minsheng.intelligence.nlp.reply_check_eval import evaluate
+
+
+@cache
+def replies() -> dict[str, dict[str, str]]:
+    return {r["留言编号"]: r for r in dict_reader(read_text(UNLABELLED))}
+
+
+def check(message_id: str) -> set[str]:
+    r = replies()[message_id]
+    return check_reply(PetitionText(r["留言主题"], r["留言详情"]), ReplyDraft(opinion=r["答复意见"])).codes()
+
+
+def test_acknowledgement_only_is_stock_and_off_topic():
+    # 11974: "关于开通汽车西站至金洲大道公交的请求" answered with "网友：您好！留言已收悉"
+    assert replies()["11974"]["答复意见"].strip() == "网友：您好！留言已收悉"
+    assert check("11974") == {"stock_only", "off_topic", "missing_facts", "missing_reasons", "missing_basis"}
+
+
+def test_forwarding_only_is_stock():
+    # 58207: 课后服务费 complaint, reply "您反映的问题，我们已转交市教育局。2019年10月13日"
+    codes = check("58207")
+    assert "stock_only" in codes and "missing_facts" in codes
+
+
+def test_full_reply_with_document_passes_every_check():
+    # 3978: 金晖优步花园 全装修价格; the reply explains the rule and cites the city's notice
+    assert check("3978") == set()
+
+
+def test_investigation_without_basis_only_lacks_the_basis():
+    # 4040: the 城管 incident on 太平街, investigated and explained, no document cited
+    assert check("4040") == {"missing_basis"}
+
+
+def test_quoted_title_does_not_count_as_answering():
+    title = "请求在C4市燕兴华城设立102公交站台"
+    reply = f"您好！您反映的“{title}”的问题已收悉，我局高度重视，已转有关部门调查处理。感谢您的关注！"
+    assert substance(reply, title) == ""
+    findings, rest = stock_phrases(reply, title)
+    assert rest == 0 and findings[0].code == "stock_only" and "高度重视" in findings[0].terms
+    result = check_reply(PetitionText(title), ReplyDraft(opinion=reply))
+    assert {"off_topic", "stock_only"} <= result.codes()
+    assert result.coverage == 0.0
+
+
+def test_title_grams_drop_place_codes_and_generic_words():
+    assert title_grams("请求解决A7县长龙村托塘组自来水问题") == {
+        "长龙",
+        "龙村",
+        "村托",
+        "托塘",
+        "塘组",
+        "组自",
+        "自来",
+        "来水",
+    }
+
+
+def test_completeness_reads_the_basis_field_of_a_draft():
+    draft = ReplyDraft(
+        facts_and_reasons="经现场核实，该工地于5月10日夜间施工，属实。因未办理夜间施工许可，",
+        opinion="责令停止夜间施工。",
+        legal_basis="《中华人民共和国噪声污染防治法》第四十三条",
+    )
+    findings, facts, _reasons, basis = completeness(draft)
+    assert findings == []
+    assert facts[0] == "经现场" and basis == ("《中华人民共和国噪声污染防治法》", "第四十三条")
+    vague = ReplyDraft(opinion="经核实，因不符合条件，根据有关规定不予支持。", legal_basis="根据有关规定")
+    assert [f.code for f in completeness(vague)[0]] == ["missing_basis"]
+
+
+@pytest.mark.parametrize(
+    ("day", "due", "code", "days"),
+    [
+        (dt.date(2026, 3, 2), dt.date(2026, 3, 31), None, None),
+        (dt.date(2026, 3, 28), dt.date(2026, 3, 31), "due_soon", 3),
+        (dt.date(2026, 3, 31), dt.date(2026, 3, 31), "due_soon", 0),
+        (dt.date(2026, 4, 2), dt.date(2026, 3, 31), "overdue", 2),
+    ],
+)
+def test_timeliness(day, due, code, days):
+    findings = timeliness(day, due)
+    assert [(f.code, f.days) for f in findings] == ([] if code is None else [(code, days)])
+
+
+def test_signed_date_is_the_last_date_of_the_reply():
+    assert signed_date(replies()["2549"]["答复意见"]) == dt.date(2019, 5, 9)
+    assert signed_date("没有日期") is None
+
+
+def test_evaluation_figures_on_the_hand_labelled_sample():
+    result = evaluate()
+    assert result["n_sample"] == 200
+    got = {k: (v["tp"], v["fp"], v["fn"]) for k, v in result.items() if isinstance(v, dict) and "tp" in v}
+    assert got == {
+        "relevance": (39, 13, 4),
+        "stock_phrases": (40, 1, 4),
+        "facts": (62, 4, 18),
+        "reasons": (89, 15, 18),
+        "basis": (137, 4, 15),
+    }
+    assert result["timeliness"] == {"replies_dated": 2733, "later_than_60_days": 113}
