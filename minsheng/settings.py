@@ -300,6 +300,11 @@ MINSHENG_TRUSTED_PROXIES = env_int("MINSHENG_TRUSTED_PROXIES", 0, minimum=0)
 MINSHENG_COUNT_START_DAY = env_bool("MINSHENG_COUNT_START_DAY", False)
 # R-CNT-3: roll a calendar-day period forward when its last day is a rest day.
 MINSHENG_ROLLOVER = env_bool("MINSHENG_ROLLOVER", True)
+# Enrichment at registration: "inline" (in the registration transaction) or "task" (queued in the
+# same transaction, run by `minsheng worker` after the commit; `minsheng serve` defaults to it).
+MINSHENG_ENRICH = env_str("MINSHENG_ENRICH", "inline")
+if MINSHENG_ENRICH not in ("inline", "task"):
+    raise ImproperlyConfigured("MINSHENG_ENRICH must be inline or task")
 # R-CNT-7: hearing days excluded from the 复核 clock (inclusive count of hearing_start..hearing_end).
 MINSHENG_HEARING_EXCLUSION = env_bool("MINSHENG_HEARING_EXCLUSION", True)
 # R-023 local option: refuse a collective visit whose group will not choose <= 5 representatives.

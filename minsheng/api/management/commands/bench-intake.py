@@ -221,6 +221,11 @@ class Command(BaseCommand):
              "--workers", str(options["workers"]), "--no-collectstatic"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "minsheng", "worker", "--interval", "0.5", "--sweep-every", "3600",
+             "--analytics-every", "86400"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
         try:
             wait_for(port, time.monotonic() + 60)
             token = self.token(port)
@@ -247,6 +252,11 @@ class Command(BaseCommand):
                 errors[key] = errors.get(key, 0) + count
         acked = [pid for t in threads for pid in t.acked]
         durable = self.durable(acked)
+        try:
+            enrichment = self.enrichment_lag(acked, time.monotonic() + 300)
+        finally:
+            worker.terminate()
+            worker.wait(30)
         figure = len(latencies) / seconds
         baseline = None if options["no_baseline"] else pgbench(clients, seconds, 400)
         result: dict[str, Any] = {
@@ -262,6 +272,7 @@ class Command(BaseCommand):
             "errors": errors,
             "acknowledged": len(acked),
             "durable": durable,
+            "enrichment": enrichment,
             "baseline": "pgbench, single-row INSERT of ~400 bytes of text, same clients and seconds",
             "baseline_tps": baseline,
             "ratio": round(figure / baseline, 4) if baseline else None,
@@ -289,6 +300,30 @@ class Command(BaseCommand):
         if response.status != 200:
             raise CommandError(f"token: HTTP {response.status} {raw[:200]!r}")
         return str(json.loads(raw)["token"])
+
+    def enrichment_lag(self, acked: list[int], deadline: float) -> dict[str, Any]:
+        """Seconds from entry to the suggestions' ``generated_at`` (the worker beside the server),
+        waiting for the queue to drain."""
+        import datetime as dt
+
+        from minsheng.petitions.models import Petition
+
+        rows: list[tuple[Any, Any]] = []
+        while True:
+            rows = list(Petition.objects.filter(pk__in=acked).values_list("entered_at", "suggestions"))
+            done = [r for r in rows if (r[1] or {}).get("generated_at")]
+            if len(done) == len(rows) or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        lags = [(dt.datetime.fromisoformat(s["generated_at"]) - e).total_seconds() for e, s in done]
+        return {
+            "mode": os.environ.get("MINSHENG_ENRICH", "task"),
+            "ready": len(done),
+            "of": len(rows),
+            "p50_s": round(percentile(lags, 50), 2),
+            "p99_s": round(percentile(lags, 99), 2),
+            "max_s": round(max(lags, default=0), 2),
+        }
 
     def durable(self, acked: list[int]) -> dict[str, Any]:
         """Every acknowledged petition is in the database with its events and deadlines."""
