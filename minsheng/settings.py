@@ -117,6 +117,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "minsheng.core.metrics.MetricsMiddleware",  # first: counts and times every request
     "django.middleware.security.SecurityMiddleware",
     "minsheng.core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -300,6 +301,11 @@ MINSHENG_TRUSTED_PROXIES = env_int("MINSHENG_TRUSTED_PROXIES", 0, minimum=0)
 MINSHENG_COUNT_START_DAY = env_bool("MINSHENG_COUNT_START_DAY", False)
 # R-CNT-3: roll a calendar-day period forward when its last day is a rest day.
 MINSHENG_ROLLOVER = env_bool("MINSHENG_ROLLOVER", True)
+# /metrics (docs/operations.md "Metrics"): loopback, these addresses, or this bearer token.
+MINSHENG_METRICS_TOKEN = env_str("MINSHENG_METRICS_TOKEN", "") or ""
+MINSHENG_METRICS_ALLOW = [
+    a.strip() for a in (env_str("MINSHENG_METRICS_ALLOW", "") or "").split(",") if a.strip()
+]
 # Enrichment at registration: "inline" (in the registration transaction) or "task" (queued in the
 # same transaction, run by `minsheng worker` after the commit; `minsheng serve` defaults to it).
 MINSHENG_ENRICH = env_str("MINSHENG_ENRICH", "inline")

@@ -68,6 +68,8 @@ class Command(BaseCommand):
 
         from django.core.wsgi import get_wsgi_application
 
+        from minsheng.core.metrics import mark_process_dead
+
         config = {
             "bind": options["bind"],
             "workers": options["workers"],
@@ -81,6 +83,7 @@ class Command(BaseCommand):
             "errorlog": "-",
             "loglevel": "info",
             "proc_name": "minsheng",
+            "child_exit": lambda _arbiter, worker: mark_process_dead(worker.pid),
         }
         application = get_wsgi_application()
 
