@@ -258,9 +258,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "minsheng@localhost")
 SMS_BACKEND = env_str("MINSHENG_SMS_BACKEND", "minsheng.notifications.sms.ConsoleSmsBackend")
-if PRODUCTION and str(SMS_BACKEND).endswith("ConsoleSmsBackend"):
+if PRODUCTION and str(SMS_BACKEND).endswith(("ConsoleSmsBackend", "JournalSmsBackend")):
     # The console backend only logs: codes and query passwords would land in the log, never on a phone.
     raise ImproperlyConfigured("MINSHENG_SMS_BACKEND must name a real SMS gateway in production")
+
+# JournalSmsBackend (development, the crash drill): the JSON-lines file it appends to.
+MINSHENG_SMS_JOURNAL = env_str("MINSHENG_SMS_JOURNAL", "") or ""
 
 # Security (all on in production; manage.py check --deploy passes).
 SESSION_COOKIE_HTTPONLY = True
