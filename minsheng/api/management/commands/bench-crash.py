@@ -125,7 +125,10 @@ class Command(BaseCommand):
                       "--analytics-every", "86400"]  # fmt: skip
 
         def start(cmd: list[str]) -> subprocess.Popen[bytes]:
-            return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # Own process group: killing the arbiter's group takes every worker it forked with it.
+            return subprocess.Popen(
+                cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            )
 
         server, worker = start(server_cmd), start(worker_cmd)
         kills: list[str] = []
@@ -151,14 +154,11 @@ class Command(BaseCommand):
                     worker.wait()
                     worker = start(worker_cmd)
                 else:
-                    doomed = children(server.pid)
-                    server.kill()
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(server.pid, signal.SIGKILL)
                     server.wait()
-                    for pid in doomed:
-                        with contextlib.suppress(ProcessLookupError):
-                            os.kill(pid, signal.SIGKILL)
                     server = start(server_cmd)
-                    bench.wait_for(port, time.monotonic() + 60)
+                    bench.wait_for(port, time.monotonic() + 300)
                 kills.append(target)
             stop.set()
             for load in loads:
@@ -177,7 +177,7 @@ class Command(BaseCommand):
                     try:
                         proc.wait(30)
                     except subprocess.TimeoutExpired:
-                        proc.kill()
+                        os.killpg(proc.pid, signal.SIGKILL)
         acked = [pid for load in loads for pid in load.acked]
         result: dict[str, Any] = {
             "bench": "crash",
