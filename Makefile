@@ -41,6 +41,7 @@ serve:
 	@echo ""
 	@echo "minsheng is running at http://$(HOST):$(PORT)/  (staff: http://$(HOST):$(PORT)/workbench/)"
 	@echo "SMS sent in development (console backend): http://$(HOST):$(PORT)/dev/sms/ and the log below"
+	@echo "Prometheus metrics (overdue deadlines, outbox backlog, sweep lag, requests): http://$(HOST):$(PORT)/metrics"
 	@$(VENV)/bin/minsheng worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/minsheng runserver $(HOST):$(PORT)

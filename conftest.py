@@ -9,6 +9,19 @@ import pytest
 from django.utils import timezone
 
 
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches() -> None:
+    """Each test starts without the per-process calendar and routing caches: a test's rows are
+    rolled back without a save/delete signal, so the version in the shared cache would not tell
+    the next test that its copy is stale (minsheng.core.freshness, ADR 0011)."""
+    from minsheng.intelligence.routing import routing_world_clear
+    from minsheng.workflow import deadlines
+
+    deadlines._cached = None
+    deadlines._checked.reset()
+    routing_world_clear()
+
+
 @pytest.fixture
 def world(db: Any) -> Any:
     from minsheng.orgs.demo import build_demo_world

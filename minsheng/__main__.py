@@ -12,6 +12,11 @@ def main(argv: list[str] | None = None) -> None:
 
     args = list(sys.argv if argv is None else argv)
     args[0] = "minsheng"
+    if len(args) > 1 and args[1] == "serve" and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # prometheus_client picks its multiprocess mode when first imported: before Django loads.
+        import tempfile
+
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="minsheng-metrics-")
     execute_from_command_line(args)
 
 

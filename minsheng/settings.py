@@ -117,6 +117,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "minsheng.core.metrics.MetricsMiddleware",  # first: counts and times every request
     "django.middleware.security.SecurityMiddleware",
     "minsheng.core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -257,9 +258,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "minsheng@localhost")
 SMS_BACKEND = env_str("MINSHENG_SMS_BACKEND", "minsheng.notifications.sms.ConsoleSmsBackend")
-if PRODUCTION and str(SMS_BACKEND).endswith("ConsoleSmsBackend"):
+if PRODUCTION and str(SMS_BACKEND).endswith(("ConsoleSmsBackend", "JournalSmsBackend")):
     # The console backend only logs: codes and query passwords would land in the log, never on a phone.
     raise ImproperlyConfigured("MINSHENG_SMS_BACKEND must name a real SMS gateway in production")
+
+# JournalSmsBackend (development, the crash drill): the JSON-lines file it appends to.
+MINSHENG_SMS_JOURNAL = env_str("MINSHENG_SMS_JOURNAL", "") or ""
 
 # Security (all on in production; manage.py check --deploy passes).
 SESSION_COOKIE_HTTPONLY = True
@@ -300,6 +304,16 @@ MINSHENG_TRUSTED_PROXIES = env_int("MINSHENG_TRUSTED_PROXIES", 0, minimum=0)
 MINSHENG_COUNT_START_DAY = env_bool("MINSHENG_COUNT_START_DAY", False)
 # R-CNT-3: roll a calendar-day period forward when its last day is a rest day.
 MINSHENG_ROLLOVER = env_bool("MINSHENG_ROLLOVER", True)
+# /metrics (docs/operations.md "Metrics"): loopback, these addresses, or this bearer token.
+MINSHENG_METRICS_TOKEN = env_str("MINSHENG_METRICS_TOKEN", "") or ""
+MINSHENG_METRICS_ALLOW = [
+    a.strip() for a in (env_str("MINSHENG_METRICS_ALLOW", "") or "").split(",") if a.strip()
+]
+# Enrichment at registration: "inline" (in the registration transaction) or "task" (queued in the
+# same transaction, run by `minsheng worker` after the commit; `minsheng serve` defaults to it).
+MINSHENG_ENRICH = env_str("MINSHENG_ENRICH", "inline")
+if MINSHENG_ENRICH not in ("inline", "task"):
+    raise ImproperlyConfigured("MINSHENG_ENRICH must be inline or task")
 # R-CNT-7: hearing days excluded from the 复核 clock (inclusive count of hearing_start..hearing_end).
 MINSHENG_HEARING_EXCLUSION = env_bool("MINSHENG_HEARING_EXCLUSION", True)
 # R-023 local option: refuse a collective visit whose group will not choose <= 5 representatives.

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
+from minsheng.core.metrics import metrics_view
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     from django.db import connection
@@ -13,6 +15,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("minsheng.api.urls")),
     path("open311/v2/", include("minsheng.integrations.urls")),

@@ -22,8 +22,9 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Model
 
+from minsheng.core import freshness
 from minsheng.intelligence.nlp.routing import (
     OrganInfo,
     ResponsibilityRow,
@@ -52,7 +53,11 @@ logger = logging.getLogger(__name__)
 WORLD_TTL = 300.0
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[float, Any, Any]] = {}
+# key -> (built at, reference-table version, table signature, signature checked at, value)
+_cache: dict[str, tuple[float, int, tuple[Any, ...], float, Any]] = {}
+
+# The version group bumped by every change of an organ, responsibility, region or category.
+REFERENCE_TABLES = "reference"
 
 
 def table_signature(*models: Any) -> tuple[Any, ...]:
@@ -64,16 +69,29 @@ def table_signature(*models: Any) -> tuple[Any, ...]:
     return tuple(sig)
 
 
-def cached(key: str, signature: tuple[Any, ...], build: Any) -> Any:
-    """A per-process cache entry rebuilt when ``signature`` changes or after WORLD_TTL seconds."""
+def cached(key: str, models: Sequence[type[Model]], build: Any) -> Any:
+    """A per-process cache entry of values built from the tables of ``models``.
+
+    Rebuilt when the reference tables' version in the shared cache moved (a row saved or deleted:
+    IntelligenceConfig.ready), when their fingerprint (``table_signature``, looked at only every
+    ``freshness.RECHECK_SECONDS``) changed, or after WORLD_TTL seconds; otherwise no query.
+    """
     now = time.monotonic()
+    current = freshness.version(REFERENCE_TABLES)
     with _lock:
         entry = _cache.get(key)
-        if entry is not None and entry[1] == signature and now - entry[0] < WORLD_TTL:
-            return entry[2]
+    if entry is not None and entry[1] == current and now - entry[0] < WORLD_TTL:
+        if now - entry[3] < freshness.RECHECK_SECONDS:
+            return entry[4]
+        signature = table_signature(*models)
+        if signature == entry[2]:
+            with _lock:
+                _cache[key] = (entry[0], current, signature, now, entry[4])
+            return entry[4]
+    signature = table_signature(*models)
     value = build()
     with _lock:
-        _cache[key] = (now, signature, value)
+        _cache[key] = (now, current, signature, now, value)
     return value
 
 
@@ -122,7 +140,7 @@ def _build_world() -> RoutingWorld:
 
 def routing_world() -> RoutingWorld:
     """The organs/responsibilities/regions snapshot used for routing (cached)."""
-    return cached("routing_world", table_signature(Organ, Responsibility, Region), _build_world)  # type: ignore[no-any-return]
+    return cached("routing_world", (Organ, Responsibility, Region), _build_world)  # type: ignore[no-any-return]
 
 
 def _category_scores(petition: Petition) -> tuple[list[tuple[str, float]], str]:

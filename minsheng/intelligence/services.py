@@ -46,7 +46,7 @@ from minsheng.intelligence.nlp.places import (
 )
 from minsheng.intelligence.nlp.routing import Suggestion
 from minsheng.intelligence.nlp.urgency import detect_urgency
-from minsheng.intelligence.routing import cached, routing_suggest, routing_suggest_text, table_signature
+from minsheng.intelligence.routing import cached, routing_suggest, routing_suggest_text
 from minsheng.orgs.models import Category, Region
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def gazetteer() -> Gazetteer:
         ]
         return Gazetteer.build(rows)
 
-    return cached("gazetteer", table_signature(Region), build)  # type: ignore[no-any-return]
+    return cached("gazetteer", (Region,), build)  # type: ignore[no-any-return]
 
 
 #: Confidence of a district known only from the small places a petition names (learned gazetteer).
@@ -176,7 +176,7 @@ def predict_category(petition: Petition) -> Prediction | None:
 def _level1_category_ids() -> dict[str, int]:
     return cached(  # type: ignore[no-any-return]
         "level1_categories",
-        table_signature(Category),
+        (Category,),
         lambda: dict(Category.objects.filter(level=1).values_list("name", "pk")),
     )
 

@@ -170,7 +170,7 @@ def outbox_notify_organ(
 
 def outbox_send(message_id: int) -> bool:
     """Send one pending message; idempotent (compare-and-set on the status)."""
-    from minsheng.notifications.sms import get_backend
+    from minsheng.notifications.sms import get_backend, send_sms
 
     message = OutboxMessage.objects.filter(pk=message_id, status=OutboxMessage.Status.PENDING).first()
     if message is None:
@@ -185,7 +185,7 @@ def outbox_send(message_id: int) -> bool:
     try:
         text = message.secret_body or message.body
         if message.channel == OutboxMessage.Channel.SMS:
-            get_backend().send(message.recipient, text)
+            send_sms(get_backend(), message.recipient, text, key=f"outbox-{message.pk}")
         elif message.channel == OutboxMessage.Channel.EMAIL:
             send_mail(message.subject or "minsheng", text, None, [message.recipient])
         elif message.channel == OutboxMessage.Channel.WEBHOOK:

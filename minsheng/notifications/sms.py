@@ -1,11 +1,17 @@
 """SMS adapter. The console backend (development) logs instead of sending; a deployment plugs
-its gateway in through MINSHENG_SMS_BACKEND (a class with ``send(phone, text) -> None``); the
-settings refuse the console backend in production."""
+its gateway in through MINSHENG_SMS_BACKEND (a class with ``send(phone, text) -> None``, or
+``send(phone, text, *, key)``: then the outbox passes a key unique to the message, which a gateway
+uses as its client message id to accept a message once even when a worker killed between the
+hand-over and its bookkeeping hands it over again); the settings refuse the console and journal
+backends in production."""
 
 from __future__ import annotations
 
+import fcntl
+import inspect
 import json
 import logging
+import os
 import re
 from pathlib import Path
 from typing import Any, Protocol
@@ -89,6 +95,37 @@ class ConsoleSmsBackend:
         logger.info("SMS to %s: %s", phone[:3] + "****" + phone[-4:], shown)
         if dev_inbox_enabled():
             _dev_inbox_append(phone, text)
+
+
+class JournalSmsBackend:
+    """Development and the crash drill (``minsheng bench-crash``): a stand-in gateway that keeps
+    every message it accepts in ``MINSHENG_SMS_JOURNAL`` (JSON lines, flushed to disk before it
+    returns) and accepts a key once, as a real gateway's client message id does. Every hand-over,
+    accepted or not, is also counted in the ``.offers`` file beside it."""
+
+    def send(self, phone: str, text: str, *, key: str = "") -> None:
+        path = Path(settings.MINSHENG_SMS_JOURNAL or Path(settings.VAR_DIR) / "sms-journal.jsonl")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a+", encoding="utf-8") as journal:
+            fcntl.flock(journal, fcntl.LOCK_EX)  # released when the file is closed (or the process dies)
+            with Path(str(path) + ".offers").open("a", encoding="utf-8") as offers:
+                offers.write(json.dumps({"key": key, "pid": os.getpid()}) + "\n")
+            journal.seek(0)
+            if key and any(json.loads(line).get("key") == key for line in journal if line.strip()):
+                return  # accepted before: a repeated hand-over is not a second message
+            journal.seek(0, os.SEEK_END)
+            journal.write(json.dumps({"key": key, "to": phone, "text": text}, ensure_ascii=False) + "\n")
+            journal.flush()
+            os.fsync(journal.fileno())
+
+
+def send_sms(backend: SmsBackend, phone: str, text: str, key: str) -> None:
+    """Hand one message to the backend, with its key when the backend takes one."""
+    send: Any = backend.send
+    if "key" in inspect.signature(send).parameters:
+        send(phone, text, key=key)
+    else:
+        send(phone, text)
 
 
 def get_backend() -> SmsBackend:

@@ -11,10 +11,10 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from minsheng.core import freshness
 from minsheng.core.calendar import (
     CalendarNotCovered,
     DueDate,
@@ -32,19 +32,19 @@ from minsheng.workflow.models import CalendarDay, CalendarYear, Deadline
 
 logger = logging.getLogger(__name__)
 
-_CAL_VERSION_KEY = "minsheng:calendar-version"
+_CAL_GROUP = "calendar"
+_CAL_VERSION_KEY = freshness.PREFIX + _CAL_GROUP
 _cached: tuple[tuple[int, ...], HolidayCalendar] | None = None
+_checked = freshness.Checked()
 
 # Petitioner-side windows: their expiry is not a breach by an organ (R-CNT-3 policy).
 PETITIONER_WINDOWS = frozenset(petition_models.PETITIONER_WINDOWS)
 
 
 def calendar_bump_version() -> None:
-    """Call after the admin calendar changes, so every process reloads it."""
-    try:
-        cache.incr(_CAL_VERSION_KEY)
-    except ValueError:
-        cache.set(_CAL_VERSION_KEY, 1, None)
+    """Call after the admin calendar changes, so every process reloads it (a save or delete of a
+    CalendarDay/CalendarYear row does it by itself: WorkflowConfig.ready)."""
+    freshness.bump(_CAL_GROUP)
 
 
 def _fingerprint() -> tuple[int, ...]:
@@ -58,13 +58,18 @@ def _fingerprint() -> tuple[int, ...]:
 def holiday_calendar() -> HolidayCalendar:
     """chinesecalendar's data, overridden and extended by the admin's CalendarDay/CalendarYear rows.
 
-    Cached per process; the key combines a version bumped on every admin change with a cheap
-    fingerprint of the two tables, so every process sees a change at its next computation.
+    Cached per process; the key combines a version in the shared cache, bumped on every change
+    of the two tables, with a cheap fingerprint of them, consulted only when the version moved or
+    every ``freshness.RECHECK_SECONDS`` (minsheng.core.freshness): no query per computation.
     """
     global _cached
     base = chinese_calendar_data()
     try:
-        key = (cache.get(_CAL_VERSION_KEY, 0), *_fingerprint())
+        current = freshness.version(_CAL_GROUP)
+        if _cached is not None and not _checked.due(current):
+            return _cached[1]
+        key = (current, *_fingerprint())
+        _checked.done(current)
         if _cached is not None and _cached[0] == key:
             return _cached[1]
         overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))

@@ -78,6 +78,16 @@ def test_serve_gives_a_page_and_a_static_file(tmp_path: Path) -> None:
         status, headers, css = _get(base + "/static/portal/portal.css")
         assert status == 200 and b"{" in css
         assert headers.get("Content-Type", "").startswith("text/css")
+        # /metrics adds up every worker's counters (prometheus_client multiprocess mode, issue 14):
+        # a fresh connection per request, so both workers answer some of them.
+        for _ in range(6):
+            assert _get(base + "/healthz")[0] == 200
+        status, headers, metrics = _get(base + "/metrics")
+        assert status == 200 and headers.get("Content-Type", "").startswith("text/plain")
+        lines = metrics.decode().splitlines()
+        assert 'minsheng_http_requests_total{method="GET",route="/healthz",status="200"} 6.0' in lines
+        assert 'minsheng_outbox_backlog{channel="sms"} 0.0' in lines
+        assert "minsheng_deadlines_open 0.0" in lines
     finally:
         server.send_signal(signal.SIGTERM)
         try:

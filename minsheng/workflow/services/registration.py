@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -186,11 +187,21 @@ def _index(petition: Petition) -> None:
 
 
 def _enrich(petition: Petition) -> None:
-    """Classification, places, routing, urgency and similar petitions, in the registration
-    transaction (ARCHITECTURE.md "data flow"); a failure is logged and never fails the registration."""
+    """Classification, places, routing, urgency and similar petitions; a failure is logged and
+    never fails the registration.
+
+    ``MINSHENG_ENRICH=inline`` (the default): in the registration transaction (ARCHITECTURE.md
+    "data flow"). ``task`` (what ``minsheng serve`` uses): a task row is written in the same
+    transaction (django-tasks-db: committed with the petition or not at all) and ``minsheng
+    worker`` fills the suggestions a moment after the commit (docs/operations.md).
+    """
     try:
         from minsheng.intelligence.services import petition_enrich
+        from minsheng.intelligence.tasks import petition_enrich_task
     except ImportError:
+        return
+    if getattr(settings, "MINSHENG_ENRICH", "inline") == "task":
+        petition_enrich_task.enqueue(petition_id=petition.pk)
         return
     try:
         with transaction.atomic():

@@ -6,6 +6,8 @@
   compressed, far-future-cached files;
 * persistent database connections: ``CONN_MAX_AGE`` (environment; 600 s here when unset) with
   ``CONN_HEALTH_CHECKS``, closed before the workers are forked;
+* enrichment after the commit (``MINSHENG_ENRICH=task`` unless set): registration queues the
+  suggestions in its transaction, ``minsheng worker`` computes them;
 * the shared cache of the settings (Redis when ``REDIS_URL``/``CACHE_URL`` is set).
 
 The process is gunicorn's arbiter itself: SIGTERM/SIGINT stop it gracefully, SIGHUP reloads the
@@ -59,9 +61,14 @@ class Command(BaseCommand):
         if "CONN_MAX_AGE" not in os.environ and "DB_CONN_MAX_AGE" not in os.environ:
             database["CONN_MAX_AGE"] = DEFAULT_CONN_MAX_AGE
         database["CONN_HEALTH_CHECKS"] = True
+        if "MINSHENG_ENRICH" not in os.environ:
+            # Suggestions are computed by `minsheng worker` after the commit (registration.py).
+            settings.MINSHENG_ENRICH = "task"
         connections.close_all()  # nothing opened here may be shared by the forked workers
 
         from django.core.wsgi import get_wsgi_application
+
+        from minsheng.core.metrics import mark_process_dead
 
         config = {
             "bind": options["bind"],
@@ -76,6 +83,7 @@ class Command(BaseCommand):
             "errorlog": "-",
             "loglevel": "info",
             "proc_name": "minsheng",
+            "child_exit": lambda _arbiter, worker: mark_process_dead(worker.pid),
         }
         application = get_wsgi_application()
 
@@ -90,7 +98,8 @@ class Command(BaseCommand):
 
         self.stdout.write(
             f"minsheng serve: http://{options['bind']}/ ({options['workers']} workers × "
-            f"{options['threads']} threads, CONN_MAX_AGE={database['CONN_MAX_AGE']})"
+            f"{options['threads']} threads, CONN_MAX_AGE={database['CONN_MAX_AGE']}, "
+            f"MINSHENG_ENRICH={settings.MINSHENG_ENRICH})"
         )
         self.stdout.flush()
         Server().run()
