@@ -121,7 +121,7 @@ def learned_places() -> LearnedGazetteer:
                 learned.add(key, str(region_id))
         return learned
 
-    return cached("learned_places", table_signature(Region), build)  # type: ignore[no-any-return]
+    return cached("learned_places", (Region,), build)  # type: ignore[no-any-return]
 
 
 def petition_places(petition: Petition) -> tuple[list[PlaceCandidate], int | None, float]:
