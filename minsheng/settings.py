@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "minsheng.intelligence",
     "minsheng.analytics",
     "minsheng.assessment",
+    "minsheng.accountability",
     "minsheng.notifications",
     "minsheng.documents",
     "minsheng.search",
