@@ -13,7 +13,12 @@ from django.utils import timezone
 from minsheng.accountability.models import LeaderRole, Portfolio
 from minsheng.orgs.models import Category, Organ, Region
 from minsheng.petitions.models import Petition
+from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import Deadline, PetitionEvent
+
+#: Lapsed periods that are an organ's option, not its duty: an objection not raised in time
+#: (D-OBJECTION-5WD, Art. 23(3)) and the petitioner's own windows are no failure anyone answers for.
+NOT_DUTIES = frozenset({"D-OBJECTION-5WD", "D-SATISFACTION-WINDOW"}) | dl.PETITIONER_WINDOWS
 
 #: The order in which a chain is read out: the leader nearest the work first.
 CHAIN_ORDER = (LeaderRole.PORTFOLIO, LeaderRole.COMPETENT, LeaderRole.CHIEF)
@@ -190,3 +195,23 @@ def breach_chain(deadline: Deadline) -> AccountableChain:
     if organ is None:
         organ = organ_at(petition, timezone.make_aware(dt.datetime.combine(on, dt.time.max)))
     return chain_for(organ, on, category=petition.category, region=petition.region)
+
+
+@dataclass(frozen=True)
+class BreachChain:
+    rule: str
+    statutory_due: dt.date
+    chain: AccountableChain
+
+
+def petition_accountability(petition: Petition) -> tuple[AccountableChain, list[BreachChain]]:
+    """For the petition pages: today's chain, and for every missed duty (NOT_DUTIES aside) the chain
+    of its due date. Callers check that the viewer may see the petition (staff only)."""
+    breaches = [
+        BreachChain(rule=d.rule, statutory_due=d.statutory_due, chain=breach_chain(d))
+        for d in Deadline.objects.filter(petition=petition, status=Deadline.Status.BREACHED)
+        .exclude(rule__in=NOT_DUTIES)
+        .select_related("organ", "petition__category", "petition__region")
+        .order_by("statutory_due", "pk")
+    ]
+    return accountable_chain(petition), breaches

@@ -651,6 +651,7 @@ def _action_buttons(petition: Petition, user: AbstractBaseUser) -> list[dict[str
 
 @staff_required
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from minsheng.accountability.selectors import petition_accountability
     from minsheng.documents.services import documents_available
 
     petition = _petition_or_404(request, pk)
@@ -717,6 +718,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("decided_by")
         .last(),
         "recusals": list(petition.recusals.select_related("user", "organ")),
+        "accountability": petition_accountability(petition),
         "recused": petition.recusals.filter(user_id=user.pk).exists(),
         "active": "",
     }

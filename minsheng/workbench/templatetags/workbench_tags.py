@@ -121,3 +121,11 @@ def routing_reason(reason: Any) -> str:
         data = data.replace("（置信度", " (" + _("置信度") + " ").replace("）", ")")
         return f"{_REASON_KINDS[kind]}: {data}" if get_language() == "en" else text
     return text
+
+
+@register.filter
+def rule_name(rule_id: str) -> str:
+    """The name of a deadline rule in the reader's language (D-NOTICE-15 → 书面告知期限 …)."""
+    from minsheng.workflow.labels import rule_name as name
+
+    return name(rule_id)

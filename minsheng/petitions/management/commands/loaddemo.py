@@ -35,7 +35,12 @@ class Command(BaseCommand):
             created = DemoBuilder(world, seed=options["seed"]).build(options["petitions"])
         finally:
             deadline_log.setLevel(previous)
+        from minsheng.accountability.demo import load_portfolios
+
+        portfolios = load_portfolios(world)
         self.stdout.write(f"demo: {created} new petitions in {time.monotonic() - started:.1f}s")
+        if portfolios:
+            self.stdout.write(f"demo: {portfolios} leader portfolios (总责/主管/分管)")
         missing = uncovered_years_in_use()
         if missing:
             years = ", ".join(map(str, missing))
