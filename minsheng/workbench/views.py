@@ -110,6 +110,8 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
         m.role in (Role.ANALYST, Role.LEADER, Role.SUPERVISOR) for m in memberships_of(user)
     )
     return {
+        "can_decide_proposals": is_admin(user)
+        or any(m.role in (Role.LEADER, Role.SUPERVISOR) for m in memberships_of(user)),
         "can_analyse": can_analyse,
         "can_read_access_log": can_read_access_log(user),
         "can_read_cases": not _analyst_only(user),
@@ -631,10 +633,15 @@ def _timeline(petition: Petition, user: AbstractBaseUser | None = None) -> list[
 def _action_buttons(petition: Petition, user: AbstractBaseUser) -> list[dict[str, Any]]:
     buttons = []
     pending_orders = petition.supervision_orders.filter(feedback_at__isnull=True).exists()
+    listed_orders = petition.supervision_orders.filter(
+        kind=SupervisionOrder.Kind.LISTED, feedback_at__isnull=False, delisted_at__isnull=True
+    ).exists()
     pending_extension = petition.extensions.filter(is_effective=False).exists()
     for t in available_actions(petition, user):
-        if (t.action == "supervision_feedback" and not pending_orders) or (
-            t.action == "notify_extension" and not pending_extension
+        if (
+            (t.action == "supervision_feedback" and not pending_orders)
+            or (t.action == "delist" and not listed_orders)
+            or (t.action == "notify_extension" and not pending_extension)
         ):
             continue
         tone = (
@@ -725,7 +732,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "workbench/petition.html", context)
 
 
-def _field_options(spec: wf.FieldSpec, petition: Petition) -> list[tuple[str, str]]:
+def _field_options(spec: wf.FieldSpec, petition: Petition, action: str = "") -> list[tuple[str, str]]:
     if spec.kind in (wi.ORGAN, wf.ORGANS):
         organs = Organ.objects.filter(is_active=True).order_by("level", "code")
         if spec.organ_kinds:
@@ -745,12 +752,17 @@ def _field_options(spec: wf.FieldSpec, petition: Petition) -> list[tuple[str, st
             .select_related("user")
         ]
     if spec.kind == wi.ORDER:
+        orders = petition.supervision_orders.filter(feedback_at__isnull=True)
+        if action == "delist":  # 摘牌: listed orders answered and still listed
+            orders = petition.supervision_orders.filter(
+                kind=SupervisionOrder.Kind.LISTED, feedback_at__isnull=False, delisted_at__isnull=True
+            )
         return [
             (
                 str(o.pk),
                 f"{o.get_kind_display()} · {timezone.localtime(o.issued_at):%Y-%m-%d} · {o.suggestion[:30]}",
             )
-            for o in petition.supervision_orders.filter(feedback_at__isnull=True)
+            for o in orders
         ]
     return [(str(value), str(label)) for value, label in spec.choices]
 
@@ -785,7 +797,7 @@ def _action_form_context(
             {
                 "spec": spec,
                 "value": value,
-                "options": _field_options(spec, petition)
+                "options": _field_options(spec, petition, action)
                 if spec.kind in (wi.SELECT, wi.ORGAN, wf.ORGANS, wi.USER, wi.ORDER)
                 else [],
                 "error": error.message if error is not None and error.field == spec.name else "",
