@@ -205,7 +205,7 @@ def proposal_accept(
             leaders=[link.as_dict() for link in chain.links],
             text=text,
             rectify_by=rectify_by or supervision_feedback_due(today),
-            decided_by=actor,
+            decided_by=actor,  # type: ignore[misc]
             created_at=now,
         )
         locked.status = Proposal.Status.ACCEPTED
