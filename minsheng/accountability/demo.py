@@ -81,3 +81,48 @@ def load_portfolios(world: Any, today: dt.date | None = None) -> int:
         )
         created += 1
     return created
+
+
+def demo_period(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The six full calendar months before ``today``'s month."""
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    first_month = (last.month - 6) % 12 + 1
+    first_year = last.year if first_month <= last.month else last.year - 1
+    return dt.date(first_year, first_month, 1), last
+
+
+def load_accountability_demo(world: Any, today: dt.date | None = None) -> dict[str, int]:
+    """Portfolios, the Art. 39(3) proposals of the last six months for the city departments (open,
+    for the supervisor to decide), and one 挂牌督办 on an overdue housing case naming its chain.
+    Idempotent."""
+    from minsheng.accountability.proposals import proposals_compute
+    from minsheng.petitions.models import State
+    from minsheng.workflow.models import Deadline, SupervisionOrder
+    from minsheng.workflow.services import petition_transition
+
+    today = today or timezone.localdate()
+    portfolios = load_portfolios(world, today)
+    date_from, date_to = demo_period(today)
+    city = [o for o in world.organs.values() if o.parent_id == world.organs["a-gov"].pk]
+    proposals = proposals_compute(date_from, date_to, organs=city, today=today)
+    listed = 0
+    housing = world.organs["a-housing"]
+    if not SupervisionOrder.objects.filter(kind=SupervisionOrder.Kind.LISTED).exists():
+        overdue = (
+            Deadline.objects.filter(
+                organ=housing, status=Deadline.Status.BREACHED, petition__current_organ=housing
+            )
+            .exclude(petition__state__in=[State.FINAL, State.ARCHIVED])
+            .exclude(petition__category=None)
+            .order_by("statutory_due", "pk")
+            .first()
+        )
+        if overdue is not None:
+            petition_transition(
+                overdue.petition_id,
+                "supervise",
+                actor=world.users["supervisor"],
+                data={"kind": "listed", "suggestion": "逾期未办结，挂牌督办：限期办结并书面反馈整改情况。"},
+            )
+            listed = 1
+    return {"portfolios": portfolios, "proposals": len(proposals), "listed": listed}

@@ -35,12 +35,14 @@ class Command(BaseCommand):
             created = DemoBuilder(world, seed=options["seed"]).build(options["petitions"])
         finally:
             deadline_log.setLevel(previous)
-        from minsheng.accountability.demo import load_portfolios
+        from minsheng.accountability.demo import load_accountability_demo
 
-        portfolios = load_portfolios(world)
+        accountability = load_accountability_demo(world)
         self.stdout.write(f"demo: {created} new petitions in {time.monotonic() - started:.1f}s")
-        if portfolios:
-            self.stdout.write(f"demo: {portfolios} leader portfolios (总责/主管/分管)")
+        self.stdout.write(
+            f"demo: {accountability['portfolios']} new leader portfolios, {accountability['proposals']} "
+            f"accountability proposals, {accountability['listed']} new listed supervision"
+        )
         missing = uncovered_years_in_use()
         if missing:
             years = ", ".join(map(str, missing))
