@@ -146,12 +146,25 @@ def _link(p: Portfolio) -> ChainLink:
 
 
 def chain_for(
-    organ: Organ, on: dt.date, *, category: Category | None = None, region: Region | None = None
+    organ: Organ,
+    on: dt.date,
+    *,
+    category: Category | None = None,
+    region: Region | None = None,
+    preloaded: list[Portfolio] | None = None,
 ) -> AccountableChain:
     """The chain of ``organ`` on day ``on``: the 分管 leader(s) whose portfolio covers the category
     and region most closely (category first, then region; ties are all named), the 主管 and the
-    总责. Without a category or region only leaders whose portfolio is not limited to one count."""
-    valid = list(portfolios_valid_on(organ, on))
+    总责. Without a category or region only leaders whose portfolio is not limited to one count.
+    ``preloaded``: the organ's portfolios already read (any days), to spare the query."""
+    if preloaded is None:
+        valid = list(portfolios_valid_on(organ, on))
+    else:
+        valid = [
+            p
+            for p in preloaded
+            if p.organ_id == organ.pk and p.valid_from <= on and (p.valid_to is None or p.valid_to >= on)
+        ]
     links: list[ChainLink] = []
     missing: list[str] = []
     for role in CHAIN_ORDER:
@@ -176,17 +189,16 @@ def chain_for(
 def accountable_chain(petition: Petition, at: dt.datetime | dt.date | None = None) -> AccountableChain:
     """The accountable chain of ``petition`` at ``at`` (default now): the organ that held it at that
     moment, with the leaders valid on that day for the petition's category and region."""
-    if isinstance(at, dt.datetime):
-        moment = at
-    elif isinstance(at, dt.date):
-        moment = timezone.make_aware(dt.datetime.combine(at, dt.time.max))
-    else:
-        moment = timezone.now()
+    if at is None:  # now: where the petition is
+        return chain_for(
+            petition.current_organ, timezone.localdate(), category=petition.category, region=petition.region
+        )
+    moment = at if isinstance(at, dt.datetime) else timezone.make_aware(dt.datetime.combine(at, dt.time.max))
     organ = organ_at(petition, moment)
-    return chain_for(organ, _day(at or moment), category=petition.category, region=petition.region)
+    return chain_for(organ, _day(at), category=petition.category, region=petition.region)
 
 
-def breach_chain(deadline: Deadline) -> AccountableChain:
+def breach_chain(deadline: Deadline, *, preloaded: list[Portfolio] | None = None) -> AccountableChain:
     """Who answers for a missed deadline: the organ the clock ran against, with the leaders in office
     on the last day the duty could have been met (the statutory due date) — not today's."""
     petition = deadline.petition
@@ -194,7 +206,7 @@ def breach_chain(deadline: Deadline) -> AccountableChain:
     organ = deadline.organ
     if organ is None:
         organ = organ_at(petition, timezone.make_aware(dt.datetime.combine(on, dt.time.max)))
-    return chain_for(organ, on, category=petition.category, region=petition.region)
+    return chain_for(organ, on, category=petition.category, region=petition.region, preloaded=preloaded)
 
 
 @dataclass(frozen=True)
@@ -207,11 +219,30 @@ class BreachChain:
 def petition_accountability(petition: Petition) -> tuple[AccountableChain, list[BreachChain]]:
     """For the petition pages: today's chain, and for every missed duty (NOT_DUTIES aside) the chain
     of its due date. Callers check that the viewer may see the petition (staff only)."""
-    breaches = [
-        BreachChain(rule=d.rule, statutory_due=d.statutory_due, chain=breach_chain(d))
-        for d in Deadline.objects.filter(petition=petition, status=Deadline.Status.BREACHED)
+    missed = list(
+        Deadline.objects.filter(petition=petition, status=Deadline.Status.BREACHED)
         .exclude(rule__in=NOT_DUTIES)
-        .select_related("organ", "petition__category", "petition__region")
+        .select_related("organ")
         .order_by("statutory_due", "pk")
+    )
+    for d in missed:
+        d.petition = petition
+    organ_ids = {petition.current_organ_id} | {d.organ_id for d in missed if d.organ_id}
+    # One read of every portfolio involved (with its scope), whatever the days.
+    preloaded = list(
+        Portfolio.objects.filter(organ_id__in=organ_ids)
+        .select_related("leader")
+        .prefetch_related("categories", "regions")
+    )
+    breaches = [
+        BreachChain(rule=d.rule, statutory_due=d.statutory_due, chain=breach_chain(d, preloaded=preloaded))
+        for d in missed
     ]
-    return accountable_chain(petition), breaches
+    current = chain_for(
+        petition.current_organ,
+        timezone.localdate(),
+        category=petition.category,
+        region=petition.region,
+        preloaded=preloaded,
+    )
+    return current, breaches

@@ -1057,6 +1057,8 @@ from minsheng.api.supervision import router as supervision_router  # noqa: E402
 api.add_router("", supervision_router)
 
 # Assessment indicators (figures, drill-down, trend, ranking): a module of their own, registered here.
+from minsheng.api.accountability import router as accountability_router  # noqa: E402
 from minsheng.api.indicators import router as indicators_router  # noqa: E402
 
 api.add_router("", indicators_router)
+api.add_router("", accountability_router)

@@ -630,17 +630,21 @@ def _timeline(petition: Petition, user: AbstractBaseUser | None = None) -> list[
     return rows
 
 
+def _delistable(petition: Petition) -> bool:
+    """A listed supervision (挂牌督办) answered in writing and not yet delisted (摘牌)."""
+    return petition.supervision_orders.filter(
+        kind=SupervisionOrder.Kind.LISTED, feedback_at__isnull=False, delisted_at__isnull=True
+    ).exists()
+
+
 def _action_buttons(petition: Petition, user: AbstractBaseUser) -> list[dict[str, Any]]:
     buttons = []
     pending_orders = petition.supervision_orders.filter(feedback_at__isnull=True).exists()
-    listed_orders = petition.supervision_orders.filter(
-        kind=SupervisionOrder.Kind.LISTED, feedback_at__isnull=False, delisted_at__isnull=True
-    ).exists()
     pending_extension = petition.extensions.filter(is_effective=False).exists()
     for t in available_actions(petition, user):
         if (
             (t.action == "supervision_feedback" and not pending_orders)
-            or (t.action == "delist" and not listed_orders)
+            or (t.action == "delist" and not _delistable(petition))
             or (t.action == "notify_extension" and not pending_extension)
         ):
             continue

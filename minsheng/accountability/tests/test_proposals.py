@@ -174,3 +174,66 @@ def test_command_and_workbench_page(march: dict[str, Any], users: Any, client: C
 def test_a_missing_thresholds_file_is_an_error_not_silence(march: dict[str, Any]) -> None:
     with pytest.raises(FileNotFoundError):
         proposals_compute(*MARCH, organs=[march["housing"]], today=TODAY)
+
+
+def _token(client: Client, username: str) -> dict[str, str]:
+    r = client.post(
+        "/api/v1/auth/token",
+        {"username": username, "password": "test-password-123"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    return {"HTTP_AUTHORIZATION": f"Bearer {r.json()['token']}"}
+
+
+def test_api_proposals_and_organ_chain(march: dict[str, Any], client: Client) -> None:
+    _interview, listed = proposals_compute(*MARCH, organs=[march["housing"]], today=TODAY)
+    sup = _token(client, "supervisor")
+    rows = client.get("/api/v1/accountability/proposals?status=open", **sup).json()
+    assert [
+        (r["organ"], r["measure"], r["figures"][0]["numerator"], r["figures"][0]["denominator"]) for r in rows
+    ] == [
+        ("A市住房和城乡建设局", "interview", 2, 6),
+        ("A市住房和城乡建设局", "listed", 2, 6),
+    ]
+    head = _token(client, "organ_head")
+    assert client.get("/api/v1/accountability/proposals", **head).json() == []
+    assert (
+        client.post(
+            f"/api/v1/accountability/proposals/{listed.pk}/dismiss",
+            {"reason": "x"},
+            content_type="application/json",
+            **head,
+        ).status_code
+        == 404
+    )
+    bad = client.post(
+        f"/api/v1/accountability/proposals/{listed.pk}/dismiss",
+        {"reason": ""},
+        content_type="application/json",
+        **sup,
+    )
+    assert bad.status_code == 422 and Proposal.objects.get(pk=listed.pk).status == "open"
+    with time_machine.travel(at(dt.date(2025, 4, 16)), tick=False):
+        ok = client.post(
+            f"/api/v1/accountability/proposals/{listed.pk}/accept",
+            {"text": "挂牌督办", "rectify_by": "2025-05-31"},
+            content_type="application/json",
+            **sup,
+        ).json()
+    assert (ok["status"], ok["decided_by"], ok["rectify_by"]) == ("accepted", "supervisor", "2025-05-31")
+    again = client.post(
+        f"/api/v1/accountability/proposals/{listed.pk}/dismiss",
+        {"reason": "y"},
+        content_type="application/json",
+        **sup,
+    )
+    assert again.status_code == 422
+    chain = client.get(f"/api/v1/organs/{march['housing'].pk}/chain?on=2025-04-01", **sup).json()
+    assert [(x["role"], x["leader"]) for x in chain["links"]] == [
+        ("competent", "曹丽君"),
+        ("chief", "赵德胜"),
+    ]
+    assert chain["missing"] == ["portfolio"]  # no unscoped 分管 leader in the housing bureau
+    other = _token(client, "hrss_caseworker")
+    assert client.get(f"/api/v1/organs/{march['housing'].pk}/chain", **other).status_code == 404

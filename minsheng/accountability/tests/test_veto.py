@@ -166,3 +166,53 @@ def test_api_ranking_says_why(two_organs: Any, users: Any, client: Client) -> No
     assert "重大紧急信访事项隐瞒、谎报、缓报" in next(
         r["veto"] for r in rows if r["organ"]["code"] == "a-hrss"
     )
+
+
+def test_api_records_a_veto_with_visible_evidence_only(two_organs: Any, users: Any, client: Client) -> None:
+    def tok(u: str) -> dict[str, str]:
+        t = client.post(
+            "/api/v1/auth/token",
+            {"username": u, "password": "test-password-123"},
+            content_type="application/json",
+        ).json()["token"]
+        return {"HTTP_AUTHORIZATION": f"Bearer {t}"}
+
+    from minsheng.petitions.models import Petition
+
+    evidence = Petition.objects.filter(current_organ=two_organs["a-hrss"]).order_by("pk").first()
+    body = {
+        "organ_id": two_organs["a-hrss"].pk,
+        "period_from": "2025-03-01",
+        "period_to": "2025-03-31",
+        "ground": "retaliation",
+        "evidence": "查明打击报复",
+        "petition_ids": [evidence.pk],
+    }
+    # The HR bureau's own caseworker cannot record against it (403); nothing written.
+    assert (
+        client.post(
+            "/api/v1/accountability/vetoes", body, content_type="application/json", **tok("hrss_caseworker")
+        ).status_code
+        == 403
+    )
+    r = client.post(
+        "/api/v1/accountability/vetoes", body, content_type="application/json", **tok("supervisor")
+    )
+    assert r.status_code == 201, r.content
+    out = r.json()
+    assert (out["ground_label"], out["petition_ids"], out["applied"]) == (
+        "打击报复信访人（条例第四十六条第六项）",
+        [evidence.pk],
+        False,
+    )
+    bad = client.post(
+        "/api/v1/accountability/vetoes",
+        {**body, "petition_ids": [999999]},
+        content_type="application/json",
+        **tok("supervisor"),
+    )
+    assert bad.status_code == 404 and VetoEvent.objects.count() == 1
+    listed = client.get(
+        f"/api/v1/accountability/vetoes?organ_id={two_organs['a-hrss'].pk}", **tok("supervisor")
+    ).json()
+    assert [v["id"] for v in listed] == [out["id"]]
