@@ -130,5 +130,34 @@ class MeasureAdmin(_ReadOnly, admin.ModelAdmin[Measure]):
 
 
 @admin.register(VetoEvent)
-class VetoEventAdmin(_ReadOnly, admin.ModelAdmin[VetoEvent]):
-    list_display = ("organ", "ground", "period_from", "period_to", "decided_at")
+class VetoEventAdmin(admin.ModelAdmin[VetoEvent]):
+    """Recorded through ``veto.veto_record`` (audited); never changed or deleted afterwards."""
+
+    list_display = ("organ", "ground", "period_from", "period_to", "decided_by", "decided_at")
+    list_filter = ("ground",)
+    fields = ("organ", "period_from", "period_to", "ground", "evidence", "evidence_petitions")
+    raw_id_fields = ("evidence_petitions",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: VetoEvent, form: Any, change: bool) -> None:
+        request._veto_pending = obj  # type: ignore[attr-defined]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        from minsheng.accountability.veto import veto_record
+
+        obj: VetoEvent = request._veto_pending  # type: ignore[attr-defined]
+        saved = veto_record(
+            form.cleaned_data["organ"],
+            period_from=form.cleaned_data["period_from"],
+            period_to=form.cleaned_data["period_to"],
+            ground=form.cleaned_data["ground"],
+            evidence=form.cleaned_data["evidence"],
+            petitions=form.cleaned_data.get("evidence_petitions") or [],
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        obj.pk = saved.pk

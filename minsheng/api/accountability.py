@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from minsheng.accountability.models import Proposal, VetoEvent
 from minsheng.accountability.proposals import proposal_accept, proposal_dismiss, proposals_visible_to
@@ -29,7 +29,7 @@ router: Router = Router(tags=["accountability"])
 
 
 def _organ(user: Any, organ_id: int) -> Organ:
-    organ = Organ.objects.filter(pk=organ_id).first()
+    organ = Organ.objects.filter(pk=organ_id).first() if 1 <= organ_id <= MAX_ID else None
     if organ is None or not S.can_view_organ(user, organ.pk):
         raise NotFound(_("机关不存在。"), code="organ_not_found")
     return organ
@@ -100,7 +100,7 @@ def proposals_endpoint(request: HttpRequest, q: Query[ProposalQuery]) -> Any:
 
 
 def _proposal(user: Any, pk: int) -> Proposal:
-    found = proposals_visible_to(user).filter(pk=pk).first()
+    found = proposals_visible_to(user).filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
     if found is None:
         raise NotFound(_("建议不存在。"))
     return found
@@ -147,6 +147,13 @@ class VetoIn(Schema):
     ground: Literal["retaliation", "leak", "urgent_late", "mass_incident"]
     evidence: str = Field(min_length=1, max_length=20000)
     petition_ids: list[int] = Field(default_factory=list, max_length=200)
+
+    @field_validator("petition_ids")
+    @classmethod
+    def _ids_in_range(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= v <= MAX_ID for v in value):
+            raise ValueError("petition ids are between 1 and MAX_ID")
+        return value
 
 
 class VetoOut(Schema):
