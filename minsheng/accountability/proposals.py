@@ -161,6 +161,20 @@ def proposals_visible_to(user: AbstractBaseUser | None) -> QuerySet[Proposal]:
     return qs.filter(organ_id__in=below) if below else qs.none()
 
 
+def measures_visible_to(user: AbstractBaseUser | None) -> QuerySet[Measure]:
+    """Measures against the user's own organs (to answer) and about organs below his supervisor or
+    leader posts (to follow); administrators see all."""
+    qs = Measure.objects.select_related("organ").order_by("-taken_on", "-pk")
+    if is_admin(user):
+        return qs
+    mine: set[int] = set()
+    for m in memberships_of(user):
+        mine.add(m.organ_id)
+        if m.role in ("supervisor", "leader"):
+            mine |= organ_subtree_ids([m.organ_id])
+    return qs.filter(organ_id__in=mine) if mine else qs.none()
+
+
 def _decidable(proposal: Proposal, actor: AbstractBaseUser) -> Proposal:
     if not can_freeze(actor, proposal.organ):
         raise Forbidden(_("只有上级机关的督查人员、领导或管理员可以决定问责措施建议。"))

@@ -14,8 +14,14 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
-from minsheng.accountability.models import Proposal, VetoEvent
-from minsheng.accountability.proposals import proposal_accept, proposal_dismiss, proposals_visible_to
+from minsheng.accountability.models import Measure, Proposal, VetoEvent
+from minsheng.accountability.proposals import (
+    measure_feedback,
+    measures_visible_to,
+    proposal_accept,
+    proposal_dismiss,
+    proposals_visible_to,
+)
 from minsheng.accountability.selectors import chain_for
 from minsheng.accountability.veto import veto_record, veto_rule
 from minsheng.api.v1 import ERRORS, AccountableChainOut, _chain_out
@@ -138,6 +144,66 @@ def proposal_dismiss_endpoint(request: HttpRequest, proposal_id: int, body: Dism
     user = request.auth  # type: ignore[attr-defined]
     proposal_dismiss(_proposal(user, proposal_id), actor=user, reason=body.reason)
     return _proposal_out(_proposal(user, proposal_id))
+
+
+class MeasureOut(Schema):
+    id: int
+    organ_id: int
+    organ: str
+    kind: Literal["interview", "circular", "listed"]
+    kind_label: str
+    taken_on: dt.date
+    leaders: list[dict[str, Any]] = Field(description="the chain's leaders named on the day")
+    text: str
+    rectify_by: dt.date | None = Field(description="written feedback due")
+    feedback: str
+    feedback_at: dt.datetime | None
+    feedback_late: bool
+
+
+def _measure_out(m: Measure) -> MeasureOut:
+    return MeasureOut(
+        id=m.pk,
+        organ_id=m.organ_id,
+        organ=m.organ.name,
+        kind=m.kind,  # type: ignore[arg-type]
+        kind_label=str(m.get_kind_display()),
+        taken_on=m.taken_on,
+        leaders=m.leaders,
+        text=m.text,
+        rectify_by=m.rectify_by,
+        feedback=m.feedback,
+        feedback_at=m.feedback_at,
+        feedback_late=m.feedback_late,
+    )
+
+
+@router.get(
+    "/accountability/measures", response={200: list[MeasureOut], **ERRORS}, operation_id="measures_list"
+)
+def measures_endpoint(request: HttpRequest) -> Any:
+    """约谈, 通报 and 挂牌督办 taken on accepted proposals: those against the caller's organs and those
+    about organs below them."""
+    return [_measure_out(m) for m in measures_visible_to(request.auth)]  # type: ignore[attr-defined]
+
+
+class MeasureFeedbackIn(Schema):
+    feedback: str = Field(min_length=1, max_length=20000, description="the written feedback (书面反馈)")
+
+
+@router.post(
+    "/accountability/measures/{measure_id}/feedback",
+    response={200: MeasureOut, **ERRORS},
+    operation_id="measure_feedback",
+)
+def measure_feedback_endpoint(request: HttpRequest, measure_id: int, body: MeasureFeedbackIn) -> Any:
+    """The organ's written feedback, once; late after ``rectify_by``. Staff of the organ (403 for
+    those who only oversee it; 404 for the rest)."""
+    user = request.auth  # type: ignore[attr-defined]
+    found = measures_visible_to(user).filter(pk=measure_id).first() if 1 <= measure_id <= MAX_ID else None
+    if found is None:
+        raise NotFound(_("措施不存在。"))
+    return _measure_out(measure_feedback(found, actor=user, text=body.feedback))
 
 
 class VetoIn(Schema):

@@ -237,3 +237,21 @@ def test_api_proposals_and_organ_chain(march: dict[str, Any], client: Client) ->
     assert chain["missing"] == ["portfolio"]  # no unscoped 分管 leader in the housing bureau
     other = _token(client, "hrss_caseworker")
     assert client.get(f"/api/v1/organs/{march['housing'].pk}/chain", **other).status_code == 404
+
+
+def test_api_measure_feedback(march: dict[str, Any], users: Any, client: Client) -> None:
+    _interview, listed = proposals_compute(*MARCH, organs=[march["housing"]], today=TODAY)
+    measure = proposal_accept(
+        listed, actor=users["supervisor"], text="挂牌督办", now=at(dt.date(2025, 4, 16))
+    )
+    head = _token(client, "organ_head")
+    rows = client.get("/api/v1/accountability/measures", **head).json()
+    assert [(r["id"], r["kind"], r["rectify_by"]) for r in rows] == [(measure.pk, "listed", "2025-05-16")]
+    assert client.get("/api/v1/accountability/measures", **_token(client, "hrss_caseworker")).json() == []
+    sup = _token(client, "supervisor")
+    url = f"/api/v1/accountability/measures/{measure.pk}/feedback"
+    assert client.post(url, {"feedback": "x"}, content_type="application/json", **sup).status_code == 403
+    with time_machine.travel(at(dt.date(2025, 5, 10)), tick=False):
+        out = client.post(url, {"feedback": "已整改到位"}, content_type="application/json", **head).json()
+    assert (out["feedback"], out["feedback_late"]) == ("已整改到位", False)
+    assert client.post(url, {"feedback": "再次"}, content_type="application/json", **head).status_code == 422
