@@ -13,12 +13,8 @@ from django.utils import timezone
 from minsheng.accountability.models import LeaderRole, Portfolio
 from minsheng.orgs.models import Category, Organ, Region
 from minsheng.petitions.models import Petition
-from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import Deadline, PetitionEvent
-
-#: Lapsed periods that are an organ's option, not its duty: an objection not raised in time
-#: (D-OBJECTION-5WD, Art. 23(3)) and the petitioner's own windows are no failure anyone answers for.
-NOT_DUTIES = frozenset({"D-OBJECTION-5WD", "D-SATISFACTION-WINDOW"}) | dl.PETITIONER_WINDOWS
+from minsheng.workflow.selectors import NOT_DUTIES
 
 #: The order in which a chain is read out: the leader nearest the work first.
 CHAIN_ORDER = (LeaderRole.PORTFOLIO, LeaderRole.COMPETENT, LeaderRole.CHIEF)

@@ -682,7 +682,8 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
             for link in split_links_for(http.auth, p)  # type: ignore[attr-defined]
         ],
         limitation=limitation_for(p),
-        accountability=_accountability(http.auth, p),  # type: ignore[attr-defined]
+        # Not in the registration answer (kept lean; bounded queries): GET the petition for it.
+        accountability=None if cls is PetitionCreatedOut else _accountability(http.auth, p),  # type: ignore[attr-defined]
         **extra,
     )
 

@@ -664,6 +664,7 @@ def _action_buttons(petition: Petition, user: AbstractBaseUser) -> list[dict[str
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from minsheng.accountability.selectors import petition_accountability
     from minsheng.documents.services import documents_available
+    from minsheng.workflow.selectors import supervision_ladder
 
     petition = _petition_or_404(request, pk)
     user = request.user
@@ -678,6 +679,9 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("created_at")
     )
     extensions = list(petition.extensions.all())
+    orders = list(
+        SupervisionOrder.objects.filter(petition=petition).select_related("target_organ", "issued_by")
+    )
     context = {
         **_nav(request),
         "p": petition,
@@ -705,9 +709,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "assignments": assignments,
         "assisting": [a for a in assignments if a.role == Assignment.Role.ASSISTING],
-        "orders": list(
-            SupervisionOrder.objects.filter(petition=petition).select_related("target_organ", "issued_by")
-        ),
+        "orders": orders,
         "opinions": list(petition.opinions.select_related("organ", "issued_by", "signed_by")),
         "decisions": list(petition.decisions.select_related("organ", "guidance_organ")),
         "appeals": list(petition.appeals.select_related("organ")),
@@ -730,6 +732,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .last(),
         "recusals": list(petition.recusals.select_related("user", "organ")),
         "accountability": petition_accountability(petition),
+        "ladder": supervision_ladder(petition) if orders else [],
         "recused": petition.recusals.filter(user_id=user.pk).exists(),
         "active": "",
     }

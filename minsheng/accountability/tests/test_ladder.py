@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.test import Client
 
 from minsheng.accountability.demo import load_portfolios
 from minsheng.core.errors import InvalidInput
 from minsheng.orgs.models import Category, Region
 from minsheng.workflow.models import Deadline, PetitionEvent, SupervisionOrder
+from minsheng.workflow.selectors import supervision_ladder
 from minsheng.workflow.services import petition_transition
 from minsheng.workflow.sweeps import deadlines_sweep
 
@@ -50,7 +52,7 @@ def step(p: Any, users: Any, on: dt.date, kind: str, **data: Any) -> Supervision
     return SupervisionOrder.objects.filter(petition=p).latest("pk")
 
 
-def test_the_ladder_from_warning_to_circular(case: Any, users: Any, world: Any) -> None:
+def test_the_ladder_from_warning_to_circular(case: Any, users: Any, world: Any, client: Client) -> None:
     # The sweep warns before the breach, then raises the automatic 督办 on it.
     deadlines_sweep(at(dt.date(2025, 3, 16)))
     notice = Deadline.objects.get(petition=case, rule="D-NOTICE-15")
@@ -139,3 +141,22 @@ def test_the_ladder_from_warning_to_circular(case: Any, users: Any, world: Any) 
             now=at(dt.date(2025, 4, 15)),
         )
     assert PetitionEvent.objects.filter(petition=case, action="delist").count() == 1
+    ladder = [(x.step, x.first_on, x.count) for x in supervision_ladder(case)]
+    assert ladder == [
+        ("warning", dt.date(2025, 3, 16), 1),  # D-NOTICE-15 (the objection window is no duty)
+        ("breach", dt.date(2025, 3, 19), 1),
+        ("reminder", dt.date(2025, 3, 20), 1),
+        ("ordinary", dt.date(2025, 3, 19), 1),  # the sweep's automatic order
+        ("yellow", None, 0),
+        ("red", None, 0),
+        ("listed", dt.date(2025, 3, 24), 1),
+        ("interview", dt.date(2025, 4, 20), 1),
+        ("circular", dt.date(2025, 4, 21), 1),
+    ]
+    client.force_login(users["supervisor"])
+    html = client.get(f"/workbench/petition/{case.pk}/").content.decode()
+    ladder_html = html[
+        html.index('<ol class="ladder"') : html.index("</ol>", html.index('<ol class="ladder"'))
+    ]
+    assert '<strong>挂牌督办</strong> <span class="sub">03-24</span>' in ladder_html
+    assert "点名领导：分管 王振华（副局长） · 主管 曹丽君" in html and "已摘牌" in html
