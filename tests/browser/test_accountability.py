@@ -15,6 +15,7 @@ from minsheng.accountability.models import Proposal
 from minsheng.accountability.proposals import proposals_compute
 from minsheng.orgs.models import Category
 from minsheng.petitions.services import PetitionerInput
+from minsheng.workflow.services import petition_transition
 from minsheng.workflow.sweeps import deadlines_sweep
 from tests.browser.conftest import axe_violations, screenshot
 from tests.browser.test_workbench import login
@@ -79,6 +80,12 @@ def test_proposals_page_and_chain_on_the_case_page(
     assert Proposal.objects.get(pk=listed.pk).measure_record is not None
 
     late = cases[5]
+    petition_transition(
+        late.pk,
+        "supervise",
+        actor=world.users["supervisor"],
+        data={"kind": "listed", "suggestion": "逾期未书面告知，挂牌督办"},
+    )
     login(page, live_server, "caseworker")
     page.goto(f"{live_server.url}/workbench/petition/{late.pk}/")
     card = page.locator("#chain-card")
@@ -90,6 +97,16 @@ def test_proposals_page_and_chain_on_the_case_page(
         path=str(
             screenshot(page, "accountability-03-case-page").with_name("accountability-04-chain-card.png")
         )
+    )
+    orders = page.locator("section[aria-labelledby=h-orders]")
+    ladder = orders.locator("ol.ladder").inner_text()
+    assert ladder.index("临期提醒") < ladder.index("超期") < ladder.index("挂牌督办") < ladder.index("通报")
+    assert (
+        "点名领导：分管 田宇（副局长） · 主管 曹丽君（副局长（分管信访工作）） · 总责 赵德胜（局长）"
+        in orders.inner_text()
+    )
+    orders.screenshot(
+        path=str(screenshot(page, "accountability-03-case-page").with_name("accountability-05-ladder.png"))
     )
     assert axe_violations(page) == []
     assert page.console_errors == []
