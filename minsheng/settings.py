@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "minsheng.intelligence",
     "minsheng.analytics",
     "minsheng.assessment",
+    "minsheng.accountability",
     "minsheng.notifications",
     "minsheng.documents",
     "minsheng.search",
@@ -334,6 +335,14 @@ MINSHENG_DUE_SOON_DAYS = env_int("MINSHENG_DUE_SOON_DAYS", 3, minimum=0)
 MINSHENG_SWEEP_DIGEST_OVER = env_int("MINSHENG_SWEEP_DIGEST_OVER", 50, minimum=0)
 # R-121 [P]: whether 基本满意 counts as satisfied; the rating window in days (national rule not obtained).
 MINSHENG_BASIC_SATISFIED_COUNTS = env_bool("MINSHENG_BASIC_SATISFIED_COUNTS", True)
+# 一票否决 (ACCOUNTABILITY.md A-050..A-053): off by default. 条例2022 has no veto; a deployment may
+# enable it only naming the document that provides for it and the authority that approved it
+# (the system check accountability.E001 refuses to start otherwise).
+MINSHENG_VETO_ENABLED = env_bool("MINSHENG_VETO_ENABLED", False)
+MINSHENG_VETO_LEGAL_BASIS = os.environ.get("MINSHENG_VETO_LEGAL_BASIS", "").strip()
+MINSHENG_VETO_APPROVING_AUTHORITY = os.environ.get("MINSHENG_VETO_APPROVING_AUTHORITY", "").strip()
+# A YAML replacing minsheng/accountability/thresholds.yaml (Art. 39(3) proposals).
+MINSHENG_ACCOUNTABILITY_THRESHOLDS = os.environ.get("MINSHENG_ACCOUNTABILITY_THRESHOLDS", "").strip()
 # ACCOUNTABILITY.md A-021: the competent organ's acceptance clock — "statutory" (条例 Art. 23: 15
 # days from its own receipt) or "gd_30d" (the GD systems: 30 days from registration).
 MINSHENG_ORGAN_ACCEPTANCE_VARIANT = env_str("MINSHENG_ORGAN_ACCEPTANCE_VARIANT", "statutory") or "statutory"

@@ -150,6 +150,11 @@ class RankingRowOut(Schema):
     organ: OrganBrief
     rank: int | None = Field(description="null: not ranked (not rated, or below the minimum sample)")
     figure: FigureOut
+    veto: str | None = Field(
+        None,
+        description="一票否决: why the organ is ranked last for the period (only when the deployment enabled "
+        "the veto rule with its legal basis; the figure is left as computed)",
+    )
 
 
 def _organ(user: Any, organ_id: int) -> Organ:
@@ -286,6 +291,11 @@ def indicators_ranking_endpoint(request: HttpRequest, q: Query[RankingQuery]) ->
         return []
     by_id = {o.pk: o for o in children}
     return [
-        {"organ": _brief(by_id[row.organ_id]), "rank": row.rank, "figure": _figure(row.figure)}
+        {
+            "organ": _brief(by_id[row.organ_id]),
+            "rank": row.rank,
+            "figure": _figure(row.figure),
+            "veto": row.veto,
+        }
         for row in S.ranking(ids, q.indicator, q.date_from, q.date_to, profile=q.profile, viewer=user)
     ]

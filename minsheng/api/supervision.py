@@ -40,7 +40,10 @@ class OrderPetitionRef(Schema):
 class SupervisionOrderOut(Schema):
     id: int
     petition: OrderPetitionRef
-    kind: str = Field(description="reminder 催办 | ordinary | yellow | red")
+    kind: str = Field(
+        description="the ladder step: reminder 催办 | ordinary 普通督办 | yellow | red | listed 挂牌督办 | "
+        "interview 约谈 | circular 通报"
+    )
     kind_label: str
     origin: Literal["manual", "automatic"] = Field(description="issued by a person, or by the deadline sweep")
     trigger: str = Field(
@@ -61,6 +64,12 @@ class SupervisionOrderOut(Schema):
     feedback_by: str | None
     feedback_late: bool
     can_answer: bool = Field(description="the caller may answer it now")
+    leaders: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="挂牌督办 / 约谈 / 通报: the accountable chain's leaders named on the day (role, role_label, leader, title)",
+    )
+    delisted_at: dt.datetime | None = Field(None, description="挂牌督办: when it was delisted (摘牌)")
+    delisting_evidence: str = ""
 
 
 class SupervisionOrderPage(Schema):
@@ -75,7 +84,7 @@ class OrderListQuery(Schema):
         None, description="open: unanswered, not yet due; overdue: unanswered past feedback_due"
     )
     origin: Literal["manual", "automatic"] | None = None
-    kind: Literal["reminder", "ordinary", "yellow", "red"] | None = None
+    kind: Literal["reminder", "ordinary", "yellow", "red", "listed", "interview", "circular"] | None = None
     organ_id: int | None = Field(None, ge=1, le=MAX_ID, description="target organ")
     petition_id: int | None = Field(None, ge=1, le=MAX_ID)
     issued_from: dt.date | None = None
@@ -123,6 +132,9 @@ def _order_out(user: Any, order: SupervisionOrder, today: dt.date) -> Supervisio
         feedback_by=_name(order.feedback_by),
         feedback_late=order.feedback_late,
         can_answer=can_answer(user, order),
+        leaders=order.leaders or [],
+        delisted_at=order.delisted_at,
+        delisting_evidence=order.delisting_evidence,
     )
 
 

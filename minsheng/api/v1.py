@@ -515,6 +515,36 @@ class LimitationOut(Schema):
     warning: str
 
 
+class ChainLinkOut(Schema):
+    role: Literal["portfolio", "competent", "chief"] = Field(description="分管 / 主管 / 总责")
+    role_label: str
+    leader: str
+    title: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    scope: list[str] = Field(description="categories and regions of a 分管 portfolio (empty = all)")
+
+
+class AccountableChainOut(Schema):
+    organ_id: int
+    organ: str
+    on: dt.date = Field(description="the day whose portfolios are named")
+    links: list[ChainLinkOut]
+    missing: list[str] = Field(description="roles nobody held that day")
+
+
+class BreachChainOut(Schema):
+    rule: str
+    name: str
+    statutory_due: dt.date
+    chain: AccountableChainOut
+
+
+class AccountabilityOut(Schema):
+    current: AccountableChainOut
+    breaches: list[BreachChainOut] = Field(description="each missed deadline with the chain of its due date")
+
+
 class PetitionDetailOut(PetitionOut):
     request: str
     facts: str
@@ -536,6 +566,9 @@ class PetitionDetailOut(PetitionOut):
     follow_up_tasks: list[FollowUpOut] = Field(default_factory=list)
     split_links: list[SplitLinkOut] = Field(default_factory=list)
     limitation: LimitationOut | None = None
+    accountability: AccountabilityOut | None = Field(
+        default=None, description="who answers for the petition (A-003); staff only"
+    )
 
 
 class PetitionPage(Schema):
@@ -649,7 +682,50 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
             for link in split_links_for(http.auth, p)  # type: ignore[attr-defined]
         ],
         limitation=limitation_for(p),
+        # Not in the registration answer (kept lean; bounded queries): GET the petition for it.
+        accountability=None if cls is PetitionCreatedOut else _accountability(http.auth, p),  # type: ignore[attr-defined]
         **extra,
+    )
+
+
+def _accountability(user: Any, p: Petition) -> AccountabilityOut | None:
+    """The accountable chain, for staff only (callers have checked that the petition is visible);
+    a caller without posts (a petitioner) gets none."""
+    from minsheng.accountability.selectors import petition_accountability
+    from minsheng.orgs.selectors import is_admin
+
+    if not (memberships_of(user) or is_admin(user)):
+        return None
+    current, breaches = petition_accountability(p)
+    return AccountabilityOut(
+        current=_chain_out(current),
+        breaches=[
+            BreachChainOut(
+                rule=b.rule, name=rule_name(b.rule), statutory_due=b.statutory_due, chain=_chain_out(b.chain)
+            )
+            for b in breaches
+        ],
+    )
+
+
+def _chain_out(chain: Any) -> AccountableChainOut:
+    return AccountableChainOut(
+        organ_id=chain.organ_id,
+        organ=chain.organ,
+        on=chain.on,
+        links=[
+            ChainLinkOut(
+                role=link.role,
+                role_label=link.role_label,
+                leader=link.leader,
+                title=link.title,
+                valid_from=link.valid_from,
+                valid_to=link.valid_to,
+                scope=link.scope,
+            )
+            for link in chain.links
+        ],
+        missing=chain.missing,
     )
 
 
@@ -982,6 +1058,8 @@ from minsheng.api.supervision import router as supervision_router  # noqa: E402
 api.add_router("", supervision_router)
 
 # Assessment indicators (figures, drill-down, trend, ranking): a module of their own, registered here.
+from minsheng.api.accountability import router as accountability_router  # noqa: E402
 from minsheng.api.indicators import router as indicators_router  # noqa: E402
 
 api.add_router("", indicators_router)
+api.add_router("", accountability_router)

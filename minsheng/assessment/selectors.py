@@ -623,6 +623,7 @@ class RankingRow:
     organ_name: str
     figure: F.Figure
     rank: int | None
+    veto: str | None = None  # why the organ is ranked last (一票否决, only when the rule is on)
 
 
 def ranking(
@@ -643,12 +644,30 @@ def ranking(
         )
         for oid in organ_ids
     }
-    ranked = F.rank(list(figures.items()), higher_is_better=not D.lower_is_better(profile, indicator))
+    higher = not D.lower_is_better(profile, indicator)
+    from minsheng.accountability.veto import veto_reason, veto_rule, vetoes_for
+
+    rule = veto_rule()
+    vetoed = vetoes_for(figures, date_from, date_to) if rule.enabled else {}
+    ranked = F.rank([(oid, f) for oid, f in figures.items() if oid not in vetoed], higher_is_better=higher)
     by_key = {id(f): oid for oid, f in figures.items()}
-    return [
+    rows = [
         RankingRow(by_key[id(r.figure)], names.get(by_key[id(r.figure)], ""), r.figure, r.rank)
         for r in ranked
     ]
+    if vetoed:
+        # 一票否决: the organ takes the last place whatever its figure, and the row says why;
+        # the figure itself is left as computed.
+        last = sum(1 for r in rows if r.rank is not None) + 1
+        ranked_rows = [r for r in rows if r.rank is not None]
+        unranked_rows = [r for r in rows if r.rank is None]
+        veto_rows = [
+            RankingRow(oid, names.get(oid, ""), figures[oid], last, veto_reason(vetoed[oid], rule))
+            for oid in figures
+            if oid in vetoed
+        ]
+        rows = ranked_rows + veto_rows + unranked_rows
+    return rows
 
 
 def monthly_trend(

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from minsheng.workbench import (
+    accountability_views,
     analytics_views,
     indicators_views,
     personal_data_views,
@@ -35,6 +36,8 @@ urlpatterns = [
     path("supervision/<int:pk>/answer/", supervision_views.supervision_answer, name="supervision_answer"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("indicators/", indicators_views.indicators_page, name="indicators"),
+    path("proposals/", accountability_views.proposals_page, name="proposals"),
+    path("proposals/<int:pk>/decide/", accountability_views.proposal_decide, name="proposal_decide"),
     path("indicators/drill/", indicators_views.indicators_drill, name="indicators_drill"),
     path("analytics/", analytics_views.analytics_home, name="analytics"),
     path("analytics/petitions/", analytics_views.analytics_petitions, name="analytics_petitions"),

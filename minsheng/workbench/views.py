@@ -112,6 +112,8 @@ def _nav(request: HttpRequest) -> dict[str, Any]:
         m.role in (Role.ANALYST, Role.LEADER, Role.SUPERVISOR) for m in memberships_of(user)
     )
     return {
+        "can_decide_proposals": is_admin(user)
+        or any(m.role in (Role.LEADER, Role.SUPERVISOR) for m in memberships_of(user)),
         "can_analyse": can_analyse,
         "can_read_access_log": can_read_access_log(user),
         "can_read_cases": not _analyst_only(user),
@@ -631,13 +633,22 @@ def _timeline(petition: Petition, user: AbstractBaseUser | None = None) -> list[
     return rows
 
 
+def _delistable(petition: Petition) -> bool:
+    """A listed supervision (挂牌督办) answered in writing and not yet delisted (摘牌)."""
+    return petition.supervision_orders.filter(
+        kind=SupervisionOrder.Kind.LISTED, feedback_at__isnull=False, delisted_at__isnull=True
+    ).exists()
+
+
 def _action_buttons(petition: Petition, user: AbstractBaseUser) -> list[dict[str, Any]]:
     buttons = []
     pending_orders = petition.supervision_orders.filter(feedback_at__isnull=True).exists()
     pending_extension = petition.extensions.filter(is_effective=False).exists()
     for t in available_actions(petition, user):
-        if (t.action == "supervision_feedback" and not pending_orders) or (
-            t.action == "notify_extension" and not pending_extension
+        if (
+            (t.action == "supervision_feedback" and not pending_orders)
+            or (t.action == "delist" and not _delistable(petition))
+            or (t.action == "notify_extension" and not pending_extension)
         ):
             continue
         tone = (
@@ -654,7 +665,9 @@ def _action_buttons(petition: Petition, user: AbstractBaseUser) -> list[dict[str
 
 @staff_required
 def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from minsheng.accountability.selectors import petition_accountability
     from minsheng.documents.services import documents_available
+    from minsheng.workflow.selectors import supervision_ladder
 
     petition = _petition_or_404(request, pk)
     user = request.user
@@ -675,6 +688,9 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("created_at")
     )
     extensions = list(petition.extensions.all())
+    orders = list(
+        SupervisionOrder.objects.filter(petition=petition).select_related("target_organ", "issued_by")
+    )
     context = {
         **_nav(request),
         "p": petition,
@@ -702,9 +718,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "assignments": assignments,
         "assisting": [a for a in assignments if a.role == Assignment.Role.ASSISTING],
-        "orders": list(
-            SupervisionOrder.objects.filter(petition=petition).select_related("target_organ", "issued_by")
-        ),
+        "orders": orders,
         "opinions": list(petition.opinions.select_related("organ", "issued_by", "signed_by")),
         "decisions": list(petition.decisions.select_related("organ", "guidance_organ")),
         "appeals": list(petition.appeals.select_related("organ")),
@@ -726,13 +740,15 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("decided_by")
         .last(),
         "recusals": list(petition.recusals.select_related("user", "organ")),
+        "accountability": petition_accountability(petition),
+        "ladder": supervision_ladder(petition) if orders else [],
         "recused": petition.recusals.filter(user_id=user.pk).exists(),
         "active": "",
     }
     return render(request, "workbench/petition.html", context)
 
 
-def _field_options(spec: wf.FieldSpec, petition: Petition) -> list[tuple[str, str]]:
+def _field_options(spec: wf.FieldSpec, petition: Petition, action: str = "") -> list[tuple[str, str]]:
     if spec.kind in (wi.ORGAN, wf.ORGANS):
         organs = Organ.objects.filter(is_active=True).order_by("level", "code")
         if spec.organ_kinds:
@@ -752,12 +768,17 @@ def _field_options(spec: wf.FieldSpec, petition: Petition) -> list[tuple[str, st
             .select_related("user")
         ]
     if spec.kind == wi.ORDER:
+        orders = petition.supervision_orders.filter(feedback_at__isnull=True)
+        if action == "delist":  # 摘牌: listed orders answered and still listed
+            orders = petition.supervision_orders.filter(
+                kind=SupervisionOrder.Kind.LISTED, feedback_at__isnull=False, delisted_at__isnull=True
+            )
         return [
             (
                 str(o.pk),
                 f"{o.get_kind_display()} · {timezone.localtime(o.issued_at):%Y-%m-%d} · {o.suggestion[:30]}",
             )
-            for o in petition.supervision_orders.filter(feedback_at__isnull=True)
+            for o in orders
         ]
     return [(str(value), str(label)) for value, label in spec.choices]
 
@@ -792,7 +813,7 @@ def _action_form_context(
             {
                 "spec": spec,
                 "value": value,
-                "options": _field_options(spec, petition)
+                "options": _field_options(spec, petition, action)
                 if spec.kind in (wi.SELECT, wi.ORGAN, wf.ORGANS, wi.USER, wi.ORDER)
                 else [],
                 "error": error.message if error is not None and error.field == spec.name else "",

@@ -653,6 +653,11 @@ class SupervisionFeedbackInput(ActionInput):
     feedback: Annotated[Para, _w(_lazy("书面反馈"), AREA)]
 
 
+class DelistInput(ActionInput):
+    order_id: Annotated[Id, _w(_lazy("挂牌督办单"), ORDER)]
+    evidence: Annotated[Para, _w(_lazy("整改到位的依据"), AREA)]
+
+
 class NoteInput(ActionInput):
     text: Annotated[
         Annotated[str, MaxLen(5000), BeforeValidator(_text)], _w(_lazy("备注（仅内部可见）"), AREA)
@@ -735,6 +740,7 @@ INPUTS: dict[str, type[ActionInput]] = {
     "archive": NoInput,
     "supervise": SuperviseInput,
     "supervision_feedback": SupervisionFeedbackInput,
+    "delist": DelistInput,
     "note": NoteInput,
     "record_follow_up": RecordFollowUpInput,
     "declare_conflict": DeclareConflictInput,

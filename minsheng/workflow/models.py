@@ -409,13 +409,19 @@ class Hearing(models.Model):
 
 
 class SupervisionOrder(models.Model):
-    """督办 (Art. 40) and 催办 reminders, with written feedback."""
+    """The supervision ladder on one case (Arts. 39(3), 40; ACCOUNTABILITY.md A-060/A-061):
+    催办 → 督办 (普通/日常, 黄牌, 红牌) → 挂牌督办 → 约谈 → 通报, each with written feedback due.
+    挂牌督办, 约谈 and 通报 name the leaders of the accountable chain valid that day (``leaders``);
+    a 挂牌 order stays listed until a delisting decision (摘牌) with evidence."""
 
     class Kind(models.TextChoices):
         REMINDER = "reminder", _("催办")
         ORDINARY = "ordinary", _("普通督办")
         YELLOW = "yellow", _("黄牌督办")
         RED = "red", _("红牌督办")
+        LISTED = "listed", _("挂牌督办")
+        INTERVIEW = "interview", _("约谈")
+        CIRCULAR = "circular", _("通报")
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", _("人工")
@@ -443,6 +449,13 @@ class SupervisionOrder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     feedback_late = models.BooleanField(default=False)  # answered after feedback_due
+    # 挂牌督办 / 约谈 / 通报: the chain's leaders named on the day (accountability.selectors).
+    leaders = models.JSONField(default=list, encoder=DjangoJSONEncoder, blank=True)
+    delisted_at = models.DateTimeField(null=True, blank=True)
+    delisted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    delisting_evidence = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-issued_at"]

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.core.errors import Forbidden, NotFound
+from minsheng.petitions.models import PETITIONER_WINDOWS, Petition
 from minsheng.petitions.selectors import AnyUser, is_analyst_only, petitions_visible_to
-from minsheng.workflow.models import SupervisionOrder
+from minsheng.workflow.models import Deadline, SupervisionOrder
 
 OrderStatus = Literal["open", "answered", "overdue"]
 ORDER_STATUSES: tuple[str, ...] = ("open", "answered", "overdue")
@@ -233,3 +234,46 @@ def limitation_for(petition: object, today: dt.date | None = None) -> dict[str, 
         "conditions": list(status.conditions),
         "warning": warning,
     }
+
+
+#: Lapsed periods that are an option, not a duty: an objection the organ did not raise
+#: (D-OBJECTION-5WD, Art. 23(3)), the rating window and the petitioner's own windows. Their lapse is
+#: no failure anyone answers for (accountability.selectors, the ladder below).
+NOT_DUTIES = frozenset({"D-OBJECTION-5WD", "D-SATISFACTION-WINDOW"}) | frozenset(PETITIONER_WINDOWS)
+
+
+@dataclass(frozen=True)
+class LadderStep:
+    step: str  # warning | breach | a SupervisionOrder.Kind value
+    label: str
+    first_on: dt.date | None  # the first day the step was reached on this case (None: not reached)
+    count: int
+
+
+def supervision_ladder(petition: Petition) -> list[LadderStep]:
+    """The supervision ladder of one case (A-060, A-061), mildest first: the sweep's warning (临期提醒),
+    the breach (超期), then 催办 → 普通/黄牌/红牌督办 → 挂牌督办 → 约谈 → 通报, each with the first day
+    it was reached. Two queries."""
+    from minsheng.workflow.services.oversight import LADDER
+
+    deadlines = list(
+        Deadline.objects.filter(petition=petition).values_list("due_soon_at", "breached_at", "status", "rule")
+    )
+    duties = [d for d in deadlines if d[3] not in NOT_DUTIES]
+    warned = [d[0] for d in duties if d[0] is not None]
+    breached = [d[1] for d in duties if d[1] is not None and d[2] == Deadline.Status.BREACHED]
+    orders: dict[str, list[dt.datetime]] = {}
+    for kind, issued in SupervisionOrder.objects.filter(petition=petition).values_list("kind", "issued_at"):
+        orders.setdefault(kind, []).append(issued)
+
+    def first(moments: list[dt.datetime]) -> dt.date | None:
+        return timezone.localdate(min(moments)) if moments else None
+
+    steps = [
+        LadderStep("warning", _("临期提醒"), first(warned), len(warned)),
+        LadderStep("breach", _("超期"), first(breached), len(breached)),
+    ]
+    for kind in LADDER:
+        found = orders.get(kind, [])
+        steps.append(LadderStep(str(kind), str(SupervisionOrder.Kind(kind).label), first(found), len(found)))
+    return steps

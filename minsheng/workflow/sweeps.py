@@ -363,14 +363,16 @@ class _Sweep:
         insert = (
             "INSERT INTO workflow_supervisionorder (petition_id, kind, trigger, deadline_rule,"
             " target_organ_id, issued_by_id, issued_at, suggestion, feedback_due, feedback,"
-            " feedback_at, feedback_by_id, feedback_late)"
+            " feedback_at, feedback_by_id, feedback_late, leaders, delisted_at, delisted_by_id,"
+            " delisting_evidence)"
             " SELECT c.petition_id, %s, r.trigger, c.rule, c.organ_id, NULL, %s,"
-            " r.suggestion_head || CAST(c.statutory_due AS TEXT) || r.suggestion_tail, %s, '', NULL, NULL, %s"
+            " r.suggestion_head || CAST(c.statutory_due AS TEXT) || r.suggestion_tail, %s, '', NULL, NULL, %s,"
+            f" {'CAST(%s AS jsonb)' if self.pg else '%s'}, NULL, NULL, ''"
             f" FROM {CLAIMED} c JOIN {RULES} r ON r.rule = c.rule"
             " WHERE c.kind = %s AND r.trigger IS NOT NULL AND c.organ_id IS NOT NULL"
             " ON CONFLICT DO NOTHING RETURNING id, petition_id, deadline_rule"
         )
-        params = [SupervisionOrder.Kind.ORDINARY.value, self.at, self.date(feedback_due), False, BREACH]
+        params = [SupervisionOrder.Kind.ORDINARY.value, self.at, self.date(feedback_due), False, "[]", BREACH]
         # The orders raised now (an existing one is not raised again) go to a scratch table, for
         # the breach events to name them.
         if self.pg:

@@ -138,3 +138,11 @@ def category_unsure(category: Any) -> bool:
         return float(category.get("confidence", 0.0)) < UNSURE_BELOW
     except (TypeError, ValueError):
         return False
+
+
+@register.filter
+def rule_name(rule_id: str) -> str:
+    """The name of a deadline rule in the reader's language (D-NOTICE-15 → 书面告知期限 …)."""
+    from minsheng.workflow.labels import rule_name as name
+
+    return name(rule_id)

@@ -260,6 +260,8 @@ def _ensure_not_accused(ctx: Ctx, organ: Organ, field_name: str) -> None:
 
 def _move_to(ctx: Ctx, organ: Organ) -> None:
     ctx.petition.current_organ = organ
+    # Which organ held the petition at any past moment (accountability.selectors.organ_at).
+    ctx.event_data["moved_to_organ_id"] = organ.pk
 
 
 def _bureau_deadlines_met(ctx: Ctx) -> None:

@@ -34,10 +34,48 @@ def supervision_feedback_due(issued_on: dt.date) -> dt.date:
     return dl.compute_rule_due(SUPERVISION_FEEDBACK_RULE, issued_on).due.statutory_due
 
 
+#: The steps of the supervision ladder (A-060, A-061; Arts. 39(3), 40), mildest first. A warning
+#: (临期提醒) comes before any of them from the deadline sweep, and an automatic 普通督办 on a breach.
+LADDER: tuple[str, ...] = (
+    SupervisionOrder.Kind.REMINDER,
+    SupervisionOrder.Kind.ORDINARY,
+    SupervisionOrder.Kind.YELLOW,
+    SupervisionOrder.Kind.RED,
+    SupervisionOrder.Kind.LISTED,
+    SupervisionOrder.Kind.INTERVIEW,
+    SupervisionOrder.Kind.CIRCULAR,
+)
+#: Steps against the organ's leadership (Art. 39(3)): they name the accountable chain of the day.
+LEADER_STEPS = frozenset(
+    {SupervisionOrder.Kind.LISTED, SupervisionOrder.Kind.INTERVIEW, SupervisionOrder.Kind.CIRCULAR}
+)
+
+
+def _chain_leaders(ctx: Ctx) -> list[dict[str, str]]:
+    """The leaders a 挂牌督办, 约谈 or 通报 names: the chain of the organ holding the case now. Refused
+    when the organ has no leader on record that day (nobody could be talked to or criticised)."""
+    from minsheng.accountability.selectors import accountable_chain
+
+    chain = accountable_chain(ctx.petition, ctx.now)
+    if not chain.links:
+        raise InvalidInput(
+            _(
+                "%(organ)s 在 %(d)s 没有登记的领导分工，无法确定约谈、通报或挂牌督办的对象；请先在管理后台登记领导分工。"
+            )
+            % {"organ": chain.organ, "d": chain.on.isoformat()},
+            field="kind",
+        )
+    return [
+        {"role": link.role, "role_label": link.role_label, "leader": link.leader, "title": link.title}
+        for link in chain.links
+    ]
+
+
 def h_supervise(ctx: Ctx) -> None:
     kind = ctx.choice("kind", [k.value for k in SupervisionOrder.Kind])
     suggestion = ctx.text("suggestion")
     issued_on = ctx.today
+    leaders = _chain_leaders(ctx) if kind in LEADER_STEPS else []
     chosen = ctx.date("feedback_due", required=False)
     if chosen is not None and chosen < issued_on:
         raise InvalidInput(
@@ -52,6 +90,7 @@ def h_supervise(ctx: Ctx) -> None:
         issued_by=ctx.actor,
         suggestion=suggestion,
         feedback_due=feedback_due,
+        leaders=leaders,
     )
     ctx.petition.is_supervised = True
     ctx.event_data.update(
@@ -62,8 +101,11 @@ def h_supervise(ctx: Ctx) -> None:
             "target_organ": ctx.petition.current_organ.name,
             "feedback_due": feedback_due.isoformat(),
             "feedback_due_source": "issuer" if chosen is not None else SUPERVISION_FEEDBACK_RULE,
+            "ladder_step": LADDER.index(SupervisionOrder.Kind(kind)) + 1,
         }
     )
+    if leaders:
+        ctx.event_data["leaders"] = leaders
     target_id = ctx.petition.current_organ_id
     ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, target_id, "supervision"))
 
@@ -90,6 +132,24 @@ def h_supervision_feedback(ctx: Ctx) -> None:
             "late": order.feedback_late,
         }
     )
+
+
+def h_delist(ctx: Ctx) -> None:
+    """摘牌 (A-061): end a 挂牌督办 with the evidence that the problem was rectified. Only after the
+    organ's written feedback, once."""
+    order_id = ctx.integer("order_id", minimum=1)
+    order = SupervisionOrder.objects.select_for_update().filter(pk=order_id, petition=ctx.petition).first()
+    if order is None or order.kind != SupervisionOrder.Kind.LISTED:
+        raise InvalidInput(_("找不到该挂牌督办单。"), field="order_id")
+    if order.delisted_at is not None:
+        raise InvalidInput(_("该挂牌督办已摘牌。"), field="order_id")
+    if order.feedback_at is None:
+        raise InvalidInput(_("被督办机关书面反馈整改情况后才能摘牌。"), field="order_id")
+    order.delisting_evidence = ctx.text("evidence")
+    order.delisted_at = ctx.now
+    order.delisted_by = ctx.actor  # type: ignore[assignment]
+    order.save(update_fields=["delisting_evidence", "delisted_at", "delisted_by"])
+    ctx.event_data.update({"order_id": order.pk, "evidence": order.delisting_evidence})
 
 
 def h_note(ctx: Ctx) -> None:

@@ -77,6 +77,7 @@ from minsheng.workflow.services.intake import (
 )
 from minsheng.workflow.services.oversight import (
     h_assign_caseworker,
+    h_delist,
     h_note,
     h_rate,
     h_report_urgent,
@@ -650,6 +651,17 @@ TRANSITIONS: dict[str, Transition] = {
             label=gettext_lazy("督办反馈"),
             public=False,
             article="Art.40(4)",
+        ),
+        _t(
+            action="delist",
+            sources=OPEN_STATES | TERMINAL,
+            target=None,
+            roles={R.SUPERVISOR, R.LEADER},
+            at=AT_CHAIN,
+            handler=h_delist,
+            label=gettext_lazy("摘牌"),
+            public=False,
+            article="Art.39(3); A-061 [P]",
         ),
         _t(
             action="note",

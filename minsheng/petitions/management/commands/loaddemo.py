@@ -37,9 +37,16 @@ class Command(BaseCommand):
             drafts = builder.drafts_awaiting_signoff()
         finally:
             deadline_log.setLevel(previous)
+        from minsheng.accountability.demo import load_accountability_demo
+
+        accountability = load_accountability_demo(world)
         self.stdout.write(f"demo: {created} new petitions in {time.monotonic() - started:.1f}s")
         if drafts:
             self.stdout.write(f"demo: {drafts} draft opinions await signature, with reply quality advice")
+        self.stdout.write(
+            f"demo: {accountability['portfolios']} new leader portfolios, {accountability['proposals']} "
+            f"accountability proposals, {accountability['listed']} new listed supervision"
+        )
         missing = uncovered_years_in_use()
         if missing:
             years = ", ".join(map(str, missing))

@@ -1,0 +1,218 @@
+"""一票否决 (A-050..A-053) at fixed dates: off by default and refused without its legal basis; veto
+events are recorded with evidence either way, and override the ranking of the period only when the
+deployment enabled the rule (saying why, figures untouched)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client, override_settings
+
+from minsheng.accountability.models import AuditEntry, VetoEvent
+from minsheng.accountability.veto import check_veto_rule, veto_record, veto_rule
+from minsheng.assessment.selectors import ranking
+from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.petitions.services import PetitionerInput
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+MARCH = (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+TODAY = dt.date(2025, 4, 15)
+ON = {
+    "MINSHENG_VETO_ENABLED": True,
+    "MINSHENG_VETO_LEGAL_BASIS": "某省信访工作责任制实施细则第十二条",
+    "MINSHENG_VETO_APPROVING_AUTHORITY": "某省信访工作联席会议",
+}
+
+
+def at(d: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time(hour), tzinfo=TZ)
+
+
+@pytest.fixture
+def two_organs(register: Any, act: Any, organs: Any, users: Any) -> dict[str, Any]:
+    """March 2025, 有权处理机关及时受理率: the housing bureau 2 of 6 in time, the HR bureau 6 of 6."""
+    n = 0
+    for code, worker, in_time in (("a-housing", "caseworker", 2), ("a-hrss", "hrss_caseworker", 6)):
+        for i in range(6):
+            n += 1
+            with time_machine.travel(at(dt.date(2025, 3, 1)), tick=False):
+                p = register(
+                    received_at=at(dt.date(2025, 3, 1), 9),
+                    petitioner=PetitionerInput(name=f"张{n}", phone=f"139001{n:05d}", address="A市A1区"),
+                )
+            with time_machine.travel(at(dt.date(2025, 3, 3)), tick=False):
+                act(p, "forward", "dispatcher", organ_id=organs[code].pk)
+                act(p, "receive", worker)
+                if i < in_time:
+                    act(p, "accept", worker)
+    return organs
+
+
+def _ranks(organs: dict[str, Any]) -> list[tuple[str, int | None, str | None]]:
+    ids = [organs["a-housing"].pk, organs["a-hrss"].pk]
+    return [(r.organ_name, r.rank, r.veto) for r in ranking(ids, "I-ACCEPT-ORGAN", *MARCH, today=TODAY)]
+
+
+def test_off_by_default_events_recorded_but_ranking_untouched(two_organs: Any, users: Any) -> None:
+    assert veto_rule().enabled is False
+    assert _ranks(two_organs) == [("A市人力资源和社会保障局", 1, None), ("A市住房和城乡建设局", 2, None)]
+    with pytest.raises(Forbidden):  # the organ itself does not record against itself
+        veto_record(
+            two_organs["a-hrss"],
+            period_from=MARCH[0],
+            period_to=MARCH[1],
+            ground="retaliation",
+            evidence="x",
+            actor=users["hrss_head"],
+        )
+    with pytest.raises(InvalidInput):
+        veto_record(
+            two_organs["a-hrss"],
+            period_from=MARCH[0],
+            period_to=MARCH[1],
+            ground="retaliation",
+            evidence="  ",
+            actor=users["supervisor"],
+        )
+    assert VetoEvent.objects.count() == 0
+    event = veto_record(
+        two_organs["a-hrss"],
+        period_from=MARCH[0],
+        period_to=MARCH[1],
+        ground="retaliation",
+        evidence="纪委监委2025年3月20日查明：某科长对信访人王某打击报复",
+        actor=users["supervisor"],
+    )
+    assert event.decided_by == users["supervisor"]
+    assert AuditEntry.objects.get(action="veto_recorded").data["rule_enabled"] is False
+    assert _ranks(two_organs) == [("A市人力资源和社会保障局", 1, None), ("A市住房和城乡建设局", 2, None)]
+
+
+def test_on_with_its_legal_basis_the_veto_takes_the_last_place_and_says_why(
+    two_organs: Any, users: Any
+) -> None:
+    with time_machine.travel(at(dt.date(2025, 3, 25)), tick=False):
+        veto_record(
+            two_organs["a-hrss"],
+            period_from=MARCH[0],
+            period_to=MARCH[1],
+            ground="leak",
+            evidence="检举材料被转给被检举人",
+            actor=users["supervisor"],
+        )
+    with override_settings(**ON):
+        rows = ranking(
+            [two_organs["a-housing"].pk, two_organs["a-hrss"].pk], "I-ACCEPT-ORGAN", *MARCH, today=TODAY
+        )
+    assert [(r.organ_name, r.rank) for r in rows] == [
+        ("A市住房和城乡建设局", 1),
+        ("A市人力资源和社会保障局", 2),
+    ]
+    assert rows[1].veto == (
+        "一票否决：泄露检举揭发材料（条例第四十六条第五项）（2025-03-25 记录，依据：某省信访工作责任制实施细则第十二条；"
+        "批准机关：某省信访工作联席会议）"
+    )
+    assert rows[1].figure.value == 1.0  # the figure is left as computed
+    # Another period is not affected.
+    with override_settings(**ON):
+        april = ranking(
+            [two_organs["a-hrss"].pk],
+            "I-ACCEPT-ORGAN",
+            dt.date(2025, 4, 1),
+            dt.date(2025, 4, 30),
+            today=TODAY,
+        )
+    assert april[0].veto is None
+
+
+@override_settings(
+    MINSHENG_VETO_ENABLED=True, MINSHENG_VETO_LEGAL_BASIS="", MINSHENG_VETO_APPROVING_AUTHORITY="联席会议"
+)
+def test_enabling_without_a_legal_basis_is_refused() -> None:
+    with pytest.raises(ImproperlyConfigured):
+        veto_rule()
+    [error] = check_veto_rule()
+    assert error.id == "accountability.E001" and "MINSHENG_VETO_LEGAL_BASIS" in error.msg
+
+
+def test_api_ranking_says_why(two_organs: Any, users: Any, client: Client) -> None:
+    veto_record(
+        two_organs["a-hrss"],
+        period_from=MARCH[0],
+        period_to=MARCH[1],
+        ground="urgent_late",
+        evidence="群体性事件信息缓报6小时",
+        actor=users["supervisor"],
+    )
+    token = client.post(
+        "/api/v1/auth/token",
+        {"username": "supervisor", "password": "test-password-123"},
+        content_type="application/json",
+    ).json()["token"]
+    url = (
+        f"/api/v1/indicators/ranking?parent={two_organs['a-gov'].pk}&indicator=I-ACCEPT-ORGAN"
+        "&from=2025-03-01&to=2025-03-31"
+    )
+    with override_settings(**ON), time_machine.travel(at(TODAY), tick=False):
+        rows = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    ranked = [(r["organ"]["code"], r["rank"], bool(r["veto"])) for r in rows if r["rank"] is not None]
+    assert ranked == [("a-housing", 1, False), ("a-hrss", 2, True)]
+    assert "重大紧急信访事项隐瞒、谎报、缓报" in next(
+        r["veto"] for r in rows if r["organ"]["code"] == "a-hrss"
+    )
+
+
+def test_api_records_a_veto_with_visible_evidence_only(two_organs: Any, users: Any, client: Client) -> None:
+    def tok(u: str) -> dict[str, str]:
+        t = client.post(
+            "/api/v1/auth/token",
+            {"username": u, "password": "test-password-123"},
+            content_type="application/json",
+        ).json()["token"]
+        return {"HTTP_AUTHORIZATION": f"Bearer {t}"}
+
+    from minsheng.petitions.models import Petition
+
+    evidence = Petition.objects.filter(current_organ=two_organs["a-hrss"]).order_by("pk").first()
+    body = {
+        "organ_id": two_organs["a-hrss"].pk,
+        "period_from": "2025-03-01",
+        "period_to": "2025-03-31",
+        "ground": "retaliation",
+        "evidence": "查明打击报复",
+        "petition_ids": [evidence.pk],
+    }
+    # The HR bureau's own caseworker cannot record against it (403); nothing written.
+    assert (
+        client.post(
+            "/api/v1/accountability/vetoes", body, content_type="application/json", **tok("hrss_caseworker")
+        ).status_code
+        == 403
+    )
+    r = client.post(
+        "/api/v1/accountability/vetoes", body, content_type="application/json", **tok("supervisor")
+    )
+    assert r.status_code == 201, r.content
+    out = r.json()
+    assert (out["ground_label"], out["petition_ids"], out["applied"]) == (
+        "打击报复信访人（条例第四十六条第六项）",
+        [evidence.pk],
+        False,
+    )
+    bad = client.post(
+        "/api/v1/accountability/vetoes",
+        {**body, "petition_ids": [999999]},
+        content_type="application/json",
+        **tok("supervisor"),
+    )
+    assert bad.status_code == 404 and VetoEvent.objects.count() == 1
+    listed = client.get(
+        f"/api/v1/accountability/vetoes?organ_id={two_organs['a-hrss'].pk}", **tok("supervisor")
+    ).json()
+    assert [v["id"] for v in listed] == [out["id"]]

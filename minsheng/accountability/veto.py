@@ -1,0 +1,121 @@
+"""一票否决 (ACCOUNTABILITY.md A-050..A-053). 条例2022 contains no veto; central rules restrict veto
+items. So the rule is opt-in per deployment, off by default, and cannot be switched on without the
+legal basis and the approving authority. Veto events are always recorded (with evidence, against an
+organ and a period); only when the rule is on do they override the organ's ranking for the period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.checks import CheckMessage, Error, register
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.accountability.models import VetoEvent
+from minsheng.accountability.services import audit
+from minsheng.assessment.services import can_freeze
+from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.orgs.models import Organ
+from minsheng.petitions.models import Petition
+
+
+@dataclass(frozen=True)
+class VetoRule:
+    enabled: bool
+    legal_basis: str
+    approving_authority: str
+
+
+def veto_rule() -> VetoRule:
+    """The deployment's rule. Enabled without a legal basis or approving authority is a
+    configuration error (ImproperlyConfigured), never a silent veto."""
+    enabled = bool(getattr(settings, "MINSHENG_VETO_ENABLED", False))
+    basis = str(getattr(settings, "MINSHENG_VETO_LEGAL_BASIS", "") or "").strip()
+    authority = str(getattr(settings, "MINSHENG_VETO_APPROVING_AUTHORITY", "") or "").strip()
+    if enabled and not (basis and authority):
+        raise ImproperlyConfigured(
+            "MINSHENG_VETO_ENABLED=true needs MINSHENG_VETO_LEGAL_BASIS (the document and article that "
+            "provide for a veto) and MINSHENG_VETO_APPROVING_AUTHORITY (ACCOUNTABILITY.md A-053)"
+        )
+    return VetoRule(enabled=enabled, legal_basis=basis, approving_authority=authority)
+
+
+@register()
+def check_veto_rule(app_configs: object = None, **kwargs: object) -> list[CheckMessage]:
+    try:
+        veto_rule()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="accountability.E001")]
+    return []
+
+
+def veto_record(
+    organ: Organ,
+    *,
+    period_from: dt.date,
+    period_to: dt.date,
+    ground: str,
+    evidence: str,
+    petitions: Iterable[Petition] = (),
+    actor: AbstractBaseUser | None,
+) -> VetoEvent:
+    """Record a veto event with its evidence (whether or not the rule is on). Decided by a named
+    authority above the organ (A-053: the system never vetoes by itself); audited."""
+    if actor is not None and not can_freeze(actor, organ):
+        raise Forbidden(_("只有上级机关的督查人员、领导或管理员可以记录一票否决事件。"))
+    if ground not in VetoEvent.Ground.values:
+        raise InvalidInput(_("未知的否决事由：%(g)s") % {"g": ground}, field="ground")
+    if period_to < period_from:
+        raise InvalidInput(_("截止日不能早于起始日。"), field="period_to")
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise InvalidInput(_("请写明证据。"), field="evidence")
+    petitions = list(petitions)
+    with transaction.atomic():
+        event = VetoEvent.objects.create(
+            organ=organ,
+            period_from=period_from,
+            period_to=period_to,
+            ground=ground,
+            evidence=evidence,
+            decided_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
+            decided_at=timezone.now(),
+        )
+        event.evidence_petitions.set(petitions)
+        audit(
+            "veto_recorded",
+            actor=actor,
+            organ=organ,
+            object_id=event.pk,
+            ground=ground,
+            period=[period_from.isoformat(), period_to.isoformat()],
+            petitions=[p.pk for p in petitions],
+            rule_enabled=veto_rule().enabled,
+        )
+    return event
+
+
+def vetoes_for(organ_ids: Iterable[int], date_from: dt.date, date_to: dt.date) -> dict[int, VetoEvent]:
+    """The first veto event of each organ whose period overlaps [date_from, date_to]."""
+    out: dict[int, VetoEvent] = {}
+    for event in VetoEvent.objects.filter(
+        organ_id__in=list(organ_ids), period_from__lte=date_to, period_to__gte=date_from
+    ).order_by("decided_at", "pk"):
+        out.setdefault(event.organ_id, event)
+    return out
+
+
+def veto_reason(event: VetoEvent, rule: VetoRule) -> str:
+    """Why the organ is ranked last: the ground, the event and the legal basis of the rule."""
+    return _("一票否决：%(ground)s（%(on)s 记录，依据：%(basis)s；批准机关：%(authority)s）") % {
+        "ground": event.get_ground_display(),
+        "on": timezone.localtime(event.decided_at).date().isoformat(),
+        "basis": rule.legal_basis,
+        "authority": rule.approving_authority,
+    }
