@@ -1,0 +1,82 @@
+"""Portal pages for leader reception days (领导接访日): the public schedule (条例2022 Art. 18 para 1)
+and online appointments. Thin views: reads through ``minsheng.reception.selectors``, booking through
+``minsheng.reception.services.appointment_book``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from minsheng.core.errors import ApplicationError
+from minsheng.portal.security import client_ip, throttle_take
+from minsheng.reception import selectors
+from minsheng.reception.services import appointment_book
+
+BOOKED = "portal_reception_booked"
+
+
+class AppointmentForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50)
+    phone = forms.CharField(
+        label=gettext_lazy("手机号码"),
+        max_length=20,
+        help_text=gettext_lazy("用于接收预约确认短信；加密保存，仅接访工作人员可见。"),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    summary = forms.CharField(
+        label=gettext_lazy("反映事项摘要"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("简要说明您要反映的问题和请求，接访当天可详细陈述。"),
+    )
+
+
+def reception_list(request: HttpRequest) -> HttpResponse:
+    days = [{"d": d, "leader": selectors.leader_name(d)} for d in selectors.upcoming_days()]
+    return render(request, "portal/reception.html", {"days": days})
+
+
+@require_http_methods(["GET", "POST"])
+def reception_book(request: HttpRequest, pk: int) -> HttpResponse:
+    day = selectors.public_day(pk)
+    if day is None:
+        raise Http404(_("接访日不存在或未发布。"))
+    form = AppointmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if throttle_take(("submit_ip", client_ip(request))) is None:
+            form.add_error(None, _("提交过于频繁，请稍后再试。"))
+        else:
+            try:
+                appt = appointment_book(day.pk, **form.cleaned_data)
+            except ApplicationError as exc:
+                if exc.field in form.fields:
+                    form.add_error(exc.field, exc.message)
+                else:
+                    form.add_error(None, exc.message)
+            else:
+                request.session[BOOKED] = appt.pk
+                return redirect("portal:reception_booked")
+    context = {"d": day, "leader": selectors.leader_name(day), "form": form}
+    return render(request, "portal/reception_book.html", context)
+
+
+def reception_booked(request: HttpRequest) -> HttpResponse:
+    from minsheng.reception.models import Appointment
+
+    appt_id = request.session.get(BOOKED)
+    appt = (
+        Appointment.objects.select_related("day", "day__organ").filter(pk=appt_id).first()
+        if appt_id
+        else None
+    )
+    if appt is None:
+        return redirect("portal:reception")
+    return render(
+        request,
+        "portal/reception_booked.html",
+        {"a": appt, "d": appt.day, "leader": selectors.leader_name(appt.day)},
+    )
