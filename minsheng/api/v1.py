@@ -985,3 +985,8 @@ api.add_router("", supervision_router)
 from minsheng.api.indicators import router as indicators_router  # noqa: E402
 
 api.add_router("", indicators_router)
+
+# Leader reception days, 稳评 decisions and consistency flags (read): a module of their own.
+from minsheng.api.reception import router as reception_router  # noqa: E402
+
+api.add_router("", reception_router)
