@@ -43,11 +43,13 @@ def _region_subtree(region_id: int) -> set[int]:
 
 
 def matching_petitions(decision: MajorDecision) -> QuerySet[Petition]:
-    """Petitions from the decision's region (and below) on its topic: its category subtree or
-    any of its keywords in the title, request or facts (region alone when neither is set)."""
-    qs = Petition.objects.filter(region_id__in=_region_subtree(decision.region_id)).exclude(
-        state=State.RECEIVED
-    )
+    """Petitions from the decision's region (and below; without a recognised place, those received
+    by an organ there) on its topic: its category subtree or any of its keywords in the title,
+    request or facts (region alone when neither is set)."""
+    regions = _region_subtree(decision.region_id)
+    # A petition whose place was not recognised counts where the organ that received it sits.
+    near = Q(region_id__in=regions) | Q(region__isnull=True, receiving_organ__region_id__in=regions)
+    qs = Petition.objects.filter(near).exclude(state=State.RECEIVED)
     topic = Q()
     if decision.category_id:
         assert decision.category is not None
