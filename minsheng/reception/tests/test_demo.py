@@ -20,7 +20,11 @@ def test_demo_builds_once(world: Any) -> None:
     assert OutreachVisit.objects.get().petitions.count() == 1
     assert CaseOwnership.objects.filter(is_active=True).count() == 1
     decision = MajorDecision.objects.get()
-    assert (decision.status, decision.risk_level, decision.outcome) == ("decided", "medium", "implement_adjusted")
+    assert (decision.status, decision.risk_level, decision.outcome) == (
+        "decided",
+        "medium",
+        "implement_adjusted",
+    )
     flag = ConsistencyFlag.objects.get()
     assert {flag.first_outcome, flag.second_outcome} == {"support", "not_support"}
     assert build_reception_demo(world) == 0
