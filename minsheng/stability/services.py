@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from minsheng.core.errors import Forbidden, InvalidInput, NotFound
 from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.orgs.selectors import is_admin, memberships_of
+from minsheng.stability.consistency import FAVOURABLE, UNFAVOURABLE, outcomes_oppose
 from minsheng.stability.models import (
     ConsistencyFlag,
     Consultation,
@@ -292,9 +294,6 @@ def link_after_petitions(*, now: dt.datetime | None = None) -> int:
 
 # --- 一碗水端平 --------------------------------------------------------------------------------
 
-FAVOURABLE = frozenset({"support", "partial_support"})
-UNFAVOURABLE = frozenset({"not_support"})
-
 
 def flag_resolve(
     flag_id: int, *, actor: AbstractBaseUser, status: str, reason: str, now: dt.datetime | None = None
@@ -323,27 +322,37 @@ def flag_resolve(
     return flag
 
 
-def outcomes_oppose(a: str, b: str) -> bool:
-    """支持 (support, partial support) against 不予支持: the outcomes a flag is raised for. 解释说明
-    is neither: it answers requests that could not be supported or refused on their merits."""
-    return (a in FAVOURABLE and b in UNFAVOURABLE) or (a in UNFAVOURABLE and b in FAVOURABLE)
+def _category(petition: Any) -> int | None:
+    """The petition's category, else the classifier's suggestion recorded at registration."""
+    if petition.category_id:
+        return int(petition.category_id)
+    suggested = (petition.suggestions or {}).get("category") or {}
+    value = suggested.get("category_id")
+    return int(value) if isinstance(value, int) else None
+
+
+def _place(petition: Any, cache: dict[int, int]) -> int | None:
+    """The county-level place of a petition: its recognised region, else where its receiving organ sits."""
+    from minsheng.stability.selectors import district_of
+
+    return district_of(petition.region_id or petition.receiving_organ.region_id, cache)
 
 
 def consistency_scan(*, min_score: float = 0.5, now: dt.datetime | None = None) -> int:
-    """Flag pairs of concluded petitions of the same category and district whose texts are alike
+    """Flag pairs of concluded petitions of the same category and district (the recognised region,
+    else the receiving organ's) whose texts are alike
     (exact 3-gram Jaccard ≥ ``min_score`` through the similarity index) and whose handling
     opinions oppose. Idempotent: a pair is flagged once. Returns the number of new flags."""
     from minsheng.intelligence.similarity import similar_to_petition
     from minsheng.petitions.models import Petition
-    from minsheng.stability.selectors import district_of, handling_outcomes
+    from minsheng.stability.selectors import handling_outcomes
 
     moment = now or timezone.now()
     outcomes = handling_outcomes()
     if not outcomes:
         return 0
     petitions = {
-        p.pk: p
-        for p in Petition.objects.filter(pk__in=outcomes.keys(), category__isnull=False, region__isnull=False)
+        p.pk: p for p in Petition.objects.filter(pk__in=outcomes.keys()).select_related("receiving_organ")
     }
     districts: dict[int, int] = {}
     new = 0
@@ -352,11 +361,11 @@ def consistency_scan(*, min_score: float = 0.5, now: dt.datetime | None = None) 
             continue
         for hit in similar_to_petition(petition, top=20, min_score=min_score):
             other = petitions.get(hit.id)
-            if other is None or other.category_id != petition.category_id:
+            if other is None or _category(other) is None or _category(other) != _category(petition):
                 continue
             if not outcomes_oppose(outcomes[pid], outcomes[other.pk]):
                 continue
-            if district_of(petition.region_id, districts) != district_of(other.region_id, districts):
+            if _place(petition, districts) != _place(other, districts):
                 continue
             first, second = sorted((petition, other), key=lambda p: p.pk)
             flag, created = ConsistencyFlag.objects.get_or_create(
