@@ -133,3 +133,15 @@ def test_outreach_page_records_a_visit_and_shows_the_region_table(world: Any) ->
     assert visit.petitions.count() == 1
     page = leader.get(reverse("workbench:outreach")).content.decode()
     assert "region-table" in page and district.name in page and "某社区服务中心" in page
+
+
+def test_portal_schedule_in_english(world: Any, settings: Any) -> None:
+    from minsheng.reception.tests.test_services import _day
+
+    with time_machine.travel(at("2026-03-02"), tick=False):
+        _day(world, "2026-03-06", capacity=4)
+        client = Client()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        page = client.get(reverse("portal:reception")).content.decode()
+    assert "Leader reception days" in page and "4 of 4 places left" in page
+    assert "Reception at a fixed place" in page
