@@ -24,3 +24,18 @@ def test_find_pairs_needs_group_similarity_and_opposite_outcomes() -> None:
     pairs = find_pairs(cases, 0.5)
     assert [(a, b) for a, b, _s in pairs] == [(1, 2)]
     assert pairs[0][2] == 0.8605
+
+
+def test_scan_command_prints_json_and_refuses_bad_input(db: object) -> None:
+    import io
+    import json
+
+    import pytest
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("stability-scan", stdout=out)
+    assert json.loads(out.getvalue()) == {"decision_links": 0, "new_flags": 0, "min_score": 0.5}
+    with pytest.raises(CommandError):
+        call_command("stability-scan", "--min-score", "0")
