@@ -17,8 +17,9 @@ register = template.Library()
 
 @register.inclusion_tag("workbench/_baoan.html")
 def baoan_panel(petition: Any, user: AbstractBaseUser) -> dict[str, Any]:
-    ownership = active_ownership(petition)
-    reception = reception_of(petition)
+    # No query for the usual petition: 包案 always sets leader_in_charge, receptions are visits.
+    ownership = active_ownership(petition) if petition.leader_in_charge_id else None
+    reception = reception_of(petition) if petition.channel == "visit" else None
     leader: Any = reception.receiving_leader if reception else None
     is_leader = any(m.role == Role.LEADER for m in memberships_of(user))
     return {
