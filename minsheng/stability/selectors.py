@@ -15,7 +15,7 @@ from django.utils import timezone
 from minsheng.analytics.selectors import deidentify, hot_issues_from_records, petition_records
 from minsheng.orgs.models import Region, Role
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
-from minsheng.petitions.models import Petition, State
+from minsheng.petitions.models import Nature, Petition, State
 from minsheng.stability.models import ConsistencyFlag, DecisionPetition, MajorDecision
 
 EVIDENCE_MONTHS = 12
@@ -99,7 +99,9 @@ def _refs(qs: QuerySet[Petition], limit: int = 50) -> list[PetitionRef]:
             p.is_collective,
             not p.is_first_time,
         )
-        for p in qs.order_by("-received_at", "-pk")[:limit]
+        # Accusations are counted but never listed: their text must not reach the accused side
+        # (ADR 0006), and a decision-making organ may be the accused one.
+        for p in qs.exclude(nature=Nature.ACCUSATION).order_by("-received_at", "-pk")[:limit]
     ]
 
 
@@ -125,7 +127,7 @@ def evidence(decision: MajorDecision, as_of: dt.datetime | None = None) -> dict[
             if p and petitioners[p] == 1
         }
     )
-    records = petition_records(qs)
+    records = petition_records(qs.exclude(nature=Nature.ACCUSATION))
     hot = hot_issues_from_records(records, top=5, now=timezone.localdate(end)) if records else []
     return {
         "from": timezone.localdate(start),

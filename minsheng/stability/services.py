@@ -352,7 +352,12 @@ def consistency_scan(*, min_score: float = 0.5, now: dt.datetime | None = None) 
     if not outcomes:
         return 0
     petitions = {
-        p.pk: p for p in Petition.objects.filter(pk__in=outcomes.keys()).select_related("receiving_organ")
+        # Accusations are left out: their outcomes are not comparable grievances, and their texts
+        # must not be shown side by side to anyone on the accused side (ADR 0006).
+        p.pk: p
+        for p in Petition.objects.filter(pk__in=outcomes.keys())
+        .exclude(nature="accusation")
+        .select_related("receiving_organ")
     }
     districts: dict[int, int] = {}
     new = 0

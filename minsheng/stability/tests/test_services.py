@@ -219,3 +219,20 @@ def test_consistency_flags_opposite_outcomes_of_alike_petitions(world: Any, regi
     )
     assert (done.status, done.resolved_by) == ("correction", world.users["supervisor"])
     assert StabilityLog.objects.filter(flag=flag, action="flag_correction").count() == 1
+
+
+def test_accusations_are_counted_but_never_listed(world: Any, register: Any) -> None:
+    _petition(register, world, "2026-01-15", "房屋征收补偿标准过低")
+    _petition(
+        register,
+        world,
+        "2026-02-15",
+        "举报征收办工作人员王某收受好处费",
+        nature="accusation",
+        accused_organ=world.organs["a-housing"],
+        accused_person="王某",
+    )
+    decision = _decision(world)
+    ev = evidence(decision, at("2026-03-01"))
+    assert ev["total"] == 2
+    assert [p.title for p in ev["petitions"]] == ["房屋征收补偿标准过低"]
