@@ -5,6 +5,7 @@ and online appointments. Thin views: reads through ``minsheng.reception.selector
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from minsheng.core.errors import ApplicationError
 from minsheng.portal.security import client_ip, throttle_take
 from minsheng.reception import selectors
-from minsheng.reception.services import appointment_book
+from minsheng.reception.services import appointment_book, appointment_cancel
 
 BOOKED = "portal_reception_booked"
 
@@ -80,3 +81,30 @@ def reception_booked(request: HttpRequest) -> HttpResponse:
         "portal/reception_booked.html",
         {"a": appt, "d": appt.day, "leader": selectors.leader_name(appt.day)},
     )
+
+
+class CancelForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("预约码"), max_length=12)
+    phone = forms.CharField(
+        label=gettext_lazy("手机号码"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reception_cancel(request: HttpRequest) -> HttpResponse:
+    """A citizen cancels a booking with the appointment code and the phone it was booked with."""
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if throttle_take(("track_fail_ip", client_ip(request))) is None:
+            form.add_error(None, _("尝试次数过多，请15分钟后再试。"))
+        else:
+            try:
+                appointment_cancel(form.cleaned_data["code"], form.cleaned_data["phone"])
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("预约已取消，名额已释放。"))
+                return redirect("portal:reception")
+    return render(request, "portal/reception_cancel.html", {"form": form})

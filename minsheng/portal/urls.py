@@ -25,6 +25,7 @@ urlpatterns = [
     path("reception/", reception_views.reception_list, name="reception"),
     path("reception/<int:pk>/book/", reception_views.reception_book, name="reception_book"),
     path("reception/booked/", reception_views.reception_booked, name="reception_booked"),
+    path("reception/cancel/", reception_views.reception_cancel, name="reception_cancel"),
     path("legal/", views.legal, name="legal"),
     path("faq/", views.faq, name="faq"),
     path("privacy/", views.privacy, name="privacy"),

@@ -145,3 +145,24 @@ def test_portal_schedule_in_english(world: Any, settings: Any) -> None:
         page = client.get(reverse("portal:reception")).content.decode()
     assert "Leader reception days" in page and "4 of 4 places left" in page
     assert "Reception at a fixed place" in page
+
+
+def test_citizen_cancels_on_the_portal(world: Any) -> None:
+    from minsheng.reception import services as rs
+    from minsheng.reception.tests.test_services import _day
+
+    cache.clear()
+    day = _day(world, "2026-03-06", capacity=1)
+    with time_machine.travel(at("2026-03-03"), tick=False):
+        appt = rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="小区停车难问题")
+        client = Client()
+        wrong = client.post(reverse("portal:reception_cancel"), {"code": appt.code, "phone": "13900002222"})
+        assert "预约不存在" in wrong.content.decode()
+        done = client.post(
+            reverse("portal:reception_cancel"),
+            {"code": appt.code.lower(), "phone": "13900001111"},
+            follow=True,
+        )
+        assert "预约已取消" in done.content.decode() and "剩余 1 / 1 个名额" in done.content.decode()
+    appt.refresh_from_db()
+    assert appt.status == "cancelled"
