@@ -38,7 +38,12 @@ def leader_name(day: ReceptionDay) -> str:
 
 def staff_days(user: AbstractBaseUser) -> QuerySet[ReceptionDay]:
     """Reception days of the user's organs and the organs below them (all for an administrator)."""
+    from minsheng.petitions.selectors import is_analyst_only
+
     qs = ReceptionDay.objects.select_related("organ", "leader").prefetch_related("joint_organs")
+    if is_analyst_only(user):
+        # Analysts see de-identified data only; appointment summaries are case texts.
+        return qs.none()
     if is_admin(user):
         return qs.order_by("-date", "pk")
     organs = organ_subtree_ids(m.organ_id for m in memberships_of(user))

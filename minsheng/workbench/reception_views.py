@@ -20,7 +20,7 @@ from minsheng.orgs.models import Category, Organ, Region, StaffMembership
 from minsheng.orgs.selectors import is_admin, memberships_of
 from minsheng.reception import selectors, services
 from minsheng.reception.models import ReceptionDay, ReceptionForm
-from minsheng.workbench.views import _nav, _petition_or_404, staff_required
+from minsheng.workbench.views import _analyst_only, _nav, _petition_or_404, staff_required
 
 
 def _user(request: HttpRequest) -> AbstractBaseUser:
@@ -217,6 +217,8 @@ def outreach(request: HttpRequest) -> HttpResponse:
     """下访: the record form for leaders, the list, and where leaders went against where petitions
     come from (per district of the city)."""
     user = _user(request)
+    if _analyst_only(user):
+        raise Http404
     leader_organs = [m.organ for m in memberships_of(user) if m.role in services.RECEIVER_ROLES]
     if request.method == "POST":
         post = request.POST

@@ -166,3 +166,13 @@ def test_citizen_cancels_on_the_portal(world: Any) -> None:
         assert "预约已取消" in done.content.decode() and "剩余 1 / 1 个名额" in done.content.decode()
     appt.refresh_from_db()
     assert appt.status == "cancelled"
+
+
+def test_analysts_see_no_reception_pages(world: Any) -> None:
+    from minsheng.reception.tests.test_services import _day
+
+    day = _day(world, "2026-03-06")
+    analyst = _web(world, "analyst")
+    assert analyst.get(reverse("workbench:reception_day", args=[day.pk])).status_code == 404
+    assert analyst.get(reverse("workbench:outreach")).status_code == 404
+    assert "A市人民来访接待中心二楼" not in analyst.get(reverse("workbench:reception")).content.decode()
