@@ -215,7 +215,13 @@ def flags_for(user: AbstractBaseUser, status: str | None = None) -> QuerySet[Con
     )
     if not is_admin(user):
         organs = organ_subtree_ids(m.organ_id for m in memberships_of(user) if m.role == Role.SUPERVISOR)
-        qs = qs.filter(Q(first__current_organ_id__in=organs) | Q(second__current_organ_id__in=organs))
+        # Either petition received, handled or now held by an organ the supervisor oversees (a
+        # concluded petition may sit with the 复核 organ above).
+        seen = Q()
+        for side in ("first", "second"):
+            for organ in ("current_organ", "handling_organ", "receiving_organ"):
+                seen |= Q(**{f"{side}__{organ}_id__in": organs})
+        qs = qs.filter(seen)
     if status:
         qs = qs.filter(status=status)
     return qs

@@ -299,7 +299,7 @@ def flag_resolve(
     flag_id: int, *, actor: AbstractBaseUser, status: str, reason: str, now: dt.datetime | None = None
 ) -> ConsistencyFlag:
     """A supervisor marks a flag explained (with the reason) or sends it for correction."""
-    from minsheng.stability.selectors import can_review_flags
+    from minsheng.stability.selectors import can_review_flags, flags_for
 
     moment = now or timezone.now()
     if status not in (ConsistencyFlag.Status.EXPLAINED, ConsistencyFlag.Status.CORRECTION):
@@ -309,7 +309,7 @@ def flag_resolve(
         raise Forbidden(_("只有督查人员可以处理同案不同处理提示。"))
     with transaction.atomic():
         flag = ConsistencyFlag.objects.select_for_update().filter(pk=flag_id).first()
-        if flag is None:
+        if flag is None or not flags_for(actor).filter(pk=flag_id).exists():
             raise NotFound(_("提示不存在。"))
         if flag.status != ConsistencyFlag.Status.OPEN:
             raise InvalidInput(_("该提示已处理。"), field="status")
