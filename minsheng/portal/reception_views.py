@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -37,7 +38,11 @@ class AppointmentForm(forms.Form):
 
 
 def reception_list(request: HttpRequest) -> HttpResponse:
-    days = [{"d": d, "leader": selectors.leader_name(d)} for d in selectors.upcoming_days()]
+    today = timezone.localdate()
+    days = [
+        {"d": d, "leader": selectors.leader_name(d), "bookable": d.date > today and d.remaining > 0}
+        for d in selectors.upcoming_days(today)
+    ]
     return render(request, "portal/reception.html", {"days": days})
 
 

@@ -176,3 +176,12 @@ def test_analysts_see_no_reception_pages(world: Any) -> None:
     assert analyst.get(reverse("workbench:reception_day", args=[day.pk])).status_code == 404
     assert analyst.get(reverse("workbench:outreach")).status_code == 404
     assert "A市人民来访接待中心二楼" not in analyst.get(reverse("workbench:reception")).content.decode()
+
+
+def test_no_booking_button_on_the_day(world: Any) -> None:
+    from minsheng.reception.tests.test_services import _day
+
+    _day(world, "2026-03-06")
+    with time_machine.travel(at("2026-03-06", 8), tick=False):
+        page = Client().get(reverse("portal:reception")).content.decode()
+    assert "网上预约已截止" in page and 'class="button"' not in page
