@@ -43,7 +43,7 @@ def report_docx(decision: MajorDecision) -> bytes:
     doc.add_paragraph(
         f"{ev['from']:%Y年%m月%d日}至{ev['to']:%Y年%m月%d日}，本地区同类信访事项共{ev['total']}件，"
         f"其中集体访{ev['collective']}件、重大紧急{ev['urgent']}件，涉及{ev['persons']}人次，"
-        f"重复信访人{ev['repeat_petitioners']}人。"
+        f"重复信访人{ev['repeat_petitioners']}人，领导包案{ev['baoan']}件。"
     )
     monthly = doc.add_table(rows=2, cols=len(ev["monthly"]))
     monthly.style = "Table Grid"

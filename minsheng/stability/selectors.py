@@ -16,6 +16,7 @@ from minsheng.analytics.selectors import deidentify, hot_issues_from_records, pe
 from minsheng.orgs.models import Region, Role
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
 from minsheng.petitions.models import Nature, Petition, State
+from minsheng.reception.models import CaseOwnership
 from minsheng.stability.models import ConsistencyFlag, DecisionPetition, MajorDecision
 
 EVIDENCE_MONTHS = 12
@@ -137,6 +138,8 @@ def evidence(decision: MajorDecision, as_of: dt.datetime | None = None) -> dict[
         "collective": qs.filter(is_collective=True).count(),
         "persons": sum(qs.values_list("persons_involved", flat=True)),
         "repeat_petitioners": repeat_people,
+        # pending 包案 cases on the place and topic.
+        "baoan": CaseOwnership.objects.filter(petition__in=qs, is_active=True).count(),
         "monthly": monthly_counts(qs, timezone.localdate(start), EVIDENCE_MONTHS),
         "hot_issues": hot,
         "petitions": _refs(qs),

@@ -99,6 +99,7 @@ def test_evidence_counts_trend_and_deidentification(world: Any, register: Any) -
     assert len(ev["monthly"]) == 12
     # The same petitioner twice: one repeat petitioner.
     assert ev["repeat_petitioners"] == 1
+    assert ev["baoan"] == 0
     titles = [p.title for p in ev["petitions"]]
     assert all("13800138000" not in t for t in titles)
 
@@ -144,6 +145,10 @@ def test_decide_requires_the_assessment_and_blocks_high_risk(world: Any, registe
 
 def test_before_after_links_and_report(world: Any, register: Any) -> None:
     before = _petition(register, world, "2026-02-10", "房屋征收补偿标准过低")
+    from minsheng.reception.services import baoan_take
+
+    with time_machine.travel(at("2026-02-11"), tick=False):
+        baoan_take(before.pk, leader=world.users["leader"])
     decision = _decision(world)
     _assess(decision, world, level="medium")
     ss.decision_decide(
@@ -171,7 +176,7 @@ def test_before_after_links_and_report(world: Any, register: Any) -> None:
     text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
     assert "幸福片区旧城改造房屋征收社会稳定风险评估报告" in text
     assert "风险等级：中风险" in text and "决策结果：调整后实施" in text
-    assert "本地区同类信访事项共1件" in text
+    assert "本地区同类信访事项共1件" in text and "领导包案1件" in text
 
 
 OPINION = {"facts_and_reasons": "经调查", "legal_basis": "《国有土地上房屋征收与补偿条例》第十九条"}
