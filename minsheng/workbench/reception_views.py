@@ -177,7 +177,10 @@ def reception_day_act(request: HttpRequest, pk: int, act: str) -> HttpResponse:
                 _int(post.get("appointment"), "appointment"),
                 actor=user,
                 matter=services.MatterInput(
-                    title=post.get("title", ""), request=post.get("request", ""), category=category
+                    title=post.get("title", ""),
+                    request=post.get("request", ""),
+                    category=category,
+                    address=post.get("address", "").strip()[:200],
                 ),
             )
             messages.success(request, _("已登记为信访事项 %(c)s。") % {"c": petition.tracking_code})

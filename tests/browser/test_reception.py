@@ -66,6 +66,7 @@ def test_reception_day_appointment_walk_in_registered(page: Any, live_server: An
         walk = Appointment.objects.get(kind="walk_in")
         screenshot(page, "reception-03-day-list")
         page.fill(f"#t-{walk.pk}", "幸福小区路灯长期不亮")
+        page.fill(f"#addr-{walk.pk}", "A市A3区洋湖街道幸福小区5栋")
         with page.expect_navigation():
             page.click(f"#appt-{walk.code} button[type=submit]")
         assert "/workbench/petition/" in page.url
@@ -75,6 +76,8 @@ def test_reception_day_appointment_walk_in_registered(page: Any, live_server: An
         with page.expect_navigation():
             page.click(f"#appt-{code} button[type=submit]")
     registered = Appointment.objects.filter(status="registered").select_related("petition")
+    walk_petition = Appointment.objects.get(kind="walk_in").petition
+    assert walk_petition is not None and not walk_petition.is_anonymous  # name and address given
     assert sorted(a.petition.channel for a in registered) == ["visit", "visit"]
     assert {a.receiving_leader.username for a in registered} == {"leader"}
 
