@@ -115,6 +115,8 @@ INSTALLED_APPS = [
     "minsheng.workbench",
     "minsheng.api",
     "minsheng.integrations",
+    "minsheng.reception",
+    "minsheng.stability",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +324,9 @@ MINSHENG_MAX_REPRESENTATIVES = env_int("MINSHENG_MAX_REPRESENTATIVES", 5, minimu
 # postmark rule for review requests sent by post.
 MINSHENG_POSTMARK_RULE = env_bool("MINSHENG_POSTMARK_RULE", True)
 # feedback period (days) for supervision suggestions (条例2005 Art.36 default).
+# Leader reception days are published at least this many days ahead (ACCOUNTABILITY.md A-082:
+# a city's 市长信访接待日 is published 3 days ahead [S]; other local rules say 2).
+MINSHENG_RECEPTION_PUBLISH_LEAD_DAYS = env_int("MINSHENG_RECEPTION_PUBLISH_LEAD_DAYS", 3, minimum=0)
 MINSHENG_SUPERVISION_FEEDBACK_DAYS = env_int("MINSHENG_SUPERVISION_FEEDBACK_DAYS", 30, minimum=1)
 # Art. 25 / Art. 46(4): hours between receipt and the first urgent report beyond which it is 缓报
 # (rules.yaml D-URGENT-REPORT says "immediate" and sets no hour limit; 2 is the project default).

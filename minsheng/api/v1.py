@@ -1063,3 +1063,8 @@ from minsheng.api.indicators import router as indicators_router  # noqa: E402
 
 api.add_router("", indicators_router)
 api.add_router("", accountability_router)
+
+# Leader reception days, 稳评 decisions and consistency flags (read): a module of their own.
+from minsheng.api.reception import router as reception_router  # noqa: E402
+
+api.add_router("", reception_router)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minsheng.portal import views
+from minsheng.portal import reception_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -22,6 +22,10 @@ urlpatterns = [
     path("account/", views.my_petitions, name="my_petitions"),
     path("account/my-data/", views.my_data, name="my_data"),
     path("guide/", views.guide, name="guide"),
+    path("reception/", reception_views.reception_list, name="reception"),
+    path("reception/<int:pk>/book/", reception_views.reception_book, name="reception_book"),
+    path("reception/booked/", reception_views.reception_booked, name="reception_booked"),
+    path("reception/cancel/", reception_views.reception_cancel, name="reception_cancel"),
     path("legal/", views.legal, name="legal"),
     path("faq/", views.faq, name="faq"),
     path("privacy/", views.privacy, name="privacy"),

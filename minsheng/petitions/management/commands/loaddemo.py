@@ -47,6 +47,15 @@ class Command(BaseCommand):
             f"demo: {accountability['portfolios']} new leader portfolios, {accountability['proposals']} "
             f"accountability proposals, {accountability['listed']} new listed supervision"
         )
+        from minsheng.reception.demo import build_reception_demo
+        from minsheng.stability.demo import build_stability_demo
+
+        days = build_reception_demo(world)
+        stability = build_stability_demo(world)
+        self.stdout.write(
+            f"demo: {days} reception days, {stability['decisions']} major decisions, "
+            f"{stability['linked_after']} petitions linked after a decision, {stability['flags']} consistency flags"
+        )
         missing = uncovered_years_in_use()
         if missing:
             years = ", ".join(map(str, missing))

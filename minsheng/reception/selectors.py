@@ -1,0 +1,120 @@
+"""Reads for the reception pages: public schedule, staff lists, the 下访 region table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from minsheng.core.crypto import mask_name, mask_phone
+from minsheng.orgs.models import Region
+from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
+from minsheng.petitions.models import Petition
+from minsheng.reception.models import Appointment, CaseOwnership, OutreachVisit, ReceptionDay
+
+
+def upcoming_days(today: dt.date | None = None) -> QuerySet[ReceptionDay]:
+    """Published reception days from today on (the public schedule, Art. 18 para 1)."""
+    day = today or timezone.localdate()
+    return (
+        ReceptionDay.objects.filter(status=ReceptionDay.Status.PUBLISHED, date__gte=day)
+        .select_related("organ", "leader")
+        .prefetch_related("joint_organs")
+    )
+
+
+def public_day(day_id: int) -> ReceptionDay | None:
+    return upcoming_days().filter(pk=day_id).first()
+
+
+def leader_name(day: ReceptionDay) -> str:
+    user: Any = day.leader
+    return str(user.get_full_name() or user.get_username())
+
+
+def staff_days(user: AbstractBaseUser) -> QuerySet[ReceptionDay]:
+    """Reception days of the user's organs and the organs below them (all for an administrator)."""
+    from minsheng.petitions.selectors import is_analyst_only
+
+    qs = ReceptionDay.objects.select_related("organ", "leader").prefetch_related("joint_organs")
+    if is_analyst_only(user):
+        # Analysts see de-identified data only; appointment summaries are case texts.
+        return qs.none()
+    if is_admin(user):
+        return qs.order_by("-date", "pk")
+    organs = organ_subtree_ids(m.organ_id for m in memberships_of(user))
+    return qs.filter(Q(organ_id__in=organs) | Q(joint_organs__in=organs)).distinct().order_by("-date", "pk")
+
+
+@dataclass
+class AppointmentRow:
+    a: Appointment
+    name_masked: str
+    phone_masked: str
+
+
+def appointment_rows(day: ReceptionDay) -> list[AppointmentRow]:
+    rows = []
+    for appt in day.appointments.select_related("petition").order_by("kind", "created_at", "pk"):
+        rows.append(AppointmentRow(appt, mask_name(appt.name), mask_phone(appt.phone)))
+    return rows
+
+
+def reception_of(petition: Petition) -> Appointment | None:
+    return Appointment.objects.select_related("day", "receiving_leader").filter(petition=petition).first()
+
+
+def active_ownership(petition: Petition) -> CaseOwnership | None:
+    return CaseOwnership.objects.select_related("leader").filter(petition=petition, is_active=True).first()
+
+
+def owned_by(leader: AbstractBaseUser) -> QuerySet[CaseOwnership]:
+    return CaseOwnership.objects.filter(leader_id=leader.pk, is_active=True).select_related("petition")
+
+
+@dataclass
+class RegionRow:
+    region: Region
+    petitions: int
+    visits: int
+    matters: int
+
+
+def outreach_vs_petitions(city: Region, date_from: dt.date, date_to: dt.date) -> list[RegionRow]:
+    """Per district of ``city``: petitions received from there and leader visits made there, in the
+    period (both bounds inclusive): where leaders went against where petitions come from."""
+    districts = list(Region.objects.filter(parent=city).order_by("code"))
+    start = timezone.make_aware(dt.datetime.combine(date_from, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
+    rows = []
+    for district in districts:
+        ids = _subtree(district)
+        petitions = Petition.objects.filter(
+            region_id__in=ids, received_at__gte=start, received_at__lt=end
+        ).count()
+        visits = OutreachVisit.objects.filter(region_id__in=ids, date__gte=date_from, date__lte=date_to)
+        agg = visits.aggregate(n=Count("pk", distinct=True), m=Count("petitions", distinct=True))
+        rows.append(RegionRow(district, petitions, int(agg["n"] or 0), int(agg["m"] or 0)))
+    return rows
+
+
+def _subtree(region: Region) -> set[int]:
+    ids = {region.pk}
+    frontier = {region.pk}
+    while frontier:
+        children = set(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
+        ids |= children
+        frontier = children
+    return ids
+
+
+def visits_for(user: AbstractBaseUser) -> QuerySet[OutreachVisit]:
+    qs = OutreachVisit.objects.select_related("leader", "region", "organ").prefetch_related("petitions")
+    if is_admin(user):
+        return qs
+    organs = organ_subtree_ids(m.organ_id for m in memberships_of(user))
+    return qs.filter(organ_id__in=organs)

@@ -1,0 +1,243 @@
+"""Reception days, appointments, walk-ins, registration of the matter, 包案 and 下访."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+
+from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.notifications.models import OutboxMessage
+from minsheng.petitions.models import Petition
+from minsheng.reception import services as rs
+from minsheng.reception.models import Appointment, CaseOwnership, OutreachVisit, ReceptionDay, ReceptionLog
+from minsheng.workflow.models import Deadline, PetitionEvent
+
+TZ = timezone.get_default_timezone()
+
+
+def at(day: str, hour: int = 9) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=TZ)
+
+
+def _day(
+    world: Any, day: str, *, capacity: int = 2, publish: bool = True, now: str = "2026-03-02"
+) -> ReceptionDay:
+    data = rs.DayInput(
+        organ=world.organs["a-gov"],
+        leader=world.users["leader"],
+        leader_post="市长",
+        date=dt.date.fromisoformat(day),
+        start_time=dt.time(9, 0),
+        end_time=dt.time(12, 0),
+        place="A市人民来访接待中心二楼",
+        capacity=capacity,
+        topics="城建、住房",
+    )
+    return rs.day_create(data, actor=world.users["registrar"], publish=publish, now=at(now))
+
+
+def test_publish_needs_three_days_notice(world: Any) -> None:
+    # 2 March: 5 March is exactly three days ahead (allowed); 4 March is refused, nothing written.
+    ok = _day(world, "2026-03-05")
+    assert ok.status == "published"
+    assert ok.published_at == at("2026-03-02")
+    with pytest.raises(InvalidInput) as err:
+        _day(world, "2026-03-04")
+    assert err.value.field == "date"
+    assert "最迟2026-03-01发布" in err.value.message
+    assert ReceptionDay.objects.count() == 1
+
+
+def test_publish_lead_days_is_configurable(world: Any, settings: Any) -> None:
+    settings.MINSHENG_RECEPTION_PUBLISH_LEAD_DAYS = 1
+    assert _day(world, "2026-03-03").status == "published"
+
+
+def test_publish_refused_to_caseworker(world: Any) -> None:
+    data = rs.DayInput(
+        organ=world.organs["a-gov"],
+        leader=world.users["leader"],
+        leader_post="市长",
+        date=dt.date(2026, 3, 9),
+        start_time=dt.time(9),
+        end_time=dt.time(12),
+        place="接待中心",
+        capacity=5,
+    )
+    with pytest.raises(Forbidden):
+        rs.day_create(data, actor=world.users["caseworker"], now=at("2026-03-02"))
+
+
+def test_booking_capacity_code_sms_and_encryption(world: Any) -> None:
+    day = _day(world, "2026-03-06", capacity=2)
+    with time_machine.travel(at("2026-03-03"), tick=False):
+        a1 = rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题")
+        a2 = rs.appointment_book(day.pk, name="李四", phone="13900002222", summary="拆迁补偿款未到位")
+        with pytest.raises(InvalidInput) as full:
+            rs.appointment_book(day.pk, name="王五", phone="13900003333", summary="学校周边交通拥堵")
+    assert full.value.code == "full"
+    day.refresh_from_db()
+    assert (day.booked, day.remaining) == (2, 0)
+    assert a1.code.startswith("JF") and len(a1.code) == 10 and a1.code != a2.code
+    sms = next(
+        m for m in OutboxMessage.objects.filter(kind="reception_booked") if m.recipient == "13900001111"
+    )
+    assert a1.code in sms.body and "2026年03月06日 09:00" in sms.body
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, phone FROM reception_appointment WHERE id = %s", [a1.pk])
+        raw_name, raw_phone = cursor.fetchone()
+    assert "张三" not in raw_name and "13900001111" not in raw_phone
+    # A cancellation gives the place back.
+    rs.appointment_cancel(a1.code, "13900001111")
+    day.refresh_from_db()
+    assert day.booked == 1
+
+
+def test_booking_bad_input_changes_nothing(world: Any) -> None:
+    day = _day(world, "2026-03-06")
+    with time_machine.travel(at("2026-03-03"), tick=False):
+        for kwargs, fld in (
+            ({"name": "", "phone": "13900001111", "summary": "停车位问题反映"}, "name"),
+            ({"name": "张三", "phone": "12345", "summary": "停车位问题反映"}, "phone"),
+            ({"name": "张三", "phone": "13900001111", "summary": "短"}, "summary"),
+        ):
+            with pytest.raises(InvalidInput) as err:
+                rs.appointment_book(day.pk, **kwargs)
+            assert err.value.field == fld
+        rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="停车位问题反映")
+        with pytest.raises(InvalidInput) as dup:
+            rs.appointment_book(day.pk, name="张三", phone="139 0000 1111", summary="另一件事情反映")
+        assert dup.value.field == "phone"
+    with time_machine.travel(at("2026-03-06"), tick=False), pytest.raises(InvalidInput):
+        rs.appointment_book(day.pk, name="赵六", phone="13900004444", summary="当天不能网上预约")
+    day.refresh_from_db()
+    assert day.booked == 1 and Appointment.objects.count() == 1
+
+
+def test_walk_in_and_register_matter_as_visit_petition(world: Any) -> None:
+    day = _day(world, "2026-03-06")
+    with time_machine.travel(at("2026-03-03"), tick=False):
+        booked = rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题")
+    with time_machine.travel(at("2026-03-05"), tick=False), pytest.raises(InvalidInput):
+        rs.walk_in_register(day.pk, actor=world.users["registrar"], name="李四", phone="", summary="路灯不亮")
+    with time_machine.travel(at("2026-03-06", 10), tick=False):
+        walk = rs.walk_in_register(
+            day.pk,
+            actor=world.users["registrar"],
+            name="李四",
+            phone="13900005555",
+            summary="小区路灯长期不亮",
+        )
+        with pytest.raises(Forbidden):
+            rs.appointment_register_matter(walk.pk, actor=world.users["caseworker"], matter=rs.MatterInput())
+        p1 = rs.appointment_register_matter(
+            booked.pk, actor=world.users["registrar"], matter=rs.MatterInput()
+        )
+        p2 = rs.appointment_register_matter(
+            walk.pk, actor=world.users["registrar"], matter=rs.MatterInput(title="幸福小区路灯不亮")
+        )
+        with pytest.raises(InvalidInput):
+            rs.appointment_register_matter(walk.pk, actor=world.users["registrar"], matter=rs.MatterInput())
+    for petition, appt, title in ((p1, booked, "小区停车位被占用问题"), (p2, walk, "幸福小区路灯不亮")):
+        petition.refresh_from_db()
+        appt.refresh_from_db()
+        assert petition.channel == "visit" and petition.state == "registered"
+        assert petition.title == title
+        assert petition.receiving_organ == world.organs["a-gov"]
+        assert petition.received_at == at("2026-03-06", 10)
+        assert appt.petition == petition and appt.receiving_leader == world.users["leader"]
+        assert appt.status == "registered"
+        assert PetitionEvent.objects.filter(petition=petition, action="register").count() == 1
+    assert p1.petitioner is not None and p1.petitioner.name == "张三"
+    actions = list(ReceptionLog.objects.order_by("pk").values_list("action", flat=True))
+    assert actions == [
+        "day_create",
+        "day_publish",
+        "appointment_book",
+        "walk_in",
+        "register_matter",
+        "register_matter",
+    ]
+
+
+def test_cancel_day_tells_booked_citizens(world: Any) -> None:
+    day = _day(world, "2026-03-06")
+    with time_machine.travel(at("2026-03-03"), tick=False):
+        rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题")
+        with pytest.raises(InvalidInput):
+            rs.day_cancel(day.pk, actor=world.users["registrar"], reason="")
+        rs.day_cancel(day.pk, actor=world.users["registrar"], reason="领导临时公务")
+    sms = OutboxMessage.objects.get(kind="reception_cancelled")
+    assert sms.recipient == "13900001111" and "领导临时公务" in sms.body
+    assert ReceptionDay.objects.get(pk=day.pk).status == "cancelled"
+
+
+def _due_dates(petition: Petition) -> list[tuple[str, dt.date, dt.date, str]]:
+    return list(
+        Deadline.objects.filter(petition=petition)
+        .order_by("rule", "pk")
+        .values_list("rule", "nominal_due", "statutory_due", "status")
+    )
+
+
+def test_baoan_changes_no_clock(world: Any, register: Any, act: Any) -> None:
+    with time_machine.travel(at("2026-03-02"), tick=False):
+        petition = register(received_at=at("2026-03-02", 8))
+        act(petition, "forward", "dispatcher", organ_id=world.organs["a-housing"].pk)
+    before = _due_dates(petition)
+    assert before  # the forwarding opened clocks
+    with time_machine.travel(at("2026-03-04"), tick=False):
+        with pytest.raises(InvalidInput):
+            rs.baoan_take(petition.pk, leader=world.users["leader"], duties=[])
+        ownership = rs.baoan_take(
+            petition.pk, leader=world.users["leader"], target_date=dt.date(2026, 4, 30), note="群众反映强烈"
+        )
+        with pytest.raises(Forbidden):
+            rs.baoan_take(petition.pk, leader=world.users["caseworker"])
+    petition.refresh_from_db()
+    assert petition.leader_in_charge == world.users["leader"]
+    assert ownership.duties == ["包掌握情况", "包思想教育", "包解决化解", "包息诉息访"]
+    assert _due_dates(petition) == before
+    event = PetitionEvent.objects.get(petition=petition, action="take_charge")
+    assert event.data["leader"] == "leader" and event.from_state == event.to_state
+    assert CaseOwnership.objects.filter(petition=petition, is_active=True).count() == 1
+
+
+def test_outreach_registers_matters_and_counts_by_region(world: Any) -> None:
+    from minsheng.orgs.models import Region
+    from minsheng.reception.selectors import outreach_vs_petitions
+
+    district = Region.objects.filter(parent=world.city).order_by("code").first()
+    assert district is not None
+    with time_machine.travel(at("2026-03-10", 16), tick=False):
+        with pytest.raises(Forbidden):
+            rs.outreach_record(
+                leader=world.users["caseworker"],
+                organ=world.organs["a-gov"],
+                region=district,
+                place="某街道",
+                date=dt.date(2026, 3, 10),
+                people_met="居民代表",
+            )
+        visit = rs.outreach_record(
+            leader=world.users["leader"],
+            organ=world.organs["a-gov"],
+            region=district,
+            place="某街道社区服务中心",
+            date=dt.date(2026, 3, 10),
+            people_met="社区居民代表12人",
+            outcomes="现场协调解决2件",
+            matters=[rs.VisitMatter(title="老旧小区加装电梯", request="请求支持加装电梯", name="赵大爷")],
+        )
+    assert OutreachVisit.objects.count() == 1
+    petition = visit.petitions.get()
+    assert petition.channel == "visit" and petition.region == district
+    rows = outreach_vs_petitions(world.city, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    row = next(r for r in rows if r.region == district)
+    assert (row.petitions, row.visits, row.matters) == (1, 1, 1)
+    assert sum(r.visits for r in rows) == 1
