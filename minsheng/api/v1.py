@@ -22,6 +22,7 @@ from ninja.security import HttpBearer
 from pydantic import Field, field_validator
 
 from minsheng.api.action_schemas import add_action_bodies
+from minsheng.api.idempotency import idempotent_view
 from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
 from minsheng.core.rules import load_rules
 from minsheng.orgs.models import Category, Organ, Region, Role
@@ -58,7 +59,10 @@ class BearerAuth(HttpBearer):
     password or posts changed since it was issued."""
 
     def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
+        if getattr(request, "_api_bearer_token", None) == token:  # already checked (idempotency)
+            return request._api_bearer_user  # type: ignore[attr-defined,no-any-return]
         user = authenticate_token(token)
+        request._api_bearer_token, request._api_bearer_user = token, user  # type: ignore[attr-defined]
         if user is not None:
             request.user = user  # type: ignore[assignment]
         return user
@@ -72,7 +76,50 @@ class MinshengAPI(NinjaAPI):
     ) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         prefix = path_prefix if path_prefix is not None else self.get_root_path(path_params or {})
-        return add_action_bodies(schema, prefix)
+        return add_protocol_headers(add_action_bodies(schema, prefix))
+
+
+def principal_label(auth: Any) -> str | None:
+    """Whose idempotency keys these are: ``user:<id>`` for a staff token, ``integration:<id>``."""
+    from minsheng.integrations.models import Integration
+
+    if isinstance(auth, Integration):
+        return f"integration:{auth.pk}"
+    if isinstance(auth, AbstractBaseUser):
+        return f"user:{auth.pk}"
+    return None
+
+
+def _principal_of(request: HttpRequest, operation: Any) -> str | None:
+    """Authenticate as the operation will (the result is remembered on the request)."""
+    for callback in getattr(operation, "auth_callbacks", None) or []:
+        result = callback(request)
+        if result:
+            return principal_label(result)
+    return None
+
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "retry safely: the same key with the same request returns the first answer "
+    "(header Idempotent-Replayed: true) and does nothing again; with another request 422 "
+    "idempotency_key_reused. 1–200 visible ASCII characters; kept MINSHENG_IDEMPOTENCY_TTL_HOURS.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+}
+
+
+def add_protocol_headers(schema: Any) -> Any:
+    """Declare the optional request headers the API honours (Idempotency-Key on every keyed POST)."""
+    for item in schema.get("paths", {}).values():
+        operation = item.get("post")
+        if operation is None or not operation.get("security"):  # unauthenticated: keys are not kept
+            continue
+        params = operation.setdefault("parameters", [])
+        if not any(p.get("name") == "Idempotency-Key" for p in params):
+            params.append(IDEMPOTENCY_PARAMETER)
+    return schema
 
 
 api = MinshengAPI(
@@ -87,6 +134,8 @@ api = MinshengAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     docs_url="/docs" if settings.MINSHENG_API_DOCS else None,
 )
+# Idempotency-Key on every POST (minsheng.api.idempotency): wraps each operation's run.
+api.add_decorator(idempotent_view(_principal_of), mode="view")
 
 
 class ErrorOut(Schema):
