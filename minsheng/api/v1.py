@@ -7,7 +7,9 @@ may not, 404 missing or not visible, 409 action not allowed in this state, 422 i
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 from typing import Any, Literal
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -42,7 +45,7 @@ from minsheng.petitions.selectors import (
 )
 from minsheng.workflow.inputs import schema_for
 from minsheng.workflow.labels import rule_name
-from minsheng.workflow.selectors import event_visible_to, limitation_for, split_links_for
+from minsheng.workflow.selectors import event_visible_to, limitation_for, petition_version, split_links_for
 from minsheng.workflow.services import (
     MAX_ID,
     TRANSITIONS,
@@ -110,15 +113,41 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
+IF_MATCH_PARAMETER = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "the ETag of GET /petitions/{id}: the action is refused with 412 "
+    "precondition_failed if the petition has had an event since; `*` or absent: no check",
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+IF_NONE_MATCH_PARAMETER = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "an ETag received before: 304 Not Modified when the petition is unchanged for you",
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+
+def _add_parameter(operation: dict[str, Any], parameter: dict[str, Any]) -> None:
+    params = operation.setdefault("parameters", [])
+    if not any(p.get("name") == parameter["name"] for p in params):
+        params.append(parameter)
+
+
 def add_protocol_headers(schema: Any) -> Any:
-    """Declare the optional request headers the API honours (Idempotency-Key on every keyed POST)."""
-    for item in schema.get("paths", {}).values():
+    """Declare the optional request headers the API honours: Idempotency-Key on every
+    authenticated POST, If-Match on actions, If-None-Match on the petition read."""
+    for path, item in schema.get("paths", {}).items():
         operation = item.get("post")
-        if operation is None or not operation.get("security"):  # unauthenticated: keys are not kept
-            continue
-        params = operation.setdefault("parameters", [])
-        if not any(p.get("name") == "Idempotency-Key" for p in params):
-            params.append(IDEMPOTENCY_PARAMETER)
+        if operation is not None and operation.get("security"):  # unauthenticated: keys are not kept
+            _add_parameter(operation, IDEMPOTENCY_PARAMETER)
+            if "/petitions/{petition_id}/actions/" in path:
+                _add_parameter(operation, IF_MATCH_PARAMETER)
+        if path.endswith("/petitions/{petition_id}") and "get" in item:
+            _add_parameter(item["get"], IF_NONE_MATCH_PARAMETER)
     return schema
 
 
@@ -146,6 +175,8 @@ class ErrorOut(Schema):
 
 
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# Actions also refuse a stale If-Match (412); the petition read answers If-None-Match with 304.
+ACTION_ERRORS: dict[int, type[Schema]] = {**ERRORS, 412: ErrorOut}
 
 
 @api.exception_handler(ApplicationError)
@@ -702,6 +733,44 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
     )
 
 
+def _detail_response(http: HttpRequest, petition: Petition, status: int = 200, **extra: Any) -> HttpResponse:
+    """The detail as ninja would render it, with ``ETag: "<version>.<digest of the body>"`` — the
+    version (``workflow.selectors.petition_version``) is what If-Match compares; the digest makes
+    the tag change with anything else this caller sees (a deadline turning due, masking)."""
+    cls = PetitionCreatedOut if "query_password" in extra else PetitionDetailOut
+    out = _detail(http, petition, cls, **extra)
+    response = api.create_response(http, out.model_dump(), status=status)
+    digest = hashlib.sha256(response.content).hexdigest()[:16]
+    response["ETag"] = f'"{petition_version(petition.pk)}.{digest}"'
+    response["Vary"] = "Authorization"
+    return response
+
+
+def _entity_tags(header: str) -> list[str]:
+    return [tag.strip().removeprefix("W/").strip('"') for tag in header.split(",") if tag.strip()]
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """If-None-Match: any listed tag (weak comparison) or ``*``."""
+    if not header:
+        return False
+    tags = _entity_tags(header)
+    return "*" in tags or etag.strip('"') in tags
+
+
+def if_match_version(header: str | None) -> str | None:
+    """The petition version an If-Match names (None: no precondition). ``*`` means any version;
+    a tag this API did not make is refused (422), never ignored."""
+    if header is None or not header.strip():
+        return None
+    tags = _entity_tags(header)
+    if "*" in tags:
+        return None
+    if len(tags) != 1 or not re.fullmatch(r"\d+-\d+(\.[0-9a-f]{16})?", tags[0]):
+        raise InvalidInput(_("If-Match 应为 GET /api/v1/petitions/{id} 返回的一个 ETag。"), field="If-Match")
+    return tags[0].split(".")[0]
+
+
 def _region_by_code(code: str | None) -> Region | None:
     """The region a request names by code (None when it names none); 422 for an unknown code."""
     if not code:
@@ -785,7 +854,7 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
     # The petitioner gets the tracking code and query password by SMS too (issue 13).
     petition_send_query_credentials(petition, password, actor=user)
     petition = registered_petition_for(user, petition)
-    return Status(201, _detail(request, petition, PetitionCreatedOut, query_password=password))
+    return _detail_response(request, petition, 201, query_password=password)
 
 
 class ListQuery(Schema):
@@ -844,15 +913,26 @@ def petition_list_endpoint(request: HttpRequest, filters: Query[ListQuery]) -> A
 
 
 @router.get(
-    "/petitions/{petition_id}", response={200: PetitionDetailOut, **ERRORS}, operation_id="petition_get"
+    "/petitions/{petition_id}",
+    response={200: PetitionDetailOut, 304: None, **ERRORS},
+    operation_id="petition_get",
 )
 def petition_get_endpoint(request: HttpRequest, petition_id: int) -> Any:
-    return _detail(request, access_petition(request.auth, petition_id))  # type: ignore[attr-defined]
+    """The petition with its ``ETag`` (send it back as ``If-Match`` on actions; ``If-None-Match``
+    answers 304 when nothing changed for you)."""
+    petition = access_petition(request.auth, petition_id)  # type: ignore[attr-defined]
+    response = _detail_response(request, petition)
+    if etag_matches(request.headers.get("If-None-Match"), response["ETag"]):
+        not_modified = HttpResponse(status=304)
+        for name in ("ETag", "Vary"):
+            not_modified[name] = response[name]
+        return not_modified
+    return response
 
 
 @router.post(
     "/petitions/{petition_id}/actions/{action}",
-    response={200: PetitionDetailOut, **ERRORS},
+    response={200: PetitionDetailOut, **ACTION_ERRORS},
     operation_id="petition_action",
 )
 def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str) -> Any:
@@ -864,8 +944,9 @@ def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str
         raise InvalidInput("the body must be a JSON object", field="body") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object", field="body")
-    petition_transition(petition.pk, action, actor=user, data=data)
-    return _detail(request, access_petition(user, petition.pk))
+    expected = if_match_version(request.headers.get("If-Match"))
+    petition_transition(petition.pk, action, actor=user, data=data, expected_version=expected)
+    return _detail_response(request, access_petition(user, petition.pk))
 
 
 @router.get(
