@@ -620,8 +620,10 @@ class PetitionDetailOut(PetitionOut):
 
 class PetitionPage(Schema):
     count: int
-    page: int
+    page: int | None = Field(description="the page number; null in cursor mode")
     page_size: int
+    next: str | None = Field(None, description="the URL of the next page (null on the last)")
+    next_cursor: str | None = Field(None, description="cursor mode: the `cursor` of the next page")
     results: list[PetitionOut]
 
 
@@ -874,6 +876,12 @@ class ListQuery(Schema):
     q: str | None = Field(None, max_length=200)
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(
+        None,
+        max_length=500,
+        description="cursor mode: empty for the first page, then `next_cursor`; newest first (id "
+        "descending), stable while petitions are added or change state",
+    )
 
 
 @router.get("/petitions", response={200: PetitionPage, **ERRORS}, operation_id="petition_list")
@@ -902,12 +910,71 @@ def petition_list_endpoint(request: HttpRequest, filters: Query[ListQuery]) -> A
         ),
     ).select_related("petitioner", "accused_organ")
     count = qs.count()
+    if filters.cursor is not None:
+        return _cursor_page(request, qs, filters, count)
     start = (filters.page - 1) * filters.page_size
     rows = list(qs[start : start + filters.page_size])
+    more = start + len(rows) < count
     return PetitionPage(
         count=count,
         page=filters.page,
         page_size=filters.page_size,
+        next=_list_url(request, page=str(filters.page + 1)) if more else None,
+        next_cursor=None,
+        results=[_petition_out(request, p) for p in rows],
+    )
+
+
+CURSOR_SALT = "minsheng.api.petition-cursor"
+
+
+def _filters_digest(filters: ListQuery) -> str:
+    """What a cursor belongs to: the filters, not the page position."""
+    values = filters.model_dump(exclude={"page", "page_size", "cursor"})
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _list_url(request: HttpRequest, **changes: str) -> str:
+    query = request.GET.copy()
+    for name, value in changes.items():
+        query[name] = value
+    if "cursor" in changes:
+        query.pop("page", None)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def _cursor_page(request: HttpRequest, qs: Any, filters: ListQuery, count: int) -> PetitionPage:
+    """Keyset pagination: id descending, after the last id of the previous page. The cursor is
+    signed (opaque, not forgeable) and bound to the filters it was made for."""
+    from django.core import signing
+
+    digest = _filters_digest(filters)
+    if filters.page != 1:
+        raise InvalidInput(_("cursor 与 page 不能同时使用。"), field="page")
+    qs = qs.order_by("-pk")
+    if filters.cursor:
+        try:
+            position = signing.loads(filters.cursor, salt=CURSOR_SALT)
+            after, made_for = int(position["after"]), str(position["filters"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            raise InvalidInput(_("cursor 无效，请从第一页重新开始。"), field="cursor") from None
+        if made_for != digest:
+            raise InvalidInput(_("cursor 属于另一组筛选条件，请从第一页重新开始。"), field="cursor")
+        qs = qs.filter(pk__lt=after)
+    rows = list(qs[: filters.page_size + 1])
+    more = len(rows) > filters.page_size
+    rows = rows[: filters.page_size]
+    next_cursor = (
+        signing.dumps({"after": rows[-1].pk, "filters": digest}, salt=CURSOR_SALT, compress=True)
+        if more
+        else None
+    )
+    return PetitionPage(
+        count=count,
+        page=None,
+        page_size=filters.page_size,
+        next=_list_url(request, cursor=next_cursor) if next_cursor else None,
+        next_cursor=next_cursor,
         results=[_petition_out(request, p) for p in rows],
     )
 
