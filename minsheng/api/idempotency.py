@@ -157,7 +157,7 @@ def idempotent_view(
     operation that is not keyed, e.g. the token request)."""
 
     def decorate(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-        operation = getattr(run, "__self__", None)
+        operation = operation_of(run)
 
         @wraps(run)
         def wrapper(request: HttpRequest, **kw: Any) -> HttpResponseBase:
@@ -179,6 +179,12 @@ def idempotent_view(
                 path=request.path,
             )
 
+        wrapper._operation = operation  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
+
+
+def operation_of(run: Callable[..., Any]) -> Any:
+    """The ninja Operation behind ``run`` (its bound method, or a wrapper made here)."""
+    return getattr(run, "__self__", None) or getattr(run, "_operation", None)

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from functools import wraps
 from typing import Any, Literal
 
 from django.conf import settings
@@ -25,9 +26,16 @@ from ninja.security import HttpBearer
 from pydantic import Field, field_validator
 
 from minsheng.api.action_schemas import add_action_bodies
-from minsheng.api.idempotency import idempotent_view
+from minsheng.api.idempotency import idempotent_view, operation_of
 from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
 from minsheng.core.rules import load_rules
+from minsheng.integrations.keys import KEY_PREFIX
+from minsheng.integrations.models import Integration
+from minsheng.integrations.scopes import (
+    api_integration_authenticate,
+    integration_may,
+    integration_sees_petitioner,
+)
 from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.orgs.security import confirmed_device, two_factor_required
 from minsheng.orgs.selectors import memberships_of, roles_of
@@ -35,6 +43,7 @@ from minsheng.orgs.tokens import authenticate_token, issue_token
 from minsheng.petitions.citizen_access import canonical_phone, petition_send_query_credentials
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.petitions.selectors import (
+    HIDDEN,
     PetitionFilters,
     access_petition,
     petition_list,
@@ -64,7 +73,16 @@ class BearerAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
         if getattr(request, "_api_bearer_token", None) == token:  # already checked (idempotency)
             return request._api_bearer_user  # type: ignore[attr-defined,no-any-return]
-        user = authenticate_token(token)
+        user: AbstractBaseUser | None
+        if token.startswith(KEY_PREFIX):
+            # A scoped integration key (minsheng.integrations.scopes): acts as its service account.
+            integration = api_integration_authenticate(token)
+            user = integration.api_user if integration is not None else None
+            if user is not None and not user.is_active:
+                user = None
+            request.integration = integration if user is not None else None  # type: ignore[attr-defined]
+        else:
+            user = authenticate_token(token)
         request._api_bearer_token, request._api_bearer_user = token, user  # type: ignore[attr-defined]
         if user is not None:
             request.user = user  # type: ignore[assignment]
@@ -98,8 +116,66 @@ def _principal_of(request: HttpRequest, operation: Any) -> str | None:
     for callback in getattr(operation, "auth_callbacks", None) or []:
         result = callback(request)
         if result:
-            return principal_label(result)
+            return principal_label(getattr(request, "integration", None) or result)
     return None
+
+
+def request_integration(request: HttpRequest) -> Integration | None:
+    """The integration whose key authenticated the request (None for staff tokens)."""
+    return getattr(request, "integration", None)
+
+
+# What an integration key may call at all (its scope narrows further: organs, actions, personal data).
+INTEGRATION_OPERATIONS = frozenset(
+    {
+        "auth_me",
+        "organs_list",
+        "categories_list",
+        "regions_list",
+        "deadline_rules_list",
+        "actions_list",
+        "petition_register",
+        "petition_list",
+        "petition_get",
+        "petition_action",
+        "petition_available_actions",
+        "petition_attachments",
+        "petition_attachment_download",
+        "petition_documents",
+        "petition_document_download",
+        "petition_notes",
+        "petition_note_add",
+    }
+)
+
+
+def integration_guard(run: Any) -> Any:
+    """Refuse (403 ``scope_forbidden``) the operations integration keys may not use at all."""
+    operation = operation_of(run)
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, **kw: Any) -> Any:
+        if _bearer(request).startswith(KEY_PREFIX) and operation is not None and operation.auth_callbacks:
+            _principal_of(request, operation)
+            integration = request_integration(request)
+            if integration is not None:
+                if operation.operation_id not in INTEGRATION_OPERATIONS:
+                    body = {"code": "scope_forbidden", "message": _("接口密钥不能使用此功能。")}
+                    return api.create_response(request, body, status=403)
+                if operation.operation_id == "petition_register":
+                    try:  # before the body is read: the same 403 whatever is sent
+                        integration_may(integration, "register")
+                    except ApplicationError as exc:
+                        return api.create_response(request, exc.as_dict(), status=exc.http_status)
+        return run(request, **kw)
+
+    wrapper._operation = operation  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _bearer(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else ""
 
 
 IDEMPOTENCY_PARAMETER = {
@@ -165,6 +241,7 @@ api = MinshengAPI(
 )
 # Idempotency-Key on every POST (minsheng.api.idempotency): wraps each operation's run.
 api.add_decorator(idempotent_view(_principal_of), mode="view")
+api.add_decorator(integration_guard, mode="view")
 
 
 class ErrorOut(Schema):
@@ -633,6 +710,9 @@ class PetitionCreatedOut(PetitionDetailOut):
 
 def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOut, **extra: Any) -> Any:
     view = petitioner_view(http.auth, p)  # type: ignore[attr-defined]
+    integration = request_integration(http)
+    if integration is not None and not integration_sees_petitioner(integration, p):
+        view = HIDDEN
     base = {
         "id": p.pk,
         "tracking_code": p.tracking_code,
@@ -698,7 +778,7 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
         for e in p.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk")
         if event_visible_to(http.auth, e)  # type: ignore[attr-defined]
     ]
-    actions = [ActionOut(action=t.action, label=str(t.label)) for t in available_actions(p, http.auth)]  # type: ignore[attr-defined]
+    actions = _actions_for(http, p)
     next_due = min((d.statutory_due for d in deadlines if d.status == "open"), default=None)
     return _petition_out(
         http,
@@ -812,6 +892,9 @@ def _receiving_organ(user: AbstractBaseUser, organ_id: int | None) -> Organ:
 @router.post("/petitions", response={201: PetitionCreatedOut, **ERRORS}, operation_id="petition_register")
 def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
+    integration = request_integration(request)
+    if integration is not None:
+        integration_may(integration, "register")
     organ = _receiving_organ(user, payload.receiving_organ_id)
     category = None
     if payload.category_id is not None:
@@ -1004,6 +1087,9 @@ def petition_get_endpoint(request: HttpRequest, petition_id: int) -> Any:
 )
 def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str) -> Any:
     user = request.auth  # type: ignore[attr-defined]
+    integration = request_integration(request)
+    if integration is not None:
+        integration_may(integration, action)  # before the petition is looked at: no oracle
     petition = access_petition(user, petition_id)
     try:
         data = json.loads(request.body or b"{}") if request.body.strip() else {}
@@ -1022,9 +1108,18 @@ def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str
     operation_id="petition_available_actions",
 )
 def petition_actions_endpoint(request: HttpRequest, petition_id: int) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    petition = access_petition(user, petition_id)
-    return [ActionOut(action=t.action, label=str(t.label)) for t in available_actions(petition, user)]
+    return _actions_for(request, access_petition(request.auth, petition_id))  # type: ignore[attr-defined]
+
+
+def _actions_for(http: HttpRequest, petition: Petition) -> list[ActionOut]:
+    """The actions the caller may take now (for an integration key: only those in its scope)."""
+    integration = request_integration(http)
+    allowed = set(integration.scope_actions) if integration is not None else None
+    return [
+        ActionOut(action=t.action, label=str(t.label))
+        for t in available_actions(petition, http.auth)  # type: ignore[attr-defined]
+        if allowed is None or t.action in allowed
+    ]
 
 
 api.add_router("", router)
