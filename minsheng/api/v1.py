@@ -145,6 +145,7 @@ INTEGRATION_OPERATIONS = frozenset(
         "petition_document_download",
         "petition_notes",
         "petition_note_add",
+        "petition_export",
     }
 )
 
@@ -969,28 +970,9 @@ class ListQuery(Schema):
 
 @router.get("/petitions", response={200: PetitionPage, **ERRORS}, operation_id="petition_list")
 def petition_list_endpoint(request: HttpRequest, filters: Query[ListQuery]) -> Any:
-    states = [s for s in (filters.state or "").split(",") if s]
-    unknown = [s for s in states if s not in State.values]
-    if unknown:
-        raise InvalidInput(f"unknown state {unknown[0]!r}", field="state")
     qs = petition_list(
         request.auth,  # type: ignore[attr-defined]
-        PetitionFilters(
-            state=states or None,
-            channel=filters.channel,
-            nature=filters.nature,
-            organ_id=filters.organ_id,
-            category_id=filters.category_id,
-            region_id=filters.region_id,
-            overdue=filters.overdue,
-            due_soon=filters.due_soon,
-            urgent=filters.urgent,
-            collective=filters.collective,
-            received_from=filters.received_from,
-            received_to=filters.received_to,
-            due_before=filters.due_before,
-            q=filters.q,
-        ),
+        petition_filters(filters),
     ).select_related("petitioner", "accused_organ")
     count = qs.count()
     if filters.cursor is not None:
@@ -1005,6 +987,30 @@ def petition_list_endpoint(request: HttpRequest, filters: Query[ListQuery]) -> A
         next=_list_url(request, page=str(filters.page + 1)) if more else None,
         next_cursor=None,
         results=[_petition_out(request, p) for p in rows],
+    )
+
+
+def petition_filters(filters: ListQuery) -> PetitionFilters:
+    """The list filters of a query (422 for an unknown state); shared by the list and the export."""
+    states = [s for s in (filters.state or "").split(",") if s]
+    unknown = [s for s in states if s not in State.values]
+    if unknown:
+        raise InvalidInput(f"unknown state {unknown[0]!r}", field="state")
+    return PetitionFilters(
+        state=states or None,
+        channel=filters.channel,
+        nature=filters.nature,
+        organ_id=filters.organ_id,
+        category_id=filters.category_id,
+        region_id=filters.region_id,
+        overdue=filters.overdue,
+        due_soon=filters.due_soon,
+        urgent=filters.urgent,
+        collective=filters.collective,
+        received_from=filters.received_from,
+        received_to=filters.received_to,
+        due_before=filters.due_before,
+        q=filters.q,
     )
 
 
@@ -1277,3 +1283,8 @@ api.add_router("", supervision_router)
 from minsheng.api.indicators import router as indicators_router  # noqa: E402
 
 api.add_router("", indicators_router)
+
+# Documents, notes, saved filters, the list export (what the workbench does): a module of their own.
+from minsheng.api.workbench import router as workbench_router  # noqa: E402
+
+api.add_router("", workbench_router)
