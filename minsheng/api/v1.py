@@ -1288,3 +1288,8 @@ api.add_router("", indicators_router)
 from minsheng.api.workbench import router as workbench_router  # noqa: E402
 
 api.add_router("", workbench_router)
+
+# The citizen API for mobile apps (track, rate, appeal, submit): no staff token.
+from minsheng.api.citizen import router as citizen_router  # noqa: E402
+
+api.add_router("/citizen", citizen_router)
