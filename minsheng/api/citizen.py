@@ -17,8 +17,9 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from minsheng.api.v1 import ErrorOut
-from minsheng.core.errors import ApplicationError, TransitionNotAllowed
-from minsheng.petitions.models import Petition, State
+from minsheng.core.errors import ApplicationError, InvalidInput, TransitionNotAllowed
+from minsheng.orgs.models import Organ, Region
+from minsheng.petitions.models import Nature, Petition, State
 from minsheng.petitions.services import petition_check_query
 from minsheng.portal import queries
 from minsheng.portal.security import client_ip, throttle_blocked, throttle_hit, throttle_reset, throttle_take
@@ -176,3 +177,160 @@ def citizen_appeal_endpoint(request: HttpRequest, payload: AppealIn) -> Any:
         },
     )
     return _out(Petition.objects.get(pk=petition.pk))
+
+
+# ---------------------------------------------------------------------------------------------- submission
+
+
+class CodeIn(Schema):
+    phone: str = Field(min_length=1, max_length=20, description="手机号码")
+
+
+class CodeSentOut(Schema):
+    sent: bool
+    expires_in: int = Field(description="seconds the code stays valid")
+
+
+def _form_error(form: Any) -> InvalidInput:
+    """The first error of a portal form, as the API's 422 (same message as on the portal)."""
+    field, errors = next(iter(form.errors.items()))
+    name = {"request_text": "request", "region": "region_id", "accused_organ": "accused_organ_id"}.get(
+        field, field
+    )
+    return InvalidInput(str(errors[0]), field=None if field == "__all__" else name)
+
+
+@router.post(
+    "/verification-codes",
+    response={202: CodeSentOut, **CITIZEN_ERRORS},
+    operation_id="citizen_verification_code",
+)
+def citizen_verification_code_endpoint(request: HttpRequest, payload: CodeIn) -> Any:
+    """Send a 6-digit code to the phone by SMS (valid 10 minutes), with the portal's limits: once a
+    minute and five times an hour per phone, and per address (429 with the portal's message)."""
+    from minsheng.portal.forms import ContactForm
+    from minsheng.portal.security import OTP_TTL_SECONDS
+    from minsheng.portal.submission import send_code
+
+    form = ContactForm({"name": "-", "phone": payload.phone})
+    form.is_valid()
+    if "phone" in form.errors:
+        raise InvalidInput(str(form.errors["phone"][0]), field="phone")
+    error = send_code(request, form.cleaned_data["phone"], "submit")
+    if error:
+        raise TooMany(error)
+    return 202, CodeSentOut(sent=True, expires_in=OTP_TTL_SECONDS)
+
+
+class SubmissionIn(Schema):
+    nature: str = Field(description="suggestion | accusation | grievance | litigation_related")
+    title: str = Field(max_length=60)
+    facts: str = Field(max_length=5000)
+    request: str = Field(max_length=2000)
+    reasons: str = Field("", max_length=3000)
+    region_id: int | None = Field(None, description="a district or street (GET /api/v1/regions)")
+    place_text: str = Field("", max_length=200)
+    accused_organ_id: int | None = Field(None, description="accusations only")
+    accused_person: str = Field("", max_length=100)
+    anonymous: bool = Field(False, description="accusations only, where the deployment allows it")
+    name: str = Field("", max_length=50)
+    phone: str = Field("", max_length=20)
+    code: str = Field("", max_length=6, description="the SMS code sent to the phone")
+    address: str = Field("", max_length=200)
+    id_number: str = Field("", max_length=30)
+
+
+class SubmittedOut(Schema):
+    tracking_code: str
+    query_password: str = Field(description="shown once; also sent by SMS unless anonymous")
+    sms_sent: bool
+
+
+@router.post("/petitions", response={201: SubmittedOut, **CITIZEN_ERRORS}, operation_id="citizen_submit")
+def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
+    """Submit a petition online, as the portal's form does: the portal's checks of the matter and
+    the contact (same messages), the phone proved with the SMS code (unless an anonymous
+    accusation), the portal's submission limits per address and phone, registration at the city's
+    petition bureau through the same service. Answers the tracking code and the query password."""
+    from minsheng.portal.forms import ContactForm, MatterForm, allow_anonymous_accusations
+    from minsheng.portal.security import otp_check, phone_key
+    from minsheng.portal.submission import online_register, otp_error
+
+    matter = MatterForm(
+        {
+            "nature": payload.nature,
+            "title": payload.title,
+            "facts": payload.facts,
+            "request_text": payload.request,
+            "reasons": payload.reasons,
+            "region": str(payload.region_id or ""),
+            "place_text": payload.place_text,
+            "accused_organ": str(payload.accused_organ_id or ""),
+            "accused_person": payload.accused_person,
+        }
+    )
+    if not matter.is_valid():
+        raise _form_error(matter)
+    draft = dict(matter.cleaned_data)
+    allow_anonymous = allow_anonymous_accusations() and draft.get("nature") == "accusation"
+    contact_form = ContactForm(
+        {
+            "anonymous": "on" if payload.anonymous else "",
+            "name": payload.name,
+            "phone": payload.phone,
+            "code": payload.code,
+            "address": payload.address,
+            "id_number": payload.id_number,
+        },
+        allow_anonymous=allow_anonymous,
+    )
+    if payload.anonymous and not allow_anonymous:
+        raise InvalidInput(_("只有检举控告可以匿名提出。"), field="anonymous")
+    if not contact_form.is_valid():
+        raise _form_error(contact_form)
+    contact_data = contact_form.cleaned_data
+    anonymous = bool(contact_data.get("anonymous"))
+    phone = "" if anonymous else contact_data["phone"]
+    bureau = queries.online_bureau()
+    if bureau is None:
+        raise TransitionNotAllowed(_("网上信访暂不可用：未配置市信访局。请通过来信或来访提出。"))
+    ip = client_ip(request)
+    if throttle_blocked("submit_ip", ip) or (phone and throttle_blocked("submit_phone", phone_key(phone))):
+        raise TooMany(_("提交过于频繁，请稍后再试。如情况紧急，请拨打信访部门电话或前往接待场所。"))
+    if not anonymous:
+        if not contact_data.get("code"):
+            raise InvalidInput(_("请先获取并填写短信验证码。"), field="code")
+        result = otp_check(phone, "submit", contact_data["code"])
+        if not result.ok:
+            raise InvalidInput(otp_error(result.reason), field="code")
+    contact: dict[str, Any] = (
+        {"anonymous": True}
+        if anonymous
+        else {
+            "anonymous": False,
+            "name": contact_data["name"].strip(),
+            "phone": phone,
+            "address": (contact_data.get("address") or "").strip(),
+            "id_number": contact_data.get("id_number", ""),
+        }
+    )
+    region = Region.objects.filter(pk=payload.region_id).first() if payload.region_id else None
+    accused = Organ.objects.filter(pk=payload.accused_organ_id).first() if payload.accused_organ_id else None
+    text = "\n".join([draft["title"], draft["facts"], draft["request_text"], draft.get("reasons", "")])
+    is_accusation = draft["nature"] == Nature.ACCUSATION
+    suggestion = queries.suggest_handling(
+        draft["title"],
+        text,
+        region,
+        draft["nature"],
+        place_text=draft.get("place_text", ""),
+        accused_organ=accused if is_accusation else None,
+        accused_person=draft.get("accused_person", "") if is_accusation else "",
+    )
+    petition, password, sms_queued = online_register(draft, contact, region, accused, suggestion, bureau)
+    throttle_hit("submit_ip", ip)
+    if phone:
+        throttle_hit("submit_phone", phone_key(phone))
+    return 201, SubmittedOut(
+        tracking_code=petition.tracking_code, query_password=password, sms_sent=sms_queued
+    )

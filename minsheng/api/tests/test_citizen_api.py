@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -140,3 +141,80 @@ def test_bad_rating_value_is_422(client: Client, world: Any, register: Any) -> N
     )
     assert response.status_code == 422 and response.json()["field"] == "value"
     assert not Rating.objects.exists()
+
+
+MATTER = {
+    "nature": "grievance",
+    "title": "小区旁工地夜间施工噪音扰民",
+    "facts": "连续一个月夜间施工，噪音很大。",
+    "request": "请求责令工地停止夜间施工",
+}
+
+
+def sms_code(phone: str) -> str:
+    from minsheng.notifications import sms
+
+    text = next(t for p, t in reversed(sms.sent_messages) if p == phone)
+    return re.search(r"\d{6}", text).group(0)  # type: ignore[union-attr]
+
+
+def test_submit_with_the_sms_code_registers_at_the_bureau(client: Client, world: Any) -> None:
+    from minsheng.notifications import sms
+
+    sms.sent_messages.clear()
+    phone = "13912345678"
+    sent = call(client, "verification-codes", {"phone": phone})
+    assert sent.status_code == 202 and sent.json() == {"sent": True, "expires_in": 600}
+    body = {**MATTER, "name": "王五", "phone": phone, "code": sms_code(phone), "address": "A市A3区"}
+    made = call(client, "petitions", body)
+    assert made.status_code == 201, made.content
+    answer = made.json()
+    petition = Petition.objects.get(tracking_code=answer["tracking_code"])
+    assert petition.channel == "online" and petition.receiving_organ == world.bureau
+    assert petition.petitioner.phone == phone and petition.petitioner.phone_verified_at is not None
+    assert answer["sms_sent"] is True
+    # The credentials open it through the citizen API.
+    creds = {"tracking_code": answer["tracking_code"], "password": answer["query_password"]}
+    assert call(client, "track", creds).json()["state"] == "registered"
+
+
+def test_submit_refuses_what_the_portal_refuses_and_registers_nothing(client: Client, world: Any) -> None:
+    before = Petition.objects.count()
+    no_code = call(client, "petitions", {**MATTER, "name": "王五", "phone": "13912345678"})
+    assert no_code.status_code == 422 and no_code.json() == {
+        "code": "invalid",
+        "message": "请先获取并填写短信验证码。",
+        "field": "code",
+    }
+    wrong = call(client, "petitions", {**MATTER, "name": "王五", "phone": "13912345678", "code": "000000"})
+    assert wrong.status_code == 422 and wrong.json()["field"] == "code"
+    bad_phone = call(client, "petitions", {**MATTER, "name": "王五", "phone": "12345", "code": "123456"})
+    assert bad_phone.json()["message"] == "请输入11位手机号码，例如 13800138000。"
+    accused = call(
+        client, "petitions", {**MATTER, "accused_organ_id": world.organs["a-housing"].pk, "anonymous": True}
+    )
+    assert accused.status_code == 422 and accused.json()["field"] in ("anonymous", "accused_organ_id")
+    too_long = call(client, "petitions", {**MATTER, "title": "长" * 61})
+    assert too_long.status_code == 422 and too_long.json()["field"] == "title"
+    assert Petition.objects.count() == before
+
+
+def test_anonymous_accusation_needs_no_phone_and_hides_nobody(client: Client, world: Any) -> None:
+    body = {
+        **MATTER,
+        "nature": "accusation",
+        "accused_organ_id": world.organs["a-housing"].pk,
+        "anonymous": True,
+    }
+    made = call(client, "petitions", body)
+    assert made.status_code == 201, made.content
+    petition = Petition.objects.get(tracking_code=made.json()["tracking_code"])
+    assert petition.nature == "accusation" and petition.is_anonymous and made.json()["sms_sent"] is False
+
+
+def test_codes_are_throttled_like_the_portal(client: Client, world: Any) -> None:
+    assert call(client, "verification-codes", {"phone": "13912345678"}).status_code == 202
+    again = call(client, "verification-codes", {"phone": "13912345678"})
+    assert again.status_code == 429
+    assert again.json()["message"] == "验证码发送过于频繁，请稍后再试（每分钟最多1次，每小时最多5次）。"
+    assert call(client, "verification-codes", {"phone": "1391"}).status_code == 422
