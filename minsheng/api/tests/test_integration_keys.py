@@ -213,3 +213,27 @@ def test_a_key_with_register_in_scope_registers_once_per_idempotency_key(client:
     assert again.content == first.content and first.json()["petitioner"]["hidden"] is True
     assert Petition.objects.filter(title="路灯不亮").count() == 1
     assert IdempotencyKey.objects.get(key="h-1").principal == f"integration:{integration.pk}"
+
+
+def test_the_demo_hotline_key_registers_through_the_api_and_is_idempotent(client: Client, world: Any) -> None:
+    from minsheng.integrations.demo import demo_integration
+
+    first, key = demo_integration()
+    again, same_key = demo_integration()
+    assert (again.pk, same_key) == (first.pk, key)
+    assert IntegrationEvent.objects.filter(integration=first, kind="scope_changed").count() == 1
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    body = {"channel": "phone", "title": "路灯不亮", "request": "请修复路灯", "petitioner": {"name": "赵六"}}
+    made = client.post("/api/v1/petitions", body, content_type="application/json", **auth)
+    assert made.status_code == 201, made.content
+    note = client.post(
+        f"/api/v1/petitions/{made.json()['id']}/notes",
+        {"text": "热线回访"},
+        content_type="application/json",
+        **auth,
+    )
+    assert note.status_code == 201 and note.json()["author"] == f"integration-{first.pk}"
+    forward = client.post(
+        f"/api/v1/petitions/{made.json()['id']}/actions/forward", {}, content_type="application/json", **auth
+    )
+    assert forward.status_code == 403 and forward.json()["code"] == "scope_forbidden"

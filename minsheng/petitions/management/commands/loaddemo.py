@@ -36,6 +36,13 @@ class Command(BaseCommand):
         finally:
             deadline_log.setLevel(previous)
         self.stdout.write(f"demo: {created} new petitions in {time.monotonic() - started:.1f}s")
+        from minsheng.integrations.demo import demo_integration
+
+        hotline, hotline_key = demo_integration()
+        self.stdout.write(
+            f"Integration key of {hotline.name} (/api/v1, registers at a-bureau, adds notes, "
+            f"no personal data; docs/api.md): {hotline_key}"
+        )
         missing = uncovered_years_in_use()
         if missing:
             years = ", ".join(map(str, missing))
