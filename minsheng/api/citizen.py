@@ -13,7 +13,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from minsheng.api.v1 import ErrorOut
@@ -219,7 +219,7 @@ def citizen_verification_code_endpoint(request: HttpRequest, payload: CodeIn) ->
     error = send_code(request, form.cleaned_data["phone"], "submit")
     if error:
         raise TooMany(error)
-    return 202, CodeSentOut(sent=True, expires_in=OTP_TTL_SECONDS)
+    return Status(202, CodeSentOut(sent=True, expires_in=OTP_TTL_SECONDS))
 
 
 class SubmissionIn(Schema):
@@ -331,6 +331,6 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     throttle_hit("submit_ip", ip)
     if phone:
         throttle_hit("submit_phone", phone_key(phone))
-    return 201, SubmittedOut(
-        tracking_code=petition.tracking_code, query_password=password, sms_sent=sms_queued
+    return Status(
+        201, SubmittedOut(tracking_code=petition.tracking_code, query_password=password, sms_sent=sms_queued)
     )

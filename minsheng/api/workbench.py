@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from minsheng.api.v1 import (
@@ -178,7 +178,7 @@ def petition_note_add_endpoint(request: HttpRequest, petition_id: int, payload: 
         .select_related("actor", "actor_organ")
         .latest("pk")
     )
-    return 201, _note_out(event)
+    return Status(201, _note_out(event))
 
 
 # ---------------------------------------------------------------------------------------------- saved filters
@@ -215,7 +215,8 @@ def saved_filter_create_endpoint(request: HttpRequest, payload: SavedFilterIn) -
     """Save a filter (a filter of the same name is replaced)."""
     from minsheng.search.services import saved_filter_save
 
-    return 201, _saved_out(saved_filter_save(request.auth, payload.name, payload.query))  # type: ignore[attr-defined]
+    saved = saved_filter_save(request.auth, payload.name, payload.query)  # type: ignore[attr-defined]
+    return Status(201, _saved_out(saved))
 
 
 @router.delete(
@@ -226,7 +227,7 @@ def saved_filter_delete_endpoint(request: HttpRequest, filter_id: int) -> Any:
     from minsheng.search.services import saved_filter_delete
 
     saved_filter_delete(request.auth, filter_id)  # type: ignore[attr-defined]
-    return 204, None
+    return Status(204, None)
 
 
 # ---------------------------------------------------------------------------------------------- export
