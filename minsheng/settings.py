@@ -361,6 +361,8 @@ MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS = env_bool("MINSHENG_ALLOW_ANONYMOUS_ACCUSA
 # R-150: leaders and supervisors above an accused unit count as its accused side (they answer for it).
 MINSHENG_SHIELD_OVERSIGHT = env_bool("MINSHENG_SHIELD_OVERSIGHT", True)
 MINSHENG_API_TOKEN_TTL_HOURS = env_int("MINSHENG_API_TOKEN_TTL_HOURS", 12, minimum=1)
+# Idempotency-Key on POST /api/v1 (docs/api.md): how long a key and its first answer are kept.
+MINSHENG_IDEMPOTENCY_TTL_HOURS = env_int("MINSHENG_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 # Webhooks (docs/open311.md): retries with exponential backoff (base × 2^(attempt-1), capped at a day),
 # the number of attempts per message, and the consecutive failures after which a subscription is disabled.
 MINSHENG_WEBHOOK_BACKOFF_SECONDS = env_int("MINSHENG_WEBHOOK_BACKOFF_SECONDS", 30, minimum=1)

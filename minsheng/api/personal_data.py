@@ -10,9 +10,12 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from minsheng.api.v1 import ERRORS
+from minsheng.api.v1 import ERRORS, request_integration
+from minsheng.core.errors import NotFound
+from minsheng.integrations.scopes import integration_sees_petitioner
 from minsheng.petitions.attachments import attachment_download, attachments_for
 from minsheng.petitions.selectors import access_petition
 
@@ -38,6 +41,9 @@ def petition_attachments_endpoint(request: HttpRequest, petition_id: int) -> Any
     petitioner. ``downloadable``: the caller may download them (with a reason)."""
     user = request.auth  # type: ignore[attr-defined]
     petition = access_petition(user, petition_id)
+    integration = request_integration(request)
+    if integration is not None and not integration_sees_petitioner(integration, petition):
+        return []
     return [
         AttachmentOut(
             id=item.pk,
@@ -78,6 +84,9 @@ def petition_attachment_download_endpoint(
     written to the personal-data access log with ``reason``."""
     user = request.auth  # type: ignore[attr-defined]
     petition = access_petition(user, petition_id)
+    integration = request_integration(request)
+    if integration is not None and not integration_sees_petitioner(integration, petition):
+        raise NotFound(_("附件不存在。"))
     download = attachment_download(user, petition, attachment_id, reason=reason)
     response = HttpResponse(download.content, content_type="application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(True, download.filename) or "attachment"

@@ -7,7 +7,10 @@ may not, 404 missing or not visible, 409 action not allowed in this state, 422 i
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
+from functools import wraps
 from typing import Any, Literal
 
 from django.conf import settings
@@ -16,14 +19,23 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import Field, field_validator
 
 from minsheng.api.action_schemas import add_action_bodies
+from minsheng.api.idempotency import idempotent_view, operation_of
 from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
 from minsheng.core.rules import load_rules
+from minsheng.integrations.keys import KEY_PREFIX
+from minsheng.integrations.models import Integration
+from minsheng.integrations.scopes import (
+    api_integration_authenticate,
+    integration_may,
+    integration_sees_petitioner,
+)
 from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.orgs.security import confirmed_device, two_factor_required
 from minsheng.orgs.selectors import memberships_of, roles_of
@@ -31,6 +43,7 @@ from minsheng.orgs.tokens import authenticate_token, issue_token
 from minsheng.petitions.citizen_access import canonical_phone, petition_send_query_credentials
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.petitions.selectors import (
+    HIDDEN,
     PetitionFilters,
     access_petition,
     petition_list,
@@ -41,7 +54,7 @@ from minsheng.petitions.selectors import (
 )
 from minsheng.workflow.inputs import schema_for
 from minsheng.workflow.labels import rule_name
-from minsheng.workflow.selectors import event_visible_to, limitation_for, split_links_for
+from minsheng.workflow.selectors import event_visible_to, limitation_for, petition_version, split_links_for
 from minsheng.workflow.services import (
     MAX_ID,
     TRANSITIONS,
@@ -58,7 +71,19 @@ class BearerAuth(HttpBearer):
     password or posts changed since it was issued."""
 
     def authenticate(self, request: HttpRequest, token: str) -> AbstractBaseUser | None:
-        user = authenticate_token(token)
+        if getattr(request, "_api_bearer_token", None) == token:  # already checked (idempotency)
+            return request._api_bearer_user  # type: ignore[attr-defined,no-any-return]
+        user: AbstractBaseUser | None
+        if token.startswith(KEY_PREFIX):
+            # A scoped integration key (minsheng.integrations.scopes): acts as its service account.
+            integration = api_integration_authenticate(token)
+            user = integration.api_user if integration is not None else None
+            if user is not None and not user.is_active:
+                user = None
+            request.integration = integration if user is not None else None  # type: ignore[attr-defined]
+        else:
+            user = authenticate_token(token)
+        request._api_bearer_token, request._api_bearer_user = token, user  # type: ignore[attr-defined]
         if user is not None:
             request.user = user  # type: ignore[assignment]
         return user
@@ -72,7 +97,135 @@ class MinshengAPI(NinjaAPI):
     ) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         prefix = path_prefix if path_prefix is not None else self.get_root_path(path_params or {})
-        return add_action_bodies(schema, prefix)
+        return add_protocol_headers(add_action_bodies(schema, prefix))
+
+
+def principal_label(auth: Any) -> str | None:
+    """Whose idempotency keys these are: ``user:<id>`` for a staff token, ``integration:<id>``."""
+    from minsheng.integrations.models import Integration
+
+    if isinstance(auth, Integration):
+        return f"integration:{auth.pk}"
+    if isinstance(auth, AbstractBaseUser):
+        return f"user:{auth.pk}"
+    return None
+
+
+def _principal_of(request: HttpRequest, operation: Any) -> str | None:
+    """Authenticate as the operation will (the result is remembered on the request)."""
+    for callback in getattr(operation, "auth_callbacks", None) or []:
+        result = callback(request)
+        if result:
+            return principal_label(getattr(request, "integration", None) or result)
+    return None
+
+
+def request_integration(request: HttpRequest) -> Integration | None:
+    """The integration whose key authenticated the request (None for staff tokens)."""
+    return getattr(request, "integration", None)
+
+
+# What an integration key may call at all (its scope narrows further: organs, actions, personal data).
+INTEGRATION_OPERATIONS = frozenset(
+    {
+        "auth_me",
+        "organs_list",
+        "categories_list",
+        "regions_list",
+        "deadline_rules_list",
+        "actions_list",
+        "petition_register",
+        "petition_list",
+        "petition_get",
+        "petition_action",
+        "petition_available_actions",
+        "petition_attachments",
+        "petition_attachment_download",
+        "petition_documents",
+        "petition_document_download",
+        "petition_notes",
+        "petition_note_add",
+        "petition_export",
+    }
+)
+
+
+def integration_guard(run: Any) -> Any:
+    """Refuse (403 ``scope_forbidden``) the operations integration keys may not use at all."""
+    operation = operation_of(run)
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, **kw: Any) -> Any:
+        if _bearer(request).startswith(KEY_PREFIX) and operation is not None and operation.auth_callbacks:
+            _principal_of(request, operation)
+            integration = request_integration(request)
+            if integration is not None:
+                if operation.operation_id not in INTEGRATION_OPERATIONS:
+                    body = {"code": "scope_forbidden", "message": _("接口密钥不能使用此功能。")}
+                    return api.create_response(request, body, status=403)
+                if operation.operation_id == "petition_register":
+                    try:  # before the body is read: the same 403 whatever is sent
+                        integration_may(integration, "register")
+                    except ApplicationError as exc:
+                        return api.create_response(request, exc.as_dict(), status=exc.http_status)
+        return run(request, **kw)
+
+    wrapper._operation = operation  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _bearer(request: HttpRequest) -> str:
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else ""
+
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "retry safely: the same key with the same request returns the first answer "
+    "(header Idempotent-Replayed: true) and does nothing again; with another request 422 "
+    "idempotency_key_reused. 1–200 visible ASCII characters; kept MINSHENG_IDEMPOTENCY_TTL_HOURS.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+}
+
+
+IF_MATCH_PARAMETER = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "the ETag of GET /petitions/{id}: the action is refused with 412 "
+    "precondition_failed if the petition has had an event since; `*` or absent: no check",
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+IF_NONE_MATCH_PARAMETER = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "an ETag received before: 304 Not Modified when the petition is unchanged for you",
+    "schema": {"type": "string", "maxLength": 200},
+}
+
+
+def _add_parameter(operation: dict[str, Any], parameter: dict[str, Any]) -> None:
+    params = operation.setdefault("parameters", [])
+    if not any(p.get("name") == parameter["name"] for p in params):
+        params.append(parameter)
+
+
+def add_protocol_headers(schema: Any) -> Any:
+    """Declare the optional request headers the API honours: Idempotency-Key on every
+    authenticated POST, If-Match on actions, If-None-Match on the petition read."""
+    for path, item in schema.get("paths", {}).items():
+        operation = item.get("post")
+        if operation is not None and operation.get("security"):  # unauthenticated: keys are not kept
+            _add_parameter(operation, IDEMPOTENCY_PARAMETER)
+            if "/petitions/{petition_id}/actions/" in path:
+                _add_parameter(operation, IF_MATCH_PARAMETER)
+        if path.endswith("/petitions/{petition_id}") and "get" in item:
+            _add_parameter(item["get"], IF_NONE_MATCH_PARAMETER)
+    return schema
 
 
 api = MinshengAPI(
@@ -87,6 +240,9 @@ api = MinshengAPI(
     docs=Swagger(settings={"validatorUrl": None}),
     docs_url="/docs" if settings.MINSHENG_API_DOCS else None,
 )
+# Idempotency-Key on every POST (minsheng.api.idempotency): wraps each operation's run.
+api.add_decorator(idempotent_view(_principal_of), mode="view")
+api.add_decorator(integration_guard, mode="view")
 
 
 class ErrorOut(Schema):
@@ -97,6 +253,8 @@ class ErrorOut(Schema):
 
 
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+# Actions also refuse a stale If-Match (412); the petition read answers If-None-Match with 304.
+ACTION_ERRORS: dict[int, type[Schema]] = {**ERRORS, 412: ErrorOut}
 
 
 @api.exception_handler(ApplicationError)
@@ -573,8 +731,10 @@ class PetitionDetailOut(PetitionOut):
 
 class PetitionPage(Schema):
     count: int
-    page: int
+    page: int | None = Field(description="the page number; null in cursor mode")
     page_size: int
+    next: str | None = Field(None, description="the URL of the next page (null on the last)")
+    next_cursor: str | None = Field(None, description="cursor mode: the `cursor` of the next page")
     results: list[PetitionOut]
 
 
@@ -584,6 +744,9 @@ class PetitionCreatedOut(PetitionDetailOut):
 
 def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOut, **extra: Any) -> Any:
     view = petitioner_view(http.auth, p)  # type: ignore[attr-defined]
+    integration = request_integration(http)
+    if integration is not None and not integration_sees_petitioner(integration, p):
+        view = HIDDEN
     base = {
         "id": p.pk,
         "tracking_code": p.tracking_code,
@@ -649,7 +812,7 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
         for e in p.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk")
         if event_visible_to(http.auth, e)  # type: ignore[attr-defined]
     ]
-    actions = [ActionOut(action=t.action, label=str(t.label)) for t in available_actions(p, http.auth)]  # type: ignore[attr-defined]
+    actions = _actions_for(http, p)
     next_due = min((d.statutory_due for d in deadlines if d.status == "open"), default=None)
     return _petition_out(
         http,
@@ -729,6 +892,44 @@ def _chain_out(chain: Any) -> AccountableChainOut:
     )
 
 
+def _detail_response(http: HttpRequest, petition: Petition, status: int = 200, **extra: Any) -> HttpResponse:
+    """The detail as ninja would render it, with ``ETag: "<version>.<digest of the body>"`` — the
+    version (``workflow.selectors.petition_version``) is what If-Match compares; the digest makes
+    the tag change with anything else this caller sees (a deadline turning due, masking)."""
+    cls = PetitionCreatedOut if "query_password" in extra else PetitionDetailOut
+    out = _detail(http, petition, cls, **extra)
+    response = api.create_response(http, out.model_dump(), status=status)
+    digest = hashlib.sha256(response.content).hexdigest()[:16]
+    response["ETag"] = f'"{petition_version(petition.pk)}.{digest}"'
+    response["Vary"] = "Authorization"
+    return response
+
+
+def _entity_tags(header: str) -> list[str]:
+    return [tag.strip().removeprefix("W/").strip('"') for tag in header.split(",") if tag.strip()]
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """If-None-Match: any listed tag (weak comparison) or ``*``."""
+    if not header:
+        return False
+    tags = _entity_tags(header)
+    return "*" in tags or etag.strip('"') in tags
+
+
+def if_match_version(header: str | None) -> str | None:
+    """The petition version an If-Match names (None: no precondition). ``*`` means any version;
+    a tag this API did not make is refused (422), never ignored."""
+    if header is None or not header.strip():
+        return None
+    tags = _entity_tags(header)
+    if "*" in tags:
+        return None
+    if len(tags) != 1 or not re.fullmatch(r"\d+-\d+(\.[0-9a-f]{16})?", tags[0]):
+        raise InvalidInput(_("If-Match 应为 GET /api/v1/petitions/{id} 返回的一个 ETag。"), field="If-Match")
+    return tags[0].split(".")[0]
+
+
 def _region_by_code(code: str | None) -> Region | None:
     """The region a request names by code (None when it names none); 422 for an unknown code."""
     if not code:
@@ -768,6 +969,9 @@ def _receiving_organ(user: AbstractBaseUser, organ_id: int | None) -> Organ:
 @router.post("/petitions", response={201: PetitionCreatedOut, **ERRORS}, operation_id="petition_register")
 def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
+    integration = request_integration(request)
+    if integration is not None:
+        integration_may(integration, "register")
     organ = _receiving_organ(user, payload.receiving_organ_id)
     category = None
     if payload.category_id is not None:
@@ -812,7 +1016,7 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
     # The petitioner gets the tracking code and query password by SMS too (issue 13).
     petition_send_query_credentials(petition, password, actor=user)
     petition = registered_petition_for(user, petition)
-    return Status(201, _detail(request, petition, PetitionCreatedOut, query_password=password))
+    return _detail_response(request, petition, 201, query_password=password)
 
 
 class ListQuery(Schema):
@@ -832,58 +1036,142 @@ class ListQuery(Schema):
     q: str | None = Field(None, max_length=200)
     page: int = Field(1, ge=1, le=1_000_000)
     page_size: int = Field(20, ge=1, le=100)
+    cursor: str | None = Field(
+        None,
+        max_length=500,
+        description="cursor mode: empty for the first page, then `next_cursor`; newest first (id "
+        "descending), stable while petitions are added or change state",
+    )
 
 
 @router.get("/petitions", response={200: PetitionPage, **ERRORS}, operation_id="petition_list")
 def petition_list_endpoint(request: HttpRequest, filters: Query[ListQuery]) -> Any:
-    states = [s for s in (filters.state or "").split(",") if s]
-    unknown = [s for s in states if s not in State.values]
-    if unknown:
-        raise InvalidInput(f"unknown state {unknown[0]!r}", field="state")
     qs = petition_list(
         request.auth,  # type: ignore[attr-defined]
-        PetitionFilters(
-            state=states or None,
-            channel=filters.channel,
-            nature=filters.nature,
-            organ_id=filters.organ_id,
-            category_id=filters.category_id,
-            region_id=filters.region_id,
-            overdue=filters.overdue,
-            due_soon=filters.due_soon,
-            urgent=filters.urgent,
-            collective=filters.collective,
-            received_from=filters.received_from,
-            received_to=filters.received_to,
-            due_before=filters.due_before,
-            q=filters.q,
-        ),
+        petition_filters(filters),
     ).select_related("petitioner", "accused_organ")
     count = qs.count()
+    if filters.cursor is not None:
+        return _cursor_page(request, qs, filters, count)
     start = (filters.page - 1) * filters.page_size
     rows = list(qs[start : start + filters.page_size])
+    more = start + len(rows) < count
     return PetitionPage(
         count=count,
         page=filters.page,
         page_size=filters.page_size,
+        next=_list_url(request, page=str(filters.page + 1)) if more else None,
+        next_cursor=None,
+        results=[_petition_out(request, p) for p in rows],
+    )
+
+
+def petition_filters(filters: ListQuery) -> PetitionFilters:
+    """The list filters of a query (422 for an unknown state); shared by the list and the export."""
+    states = [s for s in (filters.state or "").split(",") if s]
+    unknown = [s for s in states if s not in State.values]
+    if unknown:
+        raise InvalidInput(f"unknown state {unknown[0]!r}", field="state")
+    return PetitionFilters(
+        state=states or None,
+        channel=filters.channel,
+        nature=filters.nature,
+        organ_id=filters.organ_id,
+        category_id=filters.category_id,
+        region_id=filters.region_id,
+        overdue=filters.overdue,
+        due_soon=filters.due_soon,
+        urgent=filters.urgent,
+        collective=filters.collective,
+        received_from=filters.received_from,
+        received_to=filters.received_to,
+        due_before=filters.due_before,
+        q=filters.q,
+    )
+
+
+CURSOR_SALT = "minsheng.api.petition-cursor"
+
+
+def _filters_digest(filters: ListQuery) -> str:
+    """What a cursor belongs to: the filters, not the page position."""
+    values = filters.model_dump(exclude={"page", "page_size", "cursor"})
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _list_url(request: HttpRequest, **changes: str) -> str:
+    query = request.GET.copy()
+    for name, value in changes.items():
+        query[name] = value
+    if "cursor" in changes:
+        query.pop("page", None)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+
+def _cursor_page(request: HttpRequest, qs: Any, filters: ListQuery, count: int) -> PetitionPage:
+    """Keyset pagination: id descending, after the last id of the previous page. The cursor is
+    signed (opaque, not forgeable) and bound to the filters it was made for."""
+    from django.core import signing
+
+    digest = _filters_digest(filters)
+    if filters.page != 1:
+        raise InvalidInput(_("cursor 与 page 不能同时使用。"), field="page")
+    qs = qs.order_by("-pk")
+    if filters.cursor:
+        try:
+            position = signing.loads(filters.cursor, salt=CURSOR_SALT)
+            after, made_for = int(position["after"]), str(position["filters"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            raise InvalidInput(_("cursor 无效，请从第一页重新开始。"), field="cursor") from None
+        if made_for != digest:
+            raise InvalidInput(_("cursor 属于另一组筛选条件，请从第一页重新开始。"), field="cursor")
+        qs = qs.filter(pk__lt=after)
+    rows = list(qs[: filters.page_size + 1])
+    more = len(rows) > filters.page_size
+    rows = rows[: filters.page_size]
+    next_cursor = (
+        signing.dumps({"after": rows[-1].pk, "filters": digest}, salt=CURSOR_SALT, compress=True)
+        if more
+        else None
+    )
+    return PetitionPage(
+        count=count,
+        page=None,
+        page_size=filters.page_size,
+        next=_list_url(request, cursor=next_cursor) if next_cursor else None,
+        next_cursor=next_cursor,
         results=[_petition_out(request, p) for p in rows],
     )
 
 
 @router.get(
-    "/petitions/{petition_id}", response={200: PetitionDetailOut, **ERRORS}, operation_id="petition_get"
+    "/petitions/{petition_id}",
+    response={200: PetitionDetailOut, 304: None, **ERRORS},
+    operation_id="petition_get",
 )
 def petition_get_endpoint(request: HttpRequest, petition_id: int) -> Any:
-    return _detail(request, access_petition(request.auth, petition_id))  # type: ignore[attr-defined]
+    """The petition with its ``ETag`` (send it back as ``If-Match`` on actions; ``If-None-Match``
+    answers 304 when nothing changed for you)."""
+    petition = access_petition(request.auth, petition_id)  # type: ignore[attr-defined]
+    response = _detail_response(request, petition)
+    if etag_matches(request.headers.get("If-None-Match"), response["ETag"]):
+        not_modified = HttpResponse(status=304)
+        for name in ("ETag", "Vary"):
+            not_modified[name] = response[name]
+        return not_modified
+    return response
 
 
 @router.post(
     "/petitions/{petition_id}/actions/{action}",
-    response={200: PetitionDetailOut, **ERRORS},
+    response={200: PetitionDetailOut, **ACTION_ERRORS},
     operation_id="petition_action",
 )
 def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str) -> Any:
     user = request.auth  # type: ignore[attr-defined]
+    integration = request_integration(request)
+    if integration is not None:
+        integration_may(integration, action)  # before the petition is looked at: no oracle
     petition = access_petition(user, petition_id)
     try:
         data = json.loads(request.body or b"{}") if request.body.strip() else {}
@@ -891,8 +1179,9 @@ def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str
         raise InvalidInput("the body must be a JSON object", field="body") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object", field="body")
-    petition_transition(petition.pk, action, actor=user, data=data)
-    return _detail(request, access_petition(user, petition.pk))
+    expected = if_match_version(request.headers.get("If-Match"))
+    petition_transition(petition.pk, action, actor=user, data=data, expected_version=expected)
+    return _detail_response(request, access_petition(user, petition.pk))
 
 
 @router.get(
@@ -901,9 +1190,18 @@ def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str
     operation_id="petition_available_actions",
 )
 def petition_actions_endpoint(request: HttpRequest, petition_id: int) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
-    petition = access_petition(user, petition_id)
-    return [ActionOut(action=t.action, label=str(t.label)) for t in available_actions(petition, user)]
+    return _actions_for(request, access_petition(request.auth, petition_id))  # type: ignore[attr-defined]
+
+
+def _actions_for(http: HttpRequest, petition: Petition) -> list[ActionOut]:
+    """The actions the caller may take now (for an integration key: only those in its scope)."""
+    integration = request_integration(http)
+    allowed = set(integration.scope_actions) if integration is not None else None
+    return [
+        ActionOut(action=t.action, label=str(t.label))
+        for t in available_actions(petition, http.auth)  # type: ignore[attr-defined]
+        if allowed is None or t.action in allowed
+    ]
 
 
 api.add_router("", router)
@@ -1068,3 +1366,13 @@ api.add_router("", accountability_router)
 from minsheng.api.reception import router as reception_router  # noqa: E402
 
 api.add_router("", reception_router)
+
+# Documents, notes, saved filters, the list export (what the workbench does): a module of their own.
+from minsheng.api.workbench import router as workbench_router  # noqa: E402
+
+api.add_router("", workbench_router)
+
+# The citizen API for mobile apps (track, rate, appeal, submit): no staff token.
+from minsheng.api.citizen import router as citizen_router  # noqa: E402
+
+api.add_router("/citizen", citizen_router)

@@ -54,3 +54,10 @@ class InvalidInput(ApplicationError):
 
     code = "invalid"
     http_status = 422
+
+
+class PreconditionFailed(ApplicationError):
+    """The caller's copy is stale: the object changed since (HTTP If-Match); nothing was changed."""
+
+    code = "precondition_failed"
+    http_status = 412

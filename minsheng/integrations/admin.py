@@ -28,6 +28,11 @@ class IntegrationAdmin(admin.ModelAdmin):
         "revoked_at",
         "revoked_by",
         "last_used_at",
+        # The /api/v1 scope changes only through integrations.scopes (audited): `minsheng open311-key`.
+        "personal_data",
+        "scope_organs",
+        "scope_role",
+        "scope_actions",
     ]
     actions = ["revoke"]
 

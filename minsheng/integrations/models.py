@@ -33,6 +33,21 @@ class Integration(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    # Scope on /api/v1 (minsheng.integrations.scopes): set with `minsheng open311-key NAME --scope`.
+    api_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="integration",
+        editable=False,
+        help_text="the service account the key acts as on /api/v1 (no password, no workbench)",
+    )
+    scope_organs = models.ManyToManyField(
+        "orgs.Organ", blank=True, related_name="+", verbose_name=_("可访问的机关")
+    )
+    scope_role = models.CharField(_("岗位"), max_length=16, blank=True)
+    scope_actions = models.JSONField(_("可执行的操作"), default=list, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -57,6 +72,7 @@ class IntegrationEvent(models.Model):
         SUBSCRIPTION_DISABLED = "subscription_disabled", _("停用订阅")
         SUBSCRIPTION_ENABLED = "subscription_enabled", _("启用订阅")
         DELIVERY_REPLAYED = "delivery_replayed", _("重发消息")
+        SCOPE_CHANGED = "scope_changed", _("变更授权范围")
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices)

@@ -21,19 +21,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from minsheng.core.crypto import blind_index
 from minsheng.core.errors import ApplicationError, InvalidInput, NotFound
-from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
 from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
 from minsheng.petitions.citizen_access import (
     Evidence,
     petition_add_evidence,
     petition_reset_query_password,
-    petition_send_query_credentials,
     phone_holder_petitions,
 )
 from minsheng.petitions.data_access import Refusal, data_access_request, withheld_items
 from minsheng.petitions.models import DataAccessRequest, Nature, Petition, Petitioner
-from minsheng.petitions.services import PetitionerInput, RegistrationInput, petition_check_query
+from minsheng.petitions.services import petition_check_query
 from minsheng.portal import queries
 from minsheng.portal.forms import (
     AppealForm,
@@ -51,15 +49,15 @@ from minsheng.portal.forms import (
 from minsheng.portal.security import (
     client_ip,
     otp_check,
-    otp_issue,
     phone_key,
     throttle_blocked,
     throttle_hit,
     throttle_reset,
     throttle_take,
 )
+from minsheng.portal.submission import online_register, otp_error, send_code
 from minsheng.workflow.notices import provisional_rule_words
-from minsheng.workflow.services import petition_register, petition_transition
+from minsheng.workflow.services import petition_transition
 
 DRAFT = "portal_submit_draft"
 CONTACT = "portal_submit_contact"
@@ -100,31 +98,6 @@ def _verified(request: HttpRequest, phone: str) -> bool:
 def _mark_verified(request: HttpRequest, phone: str) -> None:
     keys = [k for k in request.session.get(VERIFIED, []) if k != phone_key(phone)]
     request.session[VERIFIED] = [*keys[-4:], phone_key(phone)]
-
-
-def send_code(request: HttpRequest, phone: str, purpose: str) -> str | None:
-    """Send a one-time code through the SMS adapter; an error message when throttled."""
-    ip = client_ip(request)
-    if (
-        throttle_blocked("otp_ip", ip)
-        or throttle_blocked("otp_phone", phone_key(phone))
-        or throttle_blocked("otp_phone_gap", phone_key(phone))
-    ):
-        return _("验证码发送过于频繁，请稍后再试（每分钟最多1次，每小时最多5次）。")
-    throttle_hit("otp_ip", ip)
-    throttle_hit("otp_phone", phone_key(phone))
-    throttle_hit("otp_phone_gap", phone_key(phone))
-    code = otp_issue(phone, purpose)
-    get_backend().send(phone, _("【民声】您的验证码是 %(c)s，10分钟内有效。请勿告诉他人。") % {"c": code})
-    return None
-
-
-def otp_error(reason: str) -> str:
-    if reason == "locked":
-        return _("验证码错误次数过多，请重新获取验证码。")
-    if reason == "missing":
-        return _("验证码已过期或尚未获取，请先获取验证码。")
-    return _("验证码不正确，请核对短信中的6位数字。")
 
 
 def _tracked_codes(request: HttpRequest) -> list[str]:
@@ -379,50 +352,9 @@ def _register(
     bureau: Organ,
 ) -> tuple[Petition, str, bool]:
     anonymous = bool(contact.get("anonymous"))
-    if anonymous and not (allow_anonymous_accusations() and draft["nature"] == Nature.ACCUSATION):
-        raise InvalidInput(_("只有检举控告可以匿名提出。"), field="anonymous")
-    petitioner = (
-        PetitionerInput()
-        if anonymous
-        else PetitionerInput(
-            name=contact["name"],
-            phone=contact["phone"],
-            address=contact.get("address", ""),
-            id_number=contact.get("id_number", ""),
-        )
-    )
     if not anonymous and not _verified(request, contact["phone"]):
         raise InvalidInput(_("手机号码尚未验证，请返回上一步获取验证码。"), field="phone")
-    citizen = _citizen(request)
-    data = RegistrationInput(
-        channel="online",
-        receiving_organ=bureau,
-        title=draft["title"],
-        request=draft["request_text"],
-        facts=draft["facts"],
-        reasons=draft.get("reasons", ""),
-        nature=draft["nature"],
-        region=region,
-        place_text=draft.get("place_text", ""),
-        petitioner=petitioner,
-        accused_organ=accused if draft["nature"] == Nature.ACCUSATION else None,
-        accused_person=draft.get("accused_person", "") if draft["nature"] == Nature.ACCUSATION else "",
-        paper_requested=False,
-        suggestions={
-            "portal": {
-                "category": suggestion.category.path if suggestion.category else None,
-                "organ": suggestion.organ.code if suggestion.organ else None,
-                "source": suggestion.source,
-            }
-        },
-        portal_user=None if anonymous else citizen,
-    )
-    petition, password = petition_register(data, actor=None)
-    sms_queued = False
-    if petition.petitioner_id and not anonymous:
-        Petitioner.objects.filter(pk=petition.petitioner_id).update(phone_verified_at=timezone.now())
-        sms_queued = petition_send_query_credentials(petition, password, actor=None)
-    return petition, password, sms_queued
+    return online_register(draft, contact, region, accused, suggestion, bureau, citizen=_citizen(request))
 
 
 def _save_attachments(petition: Petition, form: ConfirmForm, request: HttpRequest) -> None:

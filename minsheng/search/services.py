@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from minsheng.petitions.models import Petition
-from minsheng.search.models import SearchDocument
+from minsheng.search.models import SavedFilter, SearchDocument
 from minsheng.search.tokens import document_tokens, query_terms, term_phrase, text_hash
 
 logger = logging.getLogger(__name__)
@@ -151,3 +152,41 @@ def search_filter(qs: QuerySet[Petition], query: str) -> QuerySet[Petition]:
 def search_rank_sql() -> str:
     """Documentation helper: the ranking function used per backend (bm25 / ts_rank)."""
     return "bm25" if _is_sqlite() else "ts_rank"
+
+
+# ---------------------------------------------------------------------------------------------- saved filters
+
+
+def saved_filters_for(user: AbstractBaseUser) -> QuerySet[SavedFilter]:
+    """The user's own named filters (nobody sees another user's)."""
+    return SavedFilter.objects.filter(user_id=user.pk).order_by("name", "pk")
+
+
+def saved_filter_save(user: AbstractBaseUser, name: str, query: str) -> SavedFilter:
+    """Create or replace the user's filter of that name (the query string of the petition list)."""
+    from django.utils.translation import gettext as _
+
+    from minsheng.core.errors import InvalidInput
+
+    name, query = name.strip(), query.strip().lstrip("?")
+    if not name:
+        raise InvalidInput(_("请为筛选命名。"), field="name")
+    if len(name) > 60:
+        raise InvalidInput(_("筛选名称最多60字。"), field="name")
+    if len(query) > 1000:
+        raise InvalidInput(_("筛选条件最多1000字。"), field="query")
+    saved, _created = SavedFilter.objects.update_or_create(
+        user_id=user.pk, name=name, defaults={"query": query}
+    )
+    return saved
+
+
+def saved_filter_delete(user: AbstractBaseUser, pk: int) -> None:
+    """Delete one of the user's filters; NotFound for another user's or a missing one."""
+    from django.utils.translation import gettext as _
+
+    from minsheng.core.errors import NotFound
+
+    deleted, _rows = SavedFilter.objects.filter(user_id=user.pk, pk=pk).delete()
+    if not deleted:
+        raise NotFound(_("没有这个筛选。"))

@@ -7,7 +7,6 @@ action goes through ``petition_transition`` (which re-checks state, role and org
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -229,78 +228,18 @@ def petitions(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def export_xlsx(request: HttpRequest) -> HttpResponse:
-    """The filtered list as .xlsx; personal data masked (names only, masked)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-
-    from minsheng.core.crypto import mask_name
-    from minsheng.core.spreadsheet import neutralise_row
-    from minsheng.petitions.selectors import can_see_masked_identity
+    """The filtered list as .xlsx; personal data masked (names only, masked). Columns and masking:
+    ``petitions.export`` (shared with the API export)."""
+    from minsheng.petitions.export import export_rows
+    from minsheng.petitions.export import export_xlsx as xlsx_bytes
 
     if _analyst_only(request.user):
         return HttpResponseForbidden(_("研判岗位只能查看脱敏的研判分析数据。"))
     filters = wf.parse_filters(request.GET)
     qs = petition_list(request.user, filters).select_related("petitioner", "caseworker")[:EXPORT_LIMIT]
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = _("信访事项")
-    header = [
-        _("查询码"),
-        _("标题"),
-        _("状态"),
-        _("渠道"),
-        _("性质"),
-        _("收到时间"),
-        _("当前办理机关"),
-        _("分类"),
-        _("地区"),
-        _("信访人（脱敏）"),
-        _("最近法定期限"),
-        _("超期"),
-        _("临期"),
-        _("紧急"),
-        _("督办"),
-    ]
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F3A5F")
-    yes, no = _("是"), ""
-    for p in qs:
-        name = ""
-        if p.petitioner is not None and can_see_masked_identity(request.user, p):
-            name = mask_name(p.petitioner.name)
-        sheet.append(
-            neutralise_row(
-                [
-                    p.tracking_code,
-                    p.title,
-                    p.get_state_display(),
-                    p.get_channel_display(),
-                    p.get_nature_display(),
-                    timezone.localtime(p.received_at).strftime("%Y-%m-%d %H:%M"),
-                    p.current_organ.name,
-                    p.category.path if p.category else "",
-                    p.region.name if p.region else "",
-                    name,
-                    p.next_due.isoformat() if getattr(p, "next_due", None) else "",  # type: ignore[attr-defined]
-                    yes if p.has_overdue else no,
-                    yes if p.has_due_soon else no,
-                    yes if p.is_urgent else no,
-                    yes if p.is_supervised else no,
-                ]
-            )
-        )
-    for column, width in zip(
-        "ABCDEFGHIJKLMNO", (14, 40, 14, 10, 12, 17, 24, 28, 10, 12, 13, 6, 6, 6, 6), strict=True
-    ):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        xlsx_bytes(export_rows(_user(request), qs)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="petitions-{stamp}.xlsx"'

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from minsheng.core.errors import Forbidden, NotFound
 from minsheng.petitions.models import PETITIONER_WINDOWS, Petition
 from minsheng.petitions.selectors import AnyUser, is_analyst_only, petitions_visible_to
-from minsheng.workflow.models import Deadline, SupervisionOrder
+from minsheng.workflow.models import Deadline, PetitionEvent, SupervisionOrder
 
 OrderStatus = Literal["open", "answered", "overdue"]
 ORDER_STATUSES: tuple[str, ...] = ("open", "answered", "overdue")
@@ -34,6 +34,15 @@ class OrderFilters:
     petition_id: int | None = None
     issued_from: dt.date | None = None
     issued_to: dt.date | None = None
+
+
+def petition_version(petition_id: int) -> str:
+    """A version of the petition that changes with every event written to it (the timeline is
+    append-only): ``<number of events>-<latest event id>``. The API's ETag and If-Match use it."""
+    from django.db.models import Count, Max
+
+    row = PetitionEvent.objects.filter(petition_id=petition_id).aggregate(n=Count("pk"), last=Max("pk"))
+    return f"{row['n']}-{row['last'] or 0}"
 
 
 def order_status(order: SupervisionOrder, today: dt.date | None = None) -> OrderStatus:

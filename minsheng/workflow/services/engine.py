@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from minsheng.core.calendar import CalendarNotCovered
-from minsheng.core.errors import Forbidden, InvalidInput, NotFound, TransitionNotAllowed
+from minsheng.core.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed, TransitionNotAllowed
 from minsheng.orgs.models import Organ, StaffMembership
 from minsheng.orgs.selectors import is_admin, membership_for
 from minsheng.petitions.confidentiality import is_accused_side
@@ -253,8 +253,13 @@ def petition_transition(
     as_petitioner: bool = False,
     as_system: bool = False,
     now: dt.datetime | None = None,
+    expected_version: str | None = None,
 ) -> Petition:
     """Perform ``action`` on a petition. The only writer of ``Petition.state``.
+
+    ``expected_version`` (the API's If-Match): the caller acts on the petition as of that
+    ``workflow.selectors.petition_version``; if an event was written since, PreconditionFailed and
+    nothing is done (checked under the petition's row lock, so no event slips in between).
 
     Raises NotFound (no such petition), TransitionNotAllowed (not from this state), Forbidden (the
     role may not), InvalidInput (bad data, naming the field). On any error nothing is written.
@@ -275,6 +280,15 @@ def petition_transition(
             # R-150: for the accused side an accusation does not exist (same answer as missing). The
             # system and petitioners act for no staff member (actor None, or a citizen without posts).
             raise NotFound(_("信访事项不存在。"))
+        if expected_version is not None:
+            from minsheng.workflow.selectors import petition_version
+
+            if petition_version(petition.pk) != expected_version:
+                raise PreconditionFailed(
+                    _("信访事项已被他人更新（If-Match 不是最新版本），请重新读取后再操作。"),
+                    field="If-Match",
+                    version=petition_version(petition.pk),
+                )
         if petition.state not in transition.sources:
             raise TransitionNotAllowed(
                 _("当前状态“%(s)s”不能执行“%(a)s”。")

@@ -56,6 +56,13 @@ class Command(BaseCommand):
             f"demo: {days} reception days, {stability['decisions']} major decisions, "
             f"{stability['linked_after']} petitions linked after a decision, {stability['flags']} consistency flags"
         )
+        from minsheng.integrations.demo import demo_integration
+
+        hotline, hotline_key = demo_integration()
+        self.stdout.write(
+            f"Integration key of {hotline.name} (/api/v1, registers at a-bureau, adds notes, "
+            f"no personal data; docs/api.md): {hotline_key}"
+        )
         missing = uncovered_years_in_use()
         if missing:
             years = ", ".join(map(str, missing))

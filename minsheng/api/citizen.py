@@ -1,0 +1,336 @@
+"""Citizen API for mobile apps (/api/v1/citizen/): track a petition with its tracking code and query
+password, rate the reply, request a review (appeal). No staff token: every call proves the code and
+password again, with the portal's throttles and the portal's messages; wrong code and wrong
+password answer identically (no oracle). What is shown is the portal's: public events in plain
+words, no staff names, no internal notes. An interface only: the rules are in
+petitions.services (petition_check_query), portal.queries, portal.security and the workflow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from minsheng.api.v1 import ErrorOut
+from minsheng.core.errors import ApplicationError, InvalidInput, TransitionNotAllowed
+from minsheng.orgs.models import Organ, Region
+from minsheng.petitions.models import Nature, Petition, State
+from minsheng.petitions.services import petition_check_query
+from minsheng.portal import queries
+from minsheng.portal.security import client_ip, throttle_blocked, throttle_hit, throttle_reset, throttle_take
+from minsheng.workflow.services import petition_transition
+
+router: Router = Router(tags=["citizen"], auth=None)
+
+CITIZEN_ERRORS: dict[int, type[Schema]] = {404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+class TooMany(ApplicationError):
+    code = "throttled"
+    http_status = 429
+
+
+class TrackFailed(ApplicationError):
+    """Wrong tracking code or wrong password: one answer for both."""
+
+    code = "track_failed"
+    http_status = 404
+
+
+class Credentials(Schema):
+    tracking_code: str = Field(min_length=1, max_length=20, description="查询码")
+    password: str = Field(min_length=1, max_length=64, description="查询密码")
+
+
+class TimelineItemOut(Schema):
+    at: dt.datetime
+    action: str
+    headline: str
+    detail: str
+
+
+class AppealWindowOut(Schema):
+    kind: Literal["review", "recheck"]
+    open: bool
+    due: dt.date | None
+    organ_name: str
+    explanation: str
+
+
+class CitizenPetitionOut(Schema):
+    tracking_code: str
+    title: str
+    state: str
+    state_label: str
+    received_at: dt.datetime
+    timeline: list[TimelineItemOut]
+    can_rate: bool
+    can_rate_bureau: bool
+    appeal: AppealWindowOut | None
+
+
+def tracked_petition(request: HttpRequest, credentials: Credentials) -> Petition:
+    """The petition the code and password open, counted against the portal's track throttles
+    (address, code, code per day) exactly as the portal's 查询 form."""
+    code = "".join(credentials.tracking_code.split()).upper()  # as the portal form cleans it
+    attempt = throttle_take(
+        ("track_fail_ip", client_ip(request)), ("track_fail_code", code), ("track_fail_code_day", code)
+    )
+    if attempt is None:
+        raise TooMany(_("查询失败次数过多，请15分钟后再试。"))
+    petition = petition_check_query(code, credentials.password)
+    if petition is None:
+        raise TrackFailed(_("查询码或查询密码不正确，请核对后再试。"))
+    attempt.refund()
+    throttle_reset("track_fail_code", code)
+    return petition
+
+
+def _out(petition: Petition) -> CitizenPetitionOut:
+    window = queries.appeal_window(petition)
+    return CitizenPetitionOut(
+        tracking_code=petition.tracking_code,
+        title=petition.title,
+        state=petition.state,
+        state_label=str(State(petition.state).label),
+        received_at=petition.received_at,
+        timeline=[
+            TimelineItemOut(
+                at=r["at"], action=r["action"], headline=str(r["headline"]), detail=str(r["detail"] or "")
+            )
+            for r in queries.public_timeline(petition)
+        ],
+        can_rate=queries.can_rate(petition),
+        can_rate_bureau=queries.can_rate(petition, "bureau"),
+        appeal=AppealWindowOut(
+            kind=window.kind,  # type: ignore[arg-type]
+            open=window.open,
+            due=window.due,
+            organ_name=window.organ_name,
+            explanation=str(window.explanation),
+        )
+        if window is not None
+        else None,
+    )
+
+
+@router.post("/track", response={200: CitizenPetitionOut, **CITIZEN_ERRORS}, operation_id="citizen_track")
+def citizen_track_endpoint(request: HttpRequest, payload: Credentials) -> Any:
+    """The petition as its petitioner sees it on the portal. 404 ``track_failed`` for a wrong code
+    or a wrong password alike; 429 ``throttled`` after too many failures."""
+    return _out(tracked_petition(request, payload))
+
+
+class RateIn(Credentials):
+    value: Literal["satisfied", "basically_satisfied", "unsatisfied"] = Field(description="评价")
+    target: Literal["organ", "bureau"] = Field(
+        "organ", description="the competent organ or the petition bureau"
+    )
+    comment: str = Field("", max_length=1000)
+
+
+@router.post("/rate", response={200: CitizenPetitionOut, **CITIZEN_ERRORS}, operation_id="citizen_rate")
+def citizen_rate_endpoint(request: HttpRequest, payload: RateIn) -> Any:
+    """Rate the reply (the ``rate`` action as the petitioner, as on the portal)."""
+    petition = tracked_petition(request, payload)
+    petition_transition(
+        petition.pk,
+        "rate",
+        actor=None,
+        as_petitioner=True,
+        data={"value": payload.value, "comment": payload.comment, "target": payload.target},
+    )
+    return _out(Petition.objects.get(pk=petition.pk))
+
+
+class AppealIn(Credentials):
+    reasons: str = Field(min_length=1, max_length=5000, description="请求复查/复核的理由")
+    good_reason: str = Field("", max_length=1000, description="逾期的正当理由（如有）")
+
+
+@router.post("/appeal", response={200: CitizenPetitionOut, **CITIZEN_ERRORS}, operation_id="citizen_appeal")
+def citizen_appeal_endpoint(request: HttpRequest, payload: AppealIn) -> Any:
+    """Request a review (复查) or, after one, a re-review (复核), as on the portal: only while the
+    window is open (409 otherwise), with the portal's per-address throttle (429)."""
+    petition = tracked_petition(request, payload)
+    window = queries.appeal_window(petition)
+    if window is None:
+        raise TransitionNotAllowed(_("此事项目前不能申请复查或复核。"))
+    ip = client_ip(request)
+    if throttle_blocked("appeal_ip", ip):
+        raise TooMany(_("操作过于频繁，请稍后再试。"))
+    throttle_hit("appeal_ip", ip)
+    petition_transition(
+        petition.pk,
+        window.action,
+        actor=None,
+        as_petitioner=True,
+        data={
+            "received_on": timezone.localdate().isoformat(),
+            "reasons": payload.reasons,
+            "good_reason": payload.good_reason,
+        },
+    )
+    return _out(Petition.objects.get(pk=petition.pk))
+
+
+# ---------------------------------------------------------------------------------------------- submission
+
+
+class CodeIn(Schema):
+    phone: str = Field(min_length=1, max_length=20, description="手机号码")
+
+
+class CodeSentOut(Schema):
+    sent: bool
+    expires_in: int = Field(description="seconds the code stays valid")
+
+
+def _form_error(form: Any) -> InvalidInput:
+    """The first error of a portal form, as the API's 422 (same message as on the portal)."""
+    field, errors = next(iter(form.errors.items()))
+    name = {"request_text": "request", "region": "region_id", "accused_organ": "accused_organ_id"}.get(
+        field, field
+    )
+    return InvalidInput(str(errors[0]), field=None if field == "__all__" else name)
+
+
+@router.post(
+    "/verification-codes",
+    response={202: CodeSentOut, **CITIZEN_ERRORS},
+    operation_id="citizen_verification_code",
+)
+def citizen_verification_code_endpoint(request: HttpRequest, payload: CodeIn) -> Any:
+    """Send a 6-digit code to the phone by SMS (valid 10 minutes), with the portal's limits: once a
+    minute and five times an hour per phone, and per address (429 with the portal's message)."""
+    from minsheng.portal.forms import ContactForm
+    from minsheng.portal.security import OTP_TTL_SECONDS
+    from minsheng.portal.submission import send_code
+
+    form = ContactForm({"name": "-", "phone": payload.phone})
+    form.is_valid()
+    if "phone" in form.errors:
+        raise InvalidInput(str(form.errors["phone"][0]), field="phone")
+    error = send_code(request, form.cleaned_data["phone"], "submit")
+    if error:
+        raise TooMany(error)
+    return Status(202, CodeSentOut(sent=True, expires_in=OTP_TTL_SECONDS))
+
+
+class SubmissionIn(Schema):
+    nature: str = Field(description="suggestion | accusation | grievance | litigation_related")
+    title: str = Field(max_length=60)
+    facts: str = Field(max_length=5000)
+    request: str = Field(max_length=2000)
+    reasons: str = Field("", max_length=3000)
+    region_id: int | None = Field(None, description="a district or street (GET /api/v1/regions)")
+    place_text: str = Field("", max_length=200)
+    accused_organ_id: int | None = Field(None, description="accusations only")
+    accused_person: str = Field("", max_length=100)
+    anonymous: bool = Field(False, description="accusations only, where the deployment allows it")
+    name: str = Field("", max_length=50)
+    phone: str = Field("", max_length=20)
+    code: str = Field("", max_length=6, description="the SMS code sent to the phone")
+    address: str = Field("", max_length=200)
+    id_number: str = Field("", max_length=30)
+
+
+class SubmittedOut(Schema):
+    tracking_code: str
+    query_password: str = Field(description="shown once; also sent by SMS unless anonymous")
+    sms_sent: bool
+
+
+@router.post("/petitions", response={201: SubmittedOut, **CITIZEN_ERRORS}, operation_id="citizen_submit")
+def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
+    """Submit a petition online, as the portal's form does: the portal's checks of the matter and
+    the contact (same messages), the phone proved with the SMS code (unless an anonymous
+    accusation), the portal's submission limits per address and phone, registration at the city's
+    petition bureau through the same service. Answers the tracking code and the query password."""
+    from minsheng.portal.forms import ContactForm, MatterForm, allow_anonymous_accusations
+    from minsheng.portal.security import otp_check, phone_key
+    from minsheng.portal.submission import online_register, otp_error
+
+    matter = MatterForm(
+        {
+            "nature": payload.nature,
+            "title": payload.title,
+            "facts": payload.facts,
+            "request_text": payload.request,
+            "reasons": payload.reasons,
+            "region": str(payload.region_id or ""),
+            "place_text": payload.place_text,
+            "accused_organ": str(payload.accused_organ_id or ""),
+            "accused_person": payload.accused_person,
+        }
+    )
+    if not matter.is_valid():
+        raise _form_error(matter)
+    draft = dict(matter.cleaned_data)
+    allow_anonymous = allow_anonymous_accusations() and draft.get("nature") == "accusation"
+    contact_form = ContactForm(
+        {
+            "anonymous": "on" if payload.anonymous else "",
+            "name": payload.name,
+            "phone": payload.phone,
+            "code": payload.code,
+            "address": payload.address,
+            "id_number": payload.id_number,
+        },
+        allow_anonymous=allow_anonymous,
+    )
+    if payload.anonymous and not allow_anonymous:
+        raise InvalidInput(_("只有检举控告可以匿名提出。"), field="anonymous")
+    if not contact_form.is_valid():
+        raise _form_error(contact_form)
+    contact_data = contact_form.cleaned_data
+    anonymous = bool(contact_data.get("anonymous"))
+    phone = "" if anonymous else contact_data["phone"]
+    bureau = queries.online_bureau()
+    if bureau is None:
+        raise TransitionNotAllowed(_("网上信访暂不可用：未配置市信访局。请通过来信或来访提出。"))
+    ip = client_ip(request)
+    if throttle_blocked("submit_ip", ip) or (phone and throttle_blocked("submit_phone", phone_key(phone))):
+        raise TooMany(_("提交过于频繁，请稍后再试。如情况紧急，请拨打信访部门电话或前往接待场所。"))
+    if not anonymous:
+        if not contact_data.get("code"):
+            raise InvalidInput(_("请先获取并填写短信验证码。"), field="code")
+        result = otp_check(phone, "submit", contact_data["code"])
+        if not result.ok:
+            raise InvalidInput(otp_error(result.reason), field="code")
+    contact: dict[str, Any] = (
+        {"anonymous": True}
+        if anonymous
+        else {
+            "anonymous": False,
+            "name": contact_data["name"].strip(),
+            "phone": phone,
+            "address": (contact_data.get("address") or "").strip(),
+            "id_number": contact_data.get("id_number", ""),
+        }
+    )
+    region = Region.objects.filter(pk=payload.region_id).first() if payload.region_id else None
+    accused = Organ.objects.filter(pk=payload.accused_organ_id).first() if payload.accused_organ_id else None
+    text = "\n".join([draft["title"], draft["facts"], draft["request_text"], draft.get("reasons", "")])
+    is_accusation = draft["nature"] == Nature.ACCUSATION
+    suggestion = queries.suggest_handling(
+        draft["title"],
+        text,
+        region,
+        draft["nature"],
+        place_text=draft.get("place_text", ""),
+        accused_organ=accused if is_accusation else None,
+        accused_person=draft.get("accused_person", "") if is_accusation else "",
+    )
+    petition, password, sms_queued = online_register(draft, contact, region, accused, suggestion, bureau)
+    throttle_hit("submit_ip", ip)
+    if phone:
+        throttle_hit("submit_phone", phone_key(phone))
+    return Status(
+        201, SubmittedOut(tracking_code=petition.tracking_code, query_password=password, sms_sent=sms_queued)
+    )

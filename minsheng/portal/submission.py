@@ -1,0 +1,105 @@
+"""Online submission, shared by the portal's three-step form and the citizen API
+(``/api/v1/citizen/petitions``): the SMS code that proves the phone, and the registration of a
+checked matter at the city's petition bureau. The caller has checked the matter (``MatterForm``),
+the contact (``ContactForm``) and — unless anonymous — that the phone was verified with a code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.core.errors import InvalidInput
+from minsheng.notifications.sms import get_backend
+from minsheng.orgs.models import Organ, Region
+from minsheng.petitions.citizen_access import petition_send_query_credentials
+from minsheng.petitions.models import Nature, Petition, Petitioner
+from minsheng.petitions.services import PetitionerInput, RegistrationInput
+from minsheng.portal import queries
+from minsheng.portal.forms import allow_anonymous_accusations
+from minsheng.portal.security import client_ip, otp_issue, phone_key, throttle_blocked, throttle_hit
+from minsheng.workflow.services import petition_register
+
+
+def send_code(request: HttpRequest, phone: str, purpose: str) -> str | None:
+    """Send a one-time code through the SMS adapter; an error message when throttled."""
+    ip = client_ip(request)
+    if (
+        throttle_blocked("otp_ip", ip)
+        or throttle_blocked("otp_phone", phone_key(phone))
+        or throttle_blocked("otp_phone_gap", phone_key(phone))
+    ):
+        return _("验证码发送过于频繁，请稍后再试（每分钟最多1次，每小时最多5次）。")
+    throttle_hit("otp_ip", ip)
+    throttle_hit("otp_phone", phone_key(phone))
+    throttle_hit("otp_phone_gap", phone_key(phone))
+    code = otp_issue(phone, purpose)
+    get_backend().send(phone, _("【民声】您的验证码是 %(c)s，10分钟内有效。请勿告诉他人。") % {"c": code})
+    return None
+
+
+def otp_error(reason: str) -> str:
+    if reason == "locked":
+        return _("验证码错误次数过多，请重新获取验证码。")
+    if reason == "missing":
+        return _("验证码已过期或尚未获取，请先获取验证码。")
+    return _("验证码不正确，请核对短信中的6位数字。")
+
+
+def online_register(
+    draft: dict[str, Any],
+    contact: dict[str, Any],
+    region: Region | None,
+    accused: Organ | None,
+    suggestion: queries.HandlingSuggestion,
+    bureau: Organ,
+    *,
+    citizen: AbstractBaseUser | None = None,
+) -> tuple[Petition, str, bool]:
+    """Register the matter online at ``bureau``; (petition, query password, SMS queued)."""
+    anonymous = bool(contact.get("anonymous"))
+    if anonymous and not (allow_anonymous_accusations() and draft["nature"] == Nature.ACCUSATION):
+        raise InvalidInput(_("只有检举控告可以匿名提出。"), field="anonymous")
+    petitioner = (
+        PetitionerInput()
+        if anonymous
+        else PetitionerInput(
+            name=contact["name"],
+            phone=contact["phone"],
+            address=contact.get("address", ""),
+            id_number=contact.get("id_number", ""),
+        )
+    )
+
+    data = RegistrationInput(
+        channel="online",
+        receiving_organ=bureau,
+        title=draft["title"],
+        request=draft["request_text"],
+        facts=draft["facts"],
+        reasons=draft.get("reasons", ""),
+        nature=draft["nature"],
+        region=region,
+        place_text=draft.get("place_text", ""),
+        petitioner=petitioner,
+        accused_organ=accused if draft["nature"] == Nature.ACCUSATION else None,
+        accused_person=draft.get("accused_person", "") if draft["nature"] == Nature.ACCUSATION else "",
+        paper_requested=False,
+        suggestions={
+            "portal": {
+                "category": suggestion.category.path if suggestion.category else None,
+                "organ": suggestion.organ.code if suggestion.organ else None,
+                "source": suggestion.source,
+            }
+        },
+        portal_user=None if anonymous else citizen,
+    )
+    petition, password = petition_register(data, actor=None)
+    sms_queued = False
+    if petition.petitioner_id and not anonymous:
+        Petitioner.objects.filter(pk=petition.petitioner_id).update(phone_verified_at=timezone.now())
+        sms_queued = petition_send_query_credentials(petition, password, actor=None)
+    return petition, password, sms_queued
