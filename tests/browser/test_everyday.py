@@ -1,0 +1,58 @@
+"""Everyday use without dead ends (issue 13): the public figures on a 390 px phone with readable
+column headers, and the error pages in the product's look (DEBUG is off under pytest-django)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from minsheng.orgs.models import Category
+from minsheng.petitions.models import Petition
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HEADER_BOXES = """() => [...document.querySelectorAll('table.table-numbers thead th')].map(th => {
+  const r = th.getBoundingClientRect();
+  const style = getComputedStyle(th);
+  return {text: th.textContent.trim(), width: r.width, height: r.height,
+          font: parseFloat(style.fontSize), line: parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5};
+})"""
+
+
+def test_stats_headers_are_readable_on_a_390px_phone(
+    live_server: Any, phone_page: Any, register: Any
+) -> None:
+    tops = list(Category.objects.filter(parent__isnull=True).order_by("pk")[:7])
+    assert len(tops) >= 5
+    for category in tops:
+        petition = register()
+        Petition.objects.filter(pk=petition.pk).update(category=category)
+    phone_page.goto(live_server.url + "/stats/")
+    boxes = phone_page.evaluate(HEADER_BOXES)
+    assert len(boxes) == len(tops) + 2  # 月份, one per category, 合计
+    for box in boxes:
+        # One line each: never a column so narrow that the header stacks a character per line.
+        assert box["height"] < 2 * box["line"], box
+        assert box["width"] >= min(len(box["text"]), 2) * box["font"] * 0.9, box
+    # The page itself does not scroll sideways: only the table does, inside its frame.
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    wrap = phone_page.evaluate(
+        "(() => { const w = document.querySelector('.table-wrap'); return [w.scrollWidth, w.clientWidth]; })()"
+    )
+    assert wrap[0] > wrap[1]  # seven categories do not fit in 390 px: the table scrolls
+    screenshot(phone_page, "portal-stats-390-headers")
+
+
+def test_error_pages_in_the_product_look(live_server: Any, page: Any, phone_page: Any) -> None:
+    response = phone_page.goto(live_server.url + "/no-such-page/")
+    assert response.status == 404
+    assert phone_page.locator("h1").inner_text() == "页面不存在"
+    assert phone_page.locator("header.site-header").count() == 1
+    screenshot(phone_page, "portal-404-phone")
+    response = page.goto(live_server.url + "/workbench/no-such-page/?lang=en")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert page.locator("header.topbar").count() == 1
+    screenshot(page, "workbench-404-en")
