@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -38,11 +39,12 @@ def error_page(request: HttpRequest, status: int, detail: str = "") -> HttpRespo
     workbench = request.path.startswith("/workbench/")
     template = "workbench/error.html" if workbench else "portal/error.html"
     context = {"status": status, "title": title, "text": text, "detail": detail}
+    body: str
     try:
         body = render_to_string(template, context, request=request)
     except Exception:  # the page itself must never fail: fall back to bare markup
         logger.exception("error page %s failed to render", status)
-        body = f"<!doctype html><meta charset='utf-8'><title>{title}</title><h1>{title}</h1><p>{text}</p>"
+        body = f"<!doctype html><meta charset='utf-8'><title>{escape(title)}</title><h1>{escape(title)}</h1>"
     return HttpResponse(body, status=status)
 
 
