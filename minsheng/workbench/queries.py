@@ -226,6 +226,8 @@ def due_tone(due: dt.date | None, today: dt.date | None = None, soon_days: int =
     left = (due - today).days
     if left < 0:
         return left, "overdue"
+    if left == 0:
+        return left, "today"  # due today: a colour of its own, between "soon" and "overdue"
     if left <= soon_days:
         return left, "soon"
     return left, "ok"
@@ -384,3 +386,15 @@ def dashboard_data(user: AbstractBaseUser, organ_id: int | None) -> dict[str, An
 def dashboard_organs(user: AbstractBaseUser) -> list[Organ]:
     ids = {m.organ_id for m in memberships_of(user)}
     return list(Organ.objects.filter(pk__in=ids).order_by("level", "code"))
+
+
+# Roles whose dashboard opens on the whole area they lead or oversee (everything they may see),
+# not on the cases held by their own organ.
+AREA_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ANALYST})
+
+
+def dashboard_default_is_area(user: AbstractBaseUser) -> bool:
+    """A leader's (supervisor's, analyst's) default dashboard covers the area they lead; the
+    others open on their first organ."""
+    roles = {m.role for m in memberships_of(user)}
+    return bool(roles & AREA_ROLES) and not roles & {Role.CASEWORKER, Role.REGISTRAR, Role.DISPATCHER}

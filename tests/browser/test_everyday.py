@@ -56,3 +56,45 @@ def test_error_pages_in_the_product_look(live_server: Any, page: Any, phone_page
     assert page.locator("h1").inner_text() == "Page not found"
     assert page.locator("header.topbar").count() == 1
     screenshot(page, "workbench-404-en")
+
+
+def _staff_login(page: Any, live_server: Any, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/workbench/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "test-password-123")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_dashboard_charts_say_no_data_and_label_every_bar(
+    live_server: Any, page: Any, world: Any, register: Any, act: Any, organs: Any
+) -> None:
+    _staff_login(page, live_server, "leader")
+    page.goto(live_server.url + "/workbench/dashboard/")
+    empty = page.locator(".chart.chart-empty")
+    assert empty.count() == 4
+    assert set(empty.all_inner_texts()) == {"暂无数据"}
+    screenshot(page, "workbench-dashboard-empty")
+    # Cases in four states: every bar of the status chart has its label.
+    register()
+    forwarded = register()
+    act(forwarded, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    received = register()
+    act(received, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    act(received, "receive", "caseworker")
+    accepted = register()
+    act(accepted, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    act(accepted, "receive", "caseworker")
+    act(accepted, "accept", "caseworker")
+    page.reload()
+    page.locator("#chart-state svg").wait_for()
+    labels = page.locator("table.sr-table tbody td:first-child").all_inner_texts()
+    assert len(labels) == 4
+    svg_text = page.locator("#chart-state svg").text_content() or ""
+    for label in labels:
+        assert label in svg_text, (label, svg_text)
+    # States, weeks and channels have data now; nothing is rated yet.
+    assert page.locator(".chart.chart-empty").count() == 1
+    assert page.locator("#chart-rating").inner_text() == "暂无数据"
+    screenshot(page, "workbench-dashboard-states")
