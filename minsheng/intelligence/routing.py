@@ -143,10 +143,10 @@ def _able_organ_ids(organs: dict[int, OrganInfo], rows: list[ResponsibilityRow])
 
 
 def routing_world() -> RoutingWorld:
-    """The organs/responsibilities/regions snapshot used for routing (cached)."""
-    return cached(
-        "routing_world", table_signature(Organ, Responsibility, Region, StaffMembership), _build_world
-    )  # type: ignore[no-any-return]
+    """The organs/responsibilities/regions snapshot used for routing (cached). Staff changes
+    (which organs can act) reach it when the cache expires (WORLD_TTL) or an organ, responsibility
+    or region changes: counting memberships too would cost every registration a query."""
+    return cached("routing_world", table_signature(Organ, Responsibility, Region), _build_world)  # type: ignore[no-any-return]
 
 
 def _category_scores(petition: Petition) -> tuple[list[tuple[str, float]], str]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.orgs.models import Organ, Role
-from minsheng.orgs.selectors import memberships_of
+from minsheng.orgs.selectors import memberships_of, organ_subtree_ids
 from minsheng.petitions.models import Channel, Petition, State, flag_condition
 from minsheng.petitions.selectors import (
     PetitionFilters,
@@ -188,6 +188,9 @@ def inbox_queryset(user: AbstractBaseUser, inbox: Inbox, filters: PetitionFilter
     elif inbox.key in ("registrar", "organ_head"):
         qs = qs.filter(current_organ_id__in=organs)
     elif inbox.key == "supervisor":
+        # Only what this supervisor can act on now: 督办 reaches the organ's own cases and those of
+        # the organs below it (the transition's AT_CHAIN), not a 复核 held by the province.
+        qs = qs.filter(current_organ_id__in=organ_subtree_ids(list(organs)))
         if filters.overdue is None and filters.due_soon is None:
             qs = qs.filter(
                 Q(flag_condition("has_overdue"))
@@ -195,7 +198,8 @@ def inbox_queryset(user: AbstractBaseUser, inbox: Inbox, filters: PetitionFilter
                 | Q(flag_condition("is_supervised"))
             )
     elif inbox.key == "leader":
-        qs = qs.filter(Q(leader_in_charge=user) | Q(is_urgent=True))
+        within = Q(current_organ_id__in=organ_subtree_ids(list(organs)))
+        qs = qs.filter(Q(leader_in_charge=user) | (Q(is_urgent=True) & within))
     return qs
 
 
