@@ -98,3 +98,28 @@ def test_dashboard_charts_say_no_data_and_label_every_bar(
     assert page.locator(".chart.chart-empty").count() == 1
     assert page.locator("#chart-rating").inner_text() == "暂无数据"
     screenshot(page, "workbench-dashboard-states")
+
+
+def test_choosing_a_suggestion_fills_the_category(live_server: Any, page: Any, world: Any) -> None:
+    _staff_login(page, live_server, "registrar")
+    page.goto(live_server.url + "/workbench/register/phone/")
+    page.fill("#id_title", "公司拖欠工资三个月")
+    page.fill("#id_request", "请求责令公司支付拖欠的工资")
+    page.fill("#id_facts", "我在A3区某公司工作，公司已经拖欠工资三个月，多次讨要未果。")
+    page.click("button[value=check]")
+    page.locator("#check").wait_for()
+    assert page.input_value("#id_category") == ""
+    # A routing suggestion that rests on the suggested category offers to fill it in; one that
+    # rests on another category (here the housing bureau's 城乡建设) does not.
+    routed = page.locator("#h-intel ~ ol li")
+    assert routed.count() >= 2
+    assert routed.nth(0).locator("[data-fill-category]").count() == 1
+    assert routed.nth(1).locator("[data-fill-category]").count() == 0
+    button = routed.nth(0).locator("[data-fill-category]")
+    expected = button.get_attribute("data-fill-category")
+    assert expected
+    button.click()
+    assert page.input_value("#id_category") == expected
+    label = page.locator("#id_category option:checked").inner_text()
+    assert label and label != "—"
+    screenshot(page, "workbench-register-suggestion-filled")
