@@ -137,10 +137,12 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "minsheng.core.middleware.BadParameterMiddleware",
+    "minsheng.portal.error_views.ErrorPageMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a lock-out into the lock-out response
 ]
 
 ROOT_URLCONF = "minsheng.urls"
+CSRF_FAILURE_VIEW = "minsheng.portal.error_views.csrf_failure"
 WSGI_APPLICATION = "minsheng.wsgi.application"
 
 TEMPLATES = [

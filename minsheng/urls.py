@@ -24,3 +24,9 @@ urlpatterns = [
     path("workbench/", include("minsheng.workbench.urls")),
     path("", include("minsheng.portal.urls")),
 ]
+
+# Error pages in the product's look (portal or workbench), also with DEBUG off.
+handler400 = "minsheng.portal.error_views.bad_request"
+handler403 = "minsheng.portal.error_views.permission_denied"
+handler404 = "minsheng.portal.error_views.page_not_found"
+handler500 = "minsheng.portal.error_views.server_error"

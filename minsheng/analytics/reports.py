@@ -3,8 +3,8 @@
 Figures come from :mod:`minsheng.analytics.selectors`; nothing in a report identifies a person
 (petitioner keys are ids, texts are de-identified, no names/phones/ID numbers are read out).
 
-Charts: in the PDF they are reportlab vector drawings set in the built-in CID font STSong-Light, so
-Chinese renders without any font file. In the .docx they are PNG images drawn with Pillow; their
+Charts: in the PDF they are reportlab vector drawings set in an embedded subset of Noto Serif CJK
+(minsheng.documents.fonts), so every font of the PDF is embedded. In the .docx they are PNG images drawn with Pillow; their
 Chinese labels need a CJK font file, looked up in ``settings.MINSHENG_REPORT_FONT`` then in the
 usual system locations (Noto CJK, WenQuanYi, PingFang, Microsoft YaHei, SimHei). When none is found
 the image labels are numbers and a Chinese legend follows the image as document text (rendered by
@@ -457,30 +457,40 @@ def chart_png(chart: Chart, *, font: tuple[str, int] | None = None, scale: int =
     return buf.getvalue(), numbered and chart.kind == "hbar"
 
 
-PDF_FONT = "STSong-Light"
+def _register_pdf_font(texts: list[str]) -> str:
+    """A subset of the Noto Serif CJK face holding the characters of ``texts`` (plus digits, Latin
+    and the usual punctuation), registered with reportlab under a name of its own: the PDF embeds
+    it (pdffonts: emb yes), unlike a CID font. Returns the name to use."""
+    import hashlib
 
-
-def _register_pdf_font() -> None:
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
 
-    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    from minsheng.documents.fonts import truetype_subset
+
+    characters = frozenset("".join(texts)) | frozenset(
+        "0123456789%.,:;-—–/()（）：；，。、 ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    )
+    digest = hashlib.sha1("".join(sorted(characters)).encode()).hexdigest()[:10]
+    name = f"ms-report-{digest}"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, io.BytesIO(truetype_subset("body", characters))))
+    return name
 
 
-def chart_drawing(chart: Chart, width: float = 440) -> Any:
-    """The chart as a reportlab vector drawing (labels in STSong-Light: no font file needed)."""
+def chart_drawing(chart: Chart, width: float = 440, font: str = "") -> Any:
+    """The chart as a reportlab vector drawing, its labels in ``font`` (an embedded subset)."""
     from reportlab.graphics.charts.barcharts import HorizontalBarChart
     from reportlab.graphics.charts.linecharts import HorizontalLineChart
     from reportlab.graphics.shapes import Drawing
     from reportlab.lib.colors import HexColor
 
-    _register_pdf_font()
+    PDF_FONT = font or _register_pdf_font([*chart.labels, chart.title])
     vmax = max(chart.values) if chart.values else 0
     if chart.kind == "hbar":
         rows = len(chart.labels)
         height = max(80, 24 + 18 * rows)
-        d = Drawing(width, height)
+        d = Drawing(width, height, initialFontName=PDF_FONT)
         bc = HorizontalBarChart()
         longest = max((len(lbl) for lbl in chart.labels), default=2)
         bc.x = min(160, 12 + 10 * longest)
@@ -504,7 +514,7 @@ def chart_drawing(chart: Chart, width: float = 440) -> Any:
         d.add(bc)
         return d
     height = 190
-    d = Drawing(width, height)
+    d = Drawing(width, height, initialFontName=PDF_FONT)
     lc = HorizontalLineChart()
     lc.x, lc.y, lc.width, lc.height = 36, 28, int(width) - 50, height - 40
     lc.data = [chart.values or [0]]
@@ -809,8 +819,25 @@ def render_pdf(data: ReportData) -> bytes:
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
     from reportlab.platypus import Table as PdfTable
 
-    _register_pdf_font()
-    base: dict[str, Any] = {"fontName": PDF_FONT, "wordWrap": "CJK"}
+    generated = f"生成时间：{data.generated_at:%Y-%m-%d %H:%M}　本报告已去除个人身份信息。"
+    every_table = list(tables(data).values())
+    every_chart = charts(data)
+    PDF_FONT = _register_pdf_font(
+        [
+            report_title(data),
+            period_text(data),
+            generated,
+            overview_text(data),
+            hot_text(data),
+            spikes_text(data),
+            satisfaction_note(data),
+            *SECTION_TITLES,
+            *data.suggestions,
+            *(cell for t in every_table for row in [t.header, *t.rows] for cell in [t.caption, *row]),
+            *(text for c in every_chart for text in [c.title, *c.labels]),
+        ]
+    )
+    base: dict[str, Any] = {"fontName": PDF_FONT, "bulletFontName": PDF_FONT, "wordWrap": "CJK"}
     s_title = ParagraphStyle("t", fontSize=20, leading=30, alignment=TA_CENTER, **base)
     s_sub = ParagraphStyle("s", fontSize=11, leading=18, alignment=TA_CENTER, spaceAfter=8, **base)
     s_h = ParagraphStyle("h", fontSize=14, leading=22, spaceBefore=10, spaceAfter=4, **base)
@@ -822,9 +849,9 @@ def render_pdf(data: ReportData) -> bytes:
     story: list[Any] = [
         Paragraph(escape(report_title(data)), s_title),
         Paragraph(escape(period_text(data)), s_sub),
-        Paragraph(escape(f"生成时间：{data.generated_at:%Y-%m-%d %H:%M}　本报告已去除个人身份信息。"), s_sub),
+        Paragraph(escape(generated), s_sub),
     ]
-    chart_list = {c.title[:2]: c for c in charts(data)}
+    chart_list = {c.title[:2]: c for c in every_chart}
     tabs = tables(data)
     width = A4[0] - 40 * mm
 
@@ -835,6 +862,7 @@ def render_pdf(data: ReportData) -> bytes:
         pt.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), PDF_FONT),  # else Helvetica, not embedded
                     ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f7")),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -847,7 +875,7 @@ def render_pdf(data: ReportData) -> bytes:
     def chart(key: str) -> None:
         c = chart_list.get(key)
         if c is not None:
-            story.append(chart_drawing(c, width=width))
+            story.append(chart_drawing(c, width=width, font=PDF_FONT))
             story.append(Spacer(1, 3 * mm))
             story.append(Paragraph(escape(c.title), s_cap))
 
@@ -905,7 +933,14 @@ def render_pdf(data: ReportData) -> bytes:
         title=f"{report_title(data)} {period_text(data)}",
         author="minsheng",
     )
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+
+    def canvasmaker(*args: Any, **kwargs: Any) -> Any:
+        from reportlab.pdfgen.canvas import Canvas
+
+        kwargs["initialFontName"] = PDF_FONT  # not Helvetica, which would not be embedded
+        return Canvas(*args, **kwargs)
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=canvasmaker)
     return buf.getvalue()
 
 

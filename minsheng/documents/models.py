@@ -63,3 +63,24 @@ class IssuedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} {self.number}"
+
+
+class DocumentCounter(models.Model):
+    """The last number given for one document type of one organ in one year (受字, 不受字, 意字,
+    复查字, 复核字 …). Numbers are taken by incrementing this row inside the caller's transaction
+    (minsheng.documents.numbering), so two acts at the same moment never get the same number."""
+
+    organ_label = models.CharField(max_length=60)
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=24)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("文号计数")
+        verbose_name_plural = _("文号计数")
+        constraints = [
+            models.UniqueConstraint(fields=["organ_label", "year", "kind"], name="documentcounter_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organ_label} {self.year} {self.kind} {self.last}"

@@ -1,7 +1,9 @@
 """Build, number, file and render official documents (.docx with python-docx, PDF with reportlab).
 
-The portal and the workbench call ``render_document(petition, kind, fmt)``. The PDF uses
-reportlab's built-in CID font STSong-Light, so Chinese renders on any machine without font files.
+The portal and the workbench call ``render_document(petition, kind, fmt)``. Both formats follow
+GB/T 9704-2012: the PDF is laid out by :mod:`minsheng.documents.layout` with subset-embedded
+fonts (:mod:`minsheng.documents.fonts`), the .docx names the fonts a Chinese office has
+(方正小标宋简体, 仿宋_GB2312, 黑体) with free fall-backs (see docs/documents.md).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 from minsheng.core.crypto import mask_name
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.documents.defaults import DEFAULT_TEMPLATES
+from minsheng.documents.layout import Block
 from minsheng.documents.models import DocumentKind, DocumentTemplate, IssuedDocument
 from minsheng.petitions.models import Channel, Petition
 from minsheng.workflow.models import Appeal, Deadline, Decision, Extension, Opinion
@@ -274,12 +277,6 @@ def document_issue(petition: Petition, kind: str, *, actor: AbstractBaseUser | N
         )
 
 
-@dataclass(frozen=True)
-class Block:
-    style: str  # "heading" | "para"
-    text: str
-
-
 def document_blocks(kind: str, context: dict[str, Any]) -> tuple[str, list[Block]]:
     """The document's title and body blocks, from the (admin-editable) template."""
     title, body = template_for(kind)
@@ -300,118 +297,185 @@ def document_blocks(kind: str, context: dict[str, Any]) -> tuple[str, list[Block
 
 
 def _render_pdf(organ: str, title: str, number: str, blocks: list[Block], date: str) -> bytes:
-    from xml.sax.saxutils import escape
+    from minsheng.documents.layout import render_pdf
 
-    from reportlab.lib.colors import HexColor
-    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+    return render_pdf(organ=organ, number=number, title=title, blocks=blocks, date=date).pdf
 
-    font = "STSong-Light"
-    if font not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(font))
-    base: dict[str, Any] = {"fontName": font, "wordWrap": "CJK"}
-    organ_style = ParagraphStyle(
-        "organ", fontSize=20, leading=30, alignment=TA_CENTER, textColor=HexColor("#b00000"), **base
-    )
-    title_style = ParagraphStyle("title", fontSize=22, leading=34, alignment=TA_CENTER, spaceAfter=4, **base)
-    number_style = ParagraphStyle(
-        "number", fontSize=12, leading=20, alignment=TA_CENTER, spaceAfter=14, **base
-    )
-    heading_style = ParagraphStyle("heading", fontSize=14, leading=24, spaceBefore=6, **base)
-    para_style = ParagraphStyle("para", fontSize=13, leading=23, firstLineIndent=26, **base)
-    sign_style = ParagraphStyle("sign", fontSize=13, leading=23, alignment=TA_RIGHT, **base)
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=28 * mm,
-        rightMargin=26 * mm,
-        topMargin=30 * mm,
-        bottomMargin=28 * mm,
-        title=f"{title} {number}",
-        author=organ,
-    )
-    story: list[Any] = [
-        Paragraph(escape(organ), organ_style),
-        Paragraph(escape(title), title_style),
-        Paragraph(escape(number), number_style),
-    ]
-    for block in blocks:
-        style = heading_style if block.style == "heading" else para_style
-        if block.style == "para" and block.text.endswith("："):
-            style = ParagraphStyle("salutation", parent=para_style, firstLineIndent=0)
-        story.append(Paragraph(escape(block.text), style))
-    story += [Spacer(1, 18 * mm), Paragraph(escape(organ), sign_style), Paragraph(escape(date), sign_style)]
 
-    def footer(canvas: Any, document: Any) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 10)
-        canvas.drawCentredString(A4[0] / 2, 15 * mm, f"— {document.page} —")
-        canvas.restoreState()
-
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+# The fonts a Chinese office expects (GB/T 9704-2012), and the face Word or WPS falls back to
+# where the named one is not installed (w:altName in the document's font table). They cannot be
+# shipped; LibreOffice substitutes the free Noto CJK faces through fontconfig (docs/documents.md).
+DOCX_FONTS: dict[str, tuple[str, str]] = {
+    "title": ("方正小标宋简体", "宋体"),
+    "body": ("仿宋_GB2312", "仿宋"),
+    "heading": ("黑体", "SimHei"),
+    "number": ("宋体", "SimSun"),
+}
 
 
 def _render_docx(organ: str, title: str, number: str, blocks: list[Block], date: str) -> bytes:
+    """The .docx per GB/T 9704-2012: the same page, grid (22 lines × 28 characters), fonts by name."""
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt, RGBColor
+
+    from minsheng.documents.layout import CHAR_PITCH, LINE_PITCH, SIZE_2, SIZE_3, SIZE_4
 
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
-    section.top_margin, section.bottom_margin = Mm(30), Mm(28)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.footer_distance = Mm(35 - 7 - 5)
+    # Word's document grid: 22 lines of 28 characters (w:charSpace in 1/4096 pt from 3号).
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:linePitch"), str(round(LINE_PITCH * 20)))
+    grid.set(qn("w:charSpace"), str(round((CHAR_PITCH - SIZE_3) * 4096)))
+
+    def set_font(run_or_style: Any, role: str) -> None:
+        name = DOCX_FONTS[role][0]
+        run_or_style.font.name = name
+        fonts = run_or_style.element.get_or_add_rPr().get_or_add_rFonts()
+        for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(attribute), name)
+        fonts.set(qn("w:hint"), "eastAsia")
+
     normal = document.styles["Normal"]
-    normal.font.name = "SimSun"
-    normal.font.size = Pt(14)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    set_font(normal, "body")
+    normal.font.size = Pt(SIZE_3)
 
     def add(
         text: str,
         *,
-        size: float = 14,
-        bold: bool = False,
-        align: Any = None,
+        role: str = "body",
+        size: float = SIZE_3,
+        align: Any = WD_ALIGN_PARAGRAPH.JUSTIFY,
         indent: bool = False,
+        right_chars: float = 0,
         color: RGBColor | None = None,
+        keep_with_next: bool = False,
     ) -> None:
         paragraph = document.add_paragraph()
-        if align is not None:
-            paragraph.alignment = align
+        paragraph.alignment = align
+        fmt = paragraph.paragraph_format
+        fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        fmt.line_spacing = Pt(LINE_PITCH)
+        fmt.space_before = fmt.space_after = Pt(0)
+        fmt.keep_with_next = keep_with_next
+        fmt.widow_control = False
         if indent:
-            paragraph.paragraph_format.first_line_indent = Pt(size * 2)
-        paragraph.paragraph_format.line_spacing = Pt(size * 1.75)
+            fmt.first_line_indent = Pt(2 * CHAR_PITCH)
+        if right_chars:
+            fmt.right_indent = Pt(right_chars * CHAR_PITCH)
         run = paragraph.add_run(text)
+        set_font(run, role)
         run.font.size = Pt(size)
-        run.bold = bold
         if color is not None:
             run.font.color.rgb = color
-        run.font.name = "SimSun"
-        run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
 
-    add(organ, size=20, align=WD_ALIGN_PARAGRAPH.CENTER, color=RGBColor(0xB0, 0, 0))
-    add(title, size=22, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
-    add(number, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
-    for block in blocks:
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    add(organ, role="title", size=26, align=center, color=RGBColor(0xCC, 0, 0), keep_with_next=True)
+    add("", keep_with_next=True)
+    add("", keep_with_next=True)
+    add(number, align=center, keep_with_next=True)
+    # The red rule 4 mm under the 发文字号: a bottom border as wide as the 版心.
+    rule = document.paragraphs[-1]._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "8"), ("w:space", "11"), ("w:color", "CC0000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    # Word insists on the schema's order of paragraph properties: w:pBdr before these.
+    rule.insert_element_before(
+        borders,
+        *("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct"),
+        *("w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd"),
+        *("w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents"),
+        *("w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:outlineLvl", "w:rPr"),
+    )
+    add("", keep_with_next=True)
+    add("", keep_with_next=True)
+    add(title, role="title", size=SIZE_2, align=center, keep_with_next=True)
+    add("", keep_with_next=True)
+    for position, block in enumerate(blocks):
+        last = position == len(blocks) - 1
         if block.style == "heading":
-            add(block.text, bold=True)
+            add(block.text, role="heading", indent=True, keep_with_next=True)
+        elif position == 0 and block.text.endswith("："):
+            add(block.text, align=WD_ALIGN_PARAGRAPH.LEFT)
         else:
-            add(block.text, indent=not block.text.endswith("："))
-    document.add_paragraph()
-    add(organ, align=WD_ALIGN_PARAGRAPH.RIGHT)
-    add(date, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            add(block.text, indent=True, keep_with_next=last)
+    add("", keep_with_next=True)
+    add("", keep_with_next=True)
+    # 落款: the organ's name centred over the date, the date four characters in from the right;
+    # the seal presses down on both.
+    date_right = 4.0
+    organ_right = max(0.0, date_right + (len(date) * 0.8 - len(organ)) / 2)
+    add(organ, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=organ_right, keep_with_next=True)
+    add(date, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=date_right)
+    # 页码: 4号宋体 "— 1 —", odd pages right and even pages left, one character in.
+    document.settings.odd_and_even_pages_header_footer = True
+    for footer, alignment in (
+        (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+        (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
+    ):
+        paragraph = footer.paragraphs[0]
+        paragraph.alignment = alignment
+        if alignment == WD_ALIGN_PARAGRAPH.RIGHT:
+            paragraph.paragraph_format.right_indent = Pt(SIZE_4)
+        else:
+            paragraph.paragraph_format.left_indent = Pt(SIZE_4)
+        for kind, text in (("text", "— "), ("field", "PAGE"), ("text", " —")):
+            run = paragraph.add_run()
+            set_font(run, "number")
+            run.font.size = Pt(SIZE_4)
+            if kind == "text":
+                run.text = text
+                continue
+            begin, instruction, end = (
+                OxmlElement("w:fldChar"),
+                OxmlElement("w:instrText"),
+                OxmlElement("w:fldChar"),
+            )
+            begin.set(qn("w:fldCharType"), "begin")
+            instruction.set(qn("xml:space"), "preserve")
+            instruction.text = text
+            end.set(qn("w:fldCharType"), "end")
+            run._r.append(begin)
+            run._r.append(instruction)
+            run._r.append(end)
+    _docx_font_table(document)
     buffer = io.BytesIO()
     document.core_properties.title = f"{title} {number}"
     document.save(buffer)
     return buffer.getvalue()
+
+
+def _docx_font_table(document: Any) -> None:
+    """Declare each font in the font table with its fall-back (w:altName) and GB2312 charset."""
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    for rel in document.part.rels.values():
+        if not rel.reltype.endswith("/fontTable"):
+            continue
+        part = rel.target_part
+        root = etree.fromstring(part.blob)
+        for name, alternative in DOCX_FONTS.values():
+            for existing in root.findall(qn("w:font")):
+                if existing.get(qn("w:name")) == name:
+                    root.remove(existing)
+            font = etree.SubElement(root, qn("w:font"), {qn("w:name"): name})
+            etree.SubElement(font, qn("w:altName"), {qn("w:val"): alternative})
+            etree.SubElement(font, qn("w:charset"), {qn("w:val"): "86"})  # GB2312
+            etree.SubElement(font, qn("w:family"), {qn("w:val"): "swiss" if name == "黑体" else "roman"})
+        part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _petitioner_name(petition: Petition, *, masked: bool, hidden: bool) -> str:

@@ -33,7 +33,7 @@ from minsheng.intelligence.nlp.routing import (
     Suggestion,
     suggest,
 )
-from minsheng.orgs.models import Organ, Region, Responsibility
+from minsheng.orgs.models import Organ, Region, Responsibility, Role, StaffMembership
 from minsheng.orgs.selectors import organ_subtree_ids
 
 if TYPE_CHECKING:
@@ -134,12 +134,36 @@ def _build_world() -> RoutingWorld:
         names[pk] = name
         levels[pk] = level
     return RoutingWorld(
-        organs=organs, responsibilities=rows, region_parent=parents, region_names=names, region_levels=levels
+        organs=organs,
+        responsibilities=rows,
+        region_parent=parents,
+        region_names=names,
+        region_levels=levels,
+        able_organ_ids=_able_organ_ids(organs, rows),
+    )
+
+
+def _able_organ_ids(organs: dict[int, OrganInfo], rows: list[ResponsibilityRow]) -> frozenset[int]:
+    """Organs a case can be sent to and get handled: an active member who receives cases
+    (caseworker, head or dispatcher) and a competence (a responsibility row, or by law)."""
+    from minsheng.intelligence.nlp.routing import DISCIPLINE_KIND, GOVERNMENT_KIND, POLITICAL_LEGAL_KINDS
+
+    staffed = set(
+        StaffMembership.objects.filter(
+            role__in=[Role.CASEWORKER, Role.ORGAN_HEAD, Role.DISPATCHER], user__is_active=True
+        ).values_list("organ_id", flat=True)
+    )
+    responsible = {row.organ_id for row in rows}
+    by_law = {GOVERNMENT_KIND, DISCIPLINE_KIND, *POLITICAL_LEGAL_KINDS}
+    return frozenset(
+        pk for pk, organ in organs.items() if pk in staffed and (pk in responsible or organ.kind in by_law)
     )
 
 
 def routing_world() -> RoutingWorld:
-    """The organs/responsibilities/regions snapshot used for routing (cached)."""
+    """The organs/responsibilities/regions snapshot used for routing (cached). Staff changes
+    (which organs can act) reach it when the cache expires (WORLD_TTL) or an organ, responsibility
+    or region changes: counting memberships too would cost every registration a query."""
     return cached("routing_world", (Organ, Responsibility, Region), _build_world)  # type: ignore[no-any-return]
 
 

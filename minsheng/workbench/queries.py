@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.orgs.models import Organ, Role
-from minsheng.orgs.selectors import memberships_of
+from minsheng.orgs.selectors import memberships_of, organ_subtree_ids
 from minsheng.petitions.models import Channel, Petition, State, flag_condition
 from minsheng.petitions.selectors import (
     PetitionFilters,
@@ -188,6 +188,9 @@ def inbox_queryset(user: AbstractBaseUser, inbox: Inbox, filters: PetitionFilter
     elif inbox.key in ("registrar", "organ_head"):
         qs = qs.filter(current_organ_id__in=organs)
     elif inbox.key == "supervisor":
+        # Only what this supervisor can act on now: 督办 reaches the organ's own cases and those of
+        # the organs below it (the transition's AT_CHAIN), not a 复核 held by the province.
+        qs = qs.filter(current_organ_id__in=organ_subtree_ids(list(organs)))
         if filters.overdue is None and filters.due_soon is None:
             qs = qs.filter(
                 Q(flag_condition("has_overdue"))
@@ -195,7 +198,8 @@ def inbox_queryset(user: AbstractBaseUser, inbox: Inbox, filters: PetitionFilter
                 | Q(flag_condition("is_supervised"))
             )
     elif inbox.key == "leader":
-        qs = qs.filter(Q(leader_in_charge=user) | Q(is_urgent=True))
+        within = Q(current_organ_id__in=organ_subtree_ids(list(organs)))
+        qs = qs.filter(Q(leader_in_charge=user) | (Q(is_urgent=True) & within))
     return qs
 
 
@@ -226,6 +230,8 @@ def due_tone(due: dt.date | None, today: dt.date | None = None, soon_days: int =
     left = (due - today).days
     if left < 0:
         return left, "overdue"
+    if left == 0:
+        return left, "today"  # due today: a colour of its own, between "soon" and "overdue"
     if left <= soon_days:
         return left, "soon"
     return left, "ok"
@@ -384,3 +390,15 @@ def dashboard_data(user: AbstractBaseUser, organ_id: int | None) -> dict[str, An
 def dashboard_organs(user: AbstractBaseUser) -> list[Organ]:
     ids = {m.organ_id for m in memberships_of(user)}
     return list(Organ.objects.filter(pk__in=ids).order_by("level", "code"))
+
+
+# Roles whose dashboard opens on the whole area they lead or oversee (everything they may see),
+# not on the cases held by their own organ.
+AREA_ROLES = frozenset({Role.LEADER, Role.SUPERVISOR, Role.ANALYST})
+
+
+def dashboard_default_is_area(user: AbstractBaseUser) -> bool:
+    """A leader's (supervisor's, analyst's) default dashboard covers the area they lead; the
+    others open on their first organ."""
+    roles = {m.role for m in memberships_of(user)}
+    return bool(roles & AREA_ROLES) and not roles & {Role.CASEWORKER, Role.REGISTRAR, Role.DISPATCHER}

@@ -880,7 +880,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     organs = queries.dashboard_organs(user)
     organ_id = request.GET.get("organ")
     selected = next((o for o in organs if str(o.pk) == organ_id), None)
-    if selected is None and organs and organ_id != "all":
+    area_default = organ_id is None and queries.dashboard_default_is_area(user)
+    if selected is None and organs and organ_id != "all" and not area_default:
         selected = organs[0]
     data = queries.dashboard_data(user, selected.pk if selected else None)
     context = {

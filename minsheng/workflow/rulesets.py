@@ -268,15 +268,9 @@ def next_sequence(stem: str, numbers: list[str]) -> int:
 
 
 def next_document_number(organ_label: str, year: int, kind: str) -> str:
-    """The next number of its type for the organ and year, over every place numbers are kept
-    (opinions, decisions, issued documents)."""
-    from minsheng.documents.models import IssuedDocument
-    from minsheng.workflow.models import Decision, Opinion
+    """Take the next number of its type for the organ and year (one counter per type per organ
+    per year, race-safe: minsheng.documents.numbering). Each call uses up a number."""
+    from minsheng.documents.numbering import allocate_sequence
 
     stem = document_number_stem(organ_label, year, kind)
-    numbers = [
-        *Opinion.objects.filter(number__startswith=stem).values_list("number", flat=True),
-        *Decision.objects.filter(notice_number__startswith=stem).values_list("notice_number", flat=True),
-        *IssuedDocument.objects.filter(number__startswith=stem).values_list("number", flat=True),
-    ]
-    return document_number(organ_label, year, kind, next_sequence(stem, numbers))
+    return document_number(organ_label, year, kind, allocate_sequence(organ_label, year, kind, stem))

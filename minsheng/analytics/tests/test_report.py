@@ -85,6 +85,11 @@ def test_pdf_has_chinese_text(report, tmp_path: Path):
     assert "图1 周收件量趋势" in text and "劳动和社会保障" in text  # chart labels are text too
     for secret in SECRETS:
         assert secret not in text
+    # Every font embedded (a subset of Noto Serif CJK), none of the PDF base or CID fonts.
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:]]
+    assert rows and all(row[-5:-2] == ["yes", "yes", "yes"] for row in rows), fonts
+    assert "STSong" not in fonts and "Helvetica" not in fonts
 
 
 def test_xlsx_sheets(report):

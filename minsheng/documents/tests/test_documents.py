@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 
@@ -50,7 +51,8 @@ def both(petition, kind):
     assert name.endswith(".docx") and ctype.endswith("document")
     pdf, name, ctype = render_document(petition, kind, "pdf")
     assert pdf.startswith(b"%PDF") and ctype == "application/pdf"
-    return docx_text(docx), "".join(pdf_text(pdf).split())  # pdftotext may break lines anywhere
+    # pdftotext may break lines anywhere; the page numbers ("— 1 —") sit between the pages' text.
+    return docx_text(docx), re.sub(r"—\d+—", "", "".join(pdf_text(pdf).split()))
 
 
 def squash(text: str) -> str:

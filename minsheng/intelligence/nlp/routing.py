@@ -113,6 +113,9 @@ class RoutingWorld:
     region_parent: dict[int, int | None]
     region_names: dict[int, str] = field(default_factory=dict)
     region_levels: dict[int, int] = field(default_factory=dict)
+    # Organs that can act on a case: staff who receive it, and a competence (a responsibility row,
+    # or a kind whose competence is by law: government, discipline, political-legal). None: all.
+    able_organ_ids: frozenset[int] | None = None
     _mention_re: re.Pattern[str] | None = None
     _mention_forms: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
 
@@ -256,6 +259,8 @@ def suggest(world: RoutingWorld, query: RoutingQuery, top: int = 5) -> list[Sugg
             return None
         if world.organs[resolved].kind == BUREAU_KIND:
             return None  # the petition bureau routes; it is never the competent organ itself
+        if world.able_organ_ids is not None and resolved not in world.able_organ_ids:
+            return None  # no staff to receive it, or no competence: a suggestion would dead-end
         scores[resolved] = _combine(scores.get(resolved, 0.0), max(0.0, min(1.0, score)))
         bucket = reasons.setdefault(resolved, [])
         for reason in why:

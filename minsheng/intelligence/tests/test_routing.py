@@ -172,3 +172,31 @@ def test_routing_suggest_excludes_accused_organ(register: Any, organs: Any) -> N
     ids = [s.organ_id for s in routing_suggest(petition)]
     assert organs["a-housing"].pk not in ids
     assert ids  # something else is suggested
+
+
+def test_organs_that_cannot_act_are_never_suggested() -> None:
+    world = make_world()
+    everyone = frozenset(world.organs)
+    world.able_organ_ids = everyone - {11}  # the housing bureau has no staff
+    ids = [s.organ_id for s in suggest(world, q(text="请求住建局处理"))]
+    assert 11 not in ids and ids[0] == 13  # its district government, competent and staffed
+    world.able_organ_ids = everyone
+    assert next(s.organ_id for s in suggest(world, q())) == 11
+
+
+@pytest.mark.django_db
+def test_routing_world_leaves_out_organs_without_staff_or_competence(register: Any, organs: Any) -> None:
+    from minsheng.intelligence.routing import routing_suggest, routing_world, routing_world_clear
+    from minsheng.orgs.models import StaffMembership
+
+    routing_world_clear()
+    able = routing_world().able_organ_ids
+    assert able is not None and organs["a-housing"].pk in able
+    petition = register(
+        title="A3区洋湖街道小区违章建筑", request="请求住建局拆除小区内违章建筑", facts="小区内有人私搭乱建。"
+    )
+    assert routing_suggest(petition)[0].organ_id == organs["a-housing"].pk
+    StaffMembership.objects.filter(organ=organs["a-housing"]).delete()
+    routing_world_clear()
+    assert organs["a-housing"].pk not in (routing_world().able_organ_ids or ())
+    assert organs["a-housing"].pk not in [s.organ_id for s in routing_suggest(petition)]

@@ -26,6 +26,22 @@
       if (form) { form.requestSubmit ? form.requestSubmit() : form.submit(); }
     }
   });
+  // Registration pre-check: choosing a suggestion fills the category (and the place) of the form.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element ? event.target.closest("[data-fill-category]") : null;
+    if (!button) { return; }
+    var fills = [["id_category", button.getAttribute("data-fill-category")],
+                 ["id_region", button.getAttribute("data-fill-region")]];
+    fills.forEach(function (pair) {
+      var select = document.getElementById(pair[0]);
+      if (select && pair[1] && select.querySelector('option[value="' + pair[1] + '"]')) {
+        select.value = pair[1];
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+    var category = document.getElementById("id_category");
+    if (category) { category.focus(); }
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     var panel = event.target;
     if (panel && panel.id === "action-panel") {
