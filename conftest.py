@@ -20,6 +20,13 @@ def _fresh_reference_caches() -> None:
     deadlines._cached = None
     deadlines._checked.reset()
     routing_world_clear()
+    # The per-process cache (LocMemCache unless REDIS_URL is set) holds computed pages keyed by
+    # user id, e.g. the analytics report; a rolled-back test's ids are reused by the next one.
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+        cache.clear()
 
 
 @pytest.fixture

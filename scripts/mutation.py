@@ -262,7 +262,6 @@ DEADLINE_TARGETS = [
             "deadline_recompute",
             "deadlines_refresh_provisional",
             "uncovered_years_in_use",
-            "petition_flags_refresh",
             "due_soon_cutoff",
             "deadline_claim_due_soon",
             "deadline_claim_breach",
