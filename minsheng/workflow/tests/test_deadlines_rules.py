@@ -624,3 +624,43 @@ def test_without_the_calendar_tables_the_package_data_is_used(
         assert dl.holiday_calendar() == chinese_calendar_data()
     assert caplog.messages == ["calendar tables unavailable; using chinesecalendar data only"]
     assert dl._cached is None
+
+
+@pytest.mark.django_db
+def test_the_cached_calendar_costs_no_query_and_a_recheck_only_the_fingerprint(
+    fresh_calendar: Any, django_assert_num_queries: Any
+) -> None:
+    """Issue 14: no query per computation. The first use reads the tables (2 aggregates for the
+    fingerprint, then the overrides and the years); later uses read nothing while the version is
+    unchanged and the recheck interval has not passed; a recheck with nothing changed costs the
+    fingerprint only and keeps the same calendar object."""
+    CalendarDay.objects.create(date=D(2025, 12, 1), is_workday=False)
+    with django_assert_num_queries(4):
+        first = dl.holiday_calendar()
+    assert first.is_workday(D(2025, 12, 1)) is False
+    with django_assert_num_queries(0):
+        assert dl.holiday_calendar() is first
+        assert dl.holiday_calendar() is first
+    dl._checked.reset()  # the recheck interval has passed
+    with django_assert_num_queries(2):
+        assert dl.holiday_calendar() is first
+    with django_assert_num_queries(0):
+        assert dl.holiday_calendar() is first
+
+
+@pytest.mark.django_db
+def test_a_calendar_read_that_failed_after_the_fingerprint_is_retried(
+    fresh_calendar: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fingerprint was read (and the recheck marked done) but reading the overrides failed:
+    nothing is cached, so the next use reads again instead of serving a calendar it never built."""
+    CalendarDay.objects.create(date=D(2025, 12, 1), is_workday=False)
+
+    def unavailable(*args: Any, **kwargs: Any) -> Any:
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(CalendarDay.objects, "values_list", unavailable)
+    assert dl.holiday_calendar() == chinese_calendar_data()
+    assert dl._cached is None
+    monkeypatch.undo()
+    assert dl.holiday_calendar().is_workday(D(2025, 12, 1)) is False
