@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -41,7 +44,7 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 
 @pytest.fixture
-def auth(world: Any, register: Any) -> dict[str, str]:
+def auth(world: Any, register: Any) -> Iterator[dict[str, str]]:
     register()  # one petition the dispatcher may act on, so ids 1.. reach real code paths
     response = Client().post(
         "/api/v1/auth/token",
@@ -49,7 +52,15 @@ def auth(world: Any, register: Any) -> dict[str, str]:
         content_type="application/json",
     )
     assert response.status_code == 200, response.content
-    return {"Authorization": f"Bearer {response.json()['token']}"}
+    # As Django's test client does: the WSGI handler must not close the test's connection (and
+    # its transaction) when a request starts or finishes (PostgreSQL would lose it).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield {"Authorization": f"Bearer {response.json()['token']}"}
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
