@@ -22,7 +22,7 @@ from minsheng.accountability.models import Measure, Proposal
 from minsheng.accountability.selectors import chain_for
 from minsheng.accountability.services import audit
 from minsheng.assessment.selectors import compute_indicators
-from minsheng.assessment.services import can_freeze
+from minsheng.assessment.services import ASSESSOR_ROLES, can_freeze
 from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.orgs.models import Organ
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
@@ -156,7 +156,7 @@ def proposals_visible_to(user: AbstractBaseUser | None) -> QuerySet[Proposal]:
         return qs
     below: set[int] = set()
     for m in memberships_of(user):
-        if m.role in ("supervisor", "leader"):
+        if m.role in ASSESSOR_ROLES:
             below |= organ_subtree_ids([m.organ_id]) - {m.organ_id}
     return qs.filter(organ_id__in=below) if below else qs.none()
 
@@ -170,7 +170,7 @@ def measures_visible_to(user: AbstractBaseUser | None) -> QuerySet[Measure]:
     mine: set[int] = set()
     for m in memberships_of(user):
         mine.add(m.organ_id)
-        if m.role in ("supervisor", "leader"):
+        if m.role in ASSESSOR_ROLES:
             mine |= organ_subtree_ids([m.organ_id])
     return qs.filter(organ_id__in=mine) if mine else qs.none()
 
