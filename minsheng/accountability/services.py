@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from minsheng.accountability.models import AuditEntry, Leader, LeaderRole, Portfolio
 from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.orgs.models import Category, Organ, Region
-from minsheng.orgs.selectors import is_admin
 
 #: Roles of which an organ has one holder at a time (one 一把手; one leader in charge of petition work).
 EXCLUSIVE_ROLES = frozenset({LeaderRole.CHIEF, LeaderRole.COMPETENT})
@@ -46,7 +45,7 @@ def can_manage_portfolios(user: AbstractBaseUser | None, organ: Organ) -> bool:
     assess it: assessment.services.can_freeze)."""
     from minsheng.assessment.services import can_freeze
 
-    return is_admin(user) or can_freeze(user, organ)
+    return can_freeze(user, organ)
 
 
 def _overlapping(organ: Organ, role: str, start: dt.date, end: dt.date | None) -> Q:
