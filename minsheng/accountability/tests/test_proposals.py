@@ -170,6 +170,25 @@ def test_command_and_workbench_page(march: dict[str, Any], users: Any, client: C
     )
 
 
+def test_a_figure_below_the_minimum_sample_proposes_nothing(
+    world: Any, register: Any, act: Any, organs: Any
+) -> None:
+    """0 of 4 notices in time is below every threshold, but 4 items are under I-ACCEPT-ORGAN's
+    minimum sample (5): not rated, so no proposal (thresholds.yaml, indicator_conventions)."""
+    load_portfolios(world, today=dt.date(2025, 6, 1))
+    for n in range(4):
+        with time_machine.travel(at(dt.date(2025, 3, 1)), tick=False):
+            p = register(
+                received_at=at(dt.date(2025, 3, 1), 9),
+                petitioner=PetitionerInput(name=f"王{n}", phone=f"1390013900{n}", address="A市A3区洋湖街道"),
+            )
+        with time_machine.travel(at(dt.date(2025, 3, 3)), tick=False):
+            act(p, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+            act(p, "receive", "caseworker")
+    assert proposals_compute(*MARCH, organs=[organs["a-housing"]], today=TODAY) == []
+    assert not Proposal.objects.exists()
+
+
 @override_settings(MINSHENG_ACCOUNTABILITY_THRESHOLDS="/nonexistent/thresholds.yaml")
 def test_a_missing_thresholds_file_is_an_error_not_silence(march: dict[str, Any]) -> None:
     with pytest.raises(FileNotFoundError):
