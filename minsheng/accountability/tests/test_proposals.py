@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client, override_settings
 
@@ -26,6 +27,7 @@ from minsheng.accountability.proposals import (
     proposals_visible_to,
 )
 from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.orgs.models import Role, StaffMembership
 from minsheng.petitions.services import PetitionerInput
 
 pytestmark = pytest.mark.django_db
@@ -168,6 +170,18 @@ def test_command_and_workbench_page(march: dict[str, Any], users: Any, client: C
         ).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.LEADER])
+def test_the_organs_own_supervisor_or_leader_sees_no_proposal_about_it(
+    march: dict[str, Any], role: str
+) -> None:
+    """Nobody decides on himself: a supervisor or leader post in the housing bureau itself does not
+    show the proposals about the bureau (only organs below the post)."""
+    proposals_compute(*MARCH, organs=[march["housing"]], today=TODAY)
+    own = get_user_model().objects.create_user(f"own-{role}", password="test-password-123")
+    StaffMembership.objects.create(user=own, organ=march["housing"], role=role)
+    assert list(proposals_visible_to(own)) == []
 
 
 def test_a_figure_below_the_minimum_sample_proposes_nothing(
