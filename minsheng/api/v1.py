@@ -969,9 +969,7 @@ def _receiving_organ(user: AbstractBaseUser, organ_id: int | None) -> Organ:
 @router.post("/petitions", response={201: PetitionCreatedOut, **ERRORS}, operation_id="petition_register")
 def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    integration = request_integration(request)
-    if integration is not None:
-        integration_may(integration, "register")
+    # An integration key's "register" scope is checked by integration_guard, before the body is read.
     organ = _receiving_organ(user, payload.receiving_organ_id)
     category = None
     if payload.category_id is not None:
