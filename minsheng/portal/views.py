@@ -31,7 +31,6 @@ from minsheng.petitions.citizen_access import (
 )
 from minsheng.petitions.data_access import Refusal, data_access_request, withheld_items
 from minsheng.petitions.models import DataAccessRequest, Nature, Petition, Petitioner
-from minsheng.petitions.services import petition_check_query
 from minsheng.portal import queries
 from minsheng.portal.forms import (
     AppealForm,
@@ -52,10 +51,10 @@ from minsheng.portal.security import (
     phone_key,
     throttle_blocked,
     throttle_hit,
-    throttle_reset,
     throttle_take,
 )
 from minsheng.portal.submission import online_register, otp_error, send_code
+from minsheng.portal.tracking import petition_track
 from minsheng.workflow.notices import provisional_rule_words
 from minsheng.workflow.services import petition_transition
 
@@ -389,23 +388,16 @@ def track(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = TrackForm(request.POST)
         if form.is_valid():
-            code = form.cleaned_data["tracking_code"]
-            ip = client_ip(request)
-            attempt = throttle_take(
-                ("track_fail_ip", ip), ("track_fail_code", code), ("track_fail_code_day", code)
-            )
-            if attempt is None:
-                form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
+            try:
+                petition = petition_track(
+                    client_ip(request), form.cleaned_data["tracking_code"], form.cleaned_data["password"]
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
             else:
-                petition = petition_check_query(code, form.cleaned_data["password"])
-                if petition is None:
-                    form.add_error(None, _("查询码或查询密码不正确，请核对后再试。"))
-                else:
-                    attempt.refund()
-                    throttle_reset("track_fail_code", code)
-                    _remember(request, petition.tracking_code)
-                    _link_to_citizen(request, petition)
-                    return redirect("portal:track_detail", code=petition.tracking_code)
+                _remember(request, petition.tracking_code)
+                _link_to_citizen(request, petition)
+                return redirect("portal:track_detail", code=petition.tracking_code)
     else:
         form = TrackForm(initial={"tracking_code": request.GET.get("code", "")[:20]})
     recent = Petition.objects.filter(tracking_code__in=_tracked_codes(request)).order_by("-received_at")
