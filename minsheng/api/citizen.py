@@ -19,7 +19,7 @@ from pydantic import Field
 from minsheng.api.v1 import ErrorOut
 from minsheng.core.errors import InvalidInput, TransitionNotAllowed
 from minsheng.orgs.models import Organ, Region
-from minsheng.petitions.models import Nature, Petition, State
+from minsheng.petitions.models import Petition, State
 from minsheng.portal import queries
 from minsheng.portal.security import client_ip, throttle_blocked, throttle_hit
 from minsheng.portal.tracking import Throttled, clean_tracking_code, petition_track
@@ -232,8 +232,14 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     accusation), the portal's submission limits per address and phone, registration at the city's
     petition bureau through the same service. Answers the tracking code and the query password."""
     from minsheng.portal.forms import ContactForm, MatterForm, allow_anonymous_accusations
-    from minsheng.portal.security import otp_check, phone_key
-    from minsheng.portal.submission import online_register, otp_error
+    from minsheng.portal.security import otp_check
+    from minsheng.portal.submission import (
+        draft_suggestion,
+        online_register,
+        otp_error,
+        submission_blocked,
+        submission_counted,
+    )
 
     matter = MatterForm(
         {
@@ -274,8 +280,9 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     if bureau is None:
         raise TransitionNotAllowed(_("网上信访暂不可用：未配置市信访局。请通过来信或来访提出。"))
     ip = client_ip(request)
-    if throttle_blocked("submit_ip", ip) or (phone and throttle_blocked("submit_phone", phone_key(phone))):
-        raise Throttled(_("提交过于频繁，请稍后再试。如情况紧急，请拨打信访部门电话或前往接待场所。"))
+    blocked = submission_blocked(ip, phone)
+    if blocked:
+        raise Throttled(blocked)
     if not anonymous:
         if not contact_data.get("code"):
             raise InvalidInput(_("请先获取并填写短信验证码。"), field="code")
@@ -295,21 +302,9 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     )
     region = Region.objects.filter(pk=payload.region_id).first() if payload.region_id else None
     accused = Organ.objects.filter(pk=payload.accused_organ_id).first() if payload.accused_organ_id else None
-    text = "\n".join([draft["title"], draft["facts"], draft["request_text"], draft.get("reasons", "")])
-    is_accusation = draft["nature"] == Nature.ACCUSATION
-    suggestion = queries.suggest_handling(
-        draft["title"],
-        text,
-        region,
-        draft["nature"],
-        place_text=draft.get("place_text", ""),
-        accused_organ=accused if is_accusation else None,
-        accused_person=draft.get("accused_person", "") if is_accusation else "",
-    )
+    suggestion = draft_suggestion(draft, region, accused)
     petition, password, sms_queued = online_register(draft, contact, region, accused, suggestion, bureau)
-    throttle_hit("submit_ip", ip)
-    if phone:
-        throttle_hit("submit_phone", phone_key(phone))
+    submission_counted(ip, phone)
     return Status(
         201, SubmittedOut(tracking_code=petition.tracking_code, query_password=password, sms_sent=sms_queued)
     )

@@ -53,7 +53,15 @@ from minsheng.portal.security import (
     throttle_hit,
     throttle_take,
 )
-from minsheng.portal.submission import online_register, otp_error, send_code
+from minsheng.portal.submission import (
+    draft_suggestion,
+    draft_text,
+    online_register,
+    otp_error,
+    send_code,
+    submission_blocked,
+    submission_counted,
+)
 from minsheng.portal.tracking import petition_track
 from minsheng.workflow.notices import provisional_rule_words
 from minsheng.workflow.services import petition_transition
@@ -276,17 +284,8 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("portal:submit_contact")
     region = _draft_region(draft)
     accused = _draft_accused(draft)
-    text = "\n".join([draft["title"], draft["facts"], draft["request_text"], draft.get("reasons", "")])
-    suggestion = queries.suggest_handling(
-        draft["title"],
-        text,
-        region,
-        draft["nature"],
-        place_text=draft.get("place_text", ""),
-        accused_organ=accused if draft["nature"] == Nature.ACCUSATION else None,
-        accused_person=draft.get("accused_person", "") if draft["nature"] == Nature.ACCUSATION else "",
-    )
-    hints = queries.legal_channel_hints(text) if draft["nature"] == Nature.GRIEVANCE else []
+    suggestion = draft_suggestion(draft, region, accused)
+    hints = queries.legal_channel_hints(draft_text(draft)) if draft["nature"] == Nature.GRIEVANCE else []
     bureau = queries.online_bureau()
     form = ConfirmForm(
         request.POST if request.method == "POST" else None,
@@ -295,12 +294,9 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
         phone = "" if contact.get("anonymous") else contact.get("phone", "")
-        if throttle_blocked("submit_ip", ip) or (
-            phone and throttle_blocked("submit_phone", phone_key(phone))
-        ):
-            form.add_error(
-                None, _("提交过于频繁，请稍后再试。如情况紧急，请拨打信访部门电话或前往接待场所。")
-            )
+        blocked = submission_blocked(ip, phone)
+        if blocked:
+            form.add_error(None, blocked)
         elif bureau is None:
             form.add_error(None, _("网上信访暂不可用：未配置市信访局。请通过来信或来访提出。"))
         else:
@@ -311,9 +307,7 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
             except InvalidInput as exc:
                 form.add_error(None, exc.message)
             else:
-                throttle_hit("submit_ip", ip)
-                if phone:
-                    throttle_hit("submit_phone", phone_key(phone))
+                submission_counted(ip, phone)
                 _save_attachments(petition, form, request)
                 request.session.pop(DRAFT, None)
                 request.session.pop(CONTACT, None)
