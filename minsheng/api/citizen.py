@@ -18,7 +18,6 @@ from pydantic import Field
 
 from minsheng.api.v1 import ErrorOut
 from minsheng.core.errors import InvalidInput, TransitionNotAllowed
-from minsheng.orgs.models import Organ, Region
 from minsheng.petitions.models import Petition, State
 from minsheng.portal import queries
 from minsheng.portal.security import client_ip, throttle_blocked, throttle_hit
@@ -234,6 +233,8 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     from minsheng.portal.forms import ContactForm, MatterForm, allow_anonymous_accusations
     from minsheng.portal.security import otp_check
     from minsheng.portal.submission import (
+        draft_accused,
+        draft_region,
         draft_suggestion,
         online_register,
         otp_error,
@@ -300,8 +301,8 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
             "id_number": contact_data.get("id_number", ""),
         }
     )
-    region = Region.objects.filter(pk=payload.region_id).first() if payload.region_id else None
-    accused = Organ.objects.filter(pk=payload.accused_organ_id).first() if payload.accused_organ_id else None
+    region = draft_region(draft)
+    accused = draft_accused(draft)
     suggestion = draft_suggestion(draft, region, accused)
     petition, password, sms_queued = online_register(draft, contact, region, accused, suggestion, bureau)
     submission_counted(ip, phone)

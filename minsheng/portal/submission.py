@@ -49,6 +49,18 @@ def otp_error(reason: str) -> str:
     return _("验证码不正确，请核对短信中的6位数字。")
 
 
+def draft_region(draft: dict[str, Any]) -> Region | None:
+    """The region a checked matter names (the form's ``region`` choice)."""
+    value = draft.get("region")
+    return Region.objects.filter(pk=int(value)).first() if value and str(value).isdigit() else None
+
+
+def draft_accused(draft: dict[str, Any]) -> Organ | None:
+    """The accused organ a checked matter names (the form's ``accused_organ`` choice)."""
+    value = draft.get("accused_organ")
+    return Organ.objects.filter(pk=int(value)).first() if value and str(value).isdigit() else None
+
+
 def draft_text(draft: dict[str, Any]) -> str:
     """The matter's words (title, facts, request, reasons), as the suggestions read them."""
     return "\n".join([draft["title"], draft["facts"], draft["request_text"], draft.get("reasons", "")])

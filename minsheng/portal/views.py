@@ -54,6 +54,8 @@ from minsheng.portal.security import (
     throttle_take,
 )
 from minsheng.portal.submission import (
+    draft_accused,
+    draft_region,
     draft_suggestion,
     draft_text,
     online_register,
@@ -264,16 +266,6 @@ def _mask(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else phone
 
 
-def _draft_region(draft: dict[str, Any]) -> Region | None:
-    value = draft.get("region")
-    return Region.objects.filter(pk=int(value)).first() if value and str(value).isdigit() else None
-
-
-def _draft_accused(draft: dict[str, Any]) -> Organ | None:
-    value = draft.get("accused_organ")
-    return Organ.objects.filter(pk=int(value)).first() if value and str(value).isdigit() else None
-
-
 @require_http_methods(["GET", "POST"])
 def submit_confirm(request: HttpRequest) -> HttpResponse:
     draft = request.session.get(DRAFT)
@@ -282,8 +274,8 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("portal:submit")
     if not contact:
         return redirect("portal:submit_contact")
-    region = _draft_region(draft)
-    accused = _draft_accused(draft)
+    region = draft_region(draft)
+    accused = draft_accused(draft)
     suggestion = draft_suggestion(draft, region, accused)
     hints = queries.legal_channel_hints(draft_text(draft)) if draft["nature"] == Nature.GRIEVANCE else []
     bureau = queries.online_bureau()
