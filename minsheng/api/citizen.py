@@ -3,7 +3,7 @@ password, rate the reply, request a review (appeal). No staff token: every call 
 password again, with the portal's throttles and the portal's messages; wrong code and wrong
 password answer identically (no oracle). What is shown is the portal's: public events in plain
 words, no staff names, no internal notes. An interface only: the rules are in
-petitions.services (petition_check_query), portal.queries, portal.security and the workflow."""
+petitions.services (petition_check_query), portal.tracking, portal.queries, portal.security and the workflow."""
 
 from __future__ import annotations
 
@@ -17,29 +17,16 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from minsheng.api.v1 import ErrorOut
-from minsheng.core.errors import ApplicationError, InvalidInput, TransitionNotAllowed
-from minsheng.orgs.models import Organ, Region
-from minsheng.petitions.models import Nature, Petition, State
-from minsheng.petitions.services import petition_check_query
+from minsheng.core.errors import InvalidInput, TransitionNotAllowed
+from minsheng.petitions.models import Petition, State
 from minsheng.portal import queries
-from minsheng.portal.security import client_ip, throttle_blocked, throttle_hit, throttle_reset, throttle_take
+from minsheng.portal.security import client_ip, throttle_blocked, throttle_hit
+from minsheng.portal.tracking import Throttled, clean_tracking_code, petition_track
 from minsheng.workflow.services import petition_transition
 
 router: Router = Router(tags=["citizen"], auth=None)
 
 CITIZEN_ERRORS: dict[int, type[Schema]] = {404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
-
-
-class TooMany(ApplicationError):
-    code = "throttled"
-    http_status = 429
-
-
-class TrackFailed(ApplicationError):
-    """Wrong tracking code or wrong password: one answer for both."""
-
-    code = "track_failed"
-    http_status = 404
 
 
 class Credentials(Schema):
@@ -75,20 +62,11 @@ class CitizenPetitionOut(Schema):
 
 
 def tracked_petition(request: HttpRequest, credentials: Credentials) -> Petition:
-    """The petition the code and password open, counted against the portal's track throttles
-    (address, code, code per day) exactly as the portal's 查询 form."""
-    code = "".join(credentials.tracking_code.split()).upper()  # as the portal form cleans it
-    attempt = throttle_take(
-        ("track_fail_ip", client_ip(request)), ("track_fail_code", code), ("track_fail_code_day", code)
+    """The petition the code and password open, exactly as the portal's 查询 form (same throttles,
+    same answers)."""
+    return petition_track(
+        client_ip(request), clean_tracking_code(credentials.tracking_code), credentials.password
     )
-    if attempt is None:
-        raise TooMany(_("查询失败次数过多，请15分钟后再试。"))
-    petition = petition_check_query(code, credentials.password)
-    if petition is None:
-        raise TrackFailed(_("查询码或查询密码不正确，请核对后再试。"))
-    attempt.refund()
-    throttle_reset("track_fail_code", code)
-    return petition
 
 
 def _out(petition: Petition) -> CitizenPetitionOut:
@@ -163,7 +141,7 @@ def citizen_appeal_endpoint(request: HttpRequest, payload: AppealIn) -> Any:
         raise TransitionNotAllowed(_("此事项目前不能申请复查或复核。"))
     ip = client_ip(request)
     if throttle_blocked("appeal_ip", ip):
-        raise TooMany(_("操作过于频繁，请稍后再试。"))
+        raise Throttled(_("操作过于频繁，请稍后再试。"))
     throttle_hit("appeal_ip", ip)
     petition_transition(
         petition.pk,
@@ -218,7 +196,7 @@ def citizen_verification_code_endpoint(request: HttpRequest, payload: CodeIn) ->
         raise InvalidInput(str(form.errors["phone"][0]), field="phone")
     error = send_code(request, form.cleaned_data["phone"], "submit")
     if error:
-        raise TooMany(error)
+        raise Throttled(error)
     return Status(202, CodeSentOut(sent=True, expires_in=OTP_TTL_SECONDS))
 
 
@@ -253,8 +231,16 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     accusation), the portal's submission limits per address and phone, registration at the city's
     petition bureau through the same service. Answers the tracking code and the query password."""
     from minsheng.portal.forms import ContactForm, MatterForm, allow_anonymous_accusations
-    from minsheng.portal.security import otp_check, phone_key
-    from minsheng.portal.submission import online_register, otp_error
+    from minsheng.portal.security import otp_check
+    from minsheng.portal.submission import (
+        draft_accused,
+        draft_region,
+        draft_suggestion,
+        online_register,
+        otp_error,
+        submission_blocked,
+        submission_counted,
+    )
 
     matter = MatterForm(
         {
@@ -295,8 +281,9 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     if bureau is None:
         raise TransitionNotAllowed(_("网上信访暂不可用：未配置市信访局。请通过来信或来访提出。"))
     ip = client_ip(request)
-    if throttle_blocked("submit_ip", ip) or (phone and throttle_blocked("submit_phone", phone_key(phone))):
-        raise TooMany(_("提交过于频繁，请稍后再试。如情况紧急，请拨打信访部门电话或前往接待场所。"))
+    blocked = submission_blocked(ip, phone)
+    if blocked:
+        raise Throttled(blocked)
     if not anonymous:
         if not contact_data.get("code"):
             raise InvalidInput(_("请先获取并填写短信验证码。"), field="code")
@@ -314,23 +301,11 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
             "id_number": contact_data.get("id_number", ""),
         }
     )
-    region = Region.objects.filter(pk=payload.region_id).first() if payload.region_id else None
-    accused = Organ.objects.filter(pk=payload.accused_organ_id).first() if payload.accused_organ_id else None
-    text = "\n".join([draft["title"], draft["facts"], draft["request_text"], draft.get("reasons", "")])
-    is_accusation = draft["nature"] == Nature.ACCUSATION
-    suggestion = queries.suggest_handling(
-        draft["title"],
-        text,
-        region,
-        draft["nature"],
-        place_text=draft.get("place_text", ""),
-        accused_organ=accused if is_accusation else None,
-        accused_person=draft.get("accused_person", "") if is_accusation else "",
-    )
+    region = draft_region(draft)
+    accused = draft_accused(draft)
+    suggestion = draft_suggestion(draft, region, accused)
     petition, password, sms_queued = online_register(draft, contact, region, accused, suggestion, bureau)
-    throttle_hit("submit_ip", ip)
-    if phone:
-        throttle_hit("submit_phone", phone_key(phone))
+    submission_counted(ip, phone)
     return Status(
         201, SubmittedOut(tracking_code=petition.tracking_code, query_password=password, sms_sent=sms_queued)
     )

@@ -10,7 +10,6 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -22,15 +21,12 @@ from minsheng.api.v1 import (
     petition_filters,
     request_integration,
 )
-from minsheng.core.errors import Forbidden
 from minsheng.integrations.scopes import integration_may, integration_sees_petitioner
 from minsheng.petitions.models import Petition
 from minsheng.petitions.selectors import (
     access_petition,
     can_see_identity,
     can_see_masked_identity,
-    is_analyst_only,
-    petition_list,
 )
 from minsheng.workflow.models import PetitionEvent
 from minsheng.workflow.selectors import event_visible_to
@@ -261,16 +257,12 @@ EXPORT_TYPES = {
 def petition_export_endpoint(request: HttpRequest, filters: Query[ExportQuery]) -> Any:
     """The petition list (same filters as GET /petitions) as .xlsx or .csv: the workbench export's
     columns, names masked, at most 5,000 rows in the list order. Analysts: 403."""
-    from minsheng.petitions.export import EXPORT_LIMIT, export_csv, export_rows, export_xlsx
+    from minsheng.petitions.export import export_csv, export_petitions, export_xlsx
 
-    user = request.auth  # type: ignore[attr-defined]
-    if is_analyst_only(user):
-        raise Forbidden(_("研判岗位只能查看脱敏的研判分析数据。"))
     integration = request_integration(request)
-    qs = petition_list(user, petition_filters(filters)).select_related("petitioner", "caseworker")
-    rows = export_rows(
-        user,
-        qs[:EXPORT_LIMIT],
+    rows = export_petitions(
+        request.auth,  # type: ignore[attr-defined]
+        petition_filters(filters),
         petitioner_allowed=None
         if integration is None
         else (lambda p: integration_sees_petitioner(integration, p)),

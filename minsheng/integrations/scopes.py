@@ -114,10 +114,15 @@ def api_integration_authenticate(key: str) -> Integration | None:
     return integration
 
 
+def integration_allows(integration: Integration, action: str) -> bool:
+    """Whether the action (``register`` for registration) is in the key's scope."""
+    return action in integration.scope_actions
+
+
 def integration_may(integration: Integration, action: str) -> None:
     """Forbidden unless the action is in the key's scope — asked before any petition is looked at,
     so the answer is the same whatever petition the key names (no oracle)."""
-    if action not in set(integration.scope_actions):
+    if not integration_allows(integration, action):
         raise Forbidden(_("此接口密钥无权执行“%(a)s”。") % {"a": action}, code="scope_forbidden")
 
 

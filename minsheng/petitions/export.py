@@ -8,15 +8,19 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import mask_name
+from minsheng.core.errors import Forbidden
 from minsheng.core.spreadsheet import neutralise_row
 from minsheng.petitions.models import Petition
+
+if TYPE_CHECKING:
+    from minsheng.petitions.selectors import PetitionFilters
 
 EXPORT_LIMIT = 5000
 WIDTHS = (14, 40, 14, 10, 12, 17, 24, 28, 10, 12, 13, 6, 6, 6, 6)
@@ -82,6 +86,22 @@ def export_rows(
             )
         )
     return rows
+
+
+def export_petitions(
+    user: AbstractBaseUser,
+    filters: PetitionFilters,
+    *,
+    petitioner_allowed: Callable[[Petition], bool] | None = None,
+) -> list[list[Any]]:
+    """The rows of the filtered list (at most ``EXPORT_LIMIT``, in the list order) for ``user``;
+    Forbidden for analysts, who never see case files."""
+    from minsheng.petitions.selectors import is_analyst_only, petition_list
+
+    if is_analyst_only(user):
+        raise Forbidden(_("研判岗位只能查看脱敏的研判分析数据。"))
+    qs = petition_list(user, filters).select_related("petitioner", "caseworker")
+    return export_rows(user, qs[:EXPORT_LIMIT], petitioner_allowed=petitioner_allowed)
 
 
 def export_xlsx(rows: list[list[Any]]) -> bytes:

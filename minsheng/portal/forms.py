@@ -20,6 +20,7 @@ from minsheng.portal.security import (
     sniff_content_type,
     valid_mobile,
 )
+from minsheng.portal.tracking import clean_tracking_code
 
 NATURE_CHOICES = [
     (Nature.SUGGESTION.value, _("提建议、意见")),
@@ -274,7 +275,7 @@ class TrackForm(PortalForm):
     )
 
     def clean_tracking_code(self) -> str:
-        return "".join((self.cleaned_data.get("tracking_code") or "").split()).upper()
+        return clean_tracking_code(self.cleaned_data.get("tracking_code") or "")
 
 
 RATING_CHOICES = [

@@ -49,6 +49,54 @@ def otp_error(reason: str) -> str:
     return _("验证码不正确，请核对短信中的6位数字。")
 
 
+def draft_region(draft: dict[str, Any]) -> Region | None:
+    """The region a checked matter names (the form's ``region`` choice)."""
+    value = draft.get("region")
+    return Region.objects.filter(pk=int(value)).first() if value and str(value).isdigit() else None
+
+
+def draft_accused(draft: dict[str, Any]) -> Organ | None:
+    """The accused organ a checked matter names (the form's ``accused_organ`` choice)."""
+    value = draft.get("accused_organ")
+    return Organ.objects.filter(pk=int(value)).first() if value and str(value).isdigit() else None
+
+
+def draft_text(draft: dict[str, Any]) -> str:
+    """The matter's words (title, facts, request, reasons), as the suggestions read them."""
+    return "\n".join([draft["title"], draft["facts"], draft["request_text"], draft.get("reasons", "")])
+
+
+def draft_suggestion(
+    draft: dict[str, Any], region: Region | None, accused: Organ | None
+) -> queries.HandlingSuggestion:
+    """The suggested category and competent organ for a checked matter (the accused only for an
+    accusation)."""
+    is_accusation = draft["nature"] == Nature.ACCUSATION
+    return queries.suggest_handling(
+        draft["title"],
+        draft_text(draft),
+        region,
+        draft["nature"],
+        place_text=draft.get("place_text", ""),
+        accused_organ=accused if is_accusation else None,
+        accused_person=draft.get("accused_person", "") if is_accusation else "",
+    )
+
+
+def submission_blocked(ip: str, phone: str) -> str | None:
+    """The error message when the address or the phone ("" when anonymous) submitted too often."""
+    if throttle_blocked("submit_ip", ip) or (phone and throttle_blocked("submit_phone", phone_key(phone))):
+        return _("提交过于频繁，请稍后再试。如情况紧急，请拨打信访部门电话或前往接待场所。")
+    return None
+
+
+def submission_counted(ip: str, phone: str) -> None:
+    """Count a registered submission against the address and the phone ("" when anonymous)."""
+    throttle_hit("submit_ip", ip)
+    if phone:
+        throttle_hit("submit_phone", phone_key(phone))
+
+
 def online_register(
     draft: dict[str, Any],
     contact: dict[str, Any],

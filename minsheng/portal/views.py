@@ -31,7 +31,6 @@ from minsheng.petitions.citizen_access import (
 )
 from minsheng.petitions.data_access import Refusal, data_access_request, withheld_items
 from minsheng.petitions.models import DataAccessRequest, Nature, Petition, Petitioner
-from minsheng.petitions.services import petition_check_query
 from minsheng.portal import queries
 from minsheng.portal.forms import (
     AppealForm,
@@ -52,10 +51,20 @@ from minsheng.portal.security import (
     phone_key,
     throttle_blocked,
     throttle_hit,
-    throttle_reset,
     throttle_take,
 )
-from minsheng.portal.submission import online_register, otp_error, send_code
+from minsheng.portal.submission import (
+    draft_accused,
+    draft_region,
+    draft_suggestion,
+    draft_text,
+    online_register,
+    otp_error,
+    send_code,
+    submission_blocked,
+    submission_counted,
+)
+from minsheng.portal.tracking import petition_track
 from minsheng.workflow.notices import provisional_rule_words
 from minsheng.workflow.services import petition_transition
 
@@ -257,16 +266,6 @@ def _mask(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else phone
 
 
-def _draft_region(draft: dict[str, Any]) -> Region | None:
-    value = draft.get("region")
-    return Region.objects.filter(pk=int(value)).first() if value and str(value).isdigit() else None
-
-
-def _draft_accused(draft: dict[str, Any]) -> Organ | None:
-    value = draft.get("accused_organ")
-    return Organ.objects.filter(pk=int(value)).first() if value and str(value).isdigit() else None
-
-
 @require_http_methods(["GET", "POST"])
 def submit_confirm(request: HttpRequest) -> HttpResponse:
     draft = request.session.get(DRAFT)
@@ -275,19 +274,10 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
         return redirect("portal:submit")
     if not contact:
         return redirect("portal:submit_contact")
-    region = _draft_region(draft)
-    accused = _draft_accused(draft)
-    text = "\n".join([draft["title"], draft["facts"], draft["request_text"], draft.get("reasons", "")])
-    suggestion = queries.suggest_handling(
-        draft["title"],
-        text,
-        region,
-        draft["nature"],
-        place_text=draft.get("place_text", ""),
-        accused_organ=accused if draft["nature"] == Nature.ACCUSATION else None,
-        accused_person=draft.get("accused_person", "") if draft["nature"] == Nature.ACCUSATION else "",
-    )
-    hints = queries.legal_channel_hints(text) if draft["nature"] == Nature.GRIEVANCE else []
+    region = draft_region(draft)
+    accused = draft_accused(draft)
+    suggestion = draft_suggestion(draft, region, accused)
+    hints = queries.legal_channel_hints(draft_text(draft)) if draft["nature"] == Nature.GRIEVANCE else []
     bureau = queries.online_bureau()
     form = ConfirmForm(
         request.POST if request.method == "POST" else None,
@@ -296,12 +286,9 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
         phone = "" if contact.get("anonymous") else contact.get("phone", "")
-        if throttle_blocked("submit_ip", ip) or (
-            phone and throttle_blocked("submit_phone", phone_key(phone))
-        ):
-            form.add_error(
-                None, _("提交过于频繁，请稍后再试。如情况紧急，请拨打信访部门电话或前往接待场所。")
-            )
+        blocked = submission_blocked(ip, phone)
+        if blocked:
+            form.add_error(None, blocked)
         elif bureau is None:
             form.add_error(None, _("网上信访暂不可用：未配置市信访局。请通过来信或来访提出。"))
         else:
@@ -312,9 +299,7 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
             except InvalidInput as exc:
                 form.add_error(None, exc.message)
             else:
-                throttle_hit("submit_ip", ip)
-                if phone:
-                    throttle_hit("submit_phone", phone_key(phone))
+                submission_counted(ip, phone)
                 _save_attachments(petition, form, request)
                 request.session.pop(DRAFT, None)
                 request.session.pop(CONTACT, None)
@@ -389,23 +374,16 @@ def track(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = TrackForm(request.POST)
         if form.is_valid():
-            code = form.cleaned_data["tracking_code"]
-            ip = client_ip(request)
-            attempt = throttle_take(
-                ("track_fail_ip", ip), ("track_fail_code", code), ("track_fail_code_day", code)
-            )
-            if attempt is None:
-                form.add_error(None, _("查询失败次数过多，请15分钟后再试。"))
+            try:
+                petition = petition_track(
+                    client_ip(request), form.cleaned_data["tracking_code"], form.cleaned_data["password"]
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
             else:
-                petition = petition_check_query(code, form.cleaned_data["password"])
-                if petition is None:
-                    form.add_error(None, _("查询码或查询密码不正确，请核对后再试。"))
-                else:
-                    attempt.refund()
-                    throttle_reset("track_fail_code", code)
-                    _remember(request, petition.tracking_code)
-                    _link_to_citizen(request, petition)
-                    return redirect("portal:track_detail", code=petition.tracking_code)
+                _remember(request, petition.tracking_code)
+                _link_to_citizen(request, petition)
+                return redirect("portal:track_detail", code=petition.tracking_code)
     else:
         form = TrackForm(initial={"tracking_code": request.GET.get("code", "")[:20]})
     recent = Petition.objects.filter(tracking_code__in=_tracked_codes(request)).order_by("-received_at")

@@ -55,7 +55,6 @@ from minsheng.workflow.services import TRANSITIONS, available_actions, petition_
 from minsheng.workflow.services.handling import SIGNOFF_ACTIONS, pending_draft
 
 PAGE_SIZE = 25
-EXPORT_LIMIT = 5000
 
 View = Callable[..., HttpResponse]
 
@@ -230,16 +229,15 @@ def petitions(request: HttpRequest) -> HttpResponse:
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     """The filtered list as .xlsx; personal data masked (names only, masked). Columns and masking:
     ``petitions.export`` (shared with the API export)."""
-    from minsheng.petitions.export import export_rows
+    from minsheng.petitions.export import export_petitions
     from minsheng.petitions.export import export_xlsx as xlsx_bytes
 
-    if _analyst_only(request.user):
-        return HttpResponseForbidden(_("研判岗位只能查看脱敏的研判分析数据。"))
-    filters = wf.parse_filters(request.GET)
-    qs = petition_list(request.user, filters).select_related("petitioner", "caseworker")[:EXPORT_LIMIT]
+    try:
+        rows = export_petitions(_user(request), wf.parse_filters(request.GET))
+    except Forbidden as exc:
+        return HttpResponseForbidden(exc.message)
     response = HttpResponse(
-        xlsx_bytes(export_rows(_user(request), qs)),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        xlsx_bytes(rows), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="petitions-{stamp}.xlsx"'

@@ -210,6 +210,16 @@ def test_submission_is_throttled_per_ip(client: Client, world: Any, settings: An
     assert Petition.objects.count() == 1
 
 
+def test_submission_is_throttled_per_phone(client: Client, world: Any, settings: Any) -> None:
+    settings.MINSHENG_PORTAL_LIMITS = {"submit_phone": (1, 86400)}
+    submit_petition(client)
+    client.post("/submit/", MATTER)
+    client.post("/submit/contact/", {"name": "王五", "phone": "13900139000", "action": "continue"})
+    response = client.post("/submit/confirm/", {"truthful": "on", "privacy": "on"})
+    assert "提交过于频繁" in response.content.decode()
+    assert Petition.objects.count() == 1
+
+
 def test_user_input_is_escaped(client: Client, world: Any) -> None:
     code, _ = submit_petition(client, title="<script>alert('x')</script>", facts="<b>粗体</b>")
     body = client.get(f"/track/{code}/").content.decode()

@@ -283,11 +283,12 @@ def petition_transition(
         if expected_version is not None:
             from minsheng.workflow.selectors import petition_version
 
-            if petition_version(petition.pk) != expected_version:
+            current_version = petition_version(petition.pk)
+            if current_version != expected_version:
                 raise PreconditionFailed(
                     _("信访事项已被他人更新（If-Match 不是最新版本），请重新读取后再操作。"),
                     field="If-Match",
-                    version=petition_version(petition.pk),
+                    version=current_version,
                 )
         if petition.state not in transition.sources:
             raise TransitionNotAllowed(
