@@ -21,6 +21,7 @@ from django.utils import timezone
 from minsheng.analytics.nlp.hotspots import HotIssue, HotIssueParams, find_hot_issues
 from minsheng.analytics.nlp.records import Message
 from minsheng.analytics.nlp.trends import Spike, WeeklySeries, detect_spikes, week_start, weekly_counts
+from minsheng.analytics.wording import UNCLASSIFIED
 from minsheng.orgs.models import Category, Region
 from minsheng.orgs.selectors import organ_subtree_ids
 from minsheng.petitions.models import Channel, Petition, State
@@ -29,7 +30,6 @@ from minsheng.workflow import rulesets
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
-UNCLASSIFIED = "未分类"
 UNKNOWN_REGION = "未知地区"
 #: Deadlines whose on-time share the situation report gives (workflow.rulesets).
 ON_TIME_RULES = rulesets.REPORT_ON_TIME_RULES
