@@ -21,6 +21,7 @@ from django.utils import timezone
 from minsheng.analytics.nlp.hotspots import HotIssue, HotIssueParams, find_hot_issues
 from minsheng.analytics.nlp.records import Message
 from minsheng.analytics.nlp.trends import Spike, WeeklySeries, detect_spikes, week_start, weekly_counts
+from minsheng.analytics.wording import UNCLASSIFIED
 from minsheng.orgs.models import Category, Region
 from minsheng.orgs.selectors import organ_subtree_ids
 from minsheng.petitions.models import Channel, Petition, State
@@ -29,7 +30,6 @@ from minsheng.workflow import rulesets
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
-UNCLASSIFIED = "未分类"
 UNKNOWN_REGION = "未知地区"
 #: Deadlines whose on-time share the situation report gives (workflow.rulesets).
 ON_TIME_RULES = rulesets.REPORT_ON_TIME_RULES
@@ -339,9 +339,11 @@ SPIKE_BASELINE_WEEKS = 8
 SPIKE_MIN_COUNT = 5
 
 
-def spike_window(first_week: dt.date, last_week: dt.date) -> tuple[dt.datetime, dt.datetime]:
+def spike_window(
+    first_week: dt.date, last_week: dt.date, baseline_weeks: int = SPIKE_BASELINE_WEEKS
+) -> tuple[dt.datetime, dt.datetime]:
     """Received-at bounds of the petitions the spikes of weeks ``first_week``..``last_week`` read."""
-    first = week_start(first_week) - dt.timedelta(days=7 * SPIKE_BASELINE_WEEKS)
+    first = week_start(first_week) - dt.timedelta(days=7 * baseline_weeks)
     end = week_start(last_week) + dt.timedelta(days=7)
     return (
         timezone.make_aware(dt.datetime.combine(first, dt.time.min)),
@@ -350,11 +352,14 @@ def spike_window(first_week: dt.date, last_week: dt.date) -> tuple[dt.datetime, 
 
 
 def spike_records(
-    first_week: dt.date, last_week: dt.date, lookups: Lookups | None = None
+    first_week: dt.date,
+    last_week: dt.date,
+    lookups: Lookups | None = None,
+    baseline_weeks: int = SPIKE_BASELINE_WEEKS,
 ) -> list[PetitionRecord]:
     """Every petition the spike test of those weeks reads (all organs and districts: the false
     discovery rate is controlled across every series of a week, whoever looks at the result)."""
-    start, end = spike_window(first_week, last_week)
+    start, end = spike_window(first_week, last_week, baseline_weeks)
     return petition_records(Petition.objects.filter(received_at__gte=start, received_at__lt=end), lookups)
 
 

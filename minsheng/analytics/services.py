@@ -21,7 +21,6 @@ from minsheng.analytics.selectors import (
     UNCLASSIFIED,
     UNKNOWN_REGION,
     Lookups,
-    petition_records,
     spike_records,
     spikes_in_week,
 )
@@ -30,7 +29,6 @@ from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.notifications.models import OutboxMessage
 from minsheng.notifications.services import outbox_send_direct
 from minsheng.orgs.models import Category, Region
-from minsheng.petitions.models import Petition
 
 logger = logging.getLogger(__name__)
 
@@ -67,15 +65,7 @@ def analytics_detect_spikes(
     """
     tested = week_start(week) if week else last_complete_week(today)
     lookups = Lookups.load()
-    if baseline_weeks == SPIKE_BASELINE_WEEKS:
-        records = spike_records(tested, tested, lookups)
-    else:
-        first = tested - dt.timedelta(days=7 * baseline_weeks)
-        start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
-        end = timezone.make_aware(dt.datetime.combine(tested + dt.timedelta(days=7), dt.time.min))
-        records = petition_records(
-            Petition.objects.filter(received_at__gte=start, received_at__lt=end), lookups
-        )
+    records = spike_records(tested, tested, lookups, baseline_weeks)
     spikes = spikes_in_week(records, tested, alpha=alpha, baseline_weeks=baseline_weeks, min_count=min_count)
     district_ids = {(r.category, r.district): (r.category_id, r.district_id) for r in records}
     created: list[SpikeAlert] = []

@@ -21,6 +21,7 @@ __all__ = [
     "place_text",
 ]
 
+#: The name of the category of a petition without one (analytics.selectors uses this one too).
 UNCLASSIFIED = "未分类"
 
 

@@ -200,3 +200,28 @@ def test_routing_world_leaves_out_organs_without_staff_or_competence(register: A
     routing_world_clear()
     assert organs["a-housing"].pk not in (routing_world().able_organ_ids or ())
     assert organs["a-housing"].pk not in [s.organ_id for s in routing_suggest(petition)]
+
+
+def test_routing_world_counts_only_active_members_who_receive_cases(organs: Any) -> None:
+    """An organ whose only members are inactive, or hold a role that receives no case (an analyst),
+    cannot act on a case: it is not in the routing world's able organs."""
+    from django.contrib.auth import get_user_model
+
+    from minsheng.intelligence.routing import routing_world, routing_world_clear
+    from minsheng.orgs.models import Role, StaffMembership
+
+    housing = organs["a-housing"]
+    members = StaffMembership.objects.filter(organ=housing)
+    user_ids = list(members.values_list("user_id", flat=True))
+    assert user_ids
+    routing_world_clear()
+    assert housing.pk in (routing_world().able_organ_ids or ())
+
+    members.update(role=Role.ANALYST)
+    routing_world_clear()
+    assert housing.pk not in (routing_world().able_organ_ids or ())
+
+    members.update(role=Role.CASEWORKER)
+    get_user_model().objects.filter(pk__in=user_ids).update(is_active=False)
+    routing_world_clear()
+    assert housing.pk not in (routing_world().able_organ_ids or ())
