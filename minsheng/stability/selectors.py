@@ -15,6 +15,7 @@ from django.utils import timezone
 from minsheng.analytics.selectors import deidentify, hot_issues_from_records, petition_records
 from minsheng.orgs.models import Region, Role
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
+from minsheng.petitions.confidentiality import shield_q
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.reception.models import CaseOwnership
 from minsheng.stability.models import ConsistencyFlag, DecisionPetition, MajorDecision
@@ -225,6 +226,9 @@ def flags_for(user: AbstractBaseUser, status: str | None = None) -> QuerySet[Con
             for organ in ("current_organ", "handling_organ", "receiving_organ"):
                 seen |= Q(**{f"{side}__{organ}_id__in": organs})
         qs = qs.filter(seen)
+    # R-150: a flag shows both petitions' texts; one that is an accusation the viewer is on the
+    # accused side of does not exist for him, and neither does the flag (administrators included).
+    qs = qs.filter(shield_q(user, "first__"), shield_q(user, "second__"))
     if status:
         qs = qs.filter(status=status)
     return qs

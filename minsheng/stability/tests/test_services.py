@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.core.errors import Forbidden, InvalidInput, NotFound
 from minsheng.orgs.models import Category, Region
 from minsheng.stability import services as ss
 from minsheng.stability.models import ConsistencyFlag, DecisionPetition, MajorDecision, StabilityLog
@@ -241,3 +241,31 @@ def test_accusations_are_counted_but_never_listed(world: Any, register: Any) -> 
     ev = evidence(decision, at("2026-03-01"))
     assert ev["total"] == 2
     assert [p.title for p in ev["petitions"]] == ["房屋征收补偿标准过低"]
+
+
+def test_a_flag_over_an_accusation_against_the_viewer_does_not_exist_for_him(
+    world: Any, register: Any, act: Any
+) -> None:
+    """R-150 (ADR 0006): a flag shows both petitions' texts side by side; when one of them is an
+    accusation the supervisor is on the accused side of, the flag is neither listed nor resolvable
+    by him, while the same flag stays with an administrator who is not on that side."""
+    from minsheng.orgs.selectors import memberships_of
+    from minsheng.petitions.models import Petition
+    from minsheng.stability.selectors import flags_for
+
+    text = (
+        "我家位于幸福片区12栋，2025年房屋被征收，约定补偿款80万元，至今只发放了50万元，请求补足剩余补偿款。"
+    )
+    a = _concluded(register, act, world, "support", text)
+    _concluded(register, act, world, "not_support", text.replace("12栋", "14栋"))
+    assert ss.consistency_scan(min_score=0.5) == 1
+    flag = ConsistencyFlag.objects.get()
+    supervisor = world.users["supervisor"]
+    assert [f.pk for f in flags_for(supervisor)] == [flag.pk]
+
+    own_organ = next(m.organ_id for m in memberships_of(supervisor))
+    Petition.objects.filter(pk=a.pk).update(nature="accusation", accused_organ_id=own_organ)
+    assert list(flags_for(supervisor)) == []
+    with pytest.raises(NotFound):  # the same answer as for a flag that does not exist
+        ss.flag_resolve(flag.pk, actor=supervisor, status="explained", reason="同一补偿协议")
+    assert [f.pk for f in flags_for(world.users["admin"])] == [flag.pk]
