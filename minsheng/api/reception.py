@@ -100,7 +100,7 @@ def reception_day_get(request: HttpRequest, day_id: int) -> Any:
             phone_masked=r.phone_masked,
             petition_tracking_code=r.a.petition.tracking_code if r.a.petition else None,
         )
-        for r in rsel.appointment_rows(day)
+        for r in rsel.appointment_rows(day, request.auth)  # type: ignore[attr-defined]
     ]
     return ReceptionDayDetailOut(**_day_out(day), appointments=rows)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from minsheng.core.crypto import mask_name, mask_phone
 from minsheng.orgs.models import Region
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
+from minsheng.petitions.confidentiality import shield_q
 from minsheng.petitions.models import Petition
 from minsheng.reception.models import Appointment, CaseOwnership, OutreachVisit, ReceptionDay
 
@@ -55,12 +56,30 @@ class AppointmentRow:
     a: Appointment
     name_masked: str
     phone_masked: str
+    summary: str | None  # None: withheld from this viewer until the matter is registered
 
 
-def appointment_rows(day: ReceptionDay) -> list[AppointmentRow]:
+def hosts_day(user: AbstractBaseUser | None, day: ReceptionDay) -> bool:
+    """Whether ``user`` holds a post in the host organ or an organ above it (not only in a joint
+    organ): an administrator, or the host organ is in the subtree of one of his organs."""
+    return is_admin(user) or day.organ_id in organ_subtree_ids(m.organ_id for m in memberships_of(user))
+
+
+def appointment_rows(day: ReceptionDay, viewer: AbstractBaseUser | None) -> list[AppointmentRow]:
+    """The day's appointments and walk-ins as ``viewer`` may see them (R-150, ADR 0006).
+
+    A registered matter that is an accusation ``viewer`` is on the accused side of does not exist
+    for him (``shield_q``). A matter not yet registered has no nature or accused organ the policy
+    could judge, so only the host side sees who came and what they raised; staff of a joint organ
+    see those rows without name, phone or summary until the matter is registered."""
+    host = hosts_day(viewer, day)
     rows = []
-    for appt in day.appointments.select_related("petition").order_by("kind", "created_at", "pk"):
-        rows.append(AppointmentRow(appt, mask_name(appt.name), mask_phone(appt.phone)))
+    appointments = day.appointments.select_related("petition").filter(shield_q(viewer, "petition__"))
+    for appt in appointments.order_by("kind", "created_at", "pk"):
+        if host or appt.petition_id is not None:
+            rows.append(AppointmentRow(appt, mask_name(appt.name), mask_phone(appt.phone), appt.summary))
+        else:
+            rows.append(AppointmentRow(appt, "", "", None))
     return rows
 
 

@@ -139,7 +139,7 @@ def reception_day(request: HttpRequest, pk: int) -> HttpResponse:
         "active": "reception",
         "d": day,
         "leader": selectors.leader_name(day),
-        "rows": selectors.appointment_rows(day),
+        "rows": selectors.appointment_rows(day, user),
         "can_manage": services.can_manage(user, day),
         "can_register": services.can_register(user, day),
         "is_today": day.date == timezone.localdate(),

@@ -241,3 +241,48 @@ def test_outreach_registers_matters_and_counts_by_region(world: Any) -> None:
     row = next(r for r in rows if r.region == district)
     assert (row.petitions, row.visits, row.matters) == (1, 1, 1)
     assert sum(r.visits for r in rows) == 1
+
+
+def test_a_joint_organ_never_sees_an_accusation_against_it_nor_unregistered_matters(world: Any) -> None:
+    """R-150 (ADR 0006) on a joint reception day: a registered matter that is an accusation against
+    the joint organ does not exist for its staff; a matter not yet registered has no nature the
+    policy could judge, so the joint organ's staff see it without name, phone or summary. The host
+    side sees every row."""
+    from django.contrib.auth import get_user_model
+
+    from minsheng.orgs.models import StaffMembership
+    from minsheng.petitions.models import Petition
+    from minsheng.reception.selectors import appointment_rows
+
+    housing = world.organs["a-housing"]
+    data = rs.DayInput(
+        organ=world.organs["a-gov"],
+        leader=world.users["leader"],
+        leader_post="市长",
+        date=dt.date(2026, 3, 6),
+        start_time=dt.time(9, 0),
+        end_time=dt.time(12, 0),
+        place="A市人民来访接待中心二楼",
+        capacity=3,
+        joint_organs=[housing],
+    )
+    day = rs.day_create(data, actor=world.users["registrar"], publish=True, now=at("2026-03-02"))
+    with time_machine.travel(at("2026-03-03"), tick=False):
+        accusing = rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="举报住建局干部索贿")
+        waiting = rs.appointment_book(day.pk, name="王五", phone="13900002222", summary="小区停车位被占用")
+    with time_machine.travel(at("2026-03-06", 10), tick=False):
+        petition = rs.appointment_register_matter(
+            accusing.pk, actor=world.users["registrar"], matter=rs.MatterInput()
+        )
+    Petition.objects.filter(pk=petition.pk).update(nature="accusation", accused_organ=housing)
+    day.refresh_from_db()
+
+    host = appointment_rows(day, world.users["registrar"])
+    assert [(r.a.pk, r.summary) for r in host] == [
+        (accusing.pk, "举报住建局干部索贿"),
+        (waiting.pk, "小区停车位被占用"),
+    ]
+    housing_only = get_user_model().objects.create_user("housing_only", password="test-password-123")
+    StaffMembership.objects.create(user=housing_only, organ=housing, role="caseworker")
+    joint = appointment_rows(day, housing_only)  # a post in the joint organ only
+    assert [(r.a.pk, r.name_masked, r.phone_masked, r.summary) for r in joint] == [(waiting.pk, "", "", None)]
