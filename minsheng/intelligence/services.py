@@ -136,10 +136,23 @@ def petition_places(petition: Petition) -> tuple[list[PlaceCandidate], int | Non
     candidates = find_places(text, gaz, address=petition.place_text or "")
     region_id, confidence = best_region(candidates, gaz)
     if region_id is None or gaz.entries[region_id].level < 3:
-        voted = learned_places().vote(f"{petition.title} {petition.place_text or ''} {text[:300]}")
-        if voted and int(voted) in gaz.entries:
-            region_id, confidence = int(voted), LEARNED_PLACE_CONFIDENCE
+        # The learned districts are region ids, not codes: the city the text names (region_id,
+        # above district level) is checked by containment, not by the code's letter.
+        voted = learned_places().vote(f"{petition.place_text or ''} {text[:300]}", check_city=False)
+        district = int(voted) if voted else None
+        if district in gaz.entries and (region_id is None or _within(gaz, district, region_id)):
+            region_id, confidence = district, LEARNED_PLACE_CONFIDENCE
     return candidates, region_id, confidence
+
+
+def _within(gaz: Gazetteer, region_id: int, ancestor_id: int) -> bool:
+    """Whether ``region_id`` is ``ancestor_id`` or lies below it in the gazetteer's tree."""
+    node: int | None = region_id
+    while node is not None and node in gaz.entries:
+        if node == ancestor_id:
+            return True
+        node = gaz.entries[node].parent_id
+    return False
 
 
 def classifier() -> Classifier:

@@ -386,8 +386,12 @@ class LearnedGazetteer:
             return own[0]
         return self.vote(text, exclude)
 
-    def vote(self, text: str, exclude: str = "") -> str:
-        """The district the places of ``text`` lie in ("" when none is known or they disagree)."""
+    def vote(self, text: str, exclude: str = "", *, check_city: bool = True) -> str:
+        """The district the places of ``text`` lie in ("" when none is known or they disagree).
+
+        ``check_city``: refuse a district whose code contradicts a coded city in the text. Only for
+        a gazetteer learned with district codes (``learn``); one learned with other keys (region
+        ids, ``intelligence.services.learned_places``) checks containment itself."""
         votes: Counter[str] = Counter()
         for key in dict.fromkeys(self.keys_of(text)):
             d = self.district_of(key, exclude)
@@ -400,9 +404,10 @@ class LearnedGazetteer:
             return ""
         district = ranked[0][0]
         # A city code in the text that contradicts the district (K市 … A7县) means the place is elsewhere.
-        cities = {m.group(1) for m in _CODE_REGION_RE.finditer(clean(text)) if not m.group(2)}
-        if cities and district[0] not in cities:
-            return ""
+        if check_city:
+            cities = {m.group(1) for m in _CODE_REGION_RE.finditer(clean(text)) if not m.group(2)}
+            if cities and district[0] not in cities:
+                return ""
         return district
 
 

@@ -144,3 +144,34 @@ def test_enrich_learns_the_district_of_a_small_place(register: Any, world: Any) 
     register(title="翡翠华庭噪音", facts="噪音。", region=Region.objects.get(name="A3区"))
     routing_world_clear()
     assert "region" not in services.petition_enrich(petition)
+
+
+def test_a_coded_city_in_the_text_narrows_to_the_learned_district_inside_it(
+    register: Any, world: Any
+) -> None:
+    """「A市翡翠华庭…」 names the city (above district level) and an estate the petitions registered
+    before place in A7县, which lies in A市: the district is suggested. The same estate with
+    another city (K市) is not placed in A7县."""
+    from minsheng.intelligence.routing import routing_world_clear
+    from minsheng.orgs.models import Region
+
+    a7 = Region.objects.get(name="A7县")
+    for title in ("恒大翡翠华庭房屋质量问题多", "恒大翡翠华庭小区幼儿园何时开学"):
+        register(title=title, facts="业主反映小区问题。", region=a7)
+    in_city = register(
+        title="A市翡翠华庭二期物业乱收费", facts="物业公司乱收费。", petitioner=PetitionerInput()
+    )
+    routing_world_clear()
+    result = services.petition_enrich(in_city)
+    assert result["region"]["region_id"] == a7.pk
+    assert result["region"]["confidence"] == services.LEARNED_PLACE_CONFIDENCE
+    elsewhere = Region.objects.filter(level=2).exclude(pk=a7.parent_id).order_by("pk").first()
+    assert elsewhere is not None
+    other = register(
+        title=f"{elsewhere.name}翡翠华庭二期物业乱收费",
+        facts="物业公司乱收费。",
+        petitioner=PetitionerInput(),
+    )
+    routing_world_clear()
+    region = services.petition_enrich(other).get("region")
+    assert region is None or region["region_id"] != a7.pk
