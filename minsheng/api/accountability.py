@@ -249,7 +249,7 @@ def _veto_out(e: VetoEvent, applied: bool) -> VetoOut:
         ground=e.ground,
         ground_label=str(e.get_ground_display()),
         evidence=e.evidence,
-        petition_ids=sorted(e.evidence_petitions.values_list("pk", flat=True)),
+        petition_ids=sorted(p.pk for p in e.evidence_petitions.all()),
         decided_by=e.decided_by.get_username() if e.decided_by else None,
         decided_at=e.decided_at,
         applied=applied,
@@ -282,5 +282,9 @@ def veto_record_endpoint(request: HttpRequest, body: VetoIn) -> Any:
 def veto_list_endpoint(request: HttpRequest, organ_id: int) -> Any:
     organ = _organ(request.auth, organ_id)  # type: ignore[attr-defined]
     applied = veto_rule().enabled
-    events = VetoEvent.objects.filter(organ=organ).select_related("organ", "decided_by")
+    events = (
+        VetoEvent.objects.filter(organ=organ)
+        .select_related("organ", "decided_by")
+        .prefetch_related("evidence_petitions")  # one query for all events' petitions
+    )
     return [_veto_out(e, applied) for e in events]
