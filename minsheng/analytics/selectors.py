@@ -23,7 +23,7 @@ from minsheng.analytics.nlp.records import Message
 from minsheng.analytics.nlp.trends import Spike, WeeklySeries, detect_spikes, week_start, weekly_counts
 from minsheng.analytics.wording import UNCLASSIFIED
 from minsheng.orgs.models import Category, Region
-from minsheng.orgs.selectors import organ_subtree_ids
+from minsheng.orgs.selectors import organ_subtree_ids, region_subtree_ids
 from minsheng.petitions.models import Channel, Petition, State
 from minsheng.petitions.selectors import petitions_visible_to
 from minsheng.workflow import rulesets
@@ -90,16 +90,6 @@ class Scope:
         return timezone.make_aware(dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time.min))
 
 
-def region_subtree_ids(region: Region) -> set[int]:
-    ids = {region.pk}
-    frontier = {region.pk}
-    while frontier:
-        children = set(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
-        ids |= children
-        frontier = children
-    return ids
-
-
 def scope_filter(qs: QuerySet[Petition], scope: Scope, *, dated: bool = True) -> QuerySet[Petition]:
     """Petitions of ``qs`` in the scope's filters (and received in its period when ``dated``)."""
     if dated:
@@ -115,7 +105,7 @@ def scope_filter(qs: QuerySet[Petition], scope: Scope, *, dated: bool = True) ->
         region = Region.objects.filter(code=scope.region_code).first()
         if region is None:
             return qs.none()
-        qs = qs.filter(region_id__in=region_subtree_ids(region))
+        qs = qs.filter(region_id__in=region_subtree_ids([region.pk]))
     if scope.category_id is not None:
         category = Category.objects.filter(pk=scope.category_id).first()
         if category is None:

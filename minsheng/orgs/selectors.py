@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from minsheng.orgs.models import Organ, Role, StaffMembership
+from minsheng.orgs.models import Organ, Region, Role, StaffMembership
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -42,6 +42,17 @@ def organ_subtree_ids(organ_ids: Iterable[int]) -> set[int]:
     frontier = set(result)
     while frontier:
         children = set(Organ.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - result
+        result |= children
+        frontier = children
+    return result
+
+
+def region_subtree_ids(region_ids: Iterable[int]) -> set[int]:
+    """The regions and every region below them, in one query per level."""
+    result = set(region_ids)
+    frontier = set(result)
+    while frontier:
+        children = set(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - result
         result |= children
         frontier = children
     return result

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from minsheng.core.crypto import mask_name, mask_phone
 from minsheng.orgs.models import Region
-from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
+from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, region_subtree_ids
 from minsheng.petitions.confidentiality import shield_q
 from minsheng.petitions.models import Petition
 from minsheng.reception.models import Appointment, CaseOwnership, OutreachVisit, ReceptionDay
@@ -111,7 +111,7 @@ def outreach_vs_petitions(city: Region, date_from: dt.date, date_to: dt.date) ->
     end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
     rows = []
     for district in districts:
-        ids = _subtree(district)
+        ids = region_subtree_ids([district.pk])
         petitions = Petition.objects.filter(
             region_id__in=ids, received_at__gte=start, received_at__lt=end
         ).count()
@@ -119,16 +119,6 @@ def outreach_vs_petitions(city: Region, date_from: dt.date, date_to: dt.date) ->
         agg = visits.aggregate(n=Count("pk", distinct=True), m=Count("petitions", distinct=True))
         rows.append(RegionRow(district, petitions, int(agg["n"] or 0), int(agg["m"] or 0)))
     return rows
-
-
-def _subtree(region: Region) -> set[int]:
-    ids = {region.pk}
-    frontier = {region.pk}
-    while frontier:
-        children = set(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
-        ids |= children
-        frontier = children
-    return ids
 
 
 def visits_for(user: AbstractBaseUser) -> QuerySet[OutreachVisit]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from minsheng.analytics.selectors import deidentify, hot_issues_from_records, petition_records
 from minsheng.orgs.models import Region, Role
-from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
+from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, region_subtree_ids
 from minsheng.petitions.confidentiality import shield_q
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.reception.models import CaseOwnership
@@ -34,21 +34,11 @@ def decision_get(user: AbstractBaseUser, decision_id: int) -> MajorDecision | No
     return decisions_for(user).filter(pk=decision_id).first()
 
 
-def _region_subtree(region_id: int) -> set[int]:
-    ids = {region_id}
-    frontier = {region_id}
-    while frontier:
-        children = set(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - ids
-        ids |= children
-        frontier = children
-    return ids
-
-
 def matching_petitions(decision: MajorDecision) -> QuerySet[Petition]:
     """Petitions from the decision's region (and below; without a recognised place, those received
     by an organ there) on its topic: its category subtree or any of its keywords in the title,
     request or facts (region alone when neither is set)."""
-    regions = _region_subtree(decision.region_id)
+    regions = region_subtree_ids([decision.region_id])
     # A petition whose place was not recognised counts where the organ that received it sits.
     near = Q(region_id__in=regions) | Q(region__isnull=True, receiving_organ__region_id__in=regions)
     qs = Petition.objects.filter(near).exclude(state=State.RECEIVED)
