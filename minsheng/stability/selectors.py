@@ -228,13 +228,14 @@ def flag_sides(flag: ConsistencyFlag) -> list[dict[str, Any]]:
     """Both petitions side by side, de-identified, with their handling opinion and legal basis."""
     from minsheng.workflow.models import Opinion
 
+    # Both sides' handling opinions in one query (organ joined); the latest per petition wins.
+    latest: dict[int, Any] = {}
+    rows = Opinion.objects.filter(petition__in=[flag.first_id, flag.second_id], stage=Opinion.Stage.HANDLING)
+    for row in rows.select_related("organ").order_by("issued_at", "pk"):
+        latest[row.petition_id] = row
     sides = []
     for petition in (flag.first, flag.second):
-        opinion = (
-            Opinion.objects.filter(petition=petition, stage=Opinion.Stage.HANDLING)
-            .order_by("-issued_at", "-pk")
-            .first()
-        )
+        opinion = latest.get(petition.pk)
         sides.append(
             {
                 "petition": petition,
