@@ -100,7 +100,6 @@ def idempotent_call(
     now = timezone.now()
     expires = now + dt.timedelta(hours=settings.MINSHENG_IDEMPOTENCY_TTL_HOURS)
     with transaction.atomic():
-        IdempotencyKey.objects.filter(principal=principal, expires_at__lte=now).exclude(key=key).delete()
         try:
             with transaction.atomic():
                 record = IdempotencyKey.objects.create(
@@ -143,7 +142,8 @@ def idempotent_call(
 
 
 def idempotency_purge(now: dt.datetime | None = None) -> int:
-    """Delete expired keys (also done per principal on each new key); returns how many."""
+    """Delete expired keys (the worker's periodic step; an expired key is already ignored by
+    ``idempotent`` on the write path); returns how many."""
     deleted, _rows = IdempotencyKey.objects.filter(expires_at__lte=now or timezone.now()).delete()
     return deleted
 

@@ -178,3 +178,19 @@ def test_concurrent_requests_with_one_key_register_once(world: Any) -> None:
     assert len({a.content for a in answers}) == 1
     assert sorted(a.has_header("Idempotent-Replayed") for a in answers) == [False, True, True]
     assert Petition.objects.count() == before + 1
+
+
+def test_the_worker_purges_expired_keys_only(client: Client, world: Any, settings: Any) -> None:
+    """Expired keys leave in the worker's periodic step (idempotency_purge), not on the write path."""
+    from minsheng.api.idempotency import idempotency_purge
+
+    settings.MINSHENG_IDEMPOTENCY_TTL_HOURS = 2
+    with time_machine.travel(START, tick=False) as traveller:
+        reg = token(client, "registrar")
+        post(client, "/api/v1/petitions", LETTER, reg, key="old-1")
+        traveller.move_to(START + dt.timedelta(hours=1))
+        post(client, "/api/v1/petitions", {**LETTER, "title": "新的事项"}, reg, key="new-1")
+        traveller.move_to(START + dt.timedelta(hours=2))
+        assert sorted(IdempotencyKey.objects.values_list("key", flat=True)) == ["new-1", "old-1"]
+        assert idempotency_purge() == 1
+        assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new-1"]

@@ -54,13 +54,18 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps({"sweep": asdict(result), "outbox_sent": sent}))
             if time.monotonic() - last_analytics >= options["analytics_every"] or options["once"]:
                 from minsheng.analytics.services import analytics_detect_spikes
+                from minsheng.api.idempotency import idempotency_purge
                 from minsheng.stability.services import link_after_petitions
 
                 run = analytics_detect_spikes()  # idempotent: one alert per week and series
                 linked = link_after_petitions()  # idempotent: petitions after a decision, on its topic
+                purged = idempotency_purge()  # expired Idempotency-Key rows, off the write path
                 last_analytics = time.monotonic()
                 self.stdout.write(
-                    json.dumps({"spikes": str(run), "decision_links": linked}, ensure_ascii=False)
+                    json.dumps(
+                        {"spikes": str(run), "decision_links": linked, "idempotency_keys_purged": purged},
+                        ensure_ascii=False,
+                    )
                 )
             if options["once"]:
                 return
