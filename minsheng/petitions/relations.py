@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from minsheng.petitions.confidentiality import ACCUSATION, identity_keys
-from minsheng.petitions.models import Petition, State, flag_condition
+from minsheng.petitions.models import Petition, State
 
 COLLECTIVE_MIN_SCORE = 0.6  # "near-identical" text for the collective-issue relation
 COLLECTIVE_MIN_PETITIONERS = 3
@@ -102,9 +102,7 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
     ids = [pid for pid, _ in hits]
     rows = {
         r["pk"]: r
-        for r in Petition.objects.filter(pk__in=ids)
-        .annotate(overdue_flag=flag_condition("has_overdue"))
-        .values(
+        for r in Petition.objects.filter(pk__in=ids).values(
             "pk",
             "tracking_code",
             "nature",
@@ -114,7 +112,6 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
             "state",
             "current_organ_id",
             "current_organ__name",
-            "overdue_flag",
         )
     }
     openable = _openable_ids(viewer, ids)
@@ -124,6 +121,8 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
         for pid, score in hits
         if pid in rows and (rows[pid]["nature"] != ACCUSATION or pid in openable)
     ]
+    # Out of time on this matter: a limit breached (met late or not; a petitioner's window expires
+    # instead) or an open one already past its statutory due.
     today = timezone.localdate()
     late = set(
         Deadline.objects.filter(petition_id__in=[pid for pid, _ in kept])
@@ -147,12 +146,7 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
         row = rows[pid]
         seen = pid in openable
         final = row["state"] == State.FINAL
-        if (
-            row["state"] in OPEN_STATES
-            and row["current_organ_id"] != subject.organ_id
-            and not row["overdue_flag"]
-            and pid not in late
-        ):
+        if row["state"] in OPEN_STATES and row["current_organ_id"] != subject.organ_id and pid not in late:
             relation = "same_matter_in_progress_elsewhere"
             explanation = (
                 f"相同事项正由{row['current_organ__name']}在法定期限内办理"
