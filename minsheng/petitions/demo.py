@@ -16,6 +16,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -214,7 +215,9 @@ class DemoBuilder:
             user.set_unusable_password()
             user.save()
             membership, _ = StaffMembership.objects.get_or_create(user=user, organ=organ, role=role)
-        self.staff[key] = membership.user
+        # Remembered only once its transaction commits: a story the rules refuse rolls back the user
+        # made for it, and a later story must not point at a row that no longer exists.
+        transaction.on_commit(partial(self.staff.__setitem__, key, membership.user))
         return membership.user
 
     def reviewer_for(self, organ: Organ, petition: Petition) -> AbstractUser:

@@ -36,3 +36,29 @@ def test_loaddemo_is_idempotent_and_spread_over_states_and_channels():
     call_command("loaddemo", petitions=60, stdout=StringIO())
     assert Petition.objects.count() == count
     assert OpinionDraft.objects.filter(status="pending").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_staff_member_made_for_a_refused_story_is_not_remembered() -> None:
+    """A story the rules refuse rolls back whole, including the staff member made for it; the builder
+    must not hand that user to the next story (SQLite reported FOREIGN KEY constraint failed at the
+    next commit of `loaddemo`)."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from minsheng.orgs.demo import build_demo_world
+    from minsheng.orgs.models import Organ, Role, StaffMembership
+    from minsheng.petitions.demo import DemoBuilder
+
+    world = build_demo_world(password="demo-password-1")
+    builder = DemoBuilder(world)
+    organ = Organ.objects.exclude(pk__in=StaffMembership.objects.values("organ_id")).first()
+    assert organ is not None
+    with pytest.raises(RuntimeError), transaction.atomic():
+        made = builder.user_for(organ, Role.CASEWORKER)
+        assert get_user_model().objects.filter(pk=made.pk).exists()
+        raise RuntimeError("the story is refused")
+    assert not get_user_model().objects.filter(pk=made.pk).exists()
+    again = builder.user_for(organ, Role.CASEWORKER)
+    assert get_user_model().objects.filter(pk=again.pk).exists()
+    assert builder.user_for(organ, Role.CASEWORKER).pk == again.pk
