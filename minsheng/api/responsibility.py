@@ -45,7 +45,12 @@ from minsheng.stability import selectors as ssel
 from minsheng.stability import services as ssvc
 from minsheng.stability.models import ConsistencyFlag, Consultation, DimensionFinding, MajorDecision
 from minsheng.stability.reports import report_docx
-from minsheng.workflow.selectors import LadderStep, organ_supervision_ladder, supervision_ladder
+from minsheng.workflow.selectors import (
+    ORGAN_LADDER_DAYS,
+    LadderStep,
+    organ_supervision_ladder,
+    supervision_ladder,
+)
 from minsheng.workflow.services import MAX_ID
 
 # The reception module's router: a path may have one GET there and one POST here only if both
@@ -858,7 +863,7 @@ def organ_supervision_ladder_endpoint(request: HttpRequest, organ_id: int, q: Qu
     if organ is None or not S.can_view_organ(user, organ.pk):
         raise NotFound(_("机关不存在。"), code="organ_not_found")
     date_to = q.date_to or timezone.localdate()
-    date_from = q.date_from or date_to - dt.timedelta(days=90)
+    date_from = q.date_from or date_to - dt.timedelta(days=ORGAN_LADDER_DAYS)
     if date_from > date_to:
         raise InvalidInput(_("开始日期不能晚于结束日期。"), field="date_from")
     steps = organ_supervision_ladder(user, organ.pk, date_from, date_to)

@@ -288,6 +288,10 @@ def supervision_ladder(petition: Petition) -> list[LadderStep]:
     return steps
 
 
+#: The period an organ's ladder covers when none is chosen: the last 90 days.
+ORGAN_LADDER_DAYS = 90
+
+
 def organ_supervision_ladder(
     user: AnyUser | None, organ_id: int, date_from: dt.date, date_to: dt.date
 ) -> list[LadderStep]:

@@ -2,7 +2,7 @@
 and test_accountability.py (proposals, the chain card, the ladder of a listed case) leave out: a
 leader's 包案 from the case page, a 下访 recorded with a matter and the district table, a
 consistency flag seen side by side and sent for correction, and the supervision ladder of a case
-from 催办 issued by the supervisor to the organ's written answer on the 督办单 page."""
+from 催办 issued by the supervisor to the organ's written answer on the 督办单 page, where the organ's ladder shows once the organ is chosen."""
 
 from __future__ import annotations
 
@@ -140,6 +140,14 @@ def test_supervision_ladder_from_reminder_to_the_written_answer(
     assert "已反馈" in page.locator(f"#order-{order.pk}").inner_text()
     order.refresh_from_db()
     assert order.feedback_by == world.users["caseworker"] and not order.feedback_late
+    # One organ chosen: its ladder over the period (as GET /api/v1/organs/{id}/supervision-ladder).
+    page.select_option("#organ", str(world.organs["a-housing"].pk))
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
+    organ_ladder = page.locator("#organ-ladder")
+    assert "A市住房和城乡建设局 督办阶梯" in organ_ladder.inner_text()
+    assert organ_ladder.locator("li.reached").all_inner_texts() == ["催办 ×1"]
+    screenshot(page, "responsibility-06b-organ-ladder")
     page.goto(f"{live_server.url}/workbench/petition/{petition.pk}/")
     orders = page.locator("section[aria-labelledby=h-orders]")
     orders.scroll_into_view_if_needed()
