@@ -247,7 +247,8 @@ def reception_register_matter(request: HttpRequest, day_id: int, appointment_id:
     receiving leader recorded (谁接访、谁负责); from the day of the reception on."""
     user = _user(request)
     day = _day(user, day_id)
-    visible = {r.a.pk for r in rsel.appointment_rows(day, user) if r.summary is not None}
+    # One of the day's rows as the caller may see them (as the day page lists them, R-150).
+    visible = {r.a.pk for r in rsel.appointment_rows(day, user)}
     if appointment_id not in visible:
         raise NotFound(_("预约不存在。"))
     petition = rsvc.appointment_register_matter(
