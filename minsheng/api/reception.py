@@ -17,12 +17,13 @@ from minsheng.core.errors import NotFound
 from minsheng.reception import selectors as rsel
 from minsheng.reception.models import ReceptionDay
 from minsheng.stability import selectors as ssel
-from minsheng.stability.models import MajorDecision
+from minsheng.stability.models import ConsistencyFlag, MajorDecision
 
 router: Router = Router(tags=["accountability"])
 
 
 class AppointmentOut(Schema):
+    id: int
     code: str
     kind: str
     status: str
@@ -93,6 +94,7 @@ def reception_day_get(request: HttpRequest, day_id: int) -> Any:
         raise NotFound("接访日不存在。")
     rows = [
         AppointmentOut(
+            id=r.a.pk,
             code=r.a.code,
             kind=r.a.kind,
             status=r.a.status,
@@ -239,21 +241,22 @@ class FlagOut(Schema):
     reason: str
 
 
+def _flag_out(f: ConsistencyFlag) -> FlagOut:
+    return FlagOut(
+        id=f.pk,
+        first_tracking_code=f.first.tracking_code,
+        second_tracking_code=f.second.tracking_code,
+        first_outcome=f.first_outcome,
+        second_outcome=f.second_outcome,
+        similarity=f.similarity,
+        status=f.status,
+        reason=f.reason,
+    )
+
+
 @router.get(
     "/consistency-flags", response={200: list[FlagOut], **ERRORS}, operation_id="consistency_flag_list"
 )
 def consistency_flag_list(request: HttpRequest, status: str | None = None) -> Any:
     """Alike concluded petitions with opposite outcomes (一碗水端平), for supervisors."""
-    return [
-        FlagOut(
-            id=f.pk,
-            first_tracking_code=f.first.tracking_code,
-            second_tracking_code=f.second.tracking_code,
-            first_outcome=f.first_outcome,
-            second_outcome=f.second_outcome,
-            similarity=f.similarity,
-            status=f.status,
-            reason=f.reason,
-        )
-        for f in ssel.flags_for(request.auth, status)[:200]  # type: ignore[attr-defined]
-    ]
+    return [_flag_out(f) for f in ssel.flags_for(request.auth, status)[:200]]  # type: ignore[attr-defined]

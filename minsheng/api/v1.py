@@ -1360,7 +1360,9 @@ from minsheng.api.indicators import router as indicators_router  # noqa: E402
 api.add_router("", indicators_router)
 api.add_router("", accountability_router)
 
-# Leader reception days, 稳评 decisions and consistency flags (read): a module of their own.
+# Leader reception days, 稳评 decisions and consistency flags (read), and in ``responsibility`` on
+# the same router: their writes, 包案, 下访 and the supervision ladder.
+import minsheng.api.responsibility  # noqa: E402, F401
 from minsheng.api.reception import router as reception_router  # noqa: E402
 
 api.add_router("", reception_router)

@@ -17,23 +17,12 @@ from typing import Any
 from django.utils import timezone
 
 from minsheng.assessment import formulas as F
+from minsheng.assessment.names import INDICATOR_NAMES
 from minsheng.assessment.selectors import IndicatorSet, indicators, monthly_trend, ranking
 from minsheng.orgs.models import Organ
 
-NAMES = {
-    "I-ACCEPT-BUREAU": "信访部门及时受理率",
-    "I-ACCEPT-ORGAN": "有权处理机关及时受理率",
-    "I-ONTIME-REPLY": "按期办结率",
-    "I-PARTICIPATION-BUREAU": "群众参评率（信访部门）",
-    "I-PARTICIPATION-ORGAN": "群众参评率（责任单位）",
-    "I-SATISFACTION-BUREAU": "参评群众满意率（信访部门）",
-    "I-SATISFACTION-ORGAN": "参评群众满意率（责任单位）",
-    "I-REPEAT": "重复信访率",
-    "I-FIRST-RESOLVED": "初信初访化解率",
-    "BJ-RESPONSE": "响应率",
-    "BJ-RESOLUTION": "解决率",
-    "BJ-SATISFACTION": "满意率",
-}
+#: Reports are circulated in Chinese: the names as they are (minsheng.assessment.names).
+NAMES = INDICATOR_NAMES
 TREND_INDICATORS = ("I-ACCEPT-BUREAU", "I-ACCEPT-ORGAN", "I-ONTIME-REPLY", "I-SATISFACTION-ORGAN")
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from minsheng.core.crypto import mask_name, mask_phone
 from minsheng.orgs.models import Region
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, region_subtree_ids
-from minsheng.petitions.confidentiality import shield_q
+from minsheng.petitions.confidentiality import is_accusation_against, shield_q, shielded_accused_organs
 from minsheng.petitions.models import Petition
 from minsheng.reception.models import Appointment, CaseOwnership, OutreachVisit, ReceptionDay
 
@@ -119,6 +119,43 @@ def outreach_vs_petitions(city: Region, date_from: dt.date, date_to: dt.date) ->
         agg = visits.aggregate(n=Count("pk", distinct=True), m=Count("petitions", distinct=True))
         rows.append(RegionRow(district, petitions, int(agg["n"] or 0), int(agg["m"] or 0)))
     return rows
+
+
+def outreach_city(user: AbstractBaseUser) -> Region | None:
+    """The city whose districts the 下访 table compares: the city of one of the user's organs, else
+    the first city on record."""
+    city = next(
+        (m.organ.region for m in memberships_of(user) if m.organ.region.level == Region.Level.CITY), None
+    )
+    return city or Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
+
+
+def ownerships_visible_to(user: AbstractBaseUser) -> QuerySet[CaseOwnership]:
+    """Active 包案 on the petitions ``user`` may see (none for analysts); the accusations he is on
+    the accused side of do not exist for him (R-150, through ``petitions_visible_to``)."""
+    from minsheng.petitions.selectors import is_analyst_only, petitions_visible_to
+
+    if is_analyst_only(user):
+        return CaseOwnership.objects.none()
+    return (
+        CaseOwnership.objects.filter(is_active=True, petition__in=petitions_visible_to(user))
+        .select_related("petition", "leader")
+        .order_by("-assigned_at", "-pk")
+    )
+
+
+def visible_visit_petitions(visit: OutreachVisit, user: AbstractBaseUser) -> list[Petition]:
+    """The matters a 下访 took up, as ``user`` may see them (R-150: an accusation whose accused
+    side he is on does not exist for him). Reads the prefetched petitions of ``visits_for``."""
+    shielded = shielded_accused_organs(user)
+    return sorted(
+        (
+            p
+            for p in visit.petitions.all()
+            if not is_accusation_against(p.nature, p.accused_organ_id, shielded)
+        ),
+        key=lambda p: p.pk,
+    )
 
 
 def visits_for(user: AbstractBaseUser) -> QuerySet[OutreachVisit]:

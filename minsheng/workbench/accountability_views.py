@@ -12,23 +12,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minsheng.accountability.models import Proposal
 from minsheng.accountability.proposals import proposal_accept, proposal_dismiss, proposals_visible_to
+from minsheng.assessment.names import indicator_name
 from minsheng.core.errors import ApplicationError
 from minsheng.core.params import date_param
 from minsheng.workbench.views import _nav, staff_required
 
-INDICATOR_NAMES = {
-    "I-ONTIME-REPLY": gettext_lazy("按期办结率"),
-    "I-ACCEPT-ORGAN": gettext_lazy("有权处理机关及时受理率"),
-    "I-ACCEPT-BUREAU": gettext_lazy("信访部门及时受理率"),
-    "I-SATISFACTION-ORGAN": gettext_lazy("参评群众满意率（有权处理机关）"),
-    "I-FIRST-RESOLVED": gettext_lazy("初信初访化解率"),
-    "I-REPEAT": gettext_lazy("重复信访率"),
-}
 STATUS_FILTERS = ("open", "accepted", "dismissed")
 
 
@@ -49,9 +41,7 @@ def proposals_page(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "p": p,
-                "figures": [
-                    {**f, "name": str(INDICATOR_NAMES.get(f["indicator"], f["indicator"]))} for f in p.figures
-                ],
+                "figures": [{**f, "name": indicator_name(f["indicator"])} for f in p.figures],
             }
         )
     return render(

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from minsheng.assessment import selectors as S
 from minsheng.assessment.definitions import PROFILES
-from minsheng.assessment.reports import NAMES, interval_text, percent
+from minsheng.assessment.names import indicator_name
+from minsheng.assessment.reports import interval_text, percent
 from minsheng.core.params import BadParameter, date_param, int_param
 from minsheng.orgs.models import Organ
 from minsheng.orgs.selectors import is_admin, memberships_of, visible_organ_scope
@@ -77,7 +78,7 @@ def indicators_page(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "f": f,
-            "name": NAMES.get(f.indicator, f.indicator),
+            "name": indicator_name(f.indicator),
             "value": percent(f.value),
             "interval": interval_text(f),
         }
@@ -110,7 +111,7 @@ def indicators_drill(request: HttpRequest) -> HttpResponse:
         **_nav(request),
         "p": p,
         "organ": Organ.objects.get(pk=p["organ_id"]),
-        "name": NAMES.get(indicator, indicator),
+        "name": indicator_name(indicator),
         "part": part,
         "drill": drill,
         "can_open": not _analyst_only(user),

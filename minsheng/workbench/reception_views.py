@@ -265,17 +265,17 @@ def outreach(request: HttpRequest) -> HttpResponse:
     except InvalidInput as exc:
         messages.error(request, exc.message)
         date_from, date_to = today - dt.timedelta(days=365), today
-    organs = [m.organ for m in memberships_of(user)]
-    city = next((o.region for o in organs if o.region.level == Region.Level.CITY), None)
-    if city is None:
-        city = Region.objects.filter(level=Region.Level.CITY).order_by("code").first()
+    city = selectors.outreach_city(user)
     rows = selectors.outreach_vs_petitions(city, date_from, date_to) if city else []
     max_p = max([r.petitions for r in rows] or [1]) or 1
     max_v = max([r.visits for r in rows] or [1]) or 1
     context = {
         **_nav(request),
         "active": "outreach",
-        "visits": selectors.visits_for(user)[:100],
+        "visits": [
+            {"v": v, "petitions": selectors.visible_visit_petitions(v, user)}
+            for v in selectors.visits_for(user)[:100]
+        ],
         "rows": [
             {"r": r, "p_pct": round(100 * r.petitions / max_p), "v_pct": round(100 * r.visits / max_v)}
             for r in rows

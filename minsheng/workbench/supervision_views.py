@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from minsheng.assessment.selectors import can_view_organ
 from minsheng.core.errors import ApplicationError, NotFound
 from minsheng.core.params import date_param, int_param
 from minsheng.orgs.models import Organ
@@ -32,9 +33,11 @@ from minsheng.workflow.models import SupervisionOrder
 from minsheng.workflow.selectors import (
     ORDER_ORIGINS,
     ORDER_STATUSES,
+    ORGAN_LADDER_DAYS,
     OrderFilters,
     can_answer,
     order_status,
+    organ_supervision_ladder,
     supervision_order_get,
     supervision_orders_for,
 )
@@ -85,6 +88,20 @@ def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:
     return value if value in allowed else None
 
 
+def _organ_ladder(user: AbstractBaseUser, filters: OrderFilters) -> dict[str, Any] | None:
+    """With one organ chosen: its ladder over the chosen period (default the last
+    ORGAN_LADDER_DAYS days), as ``GET /api/v1/organs/{id}/supervision-ladder`` gives it."""
+    if filters.organ_id is None or not can_view_organ(user, filters.organ_id):
+        return None
+    organ = Organ.objects.filter(pk=filters.organ_id).first()
+    date_to = filters.issued_to or timezone.localdate()
+    date_from = filters.issued_from or date_to - dt.timedelta(days=ORGAN_LADDER_DAYS)
+    if organ is None or date_from > date_to:
+        return None
+    steps = organ_supervision_ladder(user, organ.pk, date_from, date_to)
+    return {"organ": organ, "from": date_from, "to": date_to, "steps": steps}
+
+
 @staff_required
 def supervision_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -108,6 +125,7 @@ def supervision_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         **_nav(request),
+        "organ_ladder": _organ_ladder(user, filters),
         "page": page,
         "rows": order_rows(user, page.object_list),
         "f": filters,

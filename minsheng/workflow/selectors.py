@@ -286,3 +286,60 @@ def supervision_ladder(petition: Petition) -> list[LadderStep]:
         found = orders.get(kind, [])
         steps.append(LadderStep(str(kind), str(SupervisionOrder.Kind(kind).label), first(found), len(found)))
     return steps
+
+
+#: The period an organ's ladder covers when none is chosen: the last 90 days.
+ORGAN_LADDER_DAYS = 90
+
+
+def organ_supervision_ladder(
+    user: AnyUser | None, organ_id: int, date_from: dt.date, date_to: dt.date
+) -> list[LadderStep]:
+    """The supervision ladder of one organ over a period (both bounds inclusive), mildest first:
+    warnings (临期提醒) and breaches (超期) of the duties whose clock ran against the organ, then the
+    orders of each step issued to it, each with the first day reached and how often. Petitions
+    ``user`` is on the accused side of count for nobody he could learn them from (R-150)."""
+    from minsheng.petitions.confidentiality import shield_q
+    from minsheng.workflow.services.oversight import LADDER
+
+    start = timezone.make_aware(dt.datetime.combine(date_from, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
+    duties = (
+        Deadline.objects.filter(organ_id=organ_id)
+        .exclude(rule__in=NOT_DUTIES)
+        .filter(shield_q(user, "petition__"))
+    )
+    warned = [
+        at
+        for at in duties.filter(due_soon_at__gte=start, due_soon_at__lt=end).values_list(
+            "due_soon_at", flat=True
+        )
+        if at is not None
+    ]
+    breached = [
+        at
+        for at in duties.filter(
+            status=Deadline.Status.BREACHED, breached_at__gte=start, breached_at__lt=end
+        ).values_list("breached_at", flat=True)
+        if at is not None
+    ]
+    orders: dict[str, list[dt.datetime]] = {}
+    issued = (
+        SupervisionOrder.objects.filter(target_organ_id=organ_id, issued_at__gte=start, issued_at__lt=end)
+        .filter(shield_q(user, "petition__"))
+        .values_list("kind", "issued_at")
+    )
+    for kind, at in issued:
+        orders.setdefault(kind, []).append(at)
+
+    def first(moments: list[dt.datetime]) -> dt.date | None:
+        return timezone.localdate(min(moments)) if moments else None
+
+    steps = [
+        LadderStep("warning", _("临期提醒"), first(warned), len(warned)),
+        LadderStep("breach", _("超期"), first(breached), len(breached)),
+    ]
+    for kind in LADDER:
+        found = orders.get(kind, [])
+        steps.append(LadderStep(str(kind), str(SupervisionOrder.Kind(kind).label), first(found), len(found)))
+    return steps
