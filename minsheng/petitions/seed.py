@@ -18,7 +18,8 @@ What is drawn per petition:
 * the story (the state it has reached): among the templates that fit in the time since receipt;
   old petitions have reached an end, recent ones are in progress;
 * the petitioner: about a fifth of petitions come from repeat petitioners (the same person, so
-  the same blind indexes, several times), 6 % are anonymous;
+  the same blind indexes, several times; ``is_first_time`` false), 6 % are anonymous; a repeat's
+  date is drawn like any other, so it may lie before the person's first petition;
 * a few collective incidents (bursts): many petitions on one message's matter, one district and
   one place within a few days, many of them collective visits.
 
@@ -402,10 +403,12 @@ class HistorySeeder:
                         row[key] = organ_id
                 # A repeat petitioner (the same blind indexes again) or a new person.
                 roll = self.rng.random()
+                first_time = True
                 if roll < ANONYMOUS_SHARE:
                     person_id = None
                 elif self.repeaters and roll < ANONYMOUS_SHARE + REPEAT_SHARE:
                     person_id = self.rng.choice(self.repeaters)
+                    first_time = False
                 else:
                     person_id = next_person
                     next_person += 1
@@ -431,7 +434,7 @@ class HistorySeeder:
                     is_oral=oral,
                     is_collective=collective,
                     persons_involved=self.rng.randint(6, 80) if collective else 1,
-                    is_first_time=person_id is None or person_id not in self.repeaters,
+                    is_first_time=first_time,
                     suggestions={"seed": self.seed, **({"burst": burst[0]} if burst is not None else {})},
                 )
                 petitions.append(Petition(pk=pk, **row))

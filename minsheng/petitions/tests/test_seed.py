@@ -48,6 +48,7 @@ def test_seeded_history(capsys: pytest.CaptureFixture[str]) -> None:
     per_person = Counter(seeded.exclude(petitioner=None).values_list("petitioner__phone_index", flat=True))
     assert sum(1 for c in per_person.values() if c >= 2) >= 10
     assert 0.1 * N < sum(c for c in per_person.values() if c >= 2) < 0.5 * N
+    assert seeded.filter(is_first_time=False).exists() and seeded.filter(is_first_time=True).exists()
     bursts = Counter(
         (p.suggestions["burst"], p.region_id, p.place_text)
         for p in seeded.filter(suggestions__has_key="burst")
