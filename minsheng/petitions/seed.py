@@ -54,6 +54,7 @@ from django.db.models import Max, Value
 from django.utils import timezone
 
 from minsheng.core.crypto import blind_index, encrypt
+from minsheng.core.errors import ApplicationError
 from minsheng.orgs.demo import DemoWorld
 from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.petitions.demo import GIVEN, PLAN, SURNAMES, DemoBuilder, Message, read_messages, split_text
@@ -241,7 +242,7 @@ class HistorySeeder:
             try:
                 with transaction.atomic():
                     petition = self.builder.one(message, target, index)
-            except Exception as exc:  # a story the rules refuse: another message will tell it
+            except ApplicationError as exc:  # a story the rules refuse: another message will tell it
                 self.progress(f"seed: template {target} skipped ({type(exc).__name__}: {exc})")
                 continue
             made.append((target, petition.pk, organ.pk))

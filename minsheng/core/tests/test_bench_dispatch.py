@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
+from django.db import connections
 
 from minsheng.__main__ import main
 from minsheng.core.management.commands.bench import TARGETS
@@ -50,7 +51,11 @@ def test_unknown_target_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> 
 
 
 @pytest.mark.django_db
-def test_options_are_forwarded_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+def test_options_are_forwarded_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # run_from_argv closes every connection when done: not the test's own (PostgreSQL).
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     args = ["--n", "200", "--queries", "200", "--no-datasketch", "--no-ground-truth", "--seed", "3"]
     main(["minsheng", "bench", "similar", *args, "--skip-checks"])
     result = json.loads(capsys.readouterr().out)
