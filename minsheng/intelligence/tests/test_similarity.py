@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from io import StringIO
 from typing import Any
@@ -176,7 +177,8 @@ def test_bench_rejects_bad_input() -> None:
 
 
 def test_bench_fast_compact_equals_compact() -> None:
-    from minsheng.intelligence.management.commands.bench import _compact_fast, load_messages
+    bench = importlib.import_module("minsheng.intelligence.management.commands.bench-similar")
+    _compact_fast, load_messages = bench._compact_fast, bench.load_messages
 
     samples = [f"{t} {d}" for t, d in load_messages()[:500]]
     samples += ["", "  ", "Ａ市１２３，ＡＢＣ！", "e\u0301", "İstanbul ① ㎡", "信访\t事项\n\u3000第二"]

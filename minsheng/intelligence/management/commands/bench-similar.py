@@ -1,4 +1,4 @@
-"""`minsheng bench similar --n N`: benchmark of the similarity index against datasketch.
+"""`minsheng bench similar --n N` (alias `minsheng bench-similar`): benchmark of the similarity index against datasketch.
 
 Generates a corpus of N petitions with planted near-duplicates from the vendored TipDM
 messages, indexes it in the current database (inside a transaction that is rolled back, so
@@ -247,7 +247,6 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", choices=["similar"], help="what to benchmark")
         parser.add_argument("--n", type=int, default=2000, help="petitions to index (default 2000)")
         parser.add_argument("--queries", type=int, default=300, help="lookups to time (>= 200, default 300)")
         parser.add_argument(
