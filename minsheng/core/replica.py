@@ -91,7 +91,9 @@ class ReplicaRouter:
 
     def db_for_write(self, model: type[Any], **hints: Any) -> str:
         state = _state.get()
-        if state is not None:
+        if state is not None and policy.write_counts(
+            model_label=model._meta.label_lower, app_label=model._meta.app_label
+        ):
             state.wrote = True  # later reads of this context follow the write to the primary
         return DEFAULT_DB_ALIAS
 

@@ -98,6 +98,13 @@ def read_target(
     return REPLICA
 
 
+def write_counts(*, model_label: str, app_label: str) -> bool:
+    """Whether a write moves later reads to the primary and pins the client. Writes to the
+    primary-only data (a token's last use, a session, a lock-out counter) do not: every read of
+    those is on the primary anyway."""
+    return app_label not in PRIMARY_ONLY_APPS and model_label.lower() not in PRIMARY_ONLY_MODELS
+
+
 def pin_until(now: float, config: ReplicaConfig) -> float:
     """The moment until which a client that just wrote reads from the primary."""
     return now + config.pin_seconds

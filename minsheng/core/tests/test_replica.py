@@ -117,9 +117,11 @@ def test_router_in_a_replica_context_until_the_first_write() -> None:
     with replica.replica_reads(allowed=True) as state:
         assert router.db_for_read(Petition) == "replica"
         assert router.db_for_read(ApiToken) == "default"
+        assert router.db_for_write(ApiToken) == "default"  # a token's last use: not the client's write
+        assert router.db_for_read(Petition) == "replica"
         assert router.db_for_write(Petition) == "default"
         assert router.db_for_read(Petition) == "default"  # read-your-writes within the context
-        assert state.replica_reads == 1
+        assert state.replica_reads == 2
         with replica.primary_reads():
             assert router.db_for_read(Petition) == "default"
     assert router.db_for_read(Petition) == "default"
