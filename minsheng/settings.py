@@ -430,6 +430,10 @@ MINSHENG_LOGIN_LOCKOUT_BY = env_list("MINSHENG_LOGIN_LOCKOUT_BY", ["username", "
 MINSHENG_STAFF_IDLE_MINUTES = env_int("MINSHENG_STAFF_IDLE_MINUTES", 30, minimum=1)
 # TOTP required for administrators and roles that may reveal identities (recommended in production).
 MINSHENG_REQUIRE_2FA = env_bool("MINSHENG_REQUIRE_2FA", False)
+# Analytics on Dask (docs/operations.md): the scheduler address (tcp://host:8786) of a
+# dask.distributed cluster that runs the map step of the hot-issue and trend jobs; unset: in-process.
+MINSHENG_DASK_SCHEDULER = env_str("MINSHENG_DASK_SCHEDULER", "") or ""
+MINSHENG_DASK_TIMEOUT_SECONDS = env_int("MINSHENG_DASK_TIMEOUT_SECONDS", 30, minimum=1)
 MINSHENG_MODEL_DIR = Path(env_str("MINSHENG_MODEL_DIR", str(VAR_DIR / "models")) or VAR_DIR / "models")
 # Font with CJK glyphs for chart images in .docx reports (PDFs use reportlab's built-in STSong-Light).
 MINSHENG_REPORT_FONT = env_str("MINSHENG_REPORT_FONT", "") or ""
