@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from minsheng.analytics.nlp.hotspots import HotIssue, HotIssueParams, find_hot_issues
 from minsheng.analytics.nlp.records import Message
-from minsheng.analytics.nlp.runner import LocalRunner, Runner, partition_positions
+from minsheng.analytics.nlp.runner import LocalRunner, Runner, coalesce, partition_positions
 from minsheng.analytics.nlp.trends import (
     Spike,
     WeeklySeries,
@@ -339,8 +339,8 @@ def weekly_series(
 ) -> dict[Hashable, WeeklySeries]:
     """Weekly counts per (level-1 category, district), zero weeks included: partial counts per
     (district, month) partition on ``runner`` (default: this process), summed."""
-    partitions = record_partitions(records)
-    items = [[(series_key_of(records[i]), records[i].message.day) for i in idx] for idx in partitions]
+    tasks = coalesce(record_partitions(records))
+    items = [[(series_key_of(records[i]), records[i].message.day) for i in idx] for idx in tasks]
     parts = (runner or LocalRunner()).map(partial_counts, items)
     return series_from_counts(merge_counts(parts), first_week=first_week, last_week=last_week)
 

@@ -46,7 +46,7 @@ from scipy.sparse.csgraph import connected_components
 from .entities import _CODE_REGION_RE, anchor_keys, anchors, clean, primary_region
 from .places import place_key, short_title
 from .records import Message, MessageId
-from .runner import LocalRunner, Runner
+from .runner import LocalRunner, Runner, coalesce
 from .vectors import bigram_tf, pair_cosine, tfidf_from_tf
 
 logger = logging.getLogger(__name__)
@@ -485,16 +485,16 @@ def map_features(
     p: HotIssueParams,
     runner: Runner | None = None,
     partitions: Sequence[Sequence[int]] | None = None,
+    task_min_items: int | None = None,
 ) -> PartFeatures:
     """The map step over ``partitions`` (default: one, the whole corpus) with ``runner`` (default:
-    in this process), then the merge."""
+    in this process), then the merge. Whole partitions are joined into tasks of at least
+    ``task_min_items`` messages (:func:`.runner.coalesce`)."""
     n = len(records)
     parts_idx = [list(idx) for idx in partitions] if partitions is not None else [list(range(n))]
     if sorted(i for idx in parts_idx for i in idx) != list(range(n)):
         raise ValueError("the partitions must cover every message exactly once")
-    parts_idx = [idx for idx in parts_idx if idx]
-    if not parts_idx:
-        parts_idx = [[]]
+    parts_idx = coalesce([idx for idx in parts_idx if idx], task_min_items)
     run = runner or LocalRunner()
     parts = run.map(partial(partition_features, params=p), [[records[i] for i in idx] for idx in parts_idx])
     return merge_features(parts, parts_idx, n)

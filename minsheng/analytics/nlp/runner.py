@@ -46,9 +46,14 @@ class DaskRunner:
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if not items:
             return []
-        # pure=False: every partition is a task of its own, even when two hold equal data.
-        futures = self.client.map(fn, list(items), pure=False)
-        return list(self.client.gather(futures))
+        # The partitions go to the workers first (scatter), so the task graph stays small; pure=False:
+        # every partition is a task of its own, even when two hold equal data.
+        data = self.client.scatter(list(items), hash=False)
+        futures = self.client.map(fn, data, pure=False)
+        try:
+            return list(self.client.gather(futures))
+        finally:
+            self.client.cancel([*futures, *data])
 
     def close(self) -> None:
         self.client.close()
@@ -61,3 +66,26 @@ def partition_positions(keys: Sequence[tuple[str, str]]) -> list[list[int]]:
     for position, key in enumerate(keys):
         groups.setdefault(key, []).append(position)
     return [groups[k] for k in sorted(groups)]
+
+
+#: Smallest number of items in one task: whole partitions are put together in key order until a task
+#: holds at least this many (a district-month is often a few dozen petitions; one task per
+#: partition would spend more time shipping than computing).
+TASK_MIN_ITEMS = 5000
+
+
+def coalesce(partitions: Sequence[Sequence[int]], min_items: int | None = None) -> list[list[int]]:
+    """Consecutive whole partitions joined into tasks of at least ``min_items`` (default
+    :data:`TASK_MIN_ITEMS`) positions (the last task may be smaller); no partition is split, none
+    is left out."""
+    limit = TASK_MIN_ITEMS if min_items is None else min_items
+    tasks: list[list[int]] = []
+    current: list[int] = []
+    for idx in partitions:
+        current.extend(idx)
+        if len(current) >= limit:
+            tasks.append(current)
+            current = []
+    if current or not tasks:
+        tasks.append(current)
+    return tasks

@@ -13,11 +13,12 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from minsheng.analytics.nlp import runner as runner_module
 from minsheng.analytics.nlp.bench import synthetic_messages
 from minsheng.analytics.nlp.entities import clean, primary_region
 from minsheng.analytics.nlp.hotspots import cluster_messages, find_hot_issues
 from minsheng.analytics.nlp.records import Message
-from minsheng.analytics.nlp.runner import DaskRunner, LocalRunner, partition_positions
+from minsheng.analytics.nlp.runner import DaskRunner, LocalRunner, coalesce, partition_positions
 from minsheng.analytics.nlp.trends import merge_counts, partial_counts, series_from_counts, weekly_counts
 from minsheng.analytics.selectors import (
     PetitionRecord,
@@ -33,6 +34,12 @@ distributed = pytest.importorskip("distributed")
 
 N = 1500
 DISTRICTS = [("439901", "A1区"), ("439902", "A2区"), ("439903", "A3区"), ("", "未知地区")]
+
+
+@pytest.fixture(autouse=True)
+def small_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tasks of at least 100 petitions (production: 5,000), so that small data makes many tasks."""
+    monkeypatch.setattr(runner_module, "TASK_MIN_ITEMS", 100)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +82,13 @@ def test_hot_issues_on_dask_equal_the_single_process_run(
     a = cluster_messages(messages).labels
     b = cluster_messages(messages, runner=dask_runner, partitions=partitions).labels
     assert np.array_equal(a, b)
+
+
+def test_tasks_hold_whole_partitions() -> None:
+    partitions = [[0, 1], [2], [3, 4, 5], [6]]
+    assert coalesce(partitions, 3) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert coalesce(partitions, 100) == [[0, 1, 2, 3, 4, 5, 6]]
+    assert coalesce([], 3) == [[]]
 
 
 def test_partitions_must_cover_every_message_once(messages: list[Message]) -> None:
