@@ -389,6 +389,10 @@ class DemoBuilder:
                         self.one(message, target, index)
                 except ApplicationError as exc:  # a story the rules refuse: skip it, whole
                     self.skipped.append(f"{message.source} → {target}: {exc}")
+                    # Staff users created inside the rolled-back story are gone with it: forget
+                    # them, or a later story would name a user that does not exist (a foreign-key
+                    # violation at commit on PostgreSQL).
+                    self.staff.clear()
                     continue
                 created += 1
                 progress.update(1)
