@@ -180,6 +180,53 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory test database
+# A streaming replica of the primary (docs/operations.md "Province", docs/adr/0018): dashboards,
+# analytics, exports and search read from it (minsheng.core.replica) unless its lag exceeds the
+# bound or the client wrote within the pin window (read-your-writes). Unset: one database.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL") or ""
+MINSHENG_REPLICA_MAX_LAG_SECONDS = env_int("MINSHENG_REPLICA_MAX_LAG_SECONDS", 5, minimum=0)
+MINSHENG_REPLICA_LAG_CHECK_SECONDS = env_int("MINSHENG_REPLICA_LAG_CHECK_SECONDS", 1, minimum=0)
+# At least the lag bound plus the probe interval: once a pin ends, the replica has the client's writes.
+MINSHENG_REPLICA_PIN_SECONDS = env_int(
+    "MINSHENG_REPLICA_PIN_SECONDS",
+    3 * (MINSHENG_REPLICA_MAX_LAG_SECONDS + MINSHENG_REPLICA_LAG_CHECK_SECONDS),
+    minimum=MINSHENG_REPLICA_MAX_LAG_SECONDS + MINSHENG_REPLICA_LAG_CHECK_SECONDS,
+)
+# Replica-eligible requests (safe methods only): path prefixes, and search paths when ?q= is given.
+MINSHENG_REPLICA_PATHS = env_list(
+    "MINSHENG_REPLICA_PATHS",
+    [
+        "/workbench/dashboard/",
+        "/workbench/analytics/",
+        "/workbench/indicators/",
+        "/workbench/petitions/export.xlsx",
+        "/api/v1/indicators",
+        "/api/v1/analytics",
+        "/stats/",
+        "/stats.json",
+    ],
+)
+MINSHENG_REPLICA_SEARCH_PATHS = env_list(
+    "MINSHENG_REPLICA_SEARCH_PATHS", ["/workbench/petitions/", "/api/v1/petitions"]
+)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    try:
+        DATABASES["replica"] = dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not valid: {exc}") from None
+    # Tests read the primary through the replica alias (no second test database is created).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["minsheng.core.replica.ReplicaRouter"]
+    # After authentication (it reads who is asking), before every view.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "minsheng.core.replica.ReplicaMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits, one-time codes and lock-outs must hold across every server process: production
@@ -383,6 +430,10 @@ MINSHENG_LOGIN_LOCKOUT_BY = env_list("MINSHENG_LOGIN_LOCKOUT_BY", ["username", "
 MINSHENG_STAFF_IDLE_MINUTES = env_int("MINSHENG_STAFF_IDLE_MINUTES", 30, minimum=1)
 # TOTP required for administrators and roles that may reveal identities (recommended in production).
 MINSHENG_REQUIRE_2FA = env_bool("MINSHENG_REQUIRE_2FA", False)
+# Analytics on Dask (docs/operations.md): the scheduler address (tcp://host:8786) of a
+# dask.distributed cluster that runs the map step of the hot-issue and trend jobs; unset: in-process.
+MINSHENG_DASK_SCHEDULER = env_str("MINSHENG_DASK_SCHEDULER", "") or ""
+MINSHENG_DASK_TIMEOUT_SECONDS = env_int("MINSHENG_DASK_TIMEOUT_SECONDS", 30, minimum=1)
 MINSHENG_MODEL_DIR = Path(env_str("MINSHENG_MODEL_DIR", str(VAR_DIR / "models")) or VAR_DIR / "models")
 # Font with CJK glyphs for chart images in .docx reports (PDFs use reportlab's built-in STSong-Light).
 MINSHENG_REPORT_FONT = env_str("MINSHENG_REPORT_FONT", "") or ""

@@ -20,7 +20,16 @@ from django.utils import timezone
 
 from minsheng.analytics.nlp.hotspots import HotIssue, HotIssueParams, find_hot_issues
 from minsheng.analytics.nlp.records import Message
-from minsheng.analytics.nlp.trends import Spike, WeeklySeries, detect_spikes, week_start, weekly_counts
+from minsheng.analytics.nlp.runner import LocalRunner, Runner, coalesce, partition_positions
+from minsheng.analytics.nlp.trends import (
+    Spike,
+    WeeklySeries,
+    detect_spikes,
+    merge_counts,
+    partial_counts,
+    series_from_counts,
+    week_start,
+)
 from minsheng.analytics.wording import UNCLASSIFIED
 from minsheng.orgs.models import Category, Region
 from minsheng.orgs.selectors import organ_subtree_ids, region_subtree_ids
@@ -267,11 +276,29 @@ def hot_issue_dict(issue: HotIssue, names: Iterable[str] = ()) -> dict[str, Any]
     return data
 
 
+def record_partitions(records: Sequence[PetitionRecord]) -> list[list[int]]:
+    """Positions of ``records`` partitioned by district and calendar month (the map partitions of
+    the hot-issue and trend jobs; docs/operations.md "Analytics on Dask")."""
+    return partition_positions([(r.district_code, r.message.day.strftime("%Y-%m")) for r in records])
+
+
 def hot_issues_from_records(
-    records: Sequence[PetitionRecord], *, top: int = 20, now: dt.date | None = None, min_size: int = 2
+    records: Sequence[PetitionRecord],
+    *,
+    top: int = 20,
+    now: dt.date | None = None,
+    min_size: int = 2,
+    runner: Runner | None = None,
 ) -> list[dict[str, Any]]:
+    """The hot issues of ``records``; the per-petition features are computed per (district, month)
+    partition on ``runner`` (default: this process), and the result is the same for any runner."""
     issues = find_hot_issues(
-        [r.message for r in records], top=top, now=now, params=HotIssueParams(min_size=min_size)
+        [r.message for r in records],
+        top=top,
+        now=now,
+        params=HotIssueParams(min_size=min_size),
+        runner=runner,
+        partitions=record_partitions(records),
     )
     pk_of = {r.tracking_code: r.pk for r in records}
     names = known_names(pk_of[str(m)] for h in issues for m in h.members if str(m) in pk_of)
@@ -285,10 +312,13 @@ def hot_issues(
     top: int = 20,
     now: dt.date | None = None,
     min_size: int = 2,
+    runner: Runner | None = None,
 ) -> list[dict[str, Any]]:
     """Ranked same-matter groups of the petitions received in ``scope`` (``now`` defaults to its end)."""
     records = petition_records(scoped_petitions(scope, user))
-    return hot_issues_from_records(records, top=top, now=now or scope.date_to, min_size=min_size)
+    return hot_issues_from_records(
+        records, top=top, now=now or scope.date_to, min_size=min_size, runner=runner
+    )
 
 
 # --- weekly series and spikes --------------------------------------------------------------------
@@ -301,16 +331,18 @@ def series_key_of(record: PetitionRecord) -> SeriesKey:
 
 
 def weekly_series(
-    records: Sequence[PetitionRecord], *, first_week: dt.date | None = None, last_week: dt.date | None = None
+    records: Sequence[PetitionRecord],
+    *,
+    first_week: dt.date | None = None,
+    last_week: dt.date | None = None,
+    runner: Runner | None = None,
 ) -> dict[Hashable, WeeklySeries]:
-    """Weekly counts per (level-1 category, district), zero weeks included."""
-    keys = {r.tracking_code: series_key_of(r) for r in records}
-    return weekly_counts(
-        [r.message for r in records],
-        key=lambda m: keys[str(m.id)],
-        first_week=first_week,
-        last_week=last_week,
-    )
+    """Weekly counts per (level-1 category, district), zero weeks included: partial counts per
+    (district, month) partition on ``runner`` (default: this process), summed."""
+    tasks = coalesce(record_partitions(records))
+    items = [[(series_key_of(records[i]), records[i].message.day) for i in idx] for idx in tasks]
+    parts = (runner or LocalRunner()).map(partial_counts, items)
+    return series_from_counts(merge_counts(parts), first_week=first_week, last_week=last_week)
 
 
 def weekly_totals(records: Iterable[PetitionRecord], first_week: dt.date, last_week: dt.date) -> list[int]:
@@ -360,12 +392,13 @@ def spikes_in_week(
     alpha: float = SPIKE_ALPHA,
     baseline_weeks: int = SPIKE_BASELINE_WEEKS,
     min_count: int = SPIKE_MIN_COUNT,
+    runner: Runner | None = None,
 ) -> list[Spike]:
     """Spikes of the week starting ``week_start(week)`` against the ``baseline_weeks`` before it."""
     tested = week_start(week)
     first = tested - dt.timedelta(days=7 * baseline_weeks)
     in_range = [r for r in records if first <= r.message.day < tested + dt.timedelta(days=7)]
-    series = weekly_series(in_range, first_week=first, last_week=tested)
+    series = weekly_series(in_range, first_week=first, last_week=tested, runner=runner)
     return detect_spikes(series, alpha=alpha, baseline_weeks=baseline_weeks, min_count=min_count)
 
 

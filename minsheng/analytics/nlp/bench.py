@@ -1,6 +1,7 @@
 """Benchmark of :func:`find_hot_issues` on N synthetic messages made from the real TipDM ones.
 
-``python -m minsheng.analytics.nlp.bench --n 100000`` (or ``minsheng bench-hot-issues --n 100000``).
+``python -m minsheng.analytics.nlp.bench --n 100000`` (or ``minsheng bench-hot-issues --n 100000``);
+``--dask-workers 2`` also runs it on a local Dask cluster and compares (docs/figures.md).
 
 How the synthetic corpus is made (deterministic, seed 20200108): the 3,793 vendored messages are
 templates. ``N // 3`` *matters* are drawn, each a (template, world) pair; each message picks a matter
@@ -133,11 +134,69 @@ def run(n: int, top: int = 20) -> dict[str, float]:
     return figures
 
 
+def run_dask(n: int, top: int = 20, workers: int = 2, scheduler: str | None = None) -> dict[str, float]:
+    """The same corpus on one process and on a Dask cluster (a LocalCluster of ``workers``
+    processes, or the scheduler at ``scheduler``), partitioned by region and month; the results must
+    be equal (``equal`` = 1)."""
+    import distributed
+
+    from .entities import primary_region
+    from .runner import DaskRunner, partition_positions
+
+    records = synthetic_messages(n)
+    partitions = partition_positions(
+        [(primary_region(clean(m.title)) or "", m.day.strftime("%Y-%m")) for m in records]
+    )
+    t0 = time.perf_counter()
+    single_timings: dict[str, float] = {}
+    single = find_hot_issues(records, top=top, timings=single_timings)
+    t_single = time.perf_counter() - t0
+    cluster = None
+    if scheduler is None:
+        cluster = distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        )
+    client = distributed.Client(scheduler or cluster, set_as_default=False)
+    try:
+        runner = DaskRunner(client=client)
+        runner.map(len, [[0]] * workers)  # workers warm (imports), not timed
+        t0 = time.perf_counter()
+        dask_timings: dict[str, float] = {}
+        on_dask = find_hot_issues(
+            records, top=top, timings=dask_timings, runner=runner, partitions=partitions
+        )
+        t_dask = time.perf_counter() - t0
+        n_workers = len(client.scheduler_info()["workers"])
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return {
+        "n": float(n),
+        "partitions": float(len(partitions)),
+        "dask_workers": float(n_workers),
+        "single_s": round(t_single, 2),
+        "single_features_s": round(single_timings["features"], 2),
+        "dask_s": round(t_dask, 2),
+        "dask_features_s": round(dask_timings["features"], 2),
+        "dask_features_cpu_s": round(dask_timings["features_cpu"], 2),
+        "equal": float([h.as_dict() for h in single] == [h.as_dict() for h in on_dask]),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="number of synthetic messages")
     parser.add_argument("--top", type=int, default=20)
+    parser.add_argument(
+        "--dask-workers", type=int, default=0, help="also run on a LocalCluster of this many processes"
+    )
+    parser.add_argument("--dask-scheduler", default=None, help="or on the Dask scheduler at this address")
     args = parser.parse_args(argv)
+    if args.dask_workers or args.dask_scheduler:
+        figures = run_dask(args.n, args.top, args.dask_workers or 2, args.dask_scheduler)
+        print(" ".join(f"{k}={v:g}" for k, v in figures.items()))  # noqa: T201
+        return 0
     figures = run(args.n, args.top)
     print(" ".join(f"{k}={v:g}" for k, v in figures.items()))  # noqa: T201
     return 0

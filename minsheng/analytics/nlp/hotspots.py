@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,8 @@ from scipy.sparse.csgraph import connected_components
 from .entities import _CODE_REGION_RE, anchor_keys, anchors, clean, primary_region
 from .places import place_key, short_title
 from .records import Message, MessageId
-from .vectors import bigram_tfidf, pair_cosine
+from .runner import LocalRunner, Runner, coalesce
+from .vectors import bigram_tf, pair_cosine, tfidf_from_tf
 
 logger = logging.getLogger(__name__)
 
@@ -392,13 +393,29 @@ def _blocked_pairs(keys: list[list[str]], days: np.ndarray, window: int, max_df:
     return np.unique(np.concatenate(chunks))
 
 
-def cluster_messages(records: Sequence[Message], params: HotIssueParams | None = None) -> Clustering:
-    """Group messages about the same matter; returns a label per message (labels are 0..k-1)."""
+@dataclass(slots=True)
+class PartFeatures:
+    """The per-message features of one partition of the messages (the map step of the clustering).
+
+    Everything here depends on each message alone, so a partition's features are the same whether
+    it is computed alone (on a Dask worker) or with the whole corpus; the corpus-wide parts (the
+    bigram idf, the blocking caps) are applied when the partitions are merged."""
+
+    titles: list[str]
+    heads: list[str]
+    regions: list[str]
+    names: list[tuple[str, ...]]
+    text_tf: sp.csr_matrix
+    title_tf: sp.csr_matrix
+    cause: np.ndarray
+    seconds: float = 0.0
+
+
+def partition_features(records: Sequence[Message], params: HotIssueParams | None = None) -> PartFeatures:
+    """Features of ``records`` (a partition, or the whole corpus): places, masks, causes, raw tf."""
     import time
 
     p = params or HotIssueParams()
-    n = len(records)
-    timings: dict[str, float] = {}
     t0 = time.perf_counter()
     titles = [clean(m.title) for m in records]
     heads = [clean(m.text[: p.head_chars + 20])[: p.head_chars] for m in records]
@@ -420,11 +437,95 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
         mt = _mask(t, broad)
         masked_titles.append(mt)
         masked_texts.append(f"{mt} {mt} {_mask(h, broad)}")
+    cause = np.fromiter(
+        (causes(f"{t} {h}") for t, h in zip(titles, heads, strict=True)), dtype=np.int64, count=len(records)
+    )
+    return PartFeatures(
+        titles=titles,
+        heads=heads,
+        regions=regions,
+        names=names,
+        text_tf=bigram_tf(masked_texts, n_features=p.n_features),
+        title_tf=bigram_tf(masked_titles, n_features=p.n_features),
+        cause=cause,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def merge_features(
+    parts: Sequence[PartFeatures], partitions: Sequence[Sequence[int]], n: int
+) -> PartFeatures:
+    """The features of the whole corpus from its partitions (``partitions[k]`` lists the corpus
+    positions of part ``k``'s messages): rows back in corpus order."""
+    if len(parts) == 1 and list(partitions[0]) == list(range(n)):
+        return parts[0]
+    position = np.fromiter((i for idx in partitions for i in idx), dtype=np.int64, count=n)
+    order = np.argsort(position, kind="stable")  # corpus row i is stacked row order[i]
+
+    def gather(values: list[Any]) -> list[Any]:
+        return [values[int(k)] for k in order]
+
+    def stack(attr: str) -> list[Any]:
+        return [v for part in parts for v in getattr(part, attr)]
+
+    return PartFeatures(
+        titles=gather(stack("titles")),
+        heads=gather(stack("heads")),
+        regions=gather(stack("regions")),
+        names=gather(stack("names")),
+        text_tf=sp.csr_matrix(sp.vstack([part.text_tf for part in parts], format="csr")[order]),
+        title_tf=sp.csr_matrix(sp.vstack([part.title_tf for part in parts], format="csr")[order]),
+        cause=np.concatenate([part.cause for part in parts])[order],
+        seconds=sum(part.seconds for part in parts),
+    )
+
+
+def map_features(
+    records: Sequence[Message],
+    p: HotIssueParams,
+    runner: Runner | None = None,
+    partitions: Sequence[Sequence[int]] | None = None,
+    task_min_items: int | None = None,
+) -> PartFeatures:
+    """The map step over ``partitions`` (default: one, the whole corpus) with ``runner`` (default:
+    in this process), then the merge. Whole partitions are joined into tasks of at least
+    ``task_min_items`` messages (:func:`.runner.coalesce`)."""
+    n = len(records)
+    parts_idx = [list(idx) for idx in partitions] if partitions is not None else [list(range(n))]
+    if sorted(i for idx in parts_idx for i in idx) != list(range(n)):
+        raise ValueError("the partitions must cover every message exactly once")
+    parts_idx = coalesce([idx for idx in parts_idx if idx], task_min_items)
+    run = runner or LocalRunner()
+    parts = run.map(partial(partition_features, params=p), [[records[i] for i in idx] for idx in parts_idx])
+    return merge_features(parts, parts_idx, n)
+
+
+def cluster_messages(
+    records: Sequence[Message],
+    params: HotIssueParams | None = None,
+    *,
+    runner: Runner | None = None,
+    partitions: Sequence[Sequence[int]] | None = None,
+) -> Clustering:
+    """Group messages about the same matter; returns a label per message (labels are 0..k-1).
+
+    The per-message features are computed per partition (map, on ``runner``: in this process or
+    on a Dask cluster) and merged; blocking, linking and refining run on the merged corpus, since
+    a matter may cross any partition boundary. The result does not depend on the partitions."""
+    import time
+
+    p = params or HotIssueParams()
+    n = len(records)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    features = map_features(records, p, runner, partitions)
+    titles, heads, regions, names = features.titles, features.heads, features.regions, features.names
     timings["features"] = time.perf_counter() - t0
+    timings["features_cpu"] = features.seconds
 
     t0 = time.perf_counter()
-    vectors = bigram_tfidf(masked_texts, n_features=p.n_features)
-    title_vectors = bigram_tfidf(masked_titles, n_features=p.n_features)
+    vectors = tfidf_from_tf(features.text_tf)
+    title_vectors = tfidf_from_tf(features.title_tf)
     timings["vectors"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -466,9 +567,7 @@ def cluster_messages(records: Sequence[Message], params: HotIssueParams | None =
         district_differs = (district[a] >= 0) & (district[b] >= 0) & (district[a] != district[b])
         return city_differs | district_differs
 
-    cause = np.fromiter(
-        (causes(f"{t} {h}") for t, h in zip(titles, heads, strict=True)), dtype=np.int64, count=n
-    )
+    cause = features.cause
 
     def thresholds(a: np.ndarray, b: np.ndarray, same_place: np.ndarray) -> np.ndarray:
         """Per pair: low when one real place and one cause (facets of one matter), higher when
@@ -668,12 +767,16 @@ def find_hot_issues(
     now: date | None = None,
     params: HotIssueParams | None = None,
     timings: dict[str, float] | None = None,
+    runner: Runner | None = None,
+    partitions: Sequence[Sequence[int]] | None = None,
 ) -> list[HotIssue]:
     """Group ``records`` by matter and return the ``top`` groups by heat (ranks 1..top).
 
     ``now`` is the reference day for recency and growth; it defaults to the newest message's day,
     so that the result depends only on the input. When ``timings`` is given, the seconds spent in
-    each stage are written into it.
+    each stage are written into it. ``runner`` and ``partitions`` (lists of positions in
+    ``records``) spread the per-message features over processes or a Dask cluster
+    (:func:`cluster_messages`); the result is the same for any partitions and runner.
     """
     import time
 
@@ -682,7 +785,7 @@ def find_hot_issues(
     n = len(records)
     if n == 0 or top <= 0:
         return []
-    clustering = cluster_messages(records, p)
+    clustering = cluster_messages(records, p, runner=runner, partitions=partitions)
     if timings is not None:
         timings.update(clustering.timings)
     t_rank = time.perf_counter()

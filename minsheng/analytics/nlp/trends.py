@@ -78,12 +78,41 @@ def weekly_counts(
     last_week: date | None = None,
 ) -> dict[Hashable, WeeklySeries]:
     """Weekly counts for every key over one common range of weeks (zero weeks included)."""
-    per_key: dict[Hashable, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    weeks: set[date] = set()
-    for m in records:
-        w = week_start(m.day)
-        per_key[key(m)][w] += 1
-        weeks.add(w)
+    return series_from_counts(
+        partial_counts([(key(m), m.day) for m in records]), first_week=first_week, last_week=last_week
+    )
+
+
+def partial_counts(items: Iterable[tuple[Hashable, date]]) -> dict[tuple[Hashable, date], int]:
+    """Counts per (key, week) of (key, day) items: the map step of the weekly series. Counts of
+    parts of the items add up to the counts of all of them (:func:`merge_counts`)."""
+    out: dict[tuple[Hashable, date], int] = defaultdict(int)
+    for k, day in items:
+        out[(k, week_start(day))] += 1
+    return dict(out)
+
+
+def merge_counts(parts: Iterable[Mapping[tuple[Hashable, date], int]]) -> dict[tuple[Hashable, date], int]:
+    """The sum of partial counts (the merge step)."""
+    out: dict[tuple[Hashable, date], int] = defaultdict(int)
+    for part in parts:
+        for k, c in part.items():
+            out[k] += c
+    return dict(out)
+
+
+def series_from_counts(
+    counts: Mapping[tuple[Hashable, date], int],
+    *,
+    first_week: date | None = None,
+    last_week: date | None = None,
+) -> dict[Hashable, WeeklySeries]:
+    """Weekly series from counts per (key, week), over one common range of weeks."""
+    per_key: dict[Hashable, dict[date, int]] = defaultdict(dict)
+    for (k, w), c in counts.items():
+        if c:
+            per_key[k][w] = c
+    weeks = {w for (_k, w), c in counts.items() if c}
     if not weeks:
         return {}
     lo = week_start(first_week) if first_week else min(weeks)
@@ -91,11 +120,11 @@ def weekly_counts(
     n_weeks = (hi - lo).days // 7 + 1
     out: dict[Hashable, WeeklySeries] = {}
     for k in sorted(per_key, key=repr):
-        counts = per_key[k]
+        by_week = per_key[k]
         out[k] = WeeklySeries(
             key=k,
             first_week=lo,
-            counts=tuple(counts.get(lo + timedelta(days=7 * i), 0) for i in range(n_weeks)),
+            counts=tuple(by_week.get(lo + timedelta(days=7 * i), 0) for i in range(n_weeks)),
         )
     return out
 

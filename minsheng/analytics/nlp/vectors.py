@@ -33,6 +33,15 @@ def bigram_tfidf(texts: Sequence[str], *, n_features: int = 1 << 20) -> sp.csr_m
 
     Rows of texts without any bigram are all-zero (their similarity to anything is 0).
     """
+    return tfidf_from_tf(bigram_tf(texts, n_features=n_features))
+
+
+def bigram_tf(texts: Sequence[str], *, n_features: int = 1 << 20) -> sp.csr_matrix:
+    """Sublinear term frequencies (1 + ln tf) of hashed character bigrams, one row per text.
+
+    Each row depends on its text alone: the rows of parts of a corpus, stacked, are the rows of the
+    whole corpus (the idf is applied afterwards, over the stacked rows, by :func:`tfidf_from_tf`).
+    """
     n = len(texts)
     if n == 0:
         return sp.csr_matrix((0, n_features), dtype=np.float32)
@@ -51,6 +60,15 @@ def bigram_tfidf(texts: Sequence[str], *, n_features: int = 1 << 20) -> sp.csr_m
     m.sum_duplicates()
     # Sublinear term frequency.
     m.data = 1.0 + np.log(m.data)
+    return m
+
+
+def tfidf_from_tf(tf: sp.csr_matrix) -> sp.csr_matrix:
+    """Smoothed idf over the rows of ``tf`` (the corpus) applied to them, rows L2-normalised."""
+    n, n_features = tf.shape
+    if n == 0:
+        return sp.csr_matrix((0, n_features), dtype=np.float32)
+    m = tf.copy()
     df = np.bincount(m.indices, minlength=n_features).astype(np.float32)
     idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
     m.data *= idf[m.indices]

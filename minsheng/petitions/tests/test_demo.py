@@ -62,3 +62,36 @@ def test_a_staff_member_made_for_a_refused_story_is_not_remembered() -> None:
     again = builder.user_for(organ, Role.CASEWORKER)
     assert get_user_model().objects.filter(pk=again.pk).exists()
     assert builder.user_for(organ, Role.CASEWORKER).pk == again.pk
+
+
+@pytest.mark.django_db
+def test_a_staff_user_created_in_a_refused_story_is_not_reused(monkeypatch):
+    """A story the rules refuse rolls back whole (its savepoint), with any staff user it created;
+    the builder must not hand that user to a later story (on PostgreSQL: a foreign-key violation at
+    commit; `minsheng loaddemo` failed so on dates where such a story comes first)."""
+    from django.contrib.auth import get_user_model
+
+    from minsheng.core.errors import InvalidInput
+    from minsheng.orgs.demo import build_demo_world
+    from minsheng.orgs.models import Organ
+    from minsheng.petitions import demo
+
+    world = build_demo_world()
+    builder = demo.DemoBuilder(world)
+    organ = Organ.objects.exclude(memberships__role="caseworker").order_by("pk").first()
+    assert organ is not None
+    real_one = demo.DemoBuilder.one
+    calls = {"n": 0}
+
+    def one(self, message, target, index):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            self.user_for(organ, "caseworker")  # created inside the story's transaction …
+            raise InvalidInput("refused")  # … which the rules then refuse
+        user = self.user_for(organ, "caseworker")
+        assert get_user_model().objects.filter(pk=user.pk).exists()
+        return real_one(self, message, target, index)
+
+    monkeypatch.setattr(demo.DemoBuilder, "one", one)
+    builder.build(2)
+    assert calls["n"] >= 2

@@ -14,9 +14,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minsheng.analytics.cli import add_scope_arguments, scope_from_options
+from minsheng.analytics.distributed import analytics_runner
 from minsheng.analytics.nlp.hotspots import HotIssue, HotIssueParams, find_hot_issues
 from minsheng.analytics.nlp.records import MessageFileError, load_messages_csv, parse_day
 from minsheng.analytics.selectors import hot_issues
+from minsheng.core.replica import replica_reads
 
 
 def render_table(issues: list[HotIssue]) -> str:
@@ -74,7 +76,8 @@ class Command(BaseCommand):
             if not (options["date_from"] and options["date_to"]):
                 raise CommandError("give --data CSV, or --from and --to to work over the database")
             scope = scope_from_options(options)
-            rows = hot_issues(scope, top=top, min_size=min_size, now=now)
+            with replica_reads():  # read-only over a past period: the replica when configured
+                rows = hot_issues(scope, top=top, min_size=min_size, now=now, runner=analytics_runner())
             if options["format"] == "table":
                 for h in rows:
                     self.stdout.write(

@@ -58,9 +58,10 @@ class Command(BaseCommand):
         if not options["no_collectstatic"]:
             call_command("collectstatic", interactive=False, verbosity=0)
         database = settings.DATABASES["default"]
-        if "CONN_MAX_AGE" not in os.environ and "DB_CONN_MAX_AGE" not in os.environ:
-            database["CONN_MAX_AGE"] = DEFAULT_CONN_MAX_AGE
-        database["CONN_HEALTH_CHECKS"] = True
+        for alias_settings in settings.DATABASES.values():  # the primary and, if set, the replica
+            if "CONN_MAX_AGE" not in os.environ and "DB_CONN_MAX_AGE" not in os.environ:
+                alias_settings["CONN_MAX_AGE"] = DEFAULT_CONN_MAX_AGE
+            alias_settings["CONN_HEALTH_CHECKS"] = True
         if "MINSHENG_ENRICH" not in os.environ:
             # Suggestions are computed by `minsheng worker` after the commit (registration.py).
             settings.MINSHENG_ENRICH = "task"
