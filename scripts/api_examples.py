@@ -229,6 +229,7 @@ class Runner:
         from django.contrib.auth import get_user_model
 
         self.users = {u.username: u for u in get_user_model().objects.all()}
+        self.ids["user:caseworker"] = self.users["caseworker"].pk
         self.tokens = {name: issue_token(user)[0] for name, user in self.users.items()}
 
     def send(self, example: Example, prepare: Callable[[], None] | None = None) -> Example:
@@ -692,6 +693,12 @@ ACTION_BODIES: dict[str, Callable[[dict[str, int]], dict[str, Any]]] = {
     },
     "start_mediation": lambda ids: {"both_parties_consent": True},
     "extend": lambda ids: {"days": 10, "reason": "案情复杂，需现场核查。"},
+    "request_recheck": lambda ids: {
+        "reasons": "复查意见未解决问题。",
+        "good_reason": "因住院治疗未能按期申请。",
+    },
+    "assign_caseworker": lambda ids: {"user_id": ids["user:caseworker"]},
+    "resolve_jurisdiction": lambda ids: {"organ_id": ids["a-housing"], "note": "由市住建局受理。"},
     "note": lambda ids: {"text": "已电话联系信访人。"},
     "rate": lambda ids: {"value": "satisfied"},
     "supervise": lambda ids: {"suggestion": "请按期办结并书面反馈。"},
@@ -736,6 +743,65 @@ def candidates_for(action: str, run: Runner, limit: int = 400) -> Iterator[tuple
                 break
 
 
+# Actions the demo leaves no petition ready for: shown after the action that leads to them, taken
+# in the same rolled-back transaction (``prelude_example``).
+ACTION_PRELUDES: dict[str, tuple[str, dict[str, Any]]] = {
+    "end_hearing": ("start_hearing", {}),
+    "end_recheck_hearing": ("start_recheck_hearing", {}),
+    "end_mediation": ("start_mediation", {"both_parties_consent": True}),
+    "settle": ("start_mediation", {"both_parties_consent": True}),
+    "notify_extension": ("extend", {"days": 10, "reason": "案情复杂，需现场核查。"}),
+    "resolve_jurisdiction": ("dispute_jurisdiction", {"reasons": "两机关均认为不属本机关职责。"}),
+    "supervision_feedback": ("supervise", {"kind": "reminder", "suggestion": "请按期办结并书面反馈。"}),
+}
+
+
+def prelude_example(run: Runner, action: str, path: str, body: dict[str, Any], tries: int) -> Example | None:
+    from minsheng.core.errors import ApplicationError
+    from minsheng.orgs.models import StaffMembership
+    from minsheng.petitions.models import Petition
+    from minsheng.workflow.models import SupervisionOrder
+    from minsheng.workflow.services import available_actions, petition_transition
+
+    prelude, data = ACTION_PRELUDES[action]
+    staff = sorted(
+        set(StaffMembership.objects.values_list("user__username", flat=True)),
+        key=lambda name: (ACTORS.index(name) if name in ACTORS else len(ACTORS), name),
+    )
+    for attempt, (user, pid) in enumerate(candidates_for(prelude, run)):
+        if attempt >= tries:
+            break
+        example = Example("POST", path, path, user, body=dict(body), note=f"after `{prelude}`")
+
+        def prepare(user: str = user, pid: int = pid, example: Example = example) -> None:
+            given = dict(data)
+            if prelude == "dispute_jurisdiction":
+                given["other_organ_ids"] = [run.ids["a-env"]]
+            petition_transition(pid, prelude, actor=run.users[user], data=given)
+            petition = Petition.objects.get(pk=pid)
+            actor = next(
+                (
+                    n
+                    for n in staff
+                    if any(t.action == action for t in available_actions(petition, run.users[n]))
+                ),
+                user,
+            )
+            example.user = actor
+            example.url = path.replace("{petition_id}", str(pid)).replace("{action}", action)
+            if action == "supervision_feedback":
+                order = SupervisionOrder.objects.filter(petition_id=pid).order_by("-pk").first()
+                example.body = {**example.body, "order_id": order.pk if order else 0}
+
+        try:
+            sent = run.send(example, prepare=prepare)
+        except ApplicationError:  # the prelude itself is refused on this petition: the next one
+            continue
+        if sent.status < 400:
+            return sent
+    return None
+
+
 def action_example(run: Runner, action: str, path: str, tries: int = 8) -> Example:
     """The action on the first demo petition where it succeeds (each try rolled back), else the
     refusal of the last try."""
@@ -751,6 +817,10 @@ def action_example(run: Runner, action: str, path: str, tries: int = 8) -> Examp
         example = run.send(Example("POST", path, url, user, body=body))
         if example.status < 400:
             return example
+    if action in ACTION_PRELUDES:
+        found = prelude_example(run, action, path, body, tries)
+        if found is not None:
+            return found
     if example is None:
         # No demo petition allows it: shown on a registered one, with the refusal it gets.
         from minsheng.petitions.models import Petition
