@@ -835,6 +835,60 @@ def action_example(run: Runner, action: str, path: str, tries: int = 8) -> Examp
     return example
 
 
+# ---------------------------------------------------------------------------------------------- the rest
+
+# Users tried, in order, for an operation without a recipe: the first answer that is not a refusal
+# is shown (else the last one).
+GENERIC_USERS = ["leader", "supervisor", "dispatcher", "registrar", "organ_head", "caseworker", "admin"]
+# Where the first id of a path parameter comes from, for an operation without a recipe.
+ID_SOURCES = {
+    "decision_id": ("/major-decisions", "leader", "id"),
+    "day_id": ("/reception-days", "leader", "id"),
+    "flag_id": ("/consistency-flags", "supervisor", "id"),
+    "order_id": ("/supervision-orders", "supervisor", "id"),
+    "measure_id": ("/accountability/measures", "supervisor", "id"),
+    "proposal_id": ("/accountability/proposals", "supervisor", "id"),
+    "filter_id": ("/saved-filters", "dispatcher", "id"),
+}
+
+
+def generic_example(run: Runner, method: str, path: str) -> Example | None:
+    """An operation without a recipe: path ids from the demo (the first of their list), the body's
+    required fields sampled from its schema, as the first demo user it does not refuse."""
+    from minsheng.petitions.models import Petition
+
+    values: dict[str, Any] = {}
+    for name in re.findall(r"\{(\w+)\}", path):
+        if name == "petition_id":
+            petition = (
+                Petition.objects.filter(is_historical=False)
+                .exclude(nature="accusation")
+                .order_by("-pk")
+                .first()
+            )
+            values[name] = petition.pk if petition else 0
+        elif name == "organ_id":
+            values[name] = run.ids["a-housing"]
+        elif name in ID_SOURCES:
+            source, user, key = ID_SOURCES[name]
+            try:
+                items = _items(run.json(PREFIX + source, user))
+            except AssertionError:
+                items = []
+            values[name] = items[0][key] if items else 0
+        else:
+            return None  # a parameter this script does not know how to find: add a recipe
+    url = path.format(**values)
+    schema = run.request_schema(method, path) if method == "POST" else None
+    body = body_for(schema, run.components, run.ids) if schema is not None else None
+    example: Example | None = None
+    for user in GENERIC_USERS:
+        example = run.send(Example(method, path, url, user, body=body))
+        if example.status < 400:
+            break
+    return example
+
+
 # ---------------------------------------------------------------------------------------------- writing
 
 
@@ -1084,8 +1138,11 @@ def main(argv: list[str] | None = None) -> int:
             example = action_example(run, "forward" if action == "{action}" else action, path)
             example.path = path
         else:
-            missing.append(f"{method} {path}")
-            continue
+            found = generic_example(run, method, path)
+            if found is None:
+                missing.append(f"{method} {path}")
+                continue
+            example = found
         sys.stderr.write(f"{example.status} {method} {example.url}\n")
         if args.only and example.status >= 400:
             sys.stderr.write(example.answer[:400] + "\n")

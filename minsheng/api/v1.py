@@ -247,7 +247,7 @@ def add_protocol_headers(schema: Any) -> Any:
         operation = item.get("post")
         if operation is not None and operation.get("operationId") in ANONYMOUS_KEYED_OPERATIONS:
             _add_parameter(operation, ANONYMOUS_IDEMPOTENCY_PARAMETER)
-        elif operation is not None and operation.get("security"):  # other unauthenticated: not kept
+        elif operation is not None and operation.get("security"):  # other unauthenticated POSTs: none
             _add_parameter(operation, IDEMPOTENCY_PARAMETER)
             if "/petitions/{petition_id}/actions/" in path:
                 _add_parameter(operation, IF_MATCH_PARAMETER)
