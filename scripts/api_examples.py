@@ -858,7 +858,15 @@ def generic_example(run: Runner, method: str, path: str) -> Example | None:
     from minsheng.petitions.models import Petition
 
     values: dict[str, Any] = {}
+    if "{appointment_id}" in path:  # a reception day with an appointment, and that appointment
+        for day in _items(run.json(f"{PREFIX}/reception-days", "leader")):
+            detail = run.json(f"{PREFIX}/reception-days/{day['id']}", "leader")
+            if detail.get("appointments"):
+                values = {"day_id": day["id"], "appointment_id": detail["appointments"][0]["id"]}
+                break
     for name in re.findall(r"\{(\w+)\}", path):
+        if name in values:
+            continue
         if name == "petition_id":
             petition = (
                 Petition.objects.filter(is_historical=False)
