@@ -127,6 +127,8 @@ def sample_value(name: str, schema: dict[str, Any], components: dict[str, Any], 
         if name.endswith("organ_ids"):
             return [ids["a-env"]]
         return []
+    if schema.get("format") == "time" or name.endswith("_time"):
+        return "11:30" if name.startswith("end") else "09:00"
     if schema.get("format") == "date" or name.endswith(("_on", "_date", "date")):
         return today.isoformat()
     if schema.get("format") == "date-time" or name.endswith("_at"):
@@ -704,6 +706,27 @@ ACTION_BODIES: dict[str, Callable[[dict[str, int]], dict[str, Any]]] = {
     "supervise": lambda ids: {"suggestion": "请按期办结并书面反馈。"},
 }
 
+# Bodies of other operations where a sampled value would not do (by path, without the prefix).
+OPERATION_BODIES: dict[str, dict[str, Any]] = {
+    "/major-decisions/{decision_id}/risk": {
+        "level": "medium",
+        "risk_points": "拆迁补偿标准可能引发群体性信访。",
+        "mitigations": "公开补偿标准，设立咨询点，一户一策。",
+        "response_plan": "出现群体性信访时由街道牵头、信访局配合当日接谈。",
+    },
+    "/major-decisions/{decision_id}/findings": {
+        "dimension": "legality",
+        "findings": "决策依据充分，程序合法。",
+        "rating": "sound",
+    },
+    "/major-decisions/{decision_id}/consultations": {
+        "method": "hearing",
+        "held_on": dt.datetime.now().astimezone().date().isoformat(),
+        "participants": "居民代表12人",
+        "summary": "多数代表支持，建议提高补偿标准。",
+    },
+}
+
 
 # Actions only petitions of one nature take (the statute's routing of Art. 22(2), Art. 29).
 ACTION_NATURES = {
@@ -839,7 +862,18 @@ def action_example(run: Runner, action: str, path: str, tries: int = 8) -> Examp
 
 # Users tried, in order, for an operation without a recipe: the first answer that is not a refusal
 # is shown (else the last one).
-GENERIC_USERS = ["leader", "supervisor", "dispatcher", "registrar", "organ_head", "caseworker", "admin"]
+GENERIC_USERS = [
+    "leader",
+    "supervisor",
+    "dispatcher",
+    "registrar",
+    "organ_head",
+    "gov_head",
+    "bureau_head",
+    "caseworker",
+    "joint_office",
+    "admin",
+]
 # Where the first id of a path parameter comes from, for an operation without a recipe.
 ID_SOURCES = {
     "decision_id": ("/major-decisions", "leader", "id"),
@@ -883,18 +917,56 @@ def generic_example(run: Runner, method: str, path: str) -> Example | None:
                 items = _items(run.json(PREFIX + source, user))
             except AssertionError:
                 items = []
-            values[name] = items[0][key] if items else 0
+            # Prefer an item that can still change (a decision under assessment, a day not yet
+            # published), so that the writes on it have something to do.
+            if path.endswith(("/publish",)):
+                open_items = [i for i in items if i.get("status") == "draft"]
+            elif path.endswith(("/cancel", "/walk-ins")):
+                open_items = [i for i in items if i.get("status") == "published"]
+            else:
+                open_items = [i for i in items if i.get("status") in ("assessing", "draft", "open")]
+            chosen = (open_items or items)[:1]
+            values[name] = chosen[0][key] if chosen else 0
         else:
             return None  # a parameter this script does not know how to find: add a recipe
     url = path.format(**values)
     schema = run.request_schema(method, path) if method == "POST" else None
-    body = body_for(schema, run.components, run.ids) if schema is not None else None
+    given = OPERATION_BODIES.get(path.removeprefix(PREFIX), {})
+    body = body_for(schema, run.components, run.ids, **given) if schema is not None else None
+    prepare: Callable[[Example], None] | None = None
+    if method == "POST" and path.startswith(f"{PREFIX}/major-decisions/{{decision_id}}/"):
+        prepare = new_decision_for(run, path)  # the demo's one decision is decided: a new one
     example: Example | None = None
     for user in GENERIC_USERS:
-        example = run.send(Example(method, path, url, user, body=body))
+        example = Example(method, path, url, user, body=body)
+        step = _bound(prepare, example) if prepare is not None else None
+        example = run.send(example, prepare=step)
         if example.status < 400:
             break
     return example
+
+
+def _bound(prepare: Callable[[Example], None], example: Example) -> Callable[[], None]:
+    return lambda: prepare(example)
+
+
+def new_decision_for(run: Runner, path: str) -> Callable[[Example], None]:
+    """A prepare step: register a decision under assessment (as the administrator) and aim at it."""
+
+    def prepare(example: Example) -> None:
+        schema = run.request_schema("POST", f"{PREFIX}/major-decisions")
+        body = body_for(schema, run.components, run.ids)
+        made = run.client.post(
+            f"{PREFIX}/major-decisions",
+            json.dumps(body, ensure_ascii=False),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {run.tokens['admin']}"},
+        )
+        decision = json.loads(made.content)
+        example.url = path.replace("{decision_id}", str(decision.get("id", 0)))
+        example.note = "on a decision registered just before with POST /major-decisions"
+
+    return prepare
 
 
 # ---------------------------------------------------------------------------------------------- writing
