@@ -2,7 +2,9 @@
 password, rate the reply, request a review (appeal). No staff token: every call proves the code and
 password again, with the portal's throttles and the portal's messages; wrong code and wrong
 password answer identically (no oracle). What is shown is the portal's: public events in plain
-words, no staff names, no internal notes. An interface only: the rules are in
+words, no staff names, no internal notes. The writes (submit, SMS code, rate, appeal) take ``Idempotency-Key`` like the staff API's POSTs
+(minsheng.api.idempotency, keys in the shared ANONYMOUS namespace; v1.ANONYMOUS_KEYED_OPERATIONS).
+An interface only: the rules are in
 petitions.services (petition_check_query), portal.tracking, portal.queries, portal.security and the workflow."""
 
 from __future__ import annotations

@@ -6,10 +6,17 @@ returned again with ``Idempotent-Replayed: true`` and nothing is done a second t
 a different request (other path or body) is refused with 422 ``idempotency_key_reused``. Keys are
 kept per principal (a staff user, an integration) for ``MINSHENG_IDEMPOTENCY_TTL_HOURS``.
 
+The citizen endpoints that change something (submit, rate, appeal, SMS code) have no principal of
+their own: their keys share one namespace (``ANONYMOUS``), so they must be long enough not to meet
+another client's by chance (``ANONYMOUS_MIN_KEY_LENGTH``, a UUID is 36), and their fingerprint is
+keyed with the server's secret (the body holds a query password or an SMS code: a bare SHA-256 of it
+would let whoever reads the table try passwords offline).
+
 Race safety: the key row is inserted in the same transaction as the work it guards. A second request
 with the same key blocks on the unique index until the first commits (PostgreSQL), then finds the
 answer and replays it; if the first failed (rolled back), the second does the work. Server errors
-(5xx) are not kept: the work is rolled back with the key, and a retry may succeed.
+(5xx) and 429 (too many requests: nothing was done, and it says "try later") are not kept: the work
+is rolled back with the key, and a retry may succeed.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEPT_HEADERS = ("Content-Type", "ETag", "Location", "Content-Disposition", "Cache-Control")
 MAX_KEY_LENGTH = 200
+ANONYMOUS = "anonymous"
+ANONYMOUS_MIN_KEY_LENGTH = 16
 
 
 def _error(code: str, message: str, status: int) -> HttpResponse:
@@ -71,6 +80,13 @@ def request_fingerprint(request: HttpRequest) -> str:
     except (ValueError, UnicodeDecodeError):
         digest.update(b"raw:" + body)
     return digest.hexdigest()
+
+
+def keyed_fingerprint(fingerprint: str) -> str:
+    """The fingerprint keyed with a secret derived from SECRET_KEY (not computable from the table)."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("minsheng.api.idempotency.fingerprint", fingerprint, algorithm="sha256").hexdigest()
 
 
 def _replay(record: IdempotencyKey) -> HttpResponse:
@@ -130,7 +146,7 @@ def idempotent_call(
             else:
                 return _replay(record)
         response = produce()
-        if response.status_code >= 500 or response.streaming:
+        if response.status_code >= 500 or response.status_code == 429 or response.streaming:
             transaction.set_rollback(True)
             return response
         assert isinstance(response, HttpResponse)
@@ -170,10 +186,20 @@ def idempotent_view(
             principal = principal_of(request, operation)
             if principal is None:
                 return run(request, **kw)
+            fingerprint = request_fingerprint(request)
+            if principal == ANONYMOUS:
+                if len(key) < ANONYMOUS_MIN_KEY_LENGTH:
+                    return _error(
+                        "invalid",
+                        _("无需登录的接口的 Idempotency-Key 至少应有%(n)d个字符（建议使用UUID）。")
+                        % {"n": ANONYMOUS_MIN_KEY_LENGTH},
+                        422,
+                    )
+                fingerprint = keyed_fingerprint(fingerprint)
             return idempotent_call(
                 principal,
                 key,
-                request_fingerprint(request),
+                fingerprint,
                 lambda: run(request, **kw),
                 method=request.method,
                 path=request.path,

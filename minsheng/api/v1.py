@@ -26,7 +26,7 @@ from ninja.security import HttpBearer
 from pydantic import Field, field_validator
 
 from minsheng.api.action_schemas import add_action_bodies
-from minsheng.api.idempotency import idempotent_view, operation_of
+from minsheng.api.idempotency import ANONYMOUS, ANONYMOUS_MIN_KEY_LENGTH, idempotent_view, operation_of
 from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
 from minsheng.core.rules import load_rules
 from minsheng.integrations.keys import KEY_PREFIX
@@ -112,8 +112,17 @@ def principal_label(auth: Any) -> str | None:
     return None
 
 
+# Unauthenticated POSTs that keep Idempotency-Key (the citizen API's writes; its `track` is a read
+# and `auth_token` has nothing lasting to repeat): one shared namespace (idempotency.ANONYMOUS).
+ANONYMOUS_KEYED_OPERATIONS = frozenset(
+    {"citizen_submit", "citizen_verification_code", "citizen_rate", "citizen_appeal"}
+)
+
+
 def _principal_of(request: HttpRequest, operation: Any) -> str | None:
     """Authenticate as the operation will (the result is remembered on the request)."""
+    if getattr(operation, "operation_id", None) in ANONYMOUS_KEYED_OPERATIONS:
+        return ANONYMOUS
     for callback in getattr(operation, "auth_callbacks", None) or []:
         result = callback(request)
         if result:
@@ -191,6 +200,22 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
+ANONYMOUS_IDEMPOTENCY_PARAMETER = {
+    **IDEMPOTENCY_PARAMETER,
+    "description": "retry safely: the same key with the same request returns the first answer "
+    "(header Idempotent-Replayed: true) and does nothing again (no second petition, rating, appeal "
+    "or SMS); with another request 422 idempotency_key_reused. No principal here: keys of every "
+    f"client share one namespace, so at least {ANONYMOUS_MIN_KEY_LENGTH} visible ASCII characters "
+    "(a UUID); kept MINSHENG_IDEMPOTENCY_TTL_HOURS.",
+    "schema": {
+        "type": "string",
+        "minLength": ANONYMOUS_MIN_KEY_LENGTH,
+        "maxLength": 200,
+        "pattern": "^[!-~]+$",
+    },
+}
+
+
 IF_MATCH_PARAMETER = {
     "name": "If-Match",
     "in": "header",
@@ -220,7 +245,9 @@ def add_protocol_headers(schema: Any) -> Any:
     authenticated POST, If-Match on actions, If-None-Match on the petition read."""
     for path, item in schema.get("paths", {}).items():
         operation = item.get("post")
-        if operation is not None and operation.get("security"):  # unauthenticated: keys are not kept
+        if operation is not None and operation.get("operationId") in ANONYMOUS_KEYED_OPERATIONS:
+            _add_parameter(operation, ANONYMOUS_IDEMPOTENCY_PARAMETER)
+        elif operation is not None and operation.get("security"):  # other unauthenticated POSTs: none
             _add_parameter(operation, IDEMPOTENCY_PARAMETER)
             if "/petitions/{petition_id}/actions/" in path:
                 _add_parameter(operation, IF_MATCH_PARAMETER)

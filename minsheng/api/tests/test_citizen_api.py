@@ -218,3 +218,147 @@ def test_codes_are_throttled_like_the_portal(client: Client, world: Any) -> None
     assert again.status_code == 429
     assert again.json()["message"] == "验证码发送过于频繁，请稍后再试（每分钟最多1次，每小时最多5次）。"
     assert call(client, "verification-codes", {"phone": "1391"}).status_code == 422
+
+
+# ---------------------------------------------------------------------------------- Idempotency-Key
+
+KEY = "7d3c1f7e-6a0b-4f43-9a57-1b2f9f4c2d10"
+
+
+def keyed(client: Client, path: str, body: dict[str, Any], key: str = KEY) -> Any:
+    return client.post(
+        f"/api/v1/citizen/{path}", body, content_type="application/json", headers={"Idempotency-Key": key}
+    )
+
+
+def test_submit_retried_with_the_same_key_registers_once(client: Client, world: Any) -> None:
+    from minsheng.api.models import IdempotencyKey
+    from minsheng.notifications import sms
+
+    phone = "13912345678"
+    assert call(client, "verification-codes", {"phone": phone}).status_code == 202
+    body = {**MATTER, "name": "王五", "phone": phone, "code": sms_code(phone)}
+    before, texts = Petition.objects.count(), len(sms.sent_messages)
+    first = keyed(client, "petitions", body)
+    assert first.status_code == 201, first.content
+    assert not first.has_header("Idempotent-Replayed")
+    sent_after_first = len(sms.sent_messages)
+    again = keyed(client, "petitions", {**body})  # the answer was lost: the app sends it again
+    assert again.status_code == 201 and again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert Petition.objects.count() == before + 1
+    assert len(sms.sent_messages) == sent_after_first >= texts  # no second password SMS
+    record = IdempotencyKey.objects.get(key=KEY, path="/api/v1/citizen/petitions")
+    assert record.principal == "anonymous"
+    assert first.json()["query_password"].encode() not in bytes(record.body)  # kept encrypted
+
+
+def test_same_key_with_another_body_is_refused_and_creates_nothing(client: Client, world: Any) -> None:
+    phone = "13912345678"
+    assert call(client, "verification-codes", {"phone": phone}).status_code == 202
+    body = {**MATTER, "name": "王五", "phone": phone, "code": sms_code(phone)}
+    assert keyed(client, "petitions", body, key=KEY + "-a").status_code == 201
+    before = Petition.objects.count()
+    other = keyed(client, "petitions", {**body, "title": "另一件事"}, key=KEY + "-a")
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused" and other.json()["field"] == "Idempotency-Key"
+    # the same key on another endpoint is another request too
+    moved = keyed(client, "verification-codes", {"phone": phone}, key=KEY + "-a")
+    assert moved.status_code == 422 and moved.json()["code"] == "idempotency_key_reused"
+    assert Petition.objects.count() == before
+
+
+def test_verification_code_retried_with_the_key_sends_one_sms_and_is_not_throttled(
+    client: Client, world: Any
+) -> None:
+    from minsheng.notifications import sms
+
+    sms.sent_messages.clear()
+    first = keyed(client, "verification-codes", {"phone": "13912345678"})
+    again = keyed(client, "verification-codes", {"phone": "13912345678"})
+    assert first.status_code == again.status_code == 202 and again["Idempotent-Replayed"] == "true"
+    assert len([p for p, _t in sms.sent_messages if p == "13912345678"]) == 1
+    # without the key a second request is a second request: the portal's limit answers
+    assert call(client, "verification-codes", {"phone": "13912345678"}).status_code == 429
+
+
+def test_a_throttled_answer_is_not_kept_for_the_key(client: Client, world: Any) -> None:
+    from minsheng.api.models import IdempotencyKey
+
+    assert call(client, "verification-codes", {"phone": "13912345678"}).status_code == 202
+    throttled = keyed(client, "verification-codes", {"phone": "13912345678"})
+    assert throttled.status_code == 429 and not IdempotencyKey.objects.exists()
+    cache.clear()  # the minute has passed
+    later = keyed(client, "verification-codes", {"phone": "13912345678"})
+    assert later.status_code == 202 and not later.has_header("Idempotent-Replayed")
+
+
+def test_rate_and_appeal_retried_with_their_keys_act_once(client: Client, world: Any, register: Any) -> None:
+    petition = delivered(world, register)
+    creds = {"tracking_code": petition.tracking_code, "password": petition.query_password}
+    rate = {**creds, "value": "satisfied", "comment": "好"}
+    first = keyed(client, "rate", rate, key=KEY + "-rate")
+    again = keyed(client, "rate", rate, key=KEY + "-rate")
+    assert first.status_code == again.status_code == 200, first.content
+    assert again.content == first.content and again["Idempotent-Replayed"] == "true"
+    assert Rating.objects.filter(petition=petition).count() == 1
+    appeal = {**creds, "reasons": "仍有噪音"}
+    first = keyed(client, "appeal", appeal, key=KEY + "-appeal")
+    again = keyed(client, "appeal", appeal, key=KEY + "-appeal")
+    assert first.status_code == again.status_code == 200, first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert Appeal.objects.filter(petition=petition).count() == 1
+    assert PetitionEvent.objects.filter(petition=petition, action="request_review").count() == 1
+
+
+def test_short_or_malformed_keys_are_422_and_change_nothing(client: Client, world: Any) -> None:
+    from minsheng.notifications import sms
+
+    sms.sent_messages.clear()
+    short = keyed(client, "verification-codes", {"phone": "13912345678"}, key="1")
+    assert short.status_code == 422 and short.json()["field"] == "Idempotency-Key"
+    assert "16" in short.json()["message"]
+    spaced = keyed(client, "verification-codes", {"phone": "13912345678"}, key="not a valid key at all")
+    assert spaced.status_code == 422 and spaced.json()["code"] == "invalid"
+    assert sms.sent_messages == []
+
+
+def test_the_fingerprint_of_a_citizen_request_is_keyed(client: Client, world: Any, register: Any) -> None:
+    """The stored fingerprint is not the bare SHA-256 of the body (which holds the password)."""
+    from django.test import RequestFactory
+
+    from minsheng.api.idempotency import request_fingerprint
+    from minsheng.api.models import IdempotencyKey
+
+    petition = delivered(world, register)
+    body = {
+        "tracking_code": petition.tracking_code,
+        "password": petition.query_password,
+        "value": "satisfied",
+    }
+    assert keyed(client, "rate", body).status_code == 200
+    bare = request_fingerprint(
+        RequestFactory().post("/api/v1/citizen/rate", body, content_type="application/json")
+    )
+    assert IdempotencyKey.objects.get().fingerprint != bare
+
+
+def test_track_is_a_read_and_keeps_no_key(client: Client, world: Any, register: Any) -> None:
+    from minsheng.api.models import IdempotencyKey
+
+    petition = register()
+    creds = {"tracking_code": petition.tracking_code, "password": petition.query_password}
+    assert keyed(client, "track", creds).status_code == 200
+    assert keyed(client, "track", creds).status_code == 200
+    assert not IdempotencyKey.objects.exists()
+
+
+def test_the_openapi_document_declares_the_key_on_the_citizen_writes() -> None:
+    from minsheng.api.v1 import api
+
+    paths = api.get_openapi_schema()["paths"]
+    for path in ("petitions", "verification-codes", "rate", "appeal"):
+        params = {p["name"]: p for p in paths[f"/api/v1/citizen/{path}"]["post"].get("parameters", [])}
+        assert params["Idempotency-Key"]["schema"]["minLength"] == 16
+    track = paths["/api/v1/citizen/track"]["post"].get("parameters", [])
+    assert not any(p["name"] == "Idempotency-Key" for p in track)
