@@ -392,9 +392,6 @@ class DemoBuilder:
                         self.one(message, target, index)
                 except ApplicationError as exc:  # a story the rules refuse: skip it, whole
                     self.skipped.append(f"{message.source} → {target}: {exc}")
-                    # Staff made for the story were rolled back with it: forget them too, or the
-                    # next story would act as a user who does not exist (a foreign key error).
-                    self.staff.clear()
                     continue
                 created += 1
                 progress.update(1)
