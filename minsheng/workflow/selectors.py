@@ -7,6 +7,7 @@ Supervision orders (督办, Arts. 39–40) exist for a user only on petitions
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -263,17 +264,26 @@ def supervision_ladder(petition: Petition) -> list[LadderStep]:
     """The supervision ladder of one case (A-060, A-061), mildest first: the sweep's warning (临期提醒),
     the breach (超期), then 催办 → 普通/黄牌/红牌督办 → 挂牌督办 → 约谈 → 通报, each with the first day
     it was reached. Two queries."""
-    from minsheng.workflow.services.oversight import LADDER
-
     deadlines = list(
         Deadline.objects.filter(petition=petition).values_list("due_soon_at", "breached_at", "status", "rule")
     )
     duties = [d for d in deadlines if d[3] not in NOT_DUTIES]
     warned = [d[0] for d in duties if d[0] is not None]
     breached = [d[1] for d in duties if d[1] is not None and d[2] == Deadline.Status.BREACHED]
+    issued = SupervisionOrder.objects.filter(petition=petition).values_list("kind", "issued_at")
+    return _ladder_steps(warned, breached, issued)
+
+
+def _ladder_steps(
+    warned: list[dt.datetime], breached: list[dt.datetime], issued: Iterable[tuple[str, dt.datetime]]
+) -> list[LadderStep]:
+    """The ladder's rows from the moments each step was reached: the warning, the breach, then each
+    order kind of ``LADDER`` (mildest first) with the first day reached and how often."""
+    from minsheng.workflow.services.oversight import LADDER
+
     orders: dict[str, list[dt.datetime]] = {}
-    for kind, issued in SupervisionOrder.objects.filter(petition=petition).values_list("kind", "issued_at"):
-        orders.setdefault(kind, []).append(issued)
+    for kind, at in issued:
+        orders.setdefault(kind, []).append(at)
 
     def first(moments: list[dt.datetime]) -> dt.date | None:
         return timezone.localdate(min(moments)) if moments else None
@@ -300,7 +310,6 @@ def organ_supervision_ladder(
     orders of each step issued to it, each with the first day reached and how often. Petitions
     ``user`` is on the accused side of count for nobody he could learn them from (R-150)."""
     from minsheng.petitions.confidentiality import shield_q
-    from minsheng.workflow.services.oversight import LADDER
 
     start = timezone.make_aware(dt.datetime.combine(date_from, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
@@ -323,23 +332,9 @@ def organ_supervision_ladder(
         ).values_list("breached_at", flat=True)
         if at is not None
     ]
-    orders: dict[str, list[dt.datetime]] = {}
     issued = (
         SupervisionOrder.objects.filter(target_organ_id=organ_id, issued_at__gte=start, issued_at__lt=end)
         .filter(shield_q(user, "petition__"))
         .values_list("kind", "issued_at")
     )
-    for kind, at in issued:
-        orders.setdefault(kind, []).append(at)
-
-    def first(moments: list[dt.datetime]) -> dt.date | None:
-        return timezone.localdate(min(moments)) if moments else None
-
-    steps = [
-        LadderStep("warning", _("临期提醒"), first(warned), len(warned)),
-        LadderStep("breach", _("超期"), first(breached), len(breached)),
-    ]
-    for kind in LADDER:
-        found = orders.get(kind, [])
-        steps.append(LadderStep(str(kind), str(SupervisionOrder.Kind(kind).label), first(found), len(found)))
-    return steps
+    return _ladder_steps(warned, breached, issued)
