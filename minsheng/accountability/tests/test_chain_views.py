@@ -13,12 +13,12 @@ from django.test import Client
 
 from minsheng.accountability.demo import load_portfolios
 from minsheng.accountability.models import Portfolio
+from minsheng.api.tests.auth import api_token as _token
 from minsheng.orgs.models import Category, Region
 from minsheng.workflow.sweeps import deadlines_sweep
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-PASSWORD = "test-password-123"
 
 
 def at(d: dt.date, hour: int = 10) -> dt.datetime:
@@ -44,14 +44,6 @@ def breached(world: Any, register: Any, act: Any, organs: Any) -> Any:
         act(p, "receive", "caseworker")
     deadlines_sweep(at(dt.date(2025, 3, 25)))
     return p
-
-
-def _token(client: Client, username: str) -> dict[str, str]:
-    r = client.post(
-        "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
-    )
-    assert r.status_code == 200, r.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {r.json()['token']}"}
 
 
 def test_api_detail_names_todays_chain_and_the_chain_of_each_breach(breached: Any, client: Client) -> None:

@@ -26,6 +26,7 @@ from minsheng.accountability.proposals import (
     proposals_compute,
     proposals_visible_to,
 )
+from minsheng.api.tests.auth import api_token as _token
 from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.orgs.models import Role, StaffMembership
 from minsheng.petitions.services import PetitionerInput
@@ -207,16 +208,6 @@ def test_a_figure_below_the_minimum_sample_proposes_nothing(
 def test_a_missing_thresholds_file_is_an_error_not_silence(march: dict[str, Any]) -> None:
     with pytest.raises(FileNotFoundError):
         proposals_compute(*MARCH, organs=[march["housing"]], today=TODAY)
-
-
-def _token(client: Client, username: str) -> dict[str, str]:
-    r = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": "test-password-123"},
-        content_type="application/json",
-    )
-    assert r.status_code == 200, r.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {r.json()['token']}"}
 
 
 def test_api_proposals_and_organ_chain(march: dict[str, Any], client: Client) -> None:

@@ -11,21 +11,13 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from minsheng.api.tests.auth import api_token as token
 from minsheng.petitions.models import Petition
 from minsheng.workflow.models import PetitionEvent
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "test-password-123"
 HUGE = 10**30
-
-
-def token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def act(client: Client, pid: int, action: str, body: Any, auth: dict[str, str]) -> Any:

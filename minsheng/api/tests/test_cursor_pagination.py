@@ -8,19 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
+from minsheng.api.tests.auth import api_token as token
 from minsheng.workflow.services import petition_transition
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "test-password-123"
-
-
-def token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def follow(client: Client, url: str, auth: dict[str, str]) -> Any:

@@ -12,13 +12,13 @@ from django.db import connection, connections
 from django.test import Client
 
 from minsheng.api.models import IdempotencyKey
+from minsheng.api.tests.auth import api_token as token
 from minsheng.core.crypto import decrypt_bytes
 from minsheng.petitions.models import Petition
 from minsheng.workflow.models import PetitionEvent
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "test-password-123"
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 LETTER = {
@@ -28,14 +28,6 @@ LETTER = {
     "facts": "连续一个月夜间施工",
     "petitioner": {"name": "王五", "phone": "13712345678", "address": "A市A3区洋湖街道"},
 }
-
-
-def token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def post(client: Client, url: str, body: Any, auth: dict[str, str], key: str | None = None) -> Any:

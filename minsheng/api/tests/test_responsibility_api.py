@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from minsheng.api.tests.auth import api_token as token
 from minsheng.orgs.models import Region
 from minsheng.petitions.models import Petition
 from minsheng.reception.models import Appointment, CaseOwnership, OutreachVisit, ReceptionDay, ReceptionLog
@@ -21,16 +22,6 @@ from minsheng.stability.tests.test_services import _concluded
 from minsheng.workflow.models import PetitionEvent
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "test-password-123"
-
-
-def token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def post(client: Client, url: str, body: dict[str, Any], auth: dict[str, str]) -> Any:

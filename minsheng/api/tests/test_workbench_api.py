@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from minsheng.api.tests.auth import api_token as token
 from minsheng.documents.models import IssuedDocument
 from minsheng.petitions.export import export_header
 from minsheng.petitions.models import Petition
@@ -18,16 +19,6 @@ from minsheng.workflow.models import PetitionEvent
 from minsheng.workflow.services import petition_transition
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "test-password-123"
-
-
-def token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def accepted(world: Any, register: Any) -> Petition:

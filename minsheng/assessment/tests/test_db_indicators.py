@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from minsheng.api.tests.auth import api_token as _token
 from minsheng.assessment import selectors as S
 from minsheng.assessment.models import AssessmentPeriod, FrozenFigure
 from minsheng.assessment.services import period_freeze
@@ -248,16 +249,6 @@ def test_public_stats_use_the_internal_definitions(quarter):
     notice = internal.figure("I-ACCEPT-ORGAN")
     assert (rows["D-NOTICE-15"].on_time, rows["D-NOTICE-15"].due) == (notice.numerator, notice.denominator)
     assert rows["D-HANDLE-60"].definition_id == reply.definition_id
-
-
-def _token(client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": "test-password-123"},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def test_api_returns_what_the_cli_prints(quarter, organs, client):

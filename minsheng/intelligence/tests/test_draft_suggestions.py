@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from minsheng.api.tests.auth import api_token as _token
 from minsheng.intelligence.services import DraftPetition, draft_analyse
 from minsheng.orgs.models import Organ, Role, StaffMembership
 from minsheng.petitions.models import Petition, State
@@ -106,16 +107,6 @@ def test_empty_index_gives_no_similar(world: Any) -> None:
 
 
 # -- the API ------------------------------------------------------------------------------------
-
-
-def _token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": "test-password-123"},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def test_api_draft_suggestions(register: Any, client: Client) -> None:

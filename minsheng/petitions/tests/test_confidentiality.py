@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from minsheng.api.tests.auth import api_token as _token
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.notifications.models import OutboxMessage
 from minsheng.orgs.models import Organ, Role, StaffMembership
@@ -31,16 +32,6 @@ TEXT = {
     "request": "请求查处住建局住房保障科某科长利用分配保障房之机索要好处费的问题",
     "facts": "本人申请公租房，住房保障科某科长暗示要交三万元好处费才能排上号，其他申请人也有类似遭遇。",
 }
-
-
-def _token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": "test-password-123"},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def _web(users: dict[str, Any], username: str) -> Client:

@@ -10,22 +10,13 @@ import pytest
 import time_machine
 from django.test import Client
 
+from minsheng.api.tests.auth import api_token as token
 from minsheng.orgs.models import Region
 from minsheng.reception import services as rs
 from minsheng.reception.tests.test_services import _day, at
 from minsheng.stability import services as ss
 
 pytestmark = pytest.mark.django_db
-
-
-def token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": "test-password-123"},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def test_reception_days_and_decisions_read(world: Any, register: Any) -> None:

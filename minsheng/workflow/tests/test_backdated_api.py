@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from django.test import Client
 
+from minsheng.api.tests.auth import api_token as _token
 from minsheng.petitions.models import Petition
 from minsheng.workflow.models import Deadline, PetitionEvent, SupervisionOrder
 
@@ -31,16 +32,6 @@ ENTERED = dt.datetime(2025, 12, 15, 10, 0, tzinfo=TZ)
 def frozen() -> Any:
     with time_machine.travel(ENTERED, tick=False) as traveller:
         yield traveller
-
-
-def _token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": "test-password-123"},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def _act(client: Client, who: str, pk: int, action: str, **data: Any) -> Any:

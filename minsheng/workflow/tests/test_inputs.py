@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from minsheng.api.tests.auth import api_token as _token
 from minsheng.api.v1 import api
 from minsheng.core.errors import InvalidInput
 from minsheng.petitions.models import Petition
@@ -25,8 +26,6 @@ from minsheng.workflow.inputs import (
 )
 from minsheng.workflow.models import PetitionEvent
 from minsheng.workflow.services import TRANSITIONS
-
-PASSWORD = "test-password-123"
 
 
 @pytest.fixture(scope="module")
@@ -182,13 +181,6 @@ def test_review_drafts_offer_the_review_outcomes_and_signing_requires_delivery()
 
 
 # ---- through the API: the model's refusal is the answer, nothing changes, and only for those who may act
-
-
-def _token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
-    )
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def _act(client: Client, pid: int, action: str, body: dict[str, Any], auth: dict[str, str]) -> Any:

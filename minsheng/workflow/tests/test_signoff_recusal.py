@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from minsheng.api.tests.auth import api_token as _token
 from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.orgs.models import Role, StaffMembership
 from minsheng.workflow.models import Deadline, Opinion, OpinionDraft, PetitionEvent, Recusal
@@ -210,16 +211,6 @@ def test_the_organ_that_issued_the_opinion_does_not_review_it(register, act, org
 
 
 # ---- the same through the API
-
-
-def _token(client: Client, username: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": username, "password": "test-password-123"},
-        content_type="application/json",
-    )
-    assert response.status_code == 200, response.content
-    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 
 
 def _post(client: Client, who: str, pk: int, action: str, **data: Any) -> Any:
