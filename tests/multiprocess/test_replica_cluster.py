@@ -32,6 +32,8 @@ from typing import Any
 
 import pytest
 
+from tests.multiprocess.support import free_port, redis_available
+
 requests = pytest.importorskip("requests")
 psycopg = pytest.importorskip("psycopg")
 
@@ -50,21 +52,6 @@ def _pg_bin() -> Path | None:
 
 
 PG_BIN = _pg_bin()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _redis_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def _as_postgres_user() -> list[str]:
@@ -125,7 +112,7 @@ def clusters() -> Iterator[Clusters]:
     root = Path(tempfile.mkdtemp(prefix="minsheng-replica-"))
     if prefix:
         shutil.chown(root, "postgres", "postgres")
-    c = Clusters(root, _free_port(), _free_port(), prefix)
+    c = Clusters(root, free_port(), free_port(), prefix)
     try:
         c.pg(
             "initdb", "-D", str(root / "primary"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
@@ -174,7 +161,7 @@ def _env(c: Clusters, tmp: Path) -> dict[str, str]:
             "MINSHENG_DEMO_PASSWORD": PASSWORD,
         }
     )
-    if _redis_available():
+    if redis_available():
         env.update(REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}", MINSHENG_CACHE="redis")
     else:  # the pins still live in a cache every server shares: the primary's cache table
         env.update(MINSHENG_CACHE="database")
@@ -248,7 +235,7 @@ def test_intake_on_one_server_reads_on_the_other_and_dashboards_on_the_replica(
     gov = int(re.search(r"GOV (\d+)", seed).group(1))  # type: ignore[union-attr]
 
     processes: list[subprocess.Popen[Any]] = []
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     try:
         for i, port in enumerate(ports):
             log = tmp_path / f"serve-{i}.log"

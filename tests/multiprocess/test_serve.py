@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.multiprocess.support import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -51,7 +46,7 @@ def test_serve_gives_a_page_and_a_static_file(tmp_path: Path) -> None:
         check=True,
         timeout=600,
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "minsheng", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         cwd=ROOT,

@@ -20,27 +20,14 @@ from typing import Any
 
 import pytest
 
+from tests.multiprocess.support import free_port, redis_available
+
 requests = pytest.importorskip("requests")
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_DB = 11
 WRONG = "查询码或查询密码不正确"
 BLOCKED = "查询失败次数过多"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _redis_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def _flush_redis_db() -> None:
@@ -166,14 +153,14 @@ def _attempt(base: str, code: str, password: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _redis_available(), reason="needs Redis at 127.0.0.1:6379")
+@pytest.mark.skipif(not redis_available(), reason="needs Redis at 127.0.0.1:6379")
 def test_query_password_limit_holds_across_server_processes(database_url: str, tmp_path: Path) -> None:
     _flush_redis_db()
     env = _env(database_url, "redis")
     _run(env, "migrate", "--noinput", "-v", "0")
     seed = _run(env, "shell", "-c", SEED)
     code, password = re.search(r"SEED (\S+) (\S+)", seed).groups()  # type: ignore[union-attr]
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "access.log"
     server = _serve(env, port, log)
     base = f"http://127.0.0.1:{port}"

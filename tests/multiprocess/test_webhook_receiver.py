@@ -13,7 +13,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,17 +25,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.multiprocess.support import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 RECEIVER = ROOT / "scripts" / "webhook_receiver.py"
 BACKOFF = 3  # seconds: MINSHENG_WEBHOOK_BACKOFF_SECONDS for this test (real waits, kept short)
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ReceiverProcess:
@@ -85,7 +80,7 @@ class ReceiverProcess:
 
 @pytest.fixture
 def receiver(tmp_path: Path) -> Iterator[ReceiverProcess]:
-    process = ReceiverProcess(_free_port(), tmp_path / "deliveries.jsonl")
+    process = ReceiverProcess(free_port(), tmp_path / "deliveries.jsonl")
     yield process
     process.kill()
 
