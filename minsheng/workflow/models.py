@@ -15,14 +15,19 @@ class PetitionEvent(models.Model):
     """Append-only timeline: every state change and every fact that matters, in one table."""
 
     petition = models.ForeignKey("petitions.Petition", on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=40, db_index=True)
+    action = models.CharField(max_length=40)
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     actor_role = models.CharField(max_length=16, blank=True)
     actor_organ = models.ForeignKey(
-        "orgs.Organ", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "orgs.Organ", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     from_state = models.CharField(max_length=32, blank=True)
     to_state = models.CharField(max_length=32, blank=True)
@@ -31,6 +36,16 @@ class PetitionEvent(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "pk"]
+        # Every index costs each of the sweep's bulk inserts (a million breach events at once,
+        # docs/figures.md): no LIKE index for the action, and none for the system's own events
+        # (no actor), which are most of them.
+        indexes = [
+            models.Index(fields=["action"], name="event_action"),
+            models.Index(fields=["actor"], name="event_actor", condition=Q(actor__isnull=False)),
+            models.Index(
+                fields=["actor_organ"], name="event_actor_organ", condition=Q(actor_organ__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.petition_id} {self.action} {self.from_state}->{self.to_state}"
@@ -53,7 +68,7 @@ class Deadline(models.Model):
     start = models.DateField()
     length = models.PositiveIntegerField(null=True, blank=True)
     extra_days = models.PositiveIntegerField(default=0)
-    nominal_due = models.DateField(db_index=True)
+    nominal_due = models.DateField()  # open ones: deadline_open_nominal
     statutory_due = models.DateField(db_index=True)
     is_provisional = models.BooleanField(
         default=False, help_text=_("the calendar does not cover the due year yet")
@@ -438,7 +453,12 @@ class SupervisionOrder(models.Model):
     deadline_rule = models.CharField(max_length=32, blank=True)
     target_organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     issued_at = models.DateTimeField(default=timezone.now)
     suggestion = models.TextField(blank=True)
@@ -446,14 +466,24 @@ class SupervisionOrder(models.Model):
     feedback = models.TextField(blank=True)
     feedback_at = models.DateTimeField(null=True, blank=True)
     feedback_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     feedback_late = models.BooleanField(default=False)  # answered after feedback_due
     # 挂牌督办 / 约谈 / 通报: the chain's leaders named on the day (accountability.selectors).
     leaders = models.JSONField(default=list, encoder=DjangoJSONEncoder, blank=True)
     delisted_at = models.DateTimeField(null=True, blank=True)
     delisted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     delisting_evidence = models.TextField(blank=True)
 
@@ -464,6 +494,16 @@ class SupervisionOrder(models.Model):
                 fields=["petition", "deadline_rule", "trigger"],
                 condition=~Q(trigger="manual"),
                 name="supervision_one_auto_per_deadline",
+            ),
+        ]
+        # Automatic orders (the sweep inserts them in bulk) have no issuer: index only real ones.
+        indexes = [
+            models.Index(fields=["issued_by"], name="order_issued_by", condition=Q(issued_by__isnull=False)),
+            models.Index(
+                fields=["feedback_by"], name="order_feedback_by", condition=Q(feedback_by__isnull=False)
+            ),
+            models.Index(
+                fields=["delisted_by"], name="order_delisted_by", condition=Q(delisted_by__isnull=False)
             ),
         ]
 

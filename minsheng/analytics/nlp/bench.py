@@ -114,6 +114,7 @@ def run(n: int, top: int = 20) -> dict[str, float]:
     t0 = time.perf_counter()
     records = synthetic_messages(n)
     t_gen = time.perf_counter() - t0
+    generated_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     c0 = time.process_time()
@@ -125,9 +126,10 @@ def run(n: int, top: int = 20) -> dict[str, float]:
     figures = {
         "n": float(n),
         "generate_s": round(t_gen, 2),
+        "generated_peak_mb": round(generated_mb, 1),
         "find_hot_issues_s": round(t_run, 2),
         "find_hot_issues_cpu_s": round(c_run, 2),
-        **{f"{k}_s" if k != "pairs" else k: round(v, 2) for k, v in timings.items()},
+        **{k if k == "pairs" or k.endswith("_mb") else f"{k}_s": round(v, 2) for k, v in timings.items()},
         "max_rss_mb": round(rss_mb, 1),
         "top_group_size": float(max(sizes, default=0)),
     }

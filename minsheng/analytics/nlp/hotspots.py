@@ -32,8 +32,10 @@ from __future__ import annotations
 import logging
 import math
 import re
+import resource
+from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache, partial
@@ -50,6 +52,11 @@ from .runner import LocalRunner, Runner, coalesce
 from .vectors import bigram_tf, pair_cosine, tfidf_from_tf
 
 logger = logging.getLogger(__name__)
+
+
+def peak_mb() -> float:
+    """The process's peak resident memory so far, in MB (recorded after each stage)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 #: Suffixes of broad places, masked out of the texts before similarity.
 BROAD_SUFFIXES = ("村", "组", "镇", "乡", "街道", "社区", "路", "街", "大道")
@@ -352,23 +359,29 @@ def _region_codes(regions: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     return city, district
 
 
-def _blocked_pairs(keys: list[list[str]], days: np.ndarray, window: int, max_df: int = 0) -> np.ndarray:
+def _blocked_pairs(
+    keys: Iterable[Iterable[str]], days: np.ndarray, window: int, max_df: int = 0
+) -> np.ndarray:
     """Unique pair codes ``i * n + j`` (i < j) of messages sharing a key, ``window`` neighbours by day.
 
-    Keys held by more than ``max_df`` messages (when ``max_df`` > 0) are too common to block on.
+    ``keys`` gives each message's keys in corpus order (``days`` has one day per message). Keys held
+    by more than ``max_df`` messages (when ``max_df`` > 0) are too common to block on.
     """
-    n = len(keys)
+    n = days.shape[0]
     key_ids: dict[str, int] = {}
-    doc_list: list[int] = []
-    key_list: list[int] = []
+    # Raw machine integers, not Python lists of int objects: a million messages hold several
+    # million memberships.
+    doc_list = array("q")
+    key_list = array("q")
     for i, ks in enumerate(keys):
         for k in ks:
             doc_list.append(i)
             key_list.append(key_ids.setdefault(k, len(key_ids)))
+    key_ids.clear()
     if not doc_list:
         return np.zeros(0, dtype=np.int64)
-    doc = np.asarray(doc_list, dtype=np.int64)
-    key = np.asarray(key_list, dtype=np.int64)
+    doc = np.frombuffer(doc_list, dtype=np.int64)
+    key = np.frombuffer(key_list, dtype=np.int64)
     if max_df > 0:
         counts = np.bincount(key)
         common = counts[key] > max_df
@@ -521,16 +534,20 @@ def cluster_messages(
     features = map_features(records, p, runner, partitions)
     titles, heads, regions, names = features.titles, features.heads, features.regions, features.names
     timings["features"] = time.perf_counter() - t0
+    timings["features_peak_mb"] = peak_mb()
     timings["features_cpu"] = features.seconds
 
     t0 = time.perf_counter()
-    vectors = tfidf_from_tf(features.text_tf)
-    title_vectors = tfidf_from_tf(features.title_tf)
+    # In place: the raw frequencies are not needed again, and a second copy of a million rows is
+    # gigabytes.
+    vectors = tfidf_from_tf(features.text_tf, copy=False)
+    title_vectors = tfidf_from_tf(features.title_tf, copy=False)
     timings["vectors"] = time.perf_counter() - t0
+    timings["vectors_peak_mb"] = peak_mb()
 
     t0 = time.perf_counter()
     days = np.fromiter((m.day.toordinal() for m in records), dtype=np.int64, count=n)
-    anchor_blocks = [sorted({f"a:{key}" for a in ns for key in anchor_keys(a)}) for ns in names]
+    anchor_blocks = (sorted({f"a:{key}" for a in ns for key in anchor_keys(a)}) for ns in names)
     # One real place named many ways (brand, phase, 小区, street prefix) meets on its place key. A
     # real place is specific, so it stays a key up to a much higher frequency than a regex name:
     # a matter of 40+ messages about one estate must not lose the very key that holds it together.
@@ -538,23 +555,26 @@ def cluster_messages(
         sorted({f"p:{k}" for a in ns if not a.endswith(BROAD_SUFFIXES) for k in [place_key(a)] if k})
         for ns in names
     ]
-    other_keys: list[list[str]] = []
-    for m, t, h in zip(records, titles, heads, strict=True):
-        ks = [f"t:{_PUNCT_RE.sub('', t)}"]
-        if m.user:
-            ks.append(f"u:{m.user}")
-        hk = _PUNCT_RE.sub("", h)[:20]
-        if len(hk) == 20:
-            ks.append(f"h:{hk}")
-        other_keys.append(ks)
+
+    def other_keys() -> Iterator[list[str]]:
+        for m, t, h in zip(records, titles, heads, strict=True):
+            ks = [f"t:{_PUNCT_RE.sub('', t)}"]
+            if m.user:
+                ks.append(f"u:{m.user}")
+            hk = _PUNCT_RE.sub("", h)[:20]
+            if len(hk) == 20:
+                ks.append(f"h:{hk}")
+            yield ks
+
     max_df = max(p.min_anchor_df_cap, n // p.anchor_df_cap_per)
     place_pairs = _blocked_pairs(
         place_blocks, days, p.window, max_df=max(p.place_df_cap, n // p.place_df_cap_per)
     )
     anchor_pairs = np.union1d(_blocked_pairs(anchor_blocks, days, p.window, max_df=max_df), place_pairs)
-    other_pairs = _blocked_pairs(other_keys, days, p.window)
+    other_pairs = _blocked_pairs(other_keys(), days, p.window)
     other_pairs = other_pairs[~np.isin(other_pairs, anchor_pairs, assume_unique=True)]
     timings["blocking"] = time.perf_counter() - t0
+    timings["blocking_peak_mb"] = peak_mb()
 
     t0 = time.perf_counter()
     city, district = _region_codes(regions)
@@ -602,6 +622,7 @@ def cluster_messages(
     graph = sp.coo_matrix((np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     timings["linking"] = time.perf_counter() - t0
+    timings["linking_peak_mb"] = peak_mb()
 
     t0 = time.perf_counter()
     place_ids: dict[str, int] = {}
@@ -612,6 +633,7 @@ def cluster_messages(
     )
     labels = _refine(labels, records, vectors, title_vectors, conflict, p, primary_place, cause)
     timings["refining"] = time.perf_counter() - t0
+    timings["refining_peak_mb"] = peak_mb()
     timings["pairs"] = float(anchor_pairs.shape[0] + other_pairs.shape[0])
     return Clustering(labels=labels, vectors=vectors, regions=regions, anchors=names, timings=timings)
 
@@ -897,5 +919,6 @@ def find_hot_issues(
         )
     if timings is not None:
         timings["ranking"] = time.perf_counter() - t_rank
+        timings["ranking_peak_mb"] = peak_mb()
         timings["total"] = time.perf_counter() - t_start
     return out

@@ -36,25 +36,47 @@ def bigram_tfidf(texts: Sequence[str], *, n_features: int = 1 << 20) -> sp.csr_m
     return tfidf_from_tf(bigram_tf(texts, n_features=n_features))
 
 
-def bigram_tf(texts: Sequence[str], *, n_features: int = 1 << 20) -> sp.csr_matrix:
+def bigram_tf(texts: Sequence[str], *, n_features: int = 1 << 20, block: int = 20_000) -> sp.csr_matrix:
     """Sublinear term frequencies (1 + ln tf) of hashed character bigrams, one row per text.
 
     Each row depends on its text alone: the rows of parts of a corpus, stacked, are the rows of the
     whole corpus (the idf is applied afterwards, over the stacked rows, by :func:`tfidf_from_tf`).
+    The texts are encoded ``block`` at a time, so the working arrays stay small (a few tens of MB)
+    whatever the corpus size; only the sparse result grows with it.
     """
     n = len(texts)
     if n == 0:
         return sp.csr_matrix((0, n_features), dtype=np.float32)
+    parts = [_bigram_tf_block(texts[start : start + block], n_features) for start in range(0, n, block)]
+    if len(parts) == 1:
+        return parts[0]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    offset, row = 0, 0
+    for part in parts:
+        rows = part.shape[0]
+        indptr[row + 1 : row + rows + 1] = part.indptr[1:] + offset
+        offset += int(part.indptr[-1])
+        row += rows
+    indices = np.concatenate([part.indices for part in parts])
+    data = np.concatenate([part.data for part in parts])
+    parts.clear()
+    if offset < np.iinfo(np.int32).max:
+        indptr = indptr.astype(np.int32)
+    return sp.csr_matrix((data, indices, indptr), shape=(n, n_features))
+
+
+def _bigram_tf_block(texts: Sequence[str], n_features: int) -> sp.csr_matrix:
+    n = len(texts)
     joined = _SEP.join(texts) + _SEP
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
     lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=n)
-    doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    doc = np.repeat(np.arange(n, dtype=np.int32), lengths)
     ok = _word_char_mask(codes)
     pair_ok = ok[:-1] & ok[1:]
     left = codes[:-1][pair_ok]
     right = codes[1:][pair_ok]
     rows = doc[:-1][pair_ok]
-    cols = (left * 1_000_003 + right) % n_features
+    cols = ((left * 1_000_003 + right) % n_features).astype(np.int32)
     data = np.ones(rows.shape[0], dtype=np.float32)
     m = sp.csr_matrix((data, (rows, cols)), shape=(n, n_features), dtype=np.float32)
     m.sum_duplicates()
@@ -63,22 +85,34 @@ def bigram_tf(texts: Sequence[str], *, n_features: int = 1 << 20) -> sp.csr_matr
     return m
 
 
-def tfidf_from_tf(tf: sp.csr_matrix) -> sp.csr_matrix:
-    """Smoothed idf over the rows of ``tf`` (the corpus) applied to them, rows L2-normalised."""
+def tfidf_from_tf(tf: sp.csr_matrix, *, copy: bool = True) -> sp.csr_matrix:
+    """Smoothed idf over the rows of ``tf`` (the corpus) applied to them, rows L2-normalised.
+
+    With ``copy=False`` the values of ``tf`` are overwritten (no second matrix of the corpus's size).
+    """
     n, n_features = tf.shape
     if n == 0:
         return sp.csr_matrix((0, n_features), dtype=np.float32)
-    m = tf.copy()
+    m = tf.copy() if copy else tf
+    if m.data.dtype != np.float32:
+        m.data = m.data.astype(np.float32)
     df = np.bincount(m.indices, minlength=n_features).astype(np.float32)
-    idf = np.log((n + 1.0) / (df + 1.0)) + 1.0
-    m.data *= idf[m.indices]
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    m = sp.csr_matrix(sp.diags(1.0 / norms).astype(np.float32) @ m)
+    idf = (np.log((n + 1.0) / (df + 1.0)) + 1.0).astype(np.float32)
+    step = 50_000  # rows at a time: the temporaries stay small
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        lo, hi = int(m.indptr[start]), int(m.indptr[stop])
+        values = m.data[lo:hi]
+        values *= idf[m.indices[lo:hi]]
+        counts = np.diff(m.indptr[start : stop + 1])
+        row = np.repeat(np.arange(stop - start), counts)
+        norms = np.sqrt(np.bincount(row, weights=values.astype(np.float64) ** 2, minlength=stop - start))
+        norms[norms == 0] = 1.0
+        values *= (1.0 / norms).astype(np.float32)[row]
     return m
 
 
-def pair_cosine(m: sp.csr_matrix, left: np.ndarray, right: np.ndarray, *, chunk: int = 200_000) -> np.ndarray:
+def pair_cosine(m: sp.csr_matrix, left: np.ndarray, right: np.ndarray, *, chunk: int = 50_000) -> np.ndarray:
     """Cosine similarity of row ``left[k]`` and row ``right[k]`` for every k (rows are L2-normalised)."""
     out = np.zeros(left.shape[0], dtype=np.float32)
     for start in range(0, left.shape[0], chunk):
