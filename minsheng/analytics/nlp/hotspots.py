@@ -58,6 +58,7 @@ def peak_mb() -> float:
     """The process's peak resident memory so far, in MB (recorded after each stage)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+
 #: Suffixes of broad places, masked out of the texts before similarity.
 BROAD_SUFFIXES = ("村", "组", "镇", "乡", "街道", "社区", "路", "街", "大道")
 
