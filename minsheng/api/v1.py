@@ -41,7 +41,7 @@ from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.orgs.security import confirmed_device, two_factor_required
 from minsheng.orgs.selectors import memberships_of, roles_of
 from minsheng.orgs.tokens import authenticate_token, issue_token
-from minsheng.petitions.citizen_access import canonical_phone, petition_send_query_credentials
+from minsheng.petitions.citizen_access import canonical_phone, petition_register_with_credentials
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.petitions.selectors import (
     HIDDEN,
@@ -55,14 +55,19 @@ from minsheng.petitions.selectors import (
 )
 from minsheng.workflow.inputs import schema_for
 from minsheng.workflow.labels import rule_name
-from minsheng.workflow.selectors import event_visible_to, limitation_for, petition_version, split_links_for
+from minsheng.workflow.models import PetitionEvent
+from minsheng.workflow.selectors import (
+    event_visible_to,
+    limitation_for,
+    split_links_for,
+    version_of_events,
+)
 from minsheng.workflow.services import (
     MAX_ID,
     TRANSITIONS,
     PetitionerInput,
     RegistrationInput,
     available_actions,
-    petition_register,
     petition_transition,
 )
 
@@ -809,7 +814,18 @@ def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOu
     return cls(**base)
 
 
-def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOut, **extra: Any) -> Any:
+def _detail(
+    http: HttpRequest,
+    p: Petition,
+    cls: type[Schema] = PetitionDetailOut,
+    *,
+    events: list[PetitionEvent] | None = None,
+    **extra: Any,
+) -> Any:
+    """The detail of ``p`` for this caller; ``events`` are all of its events when the caller has
+    read them already (oldest first, with actor and organ), else they are read here."""
+    if events is None:
+        events = _all_events(p)
     deadlines = [
         DeadlineOut(
             rule=d.rule,
@@ -837,7 +853,7 @@ def _detail(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionDetailOu
             to_state=e.to_state,
             data=timeline_data_for(http.auth, e.data),  # type: ignore[attr-defined]
         )
-        for e in p.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk")
+        for e in events
         if event_visible_to(http.auth, e)  # type: ignore[attr-defined]
     ]
     actions = _actions_for(http, p)
@@ -920,15 +936,22 @@ def _chain_out(chain: Any) -> AccountableChainOut:
     )
 
 
+def _all_events(p: Petition) -> list[PetitionEvent]:
+    return list(p.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk"))
+
+
 def _detail_response(http: HttpRequest, petition: Petition, status: int = 200, **extra: Any) -> HttpResponse:
     """The detail as ninja would render it, with ``ETag: "<version>.<digest of the body>"`` — the
     version (``workflow.selectors.petition_version``) is what If-Match compares; the digest makes
     the tag change with anything else this caller sees (a deadline turning due, masking)."""
     cls = PetitionCreatedOut if "query_password" in extra else PetitionDetailOut
-    out = _detail(http, petition, cls, **extra)
+    events = _all_events(petition)
+    out = _detail(http, petition, cls, events=events, **extra)
     response = api.create_response(http, out.model_dump(), status=status)
     digest = hashlib.sha256(response.content).hexdigest()[:16]
-    response["ETag"] = f'"{petition_version(petition.pk)}.{digest}"'
+    # The version from the events just read (one query fewer than petition_version, same value).
+    version = version_of_events(events)
+    response["ETag"] = f'"{version}.{digest}"'
     response["Vary"] = "Authorization"
     return response
 
@@ -1038,9 +1061,9 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
         visited_organ_level_gap=gap,
         paper_requested=payload.paper_requested,
     )
-    petition, password = petition_register(data, actor=user)
-    # The petitioner gets the tracking code and query password by SMS too (issue 13).
-    petition_send_query_credentials(petition, password, actor=user)
+    # The petitioner gets the tracking code and query password by SMS too (issue 13), committed
+    # with the registration.
+    petition, password, _sent = petition_register_with_credentials(data, actor=user)
     petition = registered_petition_for(user, petition)
     return _detail_response(request, petition, 201, query_password=password)
 

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.integrations.models import Integration, IntegrationEvent, WebhookAttempt, WebhookSubscription
 from minsheng.notifications.models import OutboxMessage
+from minsheng.notifications.services import queue_sending
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.workflow.models import PetitionEvent
 
@@ -223,7 +224,7 @@ def webhook_replay(message_id: int, *, actor: AbstractBaseUser | None = None) ->
             actor_id=actor.pk if actor is not None else None,
             detail={"message": message.pk, "event": message.kind},
         )
-        transaction.on_commit(lambda: _enqueue([message.pk]))
+        queue_sending([message.pk])
     message.refresh_from_db()
     return message
 
@@ -240,12 +241,6 @@ def _subscription_of(message: OutboxMessage) -> WebhookSubscription | None:
     if prefix != "webhook" or not value.isdigit():
         return None
     return WebhookSubscription.objects.select_related("integration").filter(pk=int(value)).first()
-
-
-def _enqueue(message_ids: list[int]) -> None:
-    from minsheng.notifications.services import _enqueue_send
-
-    _enqueue_send(message_ids)
 
 
 def webhook_payload(
@@ -313,7 +308,7 @@ def webhook_enqueue(event: PetitionEvent) -> list[int]:
             body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
         )
         ids.append(message.pk)
-    transaction.on_commit(lambda: _enqueue(ids))
+    queue_sending(ids)
     return ids
 
 

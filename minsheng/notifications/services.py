@@ -86,6 +86,37 @@ def _enqueue_send(message_ids: list[int]) -> None:
             logger.exception("could not enqueue outbox message %s", mid)
 
 
+def _queue_in_database() -> bool:
+    """Whether the task queue is a table of this database (django-tasks-db, what production runs)."""
+    try:
+        from django_tasks import task_backends
+        from django_tasks_db import DatabaseBackend
+    except ImportError:  # pragma: no cover - both are installed by requirements.txt
+        return False
+    return isinstance(task_backends["default"], DatabaseBackend)
+
+
+def queue_sending(message_ids: list[int]) -> None:
+    """Hand outbox messages to the task queue that sends them.
+
+    A queue kept in this database is written in the caller's transaction (the transactional
+    outbox: the task rows commit with the messages or not at all, and no second commit follows
+    the caller's — a registration pays one commit, not three). Any other queue (the immediate one
+    of the tests) gets them only after the commit, so nothing is sent for a rolled-back change.
+    Either way a message the queue never got is still sent: the worker's sweep retries pending
+    rows."""
+    if not message_ids:
+        return
+    ids = list(message_ids)
+    if transaction.get_connection().in_atomic_block and _queue_in_database():
+        from minsheng.notifications.tasks import outbox_send_task
+
+        for mid in ids:
+            outbox_send_task.enqueue(message_id=mid)
+        return
+    transaction.on_commit(lambda: _enqueue_send(ids))
+
+
 def outbox_notify_petitioner(petition_id: int, kind: str, **context: Any) -> list[int]:
     """Queue an SMS / e-mail to the petitioner of a petition (none if no contact data)."""
     from minsheng.petitions.models import Petition
@@ -118,7 +149,7 @@ def outbox_notify_petitioner(petition_id: int, kind: str, **context: Any) -> lis
                 body=text,
             ).pk
         )
-    transaction.on_commit(lambda: _enqueue_send(ids))
+    queue_sending(ids)
     return ids
 
 
@@ -250,5 +281,5 @@ def outbox_send_direct(
         secret_body=body if secret else "",
         subject=subject,
     )
-    transaction.on_commit(lambda: _enqueue_send([message.pk]))
+    queue_sending([message.pk])
     return message.pk

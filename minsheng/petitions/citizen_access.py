@@ -22,7 +22,7 @@ from minsheng.core.crypto import blind_index
 from minsheng.core.errors import NotFound
 from minsheng.notifications.services import outbox_send_direct
 from minsheng.petitions.models import Channel, Petition
-from minsheng.petitions.services import new_query_password, query_password_hash
+from minsheng.petitions.services import RegistrationInput, new_query_password, query_password_hash
 from minsheng.workflow.models import PetitionEvent
 
 # Channels registered by staff: the tracking code and the query password are sent by SMS when a
@@ -85,7 +85,8 @@ def petition_send_query_credentials(
     phone = canonical_phone(petitioner.phone) if petitioner is not None and petitioner.phone else ""
     if not phone:
         return False
-    with transaction.atomic():
+    # Inside a caller's transaction (a registration) this joins it: one commit, no savepoint.
+    with transaction.atomic(savepoint=False):
         message_id = outbox_send_direct(
             "sms",
             phone,
@@ -105,6 +106,21 @@ def petition_send_query_credentials(
             is_public=False,
         )
     return True
+
+
+def petition_register_with_credentials(
+    data: RegistrationInput, *, actor: AbstractBaseUser | None
+) -> tuple[Petition, str, bool]:
+    """Register a petition and queue the SMS with its tracking code and query password, in one
+    transaction: both or neither, and one commit (a registration through the API or the portal
+    then costs a single disk flush). Returns the petition, its one-time query password and whether
+    an SMS was queued (False without a phone)."""
+    from minsheng.workflow.services import petition_register
+
+    with transaction.atomic():
+        petition, password = petition_register(data, actor=actor)
+        sent = petition_send_query_credentials(petition, password, actor=actor)
+    return petition, password, sent
 
 
 def petition_reset_query_password(

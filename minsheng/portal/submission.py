@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from minsheng.core.errors import InvalidInput
 from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
-from minsheng.petitions.citizen_access import petition_send_query_credentials
+from minsheng.petitions.citizen_access import petition_register_with_credentials
 from minsheng.petitions.models import Nature, Petition, Petitioner
 from minsheng.petitions.services import PetitionerInput, RegistrationInput
 from minsheng.portal import queries
@@ -145,9 +146,11 @@ def online_register(
         },
         portal_user=None if anonymous else citizen,
     )
-    petition, password = petition_register(data, actor=None)
-    sms_queued = False
-    if petition.petitioner_id and not anonymous:
-        Petitioner.objects.filter(pk=petition.petitioner_id).update(phone_verified_at=timezone.now())
-        sms_queued = petition_send_query_credentials(petition, password, actor=None)
+    if anonymous:
+        petition, password = petition_register(data, actor=None)
+        return petition, password, False
+    with transaction.atomic():
+        petition, password, sms_queued = petition_register_with_credentials(data, actor=None)
+        if petition.petitioner_id:
+            Petitioner.objects.filter(pk=petition.petitioner_id).update(phone_verified_at=timezone.now())
     return petition, password, sms_queued

@@ -168,8 +168,25 @@ def petition_register(
         if petition.nature == Nature.ACCUSATION and petition.accused_organ_id:
             # R-150: received inside the accused subtree — the system passes it on at once.
             accusation_leave_accused_side(petition.pk, now=moment)
-    petition.refresh_from_db()
+    _refresh_keeping_related(petition)
     return petition, password
+
+
+def _refresh_keeping_related(petition: Petition) -> None:
+    """Re-read the petition (the engine changed it through other instances) but keep the related
+    rows it was created with (organ, petitioner, category, region) where the key is unchanged:
+    ``refresh_from_db`` forgets them, and every caller would read each back one by one."""
+    from django.db.models import ForeignKey
+
+    related = [
+        (field, field.get_cached_value(petition))
+        for field in Petition._meta.concrete_fields
+        if isinstance(field, ForeignKey) and field.is_cached(petition)
+    ]
+    petition.refresh_from_db()
+    for field, obj in related:
+        if obj is not None and getattr(petition, field.attname) == obj.pk:
+            field.set_cached_value(petition, obj)
 
 
 def _index(petition: Petition) -> None:
