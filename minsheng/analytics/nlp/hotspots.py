@@ -402,9 +402,38 @@ def _blocked_pairs(
         hi = np.maximum(a, b)
         keep = lo != hi
         chunks.append(lo[keep] * n + hi[keep])
-    if not chunks:
-        return np.zeros(0, dtype=np.int64)
-    return np.unique(np.concatenate(chunks))
+    return _unique_codes(chunks)
+
+
+def _unique_codes(chunks: list[np.ndarray]) -> np.ndarray:
+    """The sorted distinct values of all ``chunks`` (which are emptied), without the two or three
+    full-size copies ``np.unique(np.concatenate(...))`` makes: tens of millions of pair codes at a
+    million messages are hundreds of MB each."""
+    total = sum(int(c.shape[0]) for c in chunks)
+    out = np.empty(total, dtype=np.int64)
+    at = 0
+    for k in range(len(chunks)):
+        size = int(chunks[k].shape[0])
+        out[at : at + size] = chunks[k]
+        chunks[k] = np.zeros(0, dtype=np.int64)
+        at += size
+    if total == 0:
+        return out
+    out.sort()
+    keep = np.empty(total, dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(out[1:], out[:-1], out=keep[1:])
+    return out[keep]
+
+
+def _contains(sorted_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """For each of ``codes``: whether it is in ``sorted_codes`` (sorted, distinct) — ``np.isin``
+    without sorting a concatenation of both."""
+    if sorted_codes.shape[0] == 0:
+        return np.zeros(codes.shape[0], dtype=np.bool_)
+    pos = np.searchsorted(sorted_codes, codes)
+    np.minimum(pos, sorted_codes.shape[0] - 1, out=pos)
+    return sorted_codes[pos] == codes
 
 
 @dataclass(slots=True)
@@ -444,13 +473,14 @@ def partition_features(records: Sequence[Message], params: HotIssueParams | None
     # Regions and broad places (villages, towns, communities, roads) are masked before measuring
     # similarity: sharing them says little about the problem. Named objects (an estate, a company,
     # a bridge) stay: they are often the problem itself ("拆除五一桥").
-    masked_titles: list[str] = []
-    masked_texts: list[str] = []
-    for t, h, own in zip(titles, heads, names, strict=True):
-        broad = sorted((a for a in own if a.endswith(BROAD_SUFFIXES)), key=len, reverse=True)
-        mt = _mask(t, broad)
-        masked_titles.append(mt)
-        masked_texts.append(f"{mt} {mt} {_mask(h, broad)}")
+    broad_of = [
+        sorted((a for a in own if a.endswith(BROAD_SUFFIXES)), key=len, reverse=True) for own in names
+    ]
+    masked_titles = [_mask(t, broad) for t, broad in zip(titles, broad_of, strict=True)]
+    # The longer text (title twice + head) is made as it is encoded, never held for the corpus.
+    masked_texts = (
+        f"{mt} {mt} {_mask(h, broad)}" for mt, h, broad in zip(masked_titles, heads, broad_of, strict=True)
+    )
     cause = np.fromiter(
         (causes(f"{t} {h}") for t, h in zip(titles, heads, strict=True)), dtype=np.int64, count=len(records)
     )
@@ -571,9 +601,10 @@ def cluster_messages(
     place_pairs = _blocked_pairs(
         place_blocks, days, p.window, max_df=max(p.place_df_cap, n // p.place_df_cap_per)
     )
-    anchor_pairs = np.union1d(_blocked_pairs(anchor_blocks, days, p.window, max_df=max_df), place_pairs)
+    anchor_pairs = _unique_codes([_blocked_pairs(anchor_blocks, days, p.window, max_df=max_df), place_pairs])
     other_pairs = _blocked_pairs(other_keys(), days, p.window)
-    other_pairs = other_pairs[~np.isin(other_pairs, anchor_pairs, assume_unique=True)]
+    other_pairs = other_pairs[~_contains(anchor_pairs, other_pairs)]
+    n_anchor_pairs = int(anchor_pairs.shape[0])
     timings["blocking"] = time.perf_counter() - t0
     timings["blocking_peak_mb"] = peak_mb()
 
@@ -601,10 +632,16 @@ def cluster_messages(
         return out
 
     links: list[tuple[np.ndarray, np.ndarray]] = []
-    left, right = np.divmod(anchor_pairs, max(n, 1))
-    same_place = np.isin(anchor_pairs, place_pairs, assume_unique=True)
-    ok = (similarity(left, right) >= thresholds(left, right, same_place)) & ~conflict(left, right)
-    links.append((left[ok], right[ok]))
+    # A slice of the candidate pairs at a time: the per-pair temporaries (causes, regions,
+    # thresholds) of tens of millions of pairs would be gigabytes at once.
+    step = 2_000_000
+    for start in range(0, anchor_pairs.shape[0], step):
+        codes = anchor_pairs[start : start + step]
+        left, right = np.divmod(codes, max(n, 1))
+        same_place = _contains(place_pairs, codes)
+        ok = (similarity(left, right) >= thresholds(left, right, same_place)) & ~conflict(left, right)
+        links.append((left[ok], right[ok]))
+    del anchor_pairs
     left, right = np.divmod(other_pairs, max(n, 1))
     ok = (similarity(left, right) >= p.duplicate_threshold) & ~conflict(left, right)
     left, right = left[ok], right[ok]
@@ -635,7 +672,7 @@ def cluster_messages(
     labels = _refine(labels, records, vectors, title_vectors, conflict, p, primary_place, cause)
     timings["refining"] = time.perf_counter() - t0
     timings["refining_peak_mb"] = peak_mb()
-    timings["pairs"] = float(anchor_pairs.shape[0] + other_pairs.shape[0])
+    timings["pairs"] = float(n_anchor_pairs + other_pairs.shape[0])
     return Clustering(labels=labels, vectors=vectors, regions=regions, anchors=names, timings=timings)
 
 

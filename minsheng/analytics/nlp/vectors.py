@@ -10,7 +10,8 @@ Pure module: no Django.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import islice
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,31 +37,40 @@ def bigram_tfidf(texts: Sequence[str], *, n_features: int = 1 << 20) -> sp.csr_m
     return tfidf_from_tf(bigram_tf(texts, n_features=n_features))
 
 
-def bigram_tf(texts: Sequence[str], *, n_features: int = 1 << 20, block: int = 20_000) -> sp.csr_matrix:
+def bigram_tf(texts: Iterable[str], *, n_features: int = 1 << 20, block: int = 20_000) -> sp.csr_matrix:
     """Sublinear term frequencies (1 + ln tf) of hashed character bigrams, one row per text.
 
     Each row depends on its text alone: the rows of parts of a corpus, stacked, are the rows of the
     whole corpus (the idf is applied afterwards, over the stacked rows, by :func:`tfidf_from_tf`).
-    The texts are encoded ``block`` at a time, so the working arrays stay small (a few tens of MB)
-    whatever the corpus size; only the sparse result grows with it.
+    The texts (any iterable: a generator need not be held in memory) are encoded ``block`` at a
+    time, so the working arrays stay small (a few tens of MB) whatever the corpus size; the blocks
+    are then copied into the result one by one and dropped, so the result is never held twice.
     """
-    n = len(texts)
-    if n == 0:
+    it = iter(texts)
+    parts: list[sp.csr_matrix | None] = []
+    while chunk := list(islice(it, block)):
+        parts.append(_bigram_tf_block(chunk, n_features))
+    if not parts:
         return sp.csr_matrix((0, n_features), dtype=np.float32)
-    parts = [_bigram_tf_block(texts[start : start + block], n_features) for start in range(0, n, block)]
     if len(parts) == 1:
         return parts[0]
+    n = sum(part.shape[0] for part in parts if part is not None)
+    nnz = sum(int(part.indptr[-1]) for part in parts if part is not None)
+    # np.empty takes no memory until written: each block's copy lands as the block is released.
     indptr = np.zeros(n + 1, dtype=np.int64)
+    indices = np.empty(nnz, dtype=np.int32)
+    data = np.empty(nnz, dtype=np.float32)
     offset, row = 0, 0
-    for part in parts:
-        rows = part.shape[0]
+    for k, part in enumerate(parts):
+        assert part is not None
+        rows, size = part.shape[0], int(part.indptr[-1])
         indptr[row + 1 : row + rows + 1] = part.indptr[1:] + offset
-        offset += int(part.indptr[-1])
+        indices[offset : offset + size] = part.indices
+        data[offset : offset + size] = part.data
+        parts[k] = None
+        offset += size
         row += rows
-    indices = np.concatenate([part.indices for part in parts])
-    data = np.concatenate([part.data for part in parts])
-    parts.clear()
-    if offset < np.iinfo(np.int32).max:
+    if nnz < np.iinfo(np.int32).max:
         indptr = indptr.astype(np.int32)
     return sp.csr_matrix((data, indices, indptr), shape=(n, n_features))
 
