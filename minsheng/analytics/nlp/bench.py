@@ -84,7 +84,9 @@ def synthetic_messages(n: int, *, seed: int = SEED, base: Sequence[Message] | No
         tpl = templates[t_idx]
         title, text = clean(tpl.title), clean(tpl.text[:300])
         if t_idx not in names_cache:
-            names_cache[t_idx] = sorted(set(anchors(title)) | set(anchors(text[:150])), key=len, reverse=True)
+            names_cache[t_idx] = sorted(
+                set(anchors(title)) | set(anchors(text[:150])), key=lambda s: (-len(s), s)
+            )
         for name in names_cache[t_idx]:
             new = _rename(name, world)
             title = title.replace(name, new)

@@ -587,7 +587,7 @@ def cluster_messages(
         for ns in names
     ]
 
-    def other_keys() -> Iterator[list[str]]:
+    def other_keys(titles: list[str], heads: list[str]) -> Iterator[list[str]]:
         for m, t, h in zip(records, titles, heads, strict=True):
             ks = [f"t:{_PUNCT_RE.sub('', t)}"]
             if m.user:
@@ -597,12 +597,15 @@ def cluster_messages(
                 ks.append(f"h:{hk}")
             yield ks
 
+    other_pairs = _blocked_pairs(other_keys(titles, heads), days, p.window)
+    # The cleaned titles and heads are not needed after this: let them go before the large steps.
+    del titles, heads
+    features.titles, features.heads = [], []
     max_df = max(p.min_anchor_df_cap, n // p.anchor_df_cap_per)
     place_pairs = _blocked_pairs(
         place_blocks, days, p.window, max_df=max(p.place_df_cap, n // p.place_df_cap_per)
     )
     anchor_pairs = _unique_codes([_blocked_pairs(anchor_blocks, days, p.window, max_df=max_df), place_pairs])
-    other_pairs = _blocked_pairs(other_keys(), days, p.window)
     other_pairs = other_pairs[~_contains(anchor_pairs, other_pairs)]
     n_anchor_pairs = int(anchor_pairs.shape[0])
     timings["blocking"] = time.perf_counter() - t0
@@ -717,17 +720,25 @@ def _refine(
             members[c].append(i)
     labels = labels.copy()
     next_label = int(labels.max()) + 1
-    # One row gather for all components (cheap contiguous slices below instead of many gathers).
+    # One row gather per batch of components (cheap contiguous slices below instead of many
+    # gathers); batches of at most ``batch_rows`` rows, so the copy stays small at any corpus size.
     comps = sorted(members)
     perm = np.fromiter((i for c in comps for i in members[c]), dtype=np.int64)
     bounds = np.cumsum([0] + [len(members[c]) for c in comps])
-    all_v = vectors[perm]
-    all_t = title_vectors[perm]
+    batch_rows = 100_000
+    batch_lo = batch_hi = 0
+    all_v = all_t = vectors[:0]
     for k in range(len(comps)):
         lo, hi = int(bounds[k]), int(bounds[k + 1])
+        if hi > batch_hi:
+            # The next batch: this component and the following ones up to batch_rows rows.
+            stop = int(np.searchsorted(bounds, lo + batch_rows, side="right")) - 1
+            batch_lo, batch_hi = lo, max(hi, int(bounds[max(stop, k + 1)]))
+            all_v = vectors[perm[batch_lo:batch_hi]]
+            all_t = title_vectors[perm[batch_lo:batch_hi]]
         idx = perm[lo:hi]
-        sub_v = all_v[lo:hi]
-        sub_t = all_t[lo:hi]
+        sub_v = all_v[lo - batch_lo : hi - batch_lo]
+        sub_t = all_t[lo - batch_lo : hi - batch_lo]
         sim = np.maximum(_gram(sub_v), _gram(sub_t))
         a, b = np.triu_indices(idx.shape[0], k=1)
         pair_sim = sim[a, b]
