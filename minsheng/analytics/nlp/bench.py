@@ -29,6 +29,7 @@ from .entities import _CODE_REGION_RE, _SUFFIXES, anchors, clean
 from .evaluate import load_tipdm_corpus
 from .hotspots import find_hot_issues
 from .records import Message
+from .trends import scan_spikes, weekly_counts
 
 SEED = 20200108
 # Characters used to rename places (common in Chinese place names).
@@ -123,6 +124,11 @@ def run(n: int, top: int = 20) -> dict[str, float]:
     issues = find_hot_issues(records, top=top, timings=timings)
     t_run = time.perf_counter() - t0
     c_run = time.process_time() - c0
+    # The weekly trends and spike scan over the same corpus (category x primary region).
+    t0 = time.perf_counter()
+    series = weekly_counts(records)
+    spikes = scan_spikes(series)
+    t_trends = time.perf_counter() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sizes = [h.size for h in issues]
     figures = {
@@ -132,6 +138,9 @@ def run(n: int, top: int = 20) -> dict[str, float]:
         "find_hot_issues_s": round(t_run, 2),
         "find_hot_issues_cpu_s": round(c_run, 2),
         **{k if k == "pairs" or k.endswith("_mb") else f"{k}_s": round(v, 2) for k, v in timings.items()},
+        "trends_s": round(t_trends, 2),
+        "trend_series": float(len(series)),
+        "spikes": float(len(spikes)),
         "max_rss_mb": round(rss_mb, 1),
         "top_group_size": float(max(sizes, default=0)),
     }
