@@ -325,8 +325,8 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
 @staff_required
 def register(request: HttpRequest, channel: str) -> HttpResponse:
     from minsheng.orgs.models import Category, Region
-    from minsheng.petitions.citizen_access import canonical_phone, petition_send_query_credentials
-    from minsheng.workflow.services import PetitionerInput, RegistrationInput, petition_register
+    from minsheng.petitions.citizen_access import canonical_phone, petition_register_with_credentials
+    from minsheng.workflow.services import PetitionerInput, RegistrationInput
 
     if channel not in [c.value for c in wf.INTAKE_CHANNELS]:
         raise Http404
@@ -377,7 +377,8 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
             paper_requested=data["paper_requested"],
         )
         try:
-            petition, password = petition_register(registration, actor=_user(request))
+            # The registration and the SMS with the query credentials: one transaction.
+            petition, password, sent = petition_register_with_credentials(registration, actor=_user(request))
         except InvalidInput as exc:
             target = exc.field if exc.field in form.fields else None
             mapping = {"phone": "phone", "id_number": "id_number"}
@@ -385,7 +386,6 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
             form.add_error(target, exc.message)
             status = 422
         else:
-            sent = petition_send_query_credentials(petition, password, actor=_user(request))
             text = (
                 _(
                     "已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人；已同时短信发送到信访人手机）。"
