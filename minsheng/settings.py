@@ -387,6 +387,10 @@ MINSHENG_DUE_SOON_DAYS = env_int("MINSHENG_DUE_SOON_DAYS", 3, minimum=0)
 # A sweep that marks more than this many deadlines of one organ (due soon, or overdue) sends each
 # of its staff one summary message for them instead of one message per petition.
 MINSHENG_SWEEP_DIGEST_OVER = env_int("MINSHENG_SWEEP_DIGEST_OVER", 50, minimum=0)
+# PostgreSQL work_mem for the sweep's own transaction (SET LOCAL): a sweep that marks a million
+# deadlines joins them with the petitions and its scratch tables in memory instead of in batches
+# on disk. One sweep runs at a time (advisory lock), so this is spent once. "" keeps the server's.
+MINSHENG_SWEEP_WORK_MEM = env_str("MINSHENG_SWEEP_WORK_MEM", "256MB") or ""
 # R-121 [P]: whether 基本满意 counts as satisfied; the rating window in days (national rule not obtained).
 MINSHENG_BASIC_SATISFIED_COUNTS = env_bool("MINSHENG_BASIC_SATISFIED_COUNTS", True)
 # 一票否决 (ACCOUNTABILITY.md A-050..A-053): off by default. 条例2022 has no veto; a deployment may

@@ -243,6 +243,10 @@ class _Sweep:
                 self.sql(f"DELETE FROM {table}")
 
     def prepare(self) -> None:
+        work_mem = getattr(settings, "MINSHENG_SWEEP_WORK_MEM", "")
+        if self.pg and work_mem:
+            # This transaction only (SET LOCAL); a bad value is refused by PostgreSQL at once.
+            self.sql("SELECT set_config('work_mem', %s, true)", [work_mem])
         self.sql(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {CLAIMED} ("
             " id bigint, petition_id bigint, organ_id bigint, rule varchar(32),"
