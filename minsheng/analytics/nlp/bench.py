@@ -16,6 +16,7 @@ algorithm reads the first 150).
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import re
 import resource
@@ -147,6 +148,43 @@ def run(n: int, top: int = 20) -> dict[str, float]:
     return figures
 
 
+def report(n: int, top: int = 20) -> dict[str, object]:
+    """The benchmark as one JSON-able object: the figure (hot issues + trends over N messages),
+    its limits (issue 14: 10 minutes and 4 GB at 1,000,000), the peak memory of the whole process
+    (the generated input included), a baseline measured in the same run — one character-bigram
+    TF-IDF pass over the same texts, the least any lexical grouping of them costs — and the
+    machine and its load."""
+    import os
+    import platform
+
+    from .vectors import bigram_tfidf
+
+    figures = run(n, top)
+    records = synthetic_messages(n)
+    t0 = time.perf_counter()
+    bigram_tfidf([f"{m.title} {m.text[:150]}" for m in records])
+    baseline_s = time.perf_counter() - t0
+    figure_s = figures["find_hot_issues_s"] + figures["trends_s"]
+    return {
+        "bench": "hot-issues",
+        "n": n,
+        "figure_seconds": round(figure_s, 2),
+        "limit_seconds": 600 if n >= 1_000_000 else None,
+        "peak_rss_mb": figures["max_rss_mb"],
+        "limit_mb": 4096 if n >= 1_000_000 else None,
+        "baseline": "one character-bigram TF-IDF pass over the same texts (title + first 150 characters)",
+        "baseline_seconds": round(baseline_s, 2),
+        "ratio": round(figure_s / baseline_s, 1) if baseline_s else None,
+        "figures": figures,
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+    }
+
+
 def run_dask(n: int, top: int = 20, workers: int = 2, scheduler: str | None = None) -> dict[str, float]:
     """The same corpus on one process and on a Dask cluster (a LocalCluster of ``workers``
     processes, or the scheduler at ``scheduler``), partitioned by region and month; the results must
@@ -210,8 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures = run_dask(args.n, args.top, args.dask_workers or 2, args.dask_scheduler)
         print(" ".join(f"{k}={v:g}" for k, v in figures.items()))  # noqa: T201
         return 0
-    figures = run(args.n, args.top)
-    print(" ".join(f"{k}={v:g}" for k, v in figures.items()))  # noqa: T201
+    print(json.dumps(report(args.n, args.top), ensure_ascii=False))  # noqa: T201
     return 0
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from minsheng.analytics.nlp.bench import run
+from minsheng.analytics.nlp.bench import report
 
 
 class Command(BaseCommand):
     help = (
         "Generate N messages by resampling and perturbing the vendored TipDM messages (places renamed "
-        "per synthetic matter, deterministic seed) and print the timing of find_hot_issues."
+        "per synthetic matter, deterministic seed); print one JSON object: the time of hot issues and "
+        "trends, the peak memory, a baseline measured in the same run, the load and the machine."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,5 +25,4 @@ class Command(BaseCommand):
         n: int = options["n"]
         if n < 1:
             raise CommandError(f"--n must be >= 1, got {n}")
-        figures = run(n, options["top"])
-        self.stdout.write(" ".join(f"{k}={v:g}" for k, v in figures.items()))
+        self.stdout.write(json.dumps(report(n, options["top"]), ensure_ascii=False))
