@@ -118,12 +118,7 @@ def registered_petition_for(user: AnyUser | None, registered: Petition) -> Petit
     # Only the list flags are read here: a case-file read joins ten tables, and PostgreSQL spends
     # about 11 ms planning that join — more than the rest of the registration's statements
     # together. The related rows the answer names load by key, each a trivial statement.
-    flags = (
-        Petition.objects.filter(pk=registered.pk)
-        .annotate(**{name: flag_condition(name) for name in FLAGS})
-        .values(*FLAGS)
-        .get()
-    )
+    flags = Petition.objects.filter(pk=registered.pk).with_flags().values(*FLAGS).get()
     for name, value in flags.items():
         setattr(registered, name, value)
     return registered

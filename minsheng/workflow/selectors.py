@@ -43,12 +43,16 @@ def petition_version(petition_id: int) -> str:
     from django.db.models import Count, Max
 
     row = PetitionEvent.objects.filter(petition_id=petition_id).aggregate(n=Count("pk"), last=Max("pk"))
-    return f"{row['n']}-{row['last'] or 0}"
+    return _version(row["n"], row["last"])
 
 
 def version_of_events(events: Sequence[PetitionEvent]) -> str:
     """:func:`petition_version` of a petition whose events (all of them) are at hand."""
-    return f"{len(events)}-{max((e.pk for e in events), default=0)}"
+    return _version(len(events), max((e.pk for e in events), default=None))
+
+
+def _version(count: int, last_event_id: int | None) -> str:
+    return f"{count}-{last_event_id or 0}"
 
 
 def order_status(order: SupervisionOrder, today: dt.date | None = None) -> OrderStatus:
