@@ -109,16 +109,21 @@ def petition_send_query_credentials(
 
 
 def petition_register_with_credentials(
-    data: RegistrationInput, *, actor: AbstractBaseUser | None
+    data: RegistrationInput, *, actor: AbstractBaseUser | None, phone_verified: bool = False
 ) -> tuple[Petition, str, bool]:
     """Register a petition and queue the SMS with its tracking code and query password, in one
-    transaction: both or neither, and one commit (a registration through the API or the portal
-    then costs a single disk flush). Returns the petition, its one-time query password and whether
-    an SMS was queued (False without a phone)."""
+    transaction: both or neither, and one commit (a registration through the API, the portal or
+    the workbench then costs a single disk flush). ``phone_verified``: the petitioner proved the
+    phone with an SMS code (the portal), recorded on the petitioner in the same transaction.
+    Returns the petition, its one-time query password and whether an SMS was queued (False
+    without a phone)."""
+    from minsheng.petitions.models import Petitioner
     from minsheng.workflow.services import petition_register
 
     with transaction.atomic():
         petition, password = petition_register(data, actor=actor)
+        if phone_verified and petition.petitioner_id:
+            Petitioner.objects.filter(pk=petition.petitioner_id).update(phone_verified_at=timezone.now())
         sent = petition_send_query_credentials(petition, password, actor=actor)
     return petition, password, sent
 

@@ -8,16 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.core.errors import InvalidInput
 from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
 from minsheng.petitions.citizen_access import petition_register_with_credentials
-from minsheng.petitions.models import Nature, Petition, Petitioner
+from minsheng.petitions.models import Nature, Petition
 from minsheng.petitions.services import PetitionerInput, RegistrationInput
 from minsheng.portal import queries
 from minsheng.portal.forms import allow_anonymous_accusations
@@ -149,8 +147,4 @@ def online_register(
     if anonymous:
         petition, password = petition_register(data, actor=None)
         return petition, password, False
-    with transaction.atomic():
-        petition, password, sms_queued = petition_register_with_credentials(data, actor=None)
-        if petition.petitioner_id:
-            Petitioner.objects.filter(pk=petition.petitioner_id).update(phone_verified_at=timezone.now())
-    return petition, password, sms_queued
+    return petition_register_with_credentials(data, actor=None, phone_verified=True)
