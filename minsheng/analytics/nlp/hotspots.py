@@ -33,6 +33,7 @@ import logging
 import math
 import re
 import resource
+import time
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -57,6 +58,12 @@ logger = logging.getLogger(__name__)
 def peak_mb() -> float:
     """The process's peak resident memory so far, in MB (recorded after each stage)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _stage_done(timings: dict[str, float], stage: str, started: float) -> None:
+    """Record a stage's wall seconds (``stage``) and the peak memory so far (``stage_peak_mb``)."""
+    timings[stage] = time.perf_counter() - started
+    timings[f"{stage}_peak_mb"] = peak_mb()
 
 
 #: Suffixes of broad places, masked out of the texts before similarity.
@@ -456,7 +463,6 @@ class PartFeatures:
 
 def partition_features(records: Sequence[Message], params: HotIssueParams | None = None) -> PartFeatures:
     """Features of ``records`` (a partition, or the whole corpus): places, masks, causes, raw tf."""
-    import time
 
     p = params or HotIssueParams()
     t0 = time.perf_counter()
@@ -556,16 +562,13 @@ def cluster_messages(
     The per-message features are computed per partition (map, on ``runner``: in this process or
     on a Dask cluster) and merged; blocking, linking and refining run on the merged corpus, since
     a matter may cross any partition boundary. The result does not depend on the partitions."""
-    import time
-
     p = params or HotIssueParams()
     n = len(records)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     features = map_features(records, p, runner, partitions)
     titles, heads, regions, names = features.titles, features.heads, features.regions, features.names
-    timings["features"] = time.perf_counter() - t0
-    timings["features_peak_mb"] = peak_mb()
+    _stage_done(timings, "features", t0)
     timings["features_cpu"] = features.seconds
 
     t0 = time.perf_counter()
@@ -573,8 +576,7 @@ def cluster_messages(
     # gigabytes.
     vectors = tfidf_from_tf(features.text_tf, copy=False)
     title_vectors = tfidf_from_tf(features.title_tf, copy=False)
-    timings["vectors"] = time.perf_counter() - t0
-    timings["vectors_peak_mb"] = peak_mb()
+    _stage_done(timings, "vectors", t0)
 
     t0 = time.perf_counter()
     days = np.fromiter((m.day.toordinal() for m in records), dtype=np.int64, count=n)
@@ -608,8 +610,7 @@ def cluster_messages(
     anchor_pairs = _unique_codes([_blocked_pairs(anchor_blocks, days, p.window, max_df=max_df), place_pairs])
     other_pairs = other_pairs[~_contains(anchor_pairs, other_pairs)]
     n_anchor_pairs = int(anchor_pairs.shape[0])
-    timings["blocking"] = time.perf_counter() - t0
-    timings["blocking_peak_mb"] = peak_mb()
+    _stage_done(timings, "blocking", t0)
 
     t0 = time.perf_counter()
     city, district = _region_codes(regions)
@@ -662,8 +663,7 @@ def cluster_messages(
     cols = np.concatenate([y for _, y in links])
     graph = sp.coo_matrix((np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    timings["linking"] = time.perf_counter() - t0
-    timings["linking_peak_mb"] = peak_mb()
+    _stage_done(timings, "linking", t0)
 
     t0 = time.perf_counter()
     place_ids: dict[str, int] = {}
@@ -673,8 +673,7 @@ def cluster_messages(
         count=n,
     )
     labels = _refine(labels, records, vectors, title_vectors, conflict, p, primary_place, cause)
-    timings["refining"] = time.perf_counter() - t0
-    timings["refining_peak_mb"] = peak_mb()
+    _stage_done(timings, "refining", t0)
     timings["pairs"] = float(n_anchor_pairs + other_pairs.shape[0])
     return Clustering(labels=labels, vectors=vectors, regions=regions, anchors=names, timings=timings)
 
@@ -849,8 +848,6 @@ def find_hot_issues(
     ``records``) spread the per-message features over processes or a Dask cluster
     (:func:`cluster_messages`); the result is the same for any partitions and runner.
     """
-    import time
-
     t_start = time.perf_counter()
     p = params or HotIssueParams()
     n = len(records)
@@ -967,7 +964,6 @@ def find_hot_issues(
             )
         )
     if timings is not None:
-        timings["ranking"] = time.perf_counter() - t_rank
-        timings["ranking_peak_mb"] = peak_mb()
+        _stage_done(timings, "ranking", t_rank)
         timings["total"] = time.perf_counter() - t_start
     return out
