@@ -327,6 +327,18 @@ def test_received_inside_the_accused_subtree_goes_to_the_discipline_body(
     )
 
 
+def test_the_registered_petition_names_the_organ_it_was_passed_to(register: Any, organs: Any) -> None:
+    """The petition ``petition_register`` hands back is the one in the database: the related rows
+    it was created with are kept only where the key did not change — an accusation passed to the
+    discipline body at registration names that body, not the bureau that received it."""
+    petition = register(
+        nature="accusation", accused_organ=organs["a-gov"], title="举报市政府", request="请求查处"
+    )
+    assert petition.current_organ_id == organs["a-discipline"].pk
+    assert petition.current_organ == organs["a-discipline"]  # no refresh_from_db here
+    assert petition.receiving_organ != organs["a-discipline"]
+
+
 @pytest.mark.parametrize("target", ["a-housing", "a-housing-child"])
 def test_forwarding_to_the_accused_subtree_is_refused(
     register: Any, organs: Any, users: Any, target: str
