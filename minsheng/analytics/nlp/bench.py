@@ -142,7 +142,7 @@ def run(n: int, top: int = 20) -> dict[str, float]:
         "trends_s": round(t_trends, 2),
         "trend_series": float(len(series)),
         "spikes": float(len(spikes)),
-        "max_rss_mb": round(rss_mb, 1),
+        "max_rss_mb": round(rss_mb, 2),
         "top_group_size": float(max(sizes, default=0)),
     }
     return figures
@@ -173,7 +173,7 @@ def report(n: int, top: int = 20) -> dict[str, object]:
         "peak_rss_mb": figures["max_rss_mb"],
         "limit_mb": 4096 if n >= 1_000_000 else None,
         "baseline": "one character-bigram TF-IDF pass over the same texts (title + first 150 characters)",
-        "baseline_seconds": round(baseline_s, 2),
+        "baseline_seconds": round(baseline_s, 4),
         "ratio": round(figure_s / baseline_s, 1) if baseline_s else None,
         "figures": figures,
         "loadavg": [round(x, 2) for x in os.getloadavg()],
