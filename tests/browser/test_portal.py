@@ -195,7 +195,8 @@ def test_submit_in_english_and_recheck(
 ) -> None:
     base = live_server.url
     phone_page.goto(base + "/")
-    phone_page.click("button:has-text('English')")
+    with phone_page.expect_navigation():  # the switch posts and reloads; wait, or the next step races it
+        phone_page.click("button:has-text('English')")
     assert "Petition online" in phone_page.content()
     check(phone_page, "portal-home-en-phone")
     phone_page.click("text=Start now")
@@ -224,10 +225,12 @@ def test_submit_in_english_and_recheck(
 
     # Track on the desktop in English: switch language first, then code + password.
     page.goto(base + "/track/")
-    page.click("button:has-text('English')")
+    with page.expect_navigation():  # the switch posts and reloads; filling before it lands is lost
+        page.click("button:has-text('English')")
     page.fill("#id_tracking_code", code)
     page.fill("#id_password", "000000")
-    page.click("button.button")
+    with page.expect_navigation():
+        page.click("button.button")
     assert "The tracking code or query password is wrong" in page.content()
     check(page, "portal-track-error-en-desktop")
     page.fill("#id_tracking_code", code)
