@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import mask_address, mask_id_number, mask_name, mask_phone
 from minsheng.core.errors import Forbidden, InvalidInput, NotFound
-from minsheng.orgs.models import Role
+from minsheng.orgs.models import Organ, Role
 from minsheng.orgs.selectors import is_admin, memberships_of, visible_organ_scope
 from minsheng.petitions.confidentiality import identity_keys, identity_q, is_accused_side, shield_q
 from minsheng.petitions.models import FLAGS, Nature, PersonalDataAccess, Petition, flag_condition
@@ -87,26 +88,42 @@ def access_petition(user: AnyUser | None, petition_id: int | str) -> Petition:
         pk = int(petition_id)
     except (TypeError, ValueError):
         raise NotFound(_("信访事项不存在。")) from None
-    petition = _case_file(petitions_visible_to(user)).filter(pk=pk).first()
+    petition = (
+        petitions_visible_to(user)
+        .filter(pk=pk)
+        .select_related(*CASE_FILE_JOINED)
+        .annotate(**{name: flag_condition(name) for name in FLAGS})
+        .first()
+    )
     if petition is None:
         raise NotFound(_("信访事项不存在。"))
+    attach_case_file_relations(petition)
     return petition
 
 
-def _case_file(qs: QuerySet[Petition]) -> QuerySet[Petition]:
-    """What a case page or a detailed answer shows at once: related rows and the list flags."""
-    return qs.select_related(
-        "current_organ",
-        "receiving_organ",
-        "handling_organ",
-        "forwarded_by",
-        "petitioner",
-        "category",
-        "region",
-        "accused_organ",
-        "caseworker",
-        "leader_in_charge",
-    ).annotate(**{name: flag_condition(name) for name in FLAGS})
+# What a case page or a detailed answer shows at once besides the petition and its list flags.
+# Three relations are joined to the read; the five organs and two staff members it names are
+# loaded by key afterwards, one statement for each kind. PostgreSQL's planning time grows steeply
+# with the number of joins (one read joining all ten planned in ≈ 3.7 ms on an idle machine and
+# ≈ 11 ms under load, more than executing it; three joins plan in ≈ 0.3 ms, a lookup by key in
+# ≈ 0.1 ms), and every case page, API read and API action starts with this read.
+CASE_FILE_JOINED = ("petitioner", "category", "region")
+CASE_FILE_ORGANS = ("current_organ", "receiving_organ", "handling_organ", "forwarded_by", "accused_organ")
+CASE_FILE_STAFF = ("caseworker", "leader_in_charge")
+
+
+def attach_case_file_relations(petition: Petition) -> None:
+    """Load the organs and staff ``petition`` names (``CASE_FILE_ORGANS``/``CASE_FILE_STAFF``) with
+    one statement per kind and cache them on it, so reading them costs no further statement."""
+    for fields, model in ((CASE_FILE_ORGANS, Organ), (CASE_FILE_STAFF, get_user_model())):
+        keys = {getattr(petition, f"{name}_id") for name in fields} - {None}
+        rows = model.objects.in_bulk(keys) if keys else {}
+        for name in fields:
+            key = getattr(petition, f"{name}_id")
+            if key is None:
+                Petition._meta.get_field(name).set_cached_value(petition, None)  # type: ignore[union-attr]
+            elif key in rows:
+                setattr(petition, name, rows[key])
 
 
 def registered_petition_for(user: AnyUser | None, registered: Petition) -> Petition:
