@@ -36,6 +36,9 @@ class IntervalOut(Schema):
 
 class FigureOut(Schema):
     indicator: str = Field(description="I-ACCEPT-BUREAU, I-ACCEPT-ORGAN, I-ONTIME-REPLY, … or BJ-*")
+    name: str = Field(
+        description="the indicator's name in the request's language (?lang=en or the language cookie; Chinese by default), e.g. 按期办结率"
+    )
     definition_id: str = Field(description="versioned definition, e.g. xinfang-2025.1/I-ONTIME-REPLY")
     definition: str = Field(description="the definition in words (which ratings count, exclusions)")
     numerator: float
@@ -172,7 +175,7 @@ def _period(date_from: dt.date, date_to: dt.date) -> None:
 
 
 def _figure(f: F.Figure) -> dict[str, Any]:
-    return f.as_dict()
+    return S.figure_dict(f)
 
 
 def _indicator(result: S.IndicatorSet, indicator: str) -> F.Figure:

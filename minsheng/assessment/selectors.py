@@ -30,6 +30,7 @@ from django.utils import timezone
 from minsheng.assessment import definitions as D
 from minsheng.assessment import formulas as F
 from minsheng.assessment.models import AssessmentPeriod, FrozenFigure
+from minsheng.assessment.names import indicator_name
 from minsheng.orgs.models import Organ
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, visible_organ_scope
 from minsheng.petitions.models import Nature, Petition
@@ -75,8 +76,15 @@ class IndicatorSet:
             "frozen_at": self.frozen_at.isoformat() if self.frozen_at else None,
             "period_version": self.period_version,
             "composite": self.composite,
-            "indicators": [f.as_dict() for f in self.figures],
+            "indicators": [figure_dict(f) for f in self.figures],
         }
+
+
+def figure_dict(figure: F.Figure) -> dict[str, Any]:
+    """A figure as the API and ``minsheng indicators`` print it: its id, then its name in the active
+    language (the workbench's and the reports' name), then the formula's fields."""
+    data = figure.as_dict()
+    return {"indicator": data.pop("indicator"), "name": indicator_name(figure.indicator), **data}
 
 
 def basic_counts_setting() -> bool:

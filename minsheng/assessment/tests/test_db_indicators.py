@@ -203,6 +203,12 @@ def test_cli_prints_the_contract(quarter, organs):
     assert (notice["numerator"], notice["denominator"], notice["value"]) == (4, 5, 0.8)
     assert notice["definition_id"] == "xinfang-2025.1/I-ACCEPT-ORGAN:statutory"
     assert 0 < notice["interval"]["lower"] < 0.8 < notice["interval"]["upper"] <= 1
+    # Each figure is named (in the default language), not only identified.
+    assert [(r["indicator"], r["name"]) for r in data["indicators"][:3]] == [
+        ("I-ACCEPT-BUREAU", "信访部门及时受理率"),
+        ("I-ACCEPT-ORGAN", "有权处理机关及时受理率"),
+        ("I-ONTIME-REPLY", "按期办结率"),
+    ]
     out = StringIO()
     call_command(
         "indicators",
@@ -283,6 +289,11 @@ def test_api_returns_what_the_cli_prints(quarter, organs, client):
     trend = client.get("/api/v1/indicators/trend", {**params, "indicator": "I-ONTIME-REPLY"}, **auth).json()
     assert [p["month"] for p in trend] == ["2025-07", "2025-08", "2025-09"]
     assert sum(p["figure"]["denominator"] for p in trend) == 4
+    assert {p["figure"]["name"] for p in trend} == {"按期办结率"}
+    english = client.get("/api/v1/indicators", {**params, "lang": "en"}, **auth).json()
+    names = {r["indicator"]: r["name"] for r in english["indicators"]}
+    assert names["I-ONTIME-REPLY"] == "On-time conclusion rate"
+    assert [r["value"] for r in english["indicators"]] == [r["value"] for r in api["indicators"]]
     ranking = client.get(
         "/api/v1/indicators/ranking",
         {
