@@ -517,6 +517,11 @@ def recipes(run: Runner) -> dict[tuple[str, str], Callable[[], Example]]:
             )
         ),
         ("POST", "/citizen/petitions"): lambda: citizen_submit(run),
+        ("GET", "/citizen/reception-days"): lambda: run.send(
+            Example("GET", p + "/citizen/reception-days", p + "/citizen/reception-days", None)
+        ),
+        ("POST", "/citizen/reception-days/{day_id}/appointments"): lambda: citizen_booking(run, cancel=False),
+        ("POST", "/citizen/appointments/cancel"): lambda: citizen_booking(run, cancel=True),
     }
 
 
@@ -664,6 +669,45 @@ def citizen_submit(run: Runner) -> Example:
         body=body,
         headers={"Idempotency-Key": "9a1d7c44-2b3e-4f8a-b6c1-3e5d7f9a0b12"},
         note="after POST /citizen/verification-codes: `code` is the six digits of the SMS",
+    )
+    return run.send(example, prepare=prepare)
+
+
+def citizen_booking(run: Runner, *, cancel: bool) -> Example:
+    """A place booked on the first published reception day still open for booking; to show the
+    cancellation, booked first in the same rolled-back transaction."""
+    from minsheng.reception.selectors import is_bookable, upcoming_days
+    from minsheng.reception.services import appointment_book
+
+    day = next((d for d in upcoming_days() if is_bookable(d)), None)
+    assert day is not None, "the demo has no reception day open for booking"
+    phone = "13912345679"
+    booking = {"name": "赵六", "phone": phone, "summary": "小区停车位被开发商强制捆绑销售，请求督促整改。"}
+    if not cancel:
+        path = f"{PREFIX}/citizen/reception-days/{{day_id}}/appointments"
+        example = Example(
+            "POST",
+            path,
+            path.replace("{day_id}", str(day.pk)),
+            None,
+            body=booking,
+            headers={"Idempotency-Key": "3c7e9b21-5a4d-4f6e-9c8b-1d2e3f4a5b6c"},
+        )
+        return run.send(example)
+    path = f"{PREFIX}/citizen/appointments/cancel"
+    body: dict[str, Any] = {"code": "", "phone": phone}
+
+    def prepare() -> None:
+        body["code"] = appointment_book(day.pk, **booking).code
+
+    example = Example(
+        "POST",
+        path,
+        path,
+        None,
+        body=body,
+        headers={"Idempotency-Key": "8d2f4a6c-1b3e-4c5d-9e7f-0a1b2c3d4e5f"},
+        note="after POST /citizen/reception-days/{day_id}/appointments answered the `code`",
     )
     return run.send(example, prepare=prepare)
 

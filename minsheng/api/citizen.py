@@ -19,7 +19,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from minsheng.api.v1 import ErrorOut
-from minsheng.core.errors import InvalidInput, TransitionNotAllowed
+from minsheng.core.errors import InvalidInput, NotFound, TransitionNotAllowed
 from minsheng.petitions.models import Petition, State
 from minsheng.portal import queries
 from minsheng.portal.security import client_ip, throttle_blocked, throttle_hit
@@ -311,3 +311,132 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     return Status(
         201, SubmittedOut(tracking_code=petition.tracking_code, query_password=password, sms_sent=sms_queued)
     )
+
+
+# -- leader reception days (领导接访日, 条例2022 Art. 18 para 1): the portal's schedule and bookings
+
+
+class ReceptionDayOut(Schema):
+    id: int
+    date: dt.date
+    start_time: dt.time
+    end_time: dt.time
+    place: str
+    form: str = Field(description="fixed | appointment | … (see form_label)")
+    form_label: str
+    organ: str = Field(description="the organ that publishes the day")
+    joint_organs: list[str] = Field(description="organs receiving jointly (may be empty)")
+    leader: str
+    leader_post: str
+    portfolio: str
+    topics: str
+    capacity: int = Field(description="places for online appointments")
+    remaining: int
+    bookable: bool = Field(description="online booking open: until the day before, while places remain")
+
+
+class AppointmentIn(Schema):
+    name: str = Field(min_length=1, max_length=50)
+    phone: str = Field(
+        min_length=1, max_length=20, description="mainland mobile number; gets the confirmation SMS"
+    )
+    summary: str = Field(
+        min_length=1, max_length=2000, description="the matter in a few sentences (at least 5 characters)"
+    )
+
+
+class AppointmentOut(Schema):
+    code: str = Field(description="预约码: show it on the day; with the phone it cancels the booking")
+    status: str
+    day: ReceptionDayOut
+    sms_sent: bool = Field(description="a confirmation SMS with the code was queued to the phone")
+
+
+class AppointmentCancelIn(Schema):
+    code: str = Field(min_length=1, max_length=12, description="预约码")
+    phone: str = Field(min_length=1, max_length=20, description="the phone the booking was made with")
+
+
+class AppointmentCancelledOut(Schema):
+    code: str
+    status: str
+
+
+def _day_out(day: Any, today: dt.date) -> ReceptionDayOut:
+    from minsheng.reception import selectors as reception
+
+    return ReceptionDayOut(
+        id=day.pk,
+        date=day.date,
+        start_time=day.start_time,
+        end_time=day.end_time,
+        place=day.place,
+        form=day.form,
+        form_label=str(day.get_form_display()),
+        organ=day.organ.name,
+        joint_organs=[o.name for o in day.joint_organs.all()],
+        leader=reception.leader_name(day),
+        leader_post=day.leader_post,
+        portfolio=day.portfolio,
+        topics=day.topics,
+        capacity=day.capacity,
+        remaining=day.remaining,
+        bookable=reception.is_bookable(day, today),
+    )
+
+
+@router.get("/reception-days", response={200: list[ReceptionDayOut]}, operation_id="citizen_reception_days")
+def citizen_reception_days_endpoint(request: HttpRequest) -> Any:
+    """The published leader reception days from today on, as the portal's 领导接访日 page shows them
+    (places left, whether online booking is still open)."""
+    from minsheng.reception import selectors as reception
+
+    today = timezone.localdate()
+    return [_day_out(day, today) for day in reception.upcoming_days(today)]
+
+
+@router.post(
+    "/reception-days/{day_id}/appointments",
+    response={201: AppointmentOut, **CITIZEN_ERRORS},
+    operation_id="citizen_appointment_book",
+)
+def citizen_appointment_book_endpoint(request: HttpRequest, day_id: int, payload: AppointmentIn) -> Any:
+    """Book a place on a published reception day, as the portal's form does: until the day
+    before, one booking per phone and day, never beyond capacity (422 ``full``), the portal's
+    submission limit per address (429). Answers the 预约码, also sent by SMS."""
+    from minsheng.portal.security import throttle_take
+    from minsheng.reception import selectors as reception
+    from minsheng.reception.services import appointment_book
+
+    day = reception.public_day(day_id)
+    if day is None:
+        raise NotFound(_("接访日不存在或未发布。"), code="reception_day_not_found")
+    if throttle_take(("submit_ip", client_ip(request))) is None:
+        raise Throttled(_("提交过于频繁，请稍后再试。"))
+    appointment = appointment_book(day.pk, name=payload.name, phone=payload.phone, summary=payload.summary)
+    day = reception.public_day(day.pk) or day  # the places left after this booking
+    out = AppointmentOut(
+        code=appointment.code,
+        status=appointment.status,
+        day=_day_out(day, timezone.localdate()),
+        sms_sent=True,
+    )
+    return Status(201, out)
+
+
+@router.post(
+    "/appointments/cancel",
+    response={200: AppointmentCancelledOut, **CITIZEN_ERRORS},
+    operation_id="citizen_appointment_cancel",
+)
+def citizen_appointment_cancel_endpoint(request: HttpRequest, payload: AppointmentCancelIn) -> Any:
+    """Cancel a booking with its 预约码 and the phone it was booked with; the place goes back to the
+    pool. A wrong code and a wrong phone answer alike (404); each try counts against the portal's
+    limit of failed checks per address (429)."""
+    from minsheng.portal.security import throttle_take
+    from minsheng.reception.services import appointment_cancel
+
+    if throttle_take(("track_fail_ip", client_ip(request))) is None:
+        raise Throttled(_("尝试次数过多，请15分钟后再试。"))
+    appointment = appointment_cancel(payload.code, payload.phone)
+    return AppointmentCancelledOut(code=appointment.code, status=appointment.status)

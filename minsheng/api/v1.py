@@ -120,7 +120,14 @@ def principal_label(auth: Any) -> str | None:
 # Unauthenticated POSTs that keep Idempotency-Key (the citizen API's writes; its `track` is a read
 # and `auth_token` has nothing lasting to repeat): one shared namespace (idempotency.ANONYMOUS).
 ANONYMOUS_KEYED_OPERATIONS = frozenset(
-    {"citizen_submit", "citizen_verification_code", "citizen_rate", "citizen_appeal"}
+    {
+        "citizen_submit",
+        "citizen_verification_code",
+        "citizen_rate",
+        "citizen_appeal",
+        "citizen_appointment_book",
+        "citizen_appointment_cancel",
+    }
 )
 
 

@@ -40,7 +40,7 @@ class AppointmentForm(forms.Form):
 def reception_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     days = [
-        {"d": d, "leader": selectors.leader_name(d), "bookable": d.date > today and d.remaining > 0}
+        {"d": d, "leader": selectors.leader_name(d), "bookable": selectors.is_bookable(d, today)}
         for d in selectors.upcoming_days(today)
     ]
     return render(request, "portal/reception.html", {"days": days})

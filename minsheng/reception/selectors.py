@@ -32,6 +32,12 @@ def public_day(day_id: int) -> ReceptionDay | None:
     return upcoming_days().filter(pk=day_id).first()
 
 
+def is_bookable(day: ReceptionDay, today: dt.date | None = None) -> bool:
+    """Online booking is open until the day before and while places remain (the service
+    ``appointment_book`` enforces the same; this is what the schedule shows)."""
+    return day.date > (today or timezone.localdate()) and day.remaining > 0
+
+
 def leader_name(day: ReceptionDay) -> str:
     user: Any = day.leader
     return str(user.get_full_name() or user.get_username())
