@@ -95,7 +95,10 @@ def test_book_then_cancel_gives_the_place_back(client: Client, world: Any) -> No
     assert wrong_phone.status_code == wrong_code.status_code == 404
     assert wrong_phone.json() == wrong_code.json()  # no oracle: which half was wrong is not told
     cancelled = post(client, "appointments/cancel", {"code": appointment.code.lower(), "phone": PHONE})
-    assert cancelled.status_code == 200 and cancelled.json() == {"code": appointment.code, "status": "cancelled"}
+    assert cancelled.status_code == 200 and cancelled.json() == {
+        "code": appointment.code,
+        "status": "cancelled",
+    }
     day.refresh_from_db()
     assert day.booked == 0
     again = post(client, "appointments/cancel", {"code": appointment.code, "phone": PHONE})
