@@ -7,6 +7,7 @@ Screenshots are kept as artefacts under test-artifacts/screenshots/.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,25 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def shows(page: Any, text: str, timeout: float = 15.0) -> bool:
+    """Whether the page's HTML holds ``text`` within ``timeout`` seconds. A click that submits a
+    form starts a navigation that may not have landed when the next line runs; ``page.content()``
+    read at once can return the old page or, mid-navigation, an empty one (a CI run failed so).
+    Asking again until the text is there (or the time is up) reads the page the click led to."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if text in page.content():
+                return True
+        except PlaywrightError:  # the document is being replaced: ask again
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
 
 
 def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from minsheng.notifications import sms
 from minsheng.petitions.models import Petition
 from minsheng.portal.tests.helpers import PNG
 from minsheng.workflow.models import Deadline
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, screenshot, shows
 from tests.browser.test_portal import fill_contact, fill_matter
 
 OPINION = {
@@ -73,7 +73,7 @@ def sign_in_by_sms(page: Any, base: str, phone: str) -> None:
     page.click("a:has-text('用手机号码登录')")
     page.fill("#id_otp-phone", phone)
     page.click("button[value=send_code]")
-    assert "验证码已发送" in page.content()
+    assert shows(page, "验证码已发送")
     page.fill("#id_otp-code", last_code(phone))
     page.click("button[value=verify_code]")
     page.wait_for_url("**/account/")
@@ -99,9 +99,9 @@ def test_submit_lose_password_sign_in_by_sms_reset_and_read_the_reply(
     code = page.inner_text("#tracking-code").strip()
     password = page.inner_text("#query-password").strip()
     # The SMS was really queued and sent: the page says so only then.
-    assert "已把查询码和查询密码通过短信发送" in page.content()
+    assert shows(page, "已把查询码和查询密码通过短信发送")
     assert any(code in t and password in t for t in texts_to(phone))
-    assert "第三十四条" in page.content()
+    assert shows(page, "第三十四条")
     check(page, "citizen-01-done-phone")
 
     # Lose the password: a new browser session, nothing remembered.
@@ -113,7 +113,7 @@ def test_submit_lose_password_sign_in_by_sms_reset_and_read_the_reply(
     # Set a new query password: sent by SMS, never shown.
     sms.sent_messages.clear()
     page.locator(".petition-card", has_text=code).locator("button:has-text('忘记查询密码')").click()
-    assert "新的查询密码已通过短信发送" in page.content()
+    assert shows(page, "新的查询密码已通过短信发送")
     new = re.search(r"新查询密码为 (\d{6})", "".join(texts_to(phone)))
     assert new is not None and new.group(1) not in page.content()
     check(page, "citizen-03-password-reset-phone")
@@ -154,16 +154,16 @@ def test_submit_lose_password_sign_in_by_sms_reset_and_read_the_reply(
     page.get_by_role("group", name="您对办理结果满意吗？").get_by_label("不满意").check()
     page.fill("#id_comment", "夜间仍有施工。")
     page.click("text=提交评价")
-    assert "谢谢您的评价" in page.content()
+    assert shows(page, "谢谢您的评价")
     page.click("a:has-text('申请复查')")
-    assert "A市人民政府" in page.content() and "30日内提出复查意见" in page.content()
+    assert shows(page, "A市人民政府") and shows(page, "30日内提出复查意见")
     check(page, "citizen-05-review-request-phone")
     page.fill("#id_reasons", "处理意见没有落实，夜间仍在施工。")
     page.set_input_files(
         "#id_attachments", files=[{"name": "夜间施工照片.png", "mimeType": "image/png", "buffer": PNG}]
     )
     page.click("text=提交申请")
-    assert "您的申请已提交" in page.content()
+    assert shows(page, "您的申请已提交")
     petition.refresh_from_db()
     assert petition.state == "review_requested"
     assert petition.attachments.count() == 1  # the evidence file, filed encrypted on the petition
@@ -203,4 +203,4 @@ def test_phone_call_registered_by_staff_then_found_by_sms_sign_in(
     check(phone_page, "citizen-07-caller-finds-petition-phone")
     phone_page.click(f"a:has-text('{petition.title}')")
     phone_page.wait_for_url(f"**/track/{petition.tracking_code}/")
-    assert petition.title in phone_page.content()
+    assert shows(phone_page, petition.title)

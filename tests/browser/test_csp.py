@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.browser.conftest import shows
 from tests.browser.test_portal import fill_contact, fill_matter
 from tests.browser.test_workbench import login
 
@@ -61,7 +62,7 @@ def test_portal_home_and_submit_flow(watched: Any, live_server: Any, world: Any)
     clean(page)
     fill_contact(page, "13900139001", "王五")
     page.click("button[value=continue]")
-    assert "可能由哪个机关办理" in page.content()
+    assert shows(page, "可能由哪个机关办理")
     clean(page)
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from minsheng.notifications import sms
 from minsheng.petitions.models import Petition
 from minsheng.portal.tests.helpers import PDF, PNG
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, screenshot, shows
 
 OPINION = {
     "outcome": "partial_support",
@@ -120,7 +120,7 @@ def test_submit_track_rate_appeal_in_chinese(
     check(page, "portal-submit-step2-desktop")
     page.click("button[value=continue]")
 
-    assert "可能由哪个机关办理" in page.content()
+    assert shows(page, "可能由哪个机关办理")
     # Night-time construction noise: 环境保护 (噪声污染防治) or 城乡建设 (the works), both defensible.
     assert any(o in page.content() for o in ("A市生态环境局", "A市住房和城乡建设局", "A3区人民政府"))
     page.set_input_files(
@@ -152,6 +152,7 @@ def test_submit_track_rate_appeal_in_chinese(
     phone_page.fill("#id_tracking_code", code.lower())
     phone_page.fill("#id_password", password)
     phone_page.click("button.button")
+    assert shows(phone_page, "已转送A市住房和城乡建设局办理")  # the detail has landed
     body = phone_page.content()
     for text in (
         "已转送A市住房和城乡建设局办理",
@@ -169,24 +170,24 @@ def test_submit_track_rate_appeal_in_chinese(
     phone_page.get_by_role("group", name="您对办理结果满意吗？").get_by_label("不满意").check()
     phone_page.fill("#id_comment", "夜间仍有施工。")
     phone_page.click("text=提交评价")
-    assert "谢谢您的评价" in phone_page.content()
+    assert shows(phone_page, "谢谢您的评价")
     assert petition.ratings.get().value == "unsatisfied"
 
     # Appeal: request a review while the window is open.
     phone_page.click("a:has-text('申请复查')")
-    assert "申请期限" in phone_page.content()
+    assert shows(phone_page, "申请期限")
     check(phone_page, "portal-appeal-phone")
     phone_page.fill("#id_reasons", "处理意见没有落实，夜间仍在施工。")
     phone_page.click("text=提交申请")
-    assert "您的申请已提交" in phone_page.content()
+    assert shows(phone_page, "您的申请已提交")
     petition.refresh_from_db()
     assert petition.state == "review_requested"
-    assert "复查答复期限" in phone_page.content()
+    assert shows(phone_page, "复查答复期限")
 
     # The printable opinion.
     page.goto(f"{base}/track/{code}/")
     page.click("text=打印版 >> nth=-1")
-    assert OPINION["legal_basis"] in page.content()
+    assert shows(page, OPINION["legal_basis"])
     check(page, "portal-document-desktop")
 
 
@@ -197,7 +198,7 @@ def test_submit_in_english_and_recheck(
     phone_page.goto(base + "/")
     with phone_page.expect_navigation():  # the switch posts and reloads; wait, or the next step races it
         phone_page.click("button:has-text('English')")
-    assert "Petition online" in phone_page.content()
+    assert shows(phone_page, "Petition online")
     check(phone_page, "portal-home-en-phone")
     phone_page.click("text=Start now")
     fill_matter(
@@ -210,12 +211,12 @@ def test_submit_in_english_and_recheck(
     fill_contact(phone_page, "13900139002", "Li Lei")
     check(phone_page, "portal-submit-step2-en-phone")
     phone_page.press("#id_address", "Enter")  # keyboard: implicit submission continues
-    assert "Who will probably handle it" in phone_page.content()
+    assert shows(phone_page, "Who will probably handle it")
     phone_page.check("#id_truthful")
     phone_page.check("#id_privacy")
     check(phone_page, "portal-submit-step3-en-phone")
     phone_page.click("text=Submit a petition >> nth=-1")
-    assert "Your petition has been submitted" in phone_page.content()
+    assert shows(phone_page, "Your petition has been submitted")
     code = phone_page.inner_text("#tracking-code").strip()
     password = phone_page.inner_text("#query-password").strip()
     check(phone_page, "portal-submit-done-en-phone")
@@ -231,17 +232,17 @@ def test_submit_in_english_and_recheck(
     page.fill("#id_password", "000000")
     with page.expect_navigation():
         page.click("button.button")
-    assert "The tracking code or query password is wrong" in page.content()
+    assert shows(page, "The tracking code or query password is wrong")
     check(page, "portal-track-error-en-desktop")
     page.fill("#id_tracking_code", code)
     page.fill("#id_password", password)
     page.click("button.button")
-    assert "Forwarded to" in page.content() and "Reply due" in page.content()
+    assert shows(page, "Forwarded to") and shows(page, "Reply due")
     check(page, "portal-track-detail-en-desktop")
 
     page.get_by_role("group", name="Are you satisfied with how").get_by_label("Satisfied", exact=True).check()
     page.click("text=Send rating")
-    assert "Thank you for your rating" in page.content()
+    assert shows(page, "Thank you for your rating")
 
     page.click("a:has-text('Request a review')")
     page.fill("#id_reasons", "The work continues at night.")
@@ -255,14 +256,14 @@ def test_submit_in_english_and_recheck(
         **{**OPINION, "outcome": "upheld"},
     )
     page.goto(f"{base}/track/{code}/")
-    assert "Request a re-review" in page.content()
+    assert shows(page, "Request a re-review")
     page.click("a:has-text('Request a re-review')")
     check(page, "portal-recheck-en-desktop")
     page.fill("#id_reasons", "I still disagree.")
     page.click("text=Submit request")
     petition.refresh_from_db()
     assert petition.state == "recheck_requested"
-    assert "Re-review requested" in page.content()
+    assert shows(page, "Re-review requested")
 
 
 @pytest.mark.parametrize("path", ["/guide/", "/legal/", "/faq/", "/privacy/", "/stats/", "/account/login/"])
@@ -299,14 +300,14 @@ def test_citizen_login_and_my_petitions(live_server: Any, page: Any, world: Any)
     page.fill("#id_name", "赵六")
     page.fill("#id_phone", "13900139003")
     page.click("button[value=continue]")  # phone verified at sign-in
-    assert "劳动争议仲裁" in page.content()  # guidance to the legal channel, not a refusal
+    assert shows(page, "劳动争议仲裁")  # guidance to the legal channel, not a refusal
     check(page, "portal-submit-legal-guidance-desktop")
     page.check("#id_truthful")
     page.check("#id_privacy")
     page.click("text=提交信访事项 >> nth=-1")
     code = page.inner_text("#tracking-code").strip()
     page.goto(base + "/account/")
-    assert code in page.content()
+    assert shows(page, code)
     check(page, "portal-my-petitions-desktop")
 
 
