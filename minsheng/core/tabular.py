@@ -40,5 +40,10 @@ def csv_delimiter(text: str) -> str:
 
 
 def dict_reader(text: str) -> csv.DictReader[str]:
-    """A ``csv.DictReader`` over ``text`` with its delimiter detected (records may span lines)."""
-    return csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
+    """A ``csv.DictReader`` over ``text`` with its delimiter detected (records may span lines) and
+    the header names stripped of surrounding blanks (``"留言编号 "`` from a spreadsheet is
+    ``留言编号``)."""
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
+    if reader.fieldnames is not None:
+        reader.fieldnames = [name.strip() if isinstance(name, str) else name for name in reader.fieldnames]
+    return reader

@@ -26,6 +26,7 @@ COL_TEXT = "留言详情"
 COL_LIKES = "点赞数"
 COL_DISLIKES = "反对数"
 COL_CATEGORY = "一级分类"
+COL_CATEGORY_TIPDM = "一级标签"  # the same column as named in the TipDM release
 
 
 class MessageFileError(ValueError):
@@ -98,7 +99,7 @@ def read_messages(rows: Iterable[dict[str, str]]) -> list[Message]:
                 day,
                 _int_or_zero(row.get(COL_LIKES), column=COL_LIKES, line=line),
                 _int_or_zero(row.get(COL_DISLIKES), column=COL_DISLIKES, line=line),
-                (row.get(COL_CATEGORY) or "").strip(),
+                (row.get(COL_CATEGORY) or row.get(COL_CATEGORY_TIPDM) or "").strip(),
             )
         )
     all_int = all(r[0].lstrip("-").isdigit() for r in raw)

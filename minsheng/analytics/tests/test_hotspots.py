@@ -177,6 +177,12 @@ def test_load_csv(tmp_path: Path) -> None:
     recs = load_messages_csv(p)
     assert [r.id for r in recs] == [7, 8]
     assert recs[0].day == date(2019, 4, 25) and recs[0].likes == 3 and recs[0].dislikes == 1
+    p.write_text(  # the TipDM release: tabs, 一级标签, a blank after a header name
+        "留言编号\t留言主题 \t留言时间\t一级标签\n9\tA市某路积水\t2019/8/19 11:34:04\t城乡建设\n",
+        encoding="utf-8",
+    )
+    (rec,) = load_messages_csv(p)
+    assert (rec.id, rec.title, rec.day, rec.category) == (9, "A市某路积水", date(2019, 8, 19), "城乡建设")
     p.write_text("留言编号,留言主题,留言时间\nx1,t,2019-01-01\n8,t,2019-01-02\n", encoding="utf-8")
     assert [r.id for r in load_messages_csv(p)] == ["x1", "8"]
     p.write_text("留言编号,留言主题,留言时间\n1,t,yesterday\n", encoding="utf-8")

@@ -30,6 +30,12 @@ def test_reads_every_export(tmp_path: Path, encoding: str, delimiter: str, zippe
     assert rows == [{"留言主题": "路灯不亮", "留言详情": "桂花路路灯坏了，\n晚上很黑"}]
 
 
+def test_header_names_lose_surrounding_blanks(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text(" 留言主题 ,留言详情\t\n路灯不亮,很黑\n", encoding="utf-8")
+    assert list(dict_reader(read_text(path))) == [{"留言主题": "路灯不亮", "留言详情": "很黑"}]
+
+
 def test_delimiter_prefers_comma() -> None:
     assert csv_delimiter("a,b\tc\n1,2") == ","
     assert csv_delimiter("a\tb;c\n") == "\t"

@@ -83,7 +83,7 @@ REPLY_COL = "答复意见"
 _ALIASES = {
     TITLE_COL: ("title",),
     BODY_COL: ("body", "content"),
-    LABEL_COL: ("label", "category"),
+    LABEL_COL: ("一级标签", "label", "category"),  # 一级标签: the TipDM release names it so
     REPLY_COL: ("reply",),
 }
 

@@ -166,6 +166,13 @@ def test_read_rows(tmp_path: Path) -> None:
         read_rows(tmp_path / "nope.csv")
 
 
+def test_read_rows_takes_the_tipdm_release_header(tmp_path: Path) -> None:
+    """The TipDM release names the label 一级标签; spreadsheets leave blanks around header names."""
+    path = tmp_path / "tipdm.tsv"
+    path.write_text("留言编号\t留言主题 \t 留言详情\t一级标签\n1\t标题\t正文\t教育文体\n", encoding="utf-8")
+    assert read_rows(path) == [{"留言主题": "标题", "留言详情": "正文", "一级分类": "教育文体"}]
+
+
 @pytest.mark.parametrize(
     ("encoding", "delimiter"), [("gb18030", ","), ("utf-8-sig", ","), ("utf-8", "\t"), ("gbk", ";")]
 )
