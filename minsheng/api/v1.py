@@ -47,6 +47,8 @@ from minsheng.petitions.selectors import (
     HIDDEN,
     PetitionFilters,
     access_petition,
+    next_due_of,
+    page_rows,
     petition_list,
     petitioner_view,
     registered_petition_for,
@@ -833,6 +835,7 @@ def _detail(
     read them already (oldest first, with actor and organ), else they are read here."""
     if events is None:
         events = _all_events(p)
+    rows = list(p.deadlines.select_related("organ").order_by("created_at", "pk"))
     deadlines = [
         DeadlineOut(
             rule=d.rule,
@@ -846,7 +849,7 @@ def _detail(
             met_at=d.met_at,
             organ=d.organ.name if d.organ else None,
         )
-        for d in p.deadlines.select_related("organ").order_by("created_at", "pk")
+        for d in rows
     ]
     timeline = [
         EventOut(
@@ -864,7 +867,7 @@ def _detail(
         if event_visible_to(http.auth, e)  # type: ignore[attr-defined]
     ]
     actions = _actions_for(http, p)
-    next_due = min((d.statutory_due for d in deadlines if d.status == "open"), default=None)
+    next_due = next_due_of(rows)  # the list's definition: open, or breached and not yet met
     return _petition_out(
         http,
         p,
@@ -1110,7 +1113,7 @@ def petition_list_endpoint(request: HttpRequest, filters: Query[ListQuery]) -> A
     if filters.cursor is not None:
         return _cursor_page(request, qs, filters, count)
     start = (filters.page - 1) * filters.page_size
-    rows = list(qs[start : start + filters.page_size])
+    rows = page_rows(qs, start, start + filters.page_size)
     more = start + len(rows) < count
     return PetitionPage(
         count=count,

@@ -34,6 +34,7 @@ from minsheng.petitions.access_log import can_read_access_log
 from minsheng.petitions.attachments import attachments_for
 from minsheng.petitions.models import Channel, Nature, Petition, State, flag_condition
 from minsheng.petitions.selectors import (
+    PagedRows,
     PetitionFilters,
     access_petition,
     can_see_identity,
@@ -146,7 +147,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _page(request: HttpRequest, qs: QuerySet[Petition]) -> Any:
     qs = qs.select_related("caseworker", "leader_in_charge")
-    paginator = Paginator(qs, PAGE_SIZE)
+    paginator: Paginator[Petition] = Paginator(PagedRows(qs), PAGE_SIZE)  # type: ignore[arg-type]
     # "abc" or "-1" is a bad link (400); a number past the end shows the last page
     return paginator.get_page(int_param(request.GET.get("page"), "page", minimum=1, maximum=1_000_000))
 
