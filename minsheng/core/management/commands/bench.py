@@ -22,6 +22,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "hot-issues": ("bench-hot-issues", "hot-issue grouping over N synthetic messages (time, memory)"),
     "crash": ("bench-crash", "crash drill: SIGKILL servers and workers under load, then check durability"),
     "similar": ("bench-similar", "the similarity index against datasketch's MinHashLSH"),
+    "reads": ("bench-reads", "staff reads through the API stack: worklist pages and case files, per user"),
     "seed": ("bench-seed", "generate a realistic petition history of N petitions (bulk, for 1 M / 10 M)"),
 }
 
