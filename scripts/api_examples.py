@@ -684,21 +684,46 @@ def citizen_booking(run: Runner, *, cancel: bool) -> Example:
     phone = "13912345679"
     booking = {"name": "赵六", "phone": phone, "summary": "小区停车位被开发商强制捆绑销售，请求督促整改。"}
     if not cancel:
+        import re as _re
+
+        from minsheng.notifications import sms
+
         path = f"{PREFIX}/citizen/reception-days/{{day_id}}/appointments"
+        proved: dict[str, Any] = {**booking, "code": ""}
+
+        def prove() -> None:
+            sms.sent_messages.clear()
+            run.client.post(
+                f"{PREFIX}/citizen/verification-codes",
+                {"phone": phone, "purpose": "reception"},
+                content_type="application/json",
+            )
+            text = next(t for ph, t in reversed(sms.sent_messages) if ph == phone)
+            match = _re.search(r"\d{6}", text)
+            proved["code"] = match.group(0) if match else ""
+
         example = Example(
             "POST",
             path,
             path.replace("{day_id}", str(day.pk)),
             None,
-            body=booking,
+            body=proved,
             headers={"Idempotency-Key": "3c7e9b21-5a4d-4f6e-9c8b-1d2e3f4a5b6c"},
+            note='after POST /citizen/verification-codes with `"purpose": "reception"`: `code` is the '
+            "six digits of the SMS",
         )
-        return run.send(example)
+        return run.send(example, prepare=prove)
     path = f"{PREFIX}/citizen/appointments/cancel"
     body: dict[str, Any] = {"code": "", "phone": phone}
 
     def prepare() -> None:
-        body["code"] = appointment_book(day.pk, **booking).code
+        body["code"] = appointment_book(
+            day.pk,
+            name=booking["name"],
+            phone=booking["phone"],
+            summary=booking["summary"],
+            phone_verified=True,
+        ).code
 
     example = Example(
         "POST",

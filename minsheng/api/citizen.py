@@ -164,6 +164,11 @@ def citizen_appeal_endpoint(request: HttpRequest, payload: AppealIn) -> Any:
 
 class CodeIn(Schema):
     phone: str = Field(min_length=1, max_length=20, description="手机号码")
+    purpose: Literal["submit", "reception"] = Field(
+        "submit",
+        description="what the code proves the phone for: an online petition (submit) or a leader "
+        "reception booking (reception); a code serves only its purpose",
+    )
 
 
 class CodeSentOut(Schema):
@@ -196,7 +201,7 @@ def citizen_verification_code_endpoint(request: HttpRequest, payload: CodeIn) ->
     form.is_valid()
     if "phone" in form.errors:
         raise InvalidInput(str(form.errors["phone"][0]), field="phone")
-    error = send_code(request, form.cleaned_data["phone"], "submit")
+    error = send_code(request, form.cleaned_data["phone"], payload.purpose)
     if error:
         raise Throttled(error)
     return Status(202, CodeSentOut(sent=True, expires_in=OTP_TTL_SECONDS))
@@ -343,6 +348,12 @@ class AppointmentIn(Schema):
     summary: str = Field(
         min_length=1, max_length=2000, description="the matter in a few sentences (at least 5 characters)"
     )
+    code: str = Field(
+        "",
+        max_length=6,
+        description="the SMS code sent to the phone (POST /verification-codes with purpose "
+        "reception): nothing about the phone is answered before it is proved",
+    )
 
 
 class AppointmentOut(Schema):
@@ -403,17 +414,29 @@ def citizen_reception_days_endpoint(request: HttpRequest) -> Any:
 def citizen_appointment_book_endpoint(request: HttpRequest, day_id: int, payload: AppointmentIn) -> Any:
     """Book a place on a published reception day, as the portal's form does: until the day
     before, one booking per phone and day, never beyond capacity (422 ``full``), the portal's
-    submission limit per address (429). Answers the 预约码, also sent by SMS."""
-    from minsheng.portal.security import throttle_take
+    submission limit per address (429). The phone must be proved first with an SMS code
+    (``purpose: reception``); a missing or wrong code answers 422 ``phone_unverified`` whatever
+    phone was given, and only then is "already booked for this day" said. Answers the 预约码,
+    also sent by SMS."""
+    from minsheng.portal.security import otp_check, throttle_take
+    from minsheng.portal.submission import otp_error
     from minsheng.reception import selectors as reception
-    from minsheng.reception.services import appointment_book
+    from minsheng.reception.services import appointment_book, appointment_clean
 
     day = reception.public_day(day_id)
     if day is None:
         raise NotFound(_("接访日不存在或未发布。"), code="reception_day_not_found")
+    booking = appointment_clean(name=payload.name, phone=payload.phone, summary=payload.summary)
+    if not payload.code.strip():
+        raise InvalidInput(_("请先获取并填写短信验证码。"), field="code", code="phone_unverified")
+    proof = otp_check(booking.phone, "reception", payload.code)
+    if not proof.ok:
+        raise InvalidInput(otp_error(proof.reason), field="code", code="phone_unverified")
     if throttle_take(("submit_ip", client_ip(request))) is None:
         raise Throttled(_("提交过于频繁，请稍后再试。"))
-    appointment = appointment_book(day.pk, name=payload.name, phone=payload.phone, summary=payload.summary)
+    appointment = appointment_book(
+        day.pk, name=booking.name, phone=booking.phone, summary=booking.summary, phone_verified=True
+    )
     day = reception.public_day(day.pk) or day  # the places left after this booking
     out = AppointmentOut(
         code=appointment.code,

@@ -8,17 +8,30 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from minsheng.core.crypto import mask_phone
 from minsheng.core.errors import ApplicationError
-from minsheng.portal.security import client_ip, throttle_take
+from minsheng.portal.security import (
+    client_ip,
+    mark_phone_verified,
+    otp_check,
+    phone_verified,
+    throttle_take,
+)
+from minsheng.portal.submission import otp_error, send_code
 from minsheng.reception import selectors
-from minsheng.reception.services import appointment_book, appointment_cancel
+from minsheng.reception.services import appointment_book, appointment_cancel, appointment_clean
 
 BOOKED = "portal_reception_booked"
+# What was typed before "send code" (name, phone, summary — never the code), so the page shown
+# after the post/redirect/get still holds it.
+TYPED = "portal_reception_typed"
+OTP_PURPOSE = "reception"
 
 
 class AppointmentForm(forms.Form):
@@ -35,6 +48,13 @@ class AppointmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("简要说明您要反映的问题和请求，接访当天可详细陈述。"),
     )
+    code = forms.CharField(
+        label=gettext_lazy("短信验证码"),
+        max_length=6,
+        required=False,
+        help_text=gettext_lazy("确认手机号码归您本人使用；预约结果只告知手机号码的持有人。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 def reception_list(request: HttpRequest) -> HttpResponse:
@@ -46,27 +66,77 @@ def reception_list(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/reception.html", {"days": days})
 
 
+def _book(request: HttpRequest, day_pk: int, form: AppointmentForm, action: str) -> HttpResponse | None:
+    """The booking form's two actions: send the SMS code to the phone, or book with it. The
+    answer about the phone itself (already booked for this day) is given only once the phone was
+    proved; the fields are checked first so a mistyped summary does not spend the code."""
+    data = form.cleaned_data
+    try:
+        booking = appointment_clean(name=data["name"], phone=data["phone"], summary=data["summary"])
+    except ApplicationError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return None
+    if action == "send_code" and data.get("code"):
+        action = "book"  # Enter in the code field submits with the first button ("send code").
+    if action == "send_code":
+        error = send_code(request, booking.phone, OTP_PURPOSE)
+        if error:
+            form.add_error("phone", error)
+            return None
+        request.session[TYPED] = {
+            "day": day_pk,
+            "name": booking.name,
+            "phone": booking.phone,
+            "summary": booking.summary,
+        }
+        messages.info(request, _("验证码已发送到 %(p)s，10分钟内有效。") % {"p": mask_phone(booking.phone)})
+        return redirect(reverse("portal:reception_book", args=[day_pk]) + "?sent=1")
+    if not phone_verified(request, booking.phone):
+        if not data.get("code"):
+            form.add_error("code", _("请先获取并填写短信验证码。"))
+            return None
+        result = otp_check(booking.phone, OTP_PURPOSE, data["code"])
+        if not result.ok:
+            form.add_error("code", otp_error(result.reason))
+            return None
+        mark_phone_verified(request, booking.phone)
+    if throttle_take(("submit_ip", client_ip(request))) is None:
+        form.add_error(None, _("提交过于频繁，请稍后再试。"))
+        return None
+    try:
+        appt = appointment_book(
+            day_pk, name=booking.name, phone=booking.phone, summary=booking.summary, phone_verified=True
+        )
+    except ApplicationError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return None
+    request.session.pop(TYPED, None)
+    request.session[BOOKED] = appt.pk
+    return redirect("portal:reception_booked")
+
+
 @require_http_methods(["GET", "POST"])
 def reception_book(request: HttpRequest, pk: int) -> HttpResponse:
     day = selectors.public_day(pk)
     if day is None:
         raise Http404(_("接访日不存在或未发布。"))
-    form = AppointmentForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if throttle_take(("submit_ip", client_ip(request))) is None:
-            form.add_error(None, _("提交过于频繁，请稍后再试。"))
-        else:
-            try:
-                appt = appointment_book(day.pk, **form.cleaned_data)
-            except ApplicationError as exc:
-                if exc.field in form.fields:
-                    form.add_error(exc.field, exc.message)
-                else:
-                    form.add_error(None, exc.message)
-            else:
-                request.session[BOOKED] = appt.pk
-                return redirect("portal:reception_booked")
-    context = {"d": day, "leader": selectors.leader_name(day), "form": form}
+    if request.method == "POST":
+        form = AppointmentForm(request.POST)
+        if form.is_valid():
+            response = _book(request, day.pk, form, request.POST.get("action", "book"))
+            if response is not None:
+                return response
+    else:
+        typed = request.session.get(TYPED) or {}
+        form = AppointmentForm(initial=typed if typed.get("day") == day.pk else {})
+    phone = str((form.data.get("phone") if form.is_bound else form.initial.get("phone")) or "")
+    context = {
+        "d": day,
+        "leader": selectors.leader_name(day),
+        "form": form,
+        "code_sent": request.GET.get("sent") == "1",
+        "phone_verified": bool(phone) and phone_verified(request, phone),
+    }
     return render(request, "portal/reception_book.html", context)
 
 

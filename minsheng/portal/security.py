@@ -220,3 +220,17 @@ def extension_for(content_type: str) -> str:
         if ctype == content_type:
             return ext
     return ".bin"
+
+
+# Phones this browser session proved with an SMS code (keyed, at most five): one proof serves the
+# online submission and the reception booking alike, until the session ends.
+VERIFIED_PHONES = "portal_verified_phones"
+
+
+def phone_verified(request: HttpRequest, phone: str) -> bool:
+    return phone_key(phone) in request.session.get(VERIFIED_PHONES, [])
+
+
+def mark_phone_verified(request: HttpRequest, phone: str) -> None:
+    keys = [k for k in request.session.get(VERIFIED_PHONES, []) if k != phone_key(phone)]
+    request.session[VERIFIED_PHONES] = [*keys[-4:], phone_key(phone)]

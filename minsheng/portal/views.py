@@ -47,8 +47,10 @@ from minsheng.portal.forms import (
 )
 from minsheng.portal.security import (
     client_ip,
+    mark_phone_verified,
     otp_check,
     phone_key,
+    phone_verified,
     throttle_blocked,
     throttle_hit,
     throttle_take,
@@ -73,7 +75,6 @@ CONTACT = "portal_submit_contact"
 # What was typed on the contact step (name, phone, address — never the ID number or the code), so
 # that a reload or coming back to the step keeps it.
 CONTACT_TYPED = "portal_submit_contact_typed"
-VERIFIED = "portal_verified_phones"
 DONE = "portal_submit_done"
 TRACKED = "portal_tracked"
 CITIZEN_PREFIX = "citizen-"
@@ -98,15 +99,6 @@ def _citizen_petitions(citizen: User) -> Any:
     """Every petition registered with the citizen's phone, on any channel, before or after the
     account existed (blind index), and those linked to the account."""
     return phone_holder_petitions(_citizen_phone_index(citizen), citizen)
-
-
-def _verified(request: HttpRequest, phone: str) -> bool:
-    return phone_key(phone) in request.session.get(VERIFIED, [])
-
-
-def _mark_verified(request: HttpRequest, phone: str) -> None:
-    keys = [k for k in request.session.get(VERIFIED, []) if k != phone_key(phone)]
-    request.session[VERIFIED] = [*keys[-4:], phone_key(phone)]
 
 
 def _tracked_codes(request: HttpRequest) -> list[str]:
@@ -229,13 +221,13 @@ def submit_contact(request: HttpRequest) -> HttpResponse:
                     # Post/redirect/get: a reload shows the page again, never sends another code.
                     return redirect(reverse("portal:submit_contact") + "?sent=1")
             else:
-                if not _verified(request, phone):
+                if not phone_verified(request, phone):
                     if not data.get("code"):
                         form.add_error("code", _("请先获取并填写短信验证码。"))
                     else:
                         result = otp_check(phone, "submit", data["code"])
                         if result.ok:
-                            _mark_verified(request, phone)
+                            mark_phone_verified(request, phone)
                         else:
                             form.add_error("code", otp_error(result.reason))
                 if not form.errors:
@@ -256,7 +248,7 @@ def submit_contact(request: HttpRequest) -> HttpResponse:
         "form": form,
         "step": 2,
         "code_sent": code_sent,
-        "phone_verified": bool(phone_value) and _verified(request, phone_value),
+        "phone_verified": bool(phone_value) and phone_verified(request, phone_value),
         "allow_anonymous": allow_anonymous,
     }
     return render(request, "portal/submit_contact.html", context)
@@ -337,7 +329,7 @@ def _register(
     bureau: Organ,
 ) -> tuple[Petition, str, bool]:
     anonymous = bool(contact.get("anonymous"))
-    if not anonymous and not _verified(request, contact["phone"]):
+    if not anonymous and not phone_verified(request, contact["phone"]):
         raise InvalidInput(_("手机号码尚未验证，请返回上一步获取验证码。"), field="phone")
     return online_register(draft, contact, region, accused, suggestion, bureau, citizen=_citizen(request))
 
@@ -645,7 +637,7 @@ def account_login(request: HttpRequest) -> HttpResponse:
                         user = _citizen_for_phone(phone, create=True)
                         assert user is not None
                         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                        _mark_verified(request, phone)
+                        mark_phone_verified(request, phone)
                         return redirect("portal:my_petitions")
                     code_form.add_error("code", otp_error(result.reason))
         elif action == "password":
@@ -666,7 +658,7 @@ def account_login(request: HttpRequest) -> HttpResponse:
                     ):
                         attempt.refund()
                         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                        _mark_verified(request, phone)
+                        mark_phone_verified(request, phone)
                         return redirect("portal:my_petitions")
                     password_form.add_error(
                         None, _("手机号码或密码不正确。还没有设置密码？请使用短信验证码登录。")

@@ -57,7 +57,9 @@ def build_reception_demo(world: DemoWorld, now: dt.datetime | None = None) -> in
             now=moment,
         )
         for name, phone, summary in BOOKINGS:
-            rs.appointment_book(upcoming.pk, name=name, phone=phone, summary=summary, now=moment)
+            rs.appointment_book(
+                upcoming.pk, name=name, phone=phone, summary=summary, now=moment, phone_verified=True
+            )
         held = rs.day_create(
             rs.DayInput(
                 organ=gov,
@@ -80,6 +82,7 @@ def build_reception_demo(world: DemoWorld, now: dt.datetime | None = None) -> in
             phone="13700000011",
             summary="物业公司擅自提高物业费，业主委员会多次反映无果",
             now=moment - dt.timedelta(days=3),
+            phone_verified=True,
         )
         walk = rs.walk_in_register(
             held.pk,

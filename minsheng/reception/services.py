@@ -24,6 +24,7 @@ from minsheng.core.errors import Forbidden, InvalidInput, NotFound
 from minsheng.notifications.services import outbox_send_direct
 from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.orgs.selectors import is_admin, memberships_of
+from minsheng.petitions.citizen_access import canonical_phone
 from minsheng.petitions.models import Channel, Nature, Petition
 from minsheng.petitions.services import PetitionerInput, RegistrationInput
 from minsheng.reception.models import (
@@ -78,7 +79,7 @@ def _text(value: str | None, name: str, label: str, *, max_length: int, required
 
 
 def _mobile(value: str | None, *, required: bool) -> str:
-    phone = "".join((value or "").split())
+    phone = canonical_phone("".join((value or "").split()))
     if not phone and not required:
         return ""
     if not _MOBILE_RE.match(phone):
@@ -223,17 +224,48 @@ def _new_code() -> str:
             return code
 
 
-def appointment_book(
-    day_id: int, *, name: str, phone: str, summary: str, now: dt.datetime | None = None
-) -> Appointment:
-    """A citizen's online booking. Capacity is taken by a compare-and-set update
-    (``booked < capacity``), so concurrent bookings can never exceed it on any database."""
-    moment = now or timezone.now()
+@dataclass(frozen=True)
+class AppointmentInput:
+    """A citizen's booking as checked: the phone in its canonical 11-digit form."""
+
+    name: str
+    phone: str
+    summary: str
+
+
+def appointment_clean(*, name: str, phone: str, summary: str) -> AppointmentInput:
+    """Check a booking's fields (clear error, nothing changed). Interfaces call it before they
+    spend the SMS code that proves the phone, so a mistyped summary does not burn the code."""
     clean_name = _text(name, "name", _("姓名"), max_length=50)
     clean_phone = _mobile(phone, required=True)
     clean_summary = _text(summary, "summary", _("反映事项摘要"), max_length=2000)
     if len(clean_summary) < 5:
         raise InvalidInput(_("请简要说明反映的事项（至少5个字）。"), field="summary")
+    return AppointmentInput(name=clean_name, phone=clean_phone, summary=clean_summary)
+
+
+def appointment_book(
+    day_id: int,
+    *,
+    name: str,
+    phone: str,
+    summary: str,
+    phone_verified: bool,
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """A citizen's online booking. The phone must have been proved by the citizen (an SMS code,
+    checked by the interface: ``phone_verified``) before anything about it is answered: "this
+    phone has already booked this day" is said only to the phone's holder, never to someone who
+    merely typed the number (no oracle on who is coming to see a leader). Capacity is taken by a
+    compare-and-set update (``booked < capacity``), so concurrent bookings can never exceed it on
+    any database."""
+    moment = now or timezone.now()
+    booking = appointment_clean(name=name, phone=phone, summary=summary)
+    if not phone_verified:
+        raise InvalidInput(
+            _("请先获取并填写短信验证码，以确认手机号码。"), field="code", code="phone_unverified"
+        )
+    clean_name, clean_phone, clean_summary = booking.name, booking.phone, booking.summary
     index = blind_index(clean_phone)
     with transaction.atomic():
         day = ReceptionDay.objects.filter(pk=day_id, status=ReceptionDay.Status.PUBLISHED).first()

@@ -11,9 +11,11 @@ import time_machine
 from django.core.cache import cache
 from django.utils import timezone
 
+from minsheng.notifications import sms
 from minsheng.reception.models import Appointment, ReceptionDay
 from minsheng.stability.models import MajorDecision
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, screenshot, shows
+from tests.browser.test_citizen_recovery import last_code
 from tests.browser.test_workbench import login
 
 
@@ -45,8 +47,15 @@ def test_reception_day_appointment_walk_in_registered(page: Any, live_server: An
     page.fill("#id_name", "张三")
     page.fill("#id_phone", "13900001111")
     page.fill("#id_summary", "小区停车位被物业出租给外来车辆，业主无处停车")
+    sms.sent_messages.clear()
     with page.expect_navigation():
-        page.click("main form button[type=submit]")
+        page.click("button[value=send_code]")
+    assert shows(page, "验证码已发送")
+    assert page.input_value("#id_summary") == "小区停车位被物业出租给外来车辆，业主无处停车"
+    page.fill("#id_code", last_code("13900001111"))
+    screenshot(page, "reception-02a-portal-code")
+    with page.expect_navigation():
+        page.click("button[value=book]")
     code = page.locator("#appointment-code").inner_text()
     assert code == Appointment.objects.get().code
     screenshot(page, "reception-02-portal-booked")

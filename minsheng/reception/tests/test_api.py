@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 def test_reception_days_and_decisions_read(world: Any, register: Any) -> None:
     day = _day(world, "2026-03-06")
     with time_machine.travel(at("2026-03-03"), tick=False):
-        rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题")
+        rs.appointment_book(
+            day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题", phone_verified=True
+        )
     district = Region.objects.filter(parent=world.city).order_by("code").first()
     assert district is not None
     register(title="房屋征收补偿过低", request="请求提高补偿", region=district)

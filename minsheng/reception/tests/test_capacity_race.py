@@ -32,7 +32,11 @@ def test_concurrent_bookings_never_exceed_capacity(transactional_db: Any, world:
         try:
             barrier.wait()
             rs.appointment_book(
-                day.pk, name=f"群众{i}", phone=f"1390000{i:04d}", summary="小区停车难问题反映"
+                day.pk,
+                name=f"群众{i}",
+                phone=f"1390000{i:04d}",
+                summary="小区停车难问题反映",
+                phone_verified=True,
             )
             result = "ok"
         except InvalidInput as exc:

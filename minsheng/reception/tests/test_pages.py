@@ -4,6 +4,7 @@ register the matter), 包案 on the petition page, and the 下访 page with its 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from minsheng.notifications import sms
 from minsheng.reception.models import Appointment, CaseOwnership, OutreachVisit, ReceptionDay
 
 pytestmark = pytest.mark.django_db
@@ -65,13 +67,27 @@ def test_day_to_registered_petition_through_the_pages(world: Any) -> None:
             {"name": "张三", "phone": "123", "summary": "小区停车难问题"},
         )
         assert "请填写11位手机号码" in bad.content.decode()
-        ok = citizen.post(
-            reverse("portal:reception_book", args=[day.pk]),
-            {"name": "张三", "phone": "13900001111", "summary": "小区停车难问题"},
-            follow=True,
-        )
+        book_url = reverse("portal:reception_book", args=[day.pk])
+        typed = {"name": "张三", "phone": "13900001111", "summary": "小区停车难问题"}
+        unproved = citizen.post(book_url, typed).content.decode()
+        assert "请先获取并填写短信验证码" in unproved and not Appointment.objects.exists()
+        sms.sent_messages.clear()
+        sent = citizen.post(book_url, {**typed, "action": "send_code"})
+        assert sent["Location"] == book_url + "?sent=1"
+        again = citizen.get(sent["Location"]).content.decode()
+        assert "小区停车难问题" in again and "重新发送验证码" in again  # what was typed is kept
+        (text,) = [t for p, t in sms.sent_messages if p == "13900001111"]
+        code = re.search(r"\d{6}", text).group(0)  # type: ignore[union-attr]
+        ok = citizen.post(book_url, {**typed, "code": code, "action": "book"}, follow=True)
         appt = Appointment.objects.get()
         assert appt.code in ok.content.decode()
+        # The same phone typed in another browser, without its code: told nothing about it.
+        other = Client().post(book_url, typed).content.decode()
+        assert "请先获取并填写短信验证码" in other and "已预约本场" not in other
+        # The holder, proved in this browser, is told.
+        assert (
+            "该手机号码已预约本场接访" in citizen.post(book_url, {**typed, "action": "book"}).content.decode()
+        )
         full = Client().get(reverse("portal:reception")).content.decode()
         assert "网上预约名额已满" in full
     with time_machine.travel(at("2026-03-05", 10), tick=False):
@@ -154,7 +170,9 @@ def test_citizen_cancels_on_the_portal(world: Any) -> None:
     cache.clear()
     day = _day(world, "2026-03-06", capacity=1)
     with time_machine.travel(at("2026-03-03"), tick=False):
-        appt = rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="小区停车难问题")
+        appt = rs.appointment_book(
+            day.pk, name="张三", phone="13900001111", summary="小区停车难问题", phone_verified=True
+        )
         client = Client()
         wrong = client.post(reverse("portal:reception_cancel"), {"code": appt.code, "phone": "13900002222"})
         assert "预约不存在" in wrong.content.decode()

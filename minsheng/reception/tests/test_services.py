@@ -76,10 +76,16 @@ def test_publish_refused_to_caseworker(world: Any) -> None:
 def test_booking_capacity_code_sms_and_encryption(world: Any) -> None:
     day = _day(world, "2026-03-06", capacity=2)
     with time_machine.travel(at("2026-03-03"), tick=False):
-        a1 = rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题")
-        a2 = rs.appointment_book(day.pk, name="李四", phone="13900002222", summary="拆迁补偿款未到位")
+        a1 = rs.appointment_book(
+            day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题", phone_verified=True
+        )
+        a2 = rs.appointment_book(
+            day.pk, name="李四", phone="13900002222", summary="拆迁补偿款未到位", phone_verified=True
+        )
         with pytest.raises(InvalidInput) as full:
-            rs.appointment_book(day.pk, name="王五", phone="13900003333", summary="学校周边交通拥堵")
+            rs.appointment_book(
+                day.pk, name="王五", phone="13900003333", summary="学校周边交通拥堵", phone_verified=True
+            )
     assert full.value.code == "full"
     day.refresh_from_db()
     assert (day.booked, day.remaining) == (2, 0)
@@ -107,14 +113,47 @@ def test_booking_bad_input_changes_nothing(world: Any) -> None:
             ({"name": "张三", "phone": "13900001111", "summary": "短"}, "summary"),
         ):
             with pytest.raises(InvalidInput) as err:
-                rs.appointment_book(day.pk, **kwargs)
+                rs.appointment_book(day.pk, **kwargs, phone_verified=True)
             assert err.value.field == fld
-        rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="停车位问题反映")
+        rs.appointment_book(
+            day.pk, name="张三", phone="13900001111", summary="停车位问题反映", phone_verified=True
+        )
         with pytest.raises(InvalidInput) as dup:
-            rs.appointment_book(day.pk, name="张三", phone="139 0000 1111", summary="另一件事情反映")
+            rs.appointment_book(
+                day.pk, name="张三", phone="139 0000 1111", summary="另一件事情反映", phone_verified=True
+            )
         assert dup.value.field == "phone"
     with time_machine.travel(at("2026-03-06"), tick=False), pytest.raises(InvalidInput):
-        rs.appointment_book(day.pk, name="赵六", phone="13900004444", summary="当天不能网上预约")
+        rs.appointment_book(
+            day.pk, name="赵六", phone="13900004444", summary="当天不能网上预约", phone_verified=True
+        )
+    day.refresh_from_db()
+    assert day.booked == 1 and Appointment.objects.count() == 1
+
+
+def test_booking_needs_a_proved_phone_and_says_nothing_about_it_before(world: Any) -> None:
+    """Without proof of the phone the answer is the same whether or not that phone has booked:
+    the refusal names the missing code, never the earlier booking, and nothing changes."""
+    day = _day(world, "2026-03-06")
+    with time_machine.travel(at("2026-03-03"), tick=False):
+        rs.appointment_book(
+            day.pk, name="张三", phone="13900001111", summary="停车位问题反映", phone_verified=True
+        )
+        refusals = []
+        for phone in ("13900001111", "13900009999"):
+            with pytest.raises(InvalidInput) as err:
+                rs.appointment_book(
+                    day.pk, name="某人", phone=phone, summary="停车位问题反映", phone_verified=False
+                )
+            refusals.append((err.value.field, err.value.code, err.value.message))
+        assert refusals[0] == refusals[1] == (refusals[0][0], "phone_unverified", refusals[0][2])
+        assert refusals[0][0] == "code"
+        # The same phone written as the citizen may type it is the same phone.
+        with pytest.raises(InvalidInput) as dup:
+            rs.appointment_book(
+                day.pk, name="张三", phone="+86 139-0000-1111", summary="另一件事情反映", phone_verified=True
+            )
+        assert dup.value.field == "phone"
     day.refresh_from_db()
     assert day.booked == 1 and Appointment.objects.count() == 1
 
@@ -122,7 +161,9 @@ def test_booking_bad_input_changes_nothing(world: Any) -> None:
 def test_walk_in_and_register_matter_as_visit_petition(world: Any) -> None:
     day = _day(world, "2026-03-06")
     with time_machine.travel(at("2026-03-03"), tick=False):
-        booked = rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题")
+        booked = rs.appointment_book(
+            day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题", phone_verified=True
+        )
     with time_machine.travel(at("2026-03-05"), tick=False), pytest.raises(InvalidInput):
         rs.walk_in_register(day.pk, actor=world.users["registrar"], name="李四", phone="", summary="路灯不亮")
     with time_machine.travel(at("2026-03-06", 10), tick=False):
@@ -168,7 +209,9 @@ def test_walk_in_and_register_matter_as_visit_petition(world: Any) -> None:
 def test_cancel_day_tells_booked_citizens(world: Any) -> None:
     day = _day(world, "2026-03-06")
     with time_machine.travel(at("2026-03-03"), tick=False):
-        rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题")
+        rs.appointment_book(
+            day.pk, name="张三", phone="13900001111", summary="小区停车位被占用问题", phone_verified=True
+        )
         with pytest.raises(InvalidInput):
             rs.day_cancel(day.pk, actor=world.users["registrar"], reason="")
         rs.day_cancel(day.pk, actor=world.users["registrar"], reason="领导临时公务")
@@ -268,8 +311,12 @@ def test_a_joint_organ_never_sees_an_accusation_against_it_nor_unregistered_matt
     )
     day = rs.day_create(data, actor=world.users["registrar"], publish=True, now=at("2026-03-02"))
     with time_machine.travel(at("2026-03-03"), tick=False):
-        accusing = rs.appointment_book(day.pk, name="张三", phone="13900001111", summary="举报住建局干部索贿")
-        waiting = rs.appointment_book(day.pk, name="王五", phone="13900002222", summary="小区停车位被占用")
+        accusing = rs.appointment_book(
+            day.pk, name="张三", phone="13900001111", summary="举报住建局干部索贿", phone_verified=True
+        )
+        waiting = rs.appointment_book(
+            day.pk, name="王五", phone="13900002222", summary="小区停车位被占用", phone_verified=True
+        )
     with time_machine.travel(at("2026-03-06", 10), tick=False):
         petition = rs.appointment_register_matter(
             accusing.pk, actor=world.users["registrar"], matter=rs.MatterInput()
