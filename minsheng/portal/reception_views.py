@@ -95,7 +95,7 @@ def _book(request: HttpRequest, day_pk: int, form: AppointmentForm, action: str)
         if not data.get("code"):
             form.add_error("code", _("请先获取并填写短信验证码。"))
             return None
-        result = otp_check(booking.phone, OTP_PURPOSE, data["code"])
+        result = otp_check(booking.phone, OTP_PURPOSE, data["code"], ip=client_ip(request))
         if not result.ok:
             form.add_error("code", otp_error(result.reason))
             return None

@@ -32,6 +32,7 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "track_fail_code": (5, 900),  # failed checks per tracking code per 15 minutes
     "track_fail_code_day": (20, 86400),  # ... and per day (6-digit passwords: bound the guesses)
     "otp_fail_phone_day": (15, 86400),  # wrong one-time codes per phone per day, whatever the code
+    "otp_fail_ip": (20, 900),  # failed one-time-code checks per IP per 15 minutes, any phone
     "login_fail_ip": (10, 900),
     "login_fail_phone": (5, 900),
     "appeal_ip": (20, 3600),
@@ -168,12 +169,28 @@ def otp_issue(phone: str, purpose: str) -> str:
 @dataclass(frozen=True)
 class OtpResult:
     ok: bool
-    reason: str = ""  # "", "missing" (none or expired), "wrong", "locked"
+    # "", "missing" (none or expired), "wrong", "locked" (too many wrong tries for that phone),
+    # "throttled" (too many failed checks from this address). Only "throttled" may be told apart
+    # by the caller (it depends on the caller alone): the others depend on the phone's state —
+    # whether its holder asked for a code just now — and are answered alike (``otp_error``).
+    reason: str = ""
 
 
-def otp_check(phone: str, purpose: str, code: str) -> OtpResult:
+def otp_check(phone: str, purpose: str, code: str, *, ip: str) -> OtpResult:
     """Check a code; it is single-use, and locked after OTP_MAX_ATTEMPTS wrong tries. Wrong tries
-    also count per phone per day, so that requesting fresh codes does not buy more guesses."""
+    also count per phone per day, so that requesting fresh codes does not buy more guesses, and
+    every failed check counts against the address (``otp_fail_ip``, before the lookup), so that
+    polling phones for a live code is bounded too."""
+    reservation = throttle_take(("otp_fail_ip", ip))
+    if reservation is None:
+        return OtpResult(False, "throttled")
+    result = _otp_verify(phone, purpose, code)
+    if result.ok:
+        reservation.refund()
+    return result
+
+
+def _otp_verify(phone: str, purpose: str, code: str) -> OtpResult:
     key = _otp_cache_key(phone, purpose)
     entry: dict[str, Any] | None = cache.get(key)
     if not entry:

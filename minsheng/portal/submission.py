@@ -24,15 +24,16 @@ from minsheng.workflow.services import petition_register
 
 
 def send_code(request: HttpRequest, phone: str, purpose: str) -> str | None:
-    """Send a one-time code through the SMS adapter; an error message when throttled."""
+    """Send a one-time code through the SMS adapter; an error message when this address asked too
+    often. When only the phone's own limits are used up (a code sent to it within the last minute,
+    five this hour — whoever asked), the answer is the same as for a sent code and nothing is
+    sent: telling the caller would say that someone is using that phone right now."""
     ip = client_ip(request)
-    if (
-        throttle_blocked("otp_ip", ip)
-        or throttle_blocked("otp_phone", phone_key(phone))
-        or throttle_blocked("otp_phone_gap", phone_key(phone))
-    ):
+    if throttle_blocked("otp_ip", ip):
         return _("验证码发送过于频繁，请稍后再试（每分钟最多1次，每小时最多5次）。")
     throttle_hit("otp_ip", ip)
+    if throttle_blocked("otp_phone", phone_key(phone)) or throttle_blocked("otp_phone_gap", phone_key(phone)):
+        return None
     throttle_hit("otp_phone", phone_key(phone))
     throttle_hit("otp_phone_gap", phone_key(phone))
     code = otp_issue(phone, purpose)
@@ -41,11 +42,12 @@ def send_code(request: HttpRequest, phone: str, purpose: str) -> str | None:
 
 
 def otp_error(reason: str) -> str:
-    if reason == "locked":
-        return _("验证码错误次数过多，请重新获取验证码。")
-    if reason == "missing":
-        return _("验证码已过期或尚未获取，请先获取验证码。")
-    return _("验证码不正确，请核对短信中的6位数字。")
+    """The message for a failed code check: one message whatever the phone's state (no code asked
+    for, expired, wrong, locked), so that it says nothing about the phone's holder; only the
+    caller's own address limit is told apart."""
+    if reason == "throttled":
+        return _("验证码尝试次数过多，请15分钟后再试。")
+    return _("验证码不正确或已失效。请核对短信中的6位数字；如已过期或多次输错，请重新获取验证码。")
 
 
 def draft_region(draft: dict[str, Any]) -> Region | None:

@@ -225,7 +225,7 @@ def submit_contact(request: HttpRequest) -> HttpResponse:
                     if not data.get("code"):
                         form.add_error("code", _("请先获取并填写短信验证码。"))
                     else:
-                        result = otp_check(phone, "submit", data["code"])
+                        result = otp_check(phone, "submit", data["code"], ip=client_ip(request))
                         if result.ok:
                             mark_phone_verified(request, phone)
                         else:
@@ -632,7 +632,7 @@ def account_login(request: HttpRequest) -> HttpResponse:
                 elif not code_form.cleaned_data.get("code"):
                     code_form.add_error("code", _("请填写短信验证码。"))
                 else:
-                    result = otp_check(phone, "login", code_form.cleaned_data["code"])
+                    result = otp_check(phone, "login", code_form.cleaned_data["code"], ip=ip)
                     if result.ok:
                         user = _citizen_for_phone(phone, create=True)
                         assert user is not None
@@ -651,11 +651,13 @@ def account_login(request: HttpRequest) -> HttpResponse:
                     )
                 else:
                     user = _citizen_for_phone(phone, create=False)
-                    if (
-                        user is not None
-                        and user.is_active
-                        and user.check_password(password_form.cleaned_data["password"])
-                    ):
+                    password = password_form.cleaned_data["password"]
+                    if user is None or not user.has_usable_password():
+                        # Hash anyway, as Django's ModelBackend does: the time taken must not
+                        # tell whether the phone has an account with a password.
+                        get_user_model()().set_password(password)
+                        user = None
+                    if user is not None and user.is_active and user.check_password(password):
                         attempt.refund()
                         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                         mark_phone_verified(request, phone)

@@ -212,12 +212,40 @@ def test_anonymous_accusation_needs_no_phone_and_hides_nobody(client: Client, wo
     assert petition.nature == "accusation" and petition.is_anonymous and made.json()["sms_sent"] is False
 
 
-def test_codes_are_throttled_like_the_portal(client: Client, world: Any) -> None:
+def test_codes_are_throttled_like_the_portal(client: Client, world: Any, settings: Any) -> None:
+    """The address's limit answers 429; a phone's own limit (a code sent to it within the minute,
+    whoever asked) answers as if sent and sends nothing — a 429 would say someone is using it."""
+    from minsheng.notifications import sms
+
+    sms.sent_messages.clear()
     assert call(client, "verification-codes", {"phone": "13912345678"}).status_code == 202
     again = call(client, "verification-codes", {"phone": "13912345678"})
-    assert again.status_code == 429
-    assert again.json()["message"] == "验证码发送过于频繁，请稍后再试（每分钟最多1次，每小时最多5次）。"
+    assert again.status_code == 202 and again.json() == {"sent": True, "expires_in": 600}
+    assert [p for p, _t in sms.sent_messages] == ["13912345678"]
+    settings.MINSHENG_PORTAL_LIMITS = {"otp_ip": (2, 3600)}  # two asked above
+    limited = call(client, "verification-codes", {"phone": "13912345670"})
+    assert limited.status_code == 429
+    assert limited.json()["message"] == "验证码发送过于频繁，请稍后再试（每分钟最多1次，每小时最多5次）。"
     assert call(client, "verification-codes", {"phone": "1391"}).status_code == 422
+
+
+def test_submission_says_nothing_about_the_phone_before_it_is_proved(client: Client, world: Any) -> None:
+    """A phone that has petitioned up to its daily limit and a fresh phone, both with a wrong code:
+    one answer (the per-phone limit is applied once the phone is proved)."""
+    from minsheng.portal.security import limit_for, phone_key, throttle_hit
+
+    busy, fresh = "13912345601", "13912345602"
+    for _ in range(limit_for("submit_phone")[0]):
+        throttle_hit("submit_phone", phone_key(busy))
+    answers = [
+        call(client, "petitions", {**MATTER, "name": "王五", "phone": phone, "code": "000000"})
+        for phone in (busy, fresh)
+    ]
+    assert answers[0].status_code == answers[1].status_code == 422
+    assert answers[0].json() == answers[1].json() and answers[0].json()["field"] == "code"
+    assert call(client, "verification-codes", {"phone": busy}).status_code == 202
+    proved = call(client, "petitions", {**MATTER, "name": "王五", "phone": busy, "code": sms_code(busy)})
+    assert proved.status_code == 429  # told to the proved holder
 
 
 # ---------------------------------------------------------------------------------- Idempotency-Key
@@ -278,14 +306,17 @@ def test_verification_code_retried_with_the_key_sends_one_sms_and_is_not_throttl
     again = keyed(client, "verification-codes", {"phone": "13912345678"})
     assert first.status_code == again.status_code == 202 and again["Idempotent-Replayed"] == "true"
     assert len([p for p, _t in sms.sent_messages if p == "13912345678"]) == 1
-    # without the key a second request is a second request: the portal's limit answers
-    assert call(client, "verification-codes", {"phone": "13912345678"}).status_code == 429
+    # without the key a second request is a second request: the phone's limit holds (nothing is
+    # sent), answered as a sent code
+    assert call(client, "verification-codes", {"phone": "13912345678"}).status_code == 202
+    assert len([p for p, _t in sms.sent_messages if p == "13912345678"]) == 1
 
 
-def test_a_throttled_answer_is_not_kept_for_the_key(client: Client, world: Any) -> None:
+def test_a_throttled_answer_is_not_kept_for_the_key(client: Client, world: Any, settings: Any) -> None:
     from minsheng.api.models import IdempotencyKey
 
-    assert call(client, "verification-codes", {"phone": "13912345678"}).status_code == 202
+    settings.MINSHENG_PORTAL_LIMITS = {"otp_ip": (1, 3600)}
+    assert call(client, "verification-codes", {"phone": "13912345677"}).status_code == 202
     throttled = keyed(client, "verification-codes", {"phone": "13912345678"})
     assert throttled.status_code == 429 and not IdempotencyKey.objects.exists()
     cache.clear()  # the minute has passed

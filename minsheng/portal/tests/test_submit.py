@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -119,14 +120,56 @@ def test_otp_is_locked_after_too_many_wrong_codes(client: Client, world: Any) ->
     response = client.post(
         "/submit/contact/", {"name": "王五", "phone": "13900139000", "code": right, "action": "continue"}
     )
-    assert "错误次数过多" in response.content.decode()
+    assert response.status_code == 200 and "如已过期或多次输错，请重新获取验证码" in response.content.decode()
+    assert client.get("/submit/confirm/").status_code == 302  # still not verified
 
 
-def test_otp_sending_is_throttled_per_phone(client: Client, world: Any) -> None:
+def test_a_code_check_says_nothing_about_the_phone(client: Client, world: Any) -> None:
+    """A wrong code for a phone whose holder has just asked for one, for a phone nobody asked a
+    code for, and for a phone locked by wrong tries: one answer (no oracle on who is petitioning
+    or signing in right now). Failed checks count against the address."""
+    from minsheng.notifications import sms
+
+    busy, idle = "13900139000", "13900139001"
+    other = Client()
+    other.post("/submit/", MATTER)
+    other.post("/submit/contact/", {"name": "王五", "phone": busy, "action": "send_code"})
+    assert last_code(busy)
     client.post("/submit/", MATTER)
-    client.post("/submit/contact/", {"name": "王五", "phone": "13900139000", "action": "send_code"})
+    pages = []
+    for phone in (busy, idle):
+        typed = {"name": "某人", "phone": phone, "code": "000000", "action": "continue"}
+        page = client.post("/submit/contact/", typed).content.decode()
+        pages.append(re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.replace(phone, "PHONE")))
+    assert pages[0] == pages[1] and "验证码不正确或已失效" in pages[0]
+    # Sending: a phone that was just sent a code answers as if sent again (nothing is sent).
+    sms.sent_messages.clear()
+    again = client.post("/submit/contact/", {"name": "某人", "phone": busy, "action": "send_code"})
+    fresh = client.post("/submit/contact/", {"name": "某人", "phone": idle, "action": "send_code"})
+    assert again.status_code == fresh.status_code == 302 and again["Location"] == fresh["Location"]
+    assert [number for number, _ in sms.sent_messages] == [idle]
+
+
+def test_failed_code_checks_are_limited_per_address(client: Client, world: Any, settings: Any) -> None:
+    settings.MINSHENG_PORTAL_LIMITS = {"otp_fail_ip": (3, 900)}
+    client.post("/submit/", MATTER)
+    for i in range(3):
+        typed = {"name": "某人", "phone": f"1390013900{i}", "code": "000000", "action": "continue"}
+        assert "验证码不正确或已失效" in client.post("/submit/contact/", typed).content.decode()
+    typed = {"name": "某人", "phone": "13900139009", "code": "000000", "action": "continue"}
+    assert "验证码尝试次数过多，请15分钟后再试" in client.post("/submit/contact/", typed).content.decode()
+
+
+def test_otp_sending_is_throttled_per_address(client: Client, world: Any, settings: Any) -> None:
+    settings.MINSHENG_PORTAL_LIMITS = {"otp_ip": (2, 3600)}
+    client.post("/submit/", MATTER)
+    for i in range(2):
+        sent = client.post(
+            "/submit/contact/", {"name": "王五", "phone": f"1390013900{i}", "action": "send_code"}
+        )
+        assert sent.status_code == 302
     response = client.post(
-        "/submit/contact/", {"name": "王五", "phone": "13900139000", "action": "send_code"}
+        "/submit/contact/", {"name": "王五", "phone": "13900139009", "action": "send_code"}
     )
     assert "过于频繁" in response.content.decode()
 
