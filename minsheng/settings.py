@@ -376,6 +376,20 @@ MINSHENG_POSTMARK_RULE = env_bool("MINSHENG_POSTMARK_RULE", True)
 # Leader reception days are published at least this many days ahead (ACCOUNTABILITY.md A-082:
 # a city's 市长信访接待日 is published 3 days ahead [S]; other local rules say 2).
 MINSHENG_RECEPTION_PUBLISH_LEAD_DAYS = env_int("MINSHENG_RECEPTION_PUBLISH_LEAD_DAYS", 3, minimum=0)
+# A-081 reception duties: how often which leaders receive visitors (the compliance report). A JSON
+# list of rules (docs/accountability.md "Reception duties"); unset: 接访意见2009 (city Party and
+# government leaders one day a quarter, county Party secretary and head one day a month).
+_duties_json = env_str("MINSHENG_RECEPTION_DUTIES", "") or ""
+if _duties_json:
+    import json
+
+    from minsheng.reception.duties import DutyError, duties_from
+
+    try:
+        MINSHENG_RECEPTION_DUTIES = json.loads(_duties_json)
+        duties_from(MINSHENG_RECEPTION_DUTIES)
+    except (ValueError, DutyError) as exc:
+        raise ImproperlyConfigured(f"MINSHENG_RECEPTION_DUTIES: {exc}") from exc
 MINSHENG_SUPERVISION_FEEDBACK_DAYS = env_int("MINSHENG_SUPERVISION_FEEDBACK_DAYS", 30, minimum=1)
 # Art. 25 / Art. 46(4): hours between receipt and the first urgent report beyond which it is 缓报
 # (rules.yaml D-URGENT-REPORT says "immediate" and sets no hour limit; 2 is the project default).

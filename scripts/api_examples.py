@@ -498,6 +498,7 @@ def recipes(run: Runner) -> dict[tuple[str, str], Callable[[], Example]]:
             decision_id=lambda: first("/major-decisions", "leader"),
         ),
         ("GET", "/reception-days"): get("/reception-days", "leader"),
+        ("GET", "/reception-duties"): get("/reception-duties", "registrar"),
         ("GET", "/reception-days/{day_id}"): get(
             "/reception-days/{day_id}", "leader", day_id=lambda: first("/reception-days", "leader")
         ),

@@ -10,7 +10,8 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
 
 from minsheng.api.v1 import ERRORS, OrganRef
 from minsheng.core.errors import NotFound
@@ -105,6 +106,81 @@ def reception_day_get(request: HttpRequest, day_id: int) -> Any:
         for r in rsel.appointment_rows(day, request.auth)  # type: ignore[attr-defined]
     ]
     return ReceptionDayDetailOut(**_day_out(day), appointments=rows)
+
+
+class DutyQuery(Schema):
+    date_from: dt.date | None = Field(None, alias="from", description="default: 1 January of this year")
+    date_to: dt.date | None = Field(None, alias="to", description="default: 31 December of this year")
+
+
+class DutyPeriodOut(Schema):
+    period: str = Field(description="2026-Q1, 2026-03 or 2026")
+    start: dt.date
+    end: dt.date
+    held: int = Field(description="published reception days of the leader in the period whose date has come")
+    ahead: int = Field(description="published days still to come in the period")
+    cancelled: int
+    matters: int = Field(description="matters registered as petitions from the days held")
+    verdict: str = Field(
+        description="met | missed (period over) | scheduled (published days would meet it) | open | "
+        "absent (the period ended before the leader's account was opened)"
+    )
+
+
+class DutyRowOut(Schema):
+    leader: str
+    organ: OrganRef
+    duty: str = Field(description="the rule's key (MINSHENG_RECEPTION_DUTIES)")
+    duty_label: str
+    min_days: int
+    per: str = Field(description="month | quarter | year")
+    periods: list[DutyPeriodOut]
+    met: int
+    missed: int
+
+
+@router.get(
+    "/reception-duties",
+    response={200: list[DutyRowOut], **ERRORS},
+    operation_id="reception_duty_compliance",
+)
+def reception_duty_compliance(request: HttpRequest, q: Query[DutyQuery]) -> Any:
+    """A-081 reception duties: each leader of the caller's organs (and those below them) bound by a
+    duty rule, with the reception days held per whole month or quarter of the period against the
+    rule's minimum (接访意见2009 unless the deployment sets ``MINSHENG_RECEPTION_DUTIES``)."""
+    today = timezone.localdate()
+    rows = rsel.duty_compliance(
+        request.auth,  # type: ignore[attr-defined]
+        q.date_from or today.replace(month=1, day=1),
+        q.date_to or today.replace(month=12, day=31),
+        today,
+    )
+    return [
+        DutyRowOut(
+            leader=r.leader_name,
+            organ=OrganRef(id=r.organ.pk, name=r.organ.name),
+            duty=r.duty.key,
+            duty_label=r.duty.label,
+            min_days=r.duty.min_days,
+            per=r.duty.per,
+            periods=[
+                DutyPeriodOut(
+                    period=p.period.label,
+                    start=p.period.start,
+                    end=p.period.end,
+                    held=p.held,
+                    ahead=p.ahead,
+                    cancelled=p.cancelled,
+                    matters=p.matters,
+                    verdict=p.verdict,
+                )
+                for p in r.periods
+            ],
+            met=r.met,
+            missed=r.missed,
+        )
+        for r in rows
+    ]
 
 
 class MonthCount(Schema):

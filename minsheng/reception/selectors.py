@@ -6,15 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import mask_name, mask_phone
-from minsheng.orgs.models import Region
+from minsheng.core.errors import InvalidInput
+from minsheng.orgs.models import Organ, Region, StaffMembership
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, region_subtree_ids
 from minsheng.petitions.confidentiality import is_accusation_against, shield_q, shielded_accused_organs
 from minsheng.petitions.models import Petition
+from minsheng.reception import duties
 from minsheng.reception.models import Appointment, CaseOwnership, OutreachVisit, ReceptionDay
 
 
@@ -170,3 +174,124 @@ def visits_for(user: AbstractBaseUser) -> QuerySet[OutreachVisit]:
         return qs
     organs = organ_subtree_ids(m.organ_id for m in memberships_of(user))
     return qs.filter(organ_id__in=organs)
+
+
+# ---- reception duties (A-081): days held against each leader's duty -----------------------------
+
+
+def reception_duties() -> tuple[duties.ReceptionDuty, ...]:
+    """The deployment's duty rules (``MINSHENG_RECEPTION_DUTIES``), else 接访意见2009's."""
+    return duties.duties_from(getattr(settings, "MINSHENG_RECEPTION_DUTIES", None))
+
+
+@dataclass
+class DutyPeriodRow:
+    period: duties.Period
+    held: int  # published days of this leader in the period, up to today
+    ahead: int  # published days still to come in the period
+    cancelled: int
+    matters: int  # matters registered from the held days (appointments turned into petitions)
+    verdict: str  # duties.verdict: met / missed / scheduled / open
+
+
+@dataclass
+class DutyRow:
+    leader: Any
+    leader_name: str
+    organ: Organ
+    duty: duties.ReceptionDuty
+    periods: list[DutyPeriodRow]
+
+    @property
+    def met(self) -> int:
+        return sum(p.verdict == "met" for p in self.periods)
+
+    @property
+    def missed(self) -> int:
+        return sum(p.verdict == "missed" for p in self.periods)
+
+    @property
+    def held_without_records(self) -> int:
+        """Periods with days held but no matter registered from any of them (达川考核: no
+        reception records)."""
+        return sum(p.held > 0 and p.matters == 0 for p in self.periods)
+
+
+MAX_DUTY_SPAN_DAYS = 3 * 366
+
+
+def duty_scope(user: AbstractBaseUser | None) -> set[int] | None:
+    """The organs whose leaders ``user`` may see in the report: every organ for an administrator
+    (None), else his organs and those below them."""
+    if is_admin(user):
+        return None
+    return organ_subtree_ids(m.organ_id for m in memberships_of(user))
+
+
+def duty_compliance(
+    user: AbstractBaseUser | None, date_from: dt.date, date_to: dt.date, today: dt.date | None = None
+) -> list[DutyRow]:
+    """Per leader bound by a reception duty (within ``user``'s organs) and per whole month or
+    quarter overlapping the period: the reception days held, still to come and cancelled, the
+    matters registered from them, and whether the duty's minimum was met. A day counts as held
+    once its date has come and it was not cancelled; joint receptions count for their leader."""
+    if date_to < date_from:
+        raise InvalidInput(_("截止日期早于起始日期。"), field="to")
+    if (date_to - date_from).days > MAX_DUTY_SPAN_DAYS:
+        raise InvalidInput(_("统计期间最长三年。"), field="to")
+    now = today or timezone.localdate()
+    scope = duty_scope(user)
+    memberships = StaffMembership.objects.select_related("user", "organ").order_by(
+        "organ__level", "organ__code", "user__username", "pk"
+    )
+    if scope is not None:
+        memberships = memberships.filter(organ_id__in=scope)
+    bound: list[tuple[StaffMembership, duties.ReceptionDuty]] = []
+    seen: set[tuple[int, str]] = set()
+    rules = reception_duties()
+    for m in memberships.filter(role__in={r for rule in rules for r in rule.roles}):
+        for rule in rules:
+            if rule.applies(m.organ.level, m.organ.kind, m.role) and (m.user_id, rule.key) not in seen:
+                seen.add((m.user_id, rule.key))
+                bound.append((m, rule))
+    if not bound:
+        return []
+    spans = {rule.key: duties.periods_between(date_from, date_to, rule.per) for _m, rule in bound}
+    first = min(p[0].start for p in spans.values())
+    last = max(p[-1].end for p in spans.values())
+    days = (
+        ReceptionDay.objects.filter(
+            leader_id__in={m.user_id for m, _r in bound}, date__gte=first, date__lte=last
+        )
+        .exclude(status=ReceptionDay.Status.DRAFT)
+        .annotate(matters=Count("appointments", filter=Q(appointments__petition__isnull=False)))
+        .values_list("leader_id", "date", "status", "matters")
+    )
+    by_leader: dict[int, list[tuple[dt.date, str, int]]] = {}
+    for leader_id, date, status, matters in days:
+        by_leader.setdefault(leader_id, []).append((date, status, int(matters)))
+    rows = []
+    for m, rule in bound:
+        # The account's creation stands for the start in office (no appointment date is kept):
+        # quarters before it are not held against the leader.
+        since = timezone.localdate(m.user.date_joined) if getattr(m.user, "date_joined", None) else None
+        periods = []
+        for period in spans[rule.key]:
+            inside = [d for d in by_leader.get(m.user_id, []) if period.start <= d[0] <= period.end]
+            published = [d for d in inside if d[1] == ReceptionDay.Status.PUBLISHED]
+            held = [d for d in published if d[0] <= now]
+            ahead = len(published) - len(held)
+            periods.append(
+                DutyPeriodRow(
+                    period=period,
+                    held=len(held),
+                    ahead=ahead,
+                    cancelled=len(inside) - len(published),
+                    matters=sum(d[2] for d in held),
+                    verdict=duties.verdict(len(held), ahead, period, rule.min_days, now, since),
+                )
+            )
+        user_obj: Any = m.user
+        name = str(user_obj.get_full_name() or user_obj.get_username())
+        rows.append(DutyRow(m.user, name, m.organ, rule, periods))
+    return rows

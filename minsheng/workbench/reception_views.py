@@ -289,3 +289,44 @@ def outreach(request: HttpRequest) -> HttpResponse:
         "owned": selectors.owned_by(user)[:50],
     }
     return render(request, "workbench/outreach.html", context)
+
+
+def _period(request: HttpRequest, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The report's period from ?from=&to= (default: this calendar year)."""
+    try:
+        date_from = _date(request.GET.get("from"), "from") if request.GET.get("from") else None
+        date_to = _date(request.GET.get("to"), "to") if request.GET.get("to") else None
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        date_from = date_to = None
+    return date_from or today.replace(month=1, day=1), date_to or today.replace(month=12, day=31)
+
+
+@staff_required
+def reception_duties(request: HttpRequest) -> HttpResponse:
+    """A-081: each leader bound by a reception duty, per month or quarter: days held against the
+    rule (接访意见2009 unless the deployment sets its own)."""
+    user = _user(request)
+    today = timezone.localdate()
+    date_from, date_to = _period(request, today)
+    try:
+        rows = selectors.duty_compliance(user, date_from, date_to, today)
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        date_from, date_to = today.replace(month=1, day=1), today.replace(month=12, day=31)
+        rows = selectors.duty_compliance(user, date_from, date_to, today)
+    tables: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        table = tables.setdefault(
+            row.duty.key, {"duty": row.duty, "periods": [p.period for p in row.periods], "rows": []}
+        )
+        table["rows"].append(row)
+    context = {
+        **_nav(request),
+        "active": "reception",
+        "tables": list(tables.values()),
+        "from": date_from,
+        "to": date_to,
+        "rules": selectors.reception_duties(),
+    }
+    return render(request, "workbench/reception_duties.html", context)

@@ -51,6 +51,7 @@ urlpatterns = [
         name="analytics_unsubscribe",
     ),
     path("reception/", reception_views.reception_days, name="reception"),
+    path("reception/duties/", reception_views.reception_duties, name="reception_duties"),
     path("reception/<int:pk>/", reception_views.reception_day, name="reception_day"),
     path("reception/<int:pk>/<slug:act>/", reception_views.reception_day_act, name="reception_act"),
     path("petition/<int:pk>/baoan/", reception_views.baoan, name="baoan"),

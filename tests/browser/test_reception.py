@@ -145,3 +145,37 @@ def test_stability_assessment_to_decision(page: Any, live_server: Any, world: An
     decision = MajorDecision.objects.get()
     assert (decision.status, decision.risk_level) == ("decided", "medium")
     assert page.console_errors == []
+
+
+def test_reception_duty_report(page: Any, live_server: Any, world: Any) -> None:
+    """A-081: the leaders' reception days per quarter against the rule, from the reception page."""
+    from minsheng.reception import services as rs
+
+    today = timezone.localdate()
+    earlier = today - dt.timedelta(days=1)
+    data = rs.DayInput(
+        organ=world.organs["a-gov"],
+        leader=world.users["leader"],
+        leader_post="市长",
+        date=earlier,
+        start_time=dt.time(9),
+        end_time=dt.time(12),
+        place="A市人民来访接待中心",
+        capacity=3,
+    )
+    rs.day_create(
+        data,
+        actor=world.users["registrar"],
+        publish=True,
+        now=timezone.now() - dt.timedelta(days=10),
+    )
+    login(page, live_server, "registrar")
+    page.goto(f"{live_server.url}/workbench/reception/")
+    with page.expect_navigation():
+        page.click("#duties-link")
+    table = page.locator("#duty-city-leaders").inner_text()
+    assert "刘市长" in table and "钱秘书长" in table
+    assert page.locator("#duty-city-leaders td[data-verdict=met]").count() == 1
+    assert "接访意见2009" in page.locator("#duty-rules").inner_text()
+    screenshot(page, "reception-05-duty-report")
+    assert axe_violations(page) == []
