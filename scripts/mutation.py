@@ -282,6 +282,47 @@ DEADLINE_EQUIVALENT: dict[str, str] = {
 }
 
 
+# 复查 and 复核 (Arts. 35–36, R-CNT-6): the request windows, late requests with a good reason, the
+# organ that decides, the independence of whoever decides, the hearing's days, the finality.
+APPEAL_TEST_FILES = [
+    "minsheng/workflow/tests/test_statute_scenarios_main.py",
+    "minsheng/workflow/tests/test_statute_scenarios_oversight.py",
+    "minsheng/workflow/tests/test_finality_and_clocks.py",
+    "minsheng/workflow/tests/test_appeal_signoff.py",
+    "minsheng/workflow/tests/test_signoff_recusal.py",
+    "minsheng/workflow/tests/test_lifecycle.py",
+    "minsheng/workflow/tests/test_paths.py",
+    "minsheng/workflow/tests/test_table_vs_rules.py",
+    "minsheng/portal/tests/test_track.py",
+]
+
+APPEAL_TARGETS = [
+    Target("minsheng.workflow.services.appeals", name)
+    for name in (
+        "reopening_request_available",
+        "_request_window",
+        "_window_met",
+        "_appeal",
+        "h_request_review",
+        "h_request_recheck",
+        "issue_appeal_opinion",
+        "independent_reviewer",
+        "ensure_independent_review",
+        "_ensure_appeal_signer",
+        "_review_delivered",
+        "_recheck_delivered",
+        "_conclude_directly",
+        "h_conclude_review",
+        "h_recheck_hearing_start",
+        "h_recheck_hearing_end",
+        "h_conclude_recheck",
+        "h_close_no_review",
+    )
+]
+
+APPEAL_EQUIVALENT: dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class Group:
     tests: list[str]
@@ -292,6 +333,7 @@ class Group:
 GROUPS = {
     "confidentiality": Group(TEST_FILES, TARGETS, EQUIVALENT),
     "deadlines": Group(DEADLINE_TEST_FILES, DEADLINE_TARGETS, DEADLINE_EQUIVALENT),
+    "appeals": Group(APPEAL_TEST_FILES, APPEAL_TARGETS, APPEAL_EQUIVALENT),
 }
 
 # Calls that widen a set of organs along the tree: the mutant keeps the organs themselves.

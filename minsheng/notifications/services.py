@@ -117,8 +117,9 @@ def queue_sending(message_ids: list[int]) -> None:
     transaction.on_commit(lambda: _enqueue_send(ids))
 
 
-def outbox_notify_petitioner(petition_id: int, kind: str, **context: Any) -> list[int]:
-    """Queue an SMS / e-mail to the petitioner of a petition (none if no contact data)."""
+def outbox_notify_petitioner(petition_id: int, kind: str, *, sms: bool = True, **context: Any) -> list[int]:
+    """Queue an SMS / e-mail to the petitioner of a petition (none if no contact data; no SMS when
+    ``sms`` is False: another text of the same transaction already says it)."""
     from minsheng.petitions.models import Petition
 
     if _suppressed.get():
@@ -128,7 +129,7 @@ def outbox_notify_petitioner(petition_id: int, kind: str, **context: Any) -> lis
         return []
     text = PETITIONER_TEXTS.get(kind, "{code}").format(code=petition.tracking_code, **context)
     ids = []
-    if petition.petitioner.phone:
+    if petition.petitioner.phone and sms:
         ids.append(
             OutboxMessage.objects.create(
                 petition=petition,

@@ -9,6 +9,7 @@ never decrypted to compare, and nothing here tells anybody whether a number has 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -120,6 +121,9 @@ def petition_register_with_credentials(
     from minsheng.petitions.models import Petitioner
     from minsheng.workflow.services import petition_register
 
+    known = data.existing_petitioner.phone if data.existing_petitioner is not None else data.petitioner.phone
+    if known and canonical_phone(known):  # the credentials will go by SMS (the test below)
+        data = dataclasses.replace(data, credentials_by_sms=True)
     with transaction.atomic():
         petition, password = petition_register(data, actor=actor)
         if phone_verified and petition.petitioner_id:

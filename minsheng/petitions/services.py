@@ -85,6 +85,10 @@ class RegistrationInput:
     portal_user: AbstractBaseUser | None = None
     # The petitioner record of another petition (a mixed letter split by the bureau): kept as is.
     existing_petitioner: Petitioner | None = None
+    # The caller sends the tracking code and query password by SMS in the same transaction
+    # (``petition_register_with_credentials``): that text says "registered", so the plain
+    # registration notice goes by e-mail only — one SMS, not two.
+    credentials_by_sms: bool = False
 
 
 def validate_registration(data: RegistrationInput, now: dt.datetime) -> None:

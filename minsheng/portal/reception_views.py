@@ -25,7 +25,12 @@ from minsheng.portal.security import (
 )
 from minsheng.portal.submission import otp_error, send_code
 from minsheng.reception import selectors
-from minsheng.reception.services import appointment_book, appointment_cancel, appointment_clean
+from minsheng.reception.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_clean,
+    booking_phone,
+)
 
 BOOKED = "portal_reception_booked"
 # What was typed before "send code" (name, phone, summary — never the code), so the page shown
@@ -35,7 +40,9 @@ OTP_PURPOSE = "reception"
 
 
 class AppointmentForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50)
+    # Name and summary are checked by the service when booking (its messages name the field), so
+    # that "send code" works with only the phone typed.
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50, required=False)
     phone = forms.CharField(
         label=gettext_lazy("手机号码"),
         max_length=20,
@@ -45,6 +52,7 @@ class AppointmentForm(forms.Form):
     summary = forms.CharField(
         label=gettext_lazy("反映事项摘要"),
         max_length=2000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("简要说明您要反映的问题和请求，接访当天可详细陈述。"),
     )
@@ -71,26 +79,32 @@ def _book(request: HttpRequest, day_pk: int, form: AppointmentForm, action: str)
     answer about the phone itself (already booked for this day) is given only once the phone was
     proved; the fields are checked first so a mistyped summary does not spend the code."""
     data = form.cleaned_data
-    try:
-        booking = appointment_clean(name=data["name"], phone=data["phone"], summary=data["summary"])
-    except ApplicationError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return None
     if action == "send_code" and data.get("code"):
         action = "book"  # Enter in the code field submits with the first button ("send code").
     if action == "send_code":
-        error = send_code(request, booking.phone, OTP_PURPOSE)
+        # Only the phone is needed to send the code; the rest may still be typed afterwards.
+        try:
+            phone = booking_phone(data.get("phone", ""))
+        except ApplicationError as exc:
+            form.add_error("phone", exc.message)
+            return None
+        error = send_code(request, phone, OTP_PURPOSE)
         if error:
             form.add_error("phone", error)
             return None
         request.session[TYPED] = {
             "day": day_pk,
-            "name": booking.name,
-            "phone": booking.phone,
-            "summary": booking.summary,
+            "name": data.get("name", "").strip(),
+            "phone": phone,
+            "summary": data.get("summary", "").strip(),
         }
-        messages.info(request, _("验证码已发送到 %(p)s，10分钟内有效。") % {"p": mask_phone(booking.phone)})
+        messages.info(request, _("验证码已发送到 %(p)s，10分钟内有效。") % {"p": mask_phone(phone)})
         return redirect(reverse("portal:reception_book", args=[day_pk]) + "?sent=1")
+    try:
+        booking = appointment_clean(name=data["name"], phone=data["phone"], summary=data["summary"])
+    except ApplicationError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return None
     if not phone_verified(request, booking.phone):
         if not data.get("code"):
             form.add_error("code", _("请先获取并填写短信验证码。"))

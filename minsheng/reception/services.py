@@ -233,6 +233,11 @@ class AppointmentInput:
     summary: str
 
 
+def booking_phone(phone: str) -> str:
+    """The phone of a booking in its canonical form (a clear error for anything but a mobile)."""
+    return _mobile(phone, required=True)
+
+
 def appointment_clean(*, name: str, phone: str, summary: str) -> AppointmentInput:
     """Check a booking's fields (clear error, nothing changed). Interfaces call it before they
     spend the SMS code that proves the phone, so a mistyped summary does not burn the code."""

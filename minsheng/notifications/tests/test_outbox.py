@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from minsheng.notifications import sms
@@ -89,3 +91,40 @@ def test_query_passwords_are_stored_as_keyed_salted_hashes(register):
     assert petition_check_query(petition.tracking_code, "x" + password) is None
     # The tracking code salts the hash: one password gives different hashes on two petitions.
     assert query_password_hash("250101AAAAAA", password) != query_password_hash("250101BBBBBB", password)
+
+
+def test_one_text_at_registration_when_the_credentials_go_by_sms(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The SMS with the tracking code and query password says "registered" already: the petitioner
+    gets that one text, not a second 「您的信访事项已登记」; without it the notice goes as before."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from minsheng.notifications.models import OutboxMessage
+    from minsheng.petitions.citizen_access import petition_register_with_credentials
+    from minsheng.workflow.services import PetitionerInput, RegistrationInput, petition_register
+
+    def data(phone: str) -> RegistrationInput:
+        return RegistrationInput(
+            channel="phone",
+            receiving_organ=world.bureau,
+            title="小区旁工地夜间施工噪音扰民",
+            request="请求责令工地停止夜间施工",
+            facts="连续一个月夜间施工。",
+            nature="grievance",
+            received_at=timezone.now() - dt.timedelta(hours=1),
+            petitioner=PetitionerInput(name="王五", phone=phone),
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with_credentials, _password, sent = petition_register_with_credentials(
+            data("13912340001"), actor=world.users["registrar"]
+        )
+    assert sent
+    texts = OutboxMessage.objects.filter(petition=with_credentials, channel="sms")
+    assert [m.kind for m in texts] == ["query_password"]
+    with django_capture_on_commit_callbacks(execute=True):
+        plain, _password = petition_register(data("13912340002"), actor=world.users["registrar"])
+    assert [m.kind for m in OutboxMessage.objects.filter(petition=plain, channel="sms")] == ["registered"]

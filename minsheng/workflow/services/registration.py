@@ -82,7 +82,8 @@ def h_register(ctx: Ctx) -> None:
         }
     )
     petition_id = petition.pk
-    ctx.after_commit.append(lambda: outbox_notify_petitioner(petition_id, "registered"))
+    sms = not data.credentials_by_sms
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(petition_id, "registered", sms=sms))
 
 
 def petition_register(
