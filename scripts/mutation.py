@@ -285,6 +285,7 @@ DEADLINE_EQUIVALENT: dict[str, str] = {
 # 复查 and 复核 (Arts. 35–36, R-CNT-6): the request windows, late requests with a good reason, the
 # organ that decides, the independence of whoever decides, the hearing's days, the finality.
 APPEAL_TEST_FILES = [
+    "minsheng/workflow/tests/test_appeal_rules.py",
     "minsheng/workflow/tests/test_statute_scenarios_main.py",
     "minsheng/workflow/tests/test_statute_scenarios_oversight.py",
     "minsheng/workflow/tests/test_finality_and_clocks.py",
