@@ -388,8 +388,11 @@ def dashboard_data(user: AbstractBaseUser, organ_id: int | None) -> dict[str, An
 
 
 def dashboard_organs(user: AbstractBaseUser) -> list[Organ]:
-    ids = {m.organ_id for m in memberships_of(user)}
-    return list(Organ.objects.filter(pk__in=ids).order_by("level", "code"))
+    """The user's organs, his first post first (the dashboard opens on it: a registrar of the city
+    bureau who also registers for the province sees his bureau, not the province)."""
+    ids = list(dict.fromkeys(m.organ_id for m in memberships_of(user)))
+    organs = Organ.objects.in_bulk(ids)
+    return [organs[i] for i in ids if i in organs]
 
 
 # Roles whose dashboard opens on the whole area they lead or oversee (everything they may see),

@@ -42,7 +42,10 @@ def test_leader_dashboard_covers_the_area_they_lead(
     narrowed = _dashboard(users["leader"], f"?organ={organs['a-gov'].pk}")
     assert narrowed.context["selected"] == organs["a-gov"] and narrowed.context["d"]["total"] == 0
     caseworker = _dashboard(users["caseworker"])
-    assert caseworker.context["selected"] is not None  # a caseworker opens on their own organ
+    # A caseworker opens on the organ of his first post (the housing bureau), not on the province
+    # where he also holds one; so does the registrar (the city's petition bureau).
+    assert caseworker.context["selected"] == organs["a-housing"]
+    assert _dashboard(users["registrar"]).context["selected"] == organs["a-bureau"]
 
 
 @pytest.mark.django_db
