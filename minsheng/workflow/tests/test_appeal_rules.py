@@ -5,6 +5,7 @@ and the event record, and who is told. Dates as in test_statute_scenarios_main (
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -112,3 +113,80 @@ def test_only_this_matters_window_reopens_it(office: Office, organs: Any) -> Non
         received_on="2025-08-01",
     )  # fmt: skip
     assert "申请复查" in refused["message"]
+
+
+def _recheck_requested_0820(office: Office, organs: Any) -> int:
+    pk = delivered_on_0609(office, organs)
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person"}
+    office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld, delivered_on="2025-07-28")
+    office.act("registrar", pk, "request_recheck", "2025-08-20", received_on="2025-08-20")
+    return pk
+
+
+def test_the_recheck_hearing_is_dated_checked_and_recorded(office: Office, organs: Any) -> None:
+    """Art. 36(2), R-CNT-7: a hearing cannot start before the 复核 request nor end before it
+    started; a one-day hearing adds one day; the hearing, the appeal and the event record it."""
+    from minsheng.workflow.models import Appeal, Hearing
+
+    pk = _recheck_requested_0820(office, organs)
+    office.refuse(
+        "caseworker", pk, "start_recheck_hearing", "2025-08-21", status=422, code="invalid",
+        field="hearing_start", hearing_start="2025-08-19",
+    )  # fmt: skip
+    office.act(
+        "caseworker",
+        pk,
+        "start_recheck_hearing",
+        "2025-09-01",
+        hearing_start="2025-09-01",
+        participants="信访人、承办人",
+    )
+    hearing = Hearing.objects.get(petition_id=pk)
+    assert (hearing.stage, hearing.start, hearing.end, hearing.participants) == (
+        "recheck",
+        dt.date(2025, 9, 1),
+        None,
+        "信访人、承办人",
+    )
+    (started,) = office.events(pk, "start_recheck_hearing", "registrar")
+    assert started["data"]["hearing_start"] == "2025-09-01"
+    office.refuse(
+        "caseworker", pk, "end_recheck_hearing", "2025-09-01", status=422, code="invalid",
+        field="hearing_end", hearing_end="2025-08-31",
+    )  # fmt: skip
+    office.act("caseworker", pk, "end_recheck_hearing", "2025-09-01", hearing_end="2025-09-01")
+    hearing.refresh_from_db()
+    assert hearing.end == dt.date(2025, 9, 1)
+    appeal = Appeal.objects.get(petition_id=pk, kind="recheck")
+    assert (appeal.hearing_start, appeal.hearing_end) == (dt.date(2025, 9, 1), dt.date(2025, 9, 1))
+    # D-RECHECK-30 from 08-20 → 09-19 (Fri); one hearing day → 09-20 (Sat) → statutory 09-22 (Mon)
+    row = office.deadline(pk, "D-RECHECK-30", "registrar")
+    assert (row["nominal_due"], row["statutory_due"], row["extra_days"]) == ("2025-09-20", "2025-09-22", 1)
+    (ended,) = office.events(pk, "end_recheck_hearing", "registrar")
+    assert ended["data"]["hearing_end"] == "2025-09-01" and ended["data"]["hearing_days"] == 1
+    assert ended["data"]["deadlines"] == [
+        {
+            "rule": "D-RECHECK-30",
+            "nominal_due": "2025-09-20",
+            "statutory_due": "2025-09-22",
+            "provisional": False,
+            "hearing_days": 1,
+        }
+    ]
+
+
+def test_hearing_days_reopen_a_recheck_clock_the_sweep_marked_breached(office: Office, organs: Any) -> None:
+    """Entered after the unextended due date: the sweep marked D-RECHECK-30 breached (and ordered
+    supervision); the hearing's days move the due date, so the breach is withdrawn and the clock
+    runs again."""
+    pk = _recheck_requested_0820(office, organs)
+    office.enter_on(at("2025-09-20", 1))
+    deadlines_sweep()
+    row = Deadline.objects.get(petition_id=pk, rule="D-RECHECK-30")
+    assert row.status == "breached" and row.breached_at is not None
+    office.enter_on(at("2025-09-20", 10))
+    office.act("caseworker", pk, "start_recheck_hearing", "2025-09-01", hearing_start="2025-09-01")
+    office.act("caseworker", pk, "end_recheck_hearing", "2025-09-03", hearing_end="2025-09-03")
+    row.refresh_from_db()
+    assert (row.status, row.breached_at, row.statutory_due) == ("open", None, dt.date(2025, 9, 22))
