@@ -180,13 +180,32 @@ def test_hearing_days_reopen_a_recheck_clock_the_sweep_marked_breached(office: O
     """Entered after the unextended due date: the sweep marked D-RECHECK-30 breached (and ordered
     supervision); the hearing's days move the due date, so the breach is withdrawn and the clock
     runs again."""
+    from minsheng.workflow.models import Hearing, SupervisionOrder
+
     pk = _recheck_requested_0820(office, organs)
     office.enter_on(at("2025-09-20", 1))
     deadlines_sweep()
     row = Deadline.objects.get(petition_id=pk, rule="D-RECHECK-30")
     assert row.status == "breached" and row.breached_at is not None
+    assert SupervisionOrder.objects.filter(petition_id=pk, deadline_rule="D-RECHECK-30").exists()
     office.enter_on(at("2025-09-20", 10))
     office.act("caseworker", pk, "start_recheck_hearing", "2025-09-01", hearing_start="2025-09-01")
     office.act("caseworker", pk, "end_recheck_hearing", "2025-09-03", hearing_end="2025-09-03")
     row.refresh_from_db()
     assert (row.status, row.breached_at, row.statutory_due) == ("open", None, dt.date(2025, 9, 22))
+    # the automatic order for the withdrawn breach goes with it
+    assert not SupervisionOrder.objects.filter(petition_id=pk, deadline_rule="D-RECHECK-30").exists()
+    assert Hearing.objects.get(petition_id=pk).end == dt.date(2025, 9, 3)
+
+
+def test_without_the_hearing_exclusion_the_clock_does_not_move(
+    office: Office, organs: Any, settings: Any
+) -> None:
+    settings.MINSHENG_HEARING_EXCLUSION = False
+    pk = _recheck_requested_0820(office, organs)
+    office.act("caseworker", pk, "start_recheck_hearing", "2025-09-01", hearing_start="2025-09-01")
+    office.act("caseworker", pk, "end_recheck_hearing", "2025-09-03", hearing_end="2025-09-03")
+    row = office.deadline(pk, "D-RECHECK-30", "registrar")
+    assert (row["statutory_due"], row["extra_days"]) == ("2025-09-19", 0)
+    (ended,) = office.events(pk, "end_recheck_hearing", "registrar")
+    assert ended["data"]["hearing_days"] == 0
