@@ -10,7 +10,6 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from minsheng.api.v1 import ERRORS, OrganRef
@@ -148,13 +147,7 @@ def reception_duty_compliance(request: HttpRequest, q: Query[DutyQuery]) -> Any:
     """A-081 reception duties: each leader of the caller's organs (and those below them) bound by a
     duty rule, with the reception days held per whole month or quarter of the period against the
     rule's minimum (接访意见2009 unless the deployment sets ``MINSHENG_RECEPTION_DUTIES``)."""
-    today = timezone.localdate()
-    rows = rsel.duty_compliance(
-        request.auth,  # type: ignore[attr-defined]
-        q.date_from or today.replace(month=1, day=1),
-        q.date_to or today.replace(month=12, day=31),
-        today,
-    )
+    rows = rsel.duty_compliance(request.auth, q.date_from, q.date_to)  # type: ignore[attr-defined]
     return [
         DutyRowOut(
             leader=r.leader_name,

@@ -228,13 +228,25 @@ def duty_scope(user: AbstractBaseUser | None) -> set[int] | None:
     return organ_subtree_ids(m.organ_id for m in memberships_of(user))
 
 
+def duty_period(
+    date_from: dt.date | None, date_to: dt.date | None, today: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """The report's period: what was asked, else this calendar year (each bound on its own)."""
+    now = today or timezone.localdate()
+    return date_from or now.replace(month=1, day=1), date_to or now.replace(month=12, day=31)
+
+
 def duty_compliance(
-    user: AbstractBaseUser | None, date_from: dt.date, date_to: dt.date, today: dt.date | None = None
+    user: AbstractBaseUser | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    today: dt.date | None = None,
 ) -> list[DutyRow]:
     """Per leader bound by a reception duty (within ``user``'s organs) and per whole month or
     quarter overlapping the period: the reception days held, still to come and cancelled, the
     matters registered from them, and whether the duty's minimum was met. A day counts as held
     once its date has come and it was not cancelled; joint receptions count for their leader."""
+    date_from, date_to = duty_period(date_from, date_to, today)
     if date_to < date_from:
         raise InvalidInput(_("截止日期早于起始日期。"), field="to")
     if (date_to - date_from).days > MAX_DUTY_SPAN_DAYS:

@@ -291,15 +291,15 @@ def outreach(request: HttpRequest) -> HttpResponse:
     return render(request, "workbench/outreach.html", context)
 
 
-def _period(request: HttpRequest, today: dt.date) -> tuple[dt.date, dt.date]:
-    """The report's period from ?from=&to= (default: this calendar year)."""
+def _period(request: HttpRequest) -> tuple[dt.date | None, dt.date | None]:
+    """The report's period as asked in ?from=&to= (None: the selector's default)."""
     try:
         date_from = _date(request.GET.get("from"), "from") if request.GET.get("from") else None
         date_to = _date(request.GET.get("to"), "to") if request.GET.get("to") else None
     except InvalidInput as exc:
         messages.error(request, exc.message)
-        date_from = date_to = None
-    return date_from or today.replace(month=1, day=1), date_to or today.replace(month=12, day=31)
+        return None, None
+    return date_from, date_to
 
 
 @staff_required
@@ -307,14 +307,14 @@ def reception_duties(request: HttpRequest) -> HttpResponse:
     """A-081: each leader bound by a reception duty, per month or quarter: days held against the
     rule (接访意见2009 unless the deployment sets its own)."""
     user = _user(request)
-    today = timezone.localdate()
-    date_from, date_to = _period(request, today)
+    asked_from, asked_to = _period(request)
     try:
-        rows = selectors.duty_compliance(user, date_from, date_to, today)
+        rows = selectors.duty_compliance(user, asked_from, asked_to)
     except InvalidInput as exc:
         messages.error(request, exc.message)
-        date_from, date_to = today.replace(month=1, day=1), today.replace(month=12, day=31)
-        rows = selectors.duty_compliance(user, date_from, date_to, today)
+        asked_from = asked_to = None
+        rows = selectors.duty_compliance(user, None, None)
+    date_from, date_to = selectors.duty_period(asked_from, asked_to)
     tables: dict[str, dict[str, Any]] = {}
     for row in rows:
         table = tables.setdefault(
