@@ -76,6 +76,11 @@ def _sms_text(petition: Petition, password: str, *, reset: bool) -> str:
     ) % {"c": petition.tracking_code, "p": password}
 
 
+def credentials_phone(phone: str | None) -> str:
+    """Where the query credentials go by SMS: the phone in canonical form, "" when there is none."""
+    return canonical_phone(phone) if phone else ""
+
+
 def petition_send_query_credentials(
     petition: Petition, password: str, *, actor: AbstractBaseUser | None, now: dt.datetime | None = None
 ) -> bool:
@@ -83,7 +88,7 @@ def petition_send_query_credentials(
     through the outbox (kind ``query_password``: the text is stored only encrypted until sent,
     then erased). Recorded on the timeline (not public). False when there is no phone."""
     petitioner = petition.petitioner
-    phone = canonical_phone(petitioner.phone) if petitioner is not None and petitioner.phone else ""
+    phone = credentials_phone(petitioner.phone if petitioner is not None else None)
     if not phone:
         return False
     # Inside a caller's transaction (a registration) this joins it: one commit, no savepoint.
@@ -122,7 +127,7 @@ def petition_register_with_credentials(
     from minsheng.workflow.services import petition_register
 
     known = data.existing_petitioner.phone if data.existing_petitioner is not None else data.petitioner.phone
-    if known and canonical_phone(known):  # the credentials will go by SMS (the test below)
+    if credentials_phone(known):  # the credentials will go by SMS (as petition_send_query_credentials)
         data = dataclasses.replace(data, credentials_by_sms=True)
     with transaction.atomic():
         petition, password = petition_register(data, actor=actor)
