@@ -13,6 +13,7 @@ Word with its own fonts), so the .docx is readable on any machine.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import math
@@ -22,7 +23,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from minsheng.analytics.nlp.trends import week_start
 from minsheng.analytics.selectors import (
@@ -45,27 +48,42 @@ from minsheng.analytics.selectors import (
     spikes_in_week,
     weekly_totals,
 )
-from minsheng.analytics.wording import category_phrase, change_phrase, clean_keywords, join_places, place_text
+from minsheng.analytics.wording import (
+    UNCLASSIFIED,
+    category_phrase,
+    change_phrase,
+    clean_keywords,
+    join_places,
+    place_text,
+)
 from minsheng.orgs.models import Category, Organ, Region
 
-RULE_LABELS = {"D-NOTICE-15": "受理告知（15日）", "D-HANDLE-60": "办理期限（初次件，含经批准的延期）"}
+RULE_LABELS: dict[str, Any] = {
+    "D-NOTICE-15": gettext_lazy("受理告知（15日）"),
+    "D-HANDLE-60": gettext_lazy("办理期限（初次件，含经批准的延期）"),
+}
+#: The language of the situation report documents (.docx, PDF, .xlsx): their headings, tables and
+#: method text are Chinese, so their figures' labels and suggestions are too, whoever downloads them.
+REPORT_LANGUAGE = "zh-hans"
 BASELINE_WEEKS = SPIKE_BASELINE_WEEKS
 
 #: Category-specific recommendations (level-1 TipDM categories); others get the generic one.
-ADVICE = {
-    "城乡建设": "会同住建、城管等部门对涉及的项目、小区开展专项排查，前移矛盾化解关口",
-    "劳动和社会保障": "会同人社部门开展欠薪等问题专项治理，对重点企业和工程项目落实工资支付保障",
-    "环境保护": "会同生态环境部门对投诉集中的污染源开展联合执法检查，并向群众公开整改进度",
-    "教育文体": "会同教育部门梳理入学、收费等共性诉求，提前做好政策解读和学位保障",
-    "交通运输": "会同交通运输部门评估线路、站点和运营安排，回应群众出行诉求",
-    "卫生计生": "会同卫健部门核查医疗服务和收费问题，畅通投诉处理渠道",
-    "商贸旅游": "会同市场监管部门加强对经营主体的监管，依法查处侵害消费者权益行为",
-    "国土资源": "会同自然资源部门核查征地、确权等问题，依法公开相关信息",
-    "农村农业": "会同农业农村部门和乡镇（街道）核查惠农政策落实情况",
-    "民政": "会同民政部门核查救助、养老等政策落实情况，做好困难群众兜底保障",
-    "政法": "引导群众依法通过诉讼、复议等法定途径解决，做好诉访分离",
+ADVICE: dict[str, Any] = {
+    "城乡建设": gettext_lazy("会同住建、城管等部门对涉及的项目、小区开展专项排查，前移矛盾化解关口"),
+    "劳动和社会保障": gettext_lazy(
+        "会同人社部门开展欠薪等问题专项治理，对重点企业和工程项目落实工资支付保障"
+    ),
+    "环境保护": gettext_lazy("会同生态环境部门对投诉集中的污染源开展联合执法检查，并向群众公开整改进度"),
+    "教育文体": gettext_lazy("会同教育部门梳理入学、收费等共性诉求，提前做好政策解读和学位保障"),
+    "交通运输": gettext_lazy("会同交通运输部门评估线路、站点和运营安排，回应群众出行诉求"),
+    "卫生计生": gettext_lazy("会同卫健部门核查医疗服务和收费问题，畅通投诉处理渠道"),
+    "商贸旅游": gettext_lazy("会同市场监管部门加强对经营主体的监管，依法查处侵害消费者权益行为"),
+    "国土资源": gettext_lazy("会同自然资源部门核查征地、确权等问题，依法公开相关信息"),
+    "农村农业": gettext_lazy("会同农业农村部门和乡镇（街道）核查惠农政策落实情况"),
+    "民政": gettext_lazy("会同民政部门核查救助、养老等政策落实情况，做好困难群众兜底保障"),
+    "政法": gettext_lazy("引导群众依法通过诉讼、复议等法定途径解决，做好诉访分离"),
 }
-GENERIC_ADVICE = "由主管部门牵头分析成因，对共性问题研究出台针对性措施"
+GENERIC_ADVICE = gettext_lazy("由主管部门牵头分析成因，对共性问题研究出台针对性措施")
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -108,7 +126,7 @@ class ReportData:
     previous_total: int
     petitioners: int
     collective: int
-    by_channel: list[tuple[str, int]]
+    by_channel: list[tuple[str, int]]  # channel labels in the language of :func:`localized`
     by_category: list[CategoryRow]
     by_district: list[tuple[str, int]]
     weeks: list[dt.date]
@@ -121,13 +139,27 @@ class ReportData:
     # the spikes were computed at ``generated_at`` for the complete weeks up to this Monday (None:
     # no complete week in the period yet)
     spikes_through: dt.date | None = None
+    # the channels' own values (by_channel is these, labelled in the viewer's language)
+    channels: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def change(self) -> float | None:
         return (self.total - self.previous_total) / self.previous_total if self.previous_total else None
 
 
+def category_text(name: str) -> str:
+    """A category named in a sentence: 「城乡建设类」 in Chinese (wording.category_phrase), the bare
+    name (data, not translated) in English; the unclassified bucket in the active language."""
+    name = (name or "").strip() or UNCLASSIFIED
+    if name == UNCLASSIFIED:
+        return pgettext("category in a sentence", "未分类")
+    if category_phrase(name) == name:  # already ends in 类 (其他类)
+        return name
+    return _("%(category)s类") % {"category": name}
+
+
 def scope_label(scope: Scope) -> str:
+    """The scope in words, in the active language (organ, region and category names are data)."""
     parts = []
     if scope.organ_id is not None:
         organ = Organ.objects.filter(pk=scope.organ_id).first()
@@ -137,8 +169,8 @@ def scope_label(scope: Scope) -> str:
         parts.append(region.full_name() if region else scope.region_code)
     if scope.category_id is not None:
         category = Category.objects.filter(pk=scope.category_id).first()
-        parts.append(category_phrase(category.path) if category else "")
-    return join_places(parts) or "全部"
+        parts.append(category_text(category.path) if category else "")
+    return join_places(parts) or _("全部")
 
 
 def percent(value: float | None, digits: int = 1) -> str:
@@ -185,7 +217,8 @@ def build_report(
         previous_total=len(previous),
         petitioners=len({r.message.user for r in current}),
         collective=scoped_petitions(scope, user).filter(is_collective=True).count(),
-        by_channel=[(channel_label(c), n) for c, n in mix(current, "channel")],
+        by_channel=[],
+        channels=mix(current, "channel"),
         by_category=by_category,
         by_district=[(d, n) for d, n in mix(current, "district") if d != UNKNOWN_REGION]
         + [(d, n) for d, n in mix(current, "district") if d == UNKNOWN_REGION],
@@ -200,6 +233,15 @@ def build_report(
         satisfaction=satisfaction(scope, user),
         spikes_through=spikes_through,
     )
+    return localized(data)
+
+
+def localized(data: ReportData) -> ReportData:
+    """``data`` with its words in the active language: the scope label, the channel names and the
+    suggestions. The figures are computed once for every language (:func:`cached_report`); only
+    these few words are made again for each reader."""
+    data = dataclasses.replace(data, scope_label=scope_label(data.scope))
+    data.by_channel = [(channel_label(c), n) for c, n in data.channels]
     data.suggestions = suggestions(data)
     return data
 
@@ -270,7 +312,8 @@ def period_spikes(
 
 
 def suggestions(data: ReportData) -> list[str]:
-    """Templated, data-backed policy suggestions (each sentence cites its figures)."""
+    """Templated, data-backed policy suggestions (each sentence cites its figures), in the active
+    language; category, place and issue names are data and stay as recorded."""
     out: list[str] = []
     rising = [c for c in data.by_category if c.count >= 5 and c.change is not None and c.change >= 0.2]
     rising.sort(key=lambda c: (-(c.count - c.previous), c.category))
@@ -278,47 +321,103 @@ def suggestions(data: ReportData) -> list[str]:
         where = ""
         if c.top_district and c.top_district_count:
             share = c.top_district_count / c.count
+            figures = {"district": c.top_district, "n": c.top_district_count, "share": percent(share, 0)}
             where = (
-                f"，主要集中在{c.top_district}（{c.top_district_count}件，占{percent(share, 0)}）"
+                _("，主要集中在%(district)s（%(n)s件，占%(share)s）") % figures
                 if share >= 0.3
-                else f"，已识别区县中{c.top_district}最多（{c.top_district_count}件）"
+                else _("，已识别区县中%(district)s最多（%(n)s件）") % figures
             )
         out.append(
-            f"{category_phrase(c.category)}信访量环比上升{percent(c.change, 0)}（由{c.previous}件增至{c.count}件）{where}。"
-            f"建议{ADVICE.get(c.category, GENERIC_ADVICE)}。"
+            _(
+                "%(category)s信访量环比上升%(change)s（由%(previous)s件增至%(count)s件）%(where)s。建议%(advice)s。"
+            )
+            % {
+                "category": category_text(c.category),
+                "change": percent(c.change, 0),
+                "previous": c.previous,
+                "count": c.count,
+                "where": where,
+                "advice": ADVICE.get(c.category, GENERIC_ADVICE),
+            }
         )
     new = [c for c in data.by_category if c.count >= 5 and c.previous == 0]
     for c in new[:2]:
         out.append(
-            f"{category_phrase(c.category)}信访本期新增{c.count}件（上期无），建议{ADVICE.get(c.category, GENERIC_ADVICE)}。"
+            _("%(category)s信访本期新增%(count)s件（上期无），建议%(advice)s。")
+            % {
+                "category": category_text(c.category),
+                "count": c.count,
+                "advice": ADVICE.get(c.category, GENERIC_ADVICE),
+            }
         )
     for s in sorted(data.spikes, key=lambda r: (-r.count, r.week))[:3]:
-        place = "" if s.district == UNKNOWN_REGION else s.district
-        ratio = f"，是此前{BASELINE_WEEKS}周平均每周{s.baseline:.1f}件的{s.ratio:.1f}倍" if s.ratio else ""
+        ratio = (
+            _("，是此前%(weeks)s周平均每周%(baseline)s件的%(ratio)s倍")
+            % {"weeks": BASELINE_WEEKS, "baseline": f"{s.baseline:.1f}", "ratio": f"{s.ratio:.1f}"}
+            if s.ratio
+            else ""
+        )
+        figures = {
+            "week": s.week.isoformat(),
+            "place": s.district,
+            "category": category_text(s.category),
+            "count": s.count,
+            "ratio": ratio,
+        }
         out.append(
-            f"{s.week.isoformat()}起的一周，{place}{category_phrase(s.category)}信访{s.count}件{ratio}，"
-            "增长异常。建议属地和主管部门及时核查，防止个案演变为群体性事件。"
+            (
+                _(
+                    "%(week)s起的一周，%(category)s信访%(count)s件%(ratio)s，增长异常。"
+                    "建议属地和主管部门及时核查，防止个案演变为群体性事件。"
+                )
+                if s.district == UNKNOWN_REGION
+                else _(
+                    "%(week)s起的一周，%(place)s%(category)s信访%(count)s件%(ratio)s，增长异常。"
+                    "建议属地和主管部门及时核查，防止个案演变为群体性事件。"
+                )
+            )
+            % figures
         )
     for h in data.hot[:2]:
         if h["size"] >= 3 or h["petitioners"] >= 2:
             out.append(
-                f"热点问题“{h['title']}”涉及{h['size']}件信访、{h['petitioners']}名信访人"
-                f"（{h['start']}至{h['end']}），建议明确包案领导，一并调查、统一答复，减少重复信访。"
+                _(
+                    "热点问题“%(title)s”涉及%(size)s件信访、%(petitioners)s名信访人（%(start)s至%(end)s），"
+                    "建议明确包案领导，一并调查、统一答复，减少重复信访。"
+                )
+                % {
+                    "title": h["title"],
+                    "size": h["size"],
+                    "petitioners": h["petitioners"],
+                    "start": h["start"],
+                    "end": h["end"],
+                }
             )
     for t in data.on_time:
         if t.share is not None and t.due >= 5 and t.share < 0.9:
             out.append(
-                f"{RULE_LABELS.get(t.rule, t.rule)}按期率为{percent(t.share)}（{t.on_time}/{t.due}），低于90%。"
-                "建议对临期、超期事项实行督办，并将按期率纳入考核。"
+                _(
+                    "%(rule)s按期率为%(share)s（%(on_time)s/%(due)s），低于90%%。"
+                    "建议对临期、超期事项实行督办，并将按期率纳入考核。"
+                )
+                % {
+                    "rule": RULE_LABELS.get(t.rule, t.rule),
+                    "share": percent(t.share),
+                    "on_time": t.on_time,
+                    "due": t.due,
+                }
             )
     sat = data.satisfaction
     if sat.share is not None and sat.rated >= 5 and sat.share < 0.8:
         out.append(
-            f"群众满意率为{percent(sat.share)}（{sat.rated}件评价中不满意{sat.unsatisfied}件），"
-            "建议对不满意事项开展回访，必要时重新办理或复查。"
+            _(
+                "群众满意率为%(share)s（%(rated)s件评价中不满意%(unsatisfied)s件），"
+                "建议对不满意事项开展回访，必要时重新办理或复查。"
+            )
+            % {"share": percent(sat.share), "rated": sat.rated, "unsatisfied": sat.unsatisfied}
         )
     if not out:
-        out.append("本期各类信访量总体平稳，未发现明显异常增长，建议保持现有工作机制，持续做好源头预防。")
+        out.append(_("本期各类信访量总体平稳，未发现明显异常增长，建议保持现有工作机制，持续做好源头预防。"))
     return out
 
 
@@ -656,7 +755,7 @@ def tables(data: ReportData) -> dict[str, Table]:
             ["期限", "期内到期", "按期完成", "按期率", "未到期"],
             [
                 [
-                    RULE_LABELS.get(t.rule, t.rule),
+                    str(RULE_LABELS.get(t.rule, t.rule)),
                     str(t.due),
                     str(t.on_time),
                     percent(t.share),
@@ -1048,7 +1147,7 @@ def render_xlsx(data: ReportData) -> bytes:
     sheet(
         "按期与满意度",
         ["指标", "分母", "分子", "比例"],
-        [[RULE_LABELS.get(t.rule, t.rule) + "按期率", t.due, t.on_time, t.share] for t in data.on_time]
+        [[f"{RULE_LABELS.get(t.rule, t.rule)}按期率", t.due, t.on_time, t.share] for t in data.on_time]
         + [
             [
                 "满意率",
@@ -1091,7 +1190,8 @@ REPORT_CACHE_SECONDS = 300
 
 def cached_report(scope: Scope, user: Any = None, *, top: int = 10) -> ReportData:
     """:func:`build_report` cached for a few minutes per (user, scope): the dashboard and its
-    downloads share one computation (hot-issue grouping takes seconds on a large period)."""
+    downloads share one computation (hot-issue grouping takes seconds on a large period), whatever
+    the language; the words are made again in the active language (:func:`localized`)."""
     from django.core.cache import cache
 
     user_key = getattr(user, "pk", None) or "all"
@@ -1101,7 +1201,15 @@ def cached_report(scope: Scope, user: Any = None, *, top: int = 10) -> ReportDat
     )
     data = cache.get(key)
     if isinstance(data, ReportData):
-        return data
+        return localized(data)
     data = build_report(scope, user, top=top)
     cache.set(key, data, REPORT_CACHE_SECONDS)
     return data
+
+
+def report_document(scope: Scope, user: Any, fmt: str) -> tuple[bytes, str]:
+    """The situation report as a ``fmt`` file (one of :data:`RENDERERS`) and its file name, in
+    :data:`REPORT_LANGUAGE` whatever the language of the person downloading it."""
+    with translation.override(REPORT_LANGUAGE):
+        data = cached_report(scope, user)
+        return RENDERERS[fmt](data), report_filename(data, fmt)

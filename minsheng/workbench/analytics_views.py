@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.analytics.models import AlertSubscription
-from minsheng.analytics.reports import CONTENT_TYPES, RENDERERS, cached_report, percent, report_filename
+from minsheng.analytics.reports import CONTENT_TYPES, RENDERERS, cached_report, percent, report_document
 from minsheng.analytics.selectors import UNKNOWN_REGION, Scope, districts, drill_down
 from minsheng.analytics.services import alert_subscribe, alert_unsubscribe
 from minsheng.core.errors import ApplicationError, InvalidInput
@@ -205,10 +205,9 @@ def analytics_report(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in RENDERERS:
         raise Http404(_("不支持的文件格式。"))
     scope, _params = parse_filters(request)
-    data = cached_report(scope, _user(request))
-    body = RENDERERS[fmt](data)
+    body, filename = report_document(scope, _user(request), fmt)
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{report_filename(data, fmt)}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
