@@ -280,13 +280,17 @@ def deadline_views(petition: Petition) -> list[DeadlineView]:
 @dataclass(frozen=True)
 class OrganSuggestion:
     organ: Organ
-    reason: str
+    reasons: tuple[str, ...]  # as the routing module words them (the routing_reason filter translates)
     score: float | None = None
 
 
 def suggested_organs(petition: Petition, limit: int = 3) -> list[OrganSuggestion]:
     """Competent organs as minsheng.intelligence.routing suggests them (category, place and the
-    Responsibility table, never the accused organ), with the reasons shown to the dispatcher."""
+    Responsibility table, never the accused organ), with the reasons shown to the dispatcher.
+
+    The one definition of the routing suggestion on the case page: its list of suggested organs
+    and the starred options of the forward form both come from here (never from the snapshot
+    stored at registration, which a later change of category or place makes stale)."""
     from minsheng.intelligence.routing import routing_suggest
 
     try:
@@ -296,7 +300,7 @@ def suggested_organs(petition: Petition, limit: int = 3) -> list[OrganSuggestion
         return []
     organs = Organ.objects.in_bulk([item.organ_id for item in items])
     return [
-        OrganSuggestion(organs[item.organ_id], "；".join(item.reasons), float(item.score))
+        OrganSuggestion(organs[item.organ_id], tuple(item.reasons), float(item.score))
         for item in items
         if item.organ_id in organs and organs[item.organ_id].is_active
     ]
