@@ -510,6 +510,42 @@ def indicators(
     return result
 
 
+def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """The calendar quarter holding ``day``: its first and last day."""
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    next_quarter = dt.date(day.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
+    return dt.date(day.year, first_month, 1), next_quarter - dt.timedelta(days=1)
+
+
+#: How many quarters before the current one :func:`default_period` looks for figures.
+DEFAULT_PERIOD_LOOKBACK = 4
+
+
+def default_period(
+    organ_id: int,
+    *,
+    profile: str = "xinfang",
+    today: dt.date | None = None,
+    viewer: AnyUser | None = None,
+) -> tuple[dt.date, dt.date]:
+    """The period the figures of ``organ_id`` are shown for when none is asked: the current
+    calendar quarter when any of its figures counts something (a denominator above zero: items
+    not yet due are left out, so a quarter that has just begun is usually still empty), otherwise
+    the latest earlier quarter that does, up to :data:`DEFAULT_PERIOD_LOOKBACK` quarters back;
+    with no figures in any of them, the current quarter.
+
+    Quarters, because the assessment is made by quarter (the figures shown can be frozen and
+    compared); the current one first, because it is the one the organ can still act on."""
+    today = today or timezone.localdate()
+    start, end = quarter_of(today)
+    for _ in range(DEFAULT_PERIOD_LOOKBACK + 1):
+        result = indicators(organ_id, start, end, profile=profile, today=today, viewer=viewer)
+        if any(f.denominator for f in result.figures):
+            return start, end
+        start, end = quarter_of(start - dt.timedelta(days=1))
+    return quarter_of(today)
+
+
 def shielded_ids(viewer: AnyUser | None, ids: Iterable[Any]) -> set[int]:
     """Of ``ids``, the accusations ``viewer`` is on the accused side of."""
     from minsheng.petitions.confidentiality import shielded_accused_organs

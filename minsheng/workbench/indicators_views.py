@@ -7,13 +7,11 @@ R-150 for the accused side, drill-down through the visibility policy, de-identif
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.assessment import selectors as S
@@ -34,14 +32,6 @@ def _user(request: HttpRequest) -> AbstractBaseUser:
     return user
 
 
-def previous_quarter(today: dt.date) -> tuple[dt.date, dt.date]:
-    q = (today.month - 1) // 3  # 0-based quarter of today
-    year, q = (today.year - 1, 3) if q == 0 else (today.year, q - 1)
-    start = dt.date(year, 3 * q + 1, 1)
-    end = dt.date(year + (q == 3), (3 * q + 3) % 12 + 1, 1) - dt.timedelta(days=1)
-    return start, end
-
-
 def organ_choices(user: AbstractBaseUser) -> list[Organ]:
     qs = Organ.objects.filter(is_active=True)
     if not is_admin(user):
@@ -53,18 +43,22 @@ def organ_choices(user: AbstractBaseUser) -> list[Organ]:
 def _params(request: HttpRequest, user: AbstractBaseUser) -> dict[str, Any]:
     params = request.GET
     organs = organ_choices(user)
-    default_from, default_to = previous_quarter(timezone.localdate())
     organ_id = int_param(params.get("organ"), "organ", minimum=1)
     if organ_id is None:
         own = [m.organ_id for m in memberships_of(user)]
         organ_id = own[0] if own else (organs[0].pk if organs else None)
     if organ_id is None or not S.can_view_organ(user, organ_id):
         raise Http404(_("机关不存在。"))
-    date_from = date_param(params.get("from"), "from") or default_from
-    date_to = date_param(params.get("to"), "to") or default_to
+    profile = params.get("profile") or "xinfang"
+    date_from = date_param(params.get("from"), "from")
+    date_to = date_param(params.get("to"), "to")
+    if date_from is None or date_to is None:  # a bound not asked for: the default period's
+        default_from, default_to = S.default_period(
+            organ_id, profile=profile if profile in PROFILES else "xinfang", viewer=user
+        )
+        date_from, date_to = date_from or default_from, date_to or default_to
     if date_to < date_from or (date_to - date_from).days > 731:
         raise BadParameter(_("统计期间无效（最长两年）。"), field="to")
-    profile = params.get("profile") or "xinfang"
     if profile not in PROFILES:
         raise BadParameter(_("未知的考核口径。"), field="profile")
     return {"organs": organs, "organ_id": organ_id, "from": date_from, "to": date_to, "profile": profile}

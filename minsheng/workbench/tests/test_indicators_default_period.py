@@ -1,0 +1,81 @@
+"""The indicators page opens on a period that holds the organ's figures: the current calendar
+quarter when something in it is counted, else the latest earlier quarter (up to a year back) that
+has something; an explicit ?from=&to= is shown as asked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+
+from minsheng.assessment import selectors as S
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("Asia/Shanghai")
+TODAY = dt.date(2025, 11, 20)  # the fourth quarter of 2025
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=TZ)
+
+
+def travel(day: dt.date) -> Any:
+    return time_machine.travel(at(day), tick=False)
+
+
+def shown_period(user: Any, query: dict[str, Any] | None = None) -> tuple[str, str]:
+    client = Client()
+    client.force_login(user)
+    response = client.get("/workbench/indicators/", query or {})
+    assert response.status_code == 200
+    html = response.content.decode()
+    found = re.search(r'name="from" value="([0-9-]+)".*?name="to" value="([0-9-]+)"', html, flags=re.S)
+    assert found, "no period on the page"
+    return found.group(1), found.group(2)
+
+
+def letter_on(register: Any, day: dt.date) -> Any:
+    with travel(day):
+        return register(received_at=at(day, 9))
+
+
+def test_quarter_helper() -> None:
+    assert S.quarter_of(dt.date(2025, 11, 20)) == (dt.date(2025, 10, 1), dt.date(2025, 12, 31))
+    assert S.quarter_of(dt.date(2025, 1, 1)) == (dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    assert S.quarter_of(dt.date(2025, 6, 30)) == (dt.date(2025, 4, 1), dt.date(2025, 6, 30))
+
+
+def test_current_quarter_when_it_has_figures(register, users):
+    letter_on(register, dt.date(2025, 5, 12))
+    letter_on(register, dt.date(2025, 10, 9))
+    with travel(TODAY):
+        assert shown_period(users["dispatcher"]) == ("2025-10-01", "2025-12-31")
+
+
+def test_latest_earlier_quarter_with_figures(register, users, world):
+    """Nothing in the current quarter nor the previous one: the second quarter, where the
+    letter was received (before the fix the page opened on the empty third quarter)."""
+    letter_on(register, dt.date(2025, 5, 12))
+    with travel(TODAY):
+        assert shown_period(users["dispatcher"]) == ("2025-04-01", "2025-06-30")
+        shown = S.indicators(world.bureau.pk, dt.date(2025, 4, 1), dt.date(2025, 6, 30), today=TODAY)
+        assert any(f.denominator for f in shown.figures)
+
+
+def test_no_figures_at_all_opens_on_the_current_quarter(world, users):
+    with travel(TODAY):
+        assert shown_period(users["dispatcher"]) == ("2025-10-01", "2025-12-31")
+
+
+def test_explicit_period_is_kept(register, users):
+    letter_on(register, dt.date(2025, 5, 12))
+    with travel(TODAY):
+        asked = {"from": "2025-07-01", "to": "2025-09-30"}
+        assert shown_period(users["dispatcher"], asked) == ("2025-07-01", "2025-09-30")
+        # one bound given: the other is the default period's
+        assert shown_period(users["dispatcher"], {"from": "2025-05-01"}) == ("2025-05-01", "2025-06-30")
