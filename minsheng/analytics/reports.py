@@ -1196,7 +1196,8 @@ def cached_report(scope: Scope, user: Any = None, *, top: int = 10) -> ReportDat
 
     user_key = getattr(user, "pk", None) or "all"
     key = (
-        f"minsheng:analytics:report:{user_key}:{scope.date_from}:{scope.date_to}:"
+        # v2: ReportData gained ``channels`` (a shared cache may still hold the older shape)
+        f"minsheng:analytics:report:v2:{user_key}:{scope.date_from}:{scope.date_to}:"
         f"{scope.organ_id}:{scope.region_code}:{scope.category_id}:{top}"
     )
     data = cache.get(key)
