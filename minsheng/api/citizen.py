@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -21,6 +22,7 @@ from pydantic import Field
 from minsheng.api.v1 import ErrorOut
 from minsheng.core.errors import InvalidInput, NotFound, TransitionNotAllowed
 from minsheng.petitions.models import Petition, State
+from minsheng.petitions.services import petitioner_language
 from minsheng.portal import queries
 from minsheng.portal.security import client_ip, throttle_blocked, throttle_hit
 from minsheng.portal.tracking import Throttled, clean_tracking_code, petition_track
@@ -223,6 +225,12 @@ class SubmissionIn(Schema):
     code: str = Field("", max_length=6, description="the SMS code sent to the phone")
     address: str = Field("", max_length=200)
     id_number: str = Field("", max_length=30)
+    language: str = Field(
+        "",
+        max_length=10,
+        description="the language of the texts sent to the petitioner (zh-hans | en); "
+        "default: the request's language (?lang= or the language cookie), else the deployment's",
+    )
 
 
 class SubmittedOut(Schema):
@@ -282,6 +290,8 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     if not contact_form.is_valid():
         raise _form_error(contact_form)
     contact_data = contact_form.cleaned_data
+    # Checked before the SMS code is spent; the request's language (?lang=, cookie) by default.
+    language = petitioner_language(payload.language or get_language(), field="language")
     anonymous = bool(contact_data.get("anonymous"))
     phone = "" if anonymous else contact_data["phone"]
     bureau = queries.online_bureau()
@@ -316,7 +326,9 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     region = draft_region(draft)
     accused = draft_accused(draft)
     suggestion = draft_suggestion(draft, region, accused)
-    petition, password, sms_queued = online_register(draft, contact, region, accused, suggestion, bureau)
+    petition, password, sms_queued = online_register(
+        draft, contact, region, accused, suggestion, bureau, language=language
+    )
     submission_counted(ip, phone)
     return Status(
         201, SubmittedOut(tracking_code=petition.tracking_code, query_password=password, sms_sent=sms_queued)
@@ -358,6 +370,12 @@ class AppointmentIn(Schema):
         max_length=6,
         description="the SMS code sent to the phone (POST /verification-codes with purpose "
         "reception): nothing about the phone is answered before it is proved",
+    )
+    language: str = Field(
+        "",
+        max_length=10,
+        description="the language of the SMS texts (zh-hans | en); default: the request's language "
+        "(?lang= or the language cookie), else the deployment's",
     )
 
 
@@ -432,6 +450,7 @@ def citizen_appointment_book_endpoint(request: HttpRequest, day_id: int, payload
     if day is None:
         raise NotFound(_("接访日不存在或未发布。"), code="reception_day_not_found")
     booking = appointment_clean(name=payload.name, phone=payload.phone, summary=payload.summary)
+    language = petitioner_language(payload.language or get_language(), field="language")
     if not payload.code.strip():
         raise InvalidInput(_("请先获取并填写短信验证码。"), field="code", code="phone_unverified")
     proof = otp_check(booking.phone, "reception", payload.code, ip=client_ip(request))
@@ -440,7 +459,12 @@ def citizen_appointment_book_endpoint(request: HttpRequest, day_id: int, payload
     if throttle_take(("submit_ip", client_ip(request))) is None:
         raise Throttled(_("提交过于频繁，请稍后再试。"))
     appointment = appointment_book(
-        day.pk, name=booking.name, phone=booking.phone, summary=booking.summary, phone_verified=True
+        day.pk,
+        name=booking.name,
+        phone=booking.phone,
+        summary=booking.summary,
+        phone_verified=True,
+        language=language,
     )
     day = reception.public_day(day.pk) or day  # the places left after this booking
     out = AppointmentOut(

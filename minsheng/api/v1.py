@@ -564,6 +564,11 @@ class PetitionerIn(Schema):
     email: str = Field("", max_length=200)
     nationality: str = Field("中国", max_length=40)
     is_organisation: bool = False
+    language: str = Field(
+        "",
+        max_length=10,
+        description="the language of texts sent to the petitioner (zh-hans | en); '' = the deployment's",
+    )
 
 
 class RepresentativeIn(Schema):

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from minsheng.notifications.models import OutboxMessage
 
@@ -42,16 +43,19 @@ def notifications_are_suppressed() -> bool:
 SECRET_KINDS = frozenset({"query_password", "otp"})
 SECRET_PLACEHOLDER = "[contains a secret: stored encrypted until sent, then erased]"
 
+# Texts to petitioners, translated into the petitioner's language when sent (Petitioner.language).
 PETITIONER_TEXTS: dict[str, str] = {
-    "registered": "您的信访事项已登记，查询码 {code}。",
-    "forwarded": "您的信访事项（查询码 {code}）已转送{organ}办理。",
-    "accepted": "您的信访事项（查询码 {code}）已受理，受理告知书可在网上查询。",
-    "not_accepted": "您的信访事项（查询码 {code}）不予受理，告知书及理由可在网上查询。",
-    "redirected": "您的信访事项（查询码 {code}）应通过法定途径解决，请查看告知内容并注意相关时效。",
-    "extended": "您的信访事项（查询码 {code}）办理期限经批准延长，延期理由可在网上查询。",
-    "answered": "您的信访事项（查询码 {code}）已答复，请查看处理意见并评价。",
-    "review_answered": "您的复查申请（查询码 {code}）已答复，请查看复查意见。",
-    "final": "您的复核申请（查询码 {code}）已答复，复核意见为最终意见。",
+    "registered": gettext_noop("您的信访事项已登记，查询码 {code}。"),
+    "forwarded": gettext_noop("您的信访事项（查询码 {code}）已转送{organ}办理。"),
+    "accepted": gettext_noop("您的信访事项（查询码 {code}）已受理，受理告知书可在网上查询。"),
+    "not_accepted": gettext_noop("您的信访事项（查询码 {code}）不予受理，告知书及理由可在网上查询。"),
+    "redirected": gettext_noop(
+        "您的信访事项（查询码 {code}）应通过法定途径解决，请查看告知内容并注意相关时效。"
+    ),
+    "extended": gettext_noop("您的信访事项（查询码 {code}）办理期限经批准延长，延期理由可在网上查询。"),
+    "answered": gettext_noop("您的信访事项（查询码 {code}）已答复，请查看处理意见并评价。"),
+    "review_answered": gettext_noop("您的复查申请（查询码 {code}）已答复，请查看复查意见。"),
+    "final": gettext_noop("您的复核申请（查询码 {code}）已答复，复核意见为最终意见。"),
 }
 
 ORGAN_TEXTS: dict[str, str] = {
@@ -127,7 +131,9 @@ def outbox_notify_petitioner(petition_id: int, kind: str, *, sms: bool = True, *
     petition = Petition.objects.select_related("petitioner").filter(pk=petition_id).first()
     if petition is None or petition.petitioner is None:
         return []
-    text = PETITIONER_TEXTS.get(kind, "{code}").format(code=petition.tracking_code, **context)
+    with translation.override(petition.petitioner.text_language):
+        text = _(PETITIONER_TEXTS.get(kind, "{code}")).format(code=petition.tracking_code, **context)
+        subject = _("民声 · 信访事项进展")
     ids = []
     if petition.petitioner.phone and sms:
         ids.append(
@@ -146,7 +152,7 @@ def outbox_notify_petitioner(petition_id: int, kind: str, *, sms: bool = True, *
                 channel=OutboxMessage.Channel.EMAIL,
                 recipient=petition.petitioner.email,
                 kind=kind,
-                subject=_("民声 · 信访事项进展"),
+                subject=subject,
                 body=text,
             ).pk
         )

@@ -13,10 +13,11 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import blind_index
@@ -65,6 +66,16 @@ def phone_holder_petitions(phone_index: str, user: AbstractBaseUser | None = Non
 
 
 def _sms_text(petition: Petition, password: str, *, reset: bool) -> str:
+    """The credentials text, in the petitioner's language (not the sender's: staff may work in
+    English while the petitioner reads Chinese)."""
+    language = (
+        petition.petitioner.text_language if petition.petitioner is not None else settings.LANGUAGE_CODE
+    )
+    with translation.override(language):
+        return _credentials_text(petition, password, reset=reset)
+
+
+def _credentials_text(petition: Petition, password: str, *, reset: bool) -> str:
     if reset:
         return _("【民声】您的信访事项（查询码 %(c)s）的新查询密码为 %(p)s，原密码已失效。请勿告诉他人。") % {
             "c": petition.tracking_code,

@@ -103,6 +103,9 @@ class Petitioner(models.Model):
         related_name="petitioner_profiles",
     )
     phone_verified_at = models.DateTimeField(null=True, blank=True)
+    # The language texts to the petitioner are written in (SMS, e-mail): the one used on the portal,
+    # or chosen at registration; "" = the deployment's (settings.LANGUAGE_CODE).
+    language = models.CharField(_("通知语言"), max_length=10, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -113,6 +116,11 @@ class Petitioner(models.Model):
         from minsheng.core.crypto import mask_name
 
         return mask_name(self.name) or str(_("（匿名）"))
+
+    @property
+    def text_language(self) -> str:
+        """The language of texts sent to this petitioner."""
+        return self.language or settings.LANGUAGE_CODE
 
 
 # The list flags, as conditions on a petition (alias-free: usable in filter, annotate, Q).

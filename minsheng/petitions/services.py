@@ -55,6 +55,7 @@ class PetitionerInput:
     email: str = ""
     nationality: str = "中国"
     is_organisation: bool = False
+    language: str = ""  # of texts to the petitioner; "" = the deployment's
 
 
 @dataclass
@@ -183,6 +184,7 @@ def find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | No
         return None
     id_index = blind_index(data.id_number) if data.id_number.strip() else ""
     phone_index = blind_index(data.phone) if data.phone.strip() else ""
+    language = petitioner_language(data.language)
     # Reuse a record only when every identifying field given agrees with it: typing somebody
     # else's ID number must never attach a petition to that person, change their address or send
     # them messages. Otherwise a new record is made; repeats are still found by the blind indexes.
@@ -202,9 +204,15 @@ def find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | No
             and (candidate.user_id is None or user is None or candidate.user_id == user.pk)
         )
         if same:
+            changed = []
             if user is not None and candidate.user_id is None:
                 candidate.user = user  # type: ignore[assignment]
-                candidate.save(update_fields=["user"])
+                changed.append("user")
+            if language and candidate.language != language:  # the language the person used last
+                candidate.language = language
+                changed.append("language")
+            if changed:
+                candidate.save(update_fields=changed)
             return candidate
     return Petitioner.objects.create(
         name=data.name.strip(),
@@ -216,7 +224,28 @@ def find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | No
         email=data.email.strip(),
         nationality=data.nationality or "中国",
         is_organisation=data.is_organisation,
+        language=language,
         user=user,
+    )
+
+
+def petitioner_language(code: str, *, field: str = "petitioner.language") -> str:
+    """A language for texts to a petitioner, as one of settings.LANGUAGES ("" = the deployment's);
+    "en-US" → "en", "zh-CN" → "zh-hans". InvalidInput for a language the product does not speak."""
+    raw = code.strip().lower().replace("_", "-")
+    if not raw:
+        return ""
+    known = [lang for lang, _name in settings.LANGUAGES]
+    if raw in known:
+        return raw
+    if raw.startswith("zh") and "zh-hans" in known:
+        return "zh-hans"
+    base = raw.split("-")[0]
+    if base in known:
+        return base
+    raise InvalidInput(
+        _("不支持的通知语言：%(lang)s（可选：%(known)s）。") % {"lang": code, "known": "、".join(known)},
+        field=field,
     )
 
 

@@ -10,8 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from minsheng.core.crypto import mask_phone
@@ -119,7 +119,12 @@ def _book(request: HttpRequest, day_pk: int, form: AppointmentForm, action: str)
         return None
     try:
         appt = appointment_book(
-            day_pk, name=booking.name, phone=booking.phone, summary=booking.summary, phone_verified=True
+            day_pk,
+            name=booking.name,
+            phone=booking.phone,
+            summary=booking.summary,
+            phone_verified=True,
+            language=get_language(),
         )
     except ApplicationError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)

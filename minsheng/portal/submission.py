@@ -107,8 +107,10 @@ def online_register(
     bureau: Organ,
     *,
     citizen: AbstractBaseUser | None = None,
+    language: str = "",
 ) -> tuple[Petition, str, bool]:
-    """Register the matter online at ``bureau``; (petition, query password, SMS queued)."""
+    """Register the matter online at ``bureau``; (petition, query password, SMS queued).
+    ``language``: the one the petitioner used, for the texts sent to them ("" = the deployment's)."""
     anonymous = bool(contact.get("anonymous"))
     if anonymous and not (allow_anonymous_accusations() and draft["nature"] == Nature.ACCUSATION):
         raise InvalidInput(_("只有检举控告可以匿名提出。"), field="anonymous")
@@ -120,6 +122,7 @@ def online_register(
             phone=contact["phone"],
             address=contact.get("address", ""),
             id_number=contact.get("id_number", ""),
+            language=language,
         )
     )
 

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -331,7 +332,16 @@ def _register(
     anonymous = bool(contact.get("anonymous"))
     if not anonymous and not phone_verified(request, contact["phone"]):
         raise InvalidInput(_("手机号码尚未验证，请返回上一步获取验证码。"), field="phone")
-    return online_register(draft, contact, region, accused, suggestion, bureau, citizen=_citizen(request))
+    return online_register(
+        draft,
+        contact,
+        region,
+        accused,
+        suggestion,
+        bureau,
+        citizen=_citizen(request),
+        language=get_language(),
+    )
 
 
 def _save_attachments(petition: Petition, form: ConfirmForm, request: HttpRequest) -> None:

@@ -109,6 +109,9 @@ class Appointment(models.Model):
     phone = EncryptedTextField(_("手机号码"), blank=True)
     phone_index = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     summary = models.TextField(_("反映事项摘要"))
+    # The language of the texts sent about the booking: the one the citizen booked in ("" = the
+    # deployment's); carried to the petitioner when the matter is registered.
+    language = models.CharField(_("通知语言"), max_length=10, blank=True, default="")
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.BOOKED)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import blind_index
@@ -26,7 +27,7 @@ from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.orgs.selectors import is_admin, memberships_of
 from minsheng.petitions.citizen_access import canonical_phone
 from minsheng.petitions.models import Channel, Nature, Petition
-from minsheng.petitions.services import PetitionerInput, RegistrationInput
+from minsheng.petitions.services import PetitionerInput, RegistrationInput, petitioner_language
 from minsheng.reception.models import (
     Appointment,
     CaseOwnership,
@@ -206,12 +207,13 @@ def day_cancel(
                 status=Appointment.Status.BOOKED, kind=Appointment.Kind.ONLINE
             ):
                 if appt.phone:
-                    outbox_send_direct(
-                        "sms",
-                        appt.phone,
-                        "reception_cancelled",
-                        f"您预约的{day.date:%m月%d日}领导接访（预约码 {appt.code}）已取消：{why}。",
-                    )
+                    with translation.override(appt.language or settings.LANGUAGE_CODE):
+                        text = _("您预约的%(date)s领导接访（预约码 %(code)s）已取消：%(why)s。") % {
+                            "date": date_format(day.date, "DATE_FORMAT"),
+                            "code": appt.code,
+                            "why": why,
+                        }
+                    outbox_send_direct("sms", appt.phone, "reception_cancelled", text)
                     told += 1
         _log("day_cancel", actor, day=day, data={"reason": why, "told": told})
     return day
@@ -256,6 +258,7 @@ def appointment_book(
     phone: str,
     summary: str,
     phone_verified: bool,
+    language: str = "",
     now: dt.datetime | None = None,
 ) -> Appointment:
     """A citizen's online booking. The phone must have been proved by the citizen (an SMS code,
@@ -266,6 +269,7 @@ def appointment_book(
     any database."""
     moment = now or timezone.now()
     booking = appointment_clean(name=name, phone=phone, summary=summary)
+    text_language = petitioner_language(language, field="language")
     if not phone_verified:
         raise InvalidInput(
             _("请先获取并填写短信验证码，以确认手机号码。"), field="code", code="phone_unverified"
@@ -293,15 +297,20 @@ def appointment_book(
             phone=clean_phone,
             phone_index=index,
             summary=clean_summary,
+            language=text_language,
             created_at=moment,
         )
         _log("appointment_book", None, day=day, appointment=appt)
-        outbox_send_direct(
-            "sms",
-            clean_phone,
-            "reception_booked",
-            f"您已预约{day.date:%Y年%m月%d日} {day.start_time:%H:%M}在{day.place}的领导接访，预约码 {appt.code}，请携带身份证件按时到场。",
-        )
+        with translation.override(appt.language or settings.LANGUAGE_CODE):
+            text = _(
+                "您已预约%(date)s %(time)s在%(place)s的领导接访，预约码 %(code)s，请携带身份证件按时到场。"
+            ) % {
+                "date": date_format(day.date, "DATE_FORMAT"),
+                "time": f"{day.start_time:%H:%M}",
+                "place": day.place,
+                "code": appt.code,
+            }
+        outbox_send_direct("sms", clean_phone, "reception_booked", text)
     return appt
 
 
@@ -414,7 +423,11 @@ def appointment_register_matter(
                 place_text=matter.place_text,
                 received_at=moment,
                 petitioner=PetitionerInput(
-                    name=appt.name, phone=appt.phone, id_number=matter.id_number, address=matter.address
+                    name=appt.name,
+                    phone=appt.phone,
+                    id_number=matter.id_number,
+                    address=matter.address,
+                    language=appt.language,
                 ),
             ),
             actor=actor,

@@ -168,6 +168,11 @@ class RegistrationForm(forms.Form):
     phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
     id_number = forms.CharField(label=_("身份证件号码"), max_length=30, required=False)
     address = forms.CharField(label=_("住址"), max_length=200, required=False)
+    language = forms.ChoiceField(
+        label=_("通知语言"),
+        required=False,
+        help_text=_("发给信访人的短信、邮件使用的语言"),
+    )
     is_collective = forms.BooleanField(label=_("集体访/联名信访"), required=False)
     persons_involved = forms.IntegerField(label=_("涉及人数"), min_value=1, initial=1)
     representatives = forms.CharField(
@@ -184,6 +189,10 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args: Any, channel: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.channel = channel
+        default = dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            ("", _("本系统默认（%(lang)s）") % {"lang": default})
+        ] + [(code, name) for code, name in settings.LANGUAGES]
         cast(forms.ChoiceField, self.fields["category"]).choices = [("", "—")] + [
             (str(c.pk), c.path) for c in Category.objects.filter(level__lte=2).order_by("path")
         ]

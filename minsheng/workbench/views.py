@@ -365,6 +365,7 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
                 phone=canonical_phone(data["phone"]),
                 id_number=data["id_number"],
                 address=data["address"],
+                language=data["language"],
             ),
             is_oral=bool(oral) if channel in (Channel.PHONE, Channel.VISIT) else False,
             is_collective=data["is_collective"],

@@ -93,7 +93,7 @@ def test_booking_capacity_code_sms_and_encryption(world: Any) -> None:
     sms = next(
         m for m in OutboxMessage.objects.filter(kind="reception_booked") if m.recipient == "13900001111"
     )
-    assert a1.code in sms.body and "2026年03月06日 09:00" in sms.body
+    assert a1.code in sms.body and "2026年3月6日 09:00" in sms.body
     with connection.cursor() as cursor:
         cursor.execute("SELECT name, phone FROM reception_appointment WHERE id = %s", [a1.pk])
         raw_name, raw_phone = cursor.fetchone()

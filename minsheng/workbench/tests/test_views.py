@@ -190,6 +190,7 @@ def test_registration_of_a_letter_and_of_a_collective_visit(login, world):
     assert response.status_code == 302
     petition = Petition.objects.get(title="小区停车位被占用")
     assert petition.channel == "letter" and (timezone.now() - petition.received_at).days >= 2
+    assert petition.petitioner.language == ""  # texts in the deployment's language
     follow = client.get(response["Location"]).content.decode()
     assert "查询密码" in follow
     visit = {
@@ -205,9 +206,12 @@ def test_registration_of_a_letter_and_of_a_collective_visit(login, world):
     assert "不得超过5人" in response.content.decode()
     assert not Petition.objects.filter(title="集体反映拆迁补偿").exists()
     visit["representatives"] = "\n".join(f"代表{i} 1390000000{i}" for i in range(5))
-    response = client.post(reverse("workbench:register", args=["visit"]), visit)
+    response = client.post(reverse("workbench:register", args=["visit"]), {**visit, "language": "fr"})
+    assert response.status_code == 422 and not Petition.objects.filter(title="集体反映拆迁补偿").exists()
+    response = client.post(reverse("workbench:register", args=["visit"]), {**visit, "language": "en"})
     assert response.status_code == 302
     petition = Petition.objects.get(title="集体反映拆迁补偿")
+    assert petition.petitioner.language == "en"
     assert petition.is_oral and petition.representatives.count() == 5 and "补偿标准过低" in petition.facts
 
 
