@@ -147,6 +147,18 @@ class ReportData:
         return (self.total - self.previous_total) / self.previous_total if self.previous_total else None
 
 
+def category_label(name: str) -> str:
+    """A category as a chart or table label: the name (data), or the unclassified bucket in the
+    active language."""
+    return str(_("未分类")) if (name or "").strip() in ("", UNCLASSIFIED) else name
+
+
+def district_label(name: str) -> str:
+    """A district as a chart or table label: the name (data), or the unknown bucket in the active
+    language."""
+    return str(_("未知地区")) if (name or "").strip() in ("", UNKNOWN_REGION) else name
+
+
 def category_text(name: str) -> str:
     """A category named in a sentence: 「城乡建设类」 in Chinese (wording.category_phrase), the bare
     name (data, not translated) in English; the unclassified bucket in the active language."""

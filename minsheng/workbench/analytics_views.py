@@ -23,7 +23,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.analytics.models import AlertSubscription
-from minsheng.analytics.reports import CONTENT_TYPES, RENDERERS, cached_report, percent, report_document
+from minsheng.analytics.reports import (
+    CONTENT_TYPES,
+    RENDERERS,
+    cached_report,
+    category_label,
+    district_label,
+    percent,
+    report_document,
+)
 from minsheng.analytics.selectors import UNKNOWN_REGION, Scope, districts, drill_down
 from minsheng.analytics.services import alert_subscribe, alert_unsubscribe
 from minsheng.core.errors import ApplicationError, InvalidInput
@@ -111,7 +119,7 @@ def analytics_home(request: HttpRequest) -> HttpResponse:
         "weekly": {"weeks": [w.isoformat() for w in data.weeks], "counts": data.weekly},
         "by_category": [
             {
-                "name": c.category,
+                "name": category_label(c.category),
                 "n": c.count,
                 "previous": c.previous,
                 "url": "petitions/?" + _qs(params, category_name=c.category),
@@ -140,6 +148,8 @@ def analytics_home(request: HttpRequest) -> HttpResponse:
         "handle": handle,
         "change_text": ("+" if (data.change or 0) > 0 else "") + percent(data.change),
         "notice": next((t for t in data.on_time if t.rule == "D-NOTICE-15"), None),
+        "category_table": [(category_label(c.category), c.count, c.previous) for c in data.by_category],
+        "district_table": [(district_label(r), n) for r, n in data.by_district],
         "categories": Category.objects.filter(level=1).order_by("name"),
         "regions": districts(),
         # the spikes of the report itself (one computation, one definition with the alert worker)

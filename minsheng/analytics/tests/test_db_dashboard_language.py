@@ -125,3 +125,28 @@ def test_every_suggestion_sentence_is_translated(register, act, organs):
         for text in english:
             assert not CJK.search(without_data(text)), text
     assert chinese == ["本期各类信访量总体平稳，未发现明显异常增长，建议保持现有工作机制，持续做好源头预防。"]
+
+
+def test_the_unclassified_and_unknown_buckets_are_translated(register, act, organs, users):
+    build_fixture(register, act, organs)
+    register(title="反映的问题未写明地点", category=None, region=None)  # no category, no district
+    url = reverse("workbench:analytics") + "?" + period()
+    for language, unclassified, unknown in (
+        ("zh-hans", "未分类", "未知地区"),
+        ("en", "Unclassified", "Unknown district"),
+    ):
+        html = client_in(users["analyst"], language).get(url).content.decode()
+        data = json.loads(
+            html.split('<script id="an-data" type="application/json">', 1)[1].split("</script>", 1)[0]
+        )
+        names = [c["name"] for c in data["by_category"]]
+        assert unclassified in names and all(
+            n not in names for n in ("未分类", "Unclassified") if n != unclassified
+        )
+        # the drill-down keeps the bucket's own key whatever the label
+        (bucket,) = [c for c in data["by_category"] if c["name"] == unclassified]
+        assert "category_name=%E6%9C%AA%E5%88%86%E7%B1%BB" in bucket["url"]
+        tables = html.split('<details class="card">', 1)[1].split("</details>", 1)[0]
+        assert f"<td>{unclassified}</td>" in tables and f"<td>{unknown}</td>" in tables
+        if language == "en":
+            assert "未分类" not in tables and "未知地区" not in tables
