@@ -527,23 +527,55 @@ def default_period(
     profile: str = "xinfang",
     today: dt.date | None = None,
     viewer: AnyUser | None = None,
+    subtree: bool = False,
 ) -> tuple[dt.date, dt.date]:
-    """The period the figures of ``organ_id`` are shown for when none is asked: the current
-    calendar quarter when any of its figures counts something (a denominator above zero: items
-    not yet due are left out, so a quarter that has just begun is usually still empty), otherwise
-    the latest earlier quarter that does, up to :data:`DEFAULT_PERIOD_LOOKBACK` quarters back;
-    with no figures in any of them, the current quarter.
+    """The period the figures of ``organ_id`` (with ``subtree``: and the organs below it) are
+    shown for when none is asked: the current calendar quarter when any of its figures counts
+    something (a denominator above zero: items not yet due are left out, so a quarter that has
+    just begun is usually still empty), otherwise the latest earlier quarter that does, up to
+    :data:`DEFAULT_PERIOD_LOOKBACK` quarters back; with no figures in any of them, the current
+    quarter.
 
     Quarters, because the assessment is made by quarter (the figures shown can be frozen and
     compared); the current one first, because it is the one the organ can still act on."""
     today = today or timezone.localdate()
+    found = _quarter_with_figures(organ_id, profile=profile, today=today, viewer=viewer, subtree=subtree)
+    return found or quarter_of(today)
+
+
+def default_view(
+    organ_id: int,
+    *,
+    profile: str = "xinfang",
+    today: dt.date | None = None,
+    viewer: AnyUser | None = None,
+) -> tuple[dt.date, dt.date, bool]:
+    """The period and the scope (``subtree``) shown when neither is asked: the organ's own figures
+    (:func:`default_period`); when the organ itself counts nothing in any of those quarters — a
+    people's government or a bureau that hands its matters down — and the viewer may see the
+    organs below it (:func:`can_view_subtree`), the organ with those below it."""
+    today = today or timezone.localdate()
+    own = _quarter_with_figures(organ_id, profile=profile, today=today, viewer=viewer, subtree=False)
+    if own is None and viewer is not None and can_view_subtree(viewer, organ_id):
+        below = _quarter_with_figures(organ_id, profile=profile, today=today, viewer=viewer, subtree=True)
+        if below is not None:
+            return below[0], below[1], True
+    start, end = own or quarter_of(today)
+    return start, end, False
+
+
+def _quarter_with_figures(
+    organ_id: int, *, profile: str, today: dt.date, viewer: AnyUser | None, subtree: bool
+) -> tuple[dt.date, dt.date] | None:
+    """The current quarter or the latest of the :data:`DEFAULT_PERIOD_LOOKBACK` before it in which
+    a figure counts something; None when none does."""
     start, end = quarter_of(today)
     for _ in range(DEFAULT_PERIOD_LOOKBACK + 1):
-        result = indicators(organ_id, start, end, profile=profile, today=today, viewer=viewer)
+        result = indicators(organ_id, start, end, profile=profile, today=today, viewer=viewer, subtree=subtree)
         if any(f.denominator for f in result.figures):
             return start, end
         start, end = quarter_of(start - dt.timedelta(days=1))
-    return quarter_of(today)
+    return None
 
 
 def shielded_ids(viewer: AnyUser | None, ids: Iterable[Any]) -> set[int]:

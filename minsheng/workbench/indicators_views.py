@@ -52,23 +52,45 @@ def _params(request: HttpRequest, user: AbstractBaseUser) -> dict[str, Any]:
     profile = params.get("profile") or "xinfang"
     date_from = date_param(params.get("from"), "from")
     date_to = date_param(params.get("to"), "to")
+    scope = params.get("scope") or ""
+    if scope not in ("", "organ", "subtree"):
+        raise BadParameter(_("未知的统计范围。"), field="scope")
+    can_subtree = S.can_view_subtree(user, organ_id)
+    if scope == "subtree" and not can_subtree:
+        raise Http404(_("机关不存在。"))
+    known_profile = profile if profile in PROFILES else "xinfang"
+    subtree = scope == "subtree"  # no scope asked: the organ's own figures, unless the default says
     if date_from is None or date_to is None:  # a bound not asked for: the default period's
-        default_from, default_to = S.default_period(
-            organ_id, profile=profile if profile in PROFILES else "xinfang", viewer=user
-        )
+        if scope:
+            default_from, default_to = S.default_period(
+                organ_id, profile=known_profile, viewer=user, subtree=subtree
+            )
+        else:  # and the default scope: with the organs below when the organ itself counts nothing
+            default_from, default_to, subtree = S.default_view(organ_id, profile=known_profile, viewer=user)
         date_from, date_to = date_from or default_from, date_to or default_to
     if date_to < date_from or (date_to - date_from).days > 731:
         raise BadParameter(_("统计期间无效（最长两年）。"), field="to")
     if profile not in PROFILES:
         raise BadParameter(_("未知的考核口径。"), field="profile")
-    return {"organs": organs, "organ_id": organ_id, "from": date_from, "to": date_to, "profile": profile}
+    return {
+        "organs": organs,
+        "organ_id": organ_id,
+        "from": date_from,
+        "to": date_to,
+        "profile": profile,
+        "subtree": subtree,
+        "scope": "subtree" if subtree else "organ",
+        "can_subtree": can_subtree,
+    }
 
 
 @staff_required
 def indicators_page(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     p = _params(request, user)
-    result = S.indicators(p["organ_id"], p["from"], p["to"], profile=p["profile"], viewer=user)
+    result = S.indicators(
+        p["organ_id"], p["from"], p["to"], profile=p["profile"], viewer=user, subtree=p["subtree"]
+    )
     rows = [
         {
             "f": f,
@@ -96,7 +118,9 @@ def indicators_drill(request: HttpRequest) -> HttpResponse:
     p = _params(request, user)
     indicator = request.GET.get("indicator") or ""
     part = "numerator" if request.GET.get("part") == "numerator" else "denominator"
-    result = S.indicators(p["organ_id"], p["from"], p["to"], profile=p["profile"], viewer=user)
+    result = S.indicators(
+        p["organ_id"], p["from"], p["to"], profile=p["profile"], viewer=user, subtree=p["subtree"]
+    )
     figure = next((f for f in result.figures if f.indicator == indicator), None)
     if figure is None:
         raise Http404(_("该口径下没有此指标。"))

@@ -1,6 +1,7 @@
 """The indicators page opens on a period that holds the organ's figures: the current calendar
 quarter when something in it is counted, else the latest earlier quarter (up to a year back) that
-has something; an explicit ?from=&to= is shown as asked."""
+has something; an explicit ?from=&to= is shown as asked. An organ that counts nothing itself (a
+people's government) opens with the organs below it for whoever oversees them."""
 
 from __future__ import annotations
 
@@ -79,3 +80,52 @@ def test_explicit_period_is_kept(register, users):
         assert shown_period(users["dispatcher"], asked) == ("2025-07-01", "2025-09-30")
         # one bound given: the other is the default period's
         assert shown_period(users["dispatcher"], {"from": "2025-05-01"}) == ("2025-05-01", "2025-06-30")
+
+
+def scope_shown(html: str) -> str:
+    found = re.search(r'<select id="scope" name="scope">.*?<option value="(\w+)" selected', html, flags=re.S)
+    return found.group(1) if found else ""
+
+
+def page(user: Any, query: dict[str, Any] | None = None) -> Any:
+    client = Client()
+    client.force_login(user)
+    return client.get("/workbench/indicators/", query or {})
+
+
+def test_a_government_that_hands_matters_down_opens_with_the_organs_below(register, users, world):
+    """The city government itself registers nothing: its leader's page opens on the government
+    with the organs below it (the bureau's letter counted), in the quarter that holds it; asked for
+    the government alone, the page shows it alone (nothing counted) and says so in the select."""
+    letter_on(register, dt.date(2025, 5, 12))
+    gov = world.organs["a-gov"].pk
+    with travel(TODAY):
+        assert not any(
+            f.denominator for f in S.indicators(gov, dt.date(2025, 4, 1), dt.date(2025, 6, 30)).figures
+        )
+        opened = page(users["leader"])
+        html = opened.content.decode()
+        assert opened.status_code == 200 and scope_shown(html) == "subtree"
+        assert shown_period(users["leader"]) == ("2025-04-01", "2025-06-30")
+        assert "（含下级机关）" in html
+        drill = re.search(r'href="(/workbench/indicators/drill/\?[^"]*part=denominator)"', html)
+        assert drill and "scope=subtree" in drill.group(1)
+        client = Client()
+        client.force_login(users["leader"])
+        behind = client.get(drill.group(1).replace("&amp;", "&"))
+        assert behind.status_code == 200 and "（含下级机关）" in behind.content.decode()
+        alone = page(users["leader"], {"scope": "organ"}).content.decode()
+        assert scope_shown(alone) == "organ" and "（含下级机关）" not in alone
+        assert shown_period(users["leader"], {"scope": "organ"}) == ("2025-10-01", "2025-12-31")
+        # a period asked for without a scope: the organ's own figures, as before
+        asked = page(users["leader"], {"from": "2025-04-01", "to": "2025-06-30"}).content.decode()
+        assert scope_shown(asked) == "organ"
+
+
+def test_the_scope_is_offered_only_to_who_oversees_the_organs_below(register, users, world):
+    letter_on(register, dt.date(2025, 5, 12))
+    with travel(TODAY):
+        own = page(users["dispatcher"]).content.decode()
+        assert 'name="scope"' not in own  # a dispatcher sees his bureau's own figures only
+        assert page(users["dispatcher"], {"scope": "subtree"}).status_code == 404
+        assert page(users["leader"], {"scope": "everything"}).status_code == 400
