@@ -441,30 +441,20 @@ def citizen_appointment_book_endpoint(request: HttpRequest, day_id: int, payload
     (``purpose: reception``); a missing or wrong code answers 422 ``phone_unverified`` whatever
     phone was given, and only then is "already booked for this day" said. Answers the 预约码,
     also sent by SMS."""
-    from minsheng.portal.security import otp_check, throttle_take
-    from minsheng.portal.submission import otp_error
+    from minsheng.portal.submission import reception_book_online
     from minsheng.reception import selectors as reception
-    from minsheng.reception.services import appointment_book, appointment_clean
 
     day = reception.public_day(day_id)
     if day is None:
         raise NotFound(_("接访日不存在或未发布。"), code="reception_day_not_found")
-    booking = appointment_clean(name=payload.name, phone=payload.phone, summary=payload.summary)
-    language = petitioner_language(payload.language or get_language(), field="language")
-    if not payload.code.strip():
-        raise InvalidInput(_("请先获取并填写短信验证码。"), field="code", code="phone_unverified")
-    proof = otp_check(booking.phone, "reception", payload.code, ip=client_ip(request))
-    if not proof.ok:
-        raise InvalidInput(otp_error(proof.reason), field="code", code="phone_unverified")
-    if throttle_take(("submit_ip", client_ip(request))) is None:
-        raise Throttled(_("提交过于频繁，请稍后再试。"))
-    appointment = appointment_book(
+    appointment = reception_book_online(
         day.pk,
-        name=booking.name,
-        phone=booking.phone,
-        summary=booking.summary,
-        phone_verified=True,
-        language=language,
+        name=payload.name,
+        phone=payload.phone,
+        summary=payload.summary,
+        code=payload.code,
+        ip=client_ip(request),
+        language=payload.language or get_language(),
     )
     day = reception.public_day(day.pk) or day  # the places left after this booking
     out = AppointmentOut(

@@ -571,7 +571,9 @@ def _quarter_with_figures(
     a figure counts something; None when none does."""
     start, end = quarter_of(today)
     for _ in range(DEFAULT_PERIOD_LOOKBACK + 1):
-        result = indicators(organ_id, start, end, profile=profile, today=today, viewer=viewer, subtree=subtree)
+        result = indicators(
+            organ_id, start, end, profile=profile, today=today, viewer=viewer, subtree=subtree
+        )
         if any(f.denominator for f in result.figures):
             return start, end
         start, end = quarter_of(start - dt.timedelta(days=1))

@@ -1,6 +1,6 @@
 """Portal pages for leader reception days (领导接访日): the public schedule (条例2022 Art. 18 para 1)
 and online appointments. Thin views: reads through ``minsheng.reception.selectors``, booking through
-``minsheng.reception.services.appointment_book``."""
+``minsheng.portal.submission.reception_book_online`` (the order of checks the citizen API shares)."""
 
 from __future__ import annotations
 
@@ -19,16 +19,13 @@ from minsheng.core.errors import ApplicationError
 from minsheng.portal.security import (
     client_ip,
     mark_phone_verified,
-    otp_check,
     phone_verified,
     throttle_take,
 )
-from minsheng.portal.submission import otp_error, send_code
+from minsheng.portal.submission import RECEPTION_OTP_PURPOSE, reception_book_online, send_code
 from minsheng.reception import selectors
 from minsheng.reception.services import (
-    appointment_book,
     appointment_cancel,
-    appointment_clean,
     booking_phone,
 )
 
@@ -36,7 +33,7 @@ BOOKED = "portal_reception_booked"
 # What was typed before "send code" (name, phone, summary — never the code), so the page shown
 # after the post/redirect/get still holds it.
 TYPED = "portal_reception_typed"
-OTP_PURPOSE = "reception"
+OTP_PURPOSE = RECEPTION_OTP_PURPOSE
 
 
 class AppointmentForm(forms.Form):
@@ -101,30 +98,16 @@ def _book(request: HttpRequest, day_pk: int, form: AppointmentForm, action: str)
         messages.info(request, _("验证码已发送到 %(p)s，10分钟内有效。") % {"p": mask_phone(phone)})
         return redirect(reverse("portal:reception_book", args=[day_pk]) + "?sent=1")
     try:
-        booking = appointment_clean(name=data["name"], phone=data["phone"], summary=data["summary"])
-    except ApplicationError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return None
-    if not phone_verified(request, booking.phone):
-        if not data.get("code"):
-            form.add_error("code", _("请先获取并填写短信验证码。"))
-            return None
-        result = otp_check(booking.phone, OTP_PURPOSE, data["code"], ip=client_ip(request))
-        if not result.ok:
-            form.add_error("code", otp_error(result.reason))
-            return None
-        mark_phone_verified(request, booking.phone)
-    if throttle_take(("submit_ip", client_ip(request))) is None:
-        form.add_error(None, _("提交过于频繁，请稍后再试。"))
-        return None
-    try:
-        appt = appointment_book(
+        appt = reception_book_online(
             day_pk,
-            name=booking.name,
-            phone=booking.phone,
-            summary=booking.summary,
-            phone_verified=True,
+            name=data["name"],
+            phone=data["phone"],
+            summary=data["summary"],
+            code=data.get("code") or "",
+            ip=client_ip(request),
             language=get_language(),
+            proved=lambda phone: phone_verified(request, phone),
+            on_proved=lambda phone: mark_phone_verified(request, phone),
         )
     except ApplicationError as exc:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)

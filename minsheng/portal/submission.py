@@ -1,11 +1,13 @@
 """Online submission, shared by the portal's three-step form and the citizen API
 (``/api/v1/citizen/petitions``): the SMS code that proves the phone, and the registration of a
-checked matter at the city's petition bureau. The caller has checked the matter (``MatterForm``),
+checked matter at the city's petition bureau; and the online booking of a leader reception day
+(``reception_book_online``), shared the same way. The caller has checked the matter (``MatterForm``),
 the contact (``ContactForm``) and — unless anonymous — that the phone was verified with a code."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
@@ -16,11 +18,22 @@ from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
 from minsheng.petitions.citizen_access import petition_register_with_credentials
 from minsheng.petitions.models import Nature, Petition
-from minsheng.petitions.services import PetitionerInput, RegistrationInput
+from minsheng.petitions.services import PetitionerInput, RegistrationInput, petitioner_language
 from minsheng.portal import queries
 from minsheng.portal.forms import allow_anonymous_accusations
-from minsheng.portal.security import client_ip, otp_issue, phone_key, throttle_blocked, throttle_hit
+from minsheng.portal.security import (
+    client_ip,
+    otp_check,
+    otp_issue,
+    phone_key,
+    throttle_blocked,
+    throttle_hit,
+    throttle_take,
+)
 from minsheng.workflow.services import petition_register
+
+if TYPE_CHECKING:
+    from minsheng.reception.models import Appointment
 
 
 def send_code(request: HttpRequest, phone: str, purpose: str) -> str | None:
@@ -153,3 +166,50 @@ def online_register(
         petition, password = petition_register(data, actor=None)
         return petition, password, False
     return petition_register_with_credentials(data, actor=None, phone_verified=True)
+
+
+RECEPTION_OTP_PURPOSE = "reception"
+
+
+def reception_book_online(
+    day_id: int,
+    *,
+    name: str,
+    phone: str,
+    summary: str,
+    code: str,
+    ip: str,
+    language: str,
+    proved: Callable[[str], bool] | None = None,
+    on_proved: Callable[[str], None] | None = None,
+) -> Appointment:
+    """A citizen's online booking of a leader reception day, in the one order the portal's form
+    and the citizen API share: the fields (so a mistyped summary does not spend the code) and the
+    language; then the SMS code of the phone (``purpose: reception``) unless ``proved(phone)`` says
+    it was proved already in this browser session — ``on_proved(phone)`` is called once it is, so
+    the portal need not ask again after a later refusal (both get the canonical phone); then the address's submission limit (Throttled, 429); then the
+    booking, which says "already booked" only now, to the proved holder. Raises ApplicationError
+    with the field at fault; nothing is booked or spent before the step that refuses."""
+    from minsheng.portal.tracking import Throttled
+    from minsheng.reception.services import appointment_book, appointment_clean
+
+    booking = appointment_clean(name=name, phone=phone, summary=summary)
+    text_language = petitioner_language(language, field="language")
+    if proved is None or not proved(booking.phone):
+        if not code.strip():
+            raise InvalidInput(_("请先获取并填写短信验证码。"), field="code", code="phone_unverified")
+        result = otp_check(booking.phone, RECEPTION_OTP_PURPOSE, code, ip=ip)
+        if not result.ok:
+            raise InvalidInput(otp_error(result.reason), field="code", code="phone_unverified")
+        if on_proved is not None:
+            on_proved(booking.phone)
+    if throttle_take(("submit_ip", ip)) is None:
+        raise Throttled(_("提交过于频繁，请稍后再试。"))
+    return appointment_book(
+        day_id,
+        name=booking.name,
+        phone=booking.phone,
+        summary=booking.summary,
+        phone_verified=True,
+        language=text_language,
+    )
