@@ -300,6 +300,7 @@ APPEAL_TEST_FILES = [
 APPEAL_TARGETS = [
     Target("minsheng.workflow.services.appeals", name)
     for name in (
+        "_expired_window",
         "reopening_request_available",
         "_request_window",
         "_window_met",

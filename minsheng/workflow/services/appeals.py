@@ -39,14 +39,25 @@ REQUEST_WINDOWS: dict[str, tuple[str, str]] = {
 }
 
 
+def _expired_window(petition: Petition, window_rule: str) -> Deadline | None:
+    """The petitioner's request window of ``window_rule`` that ran out, if one did and was not met
+    since. On ``closed_no_review`` it is the window that closed the matter: the 复查 window when no
+    复查 was asked for, the 复核 window after a 复查 — a window is met only by a request of its own
+    kind, so its having run out says that no such request was made."""
+    return (
+        Deadline.objects.filter(petition=petition, rule=window_rule, status=Deadline.Status.EXPIRED)
+        .order_by("-pk")
+        .first()
+    )
+
+
 def reopening_request_available(petition: Petition, action: str) -> bool:
     """On ``closed_no_review`` only the request whose window closed the matter can re-open it (the
     one ``_request_window`` accepts); in every other state the table's sources decide."""
     if petition.state != S.CLOSED_NO_REVIEW or action not in REQUEST_WINDOWS:
         return True
-    kind, window_rule = REQUEST_WINDOWS[action]
-    expired = Deadline.objects.filter(petition=petition, rule=window_rule, status=Deadline.Status.EXPIRED)
-    return expired.exists() and not Appeal.objects.filter(petition=petition, kind=kind).exists()
+    _kind, window_rule = REQUEST_WINDOWS[action]
+    return _expired_window(petition, window_rule) is not None
 
 
 def _request_window(ctx: Ctx, kind: str, window_rule: str) -> Deadline | None:
@@ -56,12 +67,8 @@ def _request_window(ctx: Ctx, kind: str, window_rule: str) -> Deadline | None:
     petition = ctx.petition
     if petition.state != S.CLOSED_NO_REVIEW:
         return dl.deadline_get_open(petition.pk, window_rule)
-    window = (
-        Deadline.objects.filter(petition=petition, rule=window_rule, status=Deadline.Status.EXPIRED)
-        .order_by("-pk")
-        .first()
-    )
-    if window is None or Appeal.objects.filter(petition=petition, kind=kind).exists():
+    window = _expired_window(petition, window_rule)
+    if window is None:
         raise TransitionNotAllowed(
             _("当前状态“%(s)s”不能执行“%(a)s”。")
             % {
@@ -76,9 +83,10 @@ def _request_window(ctx: Ctx, kind: str, window_rule: str) -> Deadline | None:
 
 def _window_met(ctx: Ctx, window: Deadline | None, window_rule: str, is_late: bool) -> None:
     """The request window is met by the request: on time when it was received (or postmarked) by
-    the window's statutory due date, whenever it was entered (R-CNT-6)."""
+    the window's statutory due date, whenever it was entered (R-CNT-6). Without a window (none
+    was opened: the opinion's delivery was not recorded) there is nothing to meet; the request was
+    taken as late, with its good reason."""
     if window is None:
-        dl.deadline_meet(ctx.petition.pk, window_rule, at=ctx.now)
         return
     if window.status == Deadline.Status.EXPIRED:
         # Made in time but entered after the sweep closed the matter: the matter is re-opened and
@@ -120,9 +128,14 @@ def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
     good_reason = ctx.text("good_reason", required=False)
     is_late = due is None or filed_on > due
     if is_late and not good_reason:
+        if due is None:
+            raise InvalidInput(
+                _("未记录意见书送达，无法确认申请是否在期限内；如有正当理由，请填写。"),
+                field="received_on",
+            )
         raise InvalidInput(
             _("申请期限已于 %(due)s 届满；无正当理由的逾期申请不予受理。如有正当理由，请填写。")
-            % {"due": due or "-"},
+            % {"due": due},
             field="received_on",
         )
     upper = _review_organ(petition)
@@ -172,12 +185,11 @@ def issue_appeal_opinion(
     ctx: Ctx, stage: str, fields: dict[str, Any], *, drafted_by: Any
 ) -> tuple[Opinion, State]:
     """签发 and 送达 of a 复查 (复核) opinion: signed by ``ctx.actor`` (the reviewing organ's head or
-    a delegate), independent of the original with its drafter (Art. 28(3)); the answer clock is met,
-    the delivery recorded, and the state the act moves to returned (复核: through to final)."""
-    _ensure_appeal_signer(ctx)
+    a delegate: the callers have checked it, ``_conclude_directly`` and ``h_sign_opinion``),
+    independent of the original with its drafter (Art. 28(3)); the answer clock is met, the
+    delivery recorded, and the state the act moves to returned (复核: through to final)."""
     ensure_independent_review(ctx, ctx.actor)
-    if drafted_by is not None and drafted_by != ctx.actor:
-        ensure_independent_review(ctx, drafted_by, drafter=True)
+    ensure_independent_review(ctx, drafted_by, drafter=True)  # the signer again, or nobody: no-op
     opinion = Opinion.objects.create(
         issued_at=ctx.now,
         petition=ctx.petition,
@@ -276,11 +288,11 @@ def _recheck_delivered(ctx: Ctx, delivered_on: dt.date) -> State:
 
 def _conclude_directly(ctx: Ctx, stage: str) -> State:
     """出具并送达 by the signer himself (the head, or a delegate, issuing his own, as ``conclude``):
-    the fields come from the input (or the working draft), a pending draft is set aside."""
+    the fields come from the input (or the working draft), a pending draft is set aside. The
+    independence of the signer is checked by ``issue_appeal_opinion``, in the same transaction."""
     from minsheng.workflow.services.handling import _drop_working_draft, _opinion_input
 
     _ensure_appeal_signer(ctx)
-    ensure_independent_review(ctx, ctx.actor)
     _stage, fields = _opinion_input(ctx)
     OpinionDraft.objects.filter(petition=ctx.petition, status=OpinionDraft.Status.PENDING).update(
         status=OpinionDraft.Status.SUPERSEDED
@@ -300,8 +312,18 @@ def h_recheck_hearing_start(ctx: Ctx) -> None:
     assert start is not None
     if start < appeal.received_on:
         raise InvalidInput(_("听证开始日期早于收到复核请求日期。"), field="hearing_start")
+    if appeal.hearing_end is not None and start <= appeal.hearing_end:
+        # A further hearing: its days are added to those of the earlier one, so they must not overlap.
+        raise InvalidInput(
+            _("听证开始日期不得早于或等于上一次听证的结束日期（%(d)s）。")
+            % {"d": appeal.hearing_end.isoformat()},
+            field="hearing_start",
+        )
+    # The appeal holds the latest hearing (every hearing has its Hearing row): a further one is
+    # open again until it ends.
     appeal.hearing_start = start
-    appeal.save(update_fields=["hearing_start"])
+    appeal.hearing_end = None
+    appeal.save(update_fields=["hearing_start", "hearing_end"])
     Hearing.objects.create(
         petition=ctx.petition,
         stage="recheck",
@@ -312,7 +334,8 @@ def h_recheck_hearing_start(ctx: Ctx) -> None:
 
 
 def h_recheck_hearing_end(ctx: Ctx) -> None:
-    """R-CNT-7: the inclusive hearing days are added to the 复核 clock (Art. 36(2))."""
+    """R-CNT-7: the inclusive hearing days are added to the 复核 clock (Art. 36(2)); the days of
+    every hearing held count (a second hearing adds its own days to the first's)."""
     appeal = Appeal.objects.get(petition=ctx.petition, kind=Appeal.Kind.RECHECK)
     end = ctx.date("hearing_end", default=ctx.today)
     assert end is not None and appeal.hearing_start is not None
@@ -341,7 +364,7 @@ def h_recheck_hearing_end(ctx: Ctx) -> None:
             deadline.status = Deadline.Status.OPEN
             deadline.breached_at = None
             deadline.save(update_fields=["status", "breached_at"])
-        deadline = dl.deadline_recompute(deadline, extra_days=days)
+        deadline = dl.deadline_recompute(deadline, extra_days=deadline.extra_days + days)
         ctx.event_data["deadlines"] = [
             {
                 "rule": "D-RECHECK-30",
@@ -349,6 +372,7 @@ def h_recheck_hearing_end(ctx: Ctx) -> None:
                 "statutory_due": deadline.statutory_due.isoformat(),
                 "provisional": deadline.is_provisional,
                 "hearing_days": days,
+                "extra_days": deadline.extra_days,
             }
         ]
     ctx.event_data.update({"hearing_end": end.isoformat(), "hearing_days": days})

@@ -69,7 +69,7 @@ def test_reopening_after_the_sweep_records_what_was_closed(office: Office, organ
     office.enter_on(at("2025-07-10", 1))
     deadlines_sweep()
     closed = [e for e in office.detail(pk, "registrar")["timeline"] if e["action"] == "close_no_review"]
-    assert len(closed) == 1
+    assert len(closed) == 1 and closed[0]["data"]["reason"] == "request window expired"
     window = Deadline.objects.get(petition_id=pk, rule="D-REVIEW-REQ-30")
     assert window.status == "expired" and window.breached_at is not None
     office.enter_on(at("2025-07-15", 10))
@@ -172,6 +172,7 @@ def test_the_recheck_hearing_is_dated_checked_and_recorded(office: Office, organ
             "statutory_due": "2025-09-22",
             "provisional": False,
             "hearing_days": 1,
+            "extra_days": 1,
         }
     ]
 
@@ -209,3 +210,213 @@ def test_without_the_hearing_exclusion_the_clock_does_not_move(
     assert (row["statutory_due"], row["extra_days"]) == ("2025-09-19", 0)
     (ended,) = office.events(pk, "end_recheck_hearing", "registrar")
     assert ended["data"]["hearing_days"] == 0
+
+
+def test_without_a_recorded_window_the_request_needs_a_good_reason(office: Office, organs: Any) -> None:
+    """A matter whose delivery opened no request window (the delivery was not recorded, as for a
+    matter entered before windows were kept): nothing shows the request to be in time, so it is
+    taken only with a good reason, recorded late, and no window row is made up."""
+    from minsheng.workflow.models import Appeal
+
+    pk = delivered_on_0609(office, organs)
+    Deadline.objects.filter(petition_id=pk, rule="D-REVIEW-REQ-30").delete()
+    office.enter_on(at("2025-07-01", 10))
+    refused = office.refuse(
+        "registrar", pk, "request_review", status=422, code="invalid", field="received_on",
+        received_on="2025-07-01",
+    )  # fmt: skip
+    assert refused["message"] == "未记录意见书送达，无法确认申请是否在期限内；如有正当理由，请填写。"
+    office.act("registrar", pk, "request_review", received_on="2025-07-01", good_reason="送达记录遗失")
+    appeal = Appeal.objects.get(petition_id=pk, kind="review")
+    assert (appeal.is_late, appeal.good_reason, appeal.received_on) == (
+        True,
+        "送达记录遗失",
+        dt.date(2025, 7, 1),
+    )
+    (event,) = office.events(pk, "request_review", "registrar")
+    assert event["data"]["late_with_good_reason"] is True and "reopened" not in event["data"]
+    assert not Deadline.objects.filter(petition_id=pk, rule="D-REVIEW-REQ-30").exists()
+    assert office.deadline(pk, "D-REVIEW-30", "registrar")["start"] == "2025-07-01"
+
+
+def test_the_reopening_names_this_matters_own_closing(office: Office, organs: Any) -> None:
+    """The re-opening event quotes the moment the sweep closed *this* matter: not a later closing
+    of another matter, not a later act on this one."""
+    from minsheng.workflow.models import PetitionEvent
+
+    no_review = delivered_on_0609(office, organs)
+    after_review = delivered_on_0609(office, organs)
+    office.act("registrar", after_review, "request_review", "2025-07-01", received_on="2025-07-01")
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person", "delivered_on": "2025-07-08"}
+    office.act("gov_head", after_review, "conclude_review", "2025-07-08", **upheld)
+    office.enter_on(at("2025-07-10", 1))
+    deadlines_sweep()  # closes no_review (its 复查 window ran out on 07-09)
+    office.enter_on(at("2025-07-20", 10))
+    office.act("registrar", no_review, "note", text="信访人来电询问，告知可持邮寄凭证申请复查")
+    office.enter_on(at("2025-08-08", 1))
+    deadlines_sweep()  # closes after_review (its 复核 window ran out on 08-07)
+    closings = PetitionEvent.objects.filter(action="close_no_review").order_by("occurred_at")
+    assert [e.petition_id for e in closings] == [no_review, after_review]
+    office.enter_on(at("2025-08-08", 10))
+    office.act("registrar", no_review, "request_review", received_on="2025-07-20", postmarked_on="2025-07-08")
+    (event,) = office.events(no_review, "request_review", "registrar")
+    assert moment(event["data"]["reopened"]["closed_at"]) == at("2025-07-10", 1)
+    assert event["data"]["reopened"]["window_statutory_due"] == "2025-07-09"
+
+
+def test_no_configured_upper_organ_is_a_clear_refusal(office: Office, organs: Any) -> None:
+    """An organ with no reviewing organ configured (neither review_organ nor a parent): the
+    petitioner's own request (citizen API) is refused naming the missing setting, and nothing
+    changes. (Staff are refused before, by the post check at the upper organ.)"""
+    from minsheng.orgs.models import Organ
+    from minsheng.petitions.models import Petition
+    from minsheng.petitions.services import query_password_hash
+    from minsheng.workflow.models import Appeal, PetitionEvent
+
+    pk = delivered_on_0609(office, organs)
+    code = Petition.objects.get(pk=pk).tracking_code
+    Petition.objects.filter(pk=pk).update(query_password_hash=query_password_hash(code, "pw-123456"))
+    Organ.objects.filter(pk=organs["a-housing"].pk).update(parent=None, review_organ=None)
+    office.enter_on(at("2025-07-01", 10))
+    events = PetitionEvent.objects.filter(petition_id=pk).count()
+    body = {"tracking_code": code, "password": "pw-123456", "reasons": "处理意见未解决噪音问题"}
+    refused = office.client.post("/api/v1/citizen/appeal", body, content_type="application/json")
+    assert refused.status_code == 422, refused.content
+    assert refused.json()["message"] == "未配置上一级机关，无法复查复核；请管理员设置。"
+    assert refused.json()["field"] == "organ"
+    assert not Appeal.objects.filter(petition_id=pk).exists()
+    assert PetitionEvent.objects.filter(petition_id=pk).count() == events
+    assert Petition.objects.get(pk=pk).state == "delivered"
+
+
+def test_the_handling_organ_stays_the_one_that_handled_it(office: Office, organs: Any) -> None:
+    """The matter moves up to the 复查 and then the 复核 organ; the organ that handled it (and is
+    answerable for it in the indicators) stays recorded."""
+    from minsheng.petitions.models import Petition
+
+    pk = _recheck_requested_0820(office, organs)
+    petition = Petition.objects.get(pk=pk)
+    assert petition.handling_organ_id == organs["a-housing"].pk
+    assert petition.current_organ_id != organs["a-housing"].pk
+
+
+def test_the_postmark_counts_only_where_the_rule_is_on(office: Office, organs: Any, settings: Any) -> None:
+    """R-CNT-6 with MINSHENG_POSTMARK_RULE off: the day the request was received decides, not the
+    postmark; received a day after the window, it needs a good reason."""
+    settings.MINSHENG_POSTMARK_RULE = False
+    pk = delivered_on_0609(office, organs)
+    office.enter_on(at("2025-07-10", 0, 30))  # before the night's sweep
+    refused = office.refuse(
+        "registrar", pk, "request_review", status=422, code="invalid", field="received_on",
+        received_on="2025-07-10", postmarked_on="2025-07-08",
+    )  # fmt: skip
+    assert "2025-07-09" in refused["message"]
+    settings.MINSHENG_POSTMARK_RULE = True
+    office.act("registrar", pk, "request_review", received_on="2025-07-10", postmarked_on="2025-07-08")
+    assert Deadline.objects.get(petition_id=pk, rule="D-REVIEW-REQ-30").met_late is False
+
+
+def test_the_request_records_the_day_it_was_received_not_the_day_it_was_entered(
+    office: Office, organs: Any
+) -> None:
+    """复查 received on 07-01, entered on 07-03; 复核 received on 08-20, entered on 08-22: the matter
+    and the events keep the days of receipt (they start the answer clocks), and name the organ."""
+    from minsheng.petitions.models import Petition
+
+    pk = delivered_on_0609(office, organs)
+    office.act("registrar", pk, "request_review", "2025-07-03", received_on="2025-07-01")
+    (review,) = office.events(pk, "request_review", "registrar")
+    assert review["data"]["received_on"] == "2025-07-01"
+    assert review["data"]["organ"] == organs["a-gov"].name
+    assert review["data"]["late_with_good_reason"] is False
+    assert Petition.objects.get(pk=pk).review_requested_on == dt.date(2025, 7, 1)
+    assert office.deadline(pk, "D-REVIEW-30", "registrar")["start"] == "2025-07-01"
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person"}
+    office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld, delivered_on="2025-07-28")
+    office.act("registrar", pk, "request_recheck", "2025-08-22", received_on="2025-08-20")
+    petition = Petition.objects.get(pk=pk)
+    assert (petition.review_requested_on, petition.recheck_requested_on) == (
+        dt.date(2025, 7, 1),
+        dt.date(2025, 8, 20),
+    )
+    (recheck,) = office.events(pk, "request_recheck", "registrar")
+    assert recheck["data"]["received_on"] == "2025-08-20"
+
+
+def test_the_answers_are_told_and_finality_stops_every_clock(office: Office, organs: Any) -> None:
+    """The petitioner is told of the 复查 answer and of the final 复核 answer (Art. 36(3)); the
+    finalise event names the article; a clock still running at finality — here the 交办 deadline
+    for the completion report, set far ahead — is cancelled, not left to fall due."""
+    pk = office.register(at("2025-03-24", 9, 30))
+    office.act(
+        "dispatcher", pk, "assign", "2025-03-26", organ_id=organs["a-housing"].pk, due_date="2025-12-31"
+    )
+    office.act("caseworker", pk, "receive", "2025-03-28")
+    office.act("caseworker", pk, "accept", "2025-04-01")
+    office.act("caseworker", pk, "start_handling", "2025-04-10", no_conflict_of_interest=True)
+    office.act("caseworker", pk, "conclude", "2025-06-05", **OPINION)
+    office.act("organ_head", pk, "sign_opinion", "2025-06-06")
+    office.act("caseworker", pk, "deliver", "2025-06-09", method="in_person", delivered_on="2025-06-09")
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person"}
+    office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld, delivered_on="2025-07-28")
+    texts = OutboxMessage.objects.filter(petition_id=pk)
+    assert texts.filter(kind="review_answered", channel="sms").exists()
+    assert office.dues(pk, "D-ASSIGNED")[3] == "open"
+    office.act("registrar", pk, "request_recheck", "2025-08-20", received_on="2025-08-20")
+    office.act("province_head", pk, "conclude_recheck", "2025-09-15", **upheld, delivered_on="2025-09-15")
+    assert office.state(pk, "registrar") == "final"
+    assert texts.filter(kind="final", channel="sms").exists()
+    (finalised,) = office.events(pk, "finalise", "registrar")
+    assert finalised["data"]["article"] == "条例第三十六条第三款"
+    assigned = Deadline.objects.get(petition_id=pk, rule="D-ASSIGNED")
+    assert assigned.status == "cancelled"
+    assert not Deadline.objects.filter(petition_id=pk, status="open").exists()
+
+
+def test_a_second_hearing_adds_its_days_and_may_not_overlap_the_first(office: Office, organs: Any) -> None:
+    """R-CNT-7 with two hearings: 09-01 (1 day), then 09-05..09-06 (2 days): D-RECHECK-30 from
+    08-20 → 09-19 + 3 days = 09-22 (Mon). A second hearing starting on the first one's last day is
+    refused (the day would count twice); the first hearing's record is left as it was."""
+    from minsheng.workflow.models import Hearing
+
+    pk = _recheck_requested_0820(office, organs)
+    office.act("caseworker", pk, "start_recheck_hearing", "2025-09-01", hearing_start="2025-09-01")
+    office.act("caseworker", pk, "end_recheck_hearing", "2025-09-01", hearing_end="2025-09-01")
+    assert office.dues(pk, "D-RECHECK-30", "registrar")[1:3] == ("2025-09-20", "2025-09-22")
+    office.refuse(
+        "caseworker", pk, "start_recheck_hearing", "2025-09-02", status=422, code="invalid",
+        field="hearing_start", hearing_start="2025-09-01",
+    )  # fmt: skip
+    office.act("caseworker", pk, "start_recheck_hearing", "2025-09-05", hearing_start="2025-09-05")
+    office.act("caseworker", pk, "end_recheck_hearing", "2025-09-06", hearing_end="2025-09-06")
+    row = office.deadline(pk, "D-RECHECK-30", "registrar")
+    assert (row["nominal_due"], row["statutory_due"], row["extra_days"]) == ("2025-09-22", "2025-09-22", 3)
+    hearings = list(Hearing.objects.filter(petition_id=pk).order_by("start").values_list("start", "end"))
+    assert hearings == [
+        (dt.date(2025, 9, 1), dt.date(2025, 9, 1)),
+        (dt.date(2025, 9, 5), dt.date(2025, 9, 6)),
+    ]
+    second = office.events(pk, "end_recheck_hearing", "registrar")[-1]
+    assert second["data"]["hearing_days"] == 2 and second["data"]["deadlines"][0]["extra_days"] == 3
+
+
+def test_ending_a_hearing_touches_only_this_matter(office: Office, organs: Any) -> None:
+    """Two matters in 复核 hearings at once: ending the older one's hearing closes its hearing and
+    moves its clock only; the newer one's hearing stays open and its clock unchanged."""
+    from minsheng.workflow.models import Hearing
+
+    older = delivered_on_0609(office, organs)
+    newer = delivered_on_0609(office, organs)
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person"}
+    for pk in (older, newer):
+        office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+        office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld, delivered_on="2025-07-28")
+        office.act("registrar", pk, "request_recheck", "2025-08-20", received_on="2025-08-20")
+    for pk in (older, newer):
+        office.act("caseworker", pk, "start_recheck_hearing", "2025-09-01", hearing_start="2025-09-01")
+    office.act("caseworker", older, "end_recheck_hearing", "2025-09-02", hearing_end="2025-09-02")
+    assert Hearing.objects.get(petition_id=older).end == dt.date(2025, 9, 2)
+    assert Hearing.objects.get(petition_id=newer).end is None
+    assert office.dues(older, "D-RECHECK-30", "registrar")[1] == "2025-09-21"
+    assert office.dues(newer, "D-RECHECK-30", "registrar")[1] == "2025-09-19"

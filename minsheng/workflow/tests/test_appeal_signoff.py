@@ -20,6 +20,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.notifications.models import OutboxMessage
 from minsheng.orgs.models import Role, StaffMembership
 from minsheng.petitions.models import Petition
 from minsheng.workflow.models import Deadline, Opinion, OpinionDraft, PetitionEvent
@@ -62,6 +63,10 @@ def _do(petition: Any, action: str, who: Any, day: str, **data: Any) -> Petition
 def reviewing(world: Any, register: Any, users: Any, organs: Any) -> Petition:
     """A handling opinion of the housing bureau (drafted by `caseworker`, signed by `organ_head`),
     delivered 2025-09-22, 复查 requested at A市政府 on 2025-10-09."""
+    return _reviewing(register, users, organs)
+
+
+def _reviewing(register: Any, users: Any, organs: Any) -> Petition:
     with time_machine.travel(at("2025-09-01"), tick=False):
         petition = register(received_at=at("2025-09-01"))
     steps = [
@@ -217,6 +222,10 @@ def test_the_organ_that_issued_the_original_neither_drafts_nor_signs_its_review(
     assert at_draft.value.code == "recusal_organ"
     assert OpinionDraft.objects.get(petition=petition, stage="review").status == "pending"
     assert petition.state == "review_requested"
+    # and neither is offered: the same rule decides what the case page shows (independent_reviewer)
+    offered_head = {t.action for t in available_actions(petition, users["gov_head"])}
+    assert not offered_head & {"sign_opinion", "conclude_review", "draft_opinion"}
+    assert "draft_opinion" not in {t.action for t in available_actions(petition, reviewer)}
 
 
 def test_a_drafter_who_decided_the_original_is_refused_at_signature_too(
@@ -239,3 +248,51 @@ def test_the_head_still_issues_a_review_directly(reviewing: Petition, users: Any
     assert petition.state == "review_concluded"
     opinion = Opinion.objects.get(petition=petition, stage="review")
     assert opinion.issued_by == opinion.signed_by == users["gov_head"]
+
+
+def test_concluding_directly_sets_aside_only_this_matters_pending_draft(
+    reviewing: Petition, register: Any, users: Any, organs: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The head issues the 复查 of one matter himself: that matter's pending caseworker draft is
+    set aside and its working draft dropped; the signed draft of the original stays signed; the
+    other matter under review at the same organ keeps its pending draft, is still offered to the
+    head (he decided on a different matter) and he signs it. The event records the opinion and
+    its signer, and the petitioner is told."""
+    other = _reviewing(register, users, organs)
+    reviewer = _staff("gov_caseworker", organs["a-gov"], Role.CASEWORKER)
+    first = _do(reviewing, "draft_opinion", reviewer, "2025-10-20", **REVIEW)
+    other = _do(other, "draft_opinion", reviewer, "2025-10-20", **REVIEW)
+    assert "draft_opinion" in (first.suggestions or {})
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _do(first, "conclude_review", users["gov_head"], "2025-10-22", method="post", **REVIEW)
+    drafts = dict(OpinionDraft.objects.filter(petition=first).values_list("stage", "status"))
+    assert drafts == {"handling": "signed", "review": "superseded"}
+    assert OpinionDraft.objects.get(petition=other, stage="review").status == "pending"
+    assert "draft_opinion" not in (Petition.objects.get(pk=first.pk).suggestions or {})
+    opinion = Opinion.objects.get(petition=first, stage="review")
+    event = PetitionEvent.objects.get(petition=first, action="conclude_review")
+    assert {k: event.data[k] for k in ("opinion_id", "outcome", "number", "signed_by")} == {
+        "opinion_id": opinion.pk,
+        "outcome": "upheld",
+        "number": opinion.number,
+        "signed_by": "gov_head",
+    }
+    assert OutboxMessage.objects.filter(petition=first, kind="review_answered").exists()
+    offered = {t.action for t in available_actions(other, users["gov_head"])}
+    assert {"sign_opinion", "conclude_review"} <= offered
+    other = _do(other, "sign_opinion", users["gov_head"], "2025-10-23", method="post")
+    assert other.state == "review_concluded"
+
+
+def test_a_draft_whose_drafter_has_left_is_judged_by_its_signer(
+    reviewing: Petition, users: Any, organs: Any
+) -> None:
+    """The drafter's account was removed after drafting (drafted_by is emptied): the signer's
+    independence is still checked and the review is issued, with no drafter recorded."""
+    reviewer = _staff("gov_caseworker", organs["a-gov"], Role.CASEWORKER)
+    petition = _do(reviewing, "draft_opinion", reviewer, "2025-10-20", **REVIEW)
+    OpinionDraft.objects.filter(petition=petition, stage="review").update(drafted_by=None)
+    petition = _do(petition, "sign_opinion", users["gov_head"], "2025-10-22", method="post")
+    assert petition.state == "review_concluded"
+    opinion = Opinion.objects.get(petition=petition, stage="review")
+    assert (opinion.issued_by, opinion.signed_by) == (None, users["gov_head"])
