@@ -110,3 +110,30 @@ def test_proposals_page_and_chain_on_the_case_page(
     )
     assert axe_violations(page) == []
     assert page.console_errors == []
+
+
+def test_indicators_of_a_government_open_with_the_organs_below(
+    page: Any, live_server: Any, world: Any, register: Any, act: Any, organs: Any
+) -> None:
+    """The city government registers nothing itself: its leader's 考核指标 page opens on the
+    government with the organs below it (范围 select), in the last quarter that counts something;
+    switching to 本机关 shows the government alone."""
+    day = dt.date.today() - dt.timedelta(days=120)
+    for n in range(3):
+        with time_machine.travel(at(day), tick=False):
+            p = register(received_at=at(day, 9))
+        with time_machine.travel(at(day + dt.timedelta(days=1)), tick=False):
+            act(p, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+            act(p, "receive", "caseworker")
+    login(page, live_server, "leader")
+    page.goto(live_server.url + "/workbench/indicators/")
+    assert page.locator("#scope").input_value() == "subtree"
+    assert "（含下级机关）" in page.locator("main").inner_text()
+    shot = screenshot(page, "workbench-indicators-subtree")
+    assert shot.exists()
+    assert axe_violations(page) == []
+    page.select_option("#scope", "organ")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**scope=organ**")
+    assert page.locator("#scope").input_value() == "organ"
+    assert "（含下级机关）" not in page.locator("main").inner_text()
