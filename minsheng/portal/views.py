@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -82,6 +82,13 @@ CITIZEN_PREFIX = "citizen-"
 
 
 # ---- helpers ----------------------------------------------------------------------------------
+
+
+# One answer for a wrong password, a phone without an account or password, and a phone whose
+# password sign-in is paused after failures (by anyone): it must not tell them apart.
+LOGIN_FAILED = gettext_lazy(
+    "手机号码或密码不正确。多次输错后密码登录将暂停15分钟。还没有设置密码，或暂时无法用密码登录？请使用短信验证码登录。"
+)
 
 
 def _citizen(request: HttpRequest) -> User | None:
@@ -654,12 +661,17 @@ def account_login(request: HttpRequest) -> HttpResponse:
             password_form = PasswordLoginForm(request.POST, prefix="pw")
             if password_form.is_valid():
                 phone = password_form.cleaned_data["phone"]
-                attempt = throttle_take(("login_fail_ip", ip), ("login_fail_phone", phone_key(phone)))
-                if attempt is None:
+                # The address's own limit may be told (it depends on the caller alone). The phone's
+                # limit (5 failures in 15 minutes, whoever failed) is not: over it, the answer is the
+                # same as for a wrong password, even for the right one, so that nobody learns that
+                # others have been failing with this phone (no oracle on a phone, ADR 0020).
+                ip_attempt = throttle_take(("login_fail_ip", ip))
+                if ip_attempt is None:
                     password_form.add_error(
                         None, _("登录失败次数过多，请15分钟后再试，或使用短信验证码登录。")
                     )
                 else:
+                    phone_attempt = throttle_take(("login_fail_phone", phone_key(phone)))
                     user = _citizen_for_phone(phone, create=False)
                     password = password_form.cleaned_data["password"]
                     if user is None or not user.has_usable_password():
@@ -667,14 +679,15 @@ def account_login(request: HttpRequest) -> HttpResponse:
                         # tell whether the phone has an account with a password.
                         get_user_model()().set_password(password)
                         user = None
-                    if user is not None and user.is_active and user.check_password(password):
-                        attempt.refund()
+                    matches = user is not None and user.is_active and user.check_password(password)
+                    if matches and phone_attempt is not None:
+                        assert user is not None
+                        ip_attempt.refund()
+                        phone_attempt.refund()
                         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                         mark_phone_verified(request, phone)
                         return redirect("portal:my_petitions")
-                    password_form.add_error(
-                        None, _("手机号码或密码不正确。还没有设置密码？请使用短信验证码登录。")
-                    )
+                    password_form.add_error(None, LOGIN_FAILED)
         if code_form.errors or password_form.errors:
             status = 422
     return render(

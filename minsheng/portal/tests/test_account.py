@@ -87,3 +87,53 @@ def test_staff_login_is_not_a_citizen(client: Client, users: Any, register: Any)
     client.force_login(users["registrar"])
     assert client.get("/account/").status_code == 302
     assert client.get(f"/track/{petition.tracking_code}/").status_code == 302
+
+
+def test_a_paused_password_sign_in_says_nothing_about_the_phone(client: Client, world: Any) -> None:
+    """Five wrong passwords for one phone (from anywhere) pause its password sign-in for 15
+    minutes; the answer then — even to the right password — is the one for a wrong password or a
+    phone without an account, byte for byte, so nobody learns that others have been failing with
+    that phone. The address's own limit is told: it depends on the caller alone."""
+    import datetime as dt
+    import re
+
+    import time_machine
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    cache.clear()
+    holder = "13700137001"
+    client.post("/account/login/", {"otp-phone": holder, "action": "send_code"})
+    client.post(
+        "/account/login/", {"otp-phone": holder, "otp-code": last_code(holder), "action": "verify_code"}
+    )
+    assert client.post("/account/", {"password": "a-long-enough-password"}).status_code == 302
+    client.post("/account/logout/")
+
+    def attempt(phone: str, password: str, ip: str) -> tuple[int, str]:
+        response = Client(REMOTE_ADDR=ip).post(
+            "/account/login/", {"pw-phone": phone, "pw-password": password, "action": "password"}
+        )
+        page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+        return response.status_code, page.replace(phone, "PHONE")
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for n in range(5):  # someone else guesses from five addresses
+            assert attempt(holder, f"guess-{n}-password", f"198.51.100.{n}")[0] == 422
+        paused_wrong = attempt(holder, "another-guess-pw", "203.0.113.7")
+        paused_right = attempt(holder, "a-long-enough-password", "203.0.113.8")
+        no_account = attempt("13700137002", "another-guess-pw", "203.0.113.9")
+        assert paused_wrong == paused_right == no_account
+        assert paused_wrong[0] == 422 and "多次输错后密码登录将暂停15分钟" in paused_wrong[1]
+        assert "登录失败次数过多" not in paused_wrong[1]
+        # the caller's own address limit (10 failures) is told
+        for n in range(10):
+            attempt("13700137003", f"guess-{n}-password", "192.0.2.1")
+        assert "登录失败次数过多" in attempt("13700137003", "guess-x-password", "192.0.2.1")[1]
+    with time_machine.travel(start + dt.timedelta(minutes=16), tick=False):
+        response = Client(REMOTE_ADDR="203.0.113.8").post(
+            "/account/login/",
+            {"pw-phone": holder, "pw-password": "a-long-enough-password", "action": "password"},
+        )
+        assert response.status_code == 302
