@@ -116,6 +116,18 @@ class MatterForm(PortalForm):
         return data
 
 
+def sms_code_field(help_text: Any = "") -> forms.CharField:
+    """The field of a one-time SMS code (6 digits, optional until the action that needs it; the
+    browser offers the code it received). One definition for every form that proves a phone."""
+    return forms.CharField(
+        label=_("短信验证码"),
+        max_length=6,
+        required=False,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
 class ContactForm(PortalForm):
     anonymous = forms.BooleanField(
         label=_("我要匿名检举（不留姓名和联系方式）"),
@@ -132,12 +144,7 @@ class ContactForm(PortalForm):
         help_text=_("我们会发送验证码以确认是您本人，并用短信告知办理进展。"),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "numeric"}),
     )
-    code = forms.CharField(
-        label=_("短信验证码"),
-        max_length=6,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
+    code = sms_code_field()
     address = forms.CharField(
         label=_("联系地址"),
         max_length=200,
@@ -337,12 +344,7 @@ class PhoneForm(PortalForm):
 
 
 class CodeLoginForm(PhoneForm):
-    code = forms.CharField(
-        label=_("短信验证码"),
-        max_length=6,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
+    code = sms_code_field()
 
 
 class PasswordLoginForm(PhoneForm):

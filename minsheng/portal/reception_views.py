@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from minsheng.core.crypto import mask_phone
 from minsheng.core.errors import ApplicationError
+from minsheng.portal.forms import sms_code_field
 from minsheng.portal.security import (
     client_ip,
     mark_phone_verified,
@@ -53,13 +54,7 @@ class AppointmentForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=gettext_lazy("简要说明您要反映的问题和请求，接访当天可详细陈述。"),
     )
-    code = forms.CharField(
-        label=gettext_lazy("短信验证码"),
-        max_length=6,
-        required=False,
-        help_text=gettext_lazy("确认手机号码归您本人使用；预约结果只告知手机号码的持有人。"),
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
-    )
+    code = sms_code_field(gettext_lazy("确认手机号码归您本人使用；预约结果只告知手机号码的持有人。"))
 
 
 def reception_list(request: HttpRequest) -> HttpResponse:
