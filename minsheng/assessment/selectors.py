@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
@@ -517,6 +518,9 @@ def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(day.year, first_month, 1), next_quarter - dt.timedelta(days=1)
 
 
+#: How long :func:`default_view` keeps its choice for a viewer (seconds).
+DEFAULT_VIEW_SECONDS = 300
+
 #: How many quarters before the current one :func:`default_period` looks for figures.
 DEFAULT_PERIOD_LOOKBACK = 4
 
@@ -555,13 +559,20 @@ def default_view(
     people's government or a bureau that hands its matters down — and the viewer may see the
     organs below it (:func:`can_view_subtree`), the organ with those below it."""
     today = today or timezone.localdate()
+    # Up to 2 × (DEFAULT_PERIOD_LOOKBACK + 1) computations on a first visit: the choice is kept a
+    # few minutes per viewer (the figures themselves are computed afresh for the page).
+    key = f"assessment:default-view:{organ_id}:{profile}:{getattr(viewer, 'pk', None)}:{today.isoformat()}"
+    kept = cache.get(key)
+    if kept is not None:
+        return dt.date.fromisoformat(kept[0]), dt.date.fromisoformat(kept[1]), bool(kept[2])
     own = _quarter_with_figures(organ_id, profile=profile, today=today, viewer=viewer, subtree=False)
+    chosen: tuple[dt.date, dt.date, bool] = (*(own or quarter_of(today)), False)
     if own is None and viewer is not None and can_view_subtree(viewer, organ_id):
         below = _quarter_with_figures(organ_id, profile=profile, today=today, viewer=viewer, subtree=True)
         if below is not None:
-            return below[0], below[1], True
-    start, end = own or quarter_of(today)
-    return start, end, False
+            chosen = (below[0], below[1], True)
+    cache.set(key, (chosen[0].isoformat(), chosen[1].isoformat(), chosen[2]), DEFAULT_VIEW_SECONDS)
+    return chosen
 
 
 def _quarter_with_figures(

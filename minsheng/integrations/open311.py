@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.integrations.models import Integration, Open311Submission
-from minsheng.notifications.services import outbox_send_direct
 from minsheng.orgs.models import Category, Region
+from minsheng.petitions.citizen_access import petition_register_with_credentials
 from minsheng.petitions.models import Channel, Nature, Petition, State
 from minsheng.portal.forms import allow_anonymous_accusations
 from minsheng.portal.queries import online_bureau
@@ -34,7 +34,7 @@ from minsheng.workflow.labels import rule_name_zh
 from minsheng.workflow.models import Deadline
 
 # The one import of the registration service (it is moving to minsheng.workflow.services).
-from minsheng.workflow.services import PetitionerInput, RegistrationInput, petition_register
+from minsheng.workflow.services import PetitionerInput, RegistrationInput
 
 #: Requests the public lists and ``requests/{id}`` never show.
 HIDDEN_NATURES = (Nature.ACCUSATION,)
@@ -250,22 +250,14 @@ def open311_request_create(integration: Integration, data: Open311RequestInput) 
     )
     with transaction.atomic():
         try:
-            petition, password = petition_register(registration, actor=None)
+            # As on the portal: the query password goes only to the petitioner's phone (one SMS, in
+            # the petitioner's language, recorded on the timeline), never back to the integration.
+            petition, _password, _sent = petition_register_with_credentials(registration, actor=None)
         except InvalidInput as exc:  # name the Open311 parameter, not the registration field
             exc.field = REGISTRATION_PARAMETERS.get(exc.field or "", exc.field)
             raise
         token = secrets.token_urlsafe(24)
         Open311Submission.objects.create(integration=integration, petition=petition, token=token)
-        if phone:
-            # As on the portal: the query password goes only to the petitioner's phone, never
-            # back to the integration.
-            outbox_send_direct(
-                "sms",
-                phone,
-                "query_password",
-                _("【民声】您的信访事项已提交。查询码 %(c)s，查询密码 %(p)s。请妥善保存，勿告诉他人。")
-                % {"c": petition.tracking_code, "p": password},
-            )
     throttle_hit("open311_key", str(integration.pk))
     if phone:
         throttle_hit("submit_phone", phone_key(phone))

@@ -150,3 +150,8 @@ def test_the_unclassified_and_unknown_buckets_are_translated(register, act, orga
         assert f"<td>{unclassified}</td>" in tables and f"<td>{unknown}</td>" in tables
         if language == "en":
             assert "未分类" not in tables and "未知地区" not in tables
+        # the drill-down behind the bucket: its heading and its rows say the same
+        drill = client_in(users["analyst"], language).get(reverse("workbench:analytics") + bucket["url"])
+        page = drill.content.decode()
+        assert drill.status_code == 200 and f" · {unclassified}" in page
+        assert f"<td>{unclassified} · {unknown}</td>" in page

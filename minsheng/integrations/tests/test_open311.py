@@ -187,7 +187,10 @@ def test_post_registers_an_online_petition_like_the_portal(
     # the query password goes only to the petitioner's phone
     from minsheng.notifications import sms
 
-    assert any(n == "13900139000" and code in t for n, t in sms.sent_messages)
+    texts = [t for n, t in sms.sent_messages if n == "13900139000"]
+    # one text (the credentials say "registered"), in the petitioner's language, on the timeline
+    assert len(texts) == 1 and code in texts[0] and texts[0].startswith("【民声】您的信访事项已登记。")
+    assert petition.events.filter(action="query_credentials_sent").count() == 1
     assert b"query" not in response.content.lower()
     # tokens/{token}
     root = xml(client.get(f"{BASE}/tokens/{token}.xml"))

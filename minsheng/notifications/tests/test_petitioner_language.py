@@ -214,7 +214,10 @@ def test_reception_texts_follow_the_booking_language(
     english = appointment_book(
         day.pk, name="张三", phone="13900001111", summary=summary, phone_verified=True, language="en"
     )
-    chinese = appointment_book(day.pk, name="李四", phone="13900002222", summary=summary, phone_verified=True)
+    with translation.override("en"):  # booked where English is active, no language given: Chinese
+        chinese = appointment_book(
+            day.pk, name="李四", phone="13900002222", summary=summary, phone_verified=True
+        )
     booked = {m.recipient: m.body for m in OutboxMessage.objects.filter(kind="reception_booked")}
     assert booked["13900001111"].startswith("You have booked the leaders' reception on ")
     assert english.code in booked["13900001111"] and "09:00" in booked["13900001111"]
@@ -230,3 +233,40 @@ def test_reception_texts_follow_the_booking_language(
         told["13900001111"],
     )
     assert told["13900002222"].startswith("您预约的") and chinese.code in told["13900002222"]
+
+
+def test_the_booking_api_refuses_an_unknown_language_before_the_code_is_spent(
+    client: Client, world: Any
+) -> None:
+    day = day_create(
+        DayInput(
+            organ=world.organs["a-gov"],
+            leader=world.users["leader"],
+            leader_post="副市长",
+            portfolio="住房和城乡建设",
+            date=timezone.localdate() + dt.timedelta(days=3),
+            start_time=dt.time(9),
+            end_time=dt.time(12),
+            place="A市人民来访接待中心",
+            topics="住房、物业",
+            capacity=3,
+        ),
+        actor=world.users["registrar"],
+        publish=True,
+    )
+    phone = "13900003333"
+    body = {
+        "name": "张三",
+        "phone": phone,
+        "summary": "小区停车位被强制捆绑销售",
+        "code": otp_issue(phone, "reception"),
+    }
+    url = f"/api/v1/citizen/reception-days/{day.pk}/appointments"
+    refused = client.post(url, {**body, "language": "fr"}, content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["field"] == "language", refused.content
+    assert not Appointment.objects.exists()
+    booked = client.post(url + "?lang=en", body, content_type="application/json")  # the same code
+    assert booked.status_code == 201, booked.content
+    assert Appointment.objects.get().language == "en"
+    text = OutboxMessage.objects.get(kind="reception_booked").body
+    assert text.startswith("You have booked the leaders' reception on ")

@@ -146,3 +146,19 @@ def rule_name(rule_id: str) -> str:
     from minsheng.workflow.labels import rule_name as name
 
     return name(rule_id)
+
+
+@register.filter
+def category_label(name: str) -> str:
+    """A category of the analytics (data), or the unclassified bucket in the reader's language."""
+    from minsheng.analytics.reports import category_label as label
+
+    return label(name)
+
+
+@register.filter
+def district_label(name: str) -> str:
+    """A district of the analytics (data), or the unknown-district bucket in the reader's language."""
+    from minsheng.analytics.reports import district_label as label
+
+    return label(name)

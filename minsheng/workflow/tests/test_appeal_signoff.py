@@ -292,6 +292,13 @@ def test_a_draft_whose_drafter_has_left_is_judged_by_its_signer(
     reviewer = _staff("gov_caseworker", organs["a-gov"], Role.CASEWORKER)
     petition = _do(reviewing, "draft_opinion", reviewer, "2025-10-20", **REVIEW)
     OpinionDraft.objects.filter(petition=petition, stage="review").update(drafted_by=None)
+    original = Opinion.objects.filter(petition=petition, stage="handling")
+    signer = original.get().signed_by
+    original.update(signed_by=users["gov_head"])  # the head tied to the original: refused
+    with pytest.raises(Forbidden) as refused:
+        _do(petition, "sign_opinion", users["gov_head"], "2025-10-22", method="post")
+    assert (refused.value.code, refused.value.field) == ("recusal_reviewer", "actor")
+    original.update(signed_by=signer)
     petition = _do(petition, "sign_opinion", users["gov_head"], "2025-10-22", method="post")
     assert petition.state == "review_concluded"
     opinion = Opinion.objects.get(petition=petition, stage="review")
