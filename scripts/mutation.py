@@ -340,6 +340,10 @@ APPEAL_EQUIVALENT: dict[str, str] = {
         "(h_accept, the simplified procedure), which sets handling_organ; the `or` only guards a "
         "future path that does not"
     ),
+    "_appeal: remove statement @ petition.handling_organ = petition.handling_organ or petition.current_": (
+        "the same guard as above: handling_organ is already set (at acceptance) whenever a request "
+        "is possible, so the statement leaves it unchanged"
+    ),
     "issue_appeal_opinion: '' -> 'XXXX' @ ''": (
         "both callers check the signer first (_conclude_directly: _ensure_appeal_signer; h_sign_opinion: "
         "_pending_for_signer), so ctx.actor is never None here; the fallback only satisfies the type"

@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from minsheng.api.tests.auth import api_token
+from minsheng.api.tests.test_citizen_reception import published
 from minsheng.core.errors import InvalidInput
 from minsheng.notifications import sms
 from minsheng.notifications.models import OutboxMessage
@@ -29,7 +30,7 @@ from minsheng.petitions.services import petitioner_language
 from minsheng.portal.security import otp_issue
 from minsheng.portal.tests.helpers import submit_petition
 from minsheng.reception.models import Appointment, ReceptionDay
-from minsheng.reception.services import DayInput, appointment_book, day_cancel, day_create
+from minsheng.reception.services import appointment_book, day_cancel
 from minsheng.workflow.services import PetitionerInput, RegistrationInput
 
 pytestmark = pytest.mark.django_db
@@ -188,22 +189,7 @@ def test_reception_texts_follow_the_booking_language(
     world: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     tomorrow = timezone.localdate() + dt.timedelta(days=3)
-    day = day_create(
-        DayInput(
-            organ=world.organs["a-gov"],
-            leader=world.users["leader"],
-            leader_post="副市长",
-            portfolio="住房和城乡建设",
-            date=tomorrow,
-            start_time=dt.time(9),
-            end_time=dt.time(12),
-            place="A市人民来访接待中心",
-            topics="住房、物业",
-            capacity=3,
-        ),
-        actor=world.users["registrar"],
-        publish=True,
-    )
+    day = published(world, on=tomorrow, capacity=3)
     summary = "小区停车位被强制捆绑销售"
     with pytest.raises(InvalidInput) as refused:
         appointment_book(
@@ -238,22 +224,7 @@ def test_reception_texts_follow_the_booking_language(
 def test_the_booking_api_refuses_an_unknown_language_before_the_code_is_spent(
     client: Client, world: Any
 ) -> None:
-    day = day_create(
-        DayInput(
-            organ=world.organs["a-gov"],
-            leader=world.users["leader"],
-            leader_post="副市长",
-            portfolio="住房和城乡建设",
-            date=timezone.localdate() + dt.timedelta(days=3),
-            start_time=dt.time(9),
-            end_time=dt.time(12),
-            place="A市人民来访接待中心",
-            topics="住房、物业",
-            capacity=3,
-        ),
-        actor=world.users["registrar"],
-        publish=True,
-    )
+    day = published(world, on=timezone.localdate() + dt.timedelta(days=3), capacity=3)
     phone = "13900003333"
     body = {
         "name": "张三",
