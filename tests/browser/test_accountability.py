@@ -119,7 +119,7 @@ def test_indicators_of_a_government_open_with_the_organs_below(
     government with the organs below it (范围 select), in the last quarter that counts something;
     switching to 本机关 shows the government alone."""
     day = dt.date.today() - dt.timedelta(days=120)
-    for n in range(3):
+    for _n in range(3):
         with time_machine.travel(at(day), tick=False):
             p = register(received_at=at(day, 9))
         with time_machine.travel(at(day + dt.timedelta(days=1)), tick=False):
