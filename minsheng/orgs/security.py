@@ -22,7 +22,9 @@ from minsheng.orgs.selectors import roles_of
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
-CITIZEN_USERNAME_PREFIX = "citizen-"  # minsheng.portal.views.CITIZEN_PREFIX: portal (citizen) accounts
+# Portal (citizen) accounts: this prefix and the blind index of the proved phone
+# (petitions.citizen_access.citizen_account); the one definition, imported wherever it is needed.
+CITIZEN_USERNAME_PREFIX = "citizen-"
 
 
 def is_citizen_account(user: Any) -> bool:

@@ -14,7 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 from minsheng.core.crypto import blind_index
 from minsheng.core.errors import NotFound
 from minsheng.notifications.services import outbox_send_direct
+from minsheng.orgs.security import CITIZEN_USERNAME_PREFIX
 from minsheng.petitions.models import Channel, Petition
 from minsheng.petitions.services import RegistrationInput, new_query_password, query_password_hash
 from minsheng.workflow.models import PetitionEvent
@@ -63,6 +65,19 @@ def phone_holder_petitions(phone_index: str, user: AbstractBaseUser | None = Non
     if user is not None and user.pk is not None:
         condition |= Q(petitioner__user_id=user.pk)
     return Petition.objects.filter(condition)
+
+
+def citizen_account(phone: str, *, create: bool) -> User | None:
+    """The portal account of the holder of ``phone`` (named after its blind index; created, with no
+    usable password, on the first SMS sign-in when ``create``), or None."""
+    user_model = get_user_model()
+    username = CITIZEN_USERNAME_PREFIX + blind_index(phone)
+    user = user_model.objects.filter(username=username).first()
+    if user is None and create:
+        user = user_model.objects.create_user(username=username)
+        user.set_unusable_password()
+        user.save()
+    return user
 
 
 def _sms_text(petition: Petition, password: str, *, reset: bool) -> str:

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import mask_id_number
 from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.orgs.security import CITIZEN_USERNAME_PREFIX
 from minsheng.petitions.models import (
     AccessKind,
     Channel,
@@ -43,8 +44,8 @@ from minsheng.petitions.models import (
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
-# The portal's citizen accounts are named after the phone's blind index (portal.views.CITIZEN_PREFIX).
-CITIZEN_PREFIX = "citizen-"
+# The portal's citizen accounts are named after the phone's blind index (one prefix, orgs.security).
+CITIZEN_PREFIX = CITIZEN_USERNAME_PREFIX
 
 Scope = DataAccessRequest.Scope
 

@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from minsheng.core.crypto import blind_index
 
@@ -251,3 +254,43 @@ def phone_verified(request: HttpRequest, phone: str) -> bool:
 def mark_phone_verified(request: HttpRequest, phone: str) -> None:
     keys = [k for k in request.session.get(VERIFIED_PHONES, []) if k != phone_key(phone)]
     request.session[VERIFIED_PHONES] = [*keys[-4:], phone_key(phone)]
+
+
+# One answer for a wrong password, a phone without an account or password, and a phone whose
+# password sign-in is paused after failures (by anyone): it must not tell them apart.
+LOGIN_FAILED = gettext_lazy(
+    "手机号码或密码不正确。多次输错后密码登录将暂停15分钟。还没有设置密码，或暂时无法用密码登录？请使用短信验证码登录。"
+)
+
+
+def citizen_password_sign_in(phone: str, password: str, *, ip: str) -> User:
+    """The citizen account of ``phone`` when ``password`` is its password; InvalidInput otherwise.
+
+    The address's own limit (``login_fail_ip``) may be told: it depends on the caller alone. The
+    phone's limit (``login_fail_phone``: 5 failures in 15 minutes, whoever failed) is not: over it,
+    the answer is :data:`LOGIN_FAILED`, as for a wrong password — even for the right one — and as
+    for a phone with no account, so that nobody learns that others have been failing with this
+    phone (ADR 0020). The password is hashed in every case (equal work)."""
+    from django.contrib.auth import get_user_model
+
+    from minsheng.core.errors import InvalidInput
+    from minsheng.petitions.citizen_access import citizen_account
+
+    ip_attempt = throttle_take(("login_fail_ip", ip))
+    if ip_attempt is None:
+        raise InvalidInput(
+            str(_("登录失败次数过多，请15分钟后再试，或使用短信验证码登录。")), code="throttled"
+        )
+    phone_attempt = throttle_take(("login_fail_phone", phone_key(phone)))
+    user = citizen_account(phone, create=False)
+    if user is None or not user.has_usable_password():
+        # Hash anyway, as Django's ModelBackend does: the time taken must not tell whether the
+        # phone has an account with a password.
+        get_user_model()().set_password(password)
+        user = None
+    matches = user is not None and user.is_active and user.check_password(password)
+    if user is None or not matches or phone_attempt is None:
+        raise InvalidInput(str(LOGIN_FAILED), code="sign_in_failed")
+    ip_attempt.refund()
+    phone_attempt.refund()
+    return user

@@ -10,22 +10,23 @@ import json
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import login, logout
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from minsheng.core.crypto import blind_index
 from minsheng.core.errors import ApplicationError, InvalidInput, NotFound
 from minsheng.orgs.models import Organ, Region
+from minsheng.orgs.security import CITIZEN_USERNAME_PREFIX
 from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
 from minsheng.petitions.citizen_access import (
     Evidence,
+    citizen_account,
     petition_add_evidence,
     petition_reset_query_password,
     phone_holder_petitions,
@@ -47,10 +48,10 @@ from minsheng.portal.forms import (
     allow_anonymous_accusations,
 )
 from minsheng.portal.security import (
+    citizen_password_sign_in,
     client_ip,
     mark_phone_verified,
     otp_check,
-    phone_key,
     phone_verified,
     throttle_blocked,
     throttle_hit,
@@ -78,17 +79,10 @@ CONTACT = "portal_submit_contact"
 CONTACT_TYPED = "portal_submit_contact_typed"
 DONE = "portal_submit_done"
 TRACKED = "portal_tracked"
-CITIZEN_PREFIX = "citizen-"
+CITIZEN_PREFIX = CITIZEN_USERNAME_PREFIX
 
 
 # ---- helpers ----------------------------------------------------------------------------------
-
-
-# One answer for a wrong password, a phone without an account or password, and a phone whose
-# password sign-in is paused after failures (by anyone): it must not tell them apart.
-LOGIN_FAILED = gettext_lazy(
-    "手机号码或密码不正确。多次输错后密码登录将暂停15分钟。还没有设置密码，或暂时无法用密码登录？请使用短信验证码登录。"
-)
 
 
 def _citizen(request: HttpRequest) -> User | None:
@@ -609,17 +603,6 @@ def track_forget(request: HttpRequest, code: str) -> HttpResponse:
 # ---- citizen account --------------------------------------------------------------------------
 
 
-def _citizen_for_phone(phone: str, create: bool) -> User | None:
-    user_model = get_user_model()
-    username = CITIZEN_PREFIX + blind_index(phone)
-    user = user_model.objects.filter(username=username).first()
-    if user is None and create:
-        user = user_model.objects.create_user(username=username)
-        user.set_unusable_password()
-        user.save()
-    return user
-
-
 @require_http_methods(["GET", "POST"])
 def account_login(request: HttpRequest) -> HttpResponse:
     if _citizen(request):
@@ -651,7 +634,7 @@ def account_login(request: HttpRequest) -> HttpResponse:
                 else:
                     result = otp_check(phone, "login", code_form.cleaned_data["code"], ip=ip)
                     if result.ok:
-                        user = _citizen_for_phone(phone, create=True)
+                        user = citizen_account(phone, create=True)
                         assert user is not None
                         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                         mark_phone_verified(request, phone)
@@ -661,33 +644,14 @@ def account_login(request: HttpRequest) -> HttpResponse:
             password_form = PasswordLoginForm(request.POST, prefix="pw")
             if password_form.is_valid():
                 phone = password_form.cleaned_data["phone"]
-                # The address's own limit may be told (it depends on the caller alone). The phone's
-                # limit (5 failures in 15 minutes, whoever failed) is not: over it, the answer is the
-                # same as for a wrong password, even for the right one, so that nobody learns that
-                # others have been failing with this phone (no oracle on a phone, ADR 0020).
-                ip_attempt = throttle_take(("login_fail_ip", ip))
-                if ip_attempt is None:
-                    password_form.add_error(
-                        None, _("登录失败次数过多，请15分钟后再试，或使用短信验证码登录。")
-                    )
+                try:
+                    user = citizen_password_sign_in(phone, password_form.cleaned_data["password"], ip=ip)
+                except ApplicationError as exc:
+                    password_form.add_error(None, exc.message)
                 else:
-                    phone_attempt = throttle_take(("login_fail_phone", phone_key(phone)))
-                    user = _citizen_for_phone(phone, create=False)
-                    password = password_form.cleaned_data["password"]
-                    if user is None or not user.has_usable_password():
-                        # Hash anyway, as Django's ModelBackend does: the time taken must not
-                        # tell whether the phone has an account with a password.
-                        get_user_model()().set_password(password)
-                        user = None
-                    matches = user is not None and user.is_active and user.check_password(password)
-                    if matches and phone_attempt is not None:
-                        assert user is not None
-                        ip_attempt.refund()
-                        phone_attempt.refund()
-                        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                        mark_phone_verified(request, phone)
-                        return redirect("portal:my_petitions")
-                    password_form.add_error(None, LOGIN_FAILED)
+                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                    mark_phone_verified(request, phone)
+                    return redirect("portal:my_petitions")
         if code_form.errors or password_form.errors:
             status = 422
     return render(
