@@ -244,7 +244,7 @@ def petitioner_language(code: str, *, field: str = "petitioner.language") -> str
     if base in known:
         return base
     raise InvalidInput(
-        _("不支持的通知语言：%(lang)s（可选：%(known)s）。") % {"lang": code, "known": "、".join(known)},
+        _("不支持的通知语言：%(lang)s（可选：%(known)s）。") % {"lang": code, "known": ", ".join(known)},
         field=field,
     )
 
