@@ -129,3 +129,20 @@ def test_the_scope_is_offered_only_to_who_oversees_the_organs_below(register, us
         assert 'name="scope"' not in own  # a dispatcher sees his bureau's own figures only
         assert page(users["dispatcher"], {"scope": "subtree"}).status_code == 404
         assert page(users["leader"], {"scope": "everything"}).status_code == 400
+
+
+def test_without_oversight_a_government_opens_on_its_own_figures(register, world):
+    """A caseworker of the city government sees its own figures but not those of the organs below:
+    even when the government counts nothing itself, the page opens on it alone (current quarter)."""
+    from django.contrib.auth import get_user_model
+
+    from minsheng.orgs.models import Role, StaffMembership
+
+    letter_on(register, dt.date(2025, 5, 12))
+    clerk = get_user_model().objects.create_user("gov_clerk", password="test-password-123")
+    StaffMembership.objects.create(user=clerk, organ=world.organs["a-gov"], role=Role.CASEWORKER)
+    with travel(TODAY):
+        assert not S.can_view_subtree(clerk, world.organs["a-gov"].pk)
+        html = page(clerk).content.decode()
+        assert 'name="scope"' not in html and "（含下级机关）" not in html
+        assert shown_period(clerk) == ("2025-10-01", "2025-12-31")
