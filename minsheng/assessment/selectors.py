@@ -575,6 +575,30 @@ def default_view(
     return chosen
 
 
+def shown_view(
+    organ_id: int,
+    *,
+    scope: str,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    profile: str = "xinfang",
+    viewer: AnyUser | None = None,
+) -> tuple[dt.date, dt.date, bool]:
+    """The period and scope (``subtree``) the figures of ``organ_id`` are shown for, from what was
+    asked (``scope``: "organ", "subtree" or "" for none; a bound None when not asked): a scope
+    asked is kept and a missing bound comes from :func:`default_period`; with no scope, a period
+    asked is the organ's own figures, and no period takes :func:`default_view` (period and scope).
+    The caller has checked that the viewer may see the subtree when it asks for it."""
+    subtree = scope == "subtree"
+    if date_from is not None and date_to is not None:
+        return date_from, date_to, subtree
+    if scope:
+        default_from, default_to = default_period(organ_id, profile=profile, viewer=viewer, subtree=subtree)
+    else:
+        default_from, default_to, subtree = default_view(organ_id, profile=profile, viewer=viewer)
+    return date_from or default_from, date_to or default_to, subtree
+
+
 def _quarter_with_figures(
     organ_id: int, *, profile: str, today: dt.date, viewer: AnyUser | None, subtree: bool
 ) -> tuple[dt.date, dt.date] | None:

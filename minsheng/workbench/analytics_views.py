@@ -28,7 +28,6 @@ from minsheng.analytics.reports import (
     RENDERERS,
     cached_report,
     category_label,
-    district_label,
     percent,
     report_document,
 )
@@ -148,8 +147,6 @@ def analytics_home(request: HttpRequest) -> HttpResponse:
         "handle": handle,
         "change_text": ("+" if (data.change or 0) > 0 else "") + percent(data.change),
         "notice": next((t for t in data.on_time if t.rule == "D-NOTICE-15"), None),
-        "category_table": [(category_label(c.category), c.count, c.previous) for c in data.by_category],
-        "district_table": [(district_label(r), n) for r, n in data.by_district],
         "categories": Category.objects.filter(level=1).order_by("name"),
         "regions": districts(),
         # the spikes of the report itself (one computation, one definition with the alert worker)

@@ -58,16 +58,14 @@ def _params(request: HttpRequest, user: AbstractBaseUser) -> dict[str, Any]:
     can_subtree = S.can_view_subtree(user, organ_id)
     if scope == "subtree" and not can_subtree:
         raise Http404(_("机关不存在。"))
-    known_profile = profile if profile in PROFILES else "xinfang"
-    subtree = scope == "subtree"  # no scope asked: the organ's own figures, unless the default says
-    if date_from is None or date_to is None:  # a bound not asked for: the default period's
-        if scope:
-            default_from, default_to = S.default_period(
-                organ_id, profile=known_profile, viewer=user, subtree=subtree
-            )
-        else:  # and the default scope: with the organs below when the organ itself counts nothing
-            default_from, default_to, subtree = S.default_view(organ_id, profile=known_profile, viewer=user)
-        date_from, date_to = date_from or default_from, date_to or default_to
+    date_from, date_to, subtree = S.shown_view(
+        organ_id,
+        scope=scope,
+        date_from=date_from,
+        date_to=date_to,
+        profile=profile if profile in PROFILES else "xinfang",
+        viewer=user,
+    )
     if date_to < date_from or (date_to - date_from).days > 731:
         raise BadParameter(_("统计期间无效（最长两年）。"), field="to")
     if profile not in PROFILES:
