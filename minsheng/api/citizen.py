@@ -239,6 +239,12 @@ class SubmittedOut(Schema):
     sms_sent: bool
 
 
+def _text_language(asked: str) -> str:
+    """The language of the texts to the citizen: the one asked for, else the request's (?lang= or
+    the language cookie, else the deployment's)."""
+    return asked or get_language()
+
+
 @router.post("/petitions", response={201: SubmittedOut, **CITIZEN_ERRORS}, operation_id="citizen_submit")
 def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     """Submit a petition online, as the portal's form does: the portal's checks of the matter and
@@ -291,7 +297,7 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
         raise _form_error(contact_form)
     contact_data = contact_form.cleaned_data
     # Checked before the SMS code is spent; the request's language (?lang=, cookie) by default.
-    language = petitioner_language(payload.language or get_language(), field="language")
+    language = petitioner_language(_text_language(payload.language), field="language")
     anonymous = bool(contact_data.get("anonymous"))
     phone = "" if anonymous else contact_data["phone"]
     bureau = queries.online_bureau()
@@ -454,7 +460,7 @@ def citizen_appointment_book_endpoint(request: HttpRequest, day_id: int, payload
         summary=payload.summary,
         code=payload.code,
         ip=client_ip(request),
-        language=payload.language or get_language(),
+        language=_text_language(payload.language),
     )
     day = reception.public_day(day.pk) or day  # the places left after this booking
     out = AppointmentOut(

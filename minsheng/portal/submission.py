@@ -187,9 +187,10 @@ def reception_book_online(
     and the citizen API share: the fields (so a mistyped summary does not spend the code) and the
     language; then the SMS code of the phone (``purpose: reception``) unless ``proved(phone)`` says
     it was proved already in this browser session — ``on_proved(phone)`` is called once it is, so
-    the portal need not ask again after a later refusal (both get the canonical phone); then the address's submission limit (Throttled, 429); then the
-    booking, which says "already booked" only now, to the proved holder. Raises ApplicationError
-    with the field at fault; nothing is booked or spent before the step that refuses."""
+    the portal need not ask again after a later refusal (both get the canonical phone); then the
+    address's submission limit (Throttled, 429); then the booking, which says "already booked"
+    only now, to the proved holder. Raises ApplicationError with the field at fault; nothing is
+    booked or spent before the step that refuses."""
     from minsheng.portal.tracking import Throttled
     from minsheng.reception.services import appointment_book, appointment_clean
 
