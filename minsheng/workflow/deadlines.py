@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -240,10 +241,15 @@ def _withdraw_breach(deadline: Deadline) -> None:
 deadline_withdraw_breach = _withdraw_breach
 
 
-def deadline_cancel(petition_id: int, rule_ids: list[str] | None = None) -> int:
+def deadline_cancel(
+    petition_id: int, rule_ids: list[str] | None = None, *, keep: Collection[str] = ()
+) -> int:
+    """Cancel the petition's open deadlines of ``rule_ids`` (all when None), except those of ``keep``."""
     qs = Deadline.objects.filter(petition_id=petition_id, status=Deadline.Status.OPEN)
     if rule_ids is not None:
         qs = qs.filter(rule__in=rule_ids)
+    if keep:
+        qs = qs.exclude(rule__in=list(keep))
     return qs.update(status=Deadline.Status.CANCELLED)
 
 

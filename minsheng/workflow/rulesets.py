@@ -109,6 +109,9 @@ CONFIGURED_PERIODS: dict[str, str] = {
     "D-ASSIGNED": "MINSHENG_ASSIGNED_DEFAULT_DAYS",
 }
 SUPERVISION_FEEDBACK_RULE = "D-SUPERVISION-FEEDBACK"
+#: The duty the handling organ owes the organ that assigned (交办) the matter: its 办结报告
+#: (Art. 22(1)(3)). The petitioner's 复查/复核 and the finality of the matter do not end it.
+COMPLETION_REPORT_RULE = "D-ASSIGNED"
 RATING_WINDOW_RULE = "D-SATISFACTION-WINDOW"
 
 

@@ -22,6 +22,7 @@ from minsheng.workflow.models import (
     OpinionDraft,
     PetitionEvent,
 )
+from minsheng.workflow.rulesets import COMPLETION_REPORT_RULE
 from minsheng.workflow.services.context import (
     Ctx,
     S,
@@ -281,7 +282,9 @@ def _recheck_delivered(ctx: Ctx, delivered_on: dt.date) -> State:
     # Art. 36(3): after the 复核 opinion is delivered the matter is final.
     ctx.extra_events.append(("finalise", S.RECHECK_CONCLUDED, S.FINAL, {"article": "条例第三十六条第三款"}))
     ctx.petition.final_at = ctx.now
-    dl.deadline_cancel(ctx.petition.pk)
+    # Every clock of the petitioner's procedure ends; the 办结报告 still owed to the assigning
+    # organ does not (Art. 22(1)(3)): the handling organ may send it after finality.
+    dl.deadline_cancel(ctx.petition.pk, keep=[COMPLETION_REPORT_RULE])
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "final"))
     return S.FINAL
 
@@ -387,4 +390,11 @@ def h_close_no_review(ctx: Ctx) -> None:
 
 
 def h_archive(ctx: Ctx) -> None:
+    report = dl.deadline_get_open(ctx.petition.pk, COMPLETION_REPORT_RULE)
+    if report is not None:
+        # Archiving would silently drop the duty to the assigning organ (Art. 22(1)(3)).
+        raise TransitionNotAllowed(
+            _("交办件的办结报告尚未报送（期限%(due)s），报送后才能归档。") % {"due": report.statutory_due},
+            code="completion_report_owed",
+        )
     dl.deadline_cancel(ctx.petition.pk)

@@ -34,6 +34,9 @@ AT_UPPER = "upper"  # the organ that reviews the current holder's opinion (复�
 AT_CHAIN = "chain"  # the current organ or any organ above it (supervision chain)
 AT_DISPUTE_RESOLVER = "dispute_resolver"  # the organ that decides a jurisdiction dispute (Art. 24(1))
 AT_FOLLOW_UP = "follow_up"  # an organ charged with Art. 37(3) follow-up work that is not done yet
+# the organ that handled the matter: the current holder until a 复查 request moves the matter up,
+# then the original handling organ (its duties to other organs outlive the move)
+AT_HANDLING = "handling"
 
 
 # Largest primary key any supported database stores (signed 64-bit); larger numbers are never ids.

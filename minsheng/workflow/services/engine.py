@@ -31,6 +31,7 @@ from minsheng.workflow.services.context import (
     AT_DISPUTE_RESOLVER,
     AT_FOLLOW_UP,
     AT_FORWARDER,
+    AT_HANDLING,
     AT_UPPER,
     PETITIONER,
     SYSTEM,
@@ -42,6 +43,7 @@ from minsheng.workflow.services.context import (
 from minsheng.workflow.services.handling import (
     SIGNER_ONLY_ACTIONS,
     SIGNOFF_ACTIONS,
+    completion_report_owed,
     is_signer,
     signoff_available,
 )
@@ -70,6 +72,8 @@ def _organs_for(transition: Transition, petition: Petition) -> set[int]:
     if transition.at == AT_UPPER:
         upper = _review_organ(petition)
         return {upper.pk} if upper else set()
+    if transition.at == AT_HANDLING:
+        return {petition.handling_organ_id or current.pk}
     if transition.at == AT_CHAIN:
         return {current.pk, *(o.pk for o in current.ancestors())}
     if transition.at == AT_FOLLOW_UP:
@@ -140,6 +144,8 @@ def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> lis
             continue
         if not reopening_request_available(petition, transition.action):
             continue
+        if transition.action == "report_completion" and not completion_report_owed(petition):
+            continue  # not assigned, or reported: the handler would refuse
         if transition.action in REVIEWER_ACTIONS and not independent_reviewer(petition, actor):
             continue  # Art. 28(3) at 复查/复核: the handler would refuse (recusal_reviewer/_organ)
         result.append(transition)

@@ -9,10 +9,10 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.core.errors import Forbidden, InvalidInput, TransitionNotAllowed
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
 from minsheng.orgs.models import Organ, StaffMembership
-from minsheng.petitions.models import Nature, Procedure, Route, State
+from minsheng.petitions.models import Nature, Petition, Procedure, Route, State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.inputs import APPEAL_OUTCOMES, DUTY_OUTCOMES, HANDLING_OUTCOMES, SUGGESTION_OUTCOMES
 from minsheng.workflow.models import (
@@ -631,13 +631,38 @@ def h_return_draft(ctx: Ctx) -> None:
     ctx.event_data.update({"draft_id": draft.pk, "comment": draft.comment})
 
 
+def _assignment(petition_id: int) -> Assignment | None:
+    """The 交办 (lead) of a matter, the latest if it was assigned again; None if never assigned."""
+    return (
+        Assignment.objects.filter(
+            petition_id=petition_id, kind=Assignment.Kind.ASSIGN, role=Assignment.Role.LEAD
+        )
+        .order_by("pk")
+        .last()
+    )
+
+
+def completion_report_owed(petition: Petition) -> bool:
+    """Art. 22(1)(3): the matter was assigned (交办) and its 办结报告 has not been sent yet."""
+    lead = _assignment(petition.pk)
+    return lead is not None and lead.completion_reported_at is None
+
+
 def h_report_completion(ctx: Ctx) -> None:
     report = ctx.text("report")
-    lead = Assignment.objects.filter(
-        petition=ctx.petition, kind=Assignment.Kind.ASSIGN, role=Assignment.Role.LEAD
-    ).last()
+    lead = _assignment(ctx.petition.pk)
     if lead is None:
         raise InvalidInput(_("只有交办件需要报送办结报告。"), field="report")
+    if lead.completion_reported_at is not None:
+        # The report sent is the record the assigning organ holds: a second one would replace it.
+        raise TransitionNotAllowed(
+            _("办结报告已于%(at)s报送%(o)s，不能再次报送。")
+            % {
+                "at": timezone.localtime(lead.completion_reported_at).strftime("%Y-%m-%d %H:%M"),
+                "o": lead.from_organ.name,
+            },
+            code="completion_report_sent",
+        )
     lead.completion_report = report
     lead.completion_reported_at = ctx.now
     lead.save(update_fields=["completion_report", "completion_reported_at"])

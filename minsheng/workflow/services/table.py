@@ -25,6 +25,7 @@ from minsheng.workflow.services.context import (
     AT_DISPUTE_RESOLVER,
     AT_FOLLOW_UP,
     AT_FORWARDER,
+    AT_HANDLING,
     AT_UPPER,
     PETITIONER,
     SYSTEM,
@@ -519,6 +520,9 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="report_completion",
+            # Art. 22(1)(3): the 办结报告 is owed to the organ that assigned the matter once it is
+            # handled; a 复查/复核 the petitioner asks for (even at once) does not end that duty,
+            # so the handling organ may still send it while the organ above reviews, and after.
             sources={
                 S.CONCLUDED,
                 S.DELIVERED,
@@ -527,10 +531,16 @@ TRANSITIONS: dict[str, Transition] = {
                 S.SUGGESTION_REPLIED,
                 S.REDIRECTED_STATUTORY,
                 S.CLOSED_NO_REVIEW,
+                S.REVIEW_REQUESTED,
+                S.REVIEW_CONCLUDED,
+                S.RECHECK_REQUESTED,
+                S.RECHECK_HEARING,
+                S.RECHECK_CONCLUDED,
+                S.FINAL,
             },
             target=None,
             roles=STAFF_HANDLERS,
-            at=AT_CURRENT,
+            at=AT_HANDLING,
             handler=h_report_completion,
             label=gettext_lazy("报送办结报告"),
             public=False,

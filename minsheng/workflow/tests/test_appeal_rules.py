@@ -343,10 +343,9 @@ def test_the_request_records_the_day_it_was_received_not_the_day_it_was_entered(
     assert recheck["data"]["received_on"] == "2025-08-20"
 
 
-def test_the_answers_are_told_and_finality_stops_every_clock(office: Office, organs: Any) -> None:
-    """The petitioner is told of the 复查 answer and of the final 复核 answer (Art. 36(3)); the
-    finalise event names the article; a clock still running at finality — here the 交办 deadline
-    for the completion report, set far ahead — is cancelled, not left to fall due."""
+def _assigned_and_delivered(office: Office, organs: Any) -> int:
+    """A letter of 2025-03-24 assigned (交办) by the city bureau to the housing bureau on 03-26 with
+    the completion report due 2025-12-31, handled, signed and delivered on 06-09."""
     pk = office.register(at("2025-03-24", 9, 30))
     office.act(
         "dispatcher", pk, "assign", "2025-03-26", organ_id=organs["a-housing"].pk, due_date="2025-12-31"
@@ -357,21 +356,126 @@ def test_the_answers_are_told_and_finality_stops_every_clock(office: Office, org
     office.act("caseworker", pk, "conclude", "2025-06-05", **OPINION)
     office.act("organ_head", pk, "sign_opinion", "2025-06-06")
     office.act("caseworker", pk, "deliver", "2025-06-09", method="in_person", delivered_on="2025-06-09")
+    return pk
+
+
+def test_the_answers_are_told_and_finality_ends_the_petitioners_clocks_only(
+    office: Office, organs: Any
+) -> None:
+    """The petitioner is told of the 复查 answer and of the final 复核 answer (Art. 36(3)); the
+    finalise event names the article. Finality ends every clock of the petitioner's procedure
+    still open, but not the 交办's 办结报告 owed to the assigning organ (Art. 22(1)(3)): it stays
+    open with its own due date, and may be sent after finality."""
+    from minsheng.workflow import deadlines as dl
+
+    pk = _assigned_and_delivered(office, organs)
     office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
     upheld = {**OPINION, "outcome": "upheld", "method": "in_person"}
     office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld, delivered_on="2025-07-28")
     texts = OutboxMessage.objects.filter(petition_id=pk)
     assert texts.filter(kind="review_answered", channel="sms").exists()
-    assert office.dues(pk, "D-ASSIGNED")[3] == "open"
+    assert office.dues(pk, "D-ASSIGNED")[2:] == ("2025-12-31", "open")
     office.act("registrar", pk, "request_recheck", "2025-08-20", received_on="2025-08-20")
+    # a clock of the procedure left open by mistake must not outlive finality either
+    stray = dl.deadline_open(pk, "D-HANDLE-60", dt.date(2025, 8, 25), organ_id=organs["a-housing"].pk)
     office.act("province_head", pk, "conclude_recheck", "2025-09-15", **upheld, delivered_on="2025-09-15")
     assert office.state(pk, "registrar") == "final"
     assert texts.filter(kind="final", channel="sms").exists()
     (finalised,) = office.events(pk, "finalise", "registrar")
     assert finalised["data"]["article"] == "条例第三十六条第三款"
-    assigned = Deadline.objects.get(petition_id=pk, rule="D-ASSIGNED")
-    assert assigned.status == "cancelled"
-    assert not Deadline.objects.filter(petition_id=pk, status="open").exists()
+    stray.refresh_from_db()
+    assert stray.status == "cancelled"
+    still_open = Deadline.objects.filter(petition_id=pk, status="open")
+    assert list(still_open.values_list("rule", "statutory_due")) == [("D-ASSIGNED", dt.date(2025, 12, 31))]
+    assert "report_completion" in office.actions(pk, "caseworker")
+    office.act("caseworker", pk, "report_completion", "2025-09-20", report="已办结，复查复核均维持")
+    report = Deadline.objects.get(petition_id=pk, rule="D-ASSIGNED")
+    assert (report.status, report.met_at) == ("met", at("2025-09-20"))
+
+
+def test_the_completion_report_is_sent_by_the_handling_organ_while_the_matter_is_reviewed(
+    office: Office, organs: Any
+) -> None:
+    """Art. 22(1)(3): the petitioner asked for 复查 before the housing bureau sent its 办结报告.
+    The duty stays with the housing bureau (not the city government now reviewing the matter): its
+    staff are offered the report and send it once; the reviewing organ's head is refused; the city
+    bureau that assigned the matter is told; a second report is refused by name."""
+    from minsheng.workflow.models import Assignment
+
+    pk = _assigned_and_delivered(office, organs)
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+    assert "report_completion" not in office.actions(pk, "gov_head")
+    office.refuse(
+        "gov_head", pk, "report_completion", "2025-07-02", status=403, code="forbidden", report="已办结"
+    )
+    assert "report_completion" in office.actions(pk, "organ_head")
+    office.act("organ_head", pk, "report_completion", "2025-07-03", report="已于6月9日送达处理意见书")
+    lead = Assignment.objects.get(petition_id=pk, kind="assign", role="lead")
+    assert lead.completion_report == "已于6月9日送达处理意见书"
+    assert lead.completion_reported_at == at("2025-07-03")
+    assert Deadline.objects.get(petition_id=pk, rule="D-ASSIGNED").status == "met"
+    assert office.state(pk, "registrar") == "review_requested"
+    (reported,) = office.events(pk, "report_completion", "registrar")
+    assert reported["data"]["to_organ"] == organs["a-bureau"].name
+    told = OutboxMessage.objects.filter(petition_id=pk, kind="completion_report")
+    assert told.exists()
+    assert "report_completion" not in office.actions(pk, "organ_head")
+    office.refuse(
+        "organ_head", pk, "report_completion", "2025-07-04",
+        status=409, code="completion_report_sent", report="补充报告",
+    )  # fmt: skip
+    lead.refresh_from_db()
+    assert lead.completion_report == "已于6月9日送达处理意见书"
+
+
+def test_a_matter_whose_completion_report_is_owed_is_not_archived(office: Office, organs: Any) -> None:
+    """Archiving cancels every clock; while the 办结报告 is owed it is refused (the duty would be
+    dropped unseen), and allowed once the report is sent."""
+    pk = _assigned_and_delivered(office, organs)
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person"}
+    office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld, delivered_on="2025-07-28")
+    office.act("registrar", pk, "request_recheck", "2025-08-20", received_on="2025-08-20")
+    office.act("province_head", pk, "conclude_recheck", "2025-09-15", **upheld, delivered_on="2025-09-15")
+    body = office.refuse("admin", pk, "archive", "2025-09-16", status=409, code="completion_report_owed")
+    assert "2025-12-31" in body["message"]
+    office.act("caseworker", pk, "report_completion", "2025-09-17", report="已办结")
+    from minsheng.workflow import deadlines as dl
+
+    stray = dl.deadline_open(pk, "D-HANDLE-60", dt.date(2025, 9, 1), organ_id=organs["a-housing"].pk)
+    office.act("admin", pk, "archive", "2025-09-18")
+    assert office.state(pk, "registrar") == "archived"
+    stray.refresh_from_db()
+    assert stray.status == "cancelled"  # archiving ends whatever clock was left
+
+
+def test_the_completion_report_is_recorded_on_this_matters_lead_assignment(
+    office: Office, organs: Any
+) -> None:
+    """Assigned with an assisting organ (协办): the report goes on the lead (主办) row of this
+    matter; another assigned matter still owes its own report."""
+    from minsheng.workflow.models import Assignment
+
+    first = office.register(at("2025-03-24", 9, 30))
+    office.act(
+        "dispatcher", first, "assign", "2025-03-26", organ_id=organs["a-housing"].pk,
+        assisting_organ_ids=[organs["a-env"].pk], due_date="2025-12-31",
+    )  # fmt: skip
+    second = _assigned_and_delivered(office, organs)
+    for step, on, extra in (
+        ("receive", "2025-06-10", {}),
+        ("accept", "2025-06-11", {}),
+        ("start_handling", "2025-06-12", {"no_conflict_of_interest": True}),
+        ("conclude", "2025-06-13", OPINION),
+    ):
+        office.act("caseworker", first, step, on, **extra)
+    office.act("organ_head", first, "sign_opinion", "2025-06-16")
+    office.act("caseworker", first, "report_completion", "2025-06-17", report="主办报告")
+    rows = Assignment.objects.filter(petition_id=first, kind="assign")
+    assert dict(rows.values_list("role", "completion_report")) == {"lead": "主办报告", "assisting": ""}
+    assert office.dues(second, "D-ASSIGNED")[3] == "open"
+    assert "report_completion" in office.actions(second, "caseworker")
+    assert "report_completion" not in office.actions(first, "caseworker")
 
 
 def test_a_second_hearing_adds_its_days_and_may_not_overlap_the_first(office: Office, organs: Any) -> None:
