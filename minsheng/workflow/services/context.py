@@ -267,6 +267,24 @@ def _move_to(ctx: Ctx, organ: Organ) -> None:
     ctx.event_data["moved_to_organ_id"] = organ.pk
 
 
+#: Organs whose notice to the petitioner follows their own rules, not D-NOTICE-15 (Art. 23(4)).
+OWN_NOTICE_RULES = frozenset(
+    {Organ.Kind.DISCIPLINE, Organ.Kind.POLITICAL_LEGAL, Organ.Kind.COURT, Organ.Kind.PROCURATORATE}
+)
+
+
+def notice_waiver(petition: Petition, organ: Organ) -> tuple[str, str] | None:
+    """Why the 15-day written notice (D-NOTICE-15) does not run when ``organ`` receives
+    ``petition`` — (code, reason) — or None when it runs: the name or address is unclear
+    (Art. 23(2)), or the organ is on the political-legal or discipline route, which notifies by
+    its own rules (Art. 23(4)). The same whether the organ received it forwarded or directly."""
+    if petition.is_anonymous:
+        return "anonymous", "姓名（名称）、住址不清"
+    if organ.kind in OWN_NOTICE_RULES:
+        return "own_rules", "政法、纪检监察途径依其规定告知"
+    return None
+
+
 def _bureau_deadlines_met(ctx: Ctx) -> None:
     dl.deadline_meet(ctx.petition.pk, "D-BUREAU-15", at=ctx.now)
 

@@ -31,6 +31,7 @@ from minsheng.workflow.services.context import (
     _move_to,
     _open,
     _statutory_due,
+    notice_waiver,
 )
 
 # ----------------------------------------------------------------------------------------------
@@ -130,6 +131,9 @@ def h_assign(ctx: Ctx) -> None:
 
 def h_report_for_decision(ctx: Ctx) -> None:
     ctx.event_data["note"] = ctx.text("note")
+    # Art. 22(1)(1): reporting a major or urgent item to the party committee and government for
+    # decision is one of the ways the bureau deals with it within its 15 days (R-030).
+    _bureau_deadlines_met(ctx)
     parent = ctx.petition.current_organ.parent
     if parent is not None:
         ctx.after_commit.append(
@@ -445,26 +449,14 @@ def h_receive(ctx: Ctx) -> None:
 
 
 def _open_notice_deadline(ctx: Ctx, start: dt.date, organ: Organ) -> None:
-    """D-NOTICE-15, waived when name or address is unclear, and on the political-legal and
-    discipline routes, which follow their own rules (Art. 23(2)(4))."""
-    petition = ctx.petition
-    if petition.is_anonymous:
-        dl.deadline_waive(
-            petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="姓名（名称）、住址不清"
-        )
-        ctx.event_data["notice_waived"] = "anonymous"
-    elif organ.kind in (
-        Organ.Kind.DISCIPLINE,
-        Organ.Kind.POLITICAL_LEGAL,
-        Organ.Kind.COURT,
-        Organ.Kind.PROCURATORATE,
-    ):
-        dl.deadline_waive(
-            petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="政法、纪检监察途径依其规定告知"
-        )
-        ctx.event_data["notice_waived"] = "own_rules"
-    else:
+    """D-NOTICE-15 on receipt of a forwarded item, unless waived (``notice_waiver``)."""
+    waiver = notice_waiver(ctx.petition, organ)
+    if waiver is None:
         _open(ctx, "D-NOTICE-15", start, organ)
+        return
+    code, reason = waiver
+    dl.deadline_waive(ctx.petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason=reason)
+    ctx.event_data["notice_waived"] = code
 
 
 def h_object(ctx: Ctx) -> None:

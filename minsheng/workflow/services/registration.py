@@ -25,7 +25,7 @@ from minsheng.petitions.services import (
     validate_registration,
 )
 from minsheng.workflow import deadlines as dl
-from minsheng.workflow.services.context import PETITIONER, Ctx, R
+from minsheng.workflow.services.context import PETITIONER, Ctx, R, notice_waiver
 
 logger = logging.getLogger(__name__)
 
@@ -47,18 +47,19 @@ def h_register(ctx: Ctx) -> None:
         )
     start = dl.local_date(received_at)
     event_deadlines = []
+    notice_waived: str | None = None
     organ = data.receiving_organ
     if organ.is_bureau:
         event_deadlines.append(dl.deadline_open(petition.pk, "D-BUREAU-15", start, organ_id=organ.pk))
     else:
         # Received directly by an organ (Art. 23(1)(2)): notice within 15 days unless waived.
         petition.organ_received_at = received_at
-        if petition.is_anonymous:
-            dl.deadline_waive(
-                petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason="姓名（名称）、住址不清"
-            )
-        else:
+        waiver = notice_waiver(petition, organ)
+        if waiver is None:
             event_deadlines.append(dl.deadline_open(petition.pk, "D-NOTICE-15", start, organ_id=organ.pk))
+        else:
+            dl.deadline_waive(petition.pk, "D-NOTICE-15", start, organ_id=organ.pk, reason=waiver[1])
+            notice_waived = waiver[0]
     ctx.event_data.update(
         {
             "channel": data.channel,
@@ -69,6 +70,7 @@ def h_register(ctx: Ctx) -> None:
             "collective": data.is_collective,
             "representatives": len(data.representatives),
             "yueji": petition.is_yueji,
+            **({"notice_waived": notice_waived} if notice_waived else {}),
             "deadlines": [
                 {
                     "rule": d.rule,
