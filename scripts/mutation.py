@@ -75,6 +75,8 @@ TEST_FILES = [
     "minsheng/workbench/tests/test_security_review.py",
     "minsheng/api/tests/test_api_flow.py",
     "minsheng/petitions/tests/test_authorization_matrix.py",
+    "minsheng/workflow/tests/test_split_accusation.py",
+    "minsheng/api/tests/test_etag.py",
 ]
 
 
@@ -128,6 +130,11 @@ TARGETS = [
         "minsheng.workflow.services.engine", "available_actions", only_statements_calling="is_accused_side"
     ),
     Target("minsheng.orgs.selectors", "organ_subtree_ids"),
+    # A split letter (Art. 30): what the grievance's readers without the split link are not shown.
+    *(
+        Target("minsheng.workflow.selectors", name)
+        for name in ("hidden_event_ids", "visible_events", "notes_for", "petition_version")
+    ),
 ]
 
 # Mutants that cannot change behaviour, by id (printed in the report), each with the reason.

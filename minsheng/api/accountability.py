@@ -239,7 +239,10 @@ class VetoOut(Schema):
     )
 
 
-def _veto_out(e: VetoEvent, applied: bool) -> VetoOut:
+def _veto_out(e: VetoEvent, applied: bool, visible: set[int] | None = None) -> VetoOut:
+    """``visible``: the evidence petitions the caller may open (None: all of them, the caller
+    just named them). Any other is left out — an accusation cited as evidence does not exist
+    for the accused organ's staff, who may read their own organ's vetoes (R-150)."""
     return VetoOut(
         id=e.pk,
         organ_id=e.organ_id,
@@ -249,7 +252,7 @@ def _veto_out(e: VetoEvent, applied: bool) -> VetoOut:
         ground=e.ground,
         ground_label=str(e.get_ground_display()),
         evidence=e.evidence,
-        petition_ids=sorted(p.pk for p in e.evidence_petitions.all()),
+        petition_ids=sorted(p.pk for p in e.evidence_petitions.all() if visible is None or p.pk in visible),
         decided_by=e.decided_by.get_username() if e.decided_by else None,
         decided_at=e.decided_at,
         applied=applied,
@@ -280,11 +283,14 @@ def veto_record_endpoint(request: HttpRequest, body: VetoIn) -> Any:
 
 @router.get("/accountability/vetoes", response={200: list[VetoOut], **ERRORS}, operation_id="veto_list")
 def veto_list_endpoint(request: HttpRequest, organ_id: int) -> Any:
-    organ = _organ(request.auth, organ_id)  # type: ignore[attr-defined]
+    user = request.auth  # type: ignore[attr-defined]
+    organ = _organ(user, organ_id)
     applied = veto_rule().enabled
-    events = (
+    events = list(
         VetoEvent.objects.filter(organ=organ)
         .select_related("organ", "decided_by")
         .prefetch_related("evidence_petitions")  # one query for all events' petitions
     )
-    return [_veto_out(e, applied) for e in events]
+    cited = {p.pk for e in events for p in e.evidence_petitions.all()}
+    visible = set(petitions_visible_to(user).filter(pk__in=cited).values_list("pk", flat=True))
+    return [_veto_out(e, applied, visible) for e in events]

@@ -59,10 +59,10 @@ from minsheng.workflow.inputs import schema_for
 from minsheng.workflow.labels import rule_name
 from minsheng.workflow.models import PetitionEvent
 from minsheng.workflow.selectors import (
-    event_visible_to,
     limitation_for,
     split_links_for,
     version_of_events,
+    visible_events,
 )
 from minsheng.workflow.services import (
     MAX_ID,
@@ -836,10 +836,10 @@ def _detail(
     events: list[PetitionEvent] | None = None,
     **extra: Any,
 ) -> Any:
-    """The detail of ``p`` for this caller; ``events`` are all of its events when the caller has
-    read them already (oldest first, with actor and organ), else they are read here."""
+    """The detail of ``p`` for this caller; ``events`` are the events this caller is shown
+    (``visible_events``, oldest first, with actor and organ) when read already, else read here."""
     if events is None:
-        events = _all_events(p)
+        events = visible_events(http.auth, p.pk, _all_events(p))  # type: ignore[attr-defined]
     rows = list(p.deadlines.select_related("organ").order_by("created_at", "pk"))
     deadlines = [
         DeadlineOut(
@@ -869,7 +869,6 @@ def _detail(
             data=timeline_data_for(http.auth, e.data),  # type: ignore[attr-defined]
         )
         for e in events
-        if event_visible_to(http.auth, e)  # type: ignore[attr-defined]
     ]
     actions = _actions_for(http, p)
     next_due = next_due_of(rows)  # the list's definition: open, or breached and not yet met
@@ -960,11 +959,11 @@ def _detail_response(http: HttpRequest, petition: Petition, status: int = 200, *
     version (``workflow.selectors.petition_version``) is what If-Match compares; the digest makes
     the tag change with anything else this caller sees (a deadline turning due, masking)."""
     cls = PetitionCreatedOut if "query_password" in extra else PetitionDetailOut
-    events = _all_events(petition)
+    events = visible_events(http.auth, petition.pk, _all_events(petition))  # type: ignore[attr-defined]
     out = _detail(http, petition, cls, events=events, **extra)
     response = api.create_response(http, out.model_dump(), status=status)
     digest = hashlib.sha256(response.content).hexdigest()[:16]
-    # The version from the events just read (one query fewer than petition_version, same value).
+    # The version from the events just read and shown (petition_version for this caller).
     version = version_of_events(events)
     response["ETag"] = f'"{version}.{digest}"'
     response["Vary"] = "Authorization"

@@ -29,7 +29,7 @@ from minsheng.petitions.selectors import (
     can_see_masked_identity,
 )
 from minsheng.workflow.models import PetitionEvent
-from minsheng.workflow.selectors import event_visible_to
+from minsheng.workflow.selectors import notes_for
 from minsheng.workflow.services import petition_transition
 
 router: Router = Router(tags=["workbench"])
@@ -145,12 +145,7 @@ def petition_notes_endpoint(request: HttpRequest, petition_id: int) -> Any:
     """The internal notes (备注), newest first, as on the case page."""
     user = request.auth  # type: ignore[attr-defined]
     petition = access_petition(user, petition_id)
-    events = (
-        PetitionEvent.objects.filter(petition=petition, action="note")
-        .select_related("actor", "actor_organ")
-        .order_by("-occurred_at", "-pk")
-    )
-    return [_note_out(e) for e in events if event_visible_to(user, e)]
+    return [_note_out(e) for e in notes_for(user, petition.pk)]
 
 
 @router.post(

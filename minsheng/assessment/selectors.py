@@ -292,14 +292,17 @@ def resolution_facts(
     )
     qs = qs.filter(_q("organ_id", organ_id))
     concluded: dict[int, tuple[dt.date, int | None]] = {}
-    for pid, at, petitioner in qs.values_list(
-        "petition_id", "petition__concluded_at", "petition__petitioner_id"
+    accusations: set[int] = set()
+    for pid, at, petitioner, nature in qs.values_list(
+        "petition_id", "petition__concluded_at", "petition__petitioner_id", "petition__nature"
     ):
         if at is None:
             continue
         on = _local(at)
         if date_from <= on + w <= date_to and on + w < today:
             concluded[pid] = (on, petitioner)
+            if nature == Nature.ACCUSATION:
+                accusations.add(pid)
     repeats: dict[int, list[dt.date]] = defaultdict(list)
     by_petitioner: dict[int, list[int]] = defaultdict(list)
     for pid, (_on, person) in concluded.items():
@@ -308,9 +311,14 @@ def resolution_facts(
     later = Petition.objects.filter(
         Q(related_petition_id__in=list(concluded))
         | Q(petitioner_id__in=list(by_petitioner), is_first_time=False)
-    ).values_list("pk", "related_petition_id", "petitioner_id", "received_at")
-    for pk, related, petitioner, received in later:
+    ).values_list("pk", "related_petition_id", "petitioner_id", "received_at", "nature")
+    for pk, related, petitioner, received, nature in later:
         targets = {related} if related in concluded else set(by_petitioner.get(petitioner, []))
+        if nature == Nature.ACCUSATION:
+            # An accusation is another matter than a grievance or a suggestion ("same matter"),
+            # and counting it would tell the accused organ, through its own figure, that the
+            # petitioner it answered has since accused someone: it repeats accusations only.
+            targets &= accusations
         for t in targets - {pk}:
             repeats[t].append(_local(received))
     return [F.ResolutionFact(pid, on, tuple(repeats.get(pid, ()))) for pid, (on, _p) in concluded.items()]

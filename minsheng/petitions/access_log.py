@@ -7,7 +7,9 @@ the full name (``documents.services.render_document``). Rows are never changed o
 
 A row is *flagged* when it touches the petitioner of an accusation (the petition is an
 accusation, or its petitioner has filed one), or when the user sits on the accused side: these
-are the rows an administrator reviews first.
+are the rows an administrator reviews first. A supervisor reads only the rows of petitions he may
+open, flagged only when the petition is an accusation (``flag_shown``): the stored flag would tell
+him that a petitioner he can see has accused someone.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from minsheng.core.errors import InvalidInput
@@ -118,10 +120,14 @@ def access_log_rows(
     A supervisor reads the rows written by users of the organs he oversees and the rows about
     petitions those organs hold or registered.
     """
+    from minsheng.petitions.selectors import petitions_visible_to
+
     qs = PersonalDataAccess.objects.select_related("petition", "user", "organ", "attachment")
     if not can_read_access_log(user):
         return qs.none()
-    if not is_admin(user):
+    if is_admin(user):
+        qs = qs.annotate(flag_shown=F("flagged"))
+    else:
         overseen = organ_subtree_ids(m.organ_id for m in memberships_of(user) if m.role == Role.SUPERVISOR)
         qs = qs.filter(
             Q(organ_id__in=overseen)
@@ -129,9 +135,16 @@ def access_log_rows(
             | Q(petition__receiving_organ_id__in=overseen)
             | Q(petition__handling_organ_id__in=overseen)
         )
+        # R-150: only rows about petitions he may open — never an accusation he may not see (for
+        # the accused side it does not exist, nor do the reads of it) — and the flag only for what
+        # he can see himself, an accusation: the stored flag also says "this petitioner accused
+        # someone elsewhere", which is the accuser's identity to the accused side.
+        qs = qs.filter(petition_id__in=petitions_visible_to(user).values("pk")).annotate(
+            flag_shown=Q(petition__nature=Nature.ACCUSATION)
+        )
     f = filters or AccessLogFilters()
     if f.flagged is not None:
-        qs = qs.filter(flagged=f.flagged)
+        qs = qs.filter(flag_shown=f.flagged)
     if f.kind:
         qs = qs.filter(kind=f.kind)
     if f.date_from:

@@ -46,8 +46,14 @@ def matching_petitions(decision: MajorDecision) -> QuerySet[Petition]:
     if decision.category_id:
         assert decision.category is not None
         topic |= Q(category__path__startswith=decision.category.path)
+    words = Q()
     for word in decision.keywords or []:
-        topic |= Q(title__contains=word) | Q(request__contains=word) | Q(facts__contains=word)
+        words |= Q(title__contains=word) | Q(request__contains=word) | Q(facts__contains=word)
+    if words:
+        # an accusation's words are never matched — whoever registers a decision chooses
+        # the keywords, and a count that moves with a word would read the accusation's text to
+        # him (the accused unit may be the deciding organ). Accusations count by category only.
+        topic |= words & ~Q(nature=Nature.ACCUSATION)
     return qs.filter(topic) if topic else qs
 
 

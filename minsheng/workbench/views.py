@@ -50,8 +50,15 @@ from minsheng.workbench import forms as wf
 from minsheng.workbench import queries
 from minsheng.workflow import inputs as wi
 from minsheng.workflow.labels import action_label, actor_words, data_key_label, data_value_words, rule_name
-from minsheng.workflow.models import Assignment, OpinionDraft, PetitionEvent, SupervisionOrder
-from minsheng.workflow.selectors import GUIDANCE_ACTIONS, event_visible_to, limitation_for, split_links_for
+from minsheng.workflow.models import Assignment, OpinionDraft, SupervisionOrder
+from minsheng.workflow.selectors import (
+    GUIDANCE_ACTIONS,
+    hidden_event_ids,
+    limitation_for,
+    notes_for,
+    split_links_for,
+    visible_events,
+)
 from minsheng.workflow.services import TRANSITIONS, available_actions, petition_transition
 from minsheng.workflow.services.handling import SIGNOFF_ACTIONS, pending_draft
 
@@ -523,14 +530,17 @@ _DETAIL_KEYS = (
 _USER_KEYS = ("caseworker", "leader")  # stored as usernames
 
 
-def _timeline(petition: Petition, user: AbstractBaseUser | None = None) -> list[dict[str, Any]]:
+def _timeline(
+    petition: Petition, user: AbstractBaseUser | None = None, hidden: frozenset[int] | None = None
+) -> list[dict[str, Any]]:
     from django.contrib.auth import get_user_model
 
-    events = [
-        e
-        for e in petition.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk")
-        if event_visible_to(user, e)
-    ]
+    events = visible_events(
+        user,
+        petition.pk,
+        petition.events.select_related("actor", "actor_organ").order_by("occurred_at", "pk"),
+        hidden,
+    )
     usernames = {str((e.data or {}).get(k)) for e in events for k in _USER_KEYS if (e.data or {}).get(k)}
     names: dict[str, str] = {}
     if usernames:
@@ -615,6 +625,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # able to link him to his other petitions either, nor to his fellow representatives.
     identity_visible = can_see_masked_identity(user, petition)
     related = same_person_petitions(user, petition)
+    hidden = hidden_event_ids(user, petition.pk)  # the timeline and the notes: read once
     working_draft = (petition.suggestions or {}).get("draft_opinion")
     pending = (
         OpinionDraft.objects.filter(petition=petition, status=OpinionDraft.Status.PENDING)
@@ -639,7 +650,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "suggested_similar": queries.suggested_similar(user, petition),
         "attachments": attachments_for(user, petition),
         "deadlines": queries.deadline_views(petition),
-        "timeline": _timeline(petition, user),
+        "timeline": _timeline(petition, user, hidden),
         "split_links": split_links_for(user, petition),
         "limitation": limitation_for(petition),
         "actions": _action_buttons(petition, user),
@@ -650,11 +661,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and petitions_visible_to(user).filter(pk=petition.related_petition_id).exists()
         ),
         "similar": queries.similar_petitions(user, petition),
-        "notes": list(
-            PetitionEvent.objects.filter(petition=petition, action="note")
-            .select_related("actor")
-            .order_by("-occurred_at")
-        ),
+        "notes": notes_for(user, petition.pk, hidden),
         "assignments": assignments,
         "assisting": [a for a in assignments if a.role == Assignment.Role.ASSISTING],
         "orders": orders,

@@ -267,14 +267,54 @@ def deadline_recompute(deadline: Deadline, *, extra_days: int) -> Deadline:
     return deadline
 
 
+#: Statuses whose due dates still matter once known: the rest (waived, cancelled) never fell due.
+_REFRESHED = (
+    Deadline.Status.OPEN,
+    Deadline.Status.MET,
+    Deadline.Status.BREACHED,
+    Deadline.Status.EXPIRED,
+)
+
+
 def deadlines_refresh_provisional() -> int:
-    """Recompute provisional deadlines after the admin loads a new year's calendar."""
+    """Recompute provisional deadlines after the admin loads a new year's calendar (R-CNT-5): a
+    provisional due date is a lower bound, so nothing was judged on it — the sweep marks no breach
+    or expiry on it and a petitioner's request after it is not late (appeals._appeal). Now the true
+    dates are known: every row that fell due or may still fall due gets them; a duty met since is
+    judged late or not on them; a petitioner's window met since keeps its judgement (made on the
+    date of the request, which the row does not hold); an expired window keeps its status with the
+    true date (a request received by then re-opens the matter, appeals._expired_window). A breach
+    recorded on the provisional date (data from before the sweep held back) that the true date
+    shows premature is withdrawn: met in time, or open again, its automatic order removed."""
     count = 0
-    for deadline in Deadline.objects.filter(status=Deadline.Status.OPEN, is_provisional=True):
+    rows = Deadline.objects.filter(is_provisional=True, status__in=_REFRESHED).order_by("pk")
+    for deadline in rows:
         with transaction.atomic():
             deadline_recompute(deadline, extra_days=deadline.extra_days)
+            _rejudge(deadline)
         count += 1
     return count
+
+
+def _rejudge(deadline: Deadline) -> None:
+    """The judgement of a recomputed row on its true due date (``deadlines_refresh_provisional``)."""
+    if deadline.rule in PETITIONER_WINDOWS:
+        return
+    due = deadline.statutory_due
+    met_on = local_date(deadline.met_at) if deadline.met_at else None
+    if deadline.status == Deadline.Status.MET and met_on is not None:
+        deadline.met_late = met_on > due
+        deadline.save(update_fields=["met_late"])
+    elif deadline.status == Deadline.Status.BREACHED and deadline.breached_at is not None:
+        if met_on is not None and met_on <= due:
+            _withdraw_breach(deadline)
+            deadline.status, deadline.met_late, deadline.breached_at = Deadline.Status.MET, False, None
+        elif met_on is None and local_date(deadline.breached_at) <= due:
+            _withdraw_breach(deadline)
+            deadline.status, deadline.breached_at = Deadline.Status.OPEN, None
+        else:
+            return
+        deadline.save(update_fields=["status", "met_late", "breached_at"])
 
 
 def uncovered_years_in_use() -> list[int]:

@@ -37,17 +37,23 @@ class OrderFilters:
     issued_to: dt.date | None = None
 
 
-def petition_version(petition_id: int) -> str:
-    """A version of the petition that changes with every event written to it (the timeline is
-    append-only): ``<number of events>-<latest event id>``. The API's ETag and If-Match use it."""
+def petition_version(petition_id: int, user: AnyUser | None = None) -> str:
+    """A version of the petition as ``user`` sees it, which changes with every event written to it
+    that ``user`` is shown (the timeline is append-only): ``<number of events>-<latest event id>``
+    over the events not hidden from ``user`` (:func:`hidden_event_ids`) — so the version does not
+    count what the timeline hides. The API's ETag and If-Match use it."""
     from django.db.models import Count, Max
 
-    row = PetitionEvent.objects.filter(petition_id=petition_id).aggregate(n=Count("pk"), last=Max("pk"))
+    events = PetitionEvent.objects.filter(petition_id=petition_id)
+    hidden = hidden_event_ids(user, petition_id)
+    if hidden:
+        events = events.exclude(pk__in=hidden)
+    row = events.aggregate(n=Count("pk"), last=Max("pk"))
     return _version(row["n"], row["last"])
 
 
 def version_of_events(events: Sequence[PetitionEvent]) -> str:
-    """:func:`petition_version` of a petition whose events (all of them) are at hand."""
+    """:func:`petition_version` of a petition whose events (those the caller sees) are at hand."""
     return _version(len(events), max((e.pk for e in events), default=None))
 
 
@@ -188,11 +194,58 @@ def split_links_for(user: AnyUser | None, petition: object) -> list[dict[str, ob
     return links
 
 
-def event_visible_to(user: AnyUser | None, event: object) -> bool:
-    """Whether a timeline event is shown to ``user``: a split event only with its link."""
-    if getattr(event, "action", "") not in SPLIT_ACTIONS:
-        return True
-    return bool(split_links_for(user, event.petition))  # type: ignore[attr-defined]
+#: Events whose free text staff wrote about the whole letter: on a split grievance, those written
+#: before the split may quote the accusation.
+PRE_SPLIT_TEXT_ACTIONS: frozenset[str] = frozenset({"note"})
+
+
+def hidden_event_ids(user: AnyUser | None, petition_id: int) -> frozenset[int]:
+    """The events of a petition not shown to ``user``. Only a split letter (Art. 30; R-150) hides
+    any: for whoever may not see the split link (``split_links_for``: everyone but the bureau and
+    the discipline body, above all the accused side) the split event and the notes written before
+    it, which may quote the accusation. For them the split never happened: the timeline, the
+    notes, the ETag and If-Match all leave these events out."""
+    from django.db.models import Max
+
+    from minsheng.workflow.models import AccusationSplit
+
+    if not AccusationSplit.objects.filter(grievance_id=petition_id).exists():
+        return frozenset()  # most petitions: one plain statement
+    if split_links_for(user, Petition(pk=petition_id)):
+        return frozenset()
+    events = PetitionEvent.objects.filter(petition_id=petition_id)
+    last_split = events.filter(action__in=SPLIT_ACTIONS).aggregate(last=Max("pk"))["last"] or 0
+    hidden = events.filter(
+        Q(action__in=SPLIT_ACTIONS) | Q(action__in=PRE_SPLIT_TEXT_ACTIONS, pk__lt=last_split)
+    )
+    return frozenset(hidden.values_list("pk", flat=True))
+
+
+def notes_for(
+    user: AnyUser | None, petition_id: int, hidden: frozenset[int] | None = None
+) -> list[PetitionEvent]:
+    """The internal notes (备注) of a petition that ``user`` is shown, newest first (the case page
+    and the API: one definition, so that neither lists a note the other hides). ``hidden``:
+    :func:`hidden_event_ids` of the same user and petition when the caller has it already."""
+    notes = (
+        PetitionEvent.objects.filter(petition_id=petition_id, action="note")
+        .select_related("actor", "actor_organ")
+        .order_by("-occurred_at", "-pk")
+    )
+    return visible_events(user, petition_id, notes, hidden)
+
+
+def visible_events(
+    user: AnyUser | None,
+    petition_id: int,
+    events: Iterable[PetitionEvent],
+    hidden: frozenset[int] | None = None,
+) -> list[PetitionEvent]:
+    """``events`` of the petition without those hidden from ``user`` (:func:`hidden_event_ids`,
+    read here unless the caller passes it)."""
+    if hidden is None:
+        hidden = hidden_event_ids(user, petition_id)
+    return [e for e in events if e.pk not in hidden]
 
 
 # ---- external limitation periods recorded at intake (R-073)

@@ -55,6 +55,8 @@ AUTO_SUPERVISION = {
 }
 
 # Petitioner windows whose expiry closes the matter.
+#: The clock a running 复核 hearing suspends (Art. 36(2); appeals.h_recheck_hearing_end adds its days).
+HEARING_CLOCK = "D-RECHECK-30"
 CLOSING_WINDOWS = {"D-REVIEW-REQ-30": State.DELIVERED, "D-RECHECK-REQ-30": State.REVIEW_CONCLUDED}
 
 # Any 64-bit number unique to this lock ("minsheng sweep").
@@ -342,8 +344,13 @@ class _Sweep:
             f"status = CASE WHEN {is_window} THEN %s ELSE %s END, breached_at = %s,"
             f" due_soon_at = CASE WHEN {is_window} THEN d.due_soon_at ELSE COALESCE(d.due_soon_at, %s) END",
             [*window_params, "expired", "breached", self.at, *window_params, self.at],
-            "d.statutory_due < %s",
-            [self.date(self.today)],
+            # Art. 36(2): the days of a 复核 hearing do not count, so while it lasts the 复核 clock's
+            # due date is not known yet (its days are added when it ends): no breach meanwhile.
+            # R-CNT-5: a provisional due date (a year the calendar does not cover) is only a lower
+            # bound — alerts come early, but nobody is shut out or found late on it: the row waits
+            # for the year's calendar (deadlines_refresh_provisional; admins are warned).
+            "d.statutory_due < %s AND NOT d.is_provisional AND NOT (d.rule = %s AND p.state = %s)",
+            [self.date(self.today), HEARING_CLOCK, State.RECHECK_HEARING.value],
             f"CAST(CASE WHEN {is_window} THEN %s ELSE %s END AS varchar(8))",
             [*window_params, EXPIRE, BREACH],
             f"CASE WHEN {is_window} THEN CAST(%s AS boolean)"

@@ -216,3 +216,42 @@ def test_api_records_a_veto_with_visible_evidence_only(two_organs: Any, users: A
         f"/api/v1/accountability/vetoes?organ_id={two_organs['a-hrss'].pk}", **tok("supervisor")
     ).json()
     assert [v["id"] for v in listed] == [out["id"]]
+
+
+def test_an_accusation_cited_as_evidence_is_not_listed_to_the_vetoed_organ(
+    two_organs: Any, users: Any, client: Client, register: Any
+) -> None:
+    """R-150 / R-151: a veto for retaliation cites the retaliation complaint, an accusation against
+    the HR bureau. The bureau's staff may read their organ's vetoes, but for them the accusation
+    does not exist: its id is not listed; the administrator who recorded it still sees it."""
+
+    def tok(u: str) -> dict[str, str]:
+        t = client.post(
+            "/api/v1/auth/token",
+            {"username": u, "password": "test-password-123"},
+            content_type="application/json",
+        ).json()["token"]
+        return {"HTTP_AUTHORIZATION": f"Bearer {t}"}
+
+    complaint = register(
+        nature="accusation",
+        accused_organ=two_organs["a-hrss"],
+        title="举报人社局打击报复信访人",
+        request="请求查处打击报复行为",
+        petitioner=PetitionerInput(name="赵六", phone="13900199999", address="A市A1区"),
+    )
+    body = {
+        "organ_id": two_organs["a-hrss"].pk,
+        "period_from": "2025-03-01",
+        "period_to": "2025-03-31",
+        "ground": "retaliation",
+        "evidence": "查明打击报复",
+        "petition_ids": [complaint.pk],
+    }
+    made = client.post("/api/v1/accountability/vetoes", body, content_type="application/json", **tok("admin"))
+    assert made.status_code == 201, made.content
+    url = f"/api/v1/accountability/vetoes?organ_id={two_organs['a-hrss'].pk}"
+    own = client.get(url, **tok("hrss_caseworker"))
+    assert own.status_code == 200
+    assert [v["petition_ids"] for v in own.json()] == [[]]
+    assert [v["petition_ids"] for v in client.get(url, **tok("admin")).json()] == [[complaint.pk]]

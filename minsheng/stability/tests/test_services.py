@@ -226,9 +226,16 @@ def test_consistency_flags_opposite_outcomes_of_alike_petitions(world: Any, regi
     assert StabilityLog.objects.filter(flag=flag, action="flag_correction").count() == 1
 
 
-def test_accusations_are_counted_but_never_listed(world: Any, register: Any) -> None:
+def test_accusations_count_by_category_never_by_their_words_and_are_never_listed(
+    world: Any, register: Any
+) -> None:
+    """R-150: whoever registers a decision chooses its keywords; were an accusation matched by its
+    words, a count moving with 「好处费」 would read its text to him. So an accusation counts only
+    by the decision's category, and is never listed."""
+    from minsheng.petitions.models import Petition
+
     _petition(register, world, "2026-01-15", "房屋征收补偿标准过低")
-    _petition(
+    accusation = _petition(
         register,
         world,
         "2026-02-15",
@@ -238,6 +245,17 @@ def test_accusations_are_counted_but_never_listed(world: Any, register: Any) -> 
         accused_person="王某",
     )
     decision = _decision(world)
+    assert evidence(decision, at("2026-03-01"))["total"] == 1
+    decision.keywords = ["好处费"]
+    decision.save()
+    probe = evidence(decision, at("2026-03-01"))
+    assert (probe["total"], probe["monthly"][-2]) == (0, ("2026-02", 0))
+    category = Category.objects.order_by("path").first()
+    assert category is not None
+    Petition.objects.filter(pk=accusation.pk).update(category=category)
+    decision.keywords = ["征收"]
+    decision.category = category
+    decision.save()
     ev = evidence(decision, at("2026-03-01"))
     assert ev["total"] == 2
     assert [p.title for p in ev["petitions"]] == ["房屋征收补偿标准过低"]

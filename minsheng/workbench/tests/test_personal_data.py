@@ -237,6 +237,33 @@ def test_the_access_log_page_filters_and_highlights(
     assert grievance.tracking_code not in by_date
 
 
+def test_a_supervisor_on_the_accused_side_reads_nothing_of_the_accusation_in_the_log(
+    users: Any, register: Any, act: Any, organs: Any, accusation: Petition
+) -> None:
+    """R-150: the supervisor of A市政府 oversees 住建局, the accused unit, so for him the accusation
+    does not exist — nor do the reads of it, nor the fact that a petitioner he can see accused
+    someone (the stored flag says so: an administrator still sees it)."""
+    from minsheng.petitions.access_log import access_log_rows, record_access
+    from minsheng.petitions.selectors import petitions_visible_to
+
+    same_person = register(petitioner=None, existing_petitioner=accusation.petitioner, title="小区噪音")
+    act(same_person, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    record_access(users["registrar"], accusation, kind="reveal", reason="电话联系举报人王五", fields=["name"])
+    record_access(users["dispatcher"], same_person, kind="reveal", reason="电话告知受理", fields=["name"])
+    supervisor = users["supervisor"]
+    assert not petitions_visible_to(supervisor).filter(pk=accusation.pk).exists()
+    rows = list(access_log_rows(supervisor))
+    assert [(r.petition_id, r.flag_shown) for r in rows] == [(same_person.pk, False)]
+    page = _client(users, "supervisor").get(reverse("workbench:access_log")).content.decode()
+    assert accusation.tracking_code not in page and "王五" not in page and 'class="flag red"' not in page
+    assert same_person.tracking_code in page
+    from minsheng.petitions.access_log import AccessLogFilters
+
+    assert not access_log_rows(supervisor, AccessLogFilters(flagged=True)).exists()
+    admin = {r.petition_id: r.flag_shown for r in access_log_rows(users["admin"])}
+    assert admin == {accusation.pk: True, same_person.pk: True}
+
+
 def test_the_access_log_page_is_for_admins_and_supervisors(users: Any, logged: None) -> None:
     assert _client(users, "supervisor").get(reverse("workbench:access_log")).status_code == 200
     for username in ("caseworker", "dispatcher", "analyst"):

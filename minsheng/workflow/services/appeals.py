@@ -127,7 +127,12 @@ def _appeal(ctx: Ctx, kind: str, window_rule: str, answer_rule: str) -> None:
     due = window.statutory_due if window else None
     filed_on = postmarked if (postmarked and settings.MINSHENG_POSTMARK_RULE) else received_on
     good_reason = ctx.text("good_reason", required=False)
-    is_late = due is None or filed_on > due
+    # A provisional due date (its year not in the calendar yet) is a lower bound: a request after
+    # it may still be in time, and a petitioner is never shut out on a guess (R-CNT-3, R-CNT-5).
+    provisional = window is not None and window.is_provisional
+    is_late = due is None or (filed_on > due and not provisional)
+    if provisional:
+        ctx.event_data["window_provisional"] = True
     if is_late and not good_reason:
         if due is None:
             raise InvalidInput(

@@ -289,7 +289,7 @@ def petition_transition(
         if expected_version is not None:
             from minsheng.workflow.selectors import petition_version
 
-            current_version = petition_version(petition.pk)
+            current_version = petition_version(petition.pk, actor)
             if current_version != expected_version:
                 raise PreconditionFailed(
                     _("信访事项已被他人更新（If-Match 不是最新版本），请重新读取后再操作。"),

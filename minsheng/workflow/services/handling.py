@@ -245,7 +245,9 @@ def h_simplify(ctx: Ctx) -> None:
     petition.handling_organ = petition.current_organ
     petition.procedure = Procedure.SIMPLIFIED
     petition.route = Route.ORDINARY_31_6
-    petition.paper_requested = ctx.boolean("paper_requested", default=False)
+    # the petitioner's request for paper documents recorded at intake stands unless the
+    # act says otherwise (not ticking the box on the form is not the petitioner withdrawing it).
+    petition.paper_requested = ctx.boolean("paper_requested", default=petition.paper_requested)
     if ctx.role == R.CASEWORKER and ctx.actor is not None:
         petition.caseworker = ctx.actor  # type: ignore[assignment]
     dl.deadline_meet(petition.pk, acc.rule, at=ctx.now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,7 +13,7 @@ from minsheng.core.errors import InvalidInput, TransitionNotAllowed
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
 from minsheng.orgs.models import Organ, Region
 from minsheng.orgs.selectors import organ_subtree_ids
-from minsheng.petitions.models import Nature, Petition
+from minsheng.petitions.models import Attachment, Nature, Petition
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
     Assignment,
@@ -325,7 +326,13 @@ def h_not_accept(ctx: Ctx) -> None:
     if reason in (Decision.Reason.DUPLICATE_IN_PROGRESS, Decision.Reason.FINAL_AFTER_RECHECK):
         related = ctx.petition_ref("related_petition_id")
         assert related is not None
-        if reason == Decision.Reason.FINAL_AFTER_RECHECK and related.state not in (S.FINAL, S.ARCHIVED):
+        # Art. 36(3): only a matter made final by a 复核 opinion — archived afterwards or not. An
+        # archived matter that never went through 复核 (closed without review, not accepted…) is
+        # not final, whatever its state now says.
+        made_final = related.state == S.FINAL or (
+            related.state == S.ARCHIVED and related.final_at is not None
+        )
+        if reason == Decision.Reason.FINAL_AFTER_RECHECK and not made_final:
             raise InvalidInput(_("关联事项尚未经复核终结。"), field="related_petition_id")
         if reason == Decision.Reason.DUPLICATE_IN_PROGRESS:
             # Art. 19(3): only while the earlier item is inside its handling deadline.
@@ -505,11 +512,36 @@ def h_approve_objection(ctx: Ctx) -> None:
     objection.decided_by = ctx.actor  # type: ignore[assignment]
     objection.decision_note = ctx.text("note", required=False)
     objection.save()
-    dl.deadline_cancel(ctx.petition.pk, ["D-NOTICE-15", "D-ASSIGNED", "D-OBJECTION-5WD"])
+    voided = _void_duties_of_an_incompetent_organ(ctx, objection.organ_id)
+    dl.deadline_cancel(ctx.petition.pk, ["D-OBJECTION-5WD"])
+    ctx.event_data["voided_deadlines"] = voided
     Assignment.objects.filter(petition=ctx.petition, is_active=True).update(is_active=False)
     back_to = ctx.petition.forwarded_by or ctx.petition.current_organ
     _move_to(ctx, back_to)
     ctx.event_data.update({"returned_to": back_to.name})
+
+
+#: Duties an organ owes only for matters within its competence (Art. 23(2)(3), Art. 22(1)(3)).
+COMPETENT_ORGAN_DUTIES = ("D-NOTICE-15", "D-ASSIGNED")
+
+
+def _void_duties_of_an_incompetent_organ(ctx: Ctx, organ_id: int) -> list[str]:
+    """Art. 23(3): the objection is upheld, so the item was never within the organ's competence and
+    it never owed the written notice nor the 交办's handling and report. Its clocks are waived,
+    also one the sweep breached while the bureau was deciding, with the automatic 督办 that breach
+    raised and nobody has answered (a manual order stays: a person issued it)."""
+    rows = Deadline.objects.filter(
+        petition_id=ctx.petition.pk, rule__in=COMPETENT_ORGAN_DUTIES, organ_id=organ_id
+    ).filter(Q(status=Deadline.Status.OPEN) | Q(status=Deadline.Status.BREACHED, met_at=None))
+    voided = []
+    for row in rows:
+        if row.status == Deadline.Status.BREACHED:
+            dl.deadline_withdraw_breach(row)
+        row.status = Deadline.Status.WAIVED
+        row.waived_reason = "职权异议经核实同意，交还转送交办机关（条例第二十三条第三款）"
+        row.save(update_fields=["status", "waived_reason"])
+        voided.append(row.rule)
+    return sorted(voided)
 
 
 def h_reject_objection(ctx: Ctx) -> None:
@@ -675,6 +707,9 @@ def h_split_accusation(ctx: Ctx) -> None:
         petition.nature = Nature.GRIEVANCE
     petition.suggestions = {}
     petition.save()
+    # The files handed in are the letter itself (or parts of it): they go with the accusation to
+    # the discipline body and never on with the grievance to what may be the accused unit.
+    moved = Attachment.objects.filter(petition=petition).update(petition=accusation)
     search_index_petition(petition)
     similarity_index_petition(petition)
     petition_enrich(petition, index=False)
@@ -690,7 +725,9 @@ def h_split_accusation(ctx: Ctx) -> None:
         created_by=ctx.actor,
     )
     ctx.internal = True
-    ctx.event_data.update({"split": True, "accusation_petition_id": accusation.pk})
+    ctx.event_data.update(
+        {"split": True, "accusation_petition_id": accusation.pk, "attachments_moved": moved}
+    )
 
 
 # ---- external limitation periods at intake (Art. 31 routes; R-073)

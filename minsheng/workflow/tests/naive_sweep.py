@@ -64,8 +64,9 @@ def naive_deadlines_sweep(
 
     # A breach is recorded only after statutory_due (R-CNT-3).
     overdue_ids = list(
-        scope.filter(status=Deadline.Status.OPEN, statutory_due__lt=today)
+        scope.filter(status=Deadline.Status.OPEN, statutory_due__lt=today, is_provisional=False)
         .exclude(petition__is_historical=True)
+        .exclude(rule="D-RECHECK-30", petition__state="recheck_hearing")  # Art. 36(2)
         .values_list("pk", flat=True)[:batch]
     )
     for deadline_id in overdue_ids:

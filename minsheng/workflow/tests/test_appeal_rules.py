@@ -524,3 +524,60 @@ def test_ending_a_hearing_touches_only_this_matter(office: Office, organs: Any) 
     assert Hearing.objects.get(petition_id=newer).end is None
     assert office.dues(older, "D-RECHECK-30", "registrar")[1] == "2025-09-21"
     assert office.dues(newer, "D-RECHECK-30", "registrar")[1] == "2025-09-19"
+
+
+def test_the_recheck_clock_does_not_breach_while_the_hearing_lasts(office: Office, organs: Any) -> None:
+    """Art. 36(2): the hearing's days do not count, so while a 复核 hearing lasts the clock's due
+    date is not known yet. D-RECHECK-30 from 08-20 → 09-19; a hearing 09-15..09-25 (11 days) moves
+    it to 09-30. The sweep of 09-22 breaches the matter without a hearing, not the one in a hearing,
+    raises no 督办 against it, and after the hearing nothing is breached before 10-01."""
+    heard, plain = delivered_on_0609(office, organs), delivered_on_0609(office, organs)
+    upheld = {**OPINION, "outcome": "upheld", "method": "in_person"}
+    for pk in (heard, plain):
+        office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+        office.act("gov_head", pk, "conclude_review", "2025-07-28", **upheld, delivered_on="2025-07-28")
+        office.act("registrar", pk, "request_recheck", "2025-08-20", received_on="2025-08-20")
+    office.act("caseworker", heard, "start_recheck_hearing", "2025-09-15", hearing_start="2025-09-15")
+    office.enter_on(at("2025-09-22", 1))
+    deadlines_sweep()
+    assert office.dues(plain, "D-RECHECK-30")[2:] == ("2025-09-19", "breached")
+    assert office.dues(heard, "D-RECHECK-30")[2:] == ("2025-09-19", "open")
+    from minsheng.workflow.models import SupervisionOrder
+
+    assert not SupervisionOrder.objects.filter(petition_id=heard, deadline_rule="D-RECHECK-30").exists()
+    assert SupervisionOrder.objects.filter(petition_id=plain, deadline_rule="D-RECHECK-30").exists()
+    office.act("caseworker", heard, "end_recheck_hearing", "2025-09-25", hearing_end="2025-09-25")
+    assert office.dues(heard, "D-RECHECK-30")[2:] == ("2025-09-30", "open")
+    office.enter_on(at("2025-09-30", 23))
+    deadlines_sweep()
+    assert office.dues(heard, "D-RECHECK-30")[3] == "open"
+    office.enter_on(at("2025-10-01", 1))
+    deadlines_sweep()
+    assert office.dues(heard, "D-RECHECK-30")[3] == "breached"
+
+
+def test_a_provisional_window_neither_expires_nor_makes_a_request_late(office: Office, organs: Any) -> None:
+    """R-CNT-3/R-CNT-5 in a year the calendar does not cover (2035): delivered 2035-12-03, the 复查
+    window's provisional due (30 calendar days, no roll-over known) is 2036-01-02 — a lower bound.
+    The sweep of 01-05 does not expire it (the matter stays open for the request), and a request
+    received on 01-05 is not late: no good reason asked, the event says the window was provisional."""
+    pk = office.register(at("2035-10-08", 9, 30))
+    office.act("dispatcher", pk, "forward", "2035-10-09", organ_id=organs["a-housing"].pk)
+    office.act("caseworker", pk, "receive", "2035-10-10")
+    office.act("caseworker", pk, "accept", "2035-10-11")
+    office.act("caseworker", pk, "start_handling", "2035-10-12", no_conflict_of_interest=True)
+    office.act("caseworker", pk, "conclude", "2035-11-20", **OPINION)
+    office.act("organ_head", pk, "sign_opinion", "2035-11-21")
+    office.act("caseworker", pk, "deliver", "2035-12-03", method="in_person", delivered_on="2035-12-03")
+    window = Deadline.objects.get(petition_id=pk, rule="D-REVIEW-REQ-30")
+    assert (window.is_provisional, window.statutory_due) == (True, dt.date(2036, 1, 2))
+    office.enter_on(at("2036-01-05", 1))
+    deadlines_sweep()
+    assert office.dues(pk, "D-REVIEW-REQ-30")[2:] == ("2036-01-02", "open")
+    assert office.state(pk) == "delivered"
+    office.act("registrar", pk, "request_review", "2036-01-05", received_on="2036-01-05")
+    window.refresh_from_db()
+    assert (window.status, window.met_late) == ("met", False)
+    (requested,) = office.events(pk, "request_review")
+    assert requested["data"]["window_provisional"] is True
+    assert requested["data"]["late_with_good_reason"] is False

@@ -453,38 +453,60 @@ def test_recompute_into_an_uncovered_year_is_provisional(petition: Any, fresh_ca
 
 
 @pytest.mark.django_db
-def test_refresh_provisional_recomputes_open_provisional_rows_only(
-    petition: Any, fresh_calendar: Any
+def test_refresh_provisional_recomputes_and_rejudges_what_fell_due_on_a_guess(
+    petition: Any, organ: Organ, fresh_calendar: Any
 ) -> None:
-    p1, p2 = petition(), petition()
-    # loaded now: 2026 is covered, so these provisional rows get their real dates
+    """R-CNT-5: a provisional due date is a lower bound. Once the year is covered (2025 and 2026
+    here), every provisional row that fell or may fall due gets its true dates — D-HANDLE-60 from
+    09-30: 11-29 (Sat) → statutory 12-01 (Mon) — and is judged on them: a duty met on 11-30 was not
+    late; a breach marked on 11-30 was premature (re-opened, its automatic order withdrawn, a manual
+    one kept) or, met on 12-01, is met in time; a breach of 12-02 stands. A petitioner's window
+    keeps its judgement (made on the request's date) and an expired one its status; waived,
+    cancelled and firm rows are not touched."""
+    guess = {"is_provisional": True, "nominal_due": D(2025, 11, 29), "statutory_due": D(2025, 11, 29)}
     provisional = row(
-        p1,
-        start=D(2026, 1, 16),
-        length=30,
-        rule="D-RECHECK-30",
-        is_provisional=True,
-        nominal_due=D(2026, 2, 15),
-        statutory_due=D(2026, 2, 15),
-        extra_days=0,
+        petition(), start=D(2026, 1, 16), length=30, rule="D-RECHECK-30", is_provisional=True,
+        nominal_due=D(2026, 2, 15), statutory_due=D(2026, 2, 15), extra_days=0,
+    )  # fmt: skip
+    still_open = row(petition(), **guess)
+    met_on_time = row(petition(), status=MET, met_at=at(2025, 11, 30), met_late=True, **guess)
+    met_late = row(petition(), status=MET, met_at=at(2025, 12, 2), met_late=True, **guess)
+    premature = row(petition(), status=BREACHED, breached_at=at(2025, 11, 30, 0, 5), **guess)
+    auto = _order(premature.petition, organ)
+    manual = _order(premature.petition, organ, trigger=SupervisionOrder.Trigger.MANUAL)
+    met_after_premature = row(
+        petition(), status=BREACHED, breached_at=at(2025, 11, 30, 0, 5), met_at=at(2025, 12, 1),
+        met_late=True, **guess,
+    )  # fmt: skip
+    kept_order = _order(met_after_premature.petition, organ)
+    real = row(petition(), status=BREACHED, breached_at=at(2025, 12, 2, 0, 5), **guess)
+    real_order = _order(real.petition, organ)
+    window = {"rule": "D-REVIEW-REQ-30", "start": D(2025, 10, 30), "length": 30}
+    expired = row(
+        petition(), status=Deadline.Status.EXPIRED, breached_at=at(2025, 11, 30, 0, 5), **window, **guess
     )
-    provisional_2 = row(
-        p2,
-        start=D(2025, 9, 30),
-        is_provisional=True,
-        nominal_due=D(2025, 11, 29),
-        statutory_due=D(2025, 11, 29),
-    )
-    breached = row(
-        p1, status=BREACHED, is_provisional=True, nominal_due=D(2025, 11, 29), statutory_due=D(2025, 11, 29)
-    )
-    firm = row(p1, "D-NOTICE-15", nominal_due=D(2025, 11, 2), statutory_due=D(2025, 11, 3))
-    before = {d.pk: state(d) for d in (breached, firm)}
+    window_met = row(petition(), status=MET, met_at=at(2025, 12, 2), met_late=False, **window, **guess)
+    waived = row(petition(), status=Deadline.Status.WAIVED, **guess)
+    cancelled = row(petition(), status=Deadline.Status.CANCELLED, **guess)
+    firm = row(petition(), "D-NOTICE-15", nominal_due=D(2025, 11, 2), statutory_due=D(2025, 11, 3))
+    untouched = {d.pk: state(d) for d in (waived, cancelled, firm)}
 
-    assert dl.deadlines_refresh_provisional() == 2
+    assert dl.deadlines_refresh_provisional() == 9
+    true = (D(2025, 11, 29), D(2025, 12, 1), 0, False)
     assert state(provisional)[:5] == (OPEN, D(2026, 2, 15), D(2026, 2, 24), 0, False)
-    assert state(provisional_2)[:5] == (OPEN, D(2025, 11, 29), D(2025, 12, 1), 0, False)
-    assert {d.pk: state(d) for d in (breached, firm)} == before
+    assert state(still_open)[:5] == (OPEN, *true)
+    assert state(met_on_time)[:7] == (MET, *true, at(2025, 11, 30), False)
+    assert state(met_late)[:7] == (MET, *true, at(2025, 12, 2), True)
+    assert state(premature)[:8] == (OPEN, *true, None, False, None)
+    assert list(SupervisionOrder.objects.filter(petition=premature.petition)) == [manual]
+    assert auto.pk not in set(SupervisionOrder.objects.values_list("pk", flat=True))
+    assert state(met_after_premature)[:8] == (MET, *true, at(2025, 12, 1), False, None)
+    assert not SupervisionOrder.objects.filter(pk=kept_order.pk).exists()
+    assert state(real)[:8] == (BREACHED, *true, None, False, at(2025, 12, 2, 0, 5))
+    assert SupervisionOrder.objects.filter(pk=real_order.pk).exists()
+    assert state(expired)[:5] == (Deadline.Status.EXPIRED, *true)
+    assert state(window_met)[:7] == (MET, *true, at(2025, 12, 2), False)
+    assert {d.pk: state(d) for d in (waived, cancelled, firm)} == untouched
     assert dl.deadlines_refresh_provisional() == 0
 
 

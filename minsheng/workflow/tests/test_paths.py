@@ -80,6 +80,45 @@ def test_simplified_handling_working_days_and_conversion(register, act, organs):
         assert handle.start == dt.date(2025, 9, 30)  # counted from the original acceptance (R-102)
 
 
+SIMPLE = {
+    "likely_supported": True,
+    "no_statutory_procedure": True,
+    "single_responsible_body": True,
+    "no_conflict_of_interest": True,
+}
+
+
+def test_simplifying_keeps_the_petitioners_request_for_paper(register, act, organs):
+    """R-101 (简易办法2016): the opinion may go by SMS only if the petitioner did not ask for paper.
+    The request recorded at intake survives 简易办理 when the act does not mention it; an SMS
+    delivery then needs its reason (422 paper_requested)."""
+    asked = to_received(register, act, organs, paper_requested=True)
+    asked = act(asked, "simplify", "caseworker", **SIMPLE)
+    assert asked.paper_requested is True
+    act(
+        asked,
+        "conclude",
+        "caseworker",
+        outcome="support",
+        facts_and_reasons="经核实属实",
+        opinion="予以支持",
+        legal_basis="《信访工作条例》第三十二条",
+    )
+    act(asked, "sign_opinion", "organ_head")
+    with pytest.raises(InvalidInput) as refused:
+        act(asked, "deliver", "caseworker", method="sms", delivered_on=timezone.localdate().isoformat())
+    assert (refused.value.code, refused.value.field) == ("paper_requested", "method_reason")
+    from minsheng.workflow.services import PetitionerInput
+
+    def someone(n: int) -> PetitionerInput:
+        return PetitionerInput(name=f"赵{n}", phone=f"1370013700{n}", address="A市A3区洋湖街道")
+
+    not_asked = to_received(register, act, organs, paper_requested=False, petitioner=someone(1))
+    assert act(not_asked, "simplify", "caseworker", **SIMPLE).paper_requested is False
+    told = to_received(register, act, organs, paper_requested=False, petitioner=someone(2))
+    assert act(told, "simplify", "caseworker", **SIMPLE, paper_requested=True).paper_requested is True
+
+
 def test_simplified_refused_for_collective_and_assigned(register, act, organs):
     petition = register(
         channel="visit", is_collective=True, persons_involved=12, representatives=[{"name": "甲"}]

@@ -107,7 +107,7 @@ def test_no_accusation_text_remains_on_the_grievance(split: tuple[Petition, Peti
     assert SECRET in SimilarityEntry.objects.get(pk=accusation.pk).compact
     assert SearchDocument.objects.get(pk=grievance.pk).text_hash != ""
     event = PetitionEvent.objects.get(petition=grievance, action="split_accusation")
-    assert event.data == {"split": True, "accusation_petition_id": accusation.pk}
+    assert event.data == {"split": True, "accusation_petition_id": accusation.pk, "attachments_moved": 0}
     assert event.is_public is False
     for row in PetitionEvent.objects.filter(petition=grievance):
         assert SECRET not in json.dumps(row.data, ensure_ascii=False)
@@ -194,3 +194,66 @@ def test_split_is_refused_outside_the_bureau_and_checks_its_input(
     assert info.value.field == "grievance_request"
     assert Petition.objects.count() == 1
     assert Petition.objects.get(pk=original.pk).request == MIXED["request"]
+
+
+def test_the_accused_unit_gets_the_grievance_without_the_letter_or_a_trace_of_the_split(
+    register: Any, organs: Any, users: Any
+) -> None:
+    """R-150 after a split, for the accused unit handling the grievance part: the files handed in
+    (the letter) went with the accusation; the bureau's notes written before the split (which
+    quote the whole letter) are not on its timeline or notes; the ETag counts only the events it
+    is shown — so nothing tells it that the petitioner accused it. The bureau still sees it all."""
+    from minsheng.petitions.models import Attachment
+
+    original = register(**MIXED)
+    Attachment.objects.create(
+        petition=original, file="attachments/letter.jpg", original_name="举报信.jpg",
+        content_type="image/jpeg", size=10, sha256="0" * 64,
+    )  # fmt: skip
+    petition_transition(original.pk, "triage", actor=users["dispatcher"])
+    petition_transition(
+        original.pk, "note", actor=users["dispatcher"], data={"text": f"来信还反映科长索要{SECRET}"}
+    )
+    petition_transition(
+        original.pk,
+        "split_accusation",
+        actor=users["dispatcher"],
+        data={**SPLIT, "accused_organ_id": organs["a-housing"].pk},
+    )
+    accusation = AccusationSplit.objects.get(grievance_id=original.pk).accusation
+    assert list(Attachment.objects.filter(petition=accusation).values_list("original_name", flat=True)) == [
+        "举报信.jpg"
+    ]
+    assert not Attachment.objects.filter(petition_id=original.pk).exists()
+    petition_transition(
+        original.pk, "forward", actor=users["dispatcher"], data={"organ_id": organs["a-housing"].pk}
+    )
+
+    caseworker = _auth(users["caseworker"])
+    response = Client().get(f"/api/v1/petitions/{original.pk}", **caseworker)
+    assert response.status_code == 200
+    body = response.json()
+    assert SECRET not in response.content.decode()
+    actions = [e["action"] for e in body["timeline"]]
+    assert "split_accusation" not in actions and "note" not in actions
+    version = response["ETag"].strip('"').split(".")[0]
+    assert version == f"{len(body['timeline'])}-{max(e['id'] for e in body['timeline'])}"
+    notes = Client().get(f"/api/v1/petitions/{original.pk}/notes", **caseworker).json()
+    assert notes == []
+    files = Client().get(f"/api/v1/petitions/{original.pk}/attachments", **caseworker)
+    assert files.status_code == 200 and files.json() == []
+    # his ETag is a valid If-Match for his own act (not a 412 for the events he is not shown)
+    added = Client().post(
+        f"/api/v1/petitions/{original.pk}/notes", json.dumps({"text": "已收到"}),
+        content_type="application/json", HTTP_IF_MATCH=response["ETag"], **caseworker,
+    )  # fmt: skip
+    assert added.status_code == 201, added.content
+    page = Client()
+    page.force_login(users["caseworker"])
+    assert SECRET not in page.get(f"/workbench/petition/{original.pk}/").content.decode()
+
+    bureau = _get(users["dispatcher"], original.pk).json()
+    bureau_actions = [e["action"] for e in bureau["timeline"]]
+    assert "split_accusation" in bureau_actions and bureau_actions.count("note") == 2
+    mine = Client().get(f"/api/v1/petitions/{original.pk}/notes", **caseworker).json()
+    assert [n["text"] for n in mine] == ["已收到"]

@@ -138,6 +138,28 @@ def test_extension_not_yet_notified_is_not_effective_and_the_case_page_says_so(
     assert "尚未告知信访人延期理由" not in page
 
 
+def test_only_a_matter_made_final_by_a_recheck_grounds_the_no_reaccept_refusal(
+    register: Any, act: Any, organs: Any
+) -> None:
+    """Art. 36(3): 不再受理 needs a matter final after a 复核 opinion. An archived matter that never
+    went through 复核 (here closed without review, then archived) does not ground it; the same
+    matter archived after its finality does."""
+    from django.utils import timezone
+
+    earlier = register()
+    Petition.objects.filter(pk=earlier.pk).update(state="archived", final_at=None)
+    again = register()
+    with pytest.raises(InvalidInput) as refused:
+        act(again, "not_accept", "dispatcher", reason="final_after_recheck", related_petition_id=earlier.pk)
+    assert refused.value.field == "related_petition_id"
+    assert Petition.objects.get(pk=again.pk).state == "registered" and not again.decisions.exists()
+    Petition.objects.filter(pk=earlier.pk).update(final_at=timezone.now())
+    done = act(
+        again, "not_accept", "dispatcher", reason="final_after_recheck", related_petition_id=earlier.pk
+    )
+    assert done.state == "not_accepted"
+
+
 def test_repeat_after_recheck_gets_its_own_notice_and_a_follow_up_task(
     register: Any, act: Any, organs: Any, users: Any, client: Any
 ) -> None:

@@ -430,6 +430,45 @@ def test_an_objection_made_in_time_is_accepted_when_entered_after_the_period(
     assert row["status"] == "met" and moment(row["met_at"]) == at("2025-04-07")
 
 
+def test_an_upheld_objection_voids_the_notice_the_organ_never_owed(office: Office, organs: Any) -> None:
+    """Art. 23(3): received 03-03 (D-NOTICE-15 → 03-18), objection 03-05; the bureau decides only
+    on 03-20, after the 03-19 sweep breached the notice and raised a 督办 against the housing
+    bureau. Upheld, the item was never within its competence: the notice is waived, the automatic
+    order withdrawn, so no figure counts it late. Rejected, the breach stands."""
+    from minsheng.workflow.models import Deadline
+    from minsheng.workflow.sweeps import deadlines_sweep
+
+    upheld, rejected = (office.register(at("2025-03-03", 9, 30), entered=at("2025-03-03", 10)) for _ in "ab")
+    for pk in (upheld, rejected):
+        office.act("dispatcher", pk, "forward", "2025-03-03T11:00:00+08:00", organ_id=organs["a-housing"].pk)
+    for pk in (upheld, rejected):
+        office.act("caseworker", pk, "receive", "2025-03-03T15:00:00+08:00")
+    for pk in (upheld, rejected):
+        office.act(
+            "caseworker",
+            pk,
+            "object",
+            "2025-03-05",
+            reasons="属城管职责",
+            suggested_organ_id=organs["a-urban"].pk,
+        )
+    office.enter_on(at("2025-03-19", 1))
+    deadlines_sweep()
+    for pk in (upheld, rejected):
+        assert office.dues(pk, "D-NOTICE-15")[2:] == ("2025-03-18", "breached")
+        assert SupervisionOrder.objects.filter(petition_id=pk, deadline_rule="D-NOTICE-15").exists()
+    office.act("dispatcher", upheld, "approve_objection", "2025-03-20", note="确属城管职责")
+    office.act("dispatcher", rejected, "reject_objection", "2025-03-20", note="属住建职责")
+    notice = Deadline.objects.get(petition_id=upheld, rule="D-NOTICE-15")
+    assert (notice.status, notice.met_at) == ("waived", None)
+    assert "第二十三条第三款" in notice.waived_reason
+    assert not SupervisionOrder.objects.filter(petition_id=upheld, deadline_rule="D-NOTICE-15").exists()
+    (approved,) = office.events(upheld, "approve_objection")
+    assert approved["data"]["voided_deadlines"] == ["D-NOTICE-15"]
+    assert Deadline.objects.get(petition_id=rejected, rule="D-NOTICE-15").status == "breached"
+    assert SupervisionOrder.objects.filter(petition_id=rejected, deadline_rule="D-NOTICE-15").exists()
+
+
 def test_an_objection_after_five_working_days_is_refused(office: Office, organs: Any) -> None:
     pk = office.register(at("2025-03-24", 9, 30))
     office.act("dispatcher", pk, "forward", "2025-03-26", organ_id=organs["a-housing"].pk)

@@ -86,6 +86,37 @@ def test_admin_calendar_extends_coverage_and_refreshes_provisional(register, act
 
 
 @pytest.mark.django_db
+def test_a_duty_due_on_a_provisional_date_is_breached_only_on_its_true_date(register, act, organs):
+    """R-CNT-5: D-HANDLE-60 from 2034-12-20 in a year no calendar covers: provisional 2035-02-18. The
+    sweep of 02-20 marks no breach on that guess; the admin loads 2035 (02-18 and 02-19 rest days),
+    the refresh moves the due date to 02-20, and the sweep of 02-21 breaches it."""
+    import time_machine
+
+    petition = register()
+    act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    act(petition, "receive", "caseworker")
+    d = dl.deadline_open(petition.pk, "D-HANDLE-60", dt.date(2034, 12, 20), organ_id=organs["a-housing"].pk)
+    assert (d.is_provisional, d.statutory_due) == (True, dt.date(2035, 2, 18))
+    zone = timezone.get_default_timezone()
+    with time_machine.travel(dt.datetime(2035, 2, 20, 3, tzinfo=zone), tick=False):
+        deadlines_sweep()
+        d.refresh_from_db()
+        assert d.status == "open"
+        assert not SupervisionOrder.objects.filter(petition=petition, deadline_rule="D-HANDLE-60").exists()
+        CalendarYear.objects.create(year=2035, source="测试")
+        CalendarDay.objects.create(date=dt.date(2035, 2, 18), is_workday=False, note="春节")
+        CalendarDay.objects.create(date=dt.date(2035, 2, 19), is_workday=False, note="春节")
+        dl.calendar_bump_version()
+        assert dl.deadlines_refresh_provisional() >= 1
+        d.refresh_from_db()
+        assert (d.is_provisional, d.statutory_due, d.status) == (False, dt.date(2035, 2, 20), "open")
+    with time_machine.travel(dt.datetime(2035, 2, 21, 3, tzinfo=zone), tick=False):
+        deadlines_sweep()
+        d.refresh_from_db()
+        assert d.status == "breached"
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("rule", sorted(load_rules()))
 def test_cli_answers_every_rule(rule, capsys):
     call_command("deadline", rule, "--from", "2025-09-30")
