@@ -37,7 +37,7 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, got {raw!r}")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -47,6 +47,8 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be <= {maximum}, got {value}")
     return value
 
 
@@ -368,8 +370,12 @@ if MINSHENG_ENRICH not in ("inline", "task"):
     raise ImproperlyConfigured("MINSHENG_ENRICH must be inline or task")
 # R-CNT-7: hearing days excluded from the 复核 clock (inclusive count of hearing_start..hearing_end).
 MINSHENG_HEARING_EXCLUSION = env_bool("MINSHENG_HEARING_EXCLUSION", True)
-# R-023 local option: refuse a collective visit whose group will not choose <= 5 representatives.
-MINSHENG_MAX_REPRESENTATIVES = env_int("MINSHENG_MAX_REPRESENTATIVES", 5, minimum=1)
+# R-023, Art. 20(3) [T]: at most 5 representatives of a collective visit — a deployment may ask
+# for fewer, never more (a larger value is refused at start-up).
+MINSHENG_MAX_REPRESENTATIVES = env_int("MINSHENG_MAX_REPRESENTATIVES", 5, minimum=1, maximum=5)
+# R-023 local option (Shenzhen [S]): 不予受理 a collective visit whose group, advised, still will not
+# choose representatives. Nationally (Art. 47(1)) staff only 劝阻、批评或者教育: off by default.
+MINSHENG_REFUSE_WITHOUT_REPRESENTATIVES = env_bool("MINSHENG_REFUSE_WITHOUT_REPRESENTATIVES", False)
 # postmark rule for review requests sent by post.
 MINSHENG_POSTMARK_RULE = env_bool("MINSHENG_POSTMARK_RULE", True)
 # feedback period (days) for supervision suggestions (条例2005 Art.36 default).

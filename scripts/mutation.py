@@ -215,6 +215,23 @@ EQUIVALENT: dict[str, str] = {
     "similar_view: 'row' -> 'XXrowXX' @ 'row'": (
         "a tag that keeps record keys apart from the 'p:'/'i:' identity keys; any other tag does too"
     ),
+    "hidden_event_ids: remove statement @ if not AccusationSplit.objects.filter(grievance_id=petition_id).exists": (
+        "a shortcut for the petitions never split: without it the events query finds no split event "
+        "(last split 0) and hides nothing, the same answer one statement later"
+    ),
+    "hidden_event_ids: remove statement @ return frozenset()": (
+        "the same shortcut's return (the second return, for the split link, is killed: the bureau "
+        "sees the split event in test_split_accusation)"
+    ),
+    "hidden_event_ids: drop grievance_id= of filter @ AccusationSplit.objects.filter(grievance_id=petition_id)": (
+        "the same shortcut taken less often: for a petition without a split event the events query "
+        "hides nothing anyway"
+    ),
+    "hidden_event_ids: drop operand 2 of or @ events.filter(action__in=SPLIT_ACTIONS).aggregate(last=Max('pk'))['las": (
+        "a grievance with an AccusationSplit row always has its split event (written in the same "
+        "transition), so the maximum is never None"
+    ),
+    "hidden_event_ids: 0 -> 1 @ 0": ("the fallback of the line above, never reached for the same reason"),
     "petitions_visible_to: drop operand 2 of or @ user is None or not user.is_authenticated": (
         "defence in depth: an anonymous user has no posts and is no admin, so the organ scope is empty "
         "and the next shortcut answers none() anyway"
@@ -268,6 +285,7 @@ DEADLINE_TARGETS = [
             "deadline_cancel",
             "deadline_recompute",
             "deadlines_refresh_provisional",
+            "_rejudge",
             "uncovered_years_in_use",
             "due_soon_cutoff",
             "deadline_claim_due_soon",

@@ -585,10 +585,12 @@ def test_similar_view_in_progress_elsewhere_only_within_the_time_limit(
     )
     assert relation() == "same_matter_in_progress_elsewhere"  # open and not yet due
     Deadline.objects.filter(pk=deadline.pk).update(
-        nominal_due=today - dt.timedelta(days=9), statutory_due=today
+        nominal_due=today - dt.timedelta(days=9), statutory_due=today, is_provisional=False
     )
     assert relation() == "same_matter_in_progress_elsewhere"  # due today is still in time
-    Deadline.objects.filter(pk=deadline.pk).update(statutory_due=today - dt.timedelta(days=1))
+    Deadline.objects.filter(pk=deadline.pk).update(
+        statutory_due=today - dt.timedelta(days=1), is_provisional=False
+    )
     assert relation() == "similar"
     Deadline.objects.filter(pk=deadline.pk).update(status=Deadline.Status.MET)
     assert relation() == "same_matter_in_progress_elsewhere"

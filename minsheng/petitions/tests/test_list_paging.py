@@ -45,7 +45,10 @@ def test_next_due_is_the_same_in_the_list_and_in_the_detail(
     # A deadline breached and not yet met, earlier than the open one: it is what is due next.
     earlier = open_due.statutory_due - dt.timedelta(days=3)
     Deadline.objects.filter(pk=open_due.pk).update(
-        status="breached", statutory_due=earlier, nominal_due=min(open_due.nominal_due, earlier)
+        status="breached",
+        statutory_due=earlier,
+        nominal_due=min(open_due.nominal_due, earlier),
+        is_provisional=False,
     )
     auth = api_token(client, "dispatcher")
     listed = {r["id"]: r for r in client.get("/api/v1/petitions", **auth).json()["results"]}

@@ -195,6 +195,7 @@ def test_appeal_window_closed_explains_what_remains(register: Any, act: Any, org
         start=timezone.localdate() - dt.timedelta(days=70),
         nominal_due=timezone.localdate() - dt.timedelta(days=40),
         statutory_due=timezone.localdate() - dt.timedelta(days=40),
+        is_provisional=False,
     )
     client = tracked_client(petition)
     page = client.get(f"/track/{petition.tracking_code}/").content.decode()

@@ -93,7 +93,7 @@ def codes_in(text: str, language: str = "zh-hans") -> list[str]:
 def _past(deadline: Deadline, days: int) -> None:
     past = timezone.localdate() - dt.timedelta(days=days)
     Deadline.objects.filter(pk=deadline.pk).update(
-        start=past - dt.timedelta(days=60), nominal_due=past, statutory_due=past
+        start=past - dt.timedelta(days=60), nominal_due=past, statutory_due=past, is_provisional=False
     )
 
 

@@ -40,6 +40,11 @@ REQUEST_WINDOWS: dict[str, tuple[str, str]] = {
 }
 
 
+#: States a request made in time re-opens (R-CNT-6): closed without review by the sweep, and the
+#: same matter archived since — archiving is records management and takes no right away.
+REOPENABLE: frozenset[str] = frozenset({S.CLOSED_NO_REVIEW, S.ARCHIVED})
+
+
 def _expired_window(petition: Petition, window_rule: str) -> Deadline | None:
     """The petitioner's request window of ``window_rule`` that ran out, if one did and was not met
     since. On ``closed_no_review`` it is the window that closed the matter: the 复查 window when no
@@ -53,9 +58,9 @@ def _expired_window(petition: Petition, window_rule: str) -> Deadline | None:
 
 
 def reopening_request_available(petition: Petition, action: str) -> bool:
-    """On ``closed_no_review`` only the request whose window closed the matter can re-open it (the
-    one ``_request_window`` accepts); in every other state the table's sources decide."""
-    if petition.state != S.CLOSED_NO_REVIEW or action not in REQUEST_WINDOWS:
+    """On ``closed_no_review`` (or archived since) only the request whose window closed the matter
+    can re-open it (the one ``_request_window`` accepts); elsewhere the table's sources decide."""
+    if petition.state not in REOPENABLE or action not in REQUEST_WINDOWS:
         return True
     _kind, window_rule = REQUEST_WINDOWS[action]
     return _expired_window(petition, window_rule) is not None
@@ -66,7 +71,7 @@ def _request_window(ctx: Ctx, kind: str, window_rule: str) -> Deadline | None:
     (``closed_no_review``), the window that ran out — only if it is the one this request answers
     (the 复查 window for a 复查 request not yet made, the 复核 window for a 复核 request)."""
     petition = ctx.petition
-    if petition.state != S.CLOSED_NO_REVIEW:
+    if petition.state not in REOPENABLE:
         return dl.deadline_get_open(petition.pk, window_rule)
     window = _expired_window(petition, window_rule)
     if window is None:
@@ -98,7 +103,7 @@ def _window_met(ctx: Ctx, window: Deadline | None, window_rule: str, is_late: bo
             .first()
         )
         ctx.event_data["reopened"] = {
-            "from_state": S.CLOSED_NO_REVIEW,
+            "from_state": str(ctx.petition.state),
             "window": window_rule,
             "window_statutory_due": window.statutory_due.isoformat(),
             "closed_at": closed.occurred_at.isoformat() if closed else None,

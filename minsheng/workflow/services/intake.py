@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -322,6 +323,16 @@ def h_not_accept(ctx: Ctx) -> None:
     guidance = ctx.organ_ref(
         "guidance_organ_id", required=reason in (Decision.Reason.YUEJI, Decision.Reason.OUT_OF_SCOPE)
     )
+    if reason == Decision.Reason.REPRESENTATIVES:
+        # a local rule only (Art. 47(1) nationally: dissuade, criticise or educate), and
+        # only for a collective visit, the one that must choose representatives (Art. 20(3)).
+        if not settings.MINSHENG_REFUSE_WITHOUT_REPRESENTATIVES:
+            raise InvalidInput(
+                _("本地未规定对不推选代表的集体访不予受理；应予劝阻、批评或者教育（条例第四十七条第一款）。"),
+                field="reason",
+            )
+        if not ctx.petition.is_collective:
+            raise InvalidInput(_("只有多人走访的集体访需要推选代表（条例第二十条第三款）。"), field="reason")
     related = None
     if reason in (Decision.Reason.DUPLICATE_IN_PROGRESS, Decision.Reason.FINAL_AFTER_RECHECK):
         related = ctx.petition_ref("related_petition_id")

@@ -550,7 +550,7 @@ TRANSITIONS: dict[str, Transition] = {
             action="request_review",
             # R-CNT-6: a request made in time (received or postmarked by the window's due date) but
             # entered after the sweep closed the matter re-opens it (appeals._request_window).
-            sources={S.DELIVERED, S.CLOSED_NO_REVIEW},
+            sources={S.DELIVERED, S.CLOSED_NO_REVIEW, S.ARCHIVED},
             target=S.REVIEW_REQUESTED,
             roles={R.REGISTRAR, R.CASEWORKER, R.ORGAN_HEAD, R.DISPATCHER, PETITIONER},
             at=AT_UPPER,
@@ -570,7 +570,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="request_recheck",
-            sources={S.REVIEW_CONCLUDED, S.CLOSED_NO_REVIEW},
+            sources={S.REVIEW_CONCLUDED, S.CLOSED_NO_REVIEW, S.ARCHIVED},
             target=S.RECHECK_REQUESTED,
             roles={R.REGISTRAR, R.CASEWORKER, R.ORGAN_HEAD, R.DISPATCHER, PETITIONER},
             at=AT_UPPER,

@@ -85,6 +85,29 @@ def test_reopening_after_the_sweep_records_what_was_closed(office: Office, organ
     assert window.met_at is not None
 
 
+def test_a_request_made_in_time_reopens_the_matter_even_after_it_was_archived(
+    office: Office, organs: Any
+) -> None:
+    """R-CNT-6: the 复查 window (06-09 → 07-09) closed the matter on 07-10; the administrator archived
+    it on 07-11; a request postmarked 07-08 arrives 07-14 and is entered on 07-15. Archiving took no
+    right away: the request re-opens the matter, the event says from which state; only the request
+    whose window closed it is offered."""
+    pk = delivered_on_0609(office, organs)
+    office.enter_on(at("2025-07-10", 1))
+    deadlines_sweep()
+    office.act("admin", pk, "archive", "2025-07-11")
+    assert office.state(pk, "registrar") == "archived"
+    office.enter_on(at("2025-07-15", 10))
+    assert "request_review" in office.actions(pk, "registrar")
+    assert "request_recheck" not in office.actions(pk, "registrar")
+    office.act("registrar", pk, "request_review", received_on="2025-07-14", postmarked_on="2025-07-08")
+    (event,) = office.events(pk, "request_review", "registrar")
+    assert event["data"]["reopened"]["from_state"] == "archived"
+    assert office.state(pk, "registrar") == "review_requested"
+    window = Deadline.objects.get(petition_id=pk, rule="D-REVIEW-REQ-30")
+    assert (window.status, window.met_late) == ("met", False)
+
+
 def test_only_this_matters_window_reopens_it(office: Office, organs: Any) -> None:
     """Two matters closed by the sweep: one after its 复查 (the 复核 window ran out), one without
     (the 复查 window ran out). Each offers only the request its own expired window answers."""

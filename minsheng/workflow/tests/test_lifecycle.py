@@ -173,7 +173,7 @@ def test_late_review_request_refused_without_good_reason(register, act, organs):
     past = timezone.localdate() - dt.timedelta(days=1)
     act(petition, "deliver", "caseworker", method="post")
     Deadline.objects.filter(petition=petition, rule="D-REVIEW-REQ-30").update(
-        nominal_due=past, statutory_due=past, start=past - dt.timedelta(days=30)
+        nominal_due=past, statutory_due=past, start=past - dt.timedelta(days=30), is_provisional=False
     )
     with pytest.raises(InvalidInput):
         act(petition, "request_review", "registrar")

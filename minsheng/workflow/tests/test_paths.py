@@ -253,7 +253,7 @@ def test_extension_refused_after_expiry(register, act, organs):
     d = Deadline.objects.get(petition=petition, rule="D-HANDLE-60", status="open")
     past = timezone.localdate() - dt.timedelta(days=1)
     Deadline.objects.filter(pk=d.pk).update(
-        nominal_due=past, statutory_due=past, start=past - dt.timedelta(days=60)
+        nominal_due=past, statutory_due=past, start=past - dt.timedelta(days=60), is_provisional=False
     )
     with pytest.raises(InvalidInput):
         act(petition, "extend", "organ_head", days=10, reason="复杂")

@@ -255,5 +255,21 @@ def test_the_accused_unit_gets_the_grievance_without_the_letter_or_a_trace_of_th
     bureau = _get(users["dispatcher"], original.pk).json()
     bureau_actions = [e["action"] for e in bureau["timeline"]]
     assert "split_accusation" in bureau_actions and bureau_actions.count("note") == 2
+    # Only what was written before this letter's split is hidden: his own note stays his after
+    # later events of this petition and after another letter is split at the bureau.
+    petition_transition(original.pk, "receive", actor=users["caseworker"])
+    other = register(**MIXED)
+    petition_transition(other.pk, "triage", actor=users["dispatcher"])
+    petition_transition(
+        other.pk,
+        "split_accusation",
+        actor=users["dispatcher"],
+        data={**SPLIT, "accused_organ_id": organs["a-housing"].pk},
+    )
+    petition_transition(other.pk, "note", actor=users["dispatcher"], data={"text": "另一件来信的备注"})
     mine = Client().get(f"/api/v1/petitions/{original.pk}/notes", **caseworker).json()
     assert [n["text"] for n in mine] == ["已收到"]
+    seen = [
+        e["action"] for e in Client().get(f"/api/v1/petitions/{original.pk}", **caseworker).json()["timeline"]
+    ]
+    assert seen[:2] == ["register", "triage"] and seen.count("note") == 1 and "receive" in seen

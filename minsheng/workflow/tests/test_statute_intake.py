@@ -138,6 +138,41 @@ def test_extension_not_yet_notified_is_not_effective_and_the_case_page_says_so(
     assert "尚未告知信访人延期理由" not in page
 
 
+def test_refusing_a_group_without_representatives_is_a_local_option_for_collective_visits(
+    register: Any, act: Any, settings: Any
+) -> None:
+    """R-023: nationally, a group that will not choose representatives is dissuaded (Art. 47(1)),
+    not refused; 不予受理 is a local rule (Shenzhen [S]) and then only for a collective visit."""
+    collective = register(channel="visit", is_collective=True, persons_involved=30)
+    single = register(channel="visit")
+    with pytest.raises(InvalidInput) as national:
+        act(collective, "not_accept", "dispatcher", reason="representatives")
+    assert national.value.field == "reason" and "第四十七条" in national.value.message
+    settings.MINSHENG_REFUSE_WITHOUT_REPRESENTATIVES = True
+    with pytest.raises(InvalidInput) as alone:
+        act(single, "not_accept", "dispatcher", reason="representatives")
+    assert alone.value.field == "reason"
+    assert act(collective, "not_accept", "dispatcher", reason="representatives").state == "not_accepted"
+    assert Petition.objects.get(pk=single.pk).state == "registered"
+
+
+def test_the_representatives_cap_may_be_lowered_never_raised() -> None:
+    """Art. 20(3): 代表人数不得超过5人 — MINSHENG_MAX_REPRESENTATIVES above 5 stops the start-up."""
+    import os
+    import subprocess
+    import sys
+
+    def load(value: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "MINSHENG_MAX_REPRESENTATIVES": value}
+        code = "import minsheng.settings as s; print(s.MINSHENG_MAX_REPRESENTATIVES)"
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+    raised = load("6")
+    assert raised.returncode != 0 and "MINSHENG_MAX_REPRESENTATIVES must be <= 5" in raised.stderr
+    lowered = load("3")
+    assert (lowered.returncode, lowered.stdout.strip()) == (0, "3")
+
+
 def test_only_a_matter_made_final_by_a_recheck_grounds_the_no_reaccept_refusal(
     register: Any, act: Any, organs: Any
 ) -> None:

@@ -128,7 +128,7 @@ def test_automatic_orders_from_the_sweep_get_the_rules_due(forwarded: Petition, 
     act(forwarded, "receive", "caseworker")
     past = dt.date(2025, 8, 20)
     Deadline.objects.filter(petition=forwarded, rule="D-NOTICE-15").update(
-        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past
+        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past, is_provisional=False
     )
     result = deadlines_sweep(now=_at(dt.date(2025, 9, 1), hour=2))
     assert result.supervision_orders == 1

@@ -26,7 +26,7 @@ def test_sweep_marks_breach_once_and_raises_supervision(register, act, organs):
     act(petition, "receive", "caseworker")
     past = timezone.localdate() - dt.timedelta(days=2)
     Deadline.objects.filter(petition=petition, rule="D-NOTICE-15").update(
-        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past
+        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past, is_provisional=False
     )
     first = deadlines_sweep()
     second = deadlines_sweep()  # a second worker, or the next run: nothing twice
@@ -61,7 +61,7 @@ def test_sweep_closes_expired_review_window(register, act, organs):
     act(petition, "deliver", "caseworker", method="post")
     past = timezone.localdate() - dt.timedelta(days=1)
     Deadline.objects.filter(petition=petition, rule="D-REVIEW-REQ-30").update(
-        start=past - dt.timedelta(days=30), nominal_due=past, statutory_due=past
+        start=past - dt.timedelta(days=30), nominal_due=past, statutory_due=past, is_provisional=False
     )
     result = deadlines_sweep()
     assert result.expired == 1 and result.closed == 1

@@ -25,7 +25,7 @@ def test_concurrent_sweeps_mark_once(register, act, organs):
         petitions.append(petition)
     past = timezone.localdate() - dt.timedelta(days=2)
     Deadline.objects.filter(rule="D-NOTICE-15").update(
-        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past
+        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past, is_provisional=False
     )
     results = []
     barrier = threading.Barrier(2)

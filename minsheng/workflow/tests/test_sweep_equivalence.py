@@ -164,6 +164,7 @@ def _generate(seed: int, register: Any, act: Any, organs: Any) -> None:
             nominal_due=today - dt.timedelta(days=3),
             statutory_due=today - dt.timedelta(days=3),
             organ_id=organ_ids[1],
+            is_provisional=False,
         )
         SupervisionOrder.objects.create(
             petition=petitions[5],
@@ -203,7 +204,7 @@ def test_due_soon_only_sweep_notifies(register: Any, act: Any, organs: Any) -> N
     act(petition, "receive", "caseworker")
     soon = timezone.localdate() + dt.timedelta(days=1)
     Deadline.objects.filter(petition=petition, rule="D-NOTICE-15").update(
-        start=soon - dt.timedelta(days=15), nominal_due=soon, statutory_due=soon
+        start=soon - dt.timedelta(days=15), nominal_due=soon, statutory_due=soon, is_provisional=False
     )
     result = deadlines_sweep()
     assert (result.due_soon, result.breached) == (1, 0)
@@ -215,7 +216,7 @@ def test_scoped_sweep_touches_only_its_petitions(register: Any, act: Any, organs
     first, second = register(), register()
     past = timezone.localdate() - dt.timedelta(days=2)
     Deadline.objects.filter(status="open").update(
-        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past
+        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past, is_provisional=False
     )
     result = deadlines_sweep(petition_ids=[first.pk])
     assert result.breached == Deadline.objects.filter(petition=first, status="breached").count() > 0
@@ -234,7 +235,7 @@ def test_a_flood_of_marks_gives_each_member_one_summary(
         petitions.append(petition)
     past = timezone.localdate() - dt.timedelta(days=2)
     Deadline.objects.filter(rule="D-NOTICE-15", status="open").update(
-        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past
+        start=past - dt.timedelta(days=15), nominal_due=past, statutory_due=past, is_provisional=False
     )
     before = OutboxMessage.objects.count()
     result = deadlines_sweep()

@@ -35,6 +35,10 @@ ALLOWED_ONLY_IN_TABLE: dict[Pair, str] = {
     # sweep closed the matter re-opens it; rules.yaml models the window, not late entry.
     ("closed_no_review", "review_requested"): "request_review made in time, entered after closing",
     ("closed_no_review", "recheck_requested"): "request_recheck made in time, entered after closing",
+    # The same, once the closed matter was archived: archiving is records management (no article)
+    # and takes no right away from a petitioner whose request was made in time.
+    ("archived", "review_requested"): "request_review made in time, entered after closing and archiving",
+    ("archived", "recheck_requested"): "request_recheck made in time, entered after closing and archiving",
 }
 
 ARTICLE_FORMAT = re.compile(r"^(Art\.\d+|\[P\] |\S+20\d\d)")
