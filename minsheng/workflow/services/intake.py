@@ -317,6 +317,15 @@ def _follow_up_task(ctx: Ctx, final: Petition) -> FollowUpTask:
     return task
 
 
+def _request_window_ran_out(related: Petition) -> bool:
+    """Whether a petitioner's 复查 or 复核 window of ``related`` ran out with no request (R-CNT-6)."""
+    return Deadline.objects.filter(
+        petition=related,
+        rule__in=["D-REVIEW-REQ-30", "D-RECHECK-REQ-30"],
+        status=Deadline.Status.EXPIRED,
+    ).exists()
+
+
 def h_not_accept(ctx: Ctx) -> None:
     reason = ctx.choice("reason", [r.value for r in Decision.Reason])
     explanation = ctx.text("explanation", required=reason == Decision.Reason.OTHER)
@@ -334,9 +343,20 @@ def h_not_accept(ctx: Ctx) -> None:
         if not ctx.petition.is_collective:
             raise InvalidInput(_("只有多人走访的集体访需要推选代表（条例第二十条第三款）。"), field="reason")
     related = None
-    if reason in (Decision.Reason.DUPLICATE_IN_PROGRESS, Decision.Reason.FINAL_AFTER_RECHECK):
+    if reason in (
+        Decision.Reason.DUPLICATE_IN_PROGRESS,
+        Decision.Reason.FINAL_AFTER_RECHECK,
+        Decision.Reason.LATE_REVIEW_REQUEST,
+    ):
         related = ctx.petition_ref("related_petition_id")
         assert related is not None
+        if reason == Decision.Reason.LATE_REVIEW_REQUEST and not _request_window_ran_out(related):
+            # Arts. 35, 36(1): late only against a window that ran out unused; a request on a matter
+            # whose window is still open (or was used) goes to request_review/request_recheck.
+            raise InvalidInput(
+                _("关联事项没有届满未申请的复查、复核申请期限，不能以逾期为由不予受理。"),
+                field="related_petition_id",
+            )
         # Art. 36(3): only a matter made final by a 复核 opinion — archived afterwards or not. An
         # archived matter that never went through 复核 (closed without review, not accepted…) is
         # not final, whatever its state now says.

@@ -4,6 +4,7 @@ the organ's notice clock and informs the organisation department (Art. 22(2), Ar
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -171,6 +172,30 @@ def test_the_representatives_cap_may_be_lowered_never_raised() -> None:
     assert raised.returncode != 0 and "MINSHENG_MAX_REPRESENTATIVES must be <= 5" in raised.stderr
     lowered = load("3")
     assert (lowered.returncode, lowered.stdout.strip()) == (0, "3")
+
+
+def test_a_late_review_request_is_refused_only_against_a_window_that_ran_out(
+    register: Any, act: Any, organs: Any
+) -> None:
+    """Arts. 35, 36(1): 不予受理 as a late 复查/复核 request names the earlier matter, and only if its
+    request window ran out unused (expired); an open window means the request is in time."""
+    from minsheng.workflow import deadlines as dl
+
+    earlier = register()
+    again = register()
+    with pytest.raises(InvalidInput) as unnamed:
+        act(again, "not_accept", "dispatcher", reason="late_review_request")
+    assert unnamed.value.field == "related_petition_id"
+    window = dl.deadline_open(earlier.pk, "D-REVIEW-REQ-30", dt.date(2025, 6, 9), organ_id=organs["a-gov"].pk)
+    with pytest.raises(InvalidInput) as still_open:
+        act(again, "not_accept", "dispatcher", reason="late_review_request", related_petition_id=earlier.pk)
+    assert still_open.value.field == "related_petition_id"
+    assert Petition.objects.get(pk=again.pk).state == "registered"
+    Deadline.objects.filter(pk=window.pk).update(status="expired")
+    done = act(
+        again, "not_accept", "dispatcher", reason="late_review_request", related_petition_id=earlier.pk
+    )
+    assert done.state == "not_accepted" and done.related_petition_id == earlier.pk
 
 
 def test_only_a_matter_made_final_by_a_recheck_grounds_the_no_reaccept_refusal(
