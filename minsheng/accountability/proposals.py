@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from minsheng.accountability.models import Measure, Proposal
 from minsheng.accountability.selectors import chain_for
 from minsheng.accountability.services import audit
-from minsheng.assessment.selectors import compute_indicators
+from minsheng.assessment.selectors import compute_indicators, without_accusations
 from minsheng.assessment.services import ASSESSOR_ROLES, can_freeze
 from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.orgs.models import Organ
@@ -100,7 +100,11 @@ def proposals_compute(
     wanted = sorted({r.indicator for r in rules})
     out: list[Proposal] = []
     for organ in organs if organs is not None else list(assessed_organs()):
-        figures = compute_indicators(organ.pk, date_from, date_to, today=today, only=wanted).figures
+        # Shown to whoever may read the organ's figures, the accused side of an accusation among
+        # them: computed without any accusation, one answer for every reader.
+        figures = without_accusations(
+            compute_indicators(organ.pk, date_from, date_to, today=today, only=wanted)
+        ).figures
         by_indicator = {f.indicator: f for f in figures}
         fired: dict[str, list[dict[str, Any]]] = {}
         for rule in rules:

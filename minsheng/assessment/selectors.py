@@ -638,9 +638,16 @@ def shielded_ids(viewer: AnyUser | None, ids: Iterable[Any]) -> set[int]:
     )
 
 
-def for_viewer(result: IndicatorSet, viewer: AnyUser | None) -> IndicatorSet:
-    every = {i for f in result.figures for i in f.item_classes}
-    gone = shielded_ids(viewer, every)
+def without_accusations(result: IndicatorSet) -> IndicatorSet:
+    """``result`` with every accusation taken out of every figure: for what is computed once and
+    shown to everyone who may read an organ's figures (问责建议), the accused side among them —
+    a figure that moved with an accusation would tell them it exists (R-150)."""
+    every = {int(str(i)) for f in result.figures for i in f.item_classes}
+    gone = set(Petition.objects.filter(pk__in=every, nature=Nature.ACCUSATION).values_list("pk", flat=True))
+    return _without(result, gone)
+
+
+def _without(result: IndicatorSet, gone: set[int]) -> IndicatorSet:
     if not gone:
         return result
     figures = [F.without(f, gone) for f in result.figures]
@@ -649,6 +656,11 @@ def for_viewer(result: IndicatorSet, viewer: AnyUser | None) -> IndicatorSet:
         figures=figures,
         composite=D.composite_score(result.profile, figures, result.definitions_version),
     )
+
+
+def for_viewer(result: IndicatorSet, viewer: AnyUser | None) -> IndicatorSet:
+    every = {i for f in result.figures for i in f.item_classes}
+    return _without(result, shielded_ids(viewer, every))
 
 
 # ---------------------------------------------------------------------------------------------

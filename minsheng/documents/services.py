@@ -25,10 +25,10 @@ from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.documents.defaults import DEFAULT_TEMPLATES
 from minsheng.documents.layout import Block
 from minsheng.documents.models import DocumentKind, DocumentTemplate, IssuedDocument
-from minsheng.petitions.models import Channel, Petition
+from minsheng.petitions.models import Channel, Nature, Petition
 from minsheng.workflow.models import Appeal, Deadline, Decision, Extension, Opinion
 from minsheng.workflow.notices import handling_due_on_acceptance, provisional_rule_words
-from minsheng.workflow.rulesets import next_document_number
+from minsheng.workflow.rulesets import next_document_number, series_kind
 
 DOCX = "docx"
 PDF = "pdf"
@@ -237,10 +237,12 @@ def template_for(kind: str) -> tuple[str, str]:
     return DEFAULT_TEMPLATES[kind]
 
 
-def _new_number(kind: str, source: Source) -> str:
+def _new_number(kind: str, source: Source, petition: Petition) -> str:
     """A document without a number of its own (the extension notice) takes the next one of its
-    type; one counter per type per organ per year, shared with the workflow (workflow.rulesets)."""
-    return next_document_number(source.organ_short, timezone.localtime(source.date).year, kind)
+    type; one counter per type per organ per year, shared with the workflow (workflow.rulesets),
+    an accusation's in its own series."""
+    series = series_kind(kind, accusation=petition.nature == Nature.ACCUSATION)
+    return next_document_number(source.organ_short, timezone.localtime(source.date).year, series)
 
 
 def document_issue(petition: Petition, kind: str, *, actor: AbstractBaseUser | None = None) -> IssuedDocument:
@@ -264,7 +266,7 @@ def document_issue(petition: Petition, kind: str, *, actor: AbstractBaseUser | N
                 existing.context = {**context, "number": existing.number}
                 existing.save(update_fields=["context"])
             return existing
-        number = source.number or _new_number(kind, source)
+        number = source.number or _new_number(kind, source, petition)
         context["number"] = number
         return IssuedDocument.objects.create(
             petition=petition,

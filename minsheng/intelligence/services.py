@@ -72,7 +72,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FEEDBACK_KINDS = ("category", "nature", "routing", "region", "urgency", "similar")
-SIMILAR_TOP = 5
 SIMILAR_MIN_SCORE = 0.3
 
 _classifier_lock = threading.Lock()
@@ -412,13 +411,14 @@ def draft_analyse(draft: DraftPetition, *, viewer: Any) -> dict[str, Any]:
         result["urgency"] = detect_urgency(title, body).to_dict()
     with steps.step("similar"):
         from minsheng.intelligence.similarity import petition_match_text, similar_find
-        from minsheng.petitions.relations import Subject, similar_view
+        from minsheng.petitions.relations import SIMILAR_CANDIDATES, SIMILAR_SHOWN, Subject, similar_view
 
-        hits = similar_find(petition_match_text(draft), top=SIMILAR_TOP, min_score=SIMILAR_MIN_SCORE)
+        # More candidates than shown: the hidden accusations are dropped before the cut.
+        hits = similar_find(petition_match_text(draft), top=SIMILAR_CANDIDATES, min_score=SIMILAR_MIN_SCORE)
         subject = Subject(
             keys=_draft_identity(draft), organ_id=draft.receiving_organ_id, identity_visible=True
         )
-        result["similar"] = similar_view(viewer, [(h.id, h.score) for h in hits], subject)
+        result["similar"] = similar_view(viewer, [(h.id, h.score) for h in hits], subject, SIMILAR_SHOWN)
     if steps.errors:
         result["errors"] = steps.errors
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
@@ -494,7 +494,10 @@ def petition_enrich(petition: Petition, *, save: bool = True, index: bool = True
 
         if index:
             similarity_index_petition(petition)
-        hits = similar_to_petition(petition, top=SIMILAR_TOP, min_score=SIMILAR_MIN_SCORE)
+        from minsheng.petitions.relations import SIMILAR_CANDIDATES
+
+        # More than are shown, so that each viewer's list, hidden accusations dropped, is full.
+        hits = similar_to_petition(petition, top=SIMILAR_CANDIDATES, min_score=SIMILAR_MIN_SCORE)
         # Stored identity-free: relations are computed for each viewer when shown
         # (petitions.selectors.similar_suggestions_for), never kept where any reader could see them.
         result["similar"] = [

@@ -91,8 +91,18 @@ def _distinct_people(key_sets: list[frozenset[Any]]) -> int:
     return len(groups)
 
 
-def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -> list[dict[str, Any]]:
-    """The hits (petition id, text score), best first, as ``viewer`` may see them."""
+#: How many similar petitions are shown. Callers look up more candidates than this
+#: (``SIMILAR_CANDIDATES``) so that, the hidden accusations dropped first, the list is cut to this
+#: length: a list one short would tell the viewer that an accusation like the text exists.
+SIMILAR_SHOWN = 5
+SIMILAR_CANDIDATES = 25
+
+
+def similar_view(
+    viewer: Any, hits: list[tuple[int, float]], subject: Subject, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The hits (petition id, text score), best first, as ``viewer`` may see them — at most
+    ``limit``, counted after the accusations he may not open were dropped."""
     from minsheng.workflow.models import Deadline
     from minsheng.workflow.services import OPEN_STATES
 
@@ -120,7 +130,7 @@ def similar_view(viewer: Any, hits: list[tuple[int, float]], subject: Subject) -
         (pid, score)
         for pid, score in hits
         if pid in rows and (rows[pid]["nature"] != ACCUSATION or pid in openable)
-    ]
+    ][:limit]
     # Out of time on this matter: a limit breached (met late or not; a petitioner's window expires
     # instead) or an open one already past its statutory due.
     today = timezone.localdate()

@@ -367,9 +367,9 @@ def similar_suggestions_for(user: AnyUser | None, petition: Petition) -> list[di
     """The stored "similar or repeat" hits of ``petition`` as ``user`` may see them
     (``relations.similar_view``: no hidden accusation, identity links only where both sides'
     identities are visible to him)."""
-    from minsheng.petitions.relations import similar_view, stored_hits, subject_of_petition
+    from minsheng.petitions.relations import SIMILAR_SHOWN, similar_view, stored_hits, subject_of_petition
 
-    return similar_view(user, stored_hits(petition), subject_of_petition(user, petition))
+    return similar_view(user, stored_hits(petition), subject_of_petition(user, petition), SIMILAR_SHOWN)
 
 
 def same_person_petitions(user: AnyUser | None, petition: Petition, limit: int = 10) -> list[Petition]:

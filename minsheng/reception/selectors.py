@@ -17,7 +17,7 @@ from minsheng.core.errors import InvalidInput
 from minsheng.orgs.models import Organ, Region, StaffMembership
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, region_subtree_ids
 from minsheng.petitions.confidentiality import is_accusation_against, shield_q, shielded_accused_organs
-from minsheng.petitions.models import Petition
+from minsheng.petitions.models import Nature, Petition
 from minsheng.reception import duties
 from minsheng.reception.models import Appointment, CaseOwnership, OutreachVisit, ReceptionDay
 
@@ -122,11 +122,18 @@ def outreach_vs_petitions(city: Region, date_from: dt.date, date_to: dt.date) ->
     rows = []
     for district in districts:
         ids = region_subtree_ids([district.pk])
-        petitions = Petition.objects.filter(
-            region_id__in=ids, received_at__gte=start, received_at__lt=end
-        ).count()
+        # Accusations are not counted: the table is shown to every member of staff, and a count per
+        # district and day that moves with an accusation tells the accused side it exists.
+        petitions = (
+            Petition.objects.filter(region_id__in=ids, received_at__gte=start, received_at__lt=end)
+            .exclude(nature=Nature.ACCUSATION)
+            .count()
+        )
         visits = OutreachVisit.objects.filter(region_id__in=ids, date__gte=date_from, date__lte=date_to)
-        agg = visits.aggregate(n=Count("pk", distinct=True), m=Count("petitions", distinct=True))
+        agg = visits.aggregate(
+            n=Count("pk", distinct=True),
+            m=Count("petitions", distinct=True, filter=~Q(petitions__nature=Nature.ACCUSATION)),
+        )
         rows.append(RegionRow(district, petitions, int(agg["n"] or 0), int(agg["m"] or 0)))
     return rows
 

@@ -313,7 +313,8 @@ def similar_petitions(
     try:
         from minsheng.intelligence.similarity import similar_to_petition
 
-        hits = similar_to_petition(petition, top=limit * 3, min_score=0.3)
+        # Candidates well beyond the limit: what the viewer may not open is dropped before the cut.
+        hits = similar_to_petition(petition, top=max(limit * 5, 25), min_score=0.3)
     except Exception:
         logger.debug("similarity lookup unavailable", exc_info=True)
         return []
@@ -352,9 +353,12 @@ def dashboard_data(user: AbstractBaseUser, organ_id: int | None) -> dict[str, An
         .count()
     )
     overdue = open_qs.filter(flag_condition("has_overdue")).count()
-    ratings = Rating.objects.filter(petition__in=qs)
+    # The ratings of the organ chosen (it may have been rated on petitions it no longer holds), but
+    # only on petitions the viewer may see: a rating of an accusation against him does not exist
+    # for him any more than the accusation does.
+    ratings = Rating.objects.filter(petition__in=petitions_visible_to(user) if organ_id else qs)
     if organ_id:
-        ratings = Rating.objects.filter(organ_id=organ_id)
+        ratings = ratings.filter(organ_id=organ_id)
     rating_counts = Counter(
         dict(ratings.values_list("value").annotate(n=Count("pk")).values_list("value", "n"))
     )

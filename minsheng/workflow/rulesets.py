@@ -251,8 +251,21 @@ DOCUMENT_PREFIXES: dict[str, str] = {
 }
 
 
+#: An accusation's documents are numbered in a series of their own (检受字, 检意字 …): in the
+#: common series the gaps would show the accused side, who sees every other document of the
+#: organ, where an accusation it may not see was handled, and when (R-150).
+ACCUSATION_SERIES = ".acc"
+
+
+def series_kind(kind: str, *, accusation: bool) -> str:
+    """The counter key of a document type for a petition: its own series for an accusation."""
+    return f"{kind}{ACCUSATION_SERIES}" if accusation else kind
+
+
 def document_number_stem(organ_label: str, year: int, kind: str) -> str:
-    return f"{organ_label}〔{year}〕{DOCUMENT_PREFIXES[kind]}"
+    base = kind.removesuffix(ACCUSATION_SERIES)
+    prefix = ("检" if base != kind else "") + DOCUMENT_PREFIXES[base]
+    return f"{organ_label}〔{year}〕{prefix}"
 
 
 def document_number(organ_label: str, year: int, kind: str, sequence: int) -> str:

@@ -229,6 +229,30 @@ def test_codes_are_throttled_like_the_portal(client: Client, world: Any, setting
     assert call(client, "verification-codes", {"phone": "1391"}).status_code == 422
 
 
+def test_an_unsent_code_takes_as_long_as_a_sent_one(client: Client, world: Any, monkeypatch: Any) -> None:
+    """ADR 0020: the SMS gateway is called in the request, so a phone whose own limit is used up
+    (nothing sent) would be answered faster. Each send's duration feeds a moving average in the
+    shared cache, and the unsent answer waits that long (checked through the wait asked for, not
+    the clock: no timed assertion)."""
+    from django.core.cache import cache
+
+    from minsheng.portal import submission
+
+    waits: list[float] = []
+    monkeypatch.setattr(submission.time, "sleep", waits.append)
+    assert call(client, "verification-codes", {"phone": "13912345671"}).status_code == 202
+    first = cache.get(submission.SEND_SECONDS_KEY)
+    assert isinstance(first, float) and first >= 0 and waits == []
+    cache.set(submission.SEND_SECONDS_KEY, 0.15, None)  # as if the gateway answered in 150 ms
+    busy = call(client, "verification-codes", {"phone": "13912345671"})
+    assert busy.status_code == 202 and waits == [0.15]
+    cache.set(submission.SEND_SECONDS_KEY, 60.0, None)  # a hung gateway: the wait is capped
+    call(client, "verification-codes", {"phone": "13912345671"})
+    assert waits[-1] == submission.MAX_SEND_PAD_SECONDS
+    assert call(client, "verification-codes", {"phone": "13912345672"}).status_code == 202
+    assert cache.get(submission.SEND_SECONDS_KEY) < 60.0  # a real send pulls the average down
+
+
 def test_submission_says_nothing_about_the_phone_before_it_is_proved(client: Client, world: Any) -> None:
     """A phone that has petitioned up to its daily limit and a fresh phone, both with a wrong code:
     one answer (the per-phone limit is applied once the phone is proved)."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.core.calendar import inclusive_days
@@ -215,7 +216,9 @@ def issue_appeal_opinion(
         **fields,
     )
     dl.deadline_meet(ctx.petition.pk, ANSWER_RULES[stage], at=ctx.now)
-    delivered_on = _deliver(ctx, opinion)
+    # R-CNT-6: the petitioner's 30 days run from the day he received it (a posted opinion arrives
+    # days after its issue), which may be after the act's (issue) day, up to the day of entry.
+    delivered_on = _deliver(ctx, opinion, until=max(ctx.today, timezone.localdate()))
     ctx.event_data.update(
         {
             "opinion_id": opinion.pk,
@@ -291,7 +294,9 @@ def _recheck_delivered(ctx: Ctx, delivered_on: dt.date) -> State:
     ctx.petition.recheck_reply_received_on = delivered_on
     # Art. 36(3): after the 复核 opinion is delivered the matter is final.
     ctx.extra_events.append(("finalise", S.RECHECK_CONCLUDED, S.FINAL, {"article": "条例第三十六条第三款"}))
-    ctx.petition.final_at = ctx.now
+    # Final once delivered (Art. 36(3)): on the day the petitioner received it, if after the issue.
+    received = timezone.make_aware(dt.datetime.combine(delivered_on, dt.time.min))
+    ctx.petition.final_at = max(ctx.now, received)
     # Every clock of the petitioner's procedure ends; the 办结报告 still owed to the assigning
     # organ does not (Art. 22(1)(3)): the handling organ may send it after finality.
     dl.deadline_cancel(ctx.petition.pk, keep=[COMPLETION_REPORT_RULE])

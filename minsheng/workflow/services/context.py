@@ -19,7 +19,7 @@ from minsheng.orgs.selectors import organ_subtree_ids
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import Deadline
-from minsheng.workflow.rulesets import next_document_number
+from minsheng.workflow.rulesets import next_document_number, series_kind
 
 S = State
 R = Role
@@ -322,7 +322,8 @@ def _document_number(ctx: Ctx, kind: str) -> str:
     """The next number of a document type (workflow.rulesets.DOCUMENT_PREFIXES) for the acting
     organ in the year of the act: one counter per type per organ per year."""
     organ = ctx.organ or ctx.petition.current_organ
-    return next_document_number(organ.short_name or organ.code, ctx.today.year, kind)
+    series = series_kind(kind, accusation=ctx.petition.nature == Nature.ACCUSATION)
+    return next_document_number(organ.short_name or organ.code, ctx.today.year, series)
 
 
 def _review_organ(petition: Petition) -> Organ | None:

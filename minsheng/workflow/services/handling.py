@@ -25,7 +25,7 @@ from minsheng.workflow.models import (
     Opinion,
     OpinionDraft,
 )
-from minsheng.workflow.rulesets import external_limitation_due, limitations
+from minsheng.workflow.rulesets import COMPLETION_REPORT_RULE, external_limitation_due, limitations
 from minsheng.workflow.services.context import (
     Ctx,
     R,
@@ -111,7 +111,7 @@ def h_redirect(ctx: Ctx) -> None:
             }
         )
     ctx.event_data.update(data)
-    dl.deadline_cancel(ctx.petition.pk)
+    dl.deadline_cancel(ctx.petition.pk, keep=[COMPLETION_REPORT_RULE])  # the 交办 report stays owed
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "redirected"))
 
 
@@ -250,10 +250,24 @@ def h_simplify(ctx: Ctx) -> None:
     petition.paper_requested = ctx.boolean("paper_requested", default=petition.paper_requested)
     if ctx.role == R.CASEWORKER and ctx.actor is not None:
         petition.caseworker = ctx.actor  # type: ignore[assignment]
+    # Accepting is a decision with its written notice (Art. 23(2)(3)): the same 受理告知书 and the
+    # same message to the petitioner as an ordinary acceptance — the notice clock is met because
+    # the notice is given, not merely because the procedure changed.
+    number = _document_number(ctx, "accept_notice")
+    Decision.objects.create(
+        decided_at=ctx.now,
+        petition=petition,
+        kind=Decision.Kind.ACCEPT,
+        organ=petition.current_organ,
+        decided_by=ctx.actor,
+        notice_number=number,
+    )
+    ctx.event_data["notice_number"] = number
     dl.deadline_meet(petition.pk, acc.rule, at=ctx.now)
     dl.deadline_meet(petition.pk, "D-NOTICE-15", at=ctx.now)
     dl.deadline_cancel(petition.pk, ["D-OBJECTION-5WD"])
     _open(ctx, "D-SIMPLE-HANDLE-10WD", ctx.today, petition.current_organ)
+    ctx.after_commit.append(lambda: outbox_notify_petitioner(petition.pk, "accepted"))
 
 
 def h_convert_to_ordinary(ctx: Ctx) -> None:
@@ -304,7 +318,7 @@ def h_settle(ctx: Ctx) -> None:
     agreement = ctx.text("agreement")
     ctx.petition.concluded_at = ctx.now
     dl.deadline_meet(ctx.petition.pk, "D-HANDLE-60", at=ctx.now)
-    dl.deadline_cancel(ctx.petition.pk)
+    dl.deadline_cancel(ctx.petition.pk, keep=[COMPLETION_REPORT_RULE])  # the 交办 report stays owed
     ctx.event_data["agreement"] = agreement
 
 
@@ -477,7 +491,16 @@ def _opinion_input(ctx: Ctx) -> tuple[str, dict[str, Any]]:
         # 维持/变更/撤销 the opinion under review, never a fresh 支持/不支持.
         return appeal, _opinion_fields(ctx, outcomes=APPEAL_OUTCOMES, legal_basis_required=True)
     simplified = petition.state == S.SIMPLIFIED_HANDLING
-    fields = _opinion_fields(ctx, outcomes=HANDLING_OUTCOMES, legal_basis_required=not simplified)
+    if simplified and ctx.data.get("outcome") == "not_support":
+        # 简易办法2016 Art. 5(2) [S], R-102: a request that will not be supported is not for 简易办理
+        # — convert to the ordinary procedure, whose opinion states its legal basis (Art. 32).
+        raise InvalidInput(
+            _("不予支持的事项不适用简易办理，请先转为普通程序（简易办法第五条）。"), field="outcome"
+        )
+    # A simplified opinion may be brief, but one that does not grant the whole request (部分支持)
+    # still states the legal basis of what it refuses (Art. 32).
+    basis_required = not simplified or ctx.data.get("outcome") == "partial_support"
+    fields = _opinion_fields(ctx, outcomes=HANDLING_OUTCOMES, legal_basis_required=basis_required)
     return (Opinion.Stage.SIMPLIFIED if simplified else Opinion.Stage.HANDLING), fields
 
 
@@ -679,7 +702,11 @@ def h_report_completion(ctx: Ctx) -> None:
 NON_PAPER_METHODS = frozenset({Delivery.Method.SMS, Delivery.Method.PHONE, Delivery.Method.ONLINE})
 
 
-def _deliver(ctx: Ctx, opinion: Opinion | None) -> dt.date:
+def _deliver(ctx: Ctx, opinion: Opinion | None, *, until: dt.date | None = None) -> dt.date:
+    """Record the delivery (送达) of ``opinion``: its method, the day the petitioner received it —
+    not before the opinion was issued, not after ``until`` (default the act's day; a 复查/复核
+    opinion issued and posted on one day and received days later is entered once received, with
+    the act back-dated to its issue: ``until`` is then the day of entry)."""
     method = ctx.choice("method", [m.value for m in Delivery.Method])
     method_reason = ctx.text("method_reason", required=False, max_length=500)
     if method in NON_PAPER_METHODS and ctx.petition.paper_requested and not method_reason:
@@ -693,7 +720,7 @@ def _deliver(ctx: Ctx, opinion: Opinion | None) -> dt.date:
         )
     delivered_on = ctx.date("delivered_on", default=ctx.today)
     assert delivered_on is not None
-    if delivered_on > ctx.today:
+    if delivered_on > (until or ctx.today):
         raise InvalidInput(_("送达日期不能晚于今天。"), field="delivered_on")
     if opinion is not None and delivered_on < dl.local_date(opinion.issued_at):
         raise InvalidInput(_("送达日期不能早于出具日期。"), field="delivered_on")

@@ -23,6 +23,7 @@ from minsheng.workflow.models import (
     FollowUpTask,
     Objection,
 )
+from minsheng.workflow.rulesets import COMPLETION_REPORT_RULE
 from minsheng.workflow.services.context import (
     Ctx,
     S,
@@ -89,6 +90,9 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
     ctx.petition.forwarded_by = from_organ
     _move_to(ctx, organ)
     _bureau_deadlines_met(ctx)
+    # Art. 23(1)(2): an organ that received the item itself and passes it on tells the petitioner
+    # where it went (the "forwarded" notice below) — its written notice, met now, not left to run.
+    dl.deadline_meet(ctx.petition.pk, "D-NOTICE-15", at=ctx.now)
     ctx.event_data.update(
         {
             "organ": organ.name,
@@ -366,11 +370,17 @@ def h_not_accept(ctx: Ctx) -> None:
         if reason == Decision.Reason.FINAL_AFTER_RECHECK and not made_final:
             raise InvalidInput(_("关联事项尚未经复核终结。"), field="related_petition_id")
         if reason == Decision.Reason.DUPLICATE_IN_PROGRESS:
-            # Art. 19(3): only while the earlier item is inside its handling deadline.
-            open_deadlines = Deadline.objects.filter(petition=related, status=Deadline.Status.OPEN).exclude(
-                rule__in=dl.PETITIONER_WINDOWS
+            # Art. 19(3): only while the earlier item is inside its handling deadline — a clock of
+            # its procedure still open and none of them overdue (the 交办 report period and the
+            # petitioner's windows are not handling deadlines).
+            clocks = Deadline.objects.filter(petition=related).exclude(
+                rule__in=[*dl.PETITIONER_WINDOWS, COMPLETION_REPORT_RULE]
             )
-            if related.state in (S.FINAL, S.ARCHIVED, S.CLOSED_NO_REVIEW) or not open_deadlines.exists():
+            in_time = (
+                clocks.filter(status=Deadline.Status.OPEN).exists()
+                and not clocks.filter(status=Deadline.Status.BREACHED, met_at=None).exists()
+            )
+            if related.state in (S.FINAL, S.ARCHIVED, S.CLOSED_NO_REVIEW) or not in_time:
                 raise InvalidInput(
                     _("关联事项已不在办理期限内；应作为督办事项受理，而非不予受理（条例第十九条第三款）。"),
                     field="related_petition_id",
@@ -397,7 +407,8 @@ def h_not_accept(ctx: Ctx) -> None:
         assert related is not None
         task = _follow_up_task(ctx, related)
         ctx.event_data["follow_up_organ"] = task.organ.name
-    dl.deadline_cancel(ctx.petition.pk)
+    # Not accepting ends the procedure, not the 交办's report to the assigning organ (Art. 22(1)(3)).
+    dl.deadline_cancel(ctx.petition.pk, keep=[COMPLETION_REPORT_RULE])
     ctx.event_data.update(
         {
             "reason": reason,
@@ -449,7 +460,7 @@ def h_refer_elsewhere(ctx: Ctx) -> None:
     )
     ctx.petition.notice_given_at = ctx.now
     dl.deadline_meet(ctx.petition.pk, "D-NOTICE-15", at=ctx.now)
-    dl.deadline_cancel(ctx.petition.pk)
+    dl.deadline_cancel(ctx.petition.pk, keep=[COMPLETION_REPORT_RULE])
     ctx.event_data.update({"guidance_organ": guidance.name, "explanation": explanation})
 
 
@@ -637,6 +648,11 @@ def h_resolve_dispute(ctx: Ctx) -> None:
         )
         _move_to(ctx, organ)
         ctx.petition.organ_received_at = ctx.now
+        # Art. 24(1): the organ found not competent never owed the notice nor the 交办's handling
+        # and report — waived, with a breach the sweep marked meanwhile and its automatic order.
+        voided = _void_duties_of_an_incompetent_organ(ctx, previous.pk)
+        if voided:
+            ctx.event_data["voided_deadlines"] = voided
         dl.deadline_cancel(ctx.petition.pk, ["D-NOTICE-15", "D-OBJECTION-5WD"])
         _open_notice_deadline(ctx, ctx.today, organ)
     ctx.event_data.update(

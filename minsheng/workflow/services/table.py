@@ -531,6 +531,8 @@ TRANSITIONS: dict[str, Transition] = {
                 S.SUGGESTION_REPLIED,
                 S.REDIRECTED_STATUTORY,
                 S.CLOSED_NO_REVIEW,
+                S.NOT_ACCEPTED,
+                S.REFERRED_ELSEWHERE,
                 S.REVIEW_REQUESTED,
                 S.REVIEW_CONCLUDED,
                 S.RECHECK_REQUESTED,

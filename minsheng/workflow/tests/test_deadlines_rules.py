@@ -481,6 +481,16 @@ def test_refresh_provisional_recomputes_and_rejudges_what_fell_due_on_a_guess(
     kept_order = _order(met_after_premature.petition, organ)
     real = row(petition(), status=BREACHED, breached_at=at(2025, 12, 2, 0, 5), **guess)
     real_order = _order(real.petition, organ)
+    met_on_due_day = row(petition(), status=MET, met_at=at(2025, 12, 1, 17), met_late=True, **guess)
+    on_due_day = row(petition(), status=BREACHED, breached_at=at(2025, 12, 1, 0, 5), **guess)
+    late_anyway = row(
+        petition(), status=BREACHED, breached_at=at(2025, 12, 2, 0, 5), met_at=at(2025, 12, 3),
+        met_late=True, **guess,
+    )  # fmt: skip
+    premature_but_late = row(
+        petition(), status=BREACHED, breached_at=at(2025, 11, 30, 0, 5), met_at=at(2025, 12, 3),
+        met_late=True, **guess,
+    )  # fmt: skip
     window = {"rule": "D-REVIEW-REQ-30", "start": D(2025, 10, 30), "length": 30}
     expired = row(
         petition(), status=Deadline.Status.EXPIRED, breached_at=at(2025, 11, 30, 0, 5), **window, **guess
@@ -491,7 +501,7 @@ def test_refresh_provisional_recomputes_and_rejudges_what_fell_due_on_a_guess(
     firm = row(petition(), "D-NOTICE-15", nominal_due=D(2025, 11, 2), statutory_due=D(2025, 11, 3))
     untouched = {d.pk: state(d) for d in (waived, cancelled, firm)}
 
-    assert dl.deadlines_refresh_provisional() == 9
+    assert dl.deadlines_refresh_provisional() == 13
     true = (D(2025, 11, 29), D(2025, 12, 1), 0, False)
     assert state(provisional)[:5] == (OPEN, D(2026, 2, 15), D(2026, 2, 24), 0, False)
     assert state(still_open)[:5] == (OPEN, *true)
@@ -504,10 +514,30 @@ def test_refresh_provisional_recomputes_and_rejudges_what_fell_due_on_a_guess(
     assert not SupervisionOrder.objects.filter(pk=kept_order.pk).exists()
     assert state(real)[:8] == (BREACHED, *true, None, False, at(2025, 12, 2, 0, 5))
     assert SupervisionOrder.objects.filter(pk=real_order.pk).exists()
+    assert state(met_on_due_day)[6] is False  # met on the due day itself: in time
+    assert state(on_due_day)[:8] == (OPEN, *true, None, False, None)  # a breach only after the due day
+    assert state(late_anyway)[:8] == (BREACHED, *true, at(2025, 12, 3), True, at(2025, 12, 2, 0, 5))
+    assert state(premature_but_late)[0] == BREACHED and state(premature_but_late)[6] is True
     assert state(expired)[:5] == (Deadline.Status.EXPIRED, *true)
     assert state(window_met)[:7] == (MET, *true, at(2025, 12, 2), False)
     assert {d.pk: state(d) for d in (waived, cancelled, firm)} == untouched
     assert dl.deadlines_refresh_provisional() == 0
+
+
+@pytest.mark.django_db
+def test_cancel_keeps_the_rules_it_is_told_to_keep(petition: Any) -> None:
+    """``keep``: finality cancels every open clock but the 办结报告 owed to the assigning organ."""
+    p1, p2 = petition(), petition()
+    handle = row(p1)
+    report = row(p1, "D-ASSIGNED")
+    notice = row(p1, "D-NOTICE-15")
+    other = row(p2, "D-ASSIGNED")
+    assert dl.deadline_cancel(p1.pk, keep=["D-ASSIGNED"]) == 2
+    assert [state(d)[0] for d in (handle, report, notice, other)] == [
+        Deadline.Status.CANCELLED, OPEN, Deadline.Status.CANCELLED, OPEN,
+    ]  # fmt: skip
+    assert dl.deadline_cancel(p2.pk, ["D-ASSIGNED", "D-NOTICE-15"], keep=["D-NOTICE-15"]) == 1
+    assert state(other)[0] == Deadline.Status.CANCELLED
 
 
 @pytest.mark.django_db

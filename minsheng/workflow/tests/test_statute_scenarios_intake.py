@@ -144,7 +144,9 @@ def test_simplified_handling_entered_late_counts_working_days_from_its_date(
     office.act("organ_head", pk, "conclude", "2025-05-16", **OPINION)
     assert office.state(pk) == "concluded"
     assert office.deadline(pk, "D-SIMPLE-HANDLE-10WD")["status"] == "met"
-    assert notices(pk) == ["handling_opinion"]
+    # Art. 23(2)(3): simplified acceptance is notified like any other (受理告知书, message sent)
+    assert notices(pk) == ["accept_notice", "handling_opinion"]
+    assert OutboxMessage.objects.filter(petition_id=pk, kind="accepted").exists()
 
 
 # ---- assignment (交办) with its own deadline
