@@ -119,3 +119,19 @@ def veto_reason(event: VetoEvent, rule: VetoRule) -> str:
         "basis": rule.legal_basis,
         "authority": rule.approving_authority,
     }
+
+
+def vetoes_of(organ: Organ, viewer: AbstractBaseUser) -> list[tuple[VetoEvent, list[int]]]:
+    """The veto events of ``organ``, each with the evidence petitions ``viewer`` may open: an
+    accusation cited as evidence (打击报复, R-151) does not exist for the vetoed organ's staff, who
+    may read their organ's vetoes (R-150)."""
+    from minsheng.petitions.selectors import petitions_visible_to
+
+    events = list(
+        VetoEvent.objects.filter(organ=organ)
+        .select_related("organ", "decided_by")
+        .prefetch_related("evidence_petitions")  # one query for all events' petitions
+    )
+    cited = {p.pk for e in events for p in e.evidence_petitions.all()}
+    visible = set(petitions_visible_to(viewer).filter(pk__in=cited).values_list("pk", flat=True))
+    return [(e, sorted(p.pk for p in e.evidence_petitions.all() if p.pk in visible)) for e in events]

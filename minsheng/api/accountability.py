@@ -23,7 +23,7 @@ from minsheng.accountability.proposals import (
     proposals_visible_to,
 )
 from minsheng.accountability.selectors import chain_for
-from minsheng.accountability.veto import veto_record, veto_rule
+from minsheng.accountability.veto import veto_record, veto_rule, vetoes_of
 from minsheng.api.v1 import ERRORS, AccountableChainOut, _chain_out
 from minsheng.assessment import selectors as S
 from minsheng.core.errors import NotFound
@@ -239,10 +239,7 @@ class VetoOut(Schema):
     )
 
 
-def _veto_out(e: VetoEvent, applied: bool, visible: set[int] | None = None) -> VetoOut:
-    """``visible``: the evidence petitions the caller may open (None: all of them, the caller
-    just named them). Any other is left out — an accusation cited as evidence does not exist
-    for the accused organ's staff, who may read their own organ's vetoes (R-150)."""
+def _veto_out(e: VetoEvent, applied: bool, petition_ids: list[int]) -> VetoOut:
     return VetoOut(
         id=e.pk,
         organ_id=e.organ_id,
@@ -252,7 +249,7 @@ def _veto_out(e: VetoEvent, applied: bool, visible: set[int] | None = None) -> V
         ground=e.ground,
         ground_label=str(e.get_ground_display()),
         evidence=e.evidence,
-        petition_ids=sorted(p.pk for p in e.evidence_petitions.all() if visible is None or p.pk in visible),
+        petition_ids=petition_ids,
         decided_by=e.decided_by.get_username() if e.decided_by else None,
         decided_at=e.decided_at,
         applied=applied,
@@ -278,19 +275,11 @@ def veto_record_endpoint(request: HttpRequest, body: VetoIn) -> Any:
         petitions=petitions,
         actor=user,
     )
-    return Status(201, _veto_out(event, veto_rule().enabled))
+    return Status(201, _veto_out(event, veto_rule().enabled, sorted(p.pk for p in petitions)))
 
 
 @router.get("/accountability/vetoes", response={200: list[VetoOut], **ERRORS}, operation_id="veto_list")
 def veto_list_endpoint(request: HttpRequest, organ_id: int) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    organ = _organ(user, organ_id)
     applied = veto_rule().enabled
-    events = list(
-        VetoEvent.objects.filter(organ=organ)
-        .select_related("organ", "decided_by")
-        .prefetch_related("evidence_petitions")  # one query for all events' petitions
-    )
-    cited = {p.pk for e in events for p in e.evidence_petitions.all()}
-    visible = set(petitions_visible_to(user).filter(pk__in=cited).values_list("pk", flat=True))
-    return [_veto_out(e, applied, visible) for e in events]
+    return [_veto_out(e, applied, ids) for e, ids in vetoes_of(_organ(user, organ_id), user)]

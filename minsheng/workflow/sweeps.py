@@ -38,7 +38,8 @@ from minsheng.core.crypto import encrypt
 from minsheng.petitions.models import State
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.labels import auto_suggestion_zh, rule_name_zh
-from minsheng.workflow.models import SupervisionOrder
+from minsheng.workflow.models import Opinion, SupervisionOrder
+from minsheng.workflow.services.appeals import ANSWER_RULES
 from minsheng.workflow.services.oversight import supervision_feedback_due
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ AUTO_SUPERVISION = {
 
 # Petitioner windows whose expiry closes the matter.
 #: The clock a running 复核 hearing suspends (Art. 36(2); appeals.h_recheck_hearing_end adds its days).
-HEARING_CLOCK = "D-RECHECK-30"
+HEARING_CLOCK = ANSWER_RULES[Opinion.Stage.RECHECK]
 CLOSING_WINDOWS = {"D-REVIEW-REQ-30": State.DELIVERED, "D-RECHECK-REQ-30": State.REVIEW_CONCLUDED}
 
 # Any 64-bit number unique to this lock ("minsheng sweep").

@@ -225,13 +225,10 @@ def test_an_accusation_cited_as_evidence_is_not_listed_to_the_vetoed_organ(
     the HR bureau. The bureau's staff may read their organ's vetoes, but for them the accusation
     does not exist: its id is not listed; the administrator who recorded it still sees it."""
 
+    from minsheng.api.tests.auth import api_token
+
     def tok(u: str) -> dict[str, str]:
-        t = client.post(
-            "/api/v1/auth/token",
-            {"username": u, "password": "test-password-123"},
-            content_type="application/json",
-        ).json()["token"]
-        return {"HTTP_AUTHORIZATION": f"Bearer {t}"}
+        return api_token(client, u)
 
     complaint = register(
         nature="accusation",

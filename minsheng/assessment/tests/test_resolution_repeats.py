@@ -13,15 +13,10 @@ import pytest
 import time_machine
 
 from minsheng.assessment.selectors import resolution_facts
+from minsheng.workflow.tests.scenario_api import OPINION
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
-OPINION = {
-    "outcome": "support",
-    "facts_and_reasons": "经现场核查，工地确有夜间施工行为。",
-    "opinion": "责令施工单位停止夜间施工。",
-    "legal_basis": "《中华人民共和国噪声污染防治法》第四十三条",
-}
 
 
 def at(day: str, hour: int = 10) -> dt.datetime:

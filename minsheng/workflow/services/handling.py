@@ -47,6 +47,21 @@ def _not_ordinary(ctx: Ctx) -> None:
     dl.deadline_cancel(ctx.petition.pk, [HANDLE_60])
 
 
+def _record_acceptance(ctx: Ctx) -> str:
+    """The acceptance decision and the number of its 受理告知书 (Art. 23(2)(3)), for an ordinary or
+    a simplified acceptance alike."""
+    number = _document_number(ctx, "accept_notice")
+    Decision.objects.create(
+        decided_at=ctx.now,
+        petition=ctx.petition,
+        kind=Decision.Kind.ACCEPT,
+        organ=ctx.petition.current_organ,
+        decided_by=ctx.actor,
+        notice_number=number,
+    )
+    return number
+
+
 def h_accept(ctx: Ctx) -> None:
     petition = ctx.petition
     notice_at = ctx.moment("notice_given_at", default=ctx.now)
@@ -59,15 +74,7 @@ def h_accept(ctx: Ctx) -> None:
         petition.organ_received_at = petition.received_at
     if ctx.role == R.CASEWORKER and ctx.actor is not None and petition.caseworker_id is None:
         petition.caseworker = ctx.actor  # type: ignore[assignment]
-    number = _document_number(ctx, "accept_notice")
-    Decision.objects.create(
-        decided_at=ctx.now,
-        petition=petition,
-        kind=Decision.Kind.ACCEPT,
-        organ=petition.current_organ,
-        decided_by=ctx.actor,
-        notice_number=number,
-    )
+    number = _record_acceptance(ctx)
     dl.deadline_meet(petition.pk, "D-NOTICE-15", at=notice_at)
     dl.deadline_cancel(petition.pk, ["D-OBJECTION-5WD", "D-BUREAU-15"])
     # Art. 34 (rules.yaml D-HANDLE-60 starts_at: accepted): the 60 days run from acceptance, whether
@@ -253,16 +260,7 @@ def h_simplify(ctx: Ctx) -> None:
     # Accepting is a decision with its written notice (Art. 23(2)(3)): the same 受理告知书 and the
     # same message to the petitioner as an ordinary acceptance — the notice clock is met because
     # the notice is given, not merely because the procedure changed.
-    number = _document_number(ctx, "accept_notice")
-    Decision.objects.create(
-        decided_at=ctx.now,
-        petition=petition,
-        kind=Decision.Kind.ACCEPT,
-        organ=petition.current_organ,
-        decided_by=ctx.actor,
-        notice_number=number,
-    )
-    ctx.event_data["notice_number"] = number
+    ctx.event_data["notice_number"] = _record_acceptance(ctx)
     dl.deadline_meet(petition.pk, acc.rule, at=ctx.now)
     dl.deadline_meet(petition.pk, "D-NOTICE-15", at=ctx.now)
     dl.deadline_cancel(petition.pk, ["D-OBJECTION-5WD"])

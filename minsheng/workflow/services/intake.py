@@ -24,6 +24,7 @@ from minsheng.workflow.models import (
     Objection,
 )
 from minsheng.workflow.rulesets import COMPLETION_REPORT_RULE
+from minsheng.workflow.services.appeals import REQUEST_WINDOWS, _expired_window
 from minsheng.workflow.services.context import (
     Ctx,
     S,
@@ -321,15 +322,6 @@ def _follow_up_task(ctx: Ctx, final: Petition) -> FollowUpTask:
     return task
 
 
-def _request_window_ran_out(related: Petition) -> bool:
-    """Whether a petitioner's 复查 or 复核 window of ``related`` ran out with no request (R-CNT-6)."""
-    return Deadline.objects.filter(
-        petition=related,
-        rule__in=["D-REVIEW-REQ-30", "D-RECHECK-REQ-30"],
-        status=Deadline.Status.EXPIRED,
-    ).exists()
-
-
 def h_not_accept(ctx: Ctx) -> None:
     reason = ctx.choice("reason", [r.value for r in Decision.Reason])
     explanation = ctx.text("explanation", required=reason == Decision.Reason.OTHER)
@@ -354,7 +346,9 @@ def h_not_accept(ctx: Ctx) -> None:
     ):
         related = ctx.petition_ref("related_petition_id")
         assert related is not None
-        if reason == Decision.Reason.LATE_REVIEW_REQUEST and not _request_window_ran_out(related):
+        if reason == Decision.Reason.LATE_REVIEW_REQUEST and not any(
+            _expired_window(related, rule) for _kind, rule in REQUEST_WINDOWS.values()
+        ):
             # Arts. 35, 36(1): late only against a window that ran out unused; a request on a matter
             # whose window is still open (or was used) goes to request_review/request_recheck.
             raise InvalidInput(

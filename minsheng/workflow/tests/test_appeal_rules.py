@@ -9,8 +9,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-import time_machine
-from django.test import Client
 
 from minsheng.notifications.models import OutboxMessage
 from minsheng.workflow.models import Deadline
@@ -18,13 +16,6 @@ from minsheng.workflow.sweeps import deadlines_sweep
 from minsheng.workflow.tests.scenario_api import OPINION, Office, at, delivered_on_0609, moment
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def office(world: Any, client: Client) -> Any:
-    start = at("2025-03-24", 8)
-    with time_machine.travel(start, tick=False) as traveller:
-        yield Office(client=client, traveller=traveller, now=start)
 
 
 def test_the_review_request_is_offered_while_the_window_is_open(office: Office, organs: Any) -> None:

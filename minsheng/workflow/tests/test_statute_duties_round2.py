@@ -9,21 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import time_machine
-from django.test import Client
 
 from minsheng.workflow.models import Deadline, SupervisionOrder
 from minsheng.workflow.sweeps import deadlines_sweep
 from minsheng.workflow.tests.scenario_api import OPINION, Office, at, delivered_on_0609
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def office(world: Any, client: Client) -> Any:
-    start = at("2025-03-24", 8)
-    with time_machine.travel(start, tick=False) as traveller:
-        yield Office(client=client, traveller=traveller, now=start)
 
 
 def test_a_posted_review_opinion_opens_the_recheck_window_on_the_day_it_is_received(

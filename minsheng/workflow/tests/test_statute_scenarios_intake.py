@@ -21,9 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
-from django.test import Client
 
 from minsheng.notifications.models import OutboxMessage
 from minsheng.orgs.models import Role, StaffMembership
@@ -34,11 +32,7 @@ from minsheng.workflow.tests.scenario_api import OPINION, PASSWORD, Office, at, 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def office(world: Any, client: Client) -> Any:
-    start = at("2025-03-01", 8)
-    with time_machine.travel(start, tick=False) as traveller:
-        yield Office(client=client, traveller=traveller, now=start)
+OFFICE_START = at("2025-03-01", 8)  # the office fixture (conftest.py) starts its clock here
 
 
 # ---- back-dated receipt and acceptance

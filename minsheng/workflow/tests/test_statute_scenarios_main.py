@@ -25,7 +25,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import time_machine
 from django.test import Client
 
 from minsheng.workflow.models import SupervisionOrder
@@ -43,13 +42,6 @@ from minsheng.workflow.tests.scenario_api import (
 pytestmark = pytest.mark.django_db
 
 RECEIVED = at("2025-03-24", 9, 30)
-
-
-@pytest.fixture
-def office(world: Any, client: Client) -> Any:
-    start = at("2025-03-24", 8)
-    with time_machine.travel(start, tick=False) as traveller:
-        yield Office(client=client, traveller=traveller, now=start)
 
 
 def test_intake_clocks_from_the_dates_of_receipt(office: Office, organs: Any) -> None:

@@ -17,7 +17,6 @@ import json
 from typing import Any
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -38,11 +37,7 @@ from minsheng.workflow.tests.scenario_api import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def office(world: Any, client: Client) -> Any:
-    start = at("2025-03-01", 8)
-    with time_machine.travel(start, tick=False) as traveller:
-        yield Office(client=client, traveller=traveller, now=start)
+OFFICE_START = at("2025-03-01", 8)  # the office fixture (conftest.py) starts its clock here
 
 
 def _page(user: Any, url: str) -> str:
