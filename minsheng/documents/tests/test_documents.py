@@ -163,3 +163,31 @@ def test_numbering_filing_template_edit_and_missing(delivered, register):
         render_document(register(), "handling_opinion", "pdf")
     masked, _n, _c = render_document(delivered, "handling_opinion", "docx", masked=True)
     assert "李四" not in docx_text(masked) and "李*" in docx_text(masked)
+
+
+def test_a_document_numbered_at_issue_takes_an_accusations_own_series(register, act, organs):
+    """The extension notice has no number of its own and draws one when filed: an accusation's
+    from its own series (检延字), so the organ's common series shows no gap the accused side could
+    date (R-150) — the same rule as the numbers the workflow gives (test_counts_without_accusations)."""
+
+    def extended(**overrides):
+        petition = register(**overrides)
+        act(petition, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+        act(petition, "receive", "caseworker")
+        act(petition, "accept", "caseworker")
+        act(petition, "start_handling", "caseworker", no_conflict_of_interest=True)
+        act(petition, "extend", "organ_head", days=20, reason="需要补充噪声监测鉴定")
+        return act(petition, "notify_extension", "caseworker")
+
+    first = extended()
+    accusation = extended(
+        nature="accusation",
+        accused_organ=organs["a-env"],
+        title="举报生态环境局某执法人员收受工地好处费",
+        request="请求查处生态环境局某执法人员收受好处费、放任夜间施工的问题",
+    )
+    second = extended(title="小区垃圾清运不及时", request="请求按时清运")
+    numbers = [document_issue(p, "extension_notice").number for p in (first, accusation, second)]
+    organ = organs["a-housing"]
+    stem = f"{organ.short_name or organ.code}〔{timezone.localdate().year}〕"
+    assert numbers == [f"{stem}延字第1号", f"{stem}检延字第1号", f"{stem}延字第2号"]
