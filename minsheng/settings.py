@@ -429,6 +429,9 @@ if MINSHENG_ORGAN_ACCEPTANCE_VARIANT not in ("statutory", "gd_30d"):
 MINSHENG_RATING_WINDOW_DAYS = env_int("MINSHENG_RATING_WINDOW_DAYS", 30, minimum=1)
 # D-ASSIGNED: the period a 交办 gets when the bureau does not set one (the bureau normally does).
 MINSHENG_ASSIGNED_DEFAULT_DAYS = env_int("MINSHENG_ASSIGNED_DEFAULT_DAYS", 60, minimum=1)
+# Art. 32(2) / 42(4): calendar days after a supporting opinion was signed beyond which an execution
+# still unrecorded is flagged for a check (执行未落实). The law sets no period; a local choice.
+MINSHENG_EXECUTION_CHECK_DAYS = env_int("MINSHENG_EXECUTION_CHECK_DAYS", 60, minimum=1, maximum=730)
 # Anonymous reports of misconduct through the portal (R-150(e)).
 MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS = env_bool("MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS", True)
 # leaders and supervisors above an accused unit count as its accused side (they answer for it).

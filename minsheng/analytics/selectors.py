@@ -33,7 +33,7 @@ from minsheng.analytics.nlp.trends import (
 from minsheng.analytics.wording import UNCLASSIFIED
 from minsheng.orgs.models import Category, Region
 from minsheng.orgs.selectors import organ_subtree_ids, region_subtree_ids
-from minsheng.petitions.models import Channel, Petition, State
+from minsheng.petitions.models import Channel, Nature, Petition, State
 from minsheng.petitions.selectors import petitions_visible_to
 from minsheng.workflow import rulesets
 
@@ -380,9 +380,15 @@ def spike_records(
     baseline_weeks: int = SPIKE_BASELINE_WEEKS,
 ) -> list[PetitionRecord]:
     """Every petition the spike test of those weeks reads (all organs and districts: the false
-    discovery rate is controlled across every series of a week, whoever looks at the result)."""
+    discovery rate is controlled across every series of a week, whoever looks at the result) —
+    except accusations: a spike and its count are computed once, stored and sent to every
+    subscriber, the accused side among them, and a count that moved with an accusation (or a
+    spike that exists only because of one) would tell him it exists (R-150)."""
     start, end = spike_window(first_week, last_week, baseline_weeks)
-    return petition_records(Petition.objects.filter(received_at__gte=start, received_at__lt=end), lookups)
+    rows = Petition.objects.filter(received_at__gte=start, received_at__lt=end).exclude(
+        nature=Nature.ACCUSATION
+    )
+    return petition_records(rows, lookups)
 
 
 def spikes_in_week(

@@ -59,6 +59,7 @@ from minsheng.workflow.inputs import schema_for
 from minsheng.workflow.labels import rule_name
 from minsheng.workflow.models import PetitionEvent
 from minsheng.workflow.selectors import (
+    follow_up_views,
     limitation_for,
     split_links_for,
     version_of_events,
@@ -685,12 +686,18 @@ class ActionOut(Schema):
 
 
 class FollowUpOut(Schema):
-    """Art. 37(3): 疏导教育、矛盾化解、帮扶救助 by the local organ after a matter is final."""
+    """A task owed after an answer: ``execution`` of a supporting opinion (Art. 32(2); ``overdue``
+    when still unrecorded past the local check period, Art. 42(4)), ``guidance`` after one that does
+    not support (Art. 32(2)), ``counselling`` after a matter is final (Art. 37(3)). ``superseded``:
+    a 复查/复核 opinion changed or revoked the opinion it belonged to."""
 
     id: int
+    kind: str
     organ: str
     created_at: dt.datetime
     done_at: dt.datetime | None
+    superseded: bool
+    overdue: bool
     note: str
 
 
@@ -895,8 +902,17 @@ def _detail(
         next_due=next_due,
         suggestions=suggestions_for(http.auth, p),  # type: ignore[attr-defined]
         follow_up_tasks=[
-            FollowUpOut(id=t.pk, organ=t.organ.name, created_at=t.created_at, done_at=t.done_at, note=t.note)
-            for t in p.follow_up_tasks.select_related("organ")
+            FollowUpOut(
+                id=t.id,
+                kind=t.kind,
+                organ=t.organ,
+                created_at=t.created_at,
+                done_at=t.done_at,
+                superseded=t.superseded,
+                overdue=t.overdue,
+                note=t.note,
+            )
+            for t in follow_up_views(p)
         ],
         split_links=[
             SplitLinkOut(**link)  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from minsheng.documents.defaults import DEFAULT_TEMPLATES
 from minsheng.documents.layout import Block
 from minsheng.documents.models import DocumentKind, DocumentTemplate, IssuedDocument
 from minsheng.petitions.models import Channel, Nature, Petition
+from minsheng.workflow.deadlines import compute_rule_due
 from minsheng.workflow.models import Appeal, Deadline, Decision, Extension, Opinion
 from minsheng.workflow.notices import handling_due_on_acceptance, provisional_rule_words
 from minsheng.workflow.rulesets import next_document_number, series_kind
@@ -171,10 +172,20 @@ def _extension_source(petition: Petition) -> Source | None:
     deadline = (
         Deadline.objects.filter(petition=petition, rule="D-HANDLE-60").order_by("created_at", "pk").last()
     )
-    # The statutory date (after any holiday roll-over): the one the portal shows.
-    new_due = deadline.statutory_due if deadline is not None and extension.is_effective else None
-    if new_due is None and deadline is not None:
-        new_due = deadline.nominal_due + dt.timedelta(days=extension.days)
+    # The statutory date (after any holiday roll-over): the one the portal shows. A notice printed
+    # to be handed over before the extension takes effect states the date it will have then —
+    # computed as notify_extension will (start + length + all extension days, rolled over once).
+    new_due = None
+    if deadline is not None:
+        if extension.is_effective:
+            new_due = deadline.statutory_due
+        else:
+            new_due = compute_rule_due(
+                deadline.rule,
+                deadline.start,
+                length=deadline.length,
+                extra_days=deadline.extra_days + extension.days,
+            ).due.statutory_due
     return Source(
         key=f"extension:{extension.pk}",
         number="",

@@ -412,9 +412,15 @@ def draft_analyse(draft: DraftPetition, *, viewer: Any) -> dict[str, Any]:
     with steps.step("similar"):
         from minsheng.intelligence.similarity import petition_match_text, similar_find
         from minsheng.petitions.relations import SIMILAR_CANDIDATES, SIMILAR_SHOWN, Subject, similar_view
+        from minsheng.petitions.selectors import similar_scope
 
-        # More candidates than shown: the hidden accusations are dropped before the cut.
-        hits = similar_find(petition_match_text(draft), top=SIMILAR_CANDIDATES, min_score=SIMILAR_MIN_SCORE)
+        # The accusations the viewer may not open take no candidate's place.
+        hits = similar_find(
+            petition_match_text(draft),
+            top=SIMILAR_CANDIDATES,
+            min_score=SIMILAR_MIN_SCORE,
+            within=similar_scope(viewer),
+        )
         subject = Subject(
             keys=_draft_identity(draft), organ_id=draft.receiving_organ_id, identity_visible=True
         )
@@ -494,10 +500,26 @@ def petition_enrich(petition: Petition, *, save: bool = True, index: bool = True
 
         if index:
             similarity_index_petition(petition)
+        # Stored for every future viewer: the best candidates among the other natures and, apart,
+        # among the accusations — so that a viewer's list, the accusations he may not open dropped,
+        # is the same list whatever accusations exist.
+        from minsheng.petitions.models import Nature
+        from minsheng.petitions.models import Petition as PetitionModel
         from minsheng.petitions.relations import SIMILAR_CANDIDATES
 
-        # More than are shown, so that each viewer's list, hidden accusations dropped, is full.
-        hits = similar_to_petition(petition, top=SIMILAR_CANDIDATES, min_score=SIMILAR_MIN_SCORE)
+        others = PetitionModel.objects.exclude(nature=Nature.ACCUSATION)
+        accusations = PetitionModel.objects.filter(nature=Nature.ACCUSATION)
+        hits = sorted(
+            [
+                *similar_to_petition(
+                    petition, top=SIMILAR_CANDIDATES, min_score=SIMILAR_MIN_SCORE, within=others
+                ),
+                *similar_to_petition(
+                    petition, top=SIMILAR_CANDIDATES, min_score=SIMILAR_MIN_SCORE, within=accusations
+                ),
+            ],
+            key=lambda h: (-h.score, h.id),
+        )
         # Stored identity-free: relations are computed for each viewer when shown
         # (petitions.selectors.similar_suggestions_for), never kept where any reader could see them.
         result["similar"] = [

@@ -47,6 +47,8 @@ from minsheng.intelligence.nlp.minhash import (
 )
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from minsheng.petitions.models import Petition
 
 __all__ = [
@@ -413,12 +415,17 @@ def similar_find(
     min_score: float = 0.3,
     exclude_id: int | None = None,
     max_candidates: int = MAX_CANDIDATES,
+    within: QuerySet[Any] | None = None,
 ) -> list[SimilarHit]:
     """Indexed petitions whose exact 3-gram Jaccard similarity to ``text`` is >= ``min_score``.
 
     Best first (ties by id), at most ``top``. Candidates come from the LSH band keys, so a
     petition with similarity >= 0.7 is found with probability >= 0.996 per pair; below
     about 0.6 results are best effort (see docs/intelligence-similarity.md).
+
+    ``within`` (a queryset of petitions) restricts the candidates *before* they are ranked and
+    cut: a petition outside it takes no place in the list (R-150: a hidden accusation must not
+    push out a petition the viewer may see — a list one short would tell him it exists).
     """
     if top < 1:
         return []
@@ -438,6 +445,10 @@ def similar_find(
     if exclude_id is not None:
         where.append("e.petition_id <> %s")
         params.append(int(exclude_id))
+    if within is not None:
+        subquery, sub_params = within.values("pk").query.sql_with_params()
+        where.append(f"e.petition_id IN ({subquery})")
+        params += list(sub_params)
     params.append(int(max_candidates))
     sql = (
         f"SELECT e.petition_id, e.compact FROM ("
@@ -458,8 +469,14 @@ def similar_find(
     return hits[:top]
 
 
-def similar_to_petition(petition: Petition, *, top: int = 10, min_score: float = 0.3) -> list[SimilarHit]:
-    """Petitions similar to ``petition`` (itself excluded)."""
+def similar_to_petition(
+    petition: Petition, *, top: int = 10, min_score: float = 0.3, within: QuerySet[Any] | None = None
+) -> list[SimilarHit]:
+    """Petitions similar to ``petition`` (itself excluded), among ``within`` if given."""
     return similar_find(
-        petition_match_text(petition), top=top, min_score=min_score, exclude_id=int(petition.pk)
+        petition_match_text(petition),
+        top=top,
+        min_score=min_score,
+        exclude_id=int(petition.pk),
+        within=within,
     )

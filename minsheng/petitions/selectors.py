@@ -399,9 +399,19 @@ def similar_search(user: AnyUser | None, text: str, top: int = 10) -> list[tuple
 
     if is_analyst_only(user):
         raise Forbidden(_("研判人员只能查看去标识化的统计分析。"))
-    hits = similar_find(text, top=top * 3)
-    visible = {p.pk: p for p in petitions_visible_to(user).filter(pk__in=[h.id for h in hits])}
+    visible_qs = petitions_visible_to(user)
+    # Candidates only among what he may open, before the cut (R-150: see similar_find's ``within``).
+    hits = similar_find(text, top=top, within=visible_qs)
+    visible = {p.pk: p for p in visible_qs.filter(pk__in=[h.id for h in hits])}
     return [(visible[h.id], float(h.score)) for h in hits if h.id in visible][:top]
+
+
+def similar_scope(user: AnyUser | None) -> QuerySet[Petition]:
+    """The petitions a similarity list for ``user`` may draw on: every one but the accusations he
+    may not open. Those must not even take a candidate's place (similar_find's ``within``): a
+    list cut short by one would tell him it exists (R-150)."""
+    openable = petitions_visible_to(user).filter(nature=Nature.ACCUSATION).values("pk")
+    return Petition.objects.filter(~Q(nature=Nature.ACCUSATION) | Q(pk__in=openable))
 
 
 def timeline_data_for(user: AnyUser | None, data: dict[str, Any]) -> dict[str, Any]:

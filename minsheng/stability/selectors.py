@@ -37,23 +37,22 @@ def decision_get(user: AbstractBaseUser, decision_id: int) -> MajorDecision | No
 def matching_petitions(decision: MajorDecision) -> QuerySet[Petition]:
     """Petitions from the decision's region (and below; without a recognised place, those received
     by an organ there) on its topic: its category subtree or any of its keywords in the title,
-    request or facts (region alone when neither is set)."""
+    request or facts (region alone when neither is set).
+
+    Never an accusation (R-150): whoever registers a decision chooses its place, its category and
+    its keywords, and reads the petitions he may see there elsewhere (analytics drill-down); any
+    figure here that moved with an accusation — the total, a month, the repeat petitioners —
+    would tell him one exists, and the accused unit may be the deciding organ."""
     regions = region_subtree_ids([decision.region_id])
     # A petition whose place was not recognised counts where the organ that received it sits.
     near = Q(region_id__in=regions) | Q(region__isnull=True, receiving_organ__region_id__in=regions)
-    qs = Petition.objects.filter(near).exclude(state=State.RECEIVED)
+    qs = Petition.objects.filter(near).exclude(state=State.RECEIVED).exclude(nature=Nature.ACCUSATION)
     topic = Q()
     if decision.category_id:
         assert decision.category is not None
         topic |= Q(category__path__startswith=decision.category.path)
-    words = Q()
     for word in decision.keywords or []:
-        words |= Q(title__contains=word) | Q(request__contains=word) | Q(facts__contains=word)
-    if words:
-        # R-150: an accusation's words are never matched — whoever registers a decision chooses
-        # the keywords, and a count that moves with a word would read the accusation's text to
-        # him (the accused unit may be the deciding organ). Accusations count by category only.
-        topic |= words & ~Q(nature=Nature.ACCUSATION)
+        topic |= Q(title__contains=word) | Q(request__contains=word) | Q(facts__contains=word)
     return qs.filter(topic) if topic else qs
 
 

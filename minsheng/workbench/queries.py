@@ -313,8 +313,8 @@ def similar_petitions(
     try:
         from minsheng.intelligence.similarity import similar_to_petition
 
-        # Candidates well beyond the limit: what the viewer may not open is dropped before the cut.
-        hits = similar_to_petition(petition, top=max(limit * 5, 25), min_score=0.3)
+        # Candidates only among what the viewer may open, before the cut.
+        hits = similar_to_petition(petition, top=limit, min_score=0.3, within=petitions_visible_to(user))
     except Exception:
         logger.debug("similarity lookup unavailable", exc_info=True)
         return []

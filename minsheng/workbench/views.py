@@ -53,6 +53,7 @@ from minsheng.workflow.labels import action_label, actor_words, data_key_label, 
 from minsheng.workflow.models import Assignment, OpinionDraft, SupervisionOrder
 from minsheng.workflow.selectors import (
     GUIDANCE_ACTIONS,
+    follow_up_views,
     hidden_event_ids,
     limitation_for,
     notes_for,
@@ -670,10 +671,8 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "appeals": list(petition.appeals.select_related("organ")),
         "extensions": extensions,
         "pending_extensions": [x for x in extensions if not x.is_effective],
-        # only a refused repeat of a final matter has follow-up tasks (Art. 37(3))
-        "follow_up_tasks": list(petition.follow_up_tasks.select_related("organ"))
-        if petition.state in (State.NOT_ACCEPTED, State.ARCHIVED)
-        else [],
+        # execution or guidance after an opinion (Art. 32(2)); counselling after finality (Art. 37(3))
+        "follow_up_tasks": follow_up_views(petition),
         "ratings": list(petition.ratings.select_related("organ")),
         "suggested": queries.suggested_organs(petition)
         if petition.state in (State.REGISTERED, State.BUREAU_TRIAGE, State.RETURNED)

@@ -665,13 +665,16 @@ class NoteInput(ActionInput):
 
 
 class RecordFollowUpInput(ActionInput):
-    """Art. 37(3): what was done to counsel, resolve the dispute and help after the matter was final."""
+    """What the organ did on a task it owes after its answer: supervising the execution of a
+    supporting opinion (Art. 32(2)), or counselling, resolving the dispute and helping after the
+    matter was final (Art. 37(3)). ``task_id`` names the task; without it, the organ's oldest open one."""
 
     work: Annotated[
         Annotated[str, MaxLen(5000), BeforeValidator(_text)],
-        _w(_lazy("工作情况（疏导教育、矛盾化解、帮扶救助）"), AREA),
+        _w(_lazy("工作情况（督促执行的落实情况，或疏导教育、矛盾化解、帮扶救助）"), AREA),
     ]
     done: Annotated[Flag, _w(_lazy("后续工作已完成"), BOOL)] = False
+    task_id: Annotated[Id | None, _w(_lazy("后续工作编号"), HIDDEN)] = None
 
 
 class AssignCaseworkerInput(ActionInput):

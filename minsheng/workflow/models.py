@@ -575,12 +575,31 @@ class CalendarYear(models.Model):
 
 
 class FollowUpTask(models.Model):
-    """Art. 37(3): after a matter is final (复核终结) the local party committee and government still
-    counsel, resolve the dispute and help the petitioner (疏导教育、矛盾化解、帮扶救助). Created
-    when a repeat of a final matter is refused (Art. 36(3)); done with a note."""
+    """Work an organ owes on a matter after its answer, recorded with dated notes, done once:
+
+    - ``counselling`` — Art. 37(3): after a matter is final (复核终结) the local party committee
+      and government still counsel, resolve the dispute and help the petitioner (疏导教育、矛盾化解、
+      帮扶救助). Created when a repeat of a final matter is refused (Art. 36(3)).
+    - ``execution`` — Art. 32(2) (R-075): the organ whose opinion supports a request (予以支持,
+      部分支持, or a 复查/复核 opinion that changes the answer) supervises its execution by the
+      organs or units concerned; refusing to execute is a violation (Art. 42(4)).
+    - ``guidance`` — Art. 32(2): the organ whose opinion does not support it (不予支持) does
+      guidance and education work (疏导教育) with the petitioner.
+
+    The last two are created when the opinion is signed (workflow.rulesets.OPINION_FOLLOW_UP) and
+    superseded when a 复查/复核 opinion changes or revokes it."""
+
+    class Kind(models.TextChoices):
+        COUNSELLING = "counselling", _("疏导教育、矛盾化解、帮扶救助")
+        EXECUTION = "execution", _("督促执行处理意见")
+        GUIDANCE = "guidance", _("疏导教育")
 
     petition = models.ForeignKey(
         "petitions.Petition", on_delete=models.CASCADE, related_name="follow_up_tasks"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.COUNSELLING)
+    opinion = models.ForeignKey(
+        "workflow.Opinion", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     final_petition = models.ForeignKey(
         "petitions.Petition", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -592,11 +611,25 @@ class FollowUpTask(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.TextField(_("工作情况"), blank=True)
+    # A 复查/复核 opinion that changed or revoked the opinion to execute ends the task without its
+    # work being done: done_at is set, and this says why (the case page shows 已变更, not 已完成).
+    superseded = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
-        verbose_name = _("疏导教育、矛盾化解、帮扶救助")
-        verbose_name_plural = _("终结后续工作")
+        verbose_name = _("后续工作")
+        verbose_name_plural = _("后续工作")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="counselling", opinion__isnull=True)
+                | Q(kind__in=["execution", "guidance"], opinion__isnull=False),
+                name="follow_up_opinion_task_has_opinion",
+            ),
+            models.CheckConstraint(
+                condition=Q(superseded=False) | Q(done_at__isnull=False),
+                name="follow_up_superseded_is_closed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.petition_id} → {self.organ_id}"

@@ -114,6 +114,26 @@ SUPERVISION_FEEDBACK_RULE = "D-SUPERVISION-FEEDBACK"
 COMPLETION_REPORT_RULE = "D-ASSIGNED"
 RATING_WINDOW_RULE = "D-SATISFACTION-WINDOW"
 
+#: Art. 32(2) (R-075; rules.yaml opinion_outcomes): an opinion that supports a request — in full
+#: or in part, or a 复查/复核 opinion that changes the answer — obliges its organ to supervise
+#: execution (督促执行); one that does not support it, to do guidance and education (疏导教育).
+OPINION_FOLLOW_UP: dict[str, str] = {
+    "support": "execution",
+    "partial_support": "execution",
+    "changed": "execution",
+    "not_support": "guidance",
+}
+#: A 复查/复核 opinion with one of these outcomes replaces the earlier opinion: what was owed
+#: under it is no longer owed (its tasks are superseded). 维持 leaves it standing.
+SUPERSEDING_OUTCOMES: frozenset[str] = frozenset({"changed", "revoked"})
+
+
+def execution_overdue(created: dt.date, today: dt.date, check_days: int) -> bool:
+    """Whether an execution still unrecorded is due for a check (Art. 42(4): refusing to execute a
+    supporting opinion is a violation). The law sets no period: ``check_days`` is the local one
+    (MINSHENG_EXECUTION_CHECK_DAYS), counted in calendar days after the opinion was signed."""
+    return (today - created).days > check_days
+
 
 def configured_length(rule_id: str) -> int | None:
     """The configured length in days of a rule the law leaves open, or None for other rules."""

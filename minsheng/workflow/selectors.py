@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from minsheng.core.errors import Forbidden, NotFound
 from minsheng.petitions.models import PETITIONER_WINDOWS, Petition
 from minsheng.petitions.selectors import AnyUser, is_analyst_only, petitions_visible_to
-from minsheng.workflow.models import Deadline, PetitionEvent, SupervisionOrder
+from minsheng.workflow.models import Deadline, FollowUpTask, PetitionEvent, SupervisionOrder
+from minsheng.workflow.rulesets import execution_overdue
 
 OrderStatus = Literal["open", "answered", "overdue"]
 ORDER_STATUSES: tuple[str, ...] = ("open", "answered", "overdue")
@@ -403,3 +404,59 @@ def organ_supervision_ladder(
         .values_list("kind", "issued_at")
     )
     return _ladder_steps(warned, breached, issued)
+
+
+@dataclass(frozen=True)
+class FollowUpView:
+    """A task owed after an answer, as a reader sees it (case page, API)."""
+
+    id: int
+    kind: str
+    kind_label: str
+    article: str
+    organ: str
+    created_at: dt.datetime
+    done_at: dt.datetime | None
+    superseded: bool
+    note: str
+    #: Art. 42(4): an execution still unrecorded past MINSHENG_EXECUTION_CHECK_DAYS (执行未落实)
+    overdue: bool
+
+
+FOLLOW_UP_ARTICLES = {
+    FollowUpTask.Kind.COUNSELLING: "条例第三十七条第三款",
+    FollowUpTask.Kind.EXECUTION: "条例第三十二条第二款、第四十二条第四项",
+    FollowUpTask.Kind.GUIDANCE: "条例第三十二条第二款",
+}
+
+
+def follow_up_views(petition: Petition, today: dt.date | None = None) -> list[FollowUpView]:
+    """The petition's follow-up tasks, oldest first, each with whether its execution is overdue
+    for a check (the local period: settings.MINSHENG_EXECUTION_CHECK_DAYS)."""
+    from django.conf import settings
+
+    today = today or timezone.localdate()
+    views = []
+    for task in FollowUpTask.objects.filter(petition=petition).select_related("organ"):
+        overdue = (
+            task.kind == FollowUpTask.Kind.EXECUTION
+            and task.done_at is None
+            and execution_overdue(
+                timezone.localdate(task.created_at), today, settings.MINSHENG_EXECUTION_CHECK_DAYS
+            )
+        )
+        views.append(
+            FollowUpView(
+                id=task.pk,
+                kind=task.kind,
+                kind_label=str(FollowUpTask.Kind(task.kind).label),
+                article=FOLLOW_UP_ARTICLES[FollowUpTask.Kind(task.kind)],
+                organ=task.organ.name,
+                created_at=task.created_at,
+                done_at=task.done_at,
+                superseded=task.superseded,
+                note=task.note,
+                overdue=overdue,
+            )
+        )
+    return views

@@ -173,3 +173,50 @@ def test_an_accusation_is_numbered_in_its_own_series(
         accusation.pk: f"{stem}检受字第1号",
         second.pk: f"{stem}受字第2号",
     }
+
+
+def test_the_similar_search_is_as_long_with_a_hidden_accusation_however_short_the_list(
+    register: Any, act: Any, organs: Any, client: Client
+) -> None:
+    """GET /api/v1/similar?top=1: the accused side's own petition is the one answer before and
+    after an accusation with a closer text is registered — the accusation takes no candidate's
+    place (it was dropped after the cut before: the answer became empty)."""
+    from minsheng.api.tests.auth import api_token
+
+    facts = ACCUSATION["facts"] * 3
+    outsider = get_user_model().objects.create_user("a5_registrar", password="test-password-123")
+    StaffMembership.objects.create(user=outsider, organ=organs["a5-gov"], role=Role.REGISTRAR)
+    for i in range(2):  # closer to the text than his own, and out of his sight
+        register(
+            actor=outsider,
+            receiving_organ=organs["a5-gov"],
+            title="保障房分配问题",
+            request="请求处理",
+            facts=facts[: 100 - 5 * i],
+            petitioner=PetitionerInput(name=f"居民{i}", phone=f"1370000000{i}"),
+        )
+    own = register(
+        title="保障房分配问题",
+        request="请求处理",
+        facts=facts[:80] + "其他情况",
+        petitioner=PetitionerInput(name="王五", phone="13700000009"),
+    )
+    act(own, "forward", "dispatcher", organ_id=organs["a-housing"].pk)
+    text = "保障房分配问题\n请求处理\n" + facts
+
+    def similar(username: str) -> list[str]:
+        response = client.get("/api/v1/similar", {"text": text, "top": 1}, **api_token(client, username))
+        assert response.status_code == 200, response.content
+        return [x["tracking_code"] for x in response.json()]
+
+    assert similar("caseworker") == [own.tracking_code]
+    accusation = register(
+        accused_organ=organs["a-housing"],
+        title="保障房分配问题",
+        request="请求处理",
+        facts=facts,
+        petitioner=PetitionerInput(name="检举人", phone="13700000008"),
+        nature="accusation",
+    )
+    assert similar("caseworker") == [own.tracking_code]
+    assert similar("dispatcher") == [accusation.tracking_code]  # the bureau may open it: the best

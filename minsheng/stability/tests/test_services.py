@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from minsheng.core.errors import Forbidden, InvalidInput, NotFound
 from minsheng.orgs.models import Category, Region
+from minsheng.petitions.services import PetitionerInput
 from minsheng.stability import services as ss
 from minsheng.stability.models import ConsistencyFlag, DecisionPetition, MajorDecision, StabilityLog
 from minsheng.stability.reports import report_docx
@@ -226,15 +227,17 @@ def test_consistency_flags_opposite_outcomes_of_alike_petitions(world: Any, regi
     assert StabilityLog.objects.filter(flag=flag, action="flag_correction").count() == 1
 
 
-def test_accusations_count_by_category_never_by_their_words_and_are_never_listed(
+def test_an_accusation_counts_in_no_figure_of_the_evidence_and_is_never_listed(
     world: Any, register: Any
 ) -> None:
-    """R-150: whoever registers a decision chooses its keywords; were an accusation matched by its
-    words, a count moving with 「好处费」 would read its text to him. So an accusation counts only
-    by the decision's category, and is never listed."""
+    """R-150: whoever registers a decision chooses its place, category and keywords and can read
+    the petitions he may see there elsewhere; a figure moving with an accusation — by its words
+    (「好处费」), by its category, or by who made it (a repeat petitioner) — would tell him it
+    exists. So an accusation counts in nothing here and is never listed."""
     from minsheng.petitions.models import Petition
 
-    _petition(register, world, "2026-01-15", "房屋征收补偿标准过低")
+    neighbour = PetitionerInput(name="居民甲", phone="13900139011", address="A市")
+    _petition(register, world, "2026-01-15", "房屋征收补偿标准过低", petitioner=neighbour)
     accusation = _petition(
         register,
         world,
@@ -243,6 +246,7 @@ def test_accusations_count_by_category_never_by_their_words_and_are_never_listed
         nature="accusation",
         accused_organ=world.organs["a-housing"],
         accused_person="王某",
+        petitioner=neighbour,  # the accuser is one of the people the evidence lists
     )
     decision = _decision(world)
     assert evidence(decision, at("2026-03-01"))["total"] == 1
@@ -257,7 +261,7 @@ def test_accusations_count_by_category_never_by_their_words_and_are_never_listed
     decision.category = category
     decision.save()
     ev = evidence(decision, at("2026-03-01"))
-    assert ev["total"] == 2
+    assert (ev["total"], ev["repeat_petitioners"], ev["monthly"][-2]) == (1, 0, ("2026-02", 0))
     assert [p.title for p in ev["petitions"]] == ["房屋征收补偿标准过低"]
 
 

@@ -303,7 +303,9 @@ def test_case_page_queries_are_bounded(login, register, act, organs, django_asse
     # + 1: the organs the case file names, read by key instead of five joins (access_petition).
     # + 1: whether the letter was split (the events and notes hidden from whoever may not see the
     # split, R-150: workflow.selectors.hidden_event_ids), asked once for the timeline and notes.
-    with django_assert_max_num_queries(64):
+    # + 2: the follow-up tasks (execution of a supporting opinion, Art. 32(2), exists in any state
+    # after an answer), listed once and asked once for whether record_follow_up is offered.
+    with django_assert_max_num_queries(66):
         assert login("dispatcher").get(reverse("workbench:petition", args=[petition.pk])).status_code == 200
 
 

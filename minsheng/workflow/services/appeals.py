@@ -33,7 +33,7 @@ from minsheng.workflow.services.context import (
     _open,
     _review_organ,
 )
-from minsheng.workflow.services.handling import _deliver, is_signer
+from minsheng.workflow.services.handling import _deliver, execution_follow_up, is_signer
 
 REQUEST_WINDOWS: dict[str, tuple[str, str]] = {
     "request_review": (Appeal.Kind.REVIEW, "D-REVIEW-REQ-30"),
@@ -216,6 +216,7 @@ def issue_appeal_opinion(
         **fields,
     )
     dl.deadline_meet(ctx.petition.pk, ANSWER_RULES[stage], at=ctx.now)
+    execution_follow_up(ctx, opinion)
     # R-CNT-6: the petitioner's 30 days run from the day he received it (a posted opinion arrives
     # days after its issue), which may be after the act's (issue) day, up to the day of entry.
     delivered_on = _deliver(ctx, opinion, until=max(ctx.today, timezone.localdate()))

@@ -33,7 +33,7 @@ AT_FORWARDER = "forwarder"  # the bureau/organ that forwarded it, or any organ a
 AT_UPPER = "upper"  # the organ that reviews the current holder's opinion (复查/复核机关)
 AT_CHAIN = "chain"  # the current organ or any organ above it (supervision chain)
 AT_DISPUTE_RESOLVER = "dispute_resolver"  # the organ that decides a jurisdiction dispute (Art. 24(1))
-AT_FOLLOW_UP = "follow_up"  # an organ charged with Art. 37(3) follow-up work that is not done yet
+AT_FOLLOW_UP = "follow_up"  # an organ with an open task after its answer (Art. 32(2) execution, Art. 37(3))
 # the organ that handled the matter: the current holder until a 复查 request moves the matter up,
 # then the original handling organ (its duties to other organs outlive the move)
 AT_HANDLING = "handling"

@@ -21,11 +21,18 @@ from minsheng.workflow.models import (
     Decision,
     Delivery,
     Extension,
+    FollowUpTask,
     Hearing,
     Opinion,
     OpinionDraft,
 )
-from minsheng.workflow.rulesets import COMPLETION_REPORT_RULE, external_limitation_due, limitations
+from minsheng.workflow.rulesets import (
+    COMPLETION_REPORT_RULE,
+    OPINION_FOLLOW_UP,
+    SUPERSEDING_OUTCOMES,
+    external_limitation_due,
+    limitations,
+)
 from minsheng.workflow.services.context import (
     Ctx,
     R,
@@ -566,9 +573,32 @@ def _issue_opinion(ctx: Ctx, stage: str, fields: dict[str, Any], drafted_by: Any
             "signed_by": ctx.actor.get_username() if ctx.actor is not None else "",
         }
     )
-    if opinion.outcome in (Opinion.Outcome.SUPPORT, Opinion.Outcome.PARTIAL_SUPPORT):
-        ctx.event_data["follow_up"] = "execution"  # Art. 32(2): supervise execution
+    execution_follow_up(ctx, opinion)
     return opinion
+
+
+def execution_follow_up(ctx: Ctx, opinion: Opinion) -> None:
+    """Art. 32(2) (R-075): the organ of an opinion that supports the request supervises its
+    execution; of one that does not, does guidance and education — a task it records work on and
+    closes (record_follow_up). A 复查/复核 opinion that changes or revokes the answer supersedes
+    the tasks of the opinions before it."""
+    if opinion.outcome in SUPERSEDING_OUTCOMES:
+        earlier = FollowUpTask.objects.filter(
+            petition=ctx.petition, opinion__isnull=False, done_at__isnull=True
+        )
+        superseded = sorted(earlier.values_list("pk", flat=True))
+        if superseded:
+            earlier.update(done_at=ctx.now, superseded=True)
+            ctx.event_data["superseded_follow_up_task_ids"] = superseded
+    kind = OPINION_FOLLOW_UP.get(opinion.outcome)
+    if kind is None:
+        return
+    task = FollowUpTask.objects.create(
+        petition=ctx.petition, kind=kind, opinion=opinion, organ=opinion.organ, created_at=ctx.now
+    )
+    ctx.event_data.update({"follow_up": kind, "follow_up_task_id": task.pk})
+    organ_id = task.organ_id
+    ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, organ_id, kind))
 
 
 def h_conclude(ctx: Ctx) -> State | None:

@@ -417,16 +417,21 @@ def h_not_accept(ctx: Ctx) -> None:
 
 
 def h_record_follow_up(ctx: Ctx) -> None:
-    """Art. 37(3): the organ charged with counselling, dispute resolution and help after a matter is
-    final records what it did; ``done`` closes its task. The state does not change."""
-    task = (
-        FollowUpTask.objects.select_for_update()
-        .filter(petition=ctx.petition, organ=ctx.organ, done_at__isnull=True)
-        .order_by("pk")
-        .first()
-    )
+    """The organ charged with a task after its answer records what it did — supervising the
+    execution of its supporting opinion (Art. 32(2)), or counselling, dispute resolution and help
+    after the matter is final (Art. 37(3)); ``done`` closes the task. The state does not change."""
+    tasks = FollowUpTask.objects.select_for_update().filter(petition=ctx.petition, organ=ctx.organ)
+    given = ctx.data.get("task_id")
+    if given is not None:
+        task = tasks.filter(pk=given).first()
+        if task is None:
+            raise InvalidInput(_("本机关在此事项上没有这项后续工作。"), field="task_id")
+        if task.done_at is not None:
+            raise TransitionNotAllowed(_("这项后续工作已完成。"))
+    else:
+        task = tasks.filter(done_at__isnull=True).order_by("pk").first()
     if task is None:  # resolve_actor admitted the organ for an open task; another act closed it
-        raise TransitionNotAllowed(_("本机关的终结后续工作已完成。"))
+        raise TransitionNotAllowed(_("本机关的后续工作已完成。"))
     work = ctx.text("work", max_length=5000)
     stamp = timezone.localdate(ctx.now).isoformat()
     task.note = f"{task.note}\n{stamp} {work}".strip() if task.note else f"{stamp} {work}"
@@ -435,7 +440,7 @@ def h_record_follow_up(ctx: Ctx) -> None:
         task.done_at = ctx.now
         task.done_by = ctx.actor  # type: ignore[assignment]
     task.save(update_fields=["note", "done_at", "done_by"])
-    ctx.event_data.update({"follow_up_task_id": task.pk, "work": work, "done": done})
+    ctx.event_data.update({"follow_up_task_id": task.pk, "kind": task.kind, "work": work, "done": done})
 
 
 def h_refer_elsewhere(ctx: Ctx) -> None:

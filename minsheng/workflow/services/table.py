@@ -688,14 +688,16 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="record_follow_up",
-            sources=TERMINAL | {S.ARCHIVED},
+            # An execution task opens when a supporting opinion is signed and runs through the
+            # 复查/复核 that may follow: any state after an answer; only an organ with an open task.
+            sources=frozenset(S) - {S.RECEIVED, S.REGISTERED},
             target=None,
             roles={R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD, R.LEADER},
             at=AT_FOLLOW_UP,
             handler=h_record_follow_up,
-            label=gettext_lazy("记录终结后续工作"),
+            label=gettext_lazy("记录后续工作（督促执行、疏导帮扶）"),
             public=False,
-            article="Art.37(3)",
+            article="Art.32(2); Art.37(3)",
         ),
         _t(
             action="declare_conflict",

@@ -251,7 +251,7 @@ def test_repeat_after_recheck_gets_its_own_notice_and_a_follow_up_task(
     web = Client()
     web.force_login(users["dispatcher"])
     page = web.get(reverse("workbench:petition", args=[again.pk])).content.decode()
-    assert "终结后续工作" in page and organs["a3-gov"].name in page
+    assert "疏导教育、矛盾化解、帮扶救助" in page and organs["a3-gov"].name in page
 
 
 def test_an_ordinary_refusal_keeps_the_not_accept_notice(register: Any, organs: Any, users: Any) -> None:

@@ -83,7 +83,9 @@ def test_a_repeat_after_recheck_gets_a_no_reaccept_notice_and_a_follow_up_task(
     assert moment(task["created_at"]) == at("2025-10-21")
     assert refused["data"]["follow_up_organ"] == "A3区人民政府"
     assert FollowUpTask.objects.get(petition_id=repeat).final_petition_id == final
-    assert "终结后续工作" in _page(users["dispatcher"], f"/workbench/petition/{repeat}/")
+    page = _page(users["dispatcher"], f"/workbench/petition/{repeat}/")
+    assert "疏导教育、矛盾化解、帮扶救助" in page and "条例第三十七条第三款" in page
+    assert task["kind"] == "counselling" and not task["overdue"] and not task["superseded"]
     assert not [r for r in detail["deadlines"] if r["status"] == "open"]
 
 
