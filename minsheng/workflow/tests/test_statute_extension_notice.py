@@ -36,4 +36,8 @@ def test_the_extension_notice_states_the_rolled_over_due_before_and_after_notifi
     office.act("caseworker", pk, "notify_extension", "2026-09-22", notified_at="2026-09-22")
     assert office.dues(pk, "D-HANDLE-60") == ("2026-08-03", "2026-11-01", "2026-11-02", "open")
     filed = document_issue(Petition.objects.get(pk=pk), "extension_notice")
-    assert (filed.pk, filed.number, filed.context["new_due_date"]) == (handed.pk, handed.number, "2026年11月2日")
+    assert (filed.pk, filed.number, filed.context["new_due_date"]) == (
+        handed.pk,
+        handed.number,
+        "2026年11月2日",
+    )
