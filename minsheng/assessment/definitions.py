@@ -132,8 +132,18 @@ def evaluate(
         elif kind == "resolution":
             out.append(
                 F.resolution_rate(
-                    iid, did, got, window_days=int(d["window_days"]), min_n=min_n, definition_text=text
+                    iid,
+                    did,
+                    got,
+                    window_days=int(d["window_days"]),
+                    min_n=min_n,
+                    definition_text=text,
+                    no_review=bool(d.get("no_review")),
                 )
+            )
+        elif kind == "channel_share":
+            out.append(
+                F.channel_share(iid, did, got, channels=d["channels"], min_n=min_n, definition_text=text)
             )
         else:  # pragma: no cover - guarded by the definitions test
             raise ValueError(f"unknown indicator kind {kind!r}")

@@ -416,6 +416,7 @@ class RegistrationFact:
     item: ItemId
     is_repeat: bool
     in_scope: bool = True  # False: 涉法涉诉
+    channel: str = ""
 
 
 def repeat_rate(
@@ -463,14 +464,58 @@ def repeat_rate(
     )
 
 
+def channel_share(
+    indicator: str,
+    definition_id: str,
+    facts: Iterable[RegistrationFact],
+    *,
+    channels: Iterable[str],
+    min_n: int,
+    definition_text: str = "",
+) -> Figure:
+    """网信占比 (accountability_rules.yaml I-ONLINE-SHARE): items registered in the period through
+    one of ``channels`` over every item registered in the period."""
+    wanted = frozenset(channels)
+    classes = {"online": 0, "other": 0}
+    numerator_ids: list[ItemId] = []
+    denominator_ids: list[ItemId] = []
+    item_classes: dict[ItemId, str] = {}
+    seen: set[ItemId] = set()
+    for f in facts:
+        if f.item in seen:
+            continue
+        seen.add(f.item)
+        denominator_ids.append(f.item)
+        if f.channel in wanted:
+            classes["online"] += 1
+            item_classes[f.item] = "online"
+            numerator_ids.append(f.item)
+        else:
+            classes["other"] += 1
+            item_classes[f.item] = "other"
+    return make_figure(
+        indicator,
+        definition_id,
+        len(numerator_ids),
+        numerator_ids,
+        denominator_ids,
+        min_n=min_n,
+        classes=classes,
+        definition_text=definition_text,
+        item_classes=item_classes,
+    )
+
+
 @dataclass(frozen=True)
 class ResolutionFact:
     """A first-time item concluded on ``concluded_on``; ``repeated_on`` lists the dates on which
-    the same petitioner came back on the same matter."""
+    the same petitioner came back on the same matter after the conclusion (the caller passes only
+    returns made after its moment, so a return later on the conclusion day itself is one)."""
 
     item: ItemId
     concluded_on: dt.date
     repeated_on: tuple[dt.date, ...] = ()
+    reviewed: bool = False  # the petitioner asked for 复查 (or 复核) of the answer
 
 
 def resolution_rate(
@@ -481,20 +526,25 @@ def resolution_rate(
     window_days: int,
     min_n: int,
     definition_text: str = "",
+    no_review: bool = False,
 ) -> Figure:
     """初信初访化解率 (A-026 [P]): concluded first-time items with no repeat within ``window_days``
     after the conclusion. The caller selects the items whose ``concluded_on + W`` falls in the
-    period (and is past), so every window counted is complete."""
-    classes = {"resolved": 0, "repeated": 0}
+    period (and is past), so every window counted is complete. With ``no_review`` — 一次性化解率
+    (I-ONE-TIME-RESOLVED) — an item whose answer was taken to 复查/复核 is not resolved either."""
+    classes = {"resolved": 0, "repeated": 0, **({"reviewed": 0} if no_review else {})}
     numerator_ids: list[ItemId] = []
     denominator_ids: list[ItemId] = []
     item_classes: dict[ItemId, str] = {}
     for f in facts:
         end = f.concluded_on + dt.timedelta(days=window_days)
         denominator_ids.append(f.item)
-        if any(f.concluded_on < d <= end for d in f.repeated_on):
+        if any(f.concluded_on <= d <= end for d in f.repeated_on):
             classes["repeated"] += 1
             item_classes[f.item] = "repeated"
+        elif no_review and f.reviewed:
+            classes["reviewed"] += 1
+            item_classes[f.item] = "reviewed"
         else:
             classes["resolved"] += 1
             item_classes[f.item] = "resolved"

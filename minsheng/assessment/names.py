@@ -18,6 +18,8 @@ INDICATOR_NAMES: dict[str, str] = {
     "I-SATISFACTION-ORGAN": gettext_noop("参评群众满意率（责任单位）"),
     "I-REPEAT": gettext_noop("重复信访率"),
     "I-FIRST-RESOLVED": gettext_noop("初信初访化解率"),
+    "I-ONE-TIME-RESOLVED": gettext_noop("一次性化解率"),
+    "I-ONLINE-SHARE": gettext_noop("网信占比"),
     "BJ-RESPONSE": gettext_noop("响应率"),
     "BJ-RESOLUTION": gettext_noop("解决率"),
     "BJ-SATISFACTION": gettext_noop("满意率"),

@@ -37,7 +37,7 @@ from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids,
 from minsheng.petitions.models import Nature, Petition
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow import rulesets
-from minsheng.workflow.models import Deadline, Opinion, PetitionEvent, Rating
+from minsheng.workflow.models import Appeal, Deadline, Opinion, PetitionEvent, Rating
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -274,54 +274,59 @@ def registration_facts(organ_id: OrganSel, date_from: dt.date, date_to: dt.date)
     qs = Petition.objects.filter(received_at__gte=_start(date_from), received_at__lt=_end(date_to))
     qs = qs.filter(_q("receiving_organ_id", organ_id))
     return [
-        F.RegistrationFact(pk, is_repeat=not first, in_scope=nature != "litigation_related")
-        for pk, first, nature in qs.values_list("pk", "is_first_time", "nature")
+        F.RegistrationFact(pk, is_repeat=not first, in_scope=nature != "litigation_related", channel=channel)
+        for pk, first, nature, channel in qs.values_list("pk", "is_first_time", "nature", "channel")
     ]
 
 
 def resolution_facts(
     organ_id: OrganSel, date_from: dt.date, date_to: dt.date, window_days: int, today: dt.date
 ) -> list[F.ResolutionFact]:
+    """初信初访化解率's facts: the first-time items the organ concluded — on time or late (a clock
+    the sweep marked breached and met afterwards still concluded the item) — whose ``conclusion
+    day + W`` falls in the period, each with the days the same petitioner came back *on the same
+    matter* after the conclusion: a petition whose first item (R-050 match, Petition.first_item) or
+    related item it is, received after the moment of conclusion (the same day included)."""
     w = dt.timedelta(days=window_days)
     qs = Deadline.objects.filter(
         rule__in=list(rulesets.CONCLUSION_RULES),
-        status=Deadline.Status.MET,
+        met_at__isnull=False,
         petition__is_first_time=True,
         petition__concluded_at__gte=_start(date_from - w),
         petition__concluded_at__lt=_end(date_to - w),
     )
     qs = qs.filter(_q("organ_id", organ_id))
-    concluded: dict[int, tuple[dt.date, int | None]] = {}
+    concluded: dict[int, dt.datetime] = {}
     accusations: set[int] = set()
-    for pid, at, petitioner, nature in qs.values_list(
-        "petition_id", "petition__concluded_at", "petition__petitioner_id", "petition__nature"
-    ):
+    for pid, at, nature in qs.values_list("petition_id", "petition__concluded_at", "petition__nature"):
         if at is None:
             continue
         on = _local(at)
         if date_from <= on + w <= date_to and on + w < today:
-            concluded[pid] = (on, petitioner)
+            concluded[pid] = at
             if nature == Nature.ACCUSATION:
                 accusations.add(pid)
     repeats: dict[int, list[dt.date]] = defaultdict(list)
-    by_petitioner: dict[int, list[int]] = defaultdict(list)
-    for pid, (_on, person) in concluded.items():
-        if person is not None:
-            by_petitioner[person].append(pid)
     later = Petition.objects.filter(
-        Q(related_petition_id__in=list(concluded))
-        | Q(petitioner_id__in=list(by_petitioner), is_first_time=False)
-    ).values_list("pk", "related_petition_id", "petitioner_id", "received_at", "nature")
-    for pk, related, petitioner, received, nature in later:
-        targets = {related} if related in concluded else set(by_petitioner.get(petitioner, []))
+        Q(related_petition_id__in=list(concluded)) | Q(first_item_id__in=list(concluded))
+    ).values_list("pk", "related_petition_id", "first_item_id", "received_at", "nature")
+    for pk, related, first, received, nature in later:
+        targets = {t for t in (related, first) if t in concluded}
         if nature == Nature.ACCUSATION:
             # An accusation is another matter than a grievance or a suggestion ("same matter"),
             # and counting it would tell the accused organ, through its own figure, that the
             # petitioner it answered has since accused someone (R-150): it repeats accusations only.
             targets &= accusations
         for t in targets - {pk}:
-            repeats[t].append(_local(received))
-    return [F.ResolutionFact(pid, on, tuple(repeats.get(pid, ()))) for pid, (on, _p) in concluded.items()]
+            if received > concluded[t]:  # came back after the answer, not before it
+                repeats[t].append(_local(received))
+    reviewed = set(
+        Appeal.objects.filter(petition_id__in=list(concluded)).values_list("petition_id", flat=True)
+    )
+    return [
+        F.ResolutionFact(pid, _local(at), tuple(repeats.get(pid, ())), reviewed=pid in reviewed)
+        for pid, at in concluded.items()
+    ]
 
 
 def callback_facts(
@@ -384,7 +389,7 @@ def gather_facts(
             by[iid] = evaluation_facts(
                 d["party"], organ_id, date_from, date_to, version, with_unrated=kind == "participation"
             )
-        elif kind == "repeat":
+        elif kind in ("repeat", "channel_share"):
             by[iid] = registration_facts(organ_id, date_from, date_to)
         elif kind == "resolution":
             by[iid] = resolution_facts(organ_id, date_from, date_to, int(d["window_days"]), today)

@@ -256,6 +256,16 @@ class Petition(models.Model):
     is_anonymous = models.BooleanField(_("姓名住址不清"), default=False)
     is_yueji = models.BooleanField(_("越级走访"), default=False)
     is_first_time = models.BooleanField(_("初次信访"), default=True)
+    # R-050 / I-REPEAT: for a repeat (is_first_time False), the first item of the matter — the
+    # earliest petition of the same person on the same facts and request (services.earlier_same_matter).
+    first_item = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="repeats",
+        verbose_name=_("初件"),
+    )
     accused_organ = models.ForeignKey(
         "orgs.Organ",
         null=True,

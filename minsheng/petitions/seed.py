@@ -18,8 +18,9 @@ What is drawn per petition:
 * the story (the state it has reached): among the templates that fit in the time since receipt;
   old petitions have reached an end, recent ones are in progress;
 * the petitioner: about a fifth of petitions come from repeat petitioners (the same person, so
-  the same blind indexes, several times; ``is_first_time`` false), 6 % are anonymous; a repeat's
-  date is drawn like any other, so it may lie before the person's first petition;
+  the same blind indexes, several times, on the same matter: the same text and place,
+  ``is_first_time`` false, ``first_item`` the first), 6 % are anonymous; a repeat's date is drawn
+  like any other, so it may lie before the person's first petition;
 * a few collective incidents (bursts): many petitions on one message's matter, one district and
   one place within a few days, many of them collective visits.
 
@@ -308,6 +309,8 @@ class HistorySeeder:
             lambda: f"A市{rng.choice(districts)}{rng.randrange(1, 300)}号{rng.randrange(1, 30)}栋", 500
         )
         self.repeaters: list[int] = []
+        # a repeat petitioner's matter: its first item and its text and place
+        self.matters: dict[int, tuple[int, Message, str, str, str, int | None]] = {}
 
     def _new_person(self, pk: int) -> Petitioner:
         phone = f"1{self.rng.choice('3589')}{self.seed % 10}{pk:08d}"[-11:]
@@ -395,6 +398,23 @@ class HistorySeeder:
                 assert template is not None
                 pk = next_petition
                 next_petition += 1
+                # A repeat petitioner (the same blind indexes again, on the same matter: R-050,
+                # I-REPEAT) or a new person.
+                roll = self.rng.random()
+                first_item_id: int | None = None
+                if roll < ANONYMOUS_SHARE:
+                    person_id = None
+                elif self.repeaters and roll < ANONYMOUS_SHARE + REPEAT_SHARE:
+                    person_id = self.rng.choice(self.repeaters)
+                    if burst is None:  # in a burst he joins the crowd's matter: another one
+                        first_item_id, message, request, facts, reasons, region_id = self.matters[person_id]
+                else:
+                    person_id = next_person
+                    next_person += 1
+                    people.append(self._new_person(person_id))
+                    if self.rng.random() < 0.08:
+                        self.repeaters.append(person_id)
+                        self.matters[person_id] = (pk, message, request, facts, reasons, region_id)
                 category_id = categories.get(message.category)
                 organ_id = organ_for(category_id, region_id)
                 shift_day = timezone.localdate(at)
@@ -402,20 +422,6 @@ class HistorySeeder:
                 for key in ("current_organ_id", "handling_organ_id"):
                     if row.get(key) == template.organ_id:
                         row[key] = organ_id
-                # A repeat petitioner (the same blind indexes again) or a new person.
-                roll = self.rng.random()
-                first_time = True
-                if roll < ANONYMOUS_SHARE:
-                    person_id = None
-                elif self.repeaters and roll < ANONYMOUS_SHARE + REPEAT_SHARE:
-                    person_id = self.rng.choice(self.repeaters)
-                    first_time = False
-                else:
-                    person_id = next_person
-                    next_person += 1
-                    people.append(self._new_person(person_id))
-                    if self.rng.random() < 0.08:
-                        self.repeaters.append(person_id)
                 oral = row["is_oral"] and channel in ("phone", "visit")
                 collective = burst is not None and channel == "visit" and self.rng.random() < 0.6
                 row.update(
@@ -435,7 +441,8 @@ class HistorySeeder:
                     is_oral=oral,
                     is_collective=collective,
                     persons_involved=self.rng.randint(6, 80) if collective else 1,
-                    is_first_time=first_time,
+                    is_first_time=first_item_id is None,
+                    first_item_id=first_item_id,
                     suggestions={"seed": self.seed, **({"burst": burst[0]} if burst is not None else {})},
                 )
                 petitions.append(Petition(pk=pk, **row))

@@ -148,14 +148,36 @@ def _valid_id_number(value: str) -> bool:
     return 6 <= len(value) <= 30 and value.replace("-", "").isalnum()
 
 
-def has_earlier_petitions(petitioner: Petitioner | None, nature: str) -> bool:
-    """初次信访: no earlier petition by the same person (by the blind indexes of ID number and phone).
+#: R-050 / I-REPEAT (accountability_rules.yaml: "match: petitioner + facts + request"): an earlier
+#: petition of the same person is the same matter when the texts (title, request, facts, reasons)
+#: share at least this 3-gram Jaccard similarity — the similarity index's threshold for "similar"
+#: (intelligence.services.SIMILAR_MIN_SCORE). Below it the person came back about something else.
+REPEAT_MIN_SCORE = 0.3
+#: How many of the person's latest earlier petitions are compared (a person with hundreds is
+#: compared with his latest ones; the matter he repeats is among them).
+REPEAT_CANDIDATES = 50
+
+
+def earlier_same_matter(
+    petitioner: Petitioner | None,
+    nature: str,
+    text: str,
+    *,
+    before: dt.datetime | None = None,
+) -> Petition | None:
+    """The first item (初件) of the matter this person raised before and now raises again, or None
+    when the new petition is 初次信访 (R-050 match, I-REPEAT: same petitioner — by the blind indexes
+    of ID number and phone — and the same facts and request, by text similarity; ``text`` is the
+    new petition's match text, intelligence.similarity.petition_match_text).
 
     Accusations are left out unless the new item is one itself: 初次 is shown to everybody who
     sees the new item, and must not tell them that its petitioner once accused somebody (R-150).
     """
     if petitioner is None:
-        return False
+        return None
+    from minsheng.core.text import compact
+    from minsheng.intelligence.nlp.minhash import jaccard, shingles
+    from minsheng.intelligence.similarity import MATCH_FIELDS, SHINGLE_K, petition_match_text
     from minsheng.petitions.confidentiality import identity_keys, identity_q
 
     # The same person: this record, or any record with the same blind index of phone or ID
@@ -168,7 +190,22 @@ def has_earlier_petitions(petitioner: Petitioner | None, nature: str) -> bool:
     earlier = Petition.objects.filter(petitioner_id__in=people)
     if nature != Nature.ACCUSATION:
         earlier = earlier.exclude(nature=Nature.ACCUSATION)
-    return earlier.exists()
+    if before is not None:
+        earlier = earlier.filter(received_at__lte=before)
+    rows = earlier.order_by("-received_at", "-pk").only("pk", "first_item_id", *MATCH_FIELDS)[
+        :REPEAT_CANDIDATES
+    ]
+    new = shingles(compact(text), SHINGLE_K)
+    best: tuple[float, Petition] | None = None
+    for row in rows:
+        score = float(jaccard(new, shingles(compact(petition_match_text(row)), SHINGLE_K)))
+        if score >= REPEAT_MIN_SCORE and (best is None or score > best[0]):
+            best = (score, row)
+    if best is None:
+        return None
+    match = best[1]
+    # The chain's first item: a repeat of a repeat repeats the first.
+    return match.first_item if match.first_item_id else match
 
 
 def find_or_create_petitioner(data: PetitionerInput, user: AbstractBaseUser | None) -> Petitioner | None:

@@ -130,7 +130,7 @@ def test_quarter_figures_through_the_services(quarter, organs, world):
     strict = by(S.compute_indicators(housing, JUL1, SEP30, today=TODAY, basic_counts=False))
     assert strict["I-SATISFACTION-ORGAN"].value == 0.5
     assert (
-        strict["I-SATISFACTION-ORGAN"].definition_id == "xinfang-2025.1/I-SATISFACTION-ORGAN:satisfied_only"
+        strict["I-SATISFACTION-ORGAN"].definition_id == "xinfang-2025.2/I-SATISFACTION-ORGAN:satisfied_only"
     )
     # the bureau is rated separately: no rating of the bureau yet
     assert h["I-SATISFACTION-BUREAU"].value is None
@@ -201,7 +201,7 @@ def test_cli_prints_the_contract(quarter, organs):
     rows = {r["indicator"]: r for r in data["indicators"]}
     notice = rows["I-ACCEPT-ORGAN"]
     assert (notice["numerator"], notice["denominator"], notice["value"]) == (4, 5, 0.8)
-    assert notice["definition_id"] == "xinfang-2025.1/I-ACCEPT-ORGAN:statutory"
+    assert notice["definition_id"] == "xinfang-2025.2/I-ACCEPT-ORGAN:statutory"
     assert 0 < notice["interval"]["lower"] < 0.8 < notice["interval"]["upper"] <= 1
     # Each figure is named (in the default language), not only identified.
     assert [(r["indicator"], r["name"]) for r in data["indicators"][:3]] == [
@@ -478,7 +478,7 @@ def test_organ_acceptance_gd_30d_variant(quarter, organs, settings):
     settings.MINSHENG_ORGAN_ACCEPTANCE_VARIANT = "gd_30d"
     housing = organs["a-housing"].pk
     fig = S.compute_indicators(housing, JUL1, SEP30, today=TODAY).figure("I-ACCEPT-ORGAN")
-    assert fig.definition_id == "xinfang-2025.1/I-ACCEPT-ORGAN:gd_30d" and "30日" in fig.definition_text
+    assert fig.definition_id == "xinfang-2025.2/I-ACCEPT-ORGAN:gd_30d" and "30日" in fig.definition_text
     # p2: registered 07-01, accepted 08-20 (> 07-31): late; the other four within 30 days
     assert fig.classes == {"on_time": 4, "late": 1, "overdue_pending": 0, "pending": 0}
     assert quarter["p2"].pk not in fig.numerator_ids

@@ -13,12 +13,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from minsheng.intelligence.similarity import petition_match_text
 from minsheng.notifications.services import outbox_notify_petitioner
 from minsheng.petitions.models import Channel, Nature, Petition, Representative, State
 from minsheng.petitions.services import (
     RegistrationInput,
+    earlier_same_matter,
     find_or_create_petitioner,
-    has_earlier_petitions,
     new_query_password,
     new_tracking_code,
     query_password_hash,
@@ -109,7 +110,12 @@ def petition_register(
         petitioner = data.existing_petitioner or find_or_create_petitioner(data.petitioner, data.portal_user)
         name = petitioner.name if petitioner else ""
         address = petitioner.address if petitioner else ""
-        earlier = has_earlier_petitions(petitioner, data.nature)
+        first_item = earlier_same_matter(
+            petitioner,
+            data.nature,
+            petition_match_text(data),
+            before=received_at,
+        )
         yueji = data.channel == Channel.VISIT and (data.visited_organ_level_gap or 0) > 1
         code = new_tracking_code(moment)
         while Petition.objects.filter(tracking_code=code).exists():
@@ -139,7 +145,8 @@ def petition_register(
             is_urgent=data.is_urgent,
             is_anonymous=not (name.strip() and address.strip()),
             is_yueji=yueji,
-            is_first_time=not earlier,
+            is_first_time=first_item is None,
+            first_item=first_item,
             accused_organ=data.accused_organ,
             accused_person=data.accused_person.strip()[:100],
             # The pseudo-state before registration; the `register` row moves it on at once.
