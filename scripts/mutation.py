@@ -117,6 +117,7 @@ TARGETS = [
             "can_see_masked_identity",
             "same_person_petitions",
             "similar_search",
+            "similar_scope",
             "timeline_data_for",
         )
     ),
@@ -333,6 +334,7 @@ APPEAL_TEST_FILES = [
     "minsheng/workflow/tests/test_statute_scenarios_oversight.py",
     "minsheng/workflow/tests/test_finality_and_clocks.py",
     "minsheng/workflow/tests/test_appeal_signoff.py",
+    "minsheng/workflow/tests/test_statute_opinion_follow_up.py",
     "minsheng/workflow/tests/test_signoff_recusal.py",
     "minsheng/workflow/tests/test_lifecycle.py",
     "minsheng/workflow/tests/test_paths.py",
@@ -369,7 +371,7 @@ APPEAL_TARGETS = [
 ] + [
     # Art. 22(1)(3): the 办结报告 of a 交办, owed through 复查/复核 and after finality
     Target("minsheng.workflow.services.handling", name)
-    for name in ("_assignment", "completion_report_owed", "h_report_completion")
+    for name in ("_assignment", "completion_report_owed", "h_report_completion", "execution_follow_up")
 ]
 
 APPEAL_EQUIVALENT: dict[str, str] = {

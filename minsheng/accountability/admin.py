@@ -18,9 +18,18 @@ from minsheng.core.errors import ApplicationError
 
 @admin.register(Leader)
 class LeaderAdmin(admin.ModelAdmin[Leader]):
+    """Saved through ``services.leader_save`` (audited with what it replaced): portfolios, and so the
+    accountable chain of past days, name the leader by this row."""
+
     list_display = ("name", "user")
     search_fields = ("name",)
     raw_id_fields = ("user",)
+
+    def save_model(self, request: HttpRequest, obj: Leader, form: Any, change: bool) -> None:
+        services.leader_save(obj, actor=request.user)  # type: ignore[arg-type]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # portfolios of past days point to it
 
 
 class PortfolioForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -129,13 +138,51 @@ class MeasureAdmin(_ReadOnly, admin.ModelAdmin[Measure]):
     list_display = ("organ", "kind", "taken_on", "rectify_by", "feedback_at")
 
 
+class VetoEventForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The service's rules on the form: only the candidate triggers, and the serious consequence
+    the Art. 46(3)/(4)/(6) grounds require (veto.VETO_GROUNDS, NEEDS_SERIOUS_CONSEQUENCE)."""
+
+    class Meta:
+        model = VetoEvent
+        fields = (
+            "organ",
+            "period_from",
+            "period_to",
+            "ground",
+            "evidence",
+            "serious_consequence",
+            "evidence_petitions",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        from minsheng.accountability.veto import NEEDS_SERIOUS_CONSEQUENCE, VETO_GROUNDS
+
+        data = super().clean() or {}
+        ground = data.get("ground")
+        if ground and ground not in VETO_GROUNDS:
+            raise ValidationError({"ground": _("该事由不在一票否决的候选情形之内。")})
+        if ground in NEEDS_SERIOUS_CONSEQUENCE and not (data.get("serious_consequence") or "").strip():
+            raise ValidationError({"serious_consequence": _("请写明造成的严重后果。")})
+        return data
+
+
 @admin.register(VetoEvent)
 class VetoEventAdmin(admin.ModelAdmin[VetoEvent]):
     """Recorded through ``veto.veto_record`` (audited); never changed or deleted afterwards."""
 
+    form = VetoEventForm
+
     list_display = ("organ", "ground", "period_from", "period_to", "decided_by", "decided_at")
     list_filter = ("ground",)
-    fields = ("organ", "period_from", "period_to", "ground", "evidence", "evidence_petitions")
+    fields = (
+        "organ",
+        "period_from",
+        "period_to",
+        "ground",
+        "evidence",
+        "serious_consequence",
+        "evidence_petitions",
+    )
     raw_id_fields = ("evidence_petitions",)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -157,6 +204,7 @@ class VetoEventAdmin(admin.ModelAdmin[VetoEvent]):
             period_to=form.cleaned_data["period_to"],
             ground=form.cleaned_data["ground"],
             evidence=form.cleaned_data["evidence"],
+            serious_consequence=form.cleaned_data.get("serious_consequence") or "",
             petitions=form.cleaned_data.get("evidence_petitions") or [],
             actor=request.user,  # type: ignore[arg-type]
         )

@@ -165,16 +165,30 @@ class VetoEvent(models.Model):
     the ranking only when the deployment enabled the rule with its legal basis."""
 
     class Ground(models.TextChoices):
+        """accountability_rules.yaml veto.candidate_triggers (V-46-3, V-46-4, V-46-6, V-ZRZ-11,
+        V-ZZ). ``leak`` (Art. 46(5)) is not among them: kept to read records made before, refused
+        for new ones (veto.VETO_GROUNDS)."""
+
+        MASS_INCIDENT = (
+            "mass_incident",
+            _("规模性集体访、负面舆情处置不力，导致事态扩大（条例第四十六条第三项）"),
+        )
+        URGENT_LATE = (
+            "urgent_late",
+            _("重大紧急信访事项和信息隐瞒、谎报、缓报或未及时采取措施（条例第四十六条第四项）"),
+        )
         RETALIATION = "retaliation", _("打击报复信访人（条例第四十六条第六项）")
-        LEAK = "leak", _("泄露检举揭发材料（条例第四十六条第五项）")
-        URGENT_LATE = "urgent_late", _("重大紧急信访事项隐瞒、谎报、缓报（条例第四十六条第四项）")
-        MASS_INCIDENT = "mass_incident", _("规模性集体访处置不力（条例第四十六条第三项）")
+        ACCOUNTABILITY = "accountability", _("已依责任制办法追究责任的情形（信访工作责任制实施办法第十一条）")
+        PUBLIC_SECURITY = "public_security", _("平安建设（社会治安综合治理）一票否决")
+        LEAK = "leak", _("泄露检举揭发材料（条例第四十六条第五项；旧记录）")
 
     organ = models.ForeignKey("orgs.Organ", on_delete=models.PROTECT, related_name="+")
     period_from = models.DateField()
     period_to = models.DateField()
     ground = models.CharField(_("事由"), max_length=16, choices=Ground.choices)
     evidence = models.TextField(_("证据"))
+    # V-46-3/4/6 require 造成严重后果: what the consequence was, stated with the event.
+    serious_consequence = models.TextField(_("造成的严重后果"), blank=True)
     evidence_petitions = models.ManyToManyField("petitions.Petition", blank=True, related_name="+")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

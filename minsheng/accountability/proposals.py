@@ -28,6 +28,9 @@ from minsheng.orgs.models import Organ
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
 
 DEFAULT_THRESHOLDS = Path(__file__).resolve().parent / "thresholds.yaml"
+#: The longest rectification period a measure may set (days from the decision).
+MAX_RECTIFY_DAYS = 366
+
 SEVERITY = {Proposal.Measure.INTERVIEW: 1, Proposal.Measure.CIRCULAR: 2, Proposal.Measure.LISTED: 3}
 
 
@@ -136,8 +139,21 @@ def proposals_compute(
                     defaults={"figures": figs, "chain": chain},
                 )
                 if not created and proposal.status == Proposal.Status.OPEN:
+                    replaced = {"figures": proposal.figures, "chain": proposal.chain}
                     proposal.figures, proposal.chain, proposal.computed_at = figs, chain, timezone.now()
                     proposal.save(update_fields=["figures", "chain", "computed_at"])
+                    if replaced != {"figures": figs, "chain": chain}:
+                        # what a supervisor may have read and acted on is kept in the audit
+                        audit(
+                            "proposal_refreshed",
+                            actor=None,
+                            organ=organ,
+                            object_id=proposal.pk,
+                            measure=measure,
+                            figures=figs,
+                            chain=chain,
+                            replaced=replaced,
+                        )
                 if created:
                     audit(
                         "proposal_made",
@@ -213,6 +229,9 @@ def proposal_accept(
         raise InvalidInput(_("请填写约谈、通报或督办的内容。"), field="text")
     if rectify_by is not None and rectify_by < today:
         raise InvalidInput(_("整改期限不能早于今天。"), field="rectify_by")
+    if rectify_by is not None and (rectify_by - today).days > MAX_RECTIFY_DAYS:
+        # a feedback due in 9999 could never be late (Measure.feedback_late)
+        raise InvalidInput(_("整改期限不能超过一年。"), field="rectify_by")
     with transaction.atomic():
         locked = _decidable(proposal, actor)
         chain = chain_for(locked.organ, today)

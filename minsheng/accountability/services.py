@@ -207,3 +207,20 @@ def portfolio_hand_over(
             regions=list(ended.regions.all()),
             actor=actor,
         )
+
+
+def leader_save(leader: Leader, *, actor: AbstractBaseUser | None) -> Leader:
+    """Create or edit a leader (name, account), audited with what it replaced: the chain of every
+    past day names the leader through this row, so a rename is a change of record."""
+    before = Leader.objects.filter(pk=leader.pk).values("name", "user_id").first() if leader.pk else None
+    with transaction.atomic():
+        leader.save()
+        audit(
+            "leader_saved",
+            actor=actor,
+            object_id=leader.pk,
+            name=leader.name,
+            user_id=leader.user_id,
+            replaced=before,
+        )
+    return leader

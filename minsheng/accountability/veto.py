@@ -21,6 +21,7 @@ from minsheng.accountability.models import VetoEvent
 from minsheng.accountability.services import audit
 from minsheng.assessment.services import can_freeze
 from minsheng.core.errors import Forbidden, InvalidInput
+from minsheng.core.params import check_year
 from minsheng.orgs.models import Organ
 from minsheng.petitions.models import Petition
 
@@ -55,6 +56,25 @@ def check_veto_rule(app_configs: object = None, **kwargs: object) -> list[CheckM
     return []
 
 
+#: The longest period a veto event may cover: one assessment year (a leap year's 366 days).
+MAX_VETO_SPAN_DAYS = 365
+
+#: The grounds a veto may be recorded on (accountability_rules.yaml veto.candidate_triggers).
+VETO_GROUNDS: frozenset[str] = frozenset(
+    {
+        VetoEvent.Ground.MASS_INCIDENT,
+        VetoEvent.Ground.URGENT_LATE,
+        VetoEvent.Ground.RETALIATION,
+        VetoEvent.Ground.ACCOUNTABILITY,
+        VetoEvent.Ground.PUBLIC_SECURITY,
+    }
+)
+#: V-46-3, V-46-4, V-46-6: ``requires: 造成严重后果``.
+NEEDS_SERIOUS_CONSEQUENCE: frozenset[str] = frozenset(
+    {VetoEvent.Ground.MASS_INCIDENT, VetoEvent.Ground.URGENT_LATE, VetoEvent.Ground.RETALIATION}
+)
+
+
 def veto_record(
     organ: Organ,
     *,
@@ -64,15 +84,30 @@ def veto_record(
     evidence: str,
     petitions: Iterable[Petition] = (),
     actor: AbstractBaseUser | None,
+    serious_consequence: str = "",
 ) -> VetoEvent:
     """Record a veto event with its evidence (whether or not the rule is on). Decided by a named
     authority above the organ (A-053: the system never vetoes by itself); audited."""
     if actor is not None and not can_freeze(actor, organ):
         raise Forbidden(_("只有上级机关的督查人员、领导或管理员可以记录一票否决事件。"))
-    if ground not in VetoEvent.Ground.values:
+    if ground not in VETO_GROUNDS:
         raise InvalidInput(_("未知的否决事由：%(g)s") % {"g": ground}, field="ground")
+    serious_consequence = (serious_consequence or "").strip()
+    if ground in NEEDS_SERIOUS_CONSEQUENCE and not serious_consequence:
+        raise InvalidInput(
+            _("条例第四十六条第三、四、六项的情形须造成严重后果，请写明造成的严重后果。"),
+            field="serious_consequence",
+        )
+    check_year(period_from, "period_from")
+    check_year(period_to, "period_to")
     if period_to < period_from:
         raise InvalidInput(_("截止日不能早于起始日。"), field="period_to")
+    # A veto answers for an assessment period (a year at most) that has begun: 0001–9999 would
+    # override the organ's ranking in every period there is.
+    if (period_to - period_from).days > MAX_VETO_SPAN_DAYS:
+        raise InvalidInput(_("一票否决的期间不能超过一个考核年度。"), field="period_to")
+    if period_from > timezone.localdate():
+        raise InvalidInput(_("不能对尚未开始的期间记录一票否决。"), field="period_from")
     evidence = (evidence or "").strip()
     if not evidence:
         raise InvalidInput(_("请写明证据。"), field="evidence")
@@ -84,6 +119,7 @@ def veto_record(
             period_to=period_to,
             ground=ground,
             evidence=evidence,
+            serious_consequence=serious_consequence,
             decided_by=actor if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
             decided_at=timezone.now(),
         )

@@ -46,6 +46,10 @@ class SpikeRun:
     notified: int
 
 
+#: The level of the regions spikes are counted for (districts and counties).
+DISTRICT_LEVEL = 3
+
+
 def last_complete_week(today: dt.date | None = None) -> dt.date:
     """The Monday of the last full ISO week before ``today``'s week."""
     today = today or timezone.localdate()
@@ -179,6 +183,10 @@ def alert_subscribe(
         raise InvalidInput(_("请选择一级分类。"), field="category")
     if region_id is not None and not Region.objects.filter(pk=region_id).exists():
         raise InvalidInput(_("地区不存在。"), field="region")
+    if region_id is not None and not Region.objects.filter(pk=region_id, level=DISTRICT_LEVEL).exists():
+        # Spikes are series of (category × district): a subscription to a city or a street would
+        # be told 已订阅 and never hear of anything.
+        raise InvalidInput(_("预警按区县计算，请选择区县。"), field="region")
     if channel == AlertSubscription.Channel.EMAIL and not getattr(user, "email", ""):
         raise InvalidInput(_("您的账号没有电子邮箱，无法通过邮件通知。"), field="channel")
     sub = AlertSubscription.objects.filter(

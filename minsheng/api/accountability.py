@@ -210,8 +210,11 @@ class VetoIn(Schema):
     organ_id: int = Field(ge=1, le=MAX_ID)
     period_from: dt.date
     period_to: dt.date
-    ground: Literal["retaliation", "leak", "urgent_late", "mass_incident"]
+    ground: Literal["mass_incident", "urgent_late", "retaliation", "accountability", "public_security"]
     evidence: str = Field(min_length=1, max_length=20000)
+    serious_consequence: str = Field(
+        default="", max_length=5000, description="required for mass_incident, urgent_late, retaliation"
+    )
     petition_ids: list[int] = Field(default_factory=list, max_length=200)
 
     @field_validator("petition_ids")
@@ -231,6 +234,7 @@ class VetoOut(Schema):
     ground: str
     ground_label: str
     evidence: str
+    serious_consequence: str
     petition_ids: list[int]
     decided_by: str | None
     decided_at: dt.datetime
@@ -249,6 +253,7 @@ def _veto_out(e: VetoEvent, applied: bool, petition_ids: list[int]) -> VetoOut:
         ground=e.ground,
         ground_label=str(e.get_ground_display()),
         evidence=e.evidence,
+        serious_consequence=e.serious_consequence,
         petition_ids=petition_ids,
         decided_by=e.decided_by.get_username() if e.decided_by else None,
         decided_at=e.decided_at,
@@ -272,6 +277,7 @@ def veto_record_endpoint(request: HttpRequest, body: VetoIn) -> Any:
         period_to=body.period_to,
         ground=body.ground,
         evidence=body.evidence,
+        serious_consequence=body.serious_consequence,
         petitions=petitions,
         actor=user,
     )

@@ -12,7 +12,7 @@ out of lists), through ``petitions_visible_to`` / ``shield_q`` / ``flags_for``."
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -111,7 +111,9 @@ class ReceptionDayIn(Schema):
     topics: str = Field("", max_length=300)
     capacity: int = Field(ge=0, le=500, description="online appointments offered")
     form: Literal["fixed", "appointment", "thematic", "joint", "video"] = "fixed"
-    joint_organ_ids: list[int] = Field(default_factory=list, max_length=20, description="联合接访")
+    joint_organ_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        default_factory=list, max_length=20, description="联合接访"
+    )
     publish: bool = Field(False, description="publish at once (else a draft)")
 
 

@@ -41,6 +41,29 @@ def can_freeze(user: AbstractBaseUser | None, organ: Organ) -> bool:
     return False
 
 
+def period_matches_kind(kind: str, date_from: dt.date, date_to: dt.date) -> bool:
+    """Whether the dates are exactly one calendar month, quarter or year for those kinds (a custom
+    period may be any span): a "quarter" of 15 days must not become a period of record."""
+    if kind == AssessmentPeriod.Kind.CUSTOM:
+        return True
+    if date_from.day != 1:
+        return False
+    months = {
+        AssessmentPeriod.Kind.MONTH: 1,
+        AssessmentPeriod.Kind.QUARTER: 3,
+        AssessmentPeriod.Kind.YEAR: 12,
+    }
+    span = months.get(AssessmentPeriod.Kind(kind))
+    if span is None:
+        return False
+    if kind == AssessmentPeriod.Kind.QUARTER and date_from.month % 3 != 1:
+        return False
+    if kind == AssessmentPeriod.Kind.YEAR and date_from.month != 1:
+        return False
+    index = date_from.year * 12 + date_from.month - 1 + span
+    return date_to == dt.date(index // 12, index % 12 + 1, 1) - dt.timedelta(days=1)
+
+
 def period_freeze(
     organ: Organ,
     date_from: dt.date,
@@ -64,6 +87,12 @@ def period_freeze(
         raise InvalidInput(_("截止日期早于起始日期。"), field="to")
     if date_to >= today:
         raise InvalidInput(_("考核周期结束后才能冻结。"), field="to")
+    if kind not in AssessmentPeriod.Kind.values:
+        raise InvalidInput(_("未知的考核周期类型。"), field="kind")
+    if not period_matches_kind(kind, date_from, date_to):
+        raise InvalidInput(
+            _("考核周期的起止日期与周期类型不符：月、季度、年度须为完整的自然月、季度、年度。"), field="kind"
+        )
     reason = reason.strip()
     with transaction.atomic():
         Organ.objects.select_for_update().filter(pk=organ.pk).first()

@@ -14,7 +14,16 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.errors import ApplicationError
 
-__all__ = ["MAX_ID", "MAX_YEAR", "MIN_YEAR", "BadParameter", "date_param", "id_param", "int_param"]
+__all__ = [
+    "MAX_ID",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "BadParameter",
+    "check_year",
+    "date_param",
+    "id_param",
+    "int_param",
+]
 
 MAX_ID = 2**63 - 1  # a signed 64-bit primary key (SQLite INTEGER, PostgreSQL bigint)
 MIN_YEAR = 1900
@@ -81,3 +90,15 @@ def int_param(value: str | None, name: str, *, minimum: int = 0, maximum: int = 
 def id_param(value: str | None, name: str) -> int | None:
     """A database id (1 .. 2**63-1) or nothing."""
     return int_param(value, name, minimum=1, maximum=MAX_ID)
+
+
+def check_year(value: dt.date | dt.datetime | None, field: str) -> None:
+    """Refuse a date or moment of a body field or service argument whose year no record can have
+    (MIN_YEAR..MAX_YEAR): 0001-01-01 or 9999-12-31 would overflow the date arithmetic after it
+    (a 500), or stand for all of time. InvalidInput names the field; nothing was changed."""
+    from minsheng.core.errors import InvalidInput
+
+    if value is not None and not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise InvalidInput(
+            _("日期超出合理范围（%(a)s—%(b)s 年）。") % {"a": MIN_YEAR, "b": MAX_YEAR}, field=field
+        )

@@ -290,6 +290,34 @@ def document_issue(petition: Petition, kind: str, *, actor: AbstractBaseUser | N
         )
 
 
+def template_check(body: str) -> None:
+    """Refuse (InvalidInput, field ``body``) a template body that does not compile."""
+    try:
+        Template(body)
+    except TemplateSyntaxError as exc:
+        raise InvalidInput(_("文书模板有误：%(e)s") % {"e": exc}, field="body") from exc
+
+
+def template_save(row: DocumentTemplate, *, actor: AbstractBaseUser | None) -> DocumentTemplate:
+    """Save an edited template (admin): checked, and audited with the wording it replaced."""
+    from minsheng.accountability.services import audit
+
+    template_check(row.body)
+    before = DocumentTemplate.objects.filter(pk=row.pk).values("title", "body").first() if row.pk else None
+    with transaction.atomic():
+        row.save()
+        audit(
+            "document_template_saved",
+            actor=actor,
+            object_id=row.pk,
+            kind=row.kind,
+            title=row.title,
+            body=row.body,
+            replaced=before,
+        )
+    return row
+
+
 def document_blocks(kind: str, context: dict[str, Any]) -> tuple[str, list[Block]]:
     """The document's title and body blocks, from the (admin-editable) template."""
     title, body = template_for(kind)

@@ -66,7 +66,11 @@ class IntegrationEventAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
-    """Subscriptions are created with ``webhook_subscribe`` (docs/open311.md); here: see, enable, disable."""
+    """Subscriptions are created with ``webhook_subscribe`` (docs/open311.md); here: see, enable, disable.
+    Never deleted: disabling is audited, and a deletion would take the delivery log with it."""
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
 
     list_display = ["integration", "url", "events", "is_active", "consecutive_failures", "disabled_reason"]
     list_filter = ["is_active"]

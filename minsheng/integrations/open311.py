@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.core.errors import InvalidInput, NotFound
+from minsheng.core.params import check_year
 from minsheng.integrations.models import Integration, Open311Submission
 from minsheng.orgs.models import Category, Region
 from minsheng.petitions.citizen_access import petition_register_with_credentials
@@ -311,6 +312,7 @@ def _parse_datetime(value: str, name: str) -> dt.datetime | None:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(_("时间须为 ISO 8601 格式。"), field=name) from None
+    check_year(moment, name)  # year 1 or 9999 would overflow the window arithmetic (a 500)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -100,6 +100,8 @@ def webhook_subscribe(
     from django.core.validators import URLValidator
 
     url = (url or "").strip()
+    if len(url) > WebhookSubscription._meta.get_field("url").max_length:  # type: ignore[operator]
+        raise InvalidInput(_("接收地址过长（最多500个字符）。"), field="url")
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:

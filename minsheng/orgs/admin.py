@@ -93,3 +93,42 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:
         return False
+
+
+def _totp_admin() -> None:
+    """Deleting a staff member's authenticator (the lost-phone procedure of docs/operations.md)
+    is a security event with its actor (SecurityEvent otp_removed), like enrolling one."""
+    from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    class AuditedTOTPDeviceAdmin(TOTPDeviceAdmin):  # type: ignore[misc]
+        def delete_model(self, request: HttpRequest, obj: TOTPDevice) -> None:
+            _otp_removed(request, [obj])
+            super().delete_model(request, obj)
+
+        def delete_queryset(self, request: HttpRequest, queryset: QuerySet[TOTPDevice]) -> None:
+            _otp_removed(request, list(queryset))
+            super().delete_queryset(request, queryset)
+
+    if admin.site.is_registered(TOTPDevice):
+        admin.site.unregister(TOTPDevice)
+    admin.site.register(TOTPDevice, AuditedTOTPDeviceAdmin)
+
+
+def _otp_removed(request: HttpRequest, devices: list[object]) -> None:
+    actor = request.user if request.user.is_authenticated else None
+    SecurityEvent.objects.bulk_create(
+        [
+            SecurityEvent(
+                kind=SecurityEvent.Kind.OTP_REMOVED,
+                user_id=getattr(device, "user_id", None),
+                actor=actor,
+                detail={"device": getattr(device, "name", ""), "by": "admin"},
+                ip_address=(request.META.get("REMOTE_ADDR") or "")[:64],
+            )
+            for device in devices
+        ]
+    )
+
+
+_totp_admin()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import mask_name, mask_phone
 from minsheng.core.errors import InvalidInput
+from minsheng.core.params import check_year
 from minsheng.orgs.models import Organ, Region, StaffMembership
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, region_subtree_ids
 from minsheng.petitions.confidentiality import is_accusation_against, shield_q, shielded_accused_organs
@@ -253,6 +254,8 @@ def duty_compliance(
     quarter overlapping the period: the reception days held, still to come and cancelled, the
     matters registered from them, and whether the duty's minimum was met. A day counts as held
     once its date has come and it was not cancelled; joint receptions count for their leader."""
+    check_year(date_from, "from")
+    check_year(date_to, "to")
     date_from, date_to = duty_period(date_from, date_to, today)
     if date_to < date_from:
         raise InvalidInput(_("截止日期早于起始日期。"), field="to")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import blind_index
 from minsheng.core.errors import Forbidden, InvalidInput, NotFound
+from minsheng.core.params import check_year
 from minsheng.notifications.services import outbox_send_direct
 from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.orgs.selectors import is_admin, memberships_of
@@ -43,6 +44,12 @@ MANAGER_ROLES = (Role.LEADER, Role.ORGAN_HEAD, Role.REGISTRAR)
 RECEIVER_ROLES = (Role.LEADER, Role.ORGAN_HEAD)
 _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+#: How far ahead a reception day may be scheduled (days).
+MAX_SCHEDULE_DAYS = 366
+#: The longest 包案 duty (the defaults are 2–4 characters: 阅批, 接访, 督办 …).
+MAX_DUTY_CHARS = 50
 
 
 def publish_lead_days() -> int:
@@ -125,6 +132,8 @@ def day_create(
         raise InvalidInput(_("接访形式无效。"), field="form")
     if data.date < timezone.localdate(moment):
         raise InvalidInput(_("接访日期不能早于今天。"), field="date")
+    if (data.date - timezone.localdate(moment)).days > MAX_SCHEDULE_DAYS:
+        raise InvalidInput(_("接访日最多提前一年安排。"), field="date")
     joint = [o for o in data.joint_organs if o.pk != data.organ.pk]
     form = ReceptionForm.JOINT if joint else data.form
     with transaction.atomic():
@@ -468,10 +477,15 @@ def baoan_take(
 
     moment = now or timezone.now()
     chosen = [d.strip() for d in (duties if duties is not None else DEFAULT_BAOAN_DUTIES) if d.strip()]
+    if any(len(d) > MAX_DUTY_CHARS for d in chosen):
+        raise InvalidInput(_("每项包案责任不超过%(n)s个字。") % {"n": MAX_DUTY_CHARS}, field="duties")
+    if len(set(chosen)) != len(chosen):
+        raise InvalidInput(_("包案责任有重复。"), field="duties")
     if not chosen:
         raise InvalidInput(_("请至少选择一项包案责任。"), field="duties")
     if target_date is not None and target_date < timezone.localdate(moment):
         raise InvalidInput(_("化解目标日期不能早于今天。"), field="target_date")
+    check_year(target_date, "target_date")
     clean_note = _text(note, "note", _("说明"), max_length=300, required=False)
     with transaction.atomic():
         petition_transition(petition_id, "take_charge", actor=leader, data={}, now=moment)
@@ -532,6 +546,7 @@ def outreach_record(
     clean_outcomes = _text(outcomes, "outcomes", _("成效"), max_length=4000, required=False)
     if date > timezone.localdate(moment):
         raise InvalidInput(_("下访日期不能晚于今天。"), field="date")
+    check_year(date, "date")
     with transaction.atomic():
         visit = OutreachVisit.objects.create(
             leader_id=leader.pk,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.core.errors import Forbidden, InvalidInput, NotFound
+from minsheng.core.params import check_year
 from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.orgs.selectors import is_admin, memberships_of
 from minsheng.stability.consistency import FAVOURABLE, UNFAVOURABLE, outcomes_oppose
@@ -82,6 +83,7 @@ def decision_register(
     place = _text(data.place, "place", _("具体地点"), max_length=200, required=False)
     if data.kind not in DecisionKind.values:
         raise InvalidInput(_("决策类型无效。"), field="kind")
+    check_year(data.planned_date, "planned_date")
     keywords = sorted({k.strip() for k in data.keywords if k.strip()})
     if any(len(k) < 2 or len(k) > 20 for k in keywords) or len(keywords) > 10:
         raise InvalidInput(_("关键词每个2至20字，最多10个。"), field="keywords")
@@ -133,6 +135,7 @@ def consultation_add(
         raise InvalidInput(_("征求意见方式无效。"), field="method")
     if held_on > timezone.localdate(moment):
         raise InvalidInput(_("日期不能晚于今天。"), field="held_on")
+    check_year(held_on, "held_on")
     with transaction.atomic():
         decision = _open_decision(decision_id, actor)
         row = Consultation.objects.create(
@@ -167,12 +170,16 @@ def finding_record(
     text = _text(findings, "findings", _("分析论证"), max_length=5000)
     with transaction.atomic():
         decision = _open_decision(decision_id, actor)
+        earlier = DimensionFinding.objects.filter(decision=decision, dimension=dimension).first()
+        replaced = {"findings": earlier.findings, "rating": earlier.rating} if earlier is not None else None
         row, _created = DimensionFinding.objects.update_or_create(
             decision=decision,
             dimension=dimension,
             defaults={"findings": text, "rating": rating, "recorded_by_id": actor.pk, "recorded_at": moment},
         )
-        _log("finding", actor, decision=decision, at=moment, data={"dimension": dimension, "rating": rating})
+        # The audit keeps what a re-recorded finding replaced, and the new text.
+        data = {"dimension": dimension, "rating": rating, "findings": text, "replaced": replaced}
+        _log("finding", actor, decision=decision, at=moment, data=data)
     return row
 
 
@@ -198,13 +205,50 @@ def risk_grade(
     plan = _text(response_plan, "response_plan", _("处置预案"), max_length=5000, required=level != "low")
     with transaction.atomic():
         decision = _open_decision(decision_id, actor)
+        if decision.risk_level == RiskLevel.HIGH and level != RiskLevel.HIGH:
+            _ensure_reassessed(decision)
+        replaced = {
+            "level": decision.risk_level,
+            "risk_points": decision.risk_points,
+            "mitigations": decision.mitigations,
+            "response_plan": decision.response_plan,
+        }
         decision.risk_level = level
         decision.risk_points = points
         decision.mitigations = measures
         decision.response_plan = plan
         decision.save(update_fields=["risk_level", "risk_points", "mitigations", "response_plan"])
-        _log("grade", actor, decision=decision, at=moment, data={"level": level})
+        data = {
+            "level": level,
+            "risk_points": points,
+            "mitigations": measures,
+            "response_plan": plan,
+            "replaced": replaced if replaced["level"] else None,
+        }
+        _log("grade", actor, decision=decision, at=moment, data=data)
     return decision
+
+
+def _ensure_reassessed(decision: MajorDecision) -> None:
+    """A-094 (accountability_rules.yaml risk_levels high: ``unblock: new assessment at lower level
+    attached``): a high risk is lowered only on a new assessment — a consultation and all four
+    dimensions recorded again after the high grade — never by editing the grade in place."""
+    graded = (
+        StabilityLog.objects.filter(decision=decision, action="grade", data__level=RiskLevel.HIGH)
+        .order_by("-at", "-pk")
+        .values_list("at", flat=True)
+        .first()
+    )
+    since = StabilityLog.objects.filter(decision=decision)
+    if graded is not None:
+        since = since.filter(at__gt=graded)
+    consulted = since.filter(action="consultation").exists()
+    dimensions = set(since.filter(action="finding").values_list("data__dimension", flat=True))
+    if not consulted or set(Dimension.values) - dimensions:
+        raise InvalidInput(
+            _("高风险等级只能在重新评估（重新征求意见并重新分析四个维度）后降低，不能直接修改等级。"),
+            field="level",
+        )
 
 
 def decision_decide(

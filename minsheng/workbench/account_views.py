@@ -56,7 +56,8 @@ def qr_svg(data: str) -> SafeString:
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     svg = image.to_string(encoding="unicode")
     svg = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg class="qr" role="img"', svg, count=1)
-    svg = svg.replace(">", f"><title>{_('动态口令绑定二维码')}</title>", 1)
+    title = _("动态口令绑定二维码")  # outside the f-string, where makemessages finds it
+    svg = svg.replace(">", f"><title>{title}</title>", 1)
     return mark_safe(svg)  # generated markup: path data and a fixed title only
 
 

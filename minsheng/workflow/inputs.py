@@ -23,7 +23,7 @@ from annotated_types import Interval, MaxLen
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -247,10 +247,10 @@ RATINGS = _labels(Rating.Value)
 RATING_TARGETS = _labels(Rating.Target)
 REDIRECT_ROUTES = Choices(
     (
-        ("litigation_etc", _lazy("诉讼、复议、刑事立案、法律监督、公安程序")),
-        ("arbitration", _lazy("仲裁")),
-        ("party_appeal", _lazy("党员申诉、申请复审")),
-        ("admin_procedure", _lazy("行政复议、裁决、确认、许可、处罚等行政程序")),
+        ("litigation_etc", gettext_lazy("诉讼、复议、刑事立案、法律监督、公安程序")),
+        ("arbitration", gettext_lazy("仲裁")),
+        ("party_appeal", gettext_lazy("党员申诉、申请复审")),
+        ("admin_procedure", gettext_lazy("行政复议、裁决、确认、许可、处罚等行政程序")),
     )
 )
 LIMITATION_KINDS = Choices(tuple((key, period.label) for key, period in limitations().items()))
@@ -279,13 +279,16 @@ class ActionInput(BaseModel):
     occurred_at: Annotated[
         Moment | None,
         _w(
-            _lazy("办理时间"),
+            gettext_lazy("办理时间"),
             DATETIME,
-            help=_lazy("补录已办理的环节时填写实际办理时间；留空为现在。不能晚于现在，不能早于上一环节"),
+            help=gettext_lazy(
+                "补录已办理的环节时填写实际办理时间；留空为现在。不能晚于现在，不能早于上一环节"
+            ),
         ),
     ] = None
     late_reason: Annotated[
-        Comment | None, _w(_lazy("补录原因"), AREA, help=_lazy("办理时间早于录入时间一日以上时必填"))
+        Comment | None,
+        _w(gettext_lazy("补录原因"), AREA, help=gettext_lazy("办理时间早于录入时间一日以上时必填")),
     ] = None
 
     @model_validator(mode="before")
@@ -307,36 +310,43 @@ class NoInput(ActionInput):
 class OpinionText(ActionInput):
     """The parts of a written opinion (Art. 32): request, facts and reasons, opinion, legal basis."""
 
-    request: Annotated[Para | None, _w(_lazy("信访人投诉请求"), AREA, help=_lazy("留空则使用登记的请求"))] = (
-        None
-    )
-    facts_and_reasons: Annotated[Para, _w(_lazy("事实和理由"), AREA)]
-    opinion: Annotated[Para, _w(_lazy("处理意见"), AREA)]
+    request: Annotated[
+        Para | None, _w(gettext_lazy("信访人投诉请求"), AREA, help=gettext_lazy("留空则使用登记的请求"))
+    ] = None
+    facts_and_reasons: Annotated[Para, _w(gettext_lazy("事实和理由"), AREA)]
+    opinion: Annotated[Para, _w(gettext_lazy("处理意见"), AREA)]
     legal_basis: Annotated[
-        Para | None, _w(_lazy("法律法规依据"), AREA, help=_lazy("普通程序必填；简易程序可不填"))
+        Para | None, _w(gettext_lazy("法律法规依据"), AREA, help=gettext_lazy("普通程序必填；简易程序可不填"))
     ] = None
 
 
 class DeliveryFields(ActionInput):
-    method: Annotated[Annotated[str, METHODS], _w(_lazy("送达方式"), SELECT)]
-    delivered_on: Annotated[Day | None, _w(_lazy("信访人收到日期"), DATE, help=_lazy("留空为今天"))] = None
-    refused: Annotated[Flag, _w(_lazy("拒收（留置送达）"), BOOL)] = False
+    method: Annotated[Annotated[str, METHODS], _w(gettext_lazy("送达方式"), SELECT)]
+    delivered_on: Annotated[
+        Day | None, _w(gettext_lazy("信访人收到日期"), DATE, help=gettext_lazy("留空为今天"))
+    ] = None
+    refused: Annotated[Flag, _w(gettext_lazy("拒收（留置送达）"), BOOL)] = False
     method_reason: Annotated[
         Comment | None,
-        _w(_lazy("送达方式说明"), AREA, help=_lazy("信访人要求纸质文书而以短信、电话或网络送达时必填")),
+        _w(
+            gettext_lazy("送达方式说明"),
+            AREA,
+            help=gettext_lazy("信访人要求纸质文书而以短信、电话或网络送达时必填"),
+        ),
     ] = None
 
 
 class AppealRequest(ActionInput):
     received_on: Annotated[
-        Day | None, _w(_lazy("收到请求日期"), DATE, help=_lazy("复查/复核机关收到请求之日；留空为今天"))
+        Day | None,
+        _w(gettext_lazy("收到请求日期"), DATE, help=gettext_lazy("复查/复核机关收到请求之日；留空为今天")),
     ] = None
     postmarked_on: Annotated[
-        Day | None, _w(_lazy("邮戳日期"), DATE, help=_lazy("邮寄提出的，以邮戳日期为准"))
+        Day | None, _w(gettext_lazy("邮戳日期"), DATE, help=gettext_lazy("邮寄提出的，以邮戳日期为准"))
     ] = None
-    reasons: Annotated[Para | None, _w(_lazy("请求理由"), AREA)] = None
+    reasons: Annotated[Para | None, _w(gettext_lazy("请求理由"), AREA)] = None
     good_reason: Annotated[
-        Para | None, _w(_lazy("逾期正当理由"), AREA, help=_lazy("超过30日申请期限时必填"))
+        Para | None, _w(gettext_lazy("逾期正当理由"), AREA, help=gettext_lazy("超过30日申请期限时必填"))
     ] = None
 
 
@@ -344,106 +354,126 @@ class AppealRequest(ActionInput):
 
 
 class ForwardInput(ActionInput):
-    organ_id: Annotated[Ref, _w(_lazy("转送机关（主办）"), ORGAN)]
-    assisting_organ_ids: Annotated[Ids | None, _w(_lazy("协办机关"), ORGANS)] = None
-    instructions: Annotated[Para | None, _w(_lazy("转送说明"), AREA)] = None
+    organ_id: Annotated[Ref, _w(gettext_lazy("转送机关（主办）"), ORGAN)]
+    assisting_organ_ids: Annotated[Ids | None, _w(gettext_lazy("协办机关"), ORGANS)] = None
+    instructions: Annotated[Para | None, _w(gettext_lazy("转送说明"), AREA)] = None
 
 
 class AssignInput(ActionInput):
-    organ_id: Annotated[Ref, _w(_lazy("交办机关（主办）"), ORGAN)]
+    organ_id: Annotated[Ref, _w(gettext_lazy("交办机关（主办）"), ORGAN)]
     due_date: Annotated[
-        Day | None, _w(_lazy("指定办理期限"), DATE, help=_lazy("自交办之日起计算；与“期限天数”二选一"))
+        Day | None,
+        _w(gettext_lazy("指定办理期限"), DATE, help=gettext_lazy("自交办之日起计算；与“期限天数”二选一")),
     ] = None
     due_days: Annotated[
-        Days90 | None, _w(_lazy("期限天数"), INT, help=_lazy("自交办之日起的天数（1–90）"))
+        Days90 | None, _w(gettext_lazy("期限天数"), INT, help=gettext_lazy("自交办之日起的天数（1–90）"))
     ] = None
-    assisting_organ_ids: Annotated[Ids | None, _w(_lazy("协办机关"), ORGANS)] = None
-    instructions: Annotated[Para | None, _w(_lazy("交办要求"), AREA)] = None
+    assisting_organ_ids: Annotated[Ids | None, _w(gettext_lazy("协办机关"), ORGANS)] = None
+    instructions: Annotated[Para | None, _w(gettext_lazy("交办要求"), AREA)] = None
 
 
 class NoteRequired(ActionInput):
-    note: Annotated[Para, _w(_lazy("说明"), AREA)]
+    note: Annotated[Para, _w(gettext_lazy("说明"), AREA)]
 
 
 class ReportForDecisionInput(ActionInput):
-    note: Annotated[Para, _w(_lazy("报请事由"), AREA)]
+    note: Annotated[Para, _w(gettext_lazy("报请事由"), AREA)]
 
 
 class RecordLimitationInput(ActionInput):
-    limitation: Annotated[Annotated[str, LIMITATION_KINDS], _w(_lazy("时效"), SELECT)]
-    known_date: Annotated[Day, _w(_lazy("知道或应当知道之日"), DATE)]
+    limitation: Annotated[Annotated[str, LIMITATION_KINDS], _w(gettext_lazy("时效"), SELECT)]
+    known_date: Annotated[Day, _w(gettext_lazy("知道或应当知道之日"), DATE)]
 
 
 class SplitAccusationInput(ActionInput):
-    accusation_title: Annotated[Line, _w(_lazy("检举控告部分：标题"))]
-    accusation_request: Annotated[Para, _w(_lazy("检举控告部分：请求"), AREA)]
-    accusation_facts: Annotated[Para | None, _w(_lazy("检举控告部分：事实"), AREA)] = None
-    accused_organ_id: Annotated[Ref | None, _w(_lazy("被检举控告单位"), ORGAN)] = None
-    accused_person: Annotated[Name | None, _w(_lazy("被检举控告人"))] = None
+    accusation_title: Annotated[Line, _w(gettext_lazy("检举控告部分：标题"))]
+    accusation_request: Annotated[Para, _w(gettext_lazy("检举控告部分：请求"), AREA)]
+    accusation_facts: Annotated[Para | None, _w(gettext_lazy("检举控告部分：事实"), AREA)] = None
+    accused_organ_id: Annotated[Ref | None, _w(gettext_lazy("被检举控告单位"), ORGAN)] = None
+    accused_person: Annotated[Name | None, _w(gettext_lazy("被检举控告人"))] = None
     discipline_organ_id: Annotated[
         Ref | None,
-        _w(_lazy("纪检监察机关"), ORGAN, help=_lazy("留空则自动选择"), organ_kinds=DISCIPLINE_KINDS),
+        _w(
+            gettext_lazy("纪检监察机关"),
+            ORGAN,
+            help=gettext_lazy("留空则自动选择"),
+            organ_kinds=DISCIPLINE_KINDS,
+        ),
     ] = None
-    grievance_title: Annotated[Line, _w(_lazy("申诉求决部分：标题"))]
+    grievance_title: Annotated[Line, _w(gettext_lazy("申诉求决部分：标题"))]
     grievance_request: Annotated[
         Para,
-        _w(_lazy("申诉求决部分：请求"), AREA, help=_lazy("不得含有检举控告的内容（条例第三十条第三款）")),
+        _w(
+            gettext_lazy("申诉求决部分：请求"),
+            AREA,
+            help=gettext_lazy("不得含有检举控告的内容（条例第三十条第三款）"),
+        ),
     ]
-    grievance_facts: Annotated[Para | None, _w(_lazy("申诉求决部分：事实"), AREA)] = None
-    grievance_reasons: Annotated[Para | None, _w(_lazy("申诉求决部分：理由"), AREA)] = None
+    grievance_facts: Annotated[Para | None, _w(gettext_lazy("申诉求决部分：事实"), AREA)] = None
+    grievance_reasons: Annotated[Para | None, _w(gettext_lazy("申诉求决部分：理由"), AREA)] = None
 
 
 class RoutePoliticalLegalInput(ActionInput):
-    organ_id: Annotated[Ref, _w(_lazy("政法部门"), ORGAN, organ_kinds=POLITICAL_LEGAL_KINDS)]
+    organ_id: Annotated[Ref, _w(gettext_lazy("政法部门"), ORGAN, organ_kinds=POLITICAL_LEGAL_KINDS)]
 
 
 class RouteDisciplineInput(ActionInput):
-    organ_id: Annotated[Ref, _w(_lazy("纪检监察机关"), ORGAN, organ_kinds=DISCIPLINE_KINDS)]
+    organ_id: Annotated[Ref, _w(gettext_lazy("纪检监察机关"), ORGAN, organ_kinds=DISCIPLINE_KINDS)]
 
 
 class NotAcceptInput(ActionInput):
-    reason: Annotated[Annotated[str, REFUSAL_REASONS], _w(_lazy("不予受理理由"), SELECT)]
-    explanation: Annotated[Para | None, _w(_lazy("说明"), AREA, help=_lazy("理由为“其他”时必填"))] = None
+    reason: Annotated[Annotated[str, REFUSAL_REASONS], _w(gettext_lazy("不予受理理由"), SELECT)]
+    explanation: Annotated[
+        Para | None, _w(gettext_lazy("说明"), AREA, help=gettext_lazy("理由为“其他”时必填"))
+    ] = None
     guidance_organ_id: Annotated[
-        Ref | None, _w(_lazy("告知向其提出的有权机关"), ORGAN, help=_lazy("越级走访、不属于受理范围时必填"))
+        Ref | None,
+        _w(
+            gettext_lazy("告知向其提出的有权机关"), ORGAN, help=gettext_lazy("越级走访、不属于受理范围时必填")
+        ),
     ] = None
     related_petition_id: Annotated[
-        Ref | None, _w(_lazy("关联信访事项查询码"), PETITION, help=_lazy("重复信访、复核终结时必填"))
+        Ref | None,
+        _w(gettext_lazy("关联信访事项查询码"), PETITION, help=gettext_lazy("重复信访、复核终结时必填")),
     ] = None
 
 
 class ReferElsewhereInput(ActionInput):
-    guidance_organ_id: Annotated[Ref, _w(_lazy("有权处理的机关"), ORGAN)]
-    explanation: Annotated[Para | None, _w(_lazy("说明"), AREA)] = None
+    guidance_organ_id: Annotated[Ref, _w(gettext_lazy("有权处理的机关"), ORGAN)]
+    explanation: Annotated[Para | None, _w(gettext_lazy("说明"), AREA)] = None
 
 
 class ReceiveInput(ActionInput):
     act_time_alias = "received_at"
 
-    received_at: Annotated[Moment | None, _w(_lazy("收到时间"), DATETIME, help=_lazy("留空为现在"))] = None
+    received_at: Annotated[
+        Moment | None, _w(gettext_lazy("收到时间"), DATETIME, help=gettext_lazy("留空为现在"))
+    ] = None
 
 
 class ObjectInput(ActionInput):
-    reasons: Annotated[Para, _w(_lazy("异议理由"), AREA, help=_lazy("收到之日起5个工作日内提出"))]
-    suggested_organ_id: Annotated[Ref | None, _w(_lazy("建议的有权机关"), ORGAN)] = None
+    reasons: Annotated[
+        Para, _w(gettext_lazy("异议理由"), AREA, help=gettext_lazy("收到之日起5个工作日内提出"))
+    ]
+    suggested_organ_id: Annotated[Ref | None, _w(gettext_lazy("建议的有权机关"), ORGAN)] = None
 
 
 class ApproveObjectionInput(ActionInput):
-    note: Annotated[Para | None, _w(_lazy("意见"), AREA)] = None
+    note: Annotated[Para | None, _w(gettext_lazy("意见"), AREA)] = None
 
 
 class RejectObjectionInput(ActionInput):
-    note: Annotated[Para, _w(_lazy("不同意的理由"), AREA)]
+    note: Annotated[Para, _w(gettext_lazy("不同意的理由"), AREA)]
 
 
 class DisputeInput(ActionInput):
-    reasons: Annotated[Para, _w(_lazy("争议事由"), AREA)]
-    other_organ_ids: Annotated[Ids, _w(_lazy("涉及的其他机关"), ORGANS)]
+    reasons: Annotated[Para, _w(gettext_lazy("争议事由"), AREA)]
+    other_organ_ids: Annotated[Ids, _w(gettext_lazy("涉及的其他机关"), ORGANS)]
 
 
 class ResolveDisputeInput(ActionInput):
-    organ_id: Annotated[Ref, _w(_lazy("确定的受理机关"), ORGAN)]
-    note: Annotated[Para | None, _w(_lazy("说明"), AREA)] = None
+    organ_id: Annotated[Ref, _w(gettext_lazy("确定的受理机关"), ORGAN)]
+    note: Annotated[Para | None, _w(gettext_lazy("说明"), AREA)] = None
 
 
 # ---- handling (Arts. 31-34)
@@ -451,82 +481,88 @@ class ResolveDisputeInput(ActionInput):
 
 class AcceptInput(ActionInput):
     notice_given_at: Annotated[
-        Moment | None, _w(_lazy("书面告知时间"), DATETIME, help=_lazy("留空为现在"))
+        Moment | None, _w(gettext_lazy("书面告知时间"), DATETIME, help=gettext_lazy("留空为现在"))
     ] = None
-    on_the_spot: Annotated[Flag, _w(_lazy("当场告知"), BOOL)] = False
+    on_the_spot: Annotated[Flag, _w(gettext_lazy("当场告知"), BOOL)] = False
 
 
 class RedirectInput(ActionInput):
-    route: Annotated[Annotated[str, REDIRECT_ROUTES], _w(_lazy("法定途径"), SELECT)]
-    target_procedure: Annotated[Para, _w(_lazy("具体程序及受理机关"))]
-    limitation: Annotated[Annotated[str, LIMITATION_KINDS] | None, _w(_lazy("时效"), SELECT)] = None
-    known_date: Annotated[Day | None, _w(_lazy("知道或应当知道之日"), DATE)] = None
+    route: Annotated[Annotated[str, REDIRECT_ROUTES], _w(gettext_lazy("法定途径"), SELECT)]
+    target_procedure: Annotated[Para, _w(gettext_lazy("具体程序及受理机关"))]
+    limitation: Annotated[Annotated[str, LIMITATION_KINDS] | None, _w(gettext_lazy("时效"), SELECT)] = None
+    known_date: Annotated[Day | None, _w(gettext_lazy("知道或应当知道之日"), DATE)] = None
 
 
 class PerformDutyInput(ActionInput):
-    outcome: Annotated[Annotated[str, DUTY], _w(_lazy("结果"), SELECT)]
-    facts_and_reasons: Annotated[Para | None, _w(_lazy("事实和理由"), AREA)] = None
-    reply: Annotated[Para, _w(_lazy("答复内容"), AREA)]
+    outcome: Annotated[Annotated[str, DUTY], _w(gettext_lazy("结果"), SELECT)]
+    facts_and_reasons: Annotated[Para | None, _w(gettext_lazy("事实和理由"), AREA)] = None
+    reply: Annotated[Para, _w(gettext_lazy("答复内容"), AREA)]
 
 
 class ReplySuggestionInput(ActionInput):
-    outcome: Annotated[Annotated[str, SUGGESTION], _w(_lazy("采纳情况"), SELECT)]
-    reply: Annotated[Para, _w(_lazy("回复内容"), AREA)]
+    outcome: Annotated[Annotated[str, SUGGESTION], _w(gettext_lazy("采纳情况"), SELECT)]
+    reply: Annotated[Para, _w(gettext_lazy("回复内容"), AREA)]
 
 
 class StartHandlingInput(ActionInput):
     no_conflict_of_interest: Annotated[
-        Flag, _w(_lazy("本人与信访事项或信访人无直接利害关系（第二十八条）"), BOOL, affirm=True)
+        Flag, _w(gettext_lazy("本人与信访事项或信访人无直接利害关系（第二十八条）"), BOOL, affirm=True)
     ] = False
 
 
 class SimplifyInput(ActionInput):
-    likely_supported: Annotated[Flag, _w(_lazy("事实清楚、诉求可能予以支持"), BOOL, affirm=True)] = False
+    likely_supported: Annotated[Flag, _w(gettext_lazy("事实清楚、诉求可能予以支持"), BOOL, affirm=True)] = (
+        False
+    )
     no_statutory_procedure: Annotated[
-        Flag, _w(_lazy("不属于应通过法定途径解决的事项"), BOOL, affirm=True)
+        Flag, _w(gettext_lazy("不属于应通过法定途径解决的事项"), BOOL, affirm=True)
     ] = False
-    single_responsible_body: Annotated[Flag, _w(_lazy("责任主体单一"), BOOL, affirm=True)] = False
-    no_conflict_of_interest: Annotated[Flag, _w(_lazy("本人无直接利害关系"), BOOL, affirm=True)] = False
-    paper_requested: Annotated[Flag, _w(_lazy("信访人要求纸质答复"), BOOL)] = False
+    single_responsible_body: Annotated[Flag, _w(gettext_lazy("责任主体单一"), BOOL, affirm=True)] = False
+    no_conflict_of_interest: Annotated[Flag, _w(gettext_lazy("本人无直接利害关系"), BOOL, affirm=True)] = (
+        False
+    )
+    paper_requested: Annotated[Flag, _w(gettext_lazy("信访人要求纸质答复"), BOOL)] = False
 
 
 class ConvertInput(ActionInput):
-    reason: Annotated[Para, _w(_lazy("转为普通程序的理由"), AREA)]
+    reason: Annotated[Para, _w(gettext_lazy("转为普通程序的理由"), AREA)]
 
 
 class StartHearingInput(ActionInput):
-    start: Annotated[Day | None, _w(_lazy("听证日期"), DATE, help=_lazy("留空为今天"))] = None
-    participants: Annotated[Para | None, _w(_lazy("参加人"), AREA)] = None
+    start: Annotated[Day | None, _w(gettext_lazy("听证日期"), DATE, help=gettext_lazy("留空为今天"))] = None
+    participants: Annotated[Para | None, _w(gettext_lazy("参加人"), AREA)] = None
 
 
 class EndHearingInput(ActionInput):
-    end: Annotated[Day | None, _w(_lazy("结束日期"), DATE, help=_lazy("留空为今天"))] = None
-    summary: Annotated[Para | None, _w(_lazy("听证情况"), AREA)] = None
+    end: Annotated[Day | None, _w(gettext_lazy("结束日期"), DATE, help=gettext_lazy("留空为今天"))] = None
+    summary: Annotated[Para | None, _w(gettext_lazy("听证情况"), AREA)] = None
 
 
 class StartMediationInput(ActionInput):
-    both_parties_consent: Annotated[Flag, _w(_lazy("双方当事人同意调解"), BOOL, affirm=True)] = False
+    both_parties_consent: Annotated[Flag, _w(gettext_lazy("双方当事人同意调解"), BOOL, affirm=True)] = False
 
 
 class SettleInput(ActionInput):
-    agreement: Annotated[Para, _w(_lazy("调解和解协议内容"), AREA)]
+    agreement: Annotated[Para, _w(gettext_lazy("调解和解协议内容"), AREA)]
 
 
 class OptionalNote(ActionInput):
-    note: Annotated[Para | None, _w(_lazy("说明"), AREA)] = None
+    note: Annotated[Para | None, _w(gettext_lazy("说明"), AREA)] = None
 
 
 class ExtendInput(ActionInput):
-    days: Annotated[Days30, _w(_lazy("延长天数（累计不超过30日）"), INT)]
-    reason: Annotated[Para, _w(_lazy("延期理由"), AREA)]
+    days: Annotated[Days30, _w(gettext_lazy("延长天数（累计不超过30日）"), INT)]
+    reason: Annotated[Para, _w(gettext_lazy("延期理由"), AREA)]
     notified_at: Annotated[
         Moment | None,
-        _w(_lazy("已告知信访人的时间"), DATETIME, help=_lazy("告知后延期才生效；可稍后登记")),
+        _w(gettext_lazy("已告知信访人的时间"), DATETIME, help=gettext_lazy("告知后延期才生效；可稍后登记")),
     ] = None
 
 
 class NotifyExtensionInput(ActionInput):
-    notified_at: Annotated[Moment | None, _w(_lazy("告知时间"), DATETIME, help=_lazy("留空为现在"))] = None
+    notified_at: Annotated[
+        Moment | None, _w(gettext_lazy("告知时间"), DATETIME, help=gettext_lazy("留空为现在"))
+    ] = None
 
 
 class DraftOpinionInput(ActionInput):
@@ -536,25 +572,25 @@ class DraftOpinionInput(ActionInput):
     outcome: Annotated[
         Annotated[str, HANDLING_OR_APPEAL] | None,
         _w(
-            _lazy("拟处理结果"),
+            gettext_lazy("拟处理结果"),
             SELECT,
             choices_in=((REVIEW_REQUESTED, APPEAL), (RECHECK_REQUESTED, APPEAL), ("*", HANDLING)),
             label_in=(
-                (REVIEW_REQUESTED, _lazy("拟复查复核结果")),
-                (RECHECK_REQUESTED, _lazy("拟复查复核结果")),
+                (REVIEW_REQUESTED, gettext_lazy("拟复查复核结果")),
+                (RECHECK_REQUESTED, gettext_lazy("拟复查复核结果")),
             ),
         ),
     ] = None
-    facts_and_reasons: Annotated[Para | None, _w(_lazy("事实和理由"), AREA)] = None
-    opinion: Annotated[Para | None, _w(_lazy("处理意见"), AREA)] = None
-    legal_basis: Annotated[Para | None, _w(_lazy("法律法规依据"), AREA)] = None
+    facts_and_reasons: Annotated[Para | None, _w(gettext_lazy("事实和理由"), AREA)] = None
+    opinion: Annotated[Para | None, _w(gettext_lazy("处理意见"), AREA)] = None
+    legal_basis: Annotated[Para | None, _w(gettext_lazy("法律法规依据"), AREA)] = None
     submit: Annotated[
         Flag,
         _w(
-            _lazy("报送机关负责人签发"),
+            gettext_lazy("报送机关负责人签发"),
             BOOL,
             initial="on",
-            help=_lazy("不勾选则仅保存草稿；报送时须填齐各项"),
+            help=gettext_lazy("不勾选则仅保存草稿；报送时须填齐各项"),
         ),
     ] = True
 
@@ -562,40 +598,45 @@ class DraftOpinionInput(ActionInput):
 class SignOpinionInput(ActionInput):
     """At 复查/复核 signing issues and delivers the opinion in one act: the delivery fields."""
 
-    comment: Annotated[Comment | None, _w(_lazy("签发意见"), AREA)] = None
-    draft_id: Annotated[Id | None, _w(_lazy("草稿编号"), HIDDEN)] = None
+    comment: Annotated[Comment | None, _w(gettext_lazy("签发意见"), AREA)] = None
+    draft_id: Annotated[Id | None, _w(gettext_lazy("草稿编号"), HIDDEN)] = None
     method: Annotated[
         Annotated[str, METHODS] | None,
-        _w(_lazy("送达方式"), SELECT, states=APPEAL_SIGNOFF_STATES, required_in=APPEAL_SIGNOFF_STATES),
+        _w(gettext_lazy("送达方式"), SELECT, states=APPEAL_SIGNOFF_STATES, required_in=APPEAL_SIGNOFF_STATES),
     ] = None
     delivered_on: Annotated[
         Day | None,
-        _w(_lazy("信访人收到日期"), DATE, help=_lazy("留空为今天"), states=APPEAL_SIGNOFF_STATES),
+        _w(
+            gettext_lazy("信访人收到日期"),
+            DATE,
+            help=gettext_lazy("留空为今天"),
+            states=APPEAL_SIGNOFF_STATES,
+        ),
     ] = None
-    refused: Annotated[Flag, _w(_lazy("拒收（留置送达）"), BOOL, states=APPEAL_SIGNOFF_STATES)] = False
+    refused: Annotated[Flag, _w(gettext_lazy("拒收（留置送达）"), BOOL, states=APPEAL_SIGNOFF_STATES)] = False
     method_reason: Annotated[
         Comment | None,
         _w(
-            _lazy("送达方式说明"),
+            gettext_lazy("送达方式说明"),
             AREA,
-            help=_lazy("信访人要求纸质文书而以短信、电话或网络送达时必填"),
+            help=gettext_lazy("信访人要求纸质文书而以短信、电话或网络送达时必填"),
             states=APPEAL_SIGNOFF_STATES,
         ),
     ] = None
 
 
 class ReturnDraftInput(ActionInput):
-    comment: Annotated[Comment, _w(_lazy("退回意见"), AREA)]
-    draft_id: Annotated[Id | None, _w(_lazy("草稿编号"), HIDDEN)] = None
+    comment: Annotated[Comment, _w(gettext_lazy("退回意见"), AREA)]
+    draft_id: Annotated[Id | None, _w(gettext_lazy("草稿编号"), HIDDEN)] = None
 
 
 class DeclareConflictInput(ActionInput):
     reason: Annotated[
         Comment,
         _w(
-            _lazy("回避理由"),
+            gettext_lazy("回避理由"),
             AREA,
-            help=_lazy(
+            help=gettext_lazy(
                 "与信访事项或信访人有直接利害关系的情形（条例第二十八条第三款）；声明后不能再办理本事项"
             ),
         ),
@@ -604,15 +645,15 @@ class DeclareConflictInput(ActionInput):
 
 class ConcludeInput(OpinionText):
     lead_fields = ("outcome",)
-    outcome: Annotated[Annotated[str, HANDLING], _w(_lazy("处理结果"), SELECT)]
+    outcome: Annotated[Annotated[str, HANDLING], _w(gettext_lazy("处理结果"), SELECT)]
 
 
 class ReportCompletionInput(ActionInput):
-    report: Annotated[Para, _w(_lazy("办结报告"), AREA)]
+    report: Annotated[Para, _w(gettext_lazy("办结报告"), AREA)]
 
 
 class ImportReplyInput(ActionInput):
-    reply: Annotated[Para, _w(_lazy("答复内容"), AREA)]
+    reply: Annotated[Para, _w(gettext_lazy("答复内容"), AREA)]
 
 
 # ---- 复查 / 复核 (Arts. 35-36)
@@ -620,47 +661,51 @@ class ImportReplyInput(ActionInput):
 
 class ConcludeAppealInput(OpinionText, DeliveryFields):
     lead_fields = ("outcome", "request", "facts_and_reasons", "opinion", "legal_basis")
-    outcome: Annotated[Annotated[str, APPEAL], _w(_lazy("复查/复核结果"), SELECT)]
+    outcome: Annotated[Annotated[str, APPEAL], _w(gettext_lazy("复查/复核结果"), SELECT)]
 
 
 class RecheckHearingStartInput(ActionInput):
-    hearing_start: Annotated[Day | None, _w(_lazy("听证开始日期"), DATE, help=_lazy("留空为今天"))] = None
-    participants: Annotated[Para | None, _w(_lazy("参加人"), AREA)] = None
+    hearing_start: Annotated[
+        Day | None, _w(gettext_lazy("听证开始日期"), DATE, help=gettext_lazy("留空为今天"))
+    ] = None
+    participants: Annotated[Para | None, _w(gettext_lazy("参加人"), AREA)] = None
 
 
 class RecheckHearingEndInput(ActionInput):
-    hearing_end: Annotated[Day | None, _w(_lazy("听证结束日期"), DATE, help=_lazy("留空为今天"))] = None
+    hearing_end: Annotated[
+        Day | None, _w(gettext_lazy("听证结束日期"), DATE, help=gettext_lazy("留空为今天"))
+    ] = None
 
 
 # ---- oversight (Arts. 39-44)
 
 
 class SuperviseInput(ActionInput):
-    kind: Annotated[Annotated[str, ORDER_KINDS], _w(_lazy("督办类型"), SELECT)]
-    suggestion: Annotated[Para, _w(_lazy("督办意见"), AREA)]
+    kind: Annotated[Annotated[str, ORDER_KINDS], _w(gettext_lazy("督办类型"), SELECT)]
+    suggestion: Annotated[Para, _w(gettext_lazy("督办意见"), AREA)]
     feedback_due: Annotated[
         Day | None,
         _w(
-            _lazy("反馈期限"),
+            gettext_lazy("反馈期限"),
             DATE,
-            help=_lazy("留空则按“对改进建议书面反馈”时限自动计算；不得早于督办日期"),
+            help=gettext_lazy("留空则按“对改进建议书面反馈”时限自动计算；不得早于督办日期"),
         ),
     ] = None
 
 
 class SupervisionFeedbackInput(ActionInput):
-    order_id: Annotated[Id, _w(_lazy("督办单"), ORDER)]
-    feedback: Annotated[Para, _w(_lazy("书面反馈"), AREA)]
+    order_id: Annotated[Id, _w(gettext_lazy("督办单"), ORDER)]
+    feedback: Annotated[Para, _w(gettext_lazy("书面反馈"), AREA)]
 
 
 class DelistInput(ActionInput):
-    order_id: Annotated[Id, _w(_lazy("挂牌督办单"), ORDER)]
-    evidence: Annotated[Para, _w(_lazy("整改到位的依据"), AREA)]
+    order_id: Annotated[Id, _w(gettext_lazy("挂牌督办单"), ORDER)]
+    evidence: Annotated[Para, _w(gettext_lazy("整改到位的依据"), AREA)]
 
 
 class NoteInput(ActionInput):
     text: Annotated[
-        Annotated[str, MaxLen(5000), BeforeValidator(_text)], _w(_lazy("备注（仅内部可见）"), AREA)
+        Annotated[str, MaxLen(5000), BeforeValidator(_text)], _w(gettext_lazy("备注（仅内部可见）"), AREA)
     ]
 
 
@@ -671,22 +716,22 @@ class RecordFollowUpInput(ActionInput):
 
     work: Annotated[
         Annotated[str, MaxLen(5000), BeforeValidator(_text)],
-        _w(_lazy("工作情况（督促执行的落实情况，或疏导教育、矛盾化解、帮扶救助）"), AREA),
+        _w(gettext_lazy("工作情况（督促执行的落实情况，或疏导教育、矛盾化解、帮扶救助）"), AREA),
     ]
-    done: Annotated[Flag, _w(_lazy("后续工作已完成"), BOOL)] = False
-    task_id: Annotated[Id | None, _w(_lazy("后续工作编号"), HIDDEN)] = None
+    done: Annotated[Flag, _w(gettext_lazy("后续工作已完成"), BOOL)] = False
+    task_id: Annotated[Id | None, _w(gettext_lazy("后续工作编号"), HIDDEN)] = None
 
 
 class AssignCaseworkerInput(ActionInput):
-    user_id: Annotated[Id, _w(_lazy("承办人"), USER)]
+    user_id: Annotated[Id, _w(gettext_lazy("承办人"), USER)]
 
 
 class RateInput(ActionInput):
     """The petitioner rates the competent organ (default) or, separately, the petition bureau."""
 
-    value: Annotated[Annotated[str, RATINGS], _w(_lazy("评价"), SELECT)]
-    target: Annotated[Annotated[str, RATING_TARGETS] | None, _w(_lazy("评价对象"), SELECT)] = None
-    comment: Annotated[Comment | None, _w(_lazy("评价意见"), AREA)] = None
+    value: Annotated[Annotated[str, RATINGS], _w(gettext_lazy("评价"), SELECT)]
+    target: Annotated[Annotated[str, RATING_TARGETS] | None, _w(gettext_lazy("评价对象"), SELECT)] = None
+    comment: Annotated[Comment | None, _w(gettext_lazy("评价意见"), AREA)] = None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -70,6 +70,20 @@ def test_veto_admin_records_through_the_service(web: Client, organs: Any) -> Non
             "evidence": "2025-05-04 集体访处置不力，事态扩大",
         },
     )
+    # V-46-3 requires 造成严重后果: the form says so, nothing is recorded
+    assert r.status_code == 200 and "请写明造成的严重后果" in r.content.decode()
+    assert not VetoEvent.objects.exists()
+    r = web.post(
+        "/admin/accountability/vetoevent/add/",
+        {
+            "organ": organs["a-hrss"].pk,
+            "period_from": "2025-01-01",
+            "period_to": "2025-12-31",
+            "ground": "mass_incident",
+            "evidence": "2025-05-04 集体访处置不力，事态扩大",
+            "serious_consequence": "二百余人聚集市政府门前，堵塞交通四小时",
+        },
+    )
     assert r.status_code == 302
     event = VetoEvent.objects.get()
     assert event.decided_by.username == "admin" and AuditEntry.objects.get().action == "veto_recorded"

@@ -279,3 +279,28 @@ def test_api_measure_feedback(march: dict[str, Any], users: Any, client: Client)
         out = client.post(url, {"feedback": "已整改到位"}, content_type="application/json", **head).json()
     assert (out["feedback"], out["feedback_late"]) == ("已整改到位", False)
     assert client.post(url, {"feedback": "再次"}, content_type="application/json", **head).status_code == 422
+
+
+def test_refreshing_an_open_proposal_keeps_what_it_replaced(march: Any, act: Any) -> None:
+    """An open proposal computed again gets the new figures; the ones a supervisor may have read
+    and acted on stay in the audit (proposal_refreshed, replaced)."""
+    from minsheng.petitions.models import Petition
+
+    made = proposals_compute(*MARCH, organs=[march["housing"]], today=TODAY)
+    before = list(made[0].figures)
+    late = Petition.objects.filter(state="organ_received").order_by("-pk").first()
+    assert late is not None
+    with time_machine.travel(at(dt.date(2025, 3, 5)), tick=False):
+        act(late, "accept", "caseworker")
+    proposals_compute(*MARCH, organs=[march["housing"]], today=TODAY)
+    (refreshed,) = AuditEntry.objects.filter(action="proposal_refreshed", object_id=made[0].pk)
+    assert refreshed.data["replaced"]["figures"] == before != refreshed.data["figures"]
+    proposals_compute(*MARCH, organs=[march["housing"]], today=TODAY)  # nothing changed: no row
+    assert AuditEntry.objects.filter(action="proposal_refreshed").count() == 1
+
+
+def test_a_rectification_period_is_a_year_at_most(march: Any, users: Any) -> None:
+    _interview, listed = proposals_compute(*MARCH, organs=[march["housing"]], today=TODAY)
+    with pytest.raises(InvalidInput) as refused:
+        proposal_accept(listed, actor=users["supervisor"], text="挂牌督办", rectify_by=dt.date(9999, 12, 31))
+    assert refused.value.field == "rectify_by" and not Measure.objects.exists()

@@ -78,8 +78,32 @@ def test_off_by_default_events_recorded_but_ranking_untouched(two_organs: Any, u
             period_to=MARCH[1],
             ground="retaliation",
             evidence="  ",
+            serious_consequence="信访人被无故辞退",
             actor=users["supervisor"],
         )
+    # accountability_rules.yaml veto.candidate_triggers: 46(5) (泄露) is none of them; 46(3)/(4)/(6)
+    # require 造成严重后果, stated with the event
+    with pytest.raises(InvalidInput) as refused:
+        veto_record(
+            two_organs["a-hrss"],
+            period_from=MARCH[0],
+            period_to=MARCH[1],
+            ground="leak",
+            evidence="检举材料被转给被检举人",
+            actor=users["supervisor"],
+        )
+    assert refused.value.field == "ground"
+    with pytest.raises(InvalidInput) as refused:
+        veto_record(
+            two_organs["a-hrss"],
+            period_from=MARCH[0],
+            period_to=MARCH[1],
+            ground="retaliation",
+            evidence="纪委监委2025年3月20日查明：某科长对信访人王某打击报复",
+            serious_consequence=" ",
+            actor=users["supervisor"],
+        )
+    assert refused.value.field == "serious_consequence"
     assert VetoEvent.objects.count() == 0
     event = veto_record(
         two_organs["a-hrss"],
@@ -87,9 +111,10 @@ def test_off_by_default_events_recorded_but_ranking_untouched(two_organs: Any, u
         period_to=MARCH[1],
         ground="retaliation",
         evidence="纪委监委2025年3月20日查明：某科长对信访人王某打击报复",
+        serious_consequence="信访人王某被无故辞退，生活无着",
         actor=users["supervisor"],
     )
-    assert event.decided_by == users["supervisor"]
+    assert event.decided_by == users["supervisor"] and event.serious_consequence.startswith("信访人王某")
     assert AuditEntry.objects.get(action="veto_recorded").data["rule_enabled"] is False
     assert _ranks(two_organs) == [("A市人力资源和社会保障局", 1, None), ("A市住房和城乡建设局", 2, None)]
 
@@ -102,8 +127,8 @@ def test_on_with_its_legal_basis_the_veto_takes_the_last_place_and_says_why(
             two_organs["a-hrss"],
             period_from=MARCH[0],
             period_to=MARCH[1],
-            ground="leak",
-            evidence="检举材料被转给被检举人",
+            ground="accountability",
+            evidence="2025年3月依信访工作责任制实施办法第十一条追究该局分管领导责任",
             actor=users["supervisor"],
         )
     with override_settings(**ON):
@@ -115,7 +140,7 @@ def test_on_with_its_legal_basis_the_veto_takes_the_last_place_and_says_why(
         ("A市人力资源和社会保障局", 2),
     ]
     assert rows[1].veto == (
-        "一票否决：泄露检举揭发材料（条例第四十六条第五项）（2025-03-25 记录，依据：某省信访工作责任制实施细则第十二条；"
+        "一票否决：已依责任制办法追究责任的情形（信访工作责任制实施办法第十一条）（2025-03-25 记录，依据：某省信访工作责任制实施细则第十二条；"
         "批准机关：某省信访工作联席会议）"
     )
     assert rows[1].figure.value == 1.0  # the figure is left as computed
@@ -148,6 +173,7 @@ def test_api_ranking_says_why(two_organs: Any, users: Any, client: Client) -> No
         period_to=MARCH[1],
         ground="urgent_late",
         evidence="群体性事件信息缓报6小时",
+        serious_consequence="事态扩大，三百余人聚集",
         actor=users["supervisor"],
     )
     token = client.post(
@@ -163,7 +189,7 @@ def test_api_ranking_says_why(two_organs: Any, users: Any, client: Client) -> No
         rows = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").json()
     ranked = [(r["organ"]["code"], r["rank"], bool(r["veto"])) for r in rows if r["rank"] is not None]
     assert ranked == [("a-housing", 1, False), ("a-hrss", 2, True)]
-    assert "重大紧急信访事项隐瞒、谎报、缓报" in next(
+    assert "重大紧急信访事项和信息隐瞒、谎报、缓报或未及时采取措施" in next(
         r["veto"] for r in rows if r["organ"]["code"] == "a-hrss"
     )
 
@@ -186,6 +212,7 @@ def test_api_records_a_veto_with_visible_evidence_only(two_organs: Any, users: A
         "period_to": "2025-03-31",
         "ground": "retaliation",
         "evidence": "查明打击报复",
+        "serious_consequence": "信访人被无故辞退",
         "petition_ids": [evidence.pk],
     }
     # The HR bureau's own caseworker cannot record against it (403); nothing written.
@@ -243,6 +270,7 @@ def test_an_accusation_cited_as_evidence_is_not_listed_to_the_vetoed_organ(
         "period_to": "2025-03-31",
         "ground": "retaliation",
         "evidence": "查明打击报复",
+        "serious_consequence": "信访人被无故辞退",
         "petition_ids": [complaint.pk],
     }
     made = client.post("/api/v1/accountability/vetoes", body, content_type="application/json", **tok("admin"))

@@ -94,6 +94,11 @@ def test_subscriptions_idempotent_and_validated(world, users):
     assert exc.value.field == "category"
     with pytest.raises(InvalidInput):
         alert_subscribe(analyst, channel="sms")
+    # spikes are (category × district) series: a city would never fire
+    with pytest.raises(InvalidInput) as exc:
+        alert_subscribe(analyst, region_id=world.city.pk)
+    assert exc.value.field == "region"
+    assert AlertSubscription.objects.filter(user=analyst).count() == 1
     analyst.email = ""
     analyst.save()
     with pytest.raises(InvalidInput):

@@ -509,3 +509,30 @@ def test_subtree_counts_the_organs_below_as_one(quarter, organs, world, client):
     assert {r["indicator"]: r["denominator"] for r in got["indicators"]}["I-ACCEPT-ORGAN"] == 5
     # a caseworker of A市政府 sees its own figures, not those of every organ below it
     assert client.get("/api/v1/indicators", q, **_token(client, "caseworker")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("kind", "date_from", "date_to", "ok"),
+    [
+        ("quarter", JUL1, SEP30, True),
+        ("quarter", JUL1, dt.date(2025, 7, 15), False),  # half a month called a quarter
+        ("quarter", dt.date(2025, 8, 1), dt.date(2025, 10, 31), False),  # three months, not a quarter
+        ("month", dt.date(2025, 2, 1), dt.date(2025, 2, 28), True),
+        ("month", dt.date(2025, 2, 1), dt.date(2025, 3, 1), False),
+        ("year", dt.date(2024, 1, 1), dt.date(2024, 12, 31), True),
+        ("year", dt.date(2024, 7, 1), dt.date(2025, 6, 30), False),
+        ("custom", dt.date(2025, 7, 3), dt.date(2025, 7, 15), True),
+        ("week", JUL1, dt.date(2025, 7, 7), False),
+    ],
+)
+def test_a_period_kind_must_match_its_dates(organs, kind, date_from, date_to, ok):
+    """A month, quarter or year of record is exactly one calendar month, quarter or year; bad
+    input is refused (field ``kind``) and nothing is frozen."""
+    housing = organs["a-housing"]
+    if ok:
+        assert period_freeze(housing, date_from, date_to, kind=kind, today=TODAY).kind == kind
+        return
+    with pytest.raises(InvalidInput) as refused:
+        period_freeze(housing, date_from, date_to, kind=kind, today=TODAY)
+    assert refused.value.field == "kind"
+    assert not AssessmentPeriod.objects.exists()

@@ -168,7 +168,11 @@ def test_numbering_filing_template_edit_and_missing(delivered, register):
 def test_a_document_numbered_at_issue_takes_an_accusations_own_series(register, act, organs):
     """The extension notice has no number of its own and draws one when filed: an accusation's
     from its own series (检延字), so the organ's common series shows no gap the accused side could
-    date (R-150) — the same rule as the numbers the workflow gives (test_counts_without_accusations)."""
+    date (R-150) — the same rule as the numbers the workflow gives (test_counts_without_accusations).
+    An accusation has no Art. 34 clock to extend since 2026-12-07 (test_clock_by_nature), but one
+    accepted before then may carry an approved extension whose notice is filed now: the middle
+    petition stands for it."""
+    from minsheng.petitions.models import Petition
 
     def extended(**overrides):
         petition = register(**overrides)
@@ -180,12 +184,9 @@ def test_a_document_numbered_at_issue_takes_an_accusations_own_series(register, 
         return act(petition, "notify_extension", "caseworker")
 
     first = extended()
-    accusation = extended(
-        nature="accusation",
-        accused_organ=organs["a-env"],
-        title="举报生态环境局某执法人员收受工地好处费",
-        request="请求查处生态环境局某执法人员收受好处费、放任夜间施工的问题",
-    )
+    accusation = extended(title="举报生态环境局某执法人员收受工地好处费", request="请求查处")
+    Petition.objects.filter(pk=accusation.pk).update(nature="accusation", accused_organ=organs["a-env"])
+    accusation.refresh_from_db()
     second = extended(title="小区垃圾清运不及时", request="请求按时清运")
     numbers = [document_issue(p, "extension_notice").number for p in (first, accusation, second)]
     organ = organs["a-housing"]

@@ -291,3 +291,68 @@ def test_a_flag_over_an_accusation_against_the_viewer_does_not_exist_for_him(
     with pytest.raises(NotFound):  # the same answer as for a flag that does not exist
         ss.flag_resolve(flag.pk, actor=supervisor, status="explained", reason="同一补偿协议")
     assert [f.pk for f in flags_for(world.users["admin"])] == [flag.pk]
+
+
+def test_a_high_risk_is_lowered_only_on_a_new_assessment_and_every_change_is_audited(world: Any) -> None:
+    """A-094 (risk_levels high: unblock = a new assessment at a lower level): editing the grade in
+    place is refused (and changes nothing); after a new consultation and all four dimensions
+    analysed again, the lower grade stands and 实施 may be decided. The log keeps what each
+    re-recorded finding and grade replaced."""
+    decision = _decision(world)
+    _assess(decision, world, level="high")
+    leader = world.users["leader"]
+
+    def lower(day: str) -> None:
+        ss.risk_grade(
+            decision.pk,
+            actor=leader,
+            level="low",
+            risk_points="补偿标准已公开",
+            mitigations="",
+            now=at(day),
+        )
+
+    with pytest.raises(InvalidInput) as refused:
+        lower("2026-03-08")
+    assert refused.value.field == "level"
+    decision.refresh_from_db()
+    assert (decision.risk_level, decision.mitigations) == ("high", "公开补偿标准，一户一策")
+    with pytest.raises(InvalidInput):
+        ss.decision_decide(decision.pk, actor=leader, outcome="implement", now=at("2026-03-09"))
+    # a consultation alone is not a new assessment
+    ss.consultation_add(
+        decision.pk,
+        actor=leader,
+        method="hearing",
+        held_on=dt.date(2026, 3, 10),
+        participants="被征收户代表20人",
+        summary="补偿方案调整后多数同意",
+        now=at("2026-03-10"),
+    )
+    with pytest.raises(InvalidInput):
+        lower("2026-03-10")
+    for dim in ("legality", "reasonableness", "feasibility", "controllability"):
+        ss.finding_record(
+            decision.pk,
+            actor=leader,
+            dimension=dim,
+            findings="补偿方案调整后重新论证",
+            rating="sound",
+            now=at("2026-03-11"),
+        )
+    lower("2026-03-12")
+    decision.refresh_from_db()
+    assert decision.risk_level == "low"
+    ss.decision_decide(decision.pk, actor=leader, outcome="implement", now=at("2026-03-13"))
+    grades = [
+        log.data
+        for log in StabilityLog.objects.filter(decision=decision, action="grade").order_by("at", "pk")
+    ]
+    assert [g["level"] for g in grades] == ["high", "low"]
+    assert grades[1]["replaced"]["mitigations"] == "公开补偿标准，一户一策"
+    finding = StabilityLog.objects.filter(decision=decision, action="finding").order_by("at", "pk").last()
+    assert finding is not None
+    assert (finding.data["replaced"]["findings"], finding.data["findings"]) == (
+        "经分析论证",
+        "补偿方案调整后重新论证",
+    )

@@ -84,9 +84,13 @@ def h_accept(ctx: Ctx) -> None:
     number = _record_acceptance(ctx)
     dl.deadline_meet(petition.pk, "D-NOTICE-15", at=notice_at)
     dl.deadline_cancel(petition.pk, ["D-OBJECTION-5WD", "D-BUREAU-15"])
-    # Art. 34 (rules.yaml D-HANDLE-60 starts_at: accepted): the 60 days run from acceptance, whether
-    # or not investigation has started; choosing another Art. 31 route cancels them.
-    if petition.nature != Nature.SUGGESTION:  # suggestions are replied to (Art. 29), no Art. 34 clock
+    # Art. 34 (rules.yaml D-HANDLE-60 "第三十一条第六项事项办结期限", starts_at: accepted): the 60
+    # days of a grievance run from acceptance, whether or not investigation has started; choosing
+    # another Art. 31 route cancels them. No other nature has them: a suggestion is replied to
+    # (Art. 29), an accusation is handled under the discipline bodies' rules (Art. 30; rules.yaml
+    # categories.accusation.clock), a 涉法涉诉 matter goes to the political-legal organs (R-022:
+    # "No 信访 60-day clock starts").
+    if petition.nature == Nature.GRIEVANCE:
         _open(ctx, HANDLE_60, ctx.today, petition.current_organ)
     ctx.event_data.update(
         {
@@ -232,7 +236,8 @@ def h_start_handling(ctx: Ctx) -> None:
     clock = Deadline.objects.filter(petition=petition, rule=HANDLE_60).exclude(
         status=Deadline.Status.CANCELLED
     )
-    if not clock.exists():  # accepted before the clock opened at acceptance (older records)
+    # accepted before the clock opened at acceptance (older records); a grievance's only (h_accept)
+    if not clock.exists() and petition.nature == Nature.GRIEVANCE:
         _open(ctx, HANDLE_60, dl.local_date(petition.accepted_at), petition.current_organ)
 
 
@@ -285,7 +290,8 @@ def h_convert_to_ordinary(ctx: Ctx) -> None:
     clock = Deadline.objects.filter(petition=petition, rule=HANDLE_60).exclude(
         status=Deadline.Status.CANCELLED
     )
-    if not clock.exists():  # accepted before the clock opened at acceptance (older records)
+    # accepted before the clock opened at acceptance (older records); a grievance's only (h_accept)
+    if not clock.exists() and petition.nature == Nature.GRIEVANCE:
         _open(ctx, HANDLE_60, dl.local_date(petition.accepted_at), petition.current_organ)
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from minsheng.core.errors import InvalidInput
+from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.notifications.services import outbox_notify_organ
 from minsheng.orgs.models import Organ, Region, StaffMembership
 from minsheng.petitions.models import Petition
@@ -73,6 +73,17 @@ def _chain_leaders(ctx: Ctx) -> list[dict[str, str]]:
 
 def h_supervise(ctx: Ctx) -> None:
     kind = ctx.choice("kind", [k.value for k in SupervisionOrder.Kind])
+    if kind in LEADER_STEPS and ctx.organ is not None and ctx.organ.pk == ctx.petition.current_organ_id:
+        # Art. 39(3): 约谈, 通报 and 挂牌督办 are measures of the joint conference or of an organ above
+        # against an organ's leadership (accountability_rules.yaml S-LXHY-*): an organ's own
+        # supervisor or leader does not take them against his own organ.
+        raise Forbidden(
+            _(
+                "约谈、通报、挂牌督办须由上级机关或信访工作联席会议作出，不能针对本机关（条例第三十九条第三款）。"
+            ),
+            code="own_organ",
+            field="kind",
+        )
     suggestion = ctx.text("suggestion")
     issued_on = ctx.today
     leaders = _chain_leaders(ctx) if kind in LEADER_STEPS else []
