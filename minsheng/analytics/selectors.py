@@ -49,6 +49,19 @@ _PHONE_RE = re.compile(
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)")
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _LONG_NUMBER_RE = re.compile(r"(?<!\d)\d{9,}(?!\d)")
+# Digits written with spaces, hyphens or brackets between them — (0731)88886666, 0731 8888 6666,
+# 1380 013 8000, 110101 19900307 4514 — and bare landlines (88886666): a run holding 7 or more
+# digits is a number that names someone, unless it is a date (2025-03-01).
+_DIGIT_RUN_RE = re.compile(r"(?<![\dA-Za-z])[(（]?\d[\d \-－()（）]*[\dXx](?![\dA-Za-z])")
+_DATE_RE = re.compile(r"\d{4}[-－]\d{1,2}[-－]\d{1,2}")
+_MIN_NUMBER_DIGITS = 7
+
+
+def _mask_digit_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if sum(c.isdigit() for c in run) < _MIN_NUMBER_DIGITS or _DATE_RE.fullmatch(run.strip()):
+        return run
+    return "＊＊＊"
 
 
 def deidentify(text: str, names: Iterable[str] = ()) -> str:
@@ -59,7 +72,8 @@ def deidentify(text: str, names: Iterable[str] = ()) -> str:
     text = _EMAIL_RE.sub("＊＊＊", text)
     text = _ID_RE.sub("＊＊＊", text)
     text = _PHONE_RE.sub("＊＊＊", text)
-    return _LONG_NUMBER_RE.sub("＊＊＊", text)
+    text = _LONG_NUMBER_RE.sub("＊＊＊", text)
+    return _DIGIT_RUN_RE.sub(_mask_digit_run, text)
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,12 @@ def outbox_send(message_id: int) -> bool:
         failed = message.attempts + 1 >= _max_attempts(message)
         error = type(exc).__name__  # a gateway's message may quote the text: keep the secret out
         if message.kind not in SECRET_KINDS:
-            error = f"{error}: {exc}"
+            # An SMTP or SMS gateway's message quotes the address or number it refused: the recipient
+            # is personal data (encrypted in its column), never written in clear here or in the log.
+            detail = str(exc)
+            if message.recipient:
+                detail = detail.replace(message.recipient, "＊＊＊")
+            error = f"{error}: {deidentify_text(detail)}"
         failure: dict[str, Any] = {
             "last_error": error[:500],
             "status": OutboxMessage.Status.FAILED if failed else OutboxMessage.Status.PENDING,
@@ -257,6 +262,13 @@ def outbox_send(message_id: int) -> bool:
         update["secret_body"] = ""  # never keep passwords at rest, even encrypted, once sent
     OutboxMessage.objects.filter(pk=message_id).update(**update)
     return True
+
+
+def deidentify_text(text: str) -> str:
+    """``text`` with addresses and phone-like numbers masked (analytics.selectors.deidentify)."""
+    from minsheng.analytics.selectors import deidentify
+
+    return deidentify(text)
 
 
 def _max_attempts(message: OutboxMessage) -> int:

@@ -92,9 +92,19 @@ class RegistrationInput:
     credentials_by_sms: bool = False
 
 
+#: The 2022 信访工作条例 took effect on this day; its channels (Art. 17) have no e-mail of their own.
+EMAIL_CHANNEL_UNTIL = dt.date(2022, 5, 1)
+
+
 def validate_registration(data: RegistrationInput, now: dt.datetime) -> None:
     if data.channel not in Channel.values:
         raise InvalidInput(_("无效的渠道。"), field="channel")
+    if data.channel == Channel.EMAIL and not data.is_historical:
+        # R-010 / Art. 17 (2022): online, letter, phone, fax, visit; e-mail is kept for records
+        # received before the 2022 regulations took effect (an import of historical cases).
+        received = data.received_at or now
+        if timezone.localdate(received) >= EMAIL_CHANNEL_UNTIL:
+            raise InvalidInput(_("2022年5月1日起不再以电子邮件渠道登记，请选择网上信访。"), field="channel")
     if data.nature not in Nature.values:
         raise InvalidInput(_("无效的信访事项性质。"), field="nature")
     if not data.title.strip():

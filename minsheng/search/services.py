@@ -21,19 +21,21 @@ FTS_TABLE = "search_fts"  # SQLite: maintained by triggers on SearchDocument (mi
 
 
 def petition_search_text(petition: Petition) -> str:
-    return "\n".join(
-        part
-        for part in (
-            petition.tracking_code,
-            petition.title,
-            petition.request,
-            petition.facts,
-            petition.reasons,
-            petition.place_text,
-            petition.accused_person,
-        )
-        if part
+    """What is indexed: the tracking code and the texts — with the phone, ID-card and other long
+    numbers written in them masked (analytics.selectors.deidentify). The index serves every staff
+    member, and a phone number typed into the search would otherwise tell one who may not see
+    identities whether that person has petitioned (an oracle, ADR 0003)."""
+    from minsheng.analytics.selectors import deidentify
+
+    texts = (
+        petition.title,
+        petition.request,
+        petition.facts,
+        petition.reasons,
+        petition.place_text,
+        petition.accused_person,
     )
+    return "\n".join(part for part in (petition.tracking_code, *(deidentify(t) for t in texts if t)) if part)
 
 
 def _is_sqlite() -> bool:

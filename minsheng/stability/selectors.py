@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from minsheng.analytics.selectors import deidentify, hot_issues_from_records, petition_records
+from minsheng.analytics.selectors import deidentify, hot_issues_from_records, known_names, petition_records
 from minsheng.orgs.models import Region, Role
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, region_subtree_ids
 from minsheng.petitions.confidentiality import shield_q
@@ -85,20 +85,24 @@ class PetitionRef:
 
 
 def _refs(qs: QuerySet[Petition], limit: int = 50) -> list[PetitionRef]:
+    # Accusations are counted but never listed: their text must not reach the accused side
+    # (ADR 0006), and a decision-making organ may be the accused one. Titles are shown to whoever
+    # may read the decision, not only to those who may open the petitions: the names recorded
+    # with them (petitioner, representatives) are masked like phone and ID numbers.
+    rows = list(qs.exclude(nature=Nature.ACCUSATION).order_by("-received_at", "-pk")[:limit])
+    names = known_names([p.pk for p in rows])
     return [
         PetitionRef(
             p.pk,
             p.tracking_code,
-            deidentify(p.title),
+            deidentify(p.title, names),
             timezone.localdate(p.received_at),
             str(State(p.state).label),
             p.is_urgent,
             p.is_collective,
             not p.is_first_time,
         )
-        # Accusations are counted but never listed: their text must not reach the accused side
-        # (ADR 0006), and a decision-making organ may be the accused one.
-        for p in qs.exclude(nature=Nature.ACCUSATION).order_by("-received_at", "-pk")[:limit]
+        for p in rows
     ]
 
 
@@ -239,16 +243,17 @@ def flag_sides(flag: ConsistencyFlag) -> list[dict[str, Any]]:
     for row in rows.select_related("organ").order_by("issued_at", "pk"):
         latest[row.petition_id] = row
     sides = []
+    names = known_names([flag.first_id, flag.second_id])  # the people named in either text
     for petition in (flag.first, flag.second):
         opinion = latest.get(petition.pk)
         sides.append(
             {
                 "petition": petition,
-                "title": deidentify(petition.title),
-                "request": deidentify(petition.request),
-                "facts": deidentify(petition.facts),
+                "title": deidentify(petition.title, names),
+                "request": deidentify(petition.request, names),
+                "facts": deidentify(petition.facts, names),
                 "outcome": opinion.get_outcome_display() if opinion else "",
-                "opinion": deidentify(opinion.opinion) if opinion else "",
+                "opinion": deidentify(opinion.opinion, names) if opinion else "",
                 "legal_basis": opinion.legal_basis if opinion else "",
                 "organ": opinion.organ.name if opinion else "",
                 "issued": timezone.localdate(opinion.issued_at) if opinion else None,

@@ -179,6 +179,13 @@ def test_deidentify_masks_numbers_and_names():
         assert secret not in out
     assert out.startswith("我叫某某")
     assert deidentify("A3区幸福小区3栋") == "A3区幸福小区3栋"
+    # numbers written with spaces, hyphens or brackets, and bare landlines (review of 2026-12-07)
+    written = "电话(0731)88886666，0731 8888 6666，0731-8888-6666，88886666，手机1380 013 8000，身份证110101 19900307 4514"
+    out = deidentify(written)
+    for secret in ("88886666", "8888", "6666", "1380", "19900307", "4514"):
+        assert secret not in out, out
+    # dates and amounts below seven digits stay: they are what the text is about
+    assert deidentify("2025-03-01起补偿款80万元，欠薪120000元") == "2025-03-01起补偿款80万元，欠薪120000元"
 
 
 def test_drill_down_is_deidentified(fx):

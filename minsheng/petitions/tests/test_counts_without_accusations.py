@@ -220,3 +220,20 @@ def test_the_similar_search_is_as_long_with_a_hidden_accusation_however_short_th
     )
     assert similar("caseworker") == [own.tracking_code]
     assert similar("dispatcher") == [accusation.tracking_code]  # the bureau may open it: the best
+
+
+def test_the_similarity_scope_of_a_viewer_leaves_out_only_the_accusations_he_may_not_open(
+    register: Any, users: Any, organs: Any
+) -> None:
+    """petitions.selectors.similar_scope: what a similarity list may draw on — every petition but
+    the accusations the viewer may not open (the accused side); all of them for the bureau, who may
+    open the accusation, and for background work (relations.SYSTEM)."""
+    from minsheng.petitions.relations import SYSTEM
+    from minsheng.petitions.selectors import similar_scope
+
+    grievance = register()
+    accusation = register(accused_organ=organs["a-housing"], **ACCUSATION)
+    every = {grievance.pk, accusation.pk}
+    assert set(similar_scope(users["caseworker"]).values_list("pk", flat=True)) == {grievance.pk}
+    assert set(similar_scope(users["dispatcher"]).values_list("pk", flat=True)) == every
+    assert set(similar_scope(SYSTEM).values_list("pk", flat=True)) == every

@@ -356,3 +356,23 @@ def test_a_high_risk_is_lowered_only_on_a_new_assessment_and_every_change_is_aud
         "经分析论证",
         "补偿方案调整后重新论证",
     )
+
+
+def test_the_consistency_page_masks_the_names_written_in_the_facts(
+    world: Any, register: Any, act: Any
+) -> None:
+    """同案不同处理 is read by supervisors, who may not reveal identities: the petitioner's name
+    written in the facts is masked like his phone number (review of 2026-12-07)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from minsheng.stability.services import consistency_scan
+
+    text = "我叫李四，家位于幸福片区12栋，2025年房屋被征收，约定补偿款80万元，至今只发放了50万元，请求补足剩余补偿款。"
+    _concluded(register, act, world, "support", text)
+    _concluded(register, act, world, "not_support", text.replace("12栋", "14栋"))
+    assert consistency_scan() == 1
+    web = Client()
+    web.force_login(world.users["supervisor"])
+    page = web.get(reverse("workbench:consistency")).content.decode()
+    assert "不予支持" in page and "我叫某某" in page and "李四" not in page

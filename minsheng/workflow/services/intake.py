@@ -14,7 +14,7 @@ from minsheng.core.errors import InvalidInput, TransitionNotAllowed
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
 from minsheng.orgs.models import Organ, Region
 from minsheng.orgs.selectors import organ_subtree_ids
-from minsheng.petitions.models import Attachment, Nature, Petition
+from minsheng.petitions.models import Attachment, Channel, Nature, Petition
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.models import (
     Assignment,
@@ -51,6 +51,14 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
     assert organ is not None
     if organ.pk == ctx.petition.current_organ_id:
         raise InvalidInput(_("不能转给本机关。"), field="organ_id")
+    if ctx.petition.nature == Nature.LITIGATION_RELATED and organ.kind not in POLITICAL_LEGAL_KINDS:
+        # Art. 22(2), R-022/R-031: a 涉法涉诉 letter goes to the political-legal organs of the same
+        # level (route_political_legal), a visitor is guided there (refer_elsewhere) — never to an
+        # ordinary department, where it would start a 信访 procedure it does not belong to.
+        raise InvalidInput(
+            _("涉法涉诉事项应转同级政法部门或引导信访人向政法部门反映（条例第二十二条第二款）。"),
+            field="nature",
+        )
     _ensure_not_accused(ctx, organ, "organ_id")
     from_organ = ctx.petition.current_organ
     assigned_due = None
@@ -103,6 +111,9 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
         }
     )
     _record_routing_choice(ctx, organ)
+    if ctx.petition.nature == Nature.ACCUSATION and organ.kind == Organ.Kind.DISCIPLINE:
+        # Art. 30(2): the duty follows the content (a cadre accused), whichever act sends it there.
+        _inform_organisation_department(ctx)
     ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, organ.pk, "routed"))
     ctx.after_commit.append(lambda: outbox_notify_petitioner(ctx.petition.pk, "forwarded", organ=organ.name))
     return organ
@@ -177,11 +188,24 @@ def _route_by_law(
     ctx.event_data.update({"organ": organ.name, "organ_id": organ.pk})
 
 
+#: The political-legal organs (政法部门) 涉法涉诉 matters go to (Art. 22(2)).
+POLITICAL_LEGAL_KINDS = (Organ.Kind.POLITICAL_LEGAL, Organ.Kind.COURT, Organ.Kind.PROCURATORATE)
+
+
 def h_route_political_legal(ctx: Ctx) -> None:
+    if ctx.petition.channel == Channel.VISIT:
+        # Art. 22(2): letters are 转送 to the political-legal organs; a visitor is told the law and
+        # guided to present the matter there himself (引导) — refer_elsewhere, not a transfer.
+        raise InvalidInput(
+            _(
+                "涉法涉诉来访应释法明理，引导信访人向有关政法部门反映（告知向有权机关提出），不转送（条例第二十二条第二款）。"
+            ),
+            field="channel",
+        )
     _route_by_law(
         ctx,
         nature=Nature.LITIGATION_RELATED,
-        organ_kinds=(Organ.Kind.POLITICAL_LEGAL, Organ.Kind.COURT, Organ.Kind.PROCURATORATE),
+        organ_kinds=POLITICAL_LEGAL_KINDS,
         nature_error=_("只有涉法涉诉事项转政法部门（条例第二十二条第二款）。"),
         organ_error=_("应选择政法部门（法院、检察院、公安机关等）。"),
     )

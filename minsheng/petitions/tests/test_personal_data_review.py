@@ -1,0 +1,84 @@
+"""Personal data (review of 2026-12-07): the names recorded with petitions are masked in the texts
+shown beside a 稳评 decision and on the 同案不同处理 page (readers who may not open the cases, or may
+not reveal identities); a phone number written in a petition's text is no search term (an oracle
+for whoever may not see identities); a refused e-mail's address is not kept in clear in the
+outbox's error or the log."""
+
+from __future__ import annotations
+
+import smtplib
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from minsheng.api.tests.auth import api_token
+from minsheng.orgs.models import Region
+from minsheng.petitions.services import PetitionerInput
+from minsheng.stability.models import MajorDecision
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_decisions_evidence_masks_the_names_of_the_petitions_it_lists(world: Any, register: Any) -> None:
+    district = Region.objects.filter(parent=world.city).order_by("code").first()
+    assert district is not None
+    petition = register(title="李四反映旧城改造征收补偿过低", request="请求提高补偿", region=district)
+    web = Client()
+    web.force_login(world.users["hrss_caseworker"])
+    assert web.get(f"/workbench/petition/{petition.pk}/").status_code == 404  # not his to open
+    web.post(
+        reverse("workbench:stability"),
+        {
+            "title": "旧城改造房屋征收",
+            "kind": "demolition",
+            "organ": world.organs["a-hrss"].pk,
+            "region": district.pk,
+            "keywords": "征收，拆迁",
+            "scope": "征收住宅320户",
+            "planned_date": "2026-12-31",
+            "legal_basis": "《重大行政决策程序暂行条例》第二十二条",
+        },
+    )
+    decision = MajorDecision.objects.get()
+    page = web.get(reverse("workbench:stability_decision", args=[decision.pk])).content.decode()
+    assert "某某反映旧城改造征收补偿过低" in page and "李四" not in page
+
+
+def test_a_phone_number_in_the_text_is_no_search_term(world: Any, register: Any, client: Client) -> None:
+    register(
+        petitioner=PetitionerInput(name="李四", phone="13800138000"),
+        facts="本人李四，手机13800138000。幸福小区旁的工地夜间施工。",
+    )
+    register(petitioner=PetitionerInput(name="王五", phone="13900139000"))
+    auth = api_token(client, "supervisor")
+    counts = [
+        client.get("/api/v1/petitions", {"q": q}, **auth).json()["count"]
+        for q in ("13800138000", "13900139000")
+    ]
+    assert counts == [0, 0]
+    assert client.get("/api/v1/petitions", {"q": "夜间施工"}, **auth).json()["count"] == 2
+
+
+def test_a_refused_address_is_not_kept_in_the_outbox_error(
+    register: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    from minsheng.notifications import services as ns
+    from minsheng.notifications.models import OutboxMessage
+
+    register(petitioner=PetitionerInput(name="李四", email="lisi.petitioner@example.com"))
+
+    def refuse(subject: str, text: str, sender: Any, recipients: list[str]) -> None:
+        raise smtplib.SMTPRecipientsRefused({r: (550, b"5.1.1 mailbox unavailable") for r in recipients})
+
+    monkeypatch.setattr(ns, "send_mail", refuse)
+    OutboxMessage.objects.filter(channel="email").update(status="pending", attempts=0)
+    ns.outbox_send_pending()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_error FROM notifications_outboxmessage WHERE channel = 'email'")
+        errors = [row[0] for row in cursor.fetchall()]
+    assert errors and all(e.startswith("SMTPRecipientsRefused") for e in errors)
+    assert not any("lisi.petitioner" in e for e in errors)
+    assert "lisi.petitioner" not in caplog.text

@@ -1,0 +1,69 @@
+"""Intake and routing (review of 2026-12-07), through the HTTP API at fixed dates: a 涉法涉诉
+letter goes to the political-legal organs, never to an ordinary department, and a 涉法涉诉 visitor
+is guided there, not transferred (Art. 22(2), R-022/R-031); an accusation about a cadre sent to
+the discipline body by a plain forward informs the organisation department too (Art. 30(2)); a new
+item is not registered through the pre-2022 e-mail channel (R-010, Art. 17). Each refusal names its
+rule and changes nothing (Office.refuse)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from minsheng.workflow.tests.scenario_api import Office, at
+
+pytestmark = pytest.mark.django_db
+
+OFFICE_START = at("2026-03-01", 8)
+
+
+def test_a_litigation_letter_goes_to_the_political_legal_organs_only(office: Office, organs: Any) -> None:
+    pk = office.register(at("2026-03-02", 9), nature="litigation_related")
+    for action, extra in (("forward", {}), ("assign", {"due_days": 30})):
+        office.refuse(
+            "dispatcher", pk, action, "2026-03-03", status=422, code="invalid", field="nature",
+            organ_id=organs["a-housing"].pk, **extra,
+        )  # fmt: skip
+    office.act("dispatcher", pk, "route_political_legal", "2026-03-03", organ_id=organs["a-court"].pk)
+    assert office.state(pk) == "routed_political_legal"
+
+
+def test_a_litigation_visitor_is_guided_not_transferred(office: Office, organs: Any) -> None:
+    pk = office.register(at("2026-03-02", 9), nature="litigation_related", channel="visit")
+    office.refuse(
+        "dispatcher", pk, "route_political_legal", "2026-03-02", status=422, code="invalid", field="channel",
+        organ_id=organs["a-court"].pk,
+    )  # fmt: skip
+
+
+def test_a_cadre_accusation_forwarded_to_the_discipline_body_informs_the_organisation_department(
+    office: Office, organs: Any
+) -> None:
+    pk = office.register(
+        at("2026-03-02", 9),
+        nature="accusation",
+        accused_person="某科长",
+        accused_organ_id=organs["a-housing"].pk,
+    )
+    office.act("dispatcher", pk, "forward", "2026-03-03", organ_id=organs["a-discipline"].pk)
+    (event,) = office.events(pk, "forward")
+    assert event["data"]["organisation_department"] == "中共A市委员会"
+
+
+def test_the_email_channel_is_for_records_from_before_2022(office: Office, register: Any) -> None:
+    office.enter_on(at("2026-03-03", 10))
+    body = {
+        "channel": "email",
+        "title": "小区路灯不亮",
+        "request": "请求维修路灯",
+        "received_at": at("2026-03-02").isoformat(),
+        "petitioner": {"name": "李四", "address": "A市", "phone": "13800138000"},
+    }
+    response = office.client.post(
+        "/api/v1/petitions", json.dumps(body), content_type="application/json", **office.auth("registrar")
+    )
+    assert response.status_code == 422 and response.json()["field"] == "channel"
+    # an import of historical cases keeps the channel they came by
+    assert register(channel="email", is_historical=True, received_at=at("2026-03-02")).channel == "email"
