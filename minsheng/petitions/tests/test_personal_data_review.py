@@ -71,7 +71,7 @@ def test_a_refused_address_is_not_kept_in_the_outbox_error(
     register(petitioner=PetitionerInput(name="李四", email="lisi.petitioner@example.com"))
 
     def refuse(subject: str, text: str, sender: Any, recipients: list[str]) -> None:
-        raise smtplib.SMTPRecipientsRefused({r: (550, b"5.1.1 mailbox unavailable") for r in recipients})
+        raise smtplib.SMTPRecipientsRefused(dict.fromkeys(recipients, (550, b"5.1.1 mailbox unavailable")))
 
     monkeypatch.setattr(ns, "send_mail", refuse)
     OutboxMessage.objects.filter(channel="email").update(status="pending", attempts=0)
