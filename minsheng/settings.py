@@ -321,6 +321,8 @@ MINSHENG_SMS_JOURNAL = env_str("MINSHENG_SMS_JOURNAL", "") or ""
 
 # Security (all on in production; manage.py check --deploy passes).
 SESSION_COOKIE_HTTPONLY = True
+# Session data (the portal's typed contact details among it) encrypted at rest (minsheng.core.sessions).
+SESSION_SERIALIZER = "minsheng.core.sessions.EncryptedJSONSerializer"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)

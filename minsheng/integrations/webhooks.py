@@ -301,17 +301,31 @@ def webhook_enqueue(event: PetitionEvent) -> list[int]:
     ids = []
     for subscription in subscriptions:
         payload = webhook_payload(event, kind, petition, personal_data=subscription.integration.personal_data)
+        body, secret = _bodies(payload)
         message = OutboxMessage.objects.create(
             petition=petition,
             channel=OutboxMessage.Channel.WEBHOOK,
             recipient=_address(subscription.pk),
             subject=_address(subscription.pk),
             kind=kind,
-            body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            body=body,
+            secret_body=secret,
         )
         ids.append(message.pk)
     queue_sending(ids)
     return ids
+
+
+def _bodies(payload: dict[str, Any]) -> tuple[str, str]:
+    """(body, secret_body) of a webhook message. A payload carrying the petitioner's name, phone
+    and e-mail (an integration allowed personal data) is kept only in the encrypted column, the
+    plain one shows it without them: personal data is encrypted at rest (ADR 0003)."""
+    full = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    data = payload.get("data") or {}
+    if "petitioner" not in data:
+        return full, ""
+    shown = {**payload, "data": {**data, "petitioner": "（已加密保存）"}}
+    return json.dumps(shown, ensure_ascii=False, separators=(",", ":")), full
 
 
 def webhooks_for_inserted_events(action: str, after_pk: int) -> int:
@@ -368,16 +382,17 @@ def webhook_deliver(message: OutboxMessage, *, attempt: int) -> None:
         raise WebhookFailed("subscription disabled")
     timestamp = int(time.time())
     msg_id = message_id(message)
+    body = message.secret_body or message.body  # the full payload when it carries personal data
     request = urllib.request.Request(
         subscription.url,
-        data=message.body.encode(),
+        data=body.encode(),
         method="POST",
         headers={
             "Content-Type": "application/json",
             "User-Agent": "minsheng-webhooks/1",
             "webhook-id": msg_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(subscription.secret, msg_id, timestamp, message.body),
+            "webhook-signature": sign(subscription.secret, msg_id, timestamp, body),
         },
     )
     started = time.monotonic()

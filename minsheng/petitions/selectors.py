@@ -25,7 +25,13 @@ from django.utils.translation import gettext as _
 from minsheng.core.crypto import mask_address, mask_id_number, mask_name, mask_phone
 from minsheng.core.errors import Forbidden, InvalidInput, NotFound
 from minsheng.orgs.models import Organ, Role
-from minsheng.orgs.selectors import is_admin, memberships_of, visible_organ_scope
+from minsheng.orgs.selectors import (
+    SUBTREE_ROLES,
+    is_admin,
+    memberships_of,
+    organ_subtree_ids,
+    visible_organ_scope,
+)
 from minsheng.petitions.confidentiality import identity_keys, identity_q, is_accused_side, shield_q
 from minsheng.petitions.models import FLAGS, Nature, PersonalDataAccess, Petition, flag_condition
 from minsheng.workflow.models import Appeal, Assignment, Deadline, FollowUpTask, PetitionEvent
@@ -149,11 +155,20 @@ def in_accused_organ(user: AnyUser | None, petition: Petition) -> bool:
 
 def can_see_identity(user: AnyUser | None, petition: Petition) -> bool:
     """Whether ``user`` may unmask this petition's petitioner (with a logged reason): a case-work
-    post with an identity role, and not on the accused side. Nobody signed out, and no
-    administrator without such a post (configuration is not case work), holds one."""
+    post with an identity role *that covers this petition* — in an organ that registered, holds,
+    handles, forwarded or reviews it (or, for a leader, one above such an organ) — and not on the
+    accused side. A post in an unrelated organ gives no right over the petitions his other posts
+    let him see (review of 2026-12-07). Nobody signed out, and no administrator without such a
+    post (configuration is not case work), holds one."""
     if in_accused_organ(user, petition):
         return False
-    return bool({m.role for m in memberships_of(user)} & IDENTITY_ROLES)
+    posts = [m for m in memberships_of(user) if m.role in IDENTITY_ROLES]
+    if not posts:
+        return False
+    organs = {m.organ_id for m in posts} | organ_subtree_ids(
+        m.organ_id for m in posts if m.role in SUBTREE_ROLES
+    )
+    return Petition.objects.filter(pk=petition.pk).filter(_scope_q(organs)).exists()
 
 
 def can_see_masked_identity(user: AnyUser | None, petition: Petition) -> bool:

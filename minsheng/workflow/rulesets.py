@@ -238,11 +238,21 @@ class LimitationStatus:
     conditions: tuple[str, ...]
 
 
+#: With no intake clock of ours running, a window ending within this many days is closing (R-073:
+#: "do not use the full 15 days if the external window is closing").
+LIMITATION_HORIZON_DAYS = 15
+#: The intake clocks the external window is compared with: the bureau's, else the organ's notice.
+INTAKE_CLOCKS = ("D-BUREAU-15", "D-NOTICE-15")
+
+
 def limitation_status(
     kind: str, known: dt.date, today: dt.date, bureau_due: dt.date | None
 ) -> LimitationStatus:
     """R-073 at intake: how long the external procedure's window stays open, and whether it may
-    close before the bureau's own 15 days run out (then the petitioner must be told now)."""
+    close before our own intake clock runs out — the bureau's 15 days, else the organ's written
+    notice (``bureau_due``), else the next LIMITATION_HORIZON_DAYS — then the petitioner must be
+    told now."""
+    reference = bureau_due or today + dt.timedelta(days=LIMITATION_HORIZON_DAYS)
     end = external_limitation_due(kind, known)
     return LimitationStatus(
         kind=kind,
@@ -251,7 +261,7 @@ def limitation_status(
         earliest_end=end,
         days_left=(end - today).days,
         bureau_due=bureau_due,
-        closing=bureau_due is not None and end < bureau_due,
+        closing=end < reference,
         conditions=LIMITATION_CONDITIONS[kind],
     )
 

@@ -261,7 +261,7 @@ def limitation_for(petition: object, today: dt.date | None = None) -> dict[str, 
     recorded. ``closing``: the external window may end before the bureau's own due date; the
     ``warning`` then says to tell the petitioner now and names what may lengthen the period."""
     from minsheng.workflow.models import Deadline, PetitionEvent
-    from minsheng.workflow.rulesets import limitation_status
+    from minsheng.workflow.rulesets import INTAKE_CLOCKS, limitation_status
 
     pk = getattr(petition, "pk", None)
     if pk is None:
@@ -274,13 +274,13 @@ def limitation_for(petition: object, today: dt.date | None = None) -> dict[str, 
     if event is None:
         return None
     known = dt.date.fromisoformat(str(event.data["known_date"]))
-    bureau = (
+    # the bureau's 15 days, else the organ's written notice (rulesets.INTAKE_CLOCKS, in that order)
+    clocks = list(
         Deadline.objects.filter(
-            petition_id=event.petition_id, rule="D-BUREAU-15", status=Deadline.Status.OPEN
-        )
-        .order_by("-pk")
-        .first()
+            petition_id=event.petition_id, rule__in=INTAKE_CLOCKS, status=Deadline.Status.OPEN
+        ).order_by("-pk")
     )
+    bureau = next((c for rule in INTAKE_CLOCKS for c in clocks if c.rule == rule), None)
     status = limitation_status(
         str(event.data["limitation"]),
         known,

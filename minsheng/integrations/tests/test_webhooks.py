@@ -321,3 +321,29 @@ def test_breaches_marked_by_the_set_based_sweep_reach_the_subscription(
         OutboxMessage.objects.filter(channel=OutboxMessage.Channel.WEBHOOK, kind="petition.overdue").count()
         == before
     )
+
+
+def test_a_payload_with_personal_data_is_kept_encrypted_and_delivered_whole(
+    client: Any, integration: Any, receiver: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """An integration allowed personal data gets the petitioner's name, phone and e-mail; the
+    outbox keeps that payload only in its encrypted column (ADR 0003), the plain body without them."""
+    from django.db import connection
+
+    from minsheng.integrations.models import Integration
+
+    row, key = integration
+    Integration.objects.filter(pk=row.pk).update(personal_data=True)
+    subscribe(row, receiver, [])
+    with django_capture_on_commit_callbacks(execute=True):
+        open311_post(client, key, phone="13700137000")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body, secret_body FROM notifications_outboxmessage WHERE channel = 'webhook'")
+        rows = cursor.fetchall()
+    assert rows
+    for body, secret in rows:
+        assert "13700137000" not in body and "13700137000" not in secret and "（已加密保存）" in body
+    # delivered whole, and signed over what was sent
+    (sent,) = receiver.received
+    assert json.loads(sent["body"])["data"]["petitioner"]["phone"] == "13700137000"
+    assert receiver.valid(sent["headers"], sent["body"])

@@ -82,3 +82,23 @@ def test_a_refused_address_is_not_kept_in_the_outbox_error(
     assert errors and all(e.startswith("SMTPRecipientsRefused") for e in errors)
     assert not any("lisi.petitioner" in e for e in errors)
     assert "lisi.petitioner" not in caplog.text
+
+
+def test_the_identity_right_comes_from_a_post_that_covers_the_petition(world: Any, register: Any) -> None:
+    """A supervisor of the city government sees the city's petitions but may not reveal their
+    petitioners; a caseworker post in an unrelated district government gives him no right over
+    them (it did: any identity-role post anywhere counted). His post there covers that district's
+    petitions only."""
+    from django.contrib.auth import get_user_model
+
+    from minsheng.orgs.models import Role, StaffMembership
+    from minsheng.petitions.selectors import access_petition, can_see_identity
+
+    city = register()  # at the city bureau
+    supervisor = world.users["supervisor"]
+    assert not can_see_identity(supervisor, access_petition(supervisor, city.pk))
+    StaffMembership.objects.create(user=supervisor, organ=world.organs["a5-gov"], role=Role.CASEWORKER)
+    supervisor = get_user_model().objects.get(pk=supervisor.pk)
+    assert not can_see_identity(supervisor, access_petition(supervisor, city.pk))
+    local = register(actor=world.users["a5_caseworker"], receiving_organ=world.organs["a5-gov"])
+    assert can_see_identity(supervisor, access_petition(supervisor, local.pk))

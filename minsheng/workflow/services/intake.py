@@ -807,14 +807,15 @@ def h_record_limitation(ctx: Ctx) -> None:
     """The bureau records when the petitioner learned of the act and which external procedure
     applies; when that window may close before the bureau's own D-BUREAU-15 due date the event
     (and the case page, workflow.selectors.limitation_for) says to tell the petitioner now."""
-    from minsheng.workflow.rulesets import limitation_status, limitations
+    from minsheng.workflow.rulesets import INTAKE_CLOCKS, limitation_status, limitations
 
     kind = ctx.choice("limitation", list(limitations()))
     known = ctx.date("known_date")
     assert known is not None
     if known > ctx.today:
         raise InvalidInput(_("知道或应当知道之日不能晚于今天。"), field="known_date")
-    status = limitation_status(kind, known, ctx.today, _statutory_due(ctx, "D-BUREAU-15"))
+    intake_due = next((d for rule in INTAKE_CLOCKS if (d := _statutory_due(ctx, rule)) is not None), None)
+    status = limitation_status(kind, known, ctx.today, intake_due)
     ctx.internal = True
     ctx.event_data.update(
         {

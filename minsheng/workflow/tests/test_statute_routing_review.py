@@ -67,3 +67,17 @@ def test_the_email_channel_is_for_records_from_before_2022(office: Office, regis
     assert response.status_code == 422 and response.json()["field"] == "channel"
     # an import of historical cases keeps the channel they came by
     assert register(channel="email", is_historical=True, received_at=at("2026-03-02")).channel == "email"
+
+
+def test_the_limitation_warning_compares_with_the_organs_own_notice_clock(office: Office, organs: Any) -> None:
+    """R-073: received directly by the city government on 2026-03-02 (no bureau clock; its written
+    notice D-NOTICE-15 is due 03-17); the petitioner learned of the act on 2026-01-05, so 行政复议's
+    60 days end on 03-06 — 3 days left, before the organ's own due date: tell him now."""
+    pk = office.register(at("2026-03-02", 9), receiving_organ_id=organs["a-gov"].pk)
+    office.act(
+        "registrar", pk, "record_limitation", "2026-03-02", limitation="admin_review", known_date="2026-01-05"
+    )
+    (recorded,) = office.events(pk, "record_limitation", "registrar")
+    assert (recorded["data"]["days_left"], recorded["data"]["closing"]) == (4, True)
+    shown = office.detail(pk, "registrar")["limitation"]
+    assert (shown["days_left"], shown["closing"], shown["bureau_due"]) == (3, True, "2026-03-17")
