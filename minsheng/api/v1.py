@@ -50,6 +50,7 @@ from minsheng.petitions.selectors import (
     next_due_of,
     page_rows,
     petition_list,
+    petition_texts,
     petitioner_view,
     registered_petition_for,
     suggestions_for,
@@ -879,13 +880,15 @@ def _detail(
     ]
     actions = _actions_for(http, p)
     next_due = next_due_of(rows)  # the list's definition: open, or breached and not yet met
+    texts = petition_texts(http.auth, p)  # type: ignore[attr-defined]
     return _petition_out(
         http,
         p,
         cls,
-        request=p.request,
-        facts=p.facts,
-        reasons=p.reasons,
+        title=texts["title"],
+        request=texts["request"],
+        facts=texts["facts"],
+        reasons=texts["reasons"],
         place_text=p.place_text,
         is_oral=p.is_oral,
         is_yueji=p.is_yueji,

@@ -168,6 +168,16 @@ def can_see_identity(user: AnyUser | None, petition: Petition) -> bool:
     organs = {m.organ_id for m in posts} | organ_subtree_ids(
         m.organ_id for m in posts if m.role in SUBTREE_ROLES
     )
+    # The petition's own organ columns answer most reads without a query; the links kept in other
+    # tables (assignments, appeals, disputes, follow-up tasks) are asked for only when they do not.
+    own = {
+        petition.receiving_organ_id,
+        petition.current_organ_id,
+        petition.forwarded_by_id,
+        petition.handling_organ_id,
+    }
+    if own & organs:
+        return True
     return Petition.objects.filter(pk=petition.pk).filter(_scope_q(organs)).exists()
 
 
@@ -177,6 +187,27 @@ def can_see_masked_identity(user: AnyUser | None, petition: Petition) -> bool:
         return False
     roles = {m.role for m in memberships_of(user)}
     return not (roles and roles <= {Role.ANALYST})
+
+
+#: The petition's own texts, where a petitioner often writes his name, phone or ID number.
+TEXT_FIELDS = ("title", "request", "facts", "reasons")
+
+
+def petition_texts(
+    user: AnyUser | None, petition: Petition, *, identity: bool | None = None
+) -> dict[str, str]:
+    """The petition's texts as ``user`` may read them: as written for whoever may reveal the
+    petitioner (``can_see_identity``; ``identity`` when the caller computed it), else with the
+    names recorded with the petition and every phone, ID-card or other long number masked
+    (analytics.selectors.deidentify) — the petitioner card is masked for him, so the facts must
+    not spell out what it hides (review of 2026-12-07)."""
+    raw = {name: str(getattr(petition, name) or "") for name in TEXT_FIELDS}
+    if identity if identity is not None else can_see_identity(user, petition):
+        return raw
+    from minsheng.analytics.selectors import deidentify, known_names
+
+    names = known_names([petition.pk])
+    return {name: deidentify(text, names) for name, text in raw.items()}
 
 
 @dataclass(frozen=True)

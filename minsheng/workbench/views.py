@@ -41,6 +41,7 @@ from minsheng.petitions.selectors import (
     can_see_masked_identity,
     is_analyst_only,
     petition_list,
+    petition_texts,
     petitioner_reveal,
     petitioner_view,
     petitions_visible_to,
@@ -642,11 +643,13 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
     orders = list(
         SupervisionOrder.objects.filter(petition=petition).select_related("target_organ", "issued_by")
     )
+    can_reveal = can_see_identity(user, petition)
     context = {
         **_nav(request),
         "p": petition,
+        "text": petition_texts(user, petition, identity=can_reveal),
         "who": petitioner_view(user, petition),
-        "can_reveal": can_see_identity(user, petition),
+        "can_reveal": can_reveal,
         "representatives": list(petition.representatives.all()) if identity_visible else [],
         "suggested_similar": queries.suggested_similar(user, petition),
         "attachments": attachments_for(user, petition),

@@ -102,3 +102,20 @@ def test_the_identity_right_comes_from_a_post_that_covers_the_petition(world: An
     assert not can_see_identity(supervisor, access_petition(supervisor, city.pk))
     local = register(actor=world.users["a5_caseworker"], receiving_organ=world.organs["a5-gov"])
     assert can_see_identity(supervisor, access_petition(supervisor, local.pk))
+
+
+def test_identity_written_in_the_texts_is_masked_for_whoever_may_not_reveal_it(
+    world: Any, register: Any, client: Client
+) -> None:
+    """The petitioner card is masked for a supervisor; the facts must not spell out what it hides.
+    Whoever may reveal the petitioner (the bureau's dispatcher) reads them as written."""
+    petition = register(facts="本人李四，身份证号110101199003074514，手机13800138000。幸福小区旁的工地夜间施工。")
+    secrets = ("110101199003074514", "13800138000", "李四")
+    web = Client()
+    web.force_login(world.users["supervisor"])
+    page = web.get(f"/workbench/petition/{petition.pk}/").content.decode()
+    assert "幸福小区旁的工地夜间施工" in page and not any(s in page for s in secrets)
+    detail = client.get(f"/api/v1/petitions/{petition.pk}", **api_token(client, "supervisor")).json()
+    assert detail["facts"] == "本人某某，身份证号＊＊＊，手机＊＊＊。幸福小区旁的工地夜间施工。"
+    own = client.get(f"/api/v1/petitions/{petition.pk}", **api_token(client, "dispatcher")).json()
+    assert own["facts"].startswith("本人李四，身份证号110101199003074514")

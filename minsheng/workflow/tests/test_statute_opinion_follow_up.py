@@ -119,6 +119,10 @@ def test_a_review_that_changes_or_revokes_the_answer_supersedes_its_execution(
 ) -> None:
     pk = delivered_on_0609(office, organs)
     (first,) = _tasks(office, pk)
+    # a task owed for another reason (Art. 37(3) counselling) is no opinion's: a review never ends it
+    counselling = FollowUpTask.objects.create(
+        petition_id=pk, organ=organs["a3-gov"], created_at=at("2025-06-20")
+    )
     office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
     # the housing bureau still records its execution while the 复查 runs
     assert "record_follow_up" in office.actions(pk, "caseworker")
@@ -129,7 +133,7 @@ def test_a_review_that_changes_or_revokes_the_answer_supersedes_its_execution(
     assert (tasks[first["id"]]["done_at"] is not None) is supersedes
     (review,) = office.events(pk, "conclude_review")
     assert review["data"].get("superseded_follow_up_task_ids", []) == ([first["id"]] if supersedes else [])
-    new = [t for t in tasks.values() if t["id"] != first["id"]]
+    new = [t for t in tasks.values() if t["id"] not in (first["id"], counselling.pk)]
     if reviewing_task:
         (task,) = new
         assert (task["kind"], task["organ"], task["done_at"]) == ("execution", "A市人民政府", None)
@@ -137,3 +141,20 @@ def test_a_review_that_changes_or_revokes_the_answer_supersedes_its_execution(
     else:
         assert new == []
     assert FollowUpTask.objects.filter(petition_id=pk, superseded=True).count() == int(supersedes)
+    counselling.refresh_from_db()
+    assert (counselling.done_at, counselling.superseded) == (None, False)
+
+
+def test_an_execution_already_done_stays_done_when_the_answer_is_changed(office: Office, organs: Any) -> None:
+    """The bureau recorded the execution done on 06-20; a 复查 that changes the answer on 07-28
+    supersedes what is still owed only — the done task keeps its day and is not marked superseded."""
+    pk = delivered_on_0609(office, organs)
+    office.act("caseworker", pk, "record_follow_up", "2025-06-20", work="已停止夜间施工", done=True)
+    (done,) = _tasks(office, pk)
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
+    changed = {**OPINION, "outcome": "changed", "method": "in_person", "delivered_on": "2025-07-28"}
+    office.act("gov_head", pk, "conclude_review", "2025-07-28", **changed)
+    tasks = {t["id"]: t for t in _tasks(office, pk)}
+    assert (tasks[done["id"]]["done_at"], tasks[done["id"]]["superseded"]) == (done["done_at"], False)
+    (review,) = office.events(pk, "conclude_review")
+    assert "superseded_follow_up_task_ids" not in review["data"]

@@ -69,7 +69,9 @@ def test_the_email_channel_is_for_records_from_before_2022(office: Office, regis
     assert register(channel="email", is_historical=True, received_at=at("2026-03-02")).channel == "email"
 
 
-def test_the_limitation_warning_compares_with_the_organs_own_notice_clock(office: Office, organs: Any) -> None:
+def test_the_limitation_warning_compares_with_the_organs_own_notice_clock(
+    office: Office, organs: Any
+) -> None:
     """R-073: received directly by the city government on 2026-03-02 (no bureau clock; its written
     notice D-NOTICE-15 is due 03-17); the petitioner learned of the act on 2026-01-05, so 行政复议's
     60 days end on 03-06 — 3 days left, before the organ's own due date: tell him now."""
