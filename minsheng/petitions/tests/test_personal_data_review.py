@@ -109,7 +109,9 @@ def test_identity_written_in_the_texts_is_masked_for_whoever_may_not_reveal_it(
 ) -> None:
     """The petitioner card is masked for a supervisor; the facts must not spell out what it hides.
     Whoever may reveal the petitioner (the bureau's dispatcher) reads them as written."""
-    petition = register(facts="本人李四，身份证号110101199003074514，手机13800138000。幸福小区旁的工地夜间施工。")
+    petition = register(
+        facts="本人李四，身份证号110101199003074514，手机13800138000。幸福小区旁的工地夜间施工。"
+    )
     secrets = ("110101199003074514", "13800138000", "李四")
     web = Client()
     web.force_login(world.users["supervisor"])
