@@ -147,8 +147,10 @@ def test_a_review_that_changes_or_revokes_the_answer_supersedes_its_execution(
 
 def test_an_execution_already_done_stays_done_when_the_answer_is_changed(office: Office, organs: Any) -> None:
     """The bureau recorded the execution done on 06-20; a 复查 that changes the answer on 07-28
-    supersedes what is still owed only — the done task keeps its day and is not marked superseded."""
+    supersedes what is still owed on this matter only — the done task keeps its day and is not
+    marked superseded, and another matter's execution is untouched."""
     pk = delivered_on_0609(office, organs)
+    other = delivered_on_0609(office, organs)  # another matter's execution, still owed
     office.act("caseworker", pk, "record_follow_up", "2025-06-20", work="已停止夜间施工", done=True)
     (done,) = _tasks(office, pk)
     office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01")
@@ -158,3 +160,5 @@ def test_an_execution_already_done_stays_done_when_the_answer_is_changed(office:
     assert (tasks[done["id"]]["done_at"], tasks[done["id"]]["superseded"]) == (done["done_at"], False)
     (review,) = office.events(pk, "conclude_review")
     assert "superseded_follow_up_task_ids" not in review["data"]
+    (owed,) = _tasks(office, other)
+    assert (owed["done_at"], owed["superseded"]) == (None, False)  # not this review's to end
