@@ -83,3 +83,15 @@ def test_the_limitation_warning_compares_with_the_organs_own_notice_clock(
     assert (recorded["data"]["days_left"], recorded["data"]["closing"]) == (4, True)
     shown = office.detail(pk, "registrar")["limitation"]
     assert (shown["days_left"], shown["closing"], shown["bureau_due"]) == (3, True, "2026-03-17")
+
+
+def test_an_organ_passes_an_item_on_only_within_its_own_system(office: Office, organs: Any) -> None:
+    """Art. 23(1), R-040: the city government received the letter itself; it may forward it to its
+    own department, not upwards to the province (it tells the petitioner where to go instead)."""
+    pk = office.register(at("2026-03-02", 9), receiving_organ_id=organs["a-gov"].pk)
+    office.refuse(
+        "caseworker", pk, "forward", "2026-03-03", status=422, code="invalid", field="organ_id",
+        organ_id=organs["xd-gov"].pk,
+    )  # fmt: skip
+    office.act("caseworker", pk, "forward", "2026-03-03", organ_id=organs["a-housing"].pk)
+    assert office.state(pk, "caseworker") == "forwarded"
