@@ -64,7 +64,9 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
         # Art. 23(1), R-040: an organ other than a petition bureau passes an item on only within its
         # own system, downwards; otherwise it tells the petitioner where to go (refer_elsewhere).
         raise InvalidInput(
-            _("本机关只能转送、交办本系统下级机关、单位；不属本系统的，应告知信访人向有权处理的机关提出（条例第二十三条第一款）。"),
+            _(
+                "本机关只能转送、交办本系统下级机关、单位；不属本系统的，应告知信访人向有权处理的机关提出（条例第二十三条第一款）。"
+            ),
             field="organ_id",
         )
     _ensure_not_accused(ctx, organ, "organ_id")
