@@ -78,6 +78,7 @@ TEST_FILES = [
     "minsheng/workflow/tests/test_split_accusation.py",
     "minsheng/api/tests/test_etag.py",
     "minsheng/petitions/tests/test_counts_without_accusations.py",
+    "minsheng/petitions/tests/test_personal_data_review.py",
 ]
 
 

@@ -121,3 +121,26 @@ def test_identity_written_in_the_texts_is_masked_for_whoever_may_not_reveal_it(
     assert detail["facts"] == "本人某某，身份证号＊＊＊，手机＊＊＊。幸福小区旁的工地夜间施工。"
     own = client.get(f"/api/v1/petitions/{petition.pk}", **api_token(client, "dispatcher")).json()
     assert own["facts"].startswith("本人李四，身份证号110101199003074514")
+
+
+def test_the_identity_right_reaches_the_organs_a_petition_involves(
+    world: Any, register: Any, act: Any, organs: Any
+) -> None:
+    """Forwarded by the bureau to the housing bureau with the environment bureau assisting: the
+    city leader may unmask (his post covers the organs below), and so may the assisting bureau's
+    caseworker (an organ the petition involves through its assignment, not its own columns)."""
+    from minsheng.petitions.selectors import access_petition, can_see_identity
+
+    petition = register()
+    act(
+        petition,
+        "forward",
+        "dispatcher",
+        organ_id=organs["a-housing"].pk,
+        assisting_organ_ids=[organs["a-env"].pk],
+    )
+    for username in ("leader", "env_caseworker"):
+        user = world.users[username]
+        assert can_see_identity(user, access_petition(user, petition.pk)), username
+    # the government's head holds no post that reaches below his own organ
+    assert not can_see_identity(world.users["gov_head"], petition)
