@@ -95,12 +95,12 @@ def test_the_identity_right_comes_from_a_post_that_covers_the_petition(world: An
     from minsheng.petitions.selectors import access_petition, can_see_identity
 
     city = register()  # at the city bureau
+    local = register(actor=world.users["a5_caseworker"], receiving_organ=world.organs["a5-gov"])
     supervisor = world.users["supervisor"]
     assert not can_see_identity(supervisor, access_petition(supervisor, city.pk))
     StaffMembership.objects.create(user=supervisor, organ=world.organs["a5-gov"], role=Role.CASEWORKER)
     supervisor = get_user_model().objects.get(pk=supervisor.pk)
     assert not can_see_identity(supervisor, access_petition(supervisor, city.pk))
-    local = register(actor=world.users["a5_caseworker"], receiving_organ=world.organs["a5-gov"])
     assert can_see_identity(supervisor, access_petition(supervisor, local.pk))
 
 
