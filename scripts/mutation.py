@@ -115,6 +115,8 @@ TARGETS = [
             "petitions_visible_to",
             "in_accused_organ",
             "can_see_identity",
+            "identity_covered_ids",
+            "listed_titles",
             "can_see_masked_identity",
             "same_person_petitions",
             "similar_search",
@@ -122,6 +124,7 @@ TARGETS = [
             "timeline_data_for",
         )
     ),
+    Target("minsheng.analytics.selectors", "names_by_petition"),
     Target("minsheng.workflow.services.context", "_ensure_not_accused"),
     Target("minsheng.workflow.services.context", "_review_organ"),
     Target("minsheng.workflow.services.intake", "discipline_body_outside"),
@@ -212,15 +215,6 @@ EQUIVALENT: dict[str, str] = {
     "similar_search: drop pk__in= of filter @ visible_qs.filter(pk__in=[h.id for h in hits])": (
         "cost only: the visible petitions are looked up by hit id afterwards, so a superset changes no answer"
     ),
-    "can_see_identity: remove statement @ if not posts: return False": (
-        "cost only: without identity-role posts the organs are empty and the scope query answers False"
-    ),
-    "can_see_identity: remove statement @ return False #2": "the same shortcut as above (its body)",
-    "can_see_identity: remove statement @ if own & organs: return True": (
-        "cost only: the scope query that follows covers the petition's own organ columns too "
-        "(_scope_q) and answers True for them"
-    ),
-    "can_see_identity: remove statement @ return True": "the same shortcut as above (its body)",
     "similar_scope: drop nature= of filter @ petitions_visible_to(user).filter(nature=Nature.ACCUSATION)": (
         "cost only: the petitions the viewer may open that are not accusations are in the scope through "
         "the first operand (~Q(nature=accusation)) anyway; the union is the same set"

@@ -262,19 +262,41 @@ def known_names(petition_ids: Iterable[int]) -> set[str]:
 
     Read only to remove them from texts shown to analysts; never returned to a caller.
     """
-    from minsheng.petitions.models import Representative
+    ids = set(petition_ids)
+    return names_recorded(Petition.objects.filter(pk__in=ids).select_related("petitioner"))
 
-    ids = list(set(petition_ids))
-    names: set[str] = set()
-    for petition in Petition.objects.filter(pk__in=ids).select_related("petitioner"):
-        if petition.petitioner is not None and petition.petitioner.name:
-            names.add(petition.petitioner.name.strip())
+
+def names_recorded(petitions: Iterable[Petition]) -> set[str]:
+    """``known_names`` for petitions already read (see ``names_by_petition``), all together."""
+    return set().union(*names_by_petition(petitions).values())
+
+
+def names_by_petition(petitions: Iterable[Petition]) -> dict[int, set[str]]:
+    """The names recorded with each of these petitions already read: the petitioners not joined
+    to the read, and the representatives, cost one statement each for all of them. Each text is
+    masked with its own petition's names only — masked with a page's names, a title would read
+    differently in a list than on its case page, and tell which petition a name belongs to."""
+    from minsheng.petitions.models import Petitioner, Representative
+
+    petitioner_field = Petition._meta.get_field("petitioner")
+    names: dict[int, set[str]] = {}
+    unread: dict[int, list[int]] = {}
+    for petition in petitions:
+        own = names.setdefault(petition.pk, set())
+        if petitioner_field.is_cached(petition):  # type: ignore[union-attr]
+            if petition.petitioner is not None:
+                own.add(petition.petitioner.name.strip())
+        elif petition.petitioner_id is not None:
+            unread.setdefault(petition.petitioner_id, []).append(petition.pk)
         if petition.accused_person:
-            names.update(p.strip() for p in re.split(r"[、，,；;\s]+", petition.accused_person))
-    for rep in Representative.objects.filter(petition_id__in=ids):
-        if rep.name:
-            names.add(rep.name.strip())
-    return {n for n in names if len(n) >= 2}
+            own.update(p.strip() for p in re.split(r"[、，,；;\s]+", petition.accused_person))
+    if unread:
+        for petitioner in Petitioner.objects.filter(pk__in=unread):
+            for pk in unread[petitioner.pk]:
+                names[pk].add(petitioner.name.strip())
+    for pk, name in Representative.objects.filter(petition_id__in=names).values_list("petition_id", "name"):
+        names[pk].add((name or "").strip())
+    return {pk: {n for n in own if len(n) >= 2} for pk, own in names.items()}
 
 
 # --- hot issues ----------------------------------------------------------------------------------

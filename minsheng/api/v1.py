@@ -47,6 +47,7 @@ from minsheng.petitions.selectors import (
     HIDDEN,
     PetitionFilters,
     access_petition,
+    listed_titles,
     next_due_of,
     page_rows,
     petition_list,
@@ -797,7 +798,16 @@ class PetitionCreatedOut(PetitionDetailOut):
     query_password: str = Field(description="shown once: give it to the petitioner with the tracking code")
 
 
-def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOut, **extra: Any) -> Any:
+def _petition_rows(http: HttpRequest, rows: list[Petition]) -> list[Any]:
+    """A list page's petitions, their titles as the caller may read them (``listed_titles``)."""
+    titles = listed_titles(http.auth, rows)  # type: ignore[attr-defined]
+    return [_petition_out(http, p, title=titles[p.pk]) for p in rows]
+
+
+def _petition_out(
+    http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOut, *, title: str, **extra: Any
+) -> Any:
+    """``p`` for the caller; ``title`` as he may read it (``petition_texts``/``listed_titles``)."""
     view = petitioner_view(http.auth, p)  # type: ignore[attr-defined]
     integration = request_integration(http)
     if integration is not None and not integration_sees_petitioner(integration, p):
@@ -805,7 +815,7 @@ def _petition_out(http: HttpRequest, p: Petition, cls: type[Schema] = PetitionOu
     base = {
         "id": p.pk,
         "tracking_code": p.tracking_code,
-        "title": p.title,
+        "title": title,
         "state": p.state,
         "state_label": str(State(p.state).label),
         "channel": p.channel,
@@ -1144,7 +1154,7 @@ def petition_list_endpoint(request: HttpRequest, filters: Query[ListQuery]) -> A
         page_size=filters.page_size,
         next=_list_url(request, page=str(filters.page + 1)) if more else None,
         next_cursor=None,
-        results=[_petition_out(request, p) for p in rows],
+        results=_petition_rows(request, rows),
     )
 
 
@@ -1222,7 +1232,7 @@ def _cursor_page(request: HttpRequest, qs: Any, filters: ListQuery, count: int) 
         page_size=filters.page_size,
         next=_list_url(request, cursor=next_cursor) if next_cursor else None,
         next_cursor=next_cursor,
-        results=[_petition_out(request, p) for p in rows],
+        results=_petition_rows(request, rows),
     )
 
 
@@ -1416,11 +1426,13 @@ def similar_endpoint(
         raise InvalidInput("text must not be empty", field="text")
     if not 1 <= top <= 100:
         raise InvalidInput("top must be between 1 and 100", field="top")
+    hits = similar_search(request.auth, text, top)  # type: ignore[attr-defined]
+    titles = listed_titles(request.auth, [p for p, _score in hits])  # type: ignore[attr-defined]
     return [
         SimilarOut(
-            id=p.pk, tracking_code=p.tracking_code, title=p.title, score=round(score, 4), state=p.state
+            id=p.pk, tracking_code=p.tracking_code, title=titles[p.pk], score=round(score, 4), state=p.state
         )
-        for p, score in similar_search(request.auth, text, top)  # type: ignore[attr-defined]
+        for p, score in hits
     ]
 
 

@@ -19,6 +19,7 @@ Public API::
     similar_find(text, *, top=10, min_score=0.3, exclude_id=None) -> list[SimilarHit]
     similar_to_petition(petition, *, top=10, min_score=0.3) -> list[SimilarHit]
     petition_match_text(petition) -> str
+    petition_index_text(petition, names=None) -> str     # what the index holds (de-identified)
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ __all__ = [
     "MAX_CANDIDATES",
     "SCHEME",
     "SimilarHit",
+    "petition_index_text",
     "petition_match_text",
     "similar_find",
     "similar_to_petition",
@@ -66,8 +68,10 @@ __all__ = [
     "similarity_maintain",
 ]
 
-SCHEME = 1
-"""Version of (shingle k, NUM_PERM, BANDS, ROWS, DEFAULT_SEED); stored in every entry."""
+SCHEME = 2
+"""Version of (shingle k, NUM_PERM, BANDS, ROWS, DEFAULT_SEED, the indexed text); stored in every
+entry. 2: the indexed text is de-identified (``petition_index_text``); ``minsheng similar --reindex``
+re-indexes the entries of scheme 1 after the upgrade."""
 
 MAX_CANDIDATES = 500
 """At most this many LSH candidates (most band hits first) are verified per lookup."""
@@ -133,9 +137,23 @@ def _tables() -> tuple[str, str]:
 # -- indexing ---------------------------------------------------------------------------
 
 
+def petition_index_text(petition: Petition, names: Iterable[str] | None = None) -> str:
+    """What the index holds for ``petition``: its match text as a reader without the identity
+    right reads it — the names recorded with it (``names``, read when not given) and the phone,
+    ID-card and other long numbers masked (analytics.selectors.deidentify). Scores are shown to
+    readers who may not reveal the petitioner; against raw texts, a query that swaps a guessed
+    name or number into the masked text would score higher when the guess is right (an oracle,
+    ADR 0003)."""
+    from minsheng.analytics.selectors import deidentify, names_by_petition
+
+    if names is None:
+        names = names_by_petition([petition])[petition.pk]
+    return deidentify(petition_match_text(petition), names)
+
+
 def similarity_index_petition(petition: Petition) -> None:
     """Index (or re-index) one petition; a no-op when its text has not changed."""
-    similarity_index_text(int(petition.pk), petition_match_text(petition))
+    similarity_index_text(int(petition.pk), petition_index_text(petition))
 
 
 def similarity_index_text(petition_id: int, text: str) -> None:
@@ -237,10 +255,11 @@ def similarity_index_stale(batch_size: int = BULK_BATCH, progress: Any = None) -
     stale = Petition.objects.exclude(similarity_entry__scheme=SCHEME).order_by("pk")
     written = 0
     handled = 0
-    for chunk in _chunks(stale.values_list("pk", *MATCH_FIELDS).iterator(chunk_size=5000), batch_size):
-        pairs = [(int(row[0]), _join_match_parts(row[1:])) for row in chunk]
-        written += similarity_index_bulk(pairs, batch_size=batch_size, pipeline=False)
-        handled += len(pairs)
+    fields = ("pk", "petitioner_id", "accused_person", "petitioner__name", *MATCH_FIELDS)
+    rows = stale.select_related("petitioner").only(*fields).iterator(chunk_size=5000)
+    for chunk in _chunks(rows, batch_size):
+        written += similarity_index_bulk(chunk, batch_size=batch_size, pipeline=False)
+        handled += len(chunk)
         if progress is not None:
             progress(handled)
     return written
@@ -263,14 +282,17 @@ def similarity_maintain() -> bool:
 
 
 def _batches(items: Iterable[Petition | tuple[int, str]], size: int) -> Iterator[dict[int, str]]:
+    from minsheng.analytics.selectors import names_by_petition
+
     for batch in _chunks(items, size):
         pairs: dict[int, str] = {}
+        names = names_by_petition(item for item in batch if not isinstance(item, tuple))
         for item in batch:
             if isinstance(item, tuple):
                 pid, text = item
                 pairs[int(pid)] = text
             else:
-                pairs[int(item.pk)] = petition_match_text(item)
+                pairs[int(item.pk)] = petition_index_text(item, names[item.pk])
         yield pairs
 
 

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,31 +154,39 @@ def in_accused_organ(user: AnyUser | None, petition: Petition) -> bool:
 
 
 def can_see_identity(user: AnyUser | None, petition: Petition) -> bool:
-    """Whether ``user`` may unmask this petition's petitioner (with a logged reason): a case-work
-    post with an identity role *that covers this petition* — in an organ that registered, holds,
-    handles, forwarded or reviews it (or, for a leader, one above such an organ) — and not on the
-    accused side. A post in an unrelated organ gives no right over the petitions his other posts
-    let him see (review of 2026-12-07). Nobody signed out, and no administrator without such a
-    post (configuration is not case work), holds one."""
-    if in_accused_organ(user, petition):
-        return False
+    """Whether ``user`` may unmask this petition's petitioner (with a logged reason): see
+    ``identity_covered_ids``, the one rule for a case page and for a list's rows."""
+    return petition.pk in identity_covered_ids(user, [petition])
+
+
+def identity_covered_ids(user: AnyUser | None, petitions: Sequence[Petition]) -> set[int]:
+    """The petitions among ``petitions`` whose petitioner ``user`` may unmask: a case-work post with
+    an identity role *that covers the petition* — in an organ that registered, holds, handles,
+    forwarded or reviews it (or, for a leader, one above such an organ) — and not on the accused
+    side. A post in an unrelated organ gives no right over the petitions his other posts let him
+    see (review of 2026-12-07). Nobody signed out, and no administrator without such a post
+    (configuration is not case work), holds one."""
     posts = [m for m in memberships_of(user) if m.role in IDENTITY_ROLES]
     if not posts:
-        return False
+        return set()
     organs = {m.organ_id for m in posts} | organ_subtree_ids(
         m.organ_id for m in posts if m.role in SUBTREE_ROLES
     )
-    # The petition's own organ columns answer most reads without a query; the links kept in other
-    # tables (assignments, appeals, disputes, follow-up tasks) are asked for only when they do not.
-    own = {
-        petition.receiving_organ_id,
-        petition.current_organ_id,
-        petition.forwarded_by_id,
-        petition.handling_organ_id,
+    candidates = [p for p in petitions if not in_accused_organ(user, p)]
+    # The petition's own organ columns answer most rows without a query; the links kept in other
+    # tables (assignments, appeals, disputes, follow-up tasks) are asked for, in one statement for
+    # all the rest, only when they do not.
+    covered = {
+        p.pk
+        for p in candidates
+        if {p.receiving_organ_id, p.current_organ_id, p.forwarded_by_id, p.handling_organ_id} & organs
     }
-    if own & organs:
-        return True
-    return Petition.objects.filter(pk=petition.pk).filter(_scope_q(organs)).exists()
+    rest = [p.pk for p in candidates if p.pk not in covered]
+    if rest:
+        covered.update(
+            Petition.objects.filter(pk__in=rest).filter(_scope_q(organs)).values_list("pk", flat=True)
+        )
+    return covered
 
 
 def can_see_masked_identity(user: AnyUser | None, petition: Petition) -> bool:
@@ -204,10 +212,26 @@ def petition_texts(
     raw = {name: str(getattr(petition, name) or "") for name in TEXT_FIELDS}
     if identity if identity is not None else can_see_identity(user, petition):
         return raw
-    from minsheng.analytics.selectors import deidentify, known_names
+    from minsheng.analytics.selectors import deidentify, names_recorded
 
-    names = known_names([petition.pk])
+    names = names_recorded([petition])
     return {name: deidentify(text, names) for name, text in raw.items()}
+
+
+def listed_titles(user: AnyUser | None, petitions: Sequence[Petition]) -> dict[int, str]:
+    """The titles of a list's rows as ``user`` may read them — ``petition_texts``' rule for a page
+    at once (one statement for the identity right's links, two for the names), each title masked
+    exactly as its case page masks it: a list must not show in a title what the case page masks,
+    nor mask it differently."""
+    covered = identity_covered_ids(user, petitions)
+    masked = [p for p in petitions if p.pk not in covered]
+    titles = {p.pk: p.title for p in petitions if p.pk in covered}
+    if masked:
+        from minsheng.analytics.selectors import deidentify, names_by_petition
+
+        names = names_by_petition(masked)
+        titles.update((p.pk, deidentify(p.title, names[p.pk])) for p in masked)
+    return titles
 
 
 @dataclass(frozen=True)

@@ -20,22 +20,21 @@ logger = logging.getLogger(__name__)
 FTS_TABLE = "search_fts"  # SQLite: maintained by triggers on SearchDocument (migration 0002)
 
 
-def petition_search_text(petition: Petition) -> str:
-    """What is indexed: the tracking code and the texts — with the phone, ID-card and other long
-    numbers written in them masked (analytics.selectors.deidentify). The index serves every staff
-    member, and a phone number typed into the search would otherwise tell one who may not see
-    identities whether that person has petitioned (an oracle, ADR 0003)."""
-    from minsheng.analytics.selectors import deidentify
+def petition_search_text(petition: Petition, names: set[str] | None = None) -> str:
+    """What is indexed: the tracking code and the texts as a viewer without the identity right
+    reads them on the case page (``petition_texts``) — the names recorded with the petition
+    (``names``, read when not given) and the phone, ID-card and other long numbers written in them
+    masked (analytics.selectors.deidentify) — and the accused person as the case page shows him.
+    The index serves every staff member, and a phone number or a petitioner's name typed into the
+    search would otherwise tell one who may not see identities whether that person has petitioned
+    (an oracle, ADR 0003)."""
+    from minsheng.analytics.selectors import deidentify, names_by_petition
 
-    texts = (
-        petition.title,
-        petition.request,
-        petition.facts,
-        petition.reasons,
-        petition.place_text,
-        petition.accused_person,
-    )
-    return "\n".join(part for part in (petition.tracking_code, *(deidentify(t) for t in texts if t)) if part)
+    if names is None:
+        names = names_by_petition([petition])[petition.pk]
+    texts = (petition.title, petition.request, petition.facts, petition.reasons, petition.place_text)
+    parts = (petition.tracking_code, *(deidentify(t, names) for t in texts if t), petition.accused_person)
+    return "\n".join(part for part in parts if part)
 
 
 def _is_sqlite() -> bool:
@@ -71,7 +70,13 @@ def search_index_petition(petition: Petition) -> bool:
 
 def search_reindex(petitions: Iterable[Petition] | None = None, *, batch_size: int = 500) -> int:
     """Index every petition (or the given ones) whose text changed; returns how many were written."""
-    source = petitions if petitions is not None else Petition.objects.order_by("pk").iterator(batch_size)
+    from minsheng.analytics.selectors import names_by_petition
+
+    source = (
+        petitions
+        if petitions is not None
+        else Petition.objects.select_related("petitioner").order_by("pk").iterator(batch_size)
+    )
     written = 0
     batch: list[Petition] = []
 
@@ -83,8 +88,9 @@ def search_reindex(petitions: Iterable[Petition] | None = None, *, batch_size: i
         )
         new_docs: list[SearchDocument] = []
         changed: list[SearchDocument] = []
+        names = names_by_petition(batch)
         for petition in batch:
-            text = petition_search_text(petition)
+            text = petition_search_text(petition, names[petition.pk])
             digest = text_hash(text)
             if known.get(petition.pk) == digest:
                 continue

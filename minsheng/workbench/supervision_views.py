@@ -27,6 +27,7 @@ from minsheng.assessment.selectors import can_view_organ
 from minsheng.core.errors import ApplicationError, NotFound
 from minsheng.core.params import date_param, int_param
 from minsheng.orgs.models import Organ
+from minsheng.petitions.selectors import listed_titles
 from minsheng.workbench import queries
 from minsheng.workbench.views import _analyst_only, _nav, _querystring, staff_required
 from minsheng.workflow.models import SupervisionOrder
@@ -81,7 +82,9 @@ def order_row(
 
 def order_rows(user: AbstractBaseUser, orders: Iterable[SupervisionOrder]) -> list[dict[str, Any]]:
     today = timezone.localdate()
-    return [order_row(user, order, today) for order in orders]
+    orders = list(orders)
+    titles = listed_titles(user, [order.petition for order in orders])
+    return [{**order_row(user, order, today), "title": titles[order.petition_id]} for order in orders]
 
 
 def _choice(value: str | None, allowed: tuple[str, ...]) -> str | None:

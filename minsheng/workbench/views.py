@@ -40,6 +40,7 @@ from minsheng.petitions.selectors import (
     can_see_identity,
     can_see_masked_identity,
     is_analyst_only,
+    listed_titles,
     petition_list,
     petition_texts,
     petitioner_reveal,
@@ -172,10 +173,13 @@ def _list_context(request: HttpRequest, qs: QuerySet[Petition]) -> dict[str, Any
     page = _page(request, qs)
     today = timezone.localdate()
     rows = []
+    titles = listed_titles(request.user, page.object_list)
     for petition in page.object_list:
         next_due = getattr(petition, "next_due", None)
         left, tone = queries.due_tone(next_due, today)
-        rows.append({"p": petition, "due": next_due, "left": left, "tone": tone})
+        rows.append(
+            {"p": petition, "title": titles[petition.pk], "due": next_due, "left": left, "tone": tone}
+        )
     return {"page": page, "rows": rows, "qs": _querystring(request)}
 
 
@@ -644,6 +648,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         SupervisionOrder.objects.filter(petition=petition).select_related("target_organ", "issued_by")
     )
     can_reveal = can_see_identity(user, petition)
+    similar = queries.similar_petitions(user, petition)
     context = {
         **_nav(request),
         "p": petition,
@@ -664,7 +669,8 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
             petition.related_petition_id
             and petitions_visible_to(user).filter(pk=petition.related_petition_id).exists()
         ),
-        "similar": queries.similar_petitions(user, petition),
+        "similar": similar,
+        "listed": listed_titles(user, [*related, *(p for p, _score in similar)]),
         "notes": notes_for(user, petition.pk, hidden),
         "assignments": assignments,
         "assisting": [a for a in assignments if a.role == Assignment.Role.ASSISTING],

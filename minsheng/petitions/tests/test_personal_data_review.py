@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from minsheng.api.tests.auth import api_token
+from minsheng.intelligence.similarity import similarity_index_petition
 from minsheng.orgs.models import Region
 from minsheng.petitions.services import PetitionerInput
 from minsheng.stability.models import MajorDecision
@@ -144,3 +145,65 @@ def test_the_identity_right_reaches_the_organs_a_petition_involves(
         assert can_see_identity(user, access_petition(user, petition.pk)), username
     # the government's head holds no post that reaches below his own organ
     assert not can_see_identity(world.users["gov_head"], petition)
+
+
+def test_a_lists_titles_are_masked_as_their_case_pages_mask_them(
+    world: Any, register: Any, client: Client
+) -> None:
+    """A supervisor may not reveal petitioners: the titles in his lists (workbench, API, similar
+    search) mask what the case page masks — and each title only with its own petition's names: a
+    title naming someone recorded with *another* petition of the page reads as on its own case
+    page, or narrowing the list would tell which petition that person is recorded with."""
+    own = register(title="李四 13800138000 反映工地夜间施工噪音")
+    other = register(
+        petitioner=PetitionerInput(name="王五", phone="13900139000"), title="反映李四家门口工地夜间施工"
+    )
+    auth = api_token(client, "supervisor")
+    listed = {r["id"]: r["title"] for r in client.get("/api/v1/petitions", **auth).json()["results"]}
+    assert listed[own.pk] == "某某 ＊＊＊ 反映工地夜间施工噪音"
+    assert listed[other.pk] == "反映李四家门口工地夜间施工"
+    for petition in (own, other):
+        assert client.get(f"/api/v1/petitions/{petition.pk}", **auth).json()["title"] == listed[petition.pk]
+    for petition in (own, other):
+        similarity_index_petition(petition)
+    detail = client.get(f"/api/v1/petitions/{own.pk}", **auth).json()
+    text = "\n".join(detail[name] for name in ("title", "request", "facts", "reasons"))
+    similar = client.get("/api/v1/similar", {"text": text}, **auth).json()
+    assert {r["id"]: r["title"] for r in similar}[own.pk] == listed[own.pk]
+    web = Client()
+    web.force_login(world.users["supervisor"])
+    page = web.get(reverse("workbench:petitions")).content.decode()
+    assert "某某 ＊＊＊ 反映工地夜间施工噪音" in page and "13800138000" not in page
+    assert "反映李四家门口工地夜间施工" in page
+    # whoever may reveal the petitioner reads the titles as written
+    mine = client.get("/api/v1/petitions", **api_token(client, "dispatcher")).json()["results"]
+    assert {r["id"]: r["title"] for r in mine}[own.pk] == "李四 13800138000 反映工地夜间施工噪音"
+
+
+def test_a_petitioners_name_in_the_text_is_no_search_term(world: Any, register: Any, client: Client) -> None:
+    """Typing a name into the search must not tell a supervisor whether that person petitioned:
+    the index holds the texts as his case page shows them (names recorded with the petition masked)."""
+    register(facts="本人李四，幸福小区旁的工地夜间施工。")
+    auth = api_token(client, "supervisor")
+    assert client.get("/api/v1/petitions", {"q": "李四"}, **auth).json()["count"] == 0
+    assert client.get("/api/v1/petitions", {"q": "夜间施工"}, **auth).json()["count"] == 1
+
+
+def test_a_similarity_score_does_not_tell_whether_a_guessed_identity_is_right(
+    world: Any, register: Any, client: Client
+) -> None:
+    """A supervisor reads the facts masked (本人某某，手机＊＊＊). Swapping a guess into them and asking
+    for similar petitions must give the same scores whether the guess is right or wrong: the
+    index holds the texts de-identified (it held them as written, and the right guess scored 1.0)."""
+    petition = register(facts="本人李四，手机13800138000。幸福小区旁的工地连续一个月夜间施工。")
+    similarity_index_petition(petition)
+    auth = api_token(client, "supervisor")
+    masked = client.get(f"/api/v1/petitions/{petition.pk}", **auth).json()
+
+    def score(name: str, phone: str) -> float:
+        facts = masked["facts"].replace("某某", name).replace("＊＊＊", phone)
+        text = "\n".join((masked["title"], masked["request"], facts, masked["reasons"]))
+        hits = client.get("/api/v1/similar", {"text": text}, **auth).json()
+        return next(h["score"] for h in hits if h["id"] == petition.pk)
+
+    assert score("李四", "13800138000") == score("王五", "13900139000") == score("赵六", "13700137000")

@@ -53,6 +53,12 @@ def field_id(action: str, name: str) -> str:
 
 
 @register.filter
+def item(mapping: dict[Any, Any], key: Any) -> Any:
+    """``mapping[key]`` in a template (e.g. a row's title as the viewer may read it); "" if absent."""
+    return mapping.get(key, "")
+
+
+@register.filter
 def contains(values: Any, item: Any) -> bool:
     try:
         return str(item) in [str(v) for v in values]
