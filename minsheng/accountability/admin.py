@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -139,8 +139,7 @@ class MeasureAdmin(_ReadOnly, admin.ModelAdmin[Measure]):
 
 
 class VetoEventForm(forms.ModelForm):  # type: ignore[type-arg]
-    """The service's rules on the form: only the candidate triggers, and the serious consequence
-    the Art. 46(3)/(4)/(6) grounds require (veto.VETO_GROUNDS, NEEDS_SERIOUS_CONSEQUENCE)."""
+    """The service's rules on the form (veto.veto_check), so a refused event is a field error."""
 
     class Meta:
         model = VetoEvent
@@ -155,14 +154,24 @@ class VetoEventForm(forms.ModelForm):  # type: ignore[type-arg]
         )
 
     def clean(self) -> dict[str, Any]:
-        from minsheng.accountability.veto import NEEDS_SERIOUS_CONSEQUENCE, VETO_GROUNDS
+        from minsheng.accountability.veto import veto_check
 
         data = super().clean() or {}
-        ground = data.get("ground")
-        if ground and ground not in VETO_GROUNDS:
-            raise ValidationError({"ground": _("该事由不在一票否决的候选情形之内。")})
-        if ground in NEEDS_SERIOUS_CONSEQUENCE and not (data.get("serious_consequence") or "").strip():
-            raise ValidationError({"serious_consequence": _("请写明造成的严重后果。")})
+        if self.errors:  # a field already refused (e.g. a date that does not parse)
+            return data
+        try:
+            veto_check(
+                ground=data.get("ground") or "",
+                serious_consequence=data.get("serious_consequence") or "",
+                period_from=data["period_from"],
+                period_to=data["period_to"],
+                evidence=data.get("evidence") or "",
+            )
+        except ApplicationError as exc:
+            fields = set(self.fields)
+            raise ValidationError(
+                {exc.field if exc.field in fields else NON_FIELD_ERRORS: exc.message}
+            ) from exc
         return data
 
 

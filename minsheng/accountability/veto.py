@@ -75,21 +75,13 @@ NEEDS_SERIOUS_CONSEQUENCE: frozenset[str] = frozenset(
 )
 
 
-def veto_record(
-    organ: Organ,
-    *,
-    period_from: dt.date,
-    period_to: dt.date,
-    ground: str,
-    evidence: str,
-    petitions: Iterable[Petition] = (),
-    actor: AbstractBaseUser | None,
-    serious_consequence: str = "",
-) -> VetoEvent:
-    """Record a veto event with its evidence (whether or not the rule is on). Decided by a named
-    authority above the organ (A-053: the system never vetoes by itself); audited."""
-    if actor is not None and not can_freeze(actor, organ):
-        raise Forbidden(_("只有上级机关的督查人员、领导或管理员可以记录一票否决事件。"))
+def veto_check(
+    *, ground: str, serious_consequence: str, period_from: dt.date, period_to: dt.date, evidence: str
+) -> tuple[str, str]:
+    """What a veto event must state (InvalidInput naming the field otherwise): a candidate ground
+    (VETO_GROUNDS), the serious consequence the Art. 46(3)/(4)/(6) grounds require, a begun period
+    of one assessment year at most, and evidence. Returns the serious consequence and the evidence
+    as stored. The admin's form asks the same (one rule, two callers)."""
     if ground not in VETO_GROUNDS:
         raise InvalidInput(_("未知的否决事由：%(g)s") % {"g": ground}, field="ground")
     serious_consequence = (serious_consequence or "").strip()
@@ -111,6 +103,31 @@ def veto_record(
     evidence = (evidence or "").strip()
     if not evidence:
         raise InvalidInput(_("请写明证据。"), field="evidence")
+    return serious_consequence, evidence
+
+
+def veto_record(
+    organ: Organ,
+    *,
+    period_from: dt.date,
+    period_to: dt.date,
+    ground: str,
+    evidence: str,
+    petitions: Iterable[Petition] = (),
+    actor: AbstractBaseUser | None,
+    serious_consequence: str = "",
+) -> VetoEvent:
+    """Record a veto event with its evidence (whether or not the rule is on). Decided by a named
+    authority above the organ (A-053: the system never vetoes by itself); audited."""
+    if actor is not None and not can_freeze(actor, organ):
+        raise Forbidden(_("只有上级机关的督查人员、领导或管理员可以记录一票否决事件。"))
+    serious_consequence, evidence = veto_check(
+        ground=ground,
+        serious_consequence=serious_consequence,
+        period_from=period_from,
+        period_to=period_to,
+        evidence=evidence,
+    )
     petitions = list(petitions)
     with transaction.atomic():
         event = VetoEvent.objects.create(

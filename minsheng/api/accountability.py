@@ -23,7 +23,7 @@ from minsheng.accountability.proposals import (
     proposals_visible_to,
 )
 from minsheng.accountability.selectors import chain_for
-from minsheng.accountability.veto import veto_record, veto_rule, vetoes_of
+from minsheng.accountability.veto import NEEDS_SERIOUS_CONSEQUENCE, veto_record, veto_rule, vetoes_of
 from minsheng.api.v1 import ERRORS, AccountableChainOut, _chain_out
 from minsheng.assessment import selectors as S
 from minsheng.core.errors import NotFound
@@ -210,10 +210,13 @@ class VetoIn(Schema):
     organ_id: int = Field(ge=1, le=MAX_ID)
     period_from: dt.date
     period_to: dt.date
+    # veto.VETO_GROUNDS (a test holds the two equal: a Literal keeps the enum in the OpenAPI schema)
     ground: Literal["mass_incident", "urgent_late", "retaliation", "accountability", "public_security"]
     evidence: str = Field(min_length=1, max_length=20000)
     serious_consequence: str = Field(
-        default="", max_length=5000, description="required for mass_incident, urgent_late, retaliation"
+        default="",
+        max_length=5000,
+        description="required for " + ", ".join(sorted(NEEDS_SERIOUS_CONSEQUENCE)),
     )
     petition_ids: list[int] = Field(default_factory=list, max_length=200)
 

@@ -89,3 +89,22 @@ def test_veto_admin_records_through_the_service(web: Client, organs: Any) -> Non
     assert event.decided_by.username == "admin" and AuditEntry.objects.get().action == "veto_recorded"
     page = web.get(f"/admin/accountability/vetoevent/{event.pk}/change/")
     assert page.status_code == 200 and 'name="evidence"' not in page.content.decode()  # read-only
+
+
+def test_veto_admin_refuses_on_the_form_what_the_service_refuses(web: Client, organs: Any) -> None:
+    """Every rule of veto_check is a field error on the form (a span over one assessment year, a
+    period not yet begun reached the service and answered 500)."""
+    base = {
+        "organ": organs["a-hrss"].pk,
+        "ground": "accountability",
+        "evidence": "信访工作责任追究决定书",
+    }
+    for dates, words in (
+        (("2024-01-01", "2025-12-31"), "一票否决的期间不能超过一个考核年度"),
+        (("2099-01-01", "2099-12-31"), "不能对尚未开始的期间记录一票否决"),
+    ):
+        r = web.post(
+            "/admin/accountability/vetoevent/add/", {**base, "period_from": dates[0], "period_to": dates[1]}
+        )
+        assert r.status_code == 200 and words in r.content.decode()
+    assert not VetoEvent.objects.exists()

@@ -239,6 +239,14 @@ def test_api_proposals_and_organ_chain(march: dict[str, Any], client: Client) ->
     )
     assert bad.status_code == 422 and Proposal.objects.get(pk=listed.pk).status == "open"
     with time_machine.travel(at(dt.date(2025, 4, 16)), tick=False):
+        # a rectification period of one year at most (MAX_RECTIFY_DAYS = 366): the 367th day is refused
+        far = client.post(
+            f"/api/v1/accountability/proposals/{listed.pk}/accept",
+            {"text": "挂牌督办", "rectify_by": "2026-04-18"},
+            content_type="application/json",
+            **sup,
+        )
+        assert far.status_code == 422 and far.json()["field"] == "rectify_by"
         ok = client.post(
             f"/api/v1/accountability/proposals/{listed.pk}/accept",
             {"text": "挂牌督办", "rectify_by": "2025-05-31"},

@@ -280,3 +280,14 @@ def test_an_accusation_cited_as_evidence_is_not_listed_to_the_vetoed_organ(
     assert own.status_code == 200
     assert [v["petition_ids"] for v in own.json()] == [[]]
     assert [v["petition_ids"] for v in client.get(url, **tok("admin")).json()] == [[complaint.pk]]
+
+
+def test_the_apis_veto_grounds_are_the_services() -> None:
+    """The API lists the grounds as an enum (OpenAPI); they are veto.VETO_GROUNDS, no more, no fewer."""
+    from typing import get_args
+
+    from minsheng.accountability.veto import VETO_GROUNDS
+    from minsheng.api.v1 import api  # noqa: F401  (the API package imports its routers in order)
+    from minsheng.api.accountability import VetoIn
+
+    assert set(get_args(VetoIn.model_fields["ground"].annotation)) == set(VETO_GROUNDS)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from minsheng.accountability.models import AuditEntry, VetoEvent
 from minsheng.api.tests.auth import api_token
@@ -67,6 +68,10 @@ def test_reception_days_refuse_huge_ids_and_far_dates(client: Client, world: Any
     assert too_big.status_code == 422, too_big.content
     far = _post(client, "/reception-days", _day(world, date="9999-12-31"), "registrar")
     assert far.status_code == 422 and far.json()["field"] == "date"
+    # a year ahead at most (MAX_SCHEDULE_DAYS = 366): the 367th day is refused
+    next_year = (timezone.localdate() + dt.timedelta(days=367)).isoformat()
+    far = _post(client, "/reception-days", _day(world, date=next_year), "registrar")
+    assert far.status_code == 422 and far.json()["field"] == "date"
     assert not ReceptionDay.objects.exists()
 
 
@@ -120,6 +125,7 @@ def test_a_veto_covers_one_begun_assessment_year_at_most(client: Client, world: 
     cases = [
         ({"period_from": "0001-01-01", "period_to": "9999-12-31"}, "period_from"),
         ({"period_from": "2024-01-01", "period_to": "2025-12-31"}, "period_to"),
+        ({"period_from": "2023-01-01", "period_to": "2024-01-02"}, "period_to"),  # 367 days
         ({"period_from": "2099-01-01", "period_to": "2099-12-31"}, "period_from"),
     ]
     for period, field in cases:
@@ -129,7 +135,7 @@ def test_a_veto_covers_one_begun_assessment_year_at_most(client: Client, world: 
     made = _post(
         client,
         "/accountability/vetoes",
-        {**base, "period_from": "2025-01-01", "period_to": "2025-12-31"},
+        {**base, "period_from": "2024-01-01", "period_to": "2024-12-31"},  # a leap year: 366 days
         "supervisor",
     )
     assert made.status_code == 201, made.content

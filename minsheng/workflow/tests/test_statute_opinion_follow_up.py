@@ -162,3 +162,30 @@ def test_an_execution_already_done_stays_done_when_the_answer_is_changed(office:
     assert "superseded_follow_up_task_ids" not in review["data"]
     (owed,) = _tasks(office, other)
     assert (owed["done_at"], owed["superseded"]) == (None, False)  # not this review's to end
+
+
+def test_work_is_recorded_on_a_task_of_this_petition_and_organ_only(office: Office, organs: Any) -> None:
+    """``task_id`` names one of this organ's tasks on *this* petition: the id of the same organ's
+    task on another petition is refused (it would have written that petition's record), as is an
+    unknown id; a task already done takes no more work."""
+    first = delivered_on_0609(office, organs)
+    second = delivered_on_0609(office, organs)
+    (mine,) = _tasks(office, first)
+    (theirs,) = _tasks(office, second)
+    for task_id in (theirs["id"], 10**9):
+        office.refuse(
+            "caseworker",
+            first,
+            "record_follow_up",
+            "2025-08-06",
+            status=422,
+            code="invalid",
+            field="task_id",
+            task_id=task_id,
+            work="函告施工单位停止夜间施工",
+        )
+    assert FollowUpTask.objects.get(pk=theirs["id"]).note == ""
+    office.act(
+        "caseworker", first, "record_follow_up", "2025-08-06", task_id=mine["id"], work="已执行", done=True
+    )
+    assert _tasks(office, first)[0]["done_at"] is not None and _tasks(office, second)[0]["done_at"] is None
