@@ -287,7 +287,11 @@ def test_the_apis_veto_grounds_are_the_services() -> None:
     from typing import get_args
 
     from minsheng.accountability.veto import VETO_GROUNDS
-    from minsheng.api.v1 import api  # noqa: F401  (the API package imports its routers in order)
+
+    # isort: off
+    from minsheng.api.v1 import api  # noqa: F401  (v1 imports its routers in order: first)
     from minsheng.api.accountability import VetoIn
+
+    # isort: on
 
     assert set(get_args(VetoIn.model_fields["ground"].annotation)) == set(VETO_GROUNDS)
