@@ -215,6 +215,15 @@ EQUIVALENT: dict[str, str] = {
     "similar_search: drop pk__in= of filter @ visible_qs.filter(pk__in=[h.id for h in hits])": (
         "cost only: the visible petitions are looked up by hit id afterwards, so a superset changes no answer"
     ),
+    "identity_covered_ids: remove statement @ if not posts: return set()": (
+        "cost only: without identity-role posts the organs are empty, no row's columns meet them and "
+        "the scope query over no organs answers nothing"
+    ),
+    "identity_covered_ids: remove statement @ return set()": "the same shortcut as above (its body)",
+    "identity_covered_ids: drop comprehension condition 1 @ (p, candidates, p.pk not in covered)": (
+        "cost only: the rows covered by their own columns are asked of the database again, and the "
+        "scope query (which holds those columns too, _scope_q) answers them covered again"
+    ),
     "similar_scope: drop nature= of filter @ petitions_visible_to(user).filter(nature=Nature.ACCUSATION)": (
         "cost only: the petitions the viewer may open that are not accusations are in the scope through "
         "the first operand (~Q(nature=accusation)) anyway; the union is the same set"

@@ -401,6 +401,34 @@ def test_can_see_identity_and_masked_identity(
     assert can_see_masked_identity(users["caseworker"], grievance) is True
 
 
+def test_identity_covered_ids_for_a_page_is_can_see_identity_row_by_row(
+    against_housing: Any, register: Any, act: Any, users: Any, organs: Any
+) -> None:
+    """The list form of the identity right answers for the rows given, each as can_see_identity
+    would: a grievance the housing bureau assists on (covered through its assignment, asked of the
+    database) and the accusation against it (in his organs' scope, but he is on its accused side)."""
+    from minsheng.petitions.selectors import can_see_identity, identity_covered_ids
+
+    assisted = register(title="路灯不亮")
+    act(
+        assisted,
+        "forward",
+        "dispatcher",
+        organ_id=organs["a-env"].pk,
+        assisting_organ_ids=[organs["a-housing"].pk],
+    )
+    unrelated = register(title="公交站台破损")
+    rows = [against_housing, assisted, unrelated]
+    caseworker = users["caseworker"]
+    assert identity_covered_ids(caseworker, rows) == {assisted.pk}
+    assert [can_see_identity(caseworker, p) for p in rows] == [False, True, False]
+    assert identity_covered_ids(users["registrar"], rows) == {p.pk for p in rows}
+    assert (
+        identity_covered_ids(_user("id_supervisor_page", (organs["a-bureau"], Role.SUPERVISOR)), rows)
+        == set()
+    )
+
+
 def test_same_person_petitions_by_record_and_by_blind_index(register: Any, users: Any) -> None:
     from minsheng.petitions.selectors import same_person_petitions
     from minsheng.petitions.services import PetitionerInput
