@@ -263,12 +263,8 @@ def known_names(petition_ids: Iterable[int]) -> set[str]:
     Read only to remove them from texts shown to analysts; never returned to a caller.
     """
     ids = set(petition_ids)
-    return names_recorded(Petition.objects.filter(pk__in=ids).select_related("petitioner"))
-
-
-def names_recorded(petitions: Iterable[Petition]) -> set[str]:
-    """``known_names`` for petitions already read (see ``names_by_petition``), all together."""
-    return set().union(*names_by_petition(petitions).values())
+    rows = Petition.objects.filter(pk__in=ids).select_related("petitioner")
+    return set().union(*names_by_petition(rows).values())
 
 
 def names_by_petition(petitions: Iterable[Petition]) -> dict[int, set[str]]:
@@ -297,6 +293,16 @@ def names_by_petition(petitions: Iterable[Petition]) -> dict[int, set[str]]:
     for pk, name in Representative.objects.filter(petition_id__in=names).values_list("petition_id", "name"):
         names[pk].add((name or "").strip())
     return {pk: {n for n in own if len(n) >= 2} for pk, own in names.items()}
+
+
+def recorded_names(petition: Petition) -> set[str]:
+    """``names_by_petition`` for one petition, kept on the instance for the rest of its use: a
+    registration indexes its texts twice (search, similarity) and must not read them twice."""
+    cached: set[str] | None = getattr(petition, "_recorded_names", None)
+    if cached is None:
+        cached = names_by_petition([petition])[petition.pk]
+        petition._recorded_names = cached  # type: ignore[attr-defined]
+    return cached
 
 
 # --- hot issues ----------------------------------------------------------------------------------

@@ -144,10 +144,10 @@ def petition_index_text(petition: Petition, names: Iterable[str] | None = None) 
     readers who may not reveal the petitioner; against raw texts, a query that swaps a guessed
     name or number into the masked text would score higher when the guess is right (an oracle,
     ADR 0003)."""
-    from minsheng.analytics.selectors import deidentify, names_by_petition
+    from minsheng.analytics.selectors import deidentify, recorded_names
 
     if names is None:
-        names = names_by_petition([petition])[petition.pk]
+        names = recorded_names(petition)
     return deidentify(petition_match_text(petition), names)
 
 

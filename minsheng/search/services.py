@@ -28,10 +28,10 @@ def petition_search_text(petition: Petition, names: set[str] | None = None) -> s
     The index serves every staff member, and a phone number or a petitioner's name typed into the
     search would otherwise tell one who may not see identities whether that person has petitioned
     (an oracle, ADR 0003)."""
-    from minsheng.analytics.selectors import deidentify, names_by_petition
+    from minsheng.analytics.selectors import deidentify, recorded_names
 
     if names is None:
-        names = names_by_petition([petition])[petition.pk]
+        names = recorded_names(petition)
     texts = (petition.title, petition.request, petition.facts, petition.reasons, petition.place_text)
     parts = (petition.tracking_code, *(deidentify(t, names) for t in texts if t), petition.accused_person)
     return "\n".join(part for part in parts if part)

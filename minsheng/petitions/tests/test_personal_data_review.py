@@ -175,6 +175,21 @@ def test_a_lists_titles_are_masked_as_their_case_pages_mask_them(
     page = web.get(reverse("workbench:petitions")).content.decode()
     assert "某某 ＊＊＊ 反映工地夜间施工噪音" in page and "13800138000" not in page
     assert "反映李四家门口工地夜间施工" in page
+    # a representative recorded with the petition is masked as its petitioner is
+    collective = register(
+        title="欧阳锋等12人反映工地夜间施工",
+        channel="visit",
+        is_collective=True,
+        persons_involved=12,
+        representatives=[{"name": "欧阳锋", "phone": "13700137000"}],
+    )
+    listed = {r["id"]: r["title"] for r in client.get("/api/v1/petitions", **auth).json()["results"]}
+    assert listed[collective.pk] == "某某等12人反映工地夜间施工"
+    # and the accused person named in an accusation's title, as its case page masks its texts
+    accusation = register(nature="accusation", accused_person="赵六", title="举报赵六收受贿赂")
+    listed = {r["id"]: r["title"] for r in client.get("/api/v1/petitions", **auth).json()["results"]}
+    detail = client.get(f"/api/v1/petitions/{accusation.pk}", **auth).json()
+    assert listed[accusation.pk] == detail["title"] == "举报某某收受贿赂"
     # whoever may reveal the petitioner reads the titles as written
     mine = client.get("/api/v1/petitions", **api_token(client, "dispatcher")).json()["results"]
     assert {r["id"]: r["title"] for r in mine}[own.pk] == "李四 13800138000 反映工地夜间施工噪音"
