@@ -224,6 +224,13 @@ EQUIVALENT: dict[str, str] = {
         "cost only: the rows covered by their own columns are asked of the database again, and the "
         "scope query (which holds those columns too, _scope_q) answers them covered again"
     ),
+    "listed_titles: drop comprehension condition 1 @ (p, petitions, p.pk not in covered)": (
+        "cost only: the names of the covered rows are read too, and their titles are not masked with them"
+    ),
+    "names_by_petition: negate condition @ if petitioner_field.is_cached(petition): if petition.petitioner is not": (
+        "cost only: a petitioner not joined to the read is loaded by the attribute, one joined is "
+        "read again by key — the same names either way"
+    ),
     "similar_scope: drop nature= of filter @ petitions_visible_to(user).filter(nature=Nature.ACCUSATION)": (
         "cost only: the petitions the viewer may open that are not accusations are in the scope through "
         "the first operand (~Q(nature=accusation)) anyway; the union is the same set"
@@ -467,6 +474,41 @@ APPEAL_EQUIVALENT: dict[str, str] = {
 }
 
 
+# The accountability rules (accountability_rules.yaml): indicator formulas, the same-matter repeat
+# periods of record, the veto's conditions.
+ACCOUNTABILITY_TEST_FILES = [
+    "minsheng/assessment/tests/test_formulas.py",
+    "minsheng/assessment/tests/test_same_matter.py",
+    "minsheng/assessment/tests/test_resolution_repeats.py",
+    "minsheng/assessment/tests/test_db_indicators.py",
+    "minsheng/accountability/tests/test_veto.py",
+    "minsheng/accountability/tests/test_admin.py",
+    "minsheng/core/tests/test_implausible_input.py",
+]
+ACCOUNTABILITY_TARGETS = [
+    *(
+        Target("minsheng.assessment.formulas", name)
+        for name in (
+            "wilson_interval",
+            "make_figure",
+            "classify_deadline",
+            "is_due",
+            "is_on_time",
+            "timeliness",
+            "_registration_share",
+            "repeat_rate",
+            "channel_share",
+            "resolution_rate",
+        )
+    ),
+    Target("minsheng.petitions.services", "earlier_same_matter"),
+    Target("minsheng.assessment.services", "period_matches_kind"),
+    Target("minsheng.accountability.veto", "veto_check"),
+    Target("minsheng.core.calendar", "calendar_period"),
+]
+ACCOUNTABILITY_EQUIVALENT: dict[str, str] = {}
+
+
 @dataclass(frozen=True)
 class Group:
     tests: list[str]
@@ -478,6 +520,7 @@ GROUPS = {
     "confidentiality": Group(TEST_FILES, TARGETS, EQUIVALENT),
     "deadlines": Group(DEADLINE_TEST_FILES, DEADLINE_TARGETS, DEADLINE_EQUIVALENT),
     "appeals": Group(APPEAL_TEST_FILES, APPEAL_TARGETS, APPEAL_EQUIVALENT),
+    "accountability": Group(ACCOUNTABILITY_TEST_FILES, ACCOUNTABILITY_TARGETS, ACCOUNTABILITY_EQUIVALENT),
 }
 
 # Calls that widen a set of organs along the tree: the mutant keeps the organs themselves.

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -209,18 +209,31 @@ def portfolio_hand_over(
         )
 
 
+def audited_save(
+    row: Model, action: str, fields: tuple[str, ...], *, actor: AbstractBaseUser | None, **extra: Any
+) -> None:
+    """Save ``row`` (an admin's edit of a record others rely on) and audit it with the values of
+    ``fields`` it now holds and those it replaced, read under a row lock in the same transaction
+    (so a concurrent edit cannot slip between the two)."""
+    with transaction.atomic():
+        before = (
+            type(row)._default_manager.select_for_update().filter(pk=row.pk).values(*fields).first()
+            if row.pk
+            else None
+        )
+        row.save()
+        audit(
+            action,
+            actor=actor,
+            object_id=row.pk,
+            **extra,
+            **{name: getattr(row, name) for name in fields},
+            replaced=before,
+        )
+
+
 def leader_save(leader: Leader, *, actor: AbstractBaseUser | None) -> Leader:
     """Create or edit a leader (name, account), audited with what it replaced: the chain of every
     past day names the leader through this row, so a rename is a change of record."""
-    before = Leader.objects.filter(pk=leader.pk).values("name", "user_id").first() if leader.pk else None
-    with transaction.atomic():
-        leader.save()
-        audit(
-            "leader_saved",
-            actor=actor,
-            object_id=leader.pk,
-            name=leader.name,
-            user_id=leader.user_id,
-            replaced=before,
-        )
+    audited_save(leader, "leader_saved", ("name", "user_id"), actor=actor)
     return leader

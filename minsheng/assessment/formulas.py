@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -419,16 +419,21 @@ class RegistrationFact:
     channel: str = ""
 
 
-def repeat_rate(
+def _registration_share(
     indicator: str,
     definition_id: str,
     facts: Iterable[RegistrationFact],
     *,
+    classify: Callable[[RegistrationFact], str],
+    classes: tuple[str, str],
+    hit: str,
+    scoped: bool,
     min_n: int,
-    definition_text: str = "",
+    definition_text: str,
 ) -> Figure:
-    """``重件 / 总件`` over items registered in the period, 涉法涉诉 excluded."""
-    classes = {"first": 0, "repeat": 0}
+    """The share of the items registered in the period that ``classify`` puts in class ``hit``
+    (each item once); with ``scoped``, 涉法涉诉 items are excluded and counted apart."""
+    counts = dict.fromkeys(classes, 0)
     excluded = {OUT_OF_SCOPE: 0}
     numerator_ids: list[ItemId] = []
     denominator_ids: list[ItemId] = []
@@ -438,18 +443,16 @@ def repeat_rate(
         if f.item in seen:
             continue
         seen.add(f.item)
-        if not f.in_scope:
+        if scoped and not f.in_scope:
             excluded[OUT_OF_SCOPE] += 1
             item_classes[f.item] = OUT_OF_SCOPE
             continue
         denominator_ids.append(f.item)
-        if f.is_repeat:
-            classes["repeat"] += 1
-            item_classes[f.item] = "repeat"
+        label = classify(f)
+        counts[label] += 1
+        item_classes[f.item] = label
+        if label == hit:
             numerator_ids.append(f.item)
-        else:
-            classes["first"] += 1
-            item_classes[f.item] = "first"
     return make_figure(
         indicator,
         definition_id,
@@ -457,10 +460,32 @@ def repeat_rate(
         numerator_ids,
         denominator_ids,
         min_n=min_n,
-        classes=classes,
-        excluded=excluded,
+        classes=counts,
+        excluded=excluded if scoped else None,
         definition_text=definition_text,
         item_classes=item_classes,
+    )
+
+
+def repeat_rate(
+    indicator: str,
+    definition_id: str,
+    facts: Iterable[RegistrationFact],
+    *,
+    min_n: int,
+    definition_text: str = "",
+) -> Figure:
+    """``重件 / 总件`` over items registered in the period, 涉法涉诉 excluded."""
+    return _registration_share(
+        indicator,
+        definition_id,
+        facts,
+        classify=lambda f: "repeat" if f.is_repeat else "first",
+        classes=("first", "repeat"),
+        hit="repeat",
+        scoped=True,
+        min_n=min_n,
+        definition_text=definition_text,
     )
 
 
@@ -476,33 +501,16 @@ def channel_share(
     """网信占比 (accountability_rules.yaml I-ONLINE-SHARE): items registered in the period through
     one of ``channels`` over every item registered in the period."""
     wanted = frozenset(channels)
-    classes = {"online": 0, "other": 0}
-    numerator_ids: list[ItemId] = []
-    denominator_ids: list[ItemId] = []
-    item_classes: dict[ItemId, str] = {}
-    seen: set[ItemId] = set()
-    for f in facts:
-        if f.item in seen:
-            continue
-        seen.add(f.item)
-        denominator_ids.append(f.item)
-        if f.channel in wanted:
-            classes["online"] += 1
-            item_classes[f.item] = "online"
-            numerator_ids.append(f.item)
-        else:
-            classes["other"] += 1
-            item_classes[f.item] = "other"
-    return make_figure(
+    return _registration_share(
         indicator,
         definition_id,
-        len(numerator_ids),
-        numerator_ids,
-        denominator_ids,
+        facts,
+        classify=lambda f: "online" if f.channel in wanted else "other",
+        classes=("online", "other"),
+        hit="online",
+        scoped=False,
         min_n=min_n,
-        classes=classes,
         definition_text=definition_text,
-        item_classes=item_classes,
     )
 
 

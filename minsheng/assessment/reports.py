@@ -19,6 +19,7 @@ from django.utils import timezone
 from minsheng.assessment import formulas as F
 from minsheng.assessment.names import INDICATOR_NAMES
 from minsheng.assessment.selectors import IndicatorSet, indicators, monthly_trend, ranking
+from minsheng.core.calendar import calendar_period
 from minsheng.orgs.models import Organ
 
 #: Reports are circulated in Chinese: the names as they are (minsheng.assessment.names).
@@ -39,11 +40,10 @@ class AssessmentReport:
 
 def period_of(year: int, quarter: int | None) -> tuple[dt.date, dt.date, str]:
     if quarter is None:
-        return dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年度"
+        return *calendar_period(dt.date(year, 1, 1), "year"), f"{year}年度"
     if not 1 <= quarter <= 4:
         raise ValueError("quarter must be 1..4")
-    start = dt.date(year, 3 * quarter - 2, 1)
-    end = dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - dt.timedelta(days=1)
+    start, end = calendar_period(dt.date(year, 3 * quarter - 2, 1), "quarter")
     return start, end, f"{year}年第{'一二三四'[quarter - 1]}季度"
 
 

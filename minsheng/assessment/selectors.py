@@ -32,6 +32,7 @@ from minsheng.assessment import definitions as D
 from minsheng.assessment import formulas as F
 from minsheng.assessment.models import AssessmentPeriod, FrozenFigure
 from minsheng.assessment.names import indicator_name
+from minsheng.core.calendar import calendar_period
 from minsheng.orgs.models import Organ
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids, visible_organ_scope
 from minsheng.petitions.models import Nature, Petition
@@ -370,6 +371,9 @@ def gather_facts(
     if profile == "beijing":
         return D.Facts({}, callbacks=callback_facts(organ_id, date_from, date_to, version))
     by: dict[str, list[Any]] = {}
+    # Indicators of one kind share their reads (repeat and channel share read the registrations;
+    # the resolution rates of one window, the same answers): each is read once per call.
+    shared: dict[tuple[Any, ...], list[Any]] = {}
     for d in D.indicator_defs(profile, version):
         iid, kind = d["id"], d["kind"]
         if only is not None and iid not in only:
@@ -390,9 +394,14 @@ def gather_facts(
                 d["party"], organ_id, date_from, date_to, version, with_unrated=kind == "participation"
             )
         elif kind in ("repeat", "channel_share"):
-            by[iid] = registration_facts(organ_id, date_from, date_to)
+            if ("registration",) not in shared:
+                shared[("registration",)] = registration_facts(organ_id, date_from, date_to)
+            by[iid] = shared[("registration",)]
         elif kind == "resolution":
-            by[iid] = resolution_facts(organ_id, date_from, date_to, int(d["window_days"]), today)
+            key = ("resolution", int(d["window_days"]))
+            if key not in shared:
+                shared[key] = resolution_facts(organ_id, date_from, date_to, int(d["window_days"]), today)
+            by[iid] = shared[key]
     return D.Facts(by)
 
 
@@ -526,9 +535,7 @@ def indicators(
 
 def quarter_of(day: dt.date) -> tuple[dt.date, dt.date]:
     """The calendar quarter holding ``day``: its first and last day."""
-    first_month = 3 * ((day.month - 1) // 3) + 1
-    next_quarter = dt.date(day.year + (first_month == 10), (first_month + 2) % 12 + 1, 1)
-    return dt.date(day.year, first_month, 1), next_quarter - dt.timedelta(days=1)
+    return calendar_period(day, "quarter")
 
 
 #: How long :func:`default_view` keeps its choice for a viewer (seconds).

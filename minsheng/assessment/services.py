@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from minsheng.assessment import definitions as D
 from minsheng.assessment.models import AssessmentPeriod, FrozenFigure
 from minsheng.assessment.selectors import compute_indicators
+from minsheng.core.calendar import calendar_period
 from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.orgs.models import Organ, Role
 from minsheng.orgs.selectors import is_admin, memberships_of, organ_subtree_ids
@@ -46,22 +47,9 @@ def period_matches_kind(kind: str, date_from: dt.date, date_to: dt.date) -> bool
     period may be any span): a "quarter" of 15 days must not become a period of record."""
     if kind == AssessmentPeriod.Kind.CUSTOM:
         return True
-    if date_from.day != 1:
+    if kind not in (AssessmentPeriod.Kind.MONTH, AssessmentPeriod.Kind.QUARTER, AssessmentPeriod.Kind.YEAR):
         return False
-    months = {
-        AssessmentPeriod.Kind.MONTH: 1,
-        AssessmentPeriod.Kind.QUARTER: 3,
-        AssessmentPeriod.Kind.YEAR: 12,
-    }
-    span = months.get(AssessmentPeriod.Kind(kind))
-    if span is None:
-        return False
-    if kind == AssessmentPeriod.Kind.QUARTER and date_from.month % 3 != 1:
-        return False
-    if kind == AssessmentPeriod.Kind.YEAR and date_from.month != 1:
-        return False
-    index = date_from.year * 12 + date_from.month - 1 + span
-    return date_to == dt.date(index // 12, index % 12 + 1, 1) - dt.timedelta(days=1)
+    return calendar_period(date_from, str(kind)) == (date_from, date_to)
 
 
 def period_freeze(

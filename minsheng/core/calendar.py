@@ -188,3 +188,18 @@ def inclusive_days(first: dt.date, last: dt.date) -> int:
     if last < first:
         raise ValueError("the last day is before the first")
     return (last - first).days + 1
+
+
+#: The calendar periods a figure, a duty or an assessment is counted over, in months.
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def calendar_period(day: dt.date, per: str) -> tuple[dt.date, dt.date]:
+    """The calendar month, quarter or year (``per``) holding ``day``: its first and last day."""
+    months = PERIOD_MONTHS.get(per)
+    if months is None:
+        raise ValueError(f"per must be one of {', '.join(PERIOD_MONTHS)}")
+    first_month = (day.month - 1) // months * months + 1
+    index = day.year * 12 + first_month - 1 + months  # the month after the period, counted from year 0
+    following = dt.date(index // 12, index % 12 + 1, 1)
+    return dt.date(day.year, first_month, 1), following - dt.timedelta(days=1)

@@ -300,21 +300,10 @@ def template_check(body: str) -> None:
 
 def template_save(row: DocumentTemplate, *, actor: AbstractBaseUser | None) -> DocumentTemplate:
     """Save an edited template (admin): checked, and audited with the wording it replaced."""
-    from minsheng.accountability.services import audit
+    from minsheng.accountability.services import audited_save
 
     template_check(row.body)
-    before = DocumentTemplate.objects.filter(pk=row.pk).values("title", "body").first() if row.pk else None
-    with transaction.atomic():
-        row.save()
-        audit(
-            "document_template_saved",
-            actor=actor,
-            object_id=row.pk,
-            kind=row.kind,
-            title=row.title,
-            body=row.body,
-            replaced=before,
-        )
+    audited_save(row, "document_template_saved", ("title", "body"), actor=actor, kind=row.kind)
     return row
 
 

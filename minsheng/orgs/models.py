@@ -65,6 +65,15 @@ class OrganKind(models.TextChoices):
     JOINT_CONFERENCE = "joint_conference", _("信访工作联席会议")
 
 
+#: The political-legal organs (政法部门) 涉法涉诉 matters go to (Art. 22(2)); the pure routing
+#: module keeps the same three values (intelligence.nlp.routing, held equal by a test).
+POLITICAL_LEGAL_KINDS: tuple[str, ...] = (
+    OrganKind.POLITICAL_LEGAL.value,
+    OrganKind.COURT.value,
+    OrganKind.PROCURATORATE.value,
+)
+
+
 class Organ(models.Model):
     Kind = OrganKind
 

@@ -42,6 +42,11 @@ AnyUser = AbstractBaseUser | AnonymousUser
 IDENTITY_ROLES = frozenset({Role.REGISTRAR, Role.DISPATCHER, Role.CASEWORKER, Role.ORGAN_HEAD, Role.LEADER})
 
 
+#: The petition's own columns naming an organ it involves (received, holds, forwarded, handles):
+#: the visibility scope and the identity right both read them (``_scope_q``, ``identity_covered_ids``).
+PETITION_ORGAN_COLUMNS = ("receiving_organ_id", "current_organ_id", "forwarded_by_id", "handling_organ_id")
+
+
 def _scope_q(organ_ids: set[int]) -> Q:
     assignments = Assignment.objects.filter(petition=OuterRef("pk"), organ_id__in=organ_ids)
     appeals = Appeal.objects.filter(petition=OuterRef("pk"), organ_id__in=organ_ids)
@@ -51,16 +56,10 @@ def _scope_q(organ_ids: set[int]) -> Q:
     )
     # Art. 37(3): the organ charged with follow-up work after the matter is final.
     follow_ups = FollowUpTask.objects.filter(petition=OuterRef("pk"), organ_id__in=organ_ids)
-    return (
-        Q(receiving_organ_id__in=organ_ids)
-        | Q(current_organ_id__in=organ_ids)
-        | Q(forwarded_by_id__in=organ_ids)
-        | Q(handling_organ_id__in=organ_ids)
-        | Exists(assignments)
-        | Exists(appeals)
-        | Q(Exists(disputes))
-        | Q(Exists(follow_ups))
-    )
+    own = Q()
+    for column in PETITION_ORGAN_COLUMNS:
+        own |= Q(**{f"{column}__in": organ_ids})
+    return own | Exists(assignments) | Exists(appeals) | Q(Exists(disputes)) | Q(Exists(follow_ups))
 
 
 def petitions_visible_to(user: AnyUser | None) -> QuerySet[Petition]:
@@ -176,11 +175,7 @@ def identity_covered_ids(user: AnyUser | None, petitions: Sequence[Petition]) ->
     # The petition's own organ columns answer most rows without a query; the links kept in other
     # tables (assignments, appeals, disputes, follow-up tasks) are asked for, in one statement for
     # all the rest, only when they do not.
-    covered = {
-        p.pk
-        for p in candidates
-        if {p.receiving_organ_id, p.current_organ_id, p.forwarded_by_id, p.handling_organ_id} & organs
-    }
+    covered = {p.pk for p in candidates if {getattr(p, c) for c in PETITION_ORGAN_COLUMNS} & organs}
     rest = [p.pk for p in candidates if p.pk not in covered]
     if rest:
         covered.update(
@@ -212,9 +207,9 @@ def petition_texts(
     raw = {name: str(getattr(petition, name) or "") for name in TEXT_FIELDS}
     if identity if identity is not None else can_see_identity(user, petition):
         return raw
-    from minsheng.analytics.selectors import deidentify, names_recorded
+    from minsheng.analytics.selectors import deidentify, recorded_names
 
-    names = names_recorded([petition])
+    names = recorded_names(petition)
     return {name: deidentify(text, names) for name, text in raw.items()}
 
 
@@ -223,15 +218,12 @@ def listed_titles(user: AnyUser | None, petitions: Sequence[Petition]) -> dict[i
     at once (one statement for the identity right's links, two for the names), each title masked
     exactly as its case page masks it: a list must not show in a title what the case page masks,
     nor mask it differently."""
+    from minsheng.analytics.selectors import deidentify, names_by_petition
+
     covered = identity_covered_ids(user, petitions)
     masked = [p for p in petitions if p.pk not in covered]
-    titles = {p.pk: p.title for p in petitions if p.pk in covered}
-    if masked:
-        from minsheng.analytics.selectors import deidentify, names_by_petition
-
-        names = names_by_petition(masked)
-        titles.update((p.pk, deidentify(p.title, names[p.pk])) for p in masked)
-    return titles
+    names = names_by_petition(masked) if masked else {}
+    return {p.pk: p.title if p.pk in covered else deidentify(p.title, names[p.pk]) for p in petitions}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from minsheng.core.calendar import calendar_period
+
 __all__ = [
     "DEFAULT_DUTIES",
     "PERIODS",
@@ -133,22 +135,16 @@ class Period:
 
 def period_of(day: dt.date, per: str) -> Period:
     """The calendar month, quarter or year holding ``day``."""
-    if per == "month":
-        start = day.replace(day=1)
-        label = f"{day.year}-{day.month:02d}"
-        following = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    elif per == "quarter":
-        quarter = (day.month - 1) // 3
-        start = dt.date(day.year, quarter * 3 + 1, 1)
-        label = f"{day.year}-Q{quarter + 1}"
-        following = dt.date(day.year + (quarter == 3), (quarter * 3 + 3) % 12 + 1, 1)
-    elif per == "year":
-        start = dt.date(day.year, 1, 1)
-        label = str(day.year)
-        following = dt.date(day.year + 1, 1, 1)
-    else:
+    if per not in PERIODS:
         raise DutyError(f"per must be one of {', '.join(PERIODS)}")
-    return Period(start, following - dt.timedelta(days=1), label)
+    start, end = calendar_period(day, per)
+    if per == "month":
+        label = f"{day.year}-{day.month:02d}"
+    elif per == "quarter":
+        label = f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    else:
+        label = str(day.year)
+    return Period(start, end, label)
 
 
 def periods_between(date_from: dt.date, date_to: dt.date, per: str) -> list[Period]:

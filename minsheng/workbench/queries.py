@@ -311,10 +311,13 @@ def similar_petitions(
 ) -> list[tuple[Petition, float]]:
     """Visible petitions with similar text (minsheng.intelligence.similarity), best first."""
     try:
+        from minsheng.intelligence.services import SIMILAR_MIN_SCORE
         from minsheng.intelligence.similarity import similar_to_petition
 
         # Candidates only among what the viewer may open, before the cut (R-150).
-        hits = similar_to_petition(petition, top=limit, min_score=0.3, within=petitions_visible_to(user))
+        hits = similar_to_petition(
+            petition, top=limit, min_score=SIMILAR_MIN_SCORE, within=petitions_visible_to(user)
+        )
     except Exception:
         logger.debug("similarity lookup unavailable", exc_info=True)
         return []

@@ -36,6 +36,7 @@ from pydantic import (
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from minsheng.core.errors import InvalidInput
+from minsheng.orgs.models import POLITICAL_LEGAL_KINDS
 from minsheng.workflow.models import Decision, Delivery, Opinion, Rating, SupervisionOrder
 from minsheng.workflow.rulesets import limitations
 
@@ -255,7 +256,6 @@ REDIRECT_ROUTES = Choices(
 )
 LIMITATION_KINDS = Choices(tuple((key, period.label) for key, period in limitations().items()))
 
-POLITICAL_LEGAL_KINDS = ("political_legal", "court", "procuratorate")
 DISCIPLINE_KINDS = ("discipline",)
 
 

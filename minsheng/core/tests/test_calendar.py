@@ -165,3 +165,18 @@ def test_roll_forward_idempotent(day: dt.date) -> None:
 def test_empty_calendar_refuses_everything() -> None:
     with pytest.raises(CalendarNotCovered):
         HolidayCalendar().is_workday(D(2025, 1, 2))
+
+
+def test_calendar_period_is_the_month_quarter_or_year_holding_the_day() -> None:
+    from minsheng.core.calendar import calendar_period
+
+    d = dt.date
+    assert calendar_period(d(2024, 2, 29), "month") == (d(2024, 2, 1), d(2024, 2, 29))
+    assert calendar_period(d(2025, 2, 10), "month") == (d(2025, 2, 1), d(2025, 2, 28))
+    assert calendar_period(d(2025, 12, 31), "month") == (d(2025, 12, 1), d(2025, 12, 31))
+    assert calendar_period(d(2025, 3, 31), "quarter") == (d(2025, 1, 1), d(2025, 3, 31))
+    assert calendar_period(d(2025, 4, 1), "quarter") == (d(2025, 4, 1), d(2025, 6, 30))
+    assert calendar_period(d(2025, 11, 15), "quarter") == (d(2025, 10, 1), d(2025, 12, 31))
+    assert calendar_period(d(2024, 7, 4), "year") == (d(2024, 1, 1), d(2024, 12, 31))
+    with pytest.raises(ValueError):
+        calendar_period(d(2025, 1, 1), "week")

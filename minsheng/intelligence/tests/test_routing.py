@@ -225,3 +225,11 @@ def test_routing_world_counts_only_active_members_who_receive_cases(organs: Any)
     get_user_model().objects.filter(pk__in=user_ids).update(is_active=False)
     routing_world_clear()
     assert housing.pk not in (routing_world().able_organ_ids or ())
+
+
+def test_the_pure_router_knows_the_political_legal_organs_the_workflow_knows() -> None:
+    """Art. 22(2): the router suggests, and the workflow accepts, the same three organ kinds."""
+    from minsheng.intelligence.nlp import routing
+    from minsheng.orgs.models import POLITICAL_LEGAL_KINDS
+
+    assert set(routing.POLITICAL_LEGAL_KINDS) == set(POLITICAL_LEGAL_KINDS)

@@ -90,7 +90,7 @@ def h_accept(ctx: Ctx) -> None:
     # (Art. 29), an accusation is handled under the discipline bodies' rules (Art. 30; rules.yaml
     # categories.accusation.clock), a 涉法涉诉 matter goes to the political-legal organs (R-022:
     # "No 信访 60-day clock starts").
-    if petition.nature == Nature.GRIEVANCE:
+    if handle_60_runs(petition):
         _open(ctx, HANDLE_60, ctx.today, petition.current_organ)
     ctx.event_data.update(
         {
@@ -226,19 +226,32 @@ def _recusal(ctx: Ctx) -> None:
         )
 
 
+def handle_60_runs(petition: Petition) -> bool:
+    """Whether Art. 34's 60 days (D-HANDLE-60) run for ``petition``: a grievance's only (h_accept)."""
+    return petition.nature == Nature.GRIEVANCE
+
+
+def _ensure_handle_60(ctx: Ctx) -> None:
+    """The 60 days from the acceptance, opened now for a petition accepted before the clock opened
+    at acceptance (older records), where they run at all (``handle_60_runs``)."""
+    petition = ctx.petition
+    assert petition.accepted_at is not None
+    if not handle_60_runs(petition):
+        return
+    clock = Deadline.objects.filter(petition=petition, rule=HANDLE_60).exclude(
+        status=Deadline.Status.CANCELLED
+    )
+    if not clock.exists():
+        _open(ctx, HANDLE_60, dl.local_date(petition.accepted_at), petition.current_organ)
+
+
 def h_start_handling(ctx: Ctx) -> None:
     _recusal(ctx)
     petition = ctx.petition
     petition.route = Route.ORDINARY_31_6
     if ctx.role == R.CASEWORKER and ctx.actor is not None:
         petition.caseworker = ctx.actor  # type: ignore[assignment]
-    assert petition.accepted_at is not None
-    clock = Deadline.objects.filter(petition=petition, rule=HANDLE_60).exclude(
-        status=Deadline.Status.CANCELLED
-    )
-    # accepted before the clock opened at acceptance (older records); a grievance's only (h_accept)
-    if not clock.exists() and petition.nature == Nature.GRIEVANCE:
-        _open(ctx, HANDLE_60, dl.local_date(petition.accepted_at), petition.current_organ)
+    _ensure_handle_60(ctx)
 
 
 def h_simplify(ctx: Ctx) -> None:
@@ -286,13 +299,7 @@ def h_convert_to_ordinary(ctx: Ctx) -> None:
     petition.procedure = Procedure.ORDINARY
     ctx.event_data["reason"] = ctx.text("reason")
     dl.deadline_cancel(petition.pk, ["D-SIMPLE-HANDLE-10WD"])
-    assert petition.accepted_at is not None
-    clock = Deadline.objects.filter(petition=petition, rule=HANDLE_60).exclude(
-        status=Deadline.Status.CANCELLED
-    )
-    # accepted before the clock opened at acceptance (older records); a grievance's only (h_accept)
-    if not clock.exists() and petition.nature == Nature.GRIEVANCE:
-        _open(ctx, HANDLE_60, dl.local_date(petition.accepted_at), petition.current_organ)
+    _ensure_handle_60(ctx)
 
 
 def h_start_hearing(ctx: Ctx) -> None:
