@@ -285,6 +285,21 @@ def notice_waiver(petition: Petition, organ: Organ) -> tuple[str, str] | None:
     return None
 
 
+#: The actions a 信访部门 takes within its 15 days (Art. 22(1)); offered on an item it received
+#: from a higher 信访部门 (organ_received) as on one it registered itself.
+BUREAU_ROUTING_ACTIONS = frozenset({"forward", "assign"})
+
+
+def bureau_routing_available(petition: Petition, action: str) -> bool:
+    """Whether ``action`` may be taken on ``petition`` in its state as far as the receiving organ's
+    kind goes: forwarding and assigning an item *received* (organ_received) is the work of a
+    信访部门 that received it from a higher one (分级转送交办, Art. 22(1)); a competent organ that
+    received a forwarded item handles it, objects to it (Art. 23(3)) or raises a dispute."""
+    if action not in BUREAU_ROUTING_ACTIONS or petition.state != State.ORGAN_RECEIVED:
+        return True
+    return bool(petition.current_organ.is_bureau)
+
+
 def _bureau_deadlines_met(ctx: Ctx) -> None:
     dl.deadline_meet(ctx.petition.pk, "D-BUREAU-15", at=ctx.now)
 

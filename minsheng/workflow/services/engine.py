@@ -39,6 +39,7 @@ from minsheng.workflow.services.context import (
     R,
     Transition,
     _review_organ,
+    bureau_routing_available,
 )
 from minsheng.workflow.services.handling import (
     SIGNER_ONLY_ACTIONS,
@@ -144,6 +145,8 @@ def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> lis
             continue
         if not reopening_request_available(petition, transition.action):
             continue
+        if not bureau_routing_available(petition, transition.action):
+            continue  # a competent organ does not pass a received item on: the handler would refuse
         if transition.action == "report_completion" and not completion_report_owed(petition):
             continue  # not assigned, or reported: the handler would refuse
         if transition.action in REVIEWER_ACTIONS and not independent_reviewer(petition, actor):

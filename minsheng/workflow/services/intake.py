@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.errors import InvalidInput, TransitionNotAllowed
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
-from minsheng.orgs.models import Organ, Region
+from minsheng.orgs.models import POLITICAL_LEGAL_KINDS, Organ, Region
 from minsheng.orgs.selectors import organ_subtree_ids
 from minsheng.petitions.models import Attachment, Channel, Nature, Petition
 from minsheng.workflow import deadlines as dl
@@ -35,6 +35,7 @@ from minsheng.workflow.services.context import (
     _move_to,
     _open,
     _statutory_due,
+    bureau_routing_available,
     notice_waiver,
 )
 
@@ -47,6 +48,13 @@ def h_triage(ctx: Ctx) -> None:
 
 
 def _route_to(ctx: Ctx, kind: str) -> Organ:
+    if not bureau_routing_available(ctx.petition, kind):  # the actions are named as the kinds
+        raise TransitionNotAllowed(
+            _(
+                "本机关收到转送、交办的信访事项，应当受理办理，或者在五个工作日内提出异议（条例第二十三条第三款）；"
+                "只有信访部门可以继续转送、交办。"
+            )
+        )
     organ = ctx.organ_ref("organ_id")
     assert organ is not None
     if organ.pk == ctx.petition.current_organ_id:
@@ -109,6 +117,9 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
     ctx.petition.forwarded_by = from_organ
     _move_to(ctx, organ)
     _bureau_deadlines_met(ctx)
+    # A 信访部门 passing on an item it received from a higher one keeps it in the procedure, as
+    # accepting it would: its window to object (Art. 23(3)) closes unused (cf. h_accept).
+    dl.deadline_cancel(ctx.petition.pk, ["D-OBJECTION-5WD"])
     # Art. 23(1)(2): an organ that received the item itself and passes it on tells the petitioner
     # where it went (the "forwarded" notice below) — its written notice, met now, not left to run.
     dl.deadline_meet(ctx.petition.pk, "D-NOTICE-15", at=ctx.now)
@@ -196,10 +207,6 @@ def _route_by_law(
     # the handling route (D-NOTICE-15) is no longer its to give.
     dl.deadline_cancel(ctx.petition.pk, ["D-NOTICE-15"])
     ctx.event_data.update({"organ": organ.name, "organ_id": organ.pk})
-
-
-#: The political-legal organs (政法部门) 涉法涉诉 matters go to (Art. 22(2)).
-POLITICAL_LEGAL_KINDS = (Organ.Kind.POLITICAL_LEGAL, Organ.Kind.COURT, Organ.Kind.PROCURATORATE)
 
 
 def h_route_political_legal(ctx: Ctx) -> None:
@@ -518,7 +525,13 @@ def h_receive(ctx: Ctx) -> None:
     Assignment.objects.filter(petition=petition, organ=organ, is_active=True, received_at=None).update(
         received_at=received
     )
-    _open_notice_deadline(ctx, start, organ)
+    if organ.is_bureau:
+        # Art. 22(1), D-BUREAU-15 (starts_at: received_by_bureau): a 信访部门 that receives an item
+        # from a higher one forwards, assigns or reports it within its own 15 days; the written
+        # notice of Art. 23(2)(3) is the competent organ's, which it passes the item on to.
+        _open(ctx, "D-BUREAU-15", start, organ)
+    else:
+        _open_notice_deadline(ctx, start, organ)
     if petition.forwarded_by_id:
         _open(ctx, "D-OBJECTION-5WD", start, organ)
     lead = Assignment.objects.filter(

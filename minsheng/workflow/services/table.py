@@ -156,7 +156,9 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="forward",
-            sources={S.REGISTERED, S.BUREAU_TRIAGE, S.REPORTED_FOR_DECISION, S.RETURNED},
+            # organ_received: at a 信访部门 that received it from a higher one only
+            # (context.bureau_routing_available)
+            sources={S.REGISTERED, S.BUREAU_TRIAGE, S.REPORTED_FOR_DECISION, S.RETURNED, S.ORGAN_RECEIVED},
             target=S.FORWARDED,
             roles={R.DISPATCHER, R.CASEWORKER, R.ORGAN_HEAD},
             at=AT_CURRENT,
@@ -166,7 +168,9 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         _t(
             action="assign",
-            sources={S.REGISTERED, S.BUREAU_TRIAGE, S.REPORTED_FOR_DECISION, S.RETURNED},
+            # organ_received: at a 信访部门 that received it from a higher one only
+            # (context.bureau_routing_available)
+            sources={S.REGISTERED, S.BUREAU_TRIAGE, S.REPORTED_FOR_DECISION, S.RETURNED, S.ORGAN_RECEIVED},
             target=S.ASSIGNED,
             roles=BUREAU,
             at=AT_CURRENT,

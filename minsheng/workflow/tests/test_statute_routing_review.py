@@ -95,3 +95,46 @@ def test_an_organ_passes_an_item_on_only_within_its_own_system(office: Office, o
     )  # fmt: skip
     office.act("caseworker", pk, "forward", "2026-03-03", organ_id=organs["a-housing"].pk)
     assert office.state(pk, "caseworker") == "forwarded"
+
+
+def _post(username: str, organ: Any, *roles: str) -> None:
+    from django.contrib.auth import get_user_model
+
+    from minsheng.orgs.models import StaffMembership
+    from minsheng.workflow.tests.scenario_api import PASSWORD
+
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    for role in roles:
+        StaffMembership.objects.create(user=user, organ=organ, role=role)
+
+
+def test_a_district_bureau_routes_an_item_from_the_city_bureau_within_its_own_15_days(
+    office: Office, organs: Any
+) -> None:
+    """分级转送 (Art. 22(1), D-BUREAU-15 starts_at received_by_bureau): the city 信访局 forwards a
+    letter to the A5 district 信访局, which receives it on 2026-03-04 and owes its own 15 days
+    (→ 03-19, a Thursday), not a competent organ's written notice; it forwards the letter to the
+    district government (met on 03-10). The government, a competent organ, receives it and may not
+    pass it on: it handles it, objects within five working days (Art. 23(3)) or raises a dispute."""
+    _post("a5_bureau", organs["a5-bureau"], "registrar", "dispatcher")
+    _post("a5_gov_cw", organs["a5-gov"], "caseworker")
+    pk = office.register(at("2026-03-02", 9))
+    office.act("dispatcher", pk, "forward", "2026-03-03", organ_id=organs["a5-bureau"].pk)
+    office.act("a5_bureau", pk, "receive", "2026-03-04")
+    assert office.dues(pk, "D-BUREAU-15", "a5_bureau") == ("2026-03-04", "2026-03-19", "2026-03-19", "open")
+    live = {r["rule"] for r in office.detail(pk, "a5_bureau")["deadlines"] if r["status"] == "open"}
+    assert "D-NOTICE-15" not in live and "D-OBJECTION-5WD" in live
+    assert {"forward", "assign"} <= office.actions(pk, "a5_bureau")
+    office.act("a5_bureau", pk, "forward", "2026-03-10", organ_id=organs["a5-gov"].pk)
+    bureau_15 = [r for r in office.detail(pk, "a5_bureau")["deadlines"] if r["rule"] == "D-BUREAU-15"]
+    assert [(r["start"], r["status"]) for r in bureau_15] == [("2026-03-02", "met"), ("2026-03-04", "met")]
+    objection = [r for r in office.detail(pk, "a5_bureau")["deadlines"] if r["rule"] == "D-OBJECTION-5WD"]
+    assert [r["status"] for r in objection] == ["cancelled"]  # passed on: no objection any more
+
+    office.act("a5_gov_cw", pk, "receive", "2026-03-11")
+    assert office.dues(pk, "D-NOTICE-15", "a5_gov_cw")[:3] == ("2026-03-11", "2026-03-26", "2026-03-26")
+    assert not {"forward", "assign"} & office.actions(pk, "a5_gov_cw")
+    office.refuse(
+        "a5_gov_cw", pk, "forward", "2026-03-11", status=409, code="transition_not_allowed",
+        organ_id=organs["a5-bureau"].pk,
+    )  # fmt: skip

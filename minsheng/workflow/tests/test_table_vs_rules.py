@@ -39,6 +39,11 @@ ALLOWED_ONLY_IN_TABLE: dict[Pair, str] = {
     # and takes no right away from a petitioner whose request was made in time.
     ("archived", "review_requested"): "request_review made in time, entered after closing and archiving",
     ("archived", "recheck_requested"): "request_recheck made in time, entered after closing and archiving",
+    # Art. 22(1), 分级转送交办: a 信访部门 that received an item from a higher 信访部门 forwards or
+    # assigns it on within its own 15 days (D-BUREAU-15 from its receipt); rules.yaml routes items
+    # from the registering bureau only. Competent organs may not (context.bureau_routing_available).
+    ("organ_received", "forwarded"): "a lower 信访部门 forwards an item received from a higher one",
+    ("organ_received", "assigned"): "a lower 信访部门 assigns an item received from a higher one",
 }
 
 ARTICLE_FORMAT = re.compile(r"^(Art\.\d+|\[P\] |\S+20\d\d)")
