@@ -59,14 +59,17 @@ def _route_to(ctx: Ctx, kind: str) -> Organ:
     assert organ is not None
     if organ.pk == ctx.petition.current_organ_id:
         raise InvalidInput(_("不能转给本机关。"), field="organ_id")
-    if ctx.petition.nature == Nature.LITIGATION_RELATED and organ.kind not in POLITICAL_LEGAL_KINDS:
-        # Art. 22(2), R-022/R-031: a 涉法涉诉 letter goes to the political-legal organs of the same
-        # level (route_political_legal), a visitor is guided there (refer_elsewhere) — never to an
-        # ordinary department, where it would start a 信访 procedure it does not belong to.
-        raise InvalidInput(
-            _("涉法涉诉事项应转同级政法部门或引导信访人向政法部门反映（条例第二十二条第二款）。"),
-            field="nature",
-        )
+    if ctx.petition.nature == Nature.LITIGATION_RELATED:
+        if organ.kind not in POLITICAL_LEGAL_KINDS:
+            # Art. 22(2), R-022/R-031: a 涉法涉诉 letter goes to the political-legal organs of the
+            # same level (route_political_legal), a visitor is guided there (refer_elsewhere) —
+            # never to an ordinary department, where it would start a 信访 procedure it does not
+            # belong to.
+            raise InvalidInput(
+                _("涉法涉诉事项应转同级政法部门或引导信访人向政法部门反映（条例第二十二条第二款）。"),
+                field="nature",
+            )
+        _ensure_same_level(ctx, organ)
     current = ctx.petition.current_organ
     if not current.is_bureau and organ.pk not in organ_subtree_ids([current.pk]):
         # Art. 23(1), R-040: an organ other than a petition bureau passes an item on only within its
@@ -181,7 +184,13 @@ def h_report_for_decision(ctx: Ctx) -> None:
 
 
 def _route_by_law(
-    ctx: Ctx, *, nature: str, organ_kinds: tuple[str, ...], nature_error: str, organ_error: str
+    ctx: Ctx,
+    *,
+    nature: str,
+    organ_kinds: tuple[str, ...],
+    nature_error: str,
+    organ_error: str,
+    same_level: bool = False,
 ) -> None:
     """Art. 22(2): litigation-related items to the political-legal organs, accusations to the
     discipline and supervision body (never to the accused unit)."""
@@ -191,6 +200,8 @@ def _route_by_law(
     assert organ is not None
     if organ.kind not in organ_kinds:
         raise InvalidInput(organ_error, field="organ_id")
+    if same_level:
+        _ensure_same_level(ctx, organ)
     _ensure_not_accused(ctx, organ, "organ_id")
     ctx.petition.forwarded_by = ctx.petition.current_organ
     Assignment.objects.create(
@@ -209,6 +220,20 @@ def _route_by_law(
     ctx.event_data.update({"organ": organ.name, "organ_id": organ.pk})
 
 
+def _ensure_same_level(ctx: Ctx, organ: Organ) -> None:
+    """Art. 22(2) (REGULATIONS R-031): a 涉法涉诉 letter goes to the political-legal organ *of the
+    same level* — same administrative level and region as the organ holding it; one of another
+    level or place would take it out of its own jurisdiction (the higher court hears it on appeal,
+    not on a letter)."""
+    current = ctx.petition.current_organ
+    if (organ.level, organ.region_id) != (current.level, current.region_id):
+        raise InvalidInput(
+            _("涉法涉诉信件应转送同级政法部门（条例第二十二条第二款）：%(o)s与本机关不是同一级、同一地区。")
+            % {"o": organ.name},
+            field="organ_id",
+        )
+
+
 def h_route_political_legal(ctx: Ctx) -> None:
     if ctx.petition.channel == Channel.VISIT:
         # Art. 22(2): letters are 转送 to the political-legal organs; a visitor is told the law and
@@ -225,6 +250,7 @@ def h_route_political_legal(ctx: Ctx) -> None:
         organ_kinds=POLITICAL_LEGAL_KINDS,
         nature_error=_("只有涉法涉诉事项转政法部门（条例第二十二条第二款）。"),
         organ_error=_("应选择政法部门（法院、检察院、公安机关等）。"),
+        same_level=True,
     )
 
 

@@ -138,3 +138,25 @@ def test_a_district_bureau_routes_an_item_from_the_city_bureau_within_its_own_15
         "a5_gov_cw", pk, "forward", "2026-03-11", status=409, code="transition_not_allowed",
         organ_id=organs["a5-bureau"].pk,
     )  # fmt: skip
+
+
+def test_a_litigation_letter_goes_to_the_political_legal_organ_of_the_same_level(
+    office: Office, organs: Any
+) -> None:
+    """Art. 22(2) (R-031): 转送同级政法部门. The city bureau may not send a 涉法涉诉 letter to the
+    province's high court, by route_political_legal or by forward (422 organ_id); the city's
+    intermediate court is of its level and place."""
+    from minsheng.orgs.models import Organ
+
+    province = organs["xd-gov"]
+    high_court = Organ.objects.create(
+        code="xd-court", name="西地省高级人民法院", kind="court", level=province.level, region=province.region
+    )
+    pk = office.register(at("2026-03-02", 9), nature="litigation_related")
+    for action in ("route_political_legal", "forward"):
+        office.refuse(
+            "dispatcher", pk, action, "2026-03-03", status=422, code="invalid", field="organ_id",
+            organ_id=high_court.pk,
+        )  # fmt: skip
+    office.act("dispatcher", pk, "route_political_legal", "2026-03-03", organ_id=organs["a-court"].pk)
+    assert office.state(pk) == "routed_political_legal"
