@@ -241,3 +241,105 @@ def test_without_recomputes_exactly():
     t2 = F.without(t, {1, 37, 40, 41})
     assert t2.classes == {"on_time": 35, "late": 2, "overdue_pending": 0, "pending": 1}
     assert (t2.numerator, t2.denominator) == (35, 37)
+
+
+def test_a_figure_of_no_items_is_no_figure_not_an_insufficient_sample():
+    """Nothing fell in the period: no value, no interval, no classes — and not flagged as a sample
+    too small (that flag is for a few items, A-031 min_n), which would read as a weak result."""
+    empty = F.make_figure("I-X", "X-1", 0, [], [], min_n=30)
+    assert (empty.value, empty.interval, empty.insufficient_sample) == (None, None, False)
+    assert (empty.classes, empty.excluded, empty.item_classes, empty.weights) == ({}, {}, {}, {})
+    few = F.make_figure("I-X", "X-1", 1, ["a"], ["a", "b"], min_n=30)
+    assert few.insufficient_sample and few.value == 0.5
+
+
+def test_wilson_interval_of_one_item_and_of_none():
+    """Wilson (z = 1.96) for 1 of 1: [0.2065, 1.0]; for 0 of 1: [0.0, 0.7935]; none for n = 0."""
+    assert F.wilson_interval(0, 0) is None
+    one = F.wilson_interval(1, 1)
+    none = F.wilson_interval(0, 1)
+    assert one is not None and none is not None
+    assert (round(one.lower, 4), round(one.upper, 4)) == (0.2065, 1.0)
+    assert (round(none.lower, 4), round(none.upper, 4)) == (0.0, 0.7935)
+
+
+@pytest.mark.parametrize(
+    ("status", "done_on", "done_late", "today", "expected"),
+    [
+        # met on the due day: on time; met the day after: late; met late by the engine's record
+        ("met", dt.date(2025, 7, 31), False, dt.date(2025, 8, 10), F.ON_TIME),
+        ("met", dt.date(2025, 8, 1), False, dt.date(2025, 8, 10), F.LATE),
+        ("met", dt.date(2025, 7, 30), True, dt.date(2025, 8, 10), F.LATE),
+        # met without a recorded day (an older record): done, on time — not open
+        ("met", None, False, dt.date(2025, 8, 10), F.ON_TIME),
+        # a recorded breach is late once done, whatever the day says, and overdue while not done —
+        # even read on a day before the due date (a figure of an earlier day)
+        ("breached", dt.date(2025, 7, 31), False, dt.date(2025, 8, 10), F.LATE),
+        ("breached", None, False, dt.date(2025, 7, 20), F.OVERDUE_PENDING),
+        # open: pending up to the due day, overdue the day after
+        ("open", None, False, dt.date(2025, 7, 31), F.PENDING),
+        ("open", None, False, dt.date(2025, 8, 1), F.OVERDUE_PENDING),
+        ("waived", None, False, dt.date(2025, 8, 10), F.NOT_COUNTED),
+        ("cancelled", None, False, dt.date(2025, 8, 10), F.NOT_COUNTED),
+        ("expired", None, False, dt.date(2025, 8, 10), F.NOT_COUNTED),
+    ],
+)
+def test_classify_deadline_at_fixed_dates(status, done_on, done_late, today, expected):
+    """The GD classes of one deadline due 2025-07-31 (A-020/A-022)."""
+    fact = F.DeadlineFact("x", status, dt.date(2025, 7, 31), done_on=done_on, done_late=done_late)
+    assert F.classify_deadline(fact, today) == expected
+
+
+def test_timeliness_counts_an_item_once_by_its_latest_due_deadline_and_sets_waived_ones_apart():
+    """Item a has two deadlines of the rules, the later-due one (on time) listed first: it counts
+    once, by that one — not by the earlier-due breach listed after it. Item b's was waived by law:
+    outside the figure, counted apart. Item c was met late."""
+    due, later = dt.date(2025, 7, 31), dt.date(2025, 8, 31)
+    facts = [
+        F.DeadlineFact("a", "met", later, done_on=dt.date(2025, 8, 20)),
+        F.DeadlineFact("a", "breached", due),
+        F.DeadlineFact("b", "waived", due),
+        F.DeadlineFact("c", "met", due, done_on=dt.date(2025, 8, 2)),
+    ]
+    fig = F.timeliness("I-T", "T-1", facts, dt.date(2025, 9, 10), min_n=1)
+    assert (fig.numerator_ids, fig.denominator_ids) == (("a",), ("a", "c"))
+    assert fig.classes == {F.ON_TIME: 1, F.LATE: 1, F.OVERDUE_PENDING: 0, F.PENDING: 0}
+    assert fig.excluded == {F.NOT_COUNTED: 1} and fig.item_classes["b"] == F.NOT_COUNTED
+
+
+def test_timeliness_ties_and_items_not_yet_due():
+    """Of two deadlines of one item due the same day, the one recorded later counts (a clock
+    re-opened); an item not yet due is out of the denominator unless the definition counts it
+    (``exclude_not_yet_due=False``: 未答复 in the denominator)."""
+    due = dt.date(2025, 7, 31)
+    facts = [
+        F.DeadlineFact("a", "breached", due),
+        F.DeadlineFact("a", "met", due, done_on=dt.date(2025, 7, 30)),
+        F.DeadlineFact("p", "open", dt.date(2025, 9, 30)),
+    ]
+    today = dt.date(2025, 8, 10)
+    fig = F.timeliness("I-T", "T-1", facts, today, min_n=1)
+    assert (fig.numerator_ids, fig.denominator_ids) == (("a",), ("a",))
+    assert fig.classes[F.PENDING] == 1
+    counted = F.timeliness("I-T", "T-1", facts, today, min_n=1, exclude_not_yet_due=False)
+    assert (counted.numerator_ids, counted.denominator_ids, counted.value) == (("a",), ("a", "p"), 0.5)
+
+
+def test_registration_shares_count_each_item_once_and_exclude_litigation_from_repeats_only():
+    """重复信访率 leaves 涉法涉诉 items out (counted apart); 网信占比 counts every item registered.
+    An item listed twice counts once in both."""
+    R = F.RegistrationFact
+    facts = [
+        R("a", is_repeat=True),
+        R("a", is_repeat=True),
+        R("b", is_repeat=False),
+        R("c", is_repeat=True, in_scope=False, channel="online"),
+        R("d", is_repeat=False, channel="online"),
+    ]
+    repeat = F.repeat_rate("I-REPEAT", "R-1", facts, min_n=1)
+    assert (repeat.numerator_ids, repeat.denominator_ids) == (("a",), ("a", "b", "d"))
+    assert repeat.classes == {"first": 2, "repeat": 1} and repeat.excluded == {F.OUT_OF_SCOPE: 1}
+    assert repeat.item_classes == {"a": "repeat", "b": "first", "c": F.OUT_OF_SCOPE, "d": "first"}
+    online = F.channel_share("I-ONLINE-SHARE", "O-1", facts, channels=["online"], min_n=1)
+    assert (online.numerator_ids, online.denominator_ids) == (("c", "d"), ("a", "b", "c", "d"))
+    assert online.classes == {"online": 2, "other": 2} and online.excluded == {}
