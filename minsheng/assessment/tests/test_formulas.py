@@ -343,3 +343,28 @@ def test_registration_shares_count_each_item_once_and_exclude_litigation_from_re
     online = F.channel_share("I-ONLINE-SHARE", "O-1", facts, channels=["online"], min_n=1)
     assert (online.numerator_ids, online.denominator_ids) == (("c", "d"), ("a", "b", "c", "d"))
     assert online.classes == {"online": 2, "other": 2} and online.excluded == {}
+
+
+def test_resolution_rate_window_edges_and_reviews():
+    """初信初访化解率 with W = 90 days after a conclusion on 2025-03-01 (window 03-01 … 05-30, both
+    included); 一次性化解率 (``no_review``) also counts an answer taken to 复查/复核 as not resolved.
+    A return inside the window wins over a review."""
+    R, day = F.ResolutionFact, dt.date
+    concluded = day(2025, 3, 1)
+    facts = [
+        R("a", concluded, (day(2025, 5, 30),)),  # the window's last day
+        R("b", concluded, (day(2025, 5, 31),)),  # the day after it
+        R("c", concluded, (concluded,)),  # later on the conclusion day itself
+        R("d", concluded, (day(2025, 2, 28),)),  # before the conclusion: not a return on the answer
+        R("e", concluded, (), reviewed=True),
+        R("f", concluded, (day(2025, 4, 1),), reviewed=True),
+    ]
+    plain = F.resolution_rate("I-FIRST-RESOLVED", "F-1", facts, window_days=90, min_n=1)
+    assert plain.numerator_ids == ("b", "d", "e") and len(plain.denominator_ids) == 6
+    assert plain.classes == {"resolved": 3, "repeated": 3}
+    once = F.resolution_rate("I-ONE-TIME-RESOLVED", "O-1", facts, window_days=90, min_n=1, no_review=True)
+    assert once.numerator_ids == ("b", "d")
+    assert once.classes == {"resolved": 2, "repeated": 3, "reviewed": 1}
+    assert once.item_classes == {
+        "a": "repeated", "b": "resolved", "c": "repeated", "d": "resolved", "e": "reviewed", "f": "repeated"
+    }  # fmt: skip
