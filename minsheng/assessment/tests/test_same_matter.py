@@ -146,3 +146,24 @@ def test_the_online_share_counts_what_came_in_online(register: Any, world: Any) 
         world.bureau.pk, dt.date(2025, 7, 1), dt.date(2025, 7, 31), today=dt.date(2025, 8, 1)
     ).figure("I-ONLINE-SHARE")
     assert (figure.numerator, figure.denominator, figure.classes) == (2, 5, {"online": 2, "other": 3})
+
+
+def test_earlier_same_matter_keeps_accusations_apart_and_looks_back_only(register: Any, world: Any) -> None:
+    """R-050 at the service: the same person's accusation about the same words is no earlier matter
+    of a grievance (R-150: 初次 would tell he once accused somebody), but is of a new accusation;
+    only petitions received up to ``before`` count; a petition without a petitioner has none."""
+    from types import SimpleNamespace
+
+    from minsheng.intelligence.similarity import petition_match_text
+    from minsheng.petitions.services import earlier_same_matter
+
+    accusation = register(
+        nature="accusation", accused_organ=world.organs["a-edu"], received_at=at("2025-03-04")
+    )
+    person = accusation.petitioner
+    text = petition_match_text(SimpleNamespace(**NOISE_AGAIN))
+    assert earlier_same_matter(person, "grievance", text) is None
+    assert earlier_same_matter(person, "accusation", text) == accusation
+    assert earlier_same_matter(person, "accusation", text, before=at("2025-03-04", 11)) == accusation
+    assert earlier_same_matter(person, "accusation", text, before=at("2025-03-03")) is None
+    assert earlier_same_matter(None, "accusation", text) is None
