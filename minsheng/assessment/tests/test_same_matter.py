@@ -167,3 +167,30 @@ def test_earlier_same_matter_keeps_accusations_apart_and_looks_back_only(registe
     assert earlier_same_matter(person, "accusation", text, before=at("2025-03-04", 11)) == accusation
     assert earlier_same_matter(person, "accusation", text, before=at("2025-03-03")) is None
     assert earlier_same_matter(None, "accusation", text) is None
+
+
+def test_the_best_match_among_the_persons_earlier_petitions_is_the_matter(register: Any, world: Any) -> None:
+    """Of two earlier matters of the same person (here the same phone under another name: another
+    record, the same person by the blind index), the one most like the new text is the matter —
+    not the newest, not the oldest."""
+    from types import SimpleNamespace
+
+    from minsheng.intelligence.similarity import petition_match_text
+    from minsheng.petitions.models import Petition
+    from minsheng.petitions.services import PetitionerInput, earlier_same_matter
+
+    same_phone = PetitionerInput(name="李四（化名）", phone="13800138000")
+    close = register(received_at=at("2025-03-03"))  # the noise matter, as the register fixture words it
+    weaker = register(
+        petitioner=same_phone,
+        title="幸福小区旁工地夜间施工噪音",  # 0.46 like the new text; the fixture's words 0.65
+        request="请求责令工地停止施工",
+        facts="A3区幸福小区旁的工地夜间施工，噪音很大。",
+        reasons="影响居民休息。",
+        received_at=at("2025-03-05"),
+    )
+    Petition.objects.filter(pk=weaker.pk).update(first_item=None)  # two matters, not a chain
+    assert weaker.petitioner_id != close.petitioner_id
+    text = petition_match_text(SimpleNamespace(**NOISE_AGAIN))
+    assert earlier_same_matter(weaker.petitioner, "grievance", text) == close
+    assert earlier_same_matter(close.petitioner, "grievance", text) == close
