@@ -295,3 +295,39 @@ def test_the_apis_veto_grounds_are_the_services() -> None:
     # isort: on
 
     assert set(get_args(VetoIn.model_fields["ground"].annotation)) == set(VETO_GROUNDS)
+
+
+def test_veto_check_names_the_rule_that_refused() -> None:
+    """Each condition of a veto event, at its edge (today 2026-12-07 by time travel)."""
+    from minsheng.accountability.veto import veto_check
+
+    base = {"ground": "accountability", "serious_consequence": "", "evidence": "追责决定书"}
+    today = dt.date(2026, 12, 7)
+    with time_machine.travel(dt.datetime(2026, 12, 7, 10, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        cases = [
+            ((dt.date(2026, 1, 1), dt.date(9999, 12, 31)), "period_to", "日期超出合理范围"),
+            ((dt.date(2026, 1, 2), dt.date(2026, 1, 1)), "period_to", "截止日不能早于起始日"),
+            ((today + dt.timedelta(days=1), today + dt.timedelta(days=30)), "period_from", "尚未开始"),
+        ]
+        for (start, end), field, words in cases:
+            with pytest.raises(InvalidInput) as refused:
+                veto_check(period_from=start, period_to=end, **base)
+            assert refused.value.field == field and words in refused.value.message, (start, end)
+        # a one-day period, and one that begins today, are periods
+        assert veto_check(period_from=today, period_to=today, **base) == ("", "追责决定书")
+
+
+def test_periods_of_record_are_whole_calendar_periods() -> None:
+    """assessment.services.period_matches_kind: a month, quarter or year exactly; custom any span."""
+    from minsheng.assessment.services import period_matches_kind
+
+    d = dt.date
+    assert period_matches_kind("month", d(2024, 2, 1), d(2024, 2, 29))
+    assert not period_matches_kind("month", d(2024, 2, 1), d(2024, 2, 28))
+    assert not period_matches_kind("month", d(2024, 2, 2), d(2024, 3, 1))
+    assert period_matches_kind("quarter", d(2025, 10, 1), d(2025, 12, 31))
+    assert not period_matches_kind("quarter", d(2025, 11, 1), d(2026, 1, 31))
+    assert period_matches_kind("year", d(2025, 1, 1), d(2025, 12, 31))
+    assert not period_matches_kind("year", d(2025, 7, 1), d(2026, 6, 30))
+    assert period_matches_kind("custom", d(2025, 7, 3), d(2025, 7, 17))
+    assert not period_matches_kind("week", d(2025, 7, 1), d(2025, 7, 31))
