@@ -222,3 +222,16 @@ def test_a_similarity_score_does_not_tell_whether_a_guessed_identity_is_right(
         return next(h["score"] for h in hits if h["id"] == petition.pk)
 
     assert score("李四", "13800138000") == score("王五", "13900139000") == score("赵六", "13700137000")
+
+
+def test_names_by_petition_reads_each_petitions_own_names(register: Any) -> None:
+    """Read without their petitioners joined (a workbench list), each petition gets the names
+    recorded with it and no other's — with other people's petitions in the database."""
+    from minsheng.analytics.selectors import names_by_petition
+    from minsheng.petitions.models import Petition
+
+    mine = register()
+    other = register(petitioner=PetitionerInput(name="王五", phone="13900139000"))
+    register(petitioner=PetitionerInput(name="赵六", phone="13700137000"))
+    rows = list(Petition.objects.filter(pk__in=[mine.pk, other.pk]).order_by("pk"))
+    assert names_by_petition(rows) == {mine.pk: {"李四"}, other.pk: {"王五"}}
