@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv deps dev-deps migrate demo serve lint typecheck schema browser-deps check clean mutation mutation-confidentiality mutation-deadlines mutation-appeals
+.PHONY: run test venv deps dev-deps migrate demo serve lint typecheck schema browser-deps check clean mutation mutation-confidentiality mutation-deadlines mutation-appeals mutation-accountability
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,9 +63,10 @@ test: dev-deps browser-deps
 mutation: dev-deps
 	$(PY) scripts/mutation.py $(MUTATION_ARGS)
 
-## make mutation-confidentiality / mutation-deadlines / mutation-appeals: one group (core/calendar.py,
-## workflow/deadlines.py; workflow/services/appeals.py — not yet in CI: survivors remain, see the doc).
-mutation-confidentiality mutation-deadlines mutation-appeals: mutation-%: dev-deps
+## make mutation-confidentiality / mutation-deadlines / mutation-appeals / mutation-accountability: one
+## group (R-150; core/calendar.py, workflow/deadlines.py; workflow/services/appeals.py; the indicator
+## formulas, R-050 and the veto — the last not yet in CI, see docs/mutation-testing.md).
+mutation-confidentiality mutation-deadlines mutation-appeals mutation-accountability: mutation-%: dev-deps
 	$(PY) scripts/mutation.py --group $* $(MUTATION_ARGS)
 
 lint: dev-deps

@@ -230,8 +230,9 @@ def test_names_by_petition_reads_each_petitions_own_names(register: Any) -> None
     from minsheng.analytics.selectors import names_by_petition
     from minsheng.petitions.models import Petition
 
-    mine = register()
+    mine = register(channel="visit", is_collective=True, persons_involved=3, representatives=[{"name": "甲"}])
     other = register(petitioner=PetitionerInput(name="王五", phone="13900139000"))
     register(petitioner=PetitionerInput(name="赵六", phone="13700137000"))
     rows = list(Petition.objects.filter(pk__in=[mine.pk, other.pk]).order_by("pk"))
+    # a one-character name is no name to mask (it would mask that character everywhere)
     assert names_by_petition(rows) == {mine.pk: {"李四"}, other.pk: {"王五"}}
