@@ -194,3 +194,43 @@ def test_the_best_match_among_the_persons_earlier_petitions_is_the_matter(regist
     text = petition_match_text(SimpleNamespace(**NOISE_AGAIN))
     assert earlier_same_matter(weaker.petitioner, "grievance", text) == close
     assert earlier_same_matter(close.petitioner, "grievance", text) == close
+
+
+def test_the_best_match_wins_whatever_the_order_and_ties_go_to_the_latest(
+    register: Any, world: Any, monkeypatch: Any
+) -> None:
+    """Three earlier matters of the person, newest first: a weaker one (03-05), the closest (03-03),
+    another weaker one (03-01) — the closest is the matter, not the first or the last above the
+    threshold. Two matters worded alike tie: the latest is the matter. A match exactly at the
+    threshold (R-050's ``REPEAT_MIN_SCORE``, set here to that pair's score) is one."""
+    from types import SimpleNamespace
+
+    from minsheng.core.text import compact
+    from minsheng.intelligence.nlp.minhash import jaccard, shingles
+    from minsheng.intelligence.similarity import SHINGLE_K, petition_match_text
+    from minsheng.petitions import services
+    from minsheng.petitions.models import Petition
+    from minsheng.petitions.services import earlier_same_matter
+
+    weaker = {
+        "title": "幸福小区旁工地夜间施工噪音",
+        "request": "请求责令工地停止施工",
+        "facts": "A3区幸福小区旁的工地夜间施工，噪音很大。",
+        "reasons": "影响居民休息。",
+    }
+    old = register(received_at=at("2025-03-01"), **weaker)
+    close = register(received_at=at("2025-03-03"))
+    new = register(received_at=at("2025-03-05"), **weaker)
+    Petition.objects.filter(pk__in=[old.pk, close.pk, new.pk]).update(first_item=None)  # three matters
+    person = close.petitioner
+    text = petition_match_text(SimpleNamespace(**NOISE_AGAIN))
+    assert earlier_same_matter(person, "grievance", text) == close
+    # a tie between the two weaker ones (the closest set aside): the latest
+    Petition.objects.filter(pk=close.pk).update(received_at=at("2025-03-10"))
+    assert earlier_same_matter(person, "grievance", text, before=at("2025-03-06")) == new
+    # exactly at the threshold
+    score = float(
+        jaccard(shingles(compact(text), SHINGLE_K), shingles(compact(petition_match_text(old)), SHINGLE_K))
+    )
+    monkeypatch.setattr(services, "REPEAT_MIN_SCORE", score)
+    assert earlier_same_matter(person, "grievance", text, before=at("2025-03-02")) == old
