@@ -65,7 +65,7 @@ mutation: dev-deps
 
 ## make mutation-confidentiality / mutation-deadlines / mutation-appeals / mutation-accountability: one
 ## group (R-150; core/calendar.py, workflow/deadlines.py; workflow/services/appeals.py; the indicator
-## formulas, R-050 and the veto — the last not yet in CI, see docs/mutation-testing.md).
+## formulas, R-050 and the veto). Each has its CI step (docs/mutation-testing.md).
 mutation-confidentiality mutation-deadlines mutation-appeals mutation-accountability: mutation-%: dev-deps
 	$(PY) scripts/mutation.py --group $* $(MUTATION_ARGS)
 
