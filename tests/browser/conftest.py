@@ -79,6 +79,15 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+def submit(page: Any, selector: str) -> None:
+    """Click ``selector`` (a form's button or a link) and wait until the page it leads to has
+    loaded. ``page.click`` returns once the click is dispatched, not when the navigation it starts
+    has landed: the next line could read or fill the old page (a CI run failed so on a shared
+    machine)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def shows(page: Any, text: str, timeout: float = 15.0) -> bool:
     """Whether the page's HTML holds ``text`` within ``timeout`` seconds. A click that submits a
     form starts a navigation that may not have landed when the next line runs; ``page.content()``

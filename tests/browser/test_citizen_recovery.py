@@ -23,7 +23,7 @@ from minsheng.notifications import sms
 from minsheng.petitions.models import Petition
 from minsheng.portal.tests.helpers import PNG
 from minsheng.workflow.models import Deadline
-from tests.browser.conftest import axe_violations, screenshot, shows
+from tests.browser.conftest import axe_violations, screenshot, shows, submit
 from tests.browser.test_portal import fill_contact, fill_matter
 
 OPINION = {
@@ -70,12 +70,12 @@ def cn(day: dt.date) -> str:
 def sign_in_by_sms(page: Any, base: str, phone: str) -> None:
     """From the tracking page's "forgot the password" link to "my petitions"."""
     page.goto(base + "/track/")
-    page.click("a:has-text('用手机号码登录')")
+    submit(page, "a:has-text('用手机号码登录')")
     page.fill("#id_otp-phone", phone)
-    page.click("button[value=send_code]")
+    submit(page, "button[value=send_code]")
     assert shows(page, "验证码已发送")
     page.fill("#id_otp-code", last_code(phone))
-    page.click("button[value=verify_code]")
+    submit(page, "button[value=verify_code]")
     page.wait_for_url("**/account/")
 
 
@@ -85,17 +85,17 @@ def test_submit_lose_password_sign_in_by_sms_reset_and_read_the_reply(
     page, base, phone = phone_page, live_server.url, "13900139021"
     page.goto(base + "/submit/")
     fill_matter(page, title="小区旁工地夜间施工噪音扰民", nature_label="投诉或提出诉求（要求解决自己的问题）")
-    page.click("button.button")
+    submit(page, "button.button")
     fill_contact(page, phone, "王五")
     # The contact step keeps what was typed across a reload.
     page.reload()
     assert page.input_value("#id_name") == "王五" and page.input_value("#id_phone") == phone
     page.fill("#id_code", last_code(phone))
     page.fill("#id_address", "A市A3区洋湖街道幸福小区3栋")
-    page.click("button[value=continue]")
+    submit(page, "button[value=continue]")
     page.check("#id_truthful")
     page.check("#id_privacy")
-    page.click("text=提交信访事项 >> nth=-1")
+    submit(page, "text=提交信访事项 >> nth=-1")
     code = page.inner_text("#tracking-code").strip()
     password = page.inner_text("#query-password").strip()
     # The SMS was really queued and sent: the page says so only then.
@@ -135,13 +135,13 @@ def test_submit_lose_password_sign_in_by_sms_reset_and_read_the_reply(
     page.goto(base + "/track/")
     page.fill("#id_tracking_code", code)
     page.fill("#id_password", password)
-    page.click("button.button")
+    submit(page, "button.button")
     # The answer to a wrong password is read once the page has landed (a CI run read it mid-navigation).
     assert new.group(1) == password or shows(page, "查询码或查询密码不正确")
     assert f"/track/{code}/" not in page.url
     page.fill("#id_tracking_code", code)
     page.fill("#id_password", new.group(1))
-    page.click("button.button")
+    submit(page, "button.button")
     page.wait_for_url(f"**/track/{code}/")
 
     # Read the reply with its dates: the acceptance notice's due date (Art. 34), the answer, the
@@ -155,16 +155,16 @@ def test_submit_lose_password_sign_in_by_sms_reset_and_read_the_reply(
     # Rate, then request a review.
     page.get_by_role("group", name="您对办理结果满意吗？").get_by_label("不满意").check()
     page.fill("#id_comment", "夜间仍有施工。")
-    page.click("text=提交评价")
+    submit(page, "text=提交评价")
     assert shows(page, "谢谢您的评价")
-    page.click("a:has-text('申请复查')")
+    submit(page, "a:has-text('申请复查')")
     assert shows(page, "A市人民政府") and shows(page, "30日内提出复查意见")
     check(page, "citizen-05-review-request-phone")
     page.fill("#id_reasons", "处理意见没有落实，夜间仍在施工。")
     page.set_input_files(
         "#id_attachments", files=[{"name": "夜间施工照片.png", "mimeType": "image/png", "buffer": PNG}]
     )
-    page.click("text=提交申请")
+    submit(page, "text=提交申请")
     assert shows(page, "您的申请已提交")
     petition.refresh_from_db()
     assert petition.state == "review_requested"
@@ -179,7 +179,7 @@ def test_phone_call_registered_by_staff_then_found_by_sms_sign_in(
     page.goto(f"{base}/workbench/login/")
     page.fill("#id_username", "registrar")
     page.fill("#id_password", "test-password-123")
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     page.wait_for_url("**/workbench/inbox/**")
     page.goto(f"{base}/workbench/register/phone/")
     received = (timezone.localtime() - dt.timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M")
@@ -189,7 +189,7 @@ def test_phone_call_registered_by_staff_then_found_by_sms_sign_in(
     page.fill("#id_name", "孙八")
     page.fill("#id_phone", "137 0013 7021")
     page.fill("#id_address", "A市A1区白沙街道")
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     page.wait_for_url("**/workbench/petition/**")
     assert "已同时短信发送" in page.inner_text(".messages")
     screenshot(page, "citizen-06-staff-phone-call-registered")
@@ -203,6 +203,6 @@ def test_phone_call_registered_by_staff_then_found_by_sms_sign_in(
     assert petition.tracking_code in phone_page.inner_text("#my-petitions")
     assert "来电" in phone_page.inner_text("#my-petitions")
     check(phone_page, "citizen-07-caller-finds-petition-phone")
-    phone_page.click(f"a:has-text('{petition.title}')")
+    submit(phone_page, f"a:has-text('{petition.title}')")
     phone_page.wait_for_url(f"**/track/{petition.tracking_code}/")
     assert shows(phone_page, petition.title)

@@ -18,7 +18,7 @@ from django.utils import timezone
 from minsheng.notifications import sms
 from minsheng.petitions.models import Petition
 from minsheng.portal.tests.helpers import PDF, PNG
-from tests.browser.conftest import axe_violations, screenshot, shows
+from tests.browser.conftest import axe_violations, screenshot, shows, submit
 
 OPINION = {
     "outcome": "partial_support",
@@ -85,7 +85,7 @@ def fill_matter(page: Any, *, title: str, nature_label: str) -> None:
 def fill_contact(page: Any, phone: str, name: str) -> None:
     page.fill("#id_name", name)
     page.fill("#id_phone", phone)
-    page.click("button[value=send_code]")
+    submit(page, "button[value=send_code]")
     page.fill("#id_code", code_for(phone))
     page.fill("#id_address", "A市A3区洋湖街道幸福小区3栋")
 
@@ -103,10 +103,11 @@ def test_submit_track_rate_appeal_in_chinese(
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
 
-    page.click("text=提交信访事项")
+    submit(page, "text=提交信访事项")
     # Submitting empty shows an error summary whose links lead to the fields.
-    page.click("button.button")
-    assert page.is_visible(".error-summary")
+    submit(page, "button.button")
+    # The click starts a navigation that may not have landed yet: wait for the answer page.
+    page.wait_for_selector(".error-summary", state="visible", timeout=15_000)
     assert page.title().startswith("错误：")
     check(page, "portal-submit-errors-desktop")
     page.click(".error-summary a[href='#id_title']")
@@ -114,11 +115,11 @@ def test_submit_track_rate_appeal_in_chinese(
 
     fill_matter(page, title="小区旁工地夜间施工噪音扰民", nature_label="投诉或提出诉求（要求解决自己的问题）")
     check(page, "portal-submit-step1-desktop")
-    page.click("button.button")
+    submit(page, "button.button")
 
     fill_contact(page, "13900139001", "王五")
     check(page, "portal-submit-step2-desktop")
-    page.click("button[value=continue]")
+    submit(page, "button[value=continue]")
 
     assert shows(page, "可能由哪个机关办理")
     # Night-time construction noise: 环境保护 (噪声污染防治) or 城乡建设 (the works), both defensible.
@@ -133,7 +134,7 @@ def test_submit_track_rate_appeal_in_chinese(
     page.check("#id_truthful")
     page.check("#id_privacy")
     check(page, "portal-submit-step3-desktop")
-    page.click("text=提交信访事项 >> nth=-1")
+    submit(page, "text=提交信访事项 >> nth=-1")
 
     code = page.inner_text("#tracking-code").strip()
     password = page.inner_text("#query-password").strip()
@@ -151,7 +152,7 @@ def test_submit_track_rate_appeal_in_chinese(
     check(phone_page, "portal-track-phone")
     phone_page.fill("#id_tracking_code", code.lower())
     phone_page.fill("#id_password", password)
-    phone_page.click("button.button")
+    submit(phone_page, "button.button")
     assert shows(phone_page, "已转送A市住房和城乡建设局办理")  # the detail has landed
     body = phone_page.content()
     for text in (
@@ -169,16 +170,16 @@ def test_submit_track_rate_appeal_in_chinese(
     # Rate: unsatisfied, with a comment.
     phone_page.get_by_role("group", name="您对办理结果满意吗？").get_by_label("不满意").check()
     phone_page.fill("#id_comment", "夜间仍有施工。")
-    phone_page.click("text=提交评价")
+    submit(phone_page, "text=提交评价")
     assert shows(phone_page, "谢谢您的评价")
     assert petition.ratings.get().value == "unsatisfied"
 
     # Appeal: request a review while the window is open.
-    phone_page.click("a:has-text('申请复查')")
+    submit(phone_page, "a:has-text('申请复查')")
     assert shows(phone_page, "申请期限")
     check(phone_page, "portal-appeal-phone")
     phone_page.fill("#id_reasons", "处理意见没有落实，夜间仍在施工。")
-    phone_page.click("text=提交申请")
+    submit(phone_page, "text=提交申请")
     assert shows(phone_page, "您的申请已提交")
     petition.refresh_from_db()
     assert petition.state == "review_requested"
@@ -186,7 +187,7 @@ def test_submit_track_rate_appeal_in_chinese(
 
     # The printable opinion.
     page.goto(f"{base}/track/{code}/")
-    page.click("text=打印版 >> nth=-1")
+    submit(page, "text=打印版 >> nth=-1")
     assert shows(page, OPINION["legal_basis"])
     check(page, "portal-document-desktop")
 
@@ -200,14 +201,14 @@ def test_submit_in_english_and_recheck(
         phone_page.click("button:has-text('English')")
     assert shows(phone_page, "Petition online")
     check(phone_page, "portal-home-en-phone")
-    phone_page.click("text=Start now")
+    submit(phone_page, "text=Start now")
     fill_matter(
         phone_page,
         title="Night-time building work next to our estate",
         nature_label="A complaint or a claim (you want a problem of your own solved)",
     )
     check(phone_page, "portal-submit-step1-en-phone")
-    phone_page.click("button.button")
+    submit(phone_page, "button.button")
     fill_contact(phone_page, "13900139002", "Li Lei")
     check(phone_page, "portal-submit-step2-en-phone")
     phone_page.press("#id_address", "Enter")  # keyboard: implicit submission continues
@@ -215,7 +216,7 @@ def test_submit_in_english_and_recheck(
     phone_page.check("#id_truthful")
     phone_page.check("#id_privacy")
     check(phone_page, "portal-submit-step3-en-phone")
-    phone_page.click("text=Submit a petition >> nth=-1")
+    submit(phone_page, "text=Submit a petition >> nth=-1")
     assert shows(phone_page, "Your petition has been submitted")
     code = phone_page.inner_text("#tracking-code").strip()
     password = phone_page.inner_text("#query-password").strip()
@@ -236,17 +237,17 @@ def test_submit_in_english_and_recheck(
     check(page, "portal-track-error-en-desktop")
     page.fill("#id_tracking_code", code)
     page.fill("#id_password", password)
-    page.click("button.button")
+    submit(page, "button.button")
     assert shows(page, "Forwarded to") and shows(page, "Reply due")
     check(page, "portal-track-detail-en-desktop")
 
     page.get_by_role("group", name="Are you satisfied with how").get_by_label("Satisfied", exact=True).check()
-    page.click("text=Send rating")
+    submit(page, "text=Send rating")
     assert shows(page, "Thank you for your rating")
 
-    page.click("a:has-text('Request a review')")
+    submit(page, "a:has-text('Request a review')")
     page.fill("#id_reasons", "The work continues at night.")
-    page.click("text=Submit request")
+    submit(page, "text=Submit request")
     act(
         Petition.objects.get(pk=petition.pk),
         "conclude_review",
@@ -257,10 +258,10 @@ def test_submit_in_english_and_recheck(
     )
     page.goto(f"{base}/track/{code}/")
     assert shows(page, "Request a re-review")
-    page.click("a:has-text('Request a re-review')")
+    submit(page, "a:has-text('Request a re-review')")
     check(page, "portal-recheck-en-desktop")
     page.fill("#id_reasons", "I still disagree.")
-    page.click("text=Submit request")
+    submit(page, "text=Submit request")
     petition.refresh_from_db()
     assert petition.state == "recheck_requested"
     assert shows(page, "Re-review requested")
@@ -288,23 +289,23 @@ def test_citizen_login_and_my_petitions(live_server: Any, page: Any, world: Any)
     base = live_server.url
     page.goto(base + "/account/login/")
     page.fill("#id_otp-phone", "13900139003")
-    page.click("button[value=send_code]")
+    submit(page, "button[value=send_code]")
     page.fill("#id_otp-code", code_for("13900139003"))
-    page.click("button[value=verify_code]")
+    submit(page, "button[value=verify_code]")
     assert page.url.endswith("/account/")
     check(page, "portal-my-petitions-empty-desktop")
-    page.click("text=提交新的信访事项")
+    submit(page, "text=提交新的信访事项")
     fill_matter(page, title="公司拖欠工资三个月", nature_label="投诉或提出诉求（要求解决自己的问题）")
     page.fill("#id_facts", "我在某公司工作，公司拖欠工资三个月。")
-    page.click("button.button")
+    submit(page, "button.button")
     page.fill("#id_name", "赵六")
     page.fill("#id_phone", "13900139003")
-    page.click("button[value=continue]")  # phone verified at sign-in
+    submit(page, "button[value=continue]")  # phone verified at sign-in
     assert shows(page, "劳动争议仲裁")  # guidance to the legal channel, not a refusal
     check(page, "portal-submit-legal-guidance-desktop")
     page.check("#id_truthful")
     page.check("#id_privacy")
-    page.click("text=提交信访事项 >> nth=-1")
+    submit(page, "text=提交信访事项 >> nth=-1")
     code = page.inner_text("#tracking-code").strip()
     page.goto(base + "/account/")
     assert shows(page, code)

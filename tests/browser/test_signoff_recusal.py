@@ -69,7 +69,7 @@ def test_recused_caseworker_is_refused_and_another_proceeds(page, live_server, r
     login(page, live_server, "caseworker")
     page.goto(case_url)
     do(page, "declare_conflict", {"reason": "信访人是本人的表兄，有直接利害关系"})
-    assert page.locator("#recused-notice").is_visible()
+    page.wait_for_selector("#recused-notice", state="visible", timeout=15_000)
     assert page.locator("[data-action]").count() == 0  # every action button is gone
     # Trying anyway (an old link to the form): refused, naming the rule.
     page.goto(f"{live_server.url}{reverse('workbench:action', args=[petition.pk, 'draft_opinion'])}")
