@@ -19,8 +19,8 @@ def login(page: Any, live_server: Any, username: str) -> None:
     page.goto(f"{live_server.url}/workbench/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 @pytest.mark.django_db(transaction=True)

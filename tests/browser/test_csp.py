@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import shows
+from tests.browser.conftest import shows, submit
 from tests.browser.test_portal import fill_contact, fill_matter
 from tests.browser.test_workbench import login
 
@@ -58,10 +58,10 @@ def test_portal_home_and_submit_flow(watched: Any, live_server: Any, world: Any)
     clean(page)
     page.goto(live_server.url + "/submit/")
     fill_matter(page, title="小区旁工地夜间施工噪音扰民", nature_label="投诉或提出诉求（要求解决自己的问题）")
-    page.click("button.button")
+    submit(page, "button.button")
     clean(page)
     fill_contact(page, "13900139001", "王五")
-    page.click("button[value=continue]")
+    submit(page, "button[value=continue]")
     assert shows(page, "可能由哪个机关办理")
     clean(page)
 
@@ -97,8 +97,8 @@ def test_analytics_dashboard(watched: Any, live_server: Any, register: Any, act:
     page.goto(f"{live_server.url}/workbench/login/")
     page.fill("#id_username", "analyst")
     page.fill("#id_password", "test-password-123")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     page.goto(f"{live_server.url}/workbench/analytics/")
     page.locator("#an-chart-map svg path").first.wait_for()
     page.locator("#an-chart-category svg").hover()  # an ECharts tooltip (HTML with styles)

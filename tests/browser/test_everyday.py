@@ -9,7 +9,7 @@ import pytest
 
 from minsheng.orgs.models import Category
 from minsheng.petitions.models import Petition
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,8 +63,8 @@ def _staff_login(page: Any, live_server: Any, username: str) -> None:
     page.goto(f"{live_server.url}/workbench/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "test-password-123")
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 def test_dashboard_charts_say_no_data_and_label_every_bar(
@@ -106,7 +106,7 @@ def test_choosing_a_suggestion_fills_the_category(live_server: Any, page: Any, w
     page.fill("#id_title", "公司拖欠工资三个月")
     page.fill("#id_request", "请求责令公司支付拖欠的工资")
     page.fill("#id_facts", "我在A3区某公司工作，公司已经拖欠工资三个月，多次讨要未果。")
-    page.click("button[value=check]")
+    submit(page, "button[value=check]")  # a plain POST: the page is replaced
     page.locator("#check").wait_for()
     assert page.input_value("#id_category") == ""
     # A routing suggestion that rests on the suggested category offers to fill it in; one that

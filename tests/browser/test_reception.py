@@ -14,7 +14,7 @@ from django.utils import timezone
 from minsheng.notifications import sms
 from minsheng.reception.models import Appointment, ReceptionDay
 from minsheng.stability.models import MajorDecision
-from tests.browser.conftest import axe_violations, screenshot, shows
+from tests.browser.conftest import axe_violations, screenshot, shows, submit
 from tests.browser.test_citizen_recovery import last_code
 from tests.browser.test_workbench import login
 
@@ -40,10 +40,10 @@ def test_reception_day_appointment_walk_in_registered(page: Any, live_server: An
 
     page.context.clear_cookies()
     page.goto(f"{live_server.url}/")
-    page.click("nav.site-nav >> text=领导接访")
+    submit(page, "nav.site-nav >> text=领导接访")
     assert "A市人民来访接待中心二楼" in page.locator("main").inner_text()
     screenshot(page, "reception-01-portal-schedule")
-    page.click(f"#day-{day.pk} a.button")
+    submit(page, f"#day-{day.pk} a.button")
     page.fill("#id_name", "张三")
     page.fill("#id_phone", "13900001111")
     page.fill("#id_summary", "小区停车位被物业出租给外来车辆，业主无处停车")

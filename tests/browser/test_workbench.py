@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, screenshot, submit
 
 PASSWORD = "test-password-123"
 
@@ -43,7 +43,7 @@ def do(page: Any, action: str, fill: dict[str, str] | None = None, check: list[s
 
 def test_letter_to_opinion_and_review(page, live_server, world, organs):
     login(page, live_server, "registrar")
-    page.click("text=＋ 来信")
+    submit(page, "text=＋ 来信")
     received = (timezone.localtime() - dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     page.fill("#id_received_at", received)
     page.fill("#id_title", "幸福小区旁工地夜间施工噪音扰民")
@@ -162,8 +162,7 @@ def test_inboxes_dashboard_and_search(page, live_server, world, register, act, o
 def test_english_case_page(page, live_server, world, register, lang):
     petition = register()
     login(page, live_server, "dispatcher")
-    page.click("button[value=en]")
-    page.wait_for_load_state()
+    submit(page, "button[value=en]")
     page.goto(f"{live_server.url}/workbench/petition/{petition.pk}/")
     text = page.inner_text("main")
     assert "Petitioner" in text and "Tracking code" not in text
