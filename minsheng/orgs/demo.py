@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
+from minsheng.analytics.nlp.places import load_admin_towns
 from minsheng.orgs.models import Category, Organ, Region, Responsibility, Role, StaffMembership
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "core" / "data" / "tipdm"
@@ -19,17 +20,29 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "core" / "data" / "tipdm"
 K = Organ.Kind
 
 DISTRICTS = [
-    # (code, name, level, aliases, streets)
-    ("439902", "A1区", 3, ["A1"], ["白沙街道", "望月湖街道", "岳麓街道"]),
-    ("439903", "A2区", 3, ["A2"], ["五里牌街道", "东屯渡街道"]),
-    ("439904", "A3区", 3, ["A3"], ["洋湖街道", "坪塘街道", "含浦街道"]),
-    ("439905", "A4区", 3, ["A4"], ["伍家岭街道", "四方坪街道"]),
-    ("439906", "A5区", 3, ["A5"], ["雨花亭街道", "高桥街道", "黎托街道"]),
-    ("439907", "A6区", 3, ["A6"], ["星沙街道", "湘龙街道"]),
-    ("439921", "A7县", 3, ["A7"], ["榔梨街道", "黄兴镇", "安沙镇"]),
-    ("439922", "A8县", 3, ["A8"], ["宁乡城关镇", "玉潭街道"]),
-    ("439923", "A9县", 3, ["A9"], ["浏阳河街道", "关口街道"]),
+    # (code, name, level, aliases); their streets and towns: the division list (streets_of)
+    ("439902", "A1区", 3, ["A1"]),
+    ("439903", "A2区", 3, ["A2"]),
+    ("439904", "A3区", 3, ["A3"]),
+    ("439905", "A4区", 3, ["A4"]),
+    ("439906", "A5区", 3, ["A5"]),
+    ("439907", "A6区", 3, ["A6"]),
+    ("439921", "A7县", 3, ["A7"]),
+    ("439922", "A8县", 3, ["A8"]),
+    ("439923", "A9市", 3, ["A9"]),  # a county-level city, as the messages name it
 ]
+
+
+def streets_of(district: str) -> list[tuple[str, list[str]]]:
+    """The streets and towns of a district (the vendored division list of A市, also used by the
+    place resolver) as region names with their aliases: the bare name where it alone names the
+    place (星沙 of 星沙街道), none where the bare word is common (路口 of 路口镇)."""
+    return [
+        (f"{t.name}{t.kind}", [t.name] if t.bare else [])
+        for t in load_admin_towns()
+        if t.district == district
+    ]
+
 
 OTHER_CITIES = ["B市", "C市", "D市", "E市", "F市", "G市", "H市", "I市", "J市", "K市", "L市", "M市"]
 
@@ -241,13 +254,11 @@ def build_demo_world(password: str = PASSWORD_ENV_DEFAULT) -> DemoWorld:
     for index, other in enumerate(OTHER_CITIES, start=1):
         _region(f"43{index + 10:02d}00", other, 2, province, [])
     districts: dict[str, Region] = {}
-    for code, name, level, aliases, streets in DISTRICTS:
+    for code, name, level, aliases in DISTRICTS:
         district = _region(code, name, level, city, aliases)
         districts[name] = district
-        for s_index, street in enumerate(streets, start=1):
-            _region(
-                f"{code}{s_index:03d}", street, 4, district, [street.replace("街道", "").replace("镇", "")]
-            )
+        for s_index, (street, street_aliases) in enumerate(streets_of(name), start=1):
+            _region(f"{code}{s_index:03d}", street, 4, district, street_aliases)
 
     organs: dict[str, Organ] = {}
     organs["xd-party"] = _organ(

@@ -27,7 +27,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from minsheng.analytics.nlp.entities import regions as code_regions
-from minsheng.analytics.nlp.places import LearnedGazetteer, district_codes
+from minsheng.analytics.nlp.places import LearnedGazetteer, admin_gazetteer, district_codes
 from minsheng.core.errors import ApplicationError
 from minsheng.notifications.services import notifications_suppressed
 from minsheng.orgs.demo import DATA_DIR, DemoWorld
@@ -190,9 +190,12 @@ class DemoBuilder:
 
     @property
     def gazetteer(self) -> LearnedGazetteer:
-        """Small places -> district, learned from the vendored messages that name both."""
+        """Small places -> district, learned from the vendored messages that name both; the
+        streets and towns of A市's division list decide first."""
         if self._gazetteer is None:
-            self._gazetteer = LearnedGazetteer().learn(m.title + " " + m.body for m in read_messages())
+            self._gazetteer = LearnedGazetteer(admin=admin_gazetteer()).learn(
+                m.title + " " + m.body for m in read_messages()
+            )
         return self._gazetteer
 
     # ---- people
@@ -264,20 +267,12 @@ class DemoBuilder:
     # ---- places and competence
     def region_of(self, text: str) -> Region | None:
         """The district a person reading the text would name: its code (A7县, also spelt A7县市),
-        else the district of a small place it names (learned from the messages naming both), else a
-        street of the demo world; the city when only A市 is named."""
-        for name, region in self.districts.items():
-            if name in text:
-                return region
+        else the district of a street or town it names (A市's division list) or of a small place
+        (learned from the messages naming both); the city when only A市 is named."""
         by_number = {name[1:-1]: region for name, region in self.districts.items() if name[0] == "A"}
         for code in district_codes(text) or [self.gazetteer.resolve(text)]:
             if code and code[0] == "A" and code[1:-1] in by_number:
                 return by_number[code[1:-1]]
-        for regions in self.streets.values():
-            for street in regions:
-                names = [street.name, *(a for a in street.aliases or [] if len(a) >= 2)]
-                if street.parent_id is not None and any(n in text for n in names):
-                    return Region.objects.get(pk=street.parent_id)
         return self.world.city if "A市" in text else None
 
     def competent(self, category: Category | None, region: Region | None) -> Organ:

@@ -47,7 +47,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .entities import _CODE_REGION_RE, anchor_keys, anchors, clean, primary_region
-from .places import place_key, short_title
+from .places import admin_gazetteer, place_key, short_title
 from .records import Message, MessageId
 from .runner import LocalRunner, Runner, coalesce
 from .vectors import bigram_tf, pair_cosine, tfidf_from_tf
@@ -806,6 +806,21 @@ def _most_common(values: Sequence[str]) -> str:
     return min(counts.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
 
 
+def _district_by_towns(region: str, texts: Sequence[str]) -> str:
+    """A group's region made a district when it is only a city (or nothing) and most of its
+    members name a street or town of one district of that city (A市's division list: 暮云 → A2区)."""
+    if region and region[1:-1]:
+        return region
+    votes = Counter(d for text in texts for d in set(admin_gazetteer().districts(text)))
+    if not votes:
+        return region
+    ranked = votes.most_common(2)
+    district, n = ranked[0]
+    if 2 * n <= len(texts) or (len(ranked) > 1 and ranked[1][1] == n):
+        return region
+    return district if not region or region[0] == district[0] else region
+
+
 def _group_place(
     title_names: Sequence[Sequence[str]], text_names: Sequence[Sequence[str]], usable: Any
 ) -> str:
@@ -930,7 +945,10 @@ def find_hot_issues(
         closeness = sub @ centroid
         best = sorted(range(len(members)), key=lambda j: (-round(float(closeness[j]), 6), j))
         reps = [members[j] for j in best[: p.representatives]]
-        region = _most_common([clustering.regions[i] for i in members])
+        region = _district_by_towns(
+            _most_common([clustering.regions[i] for i in members]),
+            [f"{records[i].title} {records[i].text[:300]}" for i in members[:200]],
+        )
         # The place: the named place most members' titles mention (else their texts), if not generic.
         anchor = _group_place(
             [anchors(clean(records[i].title)) for i in members],

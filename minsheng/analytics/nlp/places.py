@@ -16,10 +16,13 @@ messages (leave-one-out: each message's own mentions are not used to resolve it)
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from .entities import _CODE_REGION_RE, anchors, clean
 
@@ -305,12 +308,86 @@ def short_title(title: str, place: str = "", limit: int = 22) -> str:
 
 
 def district_codes(text: str) -> list[str]:
-    """District/county codes (``A7县``, ``K2区``; not cities) of ``text`` in order, deduplicated."""
+    """District-level codes of ``text`` in order, deduplicated: districts and counties (``A7县``,
+    ``K2区``) and county-level cities, which carry a number (``A9市``); not prefecture cities (``K市``).
+
+    「A9市河」 is a river named after the city (the de-identified data writes 浏阳河 so), not the city."""
     out: dict[str, None] = {}
-    for m in _CODE_REGION_RE.finditer(clean(text)):
-        if m.group(2) and m.group(3) in "区县":
+    text = clean(text)
+    for m in _CODE_REGION_RE.finditer(text):
+        if m.group(2) and not (m.group(3) == "市" and text.startswith("河", m.end())):
             out.setdefault(m.group(1) + m.group(2) + m.group(3), None)
     return list(out)
+
+
+def coded_letters(text: str) -> set[str]:
+    """The letters of every coded region the text names (``K11县``, ``C市`` → {"K", "C"})."""
+    return {m.group(1) for m in _CODE_REGION_RE.finditer(clean(text))}
+
+
+#: The administrative division list vendored for the TipDM city (minsheng/core/data/admin_towns.csv).
+ADMIN_TOWNS_CSV = Path(__file__).resolve().parents[2] / "core" / "data" / "admin_towns.csv"
+#: What follows a street or town name: its kind, as people write it (榔梨镇 of today's 榔梨街道 too).
+_TOWN_SUFFIX = "街道|镇|乡|办事处"
+
+
+@dataclass(frozen=True, slots=True)
+class AdminTown:
+    """One street (街道), town (镇) or township (乡) of a district."""
+
+    district: str  # the district's code, e.g. "A7县"
+    kind: str  # 街道 / 镇 / 乡
+    name: str  # without its kind: "星沙"
+    bare: bool  # the name alone names it (星沙); else only with a suffix (路口镇: 路口 is a word)
+
+
+def load_admin_towns(path: Path = ADMIN_TOWNS_CSV) -> list[AdminTown]:
+    """The rows of an administrative division list (``#`` lines are comments)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        return [
+            AdminTown(r["district"].strip(), r["kind"].strip(), r["name"].strip(), r["bare"].strip() == "1")
+            for r in rows
+        ]
+
+
+class AdminGazetteer:
+    """The streets and towns of a city's districts, found in a text: each names its district.
+
+    A name shared by two districts (高桥街道 and 高桥镇) counts only when its suffix tells which;
+    a name whose bare form is a common word (路口, 西湖) counts only with a suffix. Longer names
+    win over the shorter names inside them (东湖塘镇 is not 东湖街道)."""
+
+    def __init__(self, towns: Iterable[AdminTown]) -> None:
+        self.towns: dict[str, list[AdminTown]] = defaultdict(list)
+        for town in towns:
+            self.towns[town.name].append(town)
+        names = sorted(self.towns, key=lambda n: (-len(n), n))
+        parts = []
+        for name in names:
+            optional = "?" if all(t.bare for t in self.towns[name]) else ""
+            parts.append(f"{re.escape(name)}(?:{_TOWN_SUFFIX}){optional}")
+        self._pattern = re.compile("|".join(parts)) if parts else re.compile("(?!)")
+
+    def districts(self, text: str) -> list[str]:
+        """The district of every street or town named in ``text``, in order (repeats kept)."""
+        out: list[str] = []
+        for m in self._pattern.finditer(clean(text)):
+            found = m.group(0)
+            name = re.sub(f"(?:{_TOWN_SUFFIX})$", "", found)
+            towns = self.towns.get(name, [])
+            if len({t.district for t in towns}) > 1:
+                suffix = found[len(name) :]
+                towns = [t for t in towns if suffix and t.kind == suffix]
+            if len({t.district for t in towns}) == 1:
+                out.append(towns[0].district)
+        return out
+
+
+@lru_cache(maxsize=1)
+def admin_gazetteer() -> AdminGazetteer:
+    """The vendored division list of the TipDM city A市 (read once per process)."""
+    return AdminGazetteer(load_admin_towns())
 
 
 @dataclass(slots=True)
@@ -323,6 +400,8 @@ class LearnedGazetteer:
     #: Also vote with bare town/street names (「星沙」): more coverage, less accuracy (measured in
     #: docs/analytics.md: 24 % / 84 % against 18 % / 91 % without), so off by default.
     use_stems: bool = False
+    #: The city's streets and towns: when a text names one, it decides before the learned places.
+    admin: AdminGazetteer | None = None
     _stems: re.Pattern[str] | None = None
 
     def _stem_pattern(self) -> re.Pattern[str] | None:
@@ -392,21 +471,24 @@ class LearnedGazetteer:
         ``check_city``: refuse a district whose code contradicts a coded city in the text. Only for
         a gazetteer learned with district codes (``learn``); one learned with other keys (region
         ids, ``intelligence.services.learned_places``) checks containment itself."""
-        votes: Counter[str] = Counter()
-        for key in dict.fromkeys(self.keys_of(text)):
-            d = self.district_of(key, exclude)
-            if d:
-                votes[d] += 1
+        # The streets and towns of the division list decide first (they are known, not learned);
+        # names of two districts decide nothing, and the learned places are not asked then.
+        votes: Counter[str] = Counter(self.admin.districts(text) if self.admin else ())
+        if not votes:
+            for key in dict.fromkeys(self.keys_of(text)):
+                d = self.district_of(key, exclude)
+                if d:
+                    votes[d] += 1
         if not votes:
             return ""
         ranked = votes.most_common()
         if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
             return ""
         district = ranked[0][0]
-        # A city code in the text that contradicts the district (K市 … A7县) means the place is elsewhere.
+        # A coded region of another city in the text (K市, K11县 … A7县) means the place is elsewhere.
         if check_city:
-            cities = {m.group(1) for m in _CODE_REGION_RE.finditer(clean(text)) if not m.group(2)}
-            if cities and district[0] not in cities:
+            letters = coded_letters(text)
+            if letters and district[0] not in letters:
                 return ""
         return district
 
@@ -426,16 +508,35 @@ class GazetteerScores:
         return self.correct / self.resolved if self.resolved else 0.0
 
 
-def leave_one_out(texts: Sequence[str], gazetteer: LearnedGazetteer) -> GazetteerScores:
-    """Resolve every text that names one district and a place, without its code and its own counts."""
+def hide_district(text: str, how: str = "city") -> str:
+    """``text`` as if it did not name its district: ``how="city"`` writes the district's city
+    instead (A7县 → A市: the message names its city, not its district), ``"blank"`` removes it."""
+
+    def repl(m: re.Match[str]) -> str:
+        if not m.group(2):
+            return m.group(0)
+        return f"{m.group(1)}市" if how == "city" else " "
+
+    return _CODE_REGION_RE.sub(repl, clean(text))
+
+
+def leave_one_out(
+    texts: Sequence[str], gazetteer: LearnedGazetteer, *, hide: str = "city", city: str = ""
+) -> GazetteerScores:
+    """Resolve every text that names one district and a place, without its district code and its
+    own counts (``hide``: see :func:`hide_district`; ``city``: only the districts of that letter).
+
+    A text names a place when it names a real place (:func:`real_places`) or a street or town of
+    the gazetteer's division list."""
     naming = resolved = correct = 0
     for text in texts:
         districts = district_codes(text)
-        if len(districts) != 1 or not real_places(text):
+        if len(districts) != 1 or (city and not districts[0].startswith(city)):
+            continue
+        hidden = hide_district(text, hide)
+        if not real_places(text) and not (gazetteer.admin and gazetteer.admin.districts(hidden)):
             continue
         naming += 1
-        # Hide the district codes; city codes (A市) stay, as they would in a real message.
-        hidden = _CODE_REGION_RE.sub(lambda m: m.group(0) if not m.group(2) else " ", clean(text))
         guess = gazetteer.resolve(hidden, exclude=districts[0])
         if guess:
             resolved += 1
@@ -447,14 +548,20 @@ def main() -> int:  # pragma: no cover - a report printed by a command
     from .evaluate import load_tipdm_corpus
 
     texts = [f"{m.title} {m.text}" for m in load_tipdm_corpus()]
-    gaz = LearnedGazetteer().learn(texts)
-    s = leave_one_out(texts, gaz)
-    print(  # noqa: T201
-        f"messages naming one district and a place: {s.naming_place}; resolved from the place alone "
-        f"(leave-one-out): {s.resolved} ({s.coverage:.1%}); right district: {s.correct} ({s.accuracy:.1%})"
-    )
-    no_code = [t for t in texts if not district_codes(t) and real_places(t)]
-    got = sum(1 for t in no_code if gaz.resolve(t))
+    learned = LearnedGazetteer().learn(texts)
+    both = LearnedGazetteer(counts=learned.counts, admin=admin_gazetteer())
+    print("leave-one-out: each message's district code replaced by its city (A7县 → A市; 'blank': removed)")  # noqa: T201
+    for label, city in (("all messages", ""), ("messages about A市 (the division list's city)", "A")):
+        for hide in ("city", "blank"):
+            for name, gaz in (("learned places only", learned), ("division list + learned", both)):
+                s = leave_one_out(texts, gaz, hide=hide, city=city)
+                print(  # noqa: T201
+                    f"{label}, hide={hide}, {name}: naming one district and a place {s.naming_place}; "
+                    f"resolved {s.resolved} ({s.coverage:.1%}); right {s.correct} ({s.accuracy:.1%}); "
+                    f"right of all {s.correct / max(s.naming_place, 1):.1%}"
+                )
+    no_code = [t for t in texts if not district_codes(t) and (real_places(t) or both.admin.districts(t))]  # type: ignore[union-attr]
+    got = sum(1 for t in no_code if both.resolve(t))
     print(f"messages naming a place but no district: {len(no_code)}; resolved: {got}")  # noqa: T201
     return 0
 

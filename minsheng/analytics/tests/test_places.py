@@ -5,11 +5,17 @@ from __future__ import annotations
 import pytest
 
 from minsheng.analytics.nlp.evaluate import load_tipdm_corpus
-from minsheng.analytics.nlp.hotspots import find_hot_issues
+from minsheng.analytics.nlp.hotspots import _district_by_towns, find_hot_issues
 from minsheng.analytics.nlp.places import (
+    AdminGazetteer,
+    AdminTown,
     LearnedGazetteer,
+    admin_gazetteer,
+    district_codes,
+    hide_district,
     is_real_place,
     leave_one_out,
+    load_admin_towns,
     place_key,
     real_places,
 )
@@ -55,10 +61,97 @@ def test_learned_gazetteer_on_the_vendored_messages() -> None:
     assert gaz.resolve("希望恒大翡翠华庭幼儿园早日开学") == "A7县"
     # A city code that contradicts the learned district means another place of the same name.
     assert gaz.resolve("K市恒大翡翠华庭幼儿园") == ""
-    scores = leave_one_out(texts, gaz)
+    scores = leave_one_out(texts, gaz, hide="blank")
     print(f"gazetteer leave-one-out: {scores}")
-    assert (scores.naming_place, scores.resolved, scores.correct) == (1747, 319, 292)
+    assert (scores.naming_place, scores.resolved, scores.correct) == (2016, 336, 305)
     assert scores.accuracy >= 0.9
+
+
+def test_division_list_and_learned_places_on_the_vendored_messages() -> None:
+    """The figures of docs/analytics.md ("Places"): on the messages about A市, the division list
+    nearly doubles what is resolved (32 % → 57 %) at no loss of accuracy (96 %)."""
+    texts = [f"{m.title} {m.text}" for m in load_tipdm_corpus()]
+    learned = LearnedGazetteer().learn(texts)
+    both = LearnedGazetteer(counts=learned.counts, admin=admin_gazetteer())
+    alone = leave_one_out(texts, learned, city="A")
+    listed = leave_one_out(texts, both, city="A")
+    assert (alone.naming_place, alone.resolved, alone.correct) == (762, 246, 235)
+    assert (listed.naming_place, listed.resolved, listed.correct) == (776, 445, 430)
+    assert listed.accuracy >= 0.95
+
+
+def test_the_division_list_is_well_formed() -> None:
+    towns = load_admin_towns()
+    assert len(towns) == 166
+    assert {t.district for t in towns} == {
+        "A1区",
+        "A2区",
+        "A3区",
+        "A4区",
+        "A5区",
+        "A6区",
+        "A7县",
+        "A8县",
+        "A9市",
+    }
+    assert {t.kind for t in towns} == {"街道", "镇", "乡"}
+    # A name is listed once per district and kind.
+    assert len({(t.district, t.kind, t.name) for t in towns}) == len(towns)
+
+
+SMALL = AdminGazetteer(
+    [
+        AdminTown("A5区", "街道", "高桥", bare=False),
+        AdminTown("A7县", "镇", "高桥", bare=False),
+        AdminTown("A7县", "街道", "星沙", bare=True),
+        AdminTown("A7县", "镇", "路口", bare=False),
+        AdminTown("A1区", "街道", "东湖", bare=False),
+        AdminTown("A8县", "镇", "东湖塘", bare=True),
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "districts"),
+    [
+        ("高桥街道的路灯不亮", ["A5区"]),  # a name of two districts: the suffix decides
+        ("高桥镇中心小学", ["A7县"]),
+        ("高桥大市场", []),  # ... and without it nothing does
+        ("星沙的公交", ["A7县"]),  # a bare name that alone names the place
+        ("星沙街道和榔梨镇", ["A7县"]),
+        ("路口镇白草云村", ["A7县"]),
+        ("十字路口没有红绿灯", []),  # a common word is no place without its suffix
+        ("东湖塘镇的河", ["A8县"]),  # the longer name, not 东湖街道 inside it
+        ("东湖街道", ["A1区"]),
+        ("东湖的水", []),
+        ("星沙和高桥街道", ["A7县", "A5区"]),
+    ],
+)
+def test_admin_gazetteer_names_in_text(text: str, districts: list[str]) -> None:
+    assert SMALL.districts(text) == districts
+
+
+def test_the_division_list_decides_before_the_learned_places() -> None:
+    gaz = LearnedGazetteer(admin=SMALL)
+    for _ in range(3):
+        gaz.add("翡翠华庭", "A3区")
+    assert gaz.vote("翡翠华庭的业主") == "A3区"
+    # A street of the list outweighs a learned estate, however often the estate was counted.
+    assert gaz.vote("星沙翡翠华庭的业主") == "A7县"
+    # Streets of two districts, once each: nothing is decided (and the estate is not asked).
+    assert gaz.vote("星沙到高桥街道的公交") == ""
+    # A coded region of another city: the place is elsewhere (K11县's 路口镇 is not A7县's).
+    assert gaz.vote("K11县路口镇白草云村") == ""
+    assert gaz.vote("A市路口镇白草云村") == "A7县"
+    assert gaz.resolve("A5区星沙路") == "A5区"  # its own code first
+
+
+def test_district_codes_and_county_level_cities() -> None:
+    assert district_codes("A9市集里街道和A7县星沙") == ["A9市", "A7县"]
+    assert district_codes("K市K11县") == ["K11县"]  # a prefecture city is not a district
+    assert district_codes("A9市河大桥") == []  # the river named after the city
+    assert hide_district("A市A7县星沙") == "A市A市星沙"
+    assert hide_district("A7县星沙", "blank") == " 星沙"
 
 
 def test_hot_issue_places_are_places() -> None:
@@ -68,3 +161,13 @@ def test_hot_issue_places_are_places() -> None:
         for part in issue.place.split():
             if part[-1] not in "市区县":
                 assert is_real_place(part), issue.place
+
+
+def test_a_hot_issue_of_the_city_gets_the_district_its_members_name() -> None:
+    towns = ["暮云怡海星城小区公交出行", "怡海星城到暮云的公交", "怡海星城没有公交"]
+    assert _district_by_towns("A市", towns) == "A2区"  # two of three name 暮云 (A2区)
+    assert _district_by_towns("", towns) == "A2区"
+    assert _district_by_towns("A市", [*towns[1:], "怡海星城", "怡海星城"]) == "A市"  # not most of them
+    assert _district_by_towns("A5区", towns) == "A5区"  # a district named by code stays
+    assert _district_by_towns("K市", towns) == "K市"  # another city's streets are not A市's
+    assert _district_by_towns("A市", ["星沙和暮云"] * 2) == "A市"  # two districts equally: neither
