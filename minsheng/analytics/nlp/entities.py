@@ -85,9 +85,14 @@ _STOP_WORDS = (
     "第四次",
 )
 _STOP_CHARS = "的和与及在对给把将被向于从到是为了也都还又就请求问致我你他她它这那个"
+#: ... except where such a character starts a word that names places (九华和平小学, 和苑新城, 向阳路,
+#: 将军路, 致远路, 为民路, 还建小区).
+_KEEP_RE = "(?!和[平谐美苑府悦顺馨煦园]|向阳|将军|致远|为民|还建)"
 _SPLIT_RE = re.compile(
     "|".join(sorted((re.escape(w) for w in _STOP_WORDS), key=len, reverse=True))
-    + r"|有(?!限)|[^0-9A-Za-z\u4e00-\u9fff]+|["
+    + r"|有(?!限)|[^0-9A-Za-z\u4e00-\u9fff]+|"
+    + _KEEP_RE
+    + "["
     + _STOP_CHARS
     + "]"
 )
@@ -217,6 +222,9 @@ _GENERIC_NAMES = frozenset(
 _NAME_RE = re.compile(
     r"([0-9A-Za-z\u4e00-\u9fff]{1,7}?(?:" + "|".join(re.escape(s) for s in _SUFFIXES) + r"))"
 )
+_LONGER_NAME_RE = re.compile(
+    r"([0-9A-Za-z\u4e00-\u9fff]{2,7}?(?:" + "|".join(re.escape(s) for s in _SUFFIXES) + r"))"
+)
 # Trailing generic words that follow a name ("潇楚佳苑小区" -> "潇楚佳苑").
 _TRAILING_GENERIC = ("小区", "社区", "项目", "楼盘")
 
@@ -267,11 +275,23 @@ def anchors(text: str) -> list[str]:
     for segment in _SPLIT_RE.split(text):
         if len(segment) < 2:
             continue
-        for m in _NAME_RE.finditer(segment):
-            name = _strip_name(m.group(1))
-            # Two-character names ("星城", "二中") are too ambiguous unless they carry digits/latin.
+        pos = 0
+        while m := _NAME_RE.search(segment, pos):
+            pos = m.end()
+            name = m.group(1)
+            # Two-character names ("星城", "二中") are too ambiguous unless they carry digits/latin;
+            # such a match can be the start of a longer name (和苑 of 和苑新城, 星城 of 星城国际花园).
             if len(name) < 3 and not any(ch.isdigit() or ch.isascii() for ch in name):
-                continue
+                longer = _LONGER_NAME_RE.match(segment, m.start())
+                if not longer:
+                    continue
+                name, pos = longer.group(1), longer.end()
+            # 「潇楚佳苑小区艾恩米国际幼儿园」: the 小区 after a name is its, not the next name's.
+            for generic in _TRAILING_GENERIC:
+                if segment.startswith(generic, pos):
+                    pos += len(generic)
+                    break
+            name = _strip_name(name)
             if name in _GENERIC_NAMES or name.isdigit() or name.endswith("政府"):
                 continue
             seen.setdefault(name, None)

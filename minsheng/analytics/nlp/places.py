@@ -107,11 +107,18 @@ _FRAGMENT_WORDS = (
     "一处",
     "一块",
     "一片",
+    "打工",
+    "员工",
+    "配置",
+    "本身",
 )
 _FRAGMENT_CHARS = frozenset(
     "的了是在把被给让将从对向为与或这那该此每各我你他她们些都也就还很太最能会要想说看做搞借请吗呢吧啊"
 )
-_FRAGMENT_RE = re.compile("|".join(map(re.escape, _FRAGMENT_WORDS)))
+#: ... and a span of years or months (「来员工打工八年公司」).
+_FRAGMENT_RE = re.compile(
+    "|".join(map(re.escape, _FRAGMENT_WORDS)) + r"|[\d一二三四五六七八九十两几多]+(?:年(?!制|一贯)|个月)"
+)
 
 #: Names that are a kind of place, not a place.
 _GENERIC = frozenset(
@@ -181,6 +188,89 @@ _GENERIC = frozenset(
     }
 )
 
+#: The heads of names that only say what kind of place it is (「本小区」 → 小区, 「公交线路」 → 线路).
+_KIND_HEADS = frozenset(
+    {
+        "路",
+        "街",
+        "桥",
+        "站",
+        "城",
+        "村",
+        "组",
+        "乡",
+        "镇",
+        "天桥",
+        "车站",
+        "线路",
+        "广场",
+        "高中",
+        "公司",
+        "有限公司",
+        "住宅",
+    }
+)
+#: Words that, written before a kind of place, still name no place: verbs (「影响小区」, 「读小学」,
+#: 「参加新型农村」), determiners and qualities (「本小区」, 「许多楼盘」, 「专科医院」), kinds of
+#: owner or purpose (「住宅小区」, 「普惠性幼儿园」, 「管理有限公司」). Cut from the left, longest first,
+#: only to test what is left: 「上海路」 stays a place because 「海路」 is not a kind of place.
+_KIND_LEADS = tuple(
+    sorted(
+        {
+            # verbs and prepositions
+            *"上下进入去到回跟找建过住离经在于往由至其",
+            *("影响", "代表", "参加", "加入", "享受", "开始", "经过", "通往", "前往", "位于", "属于"),
+            *("包括", "就读", "入读", "读", "所在", "居住", "必经之", "行人", "之"),
+            # determiners, quantities, time
+            *"本好现原全分家大小多几两各某整同老新市县区前后",
+            *(
+                "许多",
+                "很多",
+                "众多",
+                "部分",
+                "当地",
+                "当时",
+                "目前",
+                "时至今日",
+                "周围",
+                "相关",
+                "终点",
+                "起点",
+                "高层",
+            ),
+            *("其他", "别的", "有关", "美丽", "新型", "城中", "小区"),
+            # kinds of owner, purpose and make
+            *("住宅", "商业", "商品", "房地产", "开发", "置业", "有限", "管理", "物业", "前期"),
+            *("公交", "地铁", "人行", "高架", "水泥", "专科", "普惠性", "普惠", "实验", "普通高", "普通"),
+            *("九年一贯制", "一贯制", "寄宿制"),
+            *("民办", "公办", "公立", "私立", "私人", "集体", "经济", "建筑", "附属", "重点", "乡镇"),
+        },
+        key=lambda w: (-len(w), w),
+    )
+)
+_KIND_LEAD_RE = re.compile(
+    r"(?:\d+[年月日号个所家条座]?|[一二三四五六七八九十两]+[年月日号个所家条座]|"
+    + "|".join(_KIND_LEADS)
+    + ")"
+)
+
+
+def _is_kind_of_place(name: str) -> bool:
+    """Whether ``name`` is only words that say nothing about which place, before a kind of place."""
+    rest, single = name, False
+    while rest and rest not in _GENERIC and rest not in _KIND_HEADS:
+        m = _KIND_LEAD_RE.match(rest)
+        if not m or not m.group(0):
+            return False
+        # At most one one-character word: 「前进路」 is a road, not 前 + 进 + 路.
+        if len(m.group(0)) == 1:
+            if single:
+                return False
+            single = True
+        rest = rest[m.end() :]
+    return True
+
+
 #: Developer brands that are often written before (or left out of) an estate's name.
 BRANDS = (
     "碧桂园",
@@ -240,7 +330,7 @@ def is_real_place(name: str) -> bool:
         return False
     if _FRAGMENT_RE.search(name) or any(ch in _FRAGMENT_CHARS for ch in name):
         return False
-    return not name.endswith("政府")
+    return not name.endswith("政府") and not _is_kind_of_place(name)
 
 
 def place_key(name: str) -> str:
@@ -278,12 +368,15 @@ def real_places(text: str) -> list[str]:
 
 _LEAD_RE = re.compile(
     r"^(?:人民|市民|居民|业主|村民|群众|百姓|我们|本人|广大)*(?:(?:再次|第[一二三四五六七八九十\d]+次|强烈|坚决|恳请|紧急)?"
-    r"(?:投诉|举报|反映|反对|请求|要求|希望|建议|呼吁|咨询|关于|请|恳请|盼望|质疑|对|有关|给)+"
+    r"(?:投诉|举报|反映|反对|请求|要求|希望|建议|呼吁|咨询|关于|请问|问(?!题)|请|恳请|盼望|质疑|对|有关|给)+"
     r"(?:有关部门|相关部门|部门|政府|领导|尽快|尽早|依法)?(?:解决|处理|查处|整治|关注|取缔|督促|帮助)?)+"
 )
 _TAIL_RE = re.compile(
-    r"(?:的|之)?(?:相关)?(?:问题|一事|事宜|情况|现象|的请求|的建议|的投诉|的报告|的咨询|请求|投诉)+$"
+    r"(?:的|之)?(?:相关)?(?:等)?(?:几个|多个|两个|三个|多项|一些|若干|种种)?"
+    r"(?:问题|一事|事宜|事项|方面|情况|现象|的请求|的建议|的投诉|的报告|的咨询|请求|投诉)+$"
 )
+#: A region code with what is written onto it (「K市域轨道交通」, 「M14县的廉租房」): removed together.
+_CODED_WITH_RE = re.compile(_CODE_REGION_RE.pattern + r"(?:(?:市域|县域|域|境内|辖区内?|范围内?)(?:的)?|的)?")
 _TITLE_PUNCT_RE = re.compile(r"[!！?？。，,、；;：:“”\"'‘’()（）【】\[\]《》\s]+")
 
 
@@ -294,7 +387,7 @@ def short_title(title: str, place: str = "", limit: int = 22) -> str:
     「投诉A7县星沙204路公交车甩客」 → 「星沙204路公交车甩客」;
     「反映A市暮云怡海星城小区和龙湾国际社区公交出行问题」 → 「暮云怡海星城小区和龙湾国际社区公交出行」.
     """
-    text = _CODE_REGION_RE.sub("", clean(title))
+    text = _CODED_WITH_RE.sub("", clean(title))
     text = _TITLE_PUNCT_RE.sub(" ", text).strip()
     parts = [p for p in text.split(" ") if p]
     text = "".join(parts) if parts else ""

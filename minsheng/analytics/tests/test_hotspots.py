@@ -70,6 +70,23 @@ def test_entities() -> None:
     assert "泽龙建材有限公司" in anchors(clean("投诉L2县泽龙建材有限公司破坏生态环境"))
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # 和 joins two names, but not in 和平 or an estate called 和苑新城 (real titles).
+        ("关于九华和平小学教师招聘方面的咨询", ["九华和平小学"]),
+        ("投诉K6县和苑新城的多项问题", ["和苑新城"]),
+        ("A市暮云怡海星城小区和龙湾国际社区公交出行问题", ["暮云怡海星城", "龙湾国际社区"]),
+        # A two-character match starts a longer name; the 小区 after a name is its own.
+        ("星城国际花园停车难", ["星城国际花园"]),
+        ("K市潇楚佳苑小区艾恩米国际幼儿园乱收费", ["潇楚佳苑", "艾恩米国际幼儿园"]),
+        ("向阳路噪音扰民", ["向阳路"]),
+    ],
+)
+def test_anchors_of_real_titles(title: str, expected: list[str]) -> None:
+    assert anchors(clean(title)) == expected
+
+
 def test_two_matters_and_noise() -> None:
     records = fixture()
     groups = groups_of(records, cluster_messages(records).labels)
