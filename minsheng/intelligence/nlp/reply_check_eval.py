@@ -147,10 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sample", type=Path, default=SAMPLE, help="labelled sample (CSV)")
     parser.add_argument("--agreement", nargs=2, type=Path, metavar="CSV", help="compare two label files")
     args = parser.parse_args(argv)
-    if args.agreement:
-        result = agreement(*args.agreement)
-    else:
-        result = evaluate(args.sample, errors=args.errors)
+    result = agreement(*args.agreement) if args.agreement else evaluate(args.sample, errors=args.errors)
     sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
 
 
