@@ -48,8 +48,12 @@ __all__ = [
 RELEVANCE, COMPLETENESS, TIMELINESS, STOCK = "relevance", "completeness", "timeliness", "stock_phrases"
 CHECKS = (RELEVANCE, COMPLETENESS, TIMELINESS, STOCK)
 
-#: below this share of the title's character pairs found in the reply, the reply is off the point
-MIN_COVERAGE = 0.1
+#: below this share of the title's character pairs found in a short reply, it is off the point
+MIN_COVERAGE = 0.15
+#: a reply with at least this many Chinese characters of substance is taken to answer in its own
+#: words: on 350 hand-labelled real replies, long replies sharing few words with the title were
+#: answers (paraphrases, route numbers for a bus request) far more often than off the point
+SHORT_ANSWER = 40
 #: fewer Chinese characters than this left without formulas: the reply answers nothing
 MIN_SUBSTANCE = 30
 #: a draft due within this many days gets a reminder
@@ -151,6 +155,15 @@ STOCK_PATTERNS: tuple[str, ...] = (
     r"(无法|不能)(为你|为您)?(进行)?(核实|核查|调查|回复|联系)[^。]{0,20}[。]?",
     r"(因|由于)(无|没有)(您的|你的)?[^。，,]{0,12}(联系方式|个人信息|证据|材料)[^。]{0,20}[,，。]?",
     r"不属于[^。]{0,30}职权范围[^。]{0,40}[。]?",
+    # v3 (third sample, 2026-12-07): more referrals, "no contact details", "answered elsewhere"
+    r"(因|由于)(您|你)?(未|没有|无)(留下?|提供)?[^。，,]{0,12}(联系方式|个人信息|证据|材料)[^。]{0,60}[,，。]?",
+    r"(您|你)?(也)?可(以)?(直接|先)?(拨打|致电|登录|通过)[^。；;]{0,50}[。；;]?",
+    r"(建议|请)?(您|你)(直接|可|可以|及时)*向[^。；;]{0,30}(咨询|反映|投诉|举报|联系|申请)[^。；;]{0,20}[。；;]?",
+    r"(欢迎|请|特邀请)(您|你)?[^。；;]{0,12}(到|来)[^。；;]{0,30}(咨询|办理|反映|解答)[^。；;]{0,30}[。；;]?",
+    r"(已|已经)?(通过网络|在网上|有相关单位)[^。]{0,30}(答复|回复)[^。]{0,40}[。]?",
+    r"不再进入处理程序[。]?",
+    r"(请|请您|请你)(及时)?(查看|耐心等待)[^。]{0,20}[。]?",
+    r"(内容|反映的问题)?过于笼统[^。]{0,80}[。]?",
 )
 _STOCK_RE = [re.compile(p) for p in STOCK_PATTERNS]
 
@@ -284,14 +297,16 @@ def title_grams(title: str) -> set[str]:
 
 def relevance(petition: PetitionText, reply: str) -> tuple[list[Finding], float | None, tuple[str, ...]]:
     """Share of the title's character pairs found in the reply's substance (formulas and the
-    quoted title removed); flagged below ``MIN_COVERAGE``, naming the key words not mentioned."""
+    quoted title removed); flagged when the substance is nothing (``MIN_SUBSTANCE``) or short
+    (``SHORT_ANSWER``) and covers less than ``MIN_COVERAGE``, naming the key words not mentioned."""
     terms = key_terms(petition)
     grams = title_grams(petition.title)
-    if not grams:
-        return [], None, terms
     body = substance(reply, petition.title)
-    coverage = len(grams & _bigrams(body)) / len(grams)
-    if coverage < MIN_COVERAGE:
+    coverage = len(grams & _bigrams(body)) / len(grams) if grams else None
+    size = _cjk_len(body)
+    # Nothing but formulas answers nothing; a short reply that hardly names the matter is off the
+    # point; a long one is taken to answer in its own words.
+    if size < MIN_SUBSTANCE or (coverage is not None and coverage < MIN_COVERAGE and size < SHORT_ANSWER):
         missing = tuple(t for t in terms if not _mentioned(t, body))
         return [Finding(RELEVANCE, "off_topic", terms=missing)], coverage, terms
     return [], coverage, terms
@@ -306,9 +321,11 @@ FACT_PATTERNS: tuple[str, ...] = (
     r"现场(查看|检查|勘查|勘察|核查|调查|踏勘|核实)",
     r"实地(查看|调查|核实|勘查|察看|踏勘)",
     r"(情况|问题)(基本)?(属实|不属实)|确实|确有|未发现",
-    r"(已|已经|现已)(?!转|收|阅|知)[\u4e00-\u9fff]",
+    # something done, not the forwarding (已转/已交/已将…转交) or the phone call about the letter
+    r"(已|已经|现已)(?!转|收|阅|知|交|将[^。]{0,20}(转|交)|与您|与你|联系)[\u4e00-\u9fff]",
     r"(目前|截至|截止|现在|现有|近年来|自\d{4}年)",
-    r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{1,2}月(份|以来|底|初|中旬|下旬|上旬)",
+    # when something happened (于2019年3月, 在5月10日); a bare date is mostly when a policy applies
+    r"(于|在|自)\d{4}年\d{1,2}月|(于|在)\d{1,2}月\d{1,2}日",
     r"\d+(\.\d+)?\s*(%|万元|元|亩|平方米|米|公里|户|人|名|栋|台|层|辆|所|条|座|班|趟|次)",
 )
 REASON_PATTERNS: tuple[str, ...] = (

@@ -10,7 +10,9 @@ the positive class is what the check flags (off the point, no facts, no reasons,
 formulas). ``reply_check_sample2.csv`` holds a second sample of 100 other replies (seed 2027), labelled after
 the checks were fixed by a second annotator who saw only the label guidelines (out of sample);
 ``reply_check_repeat.csv`` holds that annotator's labels of 30 replies of the first sample, mixed
-in blind, to measure the agreement of the two (``--agreement``). Timeliness is date arithmetic and has no hand labels; it is counted over all replies
+in blind, to measure the agreement of the two (``--agreement``). ``reply_check_sample3.csv``: 150
+more replies (seed 2028) by the second annotator, on which (with the first sample) v3 of the checks
+was tuned; the second sample stays the test. Timeliness is date arithmetic and has no hand labels; it is counted over all replies
 (signature date in the reply, else the publication date, against the 60-day limit of Art. 34).
 """
 
@@ -31,6 +33,7 @@ from .reply_check import PetitionText, ReplyDraft, check_reply, signed_date
 SAMPLE = DATA_DIR / "reply_check_sample.csv"
 SAMPLE2 = DATA_DIR / "reply_check_sample2.csv"
 REPEAT = DATA_DIR / "reply_check_repeat.csv"
+SAMPLE3 = DATA_DIR / "reply_check_sample3.csv"
 LABELS = ("relevant", "facts", "reasons", "basis", "stock_only")
 
 #: check -> (finding code, label column, label value that the check should flag)
