@@ -220,10 +220,10 @@ _GENERIC_NAMES = frozenset(
     }
 )
 _NAME_RE = re.compile(
-    r"([0-9A-Za-z\u4e00-\u9fff]{1,7}?(?:" + "|".join(re.escape(s) for s in _SUFFIXES) + r"))"
+    r"([0-9A-Za-z\u4e00-\u9fff]{1,8}?(?:" + "|".join(re.escape(s) for s in _SUFFIXES) + r"))"
 )
 _LONGER_NAME_RE = re.compile(
-    r"([0-9A-Za-z\u4e00-\u9fff]{2,7}?(?:" + "|".join(re.escape(s) for s in _SUFFIXES) + r"))"
+    r"([0-9A-Za-z\u4e00-\u9fff]{2,8}?(?:" + "|".join(re.escape(s) for s in _SUFFIXES) + r"))"
 )
 # Trailing generic words that follow a name ("潇楚佳苑小区" -> "潇楚佳苑").
 _TRAILING_GENERIC = ("小区", "社区", "项目", "楼盘")

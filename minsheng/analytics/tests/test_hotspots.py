@@ -81,6 +81,8 @@ def test_entities() -> None:
         ("星城国际花园停车难", ["星城国际花园"]),
         ("K市潇楚佳苑小区艾恩米国际幼儿园乱收费", ["潇楚佳苑", "艾恩米国际幼儿园"]),
         ("向阳路噪音扰民", ["向阳路"]),
+        # A name of eight characters before its suffix is found whole (was 「沙金科时代中心小区」).
+        ("我是星沙金科时代中心小区的一名业主", ["星沙金科时代中心小区"]),
     ],
 )
 def test_anchors_of_real_titles(title: str, expected: list[str]) -> None:
