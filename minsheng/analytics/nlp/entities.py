@@ -85,9 +85,18 @@ _STOP_WORDS = (
     "第四次",
 )
 _STOP_CHARS = "的和与及在对给把将被向于从到是为了也都还又就请求问致我你他她它这那个"
-#: ... except where such a character starts a word that names places (九华和平小学, 和苑新城, 向阳路,
-#: 将军路, 致远路, 为民路, 还建小区).
-_KEEP_RE = "(?!和[平谐美苑府悦顺馨煦园]|向阳|将军|致远|为民|还建)"
+#: ... except where such a character starts a word of a place name (九华和平小学, 向阳路, 将军路,
+#: 致远路, 为民路, 还建小区) — only before a kind of place, so 「步行街和平安路」 still splits.
+KEEP_WORDS = (
+    "和平(?=小学|中学|路|街|村|社区|广场|公园|大道|里|医院)",
+    "和谐(?=小区|社区|家园|路|村)",
+    "向阳(?=小区|路|村|街|社区|花园)",
+    "将军(?=路|村|街|山)",
+    "致远(?=路|中学|小学)",
+    "为民(?=路|村|街)",
+    "还建(?=小区|房|社区)",
+)
+_KEEP_RE = "(?!" + "|".join(KEEP_WORDS) + ")"
 _SPLIT_RE = re.compile(
     "|".join(sorted((re.escape(w) for w in _STOP_WORDS), key=len, reverse=True))
     + r"|有(?!限)|[^0-9A-Za-z\u4e00-\u9fff]+|"
@@ -222,6 +231,25 @@ _GENERIC_NAMES = frozenset(
 _NAME_RE = re.compile(
     r"([0-9A-Za-z\u4e00-\u9fff]{1,8}?(?:" + "|".join(re.escape(s) for s in _SUFFIXES) + r"))"
 )
+#: Ends of the short names that are never read on (roads, towns, villages: 北路, 集镇) and ends of
+#: the estates' names that a short match may be the start of.
+_BROAD_ENDS = ("路", "街", "道", "镇", "乡", "村", "组", "区", "府")
+_ESTATE_ENDS = (
+    "苑",
+    "园",
+    "城",
+    "湾",
+    "庭",
+    "居",
+    "邸",
+    "公寓",
+    "山庄",
+    "华庭",
+    "华府",
+    "广场",
+    "大厦",
+    "社区",
+)
 _LONGER_NAME_RE = re.compile(
     r"([0-9A-Za-z\u4e00-\u9fff]{2,8}?(?:" + "|".join(re.escape(s) for s in _SUFFIXES) + r"))"
 )
@@ -280,10 +308,11 @@ def anchors(text: str) -> list[str]:
             pos = m.end()
             name = m.group(1)
             # Two-character names ("星城", "二中") are too ambiguous unless they carry digits/latin;
-            # such a match can be the start of a longer name (和苑 of 和苑新城, 星城 of 星城国际花园).
-            if len(name) < 3 and not any(ch.isdigit() or ch.isascii() for ch in name):
+            # such a match can be the start of an estate's longer name (星城 of 星城国际花园), but not
+            # a kind of place or a road (「道路路面」, 「北路金霞苑」 are not names).
+            if len(_strip_name(name)) < 3 and not any(ch.isdigit() or ch.isascii() for ch in name):
                 longer = _LONGER_NAME_RE.match(segment, m.start())
-                if not longer:
+                if not longer or name.endswith(_BROAD_ENDS) or not longer.group(1).endswith(_ESTATE_ENDS):
                     continue
                 name, pos = longer.group(1), longer.end()
             # 「潇楚佳苑小区艾恩米国际幼儿园」: the 小区 after a name is its, not the next name's.

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .entities import _CODE_REGION_RE, anchors, clean
+from .entities import _CODE_REGION_RE, KEEP_WORDS, anchors, clean
 
 #: Characters and words that never occur inside a place name but do in sentence fragments.
 _FRAGMENT_WORDS = (
@@ -116,6 +116,8 @@ _FRAGMENT_CHARS = frozenset(
     "的了是在把被给让将从对向为与或这那该此每各我你他她们些都也就还很太最能会要想说看做搞借请吗呢吧啊"
 )
 #: ... and a span of years or months (「来员工打工八年公司」).
+#: Words of place names that start with such a character (向阳路, 将军路, 为民路, 和平小学).
+_KEEP_WORDS_RE = re.compile("|".join(KEEP_WORDS))
 _FRAGMENT_RE = re.compile(
     "|".join(map(re.escape, _FRAGMENT_WORDS)) + r"|[\d一二三四五六七八九十两几多]+(?:年(?!制|一贯)|个月)"
 )
@@ -185,6 +187,7 @@ _GENERIC = frozenset(
         "工厂",
         "养猪场",
         "小区物业",
+        "城中村",
     }
 )
 
@@ -238,7 +241,7 @@ _KIND_LEADS = tuple(
                 "起点",
                 "高层",
             ),
-            *("其他", "别的", "有关", "美丽", "新型", "城中", "小区"),
+            *("其他", "别的", "有关", "美丽", "新型", "小区"),
             # kinds of owner, purpose and make
             *("住宅", "商业", "商品", "房地产", "开发", "置业", "有限", "管理", "物业", "前期"),
             *("公交", "地铁", "人行", "高架", "水泥", "专科", "普惠性", "普惠", "实验", "普通高", "普通"),
@@ -248,11 +251,7 @@ _KIND_LEADS = tuple(
         key=lambda w: (-len(w), w),
     )
 )
-_KIND_LEAD_RE = re.compile(
-    r"(?:\d+[年月日号个所家条座]?|[一二三四五六七八九十两]+[年月日号个所家条座]|"
-    + "|".join(_KIND_LEADS)
-    + ")"
-)
+_KIND_LEAD_RE = re.compile(r"(?:[\d一二三四五六七八九十两]+[年个所条座]|" + "|".join(_KIND_LEADS) + ")")
 
 
 def _is_kind_of_place(name: str) -> bool:
@@ -328,7 +327,7 @@ def is_real_place(name: str) -> bool:
     name = clean(name).strip()
     if len(name) < 3 or name in _GENERIC or name.isdigit():
         return False
-    if _FRAGMENT_RE.search(name) or any(ch in _FRAGMENT_CHARS for ch in name):
+    if _FRAGMENT_RE.search(name) or any(ch in _FRAGMENT_CHARS for ch in _KEEP_WORDS_RE.sub("", name)):
         return False
     return not name.endswith("政府") and not _is_kind_of_place(name)
 
@@ -339,7 +338,8 @@ def place_key(name: str) -> str:
     # A verb or function word before the name is cut away (「拆除五一桥」 → 五一桥); what is left
     # must still be a place (「借学校」 → 学校 is a kind of place, 「获批城」 → 城 is too short).
     cut = max((m.end() for m in _FRAGMENT_RE.finditer(name)), default=0)
-    cut = max([cut, *(i + 1 for i, ch in enumerate(name) if ch in _FRAGMENT_CHARS)])
+    kept = {i for m in _KEEP_WORDS_RE.finditer(name) for i in range(m.start(), m.end())}
+    cut = max([cut, *(i + 1 for i, ch in enumerate(name) if ch in _FRAGMENT_CHARS and i not in kept)])
     name = name[cut:]
     if not is_real_place(name):
         return ""
@@ -368,7 +368,7 @@ def real_places(text: str) -> list[str]:
 
 _LEAD_RE = re.compile(
     r"^(?:人民|市民|居民|业主|村民|群众|百姓|我们|本人|广大)*(?:(?:再次|第[一二三四五六七八九十\d]+次|强烈|坚决|恳请|紧急)?"
-    r"(?:投诉|举报|反映|反对|请求|要求|希望|建议|呼吁|咨询|关于|请问|问(?!题)|请|恳请|盼望|质疑|对|有关|给)+"
+    r"(?:投诉|举报|反映|反对|请求|要求|希望|建议|呼吁|咨询|关于|请问|问(?![题责政])|请|恳请|盼望|质疑|对|有关|给)+"
     r"(?:有关部门|相关部门|部门|政府|领导|尽快|尽早|依法)?(?:解决|处理|查处|整治|关注|取缔|督促|帮助)?)+"
 )
 _TAIL_RE = re.compile(
@@ -376,7 +376,9 @@ _TAIL_RE = re.compile(
     r"(?:问题|一事|事宜|事项|方面|情况|现象|的请求|的建议|的投诉|的报告|的咨询|请求|投诉)+$"
 )
 #: A region code with what is written onto it (「K市域轨道交通」, 「M14县的廉租房」): removed together.
-_CODED_WITH_RE = re.compile(_CODE_REGION_RE.pattern + r"(?:(?:市域|县域|域|境内|辖区内?|范围内?)(?:的)?|的)?")
+_CODED_WITH_RE = re.compile(
+    _CODE_REGION_RE.pattern + r"(?:(?:市域|县域|域内|域|境内|辖区内?|范围内?)(?:的)?|的(?!士))?"
+)
 _TITLE_PUNCT_RE = re.compile(r"[!！?？。，,、；;：:“”\"'‘’()（）【】\[\]《》\s]+")
 
 
@@ -414,8 +416,9 @@ def district_codes(text: str) -> list[str]:
 
 
 def coded_letters(text: str) -> set[str]:
-    """The letters of every coded region the text names (``K11县``, ``C市`` → {"K", "C"})."""
-    return {m.group(1) for m in _CODE_REGION_RE.finditer(clean(text))}
+    """The letters of every coded region the text names (``K11县``, ``C市`` → {"K", "C"}); a letter
+    with 区 or 县 and no number is an estate's block (「大御景湾B区」), not a region."""
+    return {m.group(1) for m in _CODE_REGION_RE.finditer(clean(text)) if m.group(2) or m.group(3) == "市"}
 
 
 #: The administrative division list vendored for the TipDM city (minsheng/core/data/admin_towns.csv).

@@ -73,12 +73,18 @@ def test_entities() -> None:
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
-        # 和 joins two names, but not in 和平 or an estate called 和苑新城 (real titles).
+        # 和 joins two names, but not in 和平小学 (a real title).
         ("关于九华和平小学教师招聘方面的咨询", ["九华和平小学"]),
-        ("投诉K6县和苑新城的多项问题", ["和苑新城"]),
+        # ... but where 和 joins two names it splits them (「步行街和平安路」, 「学校和美食街」).
+        ("步行街和平安路", ["步行街", "平安路"]),
+        ("学校和美食街", ["美食街"]),
         ("A市暮云怡海星城小区和龙湾国际社区公交出行问题", ["暮云怡海星城", "龙湾国际社区"]),
         # A two-character match starts a longer name; the 小区 after a name is its own.
         ("星城国际花园停车难", ["星城国际花园"]),
+        # ... but a road or a kind of place is not read on into the next name.
+        ("A1区北路金霞苑", ["金霞苑"]),
+        ("附近道路路面破损", []),
+        ("镇政府铁冲集镇", ["铁冲集镇"]),
         ("K市潇楚佳苑小区艾恩米国际幼儿园乱收费", ["潇楚佳苑", "艾恩米国际幼儿园"]),
         ("向阳路噪音扰民", ["向阳路"]),
         # A name of eight characters before its suffix is found whole (was 「沙金科时代中心小区」).

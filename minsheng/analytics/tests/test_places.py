@@ -11,6 +11,7 @@ from minsheng.analytics.nlp.places import (
     AdminTown,
     LearnedGazetteer,
     admin_gazetteer,
+    coded_letters,
     district_codes,
     hide_district,
     is_real_place,
@@ -53,7 +54,6 @@ def test_fragments_and_kinds_are_not_places(fragment: str) -> None:
         "参加新型农村",
         "19年开始民办学校",
         "高层住宅",
-        "12组",
     ],
 )
 def test_kinds_of_place_with_words_before_them_are_not_places(kind: str) -> None:
@@ -79,7 +79,23 @@ def test_spans_of_time_and_work_words_are_fragments(fragment: str) -> None:
     assert place_key(fragment) == ""
 
 
-@pytest.mark.parametrize("name", ["八一路", "五一桥", "五月花小区", "星沙九年制学校", "前进路", "后湖村"])
+@pytest.mark.parametrize(
+    "name",
+    # Found by review: numbered bus routes and roads, 三家村, 三月街, 城中路 are places.
+    [
+        "八一路",
+        "五一桥",
+        "五月花小区",
+        "星沙九年制学校",
+        "前进路",
+        "后湖村",
+        "63路",
+        "1号路",
+        "三家村",
+        "三月街",
+        "城中路",
+    ],
+)
 def test_numbers_in_names_stay_places(name: str) -> None:
     assert place_key(name)
 
@@ -92,6 +108,10 @@ def test_numbers_in_names_stay_places(name: str) -> None:
         ("M14县的廉租房什么时候变公租房了", "廉租房什么时候变公租房了"),
         ("问A市月湖大市场里隐藏的传销有部门管吗", "月湖大市场里隐藏的传销有部门管吗"),
         ("问题多多的A市区域规划", "问题多多的区域规划"),
+        # Found by review: 的士 (taxi) keeps its 的; 问责 is no leading 问; 域内 goes with the code.
+        ("F市的士何时能整顿好", "的士何时能整顿好"),
+        ("问责A7县环保局不作为", "问责环保局不作为"),
+        ("A5区域内噪音扰民", "噪音扰民"),
         # Tails that say nothing (real titles): 「等几个问题」, 「的多项问题」, 「方面的咨询」, 「事项」.
         ("星沙文化公园等几个问题", "星沙文化公园"),
         ("投诉K6县和苑新城的多项问题", "和苑新城"),
@@ -137,7 +157,7 @@ def test_learned_gazetteer_on_the_vendored_messages() -> None:
     assert gaz.resolve("K市恒大翡翠华庭幼儿园") == ""
     scores = leave_one_out(texts, gaz, hide="blank")
     print(f"gazetteer leave-one-out: {scores}")
-    assert (scores.naming_place, scores.resolved, scores.correct) == (1990, 341, 313)
+    assert (scores.naming_place, scores.resolved, scores.correct) == (1983, 337, 308)
     assert scores.accuracy >= 0.9
 
 
@@ -149,8 +169,8 @@ def test_division_list_and_learned_places_on_the_vendored_messages() -> None:
     both = LearnedGazetteer(counts=learned.counts, admin=admin_gazetteer())
     alone = leave_one_out(texts, learned, city="A")
     listed = leave_one_out(texts, both, city="A")
-    assert (alone.naming_place, alone.resolved, alone.correct) == (751, 249, 239)
-    assert (listed.naming_place, listed.resolved, listed.correct) == (765, 444, 430)
+    assert (alone.naming_place, alone.resolved, alone.correct) == (750, 245, 234)
+    assert (listed.naming_place, listed.resolved, listed.correct) == (763, 439, 423)
     assert listed.accuracy >= 0.95
 
 
@@ -245,3 +265,19 @@ def test_a_hot_issue_of_the_city_gets_the_district_its_members_name() -> None:
     assert _district_by_towns("A5区", towns) == "A5区"  # a district named by code stays
     assert _district_by_towns("K市", towns) == "K市"  # another city's streets are not A市's
     assert _district_by_towns("A市", ["星沙和暮云"] * 2) == "A市"  # two districts equally: neither
+
+
+def test_words_of_names_that_start_with_a_function_character_stay_whole():
+    assert real_places("向阳小区停水") == ["向阳小区"]
+    assert real_places("将军路") == ["将军路"]
+
+
+def test_bare_town_names_inside_ordinary_words_name_nothing():
+    # Found by review: 工资福利 holds 资福 (A8县), 纵横市场 横市, 长江背后 江背.
+    gaz = admin_gazetteer()
+    assert gaz.districts("教师工资福利待遇") == []
+    assert gaz.districts("纵横市场") == []
+    assert gaz.districts("长江背后") == []
+    assert gaz.districts("资福镇中学") == ["A8县"]
+    # An estate's block (B区) is no region of another city.
+    assert coded_letters("星沙大御景湾B区") == set()

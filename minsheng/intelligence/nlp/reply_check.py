@@ -54,6 +54,9 @@ MIN_COVERAGE = 0.15
 #: words: on 350 hand-labelled real replies, long replies sharing few words with the title were
 #: answers (paraphrases, route numbers for a bus request) far more often than off the point
 SHORT_ANSWER = 40
+#: ... but a short reply that names at least this share of the title is on the point
+#: (「经查，204路公交车司机甩客属实，已对司机停岗处理。」)
+ON_POINT = 0.5
 #: fewer Chinese characters than this left without formulas: the reply answers nothing
 MIN_SUBSTANCE = 30
 #: a draft due within this many days gets a reminder
@@ -156,10 +159,10 @@ STOCK_PATTERNS: tuple[str, ...] = (
     r"(因|由于)(无|没有)(您的|你的)?[^。，,]{0,12}(联系方式|个人信息|证据|材料)[^。]{0,20}[,，。]?",
     r"不属于[^。]{0,30}职权范围[^。]{0,40}[。]?",
     # v3 (third sample, 2026-12-07): more referrals, "no contact details", "answered elsewhere"
-    r"(因|由于)(您|你)?(未|没有|无)(留下?|提供)?[^。，,]{0,12}(联系方式|个人信息|证据|材料)[^。]{0,60}[,，。]?",
-    r"(您|你)?(也)?可(以)?(直接|先)?(拨打|致电|登录|通过)[^。；;]{0,50}[。；;]?",
+    r"(因|由于)(您|你)(未|没有|无)(留下?|提供)?[^。，,]{0,12}(联系方式|个人信息|证据|材料)[^。]{0,60}[,，。]?",
+    r"(您|你)(也)?可(以)?(直接|先)?(拨打|致电|登录|通过)[^。；;]{0,50}[。；;]?|可(以)?(直接)?(拨打|致电)[^。；;]{0,50}[。；;]?",
     r"(建议|请)?(您|你)(直接|可|可以|及时)*向[^。；;]{0,30}(咨询|反映|投诉|举报|联系|申请)[^。；;]{0,20}[。；;]?",
-    r"(欢迎|请|特邀请)(您|你)?[^。；;]{0,12}(到|来)[^。；;]{0,30}(咨询|办理|反映|解答)[^。；;]{0,30}[。；;]?",
+    r"(欢迎|请|特邀请)(您|你)[^。；;]{0,12}(到|来)[^。；;]{0,30}(咨询|办理|反映|解答)[^。；;]{0,30}[。；;]?",
     r"(已|已经)?(通过网络|在网上|有相关单位)[^。]{0,30}(答复|回复)[^。]{0,40}[。]?",
     r"不再进入处理程序[。]?",
     r"(请|请您|请你)(及时)?(查看|耐心等待)[^。]{0,20}[。]?",
@@ -306,7 +309,9 @@ def relevance(petition: PetitionText, reply: str) -> tuple[list[Finding], float 
     size = _cjk_len(body)
     # Nothing but formulas answers nothing; a short reply that hardly names the matter is off the
     # point; a long one is taken to answer in its own words.
-    if size < MIN_SUBSTANCE or (coverage is not None and coverage < MIN_COVERAGE and size < SHORT_ANSWER):
+    if (size < MIN_SUBSTANCE and (coverage is None or coverage < ON_POINT)) or (
+        coverage is not None and coverage < MIN_COVERAGE and size < SHORT_ANSWER
+    ):
         missing = tuple(t for t in terms if not _mentioned(t, body))
         return [Finding(RELEVANCE, "off_topic", terms=missing)], coverage, terms
     return [], coverage, terms
@@ -324,7 +329,7 @@ FACT_PATTERNS: tuple[str, ...] = (
     r"(情况|问题)(基本)?(属实|不属实)|确实|确有|未发现",
     # something done, not the forwarding (已转/已交/已将…转交) or the phone call about the letter
     # ... nor a condition of a rule (「已参保的人员」, 「已满24个月的」)
-    r"(已|已经|现已)(?!转|收|阅|知|交|将[^。]{0,20}(转|交)|与您|与你|联系|[^。，,；;的]{0,8}的)[\u4e00-\u9fff]",
+    r"(已经|现已|已(?!经))(?!转|收|阅|知|交|将[^。]{0,20}(转|交)|与您|与你|联系|电话联系|[^。，,；;的]{0,8}的)[\u4e00-\u9fff]",
     r"(目前|截至|截止|现在|现有|近年来|自\d{4}年)",
     # when something happened (于2019年3月, 在5月10日); a bare date is mostly when a policy applies
     r"(于|在|自)\d{4}年\d{1,2}月|(于|在)\d{1,2}月\d{1,2}日",
@@ -332,7 +337,7 @@ FACT_PATTERNS: tuple[str, ...] = (
     r"(^|[。，,；;：:\s])\d{4}年\d{1,2}月(\d{1,2}日)?(以来|起|底|初|份)?[,，]|(^|[。，,；;：:\s])\d{1,2}月\d{1,2}日[,，]"
     r"|\d{4}年\d{1,2}月以来",
     # what was or still is the case (曾多次, 一直坚持, 尚未)
-    r"曾(经|多次)?|一直(在|以来|坚持|倡导)|(暂未|尚未|还未|暂无)",
+    r"曾(经|多次|于|在)|一直(在|以来|坚持|倡导)|(暂未|尚未|还未|暂无)",
     r"\d+(\.\d+)?\s*(%|万元|元|亩|平方米|米|公里|户|人|名|栋|台|层|辆|所|条|座|班|趟|次)",
 )
 REASON_PATTERNS: tuple[str, ...] = (
@@ -343,8 +348,8 @@ REASON_PATTERNS: tuple[str, ...] = (
     # v3: what stands in the way, conditions, if-then rules, what a thing legally is
     r"受[^。，,]{0,20}影响|影响了",
     r"(须|需|需要|必须)[^。]{0,30}(方可|才能|即可|前提)|前提下|原则上",
-    r"(如|如果|若)[^。，,]{0,30}[,，](则|就|可以|不能|才|即可)",
-    r"系(违法|违规|合法)|(不|都|均)属于",
+    r"(?<!例)(如|如果|若)[^。，,]{0,30}[,，](则|就|可以|不能|才|即可)",
+    r"(?<!联)系(违法|违规|合法)|(不|都|均)属于",
 )
 BASIS_PATTERNS: tuple[str, ...] = (
     r"《[^》]{2,60}》",

@@ -14,6 +14,7 @@ from minsheng.intelligence.nlp.reply_check import (
     ReplyDraft,
     check_reply,
     completeness,
+    relevance,
     signed_date,
     stock_phrases,
     substance,
@@ -164,7 +165,7 @@ def test_evaluation_figures_on_the_second_sample_out_of_sample():
     assert got == {
         "relevance": (15, 4, 2),
         "stock_phrases": (14, 2, 3),
-        "facts": (22, 6, 8),
+        "facts": (22, 8, 8),
         "reasons": (36, 11, 5),
         "basis": (73, 0, 6),
     }
@@ -177,7 +178,7 @@ def test_evaluation_figures_on_the_third_sample_the_checks_were_tuned_on():
     assert result["n_sample"] == 150
     got = {k: (v["tp"], v["fp"], v["fn"]) for k, v in result.items() if isinstance(v, dict) and "tp" in v}
     assert got == {
-        "relevance": (20, 0, 5),
+        "relevance": (19, 0, 6),
         "stock_phrases": (19, 0, 5),
         "facts": (32, 8, 12),
         "reasons": (52, 8, 9),
@@ -192,3 +193,31 @@ def test_the_two_annotators_agree_on_the_30_replies_both_labelled():
         label: result[label]["kappa"] for label in ("relevant", "facts", "reasons", "basis", "stock_only")
     }
     assert kappas == {"relevant": 0.757, "facts": 1.0, "reasons": 0.658, "basis": 0.902, "stock_only": 0.918}
+
+
+def test_a_short_reply_on_the_point_is_not_off_topic():
+    # Found by review: short but it names the matter (coverage 0.67); it still lacks a basis.
+    title = "投诉A7县星沙204路公交车甩客"
+    findings, coverage, _ = relevance(
+        PetitionText(title, ""), "经查，204路公交车司机甩客属实，已对司机停岗处理。"
+    )
+    assert findings == [] and coverage is not None and coverage >= 0.5
+
+
+def test_formulas_do_not_swallow_substance():
+    # Found by review: orders to third parties, conditions and routes are substance, not formulas.
+    for reply in (
+        "因未提供环评材料，该企业已于5月被责令停产，并处罚款五万元，目前仍在整改之中。",
+        "请开发商于5月底前到住建局办理规划许可手续，逾期将依法查处。",
+        "车辆可通过新建匝道直接进入绕城高速，不必绕行。",
+    ):
+        assert len(substance(reply)) >= 20, reply
+
+
+def test_cues_are_not_read_in_names_and_examples():
+    facts_of = lambda text: completeness(ReplyDraft(opinion=text))[1]  # noqa: E731
+    reasons_of = lambda text: completeness(ReplyDraft(opinion=text))[2]  # noqa: E731
+    assert facts_of("曾女士：您好！请到窗口咨询。") == ()
+    assert facts_of("已经与您电话联系。") == ()
+    assert reasons_of("请联系违法建设治理办公室。") == ()
+    assert reasons_of("例如小区东门，就是这样。") == ()
