@@ -31,9 +31,11 @@ def _fresh_reference_caches() -> None:
 
 @pytest.fixture
 def world(db: Any) -> Any:
-    from minsheng.orgs.demo import build_demo_world
+    """The demo world (``build_demo_world``). Built once per test process, then its rows are copied
+    back into each test's empty tables in a few bulk statements (its build takes hundreds)."""
+    from minsheng.orgs.testing import demo_world_for_test
 
-    return build_demo_world(password="test-password-123")
+    return demo_world_for_test(password="test-password-123")
 
 
 @pytest.fixture

@@ -568,6 +568,7 @@ class Mutant:
     status: str = "pending"  # killed, timeout, survived, equivalent, no-tests, error
     killer: str = ""
     seconds: float = 0.0
+    tests: tuple[str, ...] = ()  # the tests the child was given, in the order it ran them
 
 
 CMP_SWAPS: dict[type, list[type]] = {
@@ -929,7 +930,11 @@ class MutationPlugin:
         functions: dict[Target, types.FunctionType],
         recording: dict[Target, types.CodeType],
         jobs: int,
+        order: str = "killers",
     ) -> None:
+        self.order = order
+        self.kills: dict[Target, dict[str, int]] = defaultdict(dict)
+        self.kills_any: dict[str, int] = {}
         self.mutants = mutants
         self.functions = functions
         self.recording = recording
@@ -1006,7 +1011,8 @@ class MutationPlugin:
             while queue or running:
                 while queue and len(running) < self.jobs:
                     mutant = queue.pop(0)
-                    tests = self.covering[mutant.target]
+                    tests = self._ordered(mutant.target)
+                    mutant.tests = tuple(tests)
                     limit = 30.0 + sum(self._timeout(n) for n in tests)
                     read_fd, write_fd = os.pipe()
                     pid = os.fork()
@@ -1028,6 +1034,7 @@ class MutationPlugin:
                     else:
                         continue
                     del running[pid]
+                    self._learn(mutant)
                     done += 1
                     mark = {"killed": ".", "timeout": "t", "survived": "S"}.get(mutant.status, "E")
                     if mark in "SE":
@@ -1041,6 +1048,22 @@ class MutationPlugin:
                 os.waitpid(pid, 0)
                 os.close(read_fd)
         print(flush=True)
+
+    def _ordered(self, target: Target) -> list[str]:
+        """The covering tests of ``target`` in the order a mutant runs them: fastest first, or with
+        ``--order killers`` the tests that killed earlier mutants first (most kills of this target,
+        then most kills of any target, then fastest). The order only changes how soon a mutant is
+        killed: a mutant that survives has run every covering test either way."""
+        tests = self.covering[target]
+        if self.order != "killers":
+            return tests
+        mine = self.kills[target]
+        return sorted(tests, key=lambda n: (-mine.get(n, 0), -self.kills_any.get(n, 0), self.durations[n]))
+
+    def _learn(self, mutant: Mutant) -> None:
+        if mutant.status == "killed" and mutant.killer in self.durations:
+            self.kills[mutant.target][mutant.killer] = self.kills[mutant.target].get(mutant.killer, 0) + 1
+            self.kills_any[mutant.killer] = self.kills_any.get(mutant.killer, 0) + 1
 
     def _timeout(self, nodeid: str) -> float:
         return max(PER_TEST_TIMEOUT_MIN, PER_TEST_TIMEOUT_FACTOR * self.durations[nodeid])
@@ -1172,12 +1195,30 @@ def report(
         "equivalent": [
             {"id": m.ident, "reason": equivalent[m.ident]} for m in mutants if m.status == "equivalent"
         ],
+        "runs": [
+            {
+                "id": m.ident,
+                "status": m.status,
+                "seconds": round(m.seconds, 2),
+                "tests_given": len(m.tests),
+                "tests_run": m.tests.index(m.killer) + 1 if m.killer in m.tests else len(m.tests),
+                "killer": m.killer if m.killer in m.tests else "",
+            }
+            for m in mutants
+            if m.status != "equivalent"
+        ],
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2, help="mutants run at once (forked children)")
+    parser.add_argument(
+        "--order",
+        choices=("killers", "duration"),
+        default="killers",
+        help="the order of a mutant's tests: killers of earlier mutants first, or fastest first",
+    )
     parser.add_argument(
         "--only",
         action="append",
@@ -1240,7 +1281,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(mutants)} mutants")
         return 0
 
-    plugin = MutationPlugin(mutants, functions, recording, args.jobs)
+    plugin = MutationPlugin(mutants, functions, recording, args.jobs, args.order)
     exit_code = pytest.main(
         ["-q", "-p", "no:randomly", "-p", "no:xdist", "-p", "no:cacheprovider", *(args.tests or group.tests)],
         plugins=[plugin],

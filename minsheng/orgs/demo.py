@@ -213,11 +213,46 @@ def load_categories() -> int:
     return Category.objects.count()
 
 
-def _region(code: str, name: str, level: int, parent: Region | None, aliases: list[str]) -> Region:
-    region, _ = Region.objects.update_or_create(
-        code=code, defaults={"name": name, "level": level, "parent": parent, "aliases": aliases}
-    )
-    return region
+def _regions(specs: list[tuple[str, str, int, str | None, list[str]]]) -> dict[str, Region]:
+    """Create or update regions (code, name, level, parent code, aliases) by code, parents before
+    children, in a few statements per level: the world is built for every test that asks for it.
+    Bulk writes send no save signal, so the cached reference tables are marked stale here."""
+    by_code = Region.objects.in_bulk([spec[0] for spec in specs], field_name="code")
+    touched = False
+    for level in sorted({spec[2] for spec in specs}):
+        new: list[Region] = []
+        changed: list[Region] = []
+        for code, name, lvl, parent_code, aliases in specs:
+            if lvl != level:
+                continue
+            parent = by_code[parent_code] if parent_code else None
+            region = by_code.get(code)
+            if region is None:
+                new.append(Region(code=code, name=name, level=lvl, parent=parent, aliases=aliases))
+            elif (region.name, region.level, region.parent_id, region.aliases) != (
+                name,
+                lvl,
+                parent.pk if parent else None,
+                aliases,
+            ):
+                region.name, region.level, region.parent, region.aliases = name, lvl, parent, aliases
+                changed.append(region)
+        if new:
+            Region.objects.bulk_create(new)
+            by_code.update(Region.objects.in_bulk([r.code for r in new], field_name="code"))
+        if changed:
+            Region.objects.bulk_update(changed, ["name", "level", "parent", "aliases"])
+        touched = touched or bool(new or changed)
+    if touched:
+        _bump_reference_tables()
+    return by_code
+
+
+def _bump_reference_tables() -> None:
+    from minsheng.core import freshness
+
+    freshness.bump("reference")  # minsheng.intelligence.routing.REFERENCE_TABLES
+    transaction.on_commit(lambda: freshness.bump("reference"))
 
 
 def _organ(
@@ -249,16 +284,18 @@ def _organ(
 def build_demo_world(password: str = PASSWORD_ENV_DEFAULT) -> DemoWorld:
     """Regions, organs, responsibilities and demo users. Safe to run again (idempotent)."""
     load_categories()
-    province = _region("430000", "西地省", 1, None, ["西地"])
-    city = _region("439900", "A市", 2, province, ["A市区"])
-    for index, other in enumerate(OTHER_CITIES, start=1):
-        _region(f"43{index + 10:02d}00", other, 2, province, [])
-    districts: dict[str, Region] = {}
+    specs: list[tuple[str, str, int, str | None, list[str]]] = [
+        ("430000", "西地省", 1, None, ["西地"]),
+        ("439900", "A市", 2, "430000", ["A市区"]),
+    ]
+    specs += [(f"43{i + 10:02d}00", other, 2, "430000", []) for i, other in enumerate(OTHER_CITIES, start=1)]
     for code, name, level, aliases in DISTRICTS:
-        district = _region(code, name, level, city, aliases)
-        districts[name] = district
+        specs.append((code, name, level, "439900", aliases))
         for s_index, (street, street_aliases) in enumerate(streets_of(name), start=1):
-            _region(f"{code}{s_index:03d}", street, 4, district, street_aliases)
+            specs.append((f"{code}{s_index:03d}", street, 4, code, street_aliases))
+    regions = _regions(specs)
+    province, city = regions["430000"], regions["439900"]
+    districts = {name: regions[code] for code, name, _level, _aliases in DISTRICTS}
 
     organs: dict[str, Organ] = {}
     organs["xd-party"] = _organ(

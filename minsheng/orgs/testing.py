@@ -1,0 +1,106 @@
+"""Test support: the demo world for a test, built once per process and then restored from its rows.
+
+``build_demo_world`` writes about 1,000 rows through a few hundred statements (update-or-create,
+savepoints, password hashing): for the thousand tests that start from the demo world that was a
+third of the suite's time. The first call in a process builds it and keeps the rows it wrote; each
+later call copies them back with one bulk insert per table, but only into tables that are empty
+as at the first build (otherwise it builds as usual), so a test sees exactly what a build gives:
+the same rows with the same ids, fresh model instances, and the reference caches marked stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connections, router, transaction
+
+from minsheng.orgs.demo import DemoWorld, build_demo_world
+
+# The tables the build writes, parents before children (foreign keys are checked at commit anyway).
+WORLD_MODELS = (
+    "orgs.Category",
+    "orgs.Region",
+    "auth.User",
+    "orgs.Organ",
+    "orgs.Responsibility",
+    "orgs.StaffMembership",
+)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    database: str  # the test database's name: a snapshot belongs to one
+    password: str
+    rows: dict[str, list[dict[str, Any]]]
+    city_code: str
+    bureau_code: str
+    organ_codes: list[str]
+    usernames: list[str]
+
+
+_snapshot: _Snapshot | None = None
+
+
+def _models() -> list[Any]:
+    return [apps.get_model(label) for label in WORLD_MODELS]
+
+
+def _database_name(model: Any) -> str:
+    return str(connections[router.db_for_write(model)].settings_dict["NAME"])
+
+
+def _all_empty() -> bool:
+    return not any(model._default_manager.exists() for model in _models())
+
+
+def demo_world_for_test(password: str) -> DemoWorld:
+    """The demo world in the current test's database (see the module's docstring)."""
+    global _snapshot
+    models = _models()
+    database = _database_name(models[0])
+    snapshot = _snapshot
+    empty = _all_empty()
+    if snapshot is not None and snapshot.database == database and snapshot.password == password and empty:
+        return _restore(snapshot, models)
+    world = build_demo_world(password=password)
+    if empty:
+        _snapshot = _Snapshot(
+            database=database,
+            password=password,
+            rows={
+                label: list(m._default_manager.order_by("pk").values())
+                for label, m in zip(WORLD_MODELS, models, strict=True)
+            },
+            city_code=world.city.code,
+            bureau_code=world.bureau.code,
+            organ_codes=list(world.organs),
+            usernames=list(world.users),
+        )
+    return world
+
+
+@transaction.atomic
+def _restore(snapshot: _Snapshot, models: list[Any]) -> DemoWorld:
+    from minsheng.core import freshness
+    from minsheng.orgs.models import Organ, Region
+
+    for label, model in zip(WORLD_MODELS, models, strict=True):
+        model._default_manager.bulk_create([model(**row) for row in snapshot.rows[label]])
+    connection = connections[router.db_for_write(models[0])]
+    statements = connection.ops.sequence_reset_sql(no_style(), models)
+    if statements:  # PostgreSQL: the sequences continue after the ids copied back
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+    freshness.bump("reference")  # bulk inserts send no save signal (minsheng.intelligence.routing)
+    organs = Organ.objects.in_bulk(snapshot.organ_codes, field_name="code")
+    users = apps.get_model("auth.User")._default_manager.in_bulk(snapshot.usernames, field_name="username")
+    return DemoWorld(
+        city=Region.objects.get(code=snapshot.city_code),
+        bureau=organs[snapshot.bureau_code],
+        organs={code: organs[code] for code in snapshot.organ_codes},
+        users={name: users[name] for name in snapshot.usernames},
+    )
