@@ -279,12 +279,18 @@ def regions(text: str) -> list[str]:
 
 
 def primary_region(text: str) -> str:
-    """The most specific region of the text's first mention: a district/county if any, else a city."""
-    found = regions(text)
-    for r in found:
-        if r[-1] in "区县" and r[1:-1]:
-            return r
-    return found[0] if found else ""
+    """The most specific region of the text's first mention: a district, county or county-level
+    city (numbered: ``K2区``, ``A7县``, ``A9市``) if any, else a city (``K市``). 「A9市河」 is a river
+    named after the city, not the city (as in ``places.district_codes``)."""
+    first = ""
+    for m in _CODE_REGION_RE.finditer(text):
+        code = m.group(1) + m.group(2) + m.group(3)
+        if m.group(2) and m.group(3) == "市" and text.startswith("河", m.end()):
+            continue
+        if m.group(2):
+            return code
+        first = first or code
+    return first
 
 
 def _strip_name(name: str) -> str:

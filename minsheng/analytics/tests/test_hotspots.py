@@ -66,6 +66,11 @@ def groups_of(records: list[Message], labels) -> set[frozenset[int]]:
 def test_entities() -> None:
     assert primary_region(clean("投诉K市K2区潇楚佳苑")) == "K2区"
     assert primary_region(clean("J10 县邦华小区")) == "J10县"
+    # A county-level city is a district too; the city before it is not; its river is no region.
+    assert primary_region(clean("A市A9市集里街道路灯不亮")) == "A9市"
+    assert primary_region(clean("A9市河边垃圾堆放，A市城管不管")) == "A市"
+    assert primary_region(clean("A9市河边垃圾堆放，A9市城管不管")) == "A9市"
+    assert primary_region(clean("K市某小区")) == "K市"
     assert "潇楚佳苑" in anchors(clean("K市潇楚佳苑小区对面工地施工噪音大"))
     assert "泽龙建材有限公司" in anchors(clean("投诉L2县泽龙建材有限公司破坏生态环境"))
 
