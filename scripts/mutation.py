@@ -22,8 +22,9 @@ docs/mutation-testing.md for why not mutmut):
    call which target function (and how long each test takes).
 3. For each mutant a child process is forked. The child swaps the mutant's code into the target
    function object (``function.__code__``: every caller, whatever module imported it, runs the
-   mutant) and runs the tests that call that function, fastest first, stopping at the first
-   failure (``-x``). A test that runs longer than its timeout counts as a failure (a mutant that
+   mutant) and runs the tests that call that function, stopping at the first failure (``-x``):
+   the tests that killed earlier mutants of the function first, then those that killed any
+   mutant, then the fastest (``--order duration``: fastest first). A test that runs longer than its timeout counts as a failure (a mutant that
    loops forever is killed by timeout). The child exits; the parent never runs mutated code.
 
 No file is written: sources are read, never changed, so the working tree is never touched and
