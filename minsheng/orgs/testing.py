@@ -16,6 +16,7 @@ from typing import Any
 from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connections, router, transaction
+from django.utils import timezone
 
 from minsheng.orgs.demo import DemoWorld, build_demo_world
 
@@ -87,8 +88,12 @@ def _restore(snapshot: _Snapshot, models: list[Any]) -> DemoWorld:
     from minsheng.core import freshness
     from minsheng.orgs.models import Organ, Region
 
+    now = timezone.now()  # a build stamps its users now (a test may run at a frozen time)
     for label, model in zip(WORLD_MODELS, models, strict=True):
-        model._default_manager.bulk_create([model(**row) for row in snapshot.rows[label]])
+        rows = snapshot.rows[label]
+        if label == "auth.User":
+            rows = [{**row, "date_joined": now} for row in rows]
+        model._default_manager.bulk_create([model(**row) for row in rows])
     connection = connections[router.db_for_write(models[0])]
     statements = connection.ops.sequence_reset_sql(no_style(), models)
     if statements:  # PostgreSQL: the sequences continue after the ids copied back
@@ -98,8 +103,22 @@ def _restore(snapshot: _Snapshot, models: list[Any]) -> DemoWorld:
     freshness.bump("reference")  # bulk inserts send no save signal (minsheng.intelligence.routing)
     organs = Organ.objects.in_bulk(snapshot.organ_codes, field_name="code")
     users = apps.get_model("auth.User")._default_manager.in_bulk(snapshot.usernames, field_name="username")
+    city = Region.objects.get(code=snapshot.city_code)
+    # A build links its objects to each other (an organ's parent is the organ of the world, not a
+    # copy of it); so does the copy.
+    organ_by_pk = {organ.pk: organ for organ in organs.values()}
+    user_by_pk = {user.pk: user for user in users.values()}
+    for organ in organs.values():
+        if organ.parent_id in organ_by_pk:
+            organ.parent = organ_by_pk[organ.parent_id]
+        if organ.review_organ_id in organ_by_pk:
+            organ.review_organ = organ_by_pk[organ.review_organ_id]
+        if organ.head_id in user_by_pk:
+            organ.head = user_by_pk[organ.head_id]
+        if organ.region_id == city.pk:
+            organ.region = city
     return DemoWorld(
-        city=Region.objects.get(code=snapshot.city_code),
+        city=city,
         bureau=organs[snapshot.bureau_code],
         organs={code: organs[code] for code in snapshot.organ_codes},
         users={name: users[name] for name in snapshot.usernames},

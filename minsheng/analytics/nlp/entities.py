@@ -289,7 +289,8 @@ def primary_region(text: str) -> str:
             continue
         if m.group(2):
             return code
-        first = first or code
+        if m.group(3) == "市":  # an unnumbered 区/县 is an estate's block (「大御景湾B区」)
+            first = first or code
     return first
 
 

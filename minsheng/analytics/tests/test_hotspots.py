@@ -71,6 +71,8 @@ def test_entities() -> None:
     assert primary_region(clean("A9市河边垃圾堆放，A市城管不管")) == "A市"
     assert primary_region(clean("A9市河边垃圾堆放，A9市城管不管")) == "A9市"
     assert primary_region(clean("K市某小区")) == "K市"
+    assert primary_region(clean("投诉大御景湾B区，K市城管不作为")) == "K市"  # B区 is a block
+    assert primary_region(clean("中南汽车世界Q区噪音")) == ""
     assert "潇楚佳苑" in anchors(clean("K市潇楚佳苑小区对面工地施工噪音大"))
     assert "泽龙建材有限公司" in anchors(clean("投诉L2县泽龙建材有限公司破坏生态环境"))
 

@@ -17,8 +17,12 @@ PASSWORD = "test-password-123"
 
 
 def _rows() -> dict[str, list[dict[str, Any]]]:
+    """The world's rows; a user's ``date_joined`` is when the world was made, so it is left out."""
     return {
-        label: list(model._default_manager.order_by("pk").values())
+        label: [
+            {key: value for key, value in row.items() if key != "date_joined"}
+            for row in model._default_manager.order_by("pk").values()
+        ]
         for label, model in zip(testing.WORLD_MODELS, testing._models(), strict=True)
     }
 
@@ -105,3 +109,27 @@ def test_tables_not_as_at_the_first_build_are_built_not_copied(monkeypatch: pyte
     assert Region.objects.filter(code="999999").exists()
     assert world.city.code == "439900"
     assert world.users["registrar"].check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_the_copy_is_stamped_now_and_linked_like_a_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    import time_machine
+
+    monkeypatch.setattr(testing, "_snapshot", None)
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False):
+        _in_savepoint(lambda: testing.demo_world_for_test(PASSWORD))  # the first build, at a frozen time
+    calls = _counting_builds(monkeypatch)
+    world = testing.demo_world_for_test(PASSWORD)
+    assert calls == []
+    # A build stamps its users now, not when the copied build ran.
+    assert world.users["registrar"].date_joined.date() != dt.date(2026, 3, 2)
+    joined = get_user_model().objects.get(username="registrar").date_joined
+    assert abs((joined - dt.datetime.now(dt.UTC)).total_seconds()) < 3600
+    # The objects of the world are linked to each other as a build links them.
+    organs = world.organs
+    assert organs["a-bureau"].parent is organs["a-gov"]
+    assert organs["a-gov"].region is world.city
+    assert organs["a-gov"].review_organ is organs["xd-gov"]
+    assert organs["a-bureau"].head is world.users["bureau_head"]
