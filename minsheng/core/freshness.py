@@ -26,6 +26,10 @@ from django.db.models.signals import post_delete, post_save
 RECHECK_SECONDS = 30.0
 PREFIX = "minsheng:tables:"
 
+# The organ tree and its references (organs, responsibilities, regions, categories): the routing
+# world, the gazetteer and the category ids are cached under this group (minsheng.intelligence).
+REFERENCE_TABLES = "reference"
+
 _connected: set[tuple[str, type[Model]]] = set()
 
 
@@ -43,7 +47,9 @@ def bump(group: str) -> None:
         cache.set(PREFIX + group, 1, None)
 
 
-def _bump_now_and_after_commit(group: str) -> None:
+def bump_now_and_after_commit(group: str) -> None:
+    """``bump`` now and again after the commit: what a save signal does, for a write that sends
+    none (``bulk_create``, ``bulk_update``)."""
     bump(group)
     transaction.on_commit(lambda: bump(group))
 
@@ -56,7 +62,7 @@ def bump_on_change(group: str, models: Iterable[type[Model]]) -> None:
         _connected.add((group, model))
 
         def receiver(sender: Any, _group: str = group, **kwargs: Any) -> None:
-            _bump_now_and_after_commit(_group)
+            bump_now_and_after_commit(_group)
 
         uid = f"freshness:{group}:{model._meta.label}"
         post_save.connect(receiver, sender=model, weak=False, dispatch_uid=uid + ":save")

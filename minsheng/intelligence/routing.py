@@ -57,7 +57,7 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[float, int, tuple[Any, ...], float, Any]] = {}
 
 # The version group bumped by every change of an organ, responsibility, region or category.
-REFERENCE_TABLES = "reference"
+REFERENCE_TABLES = freshness.REFERENCE_TABLES
 
 
 def table_signature(*models: Any) -> tuple[Any, ...]:

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import transaction
 
 from minsheng.analytics.nlp.places import load_admin_towns
+from minsheng.core import freshness
 from minsheng.orgs.models import Category, Organ, Region, Responsibility, Role, StaffMembership
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "core" / "data" / "tipdm"
@@ -244,15 +245,8 @@ def _regions(specs: list[tuple[str, str, int, str | None, list[str]]]) -> dict[s
             Region.objects.bulk_update(changed, ["name", "level", "parent", "aliases"])
         touched = touched or bool(new or changed)
     if touched:
-        _bump_reference_tables()
+        freshness.bump_now_and_after_commit(freshness.REFERENCE_TABLES)
     return by_code
-
-
-def _bump_reference_tables() -> None:
-    from minsheng.core import freshness
-
-    freshness.bump("reference")  # minsheng.intelligence.routing.REFERENCE_TABLES
-    transaction.on_commit(lambda: freshness.bump("reference"))
 
 
 def _organ(

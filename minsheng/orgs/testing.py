@@ -53,8 +53,8 @@ def _database_name(model: Any) -> str:
     return str(connections[router.db_for_write(model)].settings_dict["NAME"])
 
 
-def _all_empty() -> bool:
-    return not any(model._default_manager.exists() for model in _models())
+def _all_empty(models: list[Any]) -> bool:
+    return not any(model._default_manager.exists() for model in models)
 
 
 def demo_world_for_test(password: str) -> DemoWorld:
@@ -63,7 +63,7 @@ def demo_world_for_test(password: str) -> DemoWorld:
     models = _models()
     database = _database_name(models[0])
     snapshot = _snapshot
-    empty = _all_empty()
+    empty = _all_empty(models)
     if snapshot is not None and snapshot.database == database and snapshot.password == password and empty:
         return _restore(snapshot, models)
     world = build_demo_world(password=password)
@@ -100,7 +100,7 @@ def _restore(snapshot: _Snapshot, models: list[Any]) -> DemoWorld:
         with connection.cursor() as cursor:
             for sql in statements:
                 cursor.execute(sql)
-    freshness.bump("reference")  # bulk inserts send no save signal (minsheng.intelligence.routing)
+    freshness.bump_now_and_after_commit(freshness.REFERENCE_TABLES)  # bulk inserts send no signal
     organs = Organ.objects.in_bulk(snapshot.organ_codes, field_name="code")
     users = apps.get_model("auth.User")._default_manager.in_bulk(snapshot.usernames, field_name="username")
     city = Region.objects.get(code=snapshot.city_code)

@@ -278,6 +278,13 @@ def regions(text: str) -> list[str]:
     return list(seen)
 
 
+def names_district(m: re.Match[str], text: str) -> bool:
+    """Whether a match of ``_CODE_REGION_RE`` in ``text`` names a district: a numbered district,
+    county or county-level city (``K2区``, ``A7县``, ``A9市``), but not 「A9市河」, a river named
+    after the city (the de-identified data writes 浏阳河 so)."""
+    return bool(m.group(2)) and not (m.group(3) == "市" and text.startswith("河", m.end()))
+
+
 def primary_region(text: str) -> str:
     """The most specific region of the text's first mention: a district, county or county-level
     city (numbered: ``K2区``, ``A7县``, ``A9市``) if any, else a city (``K市``). 「A9市河」 is a river
@@ -285,11 +292,11 @@ def primary_region(text: str) -> str:
     first = ""
     for m in _CODE_REGION_RE.finditer(text):
         code = m.group(1) + m.group(2) + m.group(3)
-        if m.group(2) and m.group(3) == "市" and text.startswith("河", m.end()):
-            continue
-        if m.group(2):
+        if names_district(m, text):
             return code
-        if m.group(3) == "市":  # an unnumbered 区/县 is an estate's block (「大御景湾B区」)
+        if (
+            not m.group(2) and m.group(3) == "市"
+        ):  # an unnumbered 区/县 is an estate's block (「大御景湾B区」)
             first = first or code
     return first
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .entities import _CODE_REGION_RE, KEEP_WORDS, anchors, clean
+from .entities import _CODE_REGION_RE, KEEP_WORDS, anchors, clean, names_district
 
 #: Characters and words that never occur inside a place name but do in sentence fragments.
 _FRAGMENT_WORDS = (
@@ -410,7 +410,7 @@ def district_codes(text: str) -> list[str]:
     out: dict[str, None] = {}
     text = clean(text)
     for m in _CODE_REGION_RE.finditer(text):
-        if m.group(2) and not (m.group(3) == "市" and text.startswith("河", m.end())):
+        if names_district(m, text):
             out.setdefault(m.group(1) + m.group(2) + m.group(3), None)
     return list(out)
 
