@@ -808,10 +808,11 @@ def _most_common(values: Sequence[str]) -> str:
 
 def _district_by_towns(region: str, texts: Sequence[str]) -> str:
     """A group's region made a district when it is only a city (or nothing) and most of its
-    members name a street or town of one district of that city (A市's division list: 暮云 → A2区)."""
+    members name a street or town (or, naming none, a village or community) of one district of
+    that city (A市's division list: 暮云 → A2区)."""
     if region and region[1:-1]:
         return region
-    votes = Counter(d for text in texts for d in set(admin_gazetteer().districts(text)))
+    votes = Counter(d for text in texts for d in set(admin_gazetteer().deciding(text)))
     if not votes:
         return region
     ranked = votes.most_common(2)

@@ -423,67 +423,123 @@ def coded_letters(text: str) -> set[str]:
 
 #: The administrative division list vendored for the TipDM city (minsheng/core/data/admin_towns.csv).
 ADMIN_TOWNS_CSV = Path(__file__).resolve().parents[2] / "core" / "data" / "admin_towns.csv"
+ADMIN_VILLAGES_CSV = ADMIN_TOWNS_CSV.with_name("admin_villages.csv")
 #: What follows a street or town name: its kind, as people write it (榔梨镇 of today's 榔梨街道 too).
 _TOWN_SUFFIX = "街道|镇|乡|办事处"
+#: The kinds of a village-level division; unlike a town's, always written after the name.
+VILLAGE_KINDS = ("村", "社区")
 
 
 @dataclass(frozen=True, slots=True)
 class AdminTown:
-    """One street (街道), town (镇) or township (乡) of a district."""
+    """One street (街道), town (镇) or township (乡) of a district, or one village (村) or
+    community (社区) of it (``kind`` says which)."""
 
     district: str  # the district's code, e.g. "A7县"
-    kind: str  # 街道 / 镇 / 乡
+    kind: str  # 街道 / 镇 / 乡, or 村 / 社区
     name: str  # without its kind: "星沙"
     bare: bool  # the name alone names it (星沙); else only with a suffix (路口镇: 路口 is a word)
+
+    @property
+    def is_village(self) -> bool:
+        return self.kind in VILLAGE_KINDS
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
 
 
 def load_admin_towns(path: Path = ADMIN_TOWNS_CSV) -> list[AdminTown]:
     """The rows of an administrative division list (``#`` lines are comments)."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
-        return [
-            AdminTown(r["district"].strip(), r["kind"].strip(), r["name"].strip(), r["bare"].strip() == "1")
-            for r in rows
-        ]
+    return [
+        AdminTown(r["district"].strip(), r["kind"].strip(), r["name"].strip(), r["bare"].strip() == "1")
+        for r in _read_rows(path)
+    ]
+
+
+def load_admin_villages(path: Path = ADMIN_VILLAGES_CSV) -> list[AdminTown]:
+    """The villages and communities of a division list: named only with their kind (白草云村)."""
+    towns = [
+        AdminTown(r["district"].strip(), r["kind"].strip(), r["name"].strip(), bare=False)
+        for r in _read_rows(path)
+    ]
+    if any(not t.is_village for t in towns):
+        raise ValueError(f"{path}: a village's kind is one of {VILLAGE_KINDS}")
+    return towns
 
 
 class AdminGazetteer:
-    """The streets and towns of a city's districts, found in a text: each names its district.
+    """The streets, towns, villages and communities of a city's districts, found in a text: each
+    names its district.
 
     A name shared by two districts (高桥街道 and 高桥镇) counts only when its suffix tells which;
-    a name whose bare form is a common word (路口, 西湖) counts only with a suffix. Longer names
-    win over the shorter names inside them (东湖塘镇 is not 东湖街道)."""
+    a name whose bare form is a common word (路口, 西湖) counts only with a suffix; a village or a
+    community only ever with its kind (白草云村, 识字里社区), and not when its 村 is the 村部 (village
+    office) of another name (「建新村部楼」 is a new office, not 建新村). Longer names win over the
+    shorter names inside them (东湖塘镇 is not 东湖街道)."""
 
     def __init__(self, towns: Iterable[AdminTown]) -> None:
         self.towns: dict[str, list[AdminTown]] = defaultdict(list)
         for town in towns:
             self.towns[town.name].append(town)
-        names = sorted(self.towns, key=lambda n: (-len(n), n))
-        parts = []
-        for name in names:
-            optional = "?" if all(t.bare for t in self.towns[name]) else ""
-            parts.append(f"{re.escape(name)}(?:{_TOWN_SUFFIX}){optional}")
-        self._pattern = re.compile("|".join(parts)) if parts else re.compile("(?!)")
+        alternatives: list[tuple[int, int, str]] = []
+        for name, rows in self.towns.items():
+            kinds = sorted({t.kind for t in rows if t.is_village}, key=lambda k: (-len(k), k))
+            if kinds:
+                # Before the town alternative of the same name: the longer match wins.
+                village = "|".join(re.escape(k) for k in kinds)
+                alternatives.append((-len(name), 0, f"{re.escape(name)}(?:{village})(?!部)"))
+            divisions = [t for t in rows if not t.is_village]
+            if divisions:
+                optional = "?" if all(t.bare for t in divisions) else ""
+                alternatives.append((-len(name), 1, f"{re.escape(name)}(?:{_TOWN_SUFFIX}){optional}"))
+        alternatives.sort()
+        self._pattern = (
+            re.compile("|".join(a for *_, a in alternatives)) if alternatives else re.compile("(?!)")
+        )
 
     def districts(self, text: str) -> list[str]:
-        """The district of every street or town named in ``text``, in order (repeats kept)."""
-        out: list[str] = []
+        """The district of every division named in ``text``, in order (repeats kept)."""
+        return [district for district, _ in self._named(text)]
+
+    def deciding(self, text: str) -> list[str]:
+        """The districts that place ``text``: those of its streets and towns, or, when it names
+        none, those of its villages and communities. A town is the surer name: village names
+        repeat across a city (大塘村, 大龙村), so 「圭塘街道大塘村」 is the 大塘村 of 圭塘街道's
+        district, not the one of the same name elsewhere."""
+        named = self._named(text)
+        towns = [district for district, village in named if not village]
+        return towns or [district for district, _ in named]
+
+    def _named(self, text: str) -> list[tuple[str, bool]]:
+        """(district, is a village or community) of every division named in ``text``."""
+        out: list[tuple[str, bool]] = []
         for m in self._pattern.finditer(clean(text)):
             found = m.group(0)
-            name = re.sub(f"(?:{_TOWN_SUFFIX})$", "", found)
-            towns = self.towns.get(name, [])
-            if len({t.district for t in towns}) > 1:
-                suffix = found[len(name) :]
-                towns = [t for t in towns if suffix and t.kind == suffix]
+            towns = [
+                t
+                for k in VILLAGE_KINDS
+                if found.endswith(k)
+                for t in self.towns.get(found[: -len(k)], ())
+                if t.kind == k
+            ]
+            if not towns:
+                name = re.sub(f"(?:{_TOWN_SUFFIX})$", "", found)
+                towns = [t for t in self.towns.get(name, []) if not t.is_village]
+                if len({t.district for t in towns}) > 1:
+                    suffix = found[len(name) :]
+                    towns = [t for t in towns if suffix and t.kind == suffix]
             if len({t.district for t in towns}) == 1:
-                out.append(towns[0].district)
+                out.append((towns[0].district, towns[0].is_village))
         return out
 
 
 @lru_cache(maxsize=1)
 def admin_gazetteer() -> AdminGazetteer:
-    """The vendored division list of the TipDM city A市 (read once per process)."""
-    return AdminGazetteer(load_admin_towns())
+    """The vendored division list of the TipDM city A市: streets and towns, villages and
+    communities (read once per process)."""
+    return AdminGazetteer([*load_admin_towns(), *load_admin_villages()])
 
 
 @dataclass(slots=True)
@@ -567,9 +623,10 @@ class LearnedGazetteer:
         ``check_city``: refuse a district whose code contradicts a coded city in the text. Only for
         a gazetteer learned with district codes (``learn``); one learned with other keys (region
         ids, ``intelligence.services.learned_places``) checks containment itself."""
-        # The streets and towns of the division list decide first (they are known, not learned);
-        # names of two districts decide nothing, and the learned places are not asked then.
-        votes: Counter[str] = Counter(self.admin.districts(text) if self.admin else ())
+        # The divisions of the list decide first (they are known, not learned): streets and towns,
+        # else villages and communities; names of two districts decide nothing, and the learned
+        # places are not asked then.
+        votes: Counter[str] = Counter(self.admin.deciding(text) if self.admin else ())
         if not votes:
             for key in dict.fromkeys(self.keys_of(text)):
                 d = self.district_of(key, exclude)
