@@ -11,7 +11,8 @@ The real city behind the de-identified A市 of the TipDM messages is the prefect
 division list of streets and towns (admin_towns.csv) gives the area's streets: the code most of
 the area's street names carry there. A committee's official name is shortened to what people
 write: 「识字里社区居委会」 → 识字里 + 社区, 「白草云村村民委员会」 → 白草云 + 村. Names shorter than two
-characters before the kind are left out (「新村」 is a word, not a place).
+characters before the kind are left out (「新村」 is a word, not a place). A community named after
+the village it was (「雅塘村社区」, 「科教新村社区」) is also listed as that village (雅塘村, 科教新村).
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ def main(dist: Path) -> int:
             short = short_name(row["name"]) if code else None
             if code and short:
                 rows.add((code, short[1], short[0]))
+                name, kind = short
+                if kind == "社区" and name.endswith("村") and len(name) >= 3:
+                    # A former village, now a community, is still written as the village
+                    # (「雅塘村社区居委会」: 雅塘村).
+                    rows.add((code, "村", name[:-1]))
     out = csv.writer(sys.stdout, lineterminator="\n")
     sys.stdout.write(
         "# Villages (村) and communities (社区) of the nine districts of the TipDM city A市 "

@@ -4,7 +4,9 @@ Method (see docs/analytics.md for the full description and measured figures):
 
 1. **Places.** For every message, regions (``A7县``) and anchors (named places and objects such as an
    estate, a company, a school, a building site) are extracted from the title and the first
-   ``head_chars`` characters of the text with regular expressions (:mod:`.entities`).
+   ``head_chars`` characters of the text with regular expressions (:mod:`.entities`). A message
+   that names no region code is placed by the division list's streets and towns (else villages
+   and communities) when they all lie in one district (「星沙文化公园」 → A7县, :mod:`.places`).
 2. **Problem vectors.** The title (twice) and the head of the text, *with the places masked out*,
    become L2-normalised TF-IDF vectors of hashed character bigrams (:mod:`.vectors`). Their cosine
    measures whether two messages describe the same *problem*, independently of the place.
@@ -468,7 +470,10 @@ def partition_features(records: Sequence[Message], params: HotIssueParams | None
     t0 = time.perf_counter()
     titles = [clean(m.title) for m in records]
     heads = [clean(m.text[: p.head_chars + 20])[: p.head_chars] for m in records]
-    regions = [primary_region(t) or primary_region(h) for t, h in zip(titles, heads, strict=True)]
+    regions = [
+        primary_region(t) or primary_region(h) or _listed_district(t, h)
+        for t, h in zip(titles, heads, strict=True)
+    ]
     names: list[tuple[str, ...]] = []
     for t, h in zip(titles, heads, strict=True):
         found = anchors(t)
@@ -804,6 +809,14 @@ def _most_common(values: Sequence[str]) -> str:
     if not counts:
         return ""
     return min(counts.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+
+
+def _listed_district(title: str, head: str) -> str:
+    """The district of a message without a region code that names divisions of the list (streets
+    and towns, else villages and communities) of one district only; else "". So 「星沙文化公园」
+    (A7县) and K市's 「M9县 文化公园」 are in different cities and never linked."""
+    found = set(admin_gazetteer().deciding(f"{title} {head}"))
+    return found.pop() if len(found) == 1 else ""
 
 
 def _district_by_towns(region: str, texts: Sequence[str]) -> str:
