@@ -108,7 +108,13 @@ TARGETS = [
     ),
     *(
         Target("minsheng.petitions.relations", name)
-        for name in ("similar_view", "subject_of_petition", "_openable_ids", "_distinct_people")
+        for name in (
+            "similar_view",
+            "subject_of_petition",
+            "_openable_ids",
+            "_unmaskable_ids",
+            "_distinct_people",
+        )
     ),
     *(
         Target("minsheng.petitions.selectors", name)

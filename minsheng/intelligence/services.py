@@ -422,7 +422,10 @@ def draft_analyse(draft: DraftPetition, *, viewer: Any) -> dict[str, Any]:
             within=similar_scope(viewer),
         )
         subject = Subject(
-            keys=_draft_identity(draft), organ_id=draft.receiving_organ_id, identity_visible=True
+            keys=_draft_identity(draft),
+            organ_id=draft.receiving_organ_id,
+            identity_visible=True,
+            supplied=True,
         )
         result["similar"] = similar_view(viewer, [(h.id, h.score) for h in hits], subject, SIMILAR_SHOWN)
     if steps.errors:

@@ -10,7 +10,10 @@ draft, the API — is built here, for one viewer, by one function (:func:`simila
   people filed the near-identical ones — never at the identity of the subject, so it is the same
   whatever phone or ID number is supplied;
 - ``same_petitioner_repeat`` (by the blind indexes of phone and ID number) is shown only where the
-  viewer may see the identity of both sides: the subject's and the hit's.
+  viewer may see the identity of both sides: the subject's and the hit's. An identity the viewer
+  typed himself (a draft) links only hits whose petitioner he may unmask (``identity_covered_ids``):
+  else the 预检 would tell one who may open a case but not its petitioner (a supervisor above)
+  whether a guessed phone is that petitioner's.
 
 ``SYSTEM`` is the viewer of background work (the stored form is identity-free anyway).
 """
@@ -51,6 +54,9 @@ class Subject:
     organ_id: int | None  # the organ that has (or would have) the subject
     identity_visible: bool  # may the viewer see the subject's identity (he typed it, or may see it)
     exclude_id: int | None = None  # the subject itself, when registered
+    #: The identity was typed by the viewer (a draft's 预检), not read from a registered petition:
+    #: he could try any phone or ID number, so it links only hits whose petitioner he may unmask.
+    supplied: bool = False
 
 
 def subject_of_petition(viewer: Any, petition: Petition) -> Subject:
@@ -74,6 +80,15 @@ def _openable_ids(viewer: Any, ids: list[int]) -> set[int]:
     if is_analyst_only(viewer):
         return set()
     return set(petitions_visible_to(viewer).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _unmaskable_ids(viewer: Any, ids: list[int]) -> set[int]:
+    """The petitions among ``ids`` whose petitioner ``viewer`` may unmask (selectors' one rule)."""
+    from minsheng.petitions.selectors import identity_covered_ids
+
+    if viewer is SYSTEM:
+        return set(ids)
+    return identity_covered_ids(viewer, list(Petition.objects.filter(pk__in=ids)))
 
 
 def _distinct_people(key_sets: list[frozenset[Any]]) -> int:
@@ -125,6 +140,9 @@ def similar_view(
         )
     }
     openable = _openable_ids(viewer, ids)
+    unmaskable = (
+        _unmaskable_ids(viewer, [pid for pid in ids if pid in openable]) if subject.supplied else set()
+    )
     # An accusation the viewer may not open does not exist for him: no item, no count.
     kept = [
         (pid, score)
@@ -168,6 +186,8 @@ def similar_view(
         else:
             relation, explanation = "similar", "内容相似"
         linkable = seen and subject.identity_visible and bool(subject.keys)
+        if subject.supplied:
+            linkable = linkable and pid in unmaskable
         if linkable and subject.keys & identity_keys(
             row["petitioner__phone_index"], row["petitioner__id_number_index"]
         ):

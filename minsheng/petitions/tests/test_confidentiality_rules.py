@@ -16,6 +16,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.test import override_settings
 
+from minsheng.core.crypto import blind_index
 from minsheng.orgs.models import Organ, Role, StaffMembership
 from minsheng.orgs.selectors import organ_subtree_ids
 from minsheng.petitions.confidentiality import (
@@ -580,6 +581,43 @@ def test_similar_view_exact_relations(against_housing: Any, register: Any, users
         similar_view(users["registrar"], [], Subject(keys=keys, organ_id=bureau.pk, identity_visible=True))
         == []
     )
+
+
+def test_a_typed_identity_links_only_petitioners_the_viewer_may_unmask(
+    against_housing: Any, register: Any, users: Any, organs: Any
+) -> None:
+    """The 预检 of a draft: the viewer types a phone. The bureau's registrar, who may unmask both
+    hits, gets the repeat for the accuser's phone and not for a guessed one; a supervisor above,
+    who may open the grievance but not unmask its petitioner, gets the same answer whatever phone
+    he types (no oracle), though a registered petition's own identity would link it for him."""
+    from minsheng.petitions.relations import Subject, similar_view
+
+    own = register(title="路灯不亮")
+    accuser = identity_keys(own.petitioner.phone_index, own.petitioner.id_number_index)
+    assert accuser == identity_keys(
+        against_housing.petitioner.phone_index, against_housing.petitioner.id_number_index
+    )
+    guessed = identity_keys(blind_index("13900000000"), "")
+    hits = [(against_housing.pk, 0.9), (own.pk, 0.5)]
+
+    def relations(keys: frozenset[str], viewer: Any, supplied: bool = True) -> dict[str, str]:
+        subject = Subject(keys=keys, organ_id=organs["a-bureau"].pk, identity_visible=True, supplied=supplied)
+        return {r["tracking_code"]: r["relation"] for r in similar_view(viewer, hits, subject)}
+
+    registrar = users["registrar"]
+    assert relations(accuser, registrar) == {
+        against_housing.tracking_code: "same_petitioner_repeat",
+        own.tracking_code: "same_petitioner_repeat",
+    }
+    assert relations(guessed, registrar) == {
+        against_housing.tracking_code: "same_matter_in_progress_elsewhere",
+        own.tracking_code: "similar",
+    }
+    supervisor = _user("province_supervisor", (organs["xd-gov"], Role.SUPERVISOR))
+    typed = relations(accuser, supervisor)
+    assert typed[own.tracking_code] == "similar"
+    assert typed == relations(guessed, supervisor)
+    assert relations(accuser, supervisor, supplied=False)[own.tracking_code] == "same_petitioner_repeat"
 
 
 def test_similar_view_in_progress_elsewhere_only_within_the_time_limit(
