@@ -3,12 +3,14 @@
 Text that a citizen typed (a title, a request) ends up in exports that staff open in Excel or WPS.
 A cell whose text starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return may be taken
 for a formula (``=HYPERLINK(...)``, DDE payloads). Following the OWASP "CSV Injection" guidance,
-every export prefixes such text with a single quote, so that it is shown, never evaluated. Numbers,
+every export prefixes such text with a single quote, so that it is shown, never evaluated, and drops
+the control characters a cell cannot hold (NUL, vertical tab …). Numbers,
 dates and booleans pass unchanged. Every CSV and xlsx writer in minsheng goes through here.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -19,10 +21,18 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 K = TypeVar("K")
 
 
+#: Control characters that XML 1.0 (so xlsx) cannot hold; typed or pasted into a petition, one of
+#: them made openpyxl refuse the whole export (external client review, 2026-12-07).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def neutralise(value: Any) -> Any:
-    """``value`` with a leading single quote if it is text that could start a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    """``value`` with a leading single quote if it is text that could start a formula, and without
+    the control characters no spreadsheet cell can hold (tab, line feed and carriage return stay)."""
+    if isinstance(value, str):
+        value = _CONTROL.sub("", value)
+        if value.startswith(FORMULA_PREFIXES):
+            return "'" + value
     return value
 
 

@@ -26,3 +26,21 @@ def test_other_values_unchanged(value: object) -> None:
 def test_rows_and_mappings() -> None:
     assert neutralise_row([FORMULA, 1, "ok"]) == ["'" + FORMULA, 1, "ok"]
     assert neutralise_mapping({"标题": "-1", "n": -1}) == {"标题": "'-1", "n": -1}
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [("a\x00b", "ab"), ("竖\x0b表", "竖表"), ("\x1f=1", "'=1"), ("换\n行\t制表\r", "换\n行\t制表\r")],
+)
+def test_control_characters_a_cell_cannot_hold_are_dropped(text: str, cell: str) -> None:
+    assert neutralise(text) == cell
+
+
+def test_an_xlsx_export_holds_a_title_with_a_control_character() -> None:
+    """A petition titled 「a\\x00b」 made openpyxl refuse the whole export (a 500 for everyone)."""
+    from openpyxl import Workbook
+
+    sheet = Workbook().active
+    assert sheet is not None
+    sheet.append(neutralise_row(["a\x00b", "竖\x0b表"]))
+    assert [c.value for c in sheet[1]] == ["ab", "竖表"]
