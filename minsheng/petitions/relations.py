@@ -83,12 +83,11 @@ def _openable_ids(viewer: Any, ids: list[int]) -> set[int]:
 
 
 def _unmaskable_ids(viewer: Any, ids: list[int]) -> set[int]:
-    """The petitions among ``ids`` whose petitioner ``viewer`` may unmask (selectors' one rule)."""
+    """The petitions among ``ids`` whose petitioner ``viewer`` may unmask (selectors' one rule).
+    Only for an identity a person typed: background work (``SYSTEM``) types none."""
     from minsheng.petitions.selectors import identity_covered_ids
 
-    if viewer is SYSTEM:
-        return set(ids)
-    return identity_covered_ids(viewer, list(Petition.objects.filter(pk__in=ids)))
+    return identity_covered_ids(viewer, list(Petition.objects.in_bulk(ids).values()))
 
 
 def _distinct_people(key_sets: list[frozenset[Any]]) -> int:
@@ -140,9 +139,7 @@ def similar_view(
         )
     }
     openable = _openable_ids(viewer, ids)
-    unmaskable = (
-        _unmaskable_ids(viewer, [pid for pid in ids if pid in openable]) if subject.supplied else set()
-    )
+    unmaskable = _unmaskable_ids(viewer, ids) if subject.supplied else set()
     # An accusation the viewer may not open does not exist for him: no item, no count.
     kept = [
         (pid, score)

@@ -600,8 +600,12 @@ def test_a_typed_identity_links_only_petitioners_the_viewer_may_unmask(
     guessed = identity_keys(blind_index("13900000000"), "")
     hits = [(against_housing.pk, 0.9), (own.pk, 0.5)]
 
-    def relations(keys: frozenset[str], viewer: Any, supplied: bool = True) -> dict[str, str]:
-        subject = Subject(keys=keys, organ_id=organs["a-bureau"].pk, identity_visible=True, supplied=supplied)
+    def relations(
+        keys: frozenset[str], viewer: Any, supplied: bool = True, visible: bool = True
+    ) -> dict[str, str]:
+        subject = Subject(
+            keys=keys, organ_id=organs["a-bureau"].pk, identity_visible=visible, supplied=supplied
+        )
         return {r["tracking_code"]: r["relation"] for r in similar_view(viewer, hits, subject)}
 
     registrar = users["registrar"]
@@ -613,6 +617,8 @@ def test_a_typed_identity_links_only_petitioners_the_viewer_may_unmask(
         against_housing.tracking_code: "same_matter_in_progress_elsewhere",
         own.tracking_code: "similar",
     }
+    # Typed, but the subject's identity is not his to see: nothing is linked either.
+    assert relations(accuser, registrar, visible=False)[own.tracking_code] == "similar"
     supervisor = _user("province_supervisor", (organs["xd-gov"], Role.SUPERVISOR))
     typed = relations(accuser, supervisor)
     assert typed[own.tracking_code] == "similar"
