@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -316,6 +317,14 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid input"))
     body = {"code": "invalid", "message": message, "field": field, "detail": errors}
     return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (12 MiB): 413 in the shared body, not a 500."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = {"code": "too_large", "message": f"the request body is larger than {limit} bytes", "field": "body"}
+    return api.create_response(request, body, status=413)
 
 
 @api.exception_handler(AuthenticationError)

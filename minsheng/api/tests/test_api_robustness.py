@@ -6,10 +6,11 @@ a petition the caller may not see → 404; no token → 401; wrong state → 409
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 
 from minsheng.api.tests.auth import api_token as token
 from minsheng.petitions.models import Petition
@@ -241,3 +242,15 @@ def test_intelligence_endpoints_validate(client: Client, world: Any, petition: P
     url = f"/api/v1/petitions/{petition.pk}/suggestions/feedback"
     response = client.post(url, {"kind": "mood"}, content_type="application/json", **auth)
     assert_error(response, 422, "kind")
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_a_body_over_the_limit_is_413_and_creates_nothing(client: Client, world: Any) -> None:
+    """Found by an external client: 13 MB of JSON was a 500 (RequestDataTooBig)."""
+    reg = token(client, "registrar")
+    big = json.dumps({"channel": "letter", "title": "大", "request": "x" * 2000}).encode()
+    before = Petition.objects.count()
+    for url, auth in (("/api/v1/petitions", reg), ("/api/v1/citizen/track", {})):
+        body = assert_error(raw(client, url, big, auth), 413, "body")
+        assert body["code"] == "too_large"
+    assert Petition.objects.count() == before
