@@ -30,6 +30,7 @@ from minsheng.api.action_schemas import add_action_bodies
 from minsheng.api.idempotency import ANONYMOUS, ANONYMOUS_MIN_KEY_LENGTH, idempotent_view, operation_of
 from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
 from minsheng.core.rules import load_rules
+from minsheng.core.text import has_control_characters
 from minsheng.integrations.keys import KEY_PREFIX
 from minsheng.integrations.models import Integration
 from minsheng.integrations.scopes import (
@@ -568,6 +569,14 @@ api.add_router("", ref_router)
 router = Router(tags=["petitions"])
 
 
+def _plain_text(value: Any) -> Any:
+    """Text without control characters (NUL, vertical tab …): PostgreSQL refuses NUL in text, and no
+    document or spreadsheet can hold them. The workbench and portal forms refuse NUL likewise."""
+    if isinstance(value, str) and has_control_characters(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 class PetitionerIn(Schema):
     name: str = Field("", max_length=100)
     phone: str = Field("", max_length=30)
@@ -575,17 +584,21 @@ class PetitionerIn(Schema):
     address: str = Field("", max_length=300)
     email: str = Field("", max_length=200)
     nationality: str = Field("中国", max_length=40)
-    is_organisation: bool = False
+    is_organisation: bool = Field(False, strict=True)
     language: str = Field(
         "",
         max_length=10,
         description="the language of texts sent to the petitioner (zh-hans | en); '' = the deployment's",
     )
 
+    _texts = field_validator("name", "phone", "id_number", "address", "email", "nationality")(_plain_text)
+
 
 class RepresentativeIn(Schema):
     name: str = Field(min_length=1, max_length=100)
     phone: str = Field("", max_length=30)
+
+    _texts = field_validator("name", "phone")(_plain_text)
 
 
 class PetitionIn(Schema):
@@ -598,20 +611,30 @@ class PetitionIn(Schema):
     facts: str = Field("", max_length=20000, description="事实")
     reasons: str = Field("", max_length=20000, description="理由")
     nature: str = Field("grievance", description="suggestion | accusation | grievance | litigation_related")
-    category_id: int | None = None
+    # Ids, counts and flags are strict: `true` is no organ id (it was read as organ 1, and an
+    # accusation's shield then guarded the wrong organ) and "yes" is no flag (external client review).
+    category_id: int | None = Field(None, strict=True)
     region_code: str | None = None
     place_text: str = Field("", max_length=200)
     petitioner: PetitionerIn | None = None
-    is_oral: bool | None = None
-    is_collective: bool = False
-    persons_involved: int = Field(1, ge=1, le=1_000_000)
+    is_oral: bool | None = Field(None, strict=True)
+    is_collective: bool = Field(False, strict=True)
+    persons_involved: int = Field(1, ge=1, le=1_000_000, strict=True)
     representatives: list[RepresentativeIn] = Field(default_factory=list)
-    is_urgent: bool = False
-    accused_organ_id: int | None = None
+    is_urgent: bool = Field(False, strict=True)
+    accused_organ_id: int | None = Field(None, strict=True)
     accused_person: str = Field("", max_length=100)
-    receiving_organ_id: int | None = Field(None, description="default: the caller's registering organ")
-    competent_organ_id: int | None = Field(None, description="for visits: the competent organ (越级 check)")
-    paper_requested: bool = True
+    receiving_organ_id: int | None = Field(
+        None, strict=True, description="default: the caller's registering organ"
+    )
+    competent_organ_id: int | None = Field(
+        None, strict=True, description="for visits: the competent organ (越级 check)"
+    )
+    paper_requested: bool = Field(True, strict=True)
+
+    _texts = field_validator(
+        "title", "request", "facts", "reasons", "region_code", "place_text", "accused_person"
+    )(_plain_text)
 
     @field_validator("petitioner", mode="before")
     @classmethod

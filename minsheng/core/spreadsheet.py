@@ -10,9 +10,10 @@ dates and booleans pass unchanged. Every CSV and xlsx writer in minsheng goes th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
+
+from minsheng.core.text import CONTROL_CHARACTERS
 
 __all__ = ["FORMULA_PREFIXES", "neutralise", "neutralise_mapping", "neutralise_row"]
 
@@ -21,16 +22,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 K = TypeVar("K")
 
 
-#: Control characters that XML 1.0 (so xlsx) cannot hold; typed or pasted into a petition, one of
-#: them made openpyxl refuse the whole export (external client review, 2026-12-07).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def neutralise(value: Any) -> Any:
     """``value`` with a leading single quote if it is text that could start a formula, and without
     the control characters no spreadsheet cell can hold (tab, line feed and carriage return stay)."""
     if isinstance(value, str):
-        value = _CONTROL.sub("", value)
+        # Rows stored before intake refused them: one such character made openpyxl refuse the
+        # whole export (external client review, 2026-12-07).
+        value = CONTROL_CHARACTERS.sub("", value)
         if value.startswith(FORMULA_PREFIXES):
             return "'" + value
     return value

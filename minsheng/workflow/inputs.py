@@ -36,6 +36,7 @@ from pydantic import (
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from minsheng.core.errors import InvalidInput
+from minsheng.core.text import has_control_characters
 from minsheng.orgs.models import POLITICAL_LEGAL_KINDS
 from minsheng.workflow.models import Decision, Delivery, Opinion, Rating, SupervisionOrder
 from minsheng.workflow.rulesets import limitations
@@ -114,6 +115,8 @@ class Choices:
 def _text(value: Any) -> Any:
     if not isinstance(value, str):
         raise PydanticCustomError("invalid", _("应为文本。"))
+    if has_control_characters(value):
+        raise PydanticCustomError("invalid", _("文本中不能含有控制字符。"))
     return value
 
 

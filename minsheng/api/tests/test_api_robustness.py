@@ -227,11 +227,38 @@ def test_bad_registration_is_422(client: Client, world: Any) -> None:
         ({**base, "nature": "rant"}, "nature"),
         ({**base, "representatives": "x"}, "representatives"),
         ({**base, "petitioner": []}, "petitioner"),
+        # strict ids, counts and flags (external client review: `true` was stored as organ 1)
+        ({**base, "nature": "accusation", "accused_organ_id": True}, "accused_organ_id"),
+        ({**base, "receiving_organ_id": "1"}, "receiving_organ_id"),
+        ({**base, "category_id": 1.0}, "category_id"),
+        ({**base, "is_urgent": "yes"}, "is_urgent"),
+        ({**base, "is_collective": "on"}, "is_collective"),
+        ({**base, "paper_requested": "no"}, "paper_requested"),
+        ({**base, "persons_involved": "7"}, "persons_involved"),
+        ({**base, "petitioner": {"name": "甲", "is_organisation": 1}}, "petitioner.is_organisation"),
+        # control characters: PostgreSQL refuses NUL in text; no spreadsheet cell holds them
+        ({**base, "title": "a\u0000b"}, "title"),
+        ({**base, "request": "竖\u000b表"}, "request"),
+        ({**base, "petitioner": {"name": "甲\u0000"}}, "petitioner.name"),
+        ({**base, "representatives": [{"name": "乙\u0001"}]}, "representatives.0.name"),
     ]
     for body, field in cases:
         response = client.post("/api/v1/petitions", body, content_type="application/json", **reg)
         assert_error(response, 422, field)
     assert Petition.objects.count() == before
+    # The same values in their right types are accepted (the strictness refuses no valid body).
+    good = {**base, "is_urgent": True, "persons_involved": 7, "paper_requested": False, "title": "换\n行\t表"}
+    response = client.post("/api/v1/petitions", good, content_type="application/json", **reg)
+    assert response.status_code == 201, response.content
+    assert Petition.objects.filter(pk=response.json()["id"], is_urgent=True, persons_involved=7).exists()
+
+
+def test_control_characters_in_an_action_text_are_422(client: Client, petition: Petition) -> None:
+    disp = token(client, "dispatcher")
+    before = PetitionEvent.objects.count()
+    body = assert_error(act(client, petition.pk, "note", {"text": "备注\u0000"}, disp), 422, "text")
+    assert body["code"] == "invalid"
+    unchanged(petition, before)
 
 
 def test_intelligence_endpoints_validate(client: Client, world: Any, petition: Petition) -> None:
