@@ -28,7 +28,7 @@ from pydantic import Field, field_validator
 
 from minsheng.api.action_schemas import add_action_bodies
 from minsheng.api.idempotency import ANONYMOUS, ANONYMOUS_MIN_KEY_LENGTH, idempotent_view, operation_of
-from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput
+from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput, NotFound
 from minsheng.core.rules import load_rules
 from minsheng.core.text import has_control_characters
 from minsheng.integrations.keys import KEY_PREFIX
@@ -830,6 +830,17 @@ class PetitionCreatedOut(PetitionDetailOut):
     query_password: str = Field(description="shown once: give it to the petitioner with the tracking code")
 
 
+class PetitionReceiptOut(Schema):
+    """The answer to a registration whose case file the caller may not see: an accusation against his
+    own unit (a visitor at its reception). It is registered and goes to the petition bureau, away
+    from the accused unit (条例 Art. 30(3)); the petitioner needs the receipt all the same."""
+
+    tracking_code: str
+    query_password: str = Field(description="shown once: give it to the petitioner with the tracking code")
+    visible: bool = Field(False, description="always false: the case file is not yours to open")
+    message: str
+
+
 def _petition_rows(http: HttpRequest, rows: list[Petition]) -> list[Any]:
     """A list page's petitions, their titles as the caller may read them (``listed_titles``)."""
     titles = listed_titles(http.auth, rows)  # type: ignore[attr-defined]
@@ -1092,7 +1103,11 @@ def _receiving_organ(user: AbstractBaseUser, organ_id: int | None) -> Organ:
     return registrars[0].organ
 
 
-@router.post("/petitions", response={201: PetitionCreatedOut, **ERRORS}, operation_id="petition_register")
+@router.post(
+    "/petitions",
+    response={201: PetitionCreatedOut | PetitionReceiptOut, **ERRORS},
+    operation_id="petition_register",
+)
 def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     # An integration key's "register" scope is checked by integration_guard, before the body is read.
@@ -1139,7 +1154,18 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
     # The petitioner gets the tracking code and query password by SMS too (issue 13), committed
     # with the registration.
     petition, password, _sent = petition_register_with_credentials(data, actor=user)
-    petition = registered_petition_for(user, petition)
+    try:
+        petition = registered_petition_for(user, petition)
+    except NotFound:
+        # Registered (committed) but not his to open: the receipt, not a 404 that would leave the
+        # petitioner without his code and invite a second registration (external client review).
+        receipt = PetitionReceiptOut(
+            tracking_code=petition.tracking_code,
+            query_password=password,
+            visible=False,
+            message=_("已登记。该检举控告涉及本单位，依规定由其他机关办理，本单位不能查看。"),
+        )
+        return api.create_response(request, receipt.model_dump(), status=201)
     return _detail_response(request, petition, 201, query_password=password)
 
 

@@ -281,3 +281,38 @@ def test_a_body_over_the_limit_is_413_and_creates_nothing(client: Client, world:
         body = assert_error(raw(client, url, big, auth), 413, "body")
         assert body["code"] == "too_large"
     assert Petition.objects.count() == before
+
+
+def test_an_accusation_against_the_callers_own_unit_gets_a_receipt(client: Client, world: Any) -> None:
+    """A visitor at the human-resources bureau accuses that bureau; its caseworker registers it. It
+    is registered, routed away from the bureau, and unreadable for him — the answer was a 404 after
+    the commit (external client review), so the petitioner got no code and a retry made a second
+    petition. Now: 201 with the tracking code and password only, no case file."""
+    from minsheng.petitions.models import Nature
+
+    hrss = world.organs["a-hrss"]
+    auth = token(client, "hrss_caseworker")
+    body = {
+        "channel": "visit",
+        "nature": "accusation",
+        "accused_organ_id": hrss.pk,
+        "title": "举报人社局某科长索要好处费",
+        "request": "请求查处",
+        "petitioner": {"name": "赵甲", "phone": "13911112222"},
+    }
+    before = Petition.objects.count()
+    response = client.post("/api/v1/petitions", body, content_type="application/json", **auth)
+    assert response.status_code == 201, response.content
+    receipt = response.json()
+    assert set(receipt) == {"tracking_code", "query_password", "visible", "message"}
+    assert receipt["visible"] is False and receipt["query_password"]
+    petition = Petition.objects.get(tracking_code=receipt["tracking_code"])
+    assert Petition.objects.count() == before + 1
+    assert petition.nature == Nature.ACCUSATION and petition.accused_organ_id == hrss.pk
+    assert petition.current_organ_id != hrss.pk
+    assert_error(client.get(f"/api/v1/petitions/{petition.pk}", **auth), 404)
+    # The bureau's own registrar gets the full answer as before.
+    mine = client.post(
+        "/api/v1/petitions", body, content_type="application/json", **token(client, "registrar")
+    )
+    assert mine.status_code == 201 and mine.json()["id"] and mine.json()["title"] == body["title"]
