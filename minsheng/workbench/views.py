@@ -409,6 +409,14 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
                 else _("已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人）。")
             )
             messages.success(request, text % {"code": petition.tracking_code, "pw": password})
+            try:
+                access_petition(request.user, petition.pk)
+            except NotFound:
+                # An accusation against the registrar's own unit: registered and routed away from
+                # it, not his to open. The receipt above is shown on the register page instead of
+                # a 404 that would hide it.
+                messages.info(request, _("该检举控告涉及本单位，依规定由其他机关办理，本单位不能查看。"))
+                return redirect(request.get_full_path())
             return redirect("workbench:petition", pk=petition.pk)
     elif request.method == "POST":
         status = 422

@@ -170,6 +170,38 @@ def test_caseworker_path_note_draft_conclude_and_documents(login, register, act,
     )
 
 
+def test_an_accusation_against_the_registrars_own_unit_shows_its_receipt(client, world):
+    """Not a 404 after the commit (the receipt would be lost): the register page with the code."""
+    from django.contrib.auth import get_user_model
+
+    from minsheng.orgs.models import Role, StaffMembership
+
+    hrss = world.organs["a-hrss"]
+    desk = get_user_model().objects.create_user("hrss_registrar", password="test-password-123")
+    StaffMembership.objects.create(user=desk, organ=hrss, role=Role.REGISTRAR)
+    client.force_login(desk)
+    url = reverse("workbench:register", args=["visit"])
+    data = {
+        "receiving_organ": hrss.pk,
+        "received_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "title": "举报人社局某科长索要好处费",
+        "request": "请求查处",
+        "nature": "accusation",
+        "accused_organ": hrss.pk,
+        "name": "赵甲",
+        "phone": "13911112222",
+        "persons_involved": 1,
+        "oral_record": "来访人口述：索要好处费。",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    petition = Petition.objects.get(title="举报人社局某科长索要好处费")
+    assert petition.accused_organ_id == hrss.pk and petition.current_organ_id != hrss.pk
+    assert response["Location"] == url
+    page = client.get(url).content.decode()
+    assert petition.tracking_code in page and "查询密码" in page and "本单位不能查看" in page
+
+
 def test_registration_of_a_letter_and_of_a_collective_visit(login, world):
     client = login("registrar")
     url = reverse("workbench:register", args=["letter"])
