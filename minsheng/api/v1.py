@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Router, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from minsheng.api.action_schemas import add_action_bodies
 from minsheng.api.idempotency import ANONYMOUS, ANONYMOUS_MIN_KEY_LENGTH, idempotent_view, operation_of
@@ -309,14 +309,27 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
     return api.create_response(request, exc.as_dict(), status=exc.http_status)
 
 
+def _error_code(error: dict[str, Any]) -> str:
+    """The documented code of one pydantic error (docs/api.md "Errors"), as the actions name them."""
+    kind = error.get("type")
+    if kind == "missing" or (kind == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1):
+        return "required"
+    if kind == "extra_forbidden":
+        return "unknown_field"
+    return "invalid"
+
+
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = list(exc.errors)
-    first = errors[0] if errors else {}
+    # A misspelt field also leaves the intended one missing: naming the stray one helps more.
+    first = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0] if errors else {})
     loc = [str(part) for part in first.get("loc", []) if part not in ("body", "payload", "query", "path")]
-    field = ".".join(loc) or None
+    # The body as a whole (an array, null, a number where an object belongs): `field: "body"`.
+    whole_body = tuple(first.get("loc", ()))[:1] == ("body",)
+    field = ".".join(loc) or ("body" if whole_body else None)
     message = f"{field}: {first.get('msg', 'invalid')}" if field else str(first.get("msg", "invalid input"))
-    body = {"code": "invalid", "message": message, "field": field, "detail": errors}
+    body = {"code": _error_code(first), "message": message, "field": field, "detail": errors}
     return api.create_response(request, body, status=422)
 
 
@@ -578,6 +591,8 @@ def _plain_text(value: Any) -> Any:
 
 
 class PetitionerIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # a misspelt or unsupported field is refused
+
     name: str = Field("", max_length=100)
     phone: str = Field("", max_length=30)
     id_number: str = Field("", max_length=30)
@@ -595,6 +610,8 @@ class PetitionerIn(Schema):
 
 
 class RepresentativeIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # a misspelt or unsupported field is refused
+
     name: str = Field(min_length=1, max_length=100)
     phone: str = Field("", max_length=30)
 
@@ -602,6 +619,8 @@ class RepresentativeIn(Schema):
 
 
 class PetitionIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # a misspelt or unsupported field is refused
+
     channel: str = Field(description="online | letter | phone | fax | visit")
     received_at: dt.datetime | None = Field(
         None, description="when the item was received (a letter's receipt date); default now"

@@ -316,3 +316,24 @@ def test_an_accusation_against_the_callers_own_unit_gets_a_receipt(client: Clien
         "/api/v1/petitions", body, content_type="application/json", **token(client, "registrar")
     )
     assert mine.status_code == 201 and mine.json()["id"] and mine.json()["title"] == body["title"]
+
+
+def test_registration_refuses_unknown_fields_and_names_the_whole_body(client: Client, world: Any) -> None:
+    """External client review: unknown fields were dropped in silence (`"anonymous": true` on the
+    staff API stored the identity all the same); `[]` or `null` named `channel`, not the body."""
+    reg = token(client, "registrar")
+    before = Petition.objects.count()
+    base = {"channel": "letter", "title": "t", "request": "r"}
+    for body, field in (
+        ({**base, "anonymous": True}, "anonymous"),
+        ({**base, "petitioner": {"name": "甲", "nickname": "x"}}, "petitioner.nickname"),
+        ({**base, "representatives": [{"name": "乙", "age": 3}]}, "representatives.0.age"),
+        ({"chanel": "letter", "title": "t", "request": "r"}, "chanel"),  # misspelt: the stray one
+    ):
+        response = client.post("/api/v1/petitions", body, content_type="application/json", **reg)
+        assert assert_error(response, 422, field)["code"] == "unknown_field"
+    for data in (b"[]", b"[1]", b"null", b"5", b'"x"'):
+        assert assert_error(raw(client, "/api/v1/petitions", data, reg), 422, "body")["code"] == "invalid"
+    response = client.post("/api/v1/petitions", {"channel": "letter"}, content_type="application/json", **reg)
+    assert assert_error(response, 422, "title")["code"] == "required"
+    assert Petition.objects.count() == before
