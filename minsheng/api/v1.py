@@ -179,12 +179,33 @@ INTEGRATION_OPERATIONS = frozenset(
 )
 
 
+#: Posts that may register (and ask the 预检 of a draft); the receiving organ is one of theirs.
+REGISTERING_ROLES = frozenset({Role.REGISTRAR, Role.CASEWORKER, Role.ORGAN_HEAD, Role.DISPATCHER})
+#: Operations a staff member without such a post is refused before the body is read, so that he
+#: gets the same 403 whatever he sends (docs/api.md "Errors").
+REGISTERING_OPERATIONS = frozenset({"petition_register", "draft_suggestions"})
+
+
 def integration_guard(run: Any) -> Any:
-    """Refuse (403 ``scope_forbidden``) the operations integration keys may not use at all."""
+    """Refuse (403 ``scope_forbidden``) the operations integration keys may not use at all, and
+    (403 ``forbidden``) registering operations to staff without a registering post — both before
+    the body is read."""
     operation = operation_of(run)
 
     @wraps(run)
     def wrapper(request: HttpRequest, **kw: Any) -> Any:
+        if (
+            operation is not None
+            and operation.operation_id in REGISTERING_OPERATIONS
+            and operation.auth_callbacks
+            and _bearer(request)
+            and not _bearer(request).startswith(KEY_PREFIX)
+        ):
+            _principal_of(request, operation)
+            user = getattr(request, "_api_bearer_user", None)
+            if user is not None and not any(m.role in REGISTERING_ROLES for m in memberships_of(user)):
+                body = {"code": "forbidden", "message": "your role cannot register petitions"}
+                return api.create_response(request, body, status=403)
         if _bearer(request).startswith(KEY_PREFIX) and operation is not None and operation.auth_callbacks:
             _principal_of(request, operation)
             integration = request_integration(request)
@@ -1107,8 +1128,7 @@ def _organ_by_id(organ_id: int | None, field: str) -> Organ | None:
 
 
 def _receiving_organ(user: AbstractBaseUser, organ_id: int | None) -> Organ:
-    allowed_roles = {Role.REGISTRAR, Role.CASEWORKER, Role.ORGAN_HEAD, Role.DISPATCHER}
-    memberships = [m for m in memberships_of(user) if m.role in allowed_roles]
+    memberships = [m for m in memberships_of(user) if m.role in REGISTERING_ROLES]
     if organ_id is not None:
         for m in memberships:
             if m.organ_id == organ_id:

@@ -337,3 +337,22 @@ def test_registration_refuses_unknown_fields_and_names_the_whole_body(client: Cl
     response = client.post("/api/v1/petitions", {"channel": "letter"}, content_type="application/json", **reg)
     assert assert_error(response, 422, "title")["code"] == "required"
     assert Petition.objects.count() == before
+
+
+@pytest.mark.parametrize("who", ["analyst", "leader", "supervisor"])
+def test_a_role_that_may_not_register_gets_the_same_403_whatever_it_sends(
+    client: Client, world: Any, who: str
+) -> None:
+    """External client review: a broken body was a 422 (read before the role), a valid one a 403."""
+    auth = token(client, who)
+    valid = {"channel": "letter", "title": "t", "request": "r"}
+    answers = []
+    for url in ("/api/v1/petitions", "/api/v1/suggestions/draft"):
+        for body in (valid, {"x": 1}):
+            response = client.post(url, body, content_type="application/json", **auth)
+            answers.append((response.status_code, response.json()))
+        answers.append((raw(client, url, b"[", auth).status_code, None))
+    assert {status for status, _ in answers} == {403}
+    assert {json.dumps(body) for _, body in answers if body} == {
+        json.dumps({"code": "forbidden", "message": "your role cannot register petitions"})
+    }
