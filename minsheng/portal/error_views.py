@@ -31,9 +31,22 @@ def _titles() -> dict[int, tuple[str, str]]:
     }
 
 
+_API_CODES = {
+    400: "invalid",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    500: "server_error",
+}
+
+
 def error_page(request: HttpRequest, status: int, detail: str = "") -> HttpResponse:
     """The page for ``status``; ``detail`` is a message the view gave (e.g. why access is denied)."""
     title, text = _titles().get(status, _titles()[400])
+    if request.path.startswith("/api/"):
+        # The API's one error body (docs/api.md "Errors"), also for what no endpoint answers.
+        code = _API_CODES.get(status, "error")
+        return JsonResponse({"code": code, "message": detail or title}, status=status)
     if request.path.startswith(MACHINE_PREFIXES):
         return JsonResponse({"detail": detail or title}, status=status)
     workbench = request.path.startswith("/workbench/")

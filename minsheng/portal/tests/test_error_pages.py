@@ -96,3 +96,8 @@ def test_api_errors_stay_json() -> None:
     response = _client().get("/api/v1/no-such-endpoint")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
+    # The API's one error body (external client review: it was {"detail": …} here).
+    assert response.json() == {"code": "not_found", "message": "页面不存在"}
+    response = _client().delete("/api/v1/petitions")  # only GET and POST
+    assert response.status_code == 405 and response.has_header("Allow")
+    assert response.json() == {"code": "method_not_allowed", "message": "Method not allowed"}
