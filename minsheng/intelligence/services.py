@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minsheng.analytics.nlp.places import LearnedGazetteer, real_places
 from minsheng.intelligence.nlp.keywords import keyword_category
@@ -358,6 +359,44 @@ def _draft_identity(draft: DraftPetition) -> frozenset[str]:
     )
 
 
+def _identity_check_allowed(viewer: Any) -> bool:
+    """Count one typed identity for ``viewer`` against ``draft_identity_user`` (120 an hour by
+    default, ``MINSHENG_PORTAL_LIMITS``); False once the allowance is used up."""
+    from minsheng.petitions.relations import SYSTEM
+    from minsheng.portal.security import throttle_take  # the cache counters all limits share
+
+    if viewer is SYSTEM:
+        return True
+    return throttle_take(("draft_identity_user", str(viewer.pk))) is not None
+
+
+def _log_accuser_matches(viewer: Any, draft: DraftPetition, similar: list[dict[str, Any]]) -> None:
+    """Log (flagged, in the personal-data access log) every accusation the typed phone or ID number
+    was found to belong to: for whoever may unmask the accuser the link is legitimate, but it tells
+    him who the accuser is as a reveal would, so it leaves the same trace (external client review)."""
+    from minsheng.petitions.access_log import record_access
+    from minsheng.petitions.models import AccessKind, Nature
+    from minsheng.petitions.models import Petition as PetitionModel
+    from minsheng.petitions.relations import SYSTEM
+
+    ids = [item["id"] for item in similar if item["relation"] == "same_petitioner_repeat" and item["id"]]
+    if viewer is SYSTEM or not ids:
+        return
+    fields = [
+        name
+        for name, value in (("phone", draft.petitioner_phone), ("id_number", draft.petitioner_id_number))
+        if value.strip()
+    ]
+    for petition in PetitionModel.objects.filter(pk__in=ids, nature=Nature.ACCUSATION).order_by("pk"):
+        record_access(
+            viewer,
+            petition,
+            kind=AccessKind.MATCH,
+            reason=str(_("登记预检：输入的联系方式或身份证号与该检举控告人一致")),
+            fields=fields,
+        )
+
+
 def draft_analyse(draft: DraftPetition, *, viewer: Any) -> dict[str, Any]:
     """Everything registration would suggest for ``draft``, as ``viewer`` may see it, computed
     without writing anything.
@@ -421,13 +460,20 @@ def draft_analyse(draft: DraftPetition, *, viewer: Any) -> dict[str, Any]:
             min_score=SIMILAR_MIN_SCORE,
             within=similar_scope(viewer),
         )
+        keys = _draft_identity(draft)
+        if keys and not _identity_check_allowed(viewer):
+            # Over the hourly allowance of typed identities: the 预检 goes on without them (the
+            # same answer as for a draft without a phone), so guesses cannot be tested in bulk.
+            keys = frozenset()
+            result["identity_checked"] = False
         subject = Subject(
-            keys=_draft_identity(draft),
+            keys=keys,
             organ_id=draft.receiving_organ_id,
             identity_visible=True,
             supplied=True,
         )
         result["similar"] = similar_view(viewer, [(h.id, h.score) for h in hits], subject, SIMILAR_SHOWN)
+        _log_accuser_matches(viewer, draft, result["similar"])
     if steps.errors:
         result["errors"] = steps.errors
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)

@@ -414,6 +414,8 @@ class AccessKind(models.TextChoices):
     REVEAL = "reveal", _("显示完整信息")
     DOWNLOAD = "download", _("下载附件")
     DOCUMENT = "document", _("出具含全名的文书")
+    # A phone or ID number typed into a draft's 预检 matched an accuser: the match tells who he is.
+    MATCH = "match", _("预检比对到检举控告人")
 
 
 class PersonalDataAccess(models.Model):

@@ -41,6 +41,9 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "appeal_ip": (20, 3600),
     "open311_key": (600, 3600),  # petitions per Open311 integration key per hour
     "query_reset_phone": (5, 86400),  # query-password resets (each an SMS) per signed-in phone per day
+    # staff 预检 of a draft with a phone or ID number typed, per user per hour: a busy desk stays far
+    # below it, a script testing guessed phones against a petitioner does not
+    "draft_identity_user": (120, 3600),
 }
 
 OTP_TTL_SECONDS = 600

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from minsheng.api.tests.auth import api_token as _token
@@ -125,6 +125,47 @@ def test_precheck_through_a_decoy_is_no_oracle(
     assert with_accuser == with_other
     assert accusation.tracking_code not in str(with_accuser)
     assert all(item["relation"] != "same_petitioner_repeat" for item in with_accuser)
+
+
+def test_a_precheck_that_finds_the_accuser_is_logged_as_an_access(
+    accusation: Petition, client: Client
+) -> None:
+    """The registrar may see the accuser, so the link is shown; but it tells him who the accuser is,
+    as a reveal would: one flagged row in the personal-data access log (external client review).
+    A phone that matches nobody leaves no row."""
+    from minsheng.petitions.models import AccessKind, PersonalDataAccess
+
+    headers = _token(client, "registrar")
+    _similar_of(client, headers, phone=OTHER_PHONE)
+    assert not PersonalDataAccess.objects.filter(petition=accusation).exists()
+    _similar_of(client, headers, phone=ACCUSER_PHONE)
+    row = PersonalDataAccess.objects.get(petition=accusation)
+    assert (row.kind, row.flagged, row.fields, row.user.username) == (
+        AccessKind.MATCH,
+        True,
+        ["phone"],
+        "registrar",
+    )
+
+
+@override_settings(MINSHENG_PORTAL_LIMITS={"draft_identity_user": (2, 3600)})
+def test_typed_identities_beyond_the_hourly_allowance_are_not_compared(
+    accusation: Petition, client: Client
+) -> None:
+    """Guesses cannot be tested in bulk: past the allowance the 预检 answers as for no phone."""
+    headers = _token(client, "registrar")
+    blank = _similar_of(client, headers)
+    first, second = (_similar_of(client, headers, phone=p) for p in (OTHER_PHONE, OTHER_PHONE))
+    assert first == second
+    response = client.post(
+        "/api/v1/suggestions/draft",
+        _draft_body(ACCUSER_PHONE, ""),
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 200 and response.json()["identity_checked"] is False
+    assert response.json()["similar"] == blank
+    assert all(item["relation"] != "same_petitioner_repeat" for item in response.json()["similar"])
 
 
 def test_legitimate_registrar_still_recognises_the_repeat(accusation: Petition, client: Client) -> None:
