@@ -318,6 +318,7 @@ class ErrorOut(Schema):
     message: str
     field: str | None = None
     detail: Any | None = None
+    extra: dict[str, Any] | None = None  # facts of a refusal a client may act on (409, 412)
 
 
 ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -609,6 +610,9 @@ def _plain_text(value: Any) -> Any:
     if isinstance(value, str) and has_control_characters(value):
         raise ValueError("must not contain control characters")
     return value
+
+
+PETITIONER_FIELDS = frozenset({"name", "phone", "id_number", "address", "email", "nationality", "language"})
 
 
 class PetitionerIn(Schema):
@@ -1074,6 +1078,8 @@ def _detail_response(http: HttpRequest, petition: Petition, status: int = 200, *
     events = visible_events(http.auth, petition.pk, _all_events(petition))  # type: ignore[attr-defined]
     out = _detail(http, petition, cls, events=events, **extra)
     response = api.create_response(http, out.model_dump(), status=status)
+    if status == 201:
+        response["Location"] = f"/api/v1/petitions/{petition.pk}"
     digest = hashlib.sha256(response.content).hexdigest()[:16]
     # The version from the events just read and shown (petition_version for this caller).
     version = version_of_events(events)
@@ -1192,7 +1198,14 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
     )
     # The petitioner gets the tracking code and query password by SMS too (issue 13), committed
     # with the registration.
-    petition, password, _sent = petition_register_with_credentials(data, actor=user)
+    try:
+        petition, password, _sent = petition_register_with_credentials(data, actor=user)
+    except InvalidInput as exc:
+        # The service names the petitioner's fields as the workbench form does ("phone"); here they
+        # are inside `petitioner`, as pydantic names them ("petitioner.phone").
+        if exc.field in PETITIONER_FIELDS:
+            exc.field = f"petitioner.{exc.field}"
+        raise
     try:
         petition = registered_petition_for(user, petition)
     except NotFound:

@@ -356,3 +356,25 @@ def test_a_role_that_may_not_register_gets_the_same_403_whatever_it_sends(
     assert {json.dumps(body) for _, body in answers if body} == {
         json.dumps({"code": "forbidden", "message": "your role cannot register petitions"})
     }
+
+
+def test_registration_answers_with_location_and_names_petitioner_fields_in_full(
+    client: Client, world: Any
+) -> None:
+    """External client review: no Location on 201; a bad phone was `field: "phone"` here but a
+    wrong type `petitioner.phone`."""
+    reg = token(client, "registrar")
+    base = {"channel": "letter", "title": "t", "request": "r"}
+    response = client.post("/api/v1/petitions", base, content_type="application/json", **reg)
+    assert response.status_code == 201
+    assert response["Location"] == f"/api/v1/petitions/{response.json()['id']}"
+    before = Petition.objects.count()
+    for petitioner, field in (
+        ({"name": "甲", "phone": "12345"}, "petitioner.phone"),
+        ({"name": "甲", "id_number": "123"}, "petitioner.id_number"),
+        ({"name": "甲", "phone": 13800138000}, "petitioner.phone"),
+    ):
+        body = {**base, "petitioner": petitioner}
+        response = client.post("/api/v1/petitions", body, content_type="application/json", **reg)
+        assert_error(response, 422, field)
+    assert Petition.objects.count() == before
