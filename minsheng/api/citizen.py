@@ -344,7 +344,7 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
 # -- leader reception days (领导接访日, 条例2022 Art. 18 para 1): the portal's schedule and bookings
 
 
-class ReceptionDayOut(Schema):
+class CitizenReceptionDayOut(Schema):
     id: int
     date: dt.date
     start_time: dt.time
@@ -385,10 +385,10 @@ class AppointmentIn(Schema):
     )
 
 
-class AppointmentOut(Schema):
+class CitizenAppointmentOut(Schema):
     code: str = Field(description="预约码: show it on the day; with the phone it cancels the booking")
     status: str
-    day: ReceptionDayOut
+    day: CitizenReceptionDayOut
     sms_sent: bool = Field(description="a confirmation SMS with the code was queued to the phone")
 
 
@@ -402,10 +402,10 @@ class AppointmentCancelledOut(Schema):
     status: str
 
 
-def _day_out(day: Any, today: dt.date) -> ReceptionDayOut:
+def _day_out(day: Any, today: dt.date) -> CitizenReceptionDayOut:
     from minsheng.reception import selectors as reception
 
-    return ReceptionDayOut(
+    return CitizenReceptionDayOut(
         id=day.pk,
         date=day.date,
         start_time=day.start_time,
@@ -425,7 +425,9 @@ def _day_out(day: Any, today: dt.date) -> ReceptionDayOut:
     )
 
 
-@router.get("/reception-days", response={200: list[ReceptionDayOut]}, operation_id="citizen_reception_days")
+@router.get(
+    "/reception-days", response={200: list[CitizenReceptionDayOut]}, operation_id="citizen_reception_days"
+)
 def citizen_reception_days_endpoint(request: HttpRequest) -> Any:
     """The published leader reception days from today on, as the portal's 领导接访日 page shows them
     (places left, whether online booking is still open)."""
@@ -437,7 +439,7 @@ def citizen_reception_days_endpoint(request: HttpRequest) -> Any:
 
 @router.post(
     "/reception-days/{day_id}/appointments",
-    response={201: AppointmentOut, **CITIZEN_ERRORS},
+    response={201: CitizenAppointmentOut, **CITIZEN_ERRORS},
     operation_id="citizen_appointment_book",
 )
 def citizen_appointment_book_endpoint(request: HttpRequest, day_id: int, payload: AppointmentIn) -> Any:
@@ -463,7 +465,7 @@ def citizen_appointment_book_endpoint(request: HttpRequest, day_id: int, payload
         language=_text_language(payload.language),
     )
     day = reception.public_day(day.pk) or day  # the places left after this booking
-    out = AppointmentOut(
+    out = CitizenAppointmentOut(
         code=appointment.code,
         status=appointment.status,
         day=_day_out(day, timezone.localdate()),
