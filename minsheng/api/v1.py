@@ -25,6 +25,7 @@ from ninja import NinjaAPI, Query, Router, Schema, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from minsheng.api.action_schemas import add_action_bodies
 from minsheng.api.idempotency import ANONYMOUS, ANONYMOUS_MIN_KEY_LENGTH, idempotent_view, operation_of
@@ -333,7 +334,7 @@ def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespo
 
 def _error_code(error: dict[str, Any]) -> str:
     """The documented code of one pydantic error (docs/api.md "Errors"), as the actions name them."""
-    kind = error.get("type")
+    kind = str(error.get("type"))
     if kind == "missing" or (kind == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1):
         return "required"
     if kind == "extra_forbidden":
@@ -604,6 +605,13 @@ api.add_router("", ref_router)
 router = Router(tags=["petitions"])
 
 
+def _not_null(value: Any) -> Any:
+    """``null`` for a required field is a missing field (code ``required``, docs/api.md "Errors")."""
+    if value is None:
+        raise PydanticCustomError("missing", "Field required")
+    return value
+
+
 def _plain_text(value: Any) -> Any:
     """Text without control characters (NUL, vertical tab …): PostgreSQL refuses NUL in text, and no
     document or spreadsheet can hold them. The workbench and portal forms refuse NUL likewise."""
@@ -641,6 +649,7 @@ class RepresentativeIn(Schema):
     phone: str = Field("", max_length=30)
 
     _texts = field_validator("name", "phone")(_plain_text)
+    _required = field_validator("name", mode="before")(_not_null)
 
 
 class PetitionIn(Schema):
@@ -679,6 +688,7 @@ class PetitionIn(Schema):
     _texts = field_validator(
         "title", "request", "facts", "reasons", "region_code", "place_text", "accused_person"
     )(_plain_text)
+    _required = field_validator("channel", "title", "request", mode="before")(_not_null)
 
     @field_validator("petitioner", mode="before")
     @classmethod
@@ -880,7 +890,9 @@ class PetitionReceiptOut(Schema):
     from the accused unit (条例 Art. 30(3)); the petitioner needs the receipt all the same."""
 
     tracking_code: str
-    query_password: str = Field(description="shown once: give it to the petitioner with the tracking code")
+    query_password: str | None = Field(
+        description="only when no SMS could carry it to the petitioner (no phone): give it to him"
+    )
     visible: bool = Field(False, description="always false: the case file is not yours to open")
     message: str
 
@@ -1199,7 +1211,7 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
     # The petitioner gets the tracking code and query password by SMS too (issue 13), committed
     # with the registration.
     try:
-        petition, password, _sent = petition_register_with_credentials(data, actor=user)
+        petition, password, sent = petition_register_with_credentials(data, actor=user)
     except InvalidInput as exc:
         # The service names the petitioner's fields as the workbench form does ("phone"); here they
         # are inside `petitioner`, as pydantic names them ("petitioner.phone").
@@ -1211,11 +1223,14 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
     except NotFound:
         # Registered (committed) but not his to open: the receipt, not a 404 that would leave the
         # petitioner without his code and invite a second registration (external client review).
+        # The query password opens the accusation's progress on the portal: the accused unit does
+        # not keep it when the SMS already gave it to the petitioner.
         receipt = PetitionReceiptOut(
             tracking_code=petition.tracking_code,
-            query_password=password,
+            query_password=None if sent else password,
             visible=False,
-            message=_("已登记。该检举控告涉及本单位，依规定由其他机关办理，本单位不能查看。"),
+            message=_("已登记。该检举控告涉及本单位，依规定由其他机关办理，本单位不能查看。")
+            + (_("查询密码已短信发送给信访人。") if sent else ""),
         )
         return api.create_response(request, receipt.model_dump(), status=201)
     return _detail_response(request, petition, 201, query_password=password)

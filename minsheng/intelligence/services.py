@@ -472,8 +472,10 @@ def draft_analyse(draft: DraftPetition, *, viewer: Any) -> dict[str, Any]:
             identity_visible=True,
             supplied=True,
         )
-        result["similar"] = similar_view(viewer, [(h.id, h.score) for h in hits], subject, SIMILAR_SHOWN)
-        _log_accuser_matches(viewer, draft, result["similar"])
+        similar = similar_view(viewer, [(h.id, h.score) for h in hits], subject, SIMILAR_SHOWN)
+        # Logged before the links are given: if the log cannot be written, no link goes out.
+        _log_accuser_matches(viewer, draft, similar)
+        result["similar"] = similar
     if steps.errors:
         result["errors"] = steps.errors
     result["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)

@@ -46,7 +46,9 @@ def error_page(request: HttpRequest, status: int, detail: str = "") -> HttpRespo
     if request.path.startswith("/api/"):
         # The API's one error body (docs/api.md "Errors"), also for what no endpoint answers.
         code = _API_CODES.get(status, "error")
-        return JsonResponse({"code": code, "message": detail or title}, status=status)
+        # A 405's text is ninja's English "Method not allowed": the translated title instead.
+        message = title if status == 405 else (detail or title)
+        return JsonResponse({"code": code, "message": message}, status=status)
     if request.path.startswith(MACHINE_PREFIXES):
         return JsonResponse({"detail": detail or title}, status=status)
     workbench = request.path.startswith("/workbench/")
@@ -62,6 +64,20 @@ def error_page(request: HttpRequest, status: int, detail: str = "") -> HttpRespo
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exception, RequestDataTooBig) and request.path.startswith("/api/"):
+        # Read outside an endpoint (the idempotency key's fingerprint reads the body first): the
+        # same 413 the API's own handler answers.
+        from django.conf import settings
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = {
+            "code": "too_large",
+            "message": f"the request body is larger than {limit} bytes",
+            "field": "body",
+        }
+        return JsonResponse(body, status=413)
     return error_page(request, 400)
 
 

@@ -401,6 +401,21 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
             form.add_error(target, exc.message)
             status = 422
         else:
+            try:
+                access_petition(request.user, petition.pk)
+            except NotFound:
+                # An accusation against the registrar's own unit: registered and routed away from
+                # it, not his to open, so the register page shows the receipt instead of a 404
+                # that would hide it. The query password opens the accusation's progress on the
+                # portal: the accused unit does not see it when the SMS gave it to the petitioner.
+                receipt = (
+                    _("已登记，查询码 %(code)s；查询密码已短信发送给信访人。")
+                    if sent
+                    else _("已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人）。")
+                )
+                messages.success(request, receipt % {"code": petition.tracking_code, "pw": password})
+                messages.info(request, _("该检举控告涉及本单位，依规定由其他机关办理，本单位不能查看。"))
+                return redirect(request.get_full_path())
             text = (
                 _(
                     "已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人；已同时短信发送到信访人手机）。"
@@ -409,14 +424,6 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
                 else _("已登记，查询码 %(code)s，查询密码 %(pw)s（仅显示一次，请告知信访人）。")
             )
             messages.success(request, text % {"code": petition.tracking_code, "pw": password})
-            try:
-                access_petition(request.user, petition.pk)
-            except NotFound:
-                # An accusation against the registrar's own unit: registered and routed away from
-                # it, not his to open. The receipt above is shown on the register page instead of
-                # a 404 that would hide it.
-                messages.info(request, _("该检举控告涉及本单位，依规定由其他机关办理，本单位不能查看。"))
-                return redirect(request.get_full_path())
             return redirect("workbench:petition", pk=petition.pk)
     elif request.method == "POST":
         status = 422
@@ -485,6 +492,7 @@ def _register_check(
         "check_empty": not has_text,
         "draft": {"suggestions": analysis},
         "suggested_similar": analysis.get("similar") or [],
+        "identity_unchecked": analysis.get("identity_checked") is False,
     }
     return render(request, "workbench/register.html", context)
 

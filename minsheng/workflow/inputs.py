@@ -36,7 +36,7 @@ from pydantic import (
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from minsheng.core.errors import InvalidInput
-from minsheng.core.text import has_control_characters
+from minsheng.core.text import CONTROL_CHARACTERS, has_control_characters
 from minsheng.orgs.models import POLITICAL_LEGAL_KINDS
 from minsheng.workflow.models import Decision, Delivery, Opinion, Rating, SupervisionOrder
 from minsheng.workflow.rulesets import limitations
@@ -115,9 +115,10 @@ class Choices:
 def _text(value: Any) -> Any:
     if not isinstance(value, str):
         raise PydanticCustomError("invalid", _("应为文本。"))
-    if has_control_characters(value):
-        raise PydanticCustomError("invalid", _("文本中不能含有控制字符。"))
-    return value
+    # Control characters (NUL, vertical tab …) are dropped, not refused: texts stored before they
+    # were refused at intake are pre-filled into forms (the request of a conclusion), and nobody can
+    # see, let alone remove, them. PostgreSQL refuses NUL in text.
+    return CONTROL_CHARACTERS.sub("", value) if has_control_characters(value) else value
 
 
 def _flag(value: Any) -> bool:

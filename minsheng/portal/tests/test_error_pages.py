@@ -100,4 +100,4 @@ def test_api_errors_stay_json() -> None:
     assert response.json() == {"code": "not_found", "message": "页面不存在"}
     response = _client().delete("/api/v1/petitions")  # only GET and POST
     assert response.status_code == 405 and response.has_header("Allow")
-    assert response.json() == {"code": "method_not_allowed", "message": "Method not allowed"}
+    assert response.json() == {"code": "method_not_allowed", "message": "不支持该操作"}

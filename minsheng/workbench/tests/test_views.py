@@ -199,7 +199,26 @@ def test_an_accusation_against_the_registrars_own_unit_shows_its_receipt(client,
     assert petition.accused_organ_id == hrss.pk and petition.current_organ_id != hrss.pk
     assert response["Location"] == url
     page = client.get(url).content.decode()
-    assert petition.tracking_code in page and "查询密码" in page and "本单位不能查看" in page
+    assert petition.tracking_code in page and "本单位不能查看" in page
+    # The SMS gave the petitioner the password: the accused unit's page does not show it.
+    assert "查询密码已短信发送给信访人" in page and "仅显示一次" not in page
+
+
+def test_the_precheck_says_when_it_compared_no_identity(login, world, settings):
+    """Past the hourly allowance of typed phones the 预检 compares none, and says so."""
+    settings.MINSHENG_PORTAL_LIMITS = {"draft_identity_user": (1, 3600)}
+    client = login("registrar")
+    url = reverse("workbench:register", args=["letter"])
+    data = {
+        "action": "check",
+        "receiving_organ": world.bureau.pk,
+        "title": "小区停车位被占用",
+        "phone": "13900001111",
+    }
+    notice = "本小时预检比对电话、身份证号的次数已用完"
+    assert notice not in client.post(url, data).content.decode()
+    assert notice in client.post(url, data).content.decode()
+    assert notice not in client.post(url, {**data, "phone": ""}).content.decode()  # no phone typed
 
 
 def test_registration_of_a_letter_and_of_a_collective_visit(login, world):
