@@ -29,7 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from minsheng.api.action_schemas import add_action_bodies
 from minsheng.api.idempotency import ANONYMOUS, ANONYMOUS_MIN_KEY_LENGTH, idempotent_view, operation_of
-from minsheng.core.errors import ApplicationError, Forbidden, InvalidInput, NotFound
+from minsheng.core.errors import ApplicationError, BodyTooLarge, Forbidden, InvalidInput, NotFound
 from minsheng.core.rules import load_rules
 from minsheng.core.text import has_control_characters
 from minsheng.integrations.keys import KEY_PREFIX
@@ -185,6 +185,12 @@ REGISTERING_ROLES = frozenset({Role.REGISTRAR, Role.CASEWORKER, Role.ORGAN_HEAD,
 #: Operations a staff member without such a post is refused before the body is read, so that he
 #: gets the same 403 whatever he sends (docs/api.md "Errors").
 REGISTERING_OPERATIONS = frozenset({"petition_register", "draft_suggestions"})
+NO_REGISTERING_POST = "your role cannot register petitions"
+
+
+def _registering_posts(user: AbstractBaseUser) -> list[Any]:
+    """The user's posts that may register (``REGISTERING_ROLES``), in post order."""
+    return [m for m in memberships_of(user) if m.role in REGISTERING_ROLES]
 
 
 def integration_guard(run: Any) -> Any:
@@ -204,9 +210,9 @@ def integration_guard(run: Any) -> Any:
         ):
             _principal_of(request, operation)
             user = getattr(request, "_api_bearer_user", None)
-            if user is not None and not any(m.role in REGISTERING_ROLES for m in memberships_of(user)):
-                body = {"code": "forbidden", "message": "your role cannot register petitions"}
-                return api.create_response(request, body, status=403)
+            if user is not None and not _registering_posts(user):
+                error = Forbidden(NO_REGISTERING_POST)
+                return api.create_response(request, error.as_dict(), status=error.http_status)
         if _bearer(request).startswith(KEY_PREFIX) and operation is not None and operation.auth_callbacks:
             _principal_of(request, operation)
             integration = request_integration(request)
@@ -359,9 +365,8 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
 @api.exception_handler(RequestDataTooBig)
 def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (12 MiB): 413 in the shared body, not a 500."""
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    body = {"code": "too_large", "message": f"the request body is larger than {limit} bytes", "field": "body"}
-    return api.create_response(request, body, status=413)
+    error = BodyTooLarge.over(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return api.create_response(request, error.as_dict(), status=error.http_status)
 
 
 @api.exception_handler(AuthenticationError)
@@ -1146,7 +1151,7 @@ def _organ_by_id(organ_id: int | None, field: str) -> Organ | None:
 
 
 def _receiving_organ(user: AbstractBaseUser, organ_id: int | None) -> Organ:
-    memberships = [m for m in memberships_of(user) if m.role in REGISTERING_ROLES]
+    memberships = _registering_posts(user)
     if organ_id is not None:
         for m in memberships:
             if m.organ_id == organ_id:
@@ -1156,7 +1161,7 @@ def _receiving_organ(user: AbstractBaseUser, organ_id: int | None) -> Organ:
         raise Forbidden("you cannot register petitions for this organ")
     registrars = [m for m in memberships if m.role == Role.REGISTRAR] or memberships
     if not registrars:
-        raise Forbidden("your role cannot register petitions")
+        raise Forbidden(NO_REGISTERING_POST)
     return registrars[0].organ
 
 

@@ -61,3 +61,14 @@ class PreconditionFailed(ApplicationError):
 
     code = "precondition_failed"
     http_status = 412
+
+
+class BodyTooLarge(ApplicationError):
+    """A request body over the upload limit (Django's ``RequestDataTooBig``); nothing was read."""
+
+    code = "too_large"
+    http_status = 413
+
+    @classmethod
+    def over(cls, limit: int) -> BodyTooLarge:
+        return cls(f"the request body is larger than {limit} bytes", field="body")

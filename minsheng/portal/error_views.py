@@ -71,13 +71,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         # same 413 the API's own handler answers.
         from django.conf import settings
 
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        body = {
-            "code": "too_large",
-            "message": f"the request body is larger than {limit} bytes",
-            "field": "body",
-        }
-        return JsonResponse(body, status=413)
+        from minsheng.core.errors import BodyTooLarge
+
+        error = BodyTooLarge.over(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return JsonResponse(error.as_dict(), status=error.http_status)
     return error_page(request, 400)
 
 

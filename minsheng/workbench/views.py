@@ -46,6 +46,7 @@ from minsheng.petitions.selectors import (
     petitioner_reveal,
     petitioner_view,
     petitions_visible_to,
+    registered_petition_for,
     same_person_petitions,
 )
 from minsheng.workbench import forms as wf
@@ -402,7 +403,8 @@ def register(request: HttpRequest, channel: str) -> HttpResponse:
             status = 422
         else:
             try:
-                access_petition(request.user, petition.pk)
+                # The visibility filter only where it can refuse (an accusation), as the API does.
+                registered_petition_for(request.user, petition)
             except NotFound:
                 # An accusation against the registrar's own unit: registered and routed away from
                 # it, not his to open, so the register page shows the receipt instead of a 404
