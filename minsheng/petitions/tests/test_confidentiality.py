@@ -148,6 +148,20 @@ def test_a_precheck_that_finds_the_accuser_is_logged_as_an_access(
     )
 
 
+def test_a_precheck_logs_the_accusation_only(accusation: Petition, register: Any, client: Client) -> None:
+    """The accuser's own grievance, linked by the same phone, tells nothing an accusation hides: it
+    leaves no row; only the accusation does."""
+    from minsheng.petitions.models import PersonalDataAccess
+
+    grievance = register(
+        petitioner=PetitionerInput(name="李四", phone=ACCUSER_PHONE, address="A市A3区别的地址5号"), **TEXT
+    )
+    similar = _similar_of(client, _token(client, "registrar"), phone=ACCUSER_PHONE)
+    linked = {i["tracking_code"] for i in similar if i["relation"] == "same_petitioner_repeat"}
+    assert {accusation.tracking_code, grievance.tracking_code} <= linked
+    assert list(PersonalDataAccess.objects.values_list("petition_id", flat=True)) == [accusation.pk]
+
+
 @override_settings(MINSHENG_PORTAL_LIMITS={"draft_identity_user": (2, 3600)})
 def test_typed_identities_beyond_the_hourly_allowance_are_not_compared(
     accusation: Petition, client: Client
