@@ -45,7 +45,7 @@ from minsheng.orgs.security import confirmed_device, two_factor_required
 from minsheng.orgs.selectors import memberships_of, roles_of
 from minsheng.orgs.tokens import authenticate_token, issue_token
 from minsheng.petitions.citizen_access import canonical_phone, petition_register_with_credentials
-from minsheng.petitions.models import Nature, Petition, State
+from minsheng.petitions.models import Channel, Nature, Petition, State
 from minsheng.petitions.selectors import (
     HIDDEN,
     PetitionFilters,
@@ -231,6 +231,56 @@ def integration_guard(run: Any) -> Any:
     return wrapper
 
 
+UNSUPPORTED_MEDIA_TYPE = 415
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def json_body_guard(run: Any) -> Any:
+    """415 ``unsupported_media_type`` for a body that is not declared as JSON (``application/json``
+    or ``application/*+json``): a ``text/plain`` or form body used to be parsed as JSON all the
+    same, so a client's mistake went unnoticed. Before the body is read or remembered for
+    ``Idempotency-Key``; an empty body (an action without input) needs no type."""
+
+    @wraps(run)
+    def wrapper(request: HttpRequest, **kw: Any) -> Any:
+        if request.method in BODY_METHODS and _has_body(request) and not _is_json(request.content_type):
+            body = {
+                "code": "unsupported_media_type",
+                "message": _("请求体应为 JSON（Content-Type: application/json）。"),
+                "field": "Content-Type",
+            }
+            return api.create_response(request, body, status=UNSUPPORTED_MEDIA_TYPE)
+        return run(request, **kw)
+
+    wrapper._operation = operation_of(run)  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _has_body(request: HttpRequest) -> bool:
+    if "Transfer-Encoding" in request.headers:
+        return True
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return True
+    if length <= 0:
+        return False
+    if (request.content_type or "").startswith("multipart/") and length <= 200:
+        # An empty multipart form (only the closing delimiter, as some clients send for a POST
+        # without data) carries nothing to misread.
+        boundary = (request.content_params or {}).get("boundary", "")
+        try:
+            return bool(boundary) and request.body.strip() != f"--{boundary}--".encode()
+        except RequestDataTooBig:  # cannot happen at this size; the operation answers 413 anyway
+            return True
+    return True
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 def _bearer(request: HttpRequest) -> str:
     header = request.headers.get("Authorization", "")
     return header[7:].strip() if header[:7].lower() == "bearer " else ""
@@ -300,6 +350,18 @@ def add_protocol_headers(schema: Any) -> Any:
                 _add_parameter(operation, IF_MATCH_PARAMETER)
         if path.endswith("/petitions/{petition_id}") and "get" in item:
             _add_parameter(item["get"], IF_NONE_MATCH_PARAMETER)
+        for method in ("post", "put", "patch"):
+            with_body = item.get(method)
+            if with_body is not None and "requestBody" in with_body:  # json_body_guard
+                with_body.setdefault("responses", {}).setdefault(
+                    UNSUPPORTED_MEDIA_TYPE,
+                    {
+                        "description": "the body is not declared as JSON (Content-Type)",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}
+                        },
+                    },
+                )
     return schema
 
 
@@ -317,7 +379,8 @@ api = MinshengAPI(
 )
 # Idempotency-Key on every POST (minsheng.api.idempotency): wraps each operation's run.
 api.add_decorator(idempotent_view(_principal_of), mode="view")
-api.add_decorator(integration_guard, mode="view")
+api.add_decorator(json_body_guard, mode="view")  # runs before the idempotency record
+api.add_decorator(integration_guard, mode="view")  # outermost: a role's 403 whatever is sent
 
 
 class ErrorOut(Schema):
@@ -371,9 +434,15 @@ def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(
+    response = api.create_response(
         request, {"code": "unauthenticated", "message": "missing or invalid bearer token"}, status=401
     )
+    # RFC 9110 §11.6.1: a 401 names its scheme (RFC 6750 §3: invalid_token when one was sent).
+    challenge = 'Bearer realm="minsheng"'
+    if request.headers.get("Authorization"):
+        challenge += ', error="invalid_token"'
+    response["WWW-Authenticate"] = challenge
+    return response
 
 
 @api.exception_handler(HttpError)
@@ -1243,8 +1312,8 @@ def petition_register_endpoint(request: HttpRequest, payload: PetitionIn) -> Any
 
 class ListQuery(Schema):
     state: str | None = Field(None, description="comma-separated states")
-    channel: str | None = None
-    nature: str | None = None
+    channel: str | None = Field(None, description="online | letter | phone | fax | visit")
+    nature: str | None = Field(None, description="suggestion | accusation | grievance | litigation_related")
     organ_id: int | None = Field(None, ge=1, le=MAX_ID)
     category_id: int | None = Field(None, ge=1, le=MAX_ID)
     region_id: int | None = Field(None, ge=1, le=MAX_ID)
@@ -1294,6 +1363,13 @@ def petition_filters(filters: ListQuery) -> PetitionFilters:
     unknown = [s for s in states if s not in State.values]
     if unknown:
         raise InvalidInput(f"unknown state {unknown[0]!r}", field="state")
+    # An unknown channel or nature is a mistake, not a filter that matches nothing (as for state).
+    for field, value, allowed in (
+        ("channel", filters.channel, Channel.values),
+        ("nature", filters.nature, Nature.values),
+    ):
+        if value and value not in allowed:
+            raise InvalidInput(f"unknown {field} {value!r}; one of: {', '.join(allowed)}", field=field)
     return PetitionFilters(
         state=states or None,
         channel=filters.channel,
@@ -1402,7 +1478,9 @@ def petition_action_endpoint(request: HttpRequest, petition_id: int, action: str
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object", field="body")
     expected = if_match_version(request.headers.get("If-Match"))
-    petition_transition(petition.pk, action, actor=user, data=data, expected_version=expected)
+    petition_transition(
+        petition.pk, action, actor=user, data=data, expected_version=expected, json_types=True
+    )
     return _detail_response(request, access_petition(user, petition.pk))
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -147,6 +149,14 @@ def validate_registration(data: RegistrationInput, now: dt.datetime) -> None:
     id_number = data.petitioner.id_number.strip().upper()
     if id_number and not _valid_id_number(id_number):
         raise InvalidInput(_("身份证号码无效。"), field="id_number")
+    email = data.petitioner.email.strip()
+    if email and not data.is_historical:
+        # Replies may go out by e-mail: an address that cannot receive one is refused at intake (an
+        # import of historical cases keeps what the old system held).
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InvalidInput(_("电子邮箱地址无效。"), field="email") from None
 
 
 def _valid_id_number(value: str) -> bool:

@@ -31,6 +31,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     ValidationError,
+    ValidationInfo,
     model_validator,
 )
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
@@ -121,9 +122,21 @@ def _text(value: Any) -> Any:
     return CONTROL_CHARACTERS.sub("", value) if has_control_characters(value) else value
 
 
-def _flag(value: Any) -> bool:
+# Validation context key: the data is a JSON body (the API), not an HTML form. JSON has types, so a
+# flag must be true/false and a number a number: "30" or "on" is a client's mistake (422), while
+# a form sends every value as text.
+JSON_TYPES = "json_types"
+
+
+def _json(info: ValidationInfo | None) -> bool:
+    return bool(info is not None and info.context and info.context.get(JSON_TYPES))
+
+
+def _flag(value: Any, info: ValidationInfo) -> bool:
     if isinstance(value, bool):
         return value
+    if _json(info):
+        raise PydanticCustomError("invalid", _("应为 true 或 false。"))
     if value in ("true", "1", "on", 1):
         return True
     if value in ("false", "0", "off", 0):
@@ -131,41 +144,55 @@ def _flag(value: Any) -> bool:
     raise PydanticCustomError("invalid", _("应为是或否。"))
 
 
-def _count(value: Any) -> Any:
+def _count(value: Any, info: ValidationInfo) -> Any:
     if isinstance(value, bool):
         raise PydanticCustomError("invalid", _("应为整数。"))
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isascii() and value.lstrip("-").isdigit() and len(value) <= 20:
+    if (
+        not _json(info)
+        and isinstance(value, str)
+        and value.isascii()
+        and value.lstrip("-").isdigit()
+        and len(value) <= 20
+    ):
         return int(value)
     raise PydanticCustomError("invalid", _("应为整数。"))
 
 
-def _identifier(value: Any) -> int:
-    """A positive database id: a JSON integer or a string of ASCII digits, at most 64-bit."""
+def _identifier(value: Any, info: ValidationInfo | None) -> int:
+    """A positive database id, at most 64-bit: a JSON integer (a form's string of ASCII digits)."""
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+    elif (
+        not _json(info)
+        and isinstance(value, str)
+        and value.isascii()
+        and value.isdigit()
+        and len(value) <= 19
+    ):
         number = int(value)
     if number is None or not 1 <= number <= MAX_ID:
         raise PydanticCustomError("invalid", _("应为正整数编号。"))
     return number
 
 
-def _reference(value: Any) -> int | str:
+def _reference(value: Any, info: ValidationInfo) -> int | str:
     """An id or a code (机关代码, 查询码): digits are an id, other short text a code."""
     if isinstance(value, str) and not (value.isascii() and value.isdigit()):
         if not value.strip() or len(value) > 100:
             raise PydanticCustomError("invalid", _("应为编号或代码。"))
         return value.strip()
-    return _identifier(value)
+    if isinstance(value, str):  # digits: an id, also in JSON (the field documents "id or code")
+        return _identifier(value, None)
+    return _identifier(value, info)
 
 
-def _identifiers(value: Any) -> list[int]:
+def _identifiers(value: Any, info: ValidationInfo) -> list[int]:
     if not isinstance(value, list):
         raise PydanticCustomError("invalid", _("应为编号列表。"))
-    return [_identifier(item) for item in value]
+    return [_identifier(item, info) for item in value]
 
 
 def _day(value: Any) -> dt.date:
@@ -374,6 +401,15 @@ class AssignInput(ActionInput):
     ] = None
     assisting_organ_ids: Annotated[Ids | None, _w(gettext_lazy("协办机关"), ORGANS)] = None
     instructions: Annotated[Para | None, _w(gettext_lazy("交办要求"), AREA)] = None
+
+    @model_validator(mode="after")
+    def _one_period(self) -> AssignInput:
+        # Either a date or a number of days: with both, one of them would be ignored silently.
+        if self.due_date is not None and self.due_days is not None:
+            raise PydanticCustomError(
+                "invalid", _("“指定办理期限”与“期限天数”只能填写一项。"), {"field": "due_date"}
+            )
+        return self
 
 
 class NoteRequired(ActionInput):
@@ -829,18 +865,22 @@ def _message(error: Any) -> tuple[str, str]:
     return "invalid", _("格式不正确。")
 
 
-def parse_input(action: str, data: dict[str, Any]) -> dict[str, Any]:
+def parse_input(action: str, data: dict[str, Any], *, json_types: bool = False) -> dict[str, Any]:
     """``data`` checked against the action's model: the given fields, normalised to JSON values
-    (dates ``YYYY-MM-DD``, times ISO 8601 with offset). InvalidInput names the first bad field."""
+    (dates ``YYYY-MM-DD``, times ISO 8601 with offset). InvalidInput names the first bad field.
+
+    ``json_types``: ``data`` is a decoded JSON body, so ids, counts and flags must be JSON numbers
+    and booleans (a form's text "30" / "on" is refused); dates and times stay strings."""
     model = INPUTS[action]
     try:
-        parsed = model.model_validate(data)
+        parsed = model.model_validate(data, context={JSON_TYPES: json_types})
     except ValidationError as exc:
         errors = exc.errors()
         # A misspelt field also leaves the intended one missing: naming the stray one helps more.
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         location = first.get("loc") or ()
-        field = str(location[0]) if location else "body"
+        # A rule across fields (model validator) names its field in the error's context.
+        field = str(location[0]) if location else str((first.get("ctx") or {}).get("field", "body"))
         code, message = _message(first)
         raise InvalidInput(message, field=field, code=code) from None
     return cast(dict[str, Any], parsed.model_dump(mode="json", exclude_unset=True))

@@ -15,9 +15,10 @@ from django.test import Client
 from minsheng.accountability.demo import load_portfolios
 from minsheng.core.errors import InvalidInput
 from minsheng.orgs.models import Category, Region
+from minsheng.petitions.models import Petition
 from minsheng.workflow.models import Deadline, PetitionEvent, SupervisionOrder
 from minsheng.workflow.selectors import supervision_ladder
-from minsheng.workflow.services import petition_transition
+from minsheng.workflow.services import available_actions, petition_transition
 from minsheng.workflow.sweeps import deadlines_sweep
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +94,12 @@ def test_the_ladder_from_warning_to_circular(case: Any, users: Any, world: Any, 
     )
     assert circular.get_kind_display() == "通报"
 
-    # 摘牌: only after the written feedback, with evidence, once.
+    # 摘牌: only after the written feedback, with evidence, once; offered exactly then.
+    def delist_offered() -> bool:
+        petition = Petition.objects.get(pk=case.pk)
+        return "delist" in {t.action for t in available_actions(petition, users["supervisor"])}
+
+    assert not delist_offered()
     with pytest.raises(InvalidInput):
         petition_transition(
             case.pk,
@@ -111,6 +117,7 @@ def test_the_ladder_from_warning_to_circular(case: Any, users: Any, world: Any, 
     )
     listed.refresh_from_db()
     assert listed.feedback_late is True  # due 2025-04-10
+    assert delist_offered()
     with pytest.raises(InvalidInput):  # a 通报 is no listed order
         petition_transition(
             case.pk,
@@ -132,6 +139,7 @@ def test_the_ladder_from_warning_to_circular(case: Any, users: Any, world: Any, 
         users["supervisor"],
         "告知书已送达，复核属实",
     )
+    assert not delist_offered()
     with pytest.raises(InvalidInput):
         petition_transition(
             case.pk,

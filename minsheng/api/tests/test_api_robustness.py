@@ -60,6 +60,10 @@ BAD_ACTION_DATA = [
     ("assign", {"organ_id": "a-housing", "due_days": -5}, "due_days"),
     ("assign", {"organ_id": "a-housing", "due_days": "ten"}, "due_days"),
     ("assign", {"organ_id": "a-housing", "due_days": True}, "due_days"),
+    # JSON has numbers: "30" is a form's text, refused as the docs say (it was read as 30).
+    ("assign", {"organ_id": "a-housing", "due_days": "30"}, "due_days"),
+    # a date and a number of days: one of them was ignored silently.
+    ("assign", {"organ_id": "a-housing", "due_date": "2099-01-02", "due_days": 30}, "due_date"),
     # organ references: a JSON true was organ 1; "²" passed isdigit() then failed int(); huge ids overflowed.
     ("forward", {"organ_id": True}, "organ_id"),
     ("forward", {"organ_id": "²"}, "organ_id"),
@@ -80,6 +84,7 @@ BAD_ACTION_DATA = [
     ("supervision_feedback", {"order_id": HUGE, "feedback": "x"}, "order_id"),
     ("supervision_feedback", {"order_id": "9" * 40, "feedback": "x"}, "order_id"),
     ("supervision_feedback", {"order_id": 1.5, "feedback": "x"}, "order_id"),
+    ("supervision_feedback", {"order_id": "5", "feedback": "x"}, "order_id"),
     # petition references: "²" reached filter(pk=...) and raised ValueError.
     ("not_accept", {"reason": "duplicate_in_progress", "related_petition_id": "²"}, "related_petition_id"),
     ("not_accept", {"reason": "duplicate_in_progress", "related_petition_id": HUGE}, "related_petition_id"),
@@ -172,6 +177,9 @@ def test_missing_or_huge_petition_id_is_404(client: Client, petition: Petition, 
         ("page=0", "page"),
         ("page_size=1000", "page_size"),
         ("state=nonsense", "state"),
+        # an unknown channel or nature matched nothing and answered an empty list
+        ("channel=pigeon", "channel"),
+        ("nature=Accusation", "nature"),
         ("received_from=2025-02-30", "received_from"),
         ("overdue=maybe", "overdue"),
     ],
@@ -192,9 +200,12 @@ def test_reference_endpoints(client: Client, world: Any) -> None:
 def test_contract_401_403_404_409(client: Client, world: Any, petition: Petition) -> None:
     url = f"/api/v1/petitions/{petition.pk}"
     before = PetitionEvent.objects.count()
-    body = assert_error(client.get(url), 401)
-    assert body["code"] == "unauthenticated"
-    assert_error(client.get(url, HTTP_AUTHORIZATION="Bearer not-a-token"), 401)
+    response = client.get(url)
+    assert assert_error(response, 401)["code"] == "unauthenticated"
+    assert response["WWW-Authenticate"] == 'Bearer realm="minsheng"'  # RFC 9110 §11.6.1
+    response = client.get(url, HTTP_AUTHORIZATION="Bearer not-a-token")
+    assert_error(response, 401)
+    assert response["WWW-Authenticate"] == 'Bearer realm="minsheng", error="invalid_token"'
     assert_error(act(client, petition.pk, "note", {"text": "x"}, {}), 401)
     # the caseworker of 住建局 cannot see a petition still at the bureau
     assert_error(client.get(url, **token(client, "caseworker")), 404)
@@ -241,13 +252,23 @@ def test_bad_registration_is_422(client: Client, world: Any) -> None:
         ({**base, "request": "竖\u000b表"}, "request"),
         ({**base, "petitioner": {"name": "甲\u0000"}}, "petitioner.name"),
         ({**base, "representatives": [{"name": "乙\u0001"}]}, "representatives.0.name"),
+        # an address no reply could be sent to (it was stored as given)
+        ({**base, "petitioner": {"name": "甲", "email": "not-an-address"}}, "petitioner.email"),
+        ({**base, "petitioner": {"name": "甲", "email": "a@b"}}, "petitioner.email"),
     ]
     for body, field in cases:
         response = client.post("/api/v1/petitions", body, content_type="application/json", **reg)
         assert_error(response, 422, field)
     assert Petition.objects.count() == before
     # The same values in their right types are accepted (the strictness refuses no valid body).
-    good = {**base, "is_urgent": True, "persons_involved": 7, "paper_requested": False, "title": "换\n行\t表"}
+    good = {
+        **base,
+        "is_urgent": True,
+        "persons_involved": 7,
+        "paper_requested": False,
+        "title": "换\n行\t表",
+        "petitioner": {"name": "甲", "email": "jia@example.cn"},
+    }
     response = client.post("/api/v1/petitions", good, content_type="application/json", **reg)
     assert response.status_code == 201, response.content
     assert Petition.objects.filter(pk=response.json()["id"], is_urgent=True, persons_involved=7).exists()
@@ -398,3 +419,28 @@ def test_registration_answers_with_location_and_names_petitioner_fields_in_full(
         response = client.post("/api/v1/petitions", body, content_type="application/json", **reg)
         assert_error(response, 422, field)
     assert Petition.objects.count() == before
+
+
+def test_a_body_not_declared_as_json_is_415_and_changes_nothing(client: Client, petition: Petition) -> None:
+    """A text/plain or form body was parsed as JSON all the same (external client review)."""
+    disp = token(client, "dispatcher")
+    reg = token(client, "registrar")
+    before, petitions = PetitionEvent.objects.count(), Petition.objects.count()
+    note = json.dumps({"text": "纯文本"})
+    registration = json.dumps({"channel": "letter", "title": "t", "request": "r"})
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "application/jsonx"):
+        response = client.generic(
+            "POST", f"/api/v1/petitions/{petition.pk}/actions/note", note, content_type=content_type, **disp
+        )
+        assert assert_error(response, 415, "Content-Type")["code"] == "unsupported_media_type"
+        response = client.generic("POST", "/api/v1/petitions", registration, content_type=content_type, **reg)
+        assert_error(response, 415, "Content-Type")
+    unchanged(petition, before)
+    assert Petition.objects.count() == petitions
+    # JSON with parameters or a +json type is JSON; an action without input needs no body at all.
+    for content_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
+        response = client.generic(
+            "POST", f"/api/v1/petitions/{petition.pk}/actions/note", note, content_type=content_type, **disp
+        )
+        assert response.status_code == 200, response.content
+    assert client.post(f"/api/v1/petitions/{petition.pk}/actions/triage", **disp).status_code != 415

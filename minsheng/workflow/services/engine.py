@@ -49,6 +49,7 @@ from minsheng.workflow.services.handling import (
     signoff_available,
 )
 from minsheng.workflow.services.jurisdiction import open_dispute_resolver
+from minsheng.workflow.services.oversight import delisting_possible, feedback_owed
 from minsheng.workflow.services.recusal import ensure_not_recused, is_recused
 from minsheng.workflow.services.table import TRANSITIONS
 
@@ -151,6 +152,10 @@ def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> lis
             continue  # not assigned, or reported: the handler would refuse
         if transition.action in REVIEWER_ACTIONS and not independent_reviewer(petition, actor):
             continue  # Art. 28(3) at 复查/复核: the handler would refuse (recusal_reviewer/_organ)
+        if transition.action == "supervision_feedback" and not feedback_owed(petition):
+            continue  # no order awaits an answer: the handler would refuse
+        if transition.action == "delist" and not delisting_possible(petition):
+            continue  # no answered 挂牌督办 is still listed: the handler would refuse
         result.append(transition)
     return result
 
@@ -263,8 +268,12 @@ def petition_transition(
     as_system: bool = False,
     now: dt.datetime | None = None,
     expected_version: str | None = None,
+    json_types: bool = False,
 ) -> Petition:
     """Perform ``action`` on a petition. The only writer of ``Petition.state``.
+
+    ``json_types``: ``data`` is a decoded JSON body (the API), whose ids, counts and flags must be
+    JSON numbers and booleans; forms send text (``inputs.parse_input``).
 
     ``expected_version`` (the API's If-Match): the caller acts on the petition as of that
     ``workflow.selectors.petition_version``; if an event was written since, PreconditionFailed and
@@ -310,7 +319,7 @@ def petition_transition(
             transition, petition, actor, as_petitioner=as_petitioner, as_system=as_system
         )
         # The input's shape is checked only once the caller may act (no probing by the refused).
-        clean = parse_input(action, dict(data or {}))
+        clean = parse_input(action, dict(data or {}), json_types=json_types)
         moment, entry = act_moment(petition, clean, entered, alias=INPUTS[action].act_time_alias)
         ctx = Ctx(petition=petition, actor=actor, membership=membership, role=role, data=clean, now=moment)
         from_state = petition.state

@@ -121,6 +121,21 @@ def h_supervise(ctx: Ctx) -> None:
     ctx.after_commit.append(lambda: outbox_notify_organ(ctx.petition.pk, target_id, "supervision"))
 
 
+def feedback_owed(petition: Petition) -> bool:
+    """Whether an order on the petition awaits its written answer (``supervision_feedback``)."""
+    return SupervisionOrder.objects.filter(petition=petition, feedback_at__isnull=True).exists()
+
+
+def delisting_possible(petition: Petition) -> bool:
+    """Whether a 挂牌督办 was answered and is still listed (``delist``)."""
+    return SupervisionOrder.objects.filter(
+        petition=petition,
+        kind=SupervisionOrder.Kind.LISTED,
+        feedback_at__isnull=False,
+        delisted_at__isnull=True,
+    ).exists()
+
+
 def h_supervision_feedback(ctx: Ctx) -> None:
     """Art. 40(4): the written answer to an order — the text, who answered and when; an answer
     after the feedback due date is marked late."""

@@ -146,6 +146,47 @@ def test_values_are_normalised_for_the_handlers() -> None:
     assert parse_input("forward", {"organ_id": "a-housing"}) == {"organ_id": "a-housing"}
 
 
+def test_a_json_body_must_use_json_types_where_a_form_sends_text() -> None:
+    """The API's body is JSON: "30", "on" or "12" are a client's mistakes there (422), while the
+    workbench form sends every value as text and is read leniently."""
+
+    def json_refused(action: str, data: dict[str, Any]) -> InvalidInput:
+        with pytest.raises(InvalidInput) as caught:
+            parse_input(action, data, json_types=True)
+        return caught.value
+
+    form_values = [
+        ("assign", {"organ_id": 3, "due_days": "30"}, "due_days"),
+        ("simplify", {"likely_supported": "on"}, "likely_supported"),
+        ("simplify", {"paper_requested": 1}, "paper_requested"),
+        ("supervision_feedback", {"order_id": "5", "feedback": "x"}, "order_id"),
+        ("forward", {"organ_id": 3, "assisting_organ_ids": ["4"]}, "assisting_organ_ids"),
+    ]
+    for action, data, field in form_values:
+        error = json_refused(action, data)
+        assert (error.field, error.code) == (field, "invalid"), (action, data)
+        parse_input(action, data)  # the same text from a form is read
+    # JSON's own types pass; dates stay strings; a reference (organ, related petition) is an id
+    # or a code, so digits in a string are an id there.
+    assert parse_input(
+        "assign", {"organ_id": "12", "due_days": 30, "instructions": "x"}, json_types=True
+    ) == {"organ_id": 12, "due_days": 30, "instructions": "x"}
+    assert parse_input("simplify", {"likely_supported": True}, json_types=True) == {"likely_supported": True}
+    assert parse_input("assign", {"organ_id": "a-housing", "due_date": "2030-01-02"}, json_types=True) == {
+        "organ_id": "a-housing",
+        "due_date": "2030-01-02",
+    }
+
+
+def test_assign_takes_a_date_or_a_number_of_days_not_both() -> None:
+    error = refused("assign", {"organ_id": 3, "due_date": "2030-01-02", "due_days": 30})
+    assert (error.field, error.code) == ("due_date", "invalid")
+    assert parse_input("assign", {"organ_id": 3, "due_date": "", "due_days": "30"}) == {
+        "organ_id": 3,
+        "due_days": 30,
+    }
+
+
 def test_a_date_without_time_means_nine_in_the_morning_local() -> None:
     """Python 3.11 reads "2025-03-03" as a datetime at midnight; an act entered by its date
     happened during office hours that day (the same convention as registration)."""

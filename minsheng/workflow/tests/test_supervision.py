@@ -156,3 +156,27 @@ def test_selector_filters_and_orders_by_feedback_due(forwarded: Petition, users:
     assert supervision_orders_for(supervisor, OrderFilters(organ_id=organs["a-housing"].pk)).count() == 2
     assert not supervision_orders_for(users["edu_caseworker"]).exists()  # not his petition
     assert not supervision_orders_for(users["analyst"]).exists()  # analysts open no case files
+
+
+def test_the_answer_is_offered_only_while_an_order_awaits_one(forwarded: Petition, users: Any) -> None:
+    """``supervision_feedback`` (and ``delist``) were offered on every forwarded case, with or
+    without an order, so a client following the offered actions met a 422 (external client review)."""
+    from minsheng.workflow.services import available_actions
+
+    def offered(role: str) -> set[str]:
+        petition = Petition.objects.get(pk=forwarded.pk)
+        return {t.action for t in available_actions(petition, users[role])}
+
+    assert "supervision_feedback" not in offered("caseworker")
+    assert "delist" not in offered("supervisor")
+    order = _supervise(forwarded, users, dt.date(2025, 3, 3), feedback_due="2025-03-10")
+    assert "supervision_feedback" in offered("caseworker")
+    petition_transition(
+        forwarded.pk,
+        "supervision_feedback",
+        actor=users["caseworker"],
+        data={"order_id": order.pk, "feedback": "已整改。"},
+        now=_at(dt.date(2025, 3, 4)),
+    )
+    assert "supervision_feedback" not in offered("caseworker")
+    assert "delist" not in offered("supervisor")  # an ordinary order is not listed
