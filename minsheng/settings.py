@@ -464,6 +464,22 @@ MINSHENG_REQUIRE_2FA = env_bool("MINSHENG_REQUIRE_2FA", False)
 MINSHENG_DASK_SCHEDULER = env_str("MINSHENG_DASK_SCHEDULER", "") or ""
 MINSHENG_DASK_TIMEOUT_SECONDS = env_int("MINSHENG_DASK_TIMEOUT_SECONDS", 30, minimum=1)
 MINSHENG_MODEL_DIR = Path(env_str("MINSHENG_MODEL_DIR", str(VAR_DIR / "models")) or VAR_DIR / "models")
+# The city's administrative division list(s) that place messages in districts for hot issues
+# (CSV: district,kind,name[,bare]; docs/analytics.md "Places"). Default: the vendored list of A市,
+# the city of the demo and of the TipDM data; "none": no list (a deployment elsewhere sets its own,
+# or common village names such as 光明村 would be placed in A市's districts).
+_DIVISION_DATA = BASE_DIR / "minsheng" / "core" / "data"
+MINSHENG_DIVISION_LISTS = [
+    p
+    for p in env_list(
+        "MINSHENG_DIVISION_LISTS",
+        [str(_DIVISION_DATA / "admin_towns.csv"), str(_DIVISION_DATA / "admin_villages.csv")],
+    )
+    if p.lower() != "none"
+]
+for _division_list in MINSHENG_DIVISION_LISTS:
+    if not Path(_division_list).is_file():
+        raise ImproperlyConfigured(f"MINSHENG_DIVISION_LISTS: no file {_division_list}")
 # Font with CJK glyphs for chart images in .docx reports (PDFs use reportlab's built-in STSong-Light).
 MINSHENG_REPORT_FONT = env_str("MINSHENG_REPORT_FONT", "") or ""
 MINSHENG_DEMO_PASSWORD = env_str("MINSHENG_DEMO_PASSWORD", "minsheng-demo") or "minsheng-demo"

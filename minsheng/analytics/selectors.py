@@ -14,6 +14,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -338,7 +339,7 @@ def hot_issues_from_records(
         [r.message for r in records],
         top=top,
         now=now,
-        params=HotIssueParams(min_size=min_size),
+        params=HotIssueParams(min_size=min_size, division_lists=tuple(settings.MINSHENG_DIVISION_LISTS)),
         runner=runner,
         partitions=record_partitions(records),
     )

@@ -49,7 +49,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .entities import _CODE_REGION_RE, anchor_keys, anchors, clean, primary_region
-from .places import admin_gazetteer, place_key, short_title
+from .places import DEFAULT_DIVISION_LISTS, AdminGazetteer, admin_gazetteer, place_key, short_title
 from .records import Message, MessageId
 from .runner import LocalRunner, Runner, coalesce
 from .vectors import bigram_tf, pair_cosine, tfidf_from_tf
@@ -295,6 +295,9 @@ class HotIssueParams:
     keywords: int = 5
     representatives: int = 3
     n_features: int = 1 << 20
+    #: The division list(s) that place a message or a group in a district (settings
+    #: MINSHENG_DIVISION_LISTS); by default the vendored list of A市, the city of the TipDM data.
+    division_lists: tuple[str, ...] = DEFAULT_DIVISION_LISTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,8 +473,9 @@ def partition_features(records: Sequence[Message], params: HotIssueParams | None
     t0 = time.perf_counter()
     titles = [clean(m.title) for m in records]
     heads = [clean(m.text[: p.head_chars + 20])[: p.head_chars] for m in records]
+    divisions = admin_gazetteer(p.division_lists)
     regions = [
-        primary_region(t) or primary_region(h) or _listed_district(t, h)
+        primary_region(t) or primary_region(h) or _listed_district(t, h, divisions)
         for t, h in zip(titles, heads, strict=True)
     ]
     names: list[tuple[str, ...]] = []
@@ -811,21 +815,21 @@ def _most_common(values: Sequence[str]) -> str:
     return min(counts.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
 
 
-def _listed_district(title: str, head: str) -> str:
+def _listed_district(title: str, head: str, divisions: AdminGazetteer) -> str:
     """The district of a message without a region code that names divisions of the list (streets
     and towns, else villages and communities) of one district only; else "". So 「星沙文化公园」
     (A7县) and K市's 「M9县 文化公园」 are in different cities and never linked."""
-    found = set(admin_gazetteer().deciding(f"{title} {head}"))
+    found = set(divisions.deciding(f"{title} {head}"))
     return found.pop() if len(found) == 1 else ""
 
 
-def _district_by_towns(region: str, texts: Sequence[str]) -> str:
+def _district_by_towns(region: str, texts: Sequence[str], divisions: AdminGazetteer) -> str:
     """A group's region made a district when it is only a city (or nothing) and most of its
     members name a street or town (or, naming none, a village or community) of one district of
     that city (A市's division list: 暮云 → A2区)."""
     if region and region[1:-1]:
         return region
-    votes = Counter(d for text in texts for d in set(admin_gazetteer().deciding(text)))
+    votes = Counter(d for text in texts for d in set(divisions.deciding(text)))
     if not votes:
         return region
     ranked = votes.most_common(2)
@@ -962,6 +966,7 @@ def find_hot_issues(
         region = _district_by_towns(
             _most_common([clustering.regions[i] for i in members]),
             [f"{records[i].title} {records[i].text[:300]}" for i in members[:200]],
+            admin_gazetteer(p.division_lists),
         )
         # The place: the named place most members' titles mention (else their texts), if not generic.
         anchor = _group_place(

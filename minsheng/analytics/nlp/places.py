@@ -552,11 +552,33 @@ class AdminGazetteer:
         return {t.district for t in towns}
 
 
-@lru_cache(maxsize=1)
-def admin_gazetteer() -> AdminGazetteer:
-    """The vendored division list of the TipDM city A市: streets and towns, villages and
-    communities (read once per process)."""
-    return AdminGazetteer([*load_admin_towns(), *load_admin_villages()])
+#: The vendored division list of the TipDM city A市 (streets and towns; villages and communities).
+DEFAULT_DIVISION_LISTS: tuple[str, ...] = (str(ADMIN_TOWNS_CSV), str(ADMIN_VILLAGES_CSV))
+
+
+def load_division_list(path: str | Path) -> list[AdminTown]:
+    """A deployment's division list: CSV rows ``district,kind,name[,bare]`` (``#`` lines are
+    comments). Streets and towns (街道/镇/乡/办事处) say in ``bare`` whether the name alone names
+    them; villages and communities (村/社区) are only ever named with their kind."""
+    rows = _read_rows(Path(path))
+    if rows and not {"district", "kind", "name"} <= set(rows[0]):
+        raise ValueError(f"{path}: a division list has the columns district, kind, name[, bare]")
+    towns = []
+    for r in rows:
+        kind = r["kind"].strip()
+        if kind not in VILLAGE_KINDS and kind not in _TOWN_SUFFIX.split("|"):
+            raise ValueError(f"{path}: unknown kind {kind!r} of {r['name']!r}")
+        bare = kind not in VILLAGE_KINDS and (r.get("bare") or "").strip() == "1"
+        towns.append(AdminTown(r["district"].strip(), kind, r["name"].strip(), bare))
+    return towns
+
+
+@lru_cache(maxsize=8)
+def admin_gazetteer(lists: tuple[str, ...] = DEFAULT_DIVISION_LISTS) -> AdminGazetteer:
+    """The division list(s) of the deployment's city (read once per process per set of files);
+    by default the vendored list of the TipDM city A市. ``()``: no list, nothing is found (a
+    deployment elsewhere must not place its 光明村 in A市's districts)."""
+    return AdminGazetteer([town for path in lists for town in load_division_list(path)])
 
 
 @dataclass(slots=True)

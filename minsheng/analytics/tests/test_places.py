@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from minsheng.analytics.nlp.evaluate import load_tipdm_corpus
-from minsheng.analytics.nlp.hotspots import _district_by_towns, _listed_district, find_hot_issues
+from minsheng.analytics.nlp.hotspots import (
+    HotIssueParams,
+    _district_by_towns,
+    _listed_district,
+    find_hot_issues,
+)
 from minsheng.analytics.nlp.places import (
     ADMIN_TOWNS_CSV,
     AdminGazetteer,
@@ -315,17 +322,20 @@ def test_hot_issue_places_are_places() -> None:
                 assert is_real_place(part), issue.place
 
 
+A = admin_gazetteer()  # the vendored division list of A市
+
+
 def test_a_hot_issue_of_the_city_gets_the_district_its_members_name() -> None:
     towns = ["暮云怡海星城小区公交出行", "怡海星城到暮云的公交", "怡海星城没有公交"]
-    assert _district_by_towns("A市", towns) == "A2区"  # two of three name 暮云 (A2区)
-    assert _district_by_towns("", towns) == "A2区"
-    assert _district_by_towns("A市", [*towns[1:], "怡海星城", "怡海星城"]) == "A市"  # not most of them
-    assert _district_by_towns("A5区", towns) == "A5区"  # a district named by code stays
-    assert _district_by_towns("K市", towns) == "K市"  # another city's streets are not A市's
-    assert _district_by_towns("A市", ["星沙和暮云"] * 2) == "A市"  # two districts equally: neither
+    assert _district_by_towns("A市", towns, A) == "A2区"  # two of three name 暮云 (A2区)
+    assert _district_by_towns("", towns, A) == "A2区"
+    assert _district_by_towns("A市", [*towns[1:], "怡海星城", "怡海星城"], A) == "A市"  # not most of them
+    assert _district_by_towns("A5区", towns, A) == "A5区"  # a district named by code stays
+    assert _district_by_towns("K市", towns, A) == "K市"  # another city's streets are not A市's
+    assert _district_by_towns("A市", ["星沙和暮云"] * 2, A) == "A市"  # two districts equally: neither
     # A community of the list places a group that names no street or town.
-    assert _district_by_towns("A市", ["识字里社区路灯不亮", "识字里社区停水"]) == "A1区"
-    assert _district_by_towns("A市", ["暮云的识字里社区", "暮云停水"]) == "A2区"  # the town first
+    assert _district_by_towns("A市", ["识字里社区路灯不亮", "识字里社区停水"], A) == "A1区"
+    assert _district_by_towns("A市", ["暮云的识字里社区", "暮云停水"], A) == "A2区"  # the town first
 
 
 def test_words_of_names_that_start_with_a_function_character_stay_whole():
@@ -348,9 +358,9 @@ def test_a_message_without_a_code_is_placed_by_the_division_list() -> None:
     """Real messages (replies file): two about 星沙文化公园 (星沙 is A7县's town) and one asking for a
     文化公园 in K市's M9县. All three share the place key 文化公园; before the list placed the first
     two, the three were one hot issue placed in M9县."""
-    assert _listed_district("咨询星沙文化公园等几个问题", "") == "A7县"
-    assert _listed_district("希望能在K市M9县园建一个文化公园", "") == ""  # coded: primary_region's
-    assert _listed_district("星沙到暮云", "") == ""  # two districts: none
+    assert _listed_district("咨询星沙文化公园等几个问题", "", A) == "A7县"
+    assert _listed_district("希望能在K市M9县园建一个文化公园", "", A) == ""  # coded: primary_region's
+    assert _listed_district("星沙到暮云", "", A) == ""  # two districts: none
     # The replies file alone, as `minsheng hot-issues --data messages_with_replies.csv` reads it.
     replies = [m for m in load_tipdm_corpus() if m.id.startswith("replies:")]
     issues = find_hot_issues(replies, top=10_000)
@@ -358,3 +368,37 @@ def test_a_message_without_a_code_is_placed_by_the_division_list() -> None:
     assert "replies:19927" in park.members
     assert "replies:97359" not in park.members
     assert park.place.startswith("A7县"), park.place
+
+
+def test_the_division_list_is_the_deployments_setting(tmp_path: Any, settings: Any) -> None:
+    """A deployment outside A市 must not have its 光明村 or 星沙 placed in A市's districts: the list
+    is a setting (MINSHENG_DIVISION_LISTS; "none" for no list), read by the hot-issue job."""
+    from minsheng.analytics.nlp.places import DEFAULT_DIVISION_LISTS, load_division_list
+
+    # One loader reads both vendored files as the two specialised ones do.
+    assert load_division_list(DEFAULT_DIVISION_LISTS[0]) == load_admin_towns()
+    assert load_division_list(DEFAULT_DIVISION_LISTS[1]) == load_admin_villages()
+    assert tuple(settings.MINSHENG_DIVISION_LISTS) == DEFAULT_DIVISION_LISTS
+    none = admin_gazetteer(())
+    assert none.deciding("咨询星沙文化公园 识字里社区") == []
+    assert _listed_district("咨询星沙文化公园等几个问题", "", none) == ""
+    assert _district_by_towns("A市", ["识字里社区路灯不亮", "识字里社区停水"], none) == "A市"
+    # Another city's own list, with towns and villages in one file.
+    own = tmp_path / "divisions.csv"
+    own.write_text(
+        "# the deployment's own list\ndistrict,kind,name,bare\nB1区,街道,星沙,1\nB2区,村,光明,\n",
+        encoding="utf-8",
+    )
+    theirs = admin_gazetteer((str(own),))
+    assert theirs.deciding("星沙的路灯") == ["B1区"]
+    assert theirs.deciding("光明村修路") == ["B2区"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("district,kind,name\nB1区,小区,某某\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="kind"):
+        load_division_list(bad)
+    # The hot-issue job takes the list from its parameters: with none, the 星沙文化公园 pair of the
+    # replies file is no longer placed in A7县.
+    replies = [m for m in load_tipdm_corpus() if m.id.startswith("replies:")]
+    issues = find_hot_issues(replies, top=10_000, params=HotIssueParams(division_lists=()))
+    park = next(i for i in issues if "replies:19658" in i.members)
+    assert not park.place.startswith("A7县"), park.place

@@ -11,6 +11,7 @@ import json
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minsheng.analytics.cli import add_scope_arguments, scope_from_options
@@ -93,7 +94,8 @@ class Command(BaseCommand):
             records = load_messages_csv(options["data"])
         except MessageFileError as exc:
             raise CommandError(str(exc)) from None
-        issues = find_hot_issues(records, top=top, now=now, params=HotIssueParams(min_size=min_size))
+        params = HotIssueParams(min_size=min_size, division_lists=tuple(settings.MINSHENG_DIVISION_LISTS))
+        issues = find_hot_issues(records, top=top, now=now, params=params)
         if options["format"] == "table":
             self.stdout.write(render_table(issues))
         else:
