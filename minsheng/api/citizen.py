@@ -21,10 +21,11 @@ from pydantic import Field
 
 from minsheng.api.v1 import ErrorOut
 from minsheng.core.errors import InvalidInput, NotFound, TransitionNotAllowed
+from minsheng.core.throttle import client_ip, throttle_blocked, throttle_hit
+from minsheng.orgs.selectors import online_bureau
 from minsheng.petitions.models import Petition, State
 from minsheng.petitions.services import petitioner_language
 from minsheng.portal import queries
-from minsheng.portal.security import client_ip, throttle_blocked, throttle_hit
 from minsheng.portal.tracking import Throttled, clean_tracking_code, petition_track
 from minsheng.workflow.services import petition_transition
 
@@ -251,7 +252,8 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     the contact (same messages), the phone proved with the SMS code (unless an anonymous
     accusation), the portal's submission limits per address and phone, registration at the city's
     petition bureau through the same service. Answers the tracking code and the query password."""
-    from minsheng.portal.forms import ContactForm, MatterForm, allow_anonymous_accusations
+    from minsheng.petitions.citizen_access import allow_anonymous_accusations
+    from minsheng.portal.forms import ContactForm, MatterForm
     from minsheng.portal.security import otp_check
     from minsheng.portal.submission import (
         draft_accused,
@@ -300,7 +302,7 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
     language = petitioner_language(_text_language(payload.language), field="language")
     anonymous = bool(contact_data.get("anonymous"))
     phone = "" if anonymous else contact_data["phone"]
-    bureau = queries.online_bureau()
+    bureau = online_bureau()
     if bureau is None:
         raise TransitionNotAllowed(_("网上信访暂不可用：未配置市信访局。请通过来信或来访提出。"))
     ip = client_ip(request)
@@ -483,7 +485,7 @@ def citizen_appointment_cancel_endpoint(request: HttpRequest, payload: Appointme
     """Cancel a booking with its 预约码 and the phone it was booked with; the place goes back to the
     pool. A wrong code and a wrong phone answer alike (404); each try counts against the portal's
     limit of failed checks per address (429)."""
-    from minsheng.portal.security import throttle_take
+    from minsheng.core.throttle import throttle_take
     from minsheng.reception.services import appointment_cancel
 
     if throttle_take(("track_fail_ip", client_ip(request))) is None:

@@ -128,7 +128,7 @@ def metrics_allowed(request: HttpRequest) -> bool:
     from django.conf import settings
     from django.utils.crypto import constant_time_compare
 
-    from minsheng.portal.security import client_ip
+    from minsheng.core.throttle import client_ip
 
     token = str(getattr(settings, "MINSHENG_METRICS_TOKEN", "") or "")
     header = str(request.META.get("HTTP_AUTHORIZATION", ""))

@@ -23,13 +23,13 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.core.params import check_year
+from minsheng.core.phones import normalise_phone, phone_key, valid_mobile
+from minsheng.core.throttle import throttle_blocked, throttle_hit
 from minsheng.integrations.models import Integration, Open311Submission
 from minsheng.orgs.models import Category, Region
-from minsheng.petitions.citizen_access import petition_register_with_credentials
+from minsheng.orgs.selectors import online_bureau
+from minsheng.petitions.citizen_access import allow_anonymous_accusations, petition_register_with_credentials
 from minsheng.petitions.models import Channel, Nature, Petition, State
-from minsheng.portal.forms import allow_anonymous_accusations
-from minsheng.portal.queries import online_bureau
-from minsheng.portal.security import normalise_phone, phone_key, throttle_blocked, throttle_hit, valid_mobile
 from minsheng.workflow import rulesets
 from minsheng.workflow.labels import rule_name_zh
 from minsheng.workflow.models import Deadline

@@ -362,8 +362,8 @@ def _draft_identity(draft: DraftPetition) -> frozenset[str]:
 def _identity_check_allowed(viewer: Any) -> bool:
     """Count one typed identity for ``viewer`` against ``draft_identity_user`` (120 an hour by
     default, ``MINSHENG_PORTAL_LIMITS``); False once the allowance is used up."""
+    from minsheng.core.throttle import throttle_take  # the cache counters all limits share
     from minsheng.petitions.relations import SYSTEM
-    from minsheng.portal.security import throttle_take  # the cache counters all limits share
 
     if viewer is SYSTEM:
         return True

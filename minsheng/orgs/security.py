@@ -147,7 +147,7 @@ def client_ip(request: HttpRequest) -> str | None:
     checks: 'unknown' would fail the login)."""
     import ipaddress
 
-    from minsheng.portal.security import client_ip as portal_client_ip
+    from minsheng.core.throttle import client_ip as portal_client_ip
 
     address = portal_client_ip(request)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from minsheng.orgs.models import Organ, Region, Role, StaffMembership
@@ -86,3 +87,14 @@ def organ_heads(organ: Organ) -> list[int]:
     if organ.head_id and organ.head_id not in ids:
         ids.append(organ.head_id)
     return ids
+
+
+def online_bureau() -> Organ | None:
+    """The city petition bureau that registers online petitions (kind petition_bureau, level 2)."""
+    code = getattr(settings, "MINSHENG_ONLINE_BUREAU", "a-bureau")
+    return (
+        Organ.objects.filter(code=code, kind=Organ.Kind.PETITION_BUREAU, is_active=True).first()
+        or Organ.objects.filter(kind=Organ.Kind.PETITION_BUREAU, level=Organ.Level.CITY, is_active=True)
+        .order_by("code")
+        .first()
+    )

@@ -250,3 +250,9 @@ def petition_add_evidence(
             is_public=False,
         )
     return len(ids)
+
+
+def allow_anonymous_accusations() -> bool:
+    """Whether the deployment accepts accusations without a name over public channels (portal,
+    citizen API, Open311): ``MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS``, off by default."""
+    return bool(getattr(settings, "MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS", False))

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
@@ -363,7 +362,3 @@ class SetPasswordForm(PortalForm):
         help_text=_("至少10个字符。设置后可以用手机号码和密码登录。"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-
-
-def allow_anonymous_accusations() -> bool:
-    return bool(getattr(settings, "MINSHENG_ALLOW_ANONYMOUS_ACCUSATIONS", False))

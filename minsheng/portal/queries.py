@@ -14,7 +14,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -649,14 +648,3 @@ def accused_organ_choices() -> list[tuple[str, str]]:
         (str(o.pk), o.name)
         for o in Organ.objects.filter(is_active=True, level__gte=Organ.Level.CITY).order_by("level", "code")
     ]
-
-
-def online_bureau() -> Organ | None:
-    """The city petition bureau that registers online petitions (kind petition_bureau, level 2)."""
-    code = getattr(settings, "MINSHENG_ONLINE_BUREAU", "a-bureau")
-    return (
-        Organ.objects.filter(code=code, kind=Organ.Kind.PETITION_BUREAU, is_active=True).first()
-        or Organ.objects.filter(kind=Organ.Kind.PETITION_BUREAU, level=Organ.Level.CITY, is_active=True)
-        .order_by("code")
-        .first()
-    )

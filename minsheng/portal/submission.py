@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from minsheng.core.errors import InvalidInput
 from minsheng.notifications.sms import get_backend
 from minsheng.orgs.models import Organ, Region
-from minsheng.petitions.citizen_access import petition_register_with_credentials
+from minsheng.petitions.citizen_access import allow_anonymous_accusations, petition_register_with_credentials
 from minsheng.petitions.models import Nature, Petition
 from minsheng.petitions.services import PetitionerInput, RegistrationInput, petitioner_language
 from minsheng.portal import queries
-from minsheng.portal.forms import allow_anonymous_accusations
 from minsheng.portal.security import (
     client_ip,
     otp_check,

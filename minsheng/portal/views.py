@@ -23,9 +23,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from minsheng.core.errors import ApplicationError, InvalidInput, NotFound
 from minsheng.orgs.models import Organ, Region
 from minsheng.orgs.security import CITIZEN_USERNAME_PREFIX
+from minsheng.orgs.selectors import online_bureau
 from minsheng.petitions.attachments import attachment_store, extension_of, petitioner_attachment
 from minsheng.petitions.citizen_access import (
     Evidence,
+    allow_anonymous_accusations,
     citizen_account,
     petition_add_evidence,
     petition_reset_query_password,
@@ -45,7 +47,6 @@ from minsheng.portal.forms import (
     RateForm,
     SetPasswordForm,
     TrackForm,
-    allow_anonymous_accusations,
 )
 from minsheng.portal.security import (
     citizen_password_sign_in,
@@ -141,7 +142,7 @@ def _petition_or_redirect(request: HttpRequest, code: str) -> Petition | HttpRes
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"bureau": queries.online_bureau()})
+    return render(request, "portal/home.html", {"bureau": online_bureau()})
 
 
 def guide(request: HttpRequest) -> HttpResponse:
@@ -272,7 +273,7 @@ def submit_confirm(request: HttpRequest) -> HttpResponse:
     accused = draft_accused(draft)
     suggestion = draft_suggestion(draft, region, accused)
     hints = queries.legal_channel_hints(draft_text(draft)) if draft["nature"] == Nature.GRIEVANCE else []
-    bureau = queries.online_bureau()
+    bureau = online_bureau()
     form = ConfirmForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
