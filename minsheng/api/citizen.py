@@ -483,12 +483,10 @@ def citizen_appointment_book_endpoint(request: HttpRequest, day_id: int, payload
 )
 def citizen_appointment_cancel_endpoint(request: HttpRequest, payload: AppointmentCancelIn) -> Any:
     """Cancel a booking with its 预约码 and the phone it was booked with; the place goes back to the
-    pool. A wrong code and a wrong phone answer alike (404); each try counts against the portal's
-    limit of failed checks per address (429)."""
-    from minsheng.core.throttle import throttle_take
-    from minsheng.reception.services import appointment_cancel
+    pool. A wrong code and a wrong phone answer alike (404); a failed try counts against the limits
+    per address and per appointment code, whatever the address (429: a code seen by others cannot
+    be cancelled by trying phones)."""
+    from minsheng.reception.services import appointment_cancel_by_citizen
 
-    if throttle_take(("track_fail_ip", client_ip(request))) is None:
-        raise Throttled(_("尝试次数过多，请15分钟后再试。"))
-    appointment = appointment_cancel(payload.code, payload.phone)
+    appointment = appointment_cancel_by_citizen(client_ip(request), payload.code, payload.phone)
     return AppointmentCancelledOut(code=appointment.code, status=appointment.status)

@@ -28,6 +28,13 @@ class ApplicationError(Exception):
         return body
 
 
+class Throttled(ApplicationError):
+    """Too many attempts from this address or on this subject; try later (429)."""
+
+    code = "throttled"
+    http_status = 429
+
+
 class NotFound(ApplicationError):
     """Missing, or not visible to the caller (never tell the two apart)."""
 

@@ -25,6 +25,10 @@ DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "track_fail_ip": (10, 900),  # failed code+password checks per IP per 15 minutes
     "track_fail_code": (5, 900),  # failed checks per tracking code per 15 minutes
     "track_fail_code_day": (20, 86400),  # ... and per day (6-digit passwords: bound the guesses)
+    # failed cancellations per appointment code (code + a guessed phone), per 15 minutes and per day,
+    # whatever the address: someone who saw a code cannot try phones from many addresses
+    "appointment_fail_code": (5, 900),
+    "appointment_fail_code_day": (10, 86400),
     "otp_fail_phone_day": (15, 86400),  # wrong one-time codes per phone per day, whatever the code
     "otp_fail_ip": (20, 900),  # failed one-time-code checks per IP per 15 minutes, any phone
     "login_fail_ip": (10, 900),

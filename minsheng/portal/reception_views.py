@@ -21,12 +21,11 @@ from minsheng.portal.security import (
     client_ip,
     mark_phone_verified,
     phone_verified,
-    throttle_take,
 )
 from minsheng.portal.submission import RECEPTION_OTP_PURPOSE, reception_book_online, send_code
 from minsheng.reception import selectors
 from minsheng.reception.services import (
-    appointment_cancel,
+    appointment_cancel_by_citizen,
     booking_phone,
 )
 
@@ -169,14 +168,13 @@ def reception_cancel(request: HttpRequest) -> HttpResponse:
     """A citizen cancels a booking with the appointment code and the phone it was booked with."""
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if throttle_take(("track_fail_ip", client_ip(request))) is None:
-            form.add_error(None, _("尝试次数过多，请15分钟后再试。"))
+        try:
+            appointment_cancel_by_citizen(
+                client_ip(request), form.cleaned_data["code"], form.cleaned_data["phone"]
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
         else:
-            try:
-                appointment_cancel(form.cleaned_data["code"], form.cleaned_data["phone"])
-            except ApplicationError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("预约已取消，名额已释放。"))
-                return redirect("portal:reception")
+            messages.success(request, _("预约已取消，名额已释放。"))
+            return redirect("portal:reception")
     return render(request, "portal/reception_cancel.html", {"form": form})

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from minsheng.core.errors import ApplicationError
+from minsheng.core.errors import ApplicationError, Throttled
 from minsheng.petitions.models import Petition
 from minsheng.petitions.services import petition_check_query
 from minsheng.portal.security import throttle_reset, throttle_take
-
-
-class Throttled(ApplicationError):
-    code = "throttled"
-    http_status = 429
 
 
 class TrackFailed(ApplicationError):

@@ -21,8 +21,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import blind_index
-from minsheng.core.errors import Forbidden, InvalidInput, NotFound
+from minsheng.core.errors import Forbidden, InvalidInput, NotFound, Throttled
 from minsheng.core.params import check_year
+from minsheng.core.throttle import throttle_take
 from minsheng.notifications.services import outbox_send_direct
 from minsheng.orgs.models import Category, Organ, Region, Role
 from minsheng.orgs.selectors import is_admin, memberships_of
@@ -321,6 +322,21 @@ def appointment_book(
             }
         outbox_send_direct("sms", clean_phone, "reception_booked", text)
     return appt
+
+
+def appointment_cancel_by_citizen(ip: str, code: str, phone: str) -> Appointment:
+    """The citizen's cancellation (portal and citizen API), counted against the limits: per
+    address, and per appointment code whatever the address, so a code seen on a screen or a slip
+    cannot be cancelled by trying phones; a success is given back."""
+    key = code.strip().upper()
+    attempt = throttle_take(
+        ("track_fail_ip", ip), ("appointment_fail_code", key), ("appointment_fail_code_day", key)
+    )
+    if attempt is None:
+        raise Throttled(_("尝试次数过多，请15分钟后再试。"))
+    appointment = appointment_cancel(code, phone)
+    attempt.refund()
+    return appointment
 
 
 def appointment_cancel(code: str, phone: str, *, now: dt.datetime | None = None) -> Appointment:

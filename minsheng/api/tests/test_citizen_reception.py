@@ -151,8 +151,8 @@ def test_the_portals_limits_apply(client: Client, world: Any, settings: Any) -> 
         assert book(client, day, phone=f"1390000{i:04d}").status_code == 201
     throttled = book(client, day, phone="13900009999")
     assert throttled.status_code == 429 and Appointment.objects.count() == 10
-    for _ in range(10):  # track_fail_ip: 10 tries per 15 minutes
-        post(client, "appointments/cancel", {"code": "JF00000000", "phone": PHONE})
+    for i in range(10):  # track_fail_ip: 10 tries per 15 minutes
+        post(client, "appointments/cancel", {"code": f"JF0000000{i}", "phone": PHONE})
     appointment = Appointment.objects.first()
     assert appointment is not None
     blocked = post(client, "appointments/cancel", {"code": appointment.code, "phone": appointment.phone})
@@ -203,3 +203,38 @@ def test_no_oracle_whether_a_phone_has_booked(client: Client, world: Any) -> Non
     assert day.booked == 1 and Appointment.objects.count() == 1
     told = book(client, day, phone=PHONE)
     assert told.status_code == 422 and told.json()["field"] == "phone"
+
+
+def test_a_seen_code_cannot_be_cancelled_by_trying_phones_from_many_addresses(
+    client: Client, world: Any
+) -> None:
+    """The 预约码 is shown on the day and printed on slips; the phone is the second half. Failed
+    tries count per code whatever the address (5 per 15 minutes, 10 a day), not only per address."""
+    day = published(world, on=dt.date(2026, 3, 6))
+    assert book(client, day).status_code == 201
+    appointment = Appointment.objects.get()
+
+    def cancel_from(address: str, phone: str) -> Any:
+        return client.post(
+            "/api/v1/citizen/appointments/cancel",
+            {"code": appointment.code, "phone": phone},
+            content_type="application/json",
+            REMOTE_ADDR=address,
+        )
+
+    for i in range(5):
+        assert cancel_from(f"10.0.0.{i + 1}", f"1390000{i + 2000:04d}").status_code == 404
+    right = cancel_from("10.0.0.99", PHONE)
+    assert right.status_code == 429 and right.json()["code"] == "throttled"
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+    # Another booking's code is not affected, and a success is not counted as a failure.
+    cache.clear()
+    for _ in range(2):
+        assert (
+            post(
+                client, "appointments/cancel", {"code": appointment.code, "phone": "13900002999"}
+            ).status_code
+            == 404
+        )
+    assert post(client, "appointments/cancel", {"code": appointment.code, "phone": PHONE}).status_code == 200
