@@ -50,6 +50,7 @@ from minsheng.petitions.selectors import (
     HIDDEN,
     PetitionFilters,
     access_petition,
+    first_time_for,
     listed_titles,
     next_due_of,
     page_rows,
@@ -1075,7 +1076,7 @@ def _detail(
         place_text=p.place_text,
         is_oral=p.is_oral,
         is_yueji=p.is_yueji,
-        is_first_time=p.is_first_time,
+        is_first_time=first_time_for(http.auth, p),  # type: ignore[attr-defined]
         persons_involved=p.persons_involved,
         route=p.route,
         procedure=p.procedure,

@@ -213,6 +213,23 @@ def petition_texts(
     return {name: deidentify(text, names) for name, text in raw.items()}
 
 
+def first_time_for(user: AnyUser | None, petition: Petition) -> bool:
+    """Whether ``petition`` is a first petition (初次信访) as far as ``user`` can tell: the stored
+    flag (R-050, computed over every petition at registration) unless the earlier petitions of the
+    matter are all hidden from him — an accusation he is on the accused side of, or another organ's
+    case — when it is first for him too. Otherwise the flag would be an oracle: staff typing a
+    guessed phone and text into a registration of their own would learn from ``false`` that the
+    person filed a similar petition they may not see (red-team review 2026-12-08). ``None`` (the
+    system) gets the stored flag."""
+    if petition.is_first_time or user is None:
+        return petition.is_first_time
+    earlier = Petition.objects.filter(
+        Q(pk=petition.first_item_id)
+        | Q(first_item_id=petition.first_item_id, received_at__lte=petition.received_at)
+    ).exclude(pk=petition.pk)
+    return not petitions_visible_to(user).filter(pk__in=earlier.values("pk")).exists()
+
+
 def listed_titles(user: AnyUser | None, petitions: Sequence[Petition]) -> dict[int, str]:
     """The titles of a list's rows as ``user`` may read them — ``petition_texts``' rule for a page
     at once (one statement for the identity right's links, two for the names), each title masked

@@ -439,3 +439,49 @@ def test_similar_search_hides_the_accusation_from_the_accused_side(
         "/api/v1/similar", {"text": "\n".join(TEXT.values())}, **_token(client, "dispatcher")
     )
     assert accusation.tracking_code in response.content.decode()
+
+
+# -- red-team review of 2026-12-08: the registration's is_first_time -----------------------------
+
+
+@pytest.mark.parametrize("username", ["organ_head", "caseworker"])
+def test_is_first_time_is_no_oracle_for_the_accused_side(
+    client: Client, accusation: Petition, organs: Any, username: str
+) -> None:
+    """Staff of the accused unit register a probe of their own (an accusation against another
+    organ, the accusation's words, a suspect's phone): the stored flag finds the hidden accusation
+    (R-050 matches across all petitions), but what they are told must be the same for the
+    accuser's phone and for any other — the registration answer, the read, and 简易办理's refusal."""
+    headers = _token(client, username)
+    seen = {}
+    for phone in (ACCUSER_PHONE, OTHER_PHONE):
+        body = {
+            "channel": "letter",
+            "nature": "accusation",
+            "accused_organ_id": organs["a-edu"].pk,
+            "receiving_organ_id": organs["a-housing"].pk,
+            **TEXT,
+            "petitioner": {"name": "某甲", "phone": phone},
+        }
+        response = client.post("/api/v1/petitions", body, content_type="application/json", **headers)
+        assert response.status_code == 201, response.content
+        probe = Petition.objects.get(pk=response.json()["id"])
+        read = client.get(f"/api/v1/petitions/{probe.pk}", **headers).json()
+        seen[phone] = (response.json()["is_first_time"], read["is_first_time"])
+        if phone == ACCUSER_PHONE:
+            assert (probe.is_first_time, probe.first_item_id) == (False, accusation.pk)  # matched
+    assert seen[ACCUSER_PHONE] == seen[OTHER_PHONE] == (True, True)
+
+
+def test_is_first_time_shows_an_earlier_petition_to_whoever_may_see_it(
+    client: Client, grievance: Petition, register: Any, users: Any
+) -> None:
+    from minsheng.petitions.selectors import first_time_for
+
+    repeat = register(title="小区电梯长期停运无人维修", request="请求督促物业修复电梯")
+    assert (repeat.is_first_time, repeat.first_item_id) == (False, grievance.pk)
+    assert first_time_for(users["dispatcher"], repeat) is False  # the bureau sees both
+    assert first_time_for(None, repeat) is False  # the system: the stored flag
+    assert first_time_for(users["edu_caseworker"], repeat) is True  # sees neither petition
+    body = client.get(f"/api/v1/petitions/{repeat.pk}", **_token(client, "dispatcher")).json()
+    assert body["is_first_time"] is False

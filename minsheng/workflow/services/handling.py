@@ -13,6 +13,7 @@ from minsheng.core.errors import Forbidden, InvalidInput, TransitionNotAllowed
 from minsheng.notifications.services import outbox_notify_organ, outbox_notify_petitioner
 from minsheng.orgs.models import Organ, StaffMembership
 from minsheng.petitions.models import Nature, Petition, Procedure, Route, State
+from minsheng.petitions.selectors import first_time_for
 from minsheng.workflow import deadlines as dl
 from minsheng.workflow.inputs import APPEAL_OUTCOMES, DUTY_OUTCOMES, HANDLING_OUTCOMES, SUGGESTION_OUTCOMES
 from minsheng.workflow.models import (
@@ -257,7 +258,9 @@ def h_start_handling(ctx: Ctx) -> None:
 def h_simplify(ctx: Ctx) -> None:
     """简易办理 (简易办法2016 Arts. 4–6): checklist guards C-SIMPLE."""
     petition = ctx.petition
-    if not petition.is_first_time:
+    # As the actor can tell it (petitions.selectors.first_time_for): a refusal naming an earlier
+    # petition he may not see would tell him it exists.
+    if not first_time_for(ctx.actor, petition):
         raise InvalidInput(_("只有初次信访事项可以简易办理。"), field="is_first_time")
     if petition.is_collective:
         raise InvalidInput(_("集体联名投诉不适用简易办理。"), field="is_collective")

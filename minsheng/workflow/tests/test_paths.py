@@ -11,6 +11,7 @@ from django.utils import timezone
 from minsheng.core.errors import Forbidden, InvalidInput
 from minsheng.notifications.models import OutboxMessage
 from minsheng.petitions.models import Petition
+from minsheng.petitions.services import PetitionerInput
 from minsheng.workflow.models import Deadline, PetitionEvent
 
 pytestmark = pytest.mark.django_db
@@ -257,3 +258,29 @@ def test_extension_refused_after_expiry(register, act, organs):
     )
     with pytest.raises(InvalidInput):
         act(petition, "extend", "organ_head", days=10, reason="复杂")
+
+
+def test_only_a_first_petition_is_simplified_as_far_as_the_organ_can_tell(register, act, organs):
+    """简易办理 is for first petitions (C-SIMPLE). A repeat whose earlier petition the handling organ
+    sees is refused naming is_first_time; one whose earlier petition went to another organ (hidden
+    from this one) is first for it — a refusal would tell it the hidden petition exists."""
+    first = to_received(register, act, organs)  # handled by a-housing, seen by its caseworker
+    repeat = to_received(register, act, organs)
+    assert (repeat.is_first_time, repeat.first_item_id) == (False, first.pk)
+    with pytest.raises(InvalidInput) as refused:
+        act(repeat, "simplify", "caseworker", **SIMPLE)
+    assert refused.value.field == "is_first_time"
+    assert Petition.objects.get(pk=repeat.pk).state == "organ_received"
+
+    school = {
+        "title": "学校食堂卫生差",
+        "request": "请求整改食堂",
+        "facts": "孩子所在学校的食堂饭菜多次出现异物。",
+        "reasons": "危害学生健康。",
+        "petitioner": PetitionerInput(name="王五", phone="13700137000"),
+    }
+    elsewhere = register(**school)
+    act(elsewhere, "forward", "dispatcher", organ_id=organs["a-edu"].pk)
+    hidden_repeat = to_received(register, act, organs, **school)
+    assert (hidden_repeat.is_first_time, hidden_repeat.first_item_id) == (False, elsewhere.pk)
+    assert act(hidden_repeat, "simplify", "caseworker", **SIMPLE).state == "simplified_handling"
