@@ -100,7 +100,9 @@ def reception_day_get(request: HttpRequest, day_id: int) -> Any:
             status=r.a.status,
             name_masked=r.name_masked,
             phone_masked=r.phone_masked,
-            petition_tracking_code=r.a.petition.tracking_code if r.a.petition else None,
+            petition_tracking_code=r.a.petition.tracking_code
+            if r.petition_visible and r.a.petition
+            else None,
         )
         for r in rsel.appointment_rows(day, request.auth)  # type: ignore[attr-defined]
     ]

@@ -88,6 +88,15 @@ def _category(category_id: int | None, field: str = "category_id") -> Category |
     return category
 
 
+def _accused_organ(organ_id: int | None) -> Organ | None:
+    if organ_id is None:
+        return None
+    organ = Organ.objects.filter(pk=organ_id, is_active=True).first()
+    if organ is None:
+        raise InvalidInput(_("被检举控告单位不存在。"), field="accused_organ_id")
+    return organ
+
+
 def _not_analyst(user: Any, message: str) -> None:
     """Analysts see de-identified aggregates only, never case records (as on the workbench)."""
     if is_analyst_only(user):
@@ -230,6 +239,10 @@ class MatterIn(Schema):
     request: str = Field("", max_length=5000, description="default: the summary")
     category_id: int | None = Field(None, ge=1, le=MAX_ID)
     address: str = Field("", max_length=200)
+    nature: Literal["grievance", "suggestion", "accusation", "litigation_related"] = Field(
+        "grievance", description="an accusation names `accused_organ_id` and is then shielded (R-150)"
+    )
+    accused_organ_id: int | None = Field(None, ge=1, le=MAX_ID, strict=True)
 
 
 class RegisteredOut(Schema):
@@ -261,6 +274,8 @@ def reception_register_matter(request: HttpRequest, day_id: int, appointment_id:
             request=body.request,
             category=_category(body.category_id),
             address=body.address.strip(),
+            nature=body.nature,
+            accused_organ=_accused_organ(body.accused_organ_id),
         ),
     )
     appt = Appointment.objects.select_related("petition").get(pk=appointment_id)

@@ -67,7 +67,8 @@ class AppointmentRow:
     a: Appointment
     name_masked: str
     phone_masked: str
-    summary: str | None  # None: withheld from this viewer until the matter is registered
+    summary: str | None  # None: withheld from this viewer (not registered yet, or not his case)
+    petition_visible: bool = False  # the registered petition is one the viewer may open
 
 
 def hosts_day(user: AbstractBaseUser | None, day: ReceptionDay) -> bool:
@@ -82,13 +83,39 @@ def appointment_rows(day: ReceptionDay, viewer: AbstractBaseUser | None) -> list
     A registered matter that is an accusation ``viewer`` is on the accused side of does not exist
     for him (``shield_q``). A matter not yet registered has no nature or accused organ the policy
     could judge, so only the host side sees who came and what they raised; staff of a joint organ
-    see those rows without name, phone or summary until the matter is registered."""
+    see those rows without name, phone or summary until the matter is registered.
+
+    Once registered, the matter is the petition's: a row shows who came and the petition's title as
+    its case page shows it to the viewer (``listed_titles``), and only to those who may open that
+    petition; never again the citizen's own summary. The summary may name an accusation that was
+    split off into a petition the viewer is on the accused side of (``split_accusation`` cleans the
+    petition, not the appointment), with the accuser's name (red-team review 2026-12-08)."""
+    from minsheng.petitions.selectors import listed_titles, petitions_visible_to
+
     host = hosts_day(viewer, day)
+    appointments = list(
+        day.appointments.select_related("petition")
+        .filter(shield_q(viewer, "petition__"))
+        .order_by("kind", "created_at", "pk")
+    )
+    registered = [a.petition for a in appointments if a.petition is not None]
+    visible = set(
+        petitions_visible_to(viewer).filter(pk__in=[p.pk for p in registered]).values_list("pk", flat=True)
+    )
+    titles = listed_titles(viewer, [p for p in registered if p.pk in visible]) if visible else {}
     rows = []
-    appointments = day.appointments.select_related("petition").filter(shield_q(viewer, "petition__"))
-    for appt in appointments.order_by("kind", "created_at", "pk"):
-        if host or appt.petition_id is not None:
-            rows.append(AppointmentRow(appt, mask_name(appt.name), mask_phone(appt.phone), appt.summary))
+    for appt in appointments:
+        if appt.petition_id is None:
+            if host:
+                rows.append(AppointmentRow(appt, mask_name(appt.name), mask_phone(appt.phone), appt.summary))
+            else:
+                rows.append(AppointmentRow(appt, "", "", None))
+        elif appt.petition_id in visible:
+            rows.append(
+                AppointmentRow(
+                    appt, mask_name(appt.name), mask_phone(appt.phone), titles[appt.petition_id], True
+                )
+            )
         else:
             rows.append(AppointmentRow(appt, "", "", None))
     return rows

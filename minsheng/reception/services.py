@@ -408,6 +408,9 @@ class MatterInput:
     place_text: str = ""
     id_number: str = ""
     address: str = ""
+    # An accusation raised at a reception is registered as one, naming the accused unit:
+    # then it does not exist for that unit, also on the day's list of a joint reception.
+    accused_organ: Organ | None = None
 
 
 def appointment_register_matter(
@@ -443,6 +446,7 @@ def appointment_register_matter(
                 request=(matter.request or "").strip() or appt.summary,
                 facts=matter.facts,
                 nature=matter.nature,
+                accused_organ=matter.accused_organ,
                 category=matter.category,
                 region=matter.region,
                 place_text=matter.place_text,

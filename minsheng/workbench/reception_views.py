@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from minsheng.core.errors import ApplicationError, InvalidInput
 from minsheng.orgs.models import Category, Organ, Region, StaffMembership
 from minsheng.orgs.selectors import is_admin, memberships_of
+from minsheng.petitions.models import Nature
 from minsheng.reception import selectors, services
 from minsheng.reception.models import ReceptionDay, ReceptionForm
 from minsheng.workbench.views import _analyst_only, _nav, _petition_or_404, staff_required
@@ -45,9 +46,12 @@ def _time(value: str | None, name: str) -> dt.time:
 
 def _int(value: str | None, name: str) -> int:
     try:
-        return int((value or "").strip())
+        number = int((value or "").strip())
     except ValueError:
         raise InvalidInput(_("请填写整数。"), field=name) from None
+    if not 0 <= number < 2**63:  # no id; larger numbers overflow the database driver
+        raise InvalidInput(_("请填写整数。"), field=name)
+    return number
 
 
 def _manager_organs(user: AbstractBaseUser) -> list[Organ]:
@@ -145,6 +149,10 @@ def reception_day(request: HttpRequest, pk: int) -> HttpResponse:
         "is_today": day.date == timezone.localdate(),
         "started": day.date <= timezone.localdate(),
         "categories": Category.objects.filter(level=1).order_by("path"),
+        "natures": Nature.choices,
+        "organs": Organ.objects.filter(is_active=True).order_by("level", "code")
+        if services.can_register(user, day)
+        else [],
     }
     return render(request, "workbench/reception_day.html", context)
 
@@ -172,7 +180,10 @@ def reception_day_act(request: HttpRequest, pk: int, act: str) -> HttpResponse:
             )
             messages.success(request, _("已登记现场来访：%(c)s。") % {"c": appt.code})
         elif act == "register":
-            category = Category.objects.filter(pk=post.get("category") or 0).first()
+            category = Category.objects.filter(pk=_int(post.get("category") or "0", "category")).first()
+            accused_id = _int(post.get("accused_organ") or "0", "accused_organ")
+            accused = Organ.objects.filter(pk=accused_id, is_active=True).first() if accused_id else None
+            nature = post.get("nature") or Nature.GRIEVANCE
             petition = services.appointment_register_matter(
                 _int(post.get("appointment"), "appointment"),
                 actor=user,
@@ -181,6 +192,8 @@ def reception_day_act(request: HttpRequest, pk: int, act: str) -> HttpResponse:
                     request=post.get("request", ""),
                     category=category,
                     address=post.get("address", "").strip()[:200],
+                    nature=nature,
+                    accused_organ=accused,
                 ),
             )
             messages.success(request, _("已登记为信访事项 %(c)s。") % {"c": petition.tracking_code})

@@ -333,3 +333,72 @@ def test_a_joint_organ_never_sees_an_accusation_against_it_nor_unregistered_matt
     StaffMembership.objects.create(user=housing_only, organ=housing, role="caseworker")
     joint = appointment_rows(day, housing_only)  # a post in the joint organ only
     assert [(r.a.pk, r.name_masked, r.phone_masked, r.summary) for r in joint] == [(waiting.pk, "", "", None)]
+
+
+def test_a_joint_organ_reads_no_accusation_in_a_registered_summary(world: Any) -> None:
+    """Red-team review of 2026-12-08: a citizen's summary naming an accusation against a joint organ,
+    registered as a grievance and the accusation split off into its own petition, was still shown
+    word for word (with the accuser's name) to the joint organ once the grievance was forwarded to
+    it. Now a registered row shows the petition's title as the viewer's case page shows it, and only
+    to those who may open the petition; and the matter can be registered as an accusation at once."""
+    from django.contrib.auth import get_user_model
+
+    from minsheng.orgs.models import StaffMembership
+    from minsheng.reception.selectors import appointment_rows
+    from minsheng.workflow.services import petition_transition
+
+    housing = world.organs["a-housing"]
+    data = rs.DayInput(
+        organ=world.bureau,
+        leader=world.users["bureau_head"],
+        leader_post="市信访局局长",
+        date=dt.date(2026, 3, 6),
+        start_time=dt.time(9, 0),
+        end_time=dt.time(12, 0),
+        place="A市人民来访接待中心二楼",
+        capacity=3,
+        joint_organs=[housing],
+    )
+    day = rs.day_create(data, actor=world.users["registrar"], publish=True, now=at("2026-03-02"))
+    summary = "本人吴九，小区电梯长期停运；另举报住建局某科长向我索要红包两千元。"
+    with time_machine.travel(at("2026-03-03"), tick=False):
+        mixed = rs.appointment_book(day.pk, name="吴九", phone="13900003333", summary=summary, phone_verified=True)
+        direct = rs.appointment_book(
+            day.pk, name="郑十", phone="13900004444", summary="举报住建局干部索贿", phone_verified=True
+        )
+    with time_machine.travel(at("2026-03-06", 10), tick=False):
+        grievance = rs.appointment_register_matter(
+            mixed.pk, actor=world.users["registrar"], matter=rs.MatterInput(title="小区电梯长期停运")
+        )
+        accusation = rs.appointment_register_matter(
+            direct.pk,
+            actor=world.users["registrar"],
+            matter=rs.MatterInput(nature="accusation", accused_organ=housing),
+        )
+    assert (accusation.nature, accusation.accused_organ_id) == ("accusation", housing.pk)
+    petition_transition(
+        grievance.pk,
+        "split_accusation",
+        actor=world.users["dispatcher"],
+        data={
+            "accused_organ_id": housing.pk,
+            "accusation_title": "举报住建局某科长索要红包",
+            "accusation_request": "请求查处住建局某科长向我索要红包两千元的问题",
+            "grievance_title": "小区电梯长期停运",
+            "grievance_request": "请求督促修复小区电梯",
+        },
+    )
+    petition_transition(
+        grievance.pk, "forward", actor=world.users["dispatcher"], data={"organ_id": housing.pk}
+    )
+    day.refresh_from_db()
+    housing_only = get_user_model().objects.create_user("housing_joint", password="test-password-123")
+    StaffMembership.objects.create(user=housing_only, organ=housing, role="caseworker")
+    joint = appointment_rows(day, housing_only)
+    assert [r.a.pk for r in joint] == [mixed.pk]  # the accusation registered as one: no row at all
+    row = joint[0]
+    assert row.petition_visible and row.summary is not None
+    assert "索要" not in row.summary and "吴九" not in row.summary and "红包" not in row.summary
+    # The host side sees both rows, each as its petition's title.
+    host = {r.a.pk: r for r in appointment_rows(day, world.users["registrar"])}
+    assert set(host) == {mixed.pk, direct.pk} and host[direct.pk].petition_visible
