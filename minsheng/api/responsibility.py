@@ -37,7 +37,7 @@ from minsheng.assessment import selectors as S
 from minsheng.core.crypto import mask_name, mask_phone
 from minsheng.core.errors import InvalidInput, NotFound
 from minsheng.orgs.models import Category, Organ, Region
-from minsheng.petitions.selectors import access_petition, is_analyst_only
+from minsheng.petitions.selectors import access_petition, is_analyst_only, listed_titles
 from minsheng.reception import selectors as rsel
 from minsheng.reception import services as rsvc
 from minsheng.reception.models import Appointment, CaseOwnership, OutreachVisit, ReceptionDay
@@ -313,13 +313,14 @@ class OwnershipOut(Schema):
     assigned_at: dt.datetime
 
 
-def _ownership_out(o: CaseOwnership) -> OwnershipOut:
+def _ownership_out(o: CaseOwnership, title: str) -> OwnershipOut:
+    """``title``: the petition's as the caller may read it (``listed_titles``)."""
     leader: Any = o.leader
     return OwnershipOut(
         id=o.pk,
         petition_id=o.petition_id,
         tracking_code=o.petition.tracking_code,
-        title=o.petition.title,
+        title=title,
         leader=str(leader.get_full_name() or leader.get_username()),
         duties=list(o.duties),
         target_date=o.target_date,
@@ -344,9 +345,8 @@ def baoan_take_endpoint(request: HttpRequest, petition_id: int, body: BaoanIn) -
         target_date=body.target_date,
         note=body.note,
     )
-    return Status(
-        201, _ownership_out(CaseOwnership.objects.select_related("petition", "leader").get(pk=ownership.pk))
-    )
+    taken = CaseOwnership.objects.select_related("petition", "leader").get(pk=ownership.pk)
+    return Status(201, _ownership_out(taken, listed_titles(user, [taken.petition])[taken.petition_id]))
 
 
 class BaoanQuery(Schema):
@@ -360,7 +360,9 @@ def baoan_list(request: HttpRequest, q: Query[BaoanQuery]) -> Any:
     qs = rsel.ownerships_visible_to(user)
     if q.mine:
         qs = qs.filter(leader_id=user.pk)
-    return [_ownership_out(o) for o in qs[:200]]
+    rows = list(qs[:200])
+    titles = listed_titles(user, [o.petition for o in rows])
+    return [_ownership_out(o, titles[o.petition_id]) for o in rows]
 
 
 # ------------------------------------------------------------------------------ 下访

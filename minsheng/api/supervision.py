@@ -17,6 +17,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from minsheng.api.v1 import ERRORS, OrganRef
+from minsheng.petitions.selectors import listed_titles
 from minsheng.workflow.models import SupervisionOrder
 from minsheng.workflow.selectors import (
     OrderFilters,
@@ -104,7 +105,11 @@ def _name(user: AbstractBaseUser | None) -> str | None:
     return str(full or user.get_username())
 
 
-def _order_out(user: Any, order: SupervisionOrder, today: dt.date) -> SupervisionOrderOut:
+def _order_out(
+    user: Any, order: SupervisionOrder, today: dt.date, title: str | None = None
+) -> SupervisionOrderOut:
+    """An order as ``user`` may read it; the petition's title masked as its case page masks it
+    (``listed_titles``; a supervisor who may not unmask the petitioner read it raw before)."""
     status = order_status(order, today)
     days_left = (
         (order.feedback_due - today).days if order.feedback_due is not None and status != "answered" else None
@@ -113,7 +118,10 @@ def _order_out(user: Any, order: SupervisionOrder, today: dt.date) -> Supervisio
     return SupervisionOrderOut(
         id=order.pk,
         petition=OrderPetitionRef(
-            id=petition.pk, tracking_code=petition.tracking_code, title=petition.title, state=petition.state
+            id=petition.pk,
+            tracking_code=petition.tracking_code,
+            title=title if title is not None else listed_titles(user, [petition])[petition.pk],
+            state=petition.state,
         ),
         kind=order.kind,
         kind_label=str(order.get_kind_display()),
@@ -164,11 +172,12 @@ def supervision_order_list_endpoint(request: HttpRequest, filters: Query[OrderLi
     count = qs.count()
     start = (filters.page - 1) * filters.page_size
     rows = list(qs[start : start + filters.page_size])
+    titles = listed_titles(user, [order.petition for order in rows])
     return SupervisionOrderPage(
         count=count,
         page=filters.page,
         page_size=filters.page_size,
-        results=[_order_out(user, order, today) for order in rows],
+        results=[_order_out(user, order, today, titles[order.petition_id]) for order in rows],
     )
 
 

@@ -974,8 +974,17 @@ class PetitionReceiptOut(Schema):
 
 def _petition_rows(http: HttpRequest, rows: list[Petition]) -> list[Any]:
     """A list page's petitions, their titles as the caller may read them (``listed_titles``)."""
-    titles = listed_titles(http.auth, rows)  # type: ignore[attr-defined]
+    titles = listed_titles(http.auth, rows, allowed=_identity_allowed(http))  # type: ignore[attr-defined]
     return [_petition_out(http, p, title=titles[p.pk]) for p in rows]
+
+
+def _identity_allowed(http: HttpRequest) -> Any:
+    """For an integration key: which petitions' identity its scope allows (texts are masked for
+    the others whatever the key owner's posts allow); None for a staff token."""
+    integration = request_integration(http)
+    if integration is None:
+        return None
+    return lambda p: integration_sees_petitioner(integration, p)
 
 
 def _petition_out(
@@ -1064,7 +1073,8 @@ def _detail(
     ]
     actions = _actions_for(http, p)
     next_due = next_due_of(rows)  # the list's definition: open, or breached and not yet met
-    texts = petition_texts(http.auth, p)  # type: ignore[attr-defined]
+    allowed = _identity_allowed(http)
+    texts = petition_texts(http.auth, p, identity=None if allowed is None or allowed(p) else False)  # type: ignore[attr-defined]
     return _petition_out(
         http,
         p,
@@ -1636,7 +1646,7 @@ def similar_endpoint(
     if not 1 <= top <= 100:
         raise InvalidInput("top must be between 1 and 100", field="top")
     hits = similar_search(request.auth, text, top)  # type: ignore[attr-defined]
-    titles = listed_titles(request.auth, [p for p, _score in hits])  # type: ignore[attr-defined]
+    titles = listed_titles(request.auth, [p for p, _score in hits], allowed=_identity_allowed(request))  # type: ignore[attr-defined]
     return [
         SimilarOut(
             id=p.pk, tracking_code=p.tracking_code, title=titles[p.pk], score=round(score, 4), state=p.state

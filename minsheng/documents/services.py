@@ -60,6 +60,21 @@ class Source:
     context: dict[str, Any]
 
 
+#: Context entries that quote the petition or the petitioner (masked for a reader who may not see
+#: the petitioner); the organ's own entries (names of organs, dates, numbers, codes) are not.
+QUOTED_TEXTS = frozenset(
+    {
+        "petition_title",
+        "request",
+        "facts_and_reasons",
+        "opinion",
+        "reason",
+        "explanation",
+        "extension_reason",
+    }
+)
+
+
 def _base_context(petition: Petition) -> dict[str, Any]:
     # No personal data here: the context is filed unencrypted (IssuedDocument.context); the
     # petitioner's name is added at render time, as the reader may see it (render_issued).
@@ -522,6 +537,17 @@ def render_issued(
     if fmt not in CONTENT_TYPES:
         raise NotFound(_("不支持的文件格式。"))
     context = dict(issued.context)
+    if masked or hidden:
+        # The texts quote the petition (事由, the request, the opinion's facts): for a reader who may
+        # not see the petitioner they are masked as his case page masks them, not only the name
+        # in the salutation (red-team review 2026-12-08: 「王小明（电话137…）反映拖欠工资」 in clear).
+        from minsheng.analytics.selectors import deidentify, recorded_names
+
+        names = recorded_names(issued.petition)
+        context = {
+            key: deidentify(value, names) if key in QUOTED_TEXTS and isinstance(value, str) else value
+            for key, value in context.items()
+        }
     context["petitioner_name"] = _petitioner_name(issued.petition, masked=masked, hidden=hidden)
     title, blocks = document_blocks(issued.kind, context)
     renderer = _render_pdf if fmt == PDF else _render_docx

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,14 +230,22 @@ def first_time_for(user: AnyUser | None, petition: Petition) -> bool:
     return not petitions_visible_to(user).filter(pk__in=earlier.values("pk")).exists()
 
 
-def listed_titles(user: AnyUser | None, petitions: Sequence[Petition]) -> dict[int, str]:
+def listed_titles(
+    user: AnyUser | None,
+    petitions: Sequence[Petition],
+    *,
+    allowed: Callable[[Petition], bool] | None = None,
+) -> dict[int, str]:
     """The titles of a list's rows as ``user`` may read them — ``petition_texts``' rule for a page
     at once (one statement for the identity right's links, two for the names), each title masked
     exactly as its case page masks it: a list must not show in a title what the case page masks,
-    nor mask it differently."""
+    nor mask it differently. ``allowed(p)`` false masks whatever the user's posts allow (an
+    integration key without personal data in its scope, and always for an accusation)."""
     from minsheng.analytics.selectors import deidentify, names_by_petition
 
     covered = identity_covered_ids(user, petitions)
+    if allowed is not None:
+        covered = {p.pk for p in petitions if p.pk in covered and allowed(p)}
     masked = [p for p in petitions if p.pk not in covered]
     names = names_by_petition(masked) if masked else {}
     return {p.pk: p.title if p.pk in covered else deidentify(p.title, names[p.pk]) for p in petitions}

@@ -362,7 +362,9 @@ def test_a_joint_organ_reads_no_accusation_in_a_registered_summary(world: Any) -
     day = rs.day_create(data, actor=world.users["registrar"], publish=True, now=at("2026-03-02"))
     summary = "本人吴九，小区电梯长期停运；另举报住建局某科长向我索要红包两千元。"
     with time_machine.travel(at("2026-03-03"), tick=False):
-        mixed = rs.appointment_book(day.pk, name="吴九", phone="13900003333", summary=summary, phone_verified=True)
+        mixed = rs.appointment_book(
+            day.pk, name="吴九", phone="13900003333", summary=summary, phone_verified=True
+        )
         direct = rs.appointment_book(
             day.pk, name="郑十", phone="13900004444", summary="举报住建局干部索贿", phone_verified=True
         )
