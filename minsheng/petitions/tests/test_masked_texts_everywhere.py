@@ -75,7 +75,9 @@ def test_a_supervisor_reads_every_title_masked(client: Client, world: Any, accep
     assert client.get(f"/api/v1/petitions/{accepted.pk}", **caseworker).json()["title"] == TITLE
 
 
-def test_a_leaders_baoan_list_shows_the_title_as_his_case_page(client: Client, world: Any, accepted: Petition) -> None:
+def test_a_leaders_baoan_list_shows_the_title_as_his_case_page(
+    client: Client, world: Any, accepted: Petition
+) -> None:
     leader = token(client, "leader")
     case = client.get(f"/api/v1/petitions/{accepted.pk}", **leader).json()
     taken = client.post(
