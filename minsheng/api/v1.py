@@ -61,10 +61,11 @@ from minsheng.petitions.selectors import (
     suggestions_for,
     timeline_data_for,
 )
-from minsheng.workflow.inputs import schema_for
+from minsheng.workflow.inputs import moment_of_day, schema_for
 from minsheng.workflow.labels import rule_name
 from minsheng.workflow.models import PetitionEvent
 from minsheng.workflow.selectors import (
+    appeal_views,
     follow_up_views,
     limitation_for,
     split_links_for,
@@ -765,6 +766,19 @@ class PetitionIn(Schema):
     )(_plain_text)
     _required = field_validator("channel", "title", "request", mode="before")(_not_null)
 
+    @field_validator("received_at", mode="before")
+    @classmethod
+    def _date_alone(cls, value: Any) -> Any:
+        """A date alone is 09:00 local that day, or now if earlier — as in the workbench and for
+        actions (the API read it as midnight)."""
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                day = dt.date.fromisoformat(value)
+            except ValueError:
+                return value  # pydantic names the error
+            return moment_of_day(day)
+        return value
+
     @field_validator("petitioner", mode="before")
     @classmethod
     def _petitioner_object(cls, value: Any) -> Any:
@@ -920,6 +934,19 @@ class AccountabilityOut(Schema):
     breaches: list[BreachChainOut] = Field(description="each missed deadline with the chain of its due date")
 
 
+class AppealOut(Schema):
+    kind: Literal["review", "recheck"] = Field(description="复查 / 复核")
+    kind_label: str
+    organ: str = Field(description="the organ asked to review")
+    received_on: dt.date
+    postmarked_on: dt.date | None
+    reasons: str = Field(description="what the petitioner contests (masked as the petition's texts)")
+    good_reason: str = Field(description="the good reason for a late request, if any")
+    is_late: bool
+    hearing_start: dt.date | None
+    hearing_end: dt.date | None
+
+
 class PetitionDetailOut(PetitionOut):
     request: str
     facts: str
@@ -939,6 +966,9 @@ class PetitionDetailOut(PetitionOut):
     available_actions: list[ActionOut]
     suggestions: dict[str, Any]
     follow_up_tasks: list[FollowUpOut] = Field(default_factory=list)
+    appeals: list[AppealOut] = Field(
+        default_factory=list, description="复查/复核 requests with the petitioner's reasons (Arts. 35-36)"
+    )
     split_links: list[SplitLinkOut] = Field(default_factory=list)
     limitation: LimitationOut | None = None
     accountability: AccountabilityOut | None = Field(
@@ -1111,6 +1141,7 @@ def _detail(
             )
             for t in follow_up_views(p)
         ],
+        appeals=[AppealOut(**vars(a)) for a in appeal_views(http.auth, p)],  # type: ignore[attr-defined]
         split_links=[
             SplitLinkOut(**link)  # type: ignore[arg-type]
             for link in split_links_for(http.auth, p)  # type: ignore[attr-defined]

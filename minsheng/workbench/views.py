@@ -56,6 +56,7 @@ from minsheng.workflow.labels import action_label, actor_words, data_key_label, 
 from minsheng.workflow.models import Assignment, OpinionDraft, SupervisionOrder
 from minsheng.workflow.selectors import (
     GUIDANCE_ACTIONS,
+    appeal_views,
     follow_up_views,
     hidden_event_ids,
     limitation_for,
@@ -695,7 +696,7 @@ def petition_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "orders": orders,
         "opinions": list(petition.opinions.select_related("organ", "issued_by", "signed_by")),
         "decisions": list(petition.decisions.select_related("organ", "guidance_organ")),
-        "appeals": list(petition.appeals.select_related("organ")),
+        "appeals": appeal_views(user, petition),
         "extensions": extensions,
         "pending_extensions": [x for x in extensions if not x.is_effective],
         # execution or guidance after an opinion (Art. 32(2)); counselling after finality (Art. 37(3))

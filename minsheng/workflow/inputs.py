@@ -214,17 +214,25 @@ def _day(value: Any) -> dt.date:
 DATE_ONLY_TIME = dt.time(9, 0)  # a date without a time means the start of office hours that day
 
 
+def moment_of_day(day: dt.date) -> dt.datetime:
+    """When an act given by its date alone happened: 09:00 local that day (office hours), or now
+    when that is still to come — today's date entered before nine is today, not the future (an
+    external client's review: "received_at": today was refused before 09:00)."""
+    moment = timezone.make_aware(dt.datetime.combine(day, DATE_ONLY_TIME))
+    return min(moment, timezone.now())
+
+
 def _moment(value: Any) -> dt.datetime:
     parsed: dt.datetime | None = None
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, dt.date):
-        parsed = dt.datetime.combine(value, DATE_ONLY_TIME)
+        parsed = moment_of_day(value)
     elif isinstance(value, str) and len(value) <= 40:
         try:
             # The date-only form first: Python 3.11's fromisoformat reads "2025-03-03" as midnight.
             day = parse_date(value) if len(value) == 10 else None
-            parsed = dt.datetime.combine(day, DATE_ONLY_TIME) if day else parse_datetime(value)
+            parsed = moment_of_day(day) if day else parse_datetime(value)
         except ValueError:  # 2025-02-30, 25:00
             parsed = None
     if parsed is None:

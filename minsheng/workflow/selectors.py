@@ -430,6 +430,55 @@ FOLLOW_UP_ARTICLES = {
 }
 
 
+@dataclass(frozen=True)
+class AppealView:
+    """A 复查/复核 request as the reviewing side reads it: what is contested, and when it came."""
+
+    kind: str
+    kind_label: str
+    organ: str
+    received_on: dt.date
+    postmarked_on: dt.date | None
+    reasons: str
+    good_reason: str
+    is_late: bool
+    hearing_start: dt.date | None
+    hearing_end: dt.date | None
+
+
+def appeal_views(user: AnyUser | None, petition: Petition) -> list[AppealView]:
+    """The petition's 复查/复核 requests, oldest first, their texts as ``user`` may read the
+    petition's own (``petition_texts``: masked for a reader who may not see the petitioner). The
+    reasons were stored but shown nowhere, so the reviewing organ could not read what is contested
+    (external client review, 2026-12-08)."""
+    from minsheng.analytics.selectors import deidentify, recorded_names
+    from minsheng.petitions.selectors import can_see_identity
+
+    appeals = list(petition.appeals.select_related("organ").order_by("created_at", "pk"))
+    if not appeals:
+        return []
+    names = None if can_see_identity(user, petition) else recorded_names(petition)
+
+    def text(value: str) -> str:
+        return value if names is None else deidentify(value, names)
+
+    return [
+        AppealView(
+            kind=a.kind,
+            kind_label=str(a.get_kind_display()),
+            organ=a.organ.name,
+            received_on=a.received_on,
+            postmarked_on=a.postmarked_on,
+            reasons=text(a.reasons),
+            good_reason=text(a.good_reason),
+            is_late=a.is_late,
+            hearing_start=a.hearing_start,
+            hearing_end=a.hearing_end,
+        )
+        for a in appeals
+    ]
+
+
 def follow_up_views(petition: Petition, today: dt.date | None = None) -> list[FollowUpView]:
     """The petition's follow-up tasks, oldest first, each with whether its execution is overdue
     for a check (the local period: settings.MINSHENG_EXECUTION_CHECK_DAYS)."""

@@ -444,3 +444,33 @@ def test_a_body_not_declared_as_json_is_415_and_changes_nothing(client: Client, 
         )
         assert response.status_code == 200, response.content
     assert client.post(f"/api/v1/petitions/{petition.pk}/actions/triage", **disp).status_code != 415
+
+
+def test_todays_date_is_accepted_before_nine_and_a_date_means_nine_everywhere(
+    client: Client, world: Any
+) -> None:
+    """A date alone means 09:00 local that day — or now when that is still to come: today's date
+    entered at 08:34 was refused as a future time (external client review), and registration read a
+    date as midnight while actions and the workbench read 09:00."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    reg, disp = token(client, "registrar"), token(client, "dispatcher")
+    cw = token(client, "caseworker")
+    early = dt.datetime(2026, 12, 8, 0, 34, tzinfo=dt.UTC)  # 08:34 in A市
+    with time_machine.travel(early, tick=False):
+        body = {"channel": "letter", "title": "t", "request": "r", "received_at": "2026-12-01"}
+        response = client.post("/api/v1/petitions", body, content_type="application/json", **reg)
+        assert response.status_code == 201, response.content
+        petition = Petition.objects.get(pk=response.json()["id"])
+        local = timezone.localtime(petition.received_at)
+        assert (local.date(), local.hour, local.minute) == (dt.date(2026, 12, 1), 9, 0)
+        organ = world.organs["a-housing"].pk
+        assert act(client, petition.pk, "forward", {"organ_id": organ}, disp).status_code == 200
+        received = act(client, petition.pk, "receive", {"received_at": "2026-12-08"}, cw)
+        assert received.status_code == 200, received.content
+        event = PetitionEvent.objects.filter(petition=petition, action="receive").get()
+        assert event.occurred_at == early  # now, not 09:00 still to come
+        assert act(client, petition.pk, "accept", {"occurred_at": "2026-12-08"}, cw).status_code == 200

@@ -18,6 +18,7 @@ from minsheng.orgs.models import Organ, Role, StaffMembership
 from minsheng.orgs.selectors import organ_subtree_ids
 from minsheng.petitions.models import Nature, Petition, State
 from minsheng.workflow import deadlines as dl
+from minsheng.workflow.inputs import moment_of_day
 from minsheng.workflow.models import Deadline
 from minsheng.workflow.rulesets import next_document_number, series_kind
 
@@ -165,7 +166,7 @@ class Ctx:
                 # A date alone is 09:00 local; tried first, as parse_datetime (Python 3.11+)
                 # accepts "2025-03-28" too and gives midnight.
                 day = parse_date(value)
-                parsed = dt.datetime.combine(day, dt.time(9, 0)) if day is not None else parse_datetime(value)
+                parsed = moment_of_day(day) if day is not None else parse_datetime(value)
             except ValueError:
                 parsed = None
         else:

@@ -18,7 +18,7 @@ from minsheng.orgs.models import Organ, StaffMembership
 from minsheng.orgs.selectors import is_admin, membership_for
 from minsheng.petitions.confidentiality import is_accused_side
 from minsheng.petitions.models import Petition, State
-from minsheng.workflow.inputs import INPUTS, parse_input
+from minsheng.workflow.inputs import INPUTS, moment_of_day, parse_input
 from minsheng.workflow.models import FollowUpTask, PetitionEvent
 from minsheng.workflow.services.appeals import (
     REVIEWER_ACTIONS,
@@ -193,13 +193,13 @@ def _parse_act_time(value: Any) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         parsed: dt.datetime | None = value
     elif isinstance(value, dt.date):
-        parsed = dt.datetime.combine(value, dt.time(9, 0))
+        parsed = moment_of_day(value)
     elif isinstance(value, str) and len(value) <= 40:
-        # A date alone means 09:00 local on that day. The date is tried first: on Python 3.11+
-        # parse_datetime also accepts "2025-03-03" (datetime.fromisoformat) and gives midnight.
+        # A date alone means 09:00 local on that day, or now if earlier (inputs.moment_of_day). The
+        # date is tried first: parse_datetime also accepts "2025-03-03" and gives midnight.
         try:
             day = parse_date(value)
-            parsed = dt.datetime.combine(day, dt.time(9, 0)) if day is not None else parse_datetime(value)
+            parsed = moment_of_day(day) if day is not None else parse_datetime(value)
         except ValueError:  # 2025-02-30, 25:00
             parsed = None
     else:

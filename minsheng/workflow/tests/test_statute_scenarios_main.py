@@ -374,3 +374,26 @@ def test_only_the_request_that_reopens_is_offered_after_closing(office: Office, 
     pk = _closed_by_the_sweep(office, organs)
     offered = office.actions(pk, "registrar")
     assert "request_review" in offered and "request_recheck" not in offered
+
+
+def test_the_reviewing_organ_reads_what_the_petitioner_contests(office: Office, organs: Any) -> None:
+    """Arts. 35-36: the 复查 organ reviews the opinion against the request's reasons. They were
+    stored but no read returned them (external client review, 2026-12-08): the API's detail and the
+    case page now list each request with its reasons, masked for a reader who may not see the
+    petitioner."""
+    pk = delivered_on_0609(office, organs)
+    reasons = "处理意见没有解决夜间施工噪音问题，李四（电话13800138000）仍每晚被吵醒。"
+    office.act("registrar", pk, "request_review", "2025-07-01", received_on="2025-07-01", reasons=reasons)
+    detail = office.detail(pk, "gov_head")
+    assert [(a["kind"], a["received_on"], a["is_late"]) for a in detail["appeals"]] == [
+        ("review", "2025-07-01", False)
+    ]
+    assert detail["appeals"][0]["reasons"] == reasons  # the reviewing organ's head may see him
+    masked = office.detail(pk, "supervisor")["appeals"][0]["reasons"]
+    assert "夜间施工噪音" in masked and "13800138000" not in masked and "李四" not in masked
+    from django.contrib.auth import get_user_model
+
+    web = Client()
+    web.force_login(get_user_model().objects.get(username="gov_head"))
+    page = web.get(f"/workbench/petition/{pk}/")
+    assert page.status_code == 200 and "夜间施工噪音" in page.content.decode()
