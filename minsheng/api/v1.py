@@ -1562,7 +1562,9 @@ class SimilarOut(Schema):
 
 
 class FeedbackIn(Schema):
-    kind: Literal["category", "nature", "routing", "place", "urgency", "similar"]
+    kind: Literal["category", "nature", "routing", "region", "place", "urgency", "similar"] = Field(
+        description="the suggestion's key in GET …/suggestions; `place` is an alias of `region`"
+    )
     suggested: Any = None
     chosen: Any = None
 
@@ -1596,11 +1598,10 @@ def petition_suggestion_feedback_endpoint(request: HttpRequest, petition_id: int
 
     user = request.auth  # type: ignore[attr-defined]
     petition = access_petition(user, petition_id)
-    if payload.kind not in ("category", "nature", "routing", "place", "urgency", "similar"):
-        raise InvalidInput("unknown suggestion kind", field="kind")
-    suggestion_feedback(
-        petition, kind=payload.kind, suggested=payload.suggested, chosen=payload.chosen, actor=user
-    )
+    # The document offered `place` while the service records `region` (the suggestions' key): a
+    # place suggestion's feedback was refused either way (external client review, 2026-12-08).
+    kind = "region" if payload.kind == "place" else payload.kind
+    suggestion_feedback(petition, kind=kind, suggested=payload.suggested, chosen=payload.chosen, actor=user)
     return {"recorded": True, "accepted": payload.suggested == payload.chosen}
 
 

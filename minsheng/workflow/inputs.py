@@ -710,6 +710,9 @@ class ImportReplyInput(ActionInput):
 class ConcludeAppealInput(OpinionText, DeliveryFields):
     lead_fields = ("outcome", "request", "facts_and_reasons", "opinion", "legal_basis")
     outcome: Annotated[Annotated[str, APPEAL], _w(gettext_lazy("复查/复核结果"), SELECT)]
+    # A 复查/复核 opinion always states its legal basis (no simplified procedure at review): the
+    # handler required it while the schema said optional (external client review, 2026-12-08).
+    legal_basis: Annotated[Para, _w(gettext_lazy("法律法规依据"), AREA)]
 
 
 class RecheckHearingStartInput(ActionInput):

@@ -292,6 +292,18 @@ def test_intelligence_endpoints_validate(client: Client, world: Any, petition: P
     url = f"/api/v1/petitions/{petition.pk}/suggestions/feedback"
     response = client.post(url, {"kind": "mood"}, content_type="application/json", **auth)
     assert_error(response, 422, "kind")
+    # Every kind the document offers is recorded: `place` (the document's) and `region` (the
+    # suggestions' key) were refused by the API or the service (external client review).
+    from minsheng.workflow.models import PetitionEvent as Event
+
+    for kind in ("category", "nature", "routing", "region", "place", "urgency", "similar"):
+        body = {"kind": kind, "suggested": "A3区", "chosen": "A3区"}
+        response = client.post(url, body, content_type="application/json", **auth)
+        assert response.status_code == 200, (kind, response.content)
+    kinds = [
+        e.data.get("kind") for e in Event.objects.filter(petition=petition, action="suggestion_feedback")
+    ]
+    assert kinds.count("region") == 2 and "place" not in kinds
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)

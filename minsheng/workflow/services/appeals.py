@@ -405,6 +405,11 @@ def h_close_no_review(ctx: Ctx) -> None:
     ctx.event_data["reason"] = "request window expired"
 
 
+def archive_possible(petition: Petition) -> bool:
+    """Whether ``archive`` can succeed: no 办结报告 is still owed to the assigning organ."""
+    return dl.deadline_get_open(petition.pk, COMPLETION_REPORT_RULE) is None
+
+
 def h_archive(ctx: Ctx) -> None:
     report = dl.deadline_get_open(ctx.petition.pk, COMPLETION_REPORT_RULE)
     if report is not None:

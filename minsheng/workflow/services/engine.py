@@ -22,6 +22,7 @@ from minsheng.workflow.inputs import INPUTS, moment_of_day, parse_input
 from minsheng.workflow.models import FollowUpTask, PetitionEvent
 from minsheng.workflow.services.appeals import (
     REVIEWER_ACTIONS,
+    archive_possible,
     independent_reviewer,
     reopening_request_available,
 )
@@ -45,6 +46,7 @@ from minsheng.workflow.services.handling import (
     SIGNER_ONLY_ACTIONS,
     SIGNOFF_ACTIONS,
     completion_report_owed,
+    extension_awaits_notice,
     is_signer,
     signoff_available,
 )
@@ -156,6 +158,10 @@ def available_actions(petition: Petition, actor: AbstractBaseUser | None) -> lis
             continue  # no order awaits an answer: the handler would refuse
         if transition.action == "delist" and not delisting_possible(petition):
             continue  # no answered 挂牌督办 is still listed: the handler would refuse
+        if transition.action == "notify_extension" and not extension_awaits_notice(petition):
+            continue  # no extension awaits its notice: the handler would refuse
+        if transition.action == "archive" and not archive_possible(petition):
+            continue  # the 办结报告 is owed first (409 completion_report_owed)
         result.append(transition)
     return result
 

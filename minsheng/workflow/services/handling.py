@@ -429,6 +429,11 @@ def _make_extension_effective(ctx: Ctx, extension: Extension) -> State | None:
     return S.EXTENDED if ctx.petition.state == S.IN_HANDLING else None
 
 
+def extension_awaits_notice(petition: Petition) -> bool:
+    """Whether an approved extension still has to be told to the petitioner (``notify_extension``)."""
+    return Extension.objects.filter(petition=petition, is_effective=False).exists()
+
+
 def h_notify_extension(ctx: Ctx) -> State | None:
     extension = Extension.objects.filter(petition=ctx.petition, is_effective=False).last()
     if extension is None:

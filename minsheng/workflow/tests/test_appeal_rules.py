@@ -453,7 +453,9 @@ def test_a_matter_whose_completion_report_is_owed_is_not_archived(office: Office
     office.act("province_head", pk, "conclude_recheck", "2025-09-15", **upheld, delivered_on="2025-09-15")
     body = office.refuse("admin", pk, "archive", "2025-09-16", status=409, code="completion_report_owed")
     assert "2025-12-31" in body["message"]
+    assert "archive" not in office.actions(pk, "admin")  # not offered while it can only fail
     office.act("caseworker", pk, "report_completion", "2025-09-17", report="已办结")
+    assert "archive" in office.actions(pk, "admin")
     from minsheng.workflow import deadlines as dl
 
     stray = dl.deadline_open(pk, "D-HANDLE-60", dt.date(2025, 9, 1), organ_id=organs["a-housing"].pk)

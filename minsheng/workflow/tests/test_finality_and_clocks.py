@@ -60,7 +60,15 @@ def _case_page(petition: Petition, user: Any, day: str) -> str:
 def test_the_60_days_run_from_acceptance_and_an_extension_counts_once_told(
     register: Any, users: Any, organs: Any
 ) -> None:
+    from minsheng.workflow.services import available_actions
+
+    def offered() -> set[str]:
+        return {
+            t.action for t in available_actions(Petition.objects.get(pk=petition.pk), users["caseworker"])
+        }
+
     petition = _handling(register, users, organs)
+    assert "notify_extension" not in offered()  # nothing to tell: it would answer 422
     clock = _clock(petition)
     assert clock.start == dt.date(2025, 9, 10)  # acceptance, not 调查核实 (09-25) nor receipt (09-01)
     assert (clock.nominal_due, clock.statutory_due) == (dt.date(2025, 11, 9), dt.date(2025, 11, 10))
@@ -70,6 +78,7 @@ def test_the_60_days_run_from_acceptance_and_an_extension_counts_once_told(
     clock.refresh_from_db()
     assert (clock.extra_days, clock.statutory_due) == (0, dt.date(2025, 11, 10))
     assert Extension.objects.get(petition=petition).is_effective is False
+    assert "notify_extension" in offered()
     page = _case_page(petition, users["caseworker"], "2025-10-21")
     assert NOT_YET_TOLD in page and "2025-10-20 批准延期 20 日" in page
     with pytest.raises(InvalidInput) as again:  # a second extension waits for the first notice
@@ -78,6 +87,7 @@ def test_the_60_days_run_from_acceptance_and_an_extension_counts_once_told(
 
     petition = _do(petition, "notify_extension", users["caseworker"], "2025-10-22")
     assert petition.state == "extended"
+    assert "notify_extension" not in offered()
     clock.refresh_from_db()
     assert clock.extra_days == 20
     assert (clock.nominal_due, clock.statutory_due) == (dt.date(2025, 11, 29), dt.date(2025, 12, 1))

@@ -93,9 +93,20 @@ def test_the_generic_action_path_lists_every_action_and_every_body(document: dic
 def test_choices_are_the_laws_lists() -> None:
     schema = schema_for("conclude_review")
     assert schema["properties"]["outcome"]["enum"] == ["upheld", "changed", "revoked"]
-    body = {"outcome": "support", "facts_and_reasons": "f", "opinion": "o", "method": "post"}
+    body = {
+        "outcome": "support",
+        "facts_and_reasons": "f",
+        "opinion": "o",
+        "method": "post",
+        "legal_basis": "l",
+    }
     error = refused("conclude_review", body)
     assert (error.field, error.code) == ("outcome", "invalid")
+    # At 复查/复核 the legal basis is always required, and the schema says so.
+    assert "legal_basis" in schema["required"]
+    assert "legal_basis" not in schema_for("conclude").get("required", [])
+    error = refused("conclude_review", {**body, "outcome": "upheld", "legal_basis": ""})
+    assert (error.field, error.code) == ("legal_basis", "required")
     assert schema_for("conclude")["properties"]["outcome"]["enum"] == [
         "support",
         "partial_support",
