@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import blind_index
 from minsheng.core.errors import InvalidInput
+from minsheng.core.text import has_control_characters
 from minsheng.orgs.models import Category, Organ, Region
 from minsheng.petitions.models import Channel, Nature, Petition, Petitioner
 
@@ -149,6 +150,22 @@ def validate_registration(data: RegistrationInput, now: dt.datetime) -> None:
     id_number = data.petitioner.id_number.strip().upper()
     if id_number and not _valid_id_number(id_number):
         raise InvalidInput(_("身份证号码无效。"), field="id_number")
+    if not data.is_historical:
+        # Control characters (NUL, vertical tab, escape …) fit no document, spreadsheet or SMS, and
+        # PostgreSQL refuses NUL: refused on every channel — the portal, the citizen API and
+        # Open311 stored them (external client review, 2026-12-08); the staff API already refused.
+        texts = {
+            "title": data.title,
+            "request": data.request,
+            "facts": data.facts,
+            "reasons": data.reasons,
+            "place_text": data.place_text,
+            "name": data.petitioner.name,
+            "address": data.petitioner.address,
+        }
+        for name, text in texts.items():
+            if has_control_characters(text or ""):
+                raise InvalidInput(_("不能包含控制字符。"), field=name)
     email = data.petitioner.email.strip()
     if email and not data.is_historical:
         # Replies may go out by e-mail: an address that cannot receive one is refused at intake (an

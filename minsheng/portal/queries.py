@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from minsheng.intelligence.services import route_draft
 from minsheng.orgs.models import Category, Organ, Region
-from minsheng.petitions.models import Petition, State
+from minsheng.petitions.models import Nature, Petition, State
 from minsheng.petitions.selectors import petition_public_timeline
 from minsheng.workflow.models import Deadline, Decision, Opinion, Rating
 from minsheng.workflow.notices import handling_due_on_acceptance, provisional_rule_words, reviewing_organ
@@ -595,9 +595,11 @@ def open_statistics(months: int = 12, today: dt.date | None = None) -> OpenStati
     since = timezone.make_aware(dt.datetime.combine(starts[0], dt.time.min))
     per: dict[str, Counter[str]] = defaultdict(Counter)
     total = 0
-    for received_at, path in Petition.objects.filter(received_at__gte=since).values_list(
-        "received_at", "category__path"
-    ):
+    # Accusations are not counted in public: a published count moves with each one, which tells an
+    # accused unit watching the page that it was accused that month (the rule of every shared
+    # aggregate — trends, outreach, proposals; red-team review 2026-12-08).
+    received = Petition.objects.filter(received_at__gte=since).exclude(nature=Nature.ACCUSATION)
+    for received_at, path in received.values_list("received_at", "category__path"):
         local = timezone.localtime(received_at)
         key = f"{local.year}-{local.month:02d}"
         name = (path or "").split("/")[0] or str(_("未分类"))

@@ -417,3 +417,37 @@ def test_the_openapi_document_declares_the_key_on_the_citizen_writes() -> None:
         assert params["Idempotency-Key"]["schema"]["minLength"] == 16
     track = paths["/api/v1/citizen/track"]["post"].get("parameters", [])
     assert not any(p["name"] == "Idempotency-Key" for p in track)
+
+
+def test_control_characters_are_refused_on_every_public_channel(client: Client, world: Any) -> None:
+    """The citizen API and Open311 stored 「控告\\x0b测试\\x1b[31m」 (external client review): the one
+    registration service now refuses control characters whatever the channel, naming the field."""
+    from minsheng.integrations.demo import demo_integration
+
+    before = Petition.objects.count()
+    body = {
+        "nature": "accusation",
+        "anonymous": True,
+        "title": "控告\u000b测试",
+        "facts": "f",
+        "request": "r",
+    }
+    response = client.post("/api/v1/citizen/petitions", body, content_type="application/json")
+    assert response.status_code == 422 and response.json()["field"] == "title", response.content
+    assert Petition.objects.count() == before
+    _integration, key = demo_integration()
+    response = client.post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": key,
+            "service_code": "57",
+            "address_string": "幸福小区",
+            "description": "请求\u000b停止\u001b施工",
+            "last_name": "王",
+            "first_name": "五",
+            "phone": "13900139011",
+        },
+    )
+    assert response.status_code == 400, response.content
+    assert "控制字符" in str(response.json())
+    assert Petition.objects.count() == before

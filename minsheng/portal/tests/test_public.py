@@ -51,3 +51,20 @@ def test_language_switch_posts_to_setlang(client: Client, world: Any) -> None:
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/track/"})
     assert response.status_code == 302
     assert "Track your petition" in client.get("/track/").content.decode()
+
+
+def test_public_counts_leave_accusations_out(client: Client, register: Any, organs: Any) -> None:
+    """A published count that moves with each accusation tells the accused unit it was accused that
+    month (red-team review 2026-12-08); grievances and suggestions are counted."""
+
+    def total() -> int:
+        counts = client.get("/stats.json").json()["counts"]
+        return sum(sum(values) for values in counts.values())
+
+    register()
+    before = total()
+    assert before >= 1
+    register(nature="accusation", accused_organ=organs["a-housing"], title="举报某科长", request="请求查处")
+    assert total() == before
+    register(title="路灯不亮", request="请求修复")
+    assert total() == before + 1
