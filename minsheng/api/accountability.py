@@ -11,7 +11,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field, field_validator
 
 from minsheng.accountability.models import Measure, Proposal, VetoEvent
@@ -24,6 +24,7 @@ from minsheng.accountability.proposals import (
 )
 from minsheng.accountability.selectors import chain_for
 from minsheng.accountability.veto import NEEDS_SERIOUS_CONSEQUENCE, veto_record, veto_rule, vetoes_of
+from minsheng.api.schema import Schema
 from minsheng.api.v1 import ERRORS, AccountableChainOut, _chain_out
 from minsheng.assessment import selectors as S
 from minsheng.core.errors import NotFound

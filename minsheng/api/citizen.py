@@ -16,9 +16,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
-from pydantic import Field
+from ninja import Router, Status
+from pydantic import ConfigDict, Field
 
+from minsheng.api.schema import LocalTime, Schema
 from minsheng.api.v1 import ErrorOut
 from minsheng.core.errors import InvalidInput, NotFound, TransitionNotAllowed
 from minsheng.core.throttle import client_ip, throttle_blocked, throttle_hit
@@ -27,14 +28,22 @@ from minsheng.petitions.models import Petition, State
 from minsheng.petitions.services import petitioner_language
 from minsheng.portal import queries
 from minsheng.portal.tracking import Throttled, clean_tracking_code, petition_track
-from minsheng.workflow.services import petition_transition
+from minsheng.workflow.services import MAX_ID, petition_transition
 
 router: Router = Router(tags=["citizen"], auth=None)
 
 CITIZEN_ERRORS: dict[int, type[Schema]] = {404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 429: ErrorOut}
 
 
-class Credentials(Schema):
+class CitizenIn(Schema):
+    """A citizen request body: as strict as the staff API's (external client review, 2026-12-08) —
+    an unknown or misspelt field is refused (`unknown_field`), not dropped, and ids and flags are
+    JSON numbers and booleans (`"accused_organ_id": true` was read as organ 1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Credentials(CitizenIn):
     tracking_code: str = Field(min_length=1, max_length=20, description="查询码")
     password: str = Field(min_length=1, max_length=64, description="查询密码")
 
@@ -165,7 +174,7 @@ def citizen_appeal_endpoint(request: HttpRequest, payload: AppealIn) -> Any:
 # ---------------------------------------------------------------------------------------------- submission
 
 
-class CodeIn(Schema):
+class CodeIn(CitizenIn):
     phone: str = Field(min_length=1, max_length=20, description="手机号码")
     purpose: Literal["submit", "reception"] = Field(
         "submit",
@@ -210,17 +219,23 @@ def citizen_verification_code_endpoint(request: HttpRequest, payload: CodeIn) ->
     return Status(202, CodeSentOut(sent=True, expires_in=OTP_TTL_SECONDS))
 
 
-class SubmissionIn(Schema):
-    nature: str = Field(description="suggestion | accusation | grievance | litigation_related")
+class SubmissionIn(CitizenIn):
+    nature: Literal["suggestion", "accusation", "grievance", "litigation_related"] = Field(
+        description="suggestion | accusation | grievance | litigation_related"
+    )
     title: str = Field(max_length=60)
     facts: str = Field(max_length=5000)
     request: str = Field(max_length=2000)
     reasons: str = Field("", max_length=3000)
-    region_id: int | None = Field(None, description="a district or street (GET /api/v1/regions)")
+    region_id: int | None = Field(
+        None, ge=1, le=MAX_ID, strict=True, description="a district or street (GET /api/v1/regions)"
+    )
     place_text: str = Field("", max_length=200)
-    accused_organ_id: int | None = Field(None, description="accusations only")
+    accused_organ_id: int | None = Field(None, ge=1, le=MAX_ID, strict=True, description="accusations only")
     accused_person: str = Field("", max_length=100)
-    anonymous: bool = Field(False, description="accusations only, where the deployment allows it")
+    anonymous: bool = Field(
+        False, strict=True, description="accusations only, where the deployment allows it"
+    )
     name: str = Field("", max_length=50)
     phone: str = Field("", max_length=20)
     code: str = Field("", max_length=6, description="the SMS code sent to the phone")
@@ -349,8 +364,8 @@ def citizen_submit_endpoint(request: HttpRequest, payload: SubmissionIn) -> Any:
 class CitizenReceptionDayOut(Schema):
     id: int
     date: dt.date
-    start_time: dt.time
-    end_time: dt.time
+    start_time: LocalTime
+    end_time: LocalTime
     place: str
     form: str = Field(description="fixed | appointment | … (see form_label)")
     form_label: str
@@ -365,7 +380,7 @@ class CitizenReceptionDayOut(Schema):
     bookable: bool = Field(description="online booking open: until the day before, while places remain")
 
 
-class AppointmentIn(Schema):
+class AppointmentIn(CitizenIn):
     name: str = Field(min_length=1, max_length=50)
     phone: str = Field(
         min_length=1, max_length=20, description="mainland mobile number; gets the confirmation SMS"
@@ -394,7 +409,7 @@ class CitizenAppointmentOut(Schema):
     sms_sent: bool = Field(description="a confirmation SMS with the code was queued to the phone")
 
 
-class AppointmentCancelIn(Schema):
+class AppointmentCancelIn(CitizenIn):
     code: str = Field(min_length=1, max_length=12, description="预约码")
     phone: str = Field(min_length=1, max_length=20, description="the phone the booking was made with")
 

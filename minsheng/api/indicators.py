@@ -11,9 +11,10 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import ConfigDict, Field
 
+from minsheng.api.schema import Schema
 from minsheng.api.v1 import ERRORS
 from minsheng.assessment import formulas as F
 from minsheng.assessment import selectors as S

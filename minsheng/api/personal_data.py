@@ -11,8 +11,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
+from minsheng.api.schema import Schema
 from minsheng.api.v1 import ERRORS, request_integration
 from minsheng.core.errors import NotFound
 from minsheng.integrations.scopes import integration_sees_petitioner

@@ -10,8 +10,9 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router
 
+from minsheng.api.schema import LocalTime, Schema
 from minsheng.api.v1 import ERRORS, OrganRef
 from minsheng.core.errors import NotFound
 from minsheng.reception import selectors as rsel
@@ -40,8 +41,8 @@ class ReceptionDayOut(Schema):
     leader_post: str
     form: str
     date: dt.date
-    start_time: dt.time
-    end_time: dt.time
+    start_time: LocalTime
+    end_time: LocalTime
     place: str
     topics: str
     capacity: int

@@ -19,7 +19,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Schema, Status
+from ninja import Query, Status
 from pydantic import Field
 
 from minsheng.api.reception import (
@@ -32,6 +32,7 @@ from minsheng.api.reception import (
     _flag_out,
     router,
 )
+from minsheng.api.schema import Schema
 from minsheng.api.v1 import ERRORS, OrganRef
 from minsheng.assessment import selectors as S
 from minsheng.core.crypto import mask_name, mask_phone
@@ -259,7 +260,10 @@ class RegisteredOut(Schema):
 )
 def reception_register_matter(request: HttpRequest, day_id: int, appointment_id: int, body: MatterIn) -> Any:
     """Register the matter of an appointment or walk-in as a petition (channel ``visit``) with the
-    receiving leader recorded (谁接访、谁负责); from the day of the reception on."""
+    receiving leader recorded (谁接访、谁负责); from the day of the reception on. An accusation is
+    registered as one (``nature`` accusation, ``accused_organ_id``): it then does not exist for the
+    accused unit, also on the day's list of a joint reception (R-150). Once registered, a row shows
+    the petition's title as the reader's case page does, never the citizen's raw summary."""
     user = _user(request)
     day = _day(user, day_id)
     # One of the day's rows as the caller may see them (as the day page lists them, R-150).

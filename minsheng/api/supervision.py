@@ -13,9 +13,10 @@ from typing import Any, Literal
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from pydantic import Field
 
+from minsheng.api.schema import Schema
 from minsheng.api.v1 import ERRORS, OrganRef
 from minsheng.petitions.selectors import listed_titles
 from minsheng.workflow.models import SupervisionOrder

@@ -21,7 +21,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Query, Router, Schema, Status, Swagger
+from ninja import NinjaAPI, Query, Router, Status, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, Field, field_validator
@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from minsheng.api.action_schemas import add_action_bodies
 from minsheng.api.idempotency import ANONYMOUS, ANONYMOUS_MIN_KEY_LENGTH, idempotent_view, operation_of
+from minsheng.api.schema import Schema
 from minsheng.core.errors import ApplicationError, BodyTooLarge, Forbidden, InvalidInput, NotFound
 from minsheng.core.rules import load_rules
 from minsheng.core.text import has_control_characters
@@ -1141,7 +1142,10 @@ def _detail(
             )
             for t in follow_up_views(p)
         ],
-        appeals=[AppealOut(**vars(a)) for a in appeal_views(http.auth, p)],  # type: ignore[attr-defined]
+        # A registration has no appeal yet: not read for its answer (the statement bound).
+        appeals=[]
+        if cls is PetitionCreatedOut
+        else [AppealOut(**vars(a)) for a in appeal_views(http.auth, p)],  # type: ignore[attr-defined]
         split_links=[
             SplitLinkOut(**link)  # type: ignore[arg-type]
             for link in split_links_for(http.auth, p)  # type: ignore[attr-defined]

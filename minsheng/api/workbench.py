@@ -10,9 +10,10 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Status
 from pydantic import Field
 
+from minsheng.api.schema import Schema
 from minsheng.api.v1 import (
     ACTION_ERRORS,
     ERRORS,

@@ -486,3 +486,13 @@ def test_todays_date_is_accepted_before_nine_and_a_date_means_nine_everywhere(
         event = PetitionEvent.objects.filter(petition=petition, action="receive").get()
         assert event.occurred_at == early  # now, not 09:00 still to come
         assert act(client, petition.pk, "accept", {"occurred_at": "2026-12-08"}, cw).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["0", "1764547200", "2.3e-304", "20261201", "2026-12-1"])
+def test_a_date_is_iso_8601_only(client: Client, petition: Petition, value: str) -> None:
+    """pydantic read numbers as Unix times: `received_from=1764547200` was 2025-12-01 and `from=0`
+    1970 (external client review); docs/api.md promises 422 for anything but YYYY-MM-DD."""
+    disp = token(client, "dispatcher")
+    assert_error(client.get(f"/api/v1/petitions?received_from={value}", **disp), 422, "received_from")
+    assert_error(client.get(f"/api/v1/supervision-orders?issued_to={value}", **disp), 422, "issued_to")
+    assert client.get("/api/v1/petitions?received_from=2026-12-01", **disp).status_code == 200

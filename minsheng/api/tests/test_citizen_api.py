@@ -451,3 +451,33 @@ def test_control_characters_are_refused_on_every_public_channel(client: Client, 
     assert response.status_code == 400, response.content
     assert "控制字符" in str(response.json())
     assert Petition.objects.count() == before
+
+
+def test_citizen_bodies_are_as_strict_as_the_staff_apis(client: Client, world: Any) -> None:
+    """Unknown fields were dropped and `"accused_organ_id": true` read as organ 1 (external client
+    review): now 422 naming the field, and nothing is stored."""
+    before = Petition.objects.count()
+    base = {
+        "nature": "accusation",
+        "anonymous": True,
+        "title": "举报",
+        "facts": "事实",
+        "request": "请求查处",
+    }
+    cases = [
+        ({**base, "accused_organ_id": True}, "accused_organ_id"),
+        ({**base, "region_id": "1"}, "region_id"),
+        ({**base, "anonymous": "yes"}, "anonymous"),
+        ({**base, "nature": "rant"}, "nature"),
+        ({**base, "extra": 1}, "extra"),
+    ]
+    for body, field in cases:
+        response = client.post("/api/v1/citizen/petitions", body, content_type="application/json")
+        assert response.status_code == 422 and response.json()["field"] == field, (body, response.content)
+    response = client.post(
+        "/api/v1/citizen/track",
+        {"tracking_code": "X", "password": "1", "extra": 1},
+        content_type="application/json",
+    )
+    assert response.status_code == 422 and response.json()["code"] == "unknown_field"
+    assert Petition.objects.count() == before
