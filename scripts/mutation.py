@@ -80,6 +80,8 @@ TEST_FILES = [
     "minsheng/api/tests/test_etag.py",
     "minsheng/petitions/tests/test_counts_without_accusations.py",
     "minsheng/petitions/tests/test_personal_data_review.py",
+    "minsheng/petitions/tests/test_masked_texts_everywhere.py",
+    "minsheng/workflow/tests/test_paths.py",
 ]
 
 
@@ -129,6 +131,7 @@ TARGETS = [
             "similar_search",
             "similar_scope",
             "timeline_data_for",
+            "first_time_for",
         )
     ),
     Target("minsheng.analytics.selectors", "names_by_petition"),

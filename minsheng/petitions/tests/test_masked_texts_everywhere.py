@@ -119,3 +119,16 @@ def _xlsx_text(data: bytes) -> str:
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet is not None
     return "\n".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+
+
+def test_a_scope_that_allows_identity_unmasks_only_what_the_post_may(world: Any, accepted: Petition) -> None:
+    """``listed_titles(allowed=…)`` narrows the post's right, never widens it."""
+    from minsheng.petitions.selectors import listed_titles
+
+    users = world.users
+    everything = lambda p: True  # noqa: E731
+    masked = listed_titles(users["supervisor"], [accepted], allowed=everything)[accepted.pk]
+    assert "反映拖欠工资" in masked and not _leaks(masked)
+    assert listed_titles(users["caseworker"], [accepted], allowed=everything)[accepted.pk] == TITLE
+    nothing = listed_titles(users["caseworker"], [accepted], allowed=lambda p: False)[accepted.pk]
+    assert not _leaks(nothing)

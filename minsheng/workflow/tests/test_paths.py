@@ -284,3 +284,30 @@ def test_only_a_first_petition_is_simplified_as_far_as_the_organ_can_tell(regist
     hidden_repeat = to_received(register, act, organs, **school)
     assert (hidden_repeat.is_first_time, hidden_repeat.first_item_id) == (False, elsewhere.pk)
     assert act(hidden_repeat, "simplify", "caseworker", **SIMPLE).state == "simplified_handling"
+
+
+def test_first_for_the_organ_counts_the_visible_earlier_items_of_the_matter_only(
+    register, act, organs, users
+):
+    """The matter's chain: the first item went to another organ (hidden), the second and third to
+    this one. The second is first as far as the organ can tell (the third came later); the third
+    is not (the second is earlier and visible)."""
+    from minsheng.petitions.selectors import first_time_for
+
+    school = {
+        "title": "学校食堂卫生差",
+        "request": "请求整改食堂",
+        "facts": "孩子所在学校的食堂饭菜多次出现异物。",
+        "reasons": "危害学生健康。",
+        "petitioner": PetitionerInput(name="王五", phone="13700137000"),
+    }
+    now = timezone.now()
+    first = register(**school, received_at=now - dt.timedelta(days=3))
+    act(first, "forward", "dispatcher", organ_id=organs["a-edu"].pk)
+    second = to_received(register, act, organs, **school, received_at=now - dt.timedelta(days=2))
+    third = to_received(register, act, organs, **school, received_at=now - dt.timedelta(days=1))
+    assert (second.first_item_id, third.first_item_id) == (first.pk, first.pk)
+    caseworker = users["caseworker"]
+    assert first_time_for(caseworker, second) is True
+    assert first_time_for(caseworker, third) is False
+    assert first_time_for(users["dispatcher"], second) is False  # the bureau sees the first item
