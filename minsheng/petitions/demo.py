@@ -733,7 +733,7 @@ class DemoBuilder:
             Role.REGISTRAR,
             step(d_rev),
             received_on=step(d_rev).date().isoformat(),
-            reasons="对处理意见不服。",
+            reasons="对处理意见不服：所反映的问题至今没有解决，处理意见也没有回应我提出的请求，申请复查。",
         )
         if target == "review_requested":
             return petition
@@ -760,6 +760,7 @@ class DemoBuilder:
             Role.REGISTRAR,
             step(d_rk),
             received_on=step(d_rk).date().isoformat(),
+            reasons="对复查意见不服：复查没有调查核实我补充的事实和材料，申请复核。",
         )
         if target == "recheck_requested":
             return petition
