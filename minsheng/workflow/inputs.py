@@ -219,7 +219,9 @@ def moment_of_day(day: dt.date) -> dt.datetime:
     when that is still to come — today's date entered before nine is today, not the future (an
     external client's review: "received_at": today was refused before 09:00)."""
     moment = timezone.make_aware(dt.datetime.combine(day, DATE_ONLY_TIME))
-    return min(moment, timezone.now())
+    now = timezone.now()
+    # Only today's nine o'clock gives way to now; a later date stays in the future (refused there).
+    return now if day == timezone.localdate(now) and moment > now else moment
 
 
 def _moment(value: Any) -> dt.datetime:

@@ -485,6 +485,8 @@ def test_todays_date_is_accepted_before_nine_and_a_date_means_nine_everywhere(
         assert received.status_code == 200, received.content
         event = PetitionEvent.objects.filter(petition=petition, action="receive").get()
         assert event.occurred_at == early  # now, not 09:00 still to come
+        tomorrow = act(client, petition.pk, "accept", {"occurred_at": "2026-12-09"}, cw)
+        assert_error(tomorrow, 422, "occurred_at")  # only today's nine o'clock gives way to now
         assert act(client, petition.pk, "accept", {"occurred_at": "2026-12-08"}, cw).status_code == 200
 
 
