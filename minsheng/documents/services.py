@@ -541,11 +541,11 @@ def render_issued(
         # The texts quote the petition (事由, the request, the opinion's facts): for a reader who may
         # not see the petitioner they are masked as his case page masks them, not only the name
         # in the salutation (red-team review 2026-12-08: 「王小明（电话137…）反映拖欠工资」 in clear).
-        from minsheng.analytics.selectors import deidentify, recorded_names
+        from minsheng.petitions.selectors import text_mask
 
-        names = recorded_names(issued.petition)
+        mask = text_mask(None, issued.petition, identity=False)
         context = {
-            key: deidentify(value, names) if key in QUOTED_TEXTS and isinstance(value, str) else value
+            key: mask(value) if key in QUOTED_TEXTS and isinstance(value, str) else value
             for key, value in context.items()
         }
     context["petitioner_name"] = _petitioner_name(issued.petition, masked=masked, hidden=hidden)

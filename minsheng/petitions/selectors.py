@@ -204,13 +204,22 @@ def petition_texts(
     names recorded with the petition and every phone, ID-card or other long number masked
     (analytics.selectors.deidentify) — the petitioner card is masked for him, so the facts must
     not spell out what it hides (review of 2026-12-07)."""
-    raw = {name: str(getattr(petition, name) or "") for name in TEXT_FIELDS}
+    mask = text_mask(user, petition, identity=identity)
+    return {name: mask(str(getattr(petition, name) or "")) for name in TEXT_FIELDS}
+
+
+def text_mask(
+    user: AnyUser | None, petition: Petition, *, identity: bool | None = None
+) -> Callable[[str], str]:
+    """How ``user`` reads a text about ``petition`` (its own texts, an appeal's reasons): as written
+    for whoever may reveal the petitioner, else with the petition's recorded names and every long
+    number masked. One rule for ``petition_texts`` and every other text quoting the petitioner."""
     if identity if identity is not None else can_see_identity(user, petition):
-        return raw
+        return lambda text: text
     from minsheng.analytics.selectors import deidentify, recorded_names
 
     names = recorded_names(petition)
-    return {name: deidentify(text, names) for name, text in raw.items()}
+    return lambda text: deidentify(text, names)
 
 
 def first_time_for(user: AnyUser | None, petition: Petition) -> bool:

@@ -451,16 +451,12 @@ def appeal_views(user: AnyUser | None, petition: Petition) -> list[AppealView]:
     petition's own (``petition_texts``: masked for a reader who may not see the petitioner). The
     reasons were stored but shown nowhere, so the reviewing organ could not read what is contested
     (external client review, 2026-12-08)."""
-    from minsheng.analytics.selectors import deidentify, recorded_names
-    from minsheng.petitions.selectors import can_see_identity
+    from minsheng.petitions.selectors import text_mask
 
     appeals = list(petition.appeals.select_related("organ").order_by("created_at", "pk"))
     if not appeals:
         return []
-    names = None if can_see_identity(user, petition) else recorded_names(petition)
-
-    def text(value: str) -> str:
-        return value if names is None else deidentify(value, names)
+    text = text_mask(user, petition)
 
     return [
         AppealView(
